@@ -1,0 +1,76 @@
+/** Typed configuration: defaults, then environment variables, then an optional JSON config file; validated once. */
+import { readFileSync, existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+
+/** Everything `nube` reads from its environment. */
+export interface Config {
+  dataDir: string;
+  host: string;
+  port: number;
+  databaseUrl?: string;
+  driver: 'sim' | 'qemu';
+  /** Base URL clients use, derived from the listener unless NUBE_PUBLIC_URL says otherwise. */
+  publicUrl: string;
+  masterKey?: string;
+  logLevel: string;
+  sim: { hostsPerZone: number; delayMs: number; hostCpus: number; hostMemMb: number; hostDiskGb: number };
+  workers: number;
+  taskLeaseMs: number;
+  /** How long synchronous dialects wait for a task before answering with a timeout. */
+  syncWaitMs: number;
+}
+
+/** Thrown for configuration that cannot work; printed without a stack trace. */
+export class ConfigError extends Error {}
+
+function int(name: string, raw: string | undefined, dflt: number, min = 0): number {
+  if (raw === undefined || raw === '') return dflt;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < min) throw new ConfigError(`${name} must be an integer >= ${min}, got "${raw}"`);
+  return n;
+}
+
+/** Builds the configuration from env (and NUBE_CONFIG, a JSON file of the same variable names). */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  let merged: Record<string, string | undefined> = { ...env };
+  const file = env.NUBE_CONFIG;
+  if (file) {
+    if (!existsSync(file)) throw new ConfigError(`NUBE_CONFIG file not found: ${file}`);
+    const parsed = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
+    const fromFile = Object.fromEntries(Object.entries(parsed).map(([k, v]) => [k, String(v)]));
+    merged = { ...fromFile, ...env };
+  }
+  const listen = merged.NUBE_LISTEN ?? '127.0.0.1:8080';
+  const m = /^(\[[^\]]+\]|[^:]+):(\d+)$/.exec(listen);
+  if (!m) throw new ConfigError(`NUBE_LISTEN must be HOST:PORT, got "${listen}"`);
+  const host = m[1]!.replace(/^\[|\]$/g, '');
+  const port = int('NUBE_LISTEN port', m[2], 8080);
+  if (port > 65535) throw new ConfigError(`NUBE_LISTEN port out of range: ${port}`);
+  const driver = (merged.NUBE_DRIVER ?? 'sim') as Config['driver'];
+  if (driver !== 'sim' && driver !== 'qemu') throw new ConfigError(`NUBE_DRIVER must be sim or qemu, got "${driver}"`);
+  const databaseUrl = merged.DATABASE_URL || undefined;
+  if (databaseUrl && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
+    throw new ConfigError('DATABASE_URL must start with postgres:// (unset it to use the embedded SQLite store)');
+  }
+  const shownHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
+  return {
+    dataDir: resolve(merged.NUBE_DATA_DIR ?? './.nube'),
+    host, port, databaseUrl, driver,
+    publicUrl: (merged.NUBE_PUBLIC_URL ?? `http://${shownHost}:${port}`).replace(/\/$/, ''),
+    masterKey: merged.NUBE_MASTER_KEY || undefined,
+    logLevel: merged.NUBE_LOG_LEVEL ?? 'info',
+    sim: {
+      hostsPerZone: int('NUBE_SIM_HOSTS', merged.NUBE_SIM_HOSTS, 4, 1),
+      delayMs: int('NUBE_SIM_DELAY_MS', merged.NUBE_SIM_DELAY_MS, 0),
+      hostCpus: int('NUBE_SIM_HOST_CPUS', merged.NUBE_SIM_HOST_CPUS, 512, 1),
+      hostMemMb: int('NUBE_SIM_HOST_MEM_MB', merged.NUBE_SIM_HOST_MEM_MB, 4 * 1024 * 1024, 1),
+      hostDiskGb: int('NUBE_SIM_HOST_DISK_GB', merged.NUBE_SIM_HOST_DISK_GB, 1024 * 1024, 1),
+    },
+    workers: int('NUBE_WORKERS', merged.NUBE_WORKERS, 64, 1),
+    taskLeaseMs: int('NUBE_TASK_LEASE_MS', merged.NUBE_TASK_LEASE_MS, 15000, 100),
+    syncWaitMs: int('NUBE_SYNC_WAIT_MS', merged.NUBE_SYNC_WAIT_MS, 60000, 1),
+  };
+}
+
+/** Path of the SQLite file inside the data dir. */
+export function sqlitePath(cfg: Config): string { return join(cfg.dataDir, 'nube.db'); }

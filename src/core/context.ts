@@ -1,0 +1,18 @@
+/** CallContext: who is calling, through which dialect, for which request; every core call takes one. */
+
+/** The authenticated caller of a core operation. */
+export interface CallContext {
+  accountId: string;
+  accountName: string;
+  userId: string | null;
+  /** Admin accounts may operate on the catalog and on other accounts through admin tooling. */
+  isAdmin: boolean;
+  requestId: string;
+  /** The dialect and command that started the call, recorded with tasks (e.g. "cloudstack:deployVirtualMachine"). */
+  origin: string;
+}
+
+/** A context for operator tooling (CLI, seeding) acting as the given account. */
+export function systemContext(accountId: string, accountName = 'system', origin = 'system'): CallContext {
+  return { accountId, accountName, userId: null, isAdmin: true, requestId: 'system', origin };
+}

@@ -1,0 +1,21 @@
+/** What core services are built from: the store, configuration, secrets, catalog and a way to wake the task engine. */
+import type { Store } from '../store/db.js';
+import type { TaskRow } from '../store/schema.js';
+import type { Config } from '../config.js';
+import type { MasterKey } from './accounts/secrets.js';
+import type { CatalogService } from './catalog/service.js';
+
+/** The slice of the task engine the core uses: wake it after enqueueing, wait for a task to end. */
+export interface TaskWaker {
+  wake(): void;
+  wait(taskId: string, timeoutMs: number): Promise<TaskRow | undefined>;
+}
+
+/** Shared dependencies of every core service. */
+export interface CoreDeps {
+  store: Store;
+  config: Config;
+  secrets: MasterKey;
+  catalog: CatalogService;
+  tasks: TaskWaker;
+}

@@ -1,0 +1,54 @@
+/** Jobs: the caller's tasks as asynchronous dialects report them. */
+import type { TaskRow } from '../../store/schema.js';
+import type { CallContext } from '../context.js';
+import type { CoreDeps } from '../deps.js';
+import { CoreError, notFound } from '../errors.js';
+import { parseJson } from '../util.js';
+import type { Page } from '../catalog/service.js';
+
+/** A task as seen by its owner. */
+export interface JobView {
+  id: string; kind: string; status: 'PENDING' | 'STARTED' | 'SUCCESS' | 'FAILURE' | 'REVOKED';
+  objectType: string; objectId: string; origin: string; userId: string | null; accountId: string;
+  created: string; finished: string | null;
+  result: Record<string, unknown> | null; error: CoreError | null;
+}
+
+/** Reads tasks of the caller's account. */
+export class JobService {
+  constructor(private readonly deps: CoreDeps) {}
+
+  /** One task of the caller, or NotFound. */
+  async get(ctx: CallContext, id: string): Promise<JobView> {
+    const row = await this.deps.store.db.selectFrom('tasks').selectAll().where('id', '=', id).where('account_id', '=', ctx.accountId).executeTakeFirst();
+    if (!row) throw notFound('job', id);
+    return toJob(row);
+  }
+
+  /** The caller's tasks, newest first, optionally since a date. */
+  async list(ctx: CallContext, opts: { since?: Date; page?: number; pageSize?: number; keyword?: string } = {}): Promise<Page<JobView>> {
+    let q = this.deps.store.db.selectFrom('tasks').where('account_id', '=', ctx.accountId);
+    if (opts.since) q = q.where('created_at', '>=', opts.since.toISOString());
+    if (opts.keyword) q = q.where('kind', 'like', `%${opts.keyword}%`);
+    const total = await q.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+    let rq = q.selectAll().orderBy('created_at', 'desc');
+    if (opts.pageSize) rq = rq.limit(opts.pageSize).offset((Math.max(1, opts.page ?? 1) - 1) * opts.pageSize);
+    return { count: Number(total.n), items: (await rq.execute()).map(toJob) };
+  }
+
+  /** Waits (up to timeoutMs) for a task to end, for synchronous dialects and tests. */
+  async wait(ctx: CallContext, id: string, timeoutMs: number): Promise<JobView> {
+    await this.get(ctx, id);
+    await this.deps.tasks.wait(id, timeoutMs);
+    return this.get(ctx, id);
+  }
+}
+
+function toJob(row: TaskRow): JobView {
+  const err = parseJson<{ kind?: string; message?: string } | null>(row.error, null);
+  return {
+    id: row.id, kind: row.kind, status: row.status as JobView['status'], objectType: row.object_type, objectId: row.object_id,
+    origin: row.origin, userId: row.user_id, accountId: row.account_id, created: row.created_at, finished: row.finished_at,
+    result: parseJson<Record<string, unknown> | null>(row.result, null), error: err ? CoreError.fromJSON(err) : null,
+  };
+}

@@ -1,0 +1,131 @@
+/** VmLifecycle: power and rebuild operations, each a state change plus a task written in one transaction. */
+import type { CallContext } from '../context.js';
+import type { CoreDeps } from '../deps.js';
+import { conflict, invalid } from '../errors.js';
+import { nowIso, randomToken } from '../util.js';
+import { enqueueTask, recordDoneTask } from '../../tasks/queue.js';
+import { writeLog } from '../../tasks/log.js';
+import type { TaskKind } from '../../tasks/kinds.js';
+import type { VmService } from './service.js';
+import type { VmView, VmState } from './model.js';
+import { encryptForKey } from '../ssh-keys/crypto.js';
+import { rootDiskBytes } from './rules.js';
+
+const BUSY: VmState[] = ['creating', 'starting', 'stopping', 'rebooting', 'restoring', 'destroying'];
+
+/** Starts, stops, reboots, destroys, restores and resizes VMs. */
+export class VmLifecycle {
+  constructor(private readonly deps: CoreDeps, private readonly vms: VmService) {}
+
+  /** Moves a VM from one of `from` to `to` and enqueues the task that carries it out. */
+  private async transition(ctx: CallContext, id: string, from: VmState[], to: VmState, kind: TaskKind, payload: Record<string, unknown> = {}, verb = kind.split('.')[1]): Promise<string> {
+    const { store } = this.deps;
+    const taskId = await store.tx(async (trx) => {
+      const vm = await this.vms.row(trx, ctx, id);
+      const state = vm.state as VmState;
+      if (!from.includes(state)) {
+        throw conflict(BUSY.includes(state)
+          ? `The virtual machine is busy (${state}); try again when the current operation has finished`
+          : `Cannot ${verb} a virtual machine that is ${state}`);
+      }
+      const r = await trx.updateTable('vms').set({ state: to, updated_at: nowIso() }).where('id', '=', id).where('state', '=', state).executeTakeFirst();
+      if (Number(r.numUpdatedRows) === 0) throw conflict('The virtual machine changed state meanwhile; try again');
+      return enqueueTask(store, trx, { kind, objectType: 'virtual machine', objectId: id, payload: { ...payload, from: state }, ctx });
+    });
+    this.deps.tasks.wake();
+    return taskId;
+  }
+
+  /** Starts a stopped VM (placing it on a host). */
+  start(ctx: CallContext, id: string): Promise<string> {
+    return this.transition(ctx, id, ['stopped'], 'starting', 'vm.start');
+  }
+
+  /** Stops a running VM; force skips the graceful shutdown. */
+  stop(ctx: CallContext, id: string, force = false): Promise<string> {
+    return this.transition(ctx, id, ['running', 'error'], 'stopping', 'vm.stop', { force });
+  }
+
+  /** Reboots a running VM. */
+  reboot(ctx: CallContext, id: string): Promise<string> {
+    return this.transition(ctx, id, ['running'], 'rebooting', 'vm.reboot');
+  }
+
+  /** Destroys a VM: its root volume and addresses are released and data volumes detached. */
+  destroy(ctx: CallContext, id: string, expunge = true): Promise<string> {
+    return this.transition(ctx, id, ['running', 'stopped', 'error'], 'destroying', 'vm.destroy', { expunge });
+  }
+
+  /** Rebuilds the root volume from the template (or a new one), keeping the VM's power state. */
+  async restore(ctx: CallContext, id: string, templateId?: string, rootDiskSizeGb?: number): Promise<string> {
+    const vm = await this.vms.row(this.deps.store.db, ctx, id);
+    const template = await this.deps.catalog.template(ctx, templateId ?? vm.template_id);
+    const size = rootDiskBytes(rootDiskSizeGb, Number(template.size));
+    return this.transition(ctx, id, ['running', 'stopped'], 'restoring', 'vm.restore', { templateId: template.id, size });
+  }
+
+  /** Changes the service offering of a stopped VM; answered as a finished task (scaleVirtualMachine). */
+  async scale(ctx: CallContext, id: string, offeringId: string): Promise<string> {
+    const taskId = await this.applyOffering(ctx, id, offeringId, 'vm.scale');
+    return taskId!;
+  }
+
+  /** Changes the service offering of a stopped VM synchronously (changeServiceForVirtualMachine). */
+  async changeService(ctx: CallContext, id: string, offeringId: string): Promise<VmView> {
+    await this.applyOffering(ctx, id, offeringId, null);
+    return this.vms.get(ctx, id);
+  }
+
+  private async applyOffering(ctx: CallContext, id: string, offeringId: string, kind: TaskKind | null): Promise<string | null> {
+    const offering = await this.deps.catalog.serviceOffering(offeringId);
+    if (offering.authorized !== 1) throw invalid(`Service offering ${offering.name} is not authorized for this account`, 'serviceofferingid');
+    return this.deps.store.tx(async (trx) => {
+      const vm = await this.vms.row(trx, ctx, id);
+      if (vm.state !== 'stopped') throw conflict(`The virtual machine must be stopped to change its service offering (it is ${vm.state})`);
+      const busy = await trx.selectFrom('tasks').select('id').where('object_id', '=', id).where('exclusive', '=', 1)
+        .where('status', 'in', ['PENDING', 'STARTED']).executeTakeFirst();
+      if (busy) throw conflict('The virtual machine is busy with another operation');
+      await trx.updateTable('vms').set({
+        service_offering_id: offering.id, cpu_number: offering.cpu_number, cpu_speed: offering.cpu_speed, memory: offering.memory, updated_at: nowIso(),
+      }).where('id', '=', id).execute();
+      const result = { type: 'vm', id };
+      if (!kind) {
+        await writeLog(trx, {
+          taskId: null, accountId: ctx.accountId, userId: ctx.userId, objectType: 'virtual machine', objectId: id, action: 'vm.change_service', status: 'SUCCESS',
+        });
+        return null;
+      }
+      return recordDoneTask(trx, { kind, objectType: 'virtual machine', objectId: id, payload: { offeringId }, ctx, result });
+    });
+  }
+
+  /** Sets a new password on a stopped VM whose template supports it; the task result carries it once. */
+  async resetPassword(ctx: CallContext, id: string): Promise<string> {
+    return this.deps.store.tx(async (trx) => {
+      const vm = await this.vms.row(trx, ctx, id);
+      const tpl = await this.deps.catalog.templateForDisplay(vm.template_id);
+      if (tpl?.password_enabled !== 1) throw invalid('The template of this virtual machine does not support password reset', 'id');
+      if (vm.state !== 'stopped') throw conflict(`The virtual machine must be stopped to reset its password (it is ${vm.state})`);
+      const password = randomToken(9).replace(/[-_]/g, 'x').slice(0, 12);
+      const enc = this.deps.secrets.encrypt(password);
+      await trx.updateTable('vms').set({ password_enc: enc, updated_at: nowIso() }).where('id', '=', id).execute();
+      return recordDoneTask(trx, { kind: 'vm.reset_password', objectType: 'virtual machine', objectId: id, ctx, result: { type: 'vm', id, passwordEnc: enc } });
+    });
+  }
+
+  /** The VM's password encrypted with its RSA SSH key and base64-encoded, as getVMPassword answers. */
+  async encryptedPassword(ctx: CallContext, id: string): Promise<string> {
+    const vm = await this.vms.row(this.deps.store.db, ctx, id);
+    if (!vm.password_enc) throw invalid('No password for this virtual machine', 'id');
+    if (!vm.keypair) throw invalid('The virtual machine has no SSH key pair to encrypt its password with', 'id');
+    const kp = await this.deps.store.db.selectFrom('ssh_keys').select('public_key').where('account_id', '=', ctx.accountId)
+      .where('name', '=', vm.keypair).executeTakeFirst();
+    if (!kp) throw invalid(`The key pair ${vm.keypair} of this virtual machine no longer exists`, 'id');
+    return encryptForKey(kp.public_key, this.deps.secrets.decrypt(vm.password_enc));
+  }
+
+  /** Decrypts a password stored in a task result, for the one answer that reveals it. */
+  revealPassword(enc: string): string {
+    return this.deps.secrets.decrypt(enc);
+  }
+}

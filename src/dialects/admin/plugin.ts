@@ -1,0 +1,47 @@
+/** The operator HTTP API under /admin (HTTP Basic auth of an admin account's user): hosts and sim faults. */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Core } from '../../core/core.js';
+import { CoreError, type ErrorKind } from '../../core/errors.js';
+
+const STATUS: Record<ErrorKind, number> = {
+  NotFound: 404, Invalid: 400, Conflict: 409, Forbidden: 403, Unauthenticated: 401, QuotaExceeded: 403,
+  Unavailable: 503, Timeout: 504, Internal: 500,
+};
+
+/** Registers the admin routes. */
+export async function adminPlugin(app: FastifyInstance, opts: { core: Core }): Promise<void> {
+  const { core } = opts;
+  app.setErrorHandler((err, req, reply) => {
+    if (err instanceof CoreError) return reply.code(STATUS[err.kind]).send({ error: err.message, fields: err.fields });
+    const status = (err as { statusCode?: number }).statusCode;
+    if (status && status < 500) return reply.code(status).send({ error: (err as Error).message });
+    req.log.error({ err }, 'admin request failed');
+    return reply.code(500).send({ error: 'Internal error', request_id: req.id });
+  });
+  app.addHook('onRequest', async (req: FastifyRequest, reply: FastifyReply) => {
+    const h = req.headers.authorization ?? '';
+    const m = /^Basic ([A-Za-z0-9+/=]+)$/.exec(h);
+    const [login, ...rest] = m ? Buffer.from(m[1]!, 'base64').toString('utf8').split(':') : [];
+    const who = login ? await core.accounts.checkPassword(login, rest.join(':')) : undefined;
+    if (!who || who.account.type !== 'admin') {
+      return reply.code(401).header('www-authenticate', 'Basic realm="nube-admin"').send({ error: 'Admin credentials required' });
+    }
+  });
+  app.get('/hosts', async () => ({ hosts: await core.hosts.list() }));
+  app.post<{ Params: { id: string }; Body: { state?: string } }>('/hosts/:id/state', async (req) => {
+    const state = req.body?.state;
+    if (state !== 'up' && state !== 'down') throw new CoreError('Invalid', 'state must be up or down', { state: ['must be up or down'] });
+    return { host: await core.hosts.setState(req.params.id, state) };
+  });
+  app.get('/sim/faults', async () => ({ faults: await core.hosts.listFaults() }));
+  app.post<{ Body: Record<string, unknown> }>('/sim/faults', async (req, reply) => {
+    const b = (req.body ?? {}) as Record<string, unknown>;
+    const num = (v: unknown) => (v === undefined || v === null || v === '' ? undefined : Number(v));
+    const fault = await core.hosts.addFault({
+      kind: String(b.kind ?? '') as never, hostId: b.host_id ? String(b.host_id) : undefined, vmId: b.vm_id ? String(b.vm_id) : undefined,
+      value: num(b.value), count: num(b.count),
+    });
+    return reply.code(201).send({ fault });
+  });
+  app.delete<{ Params: { id?: string } }>('/sim/faults/:id?', async (req) => ({ removed: await core.hosts.clearFaults(req.params.id) }));
+}

@@ -1,0 +1,31 @@
+/** listServiceOfferings: the VM sizes. */
+import type { CsCommand } from '../../command.js';
+import { LIST_PARAMS, list } from '../../command.js';
+import { matchesKeyword, paginate } from '../../../../core/catalog/service.js';
+import { parseJson } from '../../../../core/util.js';
+import { csDate } from '../../views/common.js';
+
+/** The command. */
+export const listServiceOfferings: CsCommand = {
+  name: 'listServiceOfferings', description: 'Lists all available service offerings.', isAsync: false, responseName: 'serviceoffering',
+  params: [
+    ...LIST_PARAMS,
+    { name: 'id', type: 'uuid', description: 'ID of the service offering' },
+    { name: 'name', type: 'string', description: 'name of the service offering' },
+    { name: 'virtualmachineid', type: 'uuid', description: 'list offerings a virtual machine can be changed to' },
+    { name: 'issystem', type: 'boolean', description: 'ignored: no system offerings are listed' },
+  ],
+  async handle(core, ctx, p) {
+    let exclude: string | undefined;
+    if (p.virtualmachineid) exclude = (await core.vms.get(ctx, p.virtualmachineid)).serviceOfferingId;
+    const all = (await core.catalog.listServiceOfferings()).filter((o) => (!p.id || o.id === p.id) && (!p.name || o.name === p.name)
+      && o.id !== exclude && matchesKeyword(p.keyword, o.name, o.display_text));
+    const page = paginate(all, { page: p.page, pageSize: p.pagesize });
+    return list('serviceoffering', page.count, page.items.map((o) => ({
+      id: o.id, name: o.name, displaytext: o.display_text, cpunumber: Number(o.cpu_number), cpuspeed: Number(o.cpu_speed),
+      memory: Number(o.memory), authorized: o.authorized === 1, created: csDate(o.created_at), defaultuse: false,
+      iscustomized: false, issystem: false, isvolatile: false, limitcpuuse: false, offerha: false, storagetype: 'local',
+      hosttags: o.host_tags ?? undefined, serviceofferingdetails: parseJson(o.details, undefined),
+    })));
+  },
+};

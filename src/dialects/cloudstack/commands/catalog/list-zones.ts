@@ -1,0 +1,27 @@
+/** listZones: the availability zones. */
+import type { CsCommand } from '../../command.js';
+import { LIST_PARAMS, list } from '../../command.js';
+import { matchesKeyword, paginate } from '../../../../core/catalog/service.js';
+
+/** The command. */
+export const listZones: CsCommand = {
+  name: 'listZones', description: 'Lists zones', isAsync: false, responseName: 'zone',
+  params: [
+    ...LIST_PARAMS,
+    { name: 'available', type: 'boolean', description: 'true to list all available zones' },
+    { name: 'id', type: 'uuid', description: 'the ID of the zone' },
+    { name: 'name', type: 'string', description: 'the name of the zone' },
+    { name: 'networktype', type: 'string', description: 'the network type of the zone' },
+    { name: 'showcapacities', type: 'boolean', description: 'flag to display the capacity of the zones' },
+  ],
+  async handle(core, _ctx, p) {
+    const zones = (await core.catalog.listZones()).filter((z) => (!p.id || z.id === p.id) && (!p.name || z.name === p.name)
+      && (!p.networktype || z.network_type.toLowerCase() === String(p.networktype).toLowerCase()) && matchesKeyword(p.keyword, z.name, z.description));
+    const page = paginate(zones, { page: p.page, pageSize: p.pagesize });
+    return list('zone', page.count, page.items.map((z) => ({
+      id: z.id, name: z.name, description: z.description, displaytext: z.description, networktype: z.network_type,
+      allocationstate: 'Enabled', localstorageenabled: true, securitygroupsenabled: true, zonetoken: z.id.slice(0, 8),
+      dhcpprovider: 'VirtualRouter', tags: [],
+    })));
+  },
+};

@@ -1,0 +1,20 @@
+/** listApis: every command with its parameters, as CloudStack's API discovery answers. */
+import type { CsCommand } from '../command.js';
+import { list } from '../command.js';
+
+/** The command. */
+export const listApis: CsCommand = {
+  name: 'listApis', description: 'lists all available apis on the server', isAsync: false, responseName: 'api',
+  params: [{ name: 'name', type: 'string', description: 'API name' }],
+  async handle(_core, _ctx, p) {
+    const { allCommands } = await import('./index.js');
+    const cmds = allCommands().filter((c) => !p.name || c.name.toLowerCase() === String(p.name).toLowerCase());
+    return list('api', cmds.length, cmds.map((c) => ({
+      name: c.name, description: c.description, isasync: c.isAsync, since: '4.0.0', type: c.responseName ?? 'object',
+      related: '', params: c.params.map((s) => ({
+        name: s.name, description: s.description, required: !!s.required, type: s.type, length: s.max ?? 255, since: '4.0.0', related: '',
+      })),
+      response: [],
+    })));
+  },
+};

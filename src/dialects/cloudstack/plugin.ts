@@ -1,0 +1,101 @@
+/** The CloudStack/Exoscale compute API v1 at /compute, /client/api and /v1: signed commands, JSON or XML answers. */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import formbody from '@fastify/formbody';
+import type { Core } from '../../core/core.js';
+import type { CallContext } from '../../core/context.js';
+import { CoreError } from '../../core/errors.js';
+import { checkExpiry, verifySignature } from './signature.js';
+import { collectParams, decodeParams, ParamError } from './params.js';
+import { toJson, toXml } from './serialize.js';
+import { CS_ERRORS, UNKNOWN_COMMAND } from './errors.js';
+import type { CsAnswer, CsCommand } from './command.js';
+import { allCommands } from './commands/index.js';
+
+/** CloudStack's prefixes; all serve the same commands. */
+export const CS_PREFIXES = ['/compute', '/client/api', '/v1'];
+
+/** Largest user data in a GET query string, after base64 (CloudStack's limit). */
+const USERDATA_GET_MAX = 2048;
+
+class CsFailure extends Error {
+  constructor(readonly errorcode: number, readonly cserrorcode: number, message: string) { super(message); }
+}
+
+/** Registers the dialect's routes on the app. */
+export async function cloudstackPlugin(app: FastifyInstance, opts: { core: Core }): Promise<void> {
+  const core = opts.core;
+  const byName = new Map<string, CsCommand>(allCommands().map((c) => [c.name.toLowerCase(), c]));
+  await app.register(formbody, { bodyLimit: 1024 * 1024 });
+  app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: 1024 * 1024 }, (_req, _body, done) => done(null, undefined));
+
+  const handler = async (req: FastifyRequest, reply: FastifyReply) => {
+    const { pairs, lower } = collectParams(req.query as Record<string, string>, isRecord(req.body) ? req.body as Record<string, string> : undefined);
+    const json = (lower.get('response') ?? '').toLowerCase() === 'json';
+    const commandName = lower.get('command') ?? '';
+    const key = `${commandName.toLowerCase().replace(/[^a-z0-9]/g, '').slice(0, 100) || 'error'}response`;
+    try {
+      const principal = await authenticate(core, pairs, lower);
+      const cmd = byName.get(commandName.toLowerCase());
+      if (!cmd) throw new CsFailure(UNKNOWN_COMMAND.errorcode, UNKNOWN_COMMAND.cserrorcode, 'The given command does not exist or it is not available for user');
+      const params = decodeParams(cmd.name, cmd.params, lower);
+      if (req.method === 'GET' && typeof params.userdata === 'string' && params.userdata.length > USERDATA_GET_MAX) {
+        throw new CsFailure(431, 4350, `User data is too long for an HTTP GET request (${params.userdata.length} > ${USERDATA_GET_MAX} base64 characters); use POST`);
+      }
+      const ctx: CallContext = {
+        accountId: principal.account.id, accountName: principal.account.name, userId: principal.user.id,
+        isAdmin: principal.account.type === 'admin', requestId: req.id, origin: `cloudstack:${cmd.name}`,
+      };
+      const answer = await cmd.handle(core, ctx, params, { method: req.method, apiKey: lower.get('apikey') ?? '' });
+      return send(reply, json, cmd.responseKey ?? `${cmd.name.toLowerCase()}response`, 200, bodyOf(answer));
+    } catch (err) {
+      const f = toFailure(err, req);
+      return send(reply, json, key, f.errorcode, { uuidList: [], errorcode: f.errorcode, cserrorcode: f.cserrorcode, errortext: f.message });
+    }
+  };
+  for (const prefix of CS_PREFIXES) {
+    app.get(prefix, handler);
+    app.post(prefix, handler);
+  }
+}
+
+function bodyOf(a: CsAnswer): Record<string, unknown> {
+  return a.kind === 'sync' ? a.body : a.id ? { id: a.id, jobid: a.jobId } : { jobid: a.jobId };
+}
+
+function send(reply: FastifyReply, json: boolean, key: string, status: number, body: unknown) {
+  reply.code(status);
+  if (json) return reply.type('application/json; charset=utf-8').send(toJson(key, body));
+  return reply.type('text/xml; charset=UTF-8').send(toXml(key, body));
+}
+
+async function authenticate(core: Core, pairs: Array<[string, string]>, lower: Map<string, string>) {
+  const bad = () => new CsFailure(401, 9999, 'unable to verify user credentials and/or request signature');
+  const apiKey = lower.get('apikey');
+  const signature = lower.get('signature');
+  if (!apiKey || !signature) throw bad();
+  const found = await core.accounts.cloudStackSecret(apiKey);
+  if (!found) throw bad();
+  const signed = pairs.filter(([k]) => k.toLowerCase() !== 'signature');
+  if (!verifySignature(signed, signature, found.secret)) throw bad();
+  const expiry = checkExpiry(lower, new Date());
+  if (expiry === 'expired') throw new CsFailure(401, 9999, 'signature has expired (expires is in the past)');
+  if (expiry === 'invalid') throw new CsFailure(401, 9999, 'expires must be a date like 2030-01-01T00:00:00+0000 when signatureVersion=3');
+  return found.principal;
+}
+
+function toFailure(err: unknown, req: FastifyRequest): CsFailure {
+  if (err instanceof CsFailure) return err;
+  if (err instanceof ParamError) return new CsFailure(431, 4350, err.message);
+  if (err instanceof CoreError) {
+    const m = CS_ERRORS[err.kind];
+    const text = err.kind === 'Internal' && err.message === 'Internal error'
+      ? `Internal error executing command, please contact your system administrator (request ${req.id})` : err.message;
+    return new CsFailure(m.errorcode, m.cserrorcode, text);
+  }
+  req.log.error({ err }, 'cloudstack command failed');
+  return new CsFailure(530, 9999, `Internal error executing command, please contact your system administrator (request ${req.id})`);
+}
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Buffer.isBuffer(v);
+}

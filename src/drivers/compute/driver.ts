@@ -1,0 +1,49 @@
+/** The ComputeDriver interface every hypervisor implements; the core and task handlers see only this. */
+
+/** What a driver needs to know to run a VM. */
+export interface VmSpec {
+  id: string;
+  serial: number;
+  hostname: string;
+  hostId: string;
+  cpus: number;
+  cpuMhz: number;
+  memoryMb: number;
+  volumes: Array<{ id: string; deviceId: number; size: number; type: 'ROOT' | 'DATADISK'; templateId: string | null }>;
+  nics: Array<{ mac: string; ip: string | null; deviceId: number }>;
+  userdata: string | null;
+}
+
+/** Power state as the hypervisor reports it. */
+export type PowerState = 'running' | 'stopped' | 'absent' | 'unknown';
+
+/** Counters read from a running guest. */
+export interface VmMetrics {
+  cpuTimeMs: number; memoryUsedBytes: number; diskReadBytes: number; diskWriteBytes: number;
+  netRxBytes: number; netTxBytes: number;
+}
+
+/** A hypervisor behind Nube: defines, powers and removes VMs on hosts. All methods are idempotent. */
+export interface ComputeDriver {
+  readonly name: string;
+  /** Creates the VM's definition on its host (no power change). */
+  define(spec: VmSpec): Promise<void>;
+  /** Powers the VM on; already running is success. */
+  start(spec: VmSpec): Promise<void>;
+  /** Powers the VM off, gracefully unless force; already stopped is success. */
+  stop(vmId: string, opts: { force: boolean }): Promise<void>;
+  /** Restarts a running VM. */
+  reboot(spec: VmSpec): Promise<void>;
+  /** Removes the VM from its host; already gone is success. */
+  destroy(vmId: string): Promise<void>;
+  /** Hot-plugs or records a data volume. */
+  attachVolume(vmId: string, volume: VmSpec['volumes'][number]): Promise<void>;
+  /** Unplugs a data volume. */
+  detachVolume(vmId: string, volumeId: string): Promise<void>;
+  /** The VM's power state; 'unknown' when its host cannot be reached. */
+  status(vmId: string): Promise<PowerState>;
+  /** Usage counters of the VM. */
+  metrics(vmId: string): Promise<VmMetrics>;
+  /** Whether a host answers. */
+  hostReachable(hostId: string): Promise<boolean>;
+}

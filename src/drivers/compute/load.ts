@@ -1,0 +1,16 @@
+/** Maps a driver name to its factory: adding a hypervisor is one line here. */
+import type { Store } from '../../store/db.js';
+import type { Config } from '../../config.js';
+import type { ComputeDriver } from './driver.js';
+import { SimDriver } from './sim/driver.js';
+
+const FACTORIES: Record<string, (store: Store, cfg: Config) => ComputeDriver> = {
+  sim: (store, cfg) => new SimDriver(store, { delayMs: cfg.sim.delayMs }),
+};
+
+/** The configured compute driver; unknown names are a configuration error. */
+export function loadComputeDriver(store: Store, cfg: Config): ComputeDriver {
+  const make = FACTORIES[cfg.driver];
+  if (!make) throw new Error(`Compute driver "${cfg.driver}" is not available in this build`);
+  return make(store, cfg);
+}

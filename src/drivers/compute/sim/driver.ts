@@ -1,0 +1,122 @@
+/** The sim driver: a simulated hypervisor whose domains live in the database, with delays and injected faults. */
+import type { Store } from '../../../store/db.js';
+import { CoreError, unavailable } from '../../../core/errors.js';
+import { nowIso, sleep } from '../../../core/util.js';
+import type { ComputeDriver, PowerState, VmMetrics, VmSpec } from '../driver.js';
+
+/** Sim tuning: the delay of every power transition. */
+export interface SimOptions { delayMs: number }
+
+/** Simulated hypervisor; every operation is idempotent and consults the fault table first. */
+export class SimDriver implements ComputeDriver {
+  readonly name = 'sim';
+
+  constructor(private readonly store: Store, private readonly opts: SimOptions) {}
+
+  async define(spec: VmSpec): Promise<void> {
+    await this.gate(spec.hostId, spec.id);
+    const db = this.store.db;
+    const existing = await db.selectFrom('sim_domains').select('vm_id').where('vm_id', '=', spec.id).executeTakeFirst();
+    if (existing) {
+      await db.updateTable('sim_domains').set({ host_id: spec.hostId }).where('vm_id', '=', spec.id).execute();
+    } else {
+      await db.insertInto('sim_domains').values({ vm_id: spec.id, host_id: spec.hostId, power: 'stopped', started_at: null, boot_count: 0 })
+        .onConflict((oc) => oc.column('vm_id').doUpdateSet({ host_id: spec.hostId })).execute();
+    }
+  }
+
+  async start(spec: VmSpec): Promise<void> {
+    await this.define(spec);
+    await this.consumeStartFault(spec.hostId, spec.id);
+    await this.transition();
+    await this.store.db.updateTable('sim_domains')
+      .set((eb) => ({ power: 'running', started_at: nowIso(), boot_count: eb('boot_count', '+', 1) }))
+      .where('vm_id', '=', spec.id).where('power', '!=', 'running').execute();
+  }
+
+  async stop(vmId: string, opts: { force: boolean }): Promise<void> {
+    const dom = await this.domain(vmId);
+    if (!dom) return;
+    if (!opts.force) await this.gate(dom.host_id, vmId);
+    await this.transition();
+    await this.store.db.updateTable('sim_domains').set({ power: 'stopped', started_at: null }).where('vm_id', '=', vmId).execute();
+  }
+
+  async reboot(spec: VmSpec): Promise<void> {
+    await this.gate(spec.hostId, spec.id);
+    await this.transition();
+    await this.store.db.updateTable('sim_domains')
+      .set((eb) => ({ power: 'running', started_at: nowIso(), boot_count: eb('boot_count', '+', 1) }))
+      .where('vm_id', '=', spec.id).execute();
+  }
+
+  async destroy(vmId: string): Promise<void> {
+    const dom = await this.domain(vmId);
+    if (!dom) return;
+    await this.store.db.deleteFrom('sim_domains').where('vm_id', '=', vmId).execute();
+  }
+
+  async attachVolume(vmId: string): Promise<void> {
+    const dom = await this.domain(vmId);
+    if (dom) await this.gate(dom.host_id, vmId);
+  }
+
+  async detachVolume(vmId: string): Promise<void> {
+    const dom = await this.domain(vmId);
+    if (dom) await this.gate(dom.host_id, vmId);
+  }
+
+  async status(vmId: string): Promise<PowerState> {
+    const dom = await this.domain(vmId);
+    if (!dom) return 'absent';
+    if (!(await this.hostReachable(dom.host_id))) return 'unknown';
+    return dom.power === 'running' ? 'running' : 'stopped';
+  }
+
+  async metrics(vmId: string): Promise<VmMetrics> {
+    const dom = await this.domain(vmId);
+    const up = dom?.power === 'running' && dom.started_at ? Math.max(0, Date.now() - Date.parse(dom.started_at)) / 1000 : 0;
+    const secs = Math.floor(up);
+    return {
+      cpuTimeMs: secs * 50, memoryUsedBytes: dom?.power === 'running' ? 128 * 1024 * 1024 : 0,
+      diskReadBytes: secs * 4096, diskWriteBytes: secs * 2048, netRxBytes: secs * 1500, netTxBytes: secs * 700,
+    };
+  }
+
+  async hostReachable(hostId: string): Promise<boolean> {
+    const f = await this.store.db.selectFrom('sim_faults').select('id').where('kind', '=', 'host_unreachable')
+      .where('host_id', '=', hostId).executeTakeFirst();
+    return !f;
+  }
+
+  private async domain(vmId: string) {
+    return this.store.db.selectFrom('sim_domains').selectAll().where('vm_id', '=', vmId).executeTakeFirst();
+  }
+
+  private async transition(): Promise<void> {
+    if (this.opts.delayMs > 0) await sleep(this.opts.delayMs);
+  }
+
+  /** Applies latency and refuses work on an unreachable host. */
+  private async gate(hostId: string, vmId: string): Promise<void> {
+    const faults = await this.store.db.selectFrom('sim_faults').selectAll()
+      .where((eb) => eb.or([eb('host_id', '=', hostId), eb('vm_id', '=', vmId), eb.and([eb('host_id', 'is', null), eb('vm_id', 'is', null)])]))
+      .execute();
+    if (faults.length === 0) return;
+    const latency = faults.filter((f) => f.kind === 'latency').reduce((s, f) => s + Number(f.value), 0);
+    if (latency > 0) await sleep(latency);
+    if (faults.some((f) => f.kind === 'host_unreachable' && (f.host_id === hostId || f.host_id === null))) {
+      throw unavailable(`Host ${hostId} is unreachable`);
+    }
+  }
+
+  private async consumeStartFault(hostId: string, vmId: string): Promise<void> {
+    const f = await this.store.db.selectFrom('sim_faults').selectAll().where('kind', '=', 'fail_next_start')
+      .where((eb) => eb.or([eb('vm_id', '=', vmId), eb('host_id', '=', hostId), eb.and([eb('host_id', 'is', null), eb('vm_id', 'is', null)])]))
+      .orderBy('created_at').executeTakeFirst();
+    if (!f) return;
+    if (Number(f.remaining) === 1) await this.store.db.deleteFrom('sim_faults').where('id', '=', f.id).execute();
+    else if (Number(f.remaining) > 1) await this.store.db.updateTable('sim_faults').set({ remaining: Number(f.remaining) - 1 }).where('id', '=', f.id).execute();
+    throw new CoreError('Internal', `Simulated fault: start of VM ${vmId} failed on host ${hostId}`);
+  }
+}

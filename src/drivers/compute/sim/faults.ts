@@ -1,0 +1,36 @@
+/** Fault injection for the sim driver, stored in the database so the CLI and the HTTP endpoint share it. */
+import type { Q } from '../../../store/db.js';
+import type { SimFaultRow } from '../../../store/schema.js';
+import { newId, nowIso } from '../../../core/util.js';
+
+/** The faults the sim driver knows. */
+export const FAULT_KINDS = ['host_unreachable', 'fail_next_start', 'latency'] as const;
+
+/** One fault kind. */
+export type FaultKind = (typeof FAULT_KINDS)[number];
+
+/** What to inject: a host down, the next start(s) of a VM (or any VM on a host) failing, or added latency in ms. */
+export interface FaultInput { kind: FaultKind; hostId?: string | null; vmId?: string | null; value?: number; count?: number }
+
+/** Stores a fault; count is how many operations it affects (-1 = until cleared). */
+export async function addFault(q: Q, f: FaultInput): Promise<SimFaultRow> {
+  const row: SimFaultRow = {
+    id: newId(), kind: f.kind, host_id: f.hostId ?? null, vm_id: f.vmId ?? null, value: f.value ?? 0,
+    remaining: f.count ?? (f.kind === 'fail_next_start' ? 1 : -1), created_at: nowIso(),
+  };
+  await q.insertInto('sim_faults').values(row).execute();
+  return row;
+}
+
+/** Lists current faults. */
+export async function listFaults(q: Q): Promise<SimFaultRow[]> {
+  return q.selectFrom('sim_faults').selectAll().orderBy('created_at').execute();
+}
+
+/** Removes one fault, or all when id is absent; returns how many were removed. */
+export async function clearFaults(q: Q, id?: string): Promise<number> {
+  let del = q.deleteFrom('sim_faults');
+  if (id) del = del.where('id', '=', id);
+  const r = await del.executeTakeFirst();
+  return Number(r.numDeletedRows);
+}

@@ -1,0 +1,44 @@
+/** Boot sequence shared by `nube serve`, the admin CLI and tests: config → store → migrate → seed → core → engine. */
+import pino, { type Logger } from 'pino';
+import { type Config, sqlitePath } from './config.js';
+import { openStore, type Store } from './store/db.js';
+import { migrate } from './store/migrate.js';
+import { MasterKey } from './core/accounts/secrets.js';
+import { CatalogService } from './core/catalog/service.js';
+import { seedCatalog } from './core/catalog/seed.js';
+import { Core } from './core/core.js';
+import { TaskEngine } from './tasks/engine.js';
+import { registerHandlers } from './tasks/handlers/index.js';
+import { loadComputeDriver } from './drivers/compute/load.js';
+import type { ComputeDriver } from './drivers/compute/driver.js';
+
+/** Everything a running Nube holds. */
+export interface Runtime {
+  config: Config; store: Store; core: Core; engine: TaskEngine; driver: ComputeDriver; log: Logger;
+  /** Stops the engine and closes the store. */
+  close(): Promise<void>;
+}
+
+/** Opens and prepares everything; the engine starts only when startEngine is true. */
+export async function createRuntime(config: Config, opts: { startEngine?: boolean; log?: Logger; masterKey?: MasterKey } = {}): Promise<Runtime> {
+  const log = opts.log ?? pino({ level: config.logLevel });
+  const store = openStore({ sqlitePath: sqlitePath(config), databaseUrl: config.databaseUrl });
+  try {
+    await migrate(store);
+    await store.tx((trx) => seedCatalog(trx, config));
+  } catch (err) {
+    await store.close();
+    throw err;
+  }
+  const secrets = opts.masterKey ?? MasterKey.load(config.dataDir, config.masterKey);
+  const driver = loadComputeDriver(store, config);
+  const engine = new TaskEngine(store, { workers: config.workers, leaseMs: config.taskLeaseMs, log });
+  registerHandlers(engine, { store, driver });
+  const catalog = new CatalogService(store);
+  const core = new Core({ store, config, secrets, catalog, tasks: engine });
+  if (opts.startEngine) await engine.start();
+  return {
+    config, store, core, engine, driver, log,
+    async close() { await engine.stop(); await store.close(); },
+  };
+}

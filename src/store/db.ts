@@ -1,0 +1,70 @@
+/** Opens the store: Kysely over better-sqlite3 (default) or PostgreSQL, with a retrying transaction helper. */
+import { Kysely, PostgresDialect, SqliteDialect, type Transaction } from 'kysely';
+import Database from 'better-sqlite3';
+import pg from 'pg';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import type { DB } from './schema.js';
+
+/** A transaction or the database itself: repos accept either. */
+export type Q = Kysely<DB> | Transaction<DB>;
+
+/** The opened database and what kind it is. */
+export interface Store {
+  db: Kysely<DB>;
+  kind: 'sqlite' | 'postgres';
+  /** Runs fn in one transaction; retried on PostgreSQL serialization failures and deadlocks. */
+  tx<T>(fn: (trx: Transaction<DB>) => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+  /** PostgreSQL only: the pool, for LISTEN/NOTIFY. */
+  pool?: pg.Pool;
+}
+
+/** Store location: a SQLite file path or a postgres:// URL. */
+export interface StoreOptions { sqlitePath?: string; databaseUrl?: string; poolSize?: number }
+
+pg.types.setTypeParser(20, (v) => Number(v));
+pg.types.setTypeParser(1700, (v) => Number(v));
+
+/** Opens (creating if needed) the database named by the options. */
+export function openStore(opts: StoreOptions): Store {
+  if (opts.databaseUrl) {
+    const pool = new pg.Pool({ connectionString: opts.databaseUrl, max: opts.poolSize ?? 10 });
+    pool.on('error', () => undefined);
+    const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
+    return {
+      db, kind: 'postgres', pool,
+      async tx(fn) {
+        for (let attempt = 0; ; attempt++) {
+          try {
+            return await db.transaction().execute(fn);
+          } catch (err) {
+            const code = (err as { code?: string }).code;
+            if ((code === '40001' || code === '40P01') && attempt < 5) continue;
+            throw err;
+          }
+        }
+      },
+      async close() { await db.destroy(); },
+    };
+  }
+  const file = opts.sqlitePath ?? ':memory:';
+  if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
+  const sqlite = new Database(file);
+  sqlite.pragma('journal_mode = WAL');
+  sqlite.pragma('synchronous = NORMAL');
+  sqlite.pragma('busy_timeout = 5000');
+  sqlite.pragma('foreign_keys = OFF');
+  const db = new Kysely<DB>({ dialect: new SqliteDialect({ database: sqlite }) });
+  return {
+    db, kind: 'sqlite',
+    tx: (fn) => db.transaction().execute(fn),
+    async close() { await db.destroy(); },
+  };
+}
+
+/** True when err is a unique/primary-key violation on either database. */
+export function isUniqueViolation(err: unknown): boolean {
+  const code = (err as { code?: string } | null)?.code;
+  return code === '23505' || code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
+}

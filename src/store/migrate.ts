@@ -1,0 +1,31 @@
+/** Applies the numbered migrations in order, once each, under a lock when PostgreSQL is shared. */
+import { sql, type Kysely } from 'kysely';
+import type { Store } from './db.js';
+import * as m0001 from './migrations/0001-initial.js';
+
+/** What a migration may need to know about the database it runs on. */
+export interface MigrationContext { dialect: 'sqlite' | 'postgres' }
+
+interface Migration { name: string; up(db: Kysely<any>, ctx: MigrationContext): Promise<void> }
+
+const MIGRATIONS: Migration[] = [{ name: '0001-initial', up: m0001.up }];
+
+/** Brings the schema up to date; safe to call from several processes at once on PostgreSQL. */
+export async function migrate(store: Store): Promise<string[]> {
+  const ctx: MigrationContext = { dialect: store.kind };
+  return store.db.transaction().execute(async (trx) => {
+    if (store.kind === 'postgres') await sql`select pg_advisory_xact_lock(727274)`.execute(trx);
+    await trx.schema.createTable('nube_migrations').ifNotExists()
+      .addColumn('name', 'text', (c) => c.primaryKey()).addColumn('applied_at', 'text', (c) => c.notNull()).execute();
+    const done = new Set((await (trx as Kysely<any>).selectFrom('nube_migrations').select('name').execute())
+      .map((r: { name: string }) => r.name));
+    const applied: string[] = [];
+    for (const m of MIGRATIONS) {
+      if (done.has(m.name)) continue;
+      await m.up(trx as Kysely<any>, ctx);
+      await (trx as Kysely<any>).insertInto('nube_migrations').values({ name: m.name, applied_at: new Date().toISOString() }).execute();
+      applied.push(m.name);
+    }
+    return applied;
+  });
+}

@@ -1,0 +1,189 @@
+/** The durable task engine: claims tasks with a lease, heartbeats them, runs handlers and recovers after crashes. */
+import { EventEmitter } from 'node:events';
+import { sql } from 'kysely';
+import type pg from 'pg';
+import type { Logger } from 'pino';
+import type { Store } from '../store/db.js';
+import type { TaskRow } from '../store/schema.js';
+import { CoreError, asCoreError } from '../core/errors.js';
+import { newId, nowIso, sleep } from '../core/util.js';
+import { failTask, finishTask } from './queue.js';
+
+/** Runs one kind of task; must be idempotent because a task may run again after a crash. */
+export interface TaskHandler {
+  /** Does the work; may finish the task itself (finishTask in its last transaction) or return a result. */
+  run(task: TaskRow): Promise<unknown>;
+  /** Undoes or settles state after a failure, in the transaction that marks the task failed. */
+  onFailure?(q: import('../store/db.js').Q, task: TaskRow, err: CoreError): Promise<void>;
+}
+
+/** Engine tuning. */
+export interface EngineOptions { workers: number; leaseMs: number; maxAttempts?: number; log?: Logger; pollMs?: number }
+
+/** Claims and runs tasks; one per process. */
+export class TaskEngine {
+  readonly owner = newId();
+  private readonly events = new EventEmitter();
+  private readonly running = new Map<string, Promise<void>>();
+  private handlers = new Map<string, TaskHandler>();
+  private active = false;
+  private loopPromise: Promise<void> | null = null;
+  private wakeUp: (() => void) | null = null;
+  private woken = false;
+  private heartbeat: NodeJS.Timeout | null = null;
+  private listener: pg.PoolClient | null = null;
+
+  constructor(private readonly store: Store, private readonly opts: EngineOptions) {
+    this.events.setMaxListeners(0);
+  }
+
+  /** Registers the handler of a task kind. */
+  register(kind: string, handler: TaskHandler): void { this.handlers.set(kind, handler); }
+
+  /** True once start() ran and until stop(). */
+  get isRunning(): boolean { return this.active; }
+
+  /** Starts claiming: on SQLite (one owner) unfinished tasks of a dead process are taken back at once. */
+  async start(): Promise<void> {
+    if (this.active) return;
+    if (this.store.kind === 'sqlite') {
+      await this.store.db.updateTable('tasks').set({ status: 'PENDING', lease_owner: null, lease_until: null })
+        .where('status', '=', 'STARTED').execute();
+    } else if (this.store.pool) {
+      this.listener = await this.store.pool.connect();
+      this.listener.on('notification', () => this.wake());
+      await this.listener.query('LISTEN nube_tasks');
+    }
+    this.active = true;
+    this.heartbeat = setInterval(() => { void this.renewLeases(); }, Math.max(50, Math.floor(this.opts.leaseMs / 3)));
+    this.heartbeat.unref();
+    this.loopPromise = this.loop();
+  }
+
+  /** Stops claiming and waits for running handlers to end. */
+  async stop(): Promise<void> {
+    if (!this.active) return;
+    this.active = false;
+    this.wake();
+    if (this.heartbeat) clearInterval(this.heartbeat);
+    await this.loopPromise;
+    await Promise.allSettled([...this.running.values()]);
+    if (this.listener) {
+      try { await this.listener.query('UNLISTEN nube_tasks'); } catch { /* connection may be gone */ }
+      this.listener.release();
+      this.listener = null;
+    }
+  }
+
+  /** Tells the loop that new tasks may be waiting. */
+  wake(): void {
+    this.woken = true;
+    const w = this.wakeUp;
+    this.wakeUp = null;
+    w?.();
+  }
+
+  /** Resolves with the task once it is terminal, or with its current row after timeoutMs. */
+  async wait(taskId: string, timeoutMs: number): Promise<TaskRow | undefined> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const row = await this.store.db.selectFrom('tasks').selectAll().where('id', '=', taskId).executeTakeFirst();
+      if (!row || isTerminal(row.status)) return row;
+      const left = deadline - Date.now();
+      if (left <= 0) return row;
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(done, Math.min(left, 250));
+        function done() { clearTimeout(t); events.off(`done:${taskId}`, done); resolve(); }
+        const events = this.events;
+        events.on(`done:${taskId}`, done);
+      });
+    }
+  }
+
+  private async loop(): Promise<void> {
+    const pollMs = this.opts.pollMs ?? 500;
+    while (this.active) {
+      const free = this.opts.workers - this.running.size;
+      let claimed: TaskRow[] = [];
+      if (free > 0) {
+        this.woken = false;
+        try { claimed = await this.claim(free); } catch (err) {
+          this.opts.log?.error({ err: String(err) }, 'task claim failed');
+          await sleep(pollMs);
+        }
+        for (const t of claimed) this.launch(t);
+      }
+      if (claimed.length === 0 || free <= 0) {
+        if (this.woken && free > 0) continue;
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(() => { this.wakeUp = null; resolve(); }, pollMs);
+          this.wakeUp = () => { clearTimeout(timer); resolve(); };
+        });
+      }
+    }
+  }
+
+  private async claim(limit: number): Promise<TaskRow[]> {
+    const now = Date.now();
+    const until = now + this.opts.leaseMs;
+    const lock = this.store.kind === 'postgres' ? sql`for update skip locked` : sql``;
+    const res = await sql<TaskRow>`
+      update tasks set status = 'STARTED', lease_owner = ${this.owner}, lease_until = ${until},
+        attempts = attempts + 1, started_at = coalesce(started_at, ${nowIso()})
+      where id in (
+        select id from tasks
+        where status = 'PENDING' or (status = 'STARTED' and lease_until < ${now})
+        order by created_at limit ${limit} ${lock})
+      returning *`.execute(this.store.db);
+    return res.rows;
+  }
+
+  private launch(task: TaskRow): void {
+    const p = this.execute(task).finally(() => {
+      this.running.delete(task.id);
+      this.events.emit(`done:${task.id}`);
+      this.wake();
+    });
+    this.running.set(task.id, p);
+  }
+
+  private async execute(task: TaskRow): Promise<void> {
+    const handler = this.handlers.get(task.kind);
+    const max = this.opts.maxAttempts ?? 5;
+    try {
+      if (!handler) throw new CoreError('Internal', `No handler for task kind ${task.kind}`);
+      if (task.attempts > max) throw new CoreError('Internal', `Gave up after ${max} attempts`);
+      const result = await handler.run(task);
+      await this.store.tx((trx) => finishTask(trx, task, result).then(() => undefined));
+    } catch (err) {
+      const core = asCoreError(err);
+      if (!(err instanceof CoreError)) this.opts.log?.error({ err: String((err as Error)?.stack ?? err), task: task.id }, 'task handler crashed');
+      try {
+        await this.store.tx(async (trx) => {
+          const open = await trx.selectFrom('tasks').select('status').where('id', '=', task.id).executeTakeFirst();
+          if (!open || isTerminal(open.status)) return;
+          if (handler?.onFailure) await handler.onFailure(trx, task, core);
+          await failTask(trx, task, core);
+        });
+      } catch (inner) {
+        this.opts.log?.error({ err: String(inner), task: task.id }, 'could not record task failure; it will be retried');
+      }
+    }
+  }
+
+  private async renewLeases(): Promise<void> {
+    if (this.running.size === 0) return;
+    try {
+      await this.store.db.updateTable('tasks').set({ lease_until: Date.now() + this.opts.leaseMs })
+        .where('lease_owner', '=', this.owner).where('status', '=', 'STARTED')
+        .where('id', 'in', [...this.running.keys()]).execute();
+    } catch (err) {
+      this.opts.log?.warn({ err: String(err) }, 'lease renewal failed');
+    }
+  }
+}
+
+/** True for SUCCESS, FAILURE and REVOKED. */
+export function isTerminal(status: string): boolean {
+  return status === 'SUCCESS' || status === 'FAILURE' || status === 'REVOKED';
+}

@@ -1,0 +1,58 @@
+/** Helpers shared by VM task handlers: loading the driver spec, releasing resources, settling state. */
+import type { Q, Store } from '../../store/db.js';
+import type { TaskRow, VmRow } from '../../store/schema.js';
+import type { ComputeDriver, VmSpec } from '../../drivers/compute/driver.js';
+import { releaseHost } from '../../core/hosts/placement.js';
+import { releaseAddresses } from '../../core/networks/ipam.js';
+import { nowIso, parseJson } from '../../core/util.js';
+
+/** What every handler is built from. */
+export interface HandlerDeps { store: Store; driver: ComputeDriver }
+
+/** The VM row of a task (removed ones too), or undefined when it never existed. */
+export async function taskVm(q: Q, task: TaskRow): Promise<VmRow | undefined> {
+  return q.selectFrom('vms').selectAll().where('id', '=', task.object_id).executeTakeFirst();
+}
+
+/** The task's payload object. */
+export function payloadOf<T extends object>(task: TaskRow): T {
+  return parseJson<T>(task.payload, {} as T);
+}
+
+/** Builds the driver's view of a VM placed on hostId. */
+export async function vmSpec(q: Q, vm: VmRow, hostId: string): Promise<VmSpec> {
+  const [vols, nics] = await Promise.all([
+    q.selectFrom('volumes').select(['id', 'device_id', 'size', 'type', 'template_id']).where('vm_id', '=', vm.id)
+      .where('removed_at', 'is', null).orderBy('device_id').execute(),
+    q.selectFrom('nics').select(['mac_address', 'ip_address', 'device_id']).where('vm_id', '=', vm.id).orderBy('device_id').execute(),
+  ]);
+  return {
+    id: vm.id, serial: Number(vm.serial), hostname: vm.name, hostId, cpus: Number(vm.cpu_number), cpuMhz: Number(vm.cpu_speed),
+    memoryMb: Number(vm.memory), userdata: vm.userdata,
+    volumes: vols.map((v) => ({ id: v.id, deviceId: Number(v.device_id ?? 0), size: Number(v.size), type: v.type as 'ROOT' | 'DATADISK', templateId: v.template_id })),
+    nics: nics.map((n) => ({ mac: n.mac_address, ip: n.ip_address, deviceId: Number(n.device_id) })),
+  };
+}
+
+/** Sets the VM's state and power. */
+export async function setVmState(q: Q, vmId: string, state: string, power?: 'running' | 'stopped'): Promise<void> {
+  await q.updateTable('vms').set({ state, ...(power ? { power } : {}), updated_at: nowIso() }).where('id', '=', vmId).execute();
+}
+
+/** Removes a VM for good: host capacity, addresses, root volume, group links and tags released; data volumes detached. */
+export async function expungeVm(q: Q, vm: VmRow): Promise<void> {
+  const now = nowIso();
+  await releaseHost(q, vm);
+  const nics = await q.selectFrom('nics').select('id').where('vm_id', '=', vm.id).execute();
+  for (const n of nics) {
+    await releaseAddresses(q, n.id);
+    await q.deleteFrom('nic_secondary_ips').where('nic_id', '=', n.id).execute();
+  }
+  await q.updateTable('volumes').set({ state: 'Destroy', removed_at: now }).where('vm_id', '=', vm.id).where('type', '=', 'ROOT').where('removed_at', 'is', null).execute();
+  await q.updateTable('volumes').set({ vm_id: null, device_id: null, attached_at: null, state: 'Ready' }).where('vm_id', '=', vm.id).where('type', '=', 'DATADISK').execute();
+  await q.updateTable('public_ips').set({ vm_id: null }).where('vm_id', '=', vm.id).execute();
+  await q.deleteFrom('vm_security_groups').where('vm_id', '=', vm.id).execute();
+  await q.deleteFrom('vm_affinity_groups').where('vm_id', '=', vm.id).execute();
+  await q.deleteFrom('tags').where('resource_id', '=', vm.id).execute();
+  await q.updateTable('vms').set({ state: 'destroyed', power: 'stopped', removed_at: now, updated_at: now }).where('id', '=', vm.id).execute();
+}

@@ -1,0 +1,139 @@
+/** Handlers of vm.create, vm.start, vm.stop, vm.reboot and vm.destroy: driver calls, then one settling transaction. */
+import type { TaskRow } from '../../store/schema.js';
+import { placeVm, releaseHost } from '../../core/hosts/placement.js';
+import type { TaskHandler } from '../engine.js';
+import { finishTask } from '../queue.js';
+import { expungeVm, payloadOf, setVmState, taskVm, vmSpec, type HandlerDeps } from './vm-common.js';
+
+const vmResult = (task: TaskRow) => ({ type: 'vm', id: task.object_id });
+
+/** Places the VM if needed and returns its host id. */
+async function ensurePlaced(deps: HandlerDeps, task: TaskRow): Promise<string> {
+  const down = await deps.store.db.selectFrom('hosts').select('id').execute();
+  const unreachable: string[] = [];
+  for (const h of down) if (!(await deps.driver.hostReachable(h.id))) unreachable.push(h.id);
+  return deps.store.tx(async (trx) => {
+    const vm = (await taskVm(trx, task))!;
+    return placeVm(trx, vm, unreachable);
+  });
+}
+
+/** vm.create: define (and with start, place and boot) a freshly deployed VM; a failed deploy is expunged. */
+export function vmCreate(deps: HandlerDeps): TaskHandler {
+  return {
+    async run(task) {
+      const { start } = payloadOf<{ start: boolean }>(task);
+      const vm = await taskVm(deps.store.db, task);
+      if (!vm || vm.removed_at) return vmResult(task);
+      if (start) {
+        const hostId = await ensurePlaced(deps, task);
+        const spec = await vmSpec(deps.store.db, vm, hostId);
+        try {
+          await deps.driver.define(spec);
+          await deps.driver.start(spec);
+        } catch (err) {
+          await deps.driver.destroy(vm.id).catch(() => undefined);
+          throw err;
+        }
+      }
+      const result = vm.password_enc ? { ...vmResult(task), passwordEnc: vm.password_enc } : vmResult(task);
+      await deps.store.tx(async (trx) => {
+        await setVmState(trx, vm.id, start ? 'running' : 'stopped', start ? 'running' : 'stopped');
+        await trx.updateTable('volumes').set({ state: 'Ready' }).where('vm_id', '=', vm.id).where('state', '=', 'Allocated').execute();
+        await finishTask(trx, task, result);
+      });
+      return result;
+    },
+    async onFailure(q, task) {
+      const vm = await taskVm(q, task);
+      if (vm && !vm.removed_at) await expungeVm(q, vm);
+    },
+  };
+}
+
+/** vm.start: place and boot a stopped VM; on failure it is stopped again and its host released. */
+export function vmStart(deps: HandlerDeps): TaskHandler {
+  return {
+    async run(task) {
+      const vm = await taskVm(deps.store.db, task);
+      if (!vm || vm.removed_at) return vmResult(task);
+      const hostId = await ensurePlaced(deps, task);
+      await deps.driver.start(await vmSpec(deps.store.db, vm, hostId));
+      await deps.store.tx(async (trx) => {
+        await setVmState(trx, vm.id, 'running', 'running');
+        await finishTask(trx, task, vmResult(task));
+      });
+      return vmResult(task);
+    },
+    async onFailure(q, task) {
+      const vm = await taskVm(q, task);
+      if (!vm || vm.removed_at) return;
+      await releaseHost(q, vm);
+      await setVmState(q, vm.id, 'stopped', 'stopped');
+    },
+  };
+}
+
+/** vm.stop: power off and release the host; on failure the VM keeps running. */
+export function vmStop(deps: HandlerDeps): TaskHandler {
+  return {
+    async run(task) {
+      const { force } = payloadOf<{ force?: boolean }>(task);
+      const vm = await taskVm(deps.store.db, task);
+      if (!vm || vm.removed_at) return vmResult(task);
+      await deps.driver.stop(vm.id, { force: !!force });
+      await deps.store.tx(async (trx) => {
+        await releaseHost(trx, vm);
+        await setVmState(trx, vm.id, 'stopped', 'stopped');
+        await finishTask(trx, task, vmResult(task));
+      });
+      return vmResult(task);
+    },
+    async onFailure(q, task) {
+      const { from } = payloadOf<{ from?: string }>(task);
+      await setVmState(q, task.object_id, from === 'error' ? 'error' : 'running');
+    },
+  };
+}
+
+/** vm.reboot: restart a running VM on its host. */
+export function vmReboot(deps: HandlerDeps): TaskHandler {
+  return {
+    async run(task) {
+      const vm = await taskVm(deps.store.db, task);
+      if (!vm || vm.removed_at) return vmResult(task);
+      const hostId = vm.host_id ?? await ensurePlaced(deps, task);
+      await deps.driver.reboot(await vmSpec(deps.store.db, vm, hostId));
+      await deps.store.tx(async (trx) => {
+        await setVmState(trx, vm.id, 'running', 'running');
+        await finishTask(trx, task, vmResult(task));
+      });
+      return vmResult(task);
+    },
+    async onFailure(q, task) {
+      await setVmState(q, task.object_id, 'running');
+    },
+  };
+}
+
+/** vm.destroy: power off, remove from the host and expunge; on failure the VM returns to its previous state. */
+export function vmDestroy(deps: HandlerDeps): TaskHandler {
+  return {
+    async run(task) {
+      const vm = await taskVm(deps.store.db, task);
+      if (!vm || vm.removed_at) return vmResult(task);
+      await deps.driver.stop(vm.id, { force: true });
+      await deps.driver.destroy(vm.id);
+      await deps.store.tx(async (trx) => {
+        const cur = (await taskVm(trx, task))!;
+        await expungeVm(trx, cur);
+        await finishTask(trx, task, vmResult(task));
+      });
+      return vmResult(task);
+    },
+    async onFailure(q, task) {
+      const { from } = payloadOf<{ from?: string }>(task);
+      await setVmState(q, task.object_id, from ?? 'stopped');
+    },
+  };
+}

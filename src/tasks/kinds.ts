@@ -1,0 +1,12 @@
+/** Task kinds, stored in the database: append-only, never renamed or reused. */
+export const TASK_KINDS = [
+  'vm.create', 'vm.start', 'vm.stop', 'vm.reboot', 'vm.destroy', 'vm.restore', 'vm.scale',
+  'vm.reset_password', 'vm.nic_add', 'vm.nic_remove', 'volume.attach', 'volume.detach', 'volume.resize',
+  'snapshot.create', 'snapshot.revert', 'sync',
+] as const;
+
+/** One kind of task. */
+export type TaskKind = (typeof TASK_KINDS)[number];
+
+/** Task lifecycle states. */
+export type TaskStatus = 'PENDING' | 'STARTED' | 'SUCCESS' | 'FAILURE' | 'REVOKED';

@@ -1,0 +1,106 @@
+/** Writing tasks: enqueue in the caller's transaction (one writer per object), finish and fail them. */
+import { sql } from 'kysely';
+import type { Q, Store } from '../store/db.js';
+import { isUniqueViolation } from '../store/db.js';
+import type { TaskRow } from '../store/schema.js';
+import type { CallContext } from '../core/context.js';
+import { CoreError, conflict } from '../core/errors.js';
+import { newId, nowIso } from '../core/util.js';
+import type { TaskKind } from './kinds.js';
+import { writeLog } from './log.js';
+
+/** What to enqueue: the kind, the object it changes and its inputs. */
+export interface TaskSpec {
+  kind: TaskKind;
+  objectType: string;
+  objectId: string;
+  /** Exclusive tasks hold the object's single writer slot until they end. */
+  exclusive?: boolean;
+  payload?: Record<string, unknown>;
+  ctx: CallContext;
+}
+
+/** Inserts a PENDING task and its "created" log entry; a second open exclusive task on the object is a Conflict. */
+export async function enqueueTask(store: Store, q: Q, spec: TaskSpec): Promise<string> {
+  const id = newId();
+  const exclusive = spec.exclusive ?? true;
+  const row = {
+    id, account_id: spec.ctx.accountId, user_id: spec.ctx.userId, kind: spec.kind, object_type: spec.objectType,
+    object_id: spec.objectId, exclusive: exclusive ? 1 : 0, status: 'PENDING', payload: JSON.stringify(spec.payload ?? {}),
+    result: null, error: null, origin: spec.ctx.origin, attempts: 0, lease_owner: null, lease_until: null,
+    created_at: nowIso(), started_at: null, finished_at: null,
+  };
+  if (exclusive) {
+    const busy = await q.selectFrom('tasks').select('id').where('object_id', '=', spec.objectId)
+      .where('exclusive', '=', 1).where('status', 'in', ['PENDING', 'STARTED']).executeTakeFirst();
+    if (busy) throw busyError(spec.objectType);
+  }
+  try {
+    if (store.kind === 'postgres') {
+      // A savepoint keeps the caller's transaction usable if the unique index refuses the row.
+      await sql`savepoint enqueue`.execute(q);
+      await q.insertInto('tasks').values(row).execute();
+      await sql`release savepoint enqueue`.execute(q);
+      await sql`select pg_notify('nube_tasks', '')`.execute(q);
+    } else {
+      await q.insertInto('tasks').values(row).execute();
+    }
+  } catch (err) {
+    if (isUniqueViolation(err)) {
+      if (store.kind === 'postgres') await sql`rollback to savepoint enqueue`.execute(q);
+      throw busyError(spec.objectType);
+    }
+    throw err;
+  }
+  await writeLog(q, {
+    taskId: id, accountId: spec.ctx.accountId, userId: spec.ctx.userId, objectType: spec.objectType,
+    objectId: spec.objectId, action: spec.kind, status: 'PENDING',
+  });
+  return id;
+}
+
+function busyError(objectType: string): CoreError {
+  return conflict(`The ${objectType} is busy with another operation; try again when it has finished`);
+}
+
+/** Records a change that completed synchronously as a finished task, for dialects that answer with a job id. */
+export async function recordDoneTask(q: Q, spec: Omit<TaskSpec, 'exclusive'> & { result: unknown }): Promise<string> {
+  const id = newId();
+  const now = nowIso();
+  await q.insertInto('tasks').values({
+    id, account_id: spec.ctx.accountId, user_id: spec.ctx.userId, kind: spec.kind, object_type: spec.objectType,
+    object_id: spec.objectId, exclusive: 0, status: 'SUCCESS', payload: JSON.stringify(spec.payload ?? {}),
+    result: JSON.stringify(spec.result ?? null), error: null, origin: spec.ctx.origin, attempts: 1, lease_owner: null,
+    lease_until: null, created_at: now, started_at: now, finished_at: now,
+  }).execute();
+  const base = { taskId: id, accountId: spec.ctx.accountId, userId: spec.ctx.userId, objectType: spec.objectType, objectId: spec.objectId };
+  await writeLog(q, { ...base, action: spec.kind, status: 'PENDING' });
+  await writeLog(q, { ...base, action: spec.kind, status: 'SUCCESS' });
+  return id;
+}
+
+/** Marks a task SUCCESS with its result in the caller's transaction (idempotent: only an open task changes). */
+export async function finishTask(q: Q, task: TaskRow, result: unknown): Promise<boolean> {
+  const r = await q.updateTable('tasks').set({
+    status: 'SUCCESS', result: JSON.stringify(result ?? null), finished_at: nowIso(), lease_owner: null, lease_until: null,
+  }).where('id', '=', task.id).where('status', 'in', ['PENDING', 'STARTED']).executeTakeFirst();
+  if (Number(r.numUpdatedRows) === 0) return false;
+  await writeLog(q, {
+    taskId: task.id, accountId: task.account_id, userId: task.user_id, objectType: task.object_type,
+    objectId: task.object_id, action: task.kind, status: 'SUCCESS',
+  });
+  return true;
+}
+
+/** Marks a task FAILURE with a CoreError in the caller's transaction. */
+export async function failTask(q: Q, task: TaskRow, err: CoreError): Promise<boolean> {
+  const r = await q.updateTable('tasks').set({
+    status: 'FAILURE', error: JSON.stringify(err.toJSON()), finished_at: nowIso(), lease_owner: null, lease_until: null,
+  }).where('id', '=', task.id).where('status', 'in', ['PENDING', 'STARTED']).executeTakeFirst();
+  if (Number(r.numUpdatedRows) === 0) return false;
+  await writeLog(q, {
+    taskId: task.id, accountId: task.account_id, userId: task.user_id, objectType: task.object_type,
+    objectId: task.object_id, action: task.kind, status: 'FAILURE', detail: err.message,
+  });
+  return true;
+}

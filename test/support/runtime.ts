@@ -1,0 +1,65 @@
+/** Test runtime: a fresh SQLite file or a fresh PostgreSQL database per call, the app, and a signed CloudStack client. */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import pino from 'pino';
+import type { FastifyInstance } from 'fastify';
+import { loadConfig, type Config } from '../../src/config.js';
+import { createRuntime, type Runtime } from '../../src/runtime.js';
+import { buildApp } from '../../src/app.js';
+import { MasterKey } from '../../src/core/accounts/secrets.js';
+import { CsClient } from './cs-client.js';
+
+/** The database the suite runs on: NUBE_TEST_DB=sqlite (default) or postgres. */
+export const TEST_DB = process.env.NUBE_TEST_DB === 'postgres' ? 'postgres' : 'sqlite';
+const PG_ADMIN = process.env.NUBE_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+
+/** A running test instance with an admin-less "alice" account and helpers. */
+export interface TestEnv {
+  rt: Runtime; app: FastifyInstance; config: Config; cs: CsClient;
+  /** Creates another account and returns a client signed with its key pair. */
+  account(name: string): Promise<CsClient>;
+  close(): Promise<void>;
+}
+
+/** Creates an empty database and returns its URL (PostgreSQL) or data dir (SQLite). */
+export async function freshDatabase(): Promise<{ env: Record<string, string>; drop(): Promise<void> }> {
+  const dir = mkdtempSync(join(tmpdir(), 'nube-test-'));
+  if (TEST_DB === 'sqlite') return { env: { NUBE_DATA_DIR: dir }, async drop() { rmSync(dir, { recursive: true, force: true }); } };
+  const name = `nube_t_${randomBytes(6).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: PG_ADMIN });
+  await admin.connect();
+  await admin.query(`create database ${name}`);
+  await admin.end();
+  const url = PG_ADMIN.replace(/\/[^/]*$/, `/${name}`);
+  return {
+    env: { NUBE_DATA_DIR: dir, DATABASE_URL: url },
+    async drop() {
+      const c = new pg.Client({ connectionString: PG_ADMIN });
+      await c.connect();
+      await c.query(`drop database if exists ${name} with (force)`);
+      await c.end();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Boots Nube in-process on a fresh database with the engine running; env overrides configuration. */
+export async function startTestEnv(env: Record<string, string> = {}): Promise<TestEnv> {
+  const db = await freshDatabase();
+  const config = loadConfig({ NUBE_LISTEN: '127.0.0.1:0', ...db.env, ...env });
+  const rt = await createRuntime(config, { startEngine: true, log: pino({ level: 'silent' }), masterKey: MasterKey.ephemeral() });
+  const app = await buildApp({ core: rt.core, readiness: { ready: () => true }, log: rt.log });
+  await app.ready();
+  const account = async (name: string) => {
+    const a = await rt.core.accounts.createAccount(name);
+    return new CsClient(app, a.cloudstack.key, a.cloudstack.secret);
+  };
+  const cs = await account('alice');
+  return {
+    rt, app, config, cs, account,
+    async close() { await app.close(); await rt.close(); await db.drop(); },
+  };
+}
