@@ -9,6 +9,10 @@ import { listServiceOfferings } from './catalog/list-service-offerings.js';
 import { listTemplates } from './catalog/list-templates.js';
 import { listDiskOfferings, listOsTypes } from './catalog/list-disk-offerings.js';
 import { listApis } from './list-apis.js';
+import { volumeCommands } from './volume/index.js';
+import { securityCommands } from './security/index.js';
+import { networkCommands } from './network/index.js';
+import { vmExtraCommands } from './vmx/index.js';
 
 /** All commands, in registration order. */
 export function allCommands(): CsCommand[] {
@@ -16,5 +20,6 @@ export function allCommands(): CsCommand[] {
     deployVirtualMachine, startVirtualMachine, stopVirtualMachine, rebootVirtualMachine, destroyVirtualMachine,
     listVirtualMachines, queryAsyncJobResult, listAsyncJobs, listZones, listServiceOfferings, listTemplates,
     listDiskOfferings, listOsTypes, listApis,
+    ...volumeCommands, ...securityCommands, ...networkCommands, ...vmExtraCommands,
   ];
 }
