@@ -9,7 +9,8 @@ const MIB = 1024 * 1024;
 export async function placeVm(q: Q, vm: VmRow, excludeHosts: string[] = []): Promise<string> {
   if (vm.host_id) return vm.host_id;
   const groups = await q.selectFrom('vm_affinity_groups').select('group_id').where('vm_id', '=', vm.id).execute();
-  const busy = new Set<string>(excludeHosts);
+  const unreachable = new Set<string>(excludeHosts);
+  const busy = new Set<string>();
   if (groups.length > 0) {
     const rows = await q.selectFrom('vm_affinity_groups as g').innerJoin('vms', 'vms.id', 'g.vm_id')
       .select('vms.host_id').where('g.group_id', 'in', groups.map((g) => g.group_id))
@@ -21,7 +22,10 @@ export async function placeVm(q: Q, vm: VmRow, excludeHosts: string[] = []): Pro
   const hosts = await q.selectFrom('hosts').selectAll().where('zone_id', '=', vm.zone_id).where('state', '=', 'up')
     .orderBy('mem_used').orderBy('name').execute();
   let blockedByAffinity = false;
+  let reachable = 0;
   for (const h of hosts) {
+    if (unreachable.has(h.id)) continue;
+    reachable++;
     if (busy.has(h.id)) { blockedByAffinity = true; continue; }
     if (Number(h.mem_used) + mem > Number(h.mem_total)) continue;
     if (Number(h.cpu_used_mhz) + mhz > Number(h.cpu_count) * Number(h.cpu_mhz) * 4) continue;
@@ -32,9 +36,11 @@ export async function placeVm(q: Q, vm: VmRow, excludeHosts: string[] = []): Pro
     await q.updateTable('vms').set({ host_id: h.id }).where('id', '=', vm.id).execute();
     return h.id;
   }
-  throw new CoreError('Unavailable', blockedByAffinity
-    ? 'Unable to create a deployment for VM: no host satisfies the anti-affinity rules of its groups'
-    : 'Unable to create a deployment for VM: insufficient capacity in the zone');
+  throw new CoreError('Unavailable', reachable === 0
+    ? 'Unable to create a deployment for VM: no host of the zone is up and reachable'
+    : blockedByAffinity
+      ? 'Unable to create a deployment for VM: no host satisfies the anti-affinity rules of its groups'
+      : 'Unable to create a deployment for VM: insufficient capacity in the zone');
 }
 
 /** Returns the VM's reserved capacity to its host and clears the VM's host, in the caller's transaction. */

@@ -1,0 +1,64 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import pino from 'pino';
+import { loadConfig } from '../../src/config.js';
+import { createRuntime } from '../../src/runtime.js';
+import { MasterKey } from '../../src/core/accounts/secrets.js';
+import { freshDatabase } from '../support/runtime.js';
+
+test('tasks left STARTED by a dead worker are picked up again and finish after a restart', async () => {
+  const db = await freshDatabase();
+  const config = loadConfig({ NUBE_LISTEN: '127.0.0.1:0', NUBE_TASK_LEASE_MS: '300', ...db.env });
+  const key = MasterKey.ephemeral();
+  const log = pino({ level: 'silent' });
+  try {
+    const rt1 = await createRuntime(config, { log, masterKey: key });
+    const acct = await rt1.core.accounts.createAccount('crashy');
+    const ctx = { accountId: acct.account.id, accountName: 'crashy', userId: acct.user.id, isAdmin: false, requestId: 't', origin: 'test:deploy' };
+    const zone = (await rt1.core.catalog.listZones())[0]!;
+    const offering = (await rt1.core.catalog.listServiceOfferings())[0]!;
+    const tpl = await rt1.store.db.selectFrom('templates').select('id').executeTakeFirstOrThrow();
+    const ids: string[] = [];
+    for (let i = 0; i < 5; i++) {
+      const r = await rt1.core.vms.deploy(ctx, { zoneId: zone.id, serviceOfferingId: offering.id, templateId: tpl.id });
+      ids.push(r.taskId);
+    }
+    // Simulate a worker that claimed the tasks and died: STARTED with an expired lease of another owner.
+    await rt1.store.db.updateTable('tasks').set({ status: 'STARTED', lease_owner: 'dead-worker', lease_until: Date.now() - 1000, attempts: 1 })
+      .where('id', 'in', ids).execute();
+    await rt1.store.close();
+
+    const rt2 = await createRuntime(config, { log, masterKey: key, startEngine: true });
+    for (const id of ids) {
+      const t = await rt2.engine.wait(id, 10000);
+      assert.equal(t?.status, 'SUCCESS', `task ${id} finished`);
+    }
+    const running = await rt2.store.db.selectFrom('vms').select('state').execute();
+    assert.deepEqual(running.map((v) => v.state), ['running', 'running', 'running', 'running', 'running']);
+    const hosts = await rt2.store.db.selectFrom('hosts').select(['vm_count']).execute();
+    assert.equal(hosts.reduce((s, h) => s + Number(h.vm_count), 0), 5, 'capacity counted once per VM');
+    const log2 = await rt2.store.db.selectFrom('task_log').select(['task_id', 'status']).where('task_id', 'in', ids).execute();
+    assert.equal(log2.length, 10, 'two log entries per task');
+    await rt2.close();
+  } finally {
+    await db.drop();
+  }
+});
+
+test('a second open task on the same VM is refused (one writer per object)', async () => {
+  const db = await freshDatabase();
+  const config = loadConfig({ NUBE_LISTEN: '127.0.0.1:0', ...db.env });
+  const rt = await createRuntime(config, { log: pino({ level: 'silent' }), masterKey: MasterKey.ephemeral() });
+  try {
+    const acct = await rt.core.accounts.createAccount('writer');
+    const ctx = { accountId: acct.account.id, accountName: 'writer', userId: acct.user.id, isAdmin: false, requestId: 't', origin: 'test' };
+    const zone = (await rt.core.catalog.listZones())[0]!;
+    const offering = (await rt.core.catalog.listServiceOfferings())[0]!;
+    const tpl = await rt.store.db.selectFrom('templates').select('id').executeTakeFirstOrThrow();
+    const { vm } = await rt.core.vms.deploy(ctx, { zoneId: zone.id, serviceOfferingId: offering.id, templateId: tpl.id });
+    await assert.rejects(rt.core.vmLifecycle.destroy(ctx, vm.id), (e: Error & { kind?: string }) => e.kind === 'Conflict');
+  } finally {
+    await rt.close();
+    await db.drop();
+  }
+});
