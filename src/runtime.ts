@@ -11,6 +11,8 @@ import { TaskEngine } from './tasks/engine.js';
 import { registerHandlers } from './tasks/handlers/index.js';
 import { loadComputeDriver } from './drivers/compute/load.js';
 import type { ComputeDriver } from './drivers/compute/driver.js';
+import { VolumeStorage } from './drivers/storage/files.js';
+import { join } from 'node:path';
 
 /** Everything a running Nube holds. */
 export interface Runtime {
@@ -33,9 +35,10 @@ export async function createRuntime(config: Config, opts: { startEngine?: boolea
   const secrets = opts.masterKey ?? MasterKey.load(config.dataDir, config.masterKey);
   const driver = loadComputeDriver(store, config);
   const engine = new TaskEngine(store, { workers: config.workers, leaseMs: config.taskLeaseMs, log });
-  registerHandlers(engine, { store, driver });
+  const storage = new VolumeStorage(join(config.dataDir));
+  registerHandlers(engine, { store, driver, storage });
   const catalog = new CatalogService(store);
-  const core = new Core({ store, config, secrets, catalog, tasks: engine });
+  const core = new Core({ store, config, secrets, catalog, tasks: engine, storage });
   if (opts.startEngine) await engine.start();
   return {
     config, store, core, engine, driver, log,

@@ -4,6 +4,7 @@ import type { TaskRow } from '../store/schema.js';
 import type { Config } from '../config.js';
 import type { MasterKey } from './accounts/secrets.js';
 import type { CatalogService } from './catalog/service.js';
+import type { VolumeStorage } from '../drivers/storage/files.js';
 
 /** The slice of the task engine the core uses: wake it after enqueueing, wait for a task to end. */
 export interface TaskWaker {
@@ -18,4 +19,6 @@ export interface CoreDeps {
   secrets: MasterKey;
   catalog: CatalogService;
   tasks: TaskWaker;
+  /** Volume and snapshot bytes; absent means volumes carry no data. */
+  storage?: VolumeStorage;
 }

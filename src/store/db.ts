@@ -1,5 +1,6 @@
 /** Opens the store: Kysely over better-sqlite3 (default) or PostgreSQL, with a retrying transaction helper. */
-import { Kysely, PostgresDialect, SqliteDialect, type Transaction } from 'kysely';
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { Kysely, PostgresDialect, SqliteDialect, type Driver, type SqliteDialectConfig, type Transaction } from 'kysely';
 import Database from 'better-sqlite3';
 import pg from 'pg';
 import { mkdirSync } from 'node:fs';
@@ -55,10 +56,11 @@ export function openStore(opts: StoreOptions): Store {
   sqlite.pragma('synchronous = NORMAL');
   sqlite.pragma('busy_timeout = 5000');
   sqlite.pragma('foreign_keys = OFF');
-  const db = new Kysely<DB>({ dialect: new SqliteDialect({ database: sqlite }) });
+  const inTx = new AsyncLocalStorage<true>();
+  const db = new Kysely<DB>({ dialect: new GuardedSqliteDialect({ database: cachedStatements(sqlite) }, inTx) });
   return {
     db, kind: 'sqlite',
-    tx: (fn) => db.transaction().execute(fn),
+    tx: (fn) => db.transaction().execute((trx) => inTx.run(true, () => fn(trx))),
     async close() { await db.destroy(); },
   };
 }
@@ -67,4 +69,41 @@ export function openStore(opts: StoreOptions): Store {
 export function isUniqueViolation(err: unknown): boolean {
   const code = (err as { code?: string } | null)?.code;
   return code === '23505' || code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
+}
+
+/**
+ * SQLite has one connection: a query on the database object made inside a transaction would wait for that
+ * transaction forever. This dialect turns that mistake into an immediate error instead of a hang.
+ */
+class GuardedSqliteDialect extends SqliteDialect {
+  constructor(config: SqliteDialectConfig, private readonly inTx: AsyncLocalStorage<true>) { super(config); }
+
+  override createDriver(): Driver {
+    const driver = super.createDriver();
+    const acquire = driver.acquireConnection.bind(driver);
+    driver.acquireConnection = async () => {
+      if (this.inTx.getStore()) throw new Error('Query on the database inside a transaction: use the transaction object (it would deadlock on SQLite)');
+      return acquire();
+    };
+    return driver;
+  }
+}
+
+/** better-sqlite3 with a bounded cache of prepared statements: preparing is most of the cost of a small query. */
+function cachedStatements(sqlite: Database.Database) {
+  const cache = new Map<string, Database.Statement>();
+  return {
+    close: () => sqlite.close(),
+    prepare(text: string): Database.Statement {
+      let stmt = cache.get(text);
+      if (stmt) {
+        cache.delete(text);
+      } else {
+        stmt = sqlite.prepare(text);
+        if (cache.size >= 1000) cache.delete(cache.keys().next().value!);
+      }
+      cache.set(text, stmt);
+      return stmt;
+    },
+  };
 }

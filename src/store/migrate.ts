@@ -2,13 +2,17 @@
 import { sql, type Kysely } from 'kysely';
 import type { Store } from './db.js';
 import * as m0001 from './migrations/0001-initial.js';
+import * as m0002 from './migrations/0002-live-indexes.js';
 
 /** What a migration may need to know about the database it runs on. */
 export interface MigrationContext { dialect: 'sqlite' | 'postgres' }
 
 interface Migration { name: string; up(db: Kysely<any>, ctx: MigrationContext): Promise<void> }
 
-const MIGRATIONS: Migration[] = [{ name: '0001-initial', up: m0001.up }];
+const MIGRATIONS: Migration[] = [
+  { name: '0001-initial', up: m0001.up },
+  { name: '0002-live-indexes', up: m0002.up },
+];
 
 /** Brings the schema up to date; safe to call from several processes at once on PostgreSQL. */
 export async function migrate(store: Store): Promise<string[]> {

@@ -9,6 +9,9 @@ import { CoreError, asCoreError } from '../core/errors.js';
 import { newId, nowIso, sleep } from '../core/util.js';
 import { failTask, finishTask } from './queue.js';
 
+/** Returned by a handler that already finished its task in its own last transaction. */
+export const FINISHED = Symbol('finished');
+
 /** Runs one kind of task; must be idempotent because a task may run again after a crash. */
 export interface TaskHandler {
   /** Does the work; may finish the task itself (finishTask in its last transaction) or return a result. */
@@ -154,7 +157,7 @@ export class TaskEngine {
       if (!handler) throw new CoreError('Internal', `No handler for task kind ${task.kind}`);
       if (task.attempts > max) throw new CoreError('Internal', `Gave up after ${max} attempts`);
       const result = await handler.run(task);
-      await this.store.tx((trx) => finishTask(trx, task, result).then(() => undefined));
+      if (result !== FINISHED) await this.store.tx((trx) => finishTask(trx, task, result).then(() => undefined));
     } catch (err) {
       const core = asCoreError(err);
       if (!(err instanceof CoreError)) this.opts.log?.error({ err: String((err as Error)?.stack ?? err), task: task.id }, 'task handler crashed');

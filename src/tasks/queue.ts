@@ -18,6 +18,8 @@ export interface TaskSpec {
   exclusive?: boolean;
   payload?: Record<string, unknown>;
   ctx: CallContext;
+  /** The object was created in this transaction, so no other task can hold it yet. */
+  fresh?: boolean;
 }
 
 /** Inserts a PENDING task and its "created" log entry; a second open exclusive task on the object is a Conflict. */
@@ -30,7 +32,7 @@ export async function enqueueTask(store: Store, q: Q, spec: TaskSpec): Promise<s
     result: null, error: null, origin: spec.ctx.origin, attempts: 0, lease_owner: null, lease_until: null,
     created_at: nowIso(), started_at: null, finished_at: null,
   };
-  if (exclusive) {
+  if (exclusive && !spec.fresh) {
     const busy = await q.selectFrom('tasks').select('id').where('object_id', '=', spec.objectId)
       .where('exclusive', '=', 1).where('status', 'in', ['PENDING', 'STARTED']).executeTakeFirst();
     if (busy) throw busyError(spec.objectType);

@@ -54,7 +54,11 @@ export async function startServe(env: Record<string, string>, opts: { entry?: Se
     if (proc.exitCode !== null || proc.signalCode !== null) resolve();
     else proc.once('exit', () => resolve());
   });
-  const waitExit = async (ms: number) => { await Promise.race([exited, new Promise((r) => setTimeout(r, ms))]); };
+  const waitExit = async (ms: number) => {
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([exited, new Promise((r) => { timer = setTimeout(r, ms); })]);
+    clearTimeout(timer);
+  };
   const child: ServeChild = {
     proc, port, baseUrl: `http://127.0.0.1:${port}`, readyMs: 0,
     output: () => out,

@@ -55,7 +55,7 @@ test('a second open task on the same VM is refused (one writer per object)', asy
     const zone = (await rt.core.catalog.listZones())[0]!;
     const offering = (await rt.core.catalog.listServiceOfferings())[0]!;
     const tpl = await rt.store.db.selectFrom('templates').select('id').executeTakeFirstOrThrow();
-    const { vm } = await rt.core.vms.deploy(ctx, { zoneId: zone.id, serviceOfferingId: offering.id, templateId: tpl.id });
+    const vm = await rt.core.vms.deploy(ctx, { zoneId: zone.id, serviceOfferingId: offering.id, templateId: tpl.id });
     await assert.rejects(rt.core.vmLifecycle.destroy(ctx, vm.id), (e: Error & { kind?: string }) => e.kind === 'Conflict');
   } finally {
     await rt.close();

@@ -1,7 +1,7 @@
 /** IP address management: leases addresses from a network's range, one owner per address. */
 import type { Q } from '../../store/db.js';
 import type { NetworkRow } from '../../store/schema.js';
-import { quotaExceeded } from '../errors.js';
+import { invalid, quotaExceeded } from '../errors.js';
 import { intToIpv4, ipv4ToInt } from '../net/ip.js';
 
 /** Leases the next free address of the network's range to ownerId; QuotaExceeded when the range is full. */
@@ -12,11 +12,14 @@ export async function leaseAddress(q: Q, network: NetworkRow, ownerId: string, w
   if (wanted) {
     const n = ipv4ToInt(wanted);
     const taken = await q.selectFrom('ip_leases').select('owner_id').where('network_id', '=', network.id).where('address', '=', n).executeTakeFirst();
-    if (n < first || n > last || taken) throw quotaExceeded(`Address ${wanted} is not free in network ${network.name}`);
+    if (n < first || n > last) throw invalid(`Address ${wanted} is outside the range ${network.start_ip}-${network.end_ip} of network ${network.name}`, 'ipaddress');
+    if (taken) throw invalid(`Address ${wanted} is already in use in network ${network.name}`, 'ipaddress');
     await q.insertInto('ip_leases').values({ network_id: network.id, address: n, owner_id: ownerId }).execute();
     return wanted;
   }
-  const cur = await q.selectFrom('networks').select('next_ip').where('id', '=', network.id).executeTakeFirstOrThrow();
+  // Updating the row takes its lock on PostgreSQL, so concurrent leases in one network take turns.
+  const cur = await q.updateTable('networks').set((eb) => ({ next_ip: eb.ref('next_ip') })).where('id', '=', network.id)
+    .returning('next_ip').executeTakeFirstOrThrow();
   let candidate = Number(cur.next_ip);
   if (candidate < first || candidate > last) candidate = first;
   const taken = await q.selectFrom('ip_leases').select('address').where('network_id', '=', network.id)

@@ -60,6 +60,8 @@ export class VmLifecycle {
   async restore(ctx: CallContext, id: string, templateId?: string, rootDiskSizeGb?: number): Promise<string> {
     const vm = await this.vms.row(this.deps.store.db, ctx, id);
     const template = await this.deps.catalog.template(ctx, templateId ?? vm.template_id);
+    if (template.zone_id && template.zone_id !== vm.zone_id) throw invalid(`Template ${template.name} is not available in the zone of the virtual machine`, 'templateid');
+    if (template.ready !== 1) throw invalid(`Template ${template.name} is not ready`, 'templateid');
     const size = rootDiskBytes(rootDiskSizeGb, Number(template.size));
     return this.transition(ctx, id, ['running', 'stopped'], 'restoring', 'vm.restore', { templateId: template.id, size });
   }
@@ -101,9 +103,12 @@ export class VmLifecycle {
 
   /** Sets a new password on a stopped VM whose template supports it; the task result carries it once. */
   async resetPassword(ctx: CallContext, id: string): Promise<string> {
+    // The template is read before the transaction: on SQLite a query outside it would wait for its single connection.
+    const before = await this.vms.row(this.deps.store.db, ctx, id);
+    const tpl = await this.deps.catalog.templateForDisplay(before.template_id);
     return this.deps.store.tx(async (trx) => {
       const vm = await this.vms.row(trx, ctx, id);
-      const tpl = await this.deps.catalog.templateForDisplay(vm.template_id);
+      if (vm.template_id !== before.template_id) throw conflict('The virtual machine changed meanwhile; try again');
       if (tpl?.password_enabled !== 1) throw invalid('The template of this virtual machine does not support password reset', 'id');
       if (vm.state !== 'stopped') throw conflict(`The virtual machine must be stopped to reset its password (it is ${vm.state})`);
       const password = randomToken(9).replace(/[-_]/g, 'x').slice(0, 12);

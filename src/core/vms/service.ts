@@ -9,6 +9,7 @@ import { newId, nowIso, randomToken, toFlag } from '../util.js';
 import { macFromNumber } from '../net/ip.js';
 import { leaseAddress } from '../networks/ipam.js';
 import { enqueueTask } from '../../tasks/queue.js';
+import { writeLog } from '../../tasks/log.js';
 import type { Page } from '../catalog/service.js';
 import { loadVmViews, type VmView } from './model.js';
 import { checkDisplayName, checkHostname, checkUserdata, rootDiskBytes } from './rules.js';
@@ -82,8 +83,8 @@ export class VmService {
     return row;
   }
 
-  /** Creates a VM with its root volume, NIC and groups, and enqueues vm.create; returns the VM and the task. */
-  async deploy(ctx: CallContext, input: DeployInput): Promise<{ vm: VmView; taskId: string; password: string | null }> {
+  /** Creates a VM with its root volume, NIC and groups, and enqueues vm.create; returns the VM's id and the task. */
+  async deploy(ctx: CallContext, input: DeployInput): Promise<{ id: string; taskId: string; password: string | null }> {
     const { catalog, store } = this.deps;
     const zone = await catalog.zone(input.zoneId);
     const offering = await catalog.serviceOffering(input.serviceOfferingId);
@@ -132,10 +133,10 @@ export class VmService {
       await this.addDefaultNic(trx, ctx, id, serial, zone.id, input.networkIds, input.ipAddress);
       for (const g of sgIds) await trx.insertInto('vm_security_groups').values({ vm_id: id, group_id: g }).execute();
       for (const g of agIds) await trx.insertInto('vm_affinity_groups').values({ vm_id: id, group_id: g }).execute();
-      return enqueueTask(store, trx, { kind: 'vm.create', objectType: 'virtual machine', objectId: id, payload: { start: startVm }, ctx });
+      return enqueueTask(store, trx, { kind: 'vm.create', objectType: 'virtual machine', objectId: id, payload: { start: startVm }, ctx, fresh: true });
     });
     this.deps.tasks.wake();
-    return { vm: await this.get(ctx, id), taskId, password };
+    return { id, taskId, password };
   }
 
   /** Changes names, group, user data and security groups; applies at the next start like CloudStack. */
@@ -162,6 +163,9 @@ export class VmService {
         await trx.deleteFrom('vm_security_groups').where('vm_id', '=', id).execute();
         for (const g of ids) await trx.insertInto('vm_security_groups').values({ vm_id: id, group_id: g }).execute();
       }
+      await writeLog(trx, {
+        taskId: null, accountId: ctx.accountId, userId: ctx.userId, objectType: 'virtual machine', objectId: id, action: 'vm.update', status: 'SUCCESS',
+      });
     });
     return this.get(ctx, id);
   }

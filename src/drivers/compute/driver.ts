@@ -46,4 +46,6 @@ export interface ComputeDriver {
   metrics(vmId: string): Promise<VmMetrics>;
   /** Whether a host answers. */
   hostReachable(hostId: string): Promise<boolean>;
+  /** Ids of the hosts that do not answer, in one call (placement skips them). */
+  unreachableHosts(): Promise<string[]>;
 }

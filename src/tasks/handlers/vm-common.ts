@@ -2,12 +2,13 @@
 import type { Q, Store } from '../../store/db.js';
 import type { TaskRow, VmRow } from '../../store/schema.js';
 import type { ComputeDriver, VmSpec } from '../../drivers/compute/driver.js';
+import type { VolumeStorage } from '../../drivers/storage/files.js';
 import { releaseHost } from '../../core/hosts/placement.js';
 import { releaseAddresses } from '../../core/networks/ipam.js';
 import { nowIso, parseJson } from '../../core/util.js';
 
 /** What every handler is built from. */
-export interface HandlerDeps { store: Store; driver: ComputeDriver }
+export interface HandlerDeps { store: Store; driver: ComputeDriver; storage?: VolumeStorage }
 
 /** The VM row of a task (removed ones too), or undefined when it never existed. */
 export async function taskVm(q: Q, task: TaskRow): Promise<VmRow | undefined> {

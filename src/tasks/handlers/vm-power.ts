@@ -1,7 +1,7 @@
 /** Handlers of vm.create, vm.start, vm.stop, vm.reboot and vm.destroy: driver calls, then one settling transaction. */
 import type { TaskRow } from '../../store/schema.js';
 import { placeVm, releaseHost } from '../../core/hosts/placement.js';
-import type { TaskHandler } from '../engine.js';
+import { FINISHED, type TaskHandler } from '../engine.js';
 import { finishTask } from '../queue.js';
 import { expungeVm, payloadOf, setVmState, taskVm, vmSpec, type HandlerDeps } from './vm-common.js';
 
@@ -9,9 +9,7 @@ const vmResult = (task: TaskRow) => ({ type: 'vm', id: task.object_id });
 
 /** Places the VM if needed and returns its host id. */
 async function ensurePlaced(deps: HandlerDeps, task: TaskRow): Promise<string> {
-  const down = await deps.store.db.selectFrom('hosts').select('id').execute();
-  const unreachable: string[] = [];
-  for (const h of down) if (!(await deps.driver.hostReachable(h.id))) unreachable.push(h.id);
+  const unreachable = await deps.driver.unreachableHosts();
   return deps.store.tx(async (trx) => {
     const vm = (await taskVm(trx, task))!;
     return placeVm(trx, vm, unreachable);
@@ -29,7 +27,6 @@ export function vmCreate(deps: HandlerDeps): TaskHandler {
         const hostId = await ensurePlaced(deps, task);
         const spec = await vmSpec(deps.store.db, vm, hostId);
         try {
-          await deps.driver.define(spec);
           await deps.driver.start(spec);
         } catch (err) {
           await deps.driver.destroy(vm.id).catch(() => undefined);
@@ -42,7 +39,7 @@ export function vmCreate(deps: HandlerDeps): TaskHandler {
         await trx.updateTable('volumes').set({ state: 'Ready' }).where('vm_id', '=', vm.id).where('state', '=', 'Allocated').execute();
         await finishTask(trx, task, result);
       });
-      return result;
+      return FINISHED;
     },
     async onFailure(q, task) {
       const vm = await taskVm(q, task);
@@ -63,7 +60,7 @@ export function vmStart(deps: HandlerDeps): TaskHandler {
         await setVmState(trx, vm.id, 'running', 'running');
         await finishTask(trx, task, vmResult(task));
       });
-      return vmResult(task);
+      return FINISHED;
     },
     async onFailure(q, task) {
       const vm = await taskVm(q, task);
@@ -87,7 +84,7 @@ export function vmStop(deps: HandlerDeps): TaskHandler {
         await setVmState(trx, vm.id, 'stopped', 'stopped');
         await finishTask(trx, task, vmResult(task));
       });
-      return vmResult(task);
+      return FINISHED;
     },
     async onFailure(q, task) {
       const { from } = payloadOf<{ from?: string }>(task);
@@ -108,7 +105,7 @@ export function vmReboot(deps: HandlerDeps): TaskHandler {
         await setVmState(trx, vm.id, 'running', 'running');
         await finishTask(trx, task, vmResult(task));
       });
-      return vmResult(task);
+      return FINISHED;
     },
     async onFailure(q, task) {
       await setVmState(q, task.object_id, 'running');
@@ -129,7 +126,7 @@ export function vmDestroy(deps: HandlerDeps): TaskHandler {
         await expungeVm(trx, cur);
         await finishTask(trx, task, vmResult(task));
       });
-      return vmResult(task);
+      return FINISHED;
     },
     async onFailure(q, task) {
       const { from } = payloadOf<{ from?: string }>(task);

@@ -1,6 +1,6 @@
 /** Handler of vm.restore: a new root volume from the template, keeping the VM's power state. */
 import { newId, nowIso } from '../../core/util.js';
-import type { TaskHandler } from '../engine.js';
+import { FINISHED, type TaskHandler } from '../engine.js';
 import { finishTask } from '../queue.js';
 import { payloadOf, setVmState, taskVm, vmSpec, type HandlerDeps } from './vm-common.js';
 
@@ -35,7 +35,7 @@ export function vmRestore(deps: HandlerDeps): TaskHandler {
         await setVmState(trx, vm.id, wasRunning ? 'running' : 'stopped', wasRunning ? 'running' : 'stopped');
         await finishTask(trx, task, { type: 'vm', id: vm.id });
       });
-      return { type: 'vm', id: vm.id };
+      return FINISHED;
     },
     async onFailure(q, task) {
       const { from } = payloadOf<{ from?: string }>(task);

@@ -2,6 +2,8 @@
 import type { Store } from '../../../store/db.js';
 import { CoreError, unavailable } from '../../../core/errors.js';
 import { nowIso, sleep } from '../../../core/util.js';
+import type { SimFaultRow } from '../../../store/schema.js';
+import { faultsVersion } from './faults.js';
 import type { ComputeDriver, PowerState, VmMetrics, VmSpec } from '../driver.js';
 
 /** Sim tuning: the delay of every power transition. */
@@ -10,6 +12,7 @@ export interface SimOptions { delayMs: number }
 /** Simulated hypervisor; every operation is idempotent and consults the fault table first. */
 export class SimDriver implements ComputeDriver {
   readonly name = 'sim';
+  private cache: { rows: SimFaultRow[]; at: number; version: number } | null = null;
 
   constructor(private readonly store: Store, private readonly opts: SimOptions) {}
 
@@ -84,9 +87,24 @@ export class SimDriver implements ComputeDriver {
   }
 
   async hostReachable(hostId: string): Promise<boolean> {
-    const f = await this.store.db.selectFrom('sim_faults').select('id').where('kind', '=', 'host_unreachable')
-      .where('host_id', '=', hostId).executeTakeFirst();
-    return !f;
+    return !(await this.faults()).some((f) => f.kind === 'host_unreachable' && (f.host_id === hostId || f.host_id === null));
+  }
+
+  async unreachableHosts(): Promise<string[]> {
+    const down = (await this.faults()).filter((f) => f.kind === 'host_unreachable');
+    if (down.some((f) => f.host_id === null)) {
+      return (await this.store.db.selectFrom('hosts').select('id').execute()).map((h) => h.id);
+    }
+    return down.map((f) => f.host_id!);
+  }
+
+  /** Current faults, re-read at most every 100 ms (faults set by another process apply within that time). */
+  private async faults(): Promise<SimFaultRow[]> {
+    const version = faultsVersion();
+    if (this.cache && this.cache.version === version && Date.now() - this.cache.at < 100) return this.cache.rows;
+    const rows = await this.store.db.selectFrom('sim_faults').selectAll().execute();
+    this.cache = { rows, at: Date.now(), version };
+    return rows;
   }
 
   private async domain(vmId: string) {
@@ -99,9 +117,7 @@ export class SimDriver implements ComputeDriver {
 
   /** Applies latency and refuses work on an unreachable host. */
   private async gate(hostId: string, vmId: string): Promise<void> {
-    const faults = await this.store.db.selectFrom('sim_faults').selectAll()
-      .where((eb) => eb.or([eb('host_id', '=', hostId), eb('vm_id', '=', vmId), eb.and([eb('host_id', 'is', null), eb('vm_id', 'is', null)])]))
-      .execute();
+    const faults = (await this.faults()).filter((f) => f.host_id === hostId || f.vm_id === vmId || (f.host_id === null && f.vm_id === null));
     if (faults.length === 0) return;
     const latency = faults.filter((f) => f.kind === 'latency').reduce((s, f) => s + Number(f.value), 0);
     if (latency > 0) await sleep(latency);
@@ -111,10 +127,13 @@ export class SimDriver implements ComputeDriver {
   }
 
   private async consumeStartFault(hostId: string, vmId: string): Promise<void> {
+    if (!(await this.faults()).some((x) => x.kind === 'fail_next_start')) return;
+    this.cache = null;
     const f = await this.store.db.selectFrom('sim_faults').selectAll().where('kind', '=', 'fail_next_start')
       .where((eb) => eb.or([eb('vm_id', '=', vmId), eb('host_id', '=', hostId), eb.and([eb('host_id', 'is', null), eb('vm_id', 'is', null)])]))
       .orderBy('created_at').executeTakeFirst();
     if (!f) return;
+    this.cache = null;
     if (Number(f.remaining) === 1) await this.store.db.deleteFrom('sim_faults').where('id', '=', f.id).execute();
     else if (Number(f.remaining) > 1) await this.store.db.updateTable('sim_faults').set({ remaining: Number(f.remaining) - 1 }).where('id', '=', f.id).execute();
     throw new CoreError('Internal', `Simulated fault: start of VM ${vmId} failed on host ${hostId}`);

@@ -6,6 +6,11 @@ import { newId, nowIso } from '../../../core/util.js';
 /** The faults the sim driver knows. */
 export const FAULT_KINDS = ['host_unreachable', 'fail_next_start', 'latency'] as const;
 
+let localVersion = 0;
+
+/** Bumped on every change made in this process, so the driver's cache sees local changes at once. */
+export const faultsVersion = (): number => localVersion;
+
 /** One fault kind. */
 export type FaultKind = (typeof FAULT_KINDS)[number];
 
@@ -19,6 +24,7 @@ export async function addFault(q: Q, f: FaultInput): Promise<SimFaultRow> {
     remaining: f.count ?? (f.kind === 'fail_next_start' ? 1 : -1), created_at: nowIso(),
   };
   await q.insertInto('sim_faults').values(row).execute();
+  localVersion++;
   return row;
 }
 
@@ -32,5 +38,6 @@ export async function clearFaults(q: Q, id?: string): Promise<number> {
   let del = q.deleteFrom('sim_faults');
   if (id) del = del.where('id', '=', id);
   const r = await del.executeTakeFirst();
+  localVersion++;
   return Number(r.numDeletedRows);
 }

@@ -40,6 +40,6 @@ export const deployVirtualMachine: CsCommand = {
       securityGroupNames: p.securitygroupnames, affinityGroupIds: p.affinitygroupids, affinityGroupNames: p.affinitygroupnames,
       networkIds: p.networkids, ipAddress: p.ipaddress, startVm: p.startvm, displayVm: p.displayvm,
     });
-    return job(r.taskId, r.vm.id);
+    return job(r.taskId, r.id);
   },
 };

@@ -1,0 +1,236 @@
+/** VolumeService: list, create, attach, detach, resize and delete volumes, every call checked against the caller's account. */
+import type { Q } from '../../store/db.js';
+import type { VolumeRow } from '../../store/schema.js';
+import type { CallContext } from '../context.js';
+import type { CoreDeps } from '../deps.js';
+import { conflict, invalid, notFound } from '../errors.js';
+import { newId, nowIso } from '../util.js';
+import type { Page } from '../catalog/service.js';
+import { enqueueTask, recordDoneTask } from '../../tasks/queue.js';
+import { writeLog } from '../../tasks/log.js';
+import { loadVolumeViews, type VolumeView } from './model.js';
+import { GIB, MAX_DATA_DISKS, assertIdle, customSizeBytes, pickDeviceId } from './rules.js';
+
+/** Filters of a volume list. */
+export interface VolumeFilter {
+  id?: string; name?: string; keyword?: string; type?: string; vmId?: string; zoneId?: string;
+  tags?: Array<{ key: string; value?: string }>; page?: number; pageSize?: number;
+}
+
+/** Inputs of a new data volume: an offering and zone, or a snapshot to copy. */
+export interface VolumeCreateInput { name?: string; diskOfferingId?: string; zoneId?: string; sizeGb?: number; snapshotId?: string }
+
+/** How detach names its volume: by id, or by the VM and the device slot. */
+export interface DetachTarget { id?: string; vmId?: string; deviceId?: number }
+
+/** VM states in which volumes may be attached, detached or resized. */
+const VM_SETTLED = ['running', 'stopped'];
+
+/** Reads and changes the caller's volumes. */
+export class VolumeService {
+  constructor(private readonly deps: CoreDeps) {}
+
+  /** One page of the caller's live volumes and the total count. */
+  async list(ctx: CallContext, f: VolumeFilter = {}): Promise<Page<VolumeView>> {
+    const db = this.deps.store.db;
+    let q = db.selectFrom('volumes').where('account_id', '=', ctx.accountId).where('removed_at', 'is', null);
+    if (f.id) q = q.where('id', '=', f.id);
+    if (f.name) q = q.where('name', '=', f.name);
+    if (f.type) q = q.where('type', '=', f.type.toUpperCase());
+    if (f.vmId) q = q.where('vm_id', '=', f.vmId);
+    if (f.zoneId) q = q.where('zone_id', '=', f.zoneId);
+    if (f.keyword) q = q.where((eb) => eb(eb.fn('lower', ['name']), 'like', `%${f.keyword!.toLowerCase()}%`));
+    if (f.tags?.length) {
+      q = q.where('id', 'in', (eb) => eb.selectFrom('tags').select('resource_id').where('account_id', '=', ctx.accountId)
+        .where((w) => w.or(f.tags!.map((t) => t.value === undefined ? w('key', '=', t.key) : w.and([w('key', '=', t.key), w('value', '=', t.value)])))));
+    }
+    const total = await q.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+    let rowsQ = q.selectAll().orderBy('created_at').orderBy('id');
+    if (f.pageSize && f.pageSize > 0) rowsQ = rowsQ.limit(f.pageSize).offset((Math.max(1, f.page ?? 1) - 1) * f.pageSize);
+    return { count: Number(total.n), items: await loadVolumeViews(db, this.deps.catalog, await rowsQ.execute()) };
+  }
+
+  /** One of the caller's volumes, or NotFound (also for another account's volume). */
+  async get(ctx: CallContext, id: string, opts: { includeRemoved?: boolean } = {}): Promise<VolumeView> {
+    const row = await this.row(this.deps.store.db, ctx, id, opts);
+    const [view] = await loadVolumeViews(this.deps.store.db, this.deps.catalog, [row]);
+    return view!;
+  }
+
+  /** The caller's volume row, or NotFound. */
+  async row(q: Q, ctx: CallContext, id: string, opts: { includeRemoved?: boolean } = {}): Promise<VolumeRow> {
+    const row = await q.selectFrom('volumes').selectAll().where('id', '=', id).where('account_id', '=', ctx.accountId).executeTakeFirst();
+    if (!row || (row.removed_at && !opts.includeRemoved)) throw notFound('volume', id);
+    return row;
+  }
+
+  /** Creates a data volume (empty from an offering, or a copy of a snapshot); answered as a finished task. */
+  async create(ctx: CallContext, input: VolumeCreateInput): Promise<{ volume: VolumeView; taskId: string }> {
+    const { store, catalog, storage } = this.deps;
+    const id = newId();
+    const name = checkVolumeName(input.name ?? `DATA-${id.slice(0, 8)}`);
+    let zoneId: string; let size: number; let offeringId: string | null; let state: VolumeRow['state'] = 'Allocated';
+    const snapshotId = input.snapshotId;
+    if (snapshotId) {
+      const snap = await this.liveSnapshot(store.db, ctx, snapshotId);
+      const source = await store.db.selectFrom('volumes').select(['zone_id', 'disk_offering_id']).where('id', '=', snap.volume_id).executeTakeFirstOrThrow();
+      if (input.zoneId && input.zoneId !== source.zone_id) throw invalid('A volume made from a snapshot is created in the zone of the snapshot', 'zoneid');
+      zoneId = source.zone_id; offeringId = source.disk_offering_id; size = Number(snap.size); state = 'Ready';
+      if (input.sizeGb !== undefined) {
+        const wanted = customSizeBytes(input.sizeGb);
+        if (wanted < size) throw invalid(`The volume cannot be smaller than its snapshot (${size / GIB} GB)`, 'size');
+        size = wanted;
+      }
+    } else {
+      if (!input.diskOfferingId) throw invalid('A disk offering (diskofferingid) or a snapshot (snapshotid) is required', 'diskofferingid');
+      if (!input.zoneId) throw invalid('A zone (zoneid) is required', 'zoneid');
+      zoneId = (await catalog.zone(input.zoneId)).id;
+      const offering = await catalog.diskOffering(input.diskOfferingId);
+      offeringId = offering.id;
+      if (offering.customized === 1) size = customSizeBytes(input.sizeGb);
+      else {
+        size = Number(offering.disk_size);
+        if (input.sizeGb !== undefined && input.sizeGb * GIB !== size) {
+          throw invalid(`Disk offering ${offering.name} has a fixed size of ${size / GIB} GB; use a custom offering to choose the size`, 'size');
+        }
+      }
+    }
+    if (snapshotId && storage) {
+      await storage.fromSnapshot(snapshotId, id);
+      await storage.resize(id, size);
+    }
+    let taskId: string;
+    try {
+      taskId = await store.tx(async (trx) => {
+        if (snapshotId) await this.liveSnapshot(trx, ctx, snapshotId);
+        const now = nowIso();
+        await trx.insertInto('volumes').values({
+          id, account_id: ctx.accountId, zone_id: zoneId, name, type: 'DATADISK', size, disk_offering_id: offeringId,
+          template_id: null, vm_id: null, device_id: null, state, created_at: now, attached_at: null, removed_at: null,
+        }).execute();
+        return recordDoneTask(trx, { kind: 'sync', objectType: 'volume', objectId: id, payload: { snapshotId }, ctx, result: { type: 'volume', id } });
+      });
+    } catch (err) {
+      await storage?.remove(id).catch(() => undefined);
+      throw err;
+    }
+    return { volume: await this.get(ctx, id), taskId };
+  }
+
+  /** Attaches a data volume to a VM of the same account and zone; the device slot is reserved at once. */
+  async attach(ctx: CallContext, id: string, vmId: string, deviceId?: number): Promise<string> {
+    const { store } = this.deps;
+    const taskId = await store.tx(async (trx) => {
+      const vol = await this.row(trx, ctx, id);
+      if (vol.vm_id) throw invalid(`Volume ${vol.name} is already attached to a virtual machine`, 'id');
+      // Touching the VM row serializes concurrent attaches to it, so device slots and the disk limit hold.
+      const touched = await trx.updateTable('vms').set({ updated_at: nowIso() }).where('id', '=', vmId)
+        .where('account_id', '=', ctx.accountId).where('removed_at', 'is', null).executeTakeFirst();
+      if (Number(touched.numUpdatedRows) === 0) throw notFound('virtual machine', vmId);
+      const vm = await trx.selectFrom('vms').select(['zone_id', 'state', 'name']).where('id', '=', vmId).executeTakeFirstOrThrow();
+      if (!VM_SETTLED.includes(vm.state)) throw conflict(`Cannot attach a volume to a virtual machine that is ${vm.state}`);
+      if (vm.zone_id !== vol.zone_id) throw invalid('The volume and the virtual machine must be in the same zone', 'virtualmachineid');
+      const present = await trx.selectFrom('volumes').select(['type', 'device_id']).where('vm_id', '=', vmId)
+        .where('removed_at', 'is', null).execute();
+      if (present.filter((v) => v.type === 'DATADISK').length >= MAX_DATA_DISKS) {
+        throw invalid(`Virtual machine ${vm.name} already has the maximum number of data disks (${MAX_DATA_DISKS})`, 'virtualmachineid');
+      }
+      const device = pickDeviceId(present.map((v) => Number(v.device_id ?? 0)), deviceId);
+      await trx.updateTable('volumes').set({ vm_id: vmId, device_id: device, attached_at: nowIso() }).where('id', '=', id).execute();
+      return enqueueTask(store, trx, {
+        kind: 'volume.attach', objectType: 'volume', objectId: id, payload: { vmId, deviceId: device, fromState: vol.state }, ctx,
+      });
+    });
+    this.deps.tasks.wake();
+    return taskId;
+  }
+
+  /** Detaches a data volume from its VM; ROOT volumes stay. */
+  async detach(ctx: CallContext, target: DetachTarget): Promise<{ taskId: string; volumeId: string }> {
+    const { store } = this.deps;
+    const result = await store.tx(async (trx) => {
+      let vol: VolumeRow;
+      if (target.id) vol = await this.row(trx, ctx, target.id);
+      else if (target.vmId && target.deviceId !== undefined) {
+        const found = await trx.selectFrom('volumes').selectAll().where('account_id', '=', ctx.accountId).where('vm_id', '=', target.vmId)
+          .where('device_id', '=', target.deviceId).where('removed_at', 'is', null).executeTakeFirst();
+        if (!found) throw notFound('volume', `at device ${target.deviceId} of virtual machine ${target.vmId}`);
+        vol = found;
+      } else throw invalid('Either id, or virtualmachineid together with deviceid, is required', 'id');
+      if (vol.type === 'ROOT') throw invalid('A ROOT volume cannot be detached from its virtual machine', 'id');
+      if (!vol.vm_id) throw invalid(`Volume ${vol.name} is not attached to any virtual machine`, 'id');
+      const vm = await trx.selectFrom('vms').select(['state']).where('id', '=', vol.vm_id).executeTakeFirst();
+      if (vm && !VM_SETTLED.includes(vm.state)) throw conflict(`Cannot detach a volume from a virtual machine that is ${vm.state}`);
+      const taskId = await enqueueTask(store, trx, { kind: 'volume.detach', objectType: 'volume', objectId: vol.id, payload: { vmId: vol.vm_id }, ctx });
+      return { taskId, volumeId: vol.id };
+    });
+    this.deps.tasks.wake();
+    return result;
+  }
+
+  /** Deletes a detached volume and its data; snapshots of it remain. */
+  async delete(ctx: CallContext, id: string): Promise<void> {
+    await this.deps.store.tx(async (trx) => {
+      const vol = await this.row(trx, ctx, id);
+      if (vol.vm_id) throw conflict(`Volume ${vol.name} is attached to a virtual machine; detach it before deleting it`);
+      await assertIdle(trx, id, 'volume');
+      const now = nowIso();
+      await trx.updateTable('volumes').set({ state: 'Destroy', removed_at: now }).where('id', '=', id).execute();
+      await trx.deleteFrom('tags').where('resource_id', '=', id).execute();
+      await writeLog(trx, {
+        taskId: null, accountId: ctx.accountId, userId: ctx.userId, objectType: 'volume', objectId: id, action: 'volume.delete', status: 'SUCCESS',
+      });
+    });
+    await this.deps.storage?.remove(id);
+  }
+
+  /** Grows a volume to a new size in GB or to a new disk offering's size; shrinking is refused. */
+  async resize(ctx: CallContext, id: string, to: { sizeGb?: number; diskOfferingId?: string }): Promise<string> {
+    const { store, catalog } = this.deps;
+    if (to.sizeGb === undefined && !to.diskOfferingId) throw invalid('Either size or diskofferingid is required', 'size');
+    const current = await this.row(store.db, ctx, id);
+    let size: number;
+    let offeringId = current.disk_offering_id;
+    if (to.diskOfferingId) {
+      if (current.type === 'ROOT') throw invalid('A ROOT volume has no disk offering; resize it with size only', 'diskofferingid');
+      const offering = await catalog.diskOffering(to.diskOfferingId);
+      offeringId = offering.id;
+      size = offering.customized === 1 ? customSizeBytes(to.sizeGb) : Number(offering.disk_size);
+    } else {
+      const offering = current.disk_offering_id ? await catalog.diskOffering(current.disk_offering_id) : undefined;
+      if (offering && offering.customized !== 1) {
+        throw invalid(`The disk offering ${offering.name} of this volume has a fixed size; pass a diskofferingid to resize it`, 'size');
+      }
+      size = customSizeBytes(to.sizeGb);
+    }
+    const taskId = await store.tx(async (trx) => {
+      const vol = await this.row(trx, ctx, id);
+      if (size < Number(vol.size)) {
+        throw invalid(`Shrinking a volume is not supported (from ${Number(vol.size) / GIB} GB to ${size / GIB} GB)`, 'size');
+      }
+      if (vol.vm_id) {
+        const vm = await trx.selectFrom('vms').select('state').where('id', '=', vol.vm_id).executeTakeFirst();
+        if (vm && !VM_SETTLED.includes(vm.state)) throw conflict(`Cannot resize a volume of a virtual machine that is ${vm.state}`);
+      }
+      return enqueueTask(store, trx, { kind: 'volume.resize', objectType: 'volume', objectId: id, payload: { size, diskOfferingId: offeringId }, ctx });
+    });
+    this.deps.tasks.wake();
+    return taskId;
+  }
+
+  /** The caller's snapshot that can be copied, or NotFound / Conflict. */
+  private async liveSnapshot(q: Q, ctx: CallContext, id: string) {
+    const snap = await q.selectFrom('snapshots').selectAll().where('id', '=', id).where('account_id', '=', ctx.accountId)
+      .where('removed_at', 'is', null).executeTakeFirst();
+    if (!snap) throw notFound('snapshot', id);
+    if (snap.state !== 'BackedUp') throw conflict(`Snapshot ${snap.name} is not backed up yet`);
+    return snap;
+  }
+}
+
+/** A volume name: 1 to 255 printable characters. */
+export function checkVolumeName(name: string): string {
+  const trimmed = name.trim();
+  if (!trimmed || trimmed.length > 255 || /[\u0000-\u001f]/.test(trimmed)) throw invalid('A volume name must be 1 to 255 printable characters', 'name');
+  return trimmed;
+}

@@ -1,0 +1,15 @@
+/** getVMPassword: the VM's password encrypted with its SSH key pair, as real CloudStack answers it. */
+import type { CsCommand } from '../../command.js';
+import { sync } from '../../command.js';
+
+/** The command; the answer is CloudStack's `{password: {encryptedpassword}}` (seed 004 abbreviates it to a string). */
+export const getVMPassword: CsCommand = {
+  name: 'getVMPassword',
+  description: 'Returns an encrypted password for the VM.',
+  isAsync: false,
+  responseName: 'password',
+  params: [{ name: 'id', type: 'uuid', required: true, description: 'The ID of the virtual machine' }],
+  async handle(core, ctx, p) {
+    return sync({ password: { encryptedpassword: await core.vmLifecycle.encryptedPassword(ctx, p.id) } });
+  },
+};

@@ -1,0 +1,23 @@
+/** An elastic IP as CloudStack's `ipaddress` / `publicipaddress` object, and the associate/update job results. */
+import type { PublicIpView } from '../../../core/ips/service.js';
+import { registerResult } from '../results.js';
+import { csDate, csTags } from './common.js';
+
+/** The IP object; VM fields only while it is attached, the health check only when one is configured. */
+export function csPublicIp(ip: PublicIpView): Record<string, unknown> {
+  const hc = ip.healthcheck;
+  return {
+    id: ip.id, ipaddress: ip.address, allocated: csDate(ip.created), state: ip.state, zoneid: ip.zoneId, zonename: ip.zoneName,
+    account: ip.accountName, domain: 'ROOT', domainid: ip.accountId, iselastic: true, issourcenat: false, isstaticnat: false,
+    issystem: false, isportable: false, forvirtualnetwork: false, associatednetworkid: ip.networkId ?? undefined,
+    networkid: ip.networkId ?? undefined, virtualmachineid: ip.vmId ?? undefined, virtualmachinename: ip.vmName ?? undefined,
+    virtualmachinedisplayname: ip.vmDisplayName ?? undefined,
+    healthcheck: hc ? {
+      mode: hc.mode, port: hc.port, path: hc.path ?? undefined, interval: hc.interval, timeout: hc.timeout,
+      'strikes-ok': hc.strikesOk, 'strikes-fail': hc.strikesFail,
+    } : undefined,
+    tags: csTags(ip.tags, 'PublicIpAddress', ip.id, ip.accountName),
+  };
+}
+
+registerResult('ipaddress', async (core, ctx, res) => ({ ipaddress: csPublicIp(await core.ips.get(ctx, res.id)) }));

@@ -1,0 +1,36 @@
+/** Volumes and snapshots as CloudStack's `volume` and `snapshot` objects, and their job result renderers. */
+import type { SnapshotView, VolumeView } from '../../../core/volumes/model.js';
+import { registerResult } from '../results.js';
+import { csDate, csTags } from './common.js';
+import { csVmState } from './vm.js';
+
+/** The volume object; `state` is Allocated or Ready, which libcloud reads as AVAILABLE (INUSE with a virtualmachineid). */
+export function csVolume(v: VolumeView): Record<string, unknown> {
+  return {
+    id: v.id, name: v.name, zoneid: v.zoneId, zonename: v.zoneName, type: v.type, size: v.size, state: v.state,
+    virtualmachineid: v.vmId ?? undefined, vmname: v.vmName ?? undefined, vmdisplayname: v.vmDisplayName ?? undefined,
+    vmstate: v.vmState ? csVmState(v.vmState) : undefined, deviceid: v.deviceId ?? undefined,
+    diskofferingid: v.diskOfferingId ?? undefined, diskofferingname: v.diskOfferingName ?? undefined,
+    diskofferingdisplaytext: v.diskOfferingDisplayText ?? undefined,
+    serviceofferingid: v.serviceOfferingId ?? undefined, serviceofferingname: v.serviceOfferingName ?? undefined,
+    templateid: v.type === 'ROOT' ? v.templateId ?? undefined : undefined,
+    created: csDate(v.created), attached: csDate(v.attached), account: v.accountName, domain: 'ROOT', domainid: v.accountId,
+    storagetype: 'local', storage: 'local', hypervisor: 'KVM', provisioningtype: 'thin', destroyed: v.removed,
+    isextractable: true, quiescevm: false, displayvolume: true,
+    tags: csTags(v.tags, 'Volume', v.id, v.accountName),
+  };
+}
+
+/** The snapshot object; a manual snapshot is BackedUp once its copy finished. */
+export function csSnapshot(s: SnapshotView): Record<string, unknown> {
+  return {
+    id: s.id, name: s.name, volumeid: s.volumeId, volumename: s.volumeName, volumetype: s.volumeType, state: s.state,
+    created: csDate(s.created), intervaltype: 'MANUAL', snapshottype: 'MANUAL', account: s.accountName, domain: 'ROOT',
+    domainid: s.accountId, zoneid: s.zoneId, zonename: s.zoneName, size: s.size, physicalsize: s.size, virtualsize: s.size,
+    revertable: true, locationtype: 'PRIMARY',
+    tags: csTags(s.tags, 'Snapshot', s.id, s.accountName),
+  };
+}
+
+registerResult('volume', async (core, ctx, res) => ({ volume: csVolume(await core.volumes.get(ctx, res.id, { includeRemoved: true })) }));
+registerResult('snapshot', async (core, ctx, res) => ({ snapshot: csSnapshot(await core.snapshots.get(ctx, res.id, { includeRemoved: true })) }));

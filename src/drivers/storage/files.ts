@@ -1,0 +1,203 @@
+/** Volume data as sparse raw files: `<dataDir>/volumes/<id>.img` and `<dataDir>/snapshots/<id>.img`, made on first write. */
+import { constants, promises as fs } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { dirname, join } from 'node:path';
+import { invalid } from '../../core/errors.js';
+
+/** Bytes copied per step when a clone cannot be done by the filesystem (reflink). */
+const CHUNK = 1024 * 1024;
+/** Granularity at which zero runs are left as holes. */
+const BLOCK = 4096;
+const ZERO = Buffer.alloc(BLOCK);
+const SAFE_ID = /^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$/;
+
+/** Reads and writes volume bytes; a volume without a file reads as zeros, so unwritten volumes cost nothing. */
+export class VolumeStorage {
+  readonly volumeDir: string;
+  readonly snapshotDir: string;
+
+  constructor(readonly dataDir: string) {
+    this.volumeDir = join(dataDir, 'volumes');
+    this.snapshotDir = join(dataDir, 'snapshots');
+  }
+
+  /** Path of a volume's file (which may not exist yet). */
+  volumePath(id: string): string { return join(this.volumeDir, `${checkId(id)}.img`); }
+
+  /** Path of a snapshot's file (absent when the volume had never been written). */
+  snapshotPath(id: string): string { return join(this.snapshotDir, `${checkId(id)}.img`); }
+
+  /** True when the volume has a data file. */
+  async has(id: string): Promise<boolean> { return exists(this.volumePath(id)); }
+
+  /** True when the snapshot has a data file. */
+  async hasSnapshot(id: string): Promise<boolean> { return exists(this.snapshotPath(id)); }
+
+  /** Reads length bytes at offset; parts never written are zeros. With size, reads past it are refused. */
+  async read(id: string, offset: number, length: number, size?: number): Promise<Buffer> {
+    checkRange(offset, length, size);
+    const out = Buffer.alloc(length);
+    if (length === 0) return out;
+    const fh = await openIfExists(this.volumePath(id), 'r');
+    if (!fh) return out;
+    try {
+      let done = 0;
+      while (done < length) {
+        const { bytesRead } = await fh.read(out, done, length - done, offset + done);
+        if (bytesRead === 0) break;
+        done += bytesRead;
+      }
+    } finally {
+      await fh.close();
+    }
+    return out;
+  }
+
+  /** Writes data at offset of a volume of `size` bytes, creating its sparse file on the first write. */
+  async write(id: string, offset: number, data: Uint8Array, size: number): Promise<void> {
+    checkRange(offset, data.length, size);
+    const path = this.volumePath(id);
+    await fs.mkdir(dirname(path), { recursive: true });
+    const fh = await fs.open(path, constants.O_RDWR | constants.O_CREAT, 0o600);
+    try {
+      if ((await fh.stat()).size < size) await fh.truncate(size);
+      let done = 0;
+      while (done < data.length) {
+        const { bytesWritten } = await fh.write(data, done, data.length - done, offset + done);
+        done += bytesWritten;
+      }
+    } finally {
+      await fh.close();
+    }
+  }
+
+  /** Sets the volume's length; a volume without a file needs nothing (it already reads as zeros). */
+  async resize(id: string, size: number): Promise<void> {
+    if (!Number.isSafeInteger(size) || size < 0) throw invalid('A volume size must be a whole number of bytes', 'size');
+    try {
+      await fs.truncate(this.volumePath(id), size);
+    } catch (err) {
+      if (!isMissing(err)) throw err;
+    }
+  }
+
+  /** Makes dst a copy of src's bytes (no file when src has none); the copy is independent of src afterwards. */
+  async clone(srcId: string, dstId: string): Promise<void> {
+    await copyOrClear(this.volumePath(srcId), this.volumePath(dstId));
+  }
+
+  /** Deletes a volume's data; absent is fine. */
+  async remove(id: string): Promise<void> { await fs.rm(this.volumePath(id), { force: true }); }
+
+  /** Copies the volume's bytes to a snapshot file; returns false when the volume has no data to copy. */
+  async snapshot(volumeId: string, snapshotId: string): Promise<boolean> {
+    return copyOrClear(this.volumePath(volumeId), this.snapshotPath(snapshotId));
+  }
+
+  /** Puts a snapshot's bytes back into a volume (a snapshot without data leaves the volume all zeros). */
+  async revert(snapshotId: string, volumeId: string): Promise<void> {
+    await copyOrClear(this.snapshotPath(snapshotId), this.volumePath(volumeId));
+  }
+
+  /** Fills a new volume from a snapshot. */
+  async fromSnapshot(snapshotId: string, volumeId: string): Promise<void> {
+    await copyOrClear(this.snapshotPath(snapshotId), this.volumePath(volumeId));
+  }
+
+  /** Deletes a snapshot's data; absent is fine. */
+  async removeSnapshot(id: string): Promise<void> { await fs.rm(this.snapshotPath(id), { force: true }); }
+}
+
+function checkId(id: string): string {
+  if (!SAFE_ID.test(id)) throw invalid(`Invalid storage id ${JSON.stringify(id).slice(0, 60)}`, 'id');
+  return id;
+}
+
+function checkRange(offset: number, length: number, size: number | undefined): void {
+  if (!Number.isSafeInteger(offset) || offset < 0) throw invalid('The offset must be a non-negative whole number', 'offset');
+  if (!Number.isSafeInteger(length) || length < 0) throw invalid('The length must be a non-negative whole number', 'length');
+  if (size !== undefined && offset + length > size) {
+    throw invalid(`Access of ${length} bytes at offset ${offset} goes past the end of the volume (${size} bytes)`, 'offset');
+  }
+}
+
+function isMissing(err: unknown): boolean {
+  return (err as NodeJS.ErrnoException | null)?.code === 'ENOENT';
+}
+
+async function exists(path: string): Promise<boolean> {
+  try { await fs.access(path); return true; } catch { return false; }
+}
+
+async function openIfExists(path: string, flags: string): Promise<fs.FileHandle | undefined> {
+  try { return await fs.open(path, flags); } catch (err) {
+    if (isMissing(err)) return undefined;
+    throw err;
+  }
+}
+
+/** Replaces dst with a copy of src through a temporary file and a rename, so a crash never leaves half a copy; no src removes dst. */
+async function copyOrClear(src: string, dst: string): Promise<boolean> {
+  if (!(await exists(src))) {
+    await fs.rm(dst, { force: true });
+    return false;
+  }
+  await fs.mkdir(dirname(dst), { recursive: true });
+  const tmp = `${dst}.${randomBytes(6).toString('hex')}.tmp`;
+  try {
+    try {
+      await fs.copyFile(src, tmp, constants.COPYFILE_FICLONE_FORCE);
+    } catch {
+      await sparseCopy(src, tmp);
+    }
+    await fs.rename(tmp, dst);
+  } catch (err) {
+    await fs.rm(tmp, { force: true });
+    throw err;
+  }
+  return true;
+}
+
+/** Copies src to dst chunk by chunk, skipping all-zero chunks so holes stay holes. */
+async function sparseCopy(src: string, dst: string): Promise<void> {
+  const from = await fs.open(src, 'r');
+  try {
+    const to = await fs.open(dst, 'w', 0o600);
+    try {
+      const size = (await from.stat()).size;
+      await to.truncate(size);
+      const buf = Buffer.alloc(CHUNK);
+      for (let pos = 0; pos < size; pos += CHUNK) {
+        const want = Math.min(CHUNK, size - pos);
+        let got = 0;
+        while (got < want) {
+          const { bytesRead } = await from.read(buf, got, want - got, pos + got);
+          if (bytesRead === 0) break;
+          got += bytesRead;
+        }
+        if (got === 0) break;
+        await writeNonZero(to, buf.subarray(0, got), pos);
+      }
+    } finally {
+      await to.close();
+    }
+  } finally {
+    await from.close();
+  }
+}
+
+/** Writes the runs of non-zero BLOCK-sized blocks of buf at pos, leaving zero blocks unwritten. */
+async function writeNonZero(to: fs.FileHandle, buf: Buffer, pos: number): Promise<void> {
+  let start = -1;
+  for (let at = 0; at <= buf.length; at += BLOCK) {
+    const block = buf.subarray(at, Math.min(at + BLOCK, buf.length));
+    const zero = block.length === 0 || block.equals(ZERO.subarray(0, block.length));
+    if (!zero && start < 0) start = at;
+    if ((zero || at + BLOCK >= buf.length) && start >= 0) {
+      const end = zero ? at : buf.length;
+      let put = start;
+      while (put < end) put += (await to.write(buf, put, end - put, pos + put)).bytesWritten;
+      start = -1;
+    }
+  }
+}

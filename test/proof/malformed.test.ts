@@ -1,0 +1,261 @@
+/** Malformed-input proof: thousands of broken, hostile or random requests all get a CloudStack answer and never a crash. */
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { gzipSync } from 'node:zlib';
+import { randomUUID } from 'node:crypto';
+import { XMLParser } from 'fast-xml-parser';
+import { startTestEnv, type TestEnv } from '../support/runtime.js';
+import { canonicalString, computeSignature } from '../../src/dialects/cloudstack/signature.js';
+import { allCommands } from '../../src/dialects/cloudstack/commands/index.js';
+import type { CsCommand } from '../../src/dialects/cloudstack/command.js';
+import type { ParamSpec } from '../../src/dialects/cloudstack/params.js';
+import { mulberry32 } from './prng.js';
+
+const SEED = Number(process.env.NUBE_PROOF_SEED ?? 4004);
+const CASES = Number(process.env.NUBE_PROOF_CASES ?? 3600);
+const PATHS = ['/compute', '/client/api', '/v1'];
+const CS_5XX = new Set([530, 532, 533, 534]);
+const STACK = [/\n\s*at \S/, /\bat [^\s()]+ \([^)]*:\d+:\d+\)/, /Error:/];
+
+let env: TestEnv;
+let key: string;
+let secret: string;
+const realIds: string[] = [];
+
+before(async () => {
+  env = await startTestEnv();
+  key = env.cs.key;
+  secret = env.cs.secret;
+  const zone = (await env.cs.ok('listZones')).zone[0];
+  const offering = (await env.cs.ok('listServiceOfferings', { name: 'Micro' })).serviceoffering[0];
+  const template = (await env.cs.ok('listTemplates', { templatefilter: 'featured' })).template[0];
+  const vm = (await env.cs.done('deployVirtualMachine', { zoneid: zone.id, serviceofferingid: offering.id, templateid: template.id })).virtualmachine;
+  realIds.push(zone.id, offering.id, template.id, vm.id, vm.nic[0].id, vm.nic[0].networkid);
+});
+after(async () => { await env.close(); });
+
+/** Random choices from one seeded stream. */
+class Gen {
+  readonly next: () => number;
+  constructor(seed: number) { this.next = mulberry32(seed); }
+  int(n: number): number { return Math.floor(this.next() * n); }
+  pick<T>(xs: readonly T[]): T { return xs[this.int(xs.length)]!; }
+  chance(p: number): boolean { return this.next() < p; }
+
+  unicode(len: number): string {
+    const ranges: Array<[number, number]> = [[0x20, 0x7e], [0xa0, 0x24f], [0x400, 0x4ff], [0x590, 0x6ff], [0x900, 0x97f], [0x4e00, 0x9fff], [0x1f300, 0x1f64f], [0x300, 0x36f], [0x1, 0x1f]];
+    let s = '';
+    for (let i = 0; i < len; i++) { const [a, b] = this.pick(ranges); s += String.fromCodePoint(a + this.int(b - a + 1)); }
+    return s;
+  }
+
+  garbage(): string {
+    switch (this.int(14)) {
+      case 0: return 'x'.repeat(100 * 1024);
+      case 1: return this.unicode(1 + this.int(40));
+      case 2: return `a\u0000b${this.unicode(3)}`;
+      case 3: return '';
+      case 4: return ' ';
+      case 5: return "'; drop table vms; --";
+      case 6: return '<x>&amp;</x>]]>';
+      case 7: return '../../etc/passwd';
+      case 8: return '\r\n\t';
+      case 9: return String(this.pick([-1, 0, 2 ** 31, -(2 ** 31) - 1, 2 ** 53 + 1, 1e308]));
+      case 10: return '9'.repeat(40);
+      case 11: return '%E0%A4%A';
+      case 12: return '\uD800\uDFFF\uFFFF';
+      default: return randomUUID().slice(0, this.int(36));
+    }
+  }
+
+  uuid(): string {
+    if (this.chance(0.35)) return this.pick(realIds);
+    if (this.chance(0.3)) return randomUUID();
+    return this.pick([randomUUID().toUpperCase(), randomUUID().slice(1), `${randomUUID()}x`, '00000000-0000-0000-0000-000000000000',
+      randomUUID().replace(/-/g, ''), `{${randomUUID()}}`, this.garbage(), `${randomUUID()},${randomUUID()}`]);
+  }
+
+  value(spec: ParamSpec): string {
+    if (this.chance(0.25)) return this.garbage();
+    switch (spec.type) {
+      case 'uuid': return this.uuid();
+      case 'uuidlist': return Array.from({ length: 1 + this.int(3) }, () => this.uuid()).join(this.pick([',', ', ', ',,', ';']));
+      case 'integer': case 'long': case 'short':
+        return this.pick(['-1', '0', '1', '+7', '-0', '2147483648', '-2147483649', '32768', '9007199254740993', '1e3', '0x10', '1.5',
+          ' 5', '５', 'NaN', 'Infinity', String(this.int(100000)), '99999999999999999999999']);
+      case 'boolean': return this.pick(['true', 'false', 'TRUE', 'yes', '1', '0', 'tru', '']);
+      case 'date': return this.pick(['2024-01-01', '2024-02-30', '2024-13-01T00:00:00Z', '2030-01-01T00:00:00+0000', 'yesterday', '0000-00-00', '2024-01-01T25:61:61Z']);
+      case 'list': return Array.from({ length: 1 + this.int(4) }, () => this.unicode(1 + this.int(8))).join(',');
+      default: return this.chance(0.5) ? this.unicode(1 + this.int(30)) : `name-${this.int(1000)}`;
+    }
+  }
+
+  /** Map entries with odd indexes and field names. */
+  mapEntries(name: string): Array<[string, string]> {
+    const idx = this.pick(['0', '1', '07', '-1', '', 'x', '99999999999999999999', ' 2', '0]', '1][2']);
+    const field = this.pick(['key', 'value', 'name', 'KEY', '', 'a.b', 'key]']);
+    const out: Array<[string, string]> = [[`${name}[${idx}].${field}`, this.unicode(1 + this.int(10))]];
+    if (this.chance(0.5)) out.push([`${name}[${idx}]`, 'no-field']);
+    if (this.chance(0.3)) out.push([`${name}.0.key`, 'dotted']);
+    return out;
+  }
+}
+
+/** One request to send and what the answer must look like. */
+interface Case {
+  desc: string; method: 'GET' | 'POST'; url: string; payload?: string | Buffer; headers: Record<string, string>;
+  wantJson?: boolean; command?: CsCommand;
+  /** True when the request carries a correct signature over exactly what the server will read. */
+  signed?: boolean;
+}
+
+function sign(pairs: Array<[string, string]>, withSecret = secret): string {
+  return computeSignature(withSecret, canonicalString(pairs, { bracketsSafe: false, caseSensitiveSort: false }));
+}
+
+function encode(pairs: Array<[string, string]>): string {
+  return pairs.map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(v)}`).join('&');
+}
+
+function buildCase(g: Gen, commands: CsCommand[], n: number): Case {
+  const path = g.pick(PATHS);
+  const cmd = g.chance(0.8) ? g.pick(commands) : undefined;
+  const commandName = cmd ? (g.chance(0.9) ? cmd.name : cmd.name.toUpperCase())
+    : g.pick(['noSuchCommand', '', 'listZones ', 'list Zones', g.unicode(8), 'x'.repeat(100 * 1024), '__proto__', 'constructor']);
+  const responseValue = g.pick(['json', 'json', 'json', 'xml', 'JSON', 'yaml', undefined]);
+  const pairs: Array<[string, string]> = [['command', commandName]];
+  if (responseValue !== undefined) pairs.push(['response', responseValue]);
+  const auth = g.int(14);
+  const apiKey = auth === 1 ? 'wrongkey' : auth === 2 ? g.garbage() : key;
+  if (auth !== 3) pairs.push([g.chance(0.9) ? 'apiKey' : 'APIKEY', apiKey]);
+  if (cmd) {
+    for (const spec of cmd.params) {
+      if (!(spec.required || g.chance(0.3))) continue;
+      if (spec.type === 'map') pairs.push(...g.mapEntries(spec.name));
+      else pairs.push([spec.name, g.value(spec)]);
+    }
+  }
+  if (g.chance(0.15)) pairs.push([g.pick(['tags', 'details', 'foo']), 'x'], ...g.mapEntries(g.pick(['tags', 'details'])));
+  if (g.chance(0.1)) pairs.push([g.unicode(5), g.garbage()]);
+  const unique = pairs.filter(([k], i) => pairs.findIndex(([k2]) => k2 === k) === i);
+  let signature = sign(unique);
+  if (auth === 4) signature = signature.slice(1);
+  if (auth === 5) signature = sign(unique, 'not-the-secret');
+  if (auth === 6) signature = g.garbage();
+  const all: Array<[string, string]> = auth === 7 ? unique : [...unique, ['signature', signature]];
+  let raw = encode(all);
+  const clean = raw;
+  if (g.chance(0.08)) raw += `&${g.pick(['id', 'command', 'response', 'apikey', 'signature'])}=${encodeURIComponent(g.garbage().slice(0, 64))}`;
+  if (g.chance(0.08)) raw += `&${g.pick(['%E0%A4%A', 'x=%', '%zz=1', 'a=%C0%AF', '%FF%FE=%00', '=novalue', '&&&', 'k=%E0%A4%A'])}`;
+  const wantJson = responseValue?.toLowerCase() === 'json';
+  const valid = (auth === 0 || auth >= 8) && raw === clean;
+
+  const desc = `#${n} ${cmd?.name ?? JSON.stringify(commandName.slice(0, 40))} auth=${auth}`;
+  const form = { 'content-type': 'application/x-www-form-urlencoded' };
+  switch (g.int(8)) {
+    case 0: case 1: case 2:
+      return { desc: `${desc} GET`, method: 'GET', url: `${path}?${raw}`, headers: {}, wantJson, command: cmd, signed: valid };
+    case 3:
+      return { desc: `${desc} POST form`, method: 'POST', url: path, payload: raw, headers: form, wantJson, command: cmd, signed: valid };
+    case 4: {
+      const cut = g.int(all.length + 1);
+      return { desc: `${desc} POST split`, method: 'POST', url: `${path}?${encode(all.slice(0, cut))}`, payload: encode(all.slice(cut)), headers: form, wantJson, command: cmd, signed: valid };
+    }
+    case 5: {
+      const obj: Record<string, unknown> = Object.fromEntries(all);
+      const typed = g.chance(0.3);
+      if (typed) obj.id = g.pick([42, null, ['a', 'b'], { nested: true }, true]);
+      const broken = g.chance(0.2);
+      const body = broken ? `${JSON.stringify(obj).slice(0, -1)},` : JSON.stringify(obj);
+      return { desc: `${desc} POST json`, method: 'POST', url: path, payload: body, headers: { 'content-type': 'application/json' }, wantJson: broken ? undefined : wantJson, command: cmd, signed: valid && !broken && !typed && !('id' in Object.fromEntries(unique)) };
+    }
+    case 6: {
+      const inUrl = g.chance(0.5);
+      return { desc: `${desc} POST empty`, method: 'POST', url: inUrl ? `${path}?${raw}` : path, payload: '', headers: g.chance(0.5) ? form : {}, wantJson: inUrl ? wantJson : undefined, command: cmd };
+    }
+    default: {
+      if (g.chance(0.05)) {
+        const big = `${raw}&userdata=${'A'.repeat(1536 * 1024)}`;
+        return { desc: `${desc} POST 1.5 MB form`, method: 'POST', url: path, payload: big, headers: form, wantJson, command: cmd };
+      }
+      const bytes = Buffer.from(Array.from({ length: 1 + g.int(512) }, () => g.int(256)));
+      const payload = g.chance(0.5) ? bytes : gzipSync(Buffer.from(raw)).subarray(0, 10 + g.int(20));
+      const type = g.pick(['application/x-www-form-urlencoded', 'application/json', 'application/octet-stream', 'text/plain', 'multipart/form-data; boundary=x']);
+      const inUrl = g.chance(0.5);
+      return { desc: `${desc} POST gzip ${type}`, method: 'POST', url: inUrl ? `${path}?${raw}` : path, payload, headers: { 'content-type': type, 'content-encoding': 'gzip' }, wantJson: inUrl ? wantJson : undefined, command: cmd };
+    }
+  }
+}
+
+const xml = new XMLParser({ ignoreAttributes: false, ignoreDeclaration: true });
+
+/** Why an answer is not an acceptable CloudStack answer, or null when it is. */
+function judge(c: Case, status: number, contentType: string, body: string): string | null {
+  if (status >= 500 && !CS_5XX.has(status)) return `status ${status}`;
+  for (const re of STACK) if (re.test(body)) return `body leaks ${re}: ${body.slice(0, 200)}`;
+  let root: string;
+  let inner: any;
+  if (/json/.test(contentType)) {
+    if (c.wantJson === false) return 'JSON answer to an XML request';
+    let parsed: unknown;
+    try { parsed = JSON.parse(body); } catch { return `unparseable JSON: ${body.slice(0, 200)}`; }
+    if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) return `JSON is not an object: ${body.slice(0, 200)}`;
+    const keys = Object.keys(parsed);
+    if (keys.length !== 1) return `JSON has keys [${keys.join(', ')}]: ${body.slice(0, 200)}`;
+    root = keys[0]!;
+    inner = (parsed as Record<string, unknown>)[root];
+  } else if (/xml/.test(contentType)) {
+    if (c.wantJson === true) return 'XML answer to a response=json request';
+    let doc: Record<string, unknown>;
+    try { doc = xml.parse(body, true) as Record<string, unknown>; } catch (e) { return `unparseable XML (${(e as Error).message}): ${body.slice(0, 200)}`; }
+    const keys = Object.keys(doc);
+    if (keys.length !== 1) return `XML has roots [${keys.join(', ')}]`;
+    root = keys[0]!;
+    inner = doc[root];
+  } else {
+    return `content type "${contentType}": ${body.slice(0, 200)}`;
+  }
+  if (!/^[a-z0-9]*response$/.test(root)) return `top-level key "${root}"`;
+  if (status === 200) {
+    if (c.command && root !== (c.command.responseKey ?? `${c.command.name.toLowerCase()}response`)) return `success under "${root}"`;
+    return null;
+  }
+  const code = inner?.errorcode;
+  if (Number(code) !== status || inner?.errortext === undefined || inner?.cserrorcode === undefined) {
+    return `error ${status} without a CloudStack error body: ${body.slice(0, 200)}`;
+  }
+  return null;
+}
+
+test(`${CASES} malformed requests all get CloudStack answers (seed ${SEED})`, { timeout: 120_000 }, async (t) => {
+  const g = new Gen(SEED);
+  const commands = allCommands();
+  const problems: string[] = [];
+  let signed = 0;
+  const statuses = new Map<number, number>();
+  const t0 = performance.now();
+  for (let n = 0; n < CASES; n++) {
+    const c = buildCase(g, commands, n);
+    const res = await env.app.inject({ method: c.method, url: c.url, payload: c.payload, headers: c.headers });
+    statuses.set(res.statusCode, (statuses.get(res.statusCode) ?? 0) + 1);
+    const why = judge(c, res.statusCode, String(res.headers['content-type'] ?? ''), res.body);
+    if (why) problems.push(`${c.desc}: ${why}`);
+    if (c.signed) {
+      signed++;
+      if (res.statusCode === 401) problems.push(`${c.desc}: correctly signed request refused: ${c.url.slice(0, 300)} ${String(c.payload ?? '').slice(0, 300)}`);
+    }
+  }
+  t.diagnostic(`${signed} correctly signed`);
+  t.diagnostic(`${CASES} requests in ${Math.round(performance.now() - t0)} ms; statuses ${[...statuses].sort((a, b) => a[0] - b[0]).map(([s, k]) => `${s}×${k}`).join(' ')}`);
+  const kinds = new Map<string, { n: number; example: string }>();
+  for (const p of problems) {
+    const kind = p.replace(/^#\d+ \S+ auth=\d+ /, '').replace(/:.*$/s, '').replace(/\d+/g, 'N');
+    const k = kinds.get(kind) ?? { n: 0, example: p.slice(0, 400) };
+    k.n++;
+    kinds.set(kind, k);
+  }
+  const summary = [...kinds].map(([kind, k]) => `${k.n}× ${kind} — e.g. ${k.example}`);
+  assert.deepEqual(summary, [], `${problems.length} bad answers (reproduce with NUBE_PROOF_SEED=${SEED})`);
+  const zones = await env.cs.ok('listZones');
+  assert.equal(zones.count, 2, 'the server still answers listZones');
+});
