@@ -63,43 +63,59 @@ test('resize grows the file keeping data; the new part reads as zeros', async ()
   assert.equal(await st.has('vol-none'), false, 'resizing an unwritten volume creates no file');
 });
 
-test('clone copies the bytes and the copy is independent', async () => {
-  const size = 8 * MIB;
-  await st.write('src', 0, Buffer.from('first'), size);
-  await st.write('src', 5 * MIB, Buffer.from('middle'), size);
-  await st.write('src', 6 * MIB + 4093, Buffer.from('straddle'), size);
-  await st.write('src', size - 2, Buffer.from('ok'), size);
-  await st.clone('src', 'dst');
-  assert.equal((await st.read('dst', 6 * MIB + 4093, 8)).toString(), 'straddle');
-  assert.equal((await st.read('dst', size - 2, 2)).toString(), 'ok');
-  assert.equal(statSync(st.volumePath('dst')).size, size);
-  assert.ok(statSync(st.volumePath('dst')).blocks * 512 < 2 * MIB, 'the clone stays sparse');
-  assert.equal((await st.read('dst', 5 * MIB, 6)).toString(), 'middle');
-  await st.write('dst', 0, Buffer.from('FIRST'), size);
-  assert.equal((await st.read('src', 0, 5)).toString(), 'first');
-  assert.equal((await st.read('dst', 0, 5)).toString(), 'FIRST');
-  await st.clone('never-written', 'dst');
-  assert.equal(await st.has('dst'), false, 'cloning an empty volume leaves an empty volume');
-});
+for (const useCp of [true, false]) {
+  const mode = useCp ? 'cp or reflink' : 'in-process copy';
+  test(`clone copies the bytes and the copy is independent (${mode})`, async () => {
+    const st = new VolumeStorage(dir, { useCp });
+    const size = 8 * MIB;
+    await st.write('src', 0, Buffer.from('first'), size);
+    await st.write('src', 5 * MIB, Buffer.from('middle'), size);
+    await st.write('src', 6 * MIB + 4093, Buffer.from('straddle'), size);
+    await st.write('src', size - 2, Buffer.from('ok'), size);
+    await st.clone('src', 'dst');
+    assert.equal((await st.read('dst', 6 * MIB + 4093, 8)).toString(), 'straddle');
+    assert.equal((await st.read('dst', size - 2, 2)).toString(), 'ok');
+    assert.equal(statSync(st.volumePath('dst')).size, size);
+    assert.ok(statSync(st.volumePath('dst')).blocks * 512 < 2 * MIB, 'the clone stays sparse');
+    assert.equal((await st.read('dst', 5 * MIB, 6)).toString(), 'middle');
+    await st.write('dst', 0, Buffer.from('FIRST'), size);
+    assert.equal((await st.read('src', 0, 5)).toString(), 'first');
+    assert.equal((await st.read('dst', 0, 5)).toString(), 'FIRST');
+    await st.clone('never-written', 'dst');
+    assert.equal(await st.has('dst'), false, 'cloning an empty volume leaves an empty volume');
+  });
 
-test('snapshot, revert, new volume from snapshot, and removal', async () => {
-  const size = 2 * MIB;
-  await st.write('vol', 100, Buffer.from('v1'), size);
-  assert.equal(await st.snapshot('vol', 'snap1'), true);
-  assert.equal(st.snapshotPath('snap1'), join(dir, 'snapshots', 'snap1.img'));
-  assert.equal(await st.hasSnapshot('snap1'), true);
-  await st.write('vol', 100, Buffer.from('v2'), size);
-  await st.revert('snap1', 'vol');
-  assert.equal((await st.read('vol', 100, 2)).toString(), 'v1');
-  await st.fromSnapshot('snap1', 'copy');
-  assert.equal((await st.read('copy', 100, 2)).toString(), 'v1');
-  assert.equal(await st.snapshot('empty', 'snap2'), false);
-  await st.revert('snap2', 'vol');
-  assert.equal(await st.has('vol'), false, 'reverting to a snapshot of an empty volume clears it');
-  assert.ok((await st.read('vol', 100, 2)).every((b) => b === 0));
-  await st.removeSnapshot('snap1');
-  await st.remove('copy');
-  await st.remove('copy');
-  assert.equal(await st.hasSnapshot('snap1'), false);
-  assert.equal(await st.has('copy'), false);
+  test(`snapshot, revert, new volume from snapshot, and removal (${mode})`, async () => {
+    const st = new VolumeStorage(dir, { useCp });
+    const size = 2 * MIB;
+    await st.write('vol', 100, Buffer.from('v1'), size);
+    assert.equal(await st.snapshot('vol', 'snap1'), true);
+    assert.equal(st.snapshotPath('snap1'), join(dir, 'snapshots', 'snap1.img'));
+    assert.equal(await st.hasSnapshot('snap1'), true);
+    await st.write('vol', 100, Buffer.from('v2'), size);
+    await st.revert('snap1', 'vol');
+    assert.equal((await st.read('vol', 100, 2)).toString(), 'v1');
+    await st.fromSnapshot('snap1', 'copy');
+    assert.equal((await st.read('copy', 100, 2)).toString(), 'v1');
+    assert.equal(await st.snapshot('empty', 'snap2'), false);
+    await st.revert('snap2', 'vol');
+    assert.equal(await st.has('vol'), false, 'reverting to a snapshot of an empty volume clears it');
+    assert.ok((await st.read('vol', 100, 2)).every((b) => b === 0));
+    await st.removeSnapshot('snap1');
+    await st.remove('copy');
+    await st.remove('copy');
+    assert.equal(await st.hasSnapshot('snap1'), false);
+    assert.equal(await st.has('copy'), false);
+  });
+}
+
+test('snapshots of a large sparse volume are quick and stay sparse', async () => {
+  const size = 200 * 1024 * MIB;
+  await st.write('big', size - 4, Buffer.from('last'), size);
+  const t0 = Date.now();
+  await st.snapshot('big', 'big-snap');
+  assert.ok(Date.now() - t0 < 2000, `snapshot of a 200 GiB sparse volume took ${Date.now() - t0} ms`);
+  assert.ok(statSync(st.snapshotPath('big-snap')).blocks * 512 < MIB);
+  await st.fromSnapshot('big-snap', 'big-copy');
+  assert.equal((await st.read('big-copy', size - 4, 4, size)).toString(), 'last');
 });

@@ -12,6 +12,8 @@ export async function placeVm(q: Q, vm: VmRow, excludeHosts: string[] = []): Pro
   const unreachable = new Set<string>(excludeHosts);
   const busy = new Set<string>();
   if (groups.length > 0) {
+    // Touching the group rows locks them on PostgreSQL: concurrent placements of one group's members take turns.
+    await q.updateTable('affinity_groups').set((eb) => ({ name: eb.ref('name') })).where('id', 'in', groups.map((g) => g.group_id)).execute();
     const rows = await q.selectFrom('vm_affinity_groups as g').innerJoin('vms', 'vms.id', 'g.vm_id')
       .select('vms.host_id').where('g.group_id', 'in', groups.map((g) => g.group_id))
       .where('vms.id', '!=', vm.id).where('vms.host_id', 'is not', null).execute();

@@ -61,7 +61,7 @@ export class NicService {
       if (!nic.ip6_address) {
         await trx.updateTable('nics').set({ ip6_address: ip6ForNic(vm.zone_id, nic.mac_address) }).where('id', '=', nic.id).execute();
       }
-      return recordDoneTask(trx, { kind: 'sync', objectType: 'nic', objectId: nic.id, ctx, payload: { action: 'activate_ip6' }, result: { type: 'nic', id: nic.id } });
+      return recordDoneTask(trx, { kind: 'sync', objectType: 'nic', objectId: nic.id, ctx, payload: { action: 'activate_ip6' }, result: { type: 'nic', id: nic.id, vmId: vm.id } });
     });
   }
 

@@ -52,7 +52,8 @@ export class PublicIpService {
             id, account_id: ctx.accountId, zone_id: zone.id, address, address_num: ipv4ToInt(address), vm_id: null,
             reverse_dns: null, healthcheck: hc ? JSON.stringify(hc) : null, state: 'Allocated', created_at: nowIso(),
           }).execute();
-          const taskId = await recordDoneTask(trx, { kind: 'sync', objectType: OBJECT, objectId: id, ctx, payload: { action: 'associate' }, result: { type: 'ipaddress', id } });
+          const result = { type: 'ipaddress', id, address, zoneId: zone.id };
+          const taskId = await recordDoneTask(trx, { kind: 'sync', objectType: OBJECT, objectId: id, ctx, payload: { action: 'associate' }, result });
           return { taskId, id };
         });
       } catch (err) {
@@ -71,7 +72,8 @@ export class PublicIpService {
         const hc = buildHealthcheck(input, parseJson<Healthcheck | null>(row.healthcheck, null));
         await trx.updateTable('public_ips').set({ healthcheck: JSON.stringify(hc) }).where('id', '=', id).execute();
       }
-      return recordDoneTask(trx, { kind: 'sync', objectType: OBJECT, objectId: id, ctx, payload: { action: 'update' }, result: { type: 'ipaddress', id } });
+      const result = { type: 'ipaddress', id, address: row.address, zoneId: row.zone_id };
+      return recordDoneTask(trx, { kind: 'sync', objectType: OBJECT, objectId: id, ctx, payload: { action: 'update' }, result });
     });
   }
 

@@ -1,6 +1,8 @@
 /** Volume data as sparse raw files: `<dataDir>/volumes/<id>.img` and `<dataDir>/snapshots/<id>.img`, made on first write. */
 import { constants, promises as fs } from 'node:fs';
 import { randomBytes } from 'node:crypto';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { dirname, join } from 'node:path';
 import { invalid } from '../../core/errors.js';
 
@@ -10,13 +12,21 @@ const CHUNK = 1024 * 1024;
 const BLOCK = 4096;
 const ZERO = Buffer.alloc(BLOCK);
 const SAFE_ID = /^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$/;
+const run = promisify(execFile);
+
+/** Tuning: whether GNU `cp` may copy files (it skips holes with SEEK_DATA, which Node cannot). */
+export interface StorageOptions { useCp?: boolean }
 
 /** Reads and writes volume bytes; a volume without a file reads as zeros, so unwritten volumes cost nothing. */
 export class VolumeStorage {
   readonly volumeDir: string;
   readonly snapshotDir: string;
 
-  constructor(readonly dataDir: string) {
+  private readonly copy: (src: string, dst: string) => Promise<void>;
+
+  constructor(readonly dataDir: string, opts: StorageOptions = {}) {
+    const useCp = opts.useCp ?? process.platform === 'linux';
+    this.copy = (src, dst) => copyData(src, dst, useCp);
     this.volumeDir = join(dataDir, 'volumes');
     this.snapshotDir = join(dataDir, 'snapshots');
   }
@@ -83,7 +93,7 @@ export class VolumeStorage {
 
   /** Makes dst a copy of src's bytes (no file when src has none); the copy is independent of src afterwards. */
   async clone(srcId: string, dstId: string): Promise<void> {
-    await copyOrClear(this.volumePath(srcId), this.volumePath(dstId));
+    await copyOrClear(this.copy, this.volumePath(srcId), this.volumePath(dstId));
   }
 
   /** Deletes a volume's data; absent is fine. */
@@ -91,17 +101,17 @@ export class VolumeStorage {
 
   /** Copies the volume's bytes to a snapshot file; returns false when the volume has no data to copy. */
   async snapshot(volumeId: string, snapshotId: string): Promise<boolean> {
-    return copyOrClear(this.volumePath(volumeId), this.snapshotPath(snapshotId));
+    return copyOrClear(this.copy, this.volumePath(volumeId), this.snapshotPath(snapshotId));
   }
 
   /** Puts a snapshot's bytes back into a volume (a snapshot without data leaves the volume all zeros). */
   async revert(snapshotId: string, volumeId: string): Promise<void> {
-    await copyOrClear(this.snapshotPath(snapshotId), this.volumePath(volumeId));
+    await copyOrClear(this.copy, this.snapshotPath(snapshotId), this.volumePath(volumeId));
   }
 
   /** Fills a new volume from a snapshot. */
   async fromSnapshot(snapshotId: string, volumeId: string): Promise<void> {
-    await copyOrClear(this.snapshotPath(snapshotId), this.volumePath(volumeId));
+    await copyOrClear(this.copy, this.snapshotPath(snapshotId), this.volumePath(volumeId));
   }
 
   /** Deletes a snapshot's data; absent is fine. */
@@ -137,7 +147,7 @@ async function openIfExists(path: string, flags: string): Promise<fs.FileHandle 
 }
 
 /** Replaces dst with a copy of src through a temporary file and a rename, so a crash never leaves half a copy; no src removes dst. */
-async function copyOrClear(src: string, dst: string): Promise<boolean> {
+async function copyOrClear(copy: (src: string, dst: string) => Promise<void>, src: string, dst: string): Promise<boolean> {
   if (!(await exists(src))) {
     await fs.rm(dst, { force: true });
     return false;
@@ -145,17 +155,28 @@ async function copyOrClear(src: string, dst: string): Promise<boolean> {
   await fs.mkdir(dirname(dst), { recursive: true });
   const tmp = `${dst}.${randomBytes(6).toString('hex')}.tmp`;
   try {
-    try {
-      await fs.copyFile(src, tmp, constants.COPYFILE_FICLONE_FORCE);
-    } catch {
-      await sparseCopy(src, tmp);
-    }
+    await copy(src, tmp);
     await fs.rename(tmp, dst);
   } catch (err) {
     await fs.rm(tmp, { force: true });
     throw err;
   }
   return true;
+}
+
+/** Copies a file keeping holes: a reflink when the filesystem can, else GNU cp, else chunk by chunk in-process. */
+async function copyData(src: string, dst: string, useCp: boolean): Promise<void> {
+  try {
+    await fs.copyFile(src, dst, constants.COPYFILE_FICLONE_FORCE);
+    return;
+  } catch { /* no reflink on this filesystem */ }
+  if (useCp) {
+    try {
+      await run('cp', ['--sparse=always', '--reflink=auto', '--', src, dst]);
+      return;
+    } catch { /* not GNU cp: copy in-process */ }
+  }
+  await sparseCopy(src, dst);
 }
 
 /** Copies src to dst chunk by chunk, skipping all-zero chunks so holes stay holes. */

@@ -121,11 +121,13 @@ export function vmDestroy(deps: HandlerDeps): TaskHandler {
       if (!vm || vm.removed_at) return vmResult(task);
       await deps.driver.stop(vm.id, { force: true });
       await deps.driver.destroy(vm.id);
+      const roots = await deps.store.db.selectFrom('volumes').select('id').where('vm_id', '=', vm.id).where('type', '=', 'ROOT').execute();
       await deps.store.tx(async (trx) => {
         const cur = (await taskVm(trx, task))!;
         await expungeVm(trx, cur);
         await finishTask(trx, task, vmResult(task));
       });
+      for (const r of roots) await deps.storage?.remove(r.id);
       return FINISHED;
     },
     async onFailure(q, task) {

@@ -28,9 +28,3 @@ export async function fails(cs: CsClient, command: string, params: Record<string
   return r.body;
 }
 
-/** Runs an async command whose job must fail, and returns the failed jobresult. */
-export async function jobFails(cs: CsClient, command: string, params: Record<string, string | number | boolean | undefined>): Promise<any> {
-  const j = await cs.job(command, params);
-  assert.equal(j.jobstatus, 2, `${command} job did not fail: ${JSON.stringify(j.jobresult)}`);
-  return j.jobresult;
-}

@@ -100,12 +100,20 @@ test('listPublicIpAddresses filters by address, zone, elasticity, keyword and pa
   await fails(env.cs, 'listPublicIpAddresses', { id: 'nope' }, 431);
 });
 
-test('disassociateIpAddress releases the address back to the pool', async () => {
-  const ip = (await env.cs.done('associateIpAddress', { zoneid: c.zone.id })).ipaddress;
+test('disassociateIpAddress releases the address; the old job still reports what it allocated', async () => {
+  const { jobid } = await env.cs.ok('associateIpAddress', { zoneid: c.zone.id });
+  const ip = (await env.cs.ok('queryAsyncJobResult', { jobid })).jobresult.ipaddress;
   const res = await env.cs.done('disassociateIpAddress', { id: ip.id });
   assert.deepEqual(res, { success: true });
   assert.deepEqual(await env.cs.ok('listPublicIpAddresses', { id: ip.id }), { count: 0, publicipaddress: [] });
   await fails(env.cs, 'disassociateIpAddress', { id: ip.id }, 431, /not found/);
+  const old = await env.cs.ok('queryAsyncJobResult', { jobid });
+  assert.equal(old.jobstatus, 1);
+  assert.equal(old.jobresult.ipaddress.id, ip.id);
+  assert.equal(old.jobresult.ipaddress.ipaddress, ip.ipaddress);
+  assert.equal(old.jobresult.ipaddress.zonename, c.zone.name);
+  const jobs = await env.cs.ok('listAsyncJobs');
+  assert.ok(jobs.asyncjobs.some((j: any) => j.jobid === jobid));
 });
 
 test('bob can neither see nor touch alice\'s IPs', async () => {

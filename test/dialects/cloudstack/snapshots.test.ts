@@ -34,6 +34,16 @@ async function rootOf(vmId: string, cs: CsClient = env.cs): Promise<any> {
   return (await cs.ok('listVolumes', { virtualmachineid: vmId, type: 'ROOT' })).volume[0];
 }
 
+/** Polls a job until it ends and returns its jobresult; a failed job fails the test. */
+async function finish(jobid: string): Promise<any> {
+  for (let i = 0; i < 1000; i++) {
+    const j = await env.cs.ok('queryAsyncJobResult', { jobid });
+    if (j.jobstatus !== 0) { assert.equal(j.jobstatus, 1, JSON.stringify(j.jobresult)); return j.jobresult; }
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  throw new Error(`job ${jobid} did not finish`);
+}
+
 /** A data volume that was attached once (Ready) and is detached again. */
 async function readyDataVolume(cs: CsClient = env.cs, params: Record<string, string | number> = {}): Promise<any> {
   const vol = (await cs.done('createVolume', { name: `d-${randomUUID().slice(0, 6)}`, diskofferingid: cat.small.id, zoneid: cat.zone.id, ...params })).volume;
@@ -47,8 +57,8 @@ test('createSnapshot of a ROOT volume answers the snapshot clients read', async 
   const root = await rootOf(vm.id);
   const first = await env.cs.ok('createSnapshot', { volumeid: root.id });
   assert.ok(first.jobid);
-  const snap = (await env.cs.done('createSnapshot', { volumeid: root.id })).snapshot;
-  assert.ok(snap.id);
+  const snap = (await finish(first.jobid)).snapshot;
+  assert.equal(snap.id, first.id);
   assert.match(snap.name, new RegExp(`^snapvm_${root.name}_\\d{14}$`));
   assert.equal(snap.volumeid, root.id);
   assert.equal(snap.volumename, root.name);
@@ -198,10 +208,5 @@ test('a second snapshot while the first is still being taken is refused, and a p
   } finally {
     await env.rt.engine.start();
   }
-  for (let i = 0; i < 500; i++) {
-    const j = await env.cs.ok('queryAsyncJobResult', { jobid: jobid! });
-    if (j.jobstatus !== 0) { assert.equal(j.jobresult.snapshot.state, 'BackedUp'); return; }
-    await new Promise((r) => setTimeout(r, 10));
-  }
-  assert.fail('snapshot job did not finish');
+  assert.equal((await finish(jobid!)).snapshot.state, 'BackedUp');
 });

@@ -249,7 +249,6 @@ test('deleteVolume answers success "true" as a string, refuses attached volumes 
   const r = await env.cs.call('deleteVolume', { id: vol.id });
   assert.equal(r.status, 200);
   assert.deepEqual(r.body, { success: 'true' });
-  assert.equal(r.body.jobid, undefined);
   assert.deepEqual(await env.cs.ok('listVolumes', { id: vol.id }), { count: 0, volume: [] });
   assert.equal((await env.cs.call('deleteVolume', { id: vol.id })).status, 431);
   const attachGone = await env.cs.call('attachVolume', { id: vol.id, virtualmachineid: vm.id });
@@ -342,4 +341,20 @@ test('a failed attach frees the device slot again', async () => {
   assert.equal(after.virtualmachineid, undefined);
   assert.equal(after.state, 'Allocated');
   assert.equal((await env.cs.done('attachVolume', { id: vol.id, virtualmachineid: vm.id })).volume.deviceid, 1);
+});
+
+test('concurrent attaches to one VM get distinct device slots', async () => {
+  const vm = await deploy();
+  const vols = await Promise.all([newVolume(), newVolume(), newVolume(), newVolume()]);
+  const answers = await Promise.all(vols.map((v) => env.cs.ok('attachVolume', { id: v.id, virtualmachineid: vm.id })));
+  assert.ok(answers.every((a) => a.jobid));
+  for (let i = 0; i < 500; i++) {
+    const listed = (await env.cs.ok('listVolumes', { virtualmachineid: vm.id, type: 'DATADISK' })).volume;
+    if (listed.every((v: any) => v.state === 'Ready')) {
+      assert.deepEqual(listed.map((v: any) => v.deviceid).sort(), [1, 2, 4, 5]);
+      return;
+    }
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  assert.fail('attach jobs did not finish');
 });

@@ -1,5 +1,6 @@
 /** An elastic IP as CloudStack's `ipaddress` / `publicipaddress` object, and the associate/update job results. */
 import type { PublicIpView } from '../../../core/ips/service.js';
+import { CoreError } from '../../../core/errors.js';
 import { registerResult } from '../results.js';
 import { csDate, csTags } from './common.js';
 
@@ -20,4 +21,18 @@ export function csPublicIp(ip: PublicIpView): Record<string, unknown> {
   };
 }
 
-registerResult('ipaddress', async (core, ctx, res) => ({ ipaddress: csPublicIp(await core.ips.get(ctx, res.id)) }));
+registerResult('ipaddress', async (core, ctx, res) => {
+  try {
+    return { ipaddress: csPublicIp(await core.ips.get(ctx, res.id)) };
+  } catch (err) {
+    // The IP was released since: the job still reports what it allocated, so listAsyncJobs keeps working.
+    if (!(err instanceof CoreError && err.kind === 'NotFound')) throw err;
+    const zone = typeof res.zoneId === 'string' ? await core.catalog.zoneOrUndefined(res.zoneId) : undefined;
+    return {
+      ipaddress: {
+        id: res.id, ipaddress: res.address, zoneid: res.zoneId, zonename: zone?.name, state: 'Released', account: ctx.accountName,
+        iselastic: true, issourcenat: false, isstaticnat: false, tags: [],
+      },
+    };
+  }
+});
