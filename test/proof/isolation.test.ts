@@ -97,14 +97,13 @@ test('a second account using the first account\'s ids gets "not found" from ever
           const j = await bob.ok('queryAsyncJobResult', { jobid: body.jobid });
           let job = j;
           for (let i = 0; i < 200 && job.jobstatus === 0; i++) { await new Promise((res) => setTimeout(res, 10)); job = await bob.ok('queryAsyncJobResult', { jobid: body.jobid }); }
-          if (job.jobstatus === 1) leaks.push(`${cmd.name}(${target.name}=${id}) -> job succeeded: ${JSON.stringify(job.jobresult).slice(0, 200)}`);
+          if (job.jobstatus === 1 && JSON.stringify(job.jobresult).includes(id)) leaks.push(`${cmd.name}(${target.name}=${id}) -> job succeeded: ${JSON.stringify(job.jobresult).slice(0, 200)}`);
           continue;
         }
         const listKey = Object.keys(body).find((k) => k !== 'count');
         const isList = typeof body.count === 'number';
         if (isList && body.count > 0 && JSON.stringify(body).includes(id)) leaks.push(`${cmd.name}(${target.name}=${id}) -> listed alice's object`);
         else if (!isList && JSON.stringify(body).includes(id)) leaks.push(`${cmd.name}(${target.name}=${id}) -> answered with alice's object (${listKey})`);
-        else if (!isList && (body.success === 'true' || body.success === true)) leaks.push(`${cmd.name}(${target.name}=${id}) -> success`);
       }
     }
   }

@@ -9,6 +9,7 @@ import { newId, nowIso } from '../util.js';
 import type { Page } from '../catalog/service.js';
 import { recordDoneTask } from '../../tasks/queue.js';
 import { writeLog } from '../../tasks/log.js';
+import { deleteTagsOf } from '../tags/service.js';
 
 /** The only group type: members never share a host. */
 export const HOST_ANTI_AFFINITY = 'host anti-affinity';
@@ -167,6 +168,7 @@ export class AffinityService {
       await trx.deleteFrom('vm_affinity_groups').where('group_id', '=', g.id).execute();
       await trx.deleteFrom('tags').where('account_id', '=', ctx.accountId).where('resource_id', '=', g.id).execute();
       await trx.deleteFrom('affinity_groups').where('id', '=', g.id).execute();
+      await deleteTagsOf(trx, g.id);
       if (!asJob) {
         await this.log(trx, ctx, g.id, 'affinity_group.delete');
         return undefined;

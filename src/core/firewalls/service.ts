@@ -11,6 +11,7 @@ import { recordDoneTask } from '../../tasks/queue.js';
 import { writeLog } from '../../tasks/log.js';
 import { DEFAULT_GROUP } from './defaults.js';
 import { normalizeRule, type RuleInput } from './rules.js';
+import { deleteTagsOf } from '../tags/service.js';
 
 /** Which way a rule filters traffic. */
 export type RuleDirection = 'ingress' | 'egress';
@@ -135,6 +136,7 @@ export class FirewallService {
       await trx.deleteFrom('security_rules').where('group_id', '=', g.id).execute();
       await trx.deleteFrom('vm_security_groups').where('group_id', '=', g.id).execute();
       await trx.deleteFrom('security_groups').where('id', '=', g.id).execute();
+      await deleteTagsOf(trx, g.id);
       await this.log(trx, ctx, g.id, 'security_group.delete');
     });
   }

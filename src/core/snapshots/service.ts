@@ -9,6 +9,7 @@ import type { Page } from '../catalog/service.js';
 import { enqueueTask, recordDoneTask } from '../../tasks/queue.js';
 import { loadSnapshotViews, type SnapshotView } from '../volumes/model.js';
 import type { VolumeService } from '../volumes/service.js';
+import { deleteTagsOf } from '../tags/service.js';
 
 /** Filters of a snapshot list. */
 export interface SnapshotFilter {
@@ -88,6 +89,7 @@ export class SnapshotService {
       const snap = await this.row(trx, ctx, id);
       if (snap.state !== 'BackedUp') throw conflict(`Snapshot ${snap.name} is still being created; try again when it has finished`);
       await trx.updateTable('snapshots').set({ removed_at: nowIso() }).where('id', '=', id).execute();
+      await deleteTagsOf(trx, id);
       await trx.deleteFrom('tags').where('resource_id', '=', id).execute();
       return recordDoneTask(trx, { kind: 'sync', objectType: 'snapshot', objectId: id, ctx, result: { type: 'success' } });
     });

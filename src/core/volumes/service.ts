@@ -10,6 +10,7 @@ import { enqueueTask, recordDoneTask } from '../../tasks/queue.js';
 import { writeLog } from '../../tasks/log.js';
 import { loadVolumeViews, type VolumeView } from './model.js';
 import { GIB, MAX_DATA_DISKS, assertIdle, customSizeBytes, pickDeviceId } from './rules.js';
+import { deleteTagsOf } from '../tags/service.js';
 
 /** Filters of a volume list. */
 export interface VolumeFilter {
@@ -176,6 +177,7 @@ export class VolumeService {
       await assertIdle(trx, id, 'volume');
       const now = nowIso();
       await trx.updateTable('volumes').set({ state: 'Destroy', removed_at: now }).where('id', '=', id).execute();
+      await deleteTagsOf(trx, id);
       await trx.deleteFrom('tags').where('resource_id', '=', id).execute();
       await writeLog(trx, {
         taskId: null, accountId: ctx.accountId, userId: ctx.userId, objectType: 'volume', objectId: id, action: 'volume.delete', status: 'SUCCESS',

@@ -16,7 +16,12 @@ export async function renderResult(core: Core, ctx: CallContext, result: Record<
   if (!result || typeof result.type !== 'string') return { success: true };
   const r = RENDERERS.get(result.type);
   if (!r) return { success: true };
-  return r(core, ctx, result);
+  try {
+    return await r(core, ctx, result);
+  } catch {
+    // The object is gone (e.g. deleted since): the job still succeeded.
+    return { success: true };
+  }
 }
 
 registerResult('success', async () => ({ success: true }));
