@@ -26,13 +26,26 @@ export async function cloudstackPlugin(app: FastifyInstance, opts: { core: Core 
   const core = opts.core;
   const byName = new Map<string, CsCommand>(allCommands().map((c) => [c.name.toLowerCase(), c]));
   await app.register(formbody, { bodyLimit: 1024 * 1024 });
+  // Parameters come from the query and form bodies; a flat JSON object body is accepted too, any other body is ignored.
+  app.removeContentTypeParser(['application/json', 'text/plain']);
+  app.addContentTypeParser('application/json', { parseAs: 'string', bodyLimit: 1024 * 1024 }, (_req, body, done) => done(null, jsonParams(String(body))));
   app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: 1024 * 1024 }, (_req, _body, done) => done(null, undefined));
+  app.setErrorHandler((err: Error & { statusCode?: number }, req, reply) => {
+    const { lower } = collectParams(req.query as Record<string, string>, undefined);
+    const json = (lower.get('response') ?? '').toLowerCase() === 'json';
+    const known = err.statusCode && err.statusCode < 500;
+    if (!known) req.log.error({ err }, 'cloudstack request failed');
+    const text = err.statusCode === 413 ? 'Request body is too large (at most 1 MB)'
+      : known ? `Malformed request: ${err.message}` : `Internal error executing command, please contact your system administrator (request ${req.id})`;
+    const code = known ? 431 : 530;
+    return send(reply, json, responseKey(lower.get('command') ?? ''), code, { uuidList: [], errorcode: code, cserrorcode: known ? 4350 : 9999, errortext: text });
+  });
 
   const handler = async (req: FastifyRequest, reply: FastifyReply) => {
     const { pairs, lower } = collectParams(req.query as Record<string, string>, isRecord(req.body) ? req.body as Record<string, string> : undefined);
     const json = (lower.get('response') ?? '').toLowerCase() === 'json';
     const commandName = lower.get('command') ?? '';
-    const key = `${commandName.toLowerCase().replace(/[^a-z0-9]/g, '').slice(0, 100) || 'error'}response`;
+    const key = responseKey(commandName);
     try {
       const principal = await authenticate(core, pairs, lower);
       const cmd = byName.get(commandName.toLowerCase());
@@ -56,6 +69,12 @@ export async function cloudstackPlugin(app: FastifyInstance, opts: { core: Core 
     app.get(prefix, handler);
     app.post(prefix, handler);
   }
+}
+
+/** `<command>response`, reduced to a valid XML name (unknown or odd commands answer under `errorresponse`). */
+function responseKey(command: string): string {
+  const name = command.toLowerCase().replace(/[^a-z0-9]/g, '').slice(0, 100);
+  return /^[a-z]/.test(name) ? `${name}response` : 'errorresponse';
 }
 
 function bodyOf(a: CsAnswer): Record<string, unknown> {
@@ -94,6 +113,21 @@ function toFailure(err: unknown, req: FastifyRequest): CsFailure {
   }
   req.log.error({ err }, 'cloudstack command failed');
   return new CsFailure(530, 9999, `Internal error executing command, please contact your system administrator (request ${req.id})`);
+}
+
+/** A JSON object body of scalar values as string parameters; anything else is no parameters. */
+function jsonParams(text: string): Record<string, string> | undefined {
+  try {
+    const v = JSON.parse(text) as unknown;
+    if (!isRecord(v) || Array.isArray(v)) return undefined;
+    const out: Record<string, string> = {};
+    for (const [k, x] of Object.entries(v)) {
+      if (typeof x === 'string' || typeof x === 'number' || typeof x === 'boolean') out[k] = String(x);
+    }
+    return out;
+  } catch {
+    return undefined;
+  }
 }
 
 function isRecord(v: unknown): v is Record<string, unknown> {
