@@ -107,6 +107,8 @@ interface Case {
   wantJson?: boolean; command?: CsCommand;
   /** True when the request carries a correct signature over exactly what the server will read. */
   signed?: boolean;
+  /** True when the credentials are wrong or missing: no command may run, so only a 4xx fits. */
+  authBad?: boolean;
 }
 
 function sign(pairs: Array<[string, string]>, withSecret = secret): string {
@@ -118,6 +120,12 @@ function encode(pairs: Array<[string, string]>): string {
 }
 
 function buildCase(g: Gen, commands: CsCommand[], n: number): Case {
+  const { auth, ...c } = buildRandom(g, commands, n);
+  return { ...c, authBad: auth >= 1 && auth <= 7 };
+}
+
+/** A random request; `auth` says how its credentials are broken (1-7) or right (0, 8-13). */
+function buildRandom(g: Gen, commands: CsCommand[], n: number): Case & { auth: number } {
   const path = g.pick(PATHS);
   const cmd = g.chance(0.8) ? g.pick(commands) : undefined;
   const commandName = cmd ? (g.chance(0.9) ? cmd.name : cmd.name.toUpperCase())
@@ -154,12 +162,12 @@ function buildCase(g: Gen, commands: CsCommand[], n: number): Case {
   const form = { 'content-type': 'application/x-www-form-urlencoded' };
   switch (g.int(8)) {
     case 0: case 1: case 2:
-      return { desc: `${desc} GET`, method: 'GET', url: `${path}?${raw}`, headers: {}, wantJson, command: cmd, signed: valid };
+      return { desc: `${desc} GET`, method: 'GET', url: `${path}?${raw}`, headers: {}, wantJson, command: cmd, signed: valid, auth };
     case 3:
-      return { desc: `${desc} POST form`, method: 'POST', url: path, payload: raw, headers: form, wantJson, command: cmd, signed: valid };
+      return { desc: `${desc} POST form`, method: 'POST', url: path, payload: raw, headers: form, wantJson, command: cmd, signed: valid, auth };
     case 4: {
       const cut = g.int(all.length + 1);
-      return { desc: `${desc} POST split`, method: 'POST', url: `${path}?${encode(all.slice(0, cut))}`, payload: encode(all.slice(cut)), headers: form, wantJson, command: cmd, signed: valid };
+      return { desc: `${desc} POST split`, method: 'POST', url: `${path}?${encode(all.slice(0, cut))}`, payload: encode(all.slice(cut)), headers: form, wantJson, command: cmd, signed: valid, auth };
     }
     case 5: {
       const obj: Record<string, unknown> = Object.fromEntries(all);
@@ -167,22 +175,22 @@ function buildCase(g: Gen, commands: CsCommand[], n: number): Case {
       if (typed) obj.id = g.pick([42, null, ['a', 'b'], { nested: true }, true]);
       const broken = g.chance(0.2);
       const body = broken ? `${JSON.stringify(obj).slice(0, -1)},` : JSON.stringify(obj);
-      return { desc: `${desc} POST json`, method: 'POST', url: path, payload: body, headers: { 'content-type': 'application/json' }, wantJson: broken ? undefined : wantJson, command: cmd, signed: valid && !broken && !typed && !('id' in Object.fromEntries(unique)) };
+      return { desc: `${desc} POST json`, method: 'POST', url: path, payload: body, headers: { 'content-type': 'application/json' }, wantJson: broken ? undefined : wantJson, command: cmd, signed: valid && !broken && !typed && !('id' in Object.fromEntries(unique)), auth };
     }
     case 6: {
       const inUrl = g.chance(0.5);
-      return { desc: `${desc} POST empty`, method: 'POST', url: inUrl ? `${path}?${raw}` : path, payload: '', headers: g.chance(0.5) ? form : {}, wantJson: inUrl ? wantJson : undefined, command: cmd };
+      return { desc: `${desc} POST empty`, method: 'POST', url: inUrl ? `${path}?${raw}` : path, payload: '', headers: g.chance(0.5) ? form : {}, wantJson: inUrl ? wantJson : undefined, command: cmd, auth };
     }
     default: {
       if (g.chance(0.05)) {
         const big = `${raw}&userdata=${'A'.repeat(1536 * 1024)}`;
-        return { desc: `${desc} POST 1.5 MB form`, method: 'POST', url: path, payload: big, headers: form, wantJson, command: cmd };
+        return { desc: `${desc} POST 1.5 MB form`, method: 'POST', url: path, payload: big, headers: form, command: cmd, auth };
       }
       const bytes = Buffer.from(Array.from({ length: 1 + g.int(512) }, () => g.int(256)));
       const payload = g.chance(0.5) ? bytes : gzipSync(Buffer.from(raw)).subarray(0, 10 + g.int(20));
       const type = g.pick(['application/x-www-form-urlencoded', 'application/json', 'application/octet-stream', 'text/plain', 'multipart/form-data; boundary=x']);
       const inUrl = g.chance(0.5);
-      return { desc: `${desc} POST gzip ${type}`, method: 'POST', url: inUrl ? `${path}?${raw}` : path, payload, headers: { 'content-type': type, 'content-encoding': 'gzip' }, wantJson: inUrl ? wantJson : undefined, command: cmd };
+      return { desc: `${desc} POST gzip ${type}`, method: 'POST', url: inUrl ? `${path}?${raw}` : path, payload, headers: { 'content-type': type, 'content-encoding': 'gzip' }, wantJson: inUrl ? wantJson : undefined, command: cmd, auth };
     }
   }
 }
@@ -193,14 +201,16 @@ function fixedCases(): Case[] {
   const json = { 'content-type': 'application/json' };
   const q = (pairs: Array<[string, string]>) => encode([...pairs, ['signature', sign(pairs)]]);
   return [
-    { desc: 'fixed command starting with a digit (XML)', method: 'GET', url: `/compute?command=8v&apiKey=${key}`, headers: {}, wantJson: false },
-    { desc: 'fixed command of punctuation only (XML)', method: 'GET', url: '/compute?command=-%2F-', headers: {}, wantJson: false },
-    { desc: 'fixed broken percent-encoding', method: 'GET', url: '/compute?command=listZones&response=json&name=%E0%A4%A&x=%', headers: {} },
-    { desc: 'fixed duplicate command', method: 'GET', url: `/compute?${q([['command', 'listZones'], ['response', 'json'], ['apiKey', key]])}&command=deleteVolume`, headers: {}, wantJson: true },
+    { desc: 'fixed command starting with a digit (XML)', method: 'GET', url: `/compute?command=8v&apiKey=${key}`, headers: {}, wantJson: false, authBad: true },
+    { desc: 'fixed command of punctuation only (XML)', method: 'GET', url: '/compute?command=-%2F-', headers: {}, wantJson: false, authBad: true },
+    { desc: 'fixed broken percent-encoding', method: 'GET', url: '/compute?command=listZones&response=json&name=%E0%A4%A&x=%', headers: {}, authBad: true },
+    { desc: 'fixed duplicate command', method: 'GET', url: `/compute?${q([['command', 'listZones'], ['response', 'json'], ['apiKey', key]])}&command=deleteVolume`, headers: {}, wantJson: true, signed: true },
     { desc: 'fixed NUL in a signed value', method: 'GET', url: `/compute?${q([['command', 'listZones'], ['response', 'json'], ['apiKey', key], ['name', 'a\u0000b']])}`, headers: {}, wantJson: true, signed: true },
-    { desc: 'fixed broken JSON body', method: 'POST', url: '/compute?response=json', payload: '{"command":', headers: json, wantJson: true },
-    { desc: 'fixed gzip garbage JSON body', method: 'POST', url: '/compute?response=json', payload: gzipSync('{"a":1}').subarray(0, 12), headers: { ...json, 'content-encoding': 'gzip' }, wantJson: true },
-    { desc: 'fixed 1.5 MB form body', method: 'POST', url: '/compute?response=json', payload: `userdata=${'A'.repeat(1536 * 1024)}`, headers: form, wantJson: true },
+    { desc: 'fixed NUL in the apiKey', method: 'GET', url: `/compute?${q([['command', 'listZones'], ['response', 'json'], ['apiKey', 'a\u0000b']])}`, headers: {}, wantJson: true, authBad: true },
+    { desc: 'fixed 100 KB apiKey', method: 'GET', url: `/compute?${q([['command', 'listZones'], ['response', 'json'], ['apiKey', 'k'.repeat(100 * 1024)]])}`, headers: {}, wantJson: true, authBad: true },
+    { desc: 'fixed broken JSON body', method: 'POST', url: '/compute?response=json', payload: '{"command":', headers: json, wantJson: true, authBad: true },
+    { desc: 'fixed gzip garbage JSON body', method: 'POST', url: '/compute?response=json', payload: gzipSync('{"a":1}').subarray(0, 12), headers: { ...json, 'content-encoding': 'gzip' }, wantJson: true, authBad: true },
+    { desc: 'fixed 1.5 MB form body', method: 'POST', url: '/compute?response=json', payload: `userdata=${'A'.repeat(1536 * 1024)}`, headers: form, wantJson: true, authBad: true },
   ];
 }
 
@@ -209,6 +219,7 @@ const xml = new XMLParser({ ignoreAttributes: false, ignoreDeclaration: true });
 /** Why an answer is not an acceptable CloudStack answer, or null when it is. */
 function judge(c: Case, status: number, contentType: string, body: string): string | null {
   if (status >= 500 && !CS_5XX.has(status)) return `status ${status}`;
+  if (c.authBad && (status < 400 || status >= 500)) return `status ${status} for a request with wrong or missing credentials`;
   for (const re of STACK) if (re.test(body)) return `body leaks ${re}: ${body.slice(0, 200)}`;
   let root: string;
   let inner: any;
@@ -249,6 +260,7 @@ test(`${CASES} malformed requests all get CloudStack answers (seed ${SEED})`, { 
   const commands = allCommands();
   const problems: Array<{ desc: string; why: string }> = [];
   let signed = 0;
+  const internal: string[] = [];
   const statuses = new Map<number, number>();
   const t0 = performance.now();
   const fixed = fixedCases();
@@ -258,13 +270,15 @@ test(`${CASES} malformed requests all get CloudStack answers (seed ${SEED})`, { 
     statuses.set(res.statusCode, (statuses.get(res.statusCode) ?? 0) + 1);
     const why = judge(c, res.statusCode, String(res.headers['content-type'] ?? ''), res.body);
     if (why) problems.push({ desc: c.desc, why });
+    if (res.statusCode >= 500) internal.push(`${c.desc} → ${res.statusCode}: ${res.body.slice(0, 300)}`);
     if (c.signed) {
       signed++;
       if (res.statusCode === 401) problems.push({ desc: c.desc, why: `correctly signed request refused: ${c.url.slice(0, 300)} ${String(c.payload ?? '').slice(0, 300)}` });
     }
   }
   t.diagnostic(`${signed} correctly signed`);
-  t.diagnostic(`${CASES} requests in ${Math.round(performance.now() - t0)} ms; statuses ${[...statuses].sort((a, b) => a[0] - b[0]).map(([s, k]) => `${s}×${k}`).join(' ')}`);
+  for (const line of internal.slice(0, 10)) t.diagnostic(`5xx: ${line}`);
+  t.diagnostic(`${CASES + fixed.length} requests in ${Math.round(performance.now() - t0)} ms; statuses ${[...statuses].sort((a, b) => a[0] - b[0]).map(([s, k]) => `${s}×${k}`).join(' ')}`);
   const kinds = new Map<string, { n: number; example: string }>();
   for (const p of problems) {
     const kind = `${p.desc.startsWith('fixed') ? p.desc : p.desc.replace(/^.* auth=\d+ /, '')} → ${p.why.replace(/:.*$/s, '')}`;

@@ -113,6 +113,16 @@ export class CatalogService {
     return t;
   }
 
+  /** Templates of a CloudStack-style filter visible to the caller: featured, self, community, or all executable. */
+  async visibleTemplates(ctx: CallContext, filter: 'featured' | 'self' | 'community' | 'executable'): Promise<TemplateRow[]> {
+    let q = this.store.db.selectFrom('templates').selectAll().where('removed_at', 'is', null);
+    if (filter === 'featured') q = q.where('featured', '=', 1).where('public', '=', 1);
+    else if (filter === 'self') q = q.where('account_id', '=', ctx.accountId);
+    else if (filter === 'community') q = q.where('public', '=', 1).where('featured', '=', 0);
+    else q = q.where((eb) => eb.or([eb('public', '=', 1), eb('account_id', '=', ctx.accountId)]));
+    return q.orderBy('created_at').orderBy('name').execute();
+  }
+
   /** Hosts of a zone (or all), for operators and placement. */
   async listHosts(zoneId?: string): Promise<HostRow[]> {
     let q = this.store.db.selectFrom('hosts').selectAll().orderBy('name');

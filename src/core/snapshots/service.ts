@@ -10,6 +10,7 @@ import { enqueueTask, recordDoneTask } from '../../tasks/queue.js';
 import { loadSnapshotViews, type SnapshotView } from '../volumes/model.js';
 import type { VolumeService } from '../volumes/service.js';
 import { deleteTagsOf } from '../tags/service.js';
+import { taggedIds } from '../tags/service.js';
 
 /** Filters of a snapshot list. */
 export interface SnapshotFilter {
@@ -37,8 +38,7 @@ export class SnapshotService {
     if (f.zoneId) q = q.where('volume_id', 'in', (eb) => eb.selectFrom('volumes').select('id').where('zone_id', '=', f.zoneId!));
     if (f.keyword) q = q.where((eb) => eb(eb.fn('lower', ['name']), 'like', `%${f.keyword!.toLowerCase()}%`));
     if (f.tags?.length) {
-      q = q.where('id', 'in', (eb) => eb.selectFrom('tags').select('resource_id').where('account_id', '=', ctx.accountId)
-        .where((w) => w.or(f.tags!.map((t) => t.value === undefined ? w('key', '=', t.key) : w.and([w('key', '=', t.key), w('value', '=', t.value)])))));
+      q = q.where('id', 'in', taggedIds(db, ctx.accountId, f.tags));
     }
     const total = await q.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
     let rowsQ = q.selectAll().orderBy('created_at').orderBy('id');

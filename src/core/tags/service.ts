@@ -56,6 +56,12 @@ export async function idsWithTags(q: Q, accountId: string, type: string, tags: T
   return rows.map((r) => r.resource_id);
 }
 
+/** A subquery of the caller's resource ids carrying any of the tags (CloudStack ORs them), for list filters. */
+export function taggedIds(q: Q, accountId: string, tags: TagMatch[]) {
+  return q.selectFrom('tags').select('resource_id').where('account_id', '=', accountId)
+    .where((w) => w.or(tags.map((t) => (t.value === undefined ? w('key', '=', t.key) : w.and([w('key', '=', t.key), w('value', '=', t.value)])))));
+}
+
 /** Removes every tag of a resource, for services deleting it. */
 export async function deleteTagsOf(q: Q, resourceId: string): Promise<void> {
   await q.deleteFrom('tags').where('resource_id', '=', resourceId).execute();

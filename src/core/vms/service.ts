@@ -13,6 +13,7 @@ import { writeLog } from '../../tasks/log.js';
 import type { Page } from '../catalog/service.js';
 import { loadVmViews, type VmView } from './model.js';
 import { checkDisplayName, checkHostname, checkUserdata, rootDiskBytes } from './rules.js';
+import { taggedIds } from '../tags/service.js';
 
 /** Filters of a VM list. */
 export interface VmFilter {
@@ -59,8 +60,7 @@ export class VmService {
     if (f.affinityGroupId) q = q.where('vms.id', 'in', (eb) => eb.selectFrom('vm_affinity_groups').select('vm_id').where('group_id', '=', f.affinityGroupId!));
     if (f.securityGroupId) q = q.where('vms.id', 'in', (eb) => eb.selectFrom('vm_security_groups').select('vm_id').where('group_id', '=', f.securityGroupId!));
     if (f.tags?.length) {
-      q = q.where('vms.id', 'in', (eb) => eb.selectFrom('tags').select('resource_id').where('account_id', '=', ctx.accountId)
-        .where((w) => w.or(f.tags!.map((t) => t.value === undefined ? w('key', '=', t.key) : w.and([w('key', '=', t.key), w('value', '=', t.value)])))));
+      q = q.where('vms.id', 'in', taggedIds(db, ctx.accountId, f.tags));
     }
     const total = await q.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
     let rowsQ = q.selectAll('vms').orderBy('vms.created_at').orderBy('vms.id');

@@ -11,6 +11,7 @@ import { writeLog } from '../../tasks/log.js';
 import { loadVolumeViews, type VolumeView } from './model.js';
 import { GIB, MAX_DATA_DISKS, assertIdle, customSizeBytes, pickDeviceId } from './rules.js';
 import { deleteTagsOf } from '../tags/service.js';
+import { taggedIds } from '../tags/service.js';
 
 /** Filters of a volume list. */
 export interface VolumeFilter {
@@ -42,8 +43,7 @@ export class VolumeService {
     if (f.zoneId) q = q.where('zone_id', '=', f.zoneId);
     if (f.keyword) q = q.where((eb) => eb(eb.fn('lower', ['name']), 'like', `%${f.keyword!.toLowerCase()}%`));
     if (f.tags?.length) {
-      q = q.where('id', 'in', (eb) => eb.selectFrom('tags').select('resource_id').where('account_id', '=', ctx.accountId)
-        .where((w) => w.or(f.tags!.map((t) => t.value === undefined ? w('key', '=', t.key) : w.and([w('key', '=', t.key), w('value', '=', t.value)])))));
+      q = q.where('id', 'in', taggedIds(db, ctx.accountId, f.tags));
     }
     const total = await q.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
     let rowsQ = q.selectAll().orderBy('created_at').orderBy('id');

@@ -23,14 +23,10 @@ export async function csTemplate(core: Core, t: TemplateRow, zone: ZoneRow, acco
   };
 }
 
-/** Templates of a filter visible to the caller. */
+/** Templates of a listTemplates filter visible to the caller. */
 export async function visibleTemplates(core: Core, ctx: CallContext, filter: string): Promise<TemplateRow[]> {
-  let q = core.deps.store.db.selectFrom('templates').selectAll().where('removed_at', 'is', null);
-  if (filter === 'featured') q = q.where('featured', '=', 1).where('public', '=', 1);
-  else if (filter === 'self') q = q.where('account_id', '=', ctx.accountId);
-  else if (filter === 'community') q = q.where('public', '=', 1).where('featured', '=', 0);
-  else q = q.where((eb) => eb.or([eb('public', '=', 1), eb('account_id', '=', ctx.accountId)]));
-  return q.orderBy('created_at').orderBy('name').execute();
+  const f = filter === 'featured' || filter === 'self' || filter === 'community' ? filter : 'executable';
+  return core.catalog.visibleTemplates(ctx, f);
 }
 
 /** The command. */
