@@ -1,9 +1,11 @@
-/** The baseline: a bare Fastify hello-world server, measured like Nube to give the list figure a same-machine yardstick. */
+/** The baseline: a bare Fastify server answering `{hello:'world'}` (or a fixed JSON file), measured like Nube as a same-machine yardstick. */
 import Fastify from 'fastify';
+import { readFileSync } from 'node:fs';
 
 const port = Number(process.argv[2] ?? 0);
+const fixed = process.argv[3] ? readFileSync(process.argv[3], 'utf8') : null;
 const app = Fastify({ logger: false });
-app.get('/', async () => ({ hello: 'world' }));
+app.get('/', async (_req, reply) => (fixed === null ? { hello: 'world' } : reply.type('application/json; charset=utf-8').send(fixed)));
 await app.listen({ host: '127.0.0.1', port });
 process.stdout.write('Ready.\n');
 process.on('SIGTERM', () => { void app.close().then(() => process.exit(0)); });

@@ -7,7 +7,7 @@ import { intToIpv4, ipv4ToInt, macFromNumber } from '../src/core/net/ip.js';
 import { MasterKey } from '../src/core/accounts/secrets.js';
 
 const MIB = 1024 * 1024;
-const BATCH = 400;
+const BATCH = 1000;
 
 /** Inserts `count` running VMs into the named account: VM, ROOT volume, NIC + lease, default group, finished vm.create task and its log, sim domain, host capacity. */
 export async function populateVms(store: Store, dataDir: string, accountName: string, count: number): Promise<void> {

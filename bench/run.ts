@@ -62,6 +62,24 @@ async function serve(dataDir: string, phase: string, env: Record<string, string>
   return child;
 }
 
+/** Starts bench/hello.ts (hello-world, or a fixed JSON file) and measures it with autocannon like Nube. */
+async function bareFastify(bodyFile: string | null): Promise<{ rps: number; p50: number; p99: number }> {
+  const port = await freePort();
+  const args = ['--import', 'tsx', join(REPO_ROOT, 'bench', 'hello.ts'), String(port), ...(bodyFile ? [bodyFile] : [])];
+  const hello = spawn(process.execPath, args, { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+  try {
+    await new Promise<void>((resolve, reject) => {
+      hello.once('exit', (code) => reject(new Error(`bench/hello.ts exited ${code}`)));
+      hello.stdout.on('data', (b: Buffer) => { if (b.toString().includes('Ready.')) resolve(); });
+    });
+    log(`autocannon: bare Fastify${bodyFile ? ' (fixed list answer)' : ''}`);
+    return await autocannon(`http://127.0.0.1:${port}/`, LIST_SECONDS);
+  } finally {
+    hello.removeAllListeners('exit');
+    hello.kill('SIGKILL');
+  }
+}
+
 function tempDir(name: string): string {
   const d = mkdtempSync(join(tmpdir(), `nube-bench-${name}-`));
   dirs.push(d);
@@ -130,22 +148,22 @@ async function listFigures(dir: string): Promise<void> {
   const restart10k = child.readyMs;
   const check = new HttpCs(child.baseUrl, creds.key, creds.secret, 1);
   const first = await check.ok('listVirtualMachines', { page: 1, pagesize: 20 });
+  const listBody = (await check.call('listVirtualMachines', { page: 1, pagesize: 20 })).raw;
   await check.close();
   if (first.count !== 10_000 || first.virtualmachine.length !== 20) throw new Error(`list answered count ${first.count} with ${first.virtualmachine?.length} items`);
   log('autocannon: listVirtualMachines');
   const nube = await autocannon(`${child.baseUrl}${listPath(1)}`, LIST_SECONDS);
   await child.stop();
 
-  const port = await freePort();
-  const hello = spawn(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'bench', 'hello.ts'), String(port)], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
-  await new Promise<void>((resolve) => hello.stdout.on('data', (b: Buffer) => { if (b.toString().includes('Ready.')) resolve(); }));
-  log('autocannon: bare Fastify');
-  const base = await autocannon(`http://127.0.0.1:${port}/`, LIST_SECONDS);
-  hello.kill('SIGTERM');
+  const base = await bareFastify(null);
+  const bodyFile = join(tempDir('body'), 'list.json');
+  writeFileSync(bodyFile, listBody);
+  const ceiling = await bareFastify(bodyFile);
   const ratio = nube.rps / base.rps;
   if (nube.non2xx || nube.errors) notes.push(`List run: ${nube.non2xx} non-2xx answers, ${nube.errors} errors.`);
   figures.push({ name: `(a) signed listVirtualMachines, page of 20 of 10,000 VMs (${CONNECTIONS} connections)`, value: `${Math.round(nube.rps)} req/s`, goal: '', ok: null });
   figures.push({ name: '(a) bare Fastify hello-world, same load generator', value: `${Math.round(base.rps)} req/s`, goal: '', ok: null });
+  figures.push({ name: `(a') bare Fastify sending the same list answer (${Math.round(listBody.length / 1024)} KB) from memory: the ceiling`, value: `${Math.round(ceiling.rps)} req/s (ratio ${round(ceiling.rps / base.rps, 2)})`, goal: '', ok: null });
   figures.push({ name: '(a) ratio Nube list / bare Fastify', value: `${round(ratio, 2)}`, goal: '≥ 0.4', ok: ratio >= 0.4 });
   figures.push({ name: '(a) list p99 latency under that load', value: `${nube.p99} ms (p50 ${nube.p50} ms)`, goal: '< 20 ms', ok: nube.p99 < 20 });
 
@@ -191,7 +209,11 @@ function writeMarkdown(date: string, mach: string): void {
 async function main(): Promise<void> {
   const date = new Date().toISOString();
   const mach = machine();
-  if (PROFILE) { rmSync(PROFILE_ROOT, { recursive: true, force: true }); mkdirSync(PROFILE_ROOT, { recursive: true }); }
+  if (PROFILE) {
+    rmSync(PROFILE_ROOT, { recursive: true, force: true });
+    mkdirSync(PROFILE_ROOT, { recursive: true });
+    notes.push('Profiled run (BENCH_PROFILE=1): the servers ran with --cpu-prof, which slows them a little.');
+  }
   log(mach);
   const { dir, first } = await readyTimes();
   figures.push({ name: '(d) process start to `Ready.`, first start (migrations, catalog, admin account)', value: `${Math.round(first)} ms`, goal: '< 1000 ms', ok: first < 1000 });
@@ -212,6 +234,8 @@ async function main(): Promise<void> {
       for (const r of s.modules) process.stdout.write(`  ${String(r.pct).padStart(5)}%  ${r.name}\n`);
       process.stdout.write('  by function (self time)\n');
       for (const r of s.functions) process.stdout.write(`  ${String(r.pct).padStart(5)}%  ${r.name}\n`);
+      process.stdout.write('  Nube functions (inclusive time)\n');
+      for (const r of s.inclusive) process.stdout.write(`  ${String(r.pct).padStart(5)}%  ${r.name}\n`);
     }
   }
 }

@@ -6,6 +6,8 @@ import type { Core } from './core/core.js';
 import { healthPlugin, type Readiness } from './http/health.js';
 import { cloudstackPlugin } from './dialects/cloudstack/plugin.js';
 import { adminPlugin } from './dialects/admin/plugin.js';
+import { cvmPlugin } from './dialects/cvm/plugin.js';
+import { cloudsigmaPlugin } from './dialects/cloudsigma/plugin.js';
 
 /** What the app is built from. */
 export interface AppDeps { core: Core; readiness: Readiness; log?: Logger }
@@ -30,5 +32,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(healthPlugin, { readiness: deps.readiness });
   await app.register(cloudstackPlugin, { core: deps.core });
   await app.register(adminPlugin, { core: deps.core, prefix: '/admin' });
+  await app.register(cvmPlugin, { core: deps.core, prefix: '/api/client' });
+  await app.register(cloudsigmaPlugin, { core: deps.core });
   return app;
 }

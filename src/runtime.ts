@@ -33,15 +33,21 @@ export async function createRuntime(config: Config, opts: { startEngine?: boolea
     throw err;
   }
   const secrets = opts.masterKey ?? MasterKey.load(config.dataDir, config.masterKey);
-  const driver = loadComputeDriver(store, config);
-  const engine = new TaskEngine(store, { workers: config.workers, leaseMs: config.taskLeaseMs, log });
+  // On PostgreSQL the engine gets its own pool: API transactions waiting on row locks must never starve task handling.
+  const taskStore = store.kind === 'postgres' ? openStore({ databaseUrl: config.databaseUrl, poolSize: 10 }) : store;
+  const driver = loadComputeDriver(taskStore, config);
+  const engine = new TaskEngine(taskStore, { workers: config.workers, leaseMs: config.taskLeaseMs, log });
   const storage = new VolumeStorage(join(config.dataDir));
-  registerHandlers(engine, { store, driver, storage });
+  registerHandlers(engine, { store: taskStore, driver, storage });
   const catalog = new CatalogService(store);
-  const core = new Core({ store, config, secrets, catalog, tasks: engine, storage });
+  const core = new Core({ store, config, secrets, catalog, tasks: engine, storage, driver });
   if (opts.startEngine) await engine.start();
   return {
     config, store, core, engine, driver, log,
-    async close() { await engine.stop(); await store.close(); },
+    async close() {
+      await engine.stop();
+      if (taskStore !== store) await taskStore.close();
+      await store.close();
+    },
   };
 }

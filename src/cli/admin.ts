@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { loadConfig } from '../config.js';
 import { createRuntime, type Runtime } from '../runtime.js';
 import { credentialsJson } from './credentials.js';
+import { addCvmAdminCommands } from './admin-cvm.js';
 
 async function withRuntime<T>(fn: (rt: Runtime) => Promise<T>): Promise<void> {
   const config = loadConfig();
@@ -11,7 +12,7 @@ async function withRuntime<T>(fn: (rt: Runtime) => Promise<T>): Promise<void> {
     const out = await fn(rt);
     if (out !== undefined) process.stdout.write(JSON.stringify(out, null, 2) + '\n');
   } finally {
-    await rt.store.close();
+    await rt.close();
   }
 }
 
@@ -55,4 +56,5 @@ export function addAdminCommands(program: Command): void {
     })));
   fault.command('list').action(() => withRuntime((rt) => rt.core.hosts.listFaults()));
   fault.command('clear [id]').action((id?: string) => withRuntime(async (rt) => ({ removed: await rt.core.hosts.clearFaults(id) })));
+  addCvmAdminCommands(admin);
 }

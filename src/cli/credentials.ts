@@ -7,5 +7,7 @@ export function credentialsJson(cfg: Config, a: CreatedAccount): Record<string, 
   return {
     account: a.account.name, email: a.user.email, password: a.password,
     cloudstack: { endpoint: `${cfg.publicUrl}/compute`, key: a.cloudstack.key, secret: a.cloudstack.secret },
+    cvm: { url: `${cfg.publicUrl}/api/client`, public: a.cvm.public, private: a.cvm.private },
+    cloudsigma: { url: cfg.publicUrl, user: a.user.email, password: a.password },
   };
 }

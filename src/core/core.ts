@@ -17,6 +17,13 @@ import { AccountUsage } from './accounts/usage.js';
 import { FirewallService } from './firewalls/service.js';
 import { AffinityService } from './affinity/service.js';
 import { SshKeyService } from './ssh-keys/service.js';
+import { CvmTokenService } from './accounts/cvm-tokens.js';
+import { TrafficService } from './vms/traffic.js';
+import { VmHold } from './vms/hold.js';
+import { VpsService } from './vms/vps.js';
+import { NodeService } from './hosts/nodes.js';
+import { VolumeDataService } from './volumes/data.js';
+import { SizedVmService } from './vms/sized.js';
 
 /** All core services. */
 export class Core {
@@ -38,6 +45,13 @@ export class Core {
   readonly firewalls: FirewallService;
   readonly affinity: AffinityService;
   readonly sshKeys: SshKeyService;
+  readonly cvmTokens: CvmTokenService;
+  readonly traffic: TrafficService;
+  readonly vmHold: VmHold;
+  readonly vps: VpsService;
+  readonly nodes: NodeService;
+  readonly volumeData: VolumeDataService;
+  readonly sizedVms: SizedVmService;
 
   constructor(readonly deps: CoreDeps) {
     this.accounts = new AccountService(deps.store, deps.secrets);
@@ -58,5 +72,12 @@ export class Core {
     this.firewalls = new FirewallService(deps);
     this.affinity = new AffinityService(deps);
     this.sshKeys = new SshKeyService(deps);
+    this.cvmTokens = new CvmTokenService(deps.store);
+    this.traffic = new TrafficService(deps);
+    this.vmHold = new VmHold(deps);
+    this.vps = new VpsService(deps, this.vms, this.vmLifecycle, this.jobs, this.traffic);
+    this.nodes = new NodeService(deps);
+    this.volumeData = new VolumeDataService(deps);
+    this.sizedVms = new SizedVmService(deps, this.vms);
   }
 }

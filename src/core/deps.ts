@@ -5,6 +5,7 @@ import type { Config } from '../config.js';
 import type { MasterKey } from './accounts/secrets.js';
 import type { CatalogService } from './catalog/service.js';
 import type { VolumeStorage } from '../drivers/storage/files.js';
+import type { ComputeDriver } from '../drivers/compute/driver.js';
 
 /** The slice of the task engine the core uses: wake it after enqueueing, wait for a task to end. */
 export interface TaskWaker {
@@ -21,4 +22,6 @@ export interface CoreDeps {
   tasks: TaskWaker;
   /** Volume and snapshot bytes; absent means volumes carry no data. */
   storage?: VolumeStorage;
+  /** The compute driver, for reads (status, metrics) and operator actions; absent in tools that run none. */
+  driver?: ComputeDriver;
 }

@@ -12,6 +12,8 @@ export interface UserRow {
 export interface CredentialRow {
   id: string; account_id: string; user_id: string; kind: string; name: string;
   public_key: string; secret_enc: string | null; secret_hash: string | null; created_at: string; revoked_at: string | null;
+  /** CVM token pairs: 1 when the pair may use the client API (null on rows older than 0003 = 1). */
+  client_api?: Flag | null;
 }
 export interface ZoneRow { id: string; name: string; description: string; network_type: string; created_at: string }
 export interface HostRow {
@@ -98,9 +100,23 @@ export interface SimFaultRow {
   id: string; kind: string; host_id: string | null; vm_id: string | null; value: number; remaining: number;
   created_at: string;
 }
+/** Integer ids the CVM dialect shows for hosts ("host") and templates ("template"), assigned on first sight. */
+export interface CvmIdRow { kind: string; object_id: string; serial: number }
+/** Traffic limits and metered counters of a VM in bytes; total_limit 0 means split (in/out) accounting. */
+export interface VmTrafficRow {
+  vm_id: string; total_limit: number; in_limit: number; out_limit: number; in_used: number; out_used: number;
+  in_last: number; out_last: number; last_host_id: string | null; updated_at: string;
+}
 export interface MetaRow { key: string; value: string }
 export interface CounterRow { name: string; value: number }
 
+/** CloudSigma-visible volume extras: I/O counters and drive attributes (migration 0004). */
+export interface VolumeExtrasRow {
+  volume_id: string; read_bytes: number; write_bytes: number; read_requests: number; write_requests: number;
+  claim_type: string; readers: string; encryption: string; media: string; affinity: string;
+}
+/** Settings of a VM made by size (migration 0004), as a JSON object. */
+export interface VmExtrasRow { vm_id: string; attrs: string }
 /** The whole database as Kysely sees it. */
 export interface DB {
   accounts: AccountRow; users: UserRow; credentials: CredentialRow; zones: ZoneRow; hosts: HostRow;
@@ -110,5 +126,6 @@ export interface DB {
   security_groups: SecurityGroupRow; security_rules: SecurityRuleRow; vm_security_groups: VmSecurityGroupRow;
   affinity_groups: AffinityGroupRow; vm_affinity_groups: VmAffinityGroupRow; ssh_keys: SshKeyRow;
   public_ips: PublicIpRow; tags: TagRow; tasks: TaskRow; task_log: TaskLogRow; sim_domains: SimDomainRow;
-  sim_faults: SimFaultRow; meta: MetaRow; counters: CounterRow;
+  sim_faults: SimFaultRow; meta: MetaRow; counters: CounterRow; volume_extras: VolumeExtrasRow; vm_extras: VmExtrasRow;
+  cvm_ids: CvmIdRow; vm_traffic: VmTrafficRow;
 }

@@ -135,7 +135,7 @@ export class TaskEngine {
         attempts = attempts + 1, started_at = coalesce(started_at, ${nowIso()})
       where id in (
         select id from tasks
-        where status = 'PENDING' or (status = 'STARTED' and lease_until < ${now})
+        where status in ('PENDING', 'STARTED') and (status = 'PENDING' or lease_until < ${now})
         order by created_at limit ${limit} ${lock})
       returning *`.execute(this.store.db);
     return res.rows;

@@ -112,5 +112,22 @@ export async function checkInvariants(db: Kysely<DB>, opts: { simDriver?: boolea
     const own = (leaseByOwner.get(n.id) ?? []).filter((l) => l.network_id === n.network_id && Number(l.address) === ipv4ToInt(n.ip_address!));
     if (own.length !== 1) bad.push(`nic ${n.id} shows ${n.ip_address} but holds ${own.length} matching leases`);
   }
+  bad.push(...(await liveCounterDrift(db)));
+  return bad;
+}
+
+/** Accounts whose live-VM counter disagrees with their live VM rows (must always be empty). */
+export async function liveCounterDrift(db: Kysely<DB>): Promise<string[]> {
+  const rows = await db.selectFrom('vms').select(['account_id', (eb) => eb.fn.countAll<number>().as('n')])
+    .where('removed_at', 'is', null).groupBy('account_id').execute();
+  const counters = await db.selectFrom('counters').selectAll().where('name', 'like', 'live_vms:%').execute();
+  const want = new Map(rows.map((r) => [r.account_id, Number(r.n)]));
+  const bad: string[] = [];
+  for (const c of counters) {
+    const acct = c.name.slice('live_vms:'.length);
+    if (Number(c.value) !== (want.get(acct) ?? 0)) bad.push(`account ${acct}: counter ${c.value}, live VMs ${want.get(acct) ?? 0}`);
+    want.delete(acct);
+  }
+  for (const [acct, n] of want) bad.push(`account ${acct}: no counter, live VMs ${n}`);
   return bad;
 }

@@ -6,6 +6,7 @@ import { conflict, invalid, notFound } from '../errors.js';
 import { newId, nowIso, randomToken } from '../util.js';
 import { createDefaultSecurityGroup } from '../firewalls/defaults.js';
 import { MasterKey, hashPassword, verifyPassword } from './secrets.js';
+import { insertCvmPair } from './cvm-tokens.js';
 
 /** A new account's login and its first CloudStack key pair, shown once. */
 export interface CreatedAccount {
@@ -13,6 +14,8 @@ export interface CreatedAccount {
   user: UserRow;
   password: string;
   cloudstack: { key: string; secret: string };
+  /** The account's first CVM token pair (the private token shown once). */
+  cvm: { public: string; private: string };
 }
 
 /** A CloudStack key pair as listed: never with its secret. */
@@ -43,6 +46,7 @@ export class AccountService {
       id: newId(), account_id: account.id, username: name, email, password_hash: hash, first_name: name, last_name: name,
       state: 'enabled', created_at: now,
     };
+    let cvm = { public: '', private: '' };
     try {
       await this.store.tx(async (trx) => {
         await trx.insertInto('accounts').values(account).execute();
@@ -52,12 +56,14 @@ export class AccountService {
           secret_enc: this.secrets.encrypt(secret), secret_hash: null, created_at: now, revoked_at: null,
         }).execute();
         await createDefaultSecurityGroup(trx, account.id);
+        const pair = await insertCvmPair(trx, account.id, user.id);
+        cvm = { public: pair.public, private: pair.private };
       });
     } catch (err) {
       if (isUniqueViolation(err)) throw conflict(`An account or user named ${name} (${email}) already exists`);
       throw err;
     }
-    return { account, user, password, cloudstack: { key, secret } };
+    return { account, user, password, cloudstack: { key, secret }, cvm };
   }
 
   /** An account by name, or NotFound. */
@@ -111,6 +117,32 @@ export class AccountService {
     const account = await this.store.db.selectFrom('accounts').selectAll().where('id', '=', user.account_id).executeTakeFirst();
     if (!account || account.state !== 'enabled') return undefined;
     return { account, user };
+  }
+
+  /** Changes the calling user's email and names (the seed's profile): email must look valid and stay unique. */
+  async updateProfile(userId: string, p: { email?: string; firstName?: string; lastName?: string }): Promise<UserRow> {
+    const set: Partial<UserRow> = {};
+    if (p.email !== undefined) {
+      if (!/^[^\s@]{1,64}@[^\s@]{1,190}\.[^\s@]{1,63}$/.test(p.email)) throw invalid('Enter a valid e-mail address.', 'email');
+      set.email = p.email;
+    }
+    for (const [k, col] of [['firstName', 'first_name'], ['lastName', 'last_name']] as const) {
+      const v = p[k];
+      if (v === undefined) continue;
+      if (v.trim() === '' || v.length > 100) throw invalid('This field is required (1 to 100 characters).', col);
+      set[col] = v.trim();
+    }
+    if (Object.keys(set).length) {
+      try {
+        await this.store.db.updateTable('users').set(set).where('id', '=', userId).execute();
+      } catch (err) {
+        if (isUniqueViolation(err)) throw conflict(`The e-mail address ${p.email} is already used`);
+        throw err;
+      }
+    }
+    const user = await this.store.db.selectFrom('users').selectAll().where('id', '=', userId).executeTakeFirst();
+    if (!user) throw notFound('user', userId);
+    return user;
   }
 
   /** Creates another CloudStack key pair for a user of the account (the first user when none is named). */

@@ -7,7 +7,7 @@ import { flag } from '../util.js';
 /** VM lifecycle states of the core; dialects map them to their own words. */
 export type VmState =
   | 'creating' | 'starting' | 'running' | 'stopping' | 'stopped' | 'rebooting' | 'restoring'
-  | 'destroying' | 'destroyed' | 'error';
+  | 'destroying' | 'destroyed' | 'error' | 'suspended' | 'terminated';
 
 /** A NIC with its network's addressing. */
 export interface NicView {

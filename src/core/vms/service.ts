@@ -14,6 +14,7 @@ import type { Page } from '../catalog/service.js';
 import { loadVmViews, type VmView } from './model.js';
 import { checkDisplayName, checkHostname, checkUserdata, rootDiskBytes } from './rules.js';
 import { taggedIds } from '../tags/service.js';
+import { bumpLiveVms, liveVms } from './counts.js';
 
 /** Filters of a VM list. */
 export interface VmFilter {
@@ -62,7 +63,10 @@ export class VmService {
     if (f.tags?.length) {
       q = q.where('vms.id', 'in', taggedIds(db, ctx.accountId, f.tags));
     }
-    const total = await q.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+    const unfiltered = Object.entries(f).every(([k, v]) => v === undefined || k === 'page' || k === 'pageSize');
+    const total = unfiltered
+      ? { n: await liveVms(db, ctx.accountId) }
+      : await q.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
     let rowsQ = q.selectAll('vms').orderBy('vms.created_at').orderBy('vms.id');
     if (f.pageSize && f.pageSize > 0) rowsQ = rowsQ.limit(f.pageSize).offset((Math.max(1, f.page ?? 1) - 1) * f.pageSize);
     const rows = await rowsQ.execute();
@@ -118,6 +122,7 @@ export class VmService {
         if (def) sgIds.push(def.id);
       }
       const serial = await nextSerial(trx);
+      await bumpLiveVms(trx, ctx.accountId, 1);
       await trx.insertInto('vms').values({
         id, serial, account_id: ctx.accountId, zone_id: zone.id, host_id: null, name, display_name: input.displayName ?? name,
         group_name: input.group ?? null, state: 'creating', power: 'stopped', service_offering_id: offering.id,
@@ -182,7 +187,7 @@ export class VmService {
     return [...new Set(rows.map((r) => r.id))];
   }
 
-  private async addDefaultNic(q: Q, ctx: CallContext, vmId: string, serial: number, zoneId: string, networkIds?: string[], ip?: string): Promise<void> {
+  async addDefaultNic(q: Q, ctx: CallContext, vmId: string, serial: number, zoneId: string, networkIds?: string[], ip?: string): Promise<void> {
     const shared = await q.selectFrom('networks').selectAll().where('zone_id', '=', zoneId).where('type', '=', 'Shared')
       .where('removed_at', 'is', null).orderBy('created_at').executeTakeFirst();
     if (!shared) throw invalid('The zone has no guest network', 'zoneid');

@@ -91,7 +91,7 @@ async function authenticate(core: Core, pairs: Array<[string, string]>, lower: M
   const bad = () => new CsFailure(401, 9999, 'unable to verify user credentials and/or request signature');
   const apiKey = lower.get('apikey');
   const signature = lower.get('signature');
-  if (!apiKey || !signature) throw bad();
+  if (!apiKey || !signature || apiKey.length > 256 || apiKey.includes('\0')) throw bad();
   const found = await core.accounts.cloudStackSecret(apiKey);
   if (!found) throw bad();
   const signed = pairs.filter(([k]) => k.toLowerCase() !== 'signature');

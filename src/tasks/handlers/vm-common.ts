@@ -6,6 +6,7 @@ import type { VolumeStorage } from '../../drivers/storage/files.js';
 import { releaseHost } from '../../core/hosts/placement.js';
 import { releaseAddresses } from '../../core/networks/ipam.js';
 import { nowIso, parseJson } from '../../core/util.js';
+import { bumpLiveVms } from '../../core/vms/counts.js';
 
 /** What every handler is built from. */
 export interface HandlerDeps { store: Store; driver: ComputeDriver; storage?: VolumeStorage }
@@ -55,5 +56,7 @@ export async function expungeVm(q: Q, vm: VmRow): Promise<void> {
   await q.deleteFrom('vm_security_groups').where('vm_id', '=', vm.id).execute();
   await q.deleteFrom('vm_affinity_groups').where('vm_id', '=', vm.id).execute();
   await q.deleteFrom('tags').where('resource_id', '=', vm.id).execute();
-  await q.updateTable('vms').set({ state: 'destroyed', power: 'stopped', removed_at: now, updated_at: now }).where('id', '=', vm.id).execute();
+  const r = await q.updateTable('vms').set({ state: 'destroyed', power: 'stopped', removed_at: now, updated_at: now })
+    .where('id', '=', vm.id).where('removed_at', 'is', null).executeTakeFirst();
+  if (Number(r.numUpdatedRows) > 0) await bumpLiveVms(q, vm.account_id, -1);
 }

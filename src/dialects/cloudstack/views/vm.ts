@@ -5,6 +5,7 @@ import { csDate, csTags } from './common.js';
 const STATE: Record<VmState, string> = {
   creating: 'Starting', starting: 'Starting', running: 'Running', stopping: 'Stopping', stopped: 'Stopped',
   rebooting: 'Running', restoring: 'Starting', destroying: 'Expunging', destroyed: 'Destroyed', error: 'Error',
+  suspended: 'Stopped', terminated: 'Destroyed',
 };
 
 /** The CloudStack word for a core VM state. */

@@ -1,0 +1,54 @@
+/** `nube admin cvm-tokens ...` and `nube admin vps ...`: CVM token pairs, operator holds and traffic limits. */
+import type { Command } from 'commander';
+import { loadConfig } from '../config.js';
+import { createRuntime, type Runtime } from '../runtime.js';
+
+async function withRuntime<T>(fn: (rt: Runtime) => Promise<T>): Promise<void> {
+  const rt = await createRuntime(loadConfig(), { startEngine: false, log: (await import('pino')).default({ level: 'warn' }) });
+  try {
+    const out = await fn(rt);
+    if (out !== undefined) process.stdout.write(JSON.stringify(out, null, 2) + '\n');
+  } finally {
+    await rt.store.close();
+  }
+}
+
+function serialArg(raw: string): number {
+  if (!/^[0-9]{1,15}$/.test(raw)) throw new Error(`VPS ids are positive integers, got "${raw}"`);
+  return Number(raw);
+}
+
+function bytesOpt(name: string, raw: string | undefined): number | undefined {
+  if (raw === undefined) return undefined;
+  if (!/^[0-9]{1,16}$/.test(raw)) throw new Error(`--${name} must be a whole number of bytes, got "${raw}"`);
+  return Number(raw);
+}
+
+/** Adds the CVM admin subcommands under `admin`. */
+export function addCvmAdminCommands(admin: Command): void {
+  const tokens = admin.command('cvm-tokens').description('CVM API token pairs');
+  tokens.command('create <account>').description('create a token pair; the private token is printed once')
+    .option('--user <username>').option('--name <name>').option('--no-client-api', 'a pair the client API refuses (403)')
+    .action((acct: string, o: { user?: string; name?: string; clientApi: boolean }) => withRuntime(async (rt) => {
+      const p = await rt.core.cvmTokens.create(acct, { username: o.user, name: o.name, clientApi: o.clientApi });
+      return { id: p.id, account: p.account, url: `${rt.config.publicUrl}/api/client`, public: p.public, private: p.private, client_api: p.clientApi };
+    }));
+  tokens.command('list <account>').description('list token pairs (never their private tokens)')
+    .action((acct: string) => withRuntime((rt) => rt.core.cvmTokens.list(acct)));
+  tokens.command('revoke <token>').description('revoke a pair by public token or id').action((t: string) => withRuntime(async (rt) => {
+    await rt.core.cvmTokens.revoke(t);
+    return { revoked: t };
+  }));
+  const vps = admin.command('vps').description('VPSes (VMs by their integer id)');
+  vps.command('suspend <serial>').description('power off and suspend; its owner cannot start it')
+    .action((s: string) => withRuntime((rt) => rt.core.vmHold.suspend(serialArg(s))));
+  vps.command('unsuspend <serial>').description('return a suspended VPS to stopped')
+    .action((s: string) => withRuntime((rt) => rt.core.vmHold.unsuspend(serialArg(s))));
+  vps.command('terminate <serial>').description('power off and terminate for good')
+    .action((s: string) => withRuntime((rt) => rt.core.vmHold.terminate(serialArg(s))));
+  vps.command('set-traffic <serial>').description('traffic limits in bytes: --total N (combined) or --total 0 --in N --out N (split)')
+    .option('--total <bytes>').option('--in <bytes>').option('--out <bytes>')
+    .action((s: string, o: { total?: string; in?: string; out?: string }) => withRuntime((rt) => rt.core.traffic.setLimits(serialArg(s), {
+      total: bytesOpt('total', o.total), in: bytesOpt('in', o.in), out: bytesOpt('out', o.out),
+    })));
+}

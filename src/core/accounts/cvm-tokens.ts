@@ -1,0 +1,93 @@
+/** CVM API token pairs: a public token that identifies, a private token shown once and stored as a SHA-256 hash. */
+import { randomInt, timingSafeEqual } from 'node:crypto';
+import type { Q, Store } from '../../store/db.js';
+import type { CredentialRow } from '../../store/schema.js';
+import { notFound } from '../errors.js';
+import { newId, nowIso } from '../util.js';
+import { hashToken } from './secrets.js';
+import type { Principal } from './service.js';
+
+/** The credentials.kind of CVM token pairs. */
+export const CVM_KIND = 'cvm';
+
+/** A freshly made pair; the private token exists only in this value. */
+export interface CvmPair { id: string; public: string; private: string; clientApi: boolean }
+
+/** A pair as listed: never with its private token. */
+export interface CvmPairInfo { id: string; account: string; user: string; public: string; name: string; client_api: boolean; created: string; revoked: string | null }
+
+/** Outcome of checking a token pair: unknown or wrong (undefined), or the principal and whether it may use the client API. */
+export interface CvmAuth { principal: Principal; clientApi: boolean }
+
+const ALNUM = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+
+/** A random token of n letters and digits, the shape CVM tokens have. */
+export function alnumToken(n = 32): string {
+  let s = '';
+  for (let i = 0; i < n; i++) s += ALNUM[randomInt(ALNUM.length)];
+  return s;
+}
+
+/** Inserts a new pair for a user in the caller's transaction (account creation uses it too). */
+export async function insertCvmPair(q: Q, accountId: string, userId: string, opts: { name?: string; clientApi?: boolean } = {}): Promise<CvmPair> {
+  const pair: CvmPair = { id: newId(), public: alnumToken(), private: alnumToken(), clientApi: opts.clientApi ?? true };
+  await q.insertInto('credentials').values({
+    id: pair.id, account_id: accountId, user_id: userId, kind: CVM_KIND, name: opts.name ?? 'default', public_key: pair.public,
+    secret_enc: null, secret_hash: hashToken(pair.private), created_at: nowIso(), revoked_at: null, client_api: pair.clientApi ? 1 : 0,
+  }).execute();
+  return pair;
+}
+
+/** Creates, lists, revokes and verifies CVM token pairs. */
+export class CvmTokenService {
+  constructor(private readonly store: Store) {}
+
+  /** Creates a pair for the account's first user (or the named one); clientApi false makes a pair the client API refuses (403). */
+  async create(accountName: string, opts: { name?: string; username?: string; clientApi?: boolean } = {}): Promise<CvmPair & { account: string }> {
+    const account = await this.store.db.selectFrom('accounts').selectAll().where('name', '=', accountName).executeTakeFirst();
+    if (!account) throw notFound('account', accountName);
+    let uq = this.store.db.selectFrom('users').selectAll().where('account_id', '=', account.id);
+    if (opts.username) uq = uq.where('username', '=', opts.username);
+    const user = await uq.orderBy('created_at').executeTakeFirst();
+    if (!user) throw notFound('user', opts.username ?? '(none)');
+    const pair = await insertCvmPair(this.store.db, account.id, user.id, opts);
+    return { account: account.name, ...pair };
+  }
+
+  /** The account's pairs, without private tokens. */
+  async list(accountName: string): Promise<CvmPairInfo[]> {
+    const account = await this.store.db.selectFrom('accounts').selectAll().where('name', '=', accountName).executeTakeFirst();
+    if (!account) throw notFound('account', accountName);
+    const rows = await this.store.db.selectFrom('credentials').innerJoin('users', 'users.id', 'credentials.user_id')
+      .select(['credentials.id', 'credentials.public_key', 'credentials.name', 'credentials.created_at', 'credentials.revoked_at',
+        'credentials.client_api', 'users.username'])
+      .where('credentials.account_id', '=', account.id).where('credentials.kind', '=', CVM_KIND).orderBy('credentials.created_at').execute();
+    return rows.map((r) => ({
+      id: r.id, account: account.name, user: r.username, public: r.public_key, name: r.name,
+      client_api: Number(r.client_api ?? 1) === 1, created: r.created_at, revoked: r.revoked_at,
+    }));
+  }
+
+  /** Revokes a pair by its public token or id; later requests with it answer 401. */
+  async revoke(publicOrId: string): Promise<void> {
+    const r = await this.store.db.updateTable('credentials').set({ revoked_at: nowIso() })
+      .where('kind', '=', CVM_KIND).where('revoked_at', 'is', null)
+      .where((eb) => eb.or([eb('public_key', '=', publicOrId), eb('id', '=', publicOrId)])).executeTakeFirst();
+    if (Number(r.numUpdatedRows) === 0) throw notFound('CVM token pair', publicOrId);
+  }
+
+  /** Checks a pair in constant time over the hash; undefined for a missing, unknown, revoked or wrong pair or a disabled account. */
+  async authenticate(publicToken: string | undefined, privateToken: string | undefined): Promise<CvmAuth | undefined> {
+    if (!publicToken || !privateToken || publicToken.length > 200 || privateToken.length > 200) return undefined;
+    const cred: CredentialRow | undefined = await this.store.db.selectFrom('credentials').selectAll()
+      .where('kind', '=', CVM_KIND).where('public_key', '=', publicToken).executeTakeFirst();
+    if (!cred || cred.revoked_at || !cred.secret_hash) return undefined;
+    const want = Buffer.from(cred.secret_hash, 'hex');
+    const got = Buffer.from(hashToken(privateToken), 'hex');
+    if (want.length !== got.length || !timingSafeEqual(want, got)) return undefined;
+    const account = await this.store.db.selectFrom('accounts').selectAll().where('id', '=', cred.account_id).executeTakeFirst();
+    const user = await this.store.db.selectFrom('users').selectAll().where('id', '=', cred.user_id).executeTakeFirst();
+    if (!account || !user || account.state !== 'enabled' || user.state !== 'enabled') return undefined;
+    return { principal: { account, user }, clientApi: Number(cred.client_api ?? 1) === 1 };
+  }
+}

@@ -1,0 +1,68 @@
+/** Hosts as CVM nodes and templates as CVM templates: integer ids, and what an account may see of them. */
+import type { CallContext } from '../context.js';
+import type { CoreDeps } from '../deps.js';
+import { forbidden, notFound } from '../errors.js';
+import { cvmIds, cvmObject } from '../catalog/cvm-ids.js';
+
+/** A host as a node. */
+export interface NodeView { serial: number; name: string; hostname: string; location: string }
+
+/** A template with its integer id. */
+export interface NumberedTemplate { serial: number; name: string; description: string; supported: boolean; available: boolean; outdated: boolean }
+
+/** Nodes an account runs on, and templates it may install. */
+export class NodeService {
+  constructor(private readonly deps: CoreDeps) {}
+
+  /** The nodes the caller has VPSes on (now, or last seen for stopped ones). */
+  async listNodes(ctx: CallContext): Promise<NodeView[]> {
+    const ids = await this.accountHosts(ctx);
+    const hosts = (await this.deps.catalog.listHosts()).filter((h) => ids.has(h.id));
+    const serials = await cvmIds(this.deps.store, 'host', hosts.map((h) => h.id));
+    const views = await Promise.all(hosts.map((h) => this.nodeView(h, serials.get(h.id)!)));
+    return views.sort((a, b) => a.serial - b.serial);
+  }
+
+  /** One node: NotFound when no such node exists, Forbidden when the caller has no VPS on it. */
+  async node(ctx: CallContext, serial: number): Promise<NodeView> {
+    const hostId = Number.isSafeInteger(serial) ? await cvmObject(this.deps.store, 'host', serial) : undefined;
+    const host = hostId ? (await this.deps.catalog.listHosts()).find((h) => h.id === hostId) : undefined;
+    if (!host) throw notFound('node', String(serial));
+    if (!(await this.accountHosts(ctx)).has(host.id)) throw forbidden('You do not have access to this node.');
+    return this.nodeView(host, serial);
+  }
+
+  /** Templates the caller may install, by integer id. */
+  async listTemplates(ctx: CallContext): Promise<NumberedTemplate[]> {
+    const rows = await this.deps.catalog.visibleTemplates(ctx, 'executable');
+    const serials = await cvmIds(this.deps.store, 'template', rows.map((t) => t.id));
+    return rows.map((t) => ({
+      serial: serials.get(t.id)!, name: t.name, description: t.display_text, supported: true, available: t.ready === 1, outdated: false,
+    })).sort((a, b) => a.serial - b.serial);
+  }
+
+  /** One template: NotFound when unknown, Forbidden when it exists but is not the caller's to use. */
+  async template(ctx: CallContext, serial: number): Promise<NumberedTemplate> {
+    const id = Number.isSafeInteger(serial) ? await cvmObject(this.deps.store, 'template', serial) : undefined;
+    const row = id ? await this.deps.catalog.templateForDisplay(id) : undefined;
+    if (!row || row.removed_at) throw notFound('template', String(serial));
+    if (row.public !== 1 && row.account_id !== ctx.accountId) throw forbidden('You do not have access to this template.');
+    return { serial, name: row.name, description: row.display_text, supported: true, available: row.ready === 1, outdated: false };
+  }
+
+  private async nodeView(h: { id: string; name: string; zone_id: string }, serial: number): Promise<NodeView> {
+    const zone = await this.deps.catalog.zoneOrUndefined(h.zone_id);
+    return { serial, name: h.name, hostname: h.name, location: zone?.name ?? '' };
+  }
+
+  private async accountHosts(ctx: CallContext): Promise<Set<string>> {
+    const db = this.deps.store.db;
+    const [now, last] = await Promise.all([
+      db.selectFrom('vms').select('host_id').where('account_id', '=', ctx.accountId).where('removed_at', 'is', null)
+        .where('host_id', 'is not', null).execute(),
+      db.selectFrom('vm_traffic').innerJoin('vms', 'vms.id', 'vm_traffic.vm_id').select('vm_traffic.last_host_id')
+        .where('vms.account_id', '=', ctx.accountId).where('vms.removed_at', 'is', null).where('vm_traffic.last_host_id', 'is not', null).execute(),
+    ]);
+    return new Set([...now.map((r) => r.host_id!), ...last.map((r) => r.last_host_id!)]);
+  }
+}

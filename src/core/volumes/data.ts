@@ -1,0 +1,205 @@
+/** Byte-sized volumes and their data: create any size, clone (never smaller), read/write bytes with I/O counters and attributes. */
+import type { Q } from '../../store/db.js';
+import type { VolumeExtrasRow, VolumeRow } from '../../store/schema.js';
+import type { CallContext } from '../context.js';
+import type { CoreDeps } from '../deps.js';
+import { conflict, invalid, notFound, unavailable } from '../errors.js';
+import { newId, nowIso } from '../util.js';
+import { writeLog } from '../../tasks/log.js';
+import { GIB, MAX_CUSTOM_GB, assertIdle } from './rules.js';
+import { checkVolumeName } from './service.js';
+
+/** Smallest volume made by size in bytes. */
+export const MIN_VOLUME_BYTES = 1024 * 1024;
+/** Largest volume made by size in bytes (the custom disk offering limit). */
+export const MAX_VOLUME_BYTES = MAX_CUSTOM_GB * GIB;
+/** Largest single read or write of volume bytes. */
+export const MAX_IO_BYTES = 4 * 1024 * 1024;
+
+/** Attributes a volume may carry besides its size (CloudSigma drive keys). */
+export interface VolumeAttrs { claimType?: 'exclusive' | 'shared'; readers?: string[]; encryption?: 'none' | 'aes-xts-plain'; media?: 'disk' | 'cdrom'; affinity?: string[] }
+
+/** A volume with its I/O counters and attributes. */
+export interface VolumeDataView {
+  volume: VolumeRow; readBytes: number; writeBytes: number; readRequests: number; writeRequests: number;
+  claimType: string; readers: string[]; encryption: string; media: string; affinity: string[];
+}
+
+/** Creates, clones, reads and writes volumes by byte size and offset; the bytes live in the shared volume storage. */
+export class VolumeDataService {
+  constructor(private readonly deps: CoreDeps) {}
+
+  /** Creates an empty data volume of `size` bytes in the first zone (or the one given). */
+  async create(ctx: CallContext, input: { name: string; size: number; zoneId?: string } & VolumeAttrs): Promise<VolumeDataView> {
+    const size = checkSize(input.size);
+    const zoneId = input.zoneId ? (await this.deps.catalog.zone(input.zoneId)).id : await this.defaultZone();
+    const id = newId();
+    await this.deps.store.tx(async (trx) => {
+      await this.insert(trx, ctx, { id, name: checkVolumeName(input.name), size, zoneId, templateId: null }, input, 'volume.create');
+    });
+    return this.get(ctx, id);
+  }
+
+  /** Copies a volume of the caller (or a public template, as an empty image of its size) to a new volume of at least its size. */
+  async clone(ctx: CallContext, sourceId: string, input: { name: string; size?: number } & VolumeAttrs): Promise<VolumeDataView> {
+    const name = checkVolumeName(input.name);
+    const src = await this.deps.store.db.selectFrom('volumes').selectAll().where('id', '=', sourceId)
+      .where('account_id', '=', ctx.accountId).where('removed_at', 'is', null).executeTakeFirst();
+    let base: { size: number; zoneId: string; templateId: string | null; fromVolume: boolean };
+    if (src) base = { size: Number(src.size), zoneId: src.zone_id, templateId: src.template_id, fromVolume: true };
+    else {
+      const tpl = await this.deps.catalog.template(ctx, sourceId).catch(() => { throw notFound('drive', sourceId); });
+      base = { size: Number(tpl.size), zoneId: tpl.zone_id ?? await this.defaultZone(), templateId: tpl.id, fromVolume: false };
+    }
+    const size = input.size === undefined ? base.size : checkSize(input.size);
+    if (size < base.size) throw invalid(`A clone cannot be smaller than its source (${base.size} bytes)`, 'size');
+    const storage = this.storage();
+    const id = newId();
+    if (base.fromVolume) {
+      await assertIdle(this.deps.store.db, sourceId, 'volume');
+      await storage.clone(sourceId, id);
+      await storage.resize(id, size);
+    }
+    try {
+      await this.deps.store.tx(async (trx) => {
+        await this.insert(trx, ctx, { id, name, size, zoneId: base.zoneId, templateId: base.templateId }, input, 'volume.clone');
+      });
+    } catch (err) {
+      await storage.remove(id).catch(() => undefined);
+      throw err;
+    }
+    return this.get(ctx, id);
+  }
+
+  /** One of the caller's live volumes with counters and attributes, or NotFound. */
+  async get(ctx: CallContext, id: string): Promise<VolumeDataView> {
+    const [v] = await this.list(ctx, [id]);
+    if (!v) throw notFound('drive', id);
+    return v;
+  }
+
+  /** The caller's live volumes (all, or those of ids), oldest first. */
+  async list(ctx: CallContext, ids?: string[]): Promise<VolumeDataView[]> {
+    const db = this.deps.store.db;
+    let q = db.selectFrom('volumes').selectAll().where('account_id', '=', ctx.accountId).where('removed_at', 'is', null);
+    if (ids) q = q.where('id', 'in', ids.length ? ids : ['']);
+    const rows = await q.orderBy('created_at').orderBy('id').execute();
+    if (!rows.length) return [];
+    const extras = await db.selectFrom('volume_extras').selectAll().where('volume_id', 'in', rows.map((r) => r.id)).execute();
+    const by = new Map(extras.map((e) => [e.volume_id, e]));
+    return rows.map((r) => toView(r, by.get(r.id)));
+  }
+
+  /** Writes data at offset; refused (nothing written) past the end of the volume. */
+  async write(ctx: CallContext, id: string, offset: number, data: Uint8Array): Promise<void> {
+    const vol = await this.liveRow(ctx, id);
+    if (data.length > MAX_IO_BYTES * 4) throw invalid(`At most ${MAX_IO_BYTES * 4} bytes may be written at once`, 'body');
+    checkRange(offset, data.length, Number(vol.size));
+    await this.storage().write(id, offset, data, Number(vol.size));
+    await this.count(id, 'write', data.length);
+  }
+
+  /** Reads length bytes (at most 4 MiB) at offset; refused past the end of the volume. */
+  async read(ctx: CallContext, id: string, offset: number, length: number): Promise<Buffer> {
+    const vol = await this.liveRow(ctx, id);
+    if (length > MAX_IO_BYTES) throw invalid(`At most ${MAX_IO_BYTES} bytes may be read at once`, 'size');
+    checkRange(offset, length, Number(vol.size));
+    const out = await this.storage().read(id, offset, length, Number(vol.size));
+    await this.count(id, 'read', length);
+    return out;
+  }
+
+  /** Renames a volume or changes its attributes. */
+  async set(ctx: CallContext, id: string, input: { name?: string } & VolumeAttrs): Promise<VolumeDataView> {
+    await this.deps.store.tx(async (trx) => {
+      const vol = await this.liveRow(ctx, id, trx);
+      if (input.name !== undefined) await trx.updateTable('volumes').set({ name: checkVolumeName(input.name) }).where('id', '=', vol.id).execute();
+      await ensureExtras(trx, id);
+      const set = attrColumns(input);
+      if (Object.keys(set).length) await trx.updateTable('volume_extras').set(set).where('volume_id', '=', id).execute();
+      await writeLog(trx, { taskId: null, accountId: ctx.accountId, userId: ctx.userId, objectType: 'volume', objectId: id, action: 'volume.update', status: 'SUCCESS' });
+    });
+    return this.get(ctx, id);
+  }
+
+  private async liveRow(ctx: CallContext, id: string, q: Q = this.deps.store.db): Promise<VolumeRow> {
+    const row = await q.selectFrom('volumes').selectAll().where('id', '=', id).where('account_id', '=', ctx.accountId)
+      .where('removed_at', 'is', null).executeTakeFirst();
+    if (!row) throw notFound('drive', id);
+    if (row.state === 'Destroy') throw conflict('The drive is being destroyed');
+    return row;
+  }
+
+  private async insert(trx: Q, ctx: CallContext, v: { id: string; name: string; size: number; zoneId: string; templateId: string | null }, attrs: VolumeAttrs, action: string): Promise<void> {
+    await trx.insertInto('volumes').values({
+      id: v.id, account_id: ctx.accountId, zone_id: v.zoneId, name: v.name, type: 'DATADISK', size: v.size, disk_offering_id: null,
+      template_id: v.templateId, vm_id: null, device_id: null, state: 'Ready', created_at: nowIso(), attached_at: null, removed_at: null,
+    }).execute();
+    await trx.insertInto('volume_extras').values({ ...EMPTY_EXTRAS, volume_id: v.id, ...attrColumns(attrs) }).execute();
+    await writeLog(trx, { taskId: null, accountId: ctx.accountId, userId: ctx.userId, objectType: 'volume', objectId: v.id, action, status: 'SUCCESS' });
+  }
+
+  private async count(id: string, dir: 'read' | 'write', bytes: number): Promise<void> {
+    const db = this.deps.store.db;
+    await ensureExtras(db, id);
+    const b = dir === 'read' ? 'read_bytes' : 'write_bytes';
+    const r = dir === 'read' ? 'read_requests' : 'write_requests';
+    await db.updateTable('volume_extras').set((eb) => ({ [b]: eb(eb.ref(b), '+', bytes), [r]: eb(eb.ref(r), '+', 1) }) as never)
+      .where('volume_id', '=', id).execute();
+  }
+
+  private async defaultZone(): Promise<string> {
+    const z = (await this.deps.catalog.listZones())[0];
+    if (!z) throw unavailable('No zone is configured');
+    return z.id;
+  }
+
+  private storage() {
+    if (!this.deps.storage) throw unavailable('Volume storage is not configured');
+    return this.deps.storage;
+  }
+}
+
+const EMPTY_EXTRAS: Omit<VolumeExtrasRow, 'volume_id'> = {
+  read_bytes: 0, write_bytes: 0, read_requests: 0, write_requests: 0, claim_type: 'exclusive', readers: '', encryption: 'aes-xts-plain',
+  media: 'disk', affinity: '',
+};
+
+async function ensureExtras(q: Q, id: string): Promise<void> {
+  const has = await q.selectFrom('volume_extras').select('volume_id').where('volume_id', '=', id).executeTakeFirst();
+  if (!has) {
+    try { await q.insertInto('volume_extras').values({ ...EMPTY_EXTRAS, volume_id: id }).execute(); } catch { /* inserted concurrently */ }
+  }
+}
+
+function attrColumns(a: VolumeAttrs): Partial<VolumeExtrasRow> {
+  const set: Partial<VolumeExtrasRow> = {};
+  if (a.claimType !== undefined) set.claim_type = a.claimType;
+  if (a.readers !== undefined) set.readers = a.readers.join(' ');
+  if (a.encryption !== undefined) set.encryption = a.encryption;
+  if (a.media !== undefined) set.media = a.media;
+  if (a.affinity !== undefined) set.affinity = a.affinity.join(' ');
+  return set;
+}
+
+function toView(r: VolumeRow, e: VolumeExtrasRow | undefined): VolumeDataView {
+  const x = e ?? { ...EMPTY_EXTRAS, volume_id: r.id };
+  const words = (s: string) => s.split(' ').filter((w) => w !== '');
+  return {
+    volume: r, readBytes: Number(x.read_bytes), writeBytes: Number(x.write_bytes), readRequests: Number(x.read_requests),
+    writeRequests: Number(x.write_requests), claimType: x.claim_type, readers: words(x.readers), encryption: x.encryption,
+    media: x.media, affinity: words(x.affinity),
+  };
+}
+
+function checkSize(size: number): number {
+  if (!Number.isSafeInteger(size) || size < MIN_VOLUME_BYTES || size > MAX_VOLUME_BYTES) {
+    throw invalid(`The size must be between ${MIN_VOLUME_BYTES} and ${MAX_VOLUME_BYTES} bytes`, 'size');
+  }
+  return size;
+}
+
+function checkRange(offset: number, length: number, size: number): void {
+  if (!Number.isSafeInteger(offset) || offset < 0) throw invalid('The offset must be a non-negative whole number of bytes', 'offset');
+  if (offset + length > size) throw invalid(`${length} bytes at offset ${offset} go past the end of the drive (${size} bytes)`, 'offset');
+}

@@ -1,0 +1,37 @@
+/** The CloudSigma API 1.0 at the root paths (/drives, /servers, /guests, /resources, /servergroups, /profile, /billing): text bodies, Basic auth. */
+import type { FastifyInstance } from 'fastify';
+import type { Core } from '../../core/core.js';
+import { BasicAuth } from './auth.js';
+import { errorBody } from './errors.js';
+import { SigmaRouter } from './router.js';
+import { profileRoutes } from './routes/profile.js';
+import { driveRoutes } from './routes/drives.js';
+import { driveDataRoutes, WRITE_BODY_MAX } from './routes/drive-data.js';
+import { serverRoutes } from './routes/servers.js';
+import { resourceRoutes } from './routes/resources.js';
+
+/** The first path segments this dialect owns; unknown commands under them answer 404 in text. */
+export const SIGMA_ROOTS = ['drives', 'servers', 'guests', 'guest', 'resources', 'servergroups', 'servergroupss', 'profile', 'billing'];
+
+/** Registers the dialect (encapsulated: its body parsers and error handler stay inside). */
+export async function cloudsigmaPlugin(app: FastifyInstance, opts: { core: Core }): Promise<void> {
+  // Clients send Content-Type: application/json with text bodies: every body is taken as bytes.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: WRITE_BODY_MAX }, (_req, body, done) => done(null, body));
+  app.setErrorHandler((err: Error & { statusCode?: number }, req, reply) => {
+    const client = err.statusCode !== undefined && err.statusCode >= 400 && err.statusCode < 500;
+    if (!client) req.log.error({ err }, 'cloudsigma request failed');
+    const text = err.statusCode === 413 ? 'The request body is too large' : client ? `Malformed request: ${err.message}` : `Internal error (request ${req.id})`;
+    return reply.code(client ? 400 : 500).type('text/plain; charset=utf-8').send(errorBody(text));
+  });
+  const r = new SigmaRouter(app, opts.core, new BasicAuth(opts.core));
+  profileRoutes(r);
+  driveRoutes(r);
+  driveDataRoutes(r);
+  serverRoutes(r);
+  resourceRoutes(r);
+  for (const root of SIGMA_ROOTS) {
+    app.all(`/${root}/*`, async (req, reply) => reply.code(404).type('text/plain; charset=utf-8')
+      .send(errorBody(`No such command: ${req.method} ${req.url.split('?')[0]}`)));
+  }
+}

@@ -1,0 +1,75 @@
+/** Route plumbing of the CloudSigma dialect: aliases, GET/POST rules, authentication and text answers. */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Core } from '../../core/core.js';
+import type { CallContext } from '../../core/context.js';
+import type { Principal } from '../../core/accounts/service.js';
+import type { BasicAuth } from './auth.js';
+import { SigmaFailure, sigmaError } from './errors.js';
+import { parseRecord, type SigmaRecord } from './text-codec.js';
+
+/** Largest text (key/value) request body. */
+export const TEXT_BODY_MAX = 1024 * 1024;
+
+/** What a handler gets: the caller, the path parameters and the body. */
+export interface SigmaCall {
+  core: Core; ctx: CallContext; principal: Principal; params: Record<string, string>;
+  req: FastifyRequest; body: Buffer;
+  /** The body as one `key value` record (400 when too large or malformed). */
+  record(): SigmaRecord;
+}
+
+/** A handler's answer: a text or binary body (200) or nothing (204). */
+export type SigmaAnswer = { status?: number; text?: string; bytes?: Buffer } | undefined;
+
+/** How a route takes its method: `read` is GET only, `body` is POST only (GET → 405), `action` takes both. */
+export type RouteMode = 'read' | 'body' | 'action';
+
+/** Options of one route. */
+export interface RouteOpts { bodyLimit?: number; onRequest?: (req: FastifyRequest, reply: FastifyReply) => Promise<void> }
+
+/** Registers dialect routes on the app, under each alias of the path's first segment. */
+export class SigmaRouter {
+  constructor(private readonly app: FastifyInstance, private readonly core: Core, private readonly auth: BasicAuth) {}
+
+  /** Adds a route; `paths` are alternatives (aliases) for the same command. */
+  route(mode: RouteMode, paths: string[], handle: (c: SigmaCall) => Promise<SigmaAnswer>, opts: RouteOpts = {}): void {
+    const run = async (req: FastifyRequest, reply: FastifyReply) => {
+      try {
+        const principal = await this.auth.check(req.headers.authorization);
+        if (!principal) {
+          reply.header('www-authenticate', 'Basic realm="CloudSigma"');
+          throw new SigmaFailure(401, 'HTTP Basic Authentication missing or incorrect');
+        }
+        if (mode === 'body' && req.method === 'GET') throw new SigmaFailure(405, `${req.url.split('?')[0]} expects POST`);
+        const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+        const ctx: CallContext = {
+          accountId: principal.account.id, accountName: principal.account.name, userId: principal.user.id,
+          isAdmin: principal.account.type === 'admin', requestId: req.id, origin: `cloudsigma:${req.routeOptions.url ?? ''}`,
+        };
+        const call: SigmaCall = {
+          core: this.core, ctx, principal, params: req.params as Record<string, string>, req, body,
+          record: () => {
+            if (body.length > TEXT_BODY_MAX) throw new SigmaFailure(400, `The request body is larger than ${TEXT_BODY_MAX} bytes`);
+            return parseRecord(body.toString('utf8'));
+          },
+        };
+        const answer = await handle(call);
+        if (!answer || answer.status === 204) return reply.code(204).send();
+        reply.code(answer.status ?? 200);
+        if (answer.bytes) return reply.type('application/octet-stream').send(answer.bytes);
+        return reply.type('text/plain; charset=utf-8').send(answer.text ?? '');
+      } catch (err) {
+        const e = sigmaError(err, req.id);
+        if (e.internal) req.log.error({ err }, 'cloudsigma request failed');
+        return reply.code(e.status).type('text/plain; charset=utf-8').send(e.body);
+      }
+    };
+    for (const p of paths) {
+      const base = { url: p, handler: run, ...(opts.bodyLimit ? { bodyLimit: opts.bodyLimit } : {}), ...(opts.onRequest ? { onRequest: opts.onRequest } : {}) };
+      this.app.route({ ...base, method: ['GET', 'POST'] });
+    }
+  }
+}
+
+/** The same path under `/servers` and `/guests`. */
+export function serverPaths(rest: string): string[] { return [`/servers${rest}`, `/guests${rest}`]; }

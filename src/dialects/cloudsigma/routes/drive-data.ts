@@ -1,0 +1,61 @@
+/** Drive data (seed 7.2 and 7.3): raw or gzip writes at an offset, reads of at most 4 MB. */
+import { gunzip } from 'node:zlib';
+import { promisify } from 'node:util';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { SigmaRouter } from '../router.js';
+import { MAX_IO_BYTES } from '../../../core/volumes/data.js';
+import { invalid } from '../../../core/errors.js';
+import { SigmaFailure, errorBody } from '../errors.js';
+import { bytes } from './drives.js';
+
+/** Largest write body (raw or compressed), and largest decompressed write. */
+export const WRITE_BODY_MAX = 4 * MAX_IO_BYTES;
+
+const inflate = promisify(gunzip);
+
+/** Registers write and read. */
+export function driveDataRoutes(r: SigmaRouter): void {
+  const write = async (c: Parameters<Parameters<SigmaRouter['route']>[2]>[0]) => {
+    const offset = c.params.offset !== undefined ? bytes(c.params.offset, 'offset') : 0;
+    const drive = await c.core.volumeData.get(c.ctx, c.params.id!);
+    const room = Math.max(0, Number(drive.volume.size) - offset);
+    const data = await decode(c.body, String(c.req.headers['content-encoding'] ?? '').trim().toLowerCase(), Math.min(room, WRITE_BODY_MAX));
+    await c.core.volumeData.write(c.ctx, drive.volume.id, offset, data);
+    return undefined;
+  };
+  r.route('body', ['/drives/:id/write', '/drives/:id/write/:offset'], write, { bodyLimit: WRITE_BODY_MAX, onRequest: refuseChunked });
+  r.route('read', ['/drives/:id/read/:offset/:size'], async (c) => {
+    const offset = bytes(c.params.offset!, 'offset');
+    const size = bytes(c.params.size!, 'size');
+    if (size > MAX_IO_BYTES) throw invalid(`SIZE may not exceed ${MAX_IO_BYTES} bytes (4M) per request`, 'size');
+    return { bytes: await c.core.volumeData.read(c.ctx, c.params.id!, offset, size) };
+  });
+}
+
+/** Chunked transfer is refused before the body is read (seed 7.2). */
+async function refuseChunked(req: FastifyRequest, reply: FastifyReply): Promise<void> {
+  if (/chunked/i.test(String(req.headers['transfer-encoding'] ?? ''))) {
+    reply.code(400).type('text/plain; charset=utf-8').header('connection', 'close')
+      .send(errorBody('Transfer-Encoding: chunked is not supported; send a Content-Length'));
+  }
+}
+
+/** The bytes to write: gunzipped when Content-Encoding says gzip (or, without one, when the body starts with the gzip magic). */
+async function decode(body: Buffer, encoding: string, limit: number): Promise<Buffer> {
+  const magic = body.length >= 3 && body[0] === 0x1f && body[1] === 0x8b && body[2] === 0x08;
+  if (encoding && encoding !== 'identity' && encoding !== 'gzip' && encoding !== 'x-gzip') {
+    throw new SigmaFailure(400, `Content-Encoding ${encoding.slice(0, 40)} is not supported; send raw data or gzip`);
+  }
+  const declared = encoding === 'gzip' || encoding === 'x-gzip';
+  if (!declared && !magic) return body;
+  try {
+    return await inflate(body, { maxOutputLength: Math.max(1, limit) });
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ERR_BUFFER_TOO_LARGE' || err instanceof RangeError) {
+      throw new SigmaFailure(400, `The decompressed data is larger than the room left on the drive or than ${WRITE_BODY_MAX} bytes; nothing was written`, 'offset');
+    }
+    if (!declared) return body;
+    throw new SigmaFailure(400, 'The body is not valid gzip data; nothing was written');
+  }
+}

@@ -1,0 +1,149 @@
+/** Servers (seed section 8): a server is a core VM; every command waits for its task (409 busy, 504 past the timeout). */
+import type { SigmaCall, SigmaRouter } from '../router.js';
+import type { VmView } from '../../../core/vms/model.js';
+import type { SizedVmInput } from '../../../core/vms/sized.js';
+import { CoreError, invalid } from '../../../core/errors.js';
+import { encodeList, encodeRecord, encodeRecords, type SigmaRecord } from '../text-codec.js';
+import { deviceIdOf, deviceKey } from '../views.js';
+import { serverPaths } from '../router.js';
+import { required } from './drives.js';
+
+/** How long a command waits for its task before answering 504. */
+export const WAIT_MS = 120_000;
+const SETTING = /^(nic:[0-9]:(model|dhcp|vlan|mac)|vnc:(ip|password|tls)|boot|persistent|parent|(ide:[01]:[01]|block:[0-7]):media)$/;
+
+/** Registers the server commands under /servers and /guests. */
+export function serverRoutes(r: SigmaRouter): void {
+  r.route('read', serverPaths('/list'), async (c) => ({ text: encodeList((await c.core.vms.list(c.ctx)).items.map((v) => v.id)) }));
+  r.route('read', serverPaths('/info'), async (c) => ({ text: encodeRecords(await records(c, (await c.core.vms.list(c.ctx)).items)) }));
+  r.route('read', serverPaths('/:id/info'), async (c) => ({ text: await recordText(c, c.params.id!) }));
+  r.route('body', serverPaths('/create'), async (c) => {
+    const input = serverInput(c.record(), true);
+    const { id, taskId } = await c.core.sizedVms.create(c.ctx, input);
+    await settle(c, taskId);
+    return { text: await recordText(c, id) };
+  });
+  r.route('body', serverPaths('/:id/set'), async (c) => {
+    await c.core.sizedVms.update(c.ctx, c.params.id!, serverInput(c.record(), false));
+    return { text: await recordText(c, c.params.id!) };
+  });
+  r.route('body', serverPaths('/:id/clone'), async (c) => {
+    const name = required(c.record(), 'name');
+    const src = await c.core.vms.get(c.ctx, c.params.id!);
+    const [old] = await records(c, [src]);
+    const drives: SizedVmInput['drives'] = [];
+    for (const v of (await c.core.volumeData.list(c.ctx)).filter((d) => d.volume.vm_id === src.id)) {
+      const copy = await c.core.volumeData.clone(c.ctx, v.volume.id, { name: `${v.volume.name}-clone` });
+      drives.push({ deviceId: Number(v.volume.device_id ?? 0), volumeId: copy.volume.id });
+    }
+    const attrs: Record<string, string> = {};
+    for (const [k, v] of Object.entries(old!)) if (SETTING.test(k) && !/^nic:\d:(dhcp|mac)$/.test(k) && v !== undefined) attrs[k] = String(v);
+    const { id, taskId } = await c.core.sizedVms.create(c.ctx, { name, cpuMhz: src.cpuNumber * src.cpuSpeed, smp: src.cpuNumber, memMb: src.memory, drives, attrs });
+    await settle(c, taskId);
+    return { text: await recordText(c, id) };
+  });
+  r.route('action', serverPaths('/:id/start'), async (c) => { await start(c, c.params.id!); return { text: await recordText(c, c.params.id!) }; });
+  r.route('action', serverPaths('/:id/stop'), async (c) => { await stop(c, c.params.id!, true); return undefined; });
+  r.route('action', serverPaths('/:id/shutdown'), async (c) => { await stop(c, c.params.id!, false); return undefined; });
+  r.route('action', serverPaths('/:id/reset'), async (c) => {
+    const vm = await c.core.vms.get(c.ctx, c.params.id!);
+    if (vm.state === 'running') await settle(c, await c.core.vmLifecycle.reboot(c.ctx, vm.id));
+    else await start(c, vm.id);
+    return undefined;
+  });
+  r.route('action', serverPaths('/:id/destroy'), async (c) => { await destroy(c, c.params.id!); return undefined; });
+  for (const [verb, fn] of [['start', start], ['stop', (c: SigmaCall, id: string) => stop(c, id, true)], ['destroy', destroy]] as const) {
+    r.route('body', [...serverPaths(`/${verb}`), `/guest/${verb}`], async (c) => {
+      const ids = Object.entries(c.record()).filter(([k]) => /^server:\d+$/.test(k)).map(([, v]) => v.trim());
+      if (!ids.length) throw invalid('Give the servers as server:0 UUID, server:1 UUID, ...', 'server:0');
+      for (const id of ids) await c.core.vms.get(c.ctx, id);
+      for (const id of ids) await fn(c, id);
+      return { text: encodeList(ids) };
+    });
+  }
+}
+
+/** Waits for a task; 504 when it outlives WAIT_MS, the task's own error when it failed. */
+export async function settle(c: SigmaCall, taskId: string): Promise<void> {
+  const job = await c.core.jobs.wait(c.ctx, taskId, WAIT_MS);
+  if (job.status === 'FAILURE') throw job.error ?? new CoreError('Internal', 'Internal error');
+  if (job.status !== 'SUCCESS') throw new CoreError('Timeout', `The operation did not finish within ${WAIT_MS / 1000} seconds; it goes on in the background`);
+}
+
+async function start(c: SigmaCall, id: string): Promise<void> {
+  const vm = await c.core.vms.get(c.ctx, id);
+  if (vm.state === 'running') return;
+  await settle(c, await c.core.vmLifecycle.start(c.ctx, id));
+}
+
+async function stop(c: SigmaCall, id: string, force: boolean): Promise<void> {
+  const vm = await c.core.vms.get(c.ctx, id);
+  if (vm.state === 'stopped') return;
+  await settle(c, await c.core.vmLifecycle.stop(c.ctx, id, force));
+}
+
+async function destroy(c: SigmaCall, id: string): Promise<void> {
+  await settle(c, await c.core.vmLifecycle.destroy(c.ctx, id, true));
+}
+
+/** Decodes a create or set body: size keys, drive slots and the settings kept with the server. */
+function serverInput(rec: SigmaRecord, creating: boolean): SizedVmInput {
+  const out: SizedVmInput = {};
+  if (creating) out.name = required(rec, 'name');
+  else if (rec.name !== undefined) out.name = rec.name;
+  const int = (k: string) => {
+    const v = rec[k]!;
+    if (!/^[0-9]{1,9}$/.test(v.trim())) throw invalid(`Expected a whole number, got ${JSON.stringify(v.slice(0, 40))}`, k);
+    return Number(v);
+  };
+  if (rec.cpu !== undefined) { const n = int('cpu'); out.cpuMhz = n <= 64 ? n * 2000 : n; }
+  if (rec.mem !== undefined) out.memMb = int('mem');
+  if (rec.smp !== undefined) out.smp = rec.smp.trim() === 'auto' ? 'auto' : int('smp');
+  const drives: NonNullable<SizedVmInput['drives']> = [];
+  const attrs: Record<string, string | null> = {};
+  for (const [k, v] of Object.entries(rec)) {
+    if (['name', 'cpu', 'mem', 'smp'].includes(k)) continue;
+    const dev = deviceIdOf(k);
+    if (dev !== undefined) { if (v.trim()) drives.push({ deviceId: dev, volumeId: v.trim() }); continue; }
+    if (SETTING.test(k)) { attrs[k] = v === '' ? null : v; continue; }
+    throw invalid('Unknown key', k);
+  }
+  if (drives.length || creating || Object.keys(rec).some((k) => deviceIdOf(k) !== undefined)) out.drives = drives;
+  if (!creating && !Object.keys(rec).some((k) => deviceIdOf(k) !== undefined)) delete out.drives;
+  out.attrs = attrs;
+  return out;
+}
+
+async function recordText(c: SigmaCall, id: string): Promise<string> {
+  return encodeRecord((await records(c, [await c.core.vms.get(c.ctx, id)]))[0]!);
+}
+
+/** Server records for VMs: size, drives by slot, NIC 0's address and the kept settings. */
+async function records(c: SigmaCall, vms: VmView[]): Promise<Array<Record<string, string | number | undefined>>> {
+  const extras = await c.core.sizedVms.extras(c.ctx, vms.map((v) => v.id));
+  const drives = (await c.core.volumeData.list(c.ctx)).filter((d) => d.volume.vm_id !== null);
+  return vms.map((vm) => {
+    const x = extras.get(vm.id) ?? { smpAuto: false, attrs: {} };
+    const ip = vm.nics[0]?.ipAddress ?? undefined;
+    const rec: Record<string, string | number | undefined> = {
+      server: vm.id, name: vm.displayName || vm.name, status: statusOf(vm.state), user: vm.accountId,
+      cpu: vm.cpuNumber * vm.cpuSpeed, smp: vm.cpuNumber, mem: vm.memory, persistent: 'true', tx: 0, rx: 0,
+      'nic:0:model': 'e1000',
+    };
+    for (const [k, v] of Object.entries(x.attrs)) rec[k] = v;
+    rec['nic:0:dhcp'] = ip;
+    if (x.attrs['vnc:ip'] !== undefined) rec['vnc:ip'] = ip ?? x.attrs['vnc:ip'];
+    for (const d of drives.filter((d) => d.volume.vm_id === vm.id)) {
+      const key = deviceKey(Number(d.volume.device_id ?? 0));
+      rec[key] = d.volume.id;
+      rec[`${key}:media`] = x.attrs[`${key}:media`] ?? d.media;
+    }
+    return rec;
+  });
+}
+
+function statusOf(state: string): string {
+  if (state === 'running' || state === 'rebooting' || state === 'stopping') return 'active';
+  if (state === 'error') return 'dead';
+  return 'stopped';
+}

@@ -1,0 +1,32 @@
+/** Token-pair authentication of the CVM client API and the per-request CallContext it yields. */
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { Core } from '../../core/core.js';
+import type { CallContext } from '../../core/context.js';
+import { NO_CLIENT_ACCESS, NO_VALID_PAIR } from './errors.js';
+
+const contexts = new WeakMap<FastifyRequest, CallContext>();
+
+/** The context of an authenticated request (set by the onRequest hook). */
+export function cvmContext(req: FastifyRequest, call: string): CallContext {
+  const ctx = contexts.get(req);
+  if (!ctx) throw new Error('CVM request without an authenticated context');
+  return { ...ctx, origin: `cvm:${call}` };
+}
+
+/** onRequest hook: 401 for a missing or wrong pair, 403 for a pair without client API access. */
+export function cvmAuthHook(core: Core) {
+  return async (req: FastifyRequest, reply: FastifyReply): Promise<void> => {
+    const header = (name: string) => {
+      const v = req.headers[name];
+      return Array.isArray(v) ? v[0] : v;
+    };
+    const auth = await core.cvmTokens.authenticate(header('api-public-token'), header('api-private-token'));
+    if (!auth) return void reply.code(401).type('application/json').send({ errors: [NO_VALID_PAIR] });
+    if (!auth.clientApi) return void reply.code(403).type('application/json').send({ errors: [NO_CLIENT_ACCESS] });
+    const { account, user } = auth.principal;
+    contexts.set(req, {
+      accountId: account.id, accountName: account.name, userId: user.id, isAdmin: account.type === 'admin',
+      requestId: req.id, origin: 'cvm',
+    });
+  };
+}

@@ -1,0 +1,36 @@
+/** The CVM client API under /api/client: token-pair headers, {"response": ...} or {"errors": [...]}, JSON always. */
+import type { FastifyInstance } from 'fastify';
+import formbody from '@fastify/formbody';
+import type { Core } from '../../core/core.js';
+import { CoreError } from '../../core/errors.js';
+import { cvmAuthHook } from './auth.js';
+import { CVM_ERRORS, NO_SUCH_VPS } from './errors.js';
+import { vpsRoutes } from './routes/vps.js';
+import { nodeRoutes } from './routes/nodes.js';
+import { templateRoutes } from './routes/templates.js';
+
+/** Registers the dialect (mount it with prefix /api/client). */
+export async function cvmPlugin(app: FastifyInstance, opts: { core: Core }): Promise<void> {
+  const { core } = opts;
+  await app.register(formbody, { bodyLimit: 64 * 1024 });
+  app.setErrorHandler((err: Error & { statusCode?: number; validation?: unknown; validationContext?: string }, req, reply) => {
+    reply.type('application/json');
+    if (err instanceof CoreError) {
+      const status = CVM_ERRORS[err.kind];
+      if (status >= 500 && err.kind === 'Internal') req.log.warn({ err: err.message }, 'cvm call failed');
+      const text = err.kind === 'NotFound' && /^VPS /.test(err.message) ? NO_SUCH_VPS : err.message;
+      return reply.code(status).send({ errors: [text] });
+    }
+    if (err.validation && err.validationContext === 'params') return reply.code(404).send({ errors: ['The specified ID does not exist.'] });
+    if (err.statusCode && err.statusCode < 500) return reply.code(err.validation ? 422 : err.statusCode).send({ errors: [err.message] });
+    req.log.error({ err }, 'cvm request failed');
+    return reply.code(500).send({ errors: [`Internal error (request ${req.id})`] });
+  });
+  app.setNotFoundHandler((req, reply) => {
+    reply.code(404).type('application/json').send({ errors: [`Unknown API call: ${req.method} ${req.url.split('?')[0]}`] });
+  });
+  app.addHook('onRequest', cvmAuthHook(core));
+  vpsRoutes(app, core);
+  nodeRoutes(app, core);
+  templateRoutes(app, core);
+}
