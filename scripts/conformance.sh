@@ -16,5 +16,6 @@ grep -q '^Ready\.$' "$log" || { cat "$log"; echo "nube did not become ready" >&2
 cred="$data/credentials.json"
 get() { python3 -c "import json,sys; d=json.load(open('$cred')); print(eval('d'+sys.argv[1]))" "$1"; }
 export CS_ENDPOINT="$(get "['cloudstack']['endpoint']")" CS_KEY="$(get "['cloudstack']['key']")" CS_SECRET="$(get "['cloudstack']['secret']")"
+export CLOUDSIGMA_URL="$(get "['cloudsigma']['url']")" CLOUDSIGMA_USER="$(get "['cloudsigma']['user']")" CLOUDSIGMA_PASSWORD="$(get "['cloudsigma']['password']")"
 export CONFORMANCE_SKIP="${CONFORMANCE_SKIP:-dns_*}" JOB_TIMEOUT="${JOB_TIMEOUT:-60}" POLL_INTERVAL="${POLL_INTERVAL:-0.2}"
 bash "$shared/conformance/run_all.sh"

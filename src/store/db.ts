@@ -1,6 +1,6 @@
 /** Opens the store: Kysely over better-sqlite3 (default) or PostgreSQL, with a retrying transaction helper. */
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { Kysely, PostgresDialect, SqliteDialect, type Driver, type SqliteDialectConfig, type Transaction } from 'kysely';
+import { Kysely, PostgresDialect, sql, SqliteDialect, type Driver, type SqliteDialectConfig, type Transaction } from 'kysely';
 import Database from 'better-sqlite3';
 import pg from 'pg';
 import { mkdirSync } from 'node:fs';
@@ -60,9 +60,55 @@ export function openStore(opts: StoreOptions): Store {
   const db = new Kysely<DB>({ dialect: new GuardedSqliteDialect({ database: cachedStatements(sqlite) }, inTx) });
   return {
     db, kind: 'sqlite',
-    tx: (fn) => db.transaction().execute((trx) => inTx.run(true, () => fn(trx))),
+    tx: groupCommit(db, inTx),
     async close() { await db.destroy(); },
   };
+}
+
+type TxFn = (trx: Transaction<DB>) => Promise<unknown>;
+
+/**
+ * SQLite group commit: transactions that queue up while one commits run together in the next transaction, each in
+ * its own savepoint (an error rolls back only its own work), and share one COMMIT — the costliest step of a small write.
+ */
+function groupCommit(db: Kysely<DB>, inTx: AsyncLocalStorage<true>): Store['tx'] {
+  const queue: Array<{ fn: TxFn; resolve(v: unknown): void; reject(e: unknown): void }> = [];
+  let draining = false;
+  const drain = async () => {
+    draining = true;
+    while (queue.length > 0) {
+      const batch = queue.splice(0, 128);
+      const outcomes: Array<{ ok: boolean; value: unknown }> = [];
+      try {
+        await db.transaction().execute(async (trx) => {
+          for (const item of batch) {
+            if (batch.length === 1) {
+              outcomes.push({ ok: true, value: await inTx.run(true, () => item.fn(trx)) });
+              continue;
+            }
+            await sql`savepoint nube_tx`.execute(trx);
+            try {
+              const value = await inTx.run(true, () => item.fn(trx));
+              await sql`release savepoint nube_tx`.execute(trx);
+              outcomes.push({ ok: true, value });
+            } catch (err) {
+              await sql`rollback to savepoint nube_tx`.execute(trx);
+              await sql`release savepoint nube_tx`.execute(trx);
+              outcomes.push({ ok: false, value: err });
+            }
+          }
+        });
+        batch.forEach((item, i) => (outcomes[i]!.ok ? item.resolve(outcomes[i]!.value) : item.reject(outcomes[i]!.value)));
+      } catch (err) {
+        batch.forEach((item, i) => (outcomes[i] && !outcomes[i]!.ok ? item.reject(outcomes[i]!.value) : item.reject(err)));
+      }
+    }
+    draining = false;
+  };
+  return <T>(fn: (trx: Transaction<DB>) => Promise<T>) => new Promise<T>((resolve, reject) => {
+    queue.push({ fn, resolve: resolve as (v: unknown) => void, reject });
+    if (!draining) void drain();
+  });
 }
 
 /** True when err is a unique/primary-key violation on either database. */

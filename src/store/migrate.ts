@@ -3,8 +3,8 @@ import { sql, type Kysely } from 'kysely';
 import type { Store } from './db.js';
 import * as m0001 from './migrations/0001-initial.js';
 import * as m0002 from './migrations/0002-live-indexes.js';
-import * as m0004 from './migrations/0004-cloudsigma.js';
 import * as m0003 from './migrations/0003-cvm.js';
+import * as m0004 from './migrations/0004-cloudsigma.js';
 
 /** What a migration may need to know about the database it runs on. */
 export interface MigrationContext { dialect: 'sqlite' | 'postgres' }
@@ -14,8 +14,8 @@ interface Migration { name: string; up(db: Kysely<any>, ctx: MigrationContext): 
 const MIGRATIONS: Migration[] = [
   { name: '0001-initial', up: m0001.up },
   { name: '0002-live-indexes', up: m0002.up },
-  { name: '0004-cloudsigma', up: m0004.up },
   { name: '0003-cvm', up: m0003.up },
+  { name: '0004-cloudsigma', up: m0004.up },
 ];
 
 /** Brings the schema up to date; safe to call from several processes at once on PostgreSQL. */

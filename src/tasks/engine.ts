@@ -18,6 +18,11 @@ export interface TaskHandler {
   run(task: TaskRow): Promise<unknown>;
   /** Undoes or settles state after a failure, in the transaction that marks the task failed. */
   onFailure?(q: import('../store/db.js').Q, task: TaskRow, err: CoreError): Promise<void>;
+  /**
+   * Runs several claimed tasks of this kind together (fewer transactions); returns the error of each task that
+   * failed, the others being finished. Throwing makes the engine run each task alone with run().
+   */
+  runBatch?(tasks: TaskRow[]): Promise<Map<string, unknown>>;
 }
 
 /** Engine tuning. */
@@ -114,7 +119,7 @@ export class TaskEngine {
           this.opts.log?.error({ err: String(err) }, 'task claim failed');
           await sleep(pollMs);
         }
-        for (const t of claimed) this.launch(t);
+        this.dispatch(claimed);
       }
       if (claimed.length === 0 || free <= 0) {
         if (this.woken && free > 0) continue;
@@ -141,6 +146,37 @@ export class TaskEngine {
     return res.rows;
   }
 
+  /** Launches claimed tasks: kinds with a batch handler run together, the rest one by one. */
+  private dispatch(claimed: TaskRow[]): void {
+    const groups = new Map<string, TaskRow[]>();
+    for (const t of claimed) {
+      const h = this.handlers.get(t.kind);
+      if (!h?.runBatch || t.attempts > 1) { this.launch(t); continue; }
+      const g = groups.get(t.kind) ?? [];
+      g.push(t);
+      groups.set(t.kind, g);
+    }
+    for (const [kind, tasks] of groups) {
+      if (tasks.length === 1) { this.launch(tasks[0]!); continue; }
+      const p = this.executeBatch(this.handlers.get(kind)!, tasks).finally(() => {
+        for (const t of tasks) { this.running.delete(t.id); this.events.emit(`done:${t.id}`); }
+        this.wake();
+      });
+      for (const t of tasks) this.running.set(t.id, p);
+    }
+  }
+
+  private async executeBatch(handler: TaskHandler, tasks: TaskRow[]): Promise<void> {
+    let failed: Map<string, unknown>;
+    try {
+      failed = await handler.runBatch!(tasks);
+    } catch {
+      await Promise.all(tasks.map((t) => this.execute(t)));
+      return;
+    }
+    await Promise.all(tasks.filter((t) => failed.has(t.id)).map((t) => this.recordFailure(handler, t, failed.get(t.id))));
+  }
+
   private launch(task: TaskRow): void {
     const p = this.execute(task).finally(() => {
       this.running.delete(task.id);
@@ -159,6 +195,12 @@ export class TaskEngine {
       const result = await handler.run(task);
       if (result !== FINISHED) await this.store.tx((trx) => finishTask(trx, task, result).then(() => undefined));
     } catch (err) {
+      await this.recordFailure(handler, task, err);
+    }
+  }
+
+  private async recordFailure(handler: TaskHandler | undefined, task: TaskRow, err: unknown): Promise<void> {
+    {
       const core = asCoreError(err);
       if (!(err instanceof CoreError)) this.opts.log?.error({ err: String((err as Error)?.stack ?? err), task: task.id }, 'task handler crashed');
       try {

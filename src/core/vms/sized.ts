@@ -9,6 +9,7 @@ import { enqueueTask } from '../../tasks/queue.js';
 import { writeLog } from '../../tasks/log.js';
 import { assertIdle } from '../volumes/rules.js';
 import { nextSerial, type VmService } from './service.js';
+import { bumpLiveVms } from './counts.js';
 
 /** Lowest and highest CPU per virtual core, in MHz (the seed's SMP granularity). */
 export const MHZ_PER_CORE = { min: 1000, max: 2200 };
@@ -44,6 +45,7 @@ export class SizedVmService {
         .where('removed_at', 'is', null).orderBy('created_at').executeTakeFirst())?.id;
       if (!template) throw unavailable('No template is configured');
       const serial = await nextSerial(trx);
+      await bumpLiveVms(trx, ctx.accountId, 1);
       const now = nowIso();
       await trx.insertInto('vms').values({
         id, serial, account_id: ctx.accountId, zone_id: zone.id, host_id: null, name: `server-${serial}`, display_name: display,

@@ -3,6 +3,7 @@ import type { TaskRow } from '../../store/schema.js';
 import { placeVm, releaseHost } from '../../core/hosts/placement.js';
 import { FINISHED, type TaskHandler } from '../engine.js';
 import { finishTask } from '../queue.js';
+import { createBatch } from './vm-create-batch.js';
 import { expungeVm, payloadOf, setVmState, taskVm, vmSpec, type HandlerDeps } from './vm-common.js';
 
 const vmResult = (task: TaskRow) => ({ type: 'vm', id: task.object_id });
@@ -45,6 +46,7 @@ export function vmCreate(deps: HandlerDeps): TaskHandler {
       const vm = await taskVm(q, task);
       if (vm && !vm.removed_at) await expungeVm(q, vm);
     },
+    runBatch: (tasks) => createBatch(deps, tasks),
   };
 }
 

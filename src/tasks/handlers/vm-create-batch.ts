@@ -1,0 +1,59 @@
+/** vm.create for many tasks at once: one placement transaction and one settling transaction for the whole batch. */
+import type { TaskRow, VmRow } from '../../store/schema.js';
+import { placeVm } from '../../core/hosts/placement.js';
+import { CoreError } from '../../core/errors.js';
+import { nowIso } from '../../core/util.js';
+import { finishTask } from '../queue.js';
+import { payloadOf, vmSpec, type HandlerDeps } from './vm-common.js';
+
+/** Runs claimed vm.create tasks together; returns the error of each task that failed (the others are finished). */
+export async function createBatch(deps: HandlerDeps, tasks: TaskRow[]): Promise<Map<string, unknown>> {
+  const failed = new Map<string, unknown>();
+  const rows = await deps.store.db.selectFrom('vms').selectAll().where('id', 'in', tasks.map((t) => t.object_id)).execute();
+  const vmOf = new Map<string, VmRow>(rows.map((r) => [r.id, r]));
+  const starting = tasks.filter((t) => payloadOf<{ start: boolean }>(t).start && vmOf.get(t.object_id) && !vmOf.get(t.object_id)!.removed_at);
+  const hosts = new Map<string, string>();
+  if (starting.length > 0) {
+    const unreachable = await deps.driver.unreachableHosts();
+    await deps.store.tx(async (trx) => {
+      for (const t of starting) {
+        try {
+          hosts.set(t.id, await placeVm(trx, vmOf.get(t.object_id)!, unreachable));
+        } catch (err) {
+          if (!(err instanceof CoreError)) throw err;
+          failed.set(t.id, err);
+        }
+      }
+    });
+  }
+  for (const t of starting) {
+    const hostId = hosts.get(t.id);
+    if (!hostId) continue;
+    const vm = vmOf.get(t.object_id)!;
+    try {
+      await deps.driver.start(await vmSpec(deps.store.db, vm, hostId));
+    } catch (err) {
+      await deps.driver.destroy(vm.id).catch(() => undefined);
+      failed.set(t.id, err);
+    }
+  }
+  const done = tasks.filter((t) => !failed.has(t.id));
+  if (done.length === 0) return failed;
+  await deps.store.tx(async (trx) => {
+    const now = nowIso();
+    const live = done.filter((t) => vmOf.get(t.object_id) && !vmOf.get(t.object_id)!.removed_at);
+    const running = live.filter((t) => hosts.has(t.id)).map((t) => t.object_id);
+    const stopped = live.filter((t) => !hosts.has(t.id)).map((t) => t.object_id);
+    if (running.length) await trx.updateTable('vms').set({ state: 'running', power: 'running', updated_at: now }).where('id', 'in', running).execute();
+    if (stopped.length) await trx.updateTable('vms').set({ state: 'stopped', power: 'stopped', updated_at: now }).where('id', 'in', stopped).execute();
+    if (live.length) {
+      await trx.updateTable('volumes').set({ state: 'Ready' }).where('vm_id', 'in', live.map((t) => t.object_id)).where('state', '=', 'Allocated').execute();
+    }
+    for (const t of done) {
+      const vm = vmOf.get(t.object_id);
+      const result = { type: 'vm', id: t.object_id, ...(vm?.password_enc ? { passwordEnc: vm.password_enc } : {}) };
+      await finishTask(trx, t, result);
+    }
+  });
+  return failed;
+}
