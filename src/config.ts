@@ -14,10 +14,14 @@ export interface Config {
   masterKey?: string;
   logLevel: string;
   sim: { hostsPerZone: number; delayMs: number; hostCpus: number; hostMemMb: number; hostDiskGb: number };
+  /** The qemu driver: guest template directory, accelerator choice, graceful-stop timeout. */
+  qemu: { templateDir: string; accel: 'auto' | 'kvm' | 'tcg'; stopTimeoutMs: number };
   workers: number;
   taskLeaseMs: number;
   /** How long synchronous dialects wait for a task before answering with a timeout. */
   syncWaitMs: number;
+  /** Billing: the currency of new accounts, price overrides (`key=value,...`) and how often serve meters (0 = never). */
+  billing: { currency: string; prices: string; meterEveryMs: number };
 }
 
 /** Thrown for configuration that cannot work; printed without a stack trace. */
@@ -66,10 +70,26 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       hostMemMb: int('NUBE_SIM_HOST_MEM_MB', merged.NUBE_SIM_HOST_MEM_MB, 4 * 1024 * 1024, 1),
       hostDiskGb: int('NUBE_SIM_HOST_DISK_GB', merged.NUBE_SIM_HOST_DISK_GB, 1024 * 1024, 1),
     },
+    qemu: {
+      templateDir: resolve(merged.NUBE_QEMU_TEMPLATE_DIR ?? join(resolve(merged.NUBE_DATA_DIR ?? './.nube'), 'templates', 'nube-guest')),
+      accel: qemuAccel(merged.NUBE_QEMU_ACCEL),
+      stopTimeoutMs: int('NUBE_QEMU_STOP_TIMEOUT_MS', merged.NUBE_QEMU_STOP_TIMEOUT_MS, 30000, 0),
+    },
     workers: int('NUBE_WORKERS', merged.NUBE_WORKERS, 64, 1),
     taskLeaseMs: int('NUBE_TASK_LEASE_MS', merged.NUBE_TASK_LEASE_MS, 15000, 100),
     syncWaitMs: int('NUBE_SYNC_WAIT_MS', merged.NUBE_SYNC_WAIT_MS, 60000, 1),
+    billing: {
+      currency: (merged.NUBE_BILLING_CURRENCY ?? 'EUR').toUpperCase(),
+      prices: merged.NUBE_BILLING_PRICES ?? '',
+      meterEveryMs: int('NUBE_BILLING_METER_MS', merged.NUBE_BILLING_METER_MS, 60000, 0),
+    },
   };
+}
+
+function qemuAccel(raw: string | undefined): Config['qemu']['accel'] {
+  const v = raw || 'auto';
+  if (v !== 'auto' && v !== 'kvm' && v !== 'tcg') throw new ConfigError(`NUBE_QEMU_ACCEL must be auto, kvm or tcg, got "${v}"`);
+  return v;
 }
 
 /** Path of the SQLite file inside the data dir. */

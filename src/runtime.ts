@@ -6,6 +6,7 @@ import { migrate } from './store/migrate.js';
 import { MasterKey } from './core/accounts/secrets.js';
 import { CatalogService } from './core/catalog/service.js';
 import { seedCatalog } from './core/catalog/seed.js';
+import { seedQemu } from './drivers/compute/qemu/seed.js';
 import { Core } from './core/core.js';
 import { TaskEngine } from './tasks/engine.js';
 import { registerHandlers } from './tasks/handlers/index.js';
@@ -28,6 +29,7 @@ export async function createRuntime(config: Config, opts: { startEngine?: boolea
   try {
     await migrate(store);
     await store.tx((trx) => seedCatalog(trx, config));
+    if (config.driver === 'qemu') await seedQemu(store, config);
   } catch (err) {
     await store.close();
     throw err;

@@ -4,6 +4,7 @@ import { loadConfig } from '../config.js';
 import { createRuntime, type Runtime } from '../runtime.js';
 import { credentialsJson } from './credentials.js';
 import { addCvmAdminCommands } from './admin-cvm.js';
+import { addCloudsigmaAdminCommands } from './admin-cloudsigma.js';
 
 async function withRuntime<T>(fn: (rt: Runtime) => Promise<T>): Promise<void> {
   const config = loadConfig();
@@ -57,4 +58,5 @@ export function addAdminCommands(program: Command): void {
   fault.command('list').action(() => withRuntime((rt) => rt.core.hosts.listFaults()));
   fault.command('clear [id]').action((id?: string) => withRuntime(async (rt) => ({ removed: await rt.core.hosts.clearFaults(id) })));
   addCvmAdminCommands(admin);
+  addCloudsigmaAdminCommands(admin);
 }

@@ -4,12 +4,16 @@ import { ConfigError } from '../config.js';
 import { CoreError } from '../core/errors.js';
 import { serve } from './serve.js';
 import { addAdminCommands } from './admin.js';
+import { addCloudsigmaCommands } from './cloudsigma.js';
+import { addVmCommands } from './vm.js';
 
 /** Parses argv and runs the chosen command; errors are printed as one line, never a stack trace. */
 export async function main(argv: string[]): Promise<void> {
   const program = new Command('nube').description('Nube: an open, self-hostable cloud control plane').exitOverride();
   program.command('serve').description('run the API server (all dialects)').action(serve);
   addAdminCommands(program);
+  addCloudsigmaCommands(program);
+  addVmCommands(program);
   try {
     await program.parseAsync(argv);
   } catch (err) {

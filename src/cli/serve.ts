@@ -24,6 +24,10 @@ export async function serve(): Promise<void> {
   const app = await buildApp({ core: rt.core, readiness: { ready: () => ready }, log: rt.log });
   await app.listen({ host: config.host, port: config.port });
   await rt.engine.start();
+  const metering = config.billing.meterEveryMs > 0 ? setInterval(() => {
+    rt.core.billing.meterDue().catch((err: unknown) => rt.log.error({ err }, 'billing metering failed'));
+  }, config.billing.meterEveryMs) : undefined;
+  metering?.unref();
   ready = true;
   if (firstStart) {
     process.stdout.write(`Admin credentials (shown once, also in ${credFile}):\n${JSON.stringify(firstStart, null, 2)}\n`);
@@ -36,6 +40,7 @@ export async function serve(): Promise<void> {
     if (stopping) return;
     stopping = true;
     ready = false;
+    if (metering) clearInterval(metering);
     await app.close();
     await rt.close();
     process.exit(0);

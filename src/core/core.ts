@@ -24,6 +24,10 @@ import { VpsService } from './vms/vps.js';
 import { NodeService } from './hosts/nodes.js';
 import { VolumeDataService } from './volumes/data.js';
 import { SizedVmService } from './vms/sized.js';
+import { IpPoolService } from './ips/pools.js';
+import { ServerGroupService } from './server-groups/service.js';
+import { BillingService } from './billing/service.js';
+import { VmConsoleService } from './vms/console.js';
 
 /** All core services. */
 export class Core {
@@ -52,6 +56,10 @@ export class Core {
   readonly nodes: NodeService;
   readonly volumeData: VolumeDataService;
   readonly sizedVms: SizedVmService;
+  readonly ipPools: IpPoolService;
+  readonly serverGroups: ServerGroupService;
+  readonly billing: BillingService;
+  readonly vmConsole: VmConsoleService;
 
   constructor(readonly deps: CoreDeps) {
     this.accounts = new AccountService(deps.store, deps.secrets);
@@ -79,5 +87,9 @@ export class Core {
     this.nodes = new NodeService(deps);
     this.volumeData = new VolumeDataService(deps);
     this.sizedVms = new SizedVmService(deps, this.vms);
+    this.ipPools = new IpPoolService(deps);
+    this.serverGroups = new ServerGroupService(deps);
+    this.billing = new BillingService(deps, this.ips, this.networks);
+    this.vmConsole = new VmConsoleService(deps);
   }
 }

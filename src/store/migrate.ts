@@ -5,6 +5,7 @@ import * as m0001 from './migrations/0001-initial.js';
 import * as m0002 from './migrations/0002-live-indexes.js';
 import * as m0003 from './migrations/0003-cvm.js';
 import * as m0004 from './migrations/0004-cloudsigma.js';
+import * as m0005 from './migrations/0005-cloudsigma-pools.js';
 
 /** What a migration may need to know about the database it runs on. */
 export interface MigrationContext { dialect: 'sqlite' | 'postgres' }
@@ -16,6 +17,7 @@ const MIGRATIONS: Migration[] = [
   { name: '0002-live-indexes', up: m0002.up },
   { name: '0003-cvm', up: m0003.up },
   { name: '0004-cloudsigma', up: m0004.up },
+  { name: '0005-cloudsigma-pools', up: m0005.up },
 ];
 
 /** Brings the schema up to date; safe to call from several processes at once on PostgreSQL. */

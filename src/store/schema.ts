@@ -39,6 +39,8 @@ export interface NetworkRow {
   id: string; account_id: string | null; zone_id: string; name: string; display_text: string; type: string;
   cidr: string; gateway: string | null; netmask: string; start_ip: string | null; end_ip: string | null;
   next_ip: number; managed: Flag; created_at: string; removed_at: string | null;
+  /** Space-separated resolvers of an ElasticIP pool (migration 0005); null shows the gateway. */
+  nameservers?: string | null;
 }
 export interface IpLeaseRow { network_id: string; address: number; owner_id: string }
 export interface VmRow {
@@ -117,6 +119,20 @@ export interface VolumeExtrasRow {
 }
 /** Settings of a VM made by size (migration 0004), as a JSON object. */
 export interface VmExtrasRow { vm_id: string; attrs: string }
+/** A named set of an account's VMs (migration 0005). */
+export interface ServerGroupRow { id: string; account_id: string; name: string; description: string; created_at: string }
+export interface ServerGroupMemberRow { group_id: string; vm_id: string; position: number }
+/** Billing state of an account: currency and balance in micro-units (migration 0005). */
+export interface BillingAccountRow { account_id: string; currency: string; balance: number }
+/** One charge or credit in micro-units; period_key makes metering idempotent per period. */
+export interface BillingTransactionRow {
+  id: string; account_id: string; created_at: string; description: string; amount: number; currency: string; period_key: string | null;
+}
+/** A prepaid subscription of a resource type for whole months. */
+export interface BillingSubscriptionRow {
+  id: string; account_id: string; type: string; quantity: number; resource: string | null; start_time: string; end_time: string;
+  months: number; created_at: string;
+}
 /** The whole database as Kysely sees it. */
 export interface DB {
   accounts: AccountRow; users: UserRow; credentials: CredentialRow; zones: ZoneRow; hosts: HostRow;
@@ -128,4 +144,6 @@ export interface DB {
   public_ips: PublicIpRow; tags: TagRow; tasks: TaskRow; task_log: TaskLogRow; sim_domains: SimDomainRow;
   sim_faults: SimFaultRow; meta: MetaRow; counters: CounterRow; volume_extras: VolumeExtrasRow; vm_extras: VmExtrasRow;
   cvm_ids: CvmIdRow; vm_traffic: VmTrafficRow;
+  server_groups: ServerGroupRow; server_group_members: ServerGroupMemberRow; billing_accounts: BillingAccountRow;
+  billing_transactions: BillingTransactionRow; billing_subscriptions: BillingSubscriptionRow;
 }

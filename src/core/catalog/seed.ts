@@ -109,3 +109,26 @@ function prefixMask(prefix: number): string {
 function intToIp(n: number): string {
   return [n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255].join('.');
 }
+
+/** The name of the template the qemu driver builds and boots. */
+export const QEMU_GUEST_TEMPLATE = 'Nube Guest (Linux 6.1, busybox) 64-bit';
+
+/** qemu step of seeding (every start with NUBE_DRIVER=qemu): lists the built guest template as featured and records the accelerator on the hosts. */
+export async function seedQemuTemplate(q: Q, tpl: { dir: string; checksum: string; size: number }, accel: string): Promise<void> {
+  const now = nowIso();
+  const details = JSON.stringify({ username: 'root', qemuDir: tpl.dir });
+  const existing = await q.selectFrom('templates').select('id').where('name', '=', QEMU_GUEST_TEMPLATE)
+    .where('account_id', 'is', null).where('removed_at', 'is', null).executeTakeFirst();
+  if (existing) {
+    await q.updateTable('templates').set({ checksum: tpl.checksum, details, ready: 1, state: 'Ready' }).where('id', '=', existing.id).execute();
+  } else {
+    const os = await q.selectFrom('os_types').select('id').where('description', '=', 'Other (64-bit)').executeTakeFirst();
+    await q.insertInto('templates').values({
+      id: newId(), account_id: null, zone_id: null, name: QEMU_GUEST_TEMPLATE, display_text: `${QEMU_GUEST_TEMPLATE} ${Math.ceil(tpl.size / GIB)}GB Disk`,
+      size: tpl.size, format: 'QCOW2', os_type_id: os?.id ?? '', featured: 1, public: 1, ready: 1, password_enabled: 0,
+      sshkey_enabled: 0, checksum: tpl.checksum, url: null, details, boot_mode: 'legacy', template_type: 'USER', state: 'Ready',
+      created_at: now, removed_at: null,
+    }).execute();
+  }
+  await q.updateTable('hosts').set({ details: JSON.stringify({ hypervisor: 'QEMU', accel: accel.toUpperCase() }) }).where('driver', '=', 'qemu').execute();
+}

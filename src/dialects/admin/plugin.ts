@@ -1,4 +1,4 @@
-/** The operator HTTP API under /admin (HTTP Basic auth of an admin account's user): hosts and sim faults. */
+/** The operator HTTP API under /admin (HTTP Basic auth of an admin account's user): hosts, VM consoles and sim faults. */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Core } from '../../core/core.js';
 import { CoreError, type ErrorKind } from '../../core/errors.js';
@@ -32,6 +32,10 @@ export async function adminPlugin(app: FastifyInstance, opts: { core: Core }): P
     const state = req.body?.state;
     if (state !== 'up' && state !== 'down') throw new CoreError('Invalid', 'state must be up or down', { state: ['must be up or down'] });
     return { host: await core.hosts.setState(req.params.id, state) };
+  });
+  app.get<{ Params: { id: string } }>('/vms/:id/console', async (req, reply) => {
+    const c = await core.vmConsole.read(req.params.id);
+    return reply.type('text/plain; charset=utf-8').send(c.console);
   });
   app.get('/sim/faults', async () => ({ faults: await core.hosts.listFaults() }));
   app.post<{ Body: Record<string, unknown> }>('/sim/faults', async (req, reply) => {

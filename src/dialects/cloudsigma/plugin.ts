@@ -1,4 +1,4 @@
-/** The CloudSigma API 1.0 at the root paths (/drives, /servers, /guests, /resources, /servergroups, /profile, /billing): text bodies, Basic auth. */
+/** The CloudSigma API 1.0 at the root paths (/drives, /servers, /guests, /resources, /servergroups, /profile and the billing roots): text bodies, Basic auth. */
 import type { FastifyInstance } from 'fastify';
 import type { Core } from '../../core/core.js';
 import { BasicAuth } from './auth.js';
@@ -9,9 +9,12 @@ import { driveRoutes } from './routes/drives.js';
 import { driveDataRoutes, WRITE_BODY_MAX } from './routes/drive-data.js';
 import { serverRoutes } from './routes/servers.js';
 import { resourceRoutes } from './routes/resources.js';
+import { serverGroupRoutes } from './routes/server-groups.js';
+import { billingRoutes } from './routes/billing.js';
 
 /** The first path segments this dialect owns; unknown commands under them answer 404 in text. */
-export const SIGMA_ROOTS = ['drives', 'servers', 'guests', 'guest', 'resources', 'servergroups', 'servergroupss', 'profile', 'billing'];
+export const SIGMA_ROOTS = ['drives', 'servers', 'guests', 'guest', 'resources', 'servergroups', 'servergroupss', 'profile', 'billing',
+  'currencies', 'usage', 'pricing', 'transactions', 'balance', 'subscriptions'];
 
 /** Registers the dialect (encapsulated: its body parsers and error handler stay inside). */
 export async function cloudsigmaPlugin(app: FastifyInstance, opts: { core: Core }): Promise<void> {
@@ -30,6 +33,8 @@ export async function cloudsigmaPlugin(app: FastifyInstance, opts: { core: Core 
   driveDataRoutes(r);
   serverRoutes(r);
   resourceRoutes(r);
+  serverGroupRoutes(r);
+  billingRoutes(r);
   for (const root of SIGMA_ROOTS) {
     app.all(`/${root}/*`, async (req, reply) => reply.code(404).type('text/plain; charset=utf-8')
       .send(errorBody(`No such command: ${req.method} ${req.url.split('?')[0]}`)));

@@ -48,4 +48,6 @@ export interface ComputeDriver {
   hostReachable(hostId: string): Promise<boolean>;
   /** Ids of the hosts that do not answer, in one call (placement skips them). */
   unreachableHosts(): Promise<string[]>;
+  /** The VM's serial console output, when the driver captures one (null: nothing captured yet). */
+  console?(vmId: string): Promise<string | null>;
 }

@@ -3,9 +3,11 @@ import type { Store } from '../../store/db.js';
 import type { Config } from '../../config.js';
 import type { ComputeDriver } from './driver.js';
 import { SimDriver } from './sim/driver.js';
+import { QemuDriver } from './qemu/driver.js';
 
 const FACTORIES: Record<string, (store: Store, cfg: Config) => ComputeDriver> = {
   sim: (store, cfg) => new SimDriver(store, { delayMs: cfg.sim.delayMs }),
+  qemu: (store, cfg) => new QemuDriver(store, { dataDir: cfg.dataDir, ...cfg.qemu }),
 };
 
 /** The configured compute driver; unknown names are a configuration error. */

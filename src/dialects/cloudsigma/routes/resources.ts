@@ -2,13 +2,11 @@
 import type { SigmaCall, SigmaRouter } from '../router.js';
 import type { NetworkView } from '../../../core/networks/service.js';
 import type { PublicIpView } from '../../../core/ips/service.js';
+import type { IpPoolSettings } from '../../../core/ips/pools.js';
 import { invalid, notFound, unavailable } from '../../../core/errors.js';
 import { encodeList, encodeRecord, encodeRecords } from '../text-codec.js';
 import { required } from './drives.js';
 import { settle } from './servers.js';
-
-/** Nameserver shown with static IPs. */
-const NAMESERVER = '9.9.9.9';
 
 /** Registers VLAN and static IP commands. */
 export function resourceRoutes(r: SigmaRouter): void {
@@ -36,14 +34,17 @@ export function resourceRoutes(r: SigmaRouter): void {
 
   const ips = async (c: SigmaCall) => (await c.core.ips.list(c.ctx)).items;
   r.route('read', ['/resources/ip/list'], async (c) => ({ text: encodeList((await ips(c)).map((i) => i.address), 'ip') }));
-  r.route('read', ['/resources/ip/info'], async (c) => ({ text: encodeRecords((await ips(c)).map(ipRecord)) }));
-  r.route('read', ['/resources/ip/:ip/info'], async (c) => ({ text: encodeRecord(ipRecord(await ipByAddress(c, c.params.ip!))) }));
+  r.route('read', ['/resources/ip/info'], async (c) => {
+    const pools = await c.core.ipPools.all();
+    return { text: encodeRecords((await ips(c)).map((i) => ipRecord(i, pools.get(i.zoneId)))) };
+  });
+  r.route('read', ['/resources/ip/:ip/info'], async (c) => ({ text: await ipText(c, await ipByAddress(c, c.params.ip!)) }));
   r.route('action', ['/resources/ip/create'], async (c) => {
     const zone = (await c.core.catalog.listZones())[0];
     if (!zone) throw unavailable('No zone is configured');
     const { taskId, id } = await c.core.ips.associate(c.ctx, { zoneId: zone.id });
     await settle(c, taskId);
-    return { text: encodeRecord(ipRecord(await c.core.ips.get(c.ctx, id))) };
+    return { text: await ipText(c, await c.core.ips.get(c.ctx, id)) };
   });
   r.route('action', ['/resources/ip/:ip/destroy'], async (c) => {
     const ip = await ipByAddress(c, c.params.ip!);
@@ -69,8 +70,14 @@ function vlanRecord(n: NetworkView): Record<string, string> {
   return { resource: n.id, type: 'vlan', name: n.name, user: n.accountId ?? '' };
 }
 
-function ipRecord(i: PublicIpView): Record<string, string> {
-  const parts = i.address.split('.');
-  const gateway = parts.length === 4 ? `${parts.slice(0, 3).join('.')}.1` : '';
-  return { resource: i.address, type: 'ip', user: i.accountId, netmask: '255.255.255.0', gateway, nameserver: NAMESERVER };
+async function ipText(c: SigmaCall, i: PublicIpView): Promise<string> {
+  return encodeRecord(ipRecord(i, await c.core.ipPools.settings(i.zoneId)));
+}
+
+/** A static IP record; gateway, netmask and nameservers come from the zone pool's operator settings. */
+function ipRecord(i: PublicIpView, pool: IpPoolSettings | undefined): Record<string, string> {
+  return {
+    resource: i.address, type: 'ip', user: i.accountId, netmask: pool?.netmask ?? '', gateway: pool?.gateway ?? '',
+    nameserver: pool?.nameservers.join(' ') ?? '',
+  };
 }

@@ -70,13 +70,15 @@ export async function settle(c: SigmaCall, taskId: string): Promise<void> {
   if (job.status !== 'SUCCESS') throw new CoreError('Timeout', `The operation did not finish within ${WAIT_MS / 1000} seconds; it goes on in the background`);
 }
 
-async function start(c: SigmaCall, id: string): Promise<void> {
+/** Starts a server unless it is already active, waiting for the task. */
+export async function start(c: SigmaCall, id: string): Promise<void> {
   const vm = await c.core.vms.get(c.ctx, id);
   if (vm.state === 'running') return;
   await settle(c, await c.core.vmLifecycle.start(c.ctx, id));
 }
 
-async function stop(c: SigmaCall, id: string, force: boolean): Promise<void> {
+/** Stops (force) or shuts down a server unless it is already stopped, waiting for the task. */
+export async function stop(c: SigmaCall, id: string, force: boolean): Promise<void> {
   const vm = await c.core.vms.get(c.ctx, id);
   if (vm.state === 'stopped') return;
   await settle(c, await c.core.vmLifecycle.stop(c.ctx, id, force));

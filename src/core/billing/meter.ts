@@ -1,0 +1,64 @@
+/** Burst metering: every 5-minute period, use beyond subscriptions is charged at burst prices, once per account and period. */
+import type { CoreDeps } from '../deps.js';
+import { isUniqueViolation } from '../../store/db.js';
+import { invalid } from '../errors.js';
+import type { PriceTable } from './money.js';
+import { charge, fmtDate } from './service.js';
+import { activeSubscriptions, useByAccount } from './usage.js';
+
+/** Length of a burst period. */
+export const PERIOD_MS = 5 * 60_000;
+const LAST_KEY = 'billing_last_period';
+/** How many missed periods one catch-up meters at most (one day). */
+const CATCH_UP = 288;
+
+/** Charges every account's burst for the period starting at `start` (a multiple of 5 minutes); a period already charged is skipped. */
+export async function meterPeriod(deps: CoreDeps, prices: PriceTable, start: Date): Promise<{ charged: number; total: number }> {
+  const t0 = start.getTime();
+  if (!Number.isFinite(t0) || t0 % PERIOD_MS !== 0) throw invalid('A burst period starts on a multiple of 5 minutes', 'period');
+  const at = new Date(t0).toISOString();
+  const until = new Date(t0 + PERIOD_MS);
+  const key = `burst:${at}`;
+  let charged = 0; let total = 0;
+  for (const [accountId, use] of await useByAccount(deps.store.db)) {
+    const sub = await activeSubscriptions(deps.store.db, accountId, at);
+    const cpu = Math.max(0, use.cpu - (sub.cpu ?? 0));
+    const mem = Math.max(0, use.mem - (sub.mem ?? 0));
+    const disk = Math.max(0, use.disk - (sub.disk ?? 0));
+    // Prices are per GHz, GB and GB per hour; a period is 1/12 hour.
+    const amount = Math.round((cpu * prices['cpu:burst']!) / 12_000 + (mem * prices['mem:burst']!) / (1024 * 12) + (disk * prices['disk:burst']!) / 12);
+    if (amount <= 0) continue;
+    const description = `5 minutes of burst use (cpu ${cpu} MHz, mem ${mem} MB, disk ${disk} GB) from ${fmtDate(at)} until ${fmtDate(until)}`;
+    try {
+      const done = await deps.store.tx(async (trx) => {
+        const seen = await trx.selectFrom('billing_transactions').select('id').where('account_id', '=', accountId).where('period_key', '=', key).executeTakeFirst();
+        if (seen) return false;
+        await charge(trx, accountId, deps.config.billing.currency, -amount, description, key);
+        return true;
+      });
+      if (done) { charged++; total += amount; }
+    } catch (err) {
+      if (!isUniqueViolation(err)) throw err; // another process charged this period first
+    }
+  }
+  return { charged, total };
+}
+
+/** Meters every complete period since the last one metered (at most a day back); what serve runs on a timer. */
+export async function meterDue(deps: CoreDeps, prices: PriceTable, now = new Date()): Promise<number> {
+  const lastComplete = Math.floor(now.getTime() / PERIOD_MS) * PERIOD_MS - PERIOD_MS;
+  const row = await deps.store.db.selectFrom('meta').select('value').where('key', '=', LAST_KEY).executeTakeFirst();
+  const from = Math.max(row ? Number(row.value) + PERIOD_MS : lastComplete, lastComplete - (CATCH_UP - 1) * PERIOD_MS);
+  let n = 0;
+  for (let t = from; t <= lastComplete; t += PERIOD_MS) {
+    await meterPeriod(deps, prices, new Date(t));
+    n++;
+  }
+  if (n) {
+    await deps.store.tx(async (trx) => {
+      await trx.deleteFrom('meta').where('key', '=', LAST_KEY).execute();
+      await trx.insertInto('meta').values({ key: LAST_KEY, value: String(lastComplete) }).execute();
+    });
+  }
+  return n;
+}

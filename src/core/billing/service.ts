@@ -1,0 +1,248 @@
+/** BillingService: balances, transactions, prices, current use and prepaid subscriptions of an account, in micro-units. */
+import type { Q } from '../../store/db.js';
+import type { BillingSubscriptionRow } from '../../store/schema.js';
+import type { CallContext } from '../context.js';
+import type { CoreDeps } from '../deps.js';
+import type { PublicIpService } from '../ips/service.js';
+import type { NetworkService } from '../networks/service.js';
+import { CoreError, invalid, notFound } from '../errors.js';
+import { newId, nowIso } from '../util.js';
+import { writeLog } from '../../tasks/log.js';
+import { MICRO, SOFTWARE, parseMoney, priceTable, type PriceTable } from './money.js';
+import { accountUse, activeSubscriptions, type Use } from './usage.js';
+import { meterDue, meterPeriod } from './meter.js';
+
+/** Labels and units of each subscription type. */
+export const SUB_TYPES: Record<string, { label: string; unit: string }> = {
+  cpu: { label: 'CPU', unit: 'core MHz' }, mem: { label: 'Memory', unit: 'MB' }, disk: { label: 'Disk', unit: 'GB' },
+  xfer: { label: 'Committed data transfer', unit: 'GB per month' }, ip: { label: 'Static IP address', unit: 'IPs' },
+  vlan: { label: 'Private network VLAN', unit: 'VLANs' },
+  ...Object.fromEntries(Object.entries(SOFTWARE).map(([k, v]) => [k, { label: v, unit: 'licences' }])),
+};
+
+/** Smallest CPU and memory subscriptions (seed 11.10). */
+export const MIN_SUB = { cpu: 2000, mem: 1024 };
+
+/** A subscription as dialects show it. */
+export interface SubscriptionView {
+  id: string; type: string; label: string; unit: string; quantity: number; resource: string | null; start: string; end: string; months: number;
+}
+
+/** A subscription order: quantities per type, a start time and a number of months. */
+export interface SubscriptionOrder { quantities: Record<string, number | undefined>; start?: string; months?: number }
+
+/** A transaction as dialects show it (amount in micro-units, negative for charges). */
+export interface TransactionView { id: string; date: string; description: string; amount: number; currency: string }
+
+/** Account balances, prices, use and subscriptions. */
+export class BillingService {
+  readonly prices: PriceTable;
+
+  constructor(private readonly deps: CoreDeps, private readonly ips: PublicIpService, private readonly networks: NetworkService) {
+    this.prices = priceTable(deps.config.billing.prices);
+  }
+
+  /** The caller's balance (micro-units) and currency. */
+  async balance(ctx: CallContext): Promise<{ balance: number; currency: string }> {
+    const row = await this.deps.store.tx((trx) => ensureAccount(trx, ctx.accountId, this.deps.config.billing.currency));
+    return { balance: Number(row.balance), currency: row.currency };
+  }
+
+  /** The caller's transactions, newest first. */
+  async transactions(ctx: CallContext, limit = 1000): Promise<TransactionView[]> {
+    const rows = await this.deps.store.db.selectFrom('billing_transactions').selectAll().where('account_id', '=', ctx.accountId)
+      .orderBy('created_at', 'desc').orderBy('id', 'desc').limit(limit).execute();
+    return rows.map((r) => ({ id: r.id, date: r.created_at, description: r.description, amount: Number(r.amount), currency: r.currency }));
+  }
+
+  /** What the caller uses now, what is subscribed and the part beyond (burst). */
+  async usage(ctx: CallContext, at = new Date()): Promise<Use> {
+    return accountUse(this.deps.store.db, ctx.accountId, at.toISOString());
+  }
+
+  /** The caller's subscriptions, newest first. */
+  async subscriptions(ctx: CallContext): Promise<SubscriptionView[]> {
+    const rows = await this.deps.store.db.selectFrom('billing_subscriptions').selectAll().where('account_id', '=', ctx.accountId)
+      .orderBy('created_at', 'desc').orderBy('id').execute();
+    return rows.map(subView);
+  }
+
+  /** Totals of the caller's active subscriptions per type. */
+  async subscribedTotals(ctx: CallContext, at = new Date()): Promise<Record<string, number>> {
+    return activeSubscriptions(this.deps.store.db, ctx.accountId, at.toISOString());
+  }
+
+  /** Price of an order in micro-units, after validation. */
+  async calculate(ctx: CallContext, kind: 'resources' | 'ip' | 'vlan' | 'software', order: SubscriptionOrder): Promise<{ amount: number; currency: string }> {
+    const o = validate(kind, order);
+    return { amount: this.cost(o.quantities, o.months), currency: (await this.balance(ctx)).currency };
+  }
+
+  /** Buys an order: allocates static IPs or VLANs when ordered, charges the balance and records one subscription per type or resource. */
+  async subscribe(ctx: CallContext, kind: 'resources' | 'ip' | 'vlan' | 'software', order: SubscriptionOrder): Promise<SubscriptionView[]> {
+    const o = validate(kind, order);
+    const amount = this.cost(o.quantities, o.months);
+    await this.requireFunds(ctx, amount);
+    const items: Array<{ type: string; quantity: number; resource: string | null }> = [];
+    for (const [type, q] of Object.entries(o.quantities)) {
+      if (type === 'ip') {
+        const zone = (await this.deps.catalog.listZones())[0];
+        if (!zone) throw new CoreError('Unavailable', 'No zone is configured');
+        for (let i = 0; i < q; i++) {
+          const { id } = await this.ips.associate(ctx, { zoneId: zone.id });
+          items.push({ type, quantity: 1, resource: (await this.ips.get(ctx, id)).address });
+        }
+      } else if (type === 'vlan') {
+        const zone = (await this.deps.catalog.listZones())[0];
+        if (!zone) throw new CoreError('Unavailable', 'No zone is configured');
+        for (let i = 0; i < q; i++) {
+          const name = `vlan-${newId().slice(0, 8)}`;
+          items.push({ type, quantity: 1, resource: (await this.networks.create(ctx, { zoneId: zone.id, name, displayText: name })).id });
+        }
+      } else items.push({ type, quantity: q, resource: null });
+    }
+    const end = addMonths(o.start, o.months);
+    const ids: string[] = [];
+    await this.deps.store.tx(async (trx) => {
+      for (const it of items) {
+        const id = newId();
+        ids.push(id);
+        await trx.insertInto('billing_subscriptions').values({
+          id, account_id: ctx.accountId, type: it.type, quantity: it.quantity, resource: it.resource, start_time: o.start.toISOString(),
+          end_time: end.toISOString(), months: o.months, created_at: nowIso(),
+        }).execute();
+        await writeLog(trx, { taskId: null, accountId: ctx.accountId, userId: ctx.userId, objectType: 'subscription', objectId: id, action: 'create', status: 'SUCCESS' });
+      }
+      const what = Object.entries(o.quantities).map(([t, q]) => `${q} ${SUB_TYPES[t]!.unit} ${t}`).join(', ');
+      await charge(trx, ctx.accountId, this.deps.config.billing.currency, -amount, `Subscription of ${what} for ${o.months} month(s) from ${fmtDate(o.start)}`, null);
+    });
+    const all = await this.subscriptions(ctx);
+    return ids.map((id) => all.find((s) => s.id === id)!);
+  }
+
+  /** Price of extending one of the caller's subscriptions by some months. */
+  async extensionCost(ctx: CallContext, id: string, months: unknown): Promise<{ amount: number; currency: string }> {
+    const sub = await this.sub(ctx, id);
+    return { amount: this.cost({ [sub.type]: Number(sub.quantity) }, checkMonths(months)), currency: (await this.balance(ctx)).currency };
+  }
+
+  /** Extends one of the caller's subscriptions by some months and charges for them. */
+  async extend(ctx: CallContext, id: string, months: unknown): Promise<SubscriptionView> {
+    const sub = await this.sub(ctx, id);
+    const m = checkMonths(months);
+    const amount = this.cost({ [sub.type]: Number(sub.quantity) }, m);
+    await this.requireFunds(ctx, amount);
+    await this.deps.store.tx(async (trx) => {
+      const end = addMonths(new Date(sub.end_time), m);
+      await trx.updateTable('billing_subscriptions').set({ end_time: end.toISOString(), months: Number(sub.months) + m }).where('id', '=', id).execute();
+      await charge(trx, ctx.accountId, this.deps.config.billing.currency, -amount, `Extension of subscription ${id} by ${m} month(s)`, null);
+    });
+    return subView(await this.sub(ctx, id));
+  }
+
+  /** Charges burst use for the 5-minute period starting at `start`; idempotent per account and period. */
+  async meterPeriod(start: Date): Promise<{ charged: number; total: number }> { return meterPeriod(this.deps, this.prices, start); }
+
+  /** Meters every complete period not yet metered; returns how many periods ran. */
+  async meterDue(now = new Date()): Promise<number> { return meterDue(this.deps, this.prices, now); }
+
+  /** Operator command: credits (or, negative, debits) an account by name. */
+  async credit(accountName: string, amountText: string, description = 'Credit'): Promise<{ balance: number; currency: string }> {
+    const acct = await this.deps.store.db.selectFrom('accounts').select('id').where('name', '=', accountName).executeTakeFirst();
+    if (!acct) throw notFound('account', accountName);
+    const amount = parseMoney(amountText, 'amount');
+    return this.deps.store.tx(async (trx) => {
+      await charge(trx, acct.id, this.deps.config.billing.currency, amount, description, null);
+      const row = await ensureAccount(trx, acct.id, this.deps.config.billing.currency);
+      return { balance: Number(row.balance), currency: row.currency };
+    });
+  }
+
+  /** Cost in micro-units of quantities for some months at subscription prices. */
+  cost(quantities: Record<string, number>, months: number): number {
+    let total = 0;
+    for (const [type, q] of Object.entries(quantities)) {
+      const price = type === 'ip' || type === 'vlan' || type in SOFTWARE ? this.prices[type]! : this.prices[`${type}:sub`]!;
+      const per = type === 'cpu' ? 1000 : type === 'mem' ? 1024 : 1;
+      total += Math.round((q * price * months) / per);
+    }
+    return total;
+  }
+
+  private async requireFunds(ctx: CallContext, amount: number): Promise<void> {
+    const { balance, currency } = await this.balance(ctx);
+    if (balance < amount) throw new CoreError('QuotaExceeded', `Insufficient balance: ${amount / MICRO} ${currency} needed, ${balance / MICRO} available`);
+  }
+
+  private async sub(ctx: CallContext, id: string): Promise<BillingSubscriptionRow> {
+    const row = await this.deps.store.db.selectFrom('billing_subscriptions').selectAll().where('id', '=', id).where('account_id', '=', ctx.accountId).executeTakeFirst();
+    if (!row) throw notFound('subscription', id);
+    return row;
+  }
+}
+
+/** The billing row of an account, created with the default currency on first use. */
+export async function ensureAccount(q: Q, accountId: string, currency: string): Promise<{ balance: number; currency: string }> {
+  const row = await q.selectFrom('billing_accounts').selectAll().where('account_id', '=', accountId).executeTakeFirst();
+  if (row) return { balance: Number(row.balance), currency: row.currency };
+  await q.insertInto('billing_accounts').values({ account_id: accountId, currency, balance: 0 }).onConflict((oc) => oc.column('account_id').doNothing()).execute();
+  return ensureAccount(q, accountId, currency);
+}
+
+/** Records a transaction and moves the balance by its amount (negative = charge). */
+export async function charge(q: Q, accountId: string, currency: string, amount: number, description: string, periodKey: string | null): Promise<void> {
+  const acct = await ensureAccount(q, accountId, currency);
+  await q.insertInto('billing_transactions').values({
+    id: newId(), account_id: accountId, created_at: nowIso(), description, amount, currency: acct.currency, period_key: periodKey,
+  }).execute();
+  await q.updateTable('billing_accounts').set((eb) => ({ balance: eb('balance', '+', amount) })).where('account_id', '=', accountId).execute();
+}
+
+/** `YYYY-MM-DD HH:MM:SS` in UTC, as the seed shows dates. */
+export function fmtDate(d: Date | string): string {
+  return (typeof d === 'string' ? d : d.toISOString()).replace('T', ' ').replace(/\.\d+Z$|Z$/, '');
+}
+
+function validate(kind: string, order: SubscriptionOrder): { quantities: Record<string, number>; start: Date; months: number } {
+  const fields: Record<string, string[]> = {};
+  const quantities: Record<string, number> = {};
+  const allowed = kind === 'resources' ? ['cpu', 'mem', 'disk', 'xfer'] : kind === 'software' ? Object.keys(SOFTWARE) : [kind];
+  for (const [type, q] of Object.entries(order.quantities)) {
+    if (q === undefined) continue;
+    if (!allowed.includes(type)) { fields[type] = ['Unknown subscription type']; continue; }
+    if (!Number.isSafeInteger(q) || q < 0) { fields[type] = ['Expected a whole number']; continue; }
+    if (type === 'cpu' && q < MIN_SUB.cpu) fields.cpu = [`The minimum CPU subscription is ${MIN_SUB.cpu} core MHz`];
+    else if (type === 'mem' && q < MIN_SUB.mem) fields.mem = [`The minimum memory subscription is ${MIN_SUB.mem} MB`];
+    else if (q > 0) quantities[type] = q;
+  }
+  if (!Object.keys(quantities).length && !Object.keys(fields).length) fields[kind === 'resources' ? 'cpu' : kind === 'software' ? Object.keys(SOFTWARE)[0]! : 'quantity'] = ['Order at least one unit'];
+  let start: Date | undefined;
+  if (!order.start?.trim()) fields.start_time = ['This field is required.'];
+  else {
+    const m = /^(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2})(?::(\d{2}))?$/.exec(order.start.trim());
+    start = m ? new Date(Date.UTC(+m[1]!, +m[2]! - 1, +m[3]!, +m[4]!, +m[5]!, +(m[6] ?? 0))) : undefined;
+    if (!start || Number.isNaN(start.getTime()) || start.getUTCMonth() !== +m![2]! - 1) fields.start_time = ['Expected Y-m-d H:M'];
+  }
+  let months = 1;
+  try { months = checkMonths(order.months ?? 1); } catch (e) { fields.months = [(e as Error).message]; }
+  const keys = Object.keys(fields);
+  if (keys.length) throw new CoreError('Invalid', fields[keys[0]!]![0]!, fields);
+  return { quantities, start: start!, months };
+}
+
+function checkMonths(raw: unknown): number {
+  const n = typeof raw === 'string' && /^\d{1,3}$/.test(raw.trim()) ? Number(raw) : raw;
+  if (typeof n !== 'number' || !Number.isInteger(n) || n < 1 || n > 36) throw invalid('Months must be a whole number from 1 to 36', 'months');
+  return n;
+}
+
+function addMonths(d: Date, months: number): Date {
+  const out = new Date(d.getTime());
+  out.setUTCMonth(out.getUTCMonth() + months);
+  return out;
+}
+
+function subView(r: BillingSubscriptionRow): SubscriptionView {
+  const t = SUB_TYPES[r.type] ?? { label: r.type, unit: '' };
+  return { id: r.id, type: r.type, label: t.label, unit: t.unit, quantity: Number(r.quantity), resource: r.resource, start: r.start_time, end: r.end_time, months: Number(r.months) };
+}

@@ -1,0 +1,85 @@
+/** The QEMU command line of a VM, and the accelerator choice: KVM when /dev/kvm really works, TCG otherwise. */
+import { spawn } from 'node:child_process';
+import { constants, promises as fs } from 'node:fs';
+import type { VmSpec } from '../driver.js';
+import type { VmPaths } from './process.js';
+
+/** The emulator binary. */
+export const QEMU_BINARY = 'qemu-system-x86_64';
+
+/** Which accelerator runs guests. */
+export type Accel = 'kvm' | 'tcg';
+
+/** Boot files of a template. */
+export interface BootFiles { kernel: string; initrd: string }
+
+let probed: Promise<Accel> | undefined;
+
+/** Chooses the accelerator once per process: 'auto' probes KVM (open /dev/kvm, then a bounded QEMU run), else as told. */
+export function chooseAccel(want: 'auto' | 'kvm' | 'tcg'): Promise<Accel> {
+  if (want !== 'auto') return Promise.resolve(want);
+  probed ??= probeKvm().then((ok) => (ok ? 'kvm' : 'tcg'));
+  return probed;
+}
+
+/** True when /dev/kvm opens read-write and a KVM guest with the host CPU model keeps running for a second (nested setups can fail or hang). */
+async function probeKvm(): Promise<boolean> {
+  try {
+    const fh = await fs.open('/dev/kvm', constants.O_RDWR);
+    await fh.close();
+  } catch {
+    return false;
+  }
+  return new Promise((resolve) => {
+    const child = spawn(QEMU_BINARY, ['-accel', 'kvm', '-cpu', 'host', '-machine', 'pc', '-nodefaults', '-display', 'none', '-m', '16', '-qmp', 'stdio'],
+      { stdio: ['pipe', 'pipe', 'ignore'] });
+    let out = '';
+    let done = false;
+    let asked = false;
+    const finish = (ok: boolean) => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      child.kill('SIGKILL');
+      resolve(ok);
+    };
+    const timer = setTimeout(() => finish(false), 10000);
+    child.on('error', () => finish(false));
+    child.on('exit', () => finish(false));
+    child.stdin.on('error', () => finish(false));
+    child.stdout.setEncoding('utf8');
+    child.stdout.on('data', (d: string) => {
+      out += d;
+      if (!asked && /"enabled":\s*true/.test(out)) {
+        asked = true;
+        setTimeout(() => child.stdin.write('{"execute":"query-status"}\n'), 1000);
+      }
+      if (asked && /"status":\s*"running"/.test(out)) finish(true);
+      if (/"status":\s*"(internal-error|shutdown|guest-panicked)"/.test(out)) finish(false);
+    });
+    child.stdin.write('{"execute":"qmp_capabilities"}\n{"execute":"query-kvm"}\n');
+  });
+}
+
+/** The kernel command line: serial console, quiet boot, the guest's hostname. */
+export function kernelArgs(spec: VmSpec): string {
+  const host = spec.hostname.replace(/[^A-Za-z0-9.-]/g, '-').slice(0, 63) || 'nube-guest';
+  return `console=ttyS0 quiet panic=-1 nube.hostname=${host} nube.id=${spec.id}`;
+}
+
+/** Everything after the binary name (without -daemonize): machine, accelerator, boot files, disks, console, QMP, pidfile. */
+export function qemuArgs(spec: VmSpec, paths: VmPaths, accel: Accel, boot: BootFiles, dataDisks: string[]): string[] {
+  const args = [
+    '-name', `nube-${spec.id}`,
+    '-machine', 'pc', '-accel', accel, ...(accel === 'kvm' ? ['-cpu', 'host'] : []),
+    '-smp', String(Math.max(1, spec.cpus)), '-m', String(Math.max(64, spec.memoryMb)),
+    '-nodefaults', '-display', 'none', '-nic', 'none',
+    '-serial', `file:${paths.console}`,
+    '-kernel', boot.kernel, '-initrd', boot.initrd, '-append', kernelArgs(spec),
+    '-drive', `file=${paths.root},format=qcow2,if=virtio,id=root`,
+  ];
+  dataDisks.forEach((file, i) => args.push('-drive', `file=${file},format=raw,if=virtio,id=data${i}`));
+  args.push('-drive', `file=${paths.config},format=raw,if=virtio,readonly=on,id=config`);
+  args.push('-qmp', `unix:${paths.qmp},server=on,wait=off`, '-pidfile', paths.pidfile);
+  return args;
+}

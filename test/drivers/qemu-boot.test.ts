@@ -1,0 +1,84 @@
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { startTestEnv, type TestEnv } from '../support/runtime.js';
+import { QEMU_GUEST_TEMPLATE } from '../../src/core/catalog/seed.js';
+
+const HAVE_QEMU = spawnSync('qemu-system-x86_64', ['--version']).status === 0 && spawnSync('qemu-img', ['--version']).status === 0;
+const SKIP = HAVE_QEMU ? false : 'qemu-system-x86_64 / qemu-img not installed (apt-get install -y qemu-system-x86 qemu-utils)';
+
+let env: TestEnv;
+let adminAuth: string;
+before(async () => {
+  if (!HAVE_QEMU) return;
+  env = await startTestEnv({ NUBE_DRIVER: 'qemu', NUBE_QEMU_STOP_TIMEOUT_MS: '30000' });
+  const a = await env.rt.core.accounts.createAccount('ops', { admin: true, password: 'ops-password' });
+  adminAuth = 'Basic ' + Buffer.from(`${a.user.email}:ops-password`).toString('base64');
+}, { timeout: 120000 });
+after(async () => { if (env) await env.close(); });
+
+async function consoleOf(id: string): Promise<{ status: number; body: string }> {
+  const r = await env.app.inject({ url: `/admin/vms/${id}/console`, headers: { authorization: adminAuth } });
+  return { status: r.statusCode, body: r.body };
+}
+
+async function waitConsole(id: string, re: RegExp, timeoutMs = 120000): Promise<string> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const c = await consoleOf(id);
+    if (re.test(c.body)) return c.body;
+    if (Date.now() > deadline) throw new Error(`console never matched ${re} within ${timeoutMs} ms:\n${c.body}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+test('with NUBE_DRIVER=qemu the built guest template is featured, checksummed, and hosts report their accelerator', { skip: SKIP }, async () => {
+  const tpl = (await env.cs.ok('listTemplates', { templatefilter: 'featured', name: QEMU_GUEST_TEMPLATE })).template;
+  assert.equal(tpl.length, 2, 'listed once per zone');
+  assert.equal(new Set(tpl.map((t: { id: string }) => t.id)).size, 1);
+  const row = await env.rt.store.db.selectFrom('templates').select('checksum').where('id', '=', tpl[0].id).executeTakeFirstOrThrow();
+  assert.match(row.checksum ?? '', /^sha256:[0-9a-f]{64}$/);
+  const hosts = await env.rt.store.db.selectFrom('hosts').select('details').execute();
+  assert.ok(hosts.every((h) => /"accel":"(KVM|TCG)"/.test(h.details)));
+});
+
+test('a plain CloudStack deploy boots a real guest: hostname, userdata and data-disk bytes show on its console; stop is an ACPI power-off', { skip: SKIP, timeout: 300000 }, async () => {
+  const zone = (await env.cs.ok('listZones')).zone[0];
+  const offering = (await env.cs.ok('listServiceOfferings', { name: 'Micro' })).serviceoffering[0];
+  const template = (await env.cs.ok('listTemplates', { templatefilter: 'featured', name: QEMU_GUEST_TEMPLATE })).template[0];
+  const script = 'echo "userdata says hi from $(hostname)"\nfor d in /dev/vd?; do dd if=$d bs=64 count=1 2>/dev/null | tr -d "\\000" | grep -a "DISK-BYTES" ; done\n';
+  const vm = (await env.cs.job('deployVirtualMachine', {
+    zoneid: zone.id, serviceofferingid: offering.id, templateid: template.id, name: 'guest-one', startvm: false,
+    userdata: Buffer.from(script).toString('base64'),
+  }, 60000)).jobresult.virtualmachine;
+  assert.equal((await consoleOf(vm.id)).body, '', 'no console before the first boot');
+  const diskOffering = (await env.cs.ok('listDiskOfferings', { name: 'Small' })).diskoffering[0];
+  const vol = (await env.cs.done('createVolume', { zoneid: zone.id, diskofferingid: diskOffering.id, name: 'data1' })).volume;
+  await env.cs.done('attachVolume', { id: vol.id, virtualmachineid: vm.id });
+  const marker = `DISK-BYTES-${Date.now()}`;
+  await env.rt.core.deps.storage!.write(vol.id, 0, Buffer.from(marker), Number(vol.size));
+
+  const t0 = Date.now();
+  const started = await env.cs.job('startVirtualMachine', { id: vm.id }, 120000);
+  assert.equal(started.jobstatus, 1, JSON.stringify(started.jobresult));
+  const text = await waitConsole(vm.id, /NUBE-USERDATA-END/);
+  assert.match(text, /NUBE-GUEST-READY guest-one/);
+  assert.match(text, /userdata says hi from guest-one/);
+  assert.ok(text.includes(marker), 'the bytes written to the volume are read inside the guest');
+  process.stdout.write(`# deploy to ready line: ${Date.now() - t0} ms\n`);
+  assert.equal((await env.cs.ok('listVirtualMachines', { id: vm.id })).virtualmachine[0].state, 'Running');
+  const cli = spawnSync(process.execPath, ['--import', 'tsx', 'test/support/cli-main.ts', 'vm', 'console', vm.id], {
+    env: { ...process.env, NUBE_DRIVER: 'qemu', NUBE_DATA_DIR: env.config.dataDir, ...(env.config.databaseUrl ? { DATABASE_URL: env.config.databaseUrl } : {}) },
+    encoding: 'utf8', timeout: 60000,
+  });
+  assert.equal(cli.status, 0, cli.stderr);
+  assert.match(cli.stdout, /NUBE-GUEST-READY guest-one/, '`nube vm console <id>` prints the guest console');
+
+  const stopped = await env.cs.job('stopVirtualMachine', { id: vm.id }, 60000);
+  assert.equal(stopped.jobstatus, 1);
+  assert.match((await consoleOf(vm.id)).body, /reboot: Power down/, 'the guest powered itself off on the ACPI request');
+  assert.equal(await env.rt.driver.status(vm.id), 'stopped');
+  assert.equal((await env.cs.job('destroyVirtualMachine', { id: vm.id, expunge: true }, 60000)).jobstatus, 1);
+  assert.equal(await env.rt.driver.status(vm.id), 'absent');
+  assert.equal((await consoleOf(vm.id)).status, 404);
+});
