@@ -1,17 +1,7 @@
 /** `nube admin ip-pool ...` and `nube admin billing ...`: static IP pool settings and account credit. */
 import type { Command } from 'commander';
-import { loadConfig } from '../config.js';
-import { createRuntime, type Runtime } from '../runtime.js';
+import { withRuntime } from './with-runtime.js';
 
-async function withRuntime<T>(fn: (rt: Runtime) => Promise<T>): Promise<void> {
-  const rt = await createRuntime(loadConfig(), { startEngine: false, log: (await import('pino')).default({ level: 'warn' }) });
-  try {
-    const out = await fn(rt);
-    if (out !== undefined) process.stdout.write(JSON.stringify(out, null, 2) + '\n');
-  } finally {
-    await rt.close();
-  }
-}
 
 /** Adds the ip-pool and billing subcommands to `nube admin`. */
 export function addCloudsigmaAdminCommands(admin: Command): void {

@@ -1,17 +1,7 @@
 /** `nube admin cvm-tokens ...` and `nube admin vps ...`: CVM token pairs, operator holds and traffic limits. */
 import type { Command } from 'commander';
-import { loadConfig } from '../config.js';
-import { createRuntime, type Runtime } from '../runtime.js';
+import { withRuntime } from './with-runtime.js';
 
-async function withRuntime<T>(fn: (rt: Runtime) => Promise<T>): Promise<void> {
-  const rt = await createRuntime(loadConfig(), { startEngine: false, log: (await import('pino')).default({ level: 'warn' }) });
-  try {
-    const out = await fn(rt);
-    if (out !== undefined) process.stdout.write(JSON.stringify(out, null, 2) + '\n');
-  } finally {
-    await rt.store.close();
-  }
-}
 
 function serialArg(raw: string): number {
   if (!/^[0-9]{1,15}$/.test(raw)) throw new Error(`VPS ids are positive integers, got "${raw}"`);

@@ -1,21 +1,10 @@
 /** `nube admin ...`: accounts, users, key pairs, hosts and sim faults, straight against the store. */
 import type { Command } from 'commander';
-import { loadConfig } from '../config.js';
-import { createRuntime, type Runtime } from '../runtime.js';
 import { credentialsJson } from './credentials.js';
 import { addCvmAdminCommands } from './admin-cvm.js';
 import { addCloudsigmaAdminCommands } from './admin-cloudsigma.js';
+import { withRuntime } from './with-runtime.js';
 
-async function withRuntime<T>(fn: (rt: Runtime) => Promise<T>): Promise<void> {
-  const config = loadConfig();
-  const rt = await createRuntime(config, { startEngine: false, log: (await import('pino')).default({ level: 'warn' }) });
-  try {
-    const out = await fn(rt);
-    if (out !== undefined) process.stdout.write(JSON.stringify(out, null, 2) + '\n');
-  } finally {
-    await rt.close();
-  }
-}
 
 /** Adds the admin subcommands to the program. */
 export function addAdminCommands(program: Command): void {
