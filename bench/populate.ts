@@ -5,6 +5,7 @@ import type { Store } from '../src/store/db.js';
 import type { DB } from '../src/store/schema.js';
 import { intToIpv4, ipv4ToInt, macFromNumber } from '../src/core/net/ip.js';
 import { MasterKey } from '../src/core/accounts/secrets.js';
+import { bumpLiveVms } from '../src/core/vms/counts.js';
 
 const MIB = 1024 * 1024;
 const BATCH = 1000;
@@ -32,6 +33,7 @@ export async function populateVms(store: Store, dataDir: string, accountName: st
       const serialRow = await trx.updateTable('counters').set((eb) => ({ value: eb('value', '+', n) })).where('name', '=', 'vm_serial')
         .returning('value').executeTakeFirstOrThrow();
       const firstSerial = Number(serialRow.value) - n + 1;
+      await bumpLiveVms(trx, account.id, n);
       const netRow = await trx.selectFrom('networks').select('next_ip').where('id', '=', network.id).executeTakeFirstOrThrow();
       const firstIp = Math.max(Number(netRow.next_ip), ipv4ToInt(network.start_ip!));
       const rows = Array.from({ length: n }, (_, i) => {
