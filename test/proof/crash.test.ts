@@ -24,8 +24,9 @@ after(async () => {
 test('kill -9 during a deploy storm: after restart every task ends and every resource is accounted for', { timeout: 240_000 }, async (t) => {
   const db = await freshDatabase();
   dropDb = db.drop;
-  // Few workers and a 20 ms sim delay build a backlog of open tasks; a short lease lets PostgreSQL reclaim STARTED ones fast.
-  const env = { ...db.env, NUBE_SIM_DELAY_MS: '20', NUBE_WORKERS: '4', NUBE_TASK_LEASE_MS: '2000' };
+  // Few workers and a 100 ms sim delay keep the engine slower than the API, so a backlog of open tasks builds up
+  // whatever the database; a short lease lets PostgreSQL reclaim STARTED ones fast. The restart runs at full speed.
+  const env = { ...db.env, NUBE_SIM_DELAY_MS: '100', NUBE_WORKERS: '4', NUBE_TASK_LEASE_MS: '2000' };
   const first = await startServe(env);
   children.push(first);
   const creds = readCredentials(db.env.NUBE_DATA_DIR!);
@@ -67,7 +68,7 @@ test('kill -9 during a deploy storm: after restart every task ends and every res
   assert.ok(openAtKill >= 20, `the crash hit while tasks were open (${openAtKill} open, ${accepted.length} accepted)`);
   assert.ok(accepted.length >= 100, `enough deploys were accepted before the crash (${accepted.length})`);
 
-  const second = await startServe(env);
+  const second = await startServe({ ...env, NUBE_SIM_DELAY_MS: '0', NUBE_WORKERS: '64' });
   children.push(second);
   const cs2 = new HttpCs(second.baseUrl, creds.key, creds.secret, 16);
   clients.push(cs2);
