@@ -30,9 +30,11 @@ export class HostService {
     if (!(FAULT_KINDS as readonly string[]).includes(f.kind)) throw invalid(`kind must be one of ${FAULT_KINDS.join(', ')}`, 'kind');
     if (f.hostId) f = { ...f, hostId: (await this.find(f.hostId)).id };
     if (f.vmId) {
-      const vm = await this.deps.store.db.selectFrom('vms').select('id').where((eb) => eb.or([eb('id', '=', f.vmId!), eb('name', '=', f.vmId!)])).executeTakeFirst();
-      if (!vm) throw notFound('virtual machine', f.vmId);
-      f = { ...f, vmId: vm.id };
+      const vms = await this.deps.store.db.selectFrom('vms').select('id').where('removed_at', 'is', null)
+        .where((eb) => eb.or([eb('id', '=', f.vmId!), eb('name', '=', f.vmId!)])).limit(2).execute();
+      if (vms.length === 0) throw notFound('virtual machine', f.vmId);
+      if (vms.length > 1) throw invalid(`Several VMs are named ${f.vmId}; give the VM's id`, 'vm_id');
+      f = { ...f, vmId: vms[0]!.id };
     }
     if (f.kind === 'latency' && !(Number(f.value) > 0)) throw invalid('latency needs a value in milliseconds', 'value');
     return addFault(this.deps.store.db, f);
