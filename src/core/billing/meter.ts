@@ -1,10 +1,11 @@
-/** Burst metering: every 5-minute period, use beyond subscriptions is charged at burst prices, once per account and period. */
+/** Burst metering: every 5-minute period, use and transfer beyond subscriptions are charged at burst prices, once per account and period. */
 import type { CoreDeps } from '../deps.js';
 import { isUniqueViolation } from '../../store/db.js';
 import { invalid } from '../errors.js';
 import type { PriceTable } from './money.js';
 import { charge, fmtDate } from './service.js';
 import { activeSubscriptions, useByAccount } from './usage.js';
+import { meterTransfer, refreshTraffic } from './transfer.js';
 
 /** Length of a burst period. */
 export const PERIOD_MS = 5 * 60_000;
@@ -12,7 +13,7 @@ const LAST_KEY = 'billing_last_period';
 /** How many missed periods one catch-up meters at most (one day). */
 const CATCH_UP = 288;
 
-/** Charges every account's burst for the period starting at `start` (a multiple of 5 minutes); a period already charged is skipped. */
+/** Charges every account's burst and transfer for the period starting at `start` (a multiple of 5 minutes); a period already charged is skipped. */
 export async function meterPeriod(deps: CoreDeps, prices: PriceTable, start: Date): Promise<{ charged: number; total: number }> {
   const t0 = start.getTime();
   if (!Number.isFinite(t0) || t0 % PERIOD_MS !== 0) throw invalid('A burst period starts on a multiple of 5 minutes', 'period');
@@ -41,7 +42,8 @@ export async function meterPeriod(deps: CoreDeps, prices: PriceTable, start: Dat
       if (!isUniqueViolation(err)) throw err; // another process charged this period first
     }
   }
-  return { charged, total };
+  const xfer = await meterTransfer(deps, prices, t0, PERIOD_MS);
+  return { charged: charged + xfer.charged, total: total + xfer.total };
 }
 
 /** Meters every complete period since the last one metered (at most a day back); what serve runs on a timer. */
@@ -50,6 +52,7 @@ export async function meterDue(deps: CoreDeps, prices: PriceTable, now = new Dat
   const row = await deps.store.db.selectFrom('meta').select('value').where('key', '=', LAST_KEY).executeTakeFirst();
   const from = Math.max(row ? Number(row.value) + PERIOD_MS : lastComplete, lastComplete - (CATCH_UP - 1) * PERIOD_MS);
   let n = 0;
+  if (from <= lastComplete) await refreshTraffic(deps);
   for (let t = from; t <= lastComplete; t += PERIOD_MS) {
     await meterPeriod(deps, prices, new Date(t));
     n++;

@@ -140,7 +140,7 @@ export class BillingService {
     return subView(await this.sub(ctx, id));
   }
 
-  /** Charges burst use for the 5-minute period starting at `start`; idempotent per account and period. */
+  /** Charges burst use and transfer beyond subscriptions for the 5-minute period starting at `start`; idempotent per account and period. */
   async meterPeriod(start: Date): Promise<{ charged: number; total: number }> { return meterPeriod(this.deps, this.prices, start); }
 
   /** Meters every complete period not yet metered; returns how many periods ran. */

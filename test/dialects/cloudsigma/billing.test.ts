@@ -75,3 +75,50 @@ test('use beyond subscriptions is metered per 5-minute period at burst prices, o
   await assert.rejects(env.rt.core.billing.meterPeriod(new Date(period.getTime() + 1000)), /multiple of 5 minutes/);
   assert.equal(await env.rt.core.billing.meterDue(new Date(period.getTime() + 600_000 + 5)), 1);
 });
+
+const GIB = 1024 ** 3;
+/** Sets a VM's cumulative traffic counters as the CVM traffic meter would have stored them. */
+async function setTraffic(vmId: string, inBytes: number, outBytes: number): Promise<void> {
+  const db = env.rt.store.db;
+  await db.deleteFrom('vm_traffic').where('vm_id', '=', vmId).execute();
+  await db.insertInto('vm_traffic').values({
+    vm_id: vmId, total_limit: 0, in_limit: 0, out_limit: 0, in_used: inBytes, out_used: outBytes, in_last: 0, out_last: 0,
+    last_host_id: null, updated_at: new Date().toISOString(),
+  }).execute();
+}
+
+test('transfer beyond the xfer subscription is charged per period at xfer:burst per GB, once', async () => {
+  const erin = await sigmaUser(env, 'erin');
+  await env.rt.core.billing.credit('erin', '100');
+  await erin.post('/subscriptions/resources/create', { xfer: '1', start_time: '2031-01-01 00:00', months: '1' });
+  assert.equal((await erin.get('/balance/info')).record.balance, '99.95', '1 GB of monthly transfer at 0.05');
+  const vm = (await erin.post('/servers/create', { name: 'xfer', cpu: '2000', mem: '1024' })).record.server!;
+  const period = (min: number) => new Date(Date.UTC(2031, 0, 10, 0, min));
+  const xferCharges = async () => (await erin.get('/transactions/list')).records.filter((t) => /^Data transfer/.test(t.description!));
+
+  await setTraffic(vm, 0.25 * GIB, 0.25 * GIB);
+  await env.rt.core.billing.meterPeriod(period(0));
+  assert.deepEqual(await xferCharges(), [], 'half a GB is within the 1 GB subscription');
+
+  await setTraffic(vm, 2 * GIB, 1 * GIB);
+  await env.rt.core.billing.meterPeriod(period(5));
+  let charges = await xferCharges();
+  assert.equal(charges.length, 1);
+  assert.equal(charges[0]!.total, '-0.12', '3 GB used this month, 2 GB beyond the subscription at 0.06 per GB');
+  assert.match(charges[0]!.description!, /2 GB beyond subscription from 2031-01-10 00:05:00 until 2031-01-10 00:10:00/);
+
+  await env.rt.core.billing.meterPeriod(period(5));
+  await env.rt.core.billing.meterPeriod(period(0));
+  await env.rt.core.billing.meterPeriod(period(10));
+  assert.equal((await xferCharges()).length, 1, 're-running a period, an older one, or one without new traffic charges nothing');
+  assert.equal((await erin.get('/balance/info')).record.balance, '99.83');
+
+  await setTraffic(vm, 2.5 * GIB, 1 * GIB);
+  await env.rt.core.billing.meterPeriod(period(15));
+  charges = await xferCharges();
+  assert.deepEqual(charges.map((t) => t.total).sort(), ['-0.03', '-0.12'], 'another half GB, all beyond the subscription');
+
+  const u = (await erin.get('/usage/info')).record;
+  assert.deepEqual([u['rx:total'], u['tx:total'], u['xfer:total']], [String(2.5 * GIB), String(GIB), '3.5']);
+  assert.deepEqual((await dave.get('/transactions/list')).records, [], 'dave moves no traffic and pays nothing');
+});

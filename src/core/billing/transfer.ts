@@ -1,0 +1,79 @@
+/** Transfer metering: traffic beyond an account's monthly `xfer` subscription is charged per 5-minute period at `xfer:burst` per GB. */
+import type { CoreDeps } from '../deps.js';
+import { isUniqueViolation } from '../../store/db.js';
+import { TrafficService } from '../vms/traffic.js';
+import type { PriceTable } from './money.js';
+import { charge, fmtDate } from './service.js';
+import { ACTIVE_STATES, activeSubscriptions } from './usage.js';
+
+const GIB = 1024 ** 3;
+const STATE_PREFIX = 'billing_xfer:';
+
+/**
+ * Per-account metering state, kept in `meta`: the last period metered, the account's cumulative traffic counter
+ * (in + out bytes of all its VMs) at that time, and the bytes used so far in that period's calendar month (UTC).
+ */
+interface XferState { period: number; total: number; month: string; used: number }
+
+/** A skipped write: another process metered this account concurrently. */
+class Raced extends Error {}
+
+/** Cumulative traffic bytes (in + out) per account, from the `vm_traffic` counters of all its VMs. */
+async function trafficByAccount(deps: CoreDeps): Promise<Map<string, number>> {
+  const rows = await deps.store.db.selectFrom('vm_traffic as t').innerJoin('vms as v', 'v.id', 't.vm_id')
+    .select(['v.account_id', 't.in_used', 't.out_used']).execute();
+  const out = new Map<string, number>();
+  for (const r of rows) out.set(r.account_id, (out.get(r.account_id) ?? 0) + Number(r.in_used) + Number(r.out_used));
+  return out;
+}
+
+/** Reads the driver counters of active VMs into `vm_traffic`, so metering sees current traffic (what CVM does on reads). */
+export async function refreshTraffic(deps: CoreDeps): Promise<void> {
+  if (!deps.driver) return;
+  const vms = await deps.store.db.selectFrom('vms').select(['id', 'state', 'host_id']).where('removed_at', 'is', null)
+    .where('state', 'in', ACTIVE_STATES).execute();
+  await new TrafficService(deps).meter(vms.map((v) => ({ id: v.id, state: v.state, hostId: v.host_id })));
+}
+
+/**
+ * Charges every account's transfer during the period starting at `t0` beyond its monthly `xfer` subscription (GB).
+ * The transfer is the growth of the account's cumulative counter since the previous metered period; a period at or
+ * before the last one metered for an account charges nothing, so re-running a period never charges twice.
+ */
+export async function meterTransfer(deps: CoreDeps, prices: PriceTable, t0: number, periodMs: number): Promise<{ charged: number; total: number }> {
+  const at = new Date(t0).toISOString();
+  const month = at.slice(0, 7);
+  const key = `xfer:${at}`;
+  let charged = 0; let total = 0;
+  for (const [accountId, counter] of await trafficByAccount(deps)) {
+    const stateKey = `${STATE_PREFIX}${accountId}`;
+    try {
+      const amount = await deps.store.tx(async (trx) => {
+        const row = await trx.selectFrom('meta').select('value').where('key', '=', stateKey).executeTakeFirst();
+        const prev: XferState = row ? JSON.parse(row.value) as XferState : { period: -Infinity, total: 0, month, used: 0 };
+        if (prev.period >= t0) return 0;
+        const delta = Math.max(0, counter - prev.total);
+        const used = prev.month === month ? prev.used : 0;
+        const allowance = ((await activeSubscriptions(trx, accountId, at)).xfer ?? 0) * GIB;
+        const excess = Math.max(0, used + delta - allowance) - Math.max(0, used - allowance);
+        const next = JSON.stringify({ period: t0, total: counter, month, used: used + delta } satisfies XferState);
+        if (row) {
+          const r = await trx.updateTable('meta').set({ value: next }).where('key', '=', stateKey).where('value', '=', row.value).executeTakeFirst();
+          if (Number(r.numUpdatedRows) !== 1) throw new Raced();
+        } else {
+          await trx.insertInto('meta').values({ key: stateKey, value: next }).execute();
+        }
+        const amt = Math.round((excess * prices['xfer:burst']!) / GIB);
+        if (amt <= 0) return 0;
+        const gb = Math.round((excess / GIB) * 1000) / 1000;
+        const until = new Date(t0 + periodMs);
+        await charge(trx, accountId, deps.config.billing.currency, -amt, `Data transfer of ${gb} GB beyond subscription from ${fmtDate(at)} until ${fmtDate(until)}`, key);
+        return amt;
+      });
+      if (amount > 0) { charged++; total += amount; }
+    } catch (err) {
+      if (!(err instanceof Raced) && !isUniqueViolation(err)) throw err; // another process metered this account first
+    }
+  }
+  return { charged, total };
+}
