@@ -1,4 +1,4 @@
-/** `npm run bench`: list throughput vs bare Fastify, deploys/s, list latency at 100k VMs and time to Ready, in one run; writes BENCHMARKS.md. */
+/** `npm run bench`: list throughput vs bare Fastify, deploys/s, list latency at 100k VMs, time to Ready and CloudSigma drive throughput vs dd, in one run; writes BENCHMARKS.md. */
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { openStore, type Store } from '../src/store/db.js';
 import { REPO_ROOT, freePort, readCredentials, startServe, type ServeChild } from '../test/proof/child.js';
 import { HttpCs, signedQuery } from '../test/proof/http-cs.js';
+import { driveThroughput } from './drives.js';
 import { populateVms } from './populate.js';
 import { summariseProfiles } from './profile.js';
 import type { DeployResult, GetResult } from './load.js';
@@ -15,6 +16,7 @@ const PROFILE = process.env.BENCH_PROFILE === '1';
 const DEPLOYS = Number(process.env.BENCH_DEPLOYS ?? 5000);
 const LIST_SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 10);
+const DRIVE_MIB = Number(process.env.BENCH_DRIVE_MIB ?? 512);
 const PROFILE_ROOT = join(REPO_ROOT, 'bench', 'profiles');
 
 /** One figure of the table. */
@@ -183,6 +185,21 @@ async function listFigures(dir: string): Promise<void> {
   figures.push({ name: '(d\') restart to `Ready.` with 10,000 / 100,000 VMs', value: `${Math.round(restart10k)} / ${Math.round(restart100k)} ms`, goal: '< 1000 ms', ok: Math.max(restart10k, restart100k) < 1000 });
 }
 
+/** (e) CloudSigma drive write (raw, gzip) and read throughput in 4 MiB API calls, as ratios to dd in the same data dir. */
+async function driveFigures(): Promise<void> {
+  const dir = tempDir('drives');
+  const child = await serve(dir, 'drives');
+  const r = await driveThroughput(child.baseUrl, dir, DRIVE_MIB, log);
+  await child.stop();
+  const mbs = (n: number) => `${Math.round(n)} MB/s`;
+  const size = `${r.sizeMiB} MiB drive, sequential 4 MiB calls on one keep-alive connection`;
+  figures.push({ name: `(e) CloudSigma drive write, raw octet-stream (${size})`, value: `${mbs(r.writeRaw)} (ratio to dd ${round(r.writeRaw / r.ddWrite, 2)})`, goal: '≥ 0.6 of dd', ok: r.writeRaw / r.ddWrite >= 0.6 });
+  figures.push({ name: `(e) same, gzip bodies (Content-Encoding: gzip, same data, ${round(r.gzipRatio, 1)}:1), uncompressed bytes`, value: `${mbs(r.writeGzip)} (ratio to dd ${round(r.writeGzip / r.ddWrite, 2)})`, goal: '', ok: null });
+  figures.push({ name: '(e) CloudSigma drive read, GET /drives/UUID/read/OFFSET/4M', value: `${mbs(r.read)} (ratio to dd ${round(r.read / r.ddRead, 2)})`, goal: '', ok: null });
+  figures.push({ name: `(e) dd bs=4M count=${r.sizeMiB / 4} in the same data dir: write ${r.ddWriteFlag} / read ${r.ddReadFlag}`, value: `${mbs(r.ddWrite)} / ${mbs(r.ddRead)}`, goal: '', ok: null });
+  notes.push('Drive figures: the API writes go through the page cache (no fsync per call) while dd uses O_DIRECT where the filesystem allows it; a few chunks are read back and compared byte for byte after each write pass.');
+}
+
 function table(): string {
   const rows = figures.map((f) => `| ${f.name} | ${f.value} | ${f.goal} | ${f.ok === null ? '' : f.ok ? 'met' : '**missed**'} |`);
   return ['| figure | value | goal | |', '| --- | --- | --- | --- |', ...rows].join('\n');
@@ -222,11 +239,12 @@ async function main(): Promise<void> {
   figures.push({ name: '(d) process start to `Ready.`, restart of an empty install (median of 3)', value: `${Math.round(median(restarts))} ms`, goal: '< 1000 ms', ok: median(restarts) < 1000 });
   await listFigures(dir);
   await deployRate();
+  await driveFigures();
   process.stdout.write(`\nNube benchmarks — ${date}\n${mach}\n\n${table()}\n`);
   for (const n of notes) process.stdout.write(`- ${n}\n`);
   writeMarkdown(date, mach);
   if (PROFILE) {
-    for (const phase of ['list-10k', 'list-100k', 'deploy', 'ready']) {
+    for (const phase of ['list-10k', 'list-100k', 'deploy', 'drives', 'ready']) {
       const d = join(PROFILE_ROOT, phase);
       if (!existsSync(d)) continue;
       const s = summariseProfiles(d, 15);
