@@ -1,36 +1,13 @@
-import { test, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { freshDatabase } from '../support/runtime.js';
 import { canonicalString, computeSignature } from '../../src/dialects/cloudstack/signature.js';
+import { nube, serve } from '../support/cli-process.js';
 
-const children: ChildProcess[] = [];
-after(() => { for (const c of children) c.kill('SIGKILL'); });
 
-function nube(env: Record<string, string>, ...args: string[]) {
-  return spawnSync(process.execPath, ['--import', 'tsx', 'test/support/cli-main.ts', ...args], {
-    env: { ...process.env, ...env }, encoding: 'utf8', timeout: 60000,
-  });
-}
 
-async function serve(env: Record<string, string>): Promise<{ port: number; out: () => string; child: ChildProcess }> {
-  const port = 20000 + Math.floor(Math.random() * 20000);
-  const child = spawn(process.execPath, ['--import', 'tsx', 'test/support/cli-main.ts', 'serve'], {
-    env: { ...process.env, ...env, NUBE_LISTEN: `127.0.0.1:${port}`, NUBE_LOG_LEVEL: 'warn' }, stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  children.push(child);
-  let out = '';
-  child.stdout!.on('data', (d) => { out += d; });
-  child.stderr!.on('data', (d) => { out += d; });
-  const deadline = Date.now() + 30000;
-  while (!/^Ready\.$/m.test(out)) {
-    if (Date.now() > deadline || child.exitCode !== null) throw new Error(`serve did not get ready: ${out}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  return { port, out: () => out, child };
-}
 
 function signedUrl(base: string, key: string, secret: string, params: Record<string, string>): string {
   const all = { ...params, apiKey: key };

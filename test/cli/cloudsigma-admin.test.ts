@@ -1,18 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import pino from 'pino';
 import { freshDatabase } from '../support/runtime.js';
 import { loadConfig } from '../../src/config.js';
 import { createRuntime } from '../../src/runtime.js';
 import { buildApp } from '../../src/app.js';
 import { SigmaClient } from '../dialects/cloudsigma/sigma-client.js';
+import { nube } from '../support/cli-process.js';
 
-function nube(env: Record<string, string>, ...args: string[]) {
-  return spawnSync(process.execPath, ['--import', 'tsx', 'test/support/cli-main.ts', ...args], {
-    env: { ...process.env, ...env }, encoding: 'utf8', timeout: 60000,
-  });
-}
 
 test('admin account create prints a cloudsigma block that logs in; ip-pool set and billing credit show through the API', async () => {
   const db = await freshDatabase();

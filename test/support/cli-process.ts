@@ -1,0 +1,31 @@
+/** Runs the `nube` CLI from source in child processes: one-shot admin commands and a `serve` that is killed after the test file. */
+import { after } from 'node:test';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+
+const children: ChildProcess[] = [];
+after(() => { for (const c of children) c.kill('SIGKILL'); });
+
+/** Runs `nube ARGS...` to completion with extra environment. */
+export function nube(env: Record<string, string>, ...args: string[]) {
+  return spawnSync(process.execPath, ['--import', 'tsx', 'test/support/cli-main.ts', ...args], {
+    env: { ...process.env, ...env }, encoding: 'utf8', timeout: 60000,
+  });
+}
+
+/** Starts `nube serve` on a random port and resolves once it printed `Ready.`; out() is everything it printed so far. */
+export async function serve(env: Record<string, string>): Promise<{ port: number; out: () => string; child: ChildProcess }> {
+  const port = 20000 + Math.floor(Math.random() * 20000);
+  const child = spawn(process.execPath, ['--import', 'tsx', 'test/support/cli-main.ts', 'serve'], {
+    env: { ...process.env, ...env, NUBE_LISTEN: `127.0.0.1:${port}`, NUBE_LOG_LEVEL: 'warn' }, stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  children.push(child);
+  let out = '';
+  child.stdout!.on('data', (d) => { out += d; });
+  child.stderr!.on('data', (d) => { out += d; });
+  const deadline = Date.now() + 30000;
+  while (!/^Ready\.$/m.test(out)) {
+    if (Date.now() > deadline || child.exitCode !== null) throw new Error(`serve did not get ready: ${out}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return { port, out: () => out, child };
+}
