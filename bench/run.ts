@@ -1,15 +1,17 @@
-/** `npm run bench`: list throughput vs bare Fastify, deploys/s, list latency at 100k VMs, time to Ready and CloudSigma drive throughput vs dd, in one run; writes BENCHMARKS.md. */
+/** `npm run bench`: list throughput vs bare Fastify, deploys/s, list latency at 100k VMs, time to Ready, CloudSigma drive throughput vs dd and real qemu guests, in one run; writes BENCHMARKS.md. */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { openStore, type Store } from '../src/store/db.js';
 import { REPO_ROOT, freePort, readCredentials, startServe, type ServeChild } from '../test/proof/child.js';
 import { HttpCs, signedQuery } from '../test/proof/http-cs.js';
 import { driveThroughput } from './drives.js';
+import { killQemus, qemuFigures, qemuMissing } from './qemu.js';
 import { populateVms } from './populate.js';
 import { summariseProfiles } from './profile.js';
 import type { DeployResult, GetResult } from './load.js';
+import { PARTS, row, table, writeMarkdown, type Figure, type Note, type Part } from './report.js';
 
 const ENTRY = process.env.BENCH_ENTRY === 'source' ? 'source' : 'built';
 const PROFILE = process.env.BENCH_PROFILE === '1';
@@ -17,18 +19,24 @@ const DEPLOYS = Number(process.env.BENCH_DEPLOYS ?? 5000);
 const LIST_SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 10);
 const DRIVE_MIB = Number(process.env.BENCH_DRIVE_MIB ?? 512);
+const QEMU_VMS = Number(process.env.BENCH_QEMU_VMS ?? 3);
+const QEMU_IDLE_S = Number(process.env.BENCH_QEMU_IDLE_S ?? 10);
+const QEMU_TEMPLATE_DIR = process.env.BENCH_QEMU_TEMPLATE_DIR ?? join(tmpdir(), 'nube-bench-guest-template');
 const PROFILE_ROOT = join(REPO_ROOT, 'bench', 'profiles');
 
-/** One figure of the table. */
-interface Figure { name: string; value: string; goal: string; ok: boolean | null }
+const ONLY = (process.env.BENCH_ONLY ?? '').split(',').map((x) => x.trim()).filter(Boolean);
+for (const p of ONLY) if (!(PARTS as readonly string[]).includes(p)) throw new Error(`BENCH_ONLY: unknown part "${p}" (parts: ${PARTS.join(', ')})`);
+const selected = (p: Part) => ONLY.length === 0 || ONLY.includes(p);
 
 const figures: Figure[] = [];
-const notes: string[] = [];
+const notes: Note[] = [];
+const qemuDirs: string[] = [];
 const children: ServeChild[] = [];
 const dirs: string[] = [];
 
 function log(msg: string): void { process.stderr.write(`[bench] ${msg}\n`); }
 const round = (n: number, d = 1) => Math.round(n * 10 ** d) / 10 ** d;
+const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 
 /** Runs a command to completion and returns its stdout. */
 function run(cmd: string, args: string[], env: Record<string, string> = {}): Promise<string> {
@@ -57,9 +65,9 @@ async function autocannon(url: string, seconds: number): Promise<{ rps: number; 
   return { rps: r.requests.total / r.duration, p50: r.latency.p50, p99: r.latency.p99, non2xx: r.non2xx, errors: r.errors };
 }
 
-async function serve(dataDir: string, phase: string, env: Record<string, string> = {}): Promise<ServeChild> {
+async function serve(dataDir: string, phase: string, env: Record<string, string> = {}, timeoutMs = 60_000): Promise<ServeChild> {
   const nodeArgs = PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${join(PROFILE_ROOT, phase)}`] : [];
-  const child = await startServe({ NUBE_DATA_DIR: dataDir, NUBE_LOG_LEVEL: 'warn', ...env }, { entry: ENTRY, nodeArgs, timeoutMs: 60_000 });
+  const child = await startServe({ NUBE_DATA_DIR: dataDir, NUBE_LOG_LEVEL: 'warn', ...env }, { entry: ENTRY, nodeArgs, timeoutMs });
   children.push(child);
   return child;
 }
@@ -130,9 +138,9 @@ async function deployRate(): Promise<void> {
   const seconds = (Date.parse(String(span.last)) - Date.parse(String(span.first))) / 1000;
   const rate = running / seconds;
   log(`deploys: ${r.accepted} accepted in ${round(r.seconds)} s, ${running} Running after ${round(seconds, 2)} s`);
-  if (r.refused || r.errors) notes.push(`Deploy run: ${r.refused} refused, ${r.errors} transport errors (first refusal: ${r.firstRefusal ?? '-'}).`);
-  figures.push({ name: `(b) deploys reaching Running per second (${running} VMs, 64 concurrent HTTP clients, sim delay 0)`, value: `${Math.round(rate)}/s`, goal: '≥ 2000/s', ok: rate >= 2000 });
-  figures.push({ name: '(b\') deploy calls answered per second (HTTP accept rate)', value: `${Math.round(r.accepted / r.seconds)}/s`, goal: '', ok: null });
+  if (r.refused || r.errors) notes.push({ part: 'deploy', text: `Deploy run: ${r.refused} refused, ${r.errors} transport errors (first refusal: ${r.firstRefusal ?? '-'}).` });
+  figures.push({ part: 'deploy', name: `(b) deploys reaching Running per second (${running} VMs, 64 concurrent HTTP clients, sim delay 0)`, value: `${Math.round(rate)}/s`, goal: '≥ 2000/s', ok: rate >= 2000 });
+  figures.push({ part: 'deploy', name: '(b\') deploy calls answered per second (HTTP accept rate)', value: `${Math.round(r.accepted / r.seconds)}/s`, goal: '', ok: null });
 }
 
 /** (a) list throughput vs bare Fastify and (c) list latency at 100k VMs, plus restart times (d'). */
@@ -162,12 +170,12 @@ async function listFigures(dir: string): Promise<void> {
   writeFileSync(bodyFile, listBody);
   const ceiling = await bareFastify(bodyFile);
   const ratio = nube.rps / base.rps;
-  if (nube.non2xx || nube.errors) notes.push(`List run: ${nube.non2xx} non-2xx answers, ${nube.errors} errors.`);
-  figures.push({ name: `(a) signed listVirtualMachines, page of 20 of 10,000 VMs (${CONNECTIONS} connections)`, value: `${Math.round(nube.rps)} req/s`, goal: '', ok: null });
-  figures.push({ name: '(a) bare Fastify hello-world, same load generator', value: `${Math.round(base.rps)} req/s`, goal: '', ok: null });
-  figures.push({ name: `(a') bare Fastify sending the same list answer (${Math.round(listBody.length / 1024)} KB) from memory: the ceiling`, value: `${Math.round(ceiling.rps)} req/s (ratio ${round(ceiling.rps / base.rps, 2)})`, goal: '', ok: null });
-  figures.push({ name: '(a) ratio Nube list / bare Fastify', value: `${round(ratio, 2)}`, goal: '≥ 0.4', ok: ratio >= 0.4 });
-  figures.push({ name: '(a) list p99 latency under that load', value: `${nube.p99} ms (p50 ${nube.p50} ms)`, goal: '< 20 ms', ok: nube.p99 < 20 });
+  if (nube.non2xx || nube.errors) notes.push({ part: 'list', text: `List run: ${nube.non2xx} non-2xx answers, ${nube.errors} errors.` });
+  figures.push({ part: 'list', name: `(a) signed listVirtualMachines, page of 20 of 10,000 VMs (${CONNECTIONS} connections)`, value: `${Math.round(nube.rps)} req/s`, goal: '', ok: null });
+  figures.push({ part: 'list', name: '(a) bare Fastify hello-world, same load generator', value: `${Math.round(base.rps)} req/s`, goal: '', ok: null });
+  figures.push({ part: 'list', name: `(a') bare Fastify sending the same list answer (${Math.round(listBody.length / 1024)} KB) from memory: the ceiling`, value: `${Math.round(ceiling.rps)} req/s (ratio ${round(ceiling.rps / base.rps, 2)})`, goal: '', ok: null });
+  figures.push({ part: 'list', name: '(a) ratio Nube list / bare Fastify', value: `${round(ratio, 2)}`, goal: '≥ 0.4', ok: ratio >= 0.4 });
+  figures.push({ part: 'list', name: '(a) list p99 latency under that load', value: `${nube.p99} ms (p50 ${nube.p50} ms)`, goal: '< 20 ms', ok: nube.p99 < 20 });
 
   store = openSqlite(dir);
   log('inserting 90,000 more VMs');
@@ -180,9 +188,9 @@ async function listFigures(dir: string): Promise<void> {
   const first100 = await loader<GetResult>(['get', child.baseUrl, listPath(1), '1', '1000', '5000']);
   const deep = await loader<GetResult>(['get', child.baseUrl, listPath(2500), '1', '1000', '5000']);
   await child.stop();
-  figures.push({ name: '(c) list p50 latency, first page of 20, 100,000 VMs (one client)', value: `${round(first100.p50, 2)} ms (p99 ${round(first100.p99, 1)} ms)`, goal: '< 10 ms', ok: first100.p50 < 10 });
-  figures.push({ name: '(c\') same, page 2,500 (offset 49,980)', value: `${round(deep.p50, 2)} ms (p99 ${round(deep.p99, 1)} ms)`, goal: '', ok: null });
-  figures.push({ name: '(d\') restart to `Ready.` with 10,000 / 100,000 VMs', value: `${Math.round(restart10k)} / ${Math.round(restart100k)} ms`, goal: '< 1000 ms', ok: Math.max(restart10k, restart100k) < 1000 });
+  figures.push({ part: 'list', name: '(c) list p50 latency, first page of 20, 100,000 VMs (one client)', value: `${round(first100.p50, 2)} ms (p99 ${round(first100.p99, 1)} ms)`, goal: '< 10 ms', ok: first100.p50 < 10 });
+  figures.push({ part: 'list', name: '(c\') same, page 2,500 (offset 49,980)', value: `${round(deep.p50, 2)} ms (p99 ${round(deep.p99, 1)} ms)`, goal: '', ok: null });
+  figures.push({ part: 'list', name: '(d\') restart to `Ready.` with 10,000 / 100,000 VMs', value: `${Math.round(restart10k)} / ${Math.round(restart100k)} ms`, goal: '< 1000 ms', ok: Math.max(restart10k, restart100k) < 1000 });
 }
 
 /** (e) CloudSigma drive write (raw, gzip) and read throughput in 4 MiB API calls, as ratios to dd in the same data dir. */
@@ -193,16 +201,41 @@ async function driveFigures(): Promise<void> {
   await child.stop();
   const mbs = (n: number) => `${Math.round(n)} MB/s`;
   const size = `${r.sizeMiB} MiB drive, sequential 4 MiB calls on one keep-alive connection`;
-  figures.push({ name: `(e) CloudSigma drive write, raw octet-stream (${size})`, value: `${mbs(r.writeRaw)} (ratio to dd ${round(r.writeRaw / r.ddWrite, 2)})`, goal: '≥ 0.6 of dd', ok: r.writeRaw / r.ddWrite >= 0.6 });
-  figures.push({ name: `(e) same, gzip bodies (Content-Encoding: gzip, same data, ${round(r.gzipRatio, 1)}:1), uncompressed bytes`, value: `${mbs(r.writeGzip)} (ratio to dd ${round(r.writeGzip / r.ddWrite, 2)})`, goal: '', ok: null });
-  figures.push({ name: '(e) CloudSigma drive read, GET /drives/UUID/read/OFFSET/4M', value: `${mbs(r.read)} (ratio to dd ${round(r.read / r.ddRead, 2)})`, goal: '', ok: null });
-  figures.push({ name: `(e) dd bs=4M count=${r.sizeMiB / 4} in the same data dir: write ${r.ddWriteFlag} / read ${r.ddReadFlag}`, value: `${mbs(r.ddWrite)} / ${mbs(r.ddRead)}`, goal: '', ok: null });
-  notes.push('Drive figures: the API writes go through the page cache (no fsync per call) while dd uses O_DIRECT where the filesystem allows it; a few chunks are read back and compared byte for byte after each write pass.');
+  figures.push({ part: 'drives', name: `(e) CloudSigma drive write, raw octet-stream (${size})`, value: `${mbs(r.writeRaw)} (ratio to dd ${round(r.writeRaw / r.ddWrite, 2)})`, goal: '≥ 0.6 of dd', ok: r.writeRaw / r.ddWrite >= 0.6 });
+  figures.push({ part: 'drives', name: `(e) same, gzip bodies (Content-Encoding: gzip, same data, ${round(r.gzipRatio, 1)}:1), uncompressed bytes`, value: `${mbs(r.writeGzip)} (ratio to dd ${round(r.writeGzip / r.ddWrite, 2)})`, goal: '', ok: null });
+  figures.push({ part: 'drives', name: '(e) CloudSigma drive read, GET /drives/UUID/read/OFFSET/4M', value: `${mbs(r.read)} (ratio to dd ${round(r.read / r.ddRead, 2)})`, goal: '', ok: null });
+  figures.push({ part: 'drives', name: `(e) dd bs=4M count=${r.sizeMiB / 4} in the same data dir: write ${r.ddWriteFlag} / read ${r.ddReadFlag}`, value: `${mbs(r.ddWrite)} / ${mbs(r.ddRead)}`, goal: '', ok: null });
+  notes.push({ part: 'drives', text: 'Drive figures: the API writes go through the page cache (no fsync per call) while dd uses O_DIRECT where the filesystem allows it; a few chunks are read back and compared byte for byte after each write pass.' });
 }
 
-function table(): string {
-  const rows = figures.map((f) => `| ${f.name} | ${f.value} | ${f.goal} | ${f.ok === null ? '' : f.ok ? 'met' : '**missed**'} |`);
-  return ['| figure | value | goal | |', '| --- | --- | --- | --- |', ...rows].join('\n');
+/** (f) real QEMU guests: deploy to the ready line on the serial console, and host memory per idle guest. */
+async function qemuPart(): Promise<void> {
+  const missing = qemuMissing();
+  if (missing) {
+    notes.push({ part: 'qemu', text: `qemu figures (f) skipped: ${missing}.` });
+    log(`qemu figures skipped: ${missing}`);
+    return;
+  }
+  const dir = tempDir('qemu');
+  qemuDirs.push(dir);
+  const built = existsSync(join(QEMU_TEMPLATE_DIR, 'SHA256SUMS'));
+  const env: Record<string, string> = { NUBE_DRIVER: 'qemu', NUBE_QEMU_TEMPLATE_DIR: QEMU_TEMPLATE_DIR };
+  if (process.env.BENCH_QEMU_ACCEL) env.NUBE_QEMU_ACCEL = process.env.BENCH_QEMU_ACCEL;
+  if (!built) log(`building the guest template into ${QEMU_TEMPLATE_DIR} (kept for later runs)`);
+  const child = await serve(dir, 'qemu', env, 400_000);
+  const r = await qemuFigures(child.baseUrl, dir, QEMU_VMS, QEMU_IDLE_S, log);
+  await child.stop();
+  killQemus(dir);
+  const s = (ms: number) => (ms / 1000).toFixed(1);
+  const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+  const mib = (k: number) => String(Math.round(k / 1024));
+  const spread = (xs: number[], f: (x: number) => string) => `${f(Math.min(...xs))}–${f(Math.max(...xs))}`;
+  const how = `${r.accel}, QEMU ${r.qemuVersion}, ${r.offering} offering ${r.memoryMb} MB, ${plural(r.readyMs.length, 'VM')} deployed one after the other`;
+  figures.push({ part: 'qemu', name: `(f) CloudStack deployVirtualMachine → \`NUBE-GUEST-READY <hostname>\` on the serial console (${how}; median)`, value: `${s(median(r.readyMs))} s (${spread(r.readyMs, s)} s)`, goal: '', ok: null });
+  figures.push({ part: 'qemu', name: "(f') same deploys: async job done (VM Running, QEMU launched) (median)", value: `${s(median(r.jobMs))} s (${spread(r.jobMs, s)} s)`, goal: '', ok: null });
+  figures.push({ part: 'qemu', name: `(f) host memory per idle VM: VmRSS of qemu-system-x86_64, mean of ${plural(r.rssKiB.length, 'guest')} ${r.idleSeconds} s after the last ready line (${r.accel})`, value: `${mib(mean(r.rssKiB))} MiB (${spread(r.rssKiB, mib)} MiB)`, goal: '', ok: null });
+  figures.push({ part: 'qemu', name: "(f') same processes, Pss (smaps_rollup: shared pages split between them)", value: `${mib(mean(r.pssKiB))} MiB (${spread(r.pssKiB, mib)} MiB)`, goal: '', ok: null });
+  notes.push({ part: 'qemu', text: `qemu figures: ${r.accel}${r.accel === 'TCG' ? ` (software emulation; ${env.NUBE_QEMU_ACCEL ? `BENCH_QEMU_ACCEL=${env.NUBE_QEMU_ACCEL}` : 'the KVM probe of NUBE_QEMU_ACCEL=auto failed on this machine'})` : ''}; guest template ${built ? 'reused from' : 'built into'} ${QEMU_TEMPLATE_DIR}; the VMs were destroyed and expunged through the API afterwards.` });
 }
 
 function machine(): string {
@@ -212,39 +245,34 @@ function machine(): string {
     `load average at start ${loadavg().map((x) => x.toFixed(2)).join(' ')}`;
 }
 
-function writeMarkdown(date: string, mach: string): void {
-  const file = join(REPO_ROOT, 'BENCHMARKS.md');
-  const section = ['<!-- bench:start -->', `Run of ${date} on ${mach}.`, '', table(), '', ...notes.map((n) => `- ${n}`), '<!-- bench:end -->'].join('\n');
-  const head = '# Benchmarks\n\nFigures written by `npm run bench` (bench/run.ts); the text outside the markers is kept between runs.\n\n';
-  const old = existsSync(file) ? readFileSync(file, 'utf8') : `${head}<!-- bench:start -->\n<!-- bench:end -->\n`;
-  const next = /<!-- bench:start -->[\s\S]*<!-- bench:end -->/.test(old)
-    ? old.replace(/<!-- bench:start -->[\s\S]*<!-- bench:end -->/, section)
-    : `${old.trimEnd()}\n\n${section}\n`;
-  writeFileSync(file, next);
-}
-
 async function main(): Promise<void> {
   const date = new Date().toISOString();
   const mach = machine();
   if (PROFILE) {
     rmSync(PROFILE_ROOT, { recursive: true, force: true });
     mkdirSync(PROFILE_ROOT, { recursive: true });
-    notes.push('Profiled run (BENCH_PROFILE=1): the servers ran with --cpu-prof, which slows them a little.');
+    notes.push({ part: null, text: 'Profiled run (BENCH_PROFILE=1): the servers ran with --cpu-prof, which slows them a little.' });
   }
   log(mach);
-  const { dir, first } = await readyTimes();
-  figures.push({ name: '(d) process start to `Ready.`, first start (migrations, catalog, admin account)', value: `${Math.round(first)} ms`, goal: '< 1000 ms', ok: first < 1000 });
-  const restarts: number[] = [];
-  for (let i = 0; i < 3; i++) { const c = await serve(dir, 'ready'); restarts.push(c.readyMs); await c.stop(); }
-  figures.push({ name: '(d) process start to `Ready.`, restart of an empty install (median of 3)', value: `${Math.round(median(restarts))} ms`, goal: '< 1000 ms', ok: median(restarts) < 1000 });
-  await listFigures(dir);
-  await deployRate();
-  await driveFigures();
-  process.stdout.write(`\nNube benchmarks — ${date}\n${mach}\n\n${table()}\n`);
-  for (const n of notes) process.stdout.write(`- ${n}\n`);
-  writeMarkdown(date, mach);
+  if (ONLY.length) log(`BENCH_ONLY=${ONLY.join(',')}: the other rows of BENCHMARKS.md are kept as they are`);
+  if (selected('ready') || selected('list')) {
+    const { dir, first } = await readyTimes();
+    if (selected('ready')) {
+      figures.push({ part: 'ready', name: '(d) process start to `Ready.`, first start (migrations, catalog, admin account)', value: `${Math.round(first)} ms`, goal: '< 1000 ms', ok: first < 1000 });
+      const restarts: number[] = [];
+      for (let i = 0; i < 3; i++) { const c = await serve(dir, 'ready'); restarts.push(c.readyMs); await c.stop(); }
+      figures.push({ part: 'ready', name: '(d) process start to `Ready.`, restart of an empty install (median of 3)', value: `${Math.round(median(restarts))} ms`, goal: '< 1000 ms', ok: median(restarts) < 1000 });
+    }
+    if (selected('list')) await listFigures(dir);
+  }
+  if (selected('deploy')) await deployRate();
+  if (selected('drives')) await driveFigures();
+  if (selected('qemu')) await qemuPart();
+  process.stdout.write(`\nNube benchmarks — ${date}\n${mach}\n\n${table(figures.map(row))}\n`);
+  for (const n of notes) process.stdout.write(`- ${n.text}\n`);
+  writeMarkdown(join(REPO_ROOT, 'BENCHMARKS.md'), { date, mach, figures, notes, only: ONLY });
   if (PROFILE) {
-    for (const phase of ['list-10k', 'list-100k', 'deploy', 'drives', 'ready']) {
+    for (const phase of ['list-10k', 'list-100k', 'deploy', 'drives', 'qemu', 'ready']) {
       const d = join(PROFILE_ROOT, phase);
       if (!existsSync(d)) continue;
       const s = summariseProfiles(d, 15);
@@ -262,5 +290,6 @@ try {
   await main();
 } finally {
   for (const c of children) await c.kill9();
+  for (const d of qemuDirs) if (killQemus(d)) log(`killed QEMU processes left under ${d}`);
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
 }
