@@ -12,8 +12,7 @@ import { TaskEngine } from './tasks/engine.js';
 import { registerHandlers } from './tasks/handlers/index.js';
 import { loadComputeDriver } from './drivers/compute/load.js';
 import type { ComputeDriver } from './drivers/compute/driver.js';
-import { VolumeStorage } from './drivers/storage/files.js';
-import { join } from 'node:path';
+import { openVolumeStorage } from './drivers/storage/storage.js';
 
 /** Everything a running Nube holds. */
 export interface Runtime {
@@ -37,9 +36,9 @@ export async function createRuntime(config: Config, opts: { startEngine?: boolea
   const secrets = opts.masterKey ?? MasterKey.load(config.dataDir, config.masterKey);
   // On PostgreSQL the engine gets its own pool: API transactions waiting on row locks must never starve task handling.
   const taskStore = store.kind === 'postgres' ? openStore({ databaseUrl: config.databaseUrl, poolSize: 10 }) : store;
-  const driver = loadComputeDriver(taskStore, config);
+  const storage = openVolumeStorage(config.dataDir, config.driver);
+  const driver = loadComputeDriver(taskStore, config, storage);
   const engine = new TaskEngine(taskStore, { workers: config.workers, leaseMs: config.taskLeaseMs, log });
-  const storage = new VolumeStorage(join(config.dataDir));
   registerHandlers(engine, { store: taskStore, driver, storage });
   const catalog = new CatalogService(store);
   const core = new Core({ store, config, secrets, catalog, tasks: engine, storage, driver });
@@ -48,6 +47,7 @@ export async function createRuntime(config: Config, opts: { startEngine?: boolea
     config, store, core, engine, driver, log,
     async close() {
       await engine.stop();
+      await storage.close();
       if (taskStore !== store) await taskStore.close();
       await store.close();
     },

@@ -4,7 +4,7 @@ import type { TaskRow } from '../store/schema.js';
 import type { Config } from '../config.js';
 import type { MasterKey } from './accounts/secrets.js';
 import type { CatalogService } from './catalog/service.js';
-import type { VolumeStorage } from '../drivers/storage/files.js';
+import type { VolumeStorage } from '../drivers/storage/storage.js';
 import type { ComputeDriver } from '../drivers/compute/driver.js';
 
 /** The slice of the task engine the core uses: wake it after enqueueing, wait for a task to end. */

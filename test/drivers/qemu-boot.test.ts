@@ -1,8 +1,11 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { startTestEnv, type TestEnv } from '../support/runtime.js';
 import { QEMU_GUEST_TEMPLATE } from '../../src/core/catalog/seed.js';
+import { snapshotNames } from '../../src/drivers/storage/qemu-img.js';
 
 const HAVE_QEMU = spawnSync('qemu-system-x86_64', ['--version']).status === 0 && spawnSync('qemu-img', ['--version']).status === 0;
 const SKIP = HAVE_QEMU ? false : 'qemu-system-x86_64 / qemu-img not installed (apt-get install -y qemu-system-x86 qemu-utils)';
@@ -81,4 +84,47 @@ test('a plain CloudStack deploy boots a real guest: hostname, userdata and data-
   assert.equal((await env.cs.job('destroyVirtualMachine', { id: vm.id, expunge: true }, 60000)).jobstatus, 1);
   assert.equal(await env.rt.driver.status(vm.id), 'absent');
   assert.equal((await consoleOf(vm.id)).status, 404);
+});
+
+test('guest disks are the volume storage\'s qcow2 images: live reads and writes, live snapshot, revert after stop', { skip: SKIP, timeout: 300000 }, async () => {
+  const storage = env.rt.core.deps.storage!;
+  const zone = (await env.cs.ok('listZones')).zone[0];
+  const offering = (await env.cs.ok('listServiceOfferings', { name: 'Micro' })).serviceoffering[0];
+  const template = (await env.cs.ok('listTemplates', { templatefilter: 'featured', name: QEMU_GUEST_TEMPLATE })).template[0];
+  const script = [
+    'printf "ROOT-MARK-%s" "$(hostname)" | dd of=/dev/vda bs=512 seek=2048 conv=notrunc 2>/dev/null; sync; echo ROOT-WRITTEN',
+    'i=0; while [ $i -lt 240 ]; do echo 3 > /proc/sys/vm/drop_caches; b=$(dd if=/dev/vdb bs=64 count=1 2>/dev/null | tr -d "\\000"); case "$b" in LIVE-*) echo "SAW $b"; break;; esac; i=$((i+1)); sleep 1; done',
+  ].join('\n') + '\n';
+  const vm = (await env.cs.job('deployVirtualMachine', {
+    zoneid: zone.id, serviceofferingid: offering.id, templateid: template.id, name: 'guest-two', startvm: false,
+    userdata: Buffer.from(script).toString('base64'),
+  }, 60000)).jobresult.virtualmachine;
+  const diskOffering = (await env.cs.ok('listDiskOfferings', { name: 'Small' })).diskoffering[0];
+  const vol = (await env.cs.done('createVolume', { zoneid: zone.id, diskofferingid: diskOffering.id, name: 'data2' })).volume;
+  await env.cs.done('attachVolume', { id: vol.id, virtualmachineid: vm.id });
+  assert.equal((await env.cs.job('startVirtualMachine', { id: vm.id }, 120000)).jobstatus, 1);
+  const root = (await env.cs.ok('listVolumes', { virtualmachineid: vm.id, type: 'ROOT' })).volume[0];
+  const rootFile = join(env.config.dataDir, 'volumes', `${root.id}.qcow2`);
+  assert.ok(existsSync(rootFile), 'the root disk is the ROOT volume\'s image in the volume storage');
+  assert.match(execFileSync('qemu-img', ['info', '-U', rootFile], { encoding: 'utf8' }), /backing file: .*disk\.qcow2/, 'an overlay on the template image');
+
+  await waitConsole(vm.id, /ROOT-WRITTEN/);
+  const rootBytes = await storage.read(root.id, 1024 * 1024, 64, Number(root.size));
+  assert.match(rootBytes.toString('latin1'), /^ROOT-MARK-guest-two/, 'bytes the running guest wrote are read through the storage');
+
+  const first = `LIVE-${Date.now()}`;
+  await storage.write(vol.id, 0, Buffer.from(first), Number(vol.size));
+  await waitConsole(vm.id, new RegExp(`SAW ${first}`), 60000);
+  const snap = (await env.cs.done('createSnapshot', { volumeid: vol.id })).snapshot;
+  assert.equal(snap.state, 'BackedUp');
+  assert.deepEqual(await snapshotNames(join(env.config.dataDir, 'volumes', `${vol.id}.qcow2`)), [snap.id], 'a qcow2 internal snapshot taken live');
+  await storage.write(vol.id, 0, Buffer.from('LATER-BYTES'), Number(vol.size));
+
+  assert.equal((await env.cs.job('stopVirtualMachine', { id: vm.id, forced: true }, 60000)).jobstatus, 1);
+  assert.equal((await storage.read(vol.id, 0, 11)).toString(), 'LATER-BYTES');
+  assert.equal((await env.cs.job('revertSnapshot', { id: snap.id }, 60000)).jobstatus, 1);
+  assert.equal((await storage.read(vol.id, 0, first.length)).toString(), first, 'revert brings the snapshot\'s bytes back');
+
+  assert.equal((await env.cs.job('destroyVirtualMachine', { id: vm.id, expunge: true }, 60000)).jobstatus, 1);
+  assert.equal(existsSync(rootFile), false, 'the root image goes with the VM');
 });

@@ -2,17 +2,22 @@
 import type { Store } from '../../store/db.js';
 import type { Config } from '../../config.js';
 import type { ComputeDriver } from './driver.js';
+import type { VolumeStorage } from '../storage/storage.js';
+import { Qcow2Storage } from '../storage/qcow2.js';
 import { SimDriver } from './sim/driver.js';
 import { QemuDriver } from './qemu/driver.js';
 
-const FACTORIES: Record<string, (store: Store, cfg: Config) => ComputeDriver> = {
+const FACTORIES: Record<string, (store: Store, cfg: Config, storage: VolumeStorage) => ComputeDriver> = {
   sim: (store, cfg) => new SimDriver(store, { delayMs: cfg.sim.delayMs }),
-  qemu: (store, cfg) => new QemuDriver(store, { dataDir: cfg.dataDir, ...cfg.qemu }),
+  qemu: (store, cfg, storage) => {
+    if (!(storage instanceof Qcow2Storage)) throw new Error('The qemu driver needs qcow2 volume storage');
+    return new QemuDriver(store, { dataDir: cfg.dataDir, ...cfg.qemu }, storage);
+  },
 };
 
 /** The configured compute driver; unknown names are a configuration error. */
-export function loadComputeDriver(store: Store, cfg: Config): ComputeDriver {
+export function loadComputeDriver(store: Store, cfg: Config, storage: VolumeStorage): ComputeDriver {
   const make = FACTORIES[cfg.driver];
   if (!make) throw new Error(`Compute driver "${cfg.driver}" is not available in this build`);
-  return make(store, cfg);
+  return make(store, cfg, storage);
 }

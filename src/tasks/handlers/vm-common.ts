@@ -2,7 +2,7 @@
 import type { Q, Store } from '../../store/db.js';
 import type { TaskRow, VmRow } from '../../store/schema.js';
 import type { ComputeDriver, VmSpec } from '../../drivers/compute/driver.js';
-import type { VolumeStorage } from '../../drivers/storage/files.js';
+import type { VolumeStorage } from '../../drivers/storage/storage.js';
 import { releaseHost } from '../../core/hosts/placement.js';
 import { releaseAddresses } from '../../core/networks/ipam.js';
 import { nowIso, parseJson } from '../../core/util.js';

@@ -124,12 +124,12 @@ export function vmDestroy(deps: HandlerDeps): TaskHandler {
       await deps.driver.stop(vm.id, { force: true });
       await deps.driver.destroy(vm.id);
       const roots = await deps.store.db.selectFrom('volumes').select('id').where('vm_id', '=', vm.id).where('type', '=', 'ROOT').execute();
+      for (const r of roots) await deps.storage?.remove(r.id);
       await deps.store.tx(async (trx) => {
         const cur = (await taskVm(trx, task))!;
         await expungeVm(trx, cur);
         await finishTask(trx, task, vmResult(task));
       });
-      for (const r of roots) await deps.storage?.remove(r.id);
       return FINISHED;
     },
     async onFailure(q, task) {

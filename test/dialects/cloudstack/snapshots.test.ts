@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { startTestEnv, type TestEnv } from '../../support/runtime.js';
 import type { CsClient } from '../../support/cs-client.js';
-import type { VolumeStorage } from '../../../src/drivers/storage/files.js';
+import type { VolumeStorage } from '../../../src/drivers/storage/storage.js';
 
 const GIB = 1024 ** 3;
 let env: TestEnv;

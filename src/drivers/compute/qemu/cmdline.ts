@@ -67,8 +67,11 @@ export function kernelArgs(spec: VmSpec): string {
   return `console=ttyS0 quiet panic=-1 nube.hostname=${host} nube.id=${spec.id}`;
 }
 
-/** Everything after the binary name (without -daemonize): machine, accelerator, boot files, disks, console, QMP, pidfile. */
-export function qemuArgs(spec: VmSpec, paths: VmPaths, accel: Accel, boot: BootFiles, dataDisks: string[]): string[] {
+/** A qcow2 disk of the VM: its volume, image file and block node name (QMP addresses the disk by it). */
+export interface DiskFile { volumeId: string; path: string; node: string }
+
+/** Everything after the binary name (without -daemonize): machine, accelerator, boot files, disks (root first), console, QMP, pidfile. */
+export function qemuArgs(spec: VmSpec, paths: VmPaths, accel: Accel, boot: BootFiles, disks: DiskFile[]): string[] {
   const args = [
     '-name', `nube-${spec.id}`,
     '-machine', 'pc', '-accel', accel, ...(accel === 'kvm' ? ['-cpu', 'host'] : []),
@@ -76,10 +79,15 @@ export function qemuArgs(spec: VmSpec, paths: VmPaths, accel: Accel, boot: BootF
     '-nodefaults', '-display', 'none', '-nic', 'none',
     '-serial', `file:${paths.console}`,
     '-kernel', boot.kernel, '-initrd', boot.initrd, '-append', kernelArgs(spec),
-    '-drive', `file=${paths.root},format=qcow2,if=virtio,id=root`,
   ];
-  dataDisks.forEach((file, i) => args.push('-drive', `file=${file},format=raw,if=virtio,id=data${i}`));
-  args.push('-drive', `file=${paths.config},format=raw,if=virtio,readonly=on,id=config`);
+  for (const d of disks) {
+    args.push('-blockdev', `driver=qcow2,node-name=${d.node},file.driver=file,file.filename=${opt(d.path)},discard=unmap`);
+    args.push('-device', `virtio-blk-pci,drive=${d.node},share-rw=on,serial=${d.volumeId.replace(/-/g, '').slice(0, 20)}`);
+  }
+  args.push('-drive', `file=${opt(paths.config)},format=raw,if=virtio,readonly=on,id=config`);
   args.push('-qmp', `unix:${paths.qmp},server=on,wait=off`, '-pidfile', paths.pidfile);
   return args;
 }
+
+/** A value inside a QEMU option list: commas are doubled. */
+function opt(value: string): string { return value.replace(/,/g, ',,'); }

@@ -1,13 +1,14 @@
 /** The qemu driver: one daemonized qemu-system-x86_64 per running VM, controlled over QMP, re-adopted by pidfile after a restart. */
 import { promises as fs } from 'node:fs';
+import { dirname } from 'node:path';
 import type { Store } from '../../../store/db.js';
 import { parseJson } from '../../../core/util.js';
-import { VolumeStorage } from '../../storage/files.js';
+import { Qcow2Storage, type LiveDisk } from '../../storage/qcow2.js';
 import type { ComputeDriver, PowerState, VmMetrics, VmSpec } from '../driver.js';
 import { QmpClient, qmpOnce } from './qmp.js';
 import { kill, launch, livePid, processUsage, vmPaths, waitGone, type VmPaths } from './process.js';
-import { chooseAccel, QEMU_BINARY, qemuArgs, type Accel } from './cmdline.js';
-import { ensureOverlay, ensureRaw, writeConfigDisk } from './disks.js';
+import { chooseAccel, QEMU_BINARY, qemuArgs, type Accel, type DiskFile } from './cmdline.js';
+import { writeConfigDisk } from './config-disk.js';
 import { ensureGuestTemplate, templateFiles, verifyTemplate } from './template.js';
 
 /** Settings of the qemu driver. */
@@ -17,14 +18,18 @@ export interface QemuOptions {
   stopTimeoutMs: number;
 }
 
-/** Real VMs under QEMU; all state lives in `<dataDir>/vms/<id>/`, so a new driver instance sees the VMs an old one started. */
+/**
+ * Real VMs under QEMU; runtime state lives in `<dataDir>/vms/<id>/` (so a new driver instance sees the VMs an old one
+ * started) and disks are the volume storage's qcow2 images, the root one an overlay on its template's image.
+ */
 export class QemuDriver implements ComputeDriver {
   readonly name = 'qemu';
-  private readonly storage: VolumeStorage;
   private readonly locks = new Map<string, Promise<unknown>>();
+  /** Which VM last started with each volume (filled from every VM's disks.json on first use). */
+  private diskOwners: Map<string, string> | undefined;
 
-  constructor(private readonly store: Store, private readonly opts: QemuOptions) {
-    this.storage = new VolumeStorage(opts.dataDir);
+  constructor(private readonly store: Store, private readonly opts: QemuOptions, private readonly storage = new Qcow2Storage(opts.dataDir)) {
+    storage.setLiveDisks((volumeId) => this.liveDisk(volumeId));
   }
 
   /** The accelerator guests run with (KVM when it works, else TCG). */
@@ -39,15 +44,21 @@ export class QemuDriver implements ComputeDriver {
       const paths = this.paths(spec.id);
       if (livePid(paths) !== undefined) return;
       const boot = await this.prepare(spec);
-      const data: string[] = [];
-      for (const v of spec.volumes.filter((x) => x.type === 'DATADISK')) {
-        const file = this.storage.volumePath(v.id);
-        await ensureRaw(file, v.size);
-        data.push(file);
+      const disks: DiskFile[] = [{ volumeId: boot.rootId, path: boot.root, node: 'vd0' }];
+      const data = spec.volumes.filter((x) => x.type === 'DATADISK').sort((a, b) => a.deviceId - b.deviceId);
+      for (const [i, v] of data.entries()) {
+        disks.push({ volumeId: v.id, path: await this.storage.ensureImage(v.id, v.size), node: `vd${i + 1}` });
       }
+      await fs.writeFile(paths.disks, JSON.stringify(Object.fromEntries(disks.map((d) => [d.volumeId, d.node]))), { mode: 0o600 });
+      const owners = await this.owners();
+      for (const d of disks) owners.set(d.volumeId, spec.id);
       await fs.rm(paths.qmp, { force: true });
-      await launch(QEMU_BINARY, qemuArgs(spec, paths, await this.accel(), boot, data));
-      await qmpOnce(paths.qmp, 'query-status');
+      await fs.rm(paths.nbd, { force: true });
+      const accel = await this.accel();
+      await this.storage.quiesce(disks.map((d) => d.volumeId), async () => {
+        await launch(QEMU_BINARY, qemuArgs(spec, paths, accel, boot, disks));
+        await qmpOnce(paths.qmp, 'query-status');
+      });
     });
   }
 
@@ -78,9 +89,9 @@ export class QemuDriver implements ComputeDriver {
     await this.locked(vmId, () => fs.rm(this.paths(vmId).dir, { recursive: true, force: true }));
   }
 
-  /** Makes the volume's file; the disk is part of the VM's hardware from its next start. */
+  /** Makes the volume's image; the disk is part of the VM's hardware from its next start. */
   async attachVolume(_vmId: string, volume: VmSpec['volumes'][number]): Promise<void> {
-    await ensureRaw(this.storage.volumePath(volume.id), volume.size);
+    await this.storage.ensureImage(volume.id, volume.size);
   }
 
   /** The disk leaves the VM's hardware at its next start. */
@@ -126,15 +137,38 @@ export class QemuDriver implements ComputeDriver {
 
   private paths(vmId: string): VmPaths { return vmPaths(this.opts.dataDir, vmId); }
 
-  /** Writes the VM's config disk and root overlay; returns the boot files of its template. */
-  private async prepare(spec: VmSpec): Promise<{ kernel: string; initrd: string }> {
+  /** The running VM that has this volume open, as the storage needs it for live I/O, snapshots and resize. */
+  private async liveDisk(volumeId: string): Promise<LiveDisk | undefined> {
+    const vmId = (await this.owners()).get(volumeId);
+    if (!vmId) return undefined;
+    const paths = this.paths(vmId);
+    if (livePid(paths) === undefined) return undefined;
+    const nodes = parseJson<Record<string, string>>(await fs.readFile(paths.disks, 'utf8').catch(() => null), {});
+    const node = nodes[volumeId];
+    return node ? { qmp: paths.qmp, node, nbdSocket: paths.nbd } : undefined;
+  }
+
+  private async owners(): Promise<Map<string, string>> {
+    if (this.diskOwners) return this.diskOwners;
+    const found = new Map<string, string>();
+    for (const vmId of await fs.readdir(`${this.opts.dataDir}/vms`).catch(() => [] as string[])) {
+      const file = await fs.readFile(`${this.opts.dataDir}/vms/${vmId}/disks.json`, 'utf8').catch(() => null);
+      for (const volumeId of Object.keys(parseJson<Record<string, string>>(file, {}))) found.set(volumeId, vmId);
+    }
+    this.diskOwners ??= found;
+    return this.diskOwners;
+  }
+
+  /** Writes the VM's config disk and root overlay (in the volume storage); returns the boot files and the root image. */
+  private async prepare(spec: VmSpec): Promise<{ kernel: string; initrd: string; root: string; rootId: string }> {
     const paths = this.paths(spec.id);
     await fs.mkdir(paths.dir, { recursive: true });
     const root = spec.volumes.find((v) => v.type === 'ROOT');
-    const tpl = await this.template(root?.templateId ?? null);
+    if (!root) throw new Error(`Virtual machine ${spec.id} has no root volume`);
+    const tpl = await this.template(root.templateId);
     await writeConfigDisk(paths.config, spec.userdata);
-    await ensureOverlay(paths.root, tpl.disk, root?.size ?? 0);
-    return tpl;
+    await adoptOldRoot(paths.dir, this.storage.volumePath(root.id));
+    return { ...tpl, root: await this.storage.ensureImage(root.id, root.size, tpl.disk), rootId: root.id };
   }
 
   /** The template's files: its own directory when registered with one, else the built-in guest template; checksums verified. */
@@ -175,4 +209,13 @@ export class QemuDriver implements ComputeDriver {
       if (this.locks.get(vmId) === next) this.locks.delete(vmId);
     }
   }
+}
+
+/** A root disk kept inside the VM's directory by an older Nube moves into the volume storage. */
+async function adoptOldRoot(vmDir: string, target: string): Promise<void> {
+  const old = `${vmDir}/root.qcow2`;
+  if (!(await fs.access(old).then(() => true, () => false))) return;
+  if (await fs.access(target).then(() => true, () => false)) return;
+  await fs.mkdir(dirname(target), { recursive: true });
+  await fs.rename(old, target);
 }

@@ -6,15 +6,15 @@ import { join } from 'node:path';
 const SAFE_ID = /^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$/;
 
 /** Where a VM's runtime files live. */
-export interface VmPaths { dir: string; pidfile: string; qmp: string; console: string; root: string; config: string }
+export interface VmPaths { dir: string; pidfile: string; qmp: string; nbd: string; console: string; config: string; disks: string }
 
 /** The runtime paths of a VM (the id is checked so it can never escape the data dir). */
 export function vmPaths(dataDir: string, vmId: string): VmPaths {
   if (!SAFE_ID.test(vmId)) throw new Error(`Invalid VM id ${JSON.stringify(vmId).slice(0, 60)}`);
   const dir = join(dataDir, 'vms', vmId);
   return {
-    dir, pidfile: join(dir, 'qemu.pid'), qmp: join(dir, 'qmp.sock'), console: join(dir, 'console.log'),
-    root: join(dir, 'root.qcow2'), config: join(dir, 'config.img'),
+    dir, pidfile: join(dir, 'qemu.pid'), qmp: join(dir, 'qmp.sock'), nbd: join(dir, 'nbd.sock'), console: join(dir, 'console.log'),
+    config: join(dir, 'config.img'), disks: join(dir, 'disks.json'),
   };
 }
 

@@ -1,10 +1,11 @@
-/** Volume data as sparse raw files: `<dataDir>/volumes/<id>.img` and `<dataDir>/snapshots/<id>.img`, made on first write. */
+/** Volume data as sparse raw files (the `sim` driver's storage): `<dataDir>/volumes/<id>.img` and `<dataDir>/snapshots/<id>.img`, made on first write. */
 import { constants, promises as fs } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { dirname, join } from 'node:path';
 import { invalid } from '../../core/errors.js';
+import type { VolumeStorage } from './storage.js';
 
 /** Bytes copied per step when a clone cannot be done by the filesystem (reflink). */
 const CHUNK = 1024 * 1024;
@@ -18,7 +19,8 @@ const run = promisify(execFile);
 export interface StorageOptions { useCp?: boolean }
 
 /** Reads and writes volume bytes; a volume without a file reads as zeros, so unwritten volumes cost nothing. */
-export class VolumeStorage {
+export class RawStorage implements VolumeStorage {
+  readonly format = 'raw' as const;
   readonly volumeDir: string;
   readonly snapshotDir: string;
 
@@ -116,14 +118,19 @@ export class VolumeStorage {
 
   /** Deletes a snapshot's data; absent is fine. */
   async removeSnapshot(id: string): Promise<void> { await fs.rm(this.snapshotPath(id), { force: true }); }
+
+  /** Nothing is held open between calls. */
+  async close(): Promise<void> {}
 }
 
-function checkId(id: string): string {
+/** Refuses ids that could escape the storage directory. */
+export function checkId(id: string): string {
   if (!SAFE_ID.test(id)) throw invalid(`Invalid storage id ${JSON.stringify(id).slice(0, 60)}`, 'id');
   return id;
 }
 
-function checkRange(offset: number, length: number, size: number | undefined): void {
+/** Refuses negative or fractional offsets and lengths, and access past size. */
+export function checkRange(offset: number, length: number, size: number | undefined): void {
   if (!Number.isSafeInteger(offset) || offset < 0) throw invalid('The offset must be a non-negative whole number', 'offset');
   if (!Number.isSafeInteger(length) || length < 0) throw invalid('The length must be a non-negative whole number', 'length');
   if (size !== undefined && offset + length > size) {
@@ -135,7 +142,8 @@ function isMissing(err: unknown): boolean {
   return (err as NodeJS.ErrnoException | null)?.code === 'ENOENT';
 }
 
-async function exists(path: string): Promise<boolean> {
+/** True when the path exists. */
+export async function exists(path: string): Promise<boolean> {
   try { await fs.access(path); return true; } catch { return false; }
 }
 

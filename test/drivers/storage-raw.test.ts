@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, existsSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { VolumeStorage } from '../../src/drivers/storage/files.js';
+import { RawStorage as VolumeStorage } from '../../src/drivers/storage/raw.js';
 import { CoreError } from '../../src/core/errors.js';
 
 const MIB = 1024 * 1024;

@@ -1,0 +1,38 @@
+/** The VolumeStorage interface: where volume and snapshot bytes live, as raw files (sim) or qcow2 images (qemu). */
+import { RawStorage } from './raw.js';
+import { Qcow2Storage } from './qcow2.js';
+
+/** Volume bytes for every dialect and driver: read/write at offsets, resize, clone, snapshot and revert. */
+export interface VolumeStorage {
+  /** The on-disk format of volume files. */
+  readonly format: 'raw' | 'qcow2';
+  /** True when the volume has data on disk. */
+  has(id: string): Promise<boolean>;
+  /** True when the snapshot has data on disk. */
+  hasSnapshot(id: string): Promise<boolean>;
+  /** Reads length bytes at offset; never-written parts read as zeros; with size, reads past it are refused. */
+  read(id: string, offset: number, length: number, size?: number): Promise<Buffer>;
+  /** Writes data at offset of a volume of size bytes, creating its file on the first write. */
+  write(id: string, offset: number, data: Uint8Array, size: number): Promise<void>;
+  /** Sets the volume's size in bytes. */
+  resize(id: string, size: number): Promise<void>;
+  /** Makes dst an independent copy of src. */
+  clone(srcId: string, dstId: string): Promise<void>;
+  /** Deletes a volume's data (its snapshots stay usable); absent is fine. */
+  remove(id: string): Promise<void>;
+  /** Takes a snapshot of the volume; false when the volume had no data yet. */
+  snapshot(volumeId: string, snapshotId: string): Promise<boolean>;
+  /** Puts a snapshot's bytes (and size) back into a volume. */
+  revert(snapshotId: string, volumeId: string): Promise<void>;
+  /** Fills a new volume from a snapshot. */
+  fromSnapshot(snapshotId: string, volumeId: string): Promise<void>;
+  /** Deletes a snapshot's data; absent is fine. */
+  removeSnapshot(id: string): Promise<void>;
+  /** Lets go of anything held open (servers, file handles). */
+  close(): Promise<void>;
+}
+
+/** The storage a compute driver needs: qcow2 images for qemu (snapshots, overlays, what QEMU opens), raw files otherwise. */
+export function openVolumeStorage(dataDir: string, driver: string): VolumeStorage {
+  return driver === 'qemu' ? new Qcow2Storage(dataDir) : new RawStorage(dataDir);
+}
