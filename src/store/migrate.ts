@@ -6,6 +6,7 @@ import * as m0002 from './migrations/0002-live-indexes.js';
 import * as m0003 from './migrations/0003-cvm.js';
 import * as m0004 from './migrations/0004-cloudsigma.js';
 import * as m0005 from './migrations/0005-cloudsigma-pools.js';
+import * as m0006 from './migrations/0006-vm-usage-log.js';
 
 /** What a migration may need to know about the database it runs on. */
 export interface MigrationContext { dialect: 'sqlite' | 'postgres' }
@@ -18,6 +19,7 @@ const MIGRATIONS: Migration[] = [
   { name: '0003-cvm', up: m0003.up },
   { name: '0004-cloudsigma', up: m0004.up },
   { name: '0005-cloudsigma-pools', up: m0005.up },
+  { name: '0006-vm-usage-log', up: m0006.up },
 ];
 
 /** Brings the schema up to date; safe to call from several processes at once on PostgreSQL. */

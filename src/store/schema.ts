@@ -133,6 +133,11 @@ export interface BillingSubscriptionRow {
   id: string; account_id: string; type: string; quantity: number; resource: string | null; start_time: string; end_time: string;
   months: number; created_at: string;
 }
+/** One logged change of a VM's state, size, owner or removal (migration 0006, written by a trigger on vms). */
+export interface VmUsageLogRow {
+  seq: Generated<number>; vm_id: string; account_id: string; state: string; cpu_number: number; cpu_speed: number; memory: number;
+  removed: Flag; at: string;
+}
 /** The whole database as Kysely sees it. */
 export interface DB {
   accounts: AccountRow; users: UserRow; credentials: CredentialRow; zones: ZoneRow; hosts: HostRow;
@@ -145,5 +150,5 @@ export interface DB {
   sim_faults: SimFaultRow; meta: MetaRow; counters: CounterRow; volume_extras: VolumeExtrasRow; vm_extras: VmExtrasRow;
   cvm_ids: CvmIdRow; vm_traffic: VmTrafficRow;
   server_groups: ServerGroupRow; server_group_members: ServerGroupMemberRow; billing_accounts: BillingAccountRow;
-  billing_transactions: BillingTransactionRow; billing_subscriptions: BillingSubscriptionRow;
+  billing_transactions: BillingTransactionRow; billing_subscriptions: BillingSubscriptionRow; vm_usage_log: VmUsageLogRow;
 }

@@ -6,6 +6,7 @@ import type { PriceTable } from './money.js';
 import { charge, fmtDate } from './service.js';
 import { activeSubscriptions, useByAccount } from './usage.js';
 import { meterTransfer, refreshTraffic } from './transfer.js';
+import { peakUseByAccount, pruneUsageLog } from './history.js';
 
 /** Length of a burst period. */
 export const PERIOD_MS = 5 * 60_000;
@@ -13,7 +14,11 @@ const LAST_KEY = 'billing_last_period';
 /** How many missed periods one catch-up meters at most (one day). */
 const CATCH_UP = 288;
 
-/** Charges every account's burst and transfer for the period starting at `start` (a multiple of 5 minutes); a period already charged is skipped. */
+/**
+ * Charges every account's burst and transfer for the period starting at `start` (a multiple of 5 minutes); a period
+ * already charged is skipped. CPU and memory are the peaks the account's VMs held during the period (from the VM usage
+ * log, so a VM stopped since still counts); disk is what the account's volumes hold when the meter runs.
+ */
 export async function meterPeriod(deps: CoreDeps, prices: PriceTable, start: Date): Promise<{ charged: number; total: number }> {
   const t0 = start.getTime();
   if (!Number.isFinite(t0) || t0 % PERIOD_MS !== 0) throw invalid('A burst period starts on a multiple of 5 minutes', 'period');
@@ -21,11 +26,13 @@ export async function meterPeriod(deps: CoreDeps, prices: PriceTable, start: Dat
   const until = new Date(t0 + PERIOD_MS);
   const key = `burst:${at}`;
   let charged = 0; let total = 0;
-  for (const [accountId, use] of await useByAccount(deps.store.db)) {
+  const peaks = await peakUseByAccount(deps.store.db, at, until.toISOString());
+  const disks = await useByAccount(deps.store.db);
+  for (const accountId of new Set([...peaks.keys(), ...disks.keys()])) {
     const sub = await activeSubscriptions(deps.store.db, accountId, at);
-    const cpu = Math.max(0, use.cpu - (sub.cpu ?? 0));
-    const mem = Math.max(0, use.mem - (sub.mem ?? 0));
-    const disk = Math.max(0, use.disk - (sub.disk ?? 0));
+    const cpu = Math.max(0, (peaks.get(accountId)?.cpu ?? 0) - (sub.cpu ?? 0));
+    const mem = Math.max(0, (peaks.get(accountId)?.mem ?? 0) - (sub.mem ?? 0));
+    const disk = Math.max(0, (disks.get(accountId)?.disk ?? 0) - (sub.disk ?? 0));
     // Prices are per GHz, GB and GB per hour; a period is 1/12 hour.
     const amount = Math.round((cpu * prices['cpu:burst']!) / 12_000 + (mem * prices['mem:burst']!) / (1024 * 12) + (disk * prices['disk:burst']!) / 12);
     if (amount <= 0) continue;
@@ -61,6 +68,7 @@ export async function meterDue(deps: CoreDeps, prices: PriceTable, now = new Dat
     await deps.store.tx(async (trx) => {
       await trx.deleteFrom('meta').where('key', '=', LAST_KEY).execute();
       await trx.insertInto('meta').values({ key: LAST_KEY, value: String(lastComplete) }).execute();
+      await pruneUsageLog(trx, new Date(lastComplete - CATCH_UP * PERIOD_MS).toISOString());
     });
   }
   return n;

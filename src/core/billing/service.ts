@@ -7,10 +7,10 @@ import type { PublicIpService } from '../ips/service.js';
 import type { NetworkService } from '../networks/service.js';
 import { CoreError, invalid, notFound } from '../errors.js';
 import { newId, nowIso } from '../util.js';
-import { writeLog } from '../../tasks/log.js';
 import { MICRO, SOFTWARE, parseMoney, priceTable, type PriceTable } from './money.js';
 import { accountUse, activeSubscriptions, type Use } from './usage.js';
 import { meterDue, meterPeriod } from './meter.js';
+import { purchase } from './purchase.js';
 
 /** Labels and units of each subscription type. */
 export const SUB_TYPES: Record<string, { label: string; unit: string }> = {
@@ -78,43 +78,14 @@ export class BillingService {
     return { amount: this.cost(o.quantities, o.months), currency: (await this.balance(ctx)).currency };
   }
 
-  /** Buys an order: allocates static IPs or VLANs when ordered, charges the balance and records one subscription per type or resource. */
+  /** Buys an order: allocates static IPs or VLANs when ordered, charges the balance and records one subscription per type or resource; all or nothing. */
   async subscribe(ctx: CallContext, kind: 'resources' | 'ip' | 'vlan' | 'software', order: SubscriptionOrder): Promise<SubscriptionView[]> {
     const o = validate(kind, order);
     const amount = this.cost(o.quantities, o.months);
-    await this.requireFunds(ctx, amount);
-    const items: Array<{ type: string; quantity: number; resource: string | null }> = [];
-    for (const [type, q] of Object.entries(o.quantities)) {
-      if (type === 'ip') {
-        const zone = (await this.deps.catalog.listZones())[0];
-        if (!zone) throw new CoreError('Unavailable', 'No zone is configured');
-        for (let i = 0; i < q; i++) {
-          const { id } = await this.ips.associate(ctx, { zoneId: zone.id });
-          items.push({ type, quantity: 1, resource: (await this.ips.get(ctx, id)).address });
-        }
-      } else if (type === 'vlan') {
-        const zone = (await this.deps.catalog.listZones())[0];
-        if (!zone) throw new CoreError('Unavailable', 'No zone is configured');
-        for (let i = 0; i < q; i++) {
-          const name = `vlan-${newId().slice(0, 8)}`;
-          items.push({ type, quantity: 1, resource: (await this.networks.create(ctx, { zoneId: zone.id, name, displayText: name })).id });
-        }
-      } else items.push({ type, quantity: q, resource: null });
-    }
-    const end = addMonths(o.start, o.months);
-    const ids: string[] = [];
-    await this.deps.store.tx(async (trx) => {
-      for (const it of items) {
-        const id = newId();
-        ids.push(id);
-        await trx.insertInto('billing_subscriptions').values({
-          id, account_id: ctx.accountId, type: it.type, quantity: it.quantity, resource: it.resource, start_time: o.start.toISOString(),
-          end_time: end.toISOString(), months: o.months, created_at: nowIso(),
-        }).execute();
-        await writeLog(trx, { taskId: null, accountId: ctx.accountId, userId: ctx.userId, objectType: 'subscription', objectId: id, action: 'create', status: 'SUCCESS' });
-      }
-      const what = Object.entries(o.quantities).map(([t, q]) => `${q} ${SUB_TYPES[t]!.unit} ${t}`).join(', ');
-      await charge(trx, ctx.accountId, this.deps.config.billing.currency, -amount, `Subscription of ${what} for ${o.months} month(s) from ${fmtDate(o.start)}`, null);
+    const zone = 'ip' in o.quantities || 'vlan' in o.quantities ? (await this.deps.catalog.listZones())[0] ?? null : null;
+    const what = Object.entries(o.quantities).map(([t, q]) => `${q} ${SUB_TYPES[t]!.unit} ${t}`).join(', ');
+    const ids = await purchase(ctx, { deps: this.deps, ips: this.ips, networks: this.networks, zone }, {
+      ...o, end: addMonths(o.start, o.months), amount, description: `Subscription of ${what} for ${o.months} month(s) from ${fmtDate(o.start)}`,
     });
     const all = await this.subscriptions(ctx);
     return ids.map((id) => all.find((s) => s.id === id)!);
@@ -131,11 +102,10 @@ export class BillingService {
     const sub = await this.sub(ctx, id);
     const m = checkMonths(months);
     const amount = this.cost({ [sub.type]: Number(sub.quantity) }, m);
-    await this.requireFunds(ctx, amount);
     await this.deps.store.tx(async (trx) => {
+      await spend(trx, ctx.accountId, this.deps.config.billing.currency, amount, `Extension of subscription ${id} by ${m} month(s)`);
       const end = addMonths(new Date(sub.end_time), m);
       await trx.updateTable('billing_subscriptions').set({ end_time: end.toISOString(), months: Number(sub.months) + m }).where('id', '=', id).execute();
-      await charge(trx, ctx.accountId, this.deps.config.billing.currency, -amount, `Extension of subscription ${id} by ${m} month(s)`, null);
     });
     return subView(await this.sub(ctx, id));
   }
@@ -169,11 +139,6 @@ export class BillingService {
     return total;
   }
 
-  private async requireFunds(ctx: CallContext, amount: number): Promise<void> {
-    const { balance, currency } = await this.balance(ctx);
-    if (balance < amount) throw new CoreError('QuotaExceeded', `Insufficient balance: ${amount / MICRO} ${currency} needed, ${balance / MICRO} available`);
-  }
-
   private async sub(ctx: CallContext, id: string): Promise<BillingSubscriptionRow> {
     const row = await this.deps.store.db.selectFrom('billing_subscriptions').selectAll().where('id', '=', id).where('account_id', '=', ctx.accountId).executeTakeFirst();
     if (!row) throw notFound('subscription', id);
@@ -196,6 +161,15 @@ export async function charge(q: Q, accountId: string, currency: string, amount: 
     id: newId(), account_id: accountId, created_at: nowIso(), description, amount, currency: acct.currency, period_key: periodKey,
   }).execute();
   await q.updateTable('billing_accounts').set((eb) => ({ balance: eb('balance', '+', amount) })).where('account_id', '=', accountId).execute();
+}
+
+/** Charges a purchase in the caller's transaction; QuotaExceeded (rolling it back) when the balance would fall below zero. */
+export async function spend(q: Q, accountId: string, currency: string, amount: number, description: string): Promise<void> {
+  await charge(q, accountId, currency, -amount, description, null);
+  const after = await ensureAccount(q, accountId, currency);
+  if (after.balance < 0) {
+    throw new CoreError('QuotaExceeded', `Insufficient balance: ${amount / MICRO} ${after.currency} needed, ${(after.balance + amount) / MICRO} available`);
+  }
 }
 
 /** `YYYY-MM-DD HH:MM:SS` in UTC, as the seed shows dates. */

@@ -1,7 +1,7 @@
 /** PublicIpService: elastic IPs leased from a zone's ElasticIP pool, with optional health checks; account-scoped. */
 import type { Q } from '../../store/db.js';
 import { isUniqueViolation } from '../../store/db.js';
-import type { PublicIpRow } from '../../store/schema.js';
+import type { PublicIpRow, ZoneRow } from '../../store/schema.js';
 import type { CallContext } from '../context.js';
 import type { CoreDeps } from '../deps.js';
 import { conflict, invalid, notFound } from '../errors.js';
@@ -42,26 +42,29 @@ export class PublicIpService {
     const hc = input.healthcheck && hasHealthcheck(input.healthcheck) ? buildHealthcheck(input.healthcheck) : null;
     for (let attempt = 0; ; attempt++) {
       try {
-        return await this.deps.store.tx(async (trx) => {
-          const pool = await trx.selectFrom('networks').selectAll().where('zone_id', '=', zone.id).where('type', '=', 'ElasticIP')
-            .where('removed_at', 'is', null).orderBy('created_at').executeTakeFirst();
-          if (!pool) throw invalid(`Zone ${zone.name} has no elastic IP pool`, 'zoneid');
-          const id = newId();
-          const address = await leaseAddress(trx, pool, id);
-          await trx.insertInto('public_ips').values({
-            id, account_id: ctx.accountId, zone_id: zone.id, address, address_num: ipv4ToInt(address), vm_id: null,
-            reverse_dns: null, healthcheck: hc ? JSON.stringify(hc) : null, state: 'Allocated', created_at: nowIso(),
-          }).execute();
-          const result = { type: 'ipaddress', id, address, zoneId: zone.id };
-          const taskId = await recordDoneTask(trx, { kind: 'sync', objectType: OBJECT, objectId: id, ctx, payload: { action: 'associate' }, result });
-          return { taskId, id };
-        });
+        return await this.deps.store.tx((trx) => this.associateIn(trx, ctx, zone, hc));
       } catch (err) {
         // Two concurrent allocations may pick the same free address; the unique lease makes one retry with the next.
         if (isUniqueViolation(err) && attempt < 5) continue;
         throw err;
       }
     }
+  }
+
+  /** Leases the next free address of a zone's pool in the caller's transaction (which retries on a unique violation). */
+  async associateIn(trx: Q, ctx: CallContext, zone: ZoneRow, hc: Healthcheck | null = null): Promise<{ taskId: string; id: string; address: string }> {
+    const pool = await trx.selectFrom('networks').selectAll().where('zone_id', '=', zone.id).where('type', '=', 'ElasticIP')
+      .where('removed_at', 'is', null).orderBy('created_at').executeTakeFirst();
+    if (!pool) throw invalid(`Zone ${zone.name} has no elastic IP pool`, 'zoneid');
+    const id = newId();
+    const address = await leaseAddress(trx, pool, id);
+    await trx.insertInto('public_ips').values({
+      id, account_id: ctx.accountId, zone_id: zone.id, address, address_num: ipv4ToInt(address), vm_id: null,
+      reverse_dns: null, healthcheck: hc ? JSON.stringify(hc) : null, state: 'Allocated', created_at: nowIso(),
+    }).execute();
+    const result = { type: 'ipaddress', id, address, zoneId: zone.id };
+    const taskId = await recordDoneTask(trx, { kind: 'sync', objectType: OBJECT, objectId: id, ctx, payload: { action: 'associate' }, result });
+    return { taskId, id, address };
   }
 
   /** Changes the health check of one of the caller's IPs (fields not given keep their value). Returns the task id. */

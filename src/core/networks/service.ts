@@ -1,6 +1,6 @@
 /** NetworkService: the zone's shared guest network and the caller's private networks (managed when they have a range). */
 import type { Q } from '../../store/db.js';
-import type { NetworkRow } from '../../store/schema.js';
+import type { NetworkRow, ZoneRow } from '../../store/schema.js';
 import type { CallContext } from '../context.js';
 import type { CoreDeps } from '../deps.js';
 import { conflict, invalid, notFound } from '../errors.js';
@@ -66,21 +66,25 @@ export class NetworkService {
   /** Creates a private network in a zone; managed (with DHCP leases) when startip, endip and netmask are all given. */
   async create(ctx: CallContext, input: { zoneId: string; name: string; displayText: string } & RangeInput): Promise<NetworkView> {
     const zone = await this.deps.catalog.zone(input.zoneId);
+    const id = await this.deps.store.tx((trx) => this.createIn(trx, ctx, zone, input));
+    return this.get(ctx, id);
+  }
+
+  /** Creates a private network in the caller's transaction; returns its id. */
+  async createIn(trx: Q, ctx: CallContext, zone: ZoneRow, input: { name: string; displayText: string } & RangeInput): Promise<string> {
     checkText('name', input.name, true);
     checkText('displaytext', input.displayText, true);
     const given = [input.startIp, input.endIp, input.netmask].filter((v) => v !== undefined).length;
     if (given !== 0 && given !== 3) throw invalid('startip, endip and netmask must be given together for a managed network', 'startip');
     const range = given === 3 ? checkRange(input.startIp!, input.endIp!, input.netmask!) : null;
     const id = newId();
-    await this.deps.store.tx(async (trx) => {
-      await trx.insertInto('networks').values({
-        id, account_id: ctx.accountId, zone_id: zone.id, name: input.name, display_text: input.displayText, type: 'Isolated',
-        cidr: range?.cidr ?? '', gateway: null, netmask: range ? input.netmask! : '', start_ip: range ? input.startIp! : null,
-        end_ip: range ? input.endIp! : null, next_ip: range?.first ?? 0, managed: range ? 1 : 0, created_at: nowIso(), removed_at: null,
-      }).execute();
-      await writeLog(trx, { taskId: null, accountId: ctx.accountId, userId: ctx.userId, objectType: OBJECT, objectId: id, action: 'network.create', status: 'SUCCESS' });
-    });
-    return this.get(ctx, id);
+    await trx.insertInto('networks').values({
+      id, account_id: ctx.accountId, zone_id: zone.id, name: input.name, display_text: input.displayText, type: 'Isolated',
+      cidr: range?.cidr ?? '', gateway: null, netmask: range ? input.netmask! : '', start_ip: range ? input.startIp! : null,
+      end_ip: range ? input.endIp! : null, next_ip: range?.first ?? 0, managed: range ? 1 : 0, created_at: nowIso(), removed_at: null,
+    }).execute();
+    await writeLog(trx, { taskId: null, accountId: ctx.accountId, userId: ctx.userId, objectType: OBJECT, objectId: id, action: 'network.create', status: 'SUCCESS' });
+    return id;
   }
 
   /** Renames a private network or changes its range; every leased address must stay inside the new range. Returns the task id. */

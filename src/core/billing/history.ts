@@ -1,0 +1,70 @@
+/** What VMs actually used during a period, from the VM usage log (migration 0006): peaks of CPU and memory per account. */
+import type { Q } from '../../store/db.js';
+import type { VmUsageLogRow } from '../../store/schema.js';
+import { ACTIVE_STATES } from './usage.js';
+
+type LogRow = Omit<VmUsageLogRow, 'seq'> & { seq: number };
+
+/** What a logged VM holds: its account, MHz and MB, or nothing when it is not active (or removed). */
+function held(r: LogRow): { account: string; cpu: number; mem: number } | null {
+  if (Number(r.removed) || !ACTIVE_STATES.includes(r.state)) return null;
+  return { account: r.account_id, cpu: Number(r.cpu_number) * Number(r.cpu_speed), mem: Number(r.memory) };
+}
+
+/**
+ * Highest CPU (MHz) and highest memory (MB) each account's active VMs held at any instant of [from, until) (ISO times).
+ * The state at `from` is each VM's last change at or before it; every later change before `until` is replayed in
+ * order, so a VM that ran for part of the period counts even if it stopped since, and one started later does not.
+ * Only accounts that held something appear.
+ */
+export async function peakUseByAccount(q: Q, from: string, until: string): Promise<Map<string, { cpu: number; mem: number }>> {
+  const base = await q.selectFrom('vm_usage_log as l').selectAll('l').where('l.at', '<=', from).where('l.state', 'in', ACTIVE_STATES)
+    .where('l.removed', '=', 0)
+    .where((eb) => eb.not(eb.exists(eb.selectFrom('vm_usage_log as n').select('n.seq').whereRef('n.vm_id', '=', 'l.vm_id')
+      .where('n.at', '<=', from)
+      .where((e) => e.or([e('n.at', '>', e.ref('l.at')), e.and([e('n.at', '=', e.ref('l.at')), e('n.seq', '>', e.ref('l.seq'))])])))))
+    .execute();
+  const changes = await q.selectFrom('vm_usage_log').selectAll().where('at', '>', from).where('at', '<', until)
+    .orderBy('at').orderBy('seq').execute();
+  const byVm = new Map<string, { account: string; cpu: number; mem: number }>();
+  const now = new Map<string, { cpu: number; mem: number }>();
+  const peak = new Map<string, { cpu: number; mem: number }>();
+  const apply = (r: LogRow) => {
+    const before = byVm.get(r.vm_id);
+    if (before) { const a = now.get(before.account)!; a.cpu -= before.cpu; a.mem -= before.mem; byVm.delete(r.vm_id); }
+    const after = held(r);
+    if (!after) return;
+    byVm.set(r.vm_id, after);
+    const a = now.get(after.account) ?? now.set(after.account, { cpu: 0, mem: 0 }).get(after.account)!;
+    a.cpu += after.cpu; a.mem += after.mem;
+  };
+  const measure = () => {
+    for (const [account, u] of now) {
+      if (u.cpu <= 0 && u.mem <= 0) continue;
+      const p = peak.get(account) ?? peak.set(account, { cpu: 0, mem: 0 }).get(account)!;
+      p.cpu = Math.max(p.cpu, u.cpu); p.mem = Math.max(p.mem, u.mem);
+    }
+  };
+  for (const r of base) apply(r as LogRow);
+  measure();
+  for (let i = 0; i < changes.length;) {
+    const at = changes[i]!.at;
+    for (; i < changes.length && changes[i]!.at === at; i++) apply(changes[i]! as LogRow);
+    measure();
+  }
+  return peak;
+}
+
+/**
+ * Forgets history no period from `horizon` on can need: per VM, every change before the horizon but its last one,
+ * and that last one too when the VM was not active after it.
+ */
+export async function pruneUsageLog(q: Q, horizon: string): Promise<void> {
+  await q.deleteFrom('vm_usage_log').where('at', '<', horizon)
+    .where((eb) => eb.exists(eb.selectFrom('vm_usage_log as n').select('n.seq').whereRef('n.vm_id', '=', 'vm_usage_log.vm_id')
+      .where('n.at', '<', horizon)
+      .where((e) => e.or([e('n.at', '>', e.ref('vm_usage_log.at')), e.and([e('n.at', '=', e.ref('vm_usage_log.at')), e('n.seq', '>', e.ref('vm_usage_log.seq'))])]))))
+    .execute();
+  await q.deleteFrom('vm_usage_log').where('at', '<', horizon)
+    .where((eb) => eb.or([eb('state', 'not in', ACTIVE_STATES), eb('removed', '!=', 0)])).execute();
+}
