@@ -1,7 +1,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startTestEnv, type TestEnv } from '../support/runtime.js';
 import { QEMU_GUEST_TEMPLATE } from '../../src/core/catalog/seed.js';
@@ -94,6 +94,7 @@ test('guest disks are the volume storage\'s qcow2 images: live reads and writes,
   const script = [
     'printf "ROOT-MARK-%s" "$(hostname)" | dd of=/dev/vda bs=512 seek=2048 conv=notrunc 2>/dev/null; sync; echo ROOT-WRITTEN',
     'i=0; while [ $i -lt 240 ]; do echo 3 > /proc/sys/vm/drop_caches; b=$(dd if=/dev/vdb bs=64 count=1 2>/dev/null | tr -d "\\000"); case "$b" in LIVE-*) echo "SAW $b"; break;; esac; i=$((i+1)); sleep 1; done',
+    'i=0; while [ $i -lt 240 ]; do for d in /dev/vd?; do b=$(dd if=$d bs=64 count=1 2>/dev/null | tr -d "\\000"); case "$b" in HOT-*) echo "SAW $b on $d"; i=999;; esac; done; i=$((i+1)); sleep 1; done',
   ].join('\n') + '\n';
   const vm = (await env.cs.job('deployVirtualMachine', {
     zoneid: zone.id, serviceofferingid: offering.id, templateid: template.id, name: 'guest-two', startvm: false,
@@ -119,6 +120,18 @@ test('guest disks are the volume storage\'s qcow2 images: live reads and writes,
   assert.equal(snap.state, 'BackedUp');
   assert.deepEqual(await snapshotNames(join(env.config.dataDir, 'volumes', `${vol.id}.qcow2`)), [snap.id], 'a qcow2 internal snapshot taken live');
   await storage.write(vol.id, 0, Buffer.from('LATER-BYTES'), Number(vol.size));
+
+  const hot = (await env.cs.done('createVolume', { zoneid: zone.id, diskofferingid: diskOffering.id, name: 'hot' })).volume;
+  const hotMark = `HOT-${Date.now()}`;
+  await storage.write(hot.id, 0, Buffer.from(hotMark), Number(hot.size));
+  await env.cs.done('attachVolume', { id: hot.id, virtualmachineid: vm.id });
+  await waitConsole(vm.id, new RegExp(`SAW ${hotMark}`), 60000);
+  const detached = await env.cs.job('detachVolume', { id: hot.id }, 60000);
+  assert.equal(detached.jobstatus, 1, JSON.stringify(detached.jobresult));
+  const disks = JSON.parse(readFileSync(join(env.config.dataDir, 'vms', vm.id, 'disks.json'), 'utf8')) as Record<string, string>;
+  assert.equal(disks[hot.id], undefined, 'the hot-unplugged disk left the running VM');
+  await storage.write(hot.id, 0, Buffer.from('AFTER-UNPLUG'), Number(hot.size));
+  assert.equal((await storage.read(hot.id, 0, 12)).toString(), 'AFTER-UNPLUG', 'a detached volume is served by its own NBD server again');
 
   assert.equal((await env.cs.job('stopVirtualMachine', { id: vm.id, forced: true }, 60000)).jobstatus, 1);
   assert.equal((await storage.read(vol.id, 0, 11)).toString(), 'LATER-BYTES');

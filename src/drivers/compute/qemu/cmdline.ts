@@ -82,7 +82,7 @@ export function qemuArgs(spec: VmSpec, paths: VmPaths, accel: Accel, boot: BootF
   ];
   for (const d of disks) {
     args.push('-blockdev', `driver=qcow2,node-name=${d.node},file.driver=file,file.filename=${opt(d.path)},discard=unmap`);
-    args.push('-device', `virtio-blk-pci,drive=${d.node},share-rw=on,serial=${d.volumeId.replace(/-/g, '').slice(0, 20)}`);
+    args.push('-device', diskDevice(d));
   }
   args.push('-drive', `file=${opt(paths.config)},format=raw,if=virtio,readonly=on,id=config`);
   args.push('-qmp', `unix:${paths.qmp},server=on,wait=off`, '-pidfile', paths.pidfile);
@@ -91,3 +91,8 @@ export function qemuArgs(spec: VmSpec, paths: VmPaths, accel: Accel, boot: BootF
 
 /** A value inside a QEMU option list: commas are doubled. */
 function opt(value: string): string { return value.replace(/,/g, ',,'); }
+
+/** The virtio disk device of a block node, as on the command line and in device_add. */
+export function diskDevice(d: DiskFile): string {
+  return `virtio-blk-pci,id=dev-${d.node},drive=${d.node},share-rw=on,serial=${d.volumeId.replace(/-/g, '').slice(0, 20)}`;
+}

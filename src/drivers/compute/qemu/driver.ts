@@ -7,9 +7,12 @@ import { Qcow2Storage, type LiveDisk } from '../../storage/qcow2.js';
 import type { ComputeDriver, PowerState, VmMetrics, VmSpec } from '../driver.js';
 import { QmpClient, qmpOnce } from './qmp.js';
 import { kill, launch, livePid, processUsage, vmPaths, waitGone, type VmPaths } from './process.js';
-import { chooseAccel, QEMU_BINARY, qemuArgs, type Accel, type DiskFile } from './cmdline.js';
+import { chooseAccel, diskDevice, QEMU_BINARY, qemuArgs, type Accel, type DiskFile } from './cmdline.js';
 import { writeConfigDisk } from './config-disk.js';
 import { ensureGuestTemplate, templateFiles, verifyTemplate } from './template.js';
+
+/** How long a hot-unplug waits for the guest to release the disk. */
+const UNPLUG_TIMEOUT_MS = 15000;
 
 /** Settings of the qemu driver. */
 export interface QemuOptions {
@@ -49,7 +52,7 @@ export class QemuDriver implements ComputeDriver {
       for (const [i, v] of data.entries()) {
         disks.push({ volumeId: v.id, path: await this.storage.ensureImage(v.id, v.size), node: `vd${i + 1}` });
       }
-      await fs.writeFile(paths.disks, JSON.stringify(Object.fromEntries(disks.map((d) => [d.volumeId, d.node]))), { mode: 0o600 });
+      await writeDisks(paths, Object.fromEntries(disks.map((d) => [d.volumeId, d.node])));
       const owners = await this.owners();
       for (const d of disks) owners.set(d.volumeId, spec.id);
       await fs.rm(paths.qmp, { force: true });
@@ -89,13 +92,56 @@ export class QemuDriver implements ComputeDriver {
     await this.locked(vmId, () => fs.rm(this.paths(vmId).dir, { recursive: true, force: true }));
   }
 
-  /** Makes the volume's image; the disk is part of the VM's hardware from its next start. */
-  async attachVolume(_vmId: string, volume: VmSpec['volumes'][number]): Promise<void> {
-    await this.storage.ensureImage(volume.id, volume.size);
+  /** Makes the volume's image and, when the VM runs, hot-plugs it as a virtio disk (blockdev-add + device_add). */
+  async attachVolume(vmId: string, volume: VmSpec['volumes'][number]): Promise<void> {
+    const path = await this.storage.ensureImage(volume.id, volume.size);
+    await this.locked(vmId, async () => {
+      const paths = this.paths(vmId);
+      if (livePid(paths) === undefined) return;
+      const nodes = await readDisks(paths);
+      if (nodes[volume.id]) return;
+      const used = new Set(Object.values(nodes));
+      let n = 1;
+      while (used.has(`vd${n}`)) n++;
+      const disk: DiskFile = { volumeId: volume.id, path, node: `vd${n}` };
+      await this.storage.quiesce([volume.id], async () => {
+        const c = await QmpClient.open(paths.qmp);
+        try {
+          await c.execute('blockdev-add', { driver: 'qcow2', 'node-name': disk.node, discard: 'unmap', file: { driver: 'file', filename: path } });
+          await c.execute('device_add', parseDevice(diskDevice(disk)));
+        } finally {
+          c.close();
+        }
+        await writeDisks(paths, { ...nodes, [volume.id]: disk.node });
+        (await this.owners()).set(volume.id, vmId);
+      });
+    });
   }
 
-  /** The disk leaves the VM's hardware at its next start. */
-  async detachVolume(): Promise<void> {}
+  /** When the VM runs, unplugs the disk (device_del, waiting for the guest to let go) and closes its block node. */
+  async detachVolume(vmId: string, volumeId: string): Promise<void> {
+    await this.locked(vmId, async () => {
+      const paths = this.paths(vmId);
+      const nodes = await readDisks(paths);
+      const node = nodes[volumeId];
+      if (!node) return;
+      const { [volumeId]: _gone, ...rest } = nodes;
+      if (livePid(paths) === undefined) return writeDisks(paths, rest);
+      await this.storage.quiesce([volumeId], async () => {
+        const c = await QmpClient.open(paths.qmp);
+        try {
+          await c.execute('block-export-del', { id: `nbd-${volumeId}`, mode: 'hard' }).catch(() => undefined);
+          await c.execute('device_del', { id: `dev-${node}` });
+          const released = await c.waitEvent('DEVICE_DELETED', (d) => (d as { device?: string } | undefined)?.device === `dev-${node}`, UNPLUG_TIMEOUT_MS);
+          if (!released) throw new Error(`The guest did not release the disk within ${UNPLUG_TIMEOUT_MS / 1000} s; stop the VM to detach it`);
+          await c.execute('blockdev-del', { 'node-name': node });
+        } finally {
+          c.close();
+        }
+        await writeDisks(paths, rest);
+      });
+    });
+  }
 
   async status(vmId: string): Promise<PowerState> {
     const paths = this.paths(vmId);
@@ -143,8 +189,7 @@ export class QemuDriver implements ComputeDriver {
     if (!vmId) return undefined;
     const paths = this.paths(vmId);
     if (livePid(paths) === undefined) return undefined;
-    const nodes = parseJson<Record<string, string>>(await fs.readFile(paths.disks, 'utf8').catch(() => null), {});
-    const node = nodes[volumeId];
+    const node = (await readDisks(paths))[volumeId];
     return node ? { qmp: paths.qmp, node, nbdSocket: paths.nbd } : undefined;
   }
 
@@ -218,4 +263,24 @@ async function adoptOldRoot(vmDir: string, target: string): Promise<void> {
   if (await fs.access(target).then(() => true, () => false)) return;
   await fs.mkdir(dirname(target), { recursive: true });
   await fs.rename(old, target);
+}
+
+/** The VM's disks as volume id → block node name (written at start, updated by hot-plug). */
+async function readDisks(paths: VmPaths): Promise<Record<string, string>> {
+  return parseJson<Record<string, string>>(await fs.readFile(paths.disks, 'utf8').catch(() => null), {});
+}
+
+async function writeDisks(paths: VmPaths, nodes: Record<string, string>): Promise<void> {
+  await fs.writeFile(paths.disks, JSON.stringify(nodes), { mode: 0o600 });
+}
+
+/** A -device option string as device_add arguments ("on" becomes true). */
+function parseDevice(device: string): Record<string, unknown> {
+  const [driver, ...opts] = device.split(',');
+  const args: Record<string, unknown> = { driver };
+  for (const o of opts) {
+    const [k, v] = o.split('=') as [string, string];
+    args[k] = v === 'on' ? true : v;
+  }
+  return args;
 }

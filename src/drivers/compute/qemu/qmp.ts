@@ -57,6 +57,16 @@ export class QmpClient {
     this.sock.destroy();
   }
 
+  /** Resolves true once an event named name (matching pred) has arrived, or false after timeoutMs. */
+  async waitEvent(name: string, pred: (data: unknown) => boolean, timeoutMs: number): Promise<boolean> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      if (this.events.some((e) => e.event === name && pred(e.data))) return true;
+      if (this.closed || Date.now() > deadline) return false;
+      await new Promise((r) => setTimeout(r, 25));
+    }
+  }
+
   /** Resolves when the socket closes (QEMU exited), or false after timeoutMs. */
   waitClosed(timeoutMs: number): Promise<boolean> {
     if (this.sock.destroyed) return Promise.resolve(true);
