@@ -64,8 +64,9 @@ export const CONFORMANCE: ConformanceCase[] = [
   },
   {
     name: 'attaching and detaching a data volume keeps the VM in its power state',
-    async run({ driver, spec }) {
+    async run({ driver, spec, booted }) {
       await driver.start(spec);
+      await booted(spec.id);
       const vol = { id: `${spec.id}-d1`, deviceId: 1, size: 1024 * 1024, type: 'DATADISK' as const, templateId: null };
       await driver.attachVolume(spec.id, vol);
       assert.equal(await driver.status(spec.id), 'running');

@@ -131,8 +131,11 @@ export class QemuDriver implements ComputeDriver {
         const c = await QmpClient.open(paths.qmp);
         try {
           await c.execute('block-export-del', { id: `nbd-${volumeId}`, mode: 'hard' }).catch(() => undefined);
-          await c.execute('device_del', { id: `dev-${node}` });
-          const released = await c.waitEvent('DEVICE_DELETED', (d) => (d as { device?: string } | undefined)?.device === `dev-${node}`, UNPLUG_TIMEOUT_MS);
+          let released = false;
+          for (let ask = 0; ask < 3 && !released; ask++) {
+            await c.execute('device_del', { id: `dev-${node}` }).catch(() => undefined);
+            released = await c.waitEvent('DEVICE_DELETED', (d) => (d as { device?: string } | undefined)?.device === `dev-${node}`, UNPLUG_TIMEOUT_MS / 3);
+          }
           if (!released) throw new Error(`The guest did not release the disk within ${UNPLUG_TIMEOUT_MS / 1000} s; stop the VM to detach it`);
           await c.execute('blockdev-del', { 'node-name': node });
         } finally {
