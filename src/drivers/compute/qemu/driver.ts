@@ -4,6 +4,7 @@ import { dirname } from 'node:path';
 import type { Store } from '../../../store/db.js';
 import { parseJson } from '../../../core/util.js';
 import { Qcow2Storage, type LiveDisk } from '../../storage/qcow2.js';
+import { KeyedLock } from '../../keyed-lock.js';
 import type { ComputeDriver, PowerState, VmMetrics, VmSpec } from '../driver.js';
 import { QmpClient, qmpOnce } from './qmp.js';
 import { kill, launch, livePid, processUsage, vmPaths, waitGone, type VmPaths } from './process.js';
@@ -27,7 +28,7 @@ export interface QemuOptions {
  */
 export class QemuDriver implements ComputeDriver {
   readonly name = 'qemu';
-  private readonly locks = new Map<string, Promise<unknown>>();
+  private readonly lock = new KeyedLock();
   /** Which VM last started with each volume (filled from every VM's disks.json on first use). */
   private diskOwners: Map<string, string> | undefined;
 
@@ -39,11 +40,11 @@ export class QemuDriver implements ComputeDriver {
   accel(): Promise<Accel> { return chooseAccel(this.opts.accel); }
 
   async define(spec: VmSpec): Promise<void> {
-    await this.locked(spec.id, () => this.prepare(spec));
+    await this.lock.run(spec.id, () => this.prepare(spec));
   }
 
   async start(spec: VmSpec): Promise<void> {
-    await this.locked(spec.id, async () => {
+    await this.lock.run(spec.id, async () => {
       const paths = this.paths(spec.id);
       if (livePid(paths) !== undefined) return;
       const boot = await this.prepare(spec);
@@ -66,7 +67,7 @@ export class QemuDriver implements ComputeDriver {
   }
 
   async stop(vmId: string, opts: { force: boolean }): Promise<void> {
-    await this.locked(vmId, async () => {
+    await this.lock.run(vmId, async () => {
       const paths = this.paths(vmId);
       const pid = livePid(paths);
       if (pid === undefined) return;
@@ -81,7 +82,7 @@ export class QemuDriver implements ComputeDriver {
   async reboot(spec: VmSpec): Promise<void> {
     const paths = this.paths(spec.id);
     if (livePid(paths) === undefined) return this.start(spec);
-    await this.locked(spec.id, async () => {
+    await this.lock.run(spec.id, async () => {
       await this.prepare(spec);
       await qmpOnce(paths.qmp, 'system_reset');
     });
@@ -89,13 +90,13 @@ export class QemuDriver implements ComputeDriver {
 
   async destroy(vmId: string): Promise<void> {
     await this.stop(vmId, { force: true });
-    await this.locked(vmId, () => fs.rm(this.paths(vmId).dir, { recursive: true, force: true }));
+    await this.lock.run(vmId, () => fs.rm(this.paths(vmId).dir, { recursive: true, force: true }));
   }
 
   /** Makes the volume's image and, when the VM runs, hot-plugs it as a virtio disk (blockdev-add + device_add). */
   async attachVolume(vmId: string, volume: VmSpec['volumes'][number]): Promise<void> {
     const path = await this.storage.ensureImage(volume.id, volume.size);
-    await this.locked(vmId, async () => {
+    await this.lock.run(vmId, async () => {
       const paths = this.paths(vmId);
       if (livePid(paths) === undefined) return;
       const nodes = await readDisks(paths);
@@ -120,7 +121,7 @@ export class QemuDriver implements ComputeDriver {
 
   /** When the VM runs, unplugs the disk (device_del, waiting for the guest to let go) and closes its block node. */
   async detachVolume(vmId: string, volumeId: string): Promise<void> {
-    await this.locked(vmId, async () => {
+    await this.lock.run(vmId, async () => {
       const paths = this.paths(vmId);
       const nodes = await readDisks(paths);
       const node = nodes[volumeId];
@@ -244,18 +245,6 @@ export class QemuDriver implements ComputeDriver {
     } catch { /* QMP gone: kill below */ }
     if (!(await waitGone(paths, pid, 3000))) await kill(paths, pid);
     await fs.rm(paths.pidfile, { force: true });
-  }
-
-  /** Serializes operations on one VM within this process. */
-  private async locked<T>(vmId: string, fn: () => Promise<T>): Promise<T> {
-    const prev = this.locks.get(vmId) ?? Promise.resolve();
-    const next = prev.catch(() => undefined).then(fn);
-    this.locks.set(vmId, next);
-    try {
-      return await next;
-    } finally {
-      if (this.locks.get(vmId) === next) this.locks.delete(vmId);
-    }
   }
 }
 
