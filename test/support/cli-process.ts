@@ -1,6 +1,7 @@
 /** Runs the `nube` CLI from source in child processes: one-shot admin commands and a `serve` that is killed after the test file. */
 import { after } from 'node:test';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { freePort } from '../proof/child.js';
 
 const children: ChildProcess[] = [];
 after(() => { for (const c of children) c.kill('SIGKILL'); });
@@ -12,9 +13,9 @@ export function nube(env: Record<string, string>, ...args: string[]) {
   });
 }
 
-/** Starts `nube serve` on a random port and resolves once it printed `Ready.`; out() is everything it printed so far. */
+/** Starts `nube serve` on a port the system says is free (a random pick can hit a local service) and resolves once it printed `Ready.`; out() is everything it printed so far. */
 export async function serve(env: Record<string, string>): Promise<{ port: number; out: () => string; child: ChildProcess }> {
-  const port = 20000 + Math.floor(Math.random() * 20000);
+  const port = await freePort();
   const child = spawn(process.execPath, ['--import', 'tsx', 'test/support/cli-main.ts', 'serve'], {
     env: { ...process.env, ...env, NUBE_LISTEN: `127.0.0.1:${port}`, NUBE_LOG_LEVEL: 'warn' }, stdio: ['ignore', 'pipe', 'pipe'],
   });
