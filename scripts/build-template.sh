@@ -32,7 +32,7 @@ add_mod() {
   for d in $deps; do local n=${d##*/}; add_mod "${n%%.ko*}"; done
   case " $MODS " in *" $rel "*) ;; *) MODS="$MODS $rel" ;; esac
 }
-for m in virtio_ring virtio virtio_pci_legacy_dev virtio_pci_modern_dev virtio_pci virtio_blk button evdev; do add_mod "$m"; done
+for m in virtio_ring virtio virtio_pci_legacy_dev virtio_pci_modern_dev virtio_pci virtio_blk virtio_net button evdev; do add_mod "$m"; done
 : > "$ROOT/lib/modules/order"
 for rel in $MODS; do
   name=${rel##*/}
@@ -52,6 +52,21 @@ sync
 poweroff -f
 ACPI
 chmod 755 "$ROOT/etc/acpi/PWRF/00000080"
+
+# udhcpc calls this with the lease: the guest takes its address and default route.
+mkdir -p "$ROOT/etc/udhcpc"
+cat > "$ROOT/etc/udhcpc/lease" <<'LEASE'
+#!/bin/sh
+case "$1" in
+  bound|renew)
+    ip addr flush dev "$interface"
+    ip addr add "$ip/${mask:-24}" dev "$interface"
+    [ -n "$router" ] && ip route add default via "${router%% *}" dev "$interface"
+    echo "NUBE-GUEST-NET $interface $ip" > /dev/console ;;
+esac
+exit 0
+LEASE
+chmod 755 "$ROOT/etc/udhcpc/lease"
 
 cat > "$ROOT/init" <<'INIT'
 #!/bin/sh
@@ -78,6 +93,12 @@ for d in /sys/block/vd*; do
       len=$(echo "$hdr" | head -n1 | cut -d' ' -f2)
       [ "${len:-0}" -gt 0 ] 2>/dev/null && dd if="$dev" bs=512 skip=1 2>/dev/null | head -c "$len" > /tmp/userdata ;;
   esac
+done
+ip link set lo up 2>/dev/null
+for n in /sys/class/net/eth*; do
+  [ -e "$n" ] || continue
+  ip link set "${n##*/}" up
+  udhcpc -i "${n##*/}" -q -n -t 5 -T 1 -s /etc/udhcpc/lease >/dev/null 2>&1 &
 done
 echo "NUBE-GUEST-READY $(hostname)"
 if [ -s /tmp/userdata ]; then

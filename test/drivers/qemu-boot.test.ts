@@ -69,6 +69,11 @@ test('a plain CloudStack deploy boots a real guest: hostname, userdata and data-
   assert.match(text, /userdata says hi from guest-one/);
   assert.ok(text.includes(marker), 'the bytes written to the volume are read inside the guest');
   process.stdout.write(`# deploy to ready line: ${Date.now() - t0} ms\n`);
+  const ip = vm.nic[0].ipaddress as string;
+  await waitConsole(vm.id, new RegExp(`NUBE-GUEST-NET eth0 ${ip.replace(/\./g, '\\.')}`), 60000);
+  const m = await env.rt.driver.metrics(vm.id);
+  assert.ok(m.netRxBytes > 0 && m.netTxBytes > 0, `the guest's DHCP exchange is counted both ways: ${JSON.stringify(m)}`);
+  assert.ok(m.cpuTimeMs > 0 && m.memoryUsedBytes > 0 && m.diskReadBytes > 0, 'CPU, memory and disk counters come from the QEMU process');
   assert.equal((await env.cs.ok('listVirtualMachines', { id: vm.id })).virtualmachine[0].state, 'Running');
   const cli = spawnSync(process.execPath, ['--import', 'tsx', 'test/support/cli-main.ts', 'vm', 'console', vm.id], {
     env: { ...process.env, NUBE_DRIVER: 'qemu', NUBE_DATA_DIR: env.config.dataDir, ...(env.config.databaseUrl ? { DATABASE_URL: env.config.databaseUrl } : {}) },
@@ -103,7 +108,8 @@ test('guest disks are the volume storage\'s qcow2 images: live reads and writes,
   const diskOffering = (await env.cs.ok('listDiskOfferings', { name: 'Small' })).diskoffering[0];
   const vol = (await env.cs.done('createVolume', { zoneid: zone.id, diskofferingid: diskOffering.id, name: 'data2' })).volume;
   await env.cs.done('attachVolume', { id: vol.id, virtualmachineid: vm.id });
-  assert.equal((await env.cs.job('startVirtualMachine', { id: vm.id }, 120000)).jobstatus, 1);
+  const st = await env.cs.job('startVirtualMachine', { id: vm.id }, 120000);
+  assert.equal(st.jobstatus, 1, JSON.stringify(st.jobresult));
   const root = (await env.cs.ok('listVolumes', { virtualmachineid: vm.id, type: 'ROOT' })).volume[0];
   const rootFile = join(env.config.dataDir, 'volumes', `${root.id}.qcow2`);
   assert.ok(existsSync(rootFile), 'the root disk is the ROOT volume\'s image in the volume storage');

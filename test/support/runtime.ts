@@ -50,7 +50,7 @@ export async function freshDatabase(): Promise<{ env: Record<string, string>; dr
 export async function startTestEnv(env: Record<string, string> = {}): Promise<TestEnv> {
   const db = await freshDatabase();
   const config = loadConfig({ NUBE_LISTEN: '127.0.0.1:0', ...db.env, ...env });
-  const rt = await createRuntime(config, { startEngine: true, log: pino({ level: 'silent' }), masterKey: MasterKey.ephemeral() });
+  const rt = await createRuntime(config, { startEngine: true, log: pino({ level: process.env.NUBE_TEST_LOG ?? 'silent' }), masterKey: MasterKey.ephemeral() });
   const app = await buildApp({ core: rt.core, readiness: { ready: () => true }, log: rt.log });
   await app.ready();
   const account = async (name: string) => {

@@ -76,7 +76,7 @@ export function qemuArgs(spec: VmSpec, paths: VmPaths, accel: Accel, boot: BootF
     '-name', `nube-${spec.id}`,
     '-machine', 'pc', '-accel', accel, ...(accel === 'kvm' ? ['-cpu', 'host'] : []),
     '-smp', String(Math.max(1, spec.cpus)), '-m', String(Math.max(64, spec.memoryMb)),
-    '-nodefaults', '-display', 'none', '-nic', 'none',
+    '-nodefaults', '-display', 'none',
     '-serial', `file:${paths.console}`,
     '-kernel', boot.kernel, '-initrd', boot.initrd, '-append', kernelArgs(spec),
   ];
@@ -85,6 +85,8 @@ export function qemuArgs(spec: VmSpec, paths: VmPaths, accel: Accel, boot: BootF
     args.push('-device', diskDevice(d));
   }
   args.push('-drive', `file=${opt(paths.config)},format=raw,if=virtio,readonly=on,id=config`);
+  if (!spec.nics.length) args.push('-nic', 'none');
+  [...spec.nics].sort((a, b) => a.deviceId - b.deviceId).forEach((nic, i) => args.push(...nicArgs(nic, i, paths)));
   args.push('-qmp', `unix:${paths.qmp},server=on,wait=off`, '-pidfile', paths.pidfile);
   return args;
 }
@@ -95,4 +97,27 @@ function opt(value: string): string { return value.replace(/,/g, ',,'); }
 /** The virtio disk device of a block node, as on the command line and in device_add. */
 export function diskDevice(d: DiskFile): string {
   return `virtio-blk-pci,id=dev-${d.node},drive=${d.node},share-rw=on,serial=${d.volumeId.replace(/-/g, '').slice(0, 20)}`;
+}
+
+/** A user-mode (slirp) NIC with the VM's MAC, whose DHCP hands out the VM's own address; both directions are counted by pcap. */
+export function nicArgs(nic: VmSpec['nics'][number], i: number, paths: VmPaths): string[] {
+  let user = `user,id=net${i},restrict=on`;
+  const octets = nic.ip?.split('.').map(Number);
+  if (octets?.length === 4 && octets.every((o) => Number.isInteger(o) && o >= 0 && o <= 255) && octets[3]! >= 1 && octets[3]! <= 254) {
+    const net = octets.slice(0, 3).join('.');
+    const [host, dns] = [1, 254, 253].filter((o) => o !== octets[3]);
+    user += `,net=${net}.0/24,host=${net}.${host},dns=${net}.${dns},dhcpstart=${nic.ip}`;
+  }
+  const files = netFiles(paths, i);
+  return [
+    '-netdev', user,
+    '-device', `virtio-net-pci,id=nic${i},netdev=net${i},mac=${nic.mac}`,
+    '-object', `filter-dump,id=tx${i},netdev=net${i},queue=rx,maxlen=1,file=${opt(files.tx)}`,
+    '-object', `filter-dump,id=rx${i},netdev=net${i},queue=tx,maxlen=1,file=${opt(files.rx)}`,
+  ];
+}
+
+/** The pcap files counting what NIC i sent (tx) and received (rx). */
+export function netFiles(paths: VmPaths, i: number): { rx: string; tx: string } {
+  return { rx: `${paths.dir}/net${i}-rx.pcap`, tx: `${paths.dir}/net${i}-tx.pcap` };
 }

@@ -8,7 +8,8 @@ import { KeyedLock } from '../../keyed-lock.js';
 import type { ComputeDriver, PowerState, VmMetrics, VmSpec } from '../driver.js';
 import { QmpClient, qmpOnce } from './qmp.js';
 import { kill, launch, livePid, processUsage, vmPaths, waitGone, type VmPaths } from './process.js';
-import { chooseAccel, diskDevice, QEMU_BINARY, qemuArgs, type Accel, type DiskFile } from './cmdline.js';
+import { chooseAccel, diskDevice, netFiles, QEMU_BINARY, qemuArgs, type Accel, type DiskFile } from './cmdline.js';
+import { PcapCounters } from './net-counters.js';
 import { writeConfigDisk } from './config-disk.js';
 import { ensureGuestTemplate, templateFiles, verifyTemplate } from './template.js';
 
@@ -29,6 +30,7 @@ export interface QemuOptions {
 export class QemuDriver implements ComputeDriver {
   readonly name = 'qemu';
   private readonly lock = new KeyedLock();
+  private readonly pcap = new PcapCounters();
   /** Which VM last started with each volume (filled from every VM's disks.json on first use). */
   private diskOwners: Map<string, string> | undefined;
 
@@ -58,6 +60,7 @@ export class QemuDriver implements ComputeDriver {
       for (const d of disks) owners.set(d.volumeId, spec.id);
       await fs.rm(paths.qmp, { force: true });
       await fs.rm(paths.nbd, { force: true });
+      for (const f of await fs.readdir(paths.dir)) if (/^net\d+-(rx|tx)\.pcap$/.test(f)) await fs.rm(`${paths.dir}/${f}`, { force: true });
       const accel = await this.accel();
       await this.storage.quiesce(disks.map((d) => d.volumeId), async () => {
         await launch(QEMU_BINARY, qemuArgs(spec, paths, accel, boot, disks));
@@ -165,6 +168,12 @@ export class QemuDriver implements ComputeDriver {
     for (const s of stats) {
       m.diskReadBytes += Number(s.stats.rd_bytes);
       m.diskWriteBytes += Number(s.stats.wr_bytes);
+    }
+    for (let i = 0; ; i++) {
+      const files = netFiles(paths, i);
+      if (!(await fs.access(files.rx).then(() => true, () => false))) break;
+      m.netRxBytes += await this.pcap.total(files.rx);
+      m.netTxBytes += await this.pcap.total(files.tx);
     }
     return m;
   }
