@@ -9,10 +9,14 @@ import { parseRecord } from '../src/dialects/cloudsigma/text-codec.js';
 
 const CHUNK = 4 * 1024 * 1024;
 const PATTERNS = 16;
+/** 4 MiB writes and reads on a throw-away drive before timing, so the server's JIT is warm. */
+const WARM_UP_CALLS = 16;
 
 /** The measured rates in MB/s (10^6 bytes per second) and what the dd runs could do. */
 export interface DriveThroughput {
-  sizeMiB: number; writeRaw: number; writeGzip: number; read: number; gzipRatio: number;
+  sizeMiB: number; writeRaw: number; writeRaw2: number; writeGzip: number; read: number; gzipRatio: number;
+  /** The same client and bodies against a bare node:http server that discards them: what one connection can carry at all. */
+  bareSink: number;
   ddWrite: number; ddRead: number; ddWriteFlag: string; ddReadFlag: string;
 }
 
@@ -70,13 +74,41 @@ async function ddRates(dir: string, count: number): Promise<{ write: number; rea
   } finally { rmSync(file, { force: true }); }
 }
 
-/** Creates a drive of sizeMiB through the API, writes it raw then gzip and reads it back in sequential 4 MiB calls; dd in the same data dir. */
+/** A bare node:http server in its own process that reads and discards bodies and answers 204. */
+const SINK = `require('node:http').createServer((q, r) => { q.on('data', () => {}); q.on('end', () => { r.statusCode = 204; r.end(); }); })
+  .listen(0, '127.0.0.1', function () { console.log(this.address().port); });`;
+
+/** Sends count 4 MiB bodies one after another on one keep-alive connection to a bare sink server; MB/s. */
+async function bareSinkRate(data: Buffer[], count: number): Promise<number> {
+  const sink = spawn(process.execPath, ['-e', SINK], { stdio: ['ignore', 'pipe', 'inherit'] });
+  try {
+    const port = await new Promise<number>((resolve, reject) => {
+      sink.once('exit', (code) => reject(new Error(`sink server exited ${code}`)));
+      sink.stdout.once('data', (b: Buffer) => resolve(Number(b.toString().trim())));
+    });
+    const pool = new Pool(`http://127.0.0.1:${port}`, { connections: 1, pipelining: 1, keepAliveTimeout: 60_000 });
+    try {
+      const t0 = performance.now();
+      for (let i = 0; i < count; i++) {
+        const res = await pool.request({ method: 'POST', path: `/drives/x/write/${i * CHUNK}`, body: data[i % PATTERNS], headers: { 'content-type': 'application/octet-stream' } });
+        await res.body.arrayBuffer();
+      }
+      return (count * CHUNK) / ((performance.now() - t0) / 1000) / 1e6;
+    } finally { await pool.close(); }
+  } finally {
+    sink.removeAllListeners('exit');
+    sink.kill('SIGKILL');
+  }
+}
+
+/** After a warm-up on a throw-away drive, creates a drive of sizeMiB through the API, writes it raw then gzip and reads it back in sequential 4 MiB calls on one connection, then writes a second fresh drive raw over two connections; dd in the same data dir. */
 export async function driveThroughput(baseUrl: string, dataDir: string, sizeMiB: number, log: (m: string) => void): Promise<DriveThroughput> {
   const creds = (JSON.parse(readFileSync(join(dataDir, 'credentials.json'), 'utf8')) as { cloudsigma: { user: string; password: string } }).cloudsigma;
   const auth = `Basic ${Buffer.from(`${creds.user}:${creds.password}`).toString('base64')}`;
   const pool = new Pool(baseUrl, { connections: 1, pipelining: 1, keepAliveTimeout: 60_000 });
-  const call = async (method: 'GET' | 'POST', path: string, body?: Buffer | string, headers: Record<string, string> = {}): Promise<Buffer> => {
-    const res = await pool.request({ method, path, body, headers: { authorization: auth, 'content-type': 'text/plain', ...headers } });
+  const pool2 = new Pool(baseUrl, { connections: 2, pipelining: 1, keepAliveTimeout: 60_000 });
+  const call = async (method: 'GET' | 'POST', path: string, body?: Buffer | string, headers: Record<string, string> = {}, via = pool): Promise<Buffer> => {
+    const res = await via.request({ method, path, body, headers: { authorization: auth, 'content-type': 'text/plain', ...headers } });
     const buf = Buffer.from(await res.body.arrayBuffer());
     if (res.statusCode >= 300) throw new Error(`${method} ${path}: HTTP ${res.statusCode}: ${buf.toString('utf8').slice(0, 300)}`);
     return buf;
@@ -85,22 +117,33 @@ export async function driveThroughput(baseUrl: string, dataDir: string, sizeMiB:
     const data = patterns();
     const gz = data.map((b) => gzipSync(b, { level: 6 }));
     const gzipRatio = data.reduce((s, b) => s + b.length, 0) / gz.reduce((s, b) => s + b.length, 0);
-    const drive = parseRecord((await call('POST', '/drives/create', `name bench\nsize ${sizeMiB}M\nclaim:type exclusive\n`)).toString('utf8')).drive;
-    if (!drive) throw new Error('drive create answered no drive uuid');
+    const create = async (name: string) => {
+      const uuid = parseRecord((await call('POST', '/drives/create', `name ${name}\nsize ${sizeMiB}M\nclaim:type exclusive\n`)).toString('utf8')).drive;
+      if (!uuid) throw new Error('drive create answered no drive uuid');
+      return uuid;
+    };
+    const warm = await create('warm-up');
+    for (let i = 0; i < Math.min(WARM_UP_CALLS, (sizeMiB * 1024 * 1024) / CHUNK); i++) {
+      await call('POST', `/drives/${warm}/write/${i * CHUNK}`, data[i % PATTERNS], { 'content-type': 'application/octet-stream' });
+      await call('GET', `/drives/${warm}/read/${i * CHUNK}/4M`);
+    }
+    await call('POST', `/drives/${warm}/destroy`, '');
+    const drive = await create('bench');
     const chunks = (sizeMiB * 1024 * 1024) / CHUNK;
     const bytes = chunks * CHUNK;
-    const timed = async (what: string, f: (i: number) => Promise<unknown>): Promise<number> => {
+    const timed = async (what: string, f: (i: number) => Promise<unknown>, lanes = 1): Promise<number> => {
       const t0 = performance.now();
-      for (let i = 0; i < chunks; i++) await f(i);
+      let next = 0;
+      await Promise.all(Array.from({ length: lanes }, async () => { while (next < chunks) await f(next++); }));
       const rate = bytes / ((performance.now() - t0) / 1000) / 1e6;
       log(`drive ${what}: ${sizeMiB} MiB at ${Math.round(rate)} MB/s`);
       return rate;
     };
     const octet = { 'content-type': 'application/octet-stream' };
     const checked = [...new Set([0, 1, Math.floor(chunks / 2), chunks - 1])];
-    const verify = async () => {
+    const verify = async (uuid = drive) => {
       for (const i of checked) {
-        const back = await call('GET', `/drives/${drive}/read/${i * CHUNK}/4M`);
+        const back = await call('GET', `/drives/${uuid}/read/${i * CHUNK}/4M`);
         if (!back.equals(data[i % PATTERNS]!)) throw new Error(`drive chunk ${i} read back differs from what was written`);
       }
     };
@@ -113,8 +156,14 @@ export async function driveThroughput(baseUrl: string, dataDir: string, sizeMiB:
     const read = await timed('read', async (i) => { readBytes += (await call('GET', `/drives/${drive}/read/${i * CHUNK}/4M`)).length; });
     if (readBytes !== bytes) throw new Error(`drive read returned ${readBytes} bytes, expected ${bytes}`);
     await call('POST', `/drives/${drive}/destroy`, '');
+    const second = await create('bench-2');
+    const writeRaw2 = await timed('write raw, 2 connections', (i) => call('POST', `/drives/${second}/write/${i * CHUNK}`, data[i % PATTERNS], octet, pool2), 2);
+    await verify(second);
+    await call('POST', `/drives/${second}/destroy`, '');
+    const bareSink = await bareSinkRate(data, chunks);
+    log(`bare node:http sink, same client and bodies: ${Math.round(bareSink)} MB/s`);
     const d = await ddRates(dataDir, chunks);
     log(`dd: write ${Math.round(d.write / 1e6)} MB/s (${d.writeFlag}), read ${Math.round(d.read / 1e6)} MB/s (${d.readFlag})`);
-    return { sizeMiB, writeRaw, writeGzip, read, gzipRatio, ddWrite: d.write / 1e6, ddRead: d.read / 1e6, ddWriteFlag: d.writeFlag, ddReadFlag: d.readFlag };
-  } finally { await pool.close(); }
+    return { sizeMiB, writeRaw, writeRaw2, writeGzip, read, gzipRatio, bareSink, ddWrite: d.write / 1e6, ddRead: d.read / 1e6, ddWriteFlag: d.writeFlag, ddReadFlag: d.readFlag };
+  } finally { await pool.close(); await pool2.close(); }
 }

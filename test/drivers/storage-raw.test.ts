@@ -1,6 +1,7 @@
 import { test, beforeEach, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, existsSync, statSync } from 'node:fs';
+import { mkdtempSync, rmSync, existsSync, statSync, renameSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { RawStorage as VolumeStorage } from '../../src/drivers/storage/raw.js';
@@ -9,9 +10,20 @@ import { CoreError } from '../../src/core/errors.js';
 const MIB = 1024 * 1024;
 let dir: string;
 let st: VolumeStorage;
+let opened: VolumeStorage[] = [];
 
-beforeEach(() => { dir = mkdtempSync(join(tmpdir(), 'nube-storage-')); st = new VolumeStorage(dir); });
-afterEach(() => { rmSync(dir, { recursive: true, force: true }); });
+/** A storage on the test's dir, closed after the test. */
+function storage(opts: ConstructorParameters<typeof VolumeStorage>[1] = {}): VolumeStorage {
+  const s = new VolumeStorage(dir, opts);
+  opened.push(s);
+  return s;
+}
+
+beforeEach(() => { dir = mkdtempSync(join(tmpdir(), 'nube-storage-')); opened = []; st = storage(); });
+afterEach(async () => {
+  for (const s of opened) await s.close();
+  rmSync(dir, { recursive: true, force: true });
+});
 
 const invalidError = (err: unknown) => err instanceof CoreError && err.kind === 'Invalid';
 
@@ -66,7 +78,7 @@ test('resize grows the file keeping data; the new part reads as zeros', async ()
 for (const useCp of [true, false]) {
   const mode = useCp ? 'cp or reflink' : 'in-process copy';
   test(`clone copies the bytes and the copy is independent (${mode})`, async () => {
-    const st = new VolumeStorage(dir, { useCp });
+    const st = storage({ useCp });
     const size = 8 * MIB;
     await st.write('src', 0, Buffer.from('first'), size);
     await st.write('src', 5 * MIB, Buffer.from('middle'), size);
@@ -86,7 +98,7 @@ for (const useCp of [true, false]) {
   });
 
   test(`snapshot, revert, new volume from snapshot, and removal (${mode})`, async () => {
-    const st = new VolumeStorage(dir, { useCp });
+    const st = storage({ useCp });
     const size = 2 * MIB;
     await st.write('vol', 100, Buffer.from('v1'), size);
     assert.equal(await st.snapshot('vol', 'snap1'), true);
@@ -118,4 +130,64 @@ test('snapshots of a large sparse volume are quick and stay sparse', async () =>
   assert.ok(statSync(st.snapshotPath('big-snap')).blocks * 512 < MIB);
   await st.fromSnapshot('big-snap', 'big-copy');
   assert.equal((await st.read('big-copy', size - 4, 4, size)).toString(), 'last');
+});
+
+for (const direct of [true, false]) {
+  test(`aligned and unaligned writes and reads agree byte for byte (${direct ? 'O_DIRECT for aligned transfers' : 'page cache only'})`, async () => {
+    const st = storage({ direct });
+    const size = 12 * MIB + 100;
+    const model = Buffer.alloc(size);
+    const put = async (offset: number, data: Buffer) => { await st.write('mix', offset, data, size); data.copy(model, offset); };
+    await put(0, randomBytes(4 * MIB));
+    await put(4 * MIB, randomBytes(4 * MIB));
+    await put(3 * MIB + 17, randomBytes(5000));
+    await put(8 * MIB, randomBytes(64 * 1024));
+    await put(4 * MIB - 4096, randomBytes(8192));
+    await put(size - 50, randomBytes(50));
+    await put(MIB, randomBytes(1024 * 1024));
+    for (const [offset, length] of [[0, 4 * MIB], [4 * MIB, 4 * MIB], [3 * MIB, 4096], [3 * MIB + 10, 9000], [8 * MIB, 4 * MIB], [12 * MIB, 100], [0, size]]) {
+      const got = await st.read('mix', offset!, length!, size);
+      assert.ok(got.equals(model.subarray(offset!, offset! + length!)), `read of ${length} at ${offset}`);
+    }
+    assert.ok((await st.read('mix', 12 * MIB, 64 * 1024)).subarray(100).every((b) => b === 0), 'past the end of the file reads as zeros');
+    assert.equal(statSync(st.volumePath('mix')).size, size);
+  });
+}
+
+test('a volume removed or replaced under a held-open file is never written through the old file', async () => {
+  const size = 8 * MIB;
+  const first = randomBytes(4 * MIB);
+  await st.write('v', 0, first, size);
+  await st.remove('v');
+  assert.equal(await st.has('v'), false);
+  assert.ok((await st.read('v', 0, 16, size)).equals(Buffer.alloc(16)), 'a removed volume reads as zeros');
+  await st.write('v', 4 * MIB, Buffer.from('second life'), size);
+  assert.ok((await st.read('v', 0, 4 * MIB, size)).equals(Buffer.alloc(4 * MIB)), 'nothing of the removed volume comes back');
+  assert.equal((await st.read('v', 4 * MIB, 11, size)).toString(), 'second life');
+  // Another storage on the same directory (another process) replaces and removes the file behind this one's back.
+  const other = storage();
+  await other.write('v', 0, Buffer.from('snap'), size);
+  await other.snapshot('v', 's1');
+  await st.write('v', 0, Buffer.from('live'), size);
+  await other.revert('s1', 'v');
+  assert.equal((await st.read('v', 0, 4, size)).toString(), 'snap', 'the reverted file is read, not the one held open');
+  await st.write('v', 0, Buffer.from('next'), size);
+  assert.equal((await other.read('v', 0, 4, size)).toString(), 'next', 'the write went to the reverted file');
+  rmSync(other.volumePath('v'));
+  writeFileSync(join(dir, 'volumes', 'other.img'), Buffer.alloc(size));
+  renameSync(join(dir, 'volumes', 'other.img'), other.volumePath('v'));
+  await st.write('v', MIB, randomBytes(MIB), size);
+  assert.equal(statSync(st.volumePath('v')).size, size);
+  assert.ok((await other.read('v', 0, 4, size)).equals(Buffer.alloc(4)), 'the old file is gone for good');
+});
+
+test('many volumes written at once, more than are held open, all keep their own bytes', async () => {
+  const size = 2 * MIB;
+  const data = Array.from({ length: 40 }, () => randomBytes(MIB));
+  await Promise.all(data.map((d, i) => st.write(`many-${i}`, (i % 2) * MIB, d, size)));
+  await Promise.all(data.map(async (d, i) => {
+    assert.ok((await st.read(`many-${i}`, (i % 2) * MIB, MIB, size)).equals(d), `volume ${i}`);
+  }));
+  await Promise.all(data.map((_, i) => st.remove(`many-${i}`)));
+  for (let i = 0; i < 40; i++) assert.equal(await st.has(`many-${i}`), false);
 });

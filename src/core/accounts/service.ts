@@ -119,6 +119,15 @@ export class AccountService {
     return { account, user };
   }
 
+  /** The principal of a login whose password was verified earlier, while its user keeps that login and password hash and user and account stay enabled. */
+  async recheckLogin(login: string, userId: string, passwordHash: string): Promise<Principal | undefined> {
+    const user = await this.store.db.selectFrom('users').selectAll().where('id', '=', userId).executeTakeFirst();
+    if (!user || user.state !== 'enabled' || user.password_hash !== passwordHash || (user.email !== login && user.username !== login)) return undefined;
+    const account = await this.store.db.selectFrom('accounts').selectAll().where('id', '=', user.account_id).executeTakeFirst();
+    if (!account || account.state !== 'enabled') return undefined;
+    return { account, user };
+  }
+
   /** Changes the calling user's email and names (the seed's profile): email must look valid and stay unique. */
   async updateProfile(userId: string, p: { email?: string; firstName?: string; lastName?: string }): Promise<UserRow> {
     const set: Partial<UserRow> = {};

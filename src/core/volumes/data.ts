@@ -8,6 +8,7 @@ import { newId, nowIso } from '../util.js';
 import { writeLog } from '../../tasks/log.js';
 import { GIB, MAX_CUSTOM_GB, assertIdle } from './rules.js';
 import { checkVolumeName } from './service.js';
+import { IoCounters, type IoDelta } from './io-counters.js';
 
 /** Smallest volume made by size in bytes. */
 export const MIN_VOLUME_BYTES = 1024 * 1024;
@@ -25,9 +26,16 @@ export interface VolumeDataView {
   claimType: string; readers: string[]; encryption: string; media: string; affinity: string[];
 }
 
+/** Bytes to write, or a function that makes them given the room left on the volume past the offset (e.g. by decompressing). */
+export type WriteData = Uint8Array | ((room: number) => Promise<Uint8Array>);
+
 /** Creates, clones, reads and writes volumes by byte size and offset; the bytes live in the shared volume storage. */
 export class VolumeDataService {
-  constructor(private readonly deps: CoreDeps) {}
+  private readonly counters: IoCounters;
+
+  constructor(private readonly deps: CoreDeps) {
+    this.counters = new IoCounters(deps.store);
+  }
 
   /** Creates an empty data volume of `size` bytes in the first zone (or the one given). */
   async create(ctx: CallContext, input: { name: string; size: number; zoneId?: string } & VolumeAttrs): Promise<VolumeDataView> {
@@ -85,19 +93,27 @@ export class VolumeDataService {
     if (ids) q = q.where('id', 'in', ids.length ? ids : ['']);
     const rows = await q.orderBy('created_at').orderBy('id').execute();
     if (!rows.length) return [];
-    const extras = await db.selectFrom('volume_extras').selectAll().where('volume_id', 'in', rows.map((r) => r.id)).execute();
+    const volumeIds = rows.map((r) => r.id);
+    const { result: extras, extra } = await this.counters.view(volumeIds,
+      () => db.selectFrom('volume_extras').selectAll().where('volume_id', 'in', volumeIds).execute());
     const by = new Map(extras.map((e) => [e.volume_id, e]));
-    return rows.map((r) => toView(r, by.get(r.id)));
+    return rows.map((r) => toView(r, by.get(r.id), extra(r.id)));
   }
 
-  /** Writes data at offset; refused (nothing written) past the end of the volume. */
-  async write(ctx: CallContext, id: string, offset: number, data: Uint8Array): Promise<void> {
+  /** Writes data at offset; refused (nothing written) past the end of the volume. One lookup of the volume per call. */
+  async write(ctx: CallContext, id: string, offset: number, data: WriteData): Promise<void> {
     const vol = await this.liveRow(ctx, id);
-    if (data.length > MAX_IO_BYTES * 4) throw invalid(`At most ${MAX_IO_BYTES * 4} bytes may be written at once`, 'body');
-    checkRange(offset, data.length, Number(vol.size));
-    await this.storage().write(id, offset, data, Number(vol.size));
-    await this.count(id, 'write', data.length);
+    const size = Number(vol.size);
+    if (!Number.isSafeInteger(offset) || offset < 0) throw invalid('The offset must be a non-negative whole number of bytes', 'offset');
+    const bytes = typeof data === 'function' ? await data(Math.max(0, size - offset)) : data;
+    if (bytes.length > MAX_IO_BYTES * 4) throw invalid(`At most ${MAX_IO_BYTES * 4} bytes may be written at once`, 'body');
+    checkRange(offset, bytes.length, size);
+    await this.storage().write(id, offset, bytes, size);
+    this.counters.add(id, 'write', bytes.length);
   }
+
+  /** Writes the I/O counts still held in memory to the database (they are otherwise written within a second). */
+  async flushCounters(): Promise<void> { await this.counters.flush(); }
 
   /** Reads length bytes (at most 4 MiB) at offset; refused past the end of the volume. */
   async read(ctx: CallContext, id: string, offset: number, length: number): Promise<Buffer> {
@@ -105,7 +121,7 @@ export class VolumeDataService {
     if (length > MAX_IO_BYTES) throw invalid(`At most ${MAX_IO_BYTES} bytes may be read at once`, 'size');
     checkRange(offset, length, Number(vol.size));
     const out = await this.storage().read(id, offset, length, Number(vol.size));
-    await this.count(id, 'read', length);
+    this.counters.add(id, 'read', length);
     return out;
   }
 
@@ -137,15 +153,6 @@ export class VolumeDataService {
     }).execute();
     await trx.insertInto('volume_extras').values({ ...EMPTY_EXTRAS, volume_id: v.id, ...attrColumns(attrs) }).execute();
     await writeLog(trx, { taskId: null, accountId: ctx.accountId, userId: ctx.userId, objectType: 'volume', objectId: v.id, action, status: 'SUCCESS' });
-  }
-
-  private async count(id: string, dir: 'read' | 'write', bytes: number): Promise<void> {
-    const db = this.deps.store.db;
-    await ensureExtras(db, id);
-    const b = dir === 'read' ? 'read_bytes' : 'write_bytes';
-    const r = dir === 'read' ? 'read_requests' : 'write_requests';
-    await db.updateTable('volume_extras').set((eb) => ({ [b]: eb(eb.ref(b), '+', bytes), [r]: eb(eb.ref(r), '+', 1) }) as never)
-      .where('volume_id', '=', id).execute();
   }
 
   private async defaultZone(): Promise<string> {
@@ -182,13 +189,13 @@ function attrColumns(a: VolumeAttrs): Partial<VolumeExtrasRow> {
   return set;
 }
 
-function toView(r: VolumeRow, e: VolumeExtrasRow | undefined): VolumeDataView {
+function toView(r: VolumeRow, e: VolumeExtrasRow | undefined, d: IoDelta | undefined): VolumeDataView {
   const x = e ?? { ...EMPTY_EXTRAS, volume_id: r.id };
   const words = (s: string) => s.split(' ').filter((w) => w !== '');
   return {
-    volume: r, readBytes: Number(x.read_bytes), writeBytes: Number(x.write_bytes), readRequests: Number(x.read_requests),
-    writeRequests: Number(x.write_requests), claimType: x.claim_type, readers: words(x.readers), encryption: x.encryption,
-    media: x.media, affinity: words(x.affinity),
+    volume: r, readBytes: Number(x.read_bytes) + (d?.readBytes ?? 0), writeBytes: Number(x.write_bytes) + (d?.writeBytes ?? 0),
+    readRequests: Number(x.read_requests) + (d?.readRequests ?? 0), writeRequests: Number(x.write_requests) + (d?.writeRequests ?? 0),
+    claimType: x.claim_type, readers: words(x.readers), encryption: x.encryption, media: x.media, affinity: words(x.affinity),
   };
 }
 

@@ -1,16 +1,19 @@
-/** HTTP Basic authentication with the user's email and password, successful checks cached briefly (scrypt is slow). */
+/** HTTP Basic authentication with the user's email and password; a successful scrypt check is remembered by a hash of the header and re-validated against the user's row on every use. */
 import { createHash } from 'node:crypto';
 import type { Core } from '../../core/core.js';
 import type { Principal } from '../../core/accounts/service.js';
 
-/** How long a successful check is trusted without running scrypt again. */
-const CACHE_MS = 30_000;
-/** Most cached logins; the oldest is dropped beyond this. */
+/** How long a successful check is remembered (each use still checks that the user, its password hash and its account are unchanged). */
+const CACHE_MS = 5 * 60_000;
+/** Most remembered logins; the least recently used is dropped beyond this. */
 const CACHE_MAX = 1000;
+
+/** What is remembered of a successful check: never the password, only the hash it matched. */
+interface Verified { login: string; userId: string; passwordHash: string; at: number }
 
 /** Checks Basic credentials; undefined when missing or wrong. */
 export class BasicAuth {
-  private cache = new Map<string, { principal: Principal; at: number }>();
+  private cache = new Map<string, Verified>();
 
   constructor(private readonly core: Core) {}
 
@@ -18,14 +21,22 @@ export class BasicAuth {
   async check(header: string | undefined): Promise<Principal | undefined> {
     const creds = parseBasic(header);
     if (!creds) return undefined;
-    const key = createHash('sha256').update(creds.user).update('\0').update(creds.password).digest('hex');
+    const key = createHash('sha256').update(header!).digest('hex');
     const hit = this.cache.get(key);
-    if (hit && Date.now() - hit.at < CACHE_MS) return hit.principal;
-    this.cache.delete(key);
+    if (hit) {
+      this.cache.delete(key);
+      if (Date.now() - hit.at < CACHE_MS) {
+        const principal = await this.core.accounts.recheckLogin(hit.login, hit.userId, hit.passwordHash);
+        if (principal) {
+          this.cache.set(key, hit);
+          return principal;
+        }
+      }
+    }
     const principal = await this.core.accounts.checkPassword(creds.user, creds.password);
     if (!principal) return undefined;
     if (this.cache.size >= CACHE_MAX) this.cache.delete(this.cache.keys().next().value!);
-    this.cache.set(key, { principal, at: Date.now() });
+    this.cache.set(key, { login: creds.user, userId: principal.user.id, passwordHash: principal.user.password_hash, at: Date.now() });
     return principal;
   }
 }

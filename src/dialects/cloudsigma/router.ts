@@ -1,4 +1,5 @@
 /** Route plumbing of the CloudSigma dialect: aliases, GET/POST rules, authentication and text answers. */
+import type { Readable } from 'node:stream';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Core } from '../../core/core.js';
 import type { CallContext } from '../../core/context.js';
@@ -24,8 +25,11 @@ export type SigmaAnswer = { status?: number; text?: string; bytes?: Buffer } | u
 /** How a route takes its method: `read` is GET only, `body` is POST only (GET → 405), `action` takes both. */
 export type RouteMode = 'read' | 'body' | 'action';
 
-/** Options of one route. */
-export interface RouteOpts { bodyLimit?: number; onRequest?: (req: FastifyRequest, reply: FastifyReply) => Promise<void> }
+/** Options of one route (preParsing may replace the body stream, e.g. to gather a large body into a reused buffer). */
+export interface RouteOpts {
+  bodyLimit?: number; onRequest?: (req: FastifyRequest, reply: FastifyReply) => Promise<void>;
+  preParsing?: (req: FastifyRequest, reply: FastifyReply, payload: Readable) => Promise<Readable>;
+}
 
 /** Registers dialect routes on the app, under each alias of the path's first segment. */
 export class SigmaRouter {
@@ -65,7 +69,8 @@ export class SigmaRouter {
       }
     };
     for (const p of paths) {
-      const base = { url: p, handler: run, ...(opts.bodyLimit ? { bodyLimit: opts.bodyLimit } : {}), ...(opts.onRequest ? { onRequest: opts.onRequest } : {}) };
+      const base = { url: p, handler: run, ...(opts.bodyLimit ? { bodyLimit: opts.bodyLimit } : {}), ...(opts.onRequest ? { onRequest: opts.onRequest } : {}),
+        ...(opts.preParsing ? { preParsing: opts.preParsing } : {}) };
       this.app.route({ ...base, method: ['GET', 'POST'] });
     }
   }

@@ -4,6 +4,7 @@ import { gzipSync } from 'node:zlib';
 import { startTestEnv, type TestEnv } from '../../support/runtime.js';
 import { ERROR_KINDS, CoreError } from '../../../src/core/errors.js';
 import { SIGMA_STATUS, sigmaError } from '../../../src/dialects/cloudsigma/errors.js';
+import { hashPassword } from '../../../src/core/accounts/secrets.js';
 import { sigmaUser, SigmaClient } from './sigma-client.js';
 
 let env: TestEnv;
@@ -134,4 +135,52 @@ test('standard drives come from the template catalog and clone into the account'
   const c = (await carol.post(`/drives/${std.list[0]}/clone`, { name: 'root', size: '50G' })).record;
   assert.equal(c.size, String(50 * 1024 ** 3));
   assert.ok((await carol.get('/drives/list')).list.includes(c.drive!));
+});
+
+test('I/O counters are exact right after writes and reads, and reach the database once', async () => {
+  const d = (await carol.post('/drives/create', { name: 'counted', size: '16M' })).record;
+  const octet = { 'content-type': 'application/octet-stream' };
+  for (let i = 0; i < 3; i++) await carol.post(`/drives/${d.drive}/write/${i * 4 * MB}`, Buffer.alloc(4 * MB, i + 1), 204, octet);
+  await carol.get(`/drives/${d.drive}/read/0/4M`);
+  const info = (await carol.get(`/drives/${d.drive}/info`)).record;
+  assert.deepEqual([info['write:requests'], info['write:bytes'], info['read:requests'], info['read:bytes']], ['3', String(12 * MB), '1', String(4 * MB)]);
+  await carol.post(`/drives/${d.drive}/write/12M`, Buffer.from('tail'), 204);
+  await env.rt.core.volumeData.flushCounters();
+  const row = await env.rt.store.db.selectFrom('volume_extras').selectAll().where('volume_id', '=', d.drive!).executeTakeFirstOrThrow();
+  assert.deepEqual([Number(row.write_requests), Number(row.write_bytes), Number(row.read_requests)], [4, 12 * MB + 4, 1]);
+  const again = (await carol.get('/drives/info')).records.find((r) => r.drive === d.drive)!;
+  assert.deepEqual([again['write:requests'], again['write:bytes'], again['read:requests']], ['4', String(12 * MB + 4), '1']);
+  const back = await carol.get(`/drives/${d.drive}/read/8M/4M`);
+  assert.ok(back.raw.equals(Buffer.alloc(4 * MB, 3)));
+});
+
+test('4 MiB bodies sent at once are each written where they belong (raw and gzip), and a body too large for the drive writes nothing', async () => {
+  const d = (await carol.post('/drives/create', { name: 'parallel', size: '40M' })).record;
+  const chunks = Array.from({ length: 10 }, (_, i) => Buffer.alloc(4 * MB, 0x30 + i));
+  await Promise.all(chunks.map((c, i) => carol.post(`/drives/${d.drive}/write/${i * 4 * MB}`, i % 3 === 0 ? gzipSync(c) : c, 204,
+    i % 3 === 0 ? { 'content-encoding': 'gzip' } : { 'content-type': 'application/octet-stream' })));
+  const back = await Promise.all(chunks.map((_, i) => carol.get(`/drives/${d.drive}/read/${i * 4 * MB}/4M`)));
+  back.forEach((b, i) => assert.ok(b.raw.equals(chunks[i]!), `chunk ${i}`));
+  const small = (await carol.post('/drives/create', { name: 'tiny', size: '1M' })).record;
+  assert.match((await carol.post(`/drives/${small.drive}/write`, Buffer.alloc(2 * MB, 1), 400)).text, /past the end/);
+  assert.ok((await carol.get(`/drives/${small.drive}/read/0/1M`)).raw.equals(Buffer.alloc(MB)));
+});
+
+test('a changed password, a disabled user or a changed email takes effect on the next request despite the login cache', async () => {
+  const erin = await sigmaUser(env, 'erin');
+  assert.equal((await erin.req('GET', '/drives/list')).status, 200);
+  assert.equal((await erin.req('GET', '/drives/list')).status, 200);
+  const db = env.rt.store.db;
+  await db.updateTable('users').set({ password_hash: await hashPassword('new-secret') }).where('email', '=', erin.user).execute();
+  assert.equal((await erin.req('GET', '/drives/list')).status, 401, 'the old password no longer works');
+  const renewed = new SigmaClient(env.app, erin.user, 'new-secret');
+  assert.equal((await renewed.req('GET', '/drives/list')).status, 200);
+  await db.updateTable('users').set({ state: 'disabled' }).where('email', '=', erin.user).execute();
+  assert.equal((await renewed.req('GET', '/drives/list')).status, 401, 'a disabled user is refused');
+  await db.updateTable('users').set({ state: 'enabled' }).where('email', '=', erin.user).execute();
+  assert.equal((await renewed.req('GET', '/drives/list')).status, 200);
+  await renewed.post('/profile/set', { email: 'erin.new@example.com' });
+  assert.equal((await renewed.req('GET', '/drives/list')).status, 401, 'the old email no longer logs in');
+  assert.equal((await new SigmaClient(env.app, 'erin.new@example.com', 'new-secret').req('GET', '/drives/list')).status, 200);
+  assert.equal((await new SigmaClient(env.app, 'erin.new@example.com', 'pw-erin-secret').req('GET', '/drives/list')).status, 401);
 });

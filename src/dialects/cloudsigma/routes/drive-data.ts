@@ -1,4 +1,4 @@
-/** Drive data (seed 7.2 and 7.3): raw or gzip writes at an offset, reads of at most 4 MB. */
+/** Drive data (seed 7.2 and 7.3): raw or gzip writes at an offset (bodies up to 4 MiB gathered into reused buffers), reads of at most 4 MB. */
 import { gunzip } from 'node:zlib';
 import { promisify } from 'node:util';
 import type { FastifyReply, FastifyRequest } from 'fastify';
@@ -7,6 +7,7 @@ import { MAX_IO_BYTES } from '../../../core/volumes/data.js';
 import { invalid } from '../../../core/errors.js';
 import { SigmaFailure, errorBody } from '../errors.js';
 import { bytes } from './drives.js';
+import { stageBody, takeStagedBody } from './drive-body.js';
 
 /** Largest write body (raw or compressed), and largest decompressed write. */
 export const WRITE_BODY_MAX = 4 * MAX_IO_BYTES;
@@ -17,13 +18,17 @@ const inflate = promisify(gunzip);
 export function driveDataRoutes(r: SigmaRouter): void {
   const write = async (c: Parameters<Parameters<SigmaRouter['route']>[2]>[0]) => {
     const offset = c.params.offset !== undefined ? bytes(c.params.offset, 'offset') : 0;
-    const drive = await c.core.volumeData.get(c.ctx, c.params.id!);
-    const room = Math.max(0, Number(drive.volume.size) - offset);
-    const data = await decode(c.body, String(c.req.headers['content-encoding'] ?? '').trim().toLowerCase(), Math.min(room, WRITE_BODY_MAX));
-    await c.core.volumeData.write(c.ctx, drive.volume.id, offset, data);
+    const encoding = String(c.req.headers['content-encoding'] ?? '').trim().toLowerCase();
+    const staged = takeStagedBody(c.req);
+    try {
+      const body = staged?.body ?? c.body;
+      await c.core.volumeData.write(c.ctx, c.params.id!, offset, (room) => decode(body, encoding, Math.min(room, WRITE_BODY_MAX)));
+    } finally {
+      staged?.release();
+    }
     return undefined;
   };
-  r.route('body', ['/drives/:id/write', '/drives/:id/write/:offset'], write, { bodyLimit: WRITE_BODY_MAX, onRequest: refuseChunked });
+  r.route('body', ['/drives/:id/write', '/drives/:id/write/:offset'], write, { bodyLimit: WRITE_BODY_MAX, onRequest: refuseChunked, preParsing: stageBody });
   r.route('read', ['/drives/:id/read/:offset/:size'], async (c) => {
     const offset = bytes(c.params.offset!, 'offset');
     const size = bytes(c.params.size!, 'size');

@@ -1,0 +1,115 @@
+/** O_DIRECT I/O for raw volume files: block-aligned reads and writes in pieces, straight from page-aligned memory or through reused staging slots. */
+import type { FileHandle } from 'node:fs/promises';
+import { PAGE_BYTES, isPageAligned, pageAlignedBuffer } from '../../core/page-buffers.js';
+
+/** Smallest transfer worth bypassing the page cache. */
+export const DIRECT_MIN = 64 * 1024;
+/** Bytes of one piece: a large transfer is split into pieces, each sent to the disk as soon as it is ready. */
+const SLOT = 2 * 1024 * 1024;
+/** Most staging slots ever allocated (64 MiB); a transfer that finds none free goes through the page cache instead. */
+const MAX_SLOTS = 32;
+
+/** True when offset and length allow a direct transfer. */
+export function directFits(offset: number, length: number): boolean {
+  return length >= DIRECT_MIN && offset % PAGE_BYTES === 0 && length % PAGE_BYTES === 0;
+}
+
+/** Reusable page-aligned staging buffers for data that does not sit in page-aligned memory already. */
+export class AlignedSlots {
+  private free: Buffer[] = [];
+  private made = 0;
+
+  /** n free slots, or undefined when that many cannot be had (nothing is taken then). */
+  take(n: number): Buffer[] | undefined {
+    while (this.free.length < n && this.made < MAX_SLOTS) {
+      this.free.push(pageAlignedBuffer(SLOT));
+      this.made++;
+    }
+    if (this.free.length < n) return undefined;
+    return this.free.splice(this.free.length - n, n);
+  }
+
+  /** Returns slots once no I/O uses them any more. */
+  give(slots: Buffer[]): void { this.free.push(...slots); }
+}
+
+/** Writes data at offset through a handle opened with O_DIRECT (from data itself when it is page-aligned); false (nothing written) when no staging slots are free. */
+export async function writeDirect(fh: FileHandle, slots: AlignedSlots, data: Uint8Array, offset: number): Promise<boolean> {
+  const pieces = Math.ceil(data.length / SLOT);
+  if (isPageAligned(data)) {
+    const src = Buffer.from(data.buffer, data.byteOffset, data.length);
+    const jobs: Array<Promise<void>> = [];
+    for (let i = 0; i < pieces; i++) jobs.push(writeFully(fh, src.subarray(i * SLOT, Math.min(data.length, (i + 1) * SLOT)), offset + i * SLOT));
+    await settleAll(jobs);
+    return true;
+  }
+  const bufs = slots.take(pieces);
+  if (!bufs) return false;
+  try {
+    const jobs: Array<Promise<void>> = [];
+    for (let i = 0; i < pieces; i++) {
+      const start = i * SLOT;
+      const len = Math.min(SLOT, data.length - start);
+      const buf = bufs[i]!;
+      buf.set(data.subarray(start, start + len));
+      jobs.push(writeFully(fh, buf.subarray(0, len), offset + start));
+    }
+    await settleAll(jobs);
+  } finally {
+    slots.give(bufs);
+  }
+  return true;
+}
+
+/** Reads out.length bytes at offset through a handle opened with O_DIRECT; bytes past the end of the file read as zeros. */
+export async function readDirect(fh: FileHandle, slots: AlignedSlots, out: Buffer, offset: number): Promise<boolean> {
+  const pieces = Math.ceil(out.length / SLOT);
+  const bufs = slots.take(pieces);
+  if (!bufs) return false;
+  try {
+    const jobs: Array<Promise<void>> = [];
+    for (let i = 0; i < pieces; i++) {
+      const start = i * SLOT;
+      const len = Math.min(SLOT, out.length - start);
+      const buf = bufs[i]!;
+      jobs.push(readFully(fh, buf.subarray(0, len), offset + start).then((got) => {
+        buf.copy(out, start, 0, got);
+        out.fill(0, start + got, start + len);
+      }));
+    }
+    await settleAll(jobs);
+  } finally {
+    slots.give(bufs);
+  }
+  return true;
+}
+
+/** True for the error a filesystem or device gives when it refuses direct I/O (or its alignment). */
+export function refusesDirect(err: unknown): boolean {
+  const code = (err as NodeJS.ErrnoException | null)?.code;
+  return code === 'EINVAL' || code === 'EOPNOTSUPP' || code === 'ENOTSUP';
+}
+
+async function writeFully(fh: FileHandle, buf: Buffer, pos: number): Promise<void> {
+  let done = 0;
+  while (done < buf.length) done += (await fh.write(buf, done, buf.length - done, pos + done)).bytesWritten;
+}
+
+/** A short direct read means the end of the file (reading on from an unaligned position would be refused). */
+async function readFully(fh: FileHandle, buf: Buffer, pos: number): Promise<number> {
+  let done = 0;
+  while (done < buf.length) {
+    const want = buf.length - done;
+    const { bytesRead } = await fh.read(buf, done, want, pos + done);
+    done += bytesRead;
+    if (bytesRead < want) break;
+  }
+  return done;
+}
+
+/** Waits for every job (no slot may be reused while the kernel still uses it), then throws the first failure. */
+async function settleAll(jobs: Array<Promise<void>>): Promise<void> {
+  const results = await Promise.allSettled(jobs);
+  const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) throw failed.reason;
+}
