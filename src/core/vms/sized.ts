@@ -55,6 +55,7 @@ export class SizedVmService {
       }).execute();
       await this.attachAll(trx, ctx, id, zone.id, input.drives ?? []);
       await this.vms.addDefaultNic(trx, ctx, id, serial, zone.id);
+      await applyMac(trx, id, input.attrs?.['nic:0:mac']);
       await trx.insertInto('vm_extras').values({ vm_id: id, attrs: JSON.stringify(mergeAttrs({}, input.attrs, size.smpAuto)) }).execute();
       return enqueueTask(store, trx, { kind: 'vm.create', objectType: 'virtual machine', objectId: id, payload: { start: false }, ctx, fresh: true });
     });
@@ -78,6 +79,10 @@ export class SizedVmService {
         smpAuto = size.smpAuto;
       }
       await trx.updateTable('vms').set(set).where('id', '=', id).execute();
+      if (input.attrs?.['nic:0:mac']) {
+        if (vm.state !== 'stopped') throw conflict(`The MAC address of a server can only change while it is stopped (it is ${vm.state})`);
+        await applyMac(trx, id, input.attrs['nic:0:mac']);
+      }
       if (input.drives) {
         await trx.updateTable('volumes').set({ vm_id: null, device_id: null, attached_at: null }).where('vm_id', '=', id).where('type', '=', 'DATADISK').execute();
         await this.attachAll(trx, ctx, id, vm.zone_id, input.drives);
@@ -141,6 +146,19 @@ function checkDisplay(name: string): string {
   const t = name.trim();
   if (!t || t.length > 255 || /[\u0000-\u001f]/.test(t)) throw invalid('A server name must be 1 to 255 printable characters', 'name');
   return t;
+}
+
+/** Gives the VM's first NIC a MAC chosen by the user: a unicast address no other live NIC uses (guests boot with it). */
+async function applyMac(trx: Q, vmId: string, mac: string | null | undefined): Promise<void> {
+  if (!mac) return;
+  const m = mac.trim().toLowerCase();
+  if (!/^([0-9a-f]{2}:){5}[0-9a-f]{2}$/.test(m) || parseInt(m.slice(0, 2), 16) % 2 === 1) {
+    throw invalid('A MAC address is six hex pairs separated by colons, unicast (even first octet)', 'nic:0:mac');
+  }
+  const taken = await trx.selectFrom('nics').innerJoin('vms', 'vms.id', 'nics.vm_id').select('nics.id')
+    .where('nics.mac_address', '=', m).where('vms.removed_at', 'is', null).where('nics.vm_id', '!=', vmId).executeTakeFirst();
+  if (taken) throw conflict(`The MAC address ${m} is already in use`);
+  await trx.updateTable('nics').set({ mac_address: m }).where('vm_id', '=', vmId).where('device_id', '=', 0).execute();
 }
 
 function mergeAttrs(old: Record<string, string>, changes: Record<string, string | null> | undefined, smpAuto: boolean): Record<string, string | boolean> {

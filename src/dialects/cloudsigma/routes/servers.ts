@@ -124,16 +124,18 @@ async function recordText(c: SigmaCall, id: string): Promise<string> {
 async function records(c: SigmaCall, vms: VmView[]): Promise<Array<Record<string, string | number | undefined>>> {
   const extras = await c.core.sizedVms.extras(c.ctx, vms.map((v) => v.id));
   const drives = (await c.core.volumeData.list(c.ctx)).filter((d) => d.volume.vm_id !== null);
+  const traffic = await c.core.traffic.meter(vms.map((v) => ({ id: v.id, state: v.state, hostId: v.hostId })));
   return vms.map((vm) => {
     const x = extras.get(vm.id) ?? { smpAuto: false, attrs: {} };
     const ip = vm.nics[0]?.ipAddress ?? undefined;
     const rec: Record<string, string | number | undefined> = {
       server: vm.id, name: vm.displayName || vm.name, status: statusOf(vm.state), user: vm.accountId,
-      cpu: vm.cpuNumber * vm.cpuSpeed, smp: vm.cpuNumber, mem: vm.memory, persistent: 'true', tx: 0, rx: 0,
-      'nic:0:model': 'e1000',
+      cpu: vm.cpuNumber * vm.cpuSpeed, smp: vm.cpuNumber, mem: vm.memory, persistent: 'true',
+      tx: traffic.get(vm.id)?.outUsed ?? 0, rx: traffic.get(vm.id)?.inUsed ?? 0, 'nic:0:model': 'e1000',
     };
     for (const [k, v] of Object.entries(x.attrs)) rec[k] = v;
     rec['nic:0:dhcp'] = ip;
+    if (vm.nics[0]) rec['nic:0:mac'] = vm.nics[0].macAddress;
     if (x.attrs['vnc:ip'] !== undefined) rec['vnc:ip'] = ip ?? x.attrs['vnc:ip'];
     for (const d of drives.filter((d) => d.volume.vm_id === vm.id)) {
       const key = deviceKey(Number(d.volume.device_id ?? 0));
