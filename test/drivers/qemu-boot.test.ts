@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { startTestEnv, type TestEnv } from '../support/runtime.js';
 import { QEMU_GUEST_TEMPLATE } from '../../src/core/catalog/seed.js';
 import { snapshotNames } from '../../src/drivers/storage/qemu-img.js';
+import { sigmaUser } from '../dialects/cloudsigma/sigma-client.js';
 
 const HAVE_QEMU = spawnSync('qemu-system-x86_64', ['--version']).status === 0 && spawnSync('qemu-img', ['--version']).status === 0;
 const SKIP = HAVE_QEMU ? false : 'qemu-system-x86_64 / qemu-img not installed (apt-get install -y qemu-system-x86 qemu-utils)';
@@ -146,4 +147,25 @@ test('guest disks are the volume storage\'s qcow2 images: live reads and writes,
 
   assert.equal((await env.cs.job('destroyVirtualMachine', { id: vm.id, expunge: true }, 60000)).jobstatus, 1);
   assert.equal(existsSync(rootFile), false, 'the root image goes with the VM');
+});
+
+test('a CloudSigma server (drives only, no ROOT volume) boots a real guest; its drive bytes written through the API are the guest\'s disk', { skip: SKIP, timeout: 300000 }, async () => {
+  const sigma = await sigmaUser(env, 'sigma-qemu');
+  const drive = (await sigma.post('/drives/create', { name: 'boot', size: '64M' })).record.drive!;
+  await sigma.post(`/drives/${drive}/write/1M`, Buffer.from('SIGMA-DRIVE-BYTES'), 204, { 'content-type': 'application/octet-stream' });
+  const s = (await sigma.post('/servers/create', { name: 'sigma-guest', cpu: '1000', mem: '256', 'ide:0:0': drive, boot: 'ide:0:0', 'nic:0:mac': '02:00:5e:00:00:42' })).record;
+  assert.equal((await sigma.post(`/servers/${s.server}/start`)).record.status, 'active');
+  const text = await waitConsole(s.server!, /NUBE-GUEST-NET eth0/);
+  assert.match(text, /NUBE-GUEST-READY server-\d+/);
+  const disks = JSON.parse(readFileSync(join(env.config.dataDir, 'vms', s.server!, 'disks.json'), 'utf8')) as Record<string, string>;
+  assert.equal(disks[drive], 'vd1', 'the boot drive is the first virtio disk');
+  const live = await sigma.req('GET', `/drives/${drive}/read/1M/17`);
+  assert.equal(live.raw.toString(), 'SIGMA-DRIVE-BYTES', 'read back through the running guest\'s own NBD export');
+  const cmd = readFileSync(`/proc/${readFileSync(join(env.config.dataDir, 'vms', s.server!, 'qemu.pid'), 'utf8').trim()}/cmdline`, 'utf8');
+  assert.ok(cmd.includes('mac=02:00:5e:00:00:42'), 'the guest NIC has the MAC chosen through CloudSigma');
+  assert.equal((await sigma.req('POST', `/servers/${s.server}/stop`)).status, 204);
+  assert.equal((await sigma.req('POST', `/servers/${s.server}/destroy`)).status, 204);
+  const after = (await sigma.get(`/drives/${drive}/info`)).record;
+  assert.equal(after.claimed ?? '', '', 'the drive outlives its server, unclaimed');
+  assert.equal((await sigma.req('GET', `/drives/${drive}/read/1M/17`)).raw.toString(), 'SIGMA-DRIVE-BYTES');
 });

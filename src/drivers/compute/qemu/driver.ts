@@ -50,7 +50,7 @@ export class QemuDriver implements ComputeDriver {
       const paths = this.paths(spec.id);
       if (livePid(paths) !== undefined) return;
       const boot = await this.prepare(spec);
-      const disks: DiskFile[] = [{ volumeId: boot.rootId, path: boot.root, node: 'vd0' }];
+      const disks: DiskFile[] = boot.root ? [{ volumeId: boot.root.id, path: boot.root.path, node: 'vd0' }] : [];
       const data = spec.volumes.filter((x) => x.type === 'DATADISK').sort((a, b) => a.deviceId - b.deviceId);
       for (const [i, v] of data.entries()) {
         disks.push({ volumeId: v.id, path: await this.storage.ensureImage(v.id, v.size), node: `vd${i + 1}` });
@@ -217,16 +217,20 @@ export class QemuDriver implements ComputeDriver {
     return this.diskOwners;
   }
 
-  /** Writes the VM's config disk and root overlay (in the volume storage); returns the boot files and the root image. */
-  private async prepare(spec: VmSpec): Promise<{ kernel: string; initrd: string; root: string; rootId: string }> {
+  /**
+   * Writes the VM's config disk and root overlay (in the volume storage); returns the boot files and the root image.
+   * A VM without a ROOT volume (a CloudSigma server: all its drives are plain volumes) boots the template's kernel with
+   * its drives in slot order, the first one as /dev/vda.
+   */
+  private async prepare(spec: VmSpec): Promise<{ kernel: string; initrd: string; root: { id: string; path: string } | null }> {
     const paths = this.paths(spec.id);
     await fs.mkdir(paths.dir, { recursive: true });
     const root = spec.volumes.find((v) => v.type === 'ROOT');
-    if (!root) throw new Error(`Virtual machine ${spec.id} has no root volume`);
-    const tpl = await this.template(root.templateId);
+    const tpl = await this.template(root?.templateId ?? null);
     await writeConfigDisk(paths.config, spec.userdata);
+    if (!root) return { ...tpl, root: null };
     await adoptOldRoot(paths.dir, this.storage.volumePath(root.id));
-    return { ...tpl, root: await this.storage.ensureImage(root.id, root.size, tpl.disk), rootId: root.id };
+    return { ...tpl, root: { id: root.id, path: await this.storage.ensureImage(root.id, root.size, tpl.disk) } };
   }
 
   /** The template's files: its own directory when registered with one, else the built-in guest template; checksums verified. */
