@@ -27,7 +27,9 @@ export class NbdClient {
   /** The export's size in bytes, as the server announced it. */
   size = 0;
   private flags = 0;
-  private buf: Buffer = Buffer.alloc(0);
+  /** Received bytes not consumed yet, as the socket delivered them (joined only once, when consumed). */
+  private chunks: Buffer[] = [];
+  private queued = 0;
   private wantBytes: ((b: Buffer<ArrayBuffer>) => void) | undefined;
   private wantLen = 0;
   private pending = new Map<bigint, Pending>();
@@ -157,26 +159,41 @@ export class NbdClient {
   private pendingReject: ((e: Error) => void) | undefined;
 
   private onData(d: Buffer): void {
-    this.buf = this.buf.length ? Buffer.concat([this.buf, d]) : d;
+    this.chunks.push(d);
+    this.queued += d.length;
     this.drain();
+  }
+
+  /** Removes n queued bytes (n ≤ queued) into one buffer, copying each byte at most once. */
+  private consume(n: number): Buffer<ArrayBuffer> {
+    const out = Buffer.allocUnsafe(n);
+    let at = 0;
+    while (at < n) {
+      const c = this.chunks[0]!;
+      const take = Math.min(c.length, n - at);
+      c.copy(out, at, 0, take);
+      at += take;
+      if (take === c.length) this.chunks.shift();
+      else this.chunks[0] = c.subarray(take);
+    }
+    this.queued -= n;
+    return out;
   }
 
   private drain(): void {
     if (this.wantBytes) {
-      if (this.buf.length < this.wantLen) return;
-      const out = this.buf.subarray(0, this.wantLen);
-      this.buf = this.buf.subarray(this.wantLen);
+      if (this.queued < this.wantLen) return;
+      const out = this.consume(this.wantLen);
       const done = this.wantBytes;
       this.wantBytes = undefined;
       this.pendingReject = undefined;
-      done(Buffer.from(out));
+      done(out);
       return;
     }
     for (;;) {
       if (!this.replyHead) {
-        if (this.buf.length < 16) return;
-        this.replyHead = this.buf.subarray(0, 16);
-        this.buf = this.buf.subarray(16);
+        if (this.queued < 16) return;
+        this.replyHead = this.consume(16);
         if (this.replyHead.readUInt32BE(0) !== SIMPLE_REPLY_MAGIC) return this.fail(new Error('Bad NBD reply'));
       }
       const head = this.replyHead;
@@ -185,9 +202,8 @@ export class NbdClient {
       if (!p) return this.fail(new Error('NBD reply to an unknown request'));
       const error = head.readUInt32BE(4);
       const len = error ? 0 : p.readLen;
-      if (this.buf.length < len) return;
-      const payload = Buffer.from(this.buf.subarray(0, len));
-      this.buf = this.buf.subarray(len);
+      if (this.queued < len) return;
+      const payload = this.consume(len);
       this.replyHead = undefined;
       this.pending.delete(handle);
       if (error) p.reject(new Error(`NBD request failed with error ${error}`));
