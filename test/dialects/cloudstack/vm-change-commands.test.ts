@@ -60,7 +60,14 @@ test('restoreVirtualMachine rebuilds from a new template and keeps the power sta
   assert.equal(restored.templateid, c.template2.id, 'libcloud ex_restore reads virtualmachine.templateid');
   assert.equal(restored.state, 'Running');
   const cold = await stopped();
+  const storage = env.rt.core.deps.storage!;
+  const oldRoot = (await env.cs.ok('listVolumes', { virtualmachineid: cold.id, type: 'ROOT' })).volume[0];
+  await storage.write(oldRoot.id, 0, Buffer.from('old root bytes'), Number(oldRoot.size));
   const again = (await env.cs.done('restoreVirtualMachine', { virtualmachineid: cold.id })).virtualmachine;
+  const newRoot = (await env.cs.ok('listVolumes', { virtualmachineid: cold.id, type: 'ROOT' })).volume[0];
+  assert.notEqual(newRoot.id, oldRoot.id, 'a restore makes a fresh root volume');
+  assert.equal(await storage.has(oldRoot.id), false, 'the replaced root\'s data is deleted');
+  assert.deepEqual([...(await storage.read(newRoot.id, 0, 4))], [0, 0, 0, 0]);
   assert.equal(again.templateid, c.template.id, 'without templateid the original template is used');
   assert.equal(again.state, 'Stopped');
   const bigger = (await env.cs.done('restoreVirtualMachine', { virtualmachineid: cold.id, rootdisksize: 30 })).virtualmachine;
