@@ -7,6 +7,7 @@ export const restoreVirtualMachine: CsCommand = {
   name: 'restoreVirtualMachine',
   description: 'Restore a VM to its original template or a new template keeping its service offering and network configuration.',
   isAsync: true,
+  responseKey: 'restorevmresponse',
   responseName: 'virtualmachine',
   params: [
     { name: 'virtualmachineid', type: 'uuid', required: true, description: 'The ID of the virtual machine' },
