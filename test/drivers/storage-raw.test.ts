@@ -191,3 +191,66 @@ test('many volumes written at once, more than are held open, all keep their own 
   await Promise.all(data.map((_, i) => st.remove(`many-${i}`)));
   for (let i = 0; i < 40; i++) assert.equal(await st.has(`many-${i}`), false);
 });
+
+/** Feeds data to a writer in chunks of the given sizes (cycled), as a network would. */
+async function feed(w: { write(c: Uint8Array): Promise<void> }, data: Buffer, sizes: number[]): Promise<void> {
+  for (let at = 0, i = 0; at < data.length; i++) {
+    const n = Math.min(sizes[i % sizes.length]!, data.length - at);
+    await w.write(data.subarray(at, at + n));
+    at += n;
+  }
+}
+
+for (const direct of [true, false]) {
+  test(`streamed writes land byte for byte at aligned and unaligned offsets and lengths (${direct ? 'O_DIRECT' : 'page cache only'})`, async () => {
+    const st = storage({ direct });
+    const size = 24 * MIB;
+    const model = Buffer.alloc(size);
+    const cases: Array<[number, number, number[]]> = [
+      [0, 4 * MIB, [65536]], [4 * MIB, 5 * MIB + 100, [1000, 70000, 3 * MIB]], [10 * MIB + 513, 3 * MIB + 7, [4096]],
+      [14 * MIB, 16 * MIB - 14 * MIB, [16 * MIB]], [20 * MIB, 4096, [1]],
+    ];
+    await Promise.all(cases.map(async ([offset, length, sizes]) => {
+      const data = randomBytes(length);
+      data.copy(model, offset);
+      const w = st.openWrite('s', offset, length, size);
+      await feed(w, data, sizes);
+      await w.finish();
+    }));
+    assert.ok((await st.read('s', 0, size, size)).equals(model));
+    assert.equal(statSync(st.volumePath('s')).size, size);
+  });
+}
+
+test('a streamed write is checked up front, makes no file before its first piece, and keeps the pieces written before an abort', async () => {
+  const size = 8 * MIB;
+  assert.throws(() => st.openWrite('w', 6 * MIB, 4 * MIB, size), invalidError);
+  assert.throws(() => st.openWrite('../w', 0, MIB, size), invalidError);
+  const idle = st.openWrite('w', 0, 4 * MIB, size);
+  await idle.write(randomBytes(MIB - 1));
+  await idle.abort();
+  assert.equal(await st.has('w'), false, 'no full piece, no file');
+  await assert.rejects(idle.write(Buffer.alloc(1)), invalidError);
+  const cut = st.openWrite('w', 0, 4 * MIB, size);
+  const data = randomBytes(2 * MIB + 5);
+  await feed(cut, data, [65536]);
+  await assert.rejects(cut.finish(), invalidError, 'fewer bytes than announced');
+  const back = await st.read('w', 0, 4 * MIB, size);
+  assert.ok(back.subarray(0, 2 * MIB).equals(data.subarray(0, 2 * MIB)), 'the full pieces were written');
+  assert.ok(back.subarray(2 * MIB).equals(Buffer.alloc(2 * MIB)), 'the partial piece was not');
+  const over = st.openWrite('w', 0, MIB, size);
+  await assert.rejects(over.write(Buffer.alloc(MIB + 1)), invalidError);
+  await over.abort();
+});
+
+test('a streamed write whose volume is removed meanwhile does not bring the file back', async () => {
+  const size = 8 * MIB;
+  const w = st.openWrite('gone', 0, 4 * MIB, size);
+  await w.write(randomBytes(2 * MIB));
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  assert.equal(await st.has('gone'), true, 'the first pieces made the file');
+  await st.remove('gone');
+  await w.write(randomBytes(2 * MIB));
+  await w.finish();
+  assert.equal(await st.has('gone'), false);
+});

@@ -9,6 +9,9 @@ import { writeLog } from '../../tasks/log.js';
 import { GIB, MAX_CUSTOM_GB, assertIdle } from './rules.js';
 import { checkVolumeName } from './service.js';
 import { IoCounters, type IoDelta } from './io-counters.js';
+import type { VolumeWriter } from '../../drivers/storage/storage.js';
+
+export type { VolumeWriter };
 
 /** Smallest volume made by size in bytes. */
 export const MIN_VOLUME_BYTES = 1024 * 1024;
@@ -110,6 +113,21 @@ export class VolumeDataService {
     checkRange(offset, bytes.length, size);
     await this.storage().write(id, offset, bytes, size);
     this.counters.add(id, 'write', bytes.length);
+  }
+
+  /** Starts a write of length bytes at offset whose data arrives in chunks: refused up front (nothing written) unless the drive is the caller's, live and large enough; counted once finished. */
+  async openWrite(ctx: CallContext, id: string, offset: number, length: number): Promise<VolumeWriter> {
+    const vol = await this.liveRow(ctx, id);
+    const size = Number(vol.size);
+    if (!Number.isSafeInteger(offset) || offset < 0) throw invalid('The offset must be a non-negative whole number of bytes', 'offset');
+    if (!Number.isSafeInteger(length) || length < 0 || length > MAX_IO_BYTES * 4) throw invalid(`At most ${MAX_IO_BYTES * 4} bytes may be written at once`, 'body');
+    checkRange(offset, length, size);
+    const w = this.storage().openWrite(id, offset, length, size);
+    return {
+      write: (chunk) => w.write(chunk),
+      finish: async () => { await w.finish(); this.counters.add(id, 'write', length); },
+      abort: () => w.abort(),
+    };
   }
 
   /** Writes the I/O counts still held in memory to the database (they are otherwise written within a second). */

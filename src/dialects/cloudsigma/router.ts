@@ -33,23 +33,40 @@ export interface RouteOpts {
 
 /** Registers dialect routes on the app, under each alias of the path's first segment. */
 export class SigmaRouter {
-  constructor(private readonly app: FastifyInstance, private readonly core: Core, private readonly auth: BasicAuth) {}
+  private readonly callers = new WeakMap<FastifyRequest, Promise<Principal | undefined>>();
+
+  constructor(private readonly app: FastifyInstance, readonly core: Core, private readonly auth: BasicAuth) {}
+
+  /** The caller behind a request's Basic credentials, checked once per request (a hook may ask before the handler); undefined when missing or wrong. */
+  caller(req: FastifyRequest): Promise<Principal | undefined> {
+    let p = this.callers.get(req);
+    if (!p) {
+      p = this.auth.check(req.headers.authorization);
+      this.callers.set(req, p);
+    }
+    return p;
+  }
+
+  /** The call context of a request made by principal. */
+  context(req: FastifyRequest, principal: Principal): CallContext {
+    return {
+      accountId: principal.account.id, accountName: principal.account.name, userId: principal.user.id,
+      isAdmin: principal.account.type === 'admin', requestId: req.id, origin: `cloudsigma:${req.routeOptions.url ?? ''}`,
+    };
+  }
 
   /** Adds a route; `paths` are alternatives (aliases) for the same command. */
   route(mode: RouteMode, paths: string[], handle: (c: SigmaCall) => Promise<SigmaAnswer>, opts: RouteOpts = {}): void {
     const run = async (req: FastifyRequest, reply: FastifyReply) => {
       try {
-        const principal = await this.auth.check(req.headers.authorization);
+        const principal = await this.caller(req);
         if (!principal) {
           reply.header('www-authenticate', 'Basic realm="CloudSigma"');
           throw new SigmaFailure(401, 'HTTP Basic Authentication missing or incorrect');
         }
         if (mode === 'body' && req.method === 'GET') throw new SigmaFailure(405, `${req.url.split('?')[0]} expects POST`);
         const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
-        const ctx: CallContext = {
-          accountId: principal.account.id, accountName: principal.account.name, userId: principal.user.id,
-          isAdmin: principal.account.type === 'admin', requestId: req.id, origin: `cloudsigma:${req.routeOptions.url ?? ''}`,
-        };
+        const ctx = this.context(req, principal);
         const call: SigmaCall = {
           core: this.core, ctx, principal, params: req.params as Record<string, string>, req, body,
           record: () => {

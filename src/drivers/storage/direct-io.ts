@@ -29,6 +29,15 @@ export class AlignedSlots {
     return this.free.splice(this.free.length - n, n);
   }
 
+  /** count buffers of bytes each (a divisor of the slot size) carved from free slots, or ordinary buffers when not enough are free; release gives them back once no I/O uses them. */
+  pieces(count: number, bytes: number): { pieces: Buffer[]; release(): void } {
+    const per = Math.max(1, Math.floor(SLOT / bytes));
+    const slots = bytes <= SLOT ? this.take(Math.ceil(count / per)) : undefined;
+    if (!slots) return { pieces: Array.from({ length: count }, () => Buffer.allocUnsafeSlow(bytes)), release: () => undefined };
+    const pieces = slots.flatMap((s) => Array.from({ length: per }, (_, i) => s.subarray(i * bytes, (i + 1) * bytes))).slice(0, count);
+    return { pieces, release: () => this.give(slots) };
+  }
+
   /** Returns slots once no I/O uses them any more. */
   give(slots: Buffer[]): void { this.free.push(...slots); }
 }

@@ -9,7 +9,8 @@ import { checkId, checkRange, exists } from './raw.js';
 import {
   convertQcow2, createQcow2, resizeImage, snapshotNames, snapshotOp, virtualSize,
 } from './qemu-img.js';
-import type { VolumeStorage } from './storage.js';
+import type { VolumeStorage, VolumeWriter } from './storage.js';
+import { gatheredWriter } from './volume-writer.js';
 
 export type { LiveDisk } from './nbd-sessions.js';
 
@@ -68,6 +69,12 @@ export class Qcow2Storage implements VolumeStorage {
       if (!(await this.present(id))) await this.create(id, size);
       await this.nbd.io(id, size, (c) => c.write(offset, data));
     });
+  }
+
+  /** A write fed as it arrives, gathered and written in one piece at finish. */
+  openWrite(id: string, offset: number, length: number, size: number): VolumeWriter {
+    checkRange(offset, length, size);
+    return gatheredWriter(length, (data) => this.write(id, offset, data, size));
   }
 
   async resize(id: string, size: number): Promise<void> {

@@ -29,14 +29,29 @@ export class HandleCache {
 
   /** Runs fn with the open file at path (created when create is true); undefined without fn when the file is missing. */
   async use<T>(path: string, create: boolean, fn: (f: OpenFile) => Promise<T>): Promise<T | undefined> {
+    const held = await this.hold(path, create);
+    if (!held) return undefined;
+    try {
+      return await fn(held.file);
+    } finally {
+      await held.release();
+    }
+  }
+
+  /** Takes the open file at path (created when create is true) until release is called (a removed file's data stays reachable through it until then); undefined when the file is missing. */
+  async hold(path: string, create: boolean): Promise<{ file: OpenFile; release(): Promise<void> } | undefined> {
     const f = await this.acquire(path, create);
     if (!f) return undefined;
-    try {
-      return await fn(f);
-    } finally {
-      f.refs--;
-      if (f.dead && f.refs === 0) await closeFile(f);
-    }
+    let held = true;
+    return {
+      file: f,
+      release: async () => {
+        if (!held) return;
+        held = false;
+        f.refs--;
+        if (f.dead && f.refs === 0) await closeFile(f);
+      },
+    };
   }
 
   /** The O_DIRECT handle of an open file, or undefined where the filesystem refuses O_DIRECT. */

@@ -5,8 +5,10 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { dirname, join } from 'node:path';
 import { invalid } from '../../core/errors.js';
-import type { VolumeStorage } from './storage.js';
-import { HandleCache } from './raw-handles.js';
+import type { VolumeStorage, VolumeWriter } from './storage.js';
+import { HandleCache, type OpenFile } from './raw-handles.js';
+import { PIECE_BYTES, PieceWriter } from './volume-writer.js';
+import { PAGE_BYTES } from '../../core/page-buffers.js';
 import { AlignedSlots, directFits, readDirect, refusesDirect, writeDirect } from './direct-io.js';
 
 /** Bytes copied per step when a clone cannot be done by the filesystem (reflink). */
@@ -76,20 +78,19 @@ export class RawStorage implements VolumeStorage {
   /** Writes data at offset of a volume of `size` bytes, creating its sparse file on the first write. */
   async write(id: string, offset: number, data: Uint8Array, size: number): Promise<void> {
     checkRange(offset, data.length, size);
-    await this.handles.use(this.volumePath(id), true, async (f) => {
-      if (f.size < size) {
-        f.size = (await f.fh.stat()).size;
-        if (f.size < size) { await f.fh.truncate(size); f.size = size; }
-      }
-      if (this.direct && directFits(offset, data.length)) {
-        const dfh = await this.handles.direct(f);
-        if (dfh && await this.tryDirect(() => writeDirect(dfh, this.slots, data, offset))) return;
-      }
-      let done = 0;
-      while (done < data.length) {
-        const { bytesWritten } = await f.fh.write(data, done, data.length - done, offset + done);
-        done += bytesWritten;
-      }
+    await this.handles.use(this.volumePath(id), true, (f) => this.writeTo(f, offset, data, size));
+  }
+
+  /** A write fed as it arrives: 1 MiB pieces written (O_DIRECT when aligned) while the next ones fill; the file is made at the first full piece and held open until the end. */
+  openWrite(id: string, offset: number, length: number, size: number): VolumeWriter {
+    checkRange(offset, length, size);
+    const path = this.volumePath(id);
+    return new PieceWriter(offset, length, {
+      buffers: (count) => this.slots.pieces(count, PIECE_BYTES),
+      open: async () => {
+        const held = (await this.handles.hold(path, true))!;
+        return { write: (pos, piece) => this.writePiece(held.file, pos, piece, size), release: () => held.release() };
+      },
     });
   }
 
@@ -138,6 +139,32 @@ export class RawStorage implements VolumeStorage {
 
   /** Closes the volume files held open between calls. */
   async close(): Promise<void> { await this.handles.closeAll(); }
+
+  /** Writes data at offset of an open file of a volume of size bytes, growing the file to size first. */
+  private async writeTo(f: OpenFile, offset: number, data: Uint8Array, size: number): Promise<void> {
+    if (f.size < size) {
+      f.size = (await f.fh.stat()).size;
+      if (f.size < size) { await f.fh.truncate(size); f.size = size; }
+    }
+    if (this.direct && directFits(offset, data.length)) {
+      const dfh = await this.handles.direct(f);
+      if (dfh && await this.tryDirect(() => writeDirect(dfh, this.slots, data, offset))) return;
+    }
+    let done = 0;
+    while (done < data.length) {
+      const { bytesWritten } = await f.fh.write(data, done, data.length - done, offset + done);
+      done += bytesWritten;
+    }
+  }
+
+  /** Writes a piece; one whose length is not block-aligned goes direct up to its last whole block and through the page cache for the rest. */
+  private async writePiece(f: OpenFile, pos: number, piece: Buffer, size: number): Promise<void> {
+    const head = piece.length - (piece.length % PAGE_BYTES);
+    if (head === piece.length || !directFits(pos, head)) return this.writeTo(f, pos, piece, size);
+    const done = await Promise.allSettled([this.writeTo(f, pos, piece.subarray(0, head), size), this.writeTo(f, pos + head, piece.subarray(head), size)]);
+    const failed = done.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) throw failed.reason;
+  }
 
   /** Runs a direct transfer; false when it could not be done (no free slots, or the filesystem refused it: then never again). */
   private async tryDirect(io: () => Promise<boolean>): Promise<boolean> {

@@ -14,6 +14,8 @@ export interface VolumeStorage {
   read(id: string, offset: number, length: number, size?: number): Promise<Buffer>;
   /** Writes data at offset of a volume of size bytes, creating its file on the first write. */
   write(id: string, offset: number, data: Uint8Array, size: number): Promise<void>;
+  /** A write of length bytes at offset of a volume of size bytes whose data arrives in chunks: checked at once, nothing reaches the volume before the first chunk. */
+  openWrite(id: string, offset: number, length: number, size: number): VolumeWriter;
   /** Sets the volume's size in bytes. */
   resize(id: string, size: number): Promise<void>;
   /** Makes dst an independent copy of src. */
@@ -30,6 +32,16 @@ export interface VolumeStorage {
   removeSnapshot(id: string): Promise<void>;
   /** Lets go of anything held open (servers, file handles). */
   close(): Promise<void>;
+}
+
+/** Bytes of one write fed as they arrive; parts may reach the volume before finish. */
+export interface VolumeWriter {
+  /** Takes the next bytes (kept or copied: the caller must not change chunk afterwards); resolves when more may be given; refused past the announced length. */
+  write(chunk: Uint8Array): Promise<void>;
+  /** Resolves once every announced byte is on the volume; refused when fewer were given. */
+  finish(): Promise<void>;
+  /** Gives up: waits for the parts under way (what was written stays written) and lets go of the volume. */
+  abort(): Promise<void>;
 }
 
 /** The storage a compute driver needs: qcow2 images for qemu (snapshots, overlays, what QEMU opens), raw files otherwise. */

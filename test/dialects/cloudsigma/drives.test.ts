@@ -1,6 +1,9 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { gzipSync } from 'node:zlib';
+import { randomBytes } from 'node:crypto';
+import { connect, type AddressInfo } from 'node:net';
+import { request } from 'undici';
 import { startTestEnv, type TestEnv } from '../../support/runtime.js';
 import { ERROR_KINDS, CoreError } from '../../../src/core/errors.js';
 import { SIGMA_STATUS, sigmaError } from '../../../src/dialects/cloudsigma/errors.js';
@@ -10,10 +13,13 @@ import { sigmaUser, SigmaClient } from './sigma-client.js';
 let env: TestEnv;
 let carol: SigmaClient;
 let dave: SigmaClient;
+let port: number;
 before(async () => {
   env = await startTestEnv();
   carol = await sigmaUser(env, 'carol');
   dave = await sigmaUser(env, 'dave');
+  await env.app.listen({ host: '127.0.0.1', port: 0 });
+  port = (env.app.server.address() as AddressInfo).port;
 });
 after(async () => { await env.close(); });
 
@@ -183,4 +189,118 @@ test('a changed password, a disabled user or a changed email takes effect on the
   assert.equal((await renewed.req('GET', '/drives/list')).status, 401, 'the old email no longer logs in');
   assert.equal((await new SigmaClient(env.app, 'erin.new@example.com', 'new-secret').req('GET', '/drives/list')).status, 200);
   assert.equal((await new SigmaClient(env.app, 'erin.new@example.com', 'pw-erin-secret').req('GET', '/drives/list')).status, 401);
+});
+
+const basic = (c: SigmaClient) => `Basic ${Buffer.from(`${c.user}:${c.password}`).toString('base64')}`;
+
+/** A write over a real connection (the body arrives in socket-sized chunks, as from any client). */
+async function httpWrite(c: SigmaClient, path: string, body: Buffer, headers: Record<string, string> = {}): Promise<{ status: number; text: string }> {
+  const res = await request(`http://127.0.0.1:${port}${path}`, {
+    method: 'POST', body, headers: { authorization: basic(c), 'content-type': 'application/octet-stream', ...headers },
+  });
+  return { status: res.statusCode, text: await res.body.text() };
+}
+
+/** Sends head and parts on a fresh connection (cut: destroyed once the parts are sent) and returns what came back until the server closed it. */
+function rawExchange(head: string, parts: Buffer[], cut: boolean): Promise<string> {
+  return new Promise((resolve) => {
+    const s = connect(port, '127.0.0.1');
+    let out = '';
+    const timer = setTimeout(() => s.destroy(), 5000);
+    s.on('data', (b: Buffer) => { out += b.toString('latin1'); });
+    s.on('error', () => undefined);
+    s.on('close', () => { clearTimeout(timer); resolve(out); });
+    s.on('connect', () => {
+      s.write(head);
+      parts.forEach((p, i) => s.write(p, i === parts.length - 1 && cut ? () => s.destroy() : undefined));
+    });
+  });
+}
+
+test('streamed raw writes land byte for byte: 4 MiB over a connection, unaligned offsets and lengths, one-chunk bodies, gzip-looking bodies', async () => {
+  const d = (await carol.post('/drives/create', { name: 'streamed', size: '24M' })).record;
+  const url = `/drives/${d.drive}`;
+  const big = randomBytes(4 * MB);
+  assert.equal((await httpWrite(carol, `${url}/write/4M`, big)).status, 204);
+  assert.ok((await carol.get(`${url}/read/4M/4M`)).raw.equals(big));
+  const odd = randomBytes(MB + 100);
+  assert.equal((await httpWrite(carol, `${url}/write/${9 * MB}`, odd)).status, 204, 'aligned offset, length not block-aligned');
+  const skew = randomBytes(3 * MB + 7);
+  assert.equal((await httpWrite(carol, `${url}/write/${12 * MB + 513}`, skew)).status, 204, 'unaligned offset');
+  await carol.post(`${url}/write/16M`, Buffer.alloc(2 * MB, 9), 204, { 'content-type': 'application/octet-stream' });
+  const whole = (await carol.get(`${url}/read/8M/4M`)).raw;
+  assert.ok(whole.subarray(0, MB).equals(Buffer.alloc(MB)));
+  assert.ok(whole.subarray(MB, 2 * MB + 100).equals(odd));
+  assert.ok(whole.subarray(2 * MB + 100).equals(Buffer.alloc(2 * MB - 100)));
+  const around = (await carol.get(`${url}/read/12M/4M`)).raw;
+  assert.ok(around.subarray(0, 513).equals(Buffer.alloc(513)));
+  assert.ok(around.subarray(513, 513 + skew.length).equals(skew));
+  assert.ok(around.subarray(513 + skew.length).equals(Buffer.alloc(4 * MB - 513 - skew.length)));
+  assert.ok((await carol.get(`${url}/read/16M/2M`)).raw.equals(Buffer.alloc(2 * MB, 9)));
+  // A large body without Content-Encoding that is gzip is inflated; one that only starts like gzip is written as it is.
+  const text = Buffer.from(Array.from({ length: 20000 }, (_, i) => `line ${i} ${randomBytes(8).toString('hex')}\n`).join(''));
+  const gz = gzipSync(text);
+  assert.ok(gz.length > 64 * 1024);
+  assert.equal((await httpWrite(carol, `${url}/write/20M`, gz)).status, 204);
+  assert.ok((await carol.get(`${url}/read/20M/${text.length}`)).raw.equals(text));
+  const fake = Buffer.concat([Buffer.from([0x1f, 0x8b, 0x08]), randomBytes(MB - 3)]);
+  assert.equal((await httpWrite(carol, `${url}/write/0`, fake)).status, 204);
+  assert.ok((await carol.get(`${url}/read/0/1M`)).raw.equals(fake));
+  const info = (await carol.get(`${url}/info`)).record;
+  assert.equal(info['write:requests'], '6');
+  assert.equal(info['write:bytes'], String(4 * MB + odd.length + skew.length + 2 * MB + text.length + MB));
+});
+
+test('a streamed write refused before its body (past the end, not found, unauthenticated, bad offset) writes nothing', async () => {
+  const d = (await carol.post('/drives/create', { name: 'edge', size: '6M' })).record;
+  const url = `/drives/${d.drive}`;
+  const body = Buffer.alloc(4 * MB, 0xab);
+  const past = await httpWrite(carol, `${url}/write/4M`, body);
+  assert.equal(past.status, 400);
+  assert.match(past.text, /^errors:offset .*past the end/m);
+  assert.equal((await httpWrite(dave, `${url}/write/0`, body)).status, 404);
+  assert.equal((await httpWrite(new SigmaClient(env.app, carol.user, 'wrong'), `${url}/write/0`, body)).status, 401);
+  assert.equal((await httpWrite(carol, `${url}/write/4X`, body)).status, 400);
+  assert.equal((await carol.post(`${url}/write/4M`, body, 400)).status, 400, 'the same through inject');
+  assert.equal(await env.rt.core.deps.storage!.has(d.drive!), false, 'no volume file was even made');
+  assert.equal((await carol.get(`${url}/info`)).record['write:requests'], '0');
+  assert.ok((await carol.get(`${url}/read/2M/4M`)).raw.equals(Buffer.alloc(4 * MB)));
+});
+
+test('a body cut short or longer than its Content-Length gets a clean error; pieces written before a cut stay; the server keeps working', async () => {
+  const d = (await carol.post('/drives/create', { name: 'cut', size: '8M' })).record;
+  const url = `/drives/${d.drive}`;
+  const head = (len: number) => `POST ${url}/write/0 HTTP/1.1\r\nHost: x\r\nAuthorization: ${basic(carol)}\r\nContent-Type: application/octet-stream\r\nContent-Length: ${len}\r\n\r\n`;
+  assert.equal(await rawExchange(head(4 * MB), [Buffer.alloc(MB + MB / 2, 7)], true), '');
+  // Over inject the whole body comes at once: too short or too long is a 400 with nothing written.
+  const short = await carol.req('POST', `${url}/write/0`, Buffer.alloc(MB / 2, 1), { 'content-length': String(2 * MB), 'content-type': 'application/octet-stream' });
+  assert.deepEqual([short.status, short.text], [400, 'errors: Malformed request: The request body was cut short\n']);
+  const long = await carol.req('POST', `${url}/write/0`, Buffer.alloc(2 * MB, 2), { 'content-length': String(MB), 'content-type': 'application/octet-stream' });
+  assert.deepEqual([long.status, long.text], [400, 'errors: Malformed request: The request body is longer than its Content-Length\n']);
+  // On a real connection bytes past the Content-Length are the next request: this garbage gets a 400 and the connection closes.
+  const over = await rawExchange(head(128 * 1024), [Buffer.alloc(128 * 1024, 5), Buffer.from('GARBAGE\r\n\r\n')], false);
+  assert.match(over, /HTTP\/1\.1 400 /);
+  const back = (await carol.get(`${url}/read/0/4M`)).raw;
+  assert.ok(back.subarray(MB).equals(Buffer.alloc(3 * MB)), 'nothing past the first full piece of the cut body, nor from the inject bodies');
+  assert.ok(back.subarray(128 * 1024, MB).every((b) => b === 0 || b === 7));
+  assert.ok(['0', '1'].includes((await carol.get(`${url}/info`)).record['write:requests']!), 'only the body that arrived whole may be counted');
+  const after = randomBytes(4 * MB);
+  assert.equal((await httpWrite(carol, `${url}/write/4M`, after)).status, 204);
+  assert.ok((await carol.get(`${url}/read/4M/4M`)).raw.equals(after));
+});
+
+test('concurrent streamed writes to different offsets of one drive and of two drives land in place', async () => {
+  const a = (await carol.post('/drives/create', { name: 'many-a', size: '32M' })).record;
+  const b = (await carol.post('/drives/create', { name: 'many-b', size: '32M' })).record;
+  const chunks = Array.from({ length: 8 }, () => randomBytes(4 * MB));
+  const sent = await Promise.all(chunks.flatMap((c, i) => [
+    httpWrite(carol, `/drives/${a.drive}/write/${i * 4 * MB}`, c),
+    httpWrite(carol, `/drives/${b.drive}/write/${(7 - i) * 4 * MB}`, c),
+  ]));
+  assert.deepEqual(sent.map((r) => r.status), sent.map(() => 204));
+  for (let i = 0; i < chunks.length; i++) {
+    assert.ok((await carol.get(`/drives/${a.drive}/read/${i * 4 * MB}/4M`)).raw.equals(chunks[i]!), `a chunk ${i}`);
+    assert.ok((await carol.get(`/drives/${b.drive}/read/${(7 - i) * 4 * MB}/4M`)).raw.equals(chunks[i]!), `b chunk ${i}`);
+  }
+  assert.equal((await carol.get(`/drives/${a.drive}/info`)).record['write:bytes'], String(32 * MB));
 });

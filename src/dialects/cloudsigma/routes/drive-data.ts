@@ -1,4 +1,4 @@
-/** Drive data (seed 7.2 and 7.3): raw or gzip writes at an offset (bodies up to 4 MiB gathered into reused buffers), reads of at most 4 MB. */
+/** Drive data (seed 7.2 and 7.3): raw or gzip writes at an offset (raw bodies written while they arrive, others up to 4 MiB gathered into reused buffers), reads of at most 4 MB. */
 import { gunzip } from 'node:zlib';
 import { promisify } from 'node:util';
 import type { FastifyReply, FastifyRequest } from 'fastify';
@@ -8,6 +8,7 @@ import { invalid } from '../../../core/errors.js';
 import { SigmaFailure, errorBody } from '../errors.js';
 import { bytes } from './drives.js';
 import { stageBody, takeStagedBody } from './drive-body.js';
+import { streamBody, takeStreamedWrite } from './drive-stream.js';
 
 /** Largest write body (raw or compressed), and largest decompressed write. */
 export const WRITE_BODY_MAX = 4 * MAX_IO_BYTES;
@@ -19,6 +20,11 @@ export function driveDataRoutes(r: SigmaRouter): void {
   const write = async (c: Parameters<Parameters<SigmaRouter['route']>[2]>[0]) => {
     const offset = c.params.offset !== undefined ? bytes(c.params.offset, 'offset') : 0;
     const encoding = String(c.req.headers['content-encoding'] ?? '').trim().toLowerCase();
+    const streamed = takeStreamedWrite(c.req);
+    if (streamed) {
+      await streamed;
+      return undefined;
+    }
     const staged = takeStagedBody(c.req);
     try {
       const body = staged?.body ?? c.body;
@@ -28,7 +34,17 @@ export function driveDataRoutes(r: SigmaRouter): void {
     }
     return undefined;
   };
-  r.route('body', ['/drives/:id/write', '/drives/:id/write/:offset'], write, { bodyLimit: WRITE_BODY_MAX, onRequest: refuseChunked, preParsing: stageBody });
+  const open = async (req: FastifyRequest, length: number) => {
+    const principal = await r.caller(req);
+    if (!principal) return undefined;
+    const params = req.params as Record<string, string>;
+    const offset = params.offset !== undefined ? bytes(params.offset, 'offset') : 0;
+    return r.core.volumeData.openWrite(r.context(req, principal), params.id!, offset, length);
+  };
+  r.route('body', ['/drives/:id/write', '/drives/:id/write/:offset'], write, {
+    bodyLimit: WRITE_BODY_MAX, onRequest: refuseChunked,
+    preParsing: (req, reply, payload) => streamBody(req, reply, payload, { max: WRITE_BODY_MAX, open, fallback: stageBody }),
+  });
   r.route('read', ['/drives/:id/read/:offset/:size'], async (c) => {
     const offset = bytes(c.params.offset!, 'offset');
     const size = bytes(c.params.size!, 'size');
