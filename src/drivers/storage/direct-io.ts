@@ -52,41 +52,27 @@ export async function writeDirect(fh: FileHandle, slots: AlignedSlots, data: Uin
     await settleAll(jobs);
     return true;
   }
-  const bufs = slots.take(pieces);
-  if (!bufs) return false;
-  try {
-    const jobs: Array<Promise<void>> = [];
-    for (let i = 0; i < pieces; i++) {
-      const start = i * SLOT;
-      const len = Math.min(SLOT, data.length - start);
-      const buf = bufs[i]!;
-      buf.set(data.subarray(start, start + len));
-      jobs.push(writeFully(fh, buf.subarray(0, len), offset + start));
-    }
-    await settleAll(jobs);
-  } finally {
-    slots.give(bufs);
-  }
-  return true;
+  return perSlot(slots, data.length, (buf, start, len) => {
+    buf.set(data.subarray(start, start + len));
+    return writeFully(fh, buf.subarray(0, len), offset + start);
+  });
 }
 
 /** Reads out.length bytes at offset through a handle opened with O_DIRECT; bytes past the end of the file read as zeros. */
 export async function readDirect(fh: FileHandle, slots: AlignedSlots, out: Buffer, offset: number): Promise<boolean> {
-  const pieces = Math.ceil(out.length / SLOT);
-  const bufs = slots.take(pieces);
+  return perSlot(slots, out.length, async (buf, start, len) => {
+    const got = await readFully(fh, buf.subarray(0, len), offset + start);
+    buf.copy(out, start, 0, got);
+    out.fill(0, start + got, start + len);
+  });
+}
+
+/** Runs job once per SLOT-sized piece of length bytes, each with a staging slot of its own; false (nothing done) when too few slots are free. */
+async function perSlot(slots: AlignedSlots, length: number, job: (buf: Buffer, start: number, len: number) => Promise<void>): Promise<boolean> {
+  const bufs = slots.take(Math.ceil(length / SLOT));
   if (!bufs) return false;
   try {
-    const jobs: Array<Promise<void>> = [];
-    for (let i = 0; i < pieces; i++) {
-      const start = i * SLOT;
-      const len = Math.min(SLOT, out.length - start);
-      const buf = bufs[i]!;
-      jobs.push(readFully(fh, buf.subarray(0, len), offset + start).then((got) => {
-        buf.copy(out, start, 0, got);
-        out.fill(0, start + got, start + len);
-      }));
-    }
-    await settleAll(jobs);
+    await settleAll(bufs.map((buf, i) => job(buf, i * SLOT, Math.min(SLOT, length - i * SLOT))));
   } finally {
     slots.give(bufs);
   }
