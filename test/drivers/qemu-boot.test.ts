@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { cpus, totalmem } from 'node:os';
 import { startTestEnv, type TestEnv } from '../support/runtime.js';
 import { QEMU_GUEST_TEMPLATE } from '../../src/core/catalog/seed.js';
 import { snapshotNames } from '../../src/drivers/storage/qemu-img.js';
@@ -36,14 +37,16 @@ async function waitConsole(id: string, re: RegExp, timeoutMs = 120000): Promise<
   }
 }
 
-test('with NUBE_DRIVER=qemu the built guest template is featured, checksummed, and hosts report their accelerator', { skip: SKIP }, async () => {
+test('with NUBE_DRIVER=qemu the built guest template is featured, checksummed, and the hosts are this machine with its accelerator and capacity', { skip: SKIP }, async () => {
   const tpl = (await env.cs.ok('listTemplates', { templatefilter: 'featured', name: QEMU_GUEST_TEMPLATE })).template;
   assert.equal(tpl.length, 2, 'listed once per zone');
   assert.equal(new Set(tpl.map((t: { id: string }) => t.id)).size, 1);
   const row = await env.rt.store.db.selectFrom('templates').select('checksum').where('id', '=', tpl[0].id).executeTakeFirstOrThrow();
   assert.match(row.checksum ?? '', /^sha256:[0-9a-f]{64}$/);
-  const hosts = await env.rt.store.db.selectFrom('hosts').select('details').execute();
+  const hosts = await env.rt.store.db.selectFrom('hosts').select(['details', 'zone_id', 'cpu_count', 'mem_total']).execute();
   assert.ok(hosts.every((h) => /"accel":"(KVM|TCG)"/.test(h.details)));
+  assert.equal(hosts.length, new Set(hosts.map((h) => h.zone_id)).size, 'one host per zone: this machine');
+  assert.ok(hosts.every((h) => Number(h.cpu_count) === cpus().length && Number(h.mem_total) === totalmem() - 1024 ** 3), 'hosts have this machine\'s CPUs and memory (less 1 GiB for the host)');
 });
 
 test('a plain CloudStack deploy boots a real guest: hostname, userdata and data-disk bytes show on its console; stop is an ACPI power-off', { skip: SKIP, timeout: 300000 }, async () => {

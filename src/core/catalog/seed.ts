@@ -43,7 +43,8 @@ export async function seedCatalog(q: Q, cfg: Config): Promise<boolean> {
   for (const z of SEED_ZONES) {
     const zoneId = newId();
     await q.insertInto('zones').values({ id: zoneId, name: z.name, description: z.description, network_type: 'Basic', created_at: now }).execute();
-    for (let i = 1; i <= cfg.sim.hostsPerZone; i++) {
+    // Under qemu every host is this machine: one per zone, its capacity set from the machine by the qemu seeding step.
+    for (let i = 1; i <= (cfg.driver === 'qemu' ? 1 : cfg.sim.hostsPerZone); i++) {
       await q.insertInto('hosts').values({
         id: newId(), zone_id: zoneId, name: `${z.name}-host-${String(i).padStart(2, '0')}`, state: 'up', driver: cfg.driver,
         cpu_count: cfg.sim.hostCpus, cpu_mhz: 2198, cpu_used_mhz: 0, mem_total: cfg.sim.hostMemMb * 1024 * 1024,
@@ -113,8 +114,11 @@ function intToIp(n: number): string {
 /** The name of the template the qemu driver builds and boots. */
 export const QEMU_GUEST_TEMPLATE = 'Nube Guest (Linux 6.1, busybox) 64-bit';
 
-/** qemu step of seeding (every start with NUBE_DRIVER=qemu): lists the built guest template as featured and records the accelerator on the hosts. */
-export async function seedQemuTemplate(q: Q, tpl: { dir: string; checksum: string; size: number }, accel: string): Promise<void> {
+/** What this machine offers to QEMU guests. */
+export interface MachineCapacity { cpus: number; cpuMhz: number; memBytes: number; diskBytes: number }
+
+/** qemu step of seeding (every start with NUBE_DRIVER=qemu): lists the built guest template as featured, records the accelerator and gives the hosts this machine's capacity. */
+export async function seedQemuTemplate(q: Q, tpl: { dir: string; checksum: string; size: number }, accel: string, machine: MachineCapacity): Promise<void> {
   const now = nowIso();
   const details = JSON.stringify({ username: 'root', qemuDir: tpl.dir });
   const existing = await q.selectFrom('templates').select('id').where('name', '=', QEMU_GUEST_TEMPLATE)
@@ -130,5 +134,8 @@ export async function seedQemuTemplate(q: Q, tpl: { dir: string; checksum: strin
       created_at: now, removed_at: null,
     }).execute();
   }
-  await q.updateTable('hosts').set({ details: JSON.stringify({ hypervisor: 'QEMU', accel: accel.toUpperCase() }) }).where('driver', '=', 'qemu').execute();
+  await q.updateTable('hosts').set({
+    details: JSON.stringify({ hypervisor: 'QEMU', accel: accel.toUpperCase() }),
+    cpu_count: machine.cpus, cpu_mhz: machine.cpuMhz, mem_total: machine.memBytes, disk_total: machine.diskBytes,
+  }).where('driver', '=', 'qemu').execute();
 }
