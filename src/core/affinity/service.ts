@@ -10,6 +10,7 @@ import type { Page } from '../catalog/service.js';
 import { recordDoneTask } from '../../tasks/queue.js';
 import { writeLog } from '../../tasks/log.js';
 import { deleteTagsOf } from '../tags/service.js';
+import { countedPage } from '../../store/page.js';
 
 /** The only group type: members never share a host. */
 export const HOST_ANTI_AFFINITY = 'host anti-affinity';
@@ -61,10 +62,8 @@ export class AffinityService {
       q = q.where((eb) => eb.or([eb(eb.fn('lower', ['name']), 'like', k), eb(eb.fn('lower', ['description']), 'like', k)]));
     }
     if (f.vmId) q = q.where('id', 'in', (eb) => eb.selectFrom('vm_affinity_groups').select('group_id').where('vm_id', '=', f.vmId!));
-    const total = await q.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
-    let rowsQ = q.selectAll().orderBy('created_at').orderBy('id');
-    if (f.pageSize && f.pageSize > 0) rowsQ = rowsQ.limit(f.pageSize).offset((Math.max(1, f.page ?? 1) - 1) * f.pageSize);
-    return { count: Number(total.n), items: await this.views(db, ctx, await rowsQ.execute()) };
+    const { count, rows } = await countedPage(q, q.selectAll().orderBy('created_at').orderBy('id'), f);
+    return { count, items: await this.views(db, ctx, rows) };
   }
 
   /** One of the caller's groups, or NotFound (also for another account's group). */

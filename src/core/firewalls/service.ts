@@ -12,6 +12,7 @@ import { writeLog } from '../../tasks/log.js';
 import { DEFAULT_GROUP } from './defaults.js';
 import { normalizeRule, type RuleInput } from './rules.js';
 import { deleteTagsOf } from '../tags/service.js';
+import { countedPage } from '../../store/page.js';
 
 /** Which way a rule filters traffic. */
 export type RuleDirection = 'ingress' | 'egress';
@@ -81,10 +82,8 @@ export class FirewallService {
       q = q.where('id', 'in', (eb) => eb.selectFrom('tags').select('resource_id').where('account_id', '=', ctx.accountId)
         .where((w) => w.or(f.tags!.map((t) => (t.value === undefined ? w('key', '=', t.key) : w.and([w('key', '=', t.key), w('value', '=', t.value)]))))));
     }
-    const total = await q.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
-    let rowsQ = q.selectAll().orderBy('created_at').orderBy('id');
-    if (f.pageSize && f.pageSize > 0) rowsQ = rowsQ.limit(f.pageSize).offset((Math.max(1, f.page ?? 1) - 1) * f.pageSize);
-    return { count: Number(total.n), items: await this.views(db, ctx, await rowsQ.execute()) };
+    const { count, rows } = await countedPage(q, q.selectAll().orderBy('created_at').orderBy('id'), f);
+    return { count, items: await this.views(db, ctx, rows) };
   }
 
   /** One of the caller's groups, or NotFound (also for another account's group). */

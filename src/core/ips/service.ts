@@ -12,6 +12,7 @@ import type { Page } from '../catalog/service.js';
 import { recordDoneTask } from '../../tasks/queue.js';
 import { deleteTagsOf, idsWithTags, loadTags, type Tag, type TagMatch } from '../tags/service.js';
 import { buildHealthcheck, hasHealthcheck, type Healthcheck, type HealthcheckInput } from './healthcheck.js';
+import { countedPage } from '../../store/page.js';
 
 /** An elastic IP as every dialect may show it. */
 export interface PublicIpView {
@@ -118,11 +119,8 @@ export class PublicIpService {
       const ids = await idsWithTags(db, ctx.accountId, 'PublicIpAddress', f.tags);
       q = q.where('p.id', 'in', ids.length ? ids : ['']);
     }
-    const total = await q.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
-    let rq = q.selectAll('p').select(['v.name as vm_name', 'v.display_name as vm_display_name', 'v.removed_at as vm_removed_at'])
-      .orderBy('p.created_at').orderBy('p.address_num');
-    if (f.pageSize && f.pageSize > 0) rq = rq.limit(f.pageSize).offset((Math.max(1, f.page ?? 1) - 1) * f.pageSize);
-    const rows = await rq.execute();
+    const { count, rows } = await countedPage(q, q.selectAll('p').select(['v.name as vm_name', 'v.display_name as vm_display_name', 'v.removed_at as vm_removed_at'])
+      .orderBy('p.created_at').orderBy('p.address_num'), f);
     const tags = await loadTags(db, rows.map((r) => r.id));
     const pools = await db.selectFrom('networks').select(['id', 'zone_id']).where('type', '=', 'ElasticIP').where('removed_at', 'is', null).execute();
     const items: PublicIpView[] = [];
@@ -136,7 +134,7 @@ export class PublicIpService {
         state: r.state, created: r.created_at, reverseDns: r.reverse_dns, tags: tags.get(r.id) ?? [],
       });
     }
-    return { count: Number(total.n), items };
+    return { count, items };
   }
 
   /** Port and IP forwarding rules: a basic zone has none, but the filters must name the caller's objects. */

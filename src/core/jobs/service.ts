@@ -5,6 +5,7 @@ import type { CoreDeps } from '../deps.js';
 import { CoreError, notFound } from '../errors.js';
 import { parseJson } from '../util.js';
 import type { Page } from '../catalog/service.js';
+import { countedPage } from '../../store/page.js';
 
 /** A task as seen by its owner. */
 export interface JobView {
@@ -30,10 +31,8 @@ export class JobService {
     let q = this.deps.store.db.selectFrom('tasks').where('account_id', '=', ctx.accountId);
     if (opts.since) q = q.where('created_at', '>=', opts.since.toISOString());
     if (opts.keyword) q = q.where('kind', 'like', `%${opts.keyword}%`);
-    const total = await q.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
-    let rq = q.selectAll().orderBy('created_at', 'desc');
-    if (opts.pageSize) rq = rq.limit(opts.pageSize).offset((Math.max(1, opts.page ?? 1) - 1) * opts.pageSize);
-    return { count: Number(total.n), items: (await rq.execute()).map(toJob) };
+    const { count, rows } = await countedPage(q, q.selectAll().orderBy('created_at', 'desc'), opts);
+    return { count, items: rows.map(toJob) };
   }
 
   /** Waits (up to timeoutMs) for a task to end, for synchronous dialects and tests. */

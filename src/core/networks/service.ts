@@ -10,6 +10,7 @@ import type { Page } from '../catalog/service.js';
 import { recordDoneTask } from '../../tasks/queue.js';
 import { writeLog } from '../../tasks/log.js';
 import { deleteTagsOf, idsWithTags, loadTags, type Tag, type TagMatch } from '../tags/service.js';
+import { countedPage } from '../../store/page.js';
 
 /** A network as every dialect may show it; private networks are "Isolated", the zone's guest network "Shared". */
 export interface NetworkView {
@@ -156,10 +157,8 @@ export class NetworkService {
       const ids = await idsWithTags(db, ctx.accountId, 'Network', f.tags);
       q = q.where('id', 'in', ids.length ? ids : ['']);
     }
-    const total = await q.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
-    let rq = q.selectAll().orderBy('created_at').orderBy('id');
-    if (f.pageSize && f.pageSize > 0) rq = rq.limit(f.pageSize).offset((Math.max(1, f.page ?? 1) - 1) * f.pageSize);
-    return { count: Number(total.n), items: await this.views(ctx, await rq.execute()) };
+    const { count, rows } = await countedPage(q, q.selectAll().orderBy('created_at').orderBy('id'), f);
+    return { count, items: await this.views(ctx, rows) };
   }
 
   /** The caller's private network row, or NotFound; Invalid for the shared guest network. */

@@ -11,6 +11,7 @@ import { loadSnapshotViews, type SnapshotView } from '../volumes/model.js';
 import type { VolumeService } from '../volumes/service.js';
 import { deleteTagsOf } from '../tags/service.js';
 import { taggedIds } from '../tags/service.js';
+import { countedPage } from '../../store/page.js';
 
 /** Filters of a snapshot list. */
 export interface SnapshotFilter {
@@ -40,10 +41,8 @@ export class SnapshotService {
     if (f.tags?.length) {
       q = q.where('id', 'in', taggedIds(db, ctx.accountId, f.tags));
     }
-    const total = await q.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
-    let rowsQ = q.selectAll().orderBy('created_at').orderBy('id');
-    if (f.pageSize && f.pageSize > 0) rowsQ = rowsQ.limit(f.pageSize).offset((Math.max(1, f.page ?? 1) - 1) * f.pageSize);
-    return { count: Number(total.n), items: await loadSnapshotViews(db, this.deps.catalog, await rowsQ.execute()) };
+    const { count, rows } = await countedPage(q, q.selectAll().orderBy('created_at').orderBy('id'), f);
+    return { count, items: await loadSnapshotViews(db, this.deps.catalog, rows) };
   }
 
   /** One of the caller's snapshots, or NotFound (also for another account's snapshot). */

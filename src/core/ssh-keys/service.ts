@@ -9,6 +9,7 @@ import type { Page } from '../catalog/service.js';
 import { recordDoneTask } from '../../tasks/queue.js';
 import { writeLog } from '../../tasks/log.js';
 import { generateKeyPair, parsePublicKey } from './crypto.js';
+import { countedPage } from '../../store/page.js';
 
 /** A stored key pair as every dialect may show it. */
 export interface SshKeyView { id: string; name: string; fingerprint: string; publicKey: string; accountName: string; created: string }
@@ -38,10 +39,8 @@ export class SshKeyService {
     if (f.name) q = q.where('name', '=', f.name);
     if (f.fingerprint) q = q.where('fingerprint', '=', f.fingerprint.trim().toLowerCase());
     if (f.keyword) q = q.where((eb) => eb(eb.fn('lower', ['name']), 'like', `%${f.keyword!.toLowerCase()}%`));
-    const total = await q.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
-    let rowsQ = q.selectAll().orderBy('name').orderBy('id');
-    if (f.pageSize && f.pageSize > 0) rowsQ = rowsQ.limit(f.pageSize).offset((Math.max(1, f.page ?? 1) - 1) * f.pageSize);
-    return { count: Number(total.n), items: (await rowsQ.execute()).map((r) => view(r, ctx)) };
+    const { count, rows } = await countedPage(q, q.selectAll().orderBy('name').orderBy('id'), f);
+    return { count, items: rows.map((r) => view(r, ctx)) };
   }
 
   /** Generates an RSA key pair, stores its public half and returns the private key this one time. */

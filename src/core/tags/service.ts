@@ -8,6 +8,7 @@ import { newId, nowIso } from '../util.js';
 import type { Page } from '../catalog/service.js';
 import { recordDoneTask } from '../../tasks/queue.js';
 import { checkOwned, resourceType } from './resources.js';
+import { countedPage } from '../../store/page.js';
 
 /** A key/value pair as resources show it. */
 export interface Tag { key: string; value: string }
@@ -144,12 +145,9 @@ export class TagService {
       const k = `%${f.keyword.toLowerCase()}%`;
       q = q.where((eb) => eb.or([eb(eb.fn('lower', ['key']), 'like', k), eb(eb.fn('lower', ['value']), 'like', k)]));
     }
-    const total = await q.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
-    let rq = q.selectAll().orderBy('resource_type').orderBy('resource_id').orderBy('key');
-    if (f.pageSize && f.pageSize > 0) rq = rq.limit(f.pageSize).offset((Math.max(1, f.page ?? 1) - 1) * f.pageSize);
-    const rows = await rq.execute();
+    const { count, rows } = await countedPage(q, q.selectAll().orderBy('resource_type').orderBy('resource_id').orderBy('key'), f);
     return {
-      count: Number(total.n),
+      count,
       items: rows.map((r) => ({
         key: r.key, value: r.value, resourceId: r.resource_id, resourceType: r.resource_type, accountId: r.account_id,
         accountName: ctx.accountName, customer: r.customer, created: r.created_at,

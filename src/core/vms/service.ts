@@ -15,6 +15,7 @@ import { loadVmViews, type VmView } from './model.js';
 import { checkDisplayName, checkHostname, checkUserdata, rootDiskBytes } from './rules.js';
 import { taggedIds } from '../tags/service.js';
 import { bumpLiveVms, liveVms } from './counts.js';
+import { countedPage } from '../../store/page.js';
 
 /** Filters of a VM list. */
 export interface VmFilter {
@@ -64,13 +65,9 @@ export class VmService {
       q = q.where('vms.id', 'in', taggedIds(db, ctx.accountId, f.tags));
     }
     const unfiltered = Object.entries(f).every(([k, v]) => v === undefined || k === 'page' || k === 'pageSize');
-    const total = unfiltered
-      ? { n: await liveVms(db, ctx.accountId) }
-      : await q.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
-    let rowsQ = q.selectAll('vms').orderBy('vms.created_at').orderBy('vms.id');
-    if (f.pageSize && f.pageSize > 0) rowsQ = rowsQ.limit(f.pageSize).offset((Math.max(1, f.page ?? 1) - 1) * f.pageSize);
-    const rows = await rowsQ.execute();
-    return { count: Number(total.n), items: await loadVmViews(db, this.deps.catalog, rows) };
+    const known = unfiltered ? await liveVms(db, ctx.accountId) : undefined;
+    const { count, rows } = await countedPage(q, q.selectAll('vms').orderBy('vms.created_at').orderBy('vms.id'), f, known);
+    return { count, items: await loadVmViews(db, this.deps.catalog, rows) };
   }
 
   /** One of the caller's VMs, or NotFound (also for another account's VM). */

@@ -12,6 +12,7 @@ import { loadVolumeViews, type VolumeView } from './model.js';
 import { GIB, MAX_DATA_DISKS, assertIdle, customSizeBytes, pickDeviceId } from './rules.js';
 import { deleteTagsOf } from '../tags/service.js';
 import { taggedIds } from '../tags/service.js';
+import { countedPage } from '../../store/page.js';
 
 /** Filters of a volume list. */
 export interface VolumeFilter {
@@ -45,10 +46,8 @@ export class VolumeService {
     if (f.tags?.length) {
       q = q.where('id', 'in', taggedIds(db, ctx.accountId, f.tags));
     }
-    const total = await q.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
-    let rowsQ = q.selectAll().orderBy('created_at').orderBy('id');
-    if (f.pageSize && f.pageSize > 0) rowsQ = rowsQ.limit(f.pageSize).offset((Math.max(1, f.page ?? 1) - 1) * f.pageSize);
-    return { count: Number(total.n), items: await loadVolumeViews(db, this.deps.catalog, await rowsQ.execute()) };
+    const { count, rows } = await countedPage(q, q.selectAll().orderBy('created_at').orderBy('id'), f);
+    return { count, items: await loadVolumeViews(db, this.deps.catalog, rows) };
   }
 
   /** One of the caller's volumes, or NotFound (also for another account's volume). */

@@ -1,0 +1,19 @@
+/** Counted pages of list queries: how many rows the filters match, and one page of them (pages start at 1). */
+import type { SelectQueryBuilder } from 'kysely';
+import type { DB } from './schema.js';
+
+/** A page request; no pageSize (or 0) means every row. */
+export interface Paging { page?: number; pageSize?: number }
+
+/** An ordered row query that can be cut to a page. */
+export interface PageableRows<R> {
+  limit(n: number): { offset(n: number): { execute(): Promise<R[]> } };
+  execute(): Promise<R[]>;
+}
+
+/** Counts what the filtered query q matches (unless the caller already knows) and runs the page of rows (q with its selection and order). */
+export async function countedPage<R>(q: SelectQueryBuilder<DB, any, object>, rows: PageableRows<R>, p: Paging, known?: number): Promise<{ count: number; rows: R[] }> {
+  const total = known !== undefined ? { n: known } : await q.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+  const page = p.pageSize && p.pageSize > 0 ? rows.limit(p.pageSize).offset((Math.max(1, p.page ?? 1) - 1) * p.pageSize) : rows;
+  return { count: Number(total.n), rows: await page.execute() };
+}
