@@ -1,6 +1,7 @@
 /** A CloudSigma 1.0 test client over app.inject: Basic auth, text bodies, parsed answers. */
 import type { FastifyInstance } from 'fastify';
-import type { TestEnv } from '../../support/runtime.js';
+import { after, before } from 'node:test';
+import { startTestEnv, type TestEnv } from '../../support/runtime.js';
 import { encodeRecord, parseRecord, parseRecords, parseList } from '../../../src/dialects/cloudsigma/text-codec.js';
 
 /** An HTTP answer with its text and parsed forms. */
@@ -46,4 +47,19 @@ export async function sigmaUser(env: TestEnv, name: string): Promise<SigmaClient
   const password = `pw-${name}-secret`;
   const a = await env.rt.core.accounts.createAccount(name, { password });
   return new SigmaClient(env.app, a.user.email, password);
+}
+
+/** A test file's setting: a test instance with two CloudSigma users, carol and dave (filled in before the tests run). */
+export interface SigmaPair { env: TestEnv; carol: SigmaClient; dave: SigmaClient }
+
+/** Registers the file's before/after hooks that start the instance (with extra environment) and its two users, and close it. */
+export function sigmaPair(vars: Record<string, string> = {}): SigmaPair {
+  const pair = {} as SigmaPair;
+  before(async () => {
+    pair.env = await startTestEnv(vars);
+    pair.carol = await sigmaUser(pair.env, 'carol');
+    pair.dave = await sigmaUser(pair.env, 'dave');
+  });
+  after(async () => { await pair.env?.close(); });
+  return pair;
 }
