@@ -4,7 +4,7 @@ import type { Core } from '../../core/core.js';
 import { CoreError, type ErrorKind } from '../../core/errors.js';
 
 const STATUS: Record<ErrorKind, number> = {
-  NotFound: 404, Invalid: 400, Conflict: 409, Forbidden: 403, Unauthenticated: 401, QuotaExceeded: 403,
+  NotFound: 404, Invalid: 400, Conflict: 409, Forbidden: 403, Unauthenticated: 401, QuotaExceeded: 403, RateLimited: 429,
   Unavailable: 503, Timeout: 504, Internal: 500,
 };
 

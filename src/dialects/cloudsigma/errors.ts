@@ -11,6 +11,7 @@ export const SIGMA_STATUS: Record<ErrorKind, number> = {
   Forbidden: 400,
   Unauthenticated: 401,
   QuotaExceeded: 400,
+  RateLimited: 429,
   Unavailable: 500,
   Timeout: 504,
   Internal: 500,

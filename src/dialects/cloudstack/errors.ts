@@ -9,6 +9,7 @@ export const CS_ERRORS: Record<ErrorKind, { errorcode: number; cserrorcode: numb
   Forbidden: { errorcode: 531, cserrorcode: 4365 },
   Unauthenticated: { errorcode: 401, cserrorcode: 9999 },
   QuotaExceeded: { errorcode: 532, cserrorcode: 4370 },
+  RateLimited: { errorcode: 429, cserrorcode: 9999 },
   Unavailable: { errorcode: 533, cserrorcode: 4535 },
   Timeout: { errorcode: 530, cserrorcode: 9999 },
   Internal: { errorcode: 530, cserrorcode: 9999 },

@@ -9,6 +9,7 @@ export const CVM_ERRORS: Record<ErrorKind, number> = {
   Forbidden: 403,
   Unauthenticated: 401,
   QuotaExceeded: 403,
+  RateLimited: 429,
   Unavailable: 503,
   Timeout: 504,
   Internal: 500,
