@@ -8,6 +8,8 @@ export interface Config {
   host: string;
   port: number;
   databaseUrl?: string;
+  /** PostgreSQL: how long `nube serve` waits for the database at start-up, and the connect timeout of one connection. */
+  db: { waitMs: number; connectTimeoutMs: number };
   driver: 'sim' | 'qemu';
   /** Base URL clients use, derived from the listener unless NUBE_PUBLIC_URL says otherwise. */
   publicUrl: string;
@@ -60,6 +62,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   return {
     dataDir: resolve(merged.NUBE_DATA_DIR ?? './.nube'),
     host, port, databaseUrl, driver,
+    db: {
+      waitMs: int('NUBE_DB_WAIT_MS', merged.NUBE_DB_WAIT_MS, 60000, 0),
+      connectTimeoutMs: int('NUBE_DB_CONNECT_TIMEOUT_MS', merged.NUBE_DB_CONNECT_TIMEOUT_MS, 5000, 100),
+    },
     publicUrl: (merged.NUBE_PUBLIC_URL ?? `http://${shownHost}:${port}`).replace(/\/$/, ''),
     masterKey: merged.NUBE_MASTER_KEY || undefined,
     logLevel: merged.NUBE_LOG_LEVEL ?? 'info',

@@ -1,11 +1,12 @@
 /** Boot sequence shared by `nube serve`, the admin CLI and tests: config → store → migrate → seed → core → engine. */
 import pino, { type Logger } from 'pino';
 import { type Config, sqlitePath } from './config.js';
-import { openStore, type Store } from './store/db.js';
+import { openStore, type Store, type StoreOptions } from './store/db.js';
 import { migrate } from './store/migrate.js';
+import { waitForDatabase } from './store/wait.js';
 import { MasterKey } from './core/accounts/secrets.js';
 import { CatalogService } from './core/catalog/service.js';
-import { seedCatalog } from './core/catalog/seed.js';
+import { SEED_LOCK, seedCatalog } from './core/catalog/seed.js';
 import { seedQemu } from './drivers/compute/qemu/seed.js';
 import { Core } from './core/core.js';
 import { TaskEngine } from './tasks/engine.js';
@@ -21,13 +22,28 @@ export interface Runtime {
   close(): Promise<void>;
 }
 
+/** How createRuntime starts: engine now or later, its logger and key, and whether to wait for PostgreSQL (serve does). */
+export interface RuntimeOptions { startEngine?: boolean; log?: Logger; masterKey?: MasterKey; waitForDatabase?: boolean }
+
 /** Opens and prepares everything; the engine starts only when startEngine is true. */
-export async function createRuntime(config: Config, opts: { startEngine?: boolean; log?: Logger; masterKey?: MasterKey } = {}): Promise<Runtime> {
+export async function createRuntime(config: Config, opts: RuntimeOptions = {}): Promise<Runtime> {
   const log = opts.log ?? pino({ level: config.logLevel });
-  const store = openStore({ sqlitePath: sqlitePath(config), databaseUrl: config.databaseUrl });
+  const pgOptions: Partial<StoreOptions> = {
+    connectTimeoutMs: config.db.connectTimeoutMs,
+    onConnectionError: (err) => log.warn({ err: err.message }, 'database connection lost; it is replaced on next use'),
+  };
+  const store = openStore({ sqlitePath: sqlitePath(config), databaseUrl: config.databaseUrl, ...pgOptions });
   try {
+    if (config.databaseUrl) {
+      await waitForDatabase(store, {
+        waitMs: opts.waitForDatabase ? config.db.waitMs : 0, databaseUrl: config.databaseUrl, onWait: (msg) => log.warn(msg),
+      });
+    }
     await migrate(store);
-    await store.tx((trx) => seedCatalog(trx, config));
+    await store.tx(async (trx) => {
+      await store.lock(trx, SEED_LOCK);
+      return seedCatalog(trx, config);
+    });
     if (config.driver === 'qemu') await seedQemu(store, config);
   } catch (err) {
     await store.close();
@@ -35,7 +51,7 @@ export async function createRuntime(config: Config, opts: { startEngine?: boolea
   }
   const secrets = opts.masterKey ?? MasterKey.load(config.dataDir, config.masterKey);
   // On PostgreSQL the engine gets its own pool: API transactions waiting on row locks must never starve task handling.
-  const taskStore = store.kind === 'postgres' ? openStore({ databaseUrl: config.databaseUrl, poolSize: 10 }) : store;
+  const taskStore = store.kind === 'postgres' ? openStore({ databaseUrl: config.databaseUrl, poolSize: 10, ...pgOptions }) : store;
   const storage = openVolumeStorage(config.dataDir, config.driver);
   const driver = loadComputeDriver(taskStore, config, storage);
   const engine = new TaskEngine(taskStore, { workers: config.workers, leaseMs: config.taskLeaseMs, log });

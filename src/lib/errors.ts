@@ -78,3 +78,20 @@ export function asCoreError(err: unknown): CoreError {
   if (err instanceof CoreError) return err;
   return new CoreError('Internal', 'Internal error');
 }
+
+/**
+ * The database cannot be reached (refused, lost, shutting down, out of connections): what the store throws for an
+ * outage. Dialects answer it as any Unavailable; the task engine retries the task once the database is back instead
+ * of recording a failure.
+ */
+export class DatabaseUnavailable extends CoreError {
+  constructor() {
+    super('Unavailable', 'The database is unavailable; try again shortly');
+    this.retryAfterSec = 5;
+  }
+}
+
+/** True when err is the store's "database unavailable" error. */
+export function isDatabaseUnavailable(err: unknown): err is DatabaseUnavailable {
+  return err instanceof DatabaseUnavailable;
+}

@@ -4,6 +4,7 @@ import { Kysely, PostgresDialect, sql, SqliteDialect, type Driver, type SqliteDi
 import Database from 'better-sqlite3';
 import pg from 'pg';
 import { mkdirSync } from 'node:fs';
+import { openPgPool, unavailableAware } from './pg-pool.js';
 import { dirname } from 'node:path';
 import type { DB } from './schema.js';
 
@@ -16,13 +17,21 @@ export interface Store {
   kind: 'sqlite' | 'postgres';
   /** Runs fn in one transaction; retried on PostgreSQL serialization failures and deadlocks. */
   tx<T>(fn: (trx: Transaction<DB>) => Promise<T>): Promise<T>;
+  /** Holds a named lock until trx ends, so processes sharing a PostgreSQL database run that step one at a time (no-op on SQLite: one writer). */
+  lock(trx: Transaction<DB>, name: string): Promise<void>;
   close(): Promise<void>;
   /** PostgreSQL only: the pool, for LISTEN/NOTIFY. */
   pool?: pg.Pool;
 }
 
 /** Store location: a SQLite file path or a postgres:// URL. */
-export interface StoreOptions { sqlitePath?: string; databaseUrl?: string; poolSize?: number }
+export interface StoreOptions {
+  sqlitePath?: string; databaseUrl?: string; poolSize?: number;
+  /** PostgreSQL: give up opening one connection after this long (default 5000 ms). */
+  connectTimeoutMs?: number;
+  /** PostgreSQL: told when an open connection breaks outside a query (it is replaced on next use). */
+  onConnectionError?: (err: Error) => void;
+}
 
 pg.types.setTypeParser(20, (v) => Number(v));
 pg.types.setTypeParser(1700, (v) => Number(v));
@@ -30,11 +39,14 @@ pg.types.setTypeParser(1700, (v) => Number(v));
 /** Opens (creating if needed) the database named by the options. */
 export function openStore(opts: StoreOptions): Store {
   if (opts.databaseUrl) {
-    const pool = new pg.Pool({ connectionString: opts.databaseUrl, max: opts.poolSize ?? 10 });
-    pool.on('error', () => undefined);
-    const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
+    const pool = openPgPool({
+      databaseUrl: opts.databaseUrl, poolSize: opts.poolSize ?? 10, connectTimeoutMs: opts.connectTimeoutMs ?? 5000,
+      onConnectionError: opts.onConnectionError,
+    });
+    const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool: unavailableAware(pool) }) });
     return {
       db, kind: 'postgres', pool,
+      async lock(trx, name) { await sql`select pg_advisory_xact_lock(hashtext(${name}))`.execute(trx); },
       async tx(fn) {
         for (let attempt = 0; ; attempt++) {
           try {
@@ -61,6 +73,7 @@ export function openStore(opts: StoreOptions): Store {
   return {
     db, kind: 'sqlite',
     tx: groupCommit(db, inTx),
+    async lock() { /* one process writes a SQLite store: serve holds the data-dir lock */ },
     async close() { await db.destroy(); },
   };
 }

@@ -1,13 +1,13 @@
 /** The durable task engine: claims tasks with a lease, heartbeats them, runs handlers and recovers after crashes. */
 import { EventEmitter } from 'node:events';
 import { sql } from 'kysely';
-import type pg from 'pg';
 import type { Logger } from 'pino';
 import type { Store } from '../store/db.js';
 import type { TaskRow } from '../store/schema.js';
-import { CoreError, asCoreError } from '../core/errors.js';
+import { CoreError, asCoreError, isDatabaseUnavailable } from '../core/errors.js';
 import { newId, nowIso, sleep } from '../core/util.js';
 import { failTask, finishTask } from './queue.js';
+import { TaskListener } from './listener.js';
 
 /** Returned by a handler that already finished its task in its own last transaction. */
 export const FINISHED = Symbol('finished');
@@ -39,7 +39,10 @@ export class TaskEngine {
   private wakeUp: (() => void) | null = null;
   private woken = false;
   private heartbeat: NodeJS.Timeout | null = null;
-  private listener: pg.PoolClient | null = null;
+  private listener: TaskListener | null = null;
+  /** Tasks this process claimed whose run met a database outage: handed back (attempt not counted) once it is back. */
+  private readonly handBack = new Set<string>();
+  private databaseDown = false;
 
   constructor(private readonly store: Store, private readonly opts: EngineOptions) {
     this.events.setMaxListeners(0);
@@ -58,9 +61,10 @@ export class TaskEngine {
       await this.store.db.updateTable('tasks').set({ status: 'PENDING', lease_owner: null, lease_until: null })
         .where('status', '=', 'STARTED').execute();
     } else if (this.store.pool) {
-      this.listener = await this.store.pool.connect();
-      this.listener.on('notification', () => this.wake());
-      await this.listener.query('LISTEN nube_tasks');
+      this.listener = new TaskListener(this.store.pool, {
+        channel: 'nube_tasks', log: this.opts.log, onNotify: () => this.wake(), onReconnect: () => this.wake(),
+      });
+      await this.listener.start();
     }
     this.active = true;
     this.heartbeat = setInterval(() => { void this.renewLeases(); }, Math.max(50, Math.floor(this.opts.leaseMs / 3)));
@@ -76,11 +80,8 @@ export class TaskEngine {
     if (this.heartbeat) clearInterval(this.heartbeat);
     await this.loopPromise;
     await Promise.allSettled([...this.running.values()]);
-    if (this.listener) {
-      try { await this.listener.query('UNLISTEN nube_tasks'); } catch { /* connection may be gone */ }
-      this.listener.release();
-      this.listener = null;
-    }
+    await this.listener?.stop();
+    this.listener = null;
   }
 
   /** Tells the loop that new tasks may be waiting. */
@@ -115,8 +116,13 @@ export class TaskEngine {
       let claimed: TaskRow[] = [];
       if (free > 0) {
         this.woken = false;
-        try { claimed = await this.claim(free); } catch (err) {
-          this.opts.log?.error({ err: String(err) }, 'task claim failed');
+        try {
+          await this.handBackInterrupted();
+          claimed = await this.claim(free);
+          this.databaseIs(true);
+        } catch (err) {
+          if (isDatabaseUnavailable(err)) this.databaseIs(false);
+          else this.opts.log?.error({ err: String(err) }, 'task claim failed');
           await sleep(pollMs);
         }
         this.dispatch(claimed);
@@ -146,10 +152,31 @@ export class TaskEngine {
     return res.rows;
   }
 
+  /** Logs a database outage once when it starts and once when it ends. */
+  private databaseIs(up: boolean): void {
+    if (up === !this.databaseDown) return;
+    this.databaseDown = !up;
+    if (up) this.opts.log?.warn('the database is back; task processing resumes');
+    else this.opts.log?.warn('the database is unavailable; tasks wait until it is back');
+  }
+
+  /** Returns interrupted tasks to PENDING without counting the attempt; kept for later when the database is still down. */
+  private async handBackInterrupted(): Promise<void> {
+    if (this.handBack.size === 0) return;
+    const ids = [...this.handBack];
+    await this.store.db.updateTable('tasks')
+      .set((eb) => ({ status: 'PENDING', lease_owner: null, lease_until: null, attempts: eb('attempts', '-', 1) }))
+      .where('id', 'in', ids).where('lease_owner', '=', this.owner).where('status', '=', 'STARTED').execute();
+    for (const id of ids) this.handBack.delete(id);
+    this.wake();
+  }
+
   /** Launches claimed tasks: kinds with a batch handler run together, the rest one by one. */
   private dispatch(claimed: TaskRow[]): void {
     const groups = new Map<string, TaskRow[]>();
     for (const t of claimed) {
+      // Claimed again (its lease ran out) before it could be handed back: this run is its retry.
+      this.handBack.delete(t.id);
       const h = this.handlers.get(t.kind);
       if (!h?.runBatch || t.attempts > 1) { this.launch(t); continue; }
       const g = groups.get(t.kind) ?? [];
@@ -170,7 +197,8 @@ export class TaskEngine {
     let failed: Map<string, unknown>;
     try {
       failed = await handler.runBatch!(tasks);
-    } catch {
+    } catch (err) {
+      if (isDatabaseUnavailable(err)) { for (const t of tasks) this.interrupted(t); return; }
       await Promise.all(tasks.map((t) => this.execute(t)));
       return;
     }
@@ -199,7 +227,14 @@ export class TaskEngine {
     }
   }
 
+  /** A run cut short by a database outage is not the task's failure: it runs again once the database is back. */
+  private interrupted(task: TaskRow): void {
+    this.handBack.add(task.id);
+    this.databaseIs(false);
+  }
+
   private async recordFailure(handler: TaskHandler | undefined, task: TaskRow, err: unknown): Promise<void> {
+    if (isDatabaseUnavailable(err)) { this.interrupted(task); return; }
     {
       const core = asCoreError(err);
       if (!(err instanceof CoreError)) this.opts.log?.error({ err: String((err as Error)?.stack ?? err), task: task.id }, 'task handler crashed');
@@ -223,7 +258,7 @@ export class TaskEngine {
         .where('lease_owner', '=', this.owner).where('status', '=', 'STARTED')
         .where('id', 'in', [...this.running.keys()]).execute();
     } catch (err) {
-      this.opts.log?.warn({ err: String(err) }, 'lease renewal failed');
+      if (!isDatabaseUnavailable(err)) this.opts.log?.warn({ err: String(err) }, 'lease renewal failed');
     }
   }
 }

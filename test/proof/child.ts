@@ -38,7 +38,7 @@ export async function freePort(): Promise<number> {
 export type ServeEntry = 'source' | 'built';
 
 /** Starts `nube serve` with env on a free port and resolves once it printed `Ready.` (rejects after timeoutMs or on early exit). */
-export async function startServe(env: Record<string, string>, opts: { entry?: ServeEntry; timeoutMs?: number; nodeArgs?: string[] } = {}): Promise<ServeChild> {
+export async function startServe(env: Record<string, string>, opts: { entry?: ServeEntry; timeoutMs?: number; nodeArgs?: string[]; onOutput?: (all: string) => void } = {}): Promise<ServeChild> {
   const port = await freePort();
   const args = opts.entry === 'built'
     ? [...(opts.nodeArgs ?? []), join(REPO_ROOT, 'bin', 'nube.js'), 'serve']
@@ -77,6 +77,7 @@ export async function startServe(env: Record<string, string>, opts: { entry?: Se
     const timer = setTimeout(() => fail(new Error(`nube serve printed no "Ready." within ${opts.timeoutMs ?? 30000} ms:\n${out}`)), opts.timeoutMs ?? 30000);
     const onData = (buf: Buffer) => {
       out += buf.toString('utf8');
+      opts.onOutput?.(out);
       if (child.readyMs === 0 && /^Ready\.$/m.test(out)) {
         child.readyMs = performance.now() - t0;
         clearTimeout(timer);
@@ -91,7 +92,7 @@ export async function startServe(env: Record<string, string>, opts: { entry?: Se
       void child.kill9().then(() => reject(err));
     }
     proc.stdout!.on('data', onData);
-    proc.stderr!.on('data', (buf: Buffer) => { out += buf.toString('utf8'); });
+    proc.stderr!.on('data', (buf: Buffer) => { out += buf.toString('utf8'); opts.onOutput?.(out); });
     proc.once('exit', onExit);
   });
   return child;

@@ -35,7 +35,10 @@ const TEMPLATES = [
   { name: 'Windows Server 2022 64-bit', os: 4, size: 50, user: 'Administrator', pw: true },
 ];
 
-/** Seeds the catalog once; returns false when it was already there. */
+/** The store lock every seeding step holds, so processes starting together on one PostgreSQL database seed once. */
+export const SEED_LOCK = 'nube:catalog-seed';
+
+/** Seeds the catalog once (call it holding SEED_LOCK in the same transaction); returns false when it was already there. */
 export async function seedCatalog(q: Q, cfg: Config): Promise<boolean> {
   const done = await q.selectFrom('meta').select('value').where('key', '=', 'catalog_seeded').executeTakeFirst();
   if (done) return false;

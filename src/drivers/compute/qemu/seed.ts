@@ -1,7 +1,7 @@
 /** Start-up step of NUBE_DRIVER=qemu: build the guest template when missing, probe the accelerator, list the template. */
 import type { Store } from '../../../store/db.js';
 import type { Config } from '../../../config.js';
-import { seedQemuTemplate } from '../../../core/catalog/seed.js';
+import { SEED_LOCK, seedQemuTemplate } from '../../../core/catalog/seed.js';
 import { chooseAccel } from './cmdline.js';
 import { cpus, totalmem } from 'node:os';
 import { promises as fs } from 'node:fs';
@@ -20,7 +20,10 @@ export async function seedQemu(store: Store, config: Config): Promise<void> {
     cpus: cpus().length, cpuMhz: Math.round(cpus()[0]?.speed || 2000),
     memBytes: Math.max(totalmem() - HOST_RESERVE_BYTES, 512 * 1024 ** 2), diskBytes: await diskSize(config.dataDir),
   };
-  await store.tx((trx) => seedQemuTemplate(trx, { dir: tpl.dir, checksum: tpl.checksum, size: TEMPLATE_BYTES }, accel, machine));
+  await store.tx(async (trx) => {
+    await store.lock(trx, SEED_LOCK);
+    await seedQemuTemplate(trx, { dir: tpl.dir, checksum: tpl.checksum, size: TEMPLATE_BYTES }, accel, machine);
+  });
 }
 
 /** Size of the filesystem holding the data dir (where volume images live). */

@@ -1,0 +1,88 @@
+/**
+ * The PostgreSQL connection pool: bounded connect time, TCP keepalive, an error handler on the pool and on every
+ * client (a dropped connection must never crash the process), and a view of the pool for Kysely that turns a lost
+ * or refused connection into the store's DatabaseUnavailable error, so no dialect needs to know about pg.
+ */
+import pg from 'pg';
+import type { PostgresPool, PostgresPoolClient } from 'kysely';
+import { DatabaseUnavailable } from '../lib/errors.js';
+
+/** How the pool connects and whom it tells about connections that broke outside a query. */
+export interface PgPoolOptions {
+  databaseUrl: string;
+  poolSize: number;
+  /** Give up opening one connection after this long (0 = the OS decides). */
+  connectTimeoutMs: number;
+  /** Told about errors of idle or checked-out connections (the connection is dropped and replaced). */
+  onConnectionError?: (err: Error) => void;
+}
+
+const NETWORK_CODES = new Set([
+  'ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'ECONNABORTED',
+]);
+/** admin_shutdown, crash_shutdown, cannot_connect_now, too_many_connections. */
+const SERVER_CODES = new Set(['57P01', '57P02', '57P03', '53300']);
+const LOST_MESSAGES = /^(Connection terminated|timeout expired|timeout exceeded when trying to connect|Client has encountered a connection error|Client was closed and is not queryable|Connection refused)/;
+
+/** True when err says the database connection is gone or cannot be made (not a query's own failure). */
+export function isConnectionLoss(err: unknown): boolean {
+  if (!(err instanceof Error)) return false;
+  const code = (err as { code?: unknown }).code;
+  if (typeof code === 'string' && (NETWORK_CODES.has(code) || SERVER_CODES.has(code) || code.startsWith('08'))) return true;
+  if (err instanceof AggregateError && err.errors.some(isConnectionLoss)) return true;
+  return LOST_MESSAGES.test(err.message);
+}
+
+/** err as the store reports it: DatabaseUnavailable for a connection loss, unchanged otherwise. */
+export function storeError(err: unknown): unknown {
+  return isConnectionLoss(err) ? new DatabaseUnavailable() : err;
+}
+
+/** Opens the pool; every client gets a permanent error listener before anyone can use it. */
+export function openPgPool(opts: PgPoolOptions): pg.Pool {
+  const connectTimeoutMs = opts.connectTimeoutMs;
+  // The timeout goes on each client only: on the pool it would also limit the wait for a free connection under load.
+  class TimedClient extends pg.Client {
+    constructor(config?: pg.ClientConfig) { super({ ...config, connectionTimeoutMillis: connectTimeoutMs }); }
+  }
+  const pool = new pg.Pool({
+    connectionString: opts.databaseUrl, max: opts.poolSize, keepAlive: true, keepAliveInitialDelayMillis: 10_000,
+    Client: TimedClient as unknown as typeof pg.Client,
+  });
+  const report = (err: Error) => opts.onConnectionError?.(err);
+  pool.on('error', report);
+  pool.on('connect', (client) => { client.on('error', report); });
+  return pool;
+}
+
+/** The pool as Kysely sees it: connection losses while connecting or querying become DatabaseUnavailable. */
+export function unavailableAware(pool: pg.Pool): PostgresPool {
+  const wrapped = new WeakMap<pg.PoolClient, PostgresPoolClient>();
+  return {
+    async connect() {
+      let client: pg.PoolClient;
+      try { client = await pool.connect(); } catch (err) { throw storeError(err); }
+      let view = wrapped.get(client);
+      if (!view) {
+        const c = client;
+        let broken = false;
+        view = {
+          query(...args: unknown[]) {
+            const out = (c.query as (...a: unknown[]) => unknown)(...args);
+            if (!(out instanceof Promise)) return out;
+            return out.catch((err: unknown) => {
+              const mapped = storeError(err);
+              if (mapped instanceof DatabaseUnavailable) broken = true;
+              throw mapped;
+            });
+          },
+          // A connection that lost its server leaves the pool instead of waiting there for its error event.
+          release: () => c.release(broken ? new Error('connection lost') : undefined),
+        } as PostgresPoolClient;
+        wrapped.set(client, view);
+      }
+      return view;
+    },
+    end: () => pool.end(),
+  };
+}

@@ -1,0 +1,91 @@
+/** The engine's LISTEN connection on PostgreSQL: re-opened with backoff whenever it breaks, never an unhandled error. */
+import type pg from 'pg';
+import type { Logger } from 'pino';
+
+/** What the listener listens to and whom it tells. */
+export interface ListenerOptions {
+  channel: string;
+  /** A notification arrived. */
+  onNotify(): void;
+  /** The connection is back after a loss: notifications sent meanwhile were missed. */
+  onReconnect(): void;
+  log?: Logger;
+  /** Longest pause between two connection attempts (default 10 s). */
+  maxBackoffMs?: number;
+}
+
+/** One dedicated connection running LISTEN; while it is down the engine's polling finds new tasks instead. */
+export class TaskListener {
+  private client: pg.PoolClient | null = null;
+  private timer: NodeJS.Timeout | null = null;
+  private stopped = true;
+  private failures = 0;
+
+  constructor(private readonly pool: pg.Pool, private readonly opts: ListenerOptions) {}
+
+  /** True while the LISTEN connection is open. */
+  get connected(): boolean { return this.client !== null; }
+
+  /** Opens the connection; never throws: a failure schedules another attempt. */
+  async start(): Promise<void> {
+    this.stopped = false;
+    await this.connect();
+  }
+
+  /** Closes the connection and cancels any pending attempt. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    const client = this.client;
+    this.client = null;
+    if (!client) return;
+    try { await client.query(`UNLISTEN ${this.opts.channel}`); } catch { /* the connection may be gone */ }
+    client.release();
+  }
+
+  private async connect(): Promise<void> {
+    this.timer = null;
+    if (this.stopped) return;
+    let client: pg.PoolClient | undefined;
+    let released = false;
+    const lost = (err: Error) => {
+      if (released) return;
+      released = true;
+      if (this.client === client) this.client = null;
+      client?.release(err);
+      this.retry(err);
+    };
+    try {
+      client = await this.pool.connect();
+      client.on('error', lost);
+      client.on('notification', () => this.opts.onNotify());
+      await client.query(`LISTEN ${this.opts.channel}`);
+    } catch (err) {
+      if (client) lost(err as Error);
+      else this.retry(err as Error);
+      return;
+    }
+    if (released) return;
+    if (this.stopped) {
+      released = true;
+      client.release();
+      return;
+    }
+    this.client = client;
+    if (this.failures > 0) {
+      this.opts.log?.warn({ after: this.failures }, 'task listener reconnected');
+      this.failures = 0;
+      this.opts.onReconnect();
+    }
+  }
+
+  private retry(err: Error): void {
+    if (this.stopped || this.timer) return;
+    const delay = Math.min(250 * 2 ** this.failures, this.opts.maxBackoffMs ?? 10_000) * (0.75 + Math.random() / 2);
+    if (this.failures === 0) this.opts.log?.warn({ err: err.message }, 'task listener lost its connection; polling until it is back');
+    this.failures++;
+    this.timer = setTimeout(() => void this.connect(), delay);
+    this.timer.unref();
+  }
+}
