@@ -1,28 +1,36 @@
-/** `nube serve`: boots the runtime, creates the admin account on first start, listens, prints Ready. */
-import { existsSync, writeFileSync, chmodSync } from 'node:fs';
+/** `nube serve`: boots the runtime, listens, creates the admin account on first start, prints Ready. */
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadConfig } from '../config.js';
-import { createRuntime } from '../runtime.js';
+import { ConfigError, loadConfig, type Config } from '../config.js';
+import { createRuntime, type Runtime } from '../runtime.js';
 import { buildApp } from '../app.js';
-import { credentialsJson } from './credentials.js';
+import { CoreError } from '../core/errors.js';
+import type { CreatedAccount } from '../core/accounts/service.js';
+import { lockDataDir } from '../store/data-dir-lock.js';
+import { credentialsJson, syncCredentialsFile, writeCredentialsFile } from './credentials.js';
 
 /** Runs the server until SIGINT/SIGTERM. */
 export async function serve(): Promise<void> {
   const t0 = performance.now();
   const config = loadConfig();
+  mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
+  const dirLock = config.databaseUrl ? undefined : lockDataDir(config.dataDir);
   let ready = false;
-  const rt = await createRuntime(config, { startEngine: false });
-  const credFile = join(config.dataDir, 'credentials.json');
-  const exists = await rt.store.db.selectFrom('accounts').select('id').where('name', '=', 'admin').executeTakeFirst();
-  let firstStart: Record<string, unknown> | null = null;
-  if (!exists) {
-    const created = await rt.core.accounts.createAccount('admin', { email: 'admin@nube.local', admin: true });
-    firstStart = credentialsJson(config, created);
-    writeFileSync(credFile, JSON.stringify(firstStart, null, 2) + '\n', { mode: 0o600 });
-    chmodSync(credFile, 0o600);
-  }
+  const rt = await createRuntime(config, { startEngine: false, waitForDatabase: true });
   const app = await buildApp({ core: rt.core, readiness: { ready: () => ready }, log: rt.log });
-  await app.listen({ host: config.host, port: config.port });
+  try {
+    await app.listen({ host: config.host, port: config.port });
+  } catch (err) {
+    await app.close();
+    await rt.close();
+    throw listenError(config, err);
+  }
+  // Only now, with the listener up, is the admin account created and credentials.json written: its URLs work.
+  const credFile = join(config.dataDir, 'credentials.json');
+  const admin = await ensureAdmin(rt);
+  const firstStart = admin.created ? credentialsJson(config, admin.created) : null;
+  if (firstStart) writeCredentialsFile(credFile, firstStart);
+  const fileState = firstStart ? 'current' : syncCredentialsFile(credFile, config);
   await rt.engine.start();
   const metering = config.billing.meterEveryMs > 0 ? setInterval(() => {
     rt.core.billing.meterDue().catch((err: unknown) => rt.log.error({ err }, 'billing metering failed'));
@@ -31,8 +39,14 @@ export async function serve(): Promise<void> {
   ready = true;
   if (firstStart) {
     process.stdout.write(`Admin credentials (shown once, also in ${credFile}):\n${JSON.stringify(firstStart, null, 2)}\n`);
-  } else if (!existsSync(credFile)) {
+  } else if (admin.byOther) {
+    process.stdout.write('The admin account was created by another nube serve starting on this database at the same time; its credentials.json is in that server\'s data dir.\n');
+  } else if (fileState === 'missing') {
     process.stdout.write(`The admin account exists but ${credFile} is missing; create a new key pair with \`nube admin keys create admin\`.\n`);
+  } else if (fileState === 'unreadable') {
+    process.stdout.write(`Credentials of the admin account: ${credFile} is not valid JSON; its URLs were left as they are.\n`);
+  } else {
+    process.stdout.write(`Credentials of the admin account are in ${credFile}${fileState === 'updated' ? ` (URLs now ${config.publicUrl})` : ''}.\n`);
   }
   process.stdout.write(`Nube listening on ${config.publicUrl} (driver ${config.driver}, store ${rt.store.kind}) in ${Math.round(performance.now() - t0)} ms\nReady.\n`);
   let stopping = false;
@@ -43,8 +57,28 @@ export async function serve(): Promise<void> {
     if (metering) clearInterval(metering);
     await app.close();
     await rt.close();
+    dirLock?.release();
     process.exit(0);
   };
   process.on('SIGINT', () => void stop());
   process.on('SIGTERM', () => void stop());
+}
+
+/** Creates the admin account unless it exists; another serve starting on the same database may create it first. */
+async function ensureAdmin(rt: Runtime): Promise<{ created?: CreatedAccount; byOther?: boolean }> {
+  const exists = async () => !!(await rt.store.db.selectFrom('accounts').select('id').where('name', '=', 'admin').executeTakeFirst());
+  if (await exists()) return {};
+  try {
+    return { created: await rt.core.accounts.createAccount('admin', { email: 'admin@nube.local', admin: true }) };
+  } catch (err) {
+    if (err instanceof CoreError && err.kind === 'Conflict' && await exists()) return { byOther: true };
+    throw err;
+  }
+}
+
+/** A listen failure as one line naming the setting to change. */
+function listenError(config: Config, err: unknown): Error {
+  const code = (err as { code?: string }).code;
+  const why = code === 'EADDRINUSE' ? 'the address is already in use' : code === 'EACCES' ? 'permission denied' : (err as Error).message;
+  return new ConfigError(`Cannot listen on ${config.host}:${config.port} (${why}); set NUBE_LISTEN to a free address`);
 }
