@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { ConfigError, loadConfig, type Config } from '../config.js';
 import { createRuntime, type Runtime } from '../runtime.js';
 import { buildApp } from '../app.js';
-import { CoreError } from '../core/errors.js';
+import { CoreError, isDatabaseUnavailable } from '../core/errors.js';
 import type { CreatedAccount } from '../core/accounts/service.js';
 import { lockDataDir } from '../store/data-dir-lock.js';
 import { credentialsJson, syncCredentialsFile, writeCredentialsFile } from './credentials.js';
@@ -33,7 +33,10 @@ export async function serve(): Promise<void> {
   const fileState = firstStart ? 'current' : syncCredentialsFile(credFile, config);
   await rt.engine.start();
   const metering = config.billing.meterEveryMs > 0 ? setInterval(() => {
-    rt.core.billing.meterDue().catch((err: unknown) => rt.log.error({ err }, 'billing metering failed'));
+    rt.core.billing.meterDue().catch((err: unknown) => {
+      if (isDatabaseUnavailable(err)) rt.log.warn('billing metering skipped: the database is unavailable');
+      else rt.log.error({ err }, 'billing metering failed');
+    });
   }, config.billing.meterEveryMs) : undefined;
   metering?.unref();
   ready = true;
