@@ -4,8 +4,8 @@ import { Kysely, PostgresDialect, sql, SqliteDialect, type Driver, type SqliteDi
 import Database from 'better-sqlite3';
 import pg from 'pg';
 import { mkdirSync } from 'node:fs';
-import { openPgPool, unavailableAware } from './pg-pool.js';
 import { dirname } from 'node:path';
+import { openPgPool, unavailableAware } from './pg-pool.js';
 import type { DB } from './schema.js';
 
 /** A transaction or the database itself: repos accept either. */

@@ -49,9 +49,9 @@ export function openPgPool(opts: PgPoolOptions): pg.Pool {
     connectionString: opts.databaseUrl, max: opts.poolSize, keepAlive: true, keepAliveInitialDelayMillis: 10_000,
     Client: TimedClient as unknown as typeof pg.Client,
   });
-  const report = (err: Error) => opts.onConnectionError?.(err);
-  pool.on('error', report);
-  pool.on('connect', (client) => { client.on('error', report); });
+  // Each client reports its own error once; the pool repeats those of idle clients, so its copy is dropped.
+  pool.on('error', () => undefined);
+  pool.on('connect', (client) => { client.on('error', (err) => opts.onConnectionError?.(err)); });
   return pool;
 }
 
@@ -68,7 +68,7 @@ export function unavailableAware(pool: pg.Pool): PostgresPool {
         let broken = false;
         view = {
           query(...args: unknown[]) {
-            const out = (c.query as (...a: unknown[]) => unknown)(...args);
+            const out = (c.query as (...a: unknown[]) => unknown).apply(c, args);
             if (!(out instanceof Promise)) return out;
             return out.catch((err: unknown) => {
               const mapped = storeError(err);
