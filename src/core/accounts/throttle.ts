@@ -5,7 +5,8 @@
  * Rules (also in the README):
  * - Each source address and each login has a budget of failures that refills continuously (a token bucket: `limit`
  *   failures per `windowMs`). The failure that empties it locks that address or login for `lockoutMs`; every further
- *   lockout doubles, up to `lockoutMaxMs`, until the key stays free of failures for `lockoutMaxMs` (then it starts over).
+ *   lockout doubles, up to `lockoutMaxMs`, until the key stays free of failures for `lockoutMaxMs` after its last
+ *   lockout ended (then it starts over).
  *   While locked, attempts are refused (RateLimited, with the seconds left) before any credential is checked, so a
  *   flood costs no hashing.
  * - Only presented, wrong credentials count; successes never reset a budget (an attacker holding one valid login
@@ -69,7 +70,7 @@ class FailureTable {
       t = { tokens: this.limit, at: now, until: 0, strikes: 0, lastFail: now };
     }
     this.tallies.set(key, t);
-    if (now - t.lastFail > this.lim.lockoutMaxMs) t.strikes = 0;
+    if (now - Math.max(t.lastFail, t.until) > this.lim.lockoutMaxMs) t.strikes = 0;
     t.lastFail = now;
     if (t.until > now) return;
     t.tokens = Math.min(this.limit, t.tokens + ((now - t.at) * this.limit) / this.lim.windowMs) - 1;
