@@ -2,7 +2,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 
 /** The parts of the bench, in table order (BENCH_ONLY names them). */
-export const PARTS = ['ready', 'list', 'deploy', 'drives', 'qemu'] as const;
+export const PARTS = ['ready', 'list', 'deploy', 'drives', 'qemu', 'auth'] as const;
 /** One part of the bench. */
 export type Part = (typeof PARTS)[number];
 
@@ -13,9 +13,9 @@ export interface Note { part: Part | null; text: string }
 
 const PART_OF_LABEL: Record<string, Part> = {
   '(d)': 'ready', '(a)': 'list', "(a')": 'list', '(c)': 'list', "(c')": 'list', "(d')": 'list',
-  '(b)': 'deploy', "(b')": 'deploy', '(e)': 'drives', '(f)': 'qemu', "(f')": 'qemu',
+  '(b)': 'deploy', "(b')": 'deploy', '(e)': 'drives', '(f)': 'qemu', "(f')": 'qemu', '(g)': 'auth',
 };
-const NOTE_PREFIX: Array<[string, Part]> = [['List run', 'list'], ['Deploy run', 'deploy'], ['Drive figures', 'drives'], ['qemu', 'qemu']];
+const NOTE_PREFIX: Array<[string, Part]> = [['List run', 'list'], ['Deploy run', 'deploy'], ['Drive figures', 'drives'], ['qemu', 'qemu'], ['Sign-in flood', 'auth']];
 const SECTION = /<!-- bench:start -->([\s\S]*)<!-- bench:end -->/;
 
 /** A figure as a table row. */

@@ -24,6 +24,12 @@ export interface Config {
   syncWaitMs: number;
   /** Billing: the currency of new accounts, price overrides (`key=value,...`) and how often serve meters (0 = never). */
   billing: { currency: string; prices: string; meterEveryMs: number };
+  /** Failed-authentication throttle (core/accounts/throttle.ts) and the password-hashing threads (core/accounts/hash-pool.ts). */
+  auth: {
+    perAddress: number; perLogin: number; windowMs: number; lockoutMs: number; lockoutMaxMs: number; tracked: number;
+    /** Hashing threads; 0 = one less than the CPUs, 1 to 4. */
+    hashThreads: number; hashQueue: number;
+  };
 }
 
 /** Thrown for configuration that cannot work; printed without a stack trace. */
@@ -88,6 +94,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       currency: (merged.NUBE_BILLING_CURRENCY ?? 'EUR').toUpperCase(),
       prices: merged.NUBE_BILLING_PRICES ?? '',
       meterEveryMs: int('NUBE_BILLING_METER_MS', merged.NUBE_BILLING_METER_MS, 60000, 0),
+    },
+    auth: {
+      perAddress: int('NUBE_AUTH_FAILURES_PER_ADDRESS', merged.NUBE_AUTH_FAILURES_PER_ADDRESS, 30, 0),
+      perLogin: int('NUBE_AUTH_FAILURES_PER_LOGIN', merged.NUBE_AUTH_FAILURES_PER_LOGIN, 10, 0),
+      windowMs: int('NUBE_AUTH_WINDOW_MS', merged.NUBE_AUTH_WINDOW_MS, 600_000, 1000),
+      lockoutMs: int('NUBE_AUTH_LOCKOUT_MS', merged.NUBE_AUTH_LOCKOUT_MS, 60_000, 100),
+      lockoutMaxMs: int('NUBE_AUTH_LOCKOUT_MAX_MS', merged.NUBE_AUTH_LOCKOUT_MAX_MS, 900_000, 100),
+      tracked: int('NUBE_AUTH_TRACKED', merged.NUBE_AUTH_TRACKED, 10_000, 100),
+      hashThreads: int('NUBE_AUTH_HASH_THREADS', merged.NUBE_AUTH_HASH_THREADS, 0, 0),
+      hashQueue: int('NUBE_AUTH_HASH_QUEUE', merged.NUBE_AUTH_HASH_QUEUE, 32, 0),
     },
   };
 }

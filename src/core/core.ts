@@ -28,6 +28,8 @@ import { IpPoolService } from './ips/pools.js';
 import { ServerGroupService } from './server-groups/service.js';
 import { BillingService } from './billing/service.js';
 import { VmConsoleService } from './vms/console.js';
+import { AuthThrottle } from './accounts/throttle.js';
+import { hashPool } from './accounts/hash-pool.js';
 
 /** All core services. */
 export class Core {
@@ -62,7 +64,10 @@ export class Core {
   readonly vmConsole: VmConsoleService;
 
   constructor(readonly deps: CoreDeps) {
-    this.accounts = new AccountService(deps.store, deps.secrets);
+    const auth = deps.config.auth;
+    hashPool.configure(auth.hashThreads, auth.hashQueue);
+    const throttle = new AuthThrottle(auth);
+    this.accounts = new AccountService(deps.store, deps.secrets, throttle);
     this.catalog = deps.catalog;
     this.vms = new VmService(deps);
     this.vmLifecycle = new VmLifecycle(deps, this.vms);
@@ -80,7 +85,7 @@ export class Core {
     this.firewalls = new FirewallService(deps);
     this.affinity = new AffinityService(deps);
     this.sshKeys = new SshKeyService(deps);
-    this.cvmTokens = new CvmTokenService(deps.store);
+    this.cvmTokens = new CvmTokenService(deps.store, throttle);
     this.traffic = new TrafficService(deps);
     this.vmHold = new VmHold(deps);
     this.vps = new VpsService(deps, this.vms, this.vmLifecycle, this.jobs, this.traffic);

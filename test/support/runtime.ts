@@ -46,10 +46,13 @@ export async function freshDatabase(): Promise<{ env: Record<string, string>; dr
   };
 }
 
+/** The failed-authentication throttle is off in in-process test envs (fuzz tests send thousands of wrong credentials from one address); test/proof/brute-force.test.ts turns it on through env. */
+const THROTTLE_OFF = { NUBE_AUTH_FAILURES_PER_ADDRESS: '0', NUBE_AUTH_FAILURES_PER_LOGIN: '0' };
+
 /** Boots Nube in-process on a fresh database with the engine running; env overrides configuration. */
 export async function startTestEnv(env: Record<string, string> = {}): Promise<TestEnv> {
   const db = await freshDatabase();
-  const config = loadConfig({ NUBE_LISTEN: '127.0.0.1:0', ...db.env, ...env });
+  const config = loadConfig({ NUBE_LISTEN: '127.0.0.1:0', ...THROTTLE_OFF, ...db.env, ...env });
   const rt = await createRuntime(config, { startEngine: true, log: pino({ level: process.env.NUBE_TEST_LOG ?? 'silent' }), masterKey: MasterKey.ephemeral() });
   const app = await buildApp({ core: rt.core, readiness: { ready: () => true }, log: rt.log });
   await app.ready();

@@ -1,11 +1,12 @@
 /** CVM API token pairs: a public token that identifies, a private token shown once and stored as a SHA-256 hash. */
-import { randomInt, timingSafeEqual } from 'node:crypto';
+import { randomBytes, randomInt, timingSafeEqual } from 'node:crypto';
 import type { Q, Store } from '../../store/db.js';
 import type { CredentialRow } from '../../store/schema.js';
 import { notFound } from '../errors.js';
 import { newId, nowIso } from '../util.js';
 import { hashToken } from './secrets.js';
 import type { Principal } from './service.js';
+import type { AuthThrottle } from './throttle.js';
 
 /** The credentials.kind of CVM token pairs. */
 export const CVM_KIND = 'cvm';
@@ -20,6 +21,9 @@ export interface CvmPairInfo { id: string; account: string; user: string; public
 export interface CvmAuth { principal: Principal; clientApi: boolean }
 
 const ALNUM = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+
+/** Compared against when a public token is unknown, so that unknown and known tokens take the same work. */
+const NO_SUCH_PAIR_HASH = hashToken(randomBytes(32).toString('hex'));
 
 /** A random token of n letters and digits, the shape CVM tokens have. */
 export function alnumToken(n = 32): string {
@@ -40,7 +44,7 @@ export async function insertCvmPair(q: Q, accountId: string, userId: string, opt
 
 /** Creates, lists, revokes and verifies CVM token pairs. */
 export class CvmTokenService {
-  constructor(private readonly store: Store) {}
+  constructor(private readonly store: Store, private readonly throttle: AuthThrottle) {}
 
   /** Creates a pair for the account's first user (or the named one); clientApi false makes a pair the client API refuses (403). */
   async create(accountName: string, opts: { name?: string; username?: string; clientApi?: boolean } = {}): Promise<CvmPair & { account: string }> {
@@ -76,18 +80,24 @@ export class CvmTokenService {
     if (Number(r.numUpdatedRows) === 0) throw notFound('CVM token pair', publicOrId);
   }
 
-  /** Checks a pair in constant time over the hash; undefined for a missing, unknown, revoked or wrong pair or a disabled account. */
-  async authenticate(publicToken: string | undefined, privateToken: string | undefined): Promise<CvmAuth | undefined> {
+  /**
+   * Checks a pair presented from source in constant time over the hash; undefined for a missing, unknown, revoked or
+   * wrong pair or a disabled account. Presented pairs count for the failure throttle under their public token:
+   * RateLimited while the source or that token is locked.
+   */
+  async authenticate(publicToken: string | undefined, privateToken: string | undefined, source: string): Promise<CvmAuth | undefined> {
     if (!publicToken || !privateToken || publicToken.length > 200 || privateToken.length > 200) return undefined;
-    const cred: CredentialRow | undefined = await this.store.db.selectFrom('credentials').selectAll()
-      .where('kind', '=', CVM_KIND).where('public_key', '=', publicToken).executeTakeFirst();
-    if (!cred || cred.revoked_at || !cred.secret_hash) return undefined;
-    const want = Buffer.from(cred.secret_hash, 'hex');
-    const got = Buffer.from(hashToken(privateToken), 'hex');
-    if (want.length !== got.length || !timingSafeEqual(want, got)) return undefined;
-    const account = await this.store.db.selectFrom('accounts').selectAll().where('id', '=', cred.account_id).executeTakeFirst();
-    const user = await this.store.db.selectFrom('users').selectAll().where('id', '=', cred.user_id).executeTakeFirst();
-    if (!account || !user || account.state !== 'enabled' || user.state !== 'enabled') return undefined;
-    return { principal: { account, user }, clientApi: Number(cred.client_api ?? 1) === 1 };
+    return this.throttle.attempt(source, `cvm:${publicToken}`, async () => {
+      const cred: CredentialRow | undefined = await this.store.db.selectFrom('credentials').selectAll()
+        .where('kind', '=', CVM_KIND).where('public_key', '=', publicToken).executeTakeFirst();
+      const want = Buffer.from(cred?.secret_hash ?? NO_SUCH_PAIR_HASH, 'hex');
+      const got = Buffer.from(hashToken(privateToken), 'hex');
+      const matches = want.length === got.length && timingSafeEqual(want, got);
+      if (!cred || cred.revoked_at || !cred.secret_hash || !matches) return undefined;
+      const account = await this.store.db.selectFrom('accounts').selectAll().where('id', '=', cred.account_id).executeTakeFirst();
+      const user = await this.store.db.selectFrom('users').selectAll().where('id', '=', cred.user_id).executeTakeFirst();
+      if (!account || !user || account.state !== 'enabled' || user.state !== 'enabled') return undefined;
+      return { principal: { account, user }, clientApi: Number(cred.client_api ?? 1) === 1 };
+    });
   }
 }

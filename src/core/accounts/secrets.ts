@@ -1,10 +1,8 @@
 /** Secrets at rest: AES-256-GCM under the master key, scrypt password hashes and SHA-256 token hashes. */
-import { createCipheriv, createDecipheriv, createHash, randomBytes, scrypt as scryptCb, timingSafeEqual } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
-
-const scrypt = promisify(scryptCb) as (pw: string, salt: Buffer, len: number, opts: object) => Promise<Buffer>;
+import { hashPool } from './hash-pool.js';
 
 /** Encrypts and decrypts stored secrets (API secrets, VM passwords) with one 256-bit key. */
 export class MasterKey {
@@ -47,20 +45,23 @@ export class MasterKey {
 
 const SCRYPT = { N: 16384, r: 8, p: 1, maxmem: 64 * 1024 * 1024 };
 
-/** A salted scrypt hash of a password, "scrypt$salt$hash". */
+/** A hash no password matches, checked when a login does not exist so that unknown and known logins cost one scrypt each. */
+const NO_SUCH_USER_HASH = `scrypt$${randomBytes(16).toString('base64')}$${randomBytes(32).toString('base64')}`;
+
+/** A salted scrypt hash of a password, "scrypt$salt$hash" (computed on the hashing threads, waiting its turn). */
 export async function hashPassword(password: string): Promise<string> {
   const salt = randomBytes(16);
-  const hash = await scrypt(password, salt, 32, SCRYPT);
+  const hash = await hashPool.hash(password, salt, 32, SCRYPT, false);
   return `scrypt$${salt.toString('base64')}$${hash.toString('base64')}`;
 }
 
-/** Constant-time check of a password against hashPassword's output. */
-export async function verifyPassword(password: string, stored: string): Promise<boolean> {
-  const [scheme, salt, hash] = stored.split('$');
+/** Constant-time check of a password against hashPassword's output; undefined (no such user) costs the same and is false. RateLimited when the hashing queue is full. */
+export async function verifyPassword(password: string, stored: string | undefined): Promise<boolean> {
+  const [scheme, salt, hash] = (stored ?? NO_SUCH_USER_HASH).split('$');
   if (scheme !== 'scrypt' || !salt || !hash) return false;
   const want = Buffer.from(hash, 'base64');
-  const got = await scrypt(password, Buffer.from(salt, 'base64'), want.length, SCRYPT);
-  return got.length === want.length && timingSafeEqual(got, want);
+  const got = await hashPool.hash(password, Buffer.from(salt, 'base64'), want.length, SCRYPT, true);
+  return stored !== undefined && got.length === want.length && timingSafeEqual(got, want);
 }
 
 /** SHA-256 hex of a token, for tokens that are shown once and stored hashed. */

@@ -7,6 +7,7 @@ import { newId, nowIso, randomToken } from '../util.js';
 import { createDefaultSecurityGroup } from '../firewalls/defaults.js';
 import { MasterKey, hashPassword, verifyPassword } from './secrets.js';
 import { insertCvmPair } from './cvm-tokens.js';
+import type { AuthThrottle } from './throttle.js';
 
 /** A new account's login and its first CloudStack key pair, shown once. */
 export interface CreatedAccount {
@@ -26,11 +27,17 @@ export interface Principal { account: AccountRow; user: UserRow }
 
 const ACCOUNT_NAME = /^[a-z0-9][a-z0-9._-]{0,62}$/i;
 
+/** Verified against when an API key is unknown, so that unknown and known keys take the same work. */
+const NO_SUCH_KEY_SECRET = randomToken(30);
+
+/** The throttle key of a password login (every dialect that takes passwords shares it: one password, one budget). */
+function passwordLogin(login: string): string { return `password:${login}`; }
+
 /** Creates and authenticates accounts, users and credentials. */
 export class AccountService {
   private secretCache = new Map<string, { principal: Principal; secret: string; at: number }>();
 
-  constructor(private readonly store: Store, private readonly secrets: MasterKey) {}
+  constructor(private readonly store: Store, private readonly secrets: MasterKey, private readonly throttle: AuthThrottle) {}
 
   /** Creates an account with one user (password generated unless given), a default security group and a CloudStack key pair. */
   async createAccount(name: string, opts: { email?: string; password?: string; admin?: boolean } = {}): Promise<CreatedAccount> {
@@ -108,23 +115,36 @@ export class AccountService {
     return { user, password };
   }
 
-  /** Checks an email (or username) and password; undefined when they do not match. */
-  async checkPassword(login: string, password: string): Promise<Principal | undefined> {
-    const user = await this.store.db.selectFrom('users').selectAll()
-      .where((eb) => eb.or([eb('email', '=', login), eb('username', '=', login)])).executeTakeFirst();
-    if (!user || user.state !== 'enabled') return undefined;
-    if (!(await verifyPassword(password, user.password_hash))) return undefined;
-    const account = await this.store.db.selectFrom('accounts').selectAll().where('id', '=', user.account_id).executeTakeFirst();
-    if (!account || account.state !== 'enabled') return undefined;
-    return { account, user };
+  /**
+   * Checks an email (or username) and password presented from source (the client's address); undefined when they do
+   * not match. Every call costs one scrypt, whether the login exists, is disabled or not, so timing tells nothing about
+   * existence. RateLimited (with retryAfterSec) while the source or login is locked by the failure throttle, or when the
+   * hashing queue is full.
+   */
+  async checkPassword(login: string, password: string, source: string): Promise<Principal | undefined> {
+    return this.throttle.attempt(source, passwordLogin(login), async () => {
+      const user = await this.store.db.selectFrom('users').selectAll()
+        .where((eb) => eb.or([eb('email', '=', login), eb('username', '=', login)])).executeTakeFirst();
+      const matches = await verifyPassword(password, user?.password_hash);
+      if (!user || !matches || user.state !== 'enabled') return undefined;
+      const account = await this.store.db.selectFrom('accounts').selectAll().where('id', '=', user.account_id).executeTakeFirst();
+      if (!account || account.state !== 'enabled') return undefined;
+      return { account, user };
+    });
   }
 
-  /** The principal of a login whose password was verified earlier, while its user keeps that login and password hash and user and account stay enabled. */
-  async recheckLogin(login: string, userId: string, passwordHash: string): Promise<Principal | undefined> {
+  /**
+   * The principal of a login whose password was verified earlier (a dialect's cache of successful checks), while its user
+   * keeps that login and password hash and user and account stay enabled; undefined otherwise (the caller then checks
+   * the password). Locks of the failure throttle apply as to checkPassword.
+   */
+  async recheckLogin(login: string, userId: string, passwordHash: string, source: string): Promise<Principal | undefined> {
+    this.throttle.check(source, passwordLogin(login));
     const user = await this.store.db.selectFrom('users').selectAll().where('id', '=', userId).executeTakeFirst();
     if (!user || user.state !== 'enabled' || user.password_hash !== passwordHash || (user.email !== login && user.username !== login)) return undefined;
     const account = await this.store.db.selectFrom('accounts').selectAll().where('id', '=', user.account_id).executeTakeFirst();
     if (!account || account.state !== 'enabled') return undefined;
+    this.throttle.succeeded(source, passwordLogin(login));
     return { account, user };
   }
 
@@ -189,8 +209,21 @@ export class AccountService {
     this.secretCache.clear();
   }
 
+  /**
+   * The principal of a CloudStack request from source whose signature `verify` checks with the key's secret; undefined
+   * for an unknown, revoked or disabled key or a wrong signature (an unknown key is verified against a throw-away
+   * secret, so both take the same work). RateLimited while the source or the key is locked by the failure throttle.
+   */
+  async cloudStackAuth(apiKey: string, source: string, verify: (secret: string) => boolean): Promise<Principal | undefined> {
+    return this.throttle.attempt(source, `cloudstack:${apiKey}`, async () => {
+      const found = await this.cloudStackSecret(apiKey);
+      const ok = verify(found?.secret ?? NO_SUCH_KEY_SECRET);
+      return found && ok ? found.principal : undefined;
+    });
+  }
+
   /** Resolves a CloudStack API key to its principal and decrypted secret (cached for two seconds). */
-  async cloudStackSecret(apiKey: string): Promise<{ principal: Principal; secret: string } | undefined> {
+  private async cloudStackSecret(apiKey: string): Promise<{ principal: Principal; secret: string } | undefined> {
     const hit = this.secretCache.get(apiKey);
     if (hit && Date.now() - hit.at < 2000) return hit;
     const cred: CredentialRow | undefined = await this.store.db.selectFrom('credentials').selectAll()

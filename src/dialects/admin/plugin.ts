@@ -12,7 +12,10 @@ const STATUS: Record<ErrorKind, number> = {
 export async function adminPlugin(app: FastifyInstance, opts: { core: Core }): Promise<void> {
   const { core } = opts;
   app.setErrorHandler((err, req, reply) => {
-    if (err instanceof CoreError) return reply.code(STATUS[err.kind]).send({ error: err.message, fields: err.fields });
+    if (err instanceof CoreError) {
+      if (err.retryAfterSec !== undefined) reply.header('retry-after', String(err.retryAfterSec));
+      return reply.code(STATUS[err.kind]).send({ error: err.message, fields: err.fields });
+    }
     const status = (err as { statusCode?: number }).statusCode;
     if (status && status < 500) return reply.code(status).send({ error: (err as Error).message });
     req.log.error({ err }, 'admin request failed');
@@ -22,7 +25,7 @@ export async function adminPlugin(app: FastifyInstance, opts: { core: Core }): P
     const h = req.headers.authorization ?? '';
     const m = /^Basic ([A-Za-z0-9+/=]+)$/.exec(h);
     const [login, ...rest] = m ? Buffer.from(m[1]!, 'base64').toString('utf8').split(':') : [];
-    const who = login ? await core.accounts.checkPassword(login, rest.join(':')) : undefined;
+    const who = login ? await core.accounts.checkPassword(login, rest.join(':'), req.ip) : undefined;
     if (!who || who.account.type !== 'admin') {
       return reply.code(401).header('www-authenticate', 'Basic realm="nube-admin"').send({ error: 'Admin credentials required' });
     }

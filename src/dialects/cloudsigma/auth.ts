@@ -1,4 +1,9 @@
-/** HTTP Basic authentication with the user's email and password; a successful scrypt check is remembered by a hash of the header and re-validated against the user's row on every use. */
+/**
+ * HTTP Basic authentication with the user's email and password; a successful scrypt check is remembered by a hash of the
+ * header and re-validated against the user's row on every use. Only successes are remembered, keyed by the whole header:
+ * a wrong password or an unknown login always costs one full check in core (the same for both), so the cache tells
+ * nothing about which logins exist. The core's failure throttle applies to cached and uncached checks alike.
+ */
 import { createHash } from 'node:crypto';
 import type { Core } from '../../core/core.js';
 import type { Principal } from '../../core/accounts/service.js';
@@ -17,8 +22,8 @@ export class BasicAuth {
 
   constructor(private readonly core: Core) {}
 
-  /** The principal behind an Authorization header, or undefined. */
-  async check(header: string | undefined): Promise<Principal | undefined> {
+  /** The principal behind an Authorization header sent from source (the client's address), or undefined; RateLimited while the throttle locks the source or login. */
+  async check(header: string | undefined, source: string): Promise<Principal | undefined> {
     const creds = parseBasic(header);
     if (!creds) return undefined;
     const key = createHash('sha256').update(header!).digest('hex');
@@ -26,14 +31,14 @@ export class BasicAuth {
     if (hit) {
       this.cache.delete(key);
       if (Date.now() - hit.at < CACHE_MS) {
-        const principal = await this.core.accounts.recheckLogin(hit.login, hit.userId, hit.passwordHash);
+        const principal = await this.core.accounts.recheckLogin(hit.login, hit.userId, hit.passwordHash, source);
         if (principal) {
           this.cache.set(key, hit);
           return principal;
         }
       }
     }
-    const principal = await this.core.accounts.checkPassword(creds.user, creds.password);
+    const principal = await this.core.accounts.checkPassword(creds.user, creds.password, source);
     if (!principal) return undefined;
     if (this.cache.size >= CACHE_MAX) this.cache.delete(this.cache.keys().next().value!);
     this.cache.set(key, { login: creds.user, userId: principal.user.id, passwordHash: principal.user.password_hash, at: Date.now() });

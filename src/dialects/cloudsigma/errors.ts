@@ -22,8 +22,8 @@ export class SigmaFailure extends Error {
   constructor(readonly status: number, message: string, readonly field?: string) { super(message); }
 }
 
-/** The status and text body for anything thrown by a handler; unknown exceptions become 500 without details. */
-export function sigmaError(err: unknown, requestId: string): { status: number; body: string; internal: boolean } {
+/** The status and text body for anything thrown by a handler (with the seconds for Retry-After when the core gave them); unknown exceptions become 500 without details. */
+export function sigmaError(err: unknown, requestId: string): { status: number; body: string; internal: boolean; retryAfterSec?: number } {
   if (err instanceof SigmaFailure) return { status: err.status, body: errorBody(err.message, err.field), internal: false };
   if (err instanceof CodecError) return { status: 400, body: errorBody(err.message, err.field), internal: false };
   if (err instanceof CoreError) {
@@ -37,7 +37,7 @@ export function sigmaError(err: unknown, requestId: string): { status: number; b
       for (const [f, msgs] of fields) lines[`errors:${f}`] = msgs.join('; ');
       return { status, body: encodeRecord(lines), internal: false };
     }
-    return { status, body: errorBody(err.message), internal: false };
+    return { status, body: errorBody(err.message), internal: false, ...(err.retryAfterSec !== undefined ? { retryAfterSec: err.retryAfterSec } : {}) };
   }
   return { status: 500, body: errorBody(`Internal error (request ${requestId})`), internal: true };
 }

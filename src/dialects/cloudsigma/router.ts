@@ -37,11 +37,11 @@ export class SigmaRouter {
 
   constructor(private readonly app: FastifyInstance, readonly core: Core, private readonly auth: BasicAuth) {}
 
-  /** The caller behind a request's Basic credentials, checked once per request (a hook may ask before the handler); undefined when missing or wrong. */
+  /** The caller behind a request's Basic credentials, checked once per request (a hook may ask before the handler); undefined when missing or wrong, RateLimited (429) while the client's address or login is locked out. */
   caller(req: FastifyRequest): Promise<Principal | undefined> {
     let p = this.callers.get(req);
     if (!p) {
-      p = this.auth.check(req.headers.authorization);
+      p = this.auth.check(req.headers.authorization, req.ip);
       this.callers.set(req, p);
     }
     return p;
@@ -82,6 +82,7 @@ export class SigmaRouter {
       } catch (err) {
         const e = sigmaError(err, req.id);
         if (e.internal) req.log.error({ err }, 'cloudsigma request failed');
+        if (e.retryAfterSec !== undefined) reply.header('retry-after', String(e.retryAfterSec));
         return reply.code(e.status).type('text/plain; charset=utf-8').send(e.body);
       }
     };

@@ -47,7 +47,7 @@ export async function cloudstackPlugin(app: FastifyInstance, opts: { core: Core 
     const commandName = lower.get('command') ?? '';
     const key = responseKey(commandName);
     try {
-      const principal = await authenticate(core, pairs, lower);
+      const principal = await authenticate(core, pairs, lower, req.ip);
       const cmd = byName.get(commandName.toLowerCase());
       if (!cmd) throw new CsFailure(UNKNOWN_COMMAND.errorcode, UNKNOWN_COMMAND.cserrorcode, 'The given command does not exist or it is not available for user');
       const params = decodeParams(cmd.name, cmd.params, lower);
@@ -62,6 +62,7 @@ export async function cloudstackPlugin(app: FastifyInstance, opts: { core: Core 
       return send(reply, json, cmd.responseKey ?? `${cmd.name.toLowerCase()}response`, 200, bodyOf(answer));
     } catch (err) {
       const f = toFailure(err, req);
+      if (err instanceof CoreError && err.retryAfterSec !== undefined) reply.header('retry-after', String(err.retryAfterSec));
       return send(reply, json, key, f.errorcode, { uuidList: [], errorcode: f.errorcode, cserrorcode: f.cserrorcode, errortext: f.message });
     }
   };
@@ -87,19 +88,19 @@ function send(reply: FastifyReply, json: boolean, key: string, status: number, b
   return reply.type('text/xml; charset=UTF-8').send(toXml(key, body));
 }
 
-async function authenticate(core: Core, pairs: Array<[string, string]>, lower: Map<string, string>) {
+/** The signer of a request sent from source; 401 for missing or wrong credentials, RateLimited (429) while the source or API key is locked out. */
+async function authenticate(core: Core, pairs: Array<[string, string]>, lower: Map<string, string>, source: string) {
   const bad = () => new CsFailure(401, 9999, 'unable to verify user credentials and/or request signature');
   const apiKey = lower.get('apikey');
   const signature = lower.get('signature');
   if (!apiKey || !signature || apiKey.length > 256 || apiKey.includes('\0')) throw bad();
-  const found = await core.accounts.cloudStackSecret(apiKey);
-  if (!found) throw bad();
   const signed = pairs.filter(([k]) => k.toLowerCase() !== 'signature');
-  if (!verifySignature(signed, signature, found.secret)) throw bad();
+  const principal = await core.accounts.cloudStackAuth(apiKey, source, (secret) => verifySignature(signed, signature, secret));
+  if (!principal) throw bad();
   const expiry = checkExpiry(lower, new Date());
   if (expiry === 'expired') throw new CsFailure(401, 9999, 'signature has expired (expires is in the past)');
   if (expiry === 'invalid') throw new CsFailure(401, 9999, 'expires must be a date like 2030-01-01T00:00:00+0000 when signatureVersion=3');
-  return found.principal;
+  return principal;
 }
 
 function toFailure(err: unknown, req: FastifyRequest): CsFailure {

@@ -13,14 +13,14 @@ export function cvmContext(req: FastifyRequest, call: string): CallContext {
   return { ...ctx, origin: `cvm:${call}` };
 }
 
-/** onRequest hook: 401 for a missing or wrong pair, 403 for a pair without client API access. */
+/** onRequest hook: 401 for a missing or wrong pair, 403 for a pair without client API access, 429 (thrown to the plugin's error handler) while the client's address or public token is locked out. */
 export function cvmAuthHook(core: Core) {
   return async (req: FastifyRequest, reply: FastifyReply): Promise<void> => {
     const header = (name: string) => {
       const v = req.headers[name];
       return Array.isArray(v) ? v[0] : v;
     };
-    const auth = await core.cvmTokens.authenticate(header('api-public-token'), header('api-private-token'));
+    const auth = await core.cvmTokens.authenticate(header('api-public-token'), header('api-private-token'), req.ip);
     if (!auth) return void reply.code(401).type('application/json').send({ errors: [NO_VALID_PAIR] });
     if (!auth.clientApi) return void reply.code(403).type('application/json').send({ errors: [NO_CLIENT_ACCESS] });
     const { account, user } = auth.principal;

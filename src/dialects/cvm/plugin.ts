@@ -19,6 +19,7 @@ export async function cvmPlugin(app: FastifyInstance, opts: { core: Core }): Pro
       const status = CVM_ERRORS[err.kind];
       if (status >= 500 && err.kind === 'Internal') req.log.warn({ err: err.message }, 'cvm call failed');
       const text = err.kind === 'NotFound' && /^VPS /.test(err.message) ? NO_SUCH_VPS : err.message;
+      if (err.retryAfterSec !== undefined) reply.header('retry-after', String(err.retryAfterSec));
       return reply.code(status).send({ errors: [text] });
     }
     if (err.validation && err.validationContext === 'params') return reply.code(404).send({ errors: ['The specified ID does not exist.'] });
