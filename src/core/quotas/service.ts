@@ -8,6 +8,7 @@ import { nowIso } from '../util.js';
 import { writeLog } from '../../tasks/log.js';
 import { countUse, type QuotaUse } from './usage.js';
 
+/** The limit names and shapes, re-exported so that dialects and the CLI take them from the core. */
 export { LIMIT_NAMES, type LimitName, type Limits, type QuotaUse };
 
 const GIB = 1024 ** 3;

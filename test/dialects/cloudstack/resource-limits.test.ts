@@ -4,6 +4,7 @@ import { startTestEnv, type TestEnv } from '../../support/runtime.js';
 import { CsClient } from '../../support/cs-client.js';
 import type { LimitChanges } from '../../../src/core/quotas/service.js';
 import { loadConfig } from '../../../src/config.js';
+import { systemContext } from '../../../src/core/context.js';
 import { fails } from './network-fixtures.js';
 
 let env: TestEnv;
@@ -124,7 +125,9 @@ test('listResourceLimits and listAccounts show an account\'s overrides; only an 
   assert.deepEqual([acct.vmlimit, acct.vmavailable, acct.vmtotal], ['4', '3', 1]);
   assert.deepEqual([acct.primarystoragelimit, acct.primarystorageavailable, acct.primarystoragetotal], ['Unlimited', 'Unlimited', 10]);
 
-  await fails(cs, 'updateResourceLimit', { resourcetype: 0, max: 100 }, 531, /administrator/);
+  await fails(cs, 'updateResourceLimit', { resourcetype: 0, max: 100 }, 432, /does not exist or it is not available/);
+  assert.equal((await cs.ok('listApis', { name: 'updateResourceLimit' })).count, 0, 'a user does not see the admin command');
+  await assert.rejects(env.rt.core.quotas.setByAdmin({ ...systemContext(acct.id, 'q-show'), isAdmin: false }, undefined, 'vms', 100), /Only an administrator/);
   const admin = await env.rt.core.accounts.createAccount('q-admin', { admin: true });
   const root = new CsClient(env.app, admin.cloudstack.key, admin.cloudstack.secret);
   const set = await root.ok('updateResourceLimit', { resourcetype: 0, max: 1, account: 'q-show' });

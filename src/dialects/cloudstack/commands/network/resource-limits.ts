@@ -39,10 +39,10 @@ export const listResourceLimits: CsCommand = {
   },
 };
 
-/** updateResourceLimit: admins only; without max the account returns to the operator's default. */
+/** updateResourceLimit: admins only (the core refuses anyone else too); without max the account returns to the operator's default. */
 export const updateResourceLimit: CsCommand = {
   name: 'updateResourceLimit', description: 'Updates resource limits for an account (administrators only).', isAsync: false,
-  responseName: 'resourcelimit',
+  responseName: 'resourcelimit', adminOnly: true,
   params: [
     { name: 'resourcetype', type: 'integer', required: true, description: 'type of resource: 0 (VMs), 1 (IPs), 2 (volumes), 3 (snapshots), 6 (networks), 8 (CPUs), 9 (memory), 10 (primary storage)' },
     { name: 'max', type: 'long', description: 'the new limit, -1 for unlimited; without it the account gets the default again' },
