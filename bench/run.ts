@@ -115,7 +115,7 @@ async function readyTimes(): Promise<{ dir: string; first: number }> {
 /** (b) deploys reaching Running per second through the HTTP API, sim driver with zero delay. */
 async function deployRate(): Promise<void> {
   const dir = tempDir('deploy');
-  const child = await serve(dir, 'deploy', { NUBE_SIM_DELAY_MS: '0' });
+  const child = await serve(dir, 'deploy', { NUBE_SIM_DELAY_MS: '0', NUBE_DEFAULT_LIMITS: 'off' });
   const creds = readCredentials(dir);
   const cs = new HttpCs(child.baseUrl, creds.key, creds.secret, 2);
   const zone = (await cs.ok('listZones')).zone[0];

@@ -30,7 +30,24 @@ export interface Config {
     /** Hashing threads; 0 = one less than the CPUs, 1 to 4. */
     hashThreads: number; hashQueue: number;
   };
+  /** Per-account limits every account gets unless the operator overrides them for it; -1 = unlimited. */
+  defaultLimits: Limits;
 }
+
+/** The resources an account's use is limited on: counts, vCPUs, memory in MB and volume storage in GB. */
+export const LIMIT_NAMES = ['vms', 'cpus', 'memory_mb', 'volumes', 'storage_gb', 'snapshots', 'ips', 'networks'] as const;
+/** One limited resource. */
+export type LimitName = typeof LIMIT_NAMES[number];
+/** A limit per resource; -1 means unlimited. */
+export type Limits = Record<LimitName, number>;
+
+/**
+ * Built-in defaults: far above what a developer's test run or a small team uses, low enough that a runaway client
+ * (a loop creating drives or VMs) stops long before it fills the disk, the hosts or the IP pools of everyone else.
+ */
+export const BUILTIN_LIMITS: Limits = {
+  vms: 500, cpus: 2000, memory_mb: 4 * 1024 * 1024, volumes: 1000, storage_gb: 50 * 1024, snapshots: 1000, ips: 500, networks: 200,
+};
 
 /** Thrown for configuration that cannot work; printed without a stack trace. */
 export class ConfigError extends Error {}
@@ -105,7 +122,23 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       hashThreads: int('NUBE_AUTH_HASH_THREADS', merged.NUBE_AUTH_HASH_THREADS, 0, 0),
       hashQueue: int('NUBE_AUTH_HASH_QUEUE', merged.NUBE_AUTH_HASH_QUEUE, 32, 0),
     },
+    defaultLimits: parseLimits('NUBE_DEFAULT_LIMITS', merged.NUBE_DEFAULT_LIMITS),
   };
+}
+
+/** `name=N,...` over the built-in limits (names not given keep theirs; -1 = unlimited), or `off` for no limits at all. */
+export function parseLimits(setting: string, raw: string | undefined): Limits {
+  const out: Limits = { ...BUILTIN_LIMITS };
+  const text = (raw ?? '').trim();
+  if (text === '') return out;
+  if (text.toLowerCase() === 'off') return Object.fromEntries(LIMIT_NAMES.map((n) => [n, -1])) as Limits;
+  for (const part of text.split(',')) {
+    const m = /^\s*([a-z_]+)\s*=\s*(-1|\d{1,15})\s*$/.exec(part);
+    if (!m) throw new ConfigError(`${setting} must be name=N,... (N a whole number, -1 = unlimited) or off, got "${part.trim()}"`);
+    if (!(LIMIT_NAMES as readonly string[]).includes(m[1]!)) throw new ConfigError(`${setting}: unknown limit "${m[1]}" (known: ${LIMIT_NAMES.join(', ')})`);
+    out[m[1] as LimitName] = Number(m[2]);
+  }
+  return out;
 }
 
 function qemuAccel(raw: string | undefined): Config['qemu']['accel'] {

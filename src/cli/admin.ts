@@ -4,6 +4,7 @@ import { credentialsJson } from './credentials.js';
 import { addCvmAdminCommands } from './admin-cvm.js';
 import { addCloudsigmaAdminCommands } from './admin-cloudsigma.js';
 import { withRuntime } from './with-runtime.js';
+import { addLimitCommands } from './admin-limits.js';
 
 
 /** Adds the admin subcommands to the program. */
@@ -16,6 +17,7 @@ export function addAdminCommands(program: Command): void {
       credentialsJson(rt.config, await rt.core.accounts.createAccount(name, o))));
   account.command('list').description('list accounts').action(() => withRuntime(async (rt) =>
     (await rt.core.accounts.listAccounts()).map((a) => ({ id: a.id, name: a.name, email: a.email, type: a.type, state: a.state }))));
+  addLimitCommands(account);
   const user = admin.command('user').description('users');
   user.command('create <account> <username>').description('add a user to an account; prints its password once')
     .option('--email <email>').option('--password <password>')

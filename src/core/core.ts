@@ -30,6 +30,7 @@ import { BillingService } from './billing/service.js';
 import { VmConsoleService } from './vms/console.js';
 import { AuthThrottle } from './accounts/throttle.js';
 import { hashPool } from './accounts/hash-pool.js';
+import { QuotaService } from './quotas/service.js';
 
 /** All core services. */
 export class Core {
@@ -62,6 +63,7 @@ export class Core {
   readonly serverGroups: ServerGroupService;
   readonly billing: BillingService;
   readonly vmConsole: VmConsoleService;
+  readonly quotas: QuotaService;
 
   constructor(readonly deps: CoreDeps) {
     const auth = deps.config.auth;
@@ -96,5 +98,6 @@ export class Core {
     this.serverGroups = new ServerGroupService(deps);
     this.billing = new BillingService(deps, this.ips, this.networks);
     this.vmConsole = new VmConsoleService(deps);
+    this.quotas = new QuotaService(deps);
   }
 }

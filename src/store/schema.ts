@@ -138,6 +138,8 @@ export interface VmUsageLogRow {
   seq: Generated<number>; vm_id: string; account_id: string; state: string; cpu_number: number; cpu_speed: number; memory: number;
   removed: Flag; at: string;
 }
+/** An operator's override of one quota of one account (migration 0008); max -1 = unlimited. */
+export interface AccountLimitRow { account_id: string; name: string; max: number; updated_at: string }
 /** The whole database as Kysely sees it. */
 export interface DB {
   accounts: AccountRow; users: UserRow; credentials: CredentialRow; zones: ZoneRow; hosts: HostRow;
@@ -151,4 +153,5 @@ export interface DB {
   cvm_ids: CvmIdRow; vm_traffic: VmTrafficRow;
   server_groups: ServerGroupRow; server_group_members: ServerGroupMemberRow; billing_accounts: BillingAccountRow;
   billing_transactions: BillingTransactionRow; billing_subscriptions: BillingSubscriptionRow; vm_usage_log: VmUsageLogRow;
+  account_limits: AccountLimitRow;
 }

@@ -14,7 +14,7 @@ import { mulberry32 } from './prng.js';
 const SEED = Number(process.env.NUBE_PROOF_SEED ?? 4004);
 const CASES = Number(process.env.NUBE_PROOF_CASES ?? 3600);
 const PATHS = ['/compute', '/client/api', '/v1'];
-const CS_5XX = new Set([530, 532, 533, 534]);
+const CS_5XX = new Set([530, 532, 533, 534, 535]);
 const STACK = [/\n\s*at \S/, /\bat [^\s()]+ \([^)]*:\d+:\d+\)/, /Error:/];
 
 let env: TestEnv;

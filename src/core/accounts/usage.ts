@@ -5,6 +5,7 @@ import type { CallContext } from '../context.js';
 import type { CoreDeps } from '../deps.js';
 import { invalid } from '../errors.js';
 import { matchesKeyword, paginate, type Page } from '../catalog/service.js';
+import { effectiveLimits, type LimitName, type Limits } from '../quotas/service.js';
 
 /** Totals of one account's resources; storage in bytes. */
 export interface AccountTotals {
@@ -13,8 +14,8 @@ export interface AccountTotals {
   secondaryStorageBytes: number;
 }
 
-/** An account with its users and totals. */
-export interface AccountUsageView { account: AccountRow; users: UserRow[]; totals: AccountTotals }
+/** An account with its users, totals and effective limits (-1 = unlimited). */
+export interface AccountUsageView { account: AccountRow; users: UserRow[]; totals: AccountTotals; limits: Limits }
 
 /** Filters of an account list. */
 export interface AccountFilter {
@@ -29,6 +30,12 @@ export const RESOURCE_TYPES = [
   'user_vm', 'public_ip', 'volume', 'snapshot', 'template', 'project', 'network', 'vpc', 'cpu', 'memory',
   'primary_storage', 'secondary_storage',
 ] as const;
+
+/** The Nube limit behind each resource type (null: not limited, always -1); primary storage is in GB, memory in MB. */
+export const RESOURCE_TYPE_LIMITS: Record<typeof RESOURCE_TYPES[number], LimitName | null> = {
+  user_vm: 'vms', public_ip: 'ips', volume: 'volumes', snapshot: 'snapshots', template: null, project: null, network: 'networks',
+  vpc: null, cpu: 'cpus', memory: 'memory_mb', primary_storage: 'storage_gb', secondary_storage: null,
+};
 
 /** Reports accounts' usage and limits; a normal user sees only its own account, an admin every account. */
 export class AccountUsage {
@@ -48,18 +55,25 @@ export class AccountUsage {
     const items: AccountUsageView[] = [];
     for (const account of page.items) {
       const users = await db.selectFrom('users').selectAll().where('account_id', '=', account.id).orderBy('created_at').execute();
-      items.push({ account, users, totals: await totals(db, account.id) });
+      items.push({ account, users, totals: await totals(db, account.id), limits: await effectiveLimits(db, this.deps.config.defaultLimits, account.id) });
     }
     return { count: page.count, items };
   }
 
-  /** The caller's resource limits, all unlimited; type filters one resource type (0-11). */
-  limits(_ctx: CallContext, type?: number): ResourceLimit[] {
+  /** The caller's resource limits (-1 = unlimited); type filters one resource type (0-11). */
+  async limits(ctx: CallContext, type?: number): Promise<ResourceLimit[]> {
     if (type !== undefined && (!Number.isInteger(type) || type < 0 || type >= RESOURCE_TYPES.length)) {
       throw invalid(`resourcetype must be between 0 and ${RESOURCE_TYPES.length - 1}`, 'resourcetype');
     }
-    return RESOURCE_TYPES.map((name, i) => ({ type: i, name, max: -1 })).filter((l) => type === undefined || l.type === type);
+    const limits = await effectiveLimits(this.deps.store.db, this.deps.config.defaultLimits, ctx.accountId);
+    return RESOURCE_TYPES.map((name, i) => ({ type: i, name, max: limitOf(limits, name) })).filter((l) => type === undefined || l.type === type);
   }
+}
+
+/** The limit of a resource type (-1 when Nube does not limit it). */
+export function limitOf(limits: Limits, type: typeof RESOURCE_TYPES[number]): number {
+  const name = RESOURCE_TYPE_LIMITS[type];
+  return name ? limits[name] : -1;
 }
 
 /** Counts one account's live resources. */

@@ -13,6 +13,7 @@ import { recordDoneTask } from '../../tasks/queue.js';
 import { deleteTagsOf, idsWithTags, loadTags, type Tag, type TagMatch } from '../tags/service.js';
 import { buildHealthcheck, hasHealthcheck, type Healthcheck, type HealthcheckInput } from './healthcheck.js';
 import { countedPage } from '../../store/page.js';
+import { reserveQuota } from '../quotas/service.js';
 
 /** An elastic IP as every dialect may show it. */
 export interface PublicIpView {
@@ -54,6 +55,7 @@ export class PublicIpService {
 
   /** Leases the next free address of a zone's pool in the caller's transaction (which retries on a unique violation). */
   async associateIn(trx: Q, ctx: CallContext, zone: ZoneRow, hc: Healthcheck | null = null): Promise<{ taskId: string; id: string; address: string }> {
+    await reserveQuota(this.deps, trx, ctx.accountId, { ips: 1 });
     const pool = await trx.selectFrom('networks').selectAll().where('zone_id', '=', zone.id).where('type', '=', 'ElasticIP')
       .where('removed_at', 'is', null).orderBy('created_at').executeTakeFirst();
     if (!pool) throw invalid(`Zone ${zone.name} has no elastic IP pool`, 'zoneid');

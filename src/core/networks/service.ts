@@ -11,6 +11,7 @@ import { recordDoneTask } from '../../tasks/queue.js';
 import { writeLog } from '../../tasks/log.js';
 import { deleteTagsOf, idsWithTags, loadTags, type Tag, type TagMatch } from '../tags/service.js';
 import { countedPage } from '../../store/page.js';
+import { reserveQuota } from '../quotas/service.js';
 
 /** A network as every dialect may show it; private networks are "Isolated", the zone's guest network "Shared". */
 export interface NetworkView {
@@ -78,6 +79,7 @@ export class NetworkService {
     const given = [input.startIp, input.endIp, input.netmask].filter((v) => v !== undefined).length;
     if (given !== 0 && given !== 3) throw invalid('startip, endip and netmask must be given together for a managed network', 'startip');
     const range = given === 3 ? checkRange(input.startIp!, input.endIp!, input.netmask!) : null;
+    await reserveQuota(this.deps, trx, ctx.accountId, { networks: 1 });
     const id = newId();
     await trx.insertInto('networks').values({
       id, account_id: ctx.accountId, zone_id: zone.id, name: input.name, display_text: input.displayText, type: 'Isolated',

@@ -12,6 +12,7 @@ import type { VolumeService } from '../volumes/service.js';
 import { deleteTagsOf } from '../tags/service.js';
 import { taggedIds } from '../tags/service.js';
 import { countedPage } from '../../store/page.js';
+import { reserveQuota } from '../quotas/service.js';
 
 /** Filters of a snapshot list. */
 export interface SnapshotFilter {
@@ -64,6 +65,7 @@ export class SnapshotService {
     const { store } = this.deps;
     const id = newId();
     const taskId = await store.tx(async (trx) => {
+      await reserveQuota(this.deps, trx, ctx.accountId, { snapshots: 1 });
       const vol = await this.volumes.row(trx, ctx, volumeId);
       if (vol.state !== 'Ready') {
         throw invalid(`Volume ${vol.name} has never been attached and holds no data; attach it to a virtual machine before taking a snapshot`, 'volumeid');

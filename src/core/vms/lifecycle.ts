@@ -1,4 +1,5 @@
 /** VmLifecycle: power and rebuild operations, each a state change plus a task written in one transaction. */
+import type { Q } from '../../store/db.js';
 import type { CallContext } from '../context.js';
 import type { CoreDeps } from '../deps.js';
 import { conflict, invalid } from '../errors.js';
@@ -10,6 +11,7 @@ import type { VmService } from './service.js';
 import type { VmView, VmState } from './model.js';
 import { encryptForKey } from '../ssh-keys/crypto.js';
 import { rootDiskBytes } from './rules.js';
+import { reserveQuota } from '../quotas/service.js';
 
 const BUSY: VmState[] = ['creating', 'starting', 'stopping', 'rebooting', 'restoring', 'destroying'];
 
@@ -18,7 +20,7 @@ export class VmLifecycle {
   constructor(private readonly deps: CoreDeps, private readonly vms: VmService) {}
 
   /** Moves a VM from one of `from` to `to` and enqueues the task that carries it out. */
-  private async transition(ctx: CallContext, id: string, from: VmState[], to: VmState, kind: TaskKind, payload: Record<string, unknown> = {}, verb = kind.split('.')[1]): Promise<string> {
+  private async transition(ctx: CallContext, id: string, from: VmState[], to: VmState, kind: TaskKind, payload: Record<string, unknown> = {}, verb = kind.split('.')[1], check?: (trx: Q) => Promise<void>): Promise<string> {
     const { store } = this.deps;
     const taskId = await store.tx(async (trx) => {
       const vm = await this.vms.row(trx, ctx, id);
@@ -28,6 +30,7 @@ export class VmLifecycle {
           ? `The virtual machine is busy (${state}); try again when the current operation has finished`
           : `Cannot ${verb} a virtual machine that is ${state}`);
       }
+      if (check) await check(trx);
       const r = await trx.updateTable('vms').set({ state: to, updated_at: nowIso() }).where('id', '=', id).where('state', '=', state).executeTakeFirst();
       if (Number(r.numUpdatedRows) === 0) throw conflict('The virtual machine changed state meanwhile; try again');
       return enqueueTask(store, trx, { kind, objectType: 'virtual machine', objectId: id, payload: { ...payload, from: state }, ctx });
@@ -63,7 +66,10 @@ export class VmLifecycle {
     if (template.zone_id && template.zone_id !== vm.zone_id) throw invalid(`Template ${template.name} is not available in the zone of the virtual machine`, 'templateid');
     if (template.ready !== 1) throw invalid(`Template ${template.name} is not ready`, 'templateid');
     const size = rootDiskBytes(rootDiskSizeGb, Number(template.size));
-    return this.transition(ctx, id, ['running', 'stopped'], 'restoring', 'vm.restore', { templateId: template.id, size });
+    return this.transition(ctx, id, ['running', 'stopped'], 'restoring', 'vm.restore', { templateId: template.id, size }, undefined, async (trx) => {
+      const root = await trx.selectFrom('volumes').select('size').where('vm_id', '=', id).where('type', '=', 'ROOT').where('removed_at', 'is', null).executeTakeFirst();
+      await reserveQuota(this.deps, trx, ctx.accountId, { storageBytes: size - Number(root?.size ?? 0) });
+    });
   }
 
   /** Changes the service offering of a stopped VM; answered as a finished task (scaleVirtualMachine). */
@@ -87,6 +93,9 @@ export class VmLifecycle {
       const busy = await trx.selectFrom('tasks').select('id').where('object_id', '=', id).where('exclusive', '=', 1)
         .where('status', 'in', ['PENDING', 'STARTED']).executeTakeFirst();
       if (busy) throw conflict('The virtual machine is busy with another operation');
+      await reserveQuota(this.deps, trx, ctx.accountId, {
+        cpus: offering.cpu_number - Number(vm.cpu_number), memoryMb: offering.memory - Number(vm.memory),
+      });
       await trx.updateTable('vms').set({
         service_offering_id: offering.id, cpu_number: offering.cpu_number, cpu_speed: offering.cpu_speed, memory: offering.memory, updated_at: nowIso(),
       }).where('id', '=', id).execute();

@@ -16,6 +16,7 @@ import { checkDisplayName, checkHostname, checkUserdata, rootDiskBytes } from '.
 import { taggedIds } from '../tags/service.js';
 import { bumpLiveVms, liveVms } from './counts.js';
 import { countedPage } from '../../store/page.js';
+import { reserveQuota } from '../quotas/service.js';
 
 /** Filters of a VM list. */
 export interface VmFilter {
@@ -105,6 +106,9 @@ export class VmService {
     const now = nowIso();
     const startVm = input.startVm ?? true;
     const taskId = await store.tx(async (trx) => {
+      await reserveQuota(this.deps, trx, ctx.accountId, {
+        vms: 1, cpus: offering.cpu_number, memoryMb: offering.memory, volumes: 1, storageBytes: rootSize,
+      });
       if (input.keypair) {
         const kp = await trx.selectFrom('ssh_keys').select('id').where('account_id', '=', ctx.accountId).where('name', '=', input.keypair).executeTakeFirst();
         if (!kp) throw invalid(`A key pair named ${input.keypair} does not exist`, 'keypair');

@@ -10,6 +10,7 @@ import { writeLog } from '../../tasks/log.js';
 import { assertIdle } from '../volumes/rules.js';
 import { nextSerial, type VmService } from './service.js';
 import { bumpLiveVms } from './counts.js';
+import { reserveQuota } from '../quotas/service.js';
 
 /** Lowest and highest CPU per virtual core, in MHz (the seed's SMP granularity). */
 export const MHZ_PER_CORE = { min: 1000, max: 2200 };
@@ -40,6 +41,7 @@ export class SizedVmService {
     if (!zone || !offering) throw unavailable('No zone or service offering is configured');
     const id = newId();
     const taskId = await store.tx(async (trx) => {
+      await reserveQuota(this.deps, trx, ctx.accountId, { vms: 1, cpus: size.smp, memoryMb: size.memMb });
       const firstVolume = input.drives?.[0] ? await this.volume(trx, ctx, input.drives[0].volumeId) : undefined;
       const template = firstVolume?.template_id ?? (await trx.selectFrom('templates').select('id').where('public', '=', 1)
         .where('removed_at', 'is', null).orderBy('created_at').executeTakeFirst())?.id;
@@ -75,6 +77,7 @@ export class SizedVmService {
       let smpAuto = extras.smpAuto;
       if (reshape) {
         const size = sizeOf(input.cpuMhz ?? Number(vm.cpu_number) * Number(vm.cpu_speed), input.smp ?? (extras.smpAuto ? 'auto' : Number(vm.cpu_number)), input.memMb ?? Number(vm.memory));
+        await reserveQuota(this.deps, trx, ctx.accountId, { cpus: size.smp - Number(vm.cpu_number), memoryMb: size.memMb - Number(vm.memory) });
         Object.assign(set, { cpu_number: size.smp, cpu_speed: size.mhzPerCore, memory: size.memMb });
         smpAuto = size.smpAuto;
       }

@@ -9,6 +9,7 @@ import { writeLog } from '../../tasks/log.js';
 import { GIB, MAX_CUSTOM_GB, assertIdle } from './rules.js';
 import { checkVolumeName } from './service.js';
 import { IoCounters, type IoDelta } from './io-counters.js';
+import { reserveQuota } from '../quotas/service.js';
 import type { VolumeWriter } from '../../drivers/storage/storage.js';
 
 export type { VolumeWriter };
@@ -165,6 +166,7 @@ export class VolumeDataService {
   }
 
   private async insert(trx: Q, ctx: CallContext, v: { id: string; name: string; size: number; zoneId: string; templateId: string | null }, attrs: VolumeAttrs, action: string): Promise<void> {
+    await reserveQuota(this.deps, trx, ctx.accountId, { volumes: 1, storageBytes: v.size });
     await trx.insertInto('volumes').values({
       id: v.id, account_id: ctx.accountId, zone_id: v.zoneId, name: v.name, type: 'DATADISK', size: v.size, disk_offering_id: null,
       template_id: v.templateId, vm_id: null, device_id: null, state: 'Ready', created_at: nowIso(), attached_at: null, removed_at: null,

@@ -13,6 +13,7 @@ import { GIB, MAX_DATA_DISKS, assertIdle, customSizeBytes, pickDeviceId } from '
 import { deleteTagsOf } from '../tags/service.js';
 import { taggedIds } from '../tags/service.js';
 import { countedPage } from '../../store/page.js';
+import { reserveQuota } from '../quotas/service.js';
 
 /** Filters of a volume list. */
 export interface VolumeFilter {
@@ -102,6 +103,7 @@ export class VolumeService {
     let taskId: string;
     try {
       taskId = await store.tx(async (trx) => {
+        await reserveQuota(this.deps, trx, ctx.accountId, { volumes: 1, storageBytes: size });
         if (snapshotId) await this.liveSnapshot(trx, ctx, snapshotId);
         const now = nowIso();
         await trx.insertInto('volumes').values({
@@ -213,6 +215,7 @@ export class VolumeService {
         const vm = await trx.selectFrom('vms').select('state').where('id', '=', vol.vm_id).executeTakeFirst();
         if (vm && !VM_SETTLED.includes(vm.state)) throw conflict(`Cannot resize a volume of a virtual machine that is ${vm.state}`);
       }
+      await reserveQuota(this.deps, trx, ctx.accountId, { storageBytes: size - Number(vol.size) });
       return enqueueTask(store, trx, { kind: 'volume.resize', objectType: 'volume', objectId: id, payload: { size, diskOfferingId: offeringId }, ctx });
     });
     this.deps.tasks.wake();

@@ -21,6 +21,8 @@ export interface CsCommand {
   responseKey?: string;
   /** Name of the response item for listApis. */
   responseName?: string;
+  /** Only admin accounts may call it; for anyone else it does not exist (CloudStack's 432), and listApis leaves it out. */
+  adminOnly?: boolean;
   handle(core: Core, ctx: CallContext, p: Record<string, any>, req: CsRequestInfo): Promise<CsAnswer>;
 }
 

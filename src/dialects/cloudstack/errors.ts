@@ -8,7 +8,8 @@ export const CS_ERRORS: Record<ErrorKind, { errorcode: number; cserrorcode: numb
   Conflict: { errorcode: 431, cserrorcode: 4350 },
   Forbidden: { errorcode: 531, cserrorcode: 4365 },
   Unauthenticated: { errorcode: 401, cserrorcode: 9999 },
-  QuotaExceeded: { errorcode: 532, cserrorcode: 4370 },
+  /** CloudStack answers a ResourceAllocationException (a resource limit of the account) with RESOURCE_ALLOCATION_ERROR. */
+  QuotaExceeded: { errorcode: 535, cserrorcode: 4370 },
   RateLimited: { errorcode: 429, cserrorcode: 9999 },
   Unavailable: { errorcode: 533, cserrorcode: 4535 },
   Timeout: { errorcode: 530, cserrorcode: 9999 },

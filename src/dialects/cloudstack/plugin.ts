@@ -49,7 +49,7 @@ export async function cloudstackPlugin(app: FastifyInstance, opts: { core: Core 
     try {
       const principal = await authenticate(core, pairs, lower, req.ip);
       const cmd = byName.get(commandName.toLowerCase());
-      if (!cmd) throw new CsFailure(UNKNOWN_COMMAND.errorcode, UNKNOWN_COMMAND.cserrorcode, 'The given command does not exist or it is not available for user');
+      if (!cmd || (cmd.adminOnly && principal.account.type !== 'admin')) throw new CsFailure(UNKNOWN_COMMAND.errorcode, UNKNOWN_COMMAND.cserrorcode, 'The given command does not exist or it is not available for user');
       const params = decodeParams(cmd.name, cmd.params, lower);
       if (req.method === 'GET' && typeof params.userdata === 'string' && params.userdata.length > USERDATA_GET_MAX) {
         throw new CsFailure(431, 4350, `User data is too long for an HTTP GET request (${params.userdata.length} > ${USERDATA_GET_MAX} base64 characters); use POST`);

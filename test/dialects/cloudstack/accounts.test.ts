@@ -10,7 +10,7 @@ let bob: CsClient;
 before(async () => { env = await startTestEnv(); c = await netCatalog(env.cs); bob = await env.account('bob'); });
 after(async () => { await env.close(); });
 
-test('listAccounts shows the caller\'s own account with its users and unlimited limits', async () => {
+test('listAccounts shows the caller\'s own account with its users and the default limits', async () => {
   const res = await env.cs.ok('listAccounts');
   assert.equal(res.count, 1);
   const a = res.account[0];
@@ -19,9 +19,16 @@ test('listAccounts shows the caller\'s own account with its users and unlimited 
   assert.equal(a.state, 'enabled');
   assert.equal(a.vmtotal, 0);
   assert.equal(a.iptotal, 0);
-  for (const k of ['vmlimit', 'iplimit', 'cpulimit', 'memorylimit', 'networklimit', 'volumelimit', 'snapshotlimit', 'templatelimit', 'eiplimit']) {
-    assert.equal(a[k], 'Unlimited', k);
+  const d = env.config.defaultLimits;
+  const expected: Record<string, number> = {
+    vm: d.vms, ip: d.ips, cpu: d.cpus, memory: d.memory_mb, network: d.networks, volume: d.volumes, snapshot: d.snapshots, primarystorage: d.storage_gb,
+  };
+  for (const [k, max] of Object.entries(expected)) {
+    assert.equal(a[`${k}limit`], String(max), k);
+    assert.equal(a[`${k}available`], String(max), k);
   }
+  assert.equal(a.eiplimit, String(d.ips));
+  for (const k of ['template', 'secondarystorage', 'vpc', 'project']) assert.equal(a[`${k}limit`], 'Unlimited', k);
   assert.equal(a.user.length, 1);
   assert.equal(a.user[0].username, 'alice');
   assert.equal(a.user[0].account, 'alice');
@@ -70,11 +77,13 @@ test('listAccounts filters and never shows another account to a normal user', as
   await fails(env.cs, 'listAccounts', { id: 'alice' }, 431);
 });
 
-test('listResourceLimits lists the twelve CloudStack resource types as unlimited', async () => {
+test('listResourceLimits lists the twelve CloudStack resource types with the default limits', async () => {
   const res = await env.cs.ok('listResourceLimits');
   assert.equal(res.count, 12);
   assert.deepEqual(res.resourcelimit.map((l: any) => l.resourcetype), ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9', '10', '11']);
-  assert.ok(res.resourcelimit.every((l: any) => l.max === -1 && l.account === 'alice' && typeof l.resourcetypename === 'string'));
+  assert.ok(res.resourcelimit.every((l: any) => l.account === 'alice' && typeof l.resourcetypename === 'string'));
+  const d = env.config.defaultLimits;
+  assert.deepEqual(res.resourcelimit.map((l: any) => l.max), [d.vms, d.ips, d.volumes, d.snapshots, -1, -1, d.networks, -1, d.cpus, d.memory_mb, d.storage_gb, -1]);
   assert.equal(res.resourcelimit[1].resourcetypename, 'public_ip');
   assert.deepEqual((await env.cs.ok('listResourceLimits', { resourcetype: 8 })).resourcelimit.map((l: any) => l.resourcetypename), ['cpu']);
   assert.deepEqual((await env.cs.ok('listResourceLimits', { resourcetypename: 'memory' })).resourcelimit.map((l: any) => l.resourcetype), ['9']);

@@ -138,13 +138,13 @@ test('forwarding-rule lists are empty in a basic zone but validate their filters
   await fails(env.cs, 'listPortForwardingRules', { page: 'two' }, 431);
 });
 
-test('an exhausted pool refuses with 532 and a released address is handed out again', async () => {
+test('an exhausted pool refuses with 535 and a released address is handed out again', async () => {
   const mine = (await env.cs.ok('listPublicIpAddresses', { zoneid: c.zone2.id })).count;
   const theirs = (await bob.ok('listPublicIpAddresses', { zoneid: c.zone2.id })).count;
   const free = 253 - mine - theirs;
   let last: any;
   for (let i = 0; i < free; i++) last = (await env.cs.done('associateIpAddress', { zoneid: c.zone2.id })).ipaddress;
-  await fails(bob, 'associateIpAddress', { zoneid: c.zone2.id }, 532, /No free IP address/);
+  await fails(bob, 'associateIpAddress', { zoneid: c.zone2.id }, 535, /No free IP address/);
   await env.cs.done('disassociateIpAddress', { id: last.id });
   const again = (await bob.done('associateIpAddress', { zoneid: c.zone2.id })).ipaddress;
   assert.equal(again.ipaddress, last.ipaddress);

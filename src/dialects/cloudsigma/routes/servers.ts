@@ -32,13 +32,21 @@ export function serverRoutes(r: SigmaRouter): void {
     const src = await c.core.vms.get(c.ctx, c.params.id!);
     const [old] = await records(c, [src]);
     const drives: SizedVmInput['drives'] = [];
-    for (const v of (await c.core.volumeData.list(c.ctx)).filter((d) => d.volume.vm_id === src.id)) {
-      const copy = await c.core.volumeData.clone(c.ctx, v.volume.id, { name: `${v.volume.name}-clone` });
-      drives.push({ deviceId: Number(v.volume.device_id ?? 0), volumeId: copy.volume.id });
-    }
     const attrs: Record<string, string> = {};
     for (const [k, v] of Object.entries(old!)) if (SETTING.test(k) && !/^nic:\d:(dhcp|mac)$/.test(k) && v !== undefined) attrs[k] = String(v);
-    const { id, taskId } = await c.core.sizedVms.create(c.ctx, { name, cpuMhz: src.cpuNumber * src.cpuSpeed, smp: src.cpuNumber, memMb: src.memory, drives, attrs });
+    let created: { id: string; taskId: string };
+    try {
+      for (const v of (await c.core.volumeData.list(c.ctx)).filter((d) => d.volume.vm_id === src.id)) {
+        const copy = await c.core.volumeData.clone(c.ctx, v.volume.id, { name: `${v.volume.name}-clone` });
+        drives.push({ deviceId: Number(v.volume.device_id ?? 0), volumeId: copy.volume.id });
+      }
+      created = await c.core.sizedVms.create(c.ctx, { name, cpuMhz: src.cpuNumber * src.cpuSpeed, smp: src.cpuNumber, memMb: src.memory, drives, attrs });
+    } catch (err) {
+      // A refused clone (a limit reached, a busy drive) leaves none of the drive copies it made behind.
+      for (const d of drives) await c.core.volumes.delete(c.ctx, d.volumeId).catch(() => undefined);
+      throw err;
+    }
+    const { id, taskId } = created;
     await settle(c, taskId);
     return { text: await recordText(c, id) };
   });

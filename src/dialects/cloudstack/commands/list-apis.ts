@@ -6,9 +6,9 @@ import { list } from '../command.js';
 export const listApis: CsCommand = {
   name: 'listApis', description: 'lists all available apis on the server', isAsync: false, responseName: 'api',
   params: [{ name: 'name', type: 'string', description: 'API name' }],
-  async handle(_core, _ctx, p) {
+  async handle(_core, ctx, p) {
     const { allCommands } = await import('./index.js');
-    const cmds = allCommands().filter((c) => !p.name || c.name.toLowerCase() === String(p.name).toLowerCase());
+    const cmds = allCommands().filter((c) => (!c.adminOnly || ctx.isAdmin) && (!p.name || c.name.toLowerCase() === String(p.name).toLowerCase()));
     return list('api', cmds.length, cmds.map((c) => ({
       name: c.name, description: c.description, isasync: c.isAsync, since: '4.0.0', type: c.responseName ?? 'object',
       related: '', params: c.params.map((s) => ({

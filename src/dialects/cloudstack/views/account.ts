@@ -5,18 +5,21 @@ import { csDate } from './common.js';
 const GIB = 1024 ** 3;
 const UNLIMITED = 'Unlimited';
 
-/** The account object with its totals; every limit is unlimited. */
+/** The account object with its totals, limits and what is left, as strings (`Unlimited` for -1) like CloudStack. */
 export function csAccount(v: AccountUsageView): Record<string, unknown> {
-  const { account: a, totals: t } = v;
+  const { account: a, totals: t, limits: l } = v;
   const accounttype = a.type === 'admin' ? 1 : 0;
-  const res = (name: string, total: number) => ({ [`${name}limit`]: UNLIMITED, [`${name}available`]: UNLIMITED, [`${name}total`]: total });
+  const res = (name: string, total: number, max = -1) => ({
+    [`${name}limit`]: max < 0 ? UNLIMITED : String(max), [`${name}available`]: max < 0 ? UNLIMITED : String(Math.max(0, max - total)),
+    [`${name}total`]: total,
+  });
   return {
     id: a.id, name: a.name, accounttype, state: a.state, domain: 'ROOT', domainid: a.id, isdefault: false, groups: [],
-    ...res('vm', t.vmTotal), vmrunning: t.vmRunning, vmstopped: t.vmStopped,
-    ...res('cpu', t.cpuTotal), ...res('memory', t.memoryTotal), ...res('volume', t.volumeTotal),
-    ...res('primarystorage', Math.ceil(t.primaryStorageBytes / GIB)), ...res('secondarystorage', Math.ceil(t.secondaryStorageBytes / GIB)),
-    ...res('ip', t.ipTotal), eiplimit: UNLIMITED, ...res('network', t.networkTotal), ...res('snapshot', t.snapshotTotal),
-    ...res('template', t.templateTotal), ...res('vpc', 0), ...res('project', 0),
+    ...res('vm', t.vmTotal, l.vms), vmrunning: t.vmRunning, vmstopped: t.vmStopped,
+    ...res('cpu', t.cpuTotal, l.cpus), ...res('memory', t.memoryTotal, l.memory_mb), ...res('volume', t.volumeTotal, l.volumes),
+    ...res('primarystorage', Math.ceil(t.primaryStorageBytes / GIB), l.storage_gb), ...res('secondarystorage', Math.ceil(t.secondaryStorageBytes / GIB)),
+    ...res('ip', t.ipTotal, l.ips), eiplimit: l.ips < 0 ? UNLIMITED : String(l.ips), ...res('network', t.networkTotal, l.networks),
+    ...res('snapshot', t.snapshotTotal, l.snapshots), ...res('template', t.templateTotal), ...res('vpc', 0), ...res('project', 0),
     user: v.users.map((u) => ({
       id: u.id, username: u.username, email: u.email, firstname: u.first_name, lastname: u.last_name, state: u.state,
       created: csDate(u.created_at), account: a.name, accountid: a.id, accounttype, domain: 'ROOT', domainid: a.id, isdefault: false,

@@ -7,7 +7,8 @@ import '../../views/template.js';
 import { associateIpAddress, disassociateIpAddress, listPublicIpAddresses, updateIpAddress } from './public-ips.js';
 import { activateIp6, addIpToNic, listNics, removeIpFromNic } from './nics.js';
 import { createTags, deleteTags, listTags } from './tags.js';
-import { listAccounts, listResourceLimits } from './accounts.js';
+import { listAccounts } from './accounts.js';
+import { listResourceLimits, updateResourceLimit } from './resource-limits.js';
 import { listIpForwardingRules, listPortForwardingRules } from './forwarding-rules.js';
 import { createNetwork, deleteNetwork, listNetworks, updateNetwork } from './networks.js';
 import { deleteTemplate, registerCustomTemplate } from './templates.js';
@@ -17,7 +18,7 @@ export const networkCommands: CsCommand[] = [
   associateIpAddress, updateIpAddress, disassociateIpAddress, listPublicIpAddresses,
   activateIp6, addIpToNic, removeIpFromNic, listNics,
   createTags, deleteTags, listTags,
-  listAccounts, listResourceLimits, listPortForwardingRules, listIpForwardingRules,
+  listAccounts, listResourceLimits, updateResourceLimit, listPortForwardingRules, listIpForwardingRules,
   createNetwork, deleteNetwork, listNetworks, updateNetwork,
   registerCustomTemplate, deleteTemplate,
 ];
