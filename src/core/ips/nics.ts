@@ -5,7 +5,8 @@ import type { CallContext } from '../context.js';
 import type { CoreDeps } from '../deps.js';
 import { CoreError, conflict, invalid, notFound } from '../errors.js';
 import { newId, nowIso } from '../util.js';
-import { isIpv4, parseCidr } from '../net/ip.js';
+import { isIpv4 } from '../net/ip.js';
+import { ip6FromMac } from '../../lib/mac.js';
 import { paginate, type Page } from '../catalog/service.js';
 import { recordDoneTask } from '../../tasks/queue.js';
 import type { NicView } from '../vms/model.js';
@@ -20,18 +21,9 @@ export interface SecondaryIpView { id: string; ipAddress: string; nicId: string;
 /** Prefix length of the IPv6 networks NICs get their address from. */
 export const IP6_PREFIX_LENGTH = 64;
 
-/**
- * The IPv6 address of a NIC: the zone's /64 is 2001:db8:<first 16 bits of the zone id>::/64 (documentation space,
- * stable per zone without extra state) and the interface id is the modified EUI-64 of the MAC, as SLAAC would derive it.
- */
+/** The IPv6 address of a NIC, derived from its zone and MAC (see ip6FromMac): unique MACs give unique addresses. */
 export function ip6ForNic(zoneId: string, mac: string): string {
-  const zone = parseInt(zoneId.replace(/-/g, '').slice(0, 4), 16);
-  const b = mac.split(':').map((h) => parseInt(h, 16));
-  if (b.length !== 6 || b.some((x) => !Number.isInteger(x) || x < 0 || x > 255) || !Number.isInteger(zone)) {
-    throw invalid(`Cannot derive an IPv6 address from MAC ${mac}`, 'nicid');
-  }
-  const groups = [zone, 0, ((b[0]! ^ 0x02) << 8) | b[1]!, (b[2]! << 8) | 0xff, (0xfe << 8) | b[3]!, (b[4]! << 8) | b[5]!];
-  return parseCidr(`2001:db8:${groups.map((g) => g.toString(16)).join(':')}/128`).base;
+  return ip6FromMac(zoneId, mac);
 }
 
 /** Lists NICs, activates IPv6 on them and attaches/detaches elastic IPs. */
