@@ -12,6 +12,7 @@ export async function serve(): Promise<void> {
   const config = loadConfig();
   let ready = false;
   const rt = await createRuntime(config, { startEngine: false });
+  for (const file of await rt.core.volumeData.sweepOrphans(performance.timeOrigin)) rt.log.warn({ file }, 'removed a storage file that no volume or snapshot owns');
   const credFile = join(config.dataDir, 'credentials.json');
   const exists = await rt.store.db.selectFrom('accounts').select('id').where('name', '=', 'admin').executeTakeFirst();
   let firstStart: Record<string, unknown> | null = null;
