@@ -21,11 +21,6 @@ export interface SecondaryIpView { id: string; ipAddress: string; nicId: string;
 /** Prefix length of the IPv6 networks NICs get their address from. */
 export const IP6_PREFIX_LENGTH = 64;
 
-/** The IPv6 address of a NIC, derived from its zone and MAC (see ip6FromMac): unique MACs give unique addresses. */
-export function ip6ForNic(zoneId: string, mac: string): string {
-  return ip6FromMac(zoneId, mac);
-}
-
 /** Lists NICs, activates IPv6 on them and attaches/detaches elastic IPs. */
 export class NicService {
   constructor(private readonly deps: CoreDeps, private readonly vms: VmService) {}
@@ -46,12 +41,12 @@ export class NicService {
     return withVm(n, vm.id);
   }
 
-  /** Gives a NIC its IPv6 address (see ip6ForNic); activating twice keeps the address. Returns the task id. */
+  /** Gives a NIC its IPv6 address, derived from its zone and MAC (see ip6FromMac); activating twice keeps the address. Returns the task id. */
   async activateIp6(ctx: CallContext, nicId: string): Promise<string> {
     return this.deps.store.tx(async (trx) => {
       const { nic, vm } = await this.nicOf(trx, ctx, nicId);
       if (!nic.ip6_address) {
-        await trx.updateTable('nics').set({ ip6_address: ip6ForNic(vm.zone_id, nic.mac_address) }).where('id', '=', nic.id).execute();
+        await trx.updateTable('nics').set({ ip6_address: ip6FromMac(vm.zone_id, nic.mac_address) }).where('id', '=', nic.id).execute();
       }
       return recordDoneTask(trx, { kind: 'sync', objectType: 'nic', objectId: nic.id, ctx, payload: { action: 'activate_ip6' }, result: { type: 'nic', id: nic.id, vmId: vm.id } });
     });
