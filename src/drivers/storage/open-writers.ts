@@ -1,12 +1,12 @@
 /** Writes under way per volume, so that removing a volume first stops them: nothing they would still write reaches the disk after the volume is gone. */
-import { conflict } from '../../lib/errors.js';
+import { conflict, type CoreError } from '../../lib/errors.js';
 import type { VolumeWriter } from './storage.js';
 
 /** One write under way: how to stop it and wait until it no longer touches the volume. */
 interface Entry { stop(): Promise<void> }
 
 /** What a write stopped by the removal of its volume is told. */
-export function removedDuringWrite(): Error {
+export function removedDuringWrite(): CoreError {
   return conflict('The volume was removed while it was being written; nothing more was written');
 }
 
