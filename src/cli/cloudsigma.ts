@@ -47,16 +47,29 @@ async function readStdin(): Promise<string> {
   return Buffer.concat(parts).toString('utf8');
 }
 
-/** Uploads a file to a drive in 4 MiB gzip-compressed writes. */
-export async function uploadDrive(c: Creds, id: string, file: string): Promise<number> {
+/** A drive's size in bytes, from its info. */
+async function driveSize(c: Creds, id: string): Promise<number> {
+  const info = (await call(c, 'GET', `/drives/${id}/info`)).toString('utf8');
+  const size = Number(/^size (\d+)$/m.exec(info)?.[1]);
+  if (!Number.isSafeInteger(size)) throw new Error(`The info of drive ${id} has no size`);
+  return size;
+}
+
+/** Uploads a file to a drive from offset in 4 MiB gzip-compressed writes; refused before the first byte when the file does not fit. */
+export async function uploadDrive(c: Creds, id: string, file: string, offset = 0): Promise<number> {
   const size = statSync(file).size;
+  const room = await driveSize(c, id);
+  if (offset + size > room) {
+    throw new Error(`${file} (${size} bytes) does not fit on drive ${id} (${room} bytes) at offset ${offset}: nothing was written; `
+      + 'clone the drive to a larger size first');
+  }
   const fd = openSync(file, 'r');
   const b = bar(size);
   try {
     const buf = Buffer.alloc(CHUNK);
     for (let off = 0; off < size; off += CHUNK) {
       const n = readSync(fd, buf, 0, Math.min(CHUNK, size - off), off);
-      await call(c, 'POST', `/drives/${id}/write/${off}`, gzipSync(buf.subarray(0, n), { level: 1 }),
+      await call(c, 'POST', `/drives/${id}/write/${offset + off}`, gzipSync(buf.subarray(0, n), { level: 1 }),
         { 'content-type': 'application/octet-stream', 'content-encoding': 'gzip' });
       b.update(off + n);
     }
@@ -64,10 +77,17 @@ export async function uploadDrive(c: Creds, id: string, file: string): Promise<n
   return size;
 }
 
+/** A byte offset given on the command line: a whole number of bytes, 0 or more. */
+function offsetOption(text: string | undefined): number {
+  if (text === undefined) return 0;
+  const n = Number(text);
+  if (!/^\d+$/.test(text.trim()) || !Number.isSafeInteger(n)) throw new Error(`--offset must be a whole number of bytes, got ${JSON.stringify(text)}`);
+  return n;
+}
+
 /** Downloads a whole drive to a file in 4 MiB reads (gzip answers are accepted). */
 export async function downloadDrive(c: Creds, id: string, file: string): Promise<number> {
-  const info = Object.fromEntries((await call(c, 'GET', `/drives/${id}/info`)).toString('utf8').split('\n').map((l) => [l.split(' ')[0], l.slice(l.indexOf(' ') + 1)]));
-  const size = Number(info.size);
+  const size = await driveSize(c, id);
   const fd = openSync(file, 'w');
   const b = bar(size);
   try {
@@ -91,8 +111,9 @@ export function addCloudsigmaCommands(program: Command): void {
   drives.command('list').action(async () => out(await call(creds(), 'GET', '/drives/list')));
   drives.command('create').description('reads `key value` lines (name, size, ...) on stdin').action(async () => out(await call(creds(), 'POST', '/drives/create', await readStdin())));
   drives.command('info <uuid>').action(async (id: string) => out(await call(creds(), 'GET', `/drives/${id}/info`)));
-  drives.command('upload <uuid> <file>').description('writes a file to a drive in 4 MB gzip chunks')
-    .action(async (id: string, file: string) => { await uploadDrive(creds(), id, file); });
+  drives.command('upload <uuid> <file>').description('writes a file to a drive in 4 MB gzip chunks (refused up front when it does not fit)')
+    .option('--offset <bytes>', 'where on the drive the file starts', '0')
+    .action(async (id: string, file: string, o: { offset?: string }) => { await uploadDrive(creds(), id, file, offsetOption(o.offset)); });
   drives.command('download <uuid> <file>').description('reads a whole drive into a file in 4 MB chunks')
     .action(async (id: string, file: string) => { await downloadDrive(creds(), id, file); });
   const servers = cs.command('servers').description('servers');

@@ -53,6 +53,8 @@ export interface VmRow {
 export interface NicRow {
   id: string; vm_id: string; network_id: string; ip_address: string | null; ip6_address: string | null;
   mac_address: string; is_default: Flag; device_id: number; created_at: string;
+  /** Set when the NIC's VM is removed (0009): live NICs have distinct MACs and IPv6 addresses. */
+  removed_at?: string | null;
 }
 export interface NicSecondaryIpRow { id: string; nic_id: string; ip_address: string; created_at: string }
 export interface VolumeRow {

@@ -58,3 +58,29 @@ test('drives create from stdin, list, upload and download a 9 MiB file in chunks
   assert.notEqual(bad.code, 0);
   assert.match(bad.stderr, /HTTP 401/);
 });
+
+test('upload of a file larger than the room left on the drive is refused before any byte is written', async () => {
+  const made = await nube('name small-drive\nsize 6M\n', 'drives', 'create');
+  const id = /^drive (\S+)$/m.exec(made.stdout)![1]!;
+  const fits = join(dir, 'fits.img');
+  const pattern = randomBytes(6 * 1024 * 1024);
+  writeFileSync(fits, pattern);
+  assert.equal((await nube(undefined, 'drives', 'upload', id, fits)).code, 0, 'a file of exactly the drive size fits');
+  const big = join(dir, 'big.img');
+  writeFileSync(big, Buffer.alloc(9 * 1024 * 1024, 0xee));
+  const refused = await nube(undefined, 'drives', 'upload', id, big);
+  assert.notEqual(refused.code, 0);
+  assert.match(refused.stderr, /does not fit on drive .*6291456 bytes.*nothing was written/);
+  const small = join(dir, 'small.img');
+  writeFileSync(small, Buffer.alloc(2 * 1024 * 1024, 0xdd));
+  const late = await nube(undefined, 'drives', 'upload', '--offset', String(5 * 1024 * 1024), id, small);
+  assert.notEqual(late.code, 0, 'offset + file size past the end is refused too');
+  assert.match(late.stderr, /at offset 5242880/);
+  const back = join(dir, 'back.img');
+  assert.equal((await nube(undefined, 'drives', 'download', id, back)).code, 0);
+  assert.ok(readFileSync(back).equals(pattern), 'the drive bytes are unchanged');
+  const inside = await nube(undefined, 'drives', 'upload', '--offset', String(4 * 1024 * 1024), id, small);
+  assert.equal(inside.code, 0, inside.stderr);
+  assert.equal((await nube(undefined, 'drives', 'download', id, back)).code, 0);
+  assert.ok(readFileSync(back).subarray(4 * 1024 * 1024).equals(readFileSync(small)), 'an offset upload that fits lands at the offset');
+});

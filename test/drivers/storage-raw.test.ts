@@ -243,14 +243,29 @@ test('a streamed write is checked up front, makes no file before its first piece
   await over.abort();
 });
 
-test('a streamed write whose volume is removed meanwhile does not bring the file back', async () => {
+test('a streamed write whose volume is removed meanwhile is refused from then on and does not bring the file back', async () => {
   const size = 8 * MIB;
   const w = st.openWrite('gone', 0, 4 * MIB, size);
   await w.write(randomBytes(2 * MIB));
   await new Promise((resolve) => setTimeout(resolve, 50));
   assert.equal(await st.has('gone'), true, 'the first pieces made the file');
   await st.remove('gone');
-  await w.write(randomBytes(2 * MIB));
-  await w.finish();
+  const removed = (err: unknown) => err instanceof CoreError && err.kind === 'Conflict' && /removed/.test(err.message);
+  await assert.rejects(w.write(randomBytes(2 * MIB)), removed);
+  await assert.rejects(w.finish(), removed);
   assert.equal(await st.has('gone'), false);
+  const racing = st.openWrite('gone2', 0, 4 * MIB, size);
+  const feeding = (async () => { for (let i = 0; i < 4; i++) await racing.write(randomBytes(MIB)); await racing.finish(); })();
+  feeding.catch(() => undefined);
+  await st.remove('gone2');
+  await assert.rejects(feeding, removed, 'a write under way when its volume goes is refused, whatever it was doing');
+  assert.equal(await st.has('gone2'), false);
+});
+
+test('remove waits for a one-shot write under way, so the write cannot make the file again after it', async () => {
+  const size = 64 * MIB;
+  const writing = st.write('once', 0, randomBytes(32 * MIB), size);
+  await st.remove('once');
+  await writing;
+  assert.equal(await st.has('once'), false);
 });

@@ -76,3 +76,27 @@ test('bad fault requests get a 400 with a message', async () => {
   assert.equal(r.statusCode, 400);
   assert.match(r.json().error, /kind must be one of/);
 });
+
+test('fault value and count must be whole numbers in range: anything else is a 400 naming the field, never a 500', async () => {
+  const post = (payload: Record<string, unknown>) => env.app.inject({ method: 'POST', url: '/admin/sim/faults', headers: { authorization: adminAuth }, payload });
+  for (const [payload, field] of [
+    [{ kind: 'fail_next_start', count: 'abc' }, 'count'],
+    [{ kind: 'fail_next_start', count: 1.5 }, 'count'],
+    [{ kind: 'fail_next_start', count: '1e3' }, 'count'],
+    [{ kind: 'fail_next_start', count: 0 }, 'count'],
+    [{ kind: 'fail_next_start', count: -2 }, 'count'],
+    [{ kind: 'fail_next_start', count: { n: 1 } }, 'count'],
+    [{ kind: 'latency', value: 'slow' }, 'value'],
+    [{ kind: 'latency', value: -5 }, 'value'],
+    [{ kind: 'latency', value: 10 ** 12 }, 'value'],
+  ] as const) {
+    const r = await post(payload);
+    assert.equal(r.statusCode, 400, `${JSON.stringify(payload)}: ${r.body}`);
+    assert.ok(r.json().fields[field], `${JSON.stringify(payload)} names ${field}: ${r.body}`);
+  }
+  assert.equal((await env.app.inject({ url: '/admin/sim/faults', headers: { authorization: adminAuth } })).json().faults.length, 0, 'nothing was stored');
+  const ok = await post({ kind: 'fail_next_start', count: '2' });
+  assert.equal(ok.statusCode, 201);
+  assert.equal(ok.json().fault.remaining, 2);
+  await env.app.inject({ method: 'DELETE', url: '/admin/sim/faults', headers: { authorization: adminAuth } });
+});

@@ -41,12 +41,11 @@ export class NodeService {
     })).sort((a, b) => a.serial - b.serial);
   }
 
-  /** One template: NotFound when unknown, Forbidden when it exists but is not the caller's to use. */
+  /** One template the caller may use; NotFound alike when it is unknown, removed or another account's private one (no existence leak). */
   async template(ctx: CallContext, serial: number): Promise<NumberedTemplate> {
     const id = Number.isSafeInteger(serial) ? await cvmObject(this.deps.store, 'template', serial) : undefined;
     const row = id ? await this.deps.catalog.templateForDisplay(id) : undefined;
-    if (!row || row.removed_at) throw notFound('template', String(serial));
-    if (row.public !== 1 && row.account_id !== ctx.accountId) throw forbidden('You do not have access to this template.');
+    if (!row || row.removed_at || (row.public !== 1 && row.account_id !== ctx.accountId)) throw notFound('template', String(serial));
     return { serial, name: row.name, description: row.display_text, supported: true, available: row.ready === 1, outdated: false };
   }
 

@@ -4,6 +4,11 @@ import type { HostRow, SimFaultRow } from '../../store/schema.js';
 import { invalid, notFound } from '../errors.js';
 import { FAULT_KINDS, addFault, clearFaults, listFaults, type FaultInput } from '../../drivers/compute/sim/faults.js';
 
+/** Largest fault value (latency in ms: ten minutes). */
+const MAX_FAULT_VALUE = 600_000;
+/** Most operations one fault may affect (-1 means until cleared). */
+const MAX_FAULT_COUNT = 1_000_000;
+
 /** Hosts and faults, for admin tooling only. */
 export class HostService {
   constructor(private readonly deps: CoreDeps) {}
@@ -35,6 +40,12 @@ export class HostService {
       if (vms.length === 0) throw notFound('virtual machine', f.vmId);
       if (vms.length > 1) throw invalid(`Several VMs are named ${f.vmId}; give the VM's id`, 'vm_id');
       f = { ...f, vmId: vms[0]!.id };
+    }
+    if (f.value !== undefined && (!Number.isSafeInteger(f.value) || f.value < 0 || f.value > MAX_FAULT_VALUE)) {
+      throw invalid(`value must be a whole number from 0 to ${MAX_FAULT_VALUE}`, 'value');
+    }
+    if (f.count !== undefined && (!Number.isSafeInteger(f.count) || f.count === 0 || f.count < -1 || f.count > MAX_FAULT_COUNT)) {
+      throw invalid(`count must be -1 (until cleared) or a whole number from 1 to ${MAX_FAULT_COUNT}`, 'count');
     }
     if (f.kind === 'latency' && !(Number(f.value) > 0)) throw invalid('latency needs a value in milliseconds', 'value');
     return addFault(this.deps.store.db, f);

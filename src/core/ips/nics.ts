@@ -5,7 +5,8 @@ import type { CallContext } from '../context.js';
 import type { CoreDeps } from '../deps.js';
 import { CoreError, conflict, invalid, notFound } from '../errors.js';
 import { newId, nowIso } from '../util.js';
-import { isIpv4, parseCidr } from '../net/ip.js';
+import { isIpv4 } from '../net/ip.js';
+import { ip6FromMac } from '../../lib/mac.js';
 import { paginate, type Page } from '../catalog/service.js';
 import { recordDoneTask } from '../../tasks/queue.js';
 import type { NicView } from '../vms/model.js';
@@ -19,20 +20,6 @@ export interface SecondaryIpView { id: string; ipAddress: string; nicId: string;
 
 /** Prefix length of the IPv6 networks NICs get their address from. */
 export const IP6_PREFIX_LENGTH = 64;
-
-/**
- * The IPv6 address of a NIC: the zone's /64 is 2001:db8:<first 16 bits of the zone id>::/64 (documentation space,
- * stable per zone without extra state) and the interface id is the modified EUI-64 of the MAC, as SLAAC would derive it.
- */
-export function ip6ForNic(zoneId: string, mac: string): string {
-  const zone = parseInt(zoneId.replace(/-/g, '').slice(0, 4), 16);
-  const b = mac.split(':').map((h) => parseInt(h, 16));
-  if (b.length !== 6 || b.some((x) => !Number.isInteger(x) || x < 0 || x > 255) || !Number.isInteger(zone)) {
-    throw invalid(`Cannot derive an IPv6 address from MAC ${mac}`, 'nicid');
-  }
-  const groups = [zone, 0, ((b[0]! ^ 0x02) << 8) | b[1]!, (b[2]! << 8) | 0xff, (0xfe << 8) | b[3]!, (b[4]! << 8) | b[5]!];
-  return parseCidr(`2001:db8:${groups.map((g) => g.toString(16)).join(':')}/128`).base;
-}
 
 /** Lists NICs, activates IPv6 on them and attaches/detaches elastic IPs. */
 export class NicService {
@@ -54,12 +41,12 @@ export class NicService {
     return withVm(n, vm.id);
   }
 
-  /** Gives a NIC its IPv6 address (see ip6ForNic); activating twice keeps the address. Returns the task id. */
+  /** Gives a NIC its IPv6 address, derived from its zone and MAC (see ip6FromMac); activating twice keeps the address. Returns the task id. */
   async activateIp6(ctx: CallContext, nicId: string): Promise<string> {
     return this.deps.store.tx(async (trx) => {
       const { nic, vm } = await this.nicOf(trx, ctx, nicId);
       if (!nic.ip6_address) {
-        await trx.updateTable('nics').set({ ip6_address: ip6ForNic(vm.zone_id, nic.mac_address) }).where('id', '=', nic.id).execute();
+        await trx.updateTable('nics').set({ ip6_address: ip6FromMac(vm.zone_id, nic.mac_address) }).where('id', '=', nic.id).execute();
       }
       return recordDoneTask(trx, { kind: 'sync', objectType: 'nic', objectId: nic.id, ctx, payload: { action: 'activate_ip6' }, result: { type: 'nic', id: nic.id, vmId: vm.id } });
     });

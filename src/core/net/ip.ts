@@ -1,5 +1,8 @@
 import { isIPv6 } from 'node:net';
 import { invalid } from '../errors.js';
+import { canonicalIpv6 } from '../../lib/mac.js';
+
+export { macFromNumber } from '../../lib/mac.js';
 
 /** Result of parsing a CIDR block; `first`/`last` are the IPv4 range bounds as unsigned integers (IPv4 only). */
 export interface ParsedCidr {
@@ -15,7 +18,6 @@ const PREFIX_PATTERN = /^(0|[1-9]\d{0,2})$/;
 const IPV4_MAX = 0xffffffff;
 const IPV6_BITS = 128n;
 const IPV6_ALL_ONES = (1n << IPV6_BITS) - 1n;
-const MAC_MAX = 2 ** 40 - 1;
 
 /** Returns the four octets of a strict dotted-quad string, or null when it is not one. */
 function ipv4Octets(s: string): number[] | null {
@@ -73,24 +75,7 @@ function ipv6ToBigInt(s: string): bigint {
 function bigIntToIpv6(value: bigint): string {
   const groups: number[] = [];
   for (let i = 7; i >= 0; i--) groups.push(Number((value >> BigInt(i * 16)) & 0xffffn));
-  let bestStart = -1;
-  let bestLen = 0;
-  for (let i = 0; i < 8; ) {
-    if (groups[i] !== 0) {
-      i++;
-      continue;
-    }
-    let j = i;
-    while (j < 8 && groups[j] === 0) j++;
-    if (j - i > bestLen && j - i >= 2) {
-      bestStart = i;
-      bestLen = j - i;
-    }
-    i = j;
-  }
-  const hex = groups.map((g) => g.toString(16));
-  if (bestStart < 0) return hex.join(':');
-  return `${hex.slice(0, bestStart).join(':')}::${hex.slice(bestStart + bestLen).join(':')}`;
+  return canonicalIpv6(groups);
 }
 
 /** Parses an IPv4 or IPv6 CIDR, accepting host bits (as CloudStack does) and normalizing the base to the network address. */
@@ -135,11 +120,4 @@ export function netmaskToPrefix(mask: string, field?: string): number {
 export function prefixToNetmask(p: number): string {
   if (!Number.isInteger(p) || p < 0 || p > 32) throw new RangeError(`Not an IPv4 prefix length: ${p}`);
   return intToIpv4(p === 0 ? 0 : (IPV4_MAX << (32 - p)) >>> 0);
-}
-
-/** Builds a locally administered unicast MAC (`06:xx:xx:xx:xx:xx`, Exoscale style) from a 40-bit sequence number. */
-export function macFromNumber(n: number): string {
-  if (!Number.isInteger(n) || n < 0 || n > MAC_MAX) throw new RangeError(`Not a 40-bit MAC number: ${n}`);
-  const hex = n.toString(16).padStart(10, '0');
-  return ['06', ...(hex.match(/../g) ?? [])].join(':');
 }

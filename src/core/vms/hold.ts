@@ -46,7 +46,10 @@ export class VmHold {
       if (busy) throw conflict(`VPS ${serial} is busy with another operation`);
       const r = await trx.updateTable('vms').set({ state: 'stopping', updated_at: nowIso() }).where('id', '=', vm.id)
         .where('state', '=', state).executeTakeFirst();
-      if (Number(r.numUpdatedRows) === 0) throw conflict(`VPS ${serial} changed state meanwhile; try again`);
+      if (Number(r.numUpdatedRows) === 0) {
+        const now = await trx.selectFrom('vms').select('state').where('id', '=', vm.id).executeTakeFirst();
+        throw conflict(`VPS ${serial} is busy with another operation (it is ${now?.state ?? 'gone'}); try again when it has finished`);
+      }
     });
     try {
       await this.deps.driver?.stop(vm.id, { force: true });

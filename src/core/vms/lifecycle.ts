@@ -23,17 +23,21 @@ export class VmLifecycle {
   private async transition(ctx: CallContext, id: string, from: VmState[], to: VmState, kind: TaskKind, payload: Record<string, unknown> = {}, verb = kind.split('.')[1], check?: (trx: Q) => Promise<void>): Promise<string> {
     const { store } = this.deps;
     const taskId = await store.tx(async (trx) => {
-      const vm = await this.vms.row(trx, ctx, id);
-      const state = vm.state as VmState;
-      if (!from.includes(state)) {
-        throw conflict(BUSY.includes(state)
-          ? `The virtual machine is busy (${state}); try again when the current operation has finished`
-          : `Cannot ${verb} a virtual machine that is ${state}`);
+      for (let attempt = 0; ; attempt++) {
+        const state = (await this.vms.row(trx, ctx, id)).state as VmState;
+        if (!from.includes(state)) {
+          throw conflict(BUSY.includes(state)
+            ? `The virtual machine is busy (${state}); try again when the current operation has finished`
+            : `Cannot ${verb} a virtual machine that is ${state}`);
+        }
+        if (check) await check(trx);
+        const r = await trx.updateTable('vms').set({ state: to, updated_at: nowIso() }).where('id', '=', id).where('state', '=', state).executeTakeFirst();
+        if (Number(r.numUpdatedRows) > 0) {
+          return enqueueTask(store, trx, { kind, objectType: 'virtual machine', objectId: id, payload: { ...payload, from: state }, ctx });
+        }
+        // A concurrent call changed the state first (PostgreSQL): answer as if this call had come after it.
+        if (attempt >= 2) throw conflict('The virtual machine is busy with another operation; try again when it has finished');
       }
-      if (check) await check(trx);
-      const r = await trx.updateTable('vms').set({ state: to, updated_at: nowIso() }).where('id', '=', id).where('state', '=', state).executeTakeFirst();
-      if (Number(r.numUpdatedRows) === 0) throw conflict('The virtual machine changed state meanwhile; try again');
-      return enqueueTask(store, trx, { kind, objectType: 'virtual machine', objectId: id, payload: { ...payload, from: state }, ctx });
     });
     this.deps.tasks.wake();
     return taskId;

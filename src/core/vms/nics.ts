@@ -5,13 +5,11 @@ import type { CallContext } from '../context.js';
 import type { CoreDeps } from '../deps.js';
 import { conflict, invalid, notFound } from '../errors.js';
 import { newId, nowIso } from '../util.js';
-import { ipv4ToInt, macFromNumber } from '../net/ip.js';
+import { ipv4ToInt } from '../net/ip.js';
+import { MAX_NICS, automaticMac } from './macs.js';
 import { leaseAddress, releaseAddresses } from '../networks/ipam.js';
 import { enqueueTask, recordDoneTask } from '../../tasks/queue.js';
 import type { VmService } from './service.js';
-
-/** A VM has at most this many NICs: device ids 0..15 keep every MAC (serial × 16 + device) unique. */
-export const MAX_NICS = 16;
 
 const BUSY = ['creating', 'starting', 'stopping', 'rebooting', 'restoring', 'destroying'];
 
@@ -63,7 +61,7 @@ export class VmNics {
       const address = leases(net) ? await leaseAddress(trx, net, nicId, ipAddress) : null;
       await trx.insertInto('nics').values({
         id: nicId, vm_id: vm.id, network_id: net.id, ip_address: address, ip6_address: null,
-        mac_address: macFromNumber(Number(vm.serial) * MAX_NICS + device), is_default: 0, device_id: device, created_at: nowIso(),
+        mac_address: await automaticMac(trx, Number(vm.serial), device), is_default: 0, device_id: device, created_at: nowIso(),
       }).execute();
       return enqueueTask(this.deps.store, trx, { kind: 'vm.nic_add', objectType: 'virtual machine', objectId: vm.id, payload: { nicId }, ctx });
     });

@@ -6,7 +6,7 @@ import type { CallContext } from '../context.js';
 import type { CoreDeps } from '../deps.js';
 import { conflict, invalid, notFound } from '../errors.js';
 import { newId, nowIso, randomToken, toFlag } from '../util.js';
-import { macFromNumber } from '../net/ip.js';
+import { automaticMac } from './macs.js';
 import { leaseAddress } from '../networks/ipam.js';
 import { enqueueTask } from '../../tasks/queue.js';
 import { writeLog } from '../../tasks/log.js';
@@ -206,7 +206,7 @@ export class VmService {
       const address = n.managed === 1 || n.type === 'Shared' ? await leaseAddress(q, n, nicId, i === 0 ? ip : undefined) : null;
       await q.insertInto('nics').values({
         id: nicId, vm_id: vmId, network_id: n.id, ip_address: address, ip6_address: null,
-        mac_address: macFromNumber(serial * 16 + i), is_default: i === 0 ? 1 : 0, device_id: i, created_at: nowIso(),
+        mac_address: await automaticMac(q, serial, i), is_default: i === 0 ? 1 : 0, device_id: i, created_at: nowIso(),
       }).execute();
     }
   }

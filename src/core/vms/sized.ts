@@ -11,6 +11,7 @@ import { assertIdle } from '../volumes/rules.js';
 import { nextSerial, type VmService } from './service.js';
 import { bumpLiveVms } from './counts.js';
 import { reserveQuota } from '../quotas/service.js';
+import { chooseMac, isCurrentMac, isMacClash, parseMac, unusableMac } from './macs.js';
 
 /** Lowest and highest CPU per virtual core, in MHz (the seed's SMP granularity). */
 export const MHZ_PER_CORE = { min: 1000, max: 2200 };
@@ -40,6 +41,7 @@ export class SizedVmService {
     const offering = (await catalog.listServiceOfferings())[0];
     if (!zone || !offering) throw unavailable('No zone or service offering is configured');
     const id = newId();
+    const mac = input.attrs?.['nic:0:mac'];
     const taskId = await store.tx(async (trx) => {
       await reserveQuota(this.deps, trx, ctx.accountId, { vms: 1, cpus: size.smp, memoryMb: size.memMb });
       const firstVolume = input.drives?.[0] ? await this.volume(trx, ctx, input.drives[0].volumeId) : undefined;
@@ -57,16 +59,17 @@ export class SizedVmService {
       }).execute();
       await this.attachAll(trx, ctx, id, zone.id, input.drives ?? []);
       await this.vms.addDefaultNic(trx, ctx, id, serial, zone.id);
-      await applyMac(trx, id, input.attrs?.['nic:0:mac']);
+      if (mac) await chooseMac(trx, id, mac);
       await trx.insertInto('vm_extras').values({ vm_id: id, attrs: JSON.stringify(mergeAttrs({}, input.attrs, size.smpAuto)) }).execute();
       return enqueueTask(store, trx, { kind: 'vm.create', objectType: 'virtual machine', objectId: id, payload: { start: false }, ctx, fresh: true });
-    });
+    }).catch((err: unknown) => { throw mac && isMacClash(err) ? unusableMac(parseMac(mac)) : err; });
     this.deps.tasks.wake();
     return { id, taskId };
   }
 
   /** Changes the name at any time; size and drives only while the VM is stopped (they apply at the next start). */
   async update(ctx: CallContext, id: string, input: SizedVmInput): Promise<void> {
+    const mac = input.attrs?.['nic:0:mac'];
     await this.deps.store.tx(async (trx) => {
       const vm = await this.vms.row(trx, ctx, id);
       const set: Partial<VmRow> = { updated_at: nowIso() };
@@ -82,9 +85,9 @@ export class SizedVmService {
         smpAuto = size.smpAuto;
       }
       await trx.updateTable('vms').set(set).where('id', '=', id).execute();
-      if (input.attrs?.['nic:0:mac']) {
+      if (mac && !(await isCurrentMac(trx, id, mac))) {
         if (vm.state !== 'stopped') throw conflict(`The MAC address of a server can only change while it is stopped (it is ${vm.state})`);
-        await applyMac(trx, id, input.attrs['nic:0:mac']);
+        await chooseMac(trx, id, mac);
       }
       if (input.drives) {
         await trx.updateTable('volumes').set({ vm_id: null, device_id: null, attached_at: null }).where('vm_id', '=', id).where('type', '=', 'DATADISK').execute();
@@ -93,7 +96,7 @@ export class SizedVmService {
       const attrs = JSON.stringify(mergeAttrs(extras.attrs, input.attrs, smpAuto));
       await trx.updateTable('vm_extras').set({ attrs }).where('vm_id', '=', id).execute();
       await writeLog(trx, { taskId: null, accountId: ctx.accountId, userId: ctx.userId, objectType: 'virtual machine', objectId: id, action: 'vm.update', status: 'SUCCESS' });
-    });
+    }).catch((err: unknown) => { throw mac && isMacClash(err) ? unusableMac(parseMac(mac)) : err; });
   }
 
   /** Settings of the caller's VMs by id (VMs not made by size get defaults). */
@@ -149,19 +152,6 @@ function checkDisplay(name: string): string {
   const t = name.trim();
   if (!t || t.length > 255 || /[\u0000-\u001f]/.test(t)) throw invalid('A server name must be 1 to 255 printable characters', 'name');
   return t;
-}
-
-/** Gives the VM's first NIC a MAC chosen by the user: a unicast address no other live NIC uses (guests boot with it). */
-async function applyMac(trx: Q, vmId: string, mac: string | null | undefined): Promise<void> {
-  if (!mac) return;
-  const m = mac.trim().toLowerCase();
-  if (!/^([0-9a-f]{2}:){5}[0-9a-f]{2}$/.test(m) || parseInt(m.slice(0, 2), 16) % 2 === 1) {
-    throw invalid('A MAC address is six hex pairs separated by colons, unicast (even first octet)', 'nic:0:mac');
-  }
-  const taken = await trx.selectFrom('nics').innerJoin('vms', 'vms.id', 'nics.vm_id').select('nics.id')
-    .where('nics.mac_address', '=', m).where('vms.removed_at', 'is', null).where('nics.vm_id', '!=', vmId).executeTakeFirst();
-  if (taken) throw conflict(`The MAC address ${m} is already in use`);
-  await trx.updateTable('nics').set({ mac_address: m }).where('vm_id', '=', vmId).where('device_id', '=', 0).execute();
 }
 
 function mergeAttrs(old: Record<string, string>, changes: Record<string, string | null> | undefined, smpAuto: boolean): Record<string, string | boolean> {

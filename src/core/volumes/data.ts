@@ -10,6 +10,7 @@ import { GIB, MAX_CUSTOM_GB, assertIdle } from './rules.js';
 import { checkVolumeName } from './service.js';
 import { IoCounters, type IoDelta } from './io-counters.js';
 import { reserveQuota } from '../quotas/service.js';
+import { sweepOrphanFiles } from './orphans.js';
 import type { VolumeWriter } from '../../drivers/storage/storage.js';
 
 export type { VolumeWriter };
@@ -112,7 +113,13 @@ export class VolumeDataService {
     const bytes = typeof data === 'function' ? await data(Math.max(0, size - offset)) : data;
     if (bytes.length > MAX_IO_BYTES * 4) throw invalid(`At most ${MAX_IO_BYTES * 4} bytes may be written at once`, 'body');
     checkRange(offset, bytes.length, size);
-    await this.storage().write(id, offset, bytes, size);
+    try {
+      await this.storage().write(id, offset, bytes, size);
+    } catch (err) {
+      await this.refuseIfDestroyed(id);
+      throw err;
+    }
+    await this.refuseIfDestroyed(id);
     this.counters.add(id, 'write', bytes.length);
   }
 
@@ -126,9 +133,35 @@ export class VolumeDataService {
     const w = this.storage().openWrite(id, offset, length, size);
     return {
       write: (chunk) => w.write(chunk),
-      finish: async () => { await w.finish(); this.counters.add(id, 'write', length); },
+      finish: async () => {
+        try {
+          await w.finish();
+        } catch (err) {
+          await this.refuseIfDestroyed(id);
+          throw err;
+        }
+        await this.refuseIfDestroyed(id);
+        this.counters.add(id, 'write', length);
+      },
       abort: () => w.abort(),
     };
+  }
+
+  /**
+   * After a write: when the drive was destroyed meanwhile (the destroy stops writes under way, but one may have begun
+   * just after it, or in another process), removes whatever the write left on disk and refuses it.
+   */
+  private async refuseIfDestroyed(id: string): Promise<void> {
+    const row = await this.deps.store.db.selectFrom('volumes').select('removed_at').where('id', '=', id).executeTakeFirst();
+    if (row && !row.removed_at) return;
+    await this.storage().remove(id);
+    throw conflict('The drive was destroyed while it was being written; nothing of the write was kept');
+  }
+
+  /** Deletes the storage files nothing owns that changed before `before` (ms since the epoch; at start-up, the process start); returns their paths. */
+  async sweepOrphans(before: number): Promise<string[]> {
+    if (!this.deps.storage) return [];
+    return (await sweepOrphanFiles(this.deps.store, this.deps.storage, before)).map((f) => f.path);
   }
 
   /** Writes the I/O counts still held in memory to the database (they are otherwise written within a second). */

@@ -1,7 +1,7 @@
 /** The operator HTTP API under /admin (HTTP Basic auth of an admin account's user): hosts, VM consoles and sim faults. */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Core } from '../../core/core.js';
-import { CoreError, type ErrorKind } from '../../core/errors.js';
+import { CoreError, invalid, type ErrorKind } from '../../core/errors.js';
 
 const STATUS: Record<ErrorKind, number> = {
   NotFound: 404, Invalid: 400, Conflict: 409, Forbidden: 403, Unauthenticated: 401, QuotaExceeded: 403, RateLimited: 429,
@@ -42,13 +42,20 @@ export async function adminPlugin(app: FastifyInstance, opts: { core: Core }): P
   });
   app.get('/sim/faults', async () => ({ faults: await core.hosts.listFaults() }));
   app.post<{ Body: Record<string, unknown> }>('/sim/faults', async (req, reply) => {
-    const b = (req.body ?? {}) as Record<string, unknown>;
-    const num = (v: unknown) => (v === undefined || v === null || v === '' ? undefined : Number(v));
+    const b = (req.body && typeof req.body === 'object' ? req.body : {}) as Record<string, unknown>;
     const fault = await core.hosts.addFault({
       kind: String(b.kind ?? '') as never, hostId: b.host_id ? String(b.host_id) : undefined, vmId: b.vm_id ? String(b.vm_id) : undefined,
-      value: num(b.value), count: num(b.count),
+      value: wholeNumber(b.value, 'value'), count: wholeNumber(b.count, 'count'),
     });
     return reply.code(201).send({ fault });
   });
   app.delete<{ Params: { id?: string } }>('/sim/faults/:id?', async (req) => ({ removed: await core.hosts.clearFaults(req.params.id) }));
+}
+
+/** An optional whole number from a JSON or form body (a number or its decimal text), or Invalid naming the field. */
+function wholeNumber(v: unknown, field: string): number | undefined {
+  if (v === undefined || v === null || v === '') return undefined;
+  const n = typeof v === 'number' ? v : typeof v === 'string' && /^\s*-?\d{1,15}\s*$/.test(v) ? Number(v) : NaN;
+  if (!Number.isSafeInteger(n)) throw invalid(`${field} must be a whole number`, field);
+  return n;
 }

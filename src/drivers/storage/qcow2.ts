@@ -11,6 +11,8 @@ import {
 } from './qemu-img.js';
 import type { VolumeStorage, VolumeWriter } from './storage.js';
 import { gatheredWriter } from './volume-writer.js';
+import { OpenWriters } from './open-writers.js';
+import { listStoredFiles, removeTemp, type StoredFile } from './stored-files.js';
 
 export type { LiveDisk } from './nbd-sessions.js';
 
@@ -26,6 +28,7 @@ export class Qcow2Storage implements VolumeStorage {
   readonly snapshotDir: string;
   private liveDisk: (volumeId: string) => Promise<LiveDisk | undefined> = async () => undefined;
   private readonly lock = new KeyedLock();
+  private readonly writers = new OpenWriters();
   private readonly nbd: NbdSessions;
 
   constructor(readonly dataDir: string) {
@@ -65,16 +68,16 @@ export class Qcow2Storage implements VolumeStorage {
 
   async write(id: string, offset: number, data: Uint8Array, size: number): Promise<void> {
     checkRange(offset, data.length, size);
-    await this.lock.run(id, async () => {
+    await this.writers.run(id, () => this.lock.run(id, async () => {
       if (!(await this.present(id))) await this.create(id, size);
       await this.nbd.io(id, size, (c) => c.write(offset, data));
-    });
+    }));
   }
 
   /** A write fed as it arrives, gathered and written in one piece at finish. */
   openWrite(id: string, offset: number, length: number, size: number): VolumeWriter {
     checkRange(offset, length, size);
-    return gatheredWriter(length, (data) => this.write(id, offset, data, size));
+    return this.writers.track(id, gatheredWriter(length, (data) => this.write(id, offset, data, size)));
   }
 
   async resize(id: string, size: number): Promise<void> {
@@ -103,7 +106,9 @@ export class Qcow2Storage implements VolumeStorage {
     });
   }
 
+  /** Deletes the volume's image (its snapshots exported first) once the writes under way are stopped or done. */
   async remove(id: string): Promise<void> {
+    await this.writers.cancel(id);
     await this.lock.run(id, async () => {
       await this.nbd.end(id);
       await this.exportSnapshotsOf(id);
@@ -157,6 +162,7 @@ export class Qcow2Storage implements VolumeStorage {
         await fs.rm(this.refPath(id), { force: true });
       });
     }
+    await fs.rm(this.refPath(id), { force: true });
     await fs.rm(this.snapshotFile(id), { force: true });
   }
 
@@ -185,6 +191,18 @@ export class Qcow2Storage implements VolumeStorage {
       });
     };
     return step(0);
+  }
+
+  /** The volume, snapshot and temporary files on disk. */
+  files(): Promise<StoredFile[]> {
+    return listStoredFiles({ volumeDir: this.volumeDir, snapshotDir: this.snapshotDir, volumeExts: ['qcow2', 'img'], snapshotExts: ['qcow2', 'ref'] });
+  }
+
+  /** Deletes a listed file as its kind is deleted. */
+  async discard(file: StoredFile): Promise<void> {
+    if (file.kind === 'volume') return this.remove(file.id);
+    if (file.kind === 'snapshot') return this.removeSnapshot(file.id);
+    return removeTemp(file);
   }
 
   async close(): Promise<void> { await this.nbd.endAll(); }

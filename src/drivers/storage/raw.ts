@@ -8,6 +8,8 @@ import { invalid } from '../../core/errors.js';
 import type { VolumeStorage, VolumeWriter } from './storage.js';
 import { HandleCache, type OpenFile } from './raw-handles.js';
 import { PIECE_BYTES, PieceWriter } from './volume-writer.js';
+import { OpenWriters } from './open-writers.js';
+import { listStoredFiles, removeTemp, type StoredFile } from './stored-files.js';
 import { PAGE_BYTES } from '../../core/page-buffers.js';
 import { AlignedSlots, directFits, readDirect, refusesDirect, writeDirect } from './direct-io.js';
 
@@ -31,6 +33,7 @@ export class RawStorage implements VolumeStorage {
   private readonly copy: (src: string, dst: string) => Promise<void>;
   private readonly handles = new HandleCache();
   private readonly slots = new AlignedSlots();
+  private readonly writers = new OpenWriters();
   private direct: boolean;
 
   constructor(readonly dataDir: string, opts: StorageOptions = {}) {
@@ -78,20 +81,21 @@ export class RawStorage implements VolumeStorage {
   /** Writes data at offset of a volume of `size` bytes, creating its sparse file on the first write. */
   async write(id: string, offset: number, data: Uint8Array, size: number): Promise<void> {
     checkRange(offset, data.length, size);
-    await this.handles.use(this.volumePath(id), true, (f) => this.writeTo(f, offset, data, size));
+    const path = this.volumePath(id);
+    await this.writers.run(id, () => this.handles.use(path, true, (f) => this.writeTo(f, offset, data, size)));
   }
 
   /** A write fed as it arrives: 1 MiB pieces written (O_DIRECT when aligned) while the next ones fill; the file is made at the first full piece and held open until the end. */
   openWrite(id: string, offset: number, length: number, size: number): VolumeWriter {
     checkRange(offset, length, size);
     const path = this.volumePath(id);
-    return new PieceWriter(offset, length, {
+    return this.writers.track(id, new PieceWriter(offset, length, {
       buffers: (count) => this.slots.pieces(count, PIECE_BYTES),
       open: async () => {
         const held = (await this.handles.hold(path, true))!;
         return { write: (pos, piece) => this.writePiece(held.file, pos, piece, size), release: () => held.release() };
       },
-    });
+    }));
   }
 
   /** Sets the volume's length; a volume without a file needs nothing (it already reads as zeros). */
@@ -111,10 +115,12 @@ export class RawStorage implements VolumeStorage {
     await copyOrClear(this.copy, this.volumePath(srcId), this.volumePath(dstId));
   }
 
-  /** Deletes a volume's data; absent is fine. */
+  /** Deletes a volume's data once the writes under way are stopped (streamed ones are refused from then on); absent is fine. */
   async remove(id: string): Promise<void> {
-    this.handles.forget(this.volumePath(id));
-    await fs.rm(this.volumePath(id), { force: true });
+    const path = this.volumePath(id);
+    await this.writers.cancel(id);
+    this.handles.forget(path);
+    await fs.rm(path, { force: true });
   }
 
   /** Copies the volume's bytes to a snapshot file; returns false when the volume has no data to copy. */
@@ -136,6 +142,18 @@ export class RawStorage implements VolumeStorage {
 
   /** Deletes a snapshot's data; absent is fine. */
   async removeSnapshot(id: string): Promise<void> { await fs.rm(this.snapshotPath(id), { force: true }); }
+
+  /** The volume, snapshot and temporary files on disk. */
+  files(): Promise<StoredFile[]> {
+    return listStoredFiles({ volumeDir: this.volumeDir, snapshotDir: this.snapshotDir, volumeExts: ['img'], snapshotExts: ['img'] });
+  }
+
+  /** Deletes a listed file as its kind is deleted. */
+  async discard(file: StoredFile): Promise<void> {
+    if (file.kind === 'volume') return this.remove(file.id);
+    if (file.kind === 'snapshot') return this.removeSnapshot(file.id);
+    return removeTemp(file);
+  }
 
   /** Closes the volume files held open between calls. */
   async close(): Promise<void> { await this.handles.closeAll(); }

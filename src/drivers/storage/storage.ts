@@ -1,6 +1,9 @@
 /** The VolumeStorage interface: where volume and snapshot bytes live, as raw files (sim) or qcow2 images (qemu). */
 import { RawStorage } from './raw.js';
 import { Qcow2Storage } from './qcow2.js';
+import type { StoredFile } from './stored-files.js';
+
+export type { StoredFile };
 
 /** Volume bytes for every dialect and driver: read/write at offsets, resize, clone, snapshot and revert. */
 export interface VolumeStorage {
@@ -30,6 +33,10 @@ export interface VolumeStorage {
   fromSnapshot(snapshotId: string, volumeId: string): Promise<void>;
   /** Deletes a snapshot's data; absent is fine. */
   removeSnapshot(id: string): Promise<void>;
+  /** Every volume, snapshot and temporary file on disk, by the id it belongs to (to find files nothing owns any more). */
+  files(): Promise<StoredFile[]>;
+  /** Deletes a listed file as its kind is deleted: a volume by remove, a snapshot by removeSnapshot, a temporary file as it is. */
+  discard(file: StoredFile): Promise<void>;
   /** Lets go of anything held open (servers, file handles). */
   close(): Promise<void>;
 }

@@ -50,6 +50,7 @@ export async function expungeVm(q: Q, vm: VmRow): Promise<void> {
     await releaseAddresses(q, n.id);
     await q.deleteFrom('nic_secondary_ips').where('nic_id', '=', n.id).execute();
   }
+  await q.updateTable('nics').set({ removed_at: now }).where('vm_id', '=', vm.id).where('removed_at', 'is', null).execute();
   await q.updateTable('volumes').set({ state: 'Destroy', removed_at: now }).where('vm_id', '=', vm.id).where('type', '=', 'ROOT').where('removed_at', 'is', null).execute();
   await q.updateTable('volumes').set({ vm_id: null, device_id: null, attached_at: null, state: 'Ready' }).where('vm_id', '=', vm.id).where('type', '=', 'DATADISK').execute();
   await q.updateTable('public_ips').set({ vm_id: null }).where('vm_id', '=', vm.id).execute();

@@ -69,7 +69,7 @@ test('nodes: only the hosts of the caller\'s VPSes; another node is 403, an unkn
   assert.equal((await cvm.get('/node/abc')).status, 404);
 });
 
-test('templates: listed with numeric ids and boolean flags; a private template of another account is 403', async () => {
+test('templates: listed with numeric ids and boolean flags; a private template of another account is 404 like a missing one', async () => {
   const cvm = await cvmFor(env, 'alice');
   const r = await cvm.get('/template/list');
   assert.equal(r.status, 200);
@@ -89,6 +89,9 @@ test('templates: listed with numeric ids and boolean flags; a private template o
   const own = (await (await cvmFor(env, 'erin')).get('/template/list')).body.response.templates.find((t: any) => t.name.startsWith('custom-'));
   assert.ok(own, 'the owner sees its private template');
   assert.ok(!list.some((t: any) => t.name === own.name), 'others do not list it');
-  assert.equal((await cvm.get(`/template/${own.id}`)).status, 403);
+  const foreign = await cvm.get(`/template/${own.id}`);
+  const missing = await cvm.get('/template/424242');
+  assert.equal(foreign.status, 404, 'another account\'s private template is not found, as if it did not exist');
+  assert.deepEqual(JSON.parse(JSON.stringify(foreign.body).split(own.id).join('N')), JSON.parse(JSON.stringify(missing.body).split('424242').join('N')));
   assert.equal((await cvm.get('/nothing/here')).status, 404);
 });

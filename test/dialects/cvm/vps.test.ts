@@ -177,3 +177,19 @@ test('another user\'s VPS and unknown ids are 404 on every call', async () => {
 async function vmId(name: string): Promise<string> {
   return (await env.rt.store.db.selectFrom('vms').select('id').where('name', '=', name).executeTakeFirstOrThrow()).id;
 }
+
+test('concurrent restarts of one VPS: one succeeds, the others get the busy error (500 with its message), never an internal error', async () => {
+  await deploy(env.cs, c, { name: 'crowd1' });
+  const v = await vpsNamed(cvm, 'crowd1');
+  for (let round = 0; round < 3; round++) {
+    const answers = await Promise.all(Array.from({ length: 6 }, () => cvm.post(`/vps/${v.id}/restart`)));
+    const ok = answers.filter((a) => a.status === 200);
+    const losers = answers.filter((a) => a.status !== 200);
+    assert.ok(ok.length >= 1, `round ${round}: one restart succeeds: ${JSON.stringify(answers.map((a) => a.body))}`);
+    for (const l of losers) {
+      assert.equal(l.status, 500, JSON.stringify(l.body));
+      assert.match(l.body.errors[0], /is busy \((rebooting|starting)\); try again/, `round ${round}: the busy error, not "${l.body.errors[0]}"`);
+    }
+    assert.equal((await cvm.get(`/vps/${v.id}/status`)).body.response.status, 'running');
+  }
+});
