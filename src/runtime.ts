@@ -13,6 +13,10 @@ import { registerHandlers } from './tasks/handlers/index.js';
 import { loadComputeDriver } from './drivers/compute/load.js';
 import type { ComputeDriver } from './drivers/compute/driver.js';
 import { openVolumeStorage } from './drivers/storage/storage.js';
+import { checkMasterKey } from './core/accounts/key-check.js';
+import { storeLabel } from './store/locate.js';
+import { SETTINGS, writeSetting } from './store/settings.js';
+import { makeDataDirPrivate } from './lib/private-files.js';
 
 /** Everything a running Nube holds. */
 export interface Runtime {
@@ -21,19 +25,25 @@ export interface Runtime {
   close(): Promise<void>;
 }
 
-/** Opens and prepares everything; the engine starts only when startEngine is true. */
-export async function createRuntime(config: Config, opts: { startEngine?: boolean; log?: Logger; masterKey?: MasterKey } = {}): Promise<Runtime> {
+/**
+ * Opens and prepares everything; the engine starts only when startEngine is true. With existing (CLI commands), the
+ * store and master key must exist already (findStore checked the store), and nothing is created or seeded for a driver.
+ */
+export async function createRuntime(config: Config, opts: { startEngine?: boolean; log?: Logger; masterKey?: MasterKey; existing?: boolean } = {}): Promise<Runtime> {
   const log = opts.log ?? pino({ level: config.logLevel });
+  if (!opts.existing) makeDataDirPrivate(config.dataDir, log);
+  const secrets = opts.masterKey ?? MasterKey.load(config.dataDir, config.masterKey, { create: !opts.existing });
   const store = openStore({ sqlitePath: sqlitePath(config), databaseUrl: config.databaseUrl });
   try {
     await migrate(store);
+    await checkMasterKey(store, secrets, storeLabel({ sqlitePath: sqlitePath(config), databaseUrl: config.databaseUrl }), log);
     await store.tx((trx) => seedCatalog(trx, config));
-    if (config.driver === 'qemu') await seedQemu(store, config);
+    if (!opts.existing) await writeSetting(store.db, SETTINGS.driver, config.driver);
+    if (config.driver === 'qemu' && !opts.existing) await seedQemu(store, config);
   } catch (err) {
     await store.close();
     throw err;
   }
-  const secrets = opts.masterKey ?? MasterKey.load(config.dataDir, config.masterKey);
   // On PostgreSQL the engine gets its own pool: API transactions waiting on row locks must never starve task handling.
   const taskStore = store.kind === 'postgres' ? openStore({ databaseUrl: config.databaseUrl, poolSize: 10 }) : store;
   const storage = openVolumeStorage(config.dataDir, config.driver);

@@ -7,6 +7,7 @@ import * as m0003 from './migrations/0003-cvm.js';
 import * as m0004 from './migrations/0004-cloudsigma.js';
 import * as m0005 from './migrations/0005-cloudsigma-pools.js';
 import * as m0006 from './migrations/0006-vm-usage-log.js';
+import * as m0007 from './migrations/0007-settings.js';
 
 /** What a migration may need to know about the database it runs on. */
 export interface MigrationContext { dialect: 'sqlite' | 'postgres' }
@@ -20,6 +21,7 @@ const MIGRATIONS: Migration[] = [
   { name: '0004-cloudsigma', up: m0004.up },
   { name: '0005-cloudsigma-pools', up: m0005.up },
   { name: '0006-vm-usage-log', up: m0006.up },
+  { name: '0007-settings', up: m0007.up },
 ];
 
 /** Brings the schema up to date; safe to call from several processes at once on PostgreSQL. */

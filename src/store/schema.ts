@@ -138,6 +138,8 @@ export interface VmUsageLogRow {
   seq: Generated<number>; vm_id: string; account_id: string; state: string; cpu_number: number; cpu_speed: number; memory: number;
   removed: Flag; at: string;
 }
+/** A store-wide setting (migration 0007): the master key check value, the driver `serve` last ran with. */
+export interface SettingRow { key: string; value: string }
 /** The whole database as Kysely sees it. */
 export interface DB {
   accounts: AccountRow; users: UserRow; credentials: CredentialRow; zones: ZoneRow; hosts: HostRow;
@@ -151,4 +153,5 @@ export interface DB {
   cvm_ids: CvmIdRow; vm_traffic: VmTrafficRow;
   server_groups: ServerGroupRow; server_group_members: ServerGroupMemberRow; billing_accounts: BillingAccountRow;
   billing_transactions: BillingTransactionRow; billing_subscriptions: BillingSubscriptionRow; vm_usage_log: VmUsageLogRow;
+  settings: SettingRow;
 }
