@@ -1,6 +1,6 @@
 /** Secrets at rest: AES-256-GCM under the master key, scrypt password hashes and SHA-256 token hashes. */
 import { createCipheriv, createDecipheriv, createHash, createHmac, randomBytes, scrypt as scryptCb, timingSafeEqual } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, linkSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 
@@ -34,12 +34,21 @@ export class MasterKey {
     if (!existsSync(file)) {
       if (opts.create === false) throw new Error(`No master key: set NUBE_MASTER_KEY or put the store's key file at ${file}`);
       mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+      // Written aside and linked into place: a process sharing the data dir never reads a half-written key.
+      const content = randomBytes(32).toString('hex') + '\n';
+      const tmp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+      writeFileSync(tmp, content, { mode: 0o600, flag: 'wx' });
       try {
-        writeFileSync(file, randomBytes(32).toString('hex') + '\n', { mode: 0o600, flag: 'wx' });
+        linkSync(tmp, file);
         created = true;
       } catch (err) {
-        // Another process sharing the data dir wrote it first: use that one.
-        if ((err as { code?: string }).code !== 'EEXIST') throw err;
+        // EEXIST: another process sharing the data dir made it first, use that one; no hard links here: write in place.
+        if ((err as { code?: string }).code !== 'EEXIST') {
+          writeFileSync(file, content, { mode: 0o600, flag: 'wx' });
+          created = true;
+        }
+      } finally {
+        rmSync(tmp, { force: true });
       }
     }
     const text = readFileSync(file, 'utf8').trim();
