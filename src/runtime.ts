@@ -14,6 +14,10 @@ import { registerHandlers } from './tasks/handlers/index.js';
 import { loadComputeDriver } from './drivers/compute/load.js';
 import type { ComputeDriver } from './drivers/compute/driver.js';
 import { openVolumeStorage } from './drivers/storage/storage.js';
+import { checkMasterKey } from './core/accounts/key-check.js';
+import { storeLabel } from './store/locate.js';
+import { SETTINGS, writeSetting } from './store/settings.js';
+import { makeDataDirPrivate } from './lib/private-files.js';
 
 /** Everything a running Nube holds. */
 export interface Runtime {
@@ -22,12 +26,15 @@ export interface Runtime {
   close(): Promise<void>;
 }
 
-/** How createRuntime starts: engine now or later, its logger and key, and whether to wait for PostgreSQL (serve does). */
-export interface RuntimeOptions { startEngine?: boolean; log?: Logger; masterKey?: MasterKey; waitForDatabase?: boolean }
+/** How createRuntime starts: engine now or later, its logger and key, whether to wait for PostgreSQL (serve does), and
+ * whether the store must exist already (CLI commands: nothing is created, and nothing is seeded for a driver). */
+export interface RuntimeOptions { startEngine?: boolean; log?: Logger; masterKey?: MasterKey; waitForDatabase?: boolean; existing?: boolean }
 
 /** Opens and prepares everything; the engine starts only when startEngine is true. */
 export async function createRuntime(config: Config, opts: RuntimeOptions = {}): Promise<Runtime> {
   const log = opts.log ?? pino({ level: config.logLevel });
+  if (!opts.existing) makeDataDirPrivate(config.dataDir, log);
+  const secrets = opts.masterKey ?? MasterKey.load(config.dataDir, config.masterKey, { create: !opts.existing });
   const pgOptions: Partial<StoreOptions> = {
     connectTimeoutMs: config.db.connectTimeoutMs,
     onConnectionError: (err) => log.warn({ err: err.message }, 'database connection lost; it is replaced on next use'),
@@ -40,16 +47,17 @@ export async function createRuntime(config: Config, opts: RuntimeOptions = {}): 
       });
     }
     await migrate(store);
+    await checkMasterKey(store, secrets, storeLabel({ sqlitePath: sqlitePath(config), databaseUrl: config.databaseUrl }), log);
     await store.tx(async (trx) => {
       await store.lock(trx, SEED_LOCK);
       return seedCatalog(trx, config);
     });
-    if (config.driver === 'qemu') await seedQemu(store, config);
+    if (!opts.existing) await writeSetting(store.db, SETTINGS.driver, config.driver);
+    if (config.driver === 'qemu' && !opts.existing) await seedQemu(store, config);
   } catch (err) {
     await store.close();
     throw err;
   }
-  const secrets = opts.masterKey ?? MasterKey.load(config.dataDir, config.masterKey);
   // On PostgreSQL the engine gets its own pool: API transactions waiting on row locks must never starve task handling.
   const taskStore = store.kind === 'postgres' ? openStore({ databaseUrl: config.databaseUrl, poolSize: 10, ...pgOptions }) : store;
   const storage = openVolumeStorage(config.dataDir, config.driver);

@@ -7,6 +7,7 @@ import * as m0003 from './migrations/0003-cvm.js';
 import * as m0004 from './migrations/0004-cloudsigma.js';
 import * as m0005 from './migrations/0005-cloudsigma-pools.js';
 import * as m0006 from './migrations/0006-vm-usage-log.js';
+import * as m0007 from './migrations/0007-settings.js';
 import * as m0008 from './migrations/0008-account-limits.js';
 import * as m0009 from './migrations/0009-nic-unique-macs.js';
 
@@ -22,6 +23,7 @@ const MIGRATIONS: Migration[] = [
   { name: '0004-cloudsigma', up: m0004.up },
   { name: '0005-cloudsigma-pools', up: m0005.up },
   { name: '0006-vm-usage-log', up: m0006.up },
+  { name: '0007-settings', up: m0007.up },
   { name: '0008-account-limits', up: m0008.up },
   { name: '0009-nic-unique-macs', up: m0009.up },
 ];

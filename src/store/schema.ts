@@ -142,6 +142,8 @@ export interface VmUsageLogRow {
 }
 /** An operator's override of one quota of one account (migration 0008); max -1 = unlimited. */
 export interface AccountLimitRow { account_id: string; name: string; max: number; updated_at: string }
+/** A store-wide setting (migration 0007): the master key check value, the driver `serve` last ran with. */
+export interface SettingRow { key: string; value: string }
 /** The whole database as Kysely sees it. */
 export interface DB {
   accounts: AccountRow; users: UserRow; credentials: CredentialRow; zones: ZoneRow; hosts: HostRow;
@@ -156,4 +158,5 @@ export interface DB {
   server_groups: ServerGroupRow; server_group_members: ServerGroupMemberRow; billing_accounts: BillingAccountRow;
   billing_transactions: BillingTransactionRow; billing_subscriptions: BillingSubscriptionRow; vm_usage_log: VmUsageLogRow;
   account_limits: AccountLimitRow;
+  settings: SettingRow;
 }

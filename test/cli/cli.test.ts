@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { freshDatabase } from '../support/runtime.js';
+import { createStore, freshDatabase } from '../support/runtime.js';
 import { canonicalString, computeSignature } from '../../src/dialects/cloudstack/signature.js';
 import { nube, serve } from '../support/cli-process.js';
 
@@ -45,6 +45,7 @@ test('serve prints credentials once, writes credentials.json 0600, and they work
 test('admin account create prints working credentials; key pairs can be created, listed without secrets and revoked', async () => {
   const db = await freshDatabase();
   try {
+    await createStore(db.env);
     const created = nube(db.env, 'admin', 'account', 'create', 'carol');
     assert.equal(created.status, 0, created.stderr);
     const cred = JSON.parse(created.stdout);

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import pino from 'pino';
-import { freshDatabase } from '../support/runtime.js';
+import { createStore, freshDatabase } from '../support/runtime.js';
 import { loadConfig } from '../../src/config.js';
 import { createRuntime } from '../../src/runtime.js';
 import { buildApp } from '../../src/app.js';
@@ -13,6 +13,7 @@ test('admin account create prints a cloudsigma block that logs in; ip-pool set a
   const db = await freshDatabase();
   const env = db.env;
   try {
+    await createStore(env);
     const created = nube(env, 'admin', 'account', 'create', 'erin', '--email', 'erin@example.com');
     assert.equal(created.status, 0, created.stderr);
     const cred = JSON.parse(created.stdout);

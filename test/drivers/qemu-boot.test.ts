@@ -1,6 +1,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { cpus, totalmem } from 'node:os';
@@ -16,7 +17,7 @@ let env: TestEnv;
 let adminAuth: string;
 before(async () => {
   if (!HAVE_QEMU) return;
-  env = await startTestEnv({ NUBE_DRIVER: 'qemu', NUBE_QEMU_STOP_TIMEOUT_MS: '30000' });
+  env = await startTestEnv({ NUBE_DRIVER: 'qemu', NUBE_QEMU_STOP_TIMEOUT_MS: '30000', NUBE_MASTER_KEY: randomBytes(32).toString('hex') });
   const a = await env.rt.core.accounts.createAccount('ops', { admin: true, password: 'ops-password' });
   adminAuth = 'Basic ' + Buffer.from(`${a.user.email}:ops-password`).toString('base64');
 }, { timeout: 120000 });
@@ -80,7 +81,8 @@ test('a plain CloudStack deploy boots a real guest: hostname, userdata and data-
   assert.ok(m.cpuTimeMs > 0 && m.memoryUsedBytes > 0 && m.diskReadBytes > 0, 'CPU, memory and disk counters come from the QEMU process');
   assert.equal((await env.cs.ok('listVirtualMachines', { id: vm.id })).virtualmachine[0].state, 'Running');
   const cli = spawnSync(process.execPath, ['--import', 'tsx', 'test/support/cli-main.ts', 'vm', 'console', vm.id], {
-    env: { ...process.env, NUBE_DRIVER: 'qemu', NUBE_DATA_DIR: env.config.dataDir, ...(env.config.databaseUrl ? { DATABASE_URL: env.config.databaseUrl } : {}) },
+    // No NUBE_DRIVER: the CLI reads the driver from the store.
+    env: { ...process.env, NUBE_DATA_DIR: env.config.dataDir, NUBE_MASTER_KEY: env.config.masterKey!, ...(env.config.databaseUrl ? { DATABASE_URL: env.config.databaseUrl } : {}) },
     encoding: 'utf8', timeout: 60000,
   });
   assert.equal(cli.status, 0, cli.stderr);

@@ -19,6 +19,8 @@ const PG_ADMIN = process.env.NUBE_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:
 /** A running test instance with an admin-less "alice" account and helpers. */
 export interface TestEnv {
   rt: Runtime; app: FastifyInstance; config: Config; cs: CsClient;
+  /** The store's master key: another runtime on the same database needs it (any other key is refused). */
+  masterKey: MasterKey;
   /** Creates another account and returns a client signed with its key pair. */
   account(name: string): Promise<CsClient>;
   close(): Promise<void>;
@@ -48,12 +50,18 @@ export async function freshDatabase(): Promise<{ env: Record<string, string>; dr
 
 /** The failed-authentication throttle is off in in-process test envs (fuzz tests send thousands of wrong credentials from one address); test/proof/brute-force.test.ts turns it on through env. */
 const THROTTLE_OFF = { NUBE_AUTH_FAILURES_PER_ADDRESS: '0', NUBE_AUTH_FAILURES_PER_LOGIN: '0' };
+/** Sets up a store the way a first `nube serve` does (schema, catalog, master key file, check value) and closes it: CLI commands need one. */
+export async function createStore(env: Record<string, string>): Promise<void> {
+  const rt = await createRuntime(loadConfig({ NUBE_LISTEN: '127.0.0.1:0', ...env }), { log: pino({ level: 'silent' }) });
+  await rt.close();
+}
 
 /** Boots Nube in-process on a fresh database with the engine running; env overrides configuration. */
 export async function startTestEnv(env: Record<string, string> = {}): Promise<TestEnv> {
   const db = await freshDatabase();
   const config = loadConfig({ NUBE_LISTEN: '127.0.0.1:0', ...THROTTLE_OFF, ...db.env, ...env });
-  const rt = await createRuntime(config, { startEngine: true, log: pino({ level: process.env.NUBE_TEST_LOG ?? 'silent' }), masterKey: MasterKey.ephemeral() });
+  const masterKey = config.masterKey ? MasterKey.load(config.dataDir, config.masterKey) : MasterKey.ephemeral();
+  const rt = await createRuntime(config, { startEngine: true, log: pino({ level: process.env.NUBE_TEST_LOG ?? 'silent' }), masterKey });
   const app = await buildApp({ core: rt.core, readiness: { ready: () => true }, log: rt.log });
   await app.ready();
   const account = async (name: string) => {
@@ -62,7 +70,7 @@ export async function startTestEnv(env: Record<string, string> = {}): Promise<Te
   };
   const cs = await account('alice');
   return {
-    rt, app, config, cs, account,
+    rt, app, config, cs, account, masterKey,
     async close() { await app.close(); await rt.close(); await db.drop(); },
   };
 }

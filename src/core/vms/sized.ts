@@ -12,6 +12,7 @@ import { nextSerial, type VmService } from './service.js';
 import { bumpLiveVms } from './counts.js';
 import { reserveQuota } from '../quotas/service.js';
 import { chooseMac, isCurrentMac, isMacClash, parseMac, unusableMac } from './macs.js';
+import { decodeExtras, encodeExtras, openVncPassword, type StoredExtras } from './extras.js';
 
 /** Lowest and highest CPU per virtual core, in MHz (the seed's SMP granularity). */
 export const MHZ_PER_CORE = { min: 1000, max: 2200 };
@@ -23,10 +24,12 @@ export interface SizedVmInput {
   drives?: Array<{ deviceId: number; volumeId: string }>;
   /** Free-form settings kept with the VM (boot, VNC, NIC models, ...), merged on update; null removes a key. */
   attrs?: Record<string, string | null>;
+  /** The console (VNC) password, stored encrypted under the master key; null removes it. */
+  vncPassword?: string | null;
 }
 
-/** A VM's settings as stored. */
-export interface SizedVmExtras { smpAuto: boolean; attrs: Record<string, string> }
+/** A VM's settings as its owner sees them (the console password decrypted). */
+export interface SizedVmExtras { smpAuto: boolean; attrs: Record<string, string>; vncPassword?: string }
 
 /** Creates and reshapes VMs by size. */
 export class SizedVmService {
@@ -60,7 +63,8 @@ export class SizedVmService {
       await this.attachAll(trx, ctx, id, zone.id, input.drives ?? []);
       await this.vms.addDefaultNic(trx, ctx, id, serial, zone.id);
       if (mac) await chooseMac(trx, id, mac);
-      await trx.insertInto('vm_extras').values({ vm_id: id, attrs: JSON.stringify(mergeAttrs({}, input.attrs, size.smpAuto)) }).execute();
+      const attrs = encodeExtras({ smpAuto: false, attrs: {} }, input.attrs, size.smpAuto, input.vncPassword, this.deps.secrets);
+      await trx.insertInto('vm_extras').values({ vm_id: id, attrs }).execute();
       return enqueueTask(store, trx, { kind: 'vm.create', objectType: 'virtual machine', objectId: id, payload: { start: false }, ctx, fresh: true });
     }).catch((err: unknown) => { throw mac && isMacClash(err) ? unusableMac(parseMac(mac)) : err; });
     this.deps.tasks.wake();
@@ -93,7 +97,7 @@ export class SizedVmService {
         await trx.updateTable('volumes').set({ vm_id: null, device_id: null, attached_at: null }).where('vm_id', '=', id).where('type', '=', 'DATADISK').execute();
         await this.attachAll(trx, ctx, id, vm.zone_id, input.drives);
       }
-      const attrs = JSON.stringify(mergeAttrs(extras.attrs, input.attrs, smpAuto));
+      const attrs = encodeExtras(extras, input.attrs, smpAuto, input.vncPassword, this.deps.secrets);
       await trx.updateTable('vm_extras').set({ attrs }).where('vm_id', '=', id).execute();
       await writeLog(trx, { taskId: null, accountId: ctx.accountId, userId: ctx.userId, objectType: 'virtual machine', objectId: id, action: 'vm.update', status: 'SUCCESS' });
     }).catch((err: unknown) => { throw mac && isMacClash(err) ? unusableMac(parseMac(mac)) : err; });
@@ -104,13 +108,17 @@ export class SizedVmService {
     if (!ids.length) return new Map();
     const rows = await this.deps.store.db.selectFrom('vm_extras').innerJoin('vms', 'vms.id', 'vm_extras.vm_id')
       .select(['vm_extras.vm_id', 'vm_extras.attrs']).where('vms.account_id', '=', ctx.accountId).where('vm_extras.vm_id', 'in', ids).execute();
-    return new Map(rows.map((r) => [r.vm_id, parseExtras(r.attrs)]));
+    return new Map(rows.map((r) => {
+      const x = decodeExtras(r.attrs);
+      const vncPassword = openVncPassword(x, this.deps.secrets);
+      return [r.vm_id, { smpAuto: x.smpAuto, attrs: x.attrs, ...(vncPassword !== undefined ? { vncPassword } : {}) }];
+    }));
   }
 
-  private async extrasIn(q: Q, id: string): Promise<SizedVmExtras> {
+  private async extrasIn(q: Q, id: string): Promise<StoredExtras> {
     const row = await q.selectFrom('vm_extras').select('attrs').where('vm_id', '=', id).executeTakeFirst();
     if (!row) await q.insertInto('vm_extras').values({ vm_id: id, attrs: '{}' }).execute();
-    return parseExtras(row?.attrs ?? '{}');
+    return decodeExtras(row?.attrs ?? '{}');
   }
 
   private async volume(q: Q, ctx: CallContext, volumeId: string) {
@@ -152,19 +160,5 @@ function checkDisplay(name: string): string {
   const t = name.trim();
   if (!t || t.length > 255 || /[\u0000-\u001f]/.test(t)) throw invalid('A server name must be 1 to 255 printable characters', 'name');
   return t;
-}
-
-function mergeAttrs(old: Record<string, string>, changes: Record<string, string | null> | undefined, smpAuto: boolean): Record<string, string | boolean> {
-  const out: Record<string, string> = { ...old };
-  for (const [k, v] of Object.entries(changes ?? {})) { if (v === null) delete out[k]; else out[k] = v; }
-  return { ...out, '@smpAuto': smpAuto };
-}
-
-function parseExtras(text: string): SizedVmExtras {
-  let raw: Record<string, unknown> = {};
-  try { raw = JSON.parse(text) as Record<string, unknown>; } catch { raw = {}; }
-  const attrs: Record<string, string> = {};
-  for (const [k, v] of Object.entries(raw)) if (typeof v === 'string' && !k.startsWith('@')) attrs[k] = v;
-  return { smpAuto: raw['@smpAuto'] === true, attrs };
 }
 

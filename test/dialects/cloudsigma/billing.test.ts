@@ -3,7 +3,6 @@ import assert from 'node:assert/strict';
 import pino from 'pino';
 import { startTestEnv, TEST_DB, type TestEnv } from '../../support/runtime.js';
 import { createRuntime } from '../../../src/runtime.js';
-import { MasterKey } from '../../../src/core/accounts/secrets.js';
 import { pruneUsageLog } from '../../../src/core/billing/history.js';
 import { sigmaUser, SigmaClient } from './sigma-client.js';
 
@@ -242,7 +241,7 @@ test('a VM started and stopped through the API is charged for the period it ran 
   await env.rt.core.billing.meterPeriod(new Date(ran - 300_000));
   assert.deepEqual(await charges(), [], 'the period before the start charges nothing');
   // A second process sharing the database (PostgreSQL only: on SQLite one process owns the file) meters the same period.
-  const other = TEST_DB === 'postgres' ? await createRuntime(env.config, { log: pino({ level: 'silent' }), masterKey: MasterKey.ephemeral() }) : env.rt;
+  const other = TEST_DB === 'postgres' ? await createRuntime(env.config, { log: pino({ level: 'silent' }), masterKey: env.masterKey }) : env.rt;
   try {
     await Promise.all([other.core.billing.meterPeriod(new Date(ran)), env.rt.core.billing.meterPeriod(new Date(ran))]);
   } finally { if (other !== env.rt) await other.close(); }

@@ -10,7 +10,9 @@ import { required } from './drives.js';
 
 /** How long a command waits for its task before answering 504. */
 export const WAIT_MS = 120_000;
-const SETTING = /^(nic:[0-9]:(model|dhcp|vlan|mac)|vnc:(ip|password|tls)|boot|persistent|parent|(ide:[01]:[01]|block:[0-7]):media)$/;
+/** The console password: kept by core (encrypted), not among the settings. */
+const VNC_PASSWORD = 'vnc:password';
+const SETTING = /^(nic:[0-9]:(model|dhcp|vlan|mac)|vnc:(ip|tls)|boot|persistent|parent|(ide:[01]:[01]|block:[0-7]):media)$/;
 
 /** Registers the server commands under /servers and /guests. */
 export function serverRoutes(r: SigmaRouter): void {
@@ -34,13 +36,14 @@ export function serverRoutes(r: SigmaRouter): void {
     const drives: SizedVmInput['drives'] = [];
     const attrs: Record<string, string> = {};
     for (const [k, v] of Object.entries(old!)) if (SETTING.test(k) && !/^nic:\d:(dhcp|mac)$/.test(k) && v !== undefined) attrs[k] = String(v);
+    const vncPassword = old![VNC_PASSWORD] === undefined ? undefined : String(old![VNC_PASSWORD]);
     let created: { id: string; taskId: string };
     try {
       for (const v of (await c.core.volumeData.list(c.ctx)).filter((d) => d.volume.vm_id === src.id)) {
         const copy = await c.core.volumeData.clone(c.ctx, v.volume.id, { name: `${v.volume.name}-clone` });
         drives.push({ deviceId: Number(v.volume.device_id ?? 0), volumeId: copy.volume.id });
       }
-      created = await c.core.sizedVms.create(c.ctx, { name, cpuMhz: src.cpuNumber * src.cpuSpeed, smp: src.cpuNumber, memMb: src.memory, drives, attrs });
+      created = await c.core.sizedVms.create(c.ctx, { name, cpuMhz: src.cpuNumber * src.cpuSpeed, smp: src.cpuNumber, memMb: src.memory, drives, attrs, vncPassword });
     } catch (err) {
       // A refused clone (a limit reached, a busy drive) leaves none of the drive copies it made behind.
       for (const d of drives) await c.core.volumes.delete(c.ctx, d.volumeId).catch(() => undefined);
@@ -115,6 +118,7 @@ function serverInput(rec: SigmaRecord, creating: boolean): SizedVmInput {
     if (['name', 'cpu', 'mem', 'smp'].includes(k)) continue;
     const dev = deviceIdOf(k);
     if (dev !== undefined) { if (v.trim()) drives.push({ deviceId: dev, volumeId: v.trim() }); continue; }
+    if (k === VNC_PASSWORD) { out.vncPassword = v === '' ? null : v; continue; }
     if (SETTING.test(k)) { attrs[k] = v === '' ? null : v; continue; }
     throw invalid('Unknown key', k);
   }
@@ -145,6 +149,7 @@ async function records(c: SigmaCall, vms: VmView[]): Promise<Array<Record<string
     rec['nic:0:dhcp'] = ip;
     if (vm.nics[0]) rec['nic:0:mac'] = vm.nics[0].macAddress;
     if (x.attrs['vnc:ip'] !== undefined) rec['vnc:ip'] = ip ?? x.attrs['vnc:ip'];
+    if (x.vncPassword !== undefined) rec[VNC_PASSWORD] = x.vncPassword;
     for (const d of drives.filter((d) => d.volume.vm_id === vm.id)) {
       const key = deviceKey(Number(d.volume.device_id ?? 0));
       rec[key] = d.volume.id;
