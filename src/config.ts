@@ -22,6 +22,20 @@ export interface Config {
   syncWaitMs: number;
   /** Billing: the currency of new accounts, price overrides (`key=value,...`) and how often serve meters (0 = never). */
   billing: { currency: string; prices: string; meterEveryMs: number };
+  /** The HTTP listener's guards: open connections at most, and how long a client may take to send headers, a whole request, or nothing at all. */
+  http: HttpLimits;
+}
+
+/** Limits of the HTTP listener, so no client can hold connections or memory for ever. */
+export interface HttpLimits {
+  /** Open connections at most; further ones are closed at once. */
+  maxConnections: number;
+  /** Time to receive a request's headers. */
+  headersTimeoutMs: number;
+  /** Time to receive a whole request (headers and body); generous, so large drive uploads fit. */
+  requestTimeoutMs: number;
+  /** Silence (no byte received) allowed while a request body arrives, and between requests on a kept-alive connection. */
+  idleTimeoutMs: number;
 }
 
 /** Thrown for configuration that cannot work; printed without a stack trace. */
@@ -83,7 +97,21 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       prices: merged.NUBE_BILLING_PRICES ?? '',
       meterEveryMs: int('NUBE_BILLING_METER_MS', merged.NUBE_BILLING_METER_MS, 60000, 0),
     },
+    http: httpLimits(merged),
   };
+}
+
+function httpLimits(env: Record<string, string | undefined>): HttpLimits {
+  const limits: HttpLimits = {
+    maxConnections: int('NUBE_MAX_CONNECTIONS', env.NUBE_MAX_CONNECTIONS, 1024, 1),
+    headersTimeoutMs: int('NUBE_HEADERS_TIMEOUT_MS', env.NUBE_HEADERS_TIMEOUT_MS, 10_000, 100),
+    requestTimeoutMs: int('NUBE_REQUEST_TIMEOUT_MS', env.NUBE_REQUEST_TIMEOUT_MS, 300_000, 100),
+    idleTimeoutMs: int('NUBE_IDLE_TIMEOUT_MS', env.NUBE_IDLE_TIMEOUT_MS, 30_000, 100),
+  };
+  if (limits.headersTimeoutMs > limits.requestTimeoutMs) {
+    throw new ConfigError(`NUBE_HEADERS_TIMEOUT_MS (${limits.headersTimeoutMs}) may not exceed NUBE_REQUEST_TIMEOUT_MS (${limits.requestTimeoutMs})`);
+  }
+  return limits;
 }
 
 function qemuAccel(raw: string | undefined): Config['qemu']['accel'] {
