@@ -28,6 +28,7 @@ import { IpPoolService } from './ips/pools.js';
 import { ServerGroupService } from './server-groups/service.js';
 import { BillingService } from './billing/service.js';
 import { VmConsoleService } from './vms/console.js';
+import { StatsService } from './stats.js';
 
 /** All core services. */
 export class Core {
@@ -60,6 +61,7 @@ export class Core {
   readonly serverGroups: ServerGroupService;
   readonly billing: BillingService;
   readonly vmConsole: VmConsoleService;
+  readonly stats: StatsService;
 
   constructor(readonly deps: CoreDeps) {
     this.accounts = new AccountService(deps.store, deps.secrets);
@@ -91,5 +93,6 @@ export class Core {
     this.serverGroups = new ServerGroupService(deps);
     this.billing = new BillingService(deps, this.ips, this.networks);
     this.vmConsole = new VmConsoleService(deps);
+    this.stats = new StatsService(deps.store);
   }
 }
