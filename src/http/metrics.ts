@@ -11,8 +11,6 @@ export interface StatsSource { tasks(): Promise<TaskCount[]>; vms(): Promise<VmS
 const TASK_STATES: Record<string, string> = { PENDING: 'queued', STARTED: 'running', SUCCESS: 'success', FAILURE: 'failure', REVOKED: 'revoked' };
 /** Latency buckets in seconds: fast reads up to synchronous waits for a task. */
 const BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
-/** How long one read of the task counts serves the gauges built from it (one scrape). */
-const SNAPSHOT_MS = 1000;
 
 const dialects = new WeakMap<FastifyRequest, string>();
 const routes = new WeakMap<FastifyRequest, string>();
@@ -45,7 +43,8 @@ export class AppMetrics {
   private readonly registry = new client.Registry();
   private readonly requests: client.Counter<'dialect' | 'route' | 'status'>;
   private readonly latency: client.Histogram<'dialect' | 'route'>;
-  private taskSnapshot: { at: number; rows: Promise<TaskCount[]> } | undefined;
+  /** The task counts of the scrape under way: one query serves every gauge built from them. */
+  private taskSnapshot: Promise<TaskCount[]> | undefined;
 
   constructor(private readonly source: StatsSource, private readonly log?: Logger) {
     const registers = [this.registry];
@@ -110,16 +109,14 @@ export class AppMetrics {
   /** The Prometheus text of this app's metrics and the process's. */
   async text(): Promise<{ contentType: string; body: string }> {
     const merged = client.Registry.merge([processMetrics(), this.registry]);
+    this.taskSnapshot = undefined;
     return { contentType: merged.contentType, body: await merged.metrics() };
   }
 
-  /** The task counts of the current scrape: one query serves every gauge built from it. */
+  /** The task counts of the current scrape, read once. */
   private tasks(): Promise<TaskCount[]> {
-    const now = Date.now();
-    if (!this.taskSnapshot || now - this.taskSnapshot.at > SNAPSHOT_MS) {
-      this.taskSnapshot = { at: now, rows: this.guard('task counts', () => this.source.tasks(), []) };
-    }
-    return this.taskSnapshot.rows;
+    this.taskSnapshot ??= this.guard('task counts', () => this.source.tasks(), []);
+    return this.taskSnapshot;
   }
 
   /** A store read for a gauge; when the store fails, the gauge is left empty and the rest of the scrape still answers. */
