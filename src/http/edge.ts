@@ -4,8 +4,11 @@ import type { HttpLimits } from '../config.js';
 
 /** How often a dropped-connection warning may be logged. */
 const DROP_LOG_MS = 10_000;
-/** Longest time the rest of a refused request's body is read and thrown away (so the client can finish sending and read the answer) before the connection is closed. */
+/** Longest time, and most bytes, of a refused request's body read and thrown away (so a client that sends its whole body before reading gets the answer instead of a reset) before the connection is closed. */
 const LINGER_MAX_MS = 5000;
+const LINGER_BYTES = 1024 * 1024;
+/** How often a lingering connection's received bytes are looked at. */
+const LINGER_CHECK_MS = 50;
 
 /** Fastify server options for the limits the Node server enforces itself: headers and whole-request timeouts, and the keep-alive silence. */
 export function edgeServerOptions(l: HttpLimits): Record<string, unknown> {
@@ -47,9 +50,8 @@ export function guardEdge(app: FastifyInstance, l: HttpLimits): void {
     if (bodyAnnounced(req)) req.raw.socket?.setTimeout?.(0);
     done();
   });
-  // An answer sent before the body arrived (refused callers, oversize bodies): the rest of the body is read and thrown away (nothing is
-  // kept) for a short while, so a client that sends its whole body before reading gets the answer instead of a reset; a body still
-  // arriving after that is cut off with its connection.
+  // An answer sent before the body arrived (refused callers, oversize bodies): Node reads the rest of the body and throws it away (nothing
+  // is kept) for a short while; a body still arriving after that time or that many bytes is cut off with its connection.
   const lingerMs = Math.min(LINGER_MAX_MS, l.idleTimeoutMs);
   app.addHook('onSend', (req: FastifyRequest, reply: FastifyReply, payload: unknown, done: (err: null, payload: unknown) => void) => {
     if (bodyAnnounced(req) && req.raw.complete === false) lingerThenClose(req, reply, lingerMs);
@@ -57,12 +59,17 @@ export function guardEdge(app: FastifyInstance, l: HttpLimits): void {
   });
 }
 
-/** Lets Node drain (and discard) the unread body after the answer, and closes the connection if the body has not ended within ms. */
+/** Lets Node drain (and discard) the unread body after the answer, and closes the connection unless the body ends within ms and LINGER_BYTES. */
 function lingerThenClose(req: FastifyRequest, reply: FastifyReply, ms: number): void {
   const socket = req.raw.socket;
   if (!socket || typeof socket.destroy !== 'function') return;
   reply.removeHeader('connection');
-  const timer = setTimeout(() => { if (!req.raw.complete) socket.destroy(); }, ms);
+  const from = socket.bytesRead;
+  const until = Date.now() + ms;
+  const timer = setInterval(() => {
+    if (req.raw.complete) clearInterval(timer);
+    else if (Date.now() >= until || socket.bytesRead - from > LINGER_BYTES) socket.destroy();
+  }, LINGER_CHECK_MS);
   timer.unref();
-  socket.once('close', () => clearTimeout(timer));
+  socket.once('close', () => clearInterval(timer));
 }
