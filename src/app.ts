@@ -1,5 +1,5 @@
 /** buildApp: the Fastify instance with shared plumbing and every dialect under its prefix. */
-import Fastify, { LogController, type FastifyInstance, type FastifyPluginAsync } from 'fastify';
+import Fastify, { LogController, type FastifyInstance, type FastifyPluginAsync, type FastifyReply, type FastifyRequest } from 'fastify';
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Core } from './core/core.js';
@@ -7,15 +7,25 @@ import { healthPlugin, type Readiness } from './http/health.js';
 import { AppMetrics, labelDialect } from './http/metrics.js';
 import { edgeServerOptions, guardEdge } from './http/edge.js';
 import { cloudstackPlugin } from './dialects/cloudstack/plugin.js';
-import { adminPlugin } from './dialects/admin/plugin.js';
-import { cvmPlugin } from './dialects/cvm/plugin.js';
-import { cloudsigmaPlugin } from './dialects/cloudsigma/plugin.js';
+import { adminBadUrl, adminPlugin } from './dialects/admin/plugin.js';
+import { cvmBadUrl, cvmPlugin } from './dialects/cvm/plugin.js';
+import { cloudsigmaPlugin, sigmaBadUrl, SIGMA_ROOTS } from './dialects/cloudsigma/plugin.js';
 
 /** What the app is built from. */
 export interface AppDeps { core: Core; readiness: Readiness; log?: Logger }
 
 /** Largest body of a route that sets no limit of its own (each dialect sets smaller ones). */
 const DEFAULT_BODY_MAX = 1024 * 1024;
+
+/** Answers a URL the router cannot decode (a broken percent-escape, a segment over maxParamLength) in the format of the dialect owning the path. */
+function badUrl(err: Error, req: FastifyRequest, reply: FastifyReply): FastifyReply {
+  const path = req.raw.url ?? '';
+  const why = /PARAM_LENGTH/.test((err as { code?: string }).code ?? '') ? 'A path segment is longer than 1000 characters' : 'The URL holds a broken percent-escape';
+  if (path.startsWith('/api/client/')) return cvmBadUrl(reply, why);
+  if (path.startsWith('/admin/')) return adminBadUrl(reply, why);
+  if (SIGMA_ROOTS.includes(path.split(/[/?]/)[1] ?? '')) return sigmaBadUrl(reply, why);
+  return reply.code(400).type('application/json').send({ error: why, request_id: req.id });
+}
 
 /** Builds (but does not start) the HTTP app. */
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
@@ -26,6 +36,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     genReqId: () => randomUUID(),
     bodyLimit: DEFAULT_BODY_MAX,
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 1000 },
+    frameworkErrors: badUrl,
     ...edgeServerOptions(limits),
   } as never) as unknown as FastifyInstance;
   app.setErrorHandler((err: Error & { statusCode?: number }, req, reply) => {

@@ -9,6 +9,11 @@ const STATUS: Record<ErrorKind, number> = {
   Unavailable: 503, Timeout: 504, Internal: 500,
 };
 
+/** Answers a call whose URL the router cannot decode (a broken percent-escape, an overlong segment). */
+export function adminBadUrl(reply: FastifyReply, why: string): FastifyReply {
+  return reply.code(400).type('application/json').send({ error: why });
+}
+
 /** Registers the admin routes. */
 export async function adminPlugin(app: FastifyInstance, opts: { core: Core }): Promise<void> {
   const { core } = opts;

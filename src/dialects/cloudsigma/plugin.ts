@@ -16,6 +16,11 @@ import { billingRoutes } from './routes/billing.js';
 export const SIGMA_ROOTS = ['drives', 'servers', 'guests', 'guest', 'resources', 'servergroups', 'servergroupss', 'profile', 'billing',
   'currencies', 'usage', 'pricing', 'transactions', 'balance', 'subscriptions'];
 
+/** Answers a request under the dialect's roots whose URL the router cannot decode (a broken percent-escape, an overlong segment). */
+export function sigmaBadUrl(reply: FastifyReply, why: string): FastifyReply {
+  return reply.code(400).type('text/plain; charset=utf-8').send(errorBody(why));
+}
+
 /** Registers the dialect (encapsulated: its body parsers and error handler stay inside). */
 export async function cloudsigmaPlugin(app: FastifyInstance, opts: { core: Core }): Promise<void> {
   // Clients send Content-Type: application/json with text bodies: every body is taken as bytes.

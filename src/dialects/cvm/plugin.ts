@@ -1,5 +1,5 @@
 /** The CVM client API under /api/client: token-pair headers, {"response": ...} or {"errors": [...]}, JSON always. */
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply } from 'fastify';
 import formbody from '@fastify/formbody';
 import type { Core } from '../../core/core.js';
 import { CoreError } from '../../core/errors.js';
@@ -9,6 +9,11 @@ import { vpsRoutes } from './routes/vps.js';
 import { nodeRoutes } from './routes/nodes.js';
 import { templateRoutes } from './routes/templates.js';
 import { hasNul, nulInRequest } from '../../http/nul-bytes.js';
+
+/** Answers a call whose URL the router cannot decode (a broken percent-escape, an overlong segment), as invalid input. */
+export function cvmBadUrl(reply: FastifyReply, why: string): FastifyReply {
+  return reply.code(422).type('application/json').send({ errors: [why] });
+}
 
 /** Registers the dialect (mount it with prefix /api/client). */
 export async function cvmPlugin(app: FastifyInstance, opts: { core: Core }): Promise<void> {
