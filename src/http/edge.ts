@@ -6,7 +6,7 @@ import type { HttpLimits } from '../config.js';
 const DROP_LOG_MS = 10_000;
 /** Longest time, and most bytes, of a refused request's body read and thrown away (so a client that sends its whole body before reading gets the answer instead of a reset) before the connection is closed. */
 const LINGER_MAX_MS = 5000;
-const LINGER_BYTES = 1024 * 1024;
+const LINGER_BYTES = 4 * 1024 * 1024;
 /** How often a lingering connection's received bytes are looked at. */
 const LINGER_CHECK_MS = 50;
 

@@ -71,7 +71,7 @@ test('unauthenticated connections holding 16 MiB bodies are answered before thei
   const attacks: Array<Promise<RawResult & (typeof targets)[number]>> = [];
   for (let i = 0; i < 100; i++) {
     const t = targets[i % targets.length]!;
-    attacks.push(rawRequest(child.port, t.head, { first: 4 * MiB, trickle: 1024, trickleMs: 200, giveUpMs: 15_000 }).then((r) => ({ ...r, ...t })));
+    attacks.push(rawRequest(child.port, t.head, { first: 2 * MiB, trickle: 1024, trickleMs: 200, giveUpMs: 15_000 }).then((r) => ({ ...r, ...t })));
   }
   const served: number[] = [];
   for (let i = 0; i < 20; i++) {
