@@ -87,7 +87,11 @@ export interface Credentials {
 
 /** A real `nube serve` on a fresh database (SQLite or PostgreSQL, as NUBE_TEST_DB says), with a client pool. */
 export class FuzzServer {
-  private constructor(readonly child: ServeChild, readonly creds: Credentials, private readonly pool: Pool, private readonly drop: () => Promise<void>) {}
+  private constructor(
+    readonly child: ServeChild, readonly creds: Credentials, private readonly pool: Pool, private readonly drop: () => Promise<void>,
+    /** The store settings the server runs with (for CLI commands against the same store). */
+    readonly env: Record<string, string>,
+  ) {}
 
   /** Starts the server (warn-level logs, which every error and stack trace would reach). */
   static async start(env: Record<string, string> = {}): Promise<FuzzServer> {
@@ -95,7 +99,7 @@ export class FuzzServer {
     const child = await startServe({ ...db.env, NUBE_LOG_LEVEL: 'warn', ...env });
     const creds = JSON.parse(readFileSync(join(db.env.NUBE_DATA_DIR!, 'credentials.json'), 'utf8')) as Credentials;
     const pool = new Pool(child.baseUrl, { connections: 4, pipelining: 1, headersTimeout: 30_000, bodyTimeout: 30_000 });
-    return new FuzzServer(child, creds, pool, db.drop);
+    return new FuzzServer(child, creds, pool, db.drop, db.env);
   }
 
   /** Sends one request; a broken connection is an answer with status 0. */
@@ -141,7 +145,7 @@ export function refusedByNode(a: FuzzAnswer): boolean {
 }
 
 /** Sends warm-up cases, notes the server's RSS, sends the cases and judges every answer, then asserts: no bad answer, nothing logged as an
- * error or with a stack trace, and the RSS back within 20% of its warmed-up value. */
+ * error or with a stack trace, and the RSS back within 20% of its warmed-up value. NUBE_PROOF_SHOW=<status> prints every answer with it. */
 export async function runFuzz(t: TestContext, server: FuzzServer, warmup: FuzzCase[], cases: FuzzCase[]): Promise<void> {
   for (const c of warmup) await server.send(c);
   const rss0 = server.rss();
@@ -167,7 +171,7 @@ export async function runFuzz(t: TestContext, server: FuzzServer, warmup: FuzzCa
   }
   assert.deepEqual([...kinds].map(([kind, k]) => `${k.n}× ${kind} — e.g. ${k.example}`), [], `${problems.length} bad answers (reproduce with NUBE_PROOF_SEED=${SEED})`);
   assert.deepEqual(server.logProblems().map((l) => l.slice(0, 600)), [], 'the server logged no error and no stack trace');
-  const back = await rssComesBack(server.child.proc.pid!, rss0 * 1.2, 15_000);
+  const back = await rssComesBack(server.child.proc.pid!, rss0 * 1.2, 30_000, () => server.send({ method: 'GET', url: '/healthz', headers: {} }));
   t.diagnostic(`RSS ${rss0.toFixed(0)} MiB after warm-up, ${peak.toFixed(0)} MiB at most during the run, ${back.rss.toFixed(0)} MiB after`);
   assert.ok(back.ok, `RSS ${back.rss.toFixed(0)} MiB is not back within 20% of ${rss0.toFixed(0)} MiB`);
 }

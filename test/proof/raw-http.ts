@@ -82,13 +82,15 @@ export function rssMiB(pid: number): number {
   return m ? Number(m[1]) / 1024 : 0;
 }
 
-/** Polls the RSS of pid until it is at most limit MiB (true) or withinMs passed (false). */
-export async function rssComesBack(pid: number, limit: number, withinMs: number): Promise<{ ok: boolean; rss: number }> {
+/** Polls the RSS of pid until it is at most limit MiB (true) or withinMs passed (false); poke, when given, is called between polls (light
+ * traffic, which lets the garbage collector run and give the heap back as it would on a server in use). */
+export async function rssComesBack(pid: number, limit: number, withinMs: number, poke?: () => Promise<unknown>): Promise<{ ok: boolean; rss: number }> {
   const until = performance.now() + withinMs;
   for (;;) {
     const rss = rssMiB(pid);
     if (rss <= limit) return { ok: true, rss };
     if (performance.now() > until) return { ok: false, rss };
     await new Promise((r) => setTimeout(r, 250));
+    await poke?.();
   }
 }
