@@ -1,25 +1,43 @@
 /** buildApp: the Fastify instance with shared plumbing and every dialect under its prefix. */
-import Fastify, { LogController, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyInstance, type FastifyPluginAsync, type FastifyReply, type FastifyRequest } from 'fastify';
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Core } from './core/core.js';
 import { healthPlugin, type Readiness } from './http/health.js';
+import { AppMetrics, labelDialect } from './http/metrics.js';
+import { edgeServerOptions, guardEdge } from './http/edge.js';
 import { cloudstackPlugin } from './dialects/cloudstack/plugin.js';
-import { adminPlugin } from './dialects/admin/plugin.js';
-import { cvmPlugin } from './dialects/cvm/plugin.js';
-import { cloudsigmaPlugin } from './dialects/cloudsigma/plugin.js';
+import { adminBadUrl, adminPlugin } from './dialects/admin/plugin.js';
+import { cvmBadUrl, cvmPlugin } from './dialects/cvm/plugin.js';
+import { cloudsigmaPlugin, sigmaBadUrl, SIGMA_ROOTS } from './dialects/cloudsigma/plugin.js';
 
 /** What the app is built from. */
 export interface AppDeps { core: Core; readiness: Readiness; log?: Logger }
 
+/** Largest body of a route that sets no limit of its own (each dialect sets smaller ones). */
+const DEFAULT_BODY_MAX = 1024 * 1024;
+
+/** Answers a URL the router cannot decode (a broken percent-escape, a segment over maxParamLength) in the format of the dialect owning the path. */
+function badUrl(err: Error, req: FastifyRequest, reply: FastifyReply): FastifyReply {
+  const path = req.raw.url ?? '';
+  const why = /PARAM_LENGTH/.test((err as { code?: string }).code ?? '') ? 'A path segment is longer than 1000 characters' : 'The URL holds a broken percent-escape';
+  if (path.startsWith('/api/client/')) return cvmBadUrl(reply, why);
+  if (path.startsWith('/admin/')) return adminBadUrl(reply, why);
+  if (SIGMA_ROOTS.includes(path.split(/[/?]/)[1] ?? '')) return sigmaBadUrl(reply, why);
+  return reply.code(400).type('application/json').send({ error: why, request_id: req.id });
+}
+
 /** Builds (but does not start) the HTTP app. */
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
+  const limits = deps.core.deps.config.http;
   const app = Fastify({
     loggerInstance: deps.log,
     logController: new LogController({ disableRequestLogging: true }),
     genReqId: () => randomUUID(),
-    bodyLimit: 8 * 1024 * 1024,
+    bodyLimit: DEFAULT_BODY_MAX,
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 1000 },
+    frameworkErrors: badUrl,
+    ...edgeServerOptions(limits),
   } as never) as unknown as FastifyInstance;
   app.setErrorHandler((err: Error & { statusCode?: number }, req, reply) => {
     const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
@@ -29,10 +47,20 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.setNotFoundHandler((req, reply) => {
     reply.code(404).type('application/json').send({ error: `No route for ${req.method} ${req.url.split('?')[0]}`, request_id: req.id });
   });
-  await app.register(healthPlugin, { readiness: deps.readiness });
-  await app.register(cloudstackPlugin, { core: deps.core });
-  await app.register(adminPlugin, { core: deps.core, prefix: '/admin' });
-  await app.register(cvmPlugin, { core: deps.core, prefix: '/api/client' });
-  await app.register(cloudsigmaPlugin, { core: deps.core });
+  // Root hooks first, so they reach every plugin's routes and not-found handlers.
+  guardEdge(app, limits);
+  const metrics = new AppMetrics(deps.core.stats, deps.log);
+  metrics.observe(app);
+  const mount = async <O extends object>(dialect: string, plugin: FastifyPluginAsync<O>, opts: O) => {
+    await app.register(async (scope) => {
+      labelDialect(scope, dialect);
+      await scope.register(plugin, opts);
+    });
+  };
+  await mount('health', healthPlugin, { readiness: deps.readiness, metrics });
+  await mount('cloudstack', cloudstackPlugin, { core: deps.core });
+  await mount('admin', adminPlugin, { core: deps.core, prefix: '/admin' });
+  await mount('cvm', cvmPlugin, { core: deps.core, prefix: '/api/client' });
+  await mount('cloudsigma', cloudsigmaPlugin, { core: deps.core });
   return app;
 }

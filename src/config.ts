@@ -32,6 +32,20 @@ export interface Config {
   };
   /** Per-account limits every account gets unless the operator overrides them for it; -1 = unlimited. */
   defaultLimits: Limits;
+  /** The HTTP listener's guards: open connections at most, and how long a client may take to send headers, a whole request, or nothing at all. */
+  http: HttpLimits;
+}
+
+/** Limits of the HTTP listener, so no client can hold connections or memory for ever. */
+export interface HttpLimits {
+  /** Open connections at most; further ones are closed at once. */
+  maxConnections: number;
+  /** Time to receive a request's headers. */
+  headersTimeoutMs: number;
+  /** Time to receive a whole request (headers and body); generous, so large drive uploads fit. */
+  requestTimeoutMs: number;
+  /** Silence (no byte received) allowed while a request body arrives, and between requests on a kept-alive connection. */
+  idleTimeoutMs: number;
 }
 
 /** The resources an account's use is limited on: counts, vCPUs, memory in MB and volume storage in GB. */
@@ -123,6 +137,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       hashQueue: int('NUBE_AUTH_HASH_QUEUE', merged.NUBE_AUTH_HASH_QUEUE, 32, 0),
     },
     defaultLimits: parseLimits('NUBE_DEFAULT_LIMITS', merged.NUBE_DEFAULT_LIMITS),
+    http: httpLimits(merged),
   };
 }
 
@@ -139,6 +154,19 @@ export function parseLimits(setting: string, raw: string | undefined): Limits {
     out[m[1] as LimitName] = Number(m[2]);
   }
   return out;
+}
+
+function httpLimits(env: Record<string, string | undefined>): HttpLimits {
+  const limits: HttpLimits = {
+    maxConnections: int('NUBE_MAX_CONNECTIONS', env.NUBE_MAX_CONNECTIONS, 1024, 1),
+    headersTimeoutMs: int('NUBE_HEADERS_TIMEOUT_MS', env.NUBE_HEADERS_TIMEOUT_MS, 10_000, 100),
+    requestTimeoutMs: int('NUBE_REQUEST_TIMEOUT_MS', env.NUBE_REQUEST_TIMEOUT_MS, 300_000, 100),
+    idleTimeoutMs: int('NUBE_IDLE_TIMEOUT_MS', env.NUBE_IDLE_TIMEOUT_MS, 30_000, 100),
+  };
+  if (limits.headersTimeoutMs > limits.requestTimeoutMs) {
+    throw new ConfigError(`NUBE_HEADERS_TIMEOUT_MS (${limits.headersTimeoutMs}) may not exceed NUBE_REQUEST_TIMEOUT_MS (${limits.requestTimeoutMs})`);
+  }
+  return limits;
 }
 
 function qemuAccel(raw: string | undefined): Config['qemu']['accel'] {

@@ -31,6 +31,7 @@ import { VmConsoleService } from './vms/console.js';
 import { AuthThrottle } from './accounts/throttle.js';
 import { hashPool } from './accounts/hash-pool.js';
 import { QuotaService } from './quotas/service.js';
+import { StatsService } from './stats.js';
 
 /** All core services. */
 export class Core {
@@ -64,6 +65,7 @@ export class Core {
   readonly billing: BillingService;
   readonly vmConsole: VmConsoleService;
   readonly quotas: QuotaService;
+  readonly stats: StatsService;
 
   constructor(readonly deps: CoreDeps) {
     const auth = deps.config.auth;
@@ -99,5 +101,6 @@ export class Core {
     this.billing = new BillingService(deps, this.ips, this.networks);
     this.vmConsole = new VmConsoleService(deps);
     this.quotas = new QuotaService(deps);
+    this.stats = new StatsService(deps.store);
   }
 }

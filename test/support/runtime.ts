@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
-import pino from 'pino';
+import pino, { type Logger } from 'pino';
 import type { FastifyInstance } from 'fastify';
 import { loadConfig, type Config } from '../../src/config.js';
 import { createRuntime, type Runtime } from '../../src/runtime.js';
@@ -56,12 +56,13 @@ export async function createStore(env: Record<string, string>): Promise<void> {
   await rt.close();
 }
 
-/** Boots Nube in-process on a fresh database with the engine running; env overrides configuration. */
-export async function startTestEnv(env: Record<string, string> = {}): Promise<TestEnv> {
+/** Boots Nube in-process on a fresh database with the engine running; env overrides configuration, opts.log replaces the (silent) logger. */
+export async function startTestEnv(env: Record<string, string> = {}, opts: { log?: Logger } = {}): Promise<TestEnv> {
   const db = await freshDatabase();
   const config = loadConfig({ NUBE_LISTEN: '127.0.0.1:0', ...THROTTLE_OFF, ...db.env, ...env });
+  const log = opts.log ?? pino({ level: process.env.NUBE_TEST_LOG ?? 'silent' });
   const masterKey = config.masterKey ? MasterKey.load(config.dataDir, config.masterKey) : MasterKey.ephemeral();
-  const rt = await createRuntime(config, { startEngine: true, log: pino({ level: process.env.NUBE_TEST_LOG ?? 'silent' }), masterKey });
+  const rt = await createRuntime(config, { startEngine: true, log, masterKey });
   const app = await buildApp({ core: rt.core, readiness: { ready: () => true }, log: rt.log });
   await app.ready();
   const account = async (name: string) => {

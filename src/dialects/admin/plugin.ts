@@ -2,11 +2,17 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Core } from '../../core/core.js';
 import { CoreError, invalid, type ErrorKind } from '../../core/errors.js';
+import { hasNul, nulInRequest } from '../../http/nul-bytes.js';
 
 const STATUS: Record<ErrorKind, number> = {
   NotFound: 404, Invalid: 400, Conflict: 409, Forbidden: 403, Unauthenticated: 401, QuotaExceeded: 403, RateLimited: 429,
   Unavailable: 503, Timeout: 504, Internal: 500,
 };
+
+/** Answers a call whose URL the router cannot decode (a broken percent-escape, an overlong segment). */
+export function adminBadUrl(reply: FastifyReply, why: string): FastifyReply {
+  return reply.code(400).type('application/json').send({ error: why });
+}
 
 /** Registers the admin routes. */
 export async function adminPlugin(app: FastifyInstance, opts: { core: Core }): Promise<void> {
@@ -20,6 +26,14 @@ export async function adminPlugin(app: FastifyInstance, opts: { core: Core }): P
     if (status && status < 500) return reply.code(status).send({ error: (err as Error).message });
     req.log.error({ err }, 'admin request failed');
     return reply.code(500).send({ error: 'Internal error', request_id: req.id });
+  });
+  // NUL bytes are refused before anything reads them (no store can keep them).
+  app.addHook('onRequest', async (req: FastifyRequest, reply: FastifyReply) => {
+    const nul = nulInRequest(req, { basic: true });
+    if (nul) return reply.code(400).send({ error: `The ${nul === 'authorization' ? 'Authorization header' : nul === 'path' ? 'path' : 'query string'} holds a NUL byte` });
+  });
+  app.addHook('preValidation', async (req: FastifyRequest, reply: FastifyReply) => {
+    if (hasNul(req.body)) return reply.code(400).send({ error: 'The request body holds a NUL byte' });
   });
   app.addHook('onRequest', async (req: FastifyRequest, reply: FastifyReply) => {
     const h = req.headers.authorization ?? '';

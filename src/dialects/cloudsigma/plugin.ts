@@ -1,9 +1,9 @@
 /** The CloudSigma API 1.0 at the root paths (/drives, /servers, /guests, /resources, /servergroups, /profile and the billing roots): text bodies, Basic auth. */
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Core } from '../../core/core.js';
 import { BasicAuth } from './auth.js';
 import { errorBody } from './errors.js';
-import { SigmaRouter } from './router.js';
+import { SigmaRouter, TEXT_BODY_MAX } from './router.js';
 import { profileRoutes } from './routes/profile.js';
 import { driveRoutes } from './routes/drives.js';
 import { driveDataRoutes, WRITE_BODY_MAX } from './routes/drive-data.js';
@@ -16,6 +16,11 @@ import { billingRoutes } from './routes/billing.js';
 export const SIGMA_ROOTS = ['drives', 'servers', 'guests', 'guest', 'resources', 'servergroups', 'servergroupss', 'profile', 'billing',
   'currencies', 'usage', 'pricing', 'transactions', 'balance', 'subscriptions'];
 
+/** Answers a request under the dialect's roots whose URL the router cannot decode (a broken percent-escape, an overlong segment). */
+export function sigmaBadUrl(reply: FastifyReply, why: string): FastifyReply {
+  return reply.code(400).type('text/plain; charset=utf-8').send(errorBody(why));
+}
+
 /** Registers the dialect (encapsulated: its body parsers and error handler stay inside). */
 export async function cloudsigmaPlugin(app: FastifyInstance, opts: { core: Core }): Promise<void> {
   // Clients send Content-Type: application/json with text bodies: every body is taken as bytes.
@@ -24,7 +29,8 @@ export async function cloudsigmaPlugin(app: FastifyInstance, opts: { core: Core 
   app.setErrorHandler((err: Error & { statusCode?: number }, req, reply) => {
     const client = err.statusCode !== undefined && err.statusCode >= 400 && err.statusCode < 500;
     if (!client) req.log.error({ err }, 'cloudsigma request failed');
-    const text = err.statusCode === 413 ? 'The request body is too large' : client ? `Malformed request: ${err.message}` : `Internal error (request ${req.id})`;
+    const text = err.statusCode === 413 ? `The request body is too large (at most ${req.routeOptions.bodyLimit ?? TEXT_BODY_MAX} bytes here)`
+      : client ? `Malformed request: ${err.message}` : `Internal error (request ${req.id})`;
     return reply.code(client ? 400 : 500).type('text/plain; charset=utf-8').send(errorBody(text));
   });
   const r = new SigmaRouter(app, opts.core, new BasicAuth(opts.core));
@@ -35,8 +41,8 @@ export async function cloudsigmaPlugin(app: FastifyInstance, opts: { core: Core 
   resourceRoutes(r);
   serverGroupRoutes(r);
   billingRoutes(r);
-  for (const root of SIGMA_ROOTS) {
-    app.all(`/${root}/*`, async (req, reply) => reply.code(404).type('text/plain; charset=utf-8')
-      .send(errorBody(`No such command: ${req.method} ${req.url.split('?')[0]}`)));
-  }
+  // Unknown commands are answered before their body is read.
+  const unknown = async (req: FastifyRequest, reply: FastifyReply) => reply.code(404).type('text/plain; charset=utf-8')
+    .send(errorBody(`No such command: ${req.method} ${req.url.split('?')[0]}`));
+  for (const root of SIGMA_ROOTS) app.all(`/${root}/*`, { onRequest: unknown, bodyLimit: TEXT_BODY_MAX }, unknown);
 }

@@ -1,4 +1,4 @@
-/** Route plumbing of the CloudSigma dialect: aliases, GET/POST rules, authentication and text answers. */
+/** Route plumbing of the CloudSigma dialect: aliases, GET/POST rules, authentication from the headers before any body is read, body caps and text answers. */
 import type { Readable } from 'node:stream';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Core } from '../../core/core.js';
@@ -7,9 +7,13 @@ import type { Principal } from '../../core/accounts/service.js';
 import type { BasicAuth } from './auth.js';
 import { SigmaFailure, sigmaError } from './errors.js';
 import { parseRecord, type SigmaRecord } from './text-codec.js';
+import { nulInRequest } from '../../http/nul-bytes.js';
 
-/** Largest text (key/value) request body. */
+/** Largest text (key/value) request body, the cap of every route but drive writes. */
 export const TEXT_BODY_MAX = 1024 * 1024;
+
+/** What a NUL byte in each part of a request is answered with. */
+const NUL_TEXT = { path: 'The path holds a NUL byte', query: 'The query string holds a NUL byte', authorization: 'The Authorization header holds a NUL byte' };
 
 /** What a handler gets: the caller, the path parameters and the body. */
 export interface SigmaCall {
@@ -25,7 +29,7 @@ export type SigmaAnswer = { status?: number; text?: string; bytes?: Buffer } | u
 /** How a route takes its method: `read` is GET only, `body` is POST only (GET → 405), `action` takes both. */
 export type RouteMode = 'read' | 'body' | 'action';
 
-/** Options of one route (preParsing may replace the body stream, e.g. to gather a large body into a reused buffer). */
+/** Options of one route: its body cap (TEXT_BODY_MAX unless set), an onRequest hook run once the caller is known, and preParsing, which may replace the body stream (e.g. to gather a large body into a reused buffer). */
 export interface RouteOpts {
   bodyLimit?: number; onRequest?: (req: FastifyRequest, reply: FastifyReply) => Promise<void>;
   preParsing?: (req: FastifyRequest, reply: FastifyReply, payload: Readable) => Promise<Readable>;
@@ -55,16 +59,21 @@ export class SigmaRouter {
     };
   }
 
-  /** Adds a route; `paths` are alternatives (aliases) for the same command. */
+  /** Adds a route; `paths` are alternatives (aliases) for the same command. The caller is checked from the headers before any body is read. */
   route(mode: RouteMode, paths: string[], handle: (c: SigmaCall) => Promise<SigmaAnswer>, opts: RouteOpts = {}): void {
+    const admit = async (req: FastifyRequest, reply: FastifyReply) => {
+      try {
+        const nul = nulInRequest(req, { basic: true });
+        if (nul) throw new SigmaFailure(400, NUL_TEXT[nul]);
+        await this.principal(req, reply);
+        if (mode === 'body' && req.method === 'GET') throw new SigmaFailure(405, `${req.url.split('?')[0]} expects POST`);
+      } catch (err) {
+        return this.fail(req, reply, err);
+      }
+    };
     const run = async (req: FastifyRequest, reply: FastifyReply) => {
       try {
-        const principal = await this.caller(req);
-        if (!principal) {
-          reply.header('www-authenticate', 'Basic realm="CloudSigma"');
-          throw new SigmaFailure(401, 'HTTP Basic Authentication missing or incorrect');
-        }
-        if (mode === 'body' && req.method === 'GET') throw new SigmaFailure(405, `${req.url.split('?')[0]} expects POST`);
+        const principal = await this.principal(req, reply);
         const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
         const ctx = this.context(req, principal);
         const call: SigmaCall = {
@@ -80,17 +89,32 @@ export class SigmaRouter {
         if (answer.bytes) return reply.type('application/octet-stream').send(answer.bytes);
         return reply.type('text/plain; charset=utf-8').send(answer.text ?? '');
       } catch (err) {
-        const e = sigmaError(err, req.id);
-        if (e.internal) req.log.error({ err }, 'cloudsigma request failed');
-        if (e.retryAfterSec !== undefined) reply.header('retry-after', String(e.retryAfterSec));
-        return reply.code(e.status).type('text/plain; charset=utf-8').send(e.body);
+        return this.fail(req, reply, err);
       }
     };
     for (const p of paths) {
-      const base = { url: p, handler: run, ...(opts.bodyLimit ? { bodyLimit: opts.bodyLimit } : {}), ...(opts.onRequest ? { onRequest: opts.onRequest } : {}),
-        ...(opts.preParsing ? { preParsing: opts.preParsing } : {}) };
-      this.app.route({ ...base, method: ['GET', 'POST'] });
+      this.app.route({
+        url: p, method: ['GET', 'POST'], handler: run, bodyLimit: opts.bodyLimit ?? TEXT_BODY_MAX,
+        onRequest: opts.onRequest ? [admit, opts.onRequest] : admit,
+        ...(opts.preParsing ? { preParsing: opts.preParsing } : {}),
+      });
     }
+  }
+
+  /** The request's caller; throws the 401 (with its challenge) when the Basic credentials are missing or wrong. */
+  private async principal(req: FastifyRequest, reply: FastifyReply): Promise<Principal> {
+    const principal = await this.caller(req);
+    if (principal) return principal;
+    reply.header('www-authenticate', 'Basic realm="CloudSigma"');
+    throw new SigmaFailure(401, 'HTTP Basic Authentication missing or incorrect');
+  }
+
+  /** Answers a failure in the dialect's text format (unknown exceptions are logged and become a 500 without details). */
+  private fail(req: FastifyRequest, reply: FastifyReply, err: unknown): FastifyReply {
+    const e = sigmaError(err, req.id);
+    if (e.internal) req.log.error({ err }, 'cloudsigma request failed');
+    if (e.retryAfterSec !== undefined) reply.header('retry-after', String(e.retryAfterSec));
+    return reply.code(e.status).type('text/plain; charset=utf-8').send(e.body);
   }
 }
 

@@ -10,6 +10,8 @@ import { toJson, toXml } from './serialize.js';
 import { CS_ERRORS, UNKNOWN_COMMAND } from './errors.js';
 import type { CsAnswer, CsCommand } from './command.js';
 import { allCommands } from './commands/index.js';
+import { labelRoute } from '../../http/metrics.js';
+import { hasNul } from '../../http/nul-bytes.js';
 
 /** CloudStack's prefixes; all serve the same commands. */
 export const CS_PREFIXES = ['/compute', '/client/api', '/v1'];
@@ -41,14 +43,19 @@ export async function cloudstackPlugin(app: FastifyInstance, opts: { core: Core 
     return send(reply, json, responseKey(lower.get('command') ?? ''), code, { uuidList: [], errorcode: code, cserrorcode: known ? 4350 : 9999, errortext: text });
   });
 
+  // Metrics name a request by its command once it is known to exist, so unknown names cannot grow the label set.
+  app.addHook('onRequest', async (req) => labelRoute(req, 'unknown'));
+
   const handler = async (req: FastifyRequest, reply: FastifyReply) => {
     const { pairs, lower } = collectParams(req.query as Record<string, string>, isRecord(req.body) ? req.body as Record<string, string> : undefined);
     const json = (lower.get('response') ?? '').toLowerCase() === 'json';
     const commandName = lower.get('command') ?? '';
     const key = responseKey(commandName);
+    const cmd = byName.get(commandName.toLowerCase());
+    if (cmd) labelRoute(req, cmd.name);
     try {
+      if (hasNul(pairs)) throw new CsFailure(431, 4350, 'A parameter name or value holds a NUL byte');
       const principal = await authenticate(core, pairs, lower, req.ip);
-      const cmd = byName.get(commandName.toLowerCase());
       if (!cmd || (cmd.adminOnly && principal.account.type !== 'admin')) throw new CsFailure(UNKNOWN_COMMAND.errorcode, UNKNOWN_COMMAND.cserrorcode, 'The given command does not exist or it is not available for user');
       const params = decodeParams(cmd.name, cmd.params, lower);
       if (req.method === 'GET' && typeof params.userdata === 'string' && params.userdata.length > USERDATA_GET_MAX) {

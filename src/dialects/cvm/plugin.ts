@@ -1,5 +1,5 @@
 /** The CVM client API under /api/client: token-pair headers, {"response": ...} or {"errors": [...]}, JSON always. */
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply } from 'fastify';
 import formbody from '@fastify/formbody';
 import type { Core } from '../../core/core.js';
 import { CoreError } from '../../core/errors.js';
@@ -8,6 +8,12 @@ import { CVM_ERRORS, NO_SUCH_VPS } from './errors.js';
 import { vpsRoutes } from './routes/vps.js';
 import { nodeRoutes } from './routes/nodes.js';
 import { templateRoutes } from './routes/templates.js';
+import { hasNul, nulInRequest } from '../../http/nul-bytes.js';
+
+/** Answers a call whose URL the router cannot decode (a broken percent-escape, an overlong segment), as invalid input. */
+export function cvmBadUrl(reply: FastifyReply, why: string): FastifyReply {
+  return reply.code(422).type('application/json').send({ errors: [why] });
+}
 
 /** Registers the dialect (mount it with prefix /api/client). */
 export async function cvmPlugin(app: FastifyInstance, opts: { core: Core }): Promise<void> {
@@ -30,7 +36,16 @@ export async function cvmPlugin(app: FastifyInstance, opts: { core: Core }): Pro
   app.setNotFoundHandler((req, reply) => {
     reply.code(404).type('application/json').send({ errors: [`Unknown API call: ${req.method} ${req.url.split('?')[0]}`] });
   });
+  // NUL bytes are refused before anything reads them: an id holding one does not exist (404), other input is invalid (422).
+  app.addHook('onRequest', async (req, reply) => {
+    const nul = nulInRequest(req);
+    if (nul === 'path') return reply.code(404).type('application/json').send({ errors: ['The specified ID does not exist.'] });
+    if (nul) return reply.code(422).type('application/json').send({ errors: ['The query string holds a NUL byte.'] });
+  });
   app.addHook('onRequest', cvmAuthHook(core));
+  app.addHook('preValidation', async (req, reply) => {
+    if (hasNul(req.body)) return reply.code(422).type('application/json').send({ errors: ['The request body holds a NUL byte.'] });
+  });
   vpsRoutes(app, core);
   nodeRoutes(app, core);
   templateRoutes(app, core);

@@ -73,3 +73,32 @@ test('fuzz: random bytes either parse or raise CodecError, never anything else',
     }
   }
 });
+
+/** Milliseconds f takes. */
+function took(f: () => unknown): number {
+  const t0 = performance.now();
+  try { f(); } catch { /* refusals count as answers */ }
+  return performance.now() - t0;
+}
+
+test('parsing is linear: 1 MiB bodies of long blank runs, long lines or many blank lines parse or are refused within a second', () => {
+  const MiB = 1024 * 1024;
+  const lines = (n: number) => Array.from({ length: n }, (_, i) => `k${i}${' '.repeat(Math.floor(MiB / n) - 12)}v`).join('\n');
+  const bodies: Record<string, string> = {
+    'blank runs inside 16 lines': lines(16),
+    'blank runs inside 17 lines at the line cap': lines(17),
+    'one line of blanks then a value': `k${' '.repeat(MiB - 3)}v`,
+    'one line of tabs then a value': `k${'\t'.repeat(MiB - 3)}v`,
+    'blank lines of blanks': ` \t\n`.repeat(MiB / 3),
+    'CR runs': `k v${'\r'.repeat(MiB - 3)}`,
+    'blank-separated records': `a 1\n${' '.repeat(MiB / 2)}\nb 2${'\t'.repeat(MiB / 2)}x\n`,
+  };
+  for (const [name, body] of Object.entries(bodies)) {
+    for (const [fn, parse] of [['parseRecord', parseRecord], ['parseRecords', parseRecords], ['parseList', parseList]] as const) {
+      const ms = took(() => parse(body));
+      assert.ok(ms < 1000, `${fn} took ${Math.round(ms)} ms on ${name}`);
+    }
+  }
+  assert.equal(parseRecord(lines(16)).k3, 'v', 'blanks between key and value are still dropped');
+  assert.throws(() => parseRecord(`k${' '.repeat(MiB - 3)}v`), /line is longer than/);
+});

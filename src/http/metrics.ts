@@ -1,0 +1,131 @@
+/** Prometheus metrics of one app: every request of every dialect (count and latency by dialect, route and status), plus tasks, VMs and outbound deliveries read from the core when /metrics is scraped. */
+import client from 'prom-client';
+import type { FastifyInstance, FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify';
+import type { Logger } from 'pino';
+import type { TaskCount, VmStateCount } from '../core/stats.js';
+
+/** What the store-backed gauges read: one grouped query each, called only while /metrics is scraped. */
+export interface StatsSource { tasks(): Promise<TaskCount[]>; vms(): Promise<VmStateCount[]> }
+
+/** Task statuses as the metrics name them. */
+const TASK_STATES: Record<string, string> = { PENDING: 'queued', STARTED: 'running', SUCCESS: 'success', FAILURE: 'failure', REVOKED: 'revoked' };
+/** Latency buckets in seconds: fast reads up to synchronous waits for a task. */
+const BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
+
+const dialects = new WeakMap<FastifyRequest, string>();
+const routes = new WeakMap<FastifyRequest, string>();
+
+/** Process metrics (CPU, memory, event loop, GC), registered once per process and shown by every app. */
+let processRegistry: client.Registry | undefined;
+function processMetrics(): client.Registry {
+  if (!processRegistry) {
+    processRegistry = new client.Registry();
+    client.collectDefaultMetrics({ register: processRegistry });
+  }
+  return processRegistry;
+}
+
+/** Marks every request handled inside scope (its routes and not-found handler) as the dialect's. */
+export function labelDialect(scope: FastifyInstance, dialect: string): void {
+  scope.addHook('onRequest', (req: FastifyRequest, _reply: FastifyReply, done: HookHandlerDoneFunction) => {
+    dialects.set(req, dialect);
+    done();
+  });
+}
+
+/** Names a request's route in the metrics when its URL pattern does not say it (a CloudStack command); the label must come from a closed set. */
+export function labelRoute(req: FastifyRequest, route: string): void {
+  routes.set(req, route);
+}
+
+/** The metrics registry of one app and the hooks that feed it. */
+export class AppMetrics {
+  private readonly registry = new client.Registry();
+  private readonly requests: client.Counter<'dialect' | 'route' | 'status'>;
+  private readonly latency: client.Histogram<'dialect' | 'route'>;
+  /** The task counts of the scrape under way: one query serves every gauge built from them. */
+  private taskSnapshot: Promise<TaskCount[]> | undefined;
+
+  constructor(private readonly source: StatsSource, private readonly log?: Logger) {
+    const registers = [this.registry];
+    this.requests = new client.Counter({
+      name: 'nube_http_requests_total', help: 'HTTP requests answered, by dialect, route (URL pattern, or CloudStack command) and status',
+      labelNames: ['dialect', 'route', 'status'], registers,
+    });
+    this.latency = new client.Histogram({
+      name: 'nube_http_request_duration_seconds', help: 'Time from receiving a request to sending its answer, by dialect and route',
+      labelNames: ['dialect', 'route'], buckets: BUCKETS, registers,
+    });
+    const metrics = this;
+    new client.Gauge({
+      name: 'nube_tasks', help: 'Tasks in the store by kind and state (queued, running, success, failure, revoked)',
+      labelNames: ['kind', 'state'], registers,
+      async collect() {
+        this.reset();
+        for (const t of await metrics.tasks()) this.inc({ kind: t.kind, state: TASK_STATES[t.status] ?? 'other' }, t.count);
+      },
+    });
+    new client.Gauge({
+      name: 'nube_tasks_oldest_age_seconds', help: 'Age of the oldest queued and of the oldest running task (0 when there is none)',
+      labelNames: ['state'], registers,
+      async collect() {
+        const oldest: Record<string, number> = { queued: 0, running: 0 };
+        const now = Date.now();
+        for (const t of await metrics.tasks()) {
+          const state = TASK_STATES[t.status];
+          if (state !== 'queued' && state !== 'running') continue;
+          const age = Math.max(0, (now - Date.parse(t.oldestCreated)) / 1000);
+          if (Number.isFinite(age)) oldest[state] = Math.max(oldest[state]!, age);
+        }
+        for (const [state, age] of Object.entries(oldest)) this.set({ state }, age);
+      },
+    });
+    new client.Gauge({
+      name: 'nube_vms', help: 'Live (not expunged) VMs by state', labelNames: ['state'], registers,
+      async collect() {
+        this.reset();
+        for (const v of await metrics.guard('VM counts', () => source.vms(), [])) this.set({ state: v.state }, v.count);
+      },
+    });
+    const deliveries = new client.Counter({
+      name: 'nube_outbound_deliveries_total',
+      help: 'Outbound callback and webhook deliveries by outcome; always 0 for now: no dialect sends callbacks or webhooks yet',
+      labelNames: ['kind', 'outcome'], registers,
+    });
+    for (const kind of ['callback', 'webhook']) for (const outcome of ['delivered', 'retried', 'failed']) deliveries.inc({ kind, outcome }, 0);
+  }
+
+  /** Counts every request answered by app, whichever plugin answered it; call on the root instance before any plugin is registered. */
+  observe(app: FastifyInstance): void {
+    app.addHook('onResponse', (req: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction) => {
+      const dialect = dialects.get(req) ?? 'none';
+      const route = routes.get(req) ?? req.routeOptions.url ?? 'unmatched';
+      this.requests.inc({ dialect, route, status: String(reply.statusCode) });
+      this.latency.observe({ dialect, route }, reply.elapsedTime / 1000);
+      done();
+    });
+  }
+
+  /** The Prometheus text of this app's metrics and the process's. */
+  async text(): Promise<{ contentType: string; body: string }> {
+    const merged = client.Registry.merge([processMetrics(), this.registry]);
+    this.taskSnapshot = undefined;
+    return { contentType: merged.contentType, body: await merged.metrics() };
+  }
+
+  /** The task counts of the current scrape, read once. */
+  private tasks(): Promise<TaskCount[]> {
+    this.taskSnapshot ??= this.guard('task counts', () => this.source.tasks(), []);
+    return this.taskSnapshot;
+  }
+
+  /** A store read for a gauge; when the store fails, the gauge is left empty and the rest of the scrape still answers. */
+  private async guard<T>(what: string, read: () => Promise<T>, empty: T): Promise<T> {
+    try {
+      return await read();
+    } catch (err) {
+      this.log?.warn({ err }, `metrics: ${what} could not be read`);
+      return empty;
+    }
+  }
+}
