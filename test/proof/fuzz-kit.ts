@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import type { TestContext } from 'node:test';
 import { Pool } from 'undici';
 import { startServe, type ServeChild } from './child.js';
-import { freshDatabase } from '../support/runtime.js';
+import { freshDatabase, THROTTLE_OFF } from '../support/runtime.js';
 import { mulberry32 } from './prng.js';
 import { rssComesBack, rssMiB } from './raw-http.js';
 import { logProblem } from '../support/log-capture.js';
@@ -96,7 +96,7 @@ export class FuzzServer {
   /** Starts the server (warn-level logs, which every error and stack trace would reach). */
   static async start(env: Record<string, string> = {}): Promise<FuzzServer> {
     const db = await freshDatabase();
-    const child = await startServe({ ...db.env, NUBE_LOG_LEVEL: 'warn', ...env });
+    const child = await startServe({ ...db.env, ...THROTTLE_OFF, NUBE_LOG_LEVEL: 'warn', ...env });
     const creds = JSON.parse(readFileSync(join(db.env.NUBE_DATA_DIR!, 'credentials.json'), 'utf8')) as Credentials;
     const pool = new Pool(child.baseUrl, { connections: 4, pipelining: 1, headersTimeout: 30_000, bodyTimeout: 30_000 });
     return new FuzzServer(child, creds, pool, db.drop, db.env);

@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { request } from 'undici';
 import { startServe, type ServeChild } from './child.js';
-import { freshDatabase } from '../support/runtime.js';
+import { freshDatabase, THROTTLE_OFF } from '../support/runtime.js';
 import { HttpCs } from './http-cs.js';
 import { basicAuth, head, rawRequest, rssComesBack, rssMiB, type RawResult } from './raw-http.js';
 
@@ -27,7 +27,7 @@ before(async () => {
   const db = await freshDatabase();
   drop = db.drop;
   child = await startServe({
-    ...db.env, NUBE_IDLE_TIMEOUT_MS: String(IDLE_MS), NUBE_REQUEST_TIMEOUT_MS: String(REQUEST_MS), NUBE_HEADERS_TIMEOUT_MS: '3000',
+    ...db.env, ...THROTTLE_OFF, NUBE_IDLE_TIMEOUT_MS: String(IDLE_MS), NUBE_REQUEST_TIMEOUT_MS: String(REQUEST_MS), NUBE_HEADERS_TIMEOUT_MS: '3000',
     NUBE_MAX_CONNECTIONS: String(MAX_CONNECTIONS),
   });
   creds = JSON.parse(readFileSync(join(db.env.NUBE_DATA_DIR!, 'credentials.json'), 'utf8'));

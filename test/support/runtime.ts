@@ -48,8 +48,12 @@ export async function freshDatabase(): Promise<{ env: Record<string, string>; dr
   };
 }
 
-/** The failed-authentication throttle is off in in-process test envs (fuzz tests send thousands of wrong credentials from one address); test/proof/brute-force.test.ts turns it on through env. */
-const THROTTLE_OFF = { NUBE_AUTH_FAILURES_PER_ADDRESS: '0', NUBE_AUTH_FAILURES_PER_LOGIN: '0' };
+/**
+ * The failed-authentication throttle and the hashing queue's limit are off in test servers that send thousands of wrong
+ * credentials from one address on purpose (fuzz and body proofs, in-process envs); test/proof/brute-force.test.ts
+ * proves the throttle with the production settings.
+ */
+export const THROTTLE_OFF = { NUBE_AUTH_FAILURES_PER_ADDRESS: '0', NUBE_AUTH_FAILURES_PER_LOGIN: '0', NUBE_AUTH_HASH_QUEUE: '100000' };
 /** Sets up a store the way a first `nube serve` does (schema, catalog, master key file, check value) and closes it: CLI commands need one. */
 export async function createStore(env: Record<string, string>): Promise<void> {
   const rt = await createRuntime(loadConfig({ NUBE_LISTEN: '127.0.0.1:0', ...env }), { log: pino({ level: 'silent' }) });
