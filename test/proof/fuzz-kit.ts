@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import type { TestContext } from 'node:test';
 import { Pool } from 'undici';
 import { startServe, type ServeChild } from './child.js';
+import { HttpCs } from './http-cs.js';
 import { freshDatabase, THROTTLE_OFF } from '../support/runtime.js';
 import { mulberry32 } from './prng.js';
 import { rssComesBack, rssMiB } from './raw-http.js';
@@ -109,6 +110,21 @@ export class FuzzServer {
       return { status: res.statusCode, contentType: String(res.headers['content-type'] ?? ''), body: await res.body.text() };
     } catch (err) {
       return { status: 0, contentType: '', body: '', error: (err as NodeJS.ErrnoException).code ?? (err as Error).message };
+    }
+  }
+
+  /** Deploys one VM per name through the admin's CloudStack key and returns their ids (the fuzzers' real targets). */
+  async deployVms(names: string[]): Promise<string[]> {
+    const cs = new HttpCs(this.child.baseUrl, this.creds.cloudstack.key, this.creds.cloudstack.secret, 1);
+    try {
+      const zone = (await cs.ok('listZones')).zone[0];
+      const offering = (await cs.ok('listServiceOfferings', { name: 'Micro' })).serviceoffering[0];
+      const template = (await cs.ok('listTemplates', { templatefilter: 'featured' })).template[0];
+      const ids: string[] = [];
+      for (const name of names) ids.push((await cs.ok('deployVirtualMachine', { zoneid: zone.id, serviceofferingid: offering.id, templateid: template.id, name })).id);
+      return ids;
+    } finally {
+      await cs.close();
     }
   }
 

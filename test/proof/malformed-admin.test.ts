@@ -3,7 +3,6 @@
 import { before, after, test } from 'node:test';
 import { randomUUID } from 'node:crypto';
 import { FuzzServer, Gen, SEED, refusedByNode, runFuzz, universal, type FuzzAnswer, type FuzzCase } from './fuzz-kit.js';
-import { HttpCs } from './http-cs.js';
 import { basicAuth } from './raw-http.js';
 import { nube } from '../support/cli-process.js';
 
@@ -25,12 +24,7 @@ let userAuth: string;
 
 before(async () => {
   server = await FuzzServer.start();
-  const cs = new HttpCs(server.child.baseUrl, server.creds.cloudstack.key, server.creds.cloudstack.secret, 1);
-  const zone = (await cs.ok('listZones')).zone[0];
-  const offering = (await cs.ok('listServiceOfferings', { name: 'Micro' })).serviceoffering[0];
-  const template = (await cs.ok('listTemplates', { templatefilter: 'featured' })).template[0];
-  ids.vm!.push((await cs.ok('deployVirtualMachine', { zoneid: zone.id, serviceofferingid: offering.id, templateid: template.id, name: 'admin-fuzz' })).id);
-  await cs.close();
+  ids.vm!.push(...(await server.deployVms(['admin-fuzz'])));
   const hosts = JSON.parse((await server.send({ method: 'GET', url: '/admin/hosts', headers: { authorization: auth('good', new Gen(0)) } })).body).hosts;
   ids.host = hosts.slice(0, 2).map((h: { id: string }) => h.id);
   const created = nube(server.env, 'admin', 'account', 'create', 'fuzz-user');

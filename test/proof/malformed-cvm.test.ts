@@ -2,7 +2,6 @@
  * `nube serve`, with nothing logged as an error and memory given back. */
 import { before, after, test } from 'node:test';
 import { FuzzServer, Gen, SEED, refusedByNode, runFuzz, universal, type FuzzAnswer, type FuzzCase } from './fuzz-kit.js';
-import { HttpCs } from './http-cs.js';
 
 const CASES = Number(process.env.NUBE_PROOF_CASES ?? 3000);
 
@@ -20,12 +19,7 @@ const ids: Record<string, string[]> = { vps: [], node: [], template: [] };
 
 before(async () => {
   server = await FuzzServer.start();
-  const cs = new HttpCs(server.child.baseUrl, server.creds.cloudstack.key, server.creds.cloudstack.secret, 1);
-  const zone = (await cs.ok('listZones')).zone[0];
-  const offering = (await cs.ok('listServiceOfferings', { name: 'Micro' })).serviceoffering[0];
-  const template = (await cs.ok('listTemplates', { templatefilter: 'featured' })).template[0];
-  for (const name of ['cvm-a', 'cvm-b']) await cs.ok('deployVirtualMachine', { zoneid: zone.id, serviceofferingid: offering.id, templateid: template.id, name });
-  await cs.close();
+  await server.deployVms(['cvm-a', 'cvm-b']);
   const get = async (path: string) => JSON.parse((await server.send({ method: 'GET', url: `/api/client${path}`, headers: tokens('good', new Gen(0)) })).body).response;
   for (let i = 0; i < 50 && ids.vps!.length < 2; i++) {
     ids.vps = (await get('/vps/list')).vpses.map((v: { id: string }) => v.id);
