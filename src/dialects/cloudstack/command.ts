@@ -1,4 +1,4 @@
-/** The shape of one CloudStack command: its parameters, whether it is async, and its handler. */
+/** The shape of one CloudStack command and `command()`, which declares one from a parameter table that types its handler. */
 import type { Core } from '../../core/core.js';
 import type { CallContext } from '../../core/context.js';
 import type { ParamSpec } from './params.js';
@@ -11,7 +11,7 @@ export type CsAnswer =
   | { kind: 'sync'; body: Record<string, unknown> }
   | { kind: 'async'; jobId: string; id?: string };
 
-/** One API command of the dialect. */
+/** One API command of the dialect, as the plugin, listApis and the docs see it (parameters as a list of specs). */
 export interface CsCommand {
   name: string;
   description: string;
@@ -23,7 +23,82 @@ export interface CsCommand {
   responseName?: string;
   /** Only admin accounts may call it; for anyone else it does not exist (CloudStack's 432), and listApis leaves it out. */
   adminOnly?: boolean;
-  handle(core: Core, ctx: CallContext, p: Record<string, any>, req: CsRequestInfo): Promise<CsAnswer>;
+  /** Runs the command on parameters that decodeParams decoded from `params`. */
+  handle(core: Core, ctx: CallContext, p: Record<string, unknown>, req: CsRequestInfo): Promise<CsAnswer>;
+}
+
+type ParamType = ParamSpec['type'];
+
+/** What decodeParams turns each wire type into; a map is a list of entries with the item fields `F`. */
+interface Decoded<F extends string> {
+  string: string; uuid: string; integer: number; long: number; short: number; boolean: boolean;
+  list: string[]; uuidlist: string[]; date: Date; map: Array<Partial<Record<F, string>>>;
+}
+
+/** One entry of a parameter table (its key is the wire name): type, required flag, description and length limit. */
+export class Param<T extends ParamType, R extends boolean = false, F extends string = string> {
+  /** Carries a map's item field names for the handler's type; never set. */
+  declare readonly fields?: F;
+
+  constructor(readonly type: T, readonly description: string, readonly isRequired: R, readonly max?: number) {}
+
+  /** The same parameter, required: a request without it is refused (431) before the handler runs. */
+  required(): Param<T, true, F> {
+    return new Param(this.type, this.description, true, this.max);
+  }
+
+  /** The same parameter with a maximum length other than 4096 (for lists and maps, of each item). */
+  maxLength(max: number): Param<T, R, F> {
+    return new Param(this.type, this.description, this.isRequired, max);
+  }
+
+  /** The spec decodeParams, listApis and the docs read. */
+  spec(name: string): ParamSpec {
+    return {
+      name, type: this.type, description: this.description,
+      ...(this.isRequired ? { required: true } : {}), ...(this.max !== undefined ? { max: this.max } : {}),
+    };
+  }
+}
+
+/** Builders of table entries, one per wire type; `param.map<'key' | 'value'>(...)` names the fields of a map's items. */
+export const param = {
+  string: (description: string) => new Param('string', description, false),
+  uuid: (description: string) => new Param('uuid', description, false),
+  integer: (description: string) => new Param('integer', description, false),
+  long: (description: string) => new Param('long', description, false),
+  short: (description: string) => new Param('short', description, false),
+  boolean: (description: string) => new Param('boolean', description, false),
+  list: (description: string) => new Param('list', description, false),
+  uuidlist: (description: string) => new Param('uuidlist', description, false),
+  date: (description: string) => new Param('date', description, false),
+  map: <F extends string = string>(description: string) => new Param<'map', false, F>('map', description, false),
+};
+
+/** A command's parameters: wire name (lower case) → declaration, in the order listApis shows them. */
+export type ParamTable = Record<string, Param<ParamType, boolean, string>>;
+
+type ValueOf<P> = P extends Param<infer T, boolean, infer F> ? Decoded<F>[T] : never;
+
+/** The decoded parameters a handler receives for a table: required ones always present, the others possibly undefined. */
+export type ParamsOf<P extends ParamTable> = {
+  readonly [K in keyof P]: P[K] extends Param<ParamType, true, string> ? ValueOf<P[K]> : ValueOf<P[K]> | undefined;
+};
+
+/** A command as it is declared: its parameter table instead of specs, and a handler typed by that table. */
+export interface CommandDef<P extends ParamTable> extends Omit<CsCommand, 'params' | 'handle'> {
+  params: P;
+  handle(core: Core, ctx: CallContext, p: ParamsOf<P>, req: CsRequestInfo): Promise<CsAnswer>;
+}
+
+/** Declares a command: the table becomes the specs decodeParams checks, so the handler may rely on the types it infers from it. */
+export function command<P extends ParamTable>(def: CommandDef<P>): CsCommand {
+  const { params, handle, ...rest } = def;
+  return {
+    ...rest,
+    params: Object.entries(params).map(([name, p]) => p.spec(name)),
+    handle: (core, ctx, decoded, req) => handle(core, ctx, decoded as ParamsOf<P>, req),
+  };
 }
 
 /** A sync answer. */
@@ -36,8 +111,15 @@ export const job = (jobId: string, id?: string): CsAnswer => ({ kind: 'async', j
 export const list = (key: string, count: number, items: unknown[]): CsAnswer => sync({ count, [key]: items });
 
 /** Common paging/keyword parameters of list commands. */
-export const LIST_PARAMS: ParamSpec[] = [
-  { name: 'keyword', type: 'string', description: 'List by keyword' },
-  { name: 'page', type: 'integer', description: 'Page number (1-based)' },
-  { name: 'pagesize', type: 'integer', description: 'Items per page' },
-];
+export const LIST_PARAMS = {
+  keyword: param.string('List by keyword'),
+  page: param.integer('Page number (1-based)'),
+  pagesize: param.integer('Items per page'),
+};
+
+/** The owner parameters many commands accept and ignore: every object belongs to the caller's account. */
+export const IGNORED_OWNER = {
+  account: param.string('ignored'),
+  domainid: param.uuid('ignored'),
+  projectid: param.uuid('ignored: Nube has no projects'),
+};

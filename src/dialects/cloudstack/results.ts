@@ -1,32 +1,60 @@
-/** Job results: turns a finished task's stored result into the `jobresult` object CloudStack clients read. */
+/** Job results: the one table from a finished task's stored result `type` to the view that renders CloudStack's `jobresult`. */
 import type { Core } from '../../core/core.js';
 import type { CallContext } from '../../core/context.js';
-import { csVm } from './views/vm.js';
+import { affinityGroupResult } from './views/affinity-group.js';
+import { networkResult } from './views/network.js';
+import { nicResult, nicSecondaryIpResult } from './views/nic.js';
+import { ipAddressResult } from './views/public-ip.js';
+import { securityGroupResult } from './views/security-group.js';
+import { registeredTemplateResult } from './views/template.js';
+import { vmResult } from './views/vm.js';
+import { snapshotResult, volumeResult } from './views/volume.js';
 
-/** Renders one kind of stored result ({ type, id, ... }). */
-export type ResultRenderer = (core: Core, ctx: CallContext, result: Record<string, any>) => Promise<Record<string, unknown>>;
+/** What core stores as a task's result (`{type, ...}`), by type; a new type needs a renderer below before this compiles. */
+export interface TaskResults {
+  success: object;
+  vm: { id: string; passwordEnc?: string };
+  volume: { id: string };
+  snapshot: { id: string };
+  network: { id: string };
+  nic: { id: string; vmId?: string };
+  nicsecondaryip: { id: string; ipAddress?: string; nicId?: string; networkId?: string; vmId?: string };
+  ipaddress: { id: string; address?: string; zoneId?: string };
+  securitygroup: { id: string; ruleIds?: string[] };
+  affinitygroup: { id: string };
+  'registered-template': { id: string };
+}
 
-const RENDERERS = new Map<string, ResultRenderer>();
+/** Renders one type of stored result as the `jobresult` object. */
+export type ResultRenderer<T extends keyof TaskResults> = (core: Core, ctx: CallContext, result: TaskResults[T]) => Promise<Record<string, unknown>>;
 
-/** Registers how a result type is shown; each resource's command files register theirs. */
-export function registerResult(type: string, render: ResultRenderer): void { RENDERERS.set(type, render); }
+const RENDERERS: { readonly [T in keyof TaskResults]: ResultRenderer<T> } = {
+  success: async () => ({ success: true }),
+  vm: vmResult,
+  volume: volumeResult,
+  snapshot: snapshotResult,
+  network: networkResult,
+  nic: nicResult,
+  nicsecondaryip: nicSecondaryIpResult,
+  ipaddress: ipAddressResult,
+  securitygroup: securityGroupResult,
+  affinitygroup: affinityGroupResult,
+  'registered-template': registeredTemplateResult,
+};
 
-/** The jobresult of a successful task. */
-export async function renderResult(core: Core, ctx: CallContext, result: Record<string, any> | null): Promise<Record<string, unknown>> {
-  if (!result || typeof result.type !== 'string') return { success: true };
-  const r = RENDERERS.get(result.type);
-  if (!r) return { success: true };
+function isResultType(type: unknown): type is keyof TaskResults {
+  return typeof type === 'string' && Object.hasOwn(RENDERERS, type);
+}
+
+/** The jobresult of a successful task; `{success: true}` for no result, an unknown type, or an object gone since. */
+export async function renderResult(core: Core, ctx: CallContext, result: Record<string, unknown> | null): Promise<Record<string, unknown>> {
+  if (!result || !isResultType(result.type)) return { success: true };
+  // The stored JSON is what core wrote for this type, so it has the shape TaskResults declares for it.
+  const render = RENDERERS[result.type] as ResultRenderer<keyof TaskResults>;
   try {
-    return await r(core, ctx, result);
+    return await render(core, ctx, result as unknown as TaskResults[keyof TaskResults]);
   } catch {
     // The object is gone (e.g. deleted since): the job still succeeded.
     return { success: true };
   }
 }
-
-registerResult('success', async () => ({ success: true }));
-registerResult('vm', async (core, ctx, res) => {
-  const vm = await core.vms.get(ctx, res.id, { includeRemoved: true });
-  const password = typeof res.passwordEnc === 'string' ? core.vmLifecycle.revealPassword(res.passwordEnc) : undefined;
-  return { virtualmachine: csVm(vm, { password }) };
-});

@@ -1,7 +1,8 @@
 /** An affinity group as CloudStack's `affinitygroup` object, and the job result of createAffinityGroup. */
+import type { Core } from '../../../core/core.js';
+import type { CallContext } from '../../../core/context.js';
 import type { AffinityGroupView } from '../../../core/affinity/service.js';
 import { CoreError } from '../../../core/errors.js';
-import { registerResult } from '../results.js';
 
 /** The affinitygroup object, with its live member VMs. */
 export function csAffinityGroup(g: AffinityGroupView): Record<string, unknown> {
@@ -11,11 +12,12 @@ export function csAffinityGroup(g: AffinityGroupView): Record<string, unknown> {
   };
 }
 
-registerResult('affinitygroup', async (core, ctx, res) => {
+/** The job result of createAffinityGroup: the group, or its bare id once deleted. */
+export async function affinityGroupResult(core: Core, ctx: CallContext, res: { id: string }): Promise<Record<string, unknown>> {
   try {
     return { affinitygroup: csAffinityGroup(await core.affinity.get(ctx, res.id)) };
   } catch (err) {
     if (err instanceof CoreError && err.kind === 'NotFound') return { affinitygroup: { id: res.id, virtualmachineIds: [] } };
     throw err;
   }
-});
+}

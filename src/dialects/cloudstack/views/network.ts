@@ -1,7 +1,8 @@
 /** A network as CloudStack's `network` object, and the job result of updateNetwork. */
 import { createHash } from 'node:crypto';
+import type { Core } from '../../../core/core.js';
+import type { CallContext } from '../../../core/context.js';
 import type { NetworkView } from '../../../core/networks/service.js';
-import { registerResult } from '../results.js';
 import { csTags } from './common.js';
 
 /** A stable UUID-shaped id derived from a name, for the offerings and physical networks Nube does not model. */
@@ -39,4 +40,7 @@ export function csNetwork(n: NetworkView): Record<string, unknown> {
   };
 }
 
-registerResult('network', async (core, ctx, res) => ({ network: csNetwork(await core.networks.get(ctx, res.id, { includeRemoved: true })) }));
+/** The job result of updateNetwork: the network, even once deleted. */
+export async function networkResult(core: Core, ctx: CallContext, res: { id: string }): Promise<Record<string, unknown>> {
+  return { network: csNetwork(await core.networks.get(ctx, res.id, { includeRemoved: true })) };
+}

@@ -1,7 +1,8 @@
 /** An elastic IP as CloudStack's `ipaddress` / `publicipaddress` object, and the associate/update job results. */
+import type { Core } from '../../../core/core.js';
+import type { CallContext } from '../../../core/context.js';
 import type { PublicIpView } from '../../../core/ips/service.js';
 import { CoreError } from '../../../core/errors.js';
-import { registerResult } from '../results.js';
 import { csDate, csTags } from './common.js';
 
 /** The IP object; VM fields only while it is attached, the health check only when one is configured. */
@@ -21,7 +22,8 @@ export function csPublicIp(ip: PublicIpView): Record<string, unknown> {
   };
 }
 
-registerResult('ipaddress', async (core, ctx, res) => {
+/** The job result of associateIpAddress and updateIpAddress: the IP, or what the task allocated once it is released. */
+export async function ipAddressResult(core: Core, ctx: CallContext, res: { id: string; address?: string; zoneId?: string }): Promise<Record<string, unknown>> {
   try {
     return { ipaddress: csPublicIp(await core.ips.get(ctx, res.id)) };
   } catch (err) {
@@ -35,4 +37,4 @@ registerResult('ipaddress', async (core, ctx, res) => {
       },
     };
   }
-});
+}

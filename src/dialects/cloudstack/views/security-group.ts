@@ -1,7 +1,8 @@
 /** A security group as CloudStack's `securitygroup` object, and the job result of authorize commands. */
+import type { Core } from '../../../core/core.js';
+import type { CallContext } from '../../../core/context.js';
 import type { SecurityGroupView, SecurityRuleView } from '../../../core/firewalls/service.js';
 import { CoreError } from '../../../core/errors.js';
-import { registerResult } from '../results.js';
 import { csTags } from './common.js';
 
 /** One ingress or egress rule: ports for TCP/UDP, type/code for ICMP, and a CIDR or an account/group source. */
@@ -28,12 +29,13 @@ export function csSecurityGroup(g: SecurityGroupView, onlyRules?: string[]): Rec
   };
 }
 
-registerResult('securitygroup', async (core, ctx, res) => {
+/** The job result of the authorize commands: the group with only the rules the task added. */
+export async function securityGroupResult(core: Core, ctx: CallContext, res: { id: string; ruleIds?: string[] }): Promise<Record<string, unknown>> {
   try {
-    const ruleIds = Array.isArray(res.ruleIds) ? (res.ruleIds as string[]) : undefined;
+    const ruleIds = Array.isArray(res.ruleIds) ? res.ruleIds : undefined;
     return { securitygroup: csSecurityGroup(await core.firewalls.get(ctx, res.id), ruleIds) };
   } catch (err) {
     if (err instanceof CoreError && err.kind === 'NotFound') return { securitygroup: { id: res.id, ingressrule: [], egressrule: [], tags: [] } };
     throw err;
   }
-});
+}

@@ -1,4 +1,6 @@
-/** A VM as CloudStack's `virtualmachine` object. */
+/** A VM as CloudStack's `virtualmachine` object, and the job result of the commands that change a VM. */
+import type { Core } from '../../../core/core.js';
+import type { CallContext } from '../../../core/context.js';
 import type { VmState, VmView } from '../../../core/vms/model.js';
 import { csDate, csTags } from './common.js';
 
@@ -37,4 +39,11 @@ export function csVm(vm: VmView, opts: { password?: string } = {}): Record<strin
     affinitygroup: vm.affinityGroups.map((g) => ({ id: g.id, name: g.name, type: g.type, description: g.description, account: vm.accountName })),
     tags: csTags(vm.tags, 'UserVm', vm.id, vm.accountName),
   };
+}
+
+/** The job result of a VM command; reveals the password a deploy or reset made. */
+export async function vmResult(core: Core, ctx: CallContext, res: { id: string; passwordEnc?: string }): Promise<Record<string, unknown>> {
+  const vm = await core.vms.get(ctx, res.id, { includeRemoved: true });
+  const password = typeof res.passwordEnc === 'string' ? core.vmLifecycle.revealPassword(res.passwordEnc) : undefined;
+  return { virtualmachine: csVm(vm, { password }) };
 }

@@ -1,6 +1,7 @@
 /** Volumes and snapshots as CloudStack's `volume` and `snapshot` objects, and their job result renderers. */
+import type { Core } from '../../../core/core.js';
+import type { CallContext } from '../../../core/context.js';
 import type { SnapshotView, VolumeView } from '../../../core/volumes/model.js';
-import { registerResult } from '../results.js';
 import { csDate, csTags } from './common.js';
 import { csVmState } from './vm.js';
 
@@ -32,5 +33,12 @@ export function csSnapshot(s: SnapshotView): Record<string, unknown> {
   };
 }
 
-registerResult('volume', async (core, ctx, res) => ({ volume: csVolume(await core.volumes.get(ctx, res.id, { includeRemoved: true })) }));
-registerResult('snapshot', async (core, ctx, res) => ({ snapshot: csSnapshot(await core.snapshots.get(ctx, res.id, { includeRemoved: true })) }));
+/** The job result of a volume command: the volume, even once deleted. */
+export async function volumeResult(core: Core, ctx: CallContext, res: { id: string }): Promise<Record<string, unknown>> {
+  return { volume: csVolume(await core.volumes.get(ctx, res.id, { includeRemoved: true })) };
+}
+
+/** The job result of createSnapshot and revertSnapshot: the snapshot, even once deleted. */
+export async function snapshotResult(core: Core, ctx: CallContext, res: { id: string }): Promise<Record<string, unknown>> {
+  return { snapshot: csSnapshot(await core.snapshots.get(ctx, res.id, { includeRemoved: true })) };
+}

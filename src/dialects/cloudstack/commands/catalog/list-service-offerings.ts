@@ -1,20 +1,19 @@
 /** listServiceOfferings: the VM sizes. */
-import type { CsCommand } from '../../command.js';
-import { LIST_PARAMS, list } from '../../command.js';
+import { LIST_PARAMS, command, list, param } from '../../command.js';
 import { matchesKeyword, paginate } from '../../../../core/catalog/service.js';
 import { parseJson } from '../../../../core/util.js';
 import { csDate } from '../../views/common.js';
 
 /** The command. */
-export const listServiceOfferings: CsCommand = {
+export const listServiceOfferings = command({
   name: 'listServiceOfferings', description: 'Lists all available service offerings.', isAsync: false, responseName: 'serviceoffering',
-  params: [
+  params: {
     ...LIST_PARAMS,
-    { name: 'id', type: 'uuid', description: 'ID of the service offering' },
-    { name: 'name', type: 'string', description: 'name of the service offering' },
-    { name: 'virtualmachineid', type: 'uuid', description: 'list offerings a virtual machine can be changed to' },
-    { name: 'issystem', type: 'boolean', description: 'ignored: no system offerings are listed' },
-  ],
+    id: param.uuid('ID of the service offering'),
+    name: param.string('name of the service offering'),
+    virtualmachineid: param.uuid('list offerings a virtual machine can be changed to'),
+    issystem: param.boolean('ignored: no system offerings are listed'),
+  },
   async handle(core, ctx, p) {
     let exclude: string | undefined;
     if (p.virtualmachineid) exclude = (await core.vms.get(ctx, p.virtualmachineid)).serviceOfferingId;
@@ -28,4 +27,4 @@ export const listServiceOfferings: CsCommand = {
       hosttags: o.host_tags ?? undefined, serviceofferingdetails: parseJson(o.details, undefined),
     })));
   },
-};
+});
