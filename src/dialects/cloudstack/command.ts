@@ -36,7 +36,7 @@ interface Decoded<F extends string> {
 }
 
 /** One entry of a parameter table (its key is the wire name): type, required flag, description and length limit. */
-export class Param<T extends ParamType, R extends boolean = false, F extends string = string> {
+class Param<T extends ParamType, R extends boolean = false, F extends string = string> {
   /** Carries a map's item field names for the handler's type; never set. */
   declare readonly fields?: F;
 
@@ -76,7 +76,7 @@ export const param = {
 };
 
 /** A command's parameters: wire name (lower case) → declaration, in the order listApis shows them. */
-export type ParamTable = Record<string, Param<ParamType, boolean, string>>;
+type ParamTable = Record<string, Param<ParamType, boolean, string>>;
 
 type ValueOf<P> = P extends Param<infer T, boolean, infer F> ? Decoded<F>[T] : never;
 
@@ -85,9 +85,12 @@ export type ParamsOf<P extends ParamTable> = {
   readonly [K in keyof P]: P[K] extends Param<ParamType, true, string> ? ValueOf<P[K]> : ValueOf<P[K]> | undefined;
 };
 
+/** Keys that are not lower case, which decodeParams would never fill: they make the table fail to compile. */
+type UpperCaseKeys<P> = { [K in keyof P as K extends Lowercase<K & string> ? never : K]: 'parameter names are lower case' };
+
 /** A command as it is declared: its parameter table instead of specs, and a handler typed by that table. */
-export interface CommandDef<P extends ParamTable> extends Omit<CsCommand, 'params' | 'handle'> {
-  params: P;
+interface CommandDef<P extends ParamTable> extends Omit<CsCommand, 'params' | 'handle'> {
+  params: P & UpperCaseKeys<P>;
   handle(core: Core, ctx: CallContext, p: ParamsOf<P>, req: CsRequestInfo): Promise<CsAnswer>;
 }
 

@@ -11,7 +11,7 @@ import { vmResult } from './views/vm.js';
 import { snapshotResult, volumeResult } from './views/volume.js';
 
 /** What core stores as a task's result (`{type, ...}`), by type; a new type needs a renderer below before this compiles. */
-export interface TaskResults {
+interface TaskResults {
   success: object;
   vm: { id: string; passwordEnc?: string };
   volume: { id: string };
@@ -26,7 +26,7 @@ export interface TaskResults {
 }
 
 /** Renders one type of stored result as the `jobresult` object. */
-export type ResultRenderer<T extends keyof TaskResults> = (core: Core, ctx: CallContext, result: TaskResults[T]) => Promise<Record<string, unknown>>;
+type ResultRenderer<T extends keyof TaskResults> = (core: Core, ctx: CallContext, result: TaskResults[T]) => Promise<Record<string, unknown>>;
 
 const RENDERERS: { readonly [T in keyof TaskResults]: ResultRenderer<T> } = {
   success: async () => ({ success: true }),
