@@ -22,7 +22,7 @@ export class JobService {
   /** One task of the caller, or NotFound. */
   async get(ctx: CallContext, id: string): Promise<JobView> {
     const row = await this.deps.store.db.selectFrom('tasks').selectAll().where('id', '=', id).where('account_id', '=', ctx.accountId).executeTakeFirst();
-    if (!row) throw notFound('job', id);
+    if (!row) throw notFound('job', id, 'object');
     return toJob(row);
   }
 

@@ -47,7 +47,7 @@ export async function adminPlugin(app: FastifyInstance, opts: { core: Core }): P
   app.get('/hosts', async () => ({ hosts: await core.hosts.list() }));
   app.post<{ Params: { id: string }; Body: { state?: string } }>('/hosts/:id/state', async (req) => {
     const state = req.body?.state;
-    if (state !== 'up' && state !== 'down') throw new CoreError('Invalid', 'state must be up or down', { state: ['must be up or down'] });
+    if (state !== 'up' && state !== 'down') throw new CoreError('Invalid', 'bad_input', 'state must be up or down', { state: ['must be up or down'] });
     return { host: await core.hosts.setState(req.params.id, state) };
   });
   app.get<{ Params: { id: string } }>('/vms/:id/console', async (req, reply) => {

@@ -36,9 +36,9 @@ test('Basic auth: missing, wrong or malformed credentials are 401; the right ema
 
 test('error map is total and writes errors:<field> lines', () => {
   for (const k of ERROR_KINDS) assert.ok(SIGMA_STATUS[k] >= 400, k);
-  const e = sigmaError(new CoreError('Invalid', 'bad', { size: ['too big'] }), 'r');
+  const e = sigmaError(new CoreError('Invalid', 'bad_input', 'bad', { size: ['too big'] }), 'r');
   assert.deepEqual([e.status, e.body], [400, 'errors:size too big\n']);
-  assert.equal(sigmaError(new CoreError('Timeout', 'late'), 'r').status, 504);
+  assert.equal(sigmaError(new CoreError('Timeout', 'still_running', 'late'), 'r').status, 504);
   assert.equal(sigmaError(new Error('secret detail'), 'r').body.includes('secret'), false);
 });
 
