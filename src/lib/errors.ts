@@ -97,9 +97,10 @@ export const ERROR_PAIRS: ReadonlyArray<{ kind: ErrorKind; reason: ErrorReason }
 /** A dialect's total error map: one entry per kind and reason, so a new kind or reason fails to compile until it is mapped. */
 export type ErrorTable<T> = { readonly [K in ErrorKind]: { readonly [R in ReasonOf<K>]: T } };
 
-/** The entry of a total error table for this error's kind and reason. */
+/** The entry of a total error table for this error's kind and reason (the kind's default reason if a cast smuggled in a foreign one). */
 export function errorEntry<T>(table: ErrorTable<T>, err: CoreError): T {
-  return (table[err.kind] as Readonly<Record<string, T>>)[err.reason]!;
+  const byReason = table[err.kind] as Readonly<Record<string, T>>;
+  return Object.hasOwn(byReason, err.reason) ? byReason[err.reason]! : byReason[defaultReason(err.kind)]!;
 }
 
 /** True when reason is one of kind's reasons. */
