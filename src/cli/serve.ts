@@ -75,7 +75,7 @@ async function ensureAdmin(rt: Runtime): Promise<{ created?: CreatedAccount; byO
   try {
     return { created: await rt.core.accounts.createAccount('admin', { email: 'admin@nube.local', admin: true }) };
   } catch (err) {
-    if (err instanceof CoreError && err.kind === 'Conflict' && await exists()) return { byOther: true };
+    if (err instanceof CoreError && err.reason === 'exists' && await exists()) return { byOther: true };
     throw err;
   }
 }

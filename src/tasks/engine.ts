@@ -4,7 +4,7 @@ import { sql } from 'kysely';
 import type { Logger } from 'pino';
 import type { Store } from '../store/db.js';
 import type { TaskRow } from '../store/schema.js';
-import { CoreError, asCoreError, isDatabaseUnavailable } from '../core/errors.js';
+import { CoreError, asCoreError, isDatabaseUnavailable, operationFailed } from '../core/errors.js';
 import { newId, nowIso, sleep } from '../core/util.js';
 import { failTask, finishTask } from './queue.js';
 import { TaskListener } from './listener.js';
@@ -218,8 +218,8 @@ export class TaskEngine {
     const handler = this.handlers.get(task.kind);
     const max = this.opts.maxAttempts ?? 5;
     try {
-      if (!handler) throw new CoreError('Internal', `No handler for task kind ${task.kind}`);
-      if (task.attempts > max) throw new CoreError('Internal', `Gave up after ${max} attempts`);
+      if (!handler) throw operationFailed(`No handler for task kind ${task.kind}`);
+      if (task.attempts > max) throw operationFailed(`Gave up after ${max} attempts`);
       const result = await handler.run(task);
       if (result !== FINISHED) await this.store.tx((trx) => finishTask(trx, task, result).then(() => undefined));
     } catch (err) {

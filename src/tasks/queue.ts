@@ -62,7 +62,7 @@ export async function enqueueTask(store: Store, q: Q, spec: TaskSpec): Promise<s
 }
 
 function busyError(objectType: string): CoreError {
-  return conflict(`The ${objectType} is busy with another operation; try again when it has finished`);
+  return conflict(`The ${objectType} is busy with another operation; try again when it has finished`, 'busy');
 }
 
 /** Records a change that completed synchronously as a finished task, for dialects that answer with a job id. */

@@ -42,7 +42,7 @@ test('a handler cut short by a database outage is retried (more often than maxAt
 
 test('an unreachable host (Unavailable from a driver) still fails the task', async () => {
   await withEngine(async (engine, enqueue) => {
-    engine.register('sync', { async run() { throw unavailable('Host h1 is unreachable'); } });
+    engine.register('sync', { async run() { throw unavailable('Host h1 is unreachable', 'unreachable'); } });
     const id = await enqueue('obj-2');
     await engine.start();
     const row = await engine.wait(id, 10_000);

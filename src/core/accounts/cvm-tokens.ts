@@ -49,11 +49,11 @@ export class CvmTokenService {
   /** Creates a pair for the account's first user (or the named one); clientApi false makes a pair the client API refuses (403). */
   async create(accountName: string, opts: { name?: string; username?: string; clientApi?: boolean } = {}): Promise<CvmPair & { account: string }> {
     const account = await this.store.db.selectFrom('accounts').selectAll().where('name', '=', accountName).executeTakeFirst();
-    if (!account) throw notFound('account', accountName);
+    if (!account) throw notFound('account', accountName, 'object');
     let uq = this.store.db.selectFrom('users').selectAll().where('account_id', '=', account.id);
     if (opts.username) uq = uq.where('username', '=', opts.username);
     const user = await uq.orderBy('created_at').executeTakeFirst();
-    if (!user) throw notFound('user', opts.username ?? '(none)');
+    if (!user) throw notFound('user', opts.username ?? '(none)', 'object');
     const pair = await insertCvmPair(this.store.db, account.id, user.id, opts);
     return { account: account.name, ...pair };
   }
@@ -61,7 +61,7 @@ export class CvmTokenService {
   /** The account's pairs, without private tokens. */
   async list(accountName: string): Promise<CvmPairInfo[]> {
     const account = await this.store.db.selectFrom('accounts').selectAll().where('name', '=', accountName).executeTakeFirst();
-    if (!account) throw notFound('account', accountName);
+    if (!account) throw notFound('account', accountName, 'object');
     const rows = await this.store.db.selectFrom('credentials').innerJoin('users', 'users.id', 'credentials.user_id')
       .select(['credentials.id', 'credentials.public_key', 'credentials.name', 'credentials.created_at', 'credentials.revoked_at',
         'credentials.client_api', 'users.username'])
@@ -77,7 +77,7 @@ export class CvmTokenService {
     const r = await this.store.db.updateTable('credentials').set({ revoked_at: nowIso() })
       .where('kind', '=', CVM_KIND).where('revoked_at', 'is', null)
       .where((eb) => eb.or([eb('public_key', '=', publicOrId), eb('id', '=', publicOrId)])).executeTakeFirst();
-    if (Number(r.numUpdatedRows) === 0) throw notFound('CVM token pair', publicOrId);
+    if (Number(r.numUpdatedRows) === 0) throw notFound('CVM token pair', publicOrId, 'object');
   }
 
   /**

@@ -67,7 +67,7 @@ export class AccountService {
         cvm = { public: pair.public, private: pair.private };
       });
     } catch (err) {
-      if (isUniqueViolation(err)) throw conflict(`An account or user named ${name} (${email}) already exists`);
+      if (isUniqueViolation(err)) throw conflict(`An account or user named ${name} (${email}) already exists`, 'exists');
       throw err;
     }
     return { account, user, password, cloudstack: { key, secret }, cvm };
@@ -76,14 +76,14 @@ export class AccountService {
   /** An account by name, or NotFound. */
   async accountByName(name: string): Promise<AccountRow> {
     const a = await this.store.db.selectFrom('accounts').selectAll().where('name', '=', name).executeTakeFirst();
-    if (!a) throw notFound('account', name);
+    if (!a) throw notFound('account', name, 'object');
     return a;
   }
 
   /** An account by id, or NotFound. */
   async accountById(id: string): Promise<AccountRow> {
     const a = await this.store.db.selectFrom('accounts').selectAll().where('id', '=', id).executeTakeFirst();
-    if (!a) throw notFound('account', id);
+    if (!a) throw notFound('account', id, 'object');
     return a;
   }
 
@@ -109,7 +109,7 @@ export class AccountService {
     try {
       await this.store.db.insertInto('users').values(user).execute();
     } catch (err) {
-      if (isUniqueViolation(err)) throw conflict(`A user named ${username} (${user.email}) already exists`);
+      if (isUniqueViolation(err)) throw conflict(`A user named ${username} (${user.email}) already exists`, 'exists');
       throw err;
     }
     return { user, password };
@@ -165,12 +165,12 @@ export class AccountService {
       try {
         await this.store.db.updateTable('users').set(set).where('id', '=', userId).execute();
       } catch (err) {
-        if (isUniqueViolation(err)) throw conflict(`The e-mail address ${p.email} is already used`);
+        if (isUniqueViolation(err)) throw conflict(`The e-mail address ${p.email} is already used`, 'exists');
         throw err;
       }
     }
     const user = await this.store.db.selectFrom('users').selectAll().where('id', '=', userId).executeTakeFirst();
-    if (!user) throw notFound('user', userId);
+    if (!user) throw notFound('user', userId, 'object');
     return user;
   }
 
@@ -180,7 +180,7 @@ export class AccountService {
     let uq = this.store.db.selectFrom('users').selectAll().where('account_id', '=', account.id);
     if (opts.username) uq = uq.where('username', '=', opts.username);
     const user = await uq.orderBy('created_at').executeTakeFirst();
-    if (!user) throw notFound('user', opts.username ?? '(none)');
+    if (!user) throw notFound('user', opts.username ?? '(none)', 'object');
     const key = randomToken(30);
     const secret = randomToken(30);
     const id = newId();
@@ -205,7 +205,7 @@ export class AccountService {
     const r = await this.store.db.updateTable('credentials').set({ revoked_at: nowIso() })
       .where('kind', '=', 'cloudstack').where('revoked_at', 'is', null)
       .where((eb) => eb.or([eb('public_key', '=', keyOrId), eb('id', '=', keyOrId)])).executeTakeFirst();
-    if (Number(r.numUpdatedRows) === 0) throw notFound('key pair', keyOrId);
+    if (Number(r.numUpdatedRows) === 0) throw notFound('key pair', keyOrId, 'object');
     this.secretCache.clear();
   }
 

@@ -51,7 +51,7 @@ export class AffinityService {
     if (f.vmId) {
       const vm = await db.selectFrom('vms').select('id').where('id', '=', f.vmId).where('account_id', '=', ctx.accountId)
         .where('removed_at', 'is', null).executeTakeFirst();
-      if (!vm) throw notFound('virtual machine', f.vmId);
+      if (!vm) throw notFound('virtual machine', f.vmId, 'vm');
     }
     let q = db.selectFrom('affinity_groups').where('account_id', '=', ctx.accountId);
     if (f.id) q = q.where('id', '=', f.id);
@@ -101,18 +101,18 @@ export class AffinityService {
     return this.deps.store.tx(async (trx) => {
       const vm = await trx.selectFrom('vms').select(['id', 'state', 'removed_at']).where('id', '=', vmId)
         .where('account_id', '=', ctx.accountId).executeTakeFirst();
-      if (!vm || vm.removed_at) throw notFound('virtual machine', vmId);
-      if (vm.state !== 'stopped') throw conflict(`The virtual machine must be stopped to change its affinity groups (it is ${vm.state})`);
+      if (!vm || vm.removed_at) throw notFound('virtual machine', vmId, 'vm');
+      if (vm.state !== 'stopped') throw conflict(`The virtual machine must be stopped to change its affinity groups (it is ${vm.state})`, 'wrong_state');
       const busy = await trx.selectFrom('tasks').select('id').where('object_id', '=', vmId).where('exclusive', '=', 1)
         .where('status', 'in', ['PENDING', 'STARTED']).executeTakeFirst();
-      if (busy) throw conflict('The virtual machine is busy with another operation');
+      if (busy) throw conflict('The virtual machine is busy with another operation', 'busy');
       const byId = sel.ids !== undefined;
       const wanted = [...new Set(byId ? sel.ids! : sel.names!)];
       const rows = wanted.length === 0 ? [] : await trx.selectFrom('affinity_groups').select(['id', 'name'])
         .where('account_id', '=', ctx.accountId).where(byId ? 'id' : 'name', 'in', wanted).execute();
       for (const w of wanted) {
         if (!rows.some((r) => (byId ? r.id : r.name) === w)) {
-          throw notFound(OBJECT, w);
+          throw notFound(OBJECT, w, 'object');
         }
       }
       await trx.deleteFrom('vm_affinity_groups').where('vm_id', '=', vmId).execute();
@@ -137,7 +137,7 @@ export class AffinityService {
     const description = input.description ?? '';
     if (description.length > MAX_NAME) throw invalid(`The description must be at most ${MAX_NAME} characters`, 'description');
     const groupId = newId();
-    const duplicate = () => conflict(`An affinity group named ${name} already exists in this account`);
+    const duplicate = () => conflict(`An affinity group named ${name} already exists in this account`, 'exists');
     try {
       return await this.deps.store.tx(async (trx) => {
         const dup = await trx.selectFrom('affinity_groups').select('id').where('account_id', '=', ctx.accountId).where('name', '=', name).executeTakeFirst();
@@ -162,7 +162,7 @@ export class AffinityService {
       const members = await trx.selectFrom('vm_affinity_groups as l').innerJoin('vms', 'vms.id', 'l.vm_id').select('vms.name')
         .where('l.group_id', '=', g.id).where('vms.removed_at', 'is', null).orderBy('vms.name').execute();
       if (members.length > 0) {
-        throw conflict(`Cannot delete affinity group ${g.name}: virtual machine(s) ${members.map((m) => m.name).join(', ')} are members`);
+        throw conflict(`Cannot delete affinity group ${g.name}: virtual machine(s) ${members.map((m) => m.name).join(', ')} are members`, 'in_use');
       }
       await trx.deleteFrom('vm_affinity_groups').where('group_id', '=', g.id).execute();
       await trx.deleteFrom('tags').where('account_id', '=', ctx.accountId).where('resource_id', '=', g.id).execute();
@@ -183,7 +183,7 @@ export class AffinityService {
     let sel = q.selectFrom('affinity_groups').selectAll().where('account_id', '=', ctx.accountId);
     sel = ref.id ? sel.where('id', '=', ref.id) : sel.where('name', '=', ref.name!);
     const row = await sel.executeTakeFirst();
-    if (!row) throw notFound(OBJECT, ref.id ?? ref.name);
+    if (!row) throw notFound(OBJECT, ref.id ?? ref.name, 'object');
     return row;
   }
 

@@ -5,7 +5,7 @@ import type { CallContext } from '../context.js';
 import type { CoreDeps } from '../deps.js';
 import type { PublicIpService } from '../ips/service.js';
 import type { NetworkService } from '../networks/service.js';
-import { CoreError } from '../errors.js';
+import { unavailable } from '../errors.js';
 import { newId, nowIso } from '../util.js';
 import { writeLog } from '../../tasks/log.js';
 import { spend } from './service.js';
@@ -33,7 +33,7 @@ export async function purchase(ctx: CallContext, p: PurchaseDeps, o: Purchase): 
         const items: Array<{ type: string; quantity: number; resource: string | null }> = [];
         for (const [type, q] of Object.entries(o.quantities)) {
           if (type !== 'ip' && type !== 'vlan') { items.push({ type, quantity: q, resource: null }); continue; }
-          if (!p.zone) throw new CoreError('Unavailable', 'No zone is configured');
+          if (!p.zone) throw unavailable('No zone is configured', 'not_configured');
           for (let i = 0; i < q; i++) {
             const name = `vlan-${newId().slice(0, 8)}`;
             const resource = type === 'ip'

@@ -5,7 +5,7 @@ import type { CallContext } from '../context.js';
 import type { CoreDeps } from '../deps.js';
 import type { PublicIpService } from '../ips/service.js';
 import type { NetworkService } from '../networks/service.js';
-import { CoreError, invalid, notFound } from '../errors.js';
+import { CoreError, invalid, notFound, quotaExceeded } from '../errors.js';
 import { newId, nowIso } from '../util.js';
 import { MICRO, SOFTWARE, parseMoney, priceTable, type PriceTable } from './money.js';
 import { accountUse, activeSubscriptions, type Use } from './usage.js';
@@ -119,7 +119,7 @@ export class BillingService {
   /** Operator command: credits (or, negative, debits) an account by name. */
   async credit(accountName: string, amountText: string, description = 'Credit'): Promise<{ balance: number; currency: string }> {
     const acct = await this.deps.store.db.selectFrom('accounts').select('id').where('name', '=', accountName).executeTakeFirst();
-    if (!acct) throw notFound('account', accountName);
+    if (!acct) throw notFound('account', accountName, 'object');
     const amount = parseMoney(amountText, 'amount');
     return this.deps.store.tx(async (trx) => {
       await charge(trx, acct.id, this.deps.config.billing.currency, amount, description, null);
@@ -141,7 +141,7 @@ export class BillingService {
 
   private async sub(ctx: CallContext, id: string): Promise<BillingSubscriptionRow> {
     const row = await this.deps.store.db.selectFrom('billing_subscriptions').selectAll().where('id', '=', id).where('account_id', '=', ctx.accountId).executeTakeFirst();
-    if (!row) throw notFound('subscription', id);
+    if (!row) throw notFound('subscription', id, 'object');
     return row;
   }
 }
@@ -168,7 +168,7 @@ export async function spend(q: Q, accountId: string, currency: string, amount: n
   await charge(q, accountId, currency, -amount, description, null);
   const after = await ensureAccount(q, accountId, currency);
   if (after.balance < 0) {
-    throw new CoreError('QuotaExceeded', `Insufficient balance: ${amount / MICRO} ${after.currency} needed, ${(after.balance + amount) / MICRO} available`);
+    throw quotaExceeded(`Insufficient balance: ${amount / MICRO} ${after.currency} needed, ${(after.balance + amount) / MICRO} available`, 'balance');
   }
 }
 
@@ -200,7 +200,7 @@ function validate(kind: string, order: SubscriptionOrder): { quantities: Record<
   let months = 1;
   try { months = checkMonths(order.months ?? 1); } catch (e) { fields.months = [(e as Error).message]; }
   const keys = Object.keys(fields);
-  if (keys.length) throw new CoreError('Invalid', fields[keys[0]!]![0]!, fields);
+  if (keys.length) throw new CoreError('Invalid', 'bad_input', fields[keys[0]!]![0]!, fields);
   return { quantities, start: start!, months };
 }
 

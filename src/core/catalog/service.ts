@@ -45,7 +45,7 @@ export class CatalogService {
   /** A zone by id, or NotFound. */
   async zone(id: string): Promise<ZoneRow> {
     const z = (await this.listZones()).find((x) => x.id === id);
-    if (!z) throw notFound('zone', id);
+    if (!z) throw notFound('zone', id, 'object');
     return z;
   }
 
@@ -63,7 +63,7 @@ export class CatalogService {
   /** A service offering by id, or NotFound. */
   async serviceOffering(id: string): Promise<ServiceOfferingRow> {
     const o = (await this.listServiceOfferings()).find((x) => x.id === id);
-    if (!o) throw notFound('service offering', id);
+    if (!o) throw notFound('service offering', id, 'object');
     return o;
   }
 
@@ -75,7 +75,7 @@ export class CatalogService {
   /** A disk offering by id, or NotFound. */
   async diskOffering(id: string): Promise<DiskOfferingRow> {
     const o = await this.store.db.selectFrom('disk_offerings').selectAll().where('id', '=', id).executeTakeFirst();
-    if (!o) throw notFound('disk offering', id);
+    if (!o) throw notFound('disk offering', id, 'object');
     return o;
   }
 
@@ -98,7 +98,7 @@ export class CatalogService {
       if (t && t.public === 1) this.templates.set(id, t);
     }
     if (!t || (t.public !== 1 && t.account_id !== ctx.accountId) || (t.removed_at && !opts.includeRemoved)) {
-      throw notFound('template', id);
+      throw notFound('template', id, 'object');
     }
     return t;
   }

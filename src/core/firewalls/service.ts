@@ -68,7 +68,7 @@ export class FirewallService {
     if (f.vmId) {
       const vm = await db.selectFrom('vms').select('id').where('id', '=', f.vmId).where('account_id', '=', ctx.accountId)
         .where('removed_at', 'is', null).executeTakeFirst();
-      if (!vm) throw notFound('virtual machine', f.vmId);
+      if (!vm) throw notFound('virtual machine', f.vmId, 'vm');
     }
     let q = db.selectFrom('security_groups').where('account_id', '=', ctx.accountId);
     if (f.id) q = q.where('id', '=', f.id);
@@ -98,7 +98,7 @@ export class FirewallService {
     const description = input.description ?? '';
     if (description.length > MAX_NAME) throw invalid(`The description must be at most ${MAX_NAME} characters`, 'description');
     const id = newId();
-    const duplicate = () => conflict(`A security group named ${name} already exists in this account`);
+    const duplicate = () => conflict(`A security group named ${name} already exists in this account`, 'exists');
     try {
       await this.deps.store.tx(async (trx) => {
         const dup = await trx.selectFrom('security_groups').select('id').where('account_id', '=', ctx.accountId).where('name', '=', name).executeTakeFirst();
@@ -121,14 +121,14 @@ export class FirewallService {
       const users = await trx.selectFrom('vm_security_groups as l').innerJoin('vms', 'vms.id', 'l.vm_id').select('vms.name')
         .where('l.group_id', '=', g.id).where('vms.removed_at', 'is', null).orderBy('vms.name').execute();
       if (users.length > 0) {
-        throw conflict(`Cannot delete security group ${g.name}: it is in use by virtual machine(s) ${users.map((u) => u.name).join(', ')}`);
+        throw conflict(`Cannot delete security group ${g.name}: it is in use by virtual machine(s) ${users.map((u) => u.name).join(', ')}`, 'in_use');
       }
       const referrers = await trx.selectFrom('security_rules as r').innerJoin('security_groups as o', 'o.id', 'r.group_id')
         .select('o.name').where('r.account_id', '=', ctx.accountId).where('r.user_account', '=', ctx.accountName)
         .where('r.user_group', '=', g.name).where('r.group_id', '!=', g.id).execute();
       if (referrers.length > 0) {
         const names = [...new Set(referrers.map((r) => r.name))].join(', ');
-        throw conflict(`Cannot delete security group ${g.name}: rules of security group(s) ${names} refer to it`);
+        throw conflict(`Cannot delete security group ${g.name}: rules of security group(s) ${names} refer to it`, 'in_use');
       }
       const ruleIds = (await trx.selectFrom('security_rules').select('id').where('group_id', '=', g.id).execute()).map((r) => r.id);
       await trx.deleteFrom('tags').where('account_id', '=', ctx.accountId).where('resource_id', 'in', [g.id, ...ruleIds]).execute();
@@ -160,7 +160,7 @@ export class FirewallService {
         ...rule.userGroups.map((u) => ({ ...base, cidr: null, user_account: u.account, user_group: u.group })),
       ];
       const fresh = candidates.filter((c) => !existing.some((e) => sameRule(e, c)));
-      if (fresh.length === 0) throw conflict(`The ${direction} rule already exists in security group ${g.name}`);
+      if (fresh.length === 0) throw conflict(`The ${direction} rule already exists in security group ${g.name}`, 'exists');
       const now = nowIso();
       const ruleIds: string[] = [];
       for (const c of fresh) {
@@ -180,7 +180,7 @@ export class FirewallService {
   async revoke(ctx: CallContext, direction: RuleDirection, ruleId: string): Promise<string> {
     return this.deps.store.tx(async (trx) => {
       const r = await trx.selectFrom('security_rules').selectAll().where('id', '=', ruleId).where('account_id', '=', ctx.accountId).executeTakeFirst();
-      if (!r) throw notFound('security group rule', ruleId);
+      if (!r) throw notFound('security group rule', ruleId, 'object');
       if (r.direction !== direction) throw invalid(`Security group rule ${ruleId} is an ${r.direction} rule, not an ${direction} rule`, 'id');
       await trx.deleteFrom('tags').where('account_id', '=', ctx.accountId).where('resource_id', '=', r.id).execute();
       await trx.deleteFrom('security_rules').where('id', '=', r.id).execute();
@@ -198,7 +198,7 @@ export class FirewallService {
     let sel = q.selectFrom('security_groups').selectAll().where('account_id', '=', ctx.accountId);
     sel = ref.id ? sel.where('id', '=', ref.id) : sel.where('name', '=', ref.name!);
     const row = await sel.executeTakeFirst();
-    if (!row) throw notFound(OBJECT, ref.id ?? ref.name);
+    if (!row) throw notFound(OBJECT, ref.id ?? ref.name, 'object');
     return row;
   }
 

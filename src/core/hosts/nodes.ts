@@ -27,7 +27,7 @@ export class NodeService {
   async node(ctx: CallContext, serial: number): Promise<NodeView> {
     const hostId = Number.isSafeInteger(serial) ? await cvmObject(this.deps.store, 'host', serial) : undefined;
     const host = hostId ? (await this.deps.catalog.listHosts()).find((h) => h.id === hostId) : undefined;
-    if (!host) throw notFound('node', String(serial));
+    if (!host) throw notFound('node', String(serial), 'object');
     if (!(await this.accountHosts(ctx)).has(host.id)) throw forbidden('You do not have access to this node.');
     return this.nodeView(host, serial);
   }
@@ -45,7 +45,7 @@ export class NodeService {
   async template(ctx: CallContext, serial: number): Promise<NumberedTemplate> {
     const id = Number.isSafeInteger(serial) ? await cvmObject(this.deps.store, 'template', serial) : undefined;
     const row = id ? await this.deps.catalog.templateForDisplay(id) : undefined;
-    if (!row || row.removed_at || (row.public !== 1 && row.account_id !== ctx.accountId)) throw notFound('template', String(serial));
+    if (!row || row.removed_at || (row.public !== 1 && row.account_id !== ctx.accountId)) throw notFound('template', String(serial), 'object');
     return { serial, name: row.name, description: row.display_text, supported: true, available: row.ready === 1, outdated: false };
   }
 

@@ -1,7 +1,7 @@
 /** Placement: picks a host with room for a VM, keeping anti-affinity group members on distinct hosts. */
 import type { Q } from '../../store/db.js';
 import type { VmRow } from '../../store/schema.js';
-import { CoreError } from '../errors.js';
+import { unavailable } from '../errors.js';
 
 const MIB = 1024 * 1024;
 
@@ -38,11 +38,11 @@ export async function placeVm(q: Q, vm: VmRow, excludeHosts: string[] = []): Pro
     await q.updateTable('vms').set({ host_id: h.id }).where('id', '=', vm.id).execute();
     return h.id;
   }
-  throw new CoreError('Unavailable', reachable === 0
-    ? 'Unable to create a deployment for VM: no host of the zone is up and reachable'
-    : blockedByAffinity
+  throw reachable === 0
+    ? unavailable('Unable to create a deployment for VM: no host of the zone is up and reachable', 'unreachable')
+    : unavailable(blockedByAffinity
       ? 'Unable to create a deployment for VM: no host satisfies the anti-affinity rules of its groups'
-      : 'Unable to create a deployment for VM: insufficient capacity in the zone');
+      : 'Unable to create a deployment for VM: insufficient capacity in the zone', 'no_capacity');
 }
 
 /** Returns the VM's reserved capacity to its host and clears the VM's host, in the caller's transaction. */

@@ -19,7 +19,7 @@ export class HostService {
   /** A host by id or name, or NotFound. */
   async find(idOrName: string): Promise<HostRow> {
     const h = (await this.list()).find((x) => x.id === idOrName || x.name === idOrName);
-    if (!h) throw notFound('host', idOrName);
+    if (!h) throw notFound('host', idOrName, 'object');
     return h;
   }
 
@@ -37,7 +37,7 @@ export class HostService {
     if (f.vmId) {
       const vms = await this.deps.store.db.selectFrom('vms').select('id').where('removed_at', 'is', null)
         .where((eb) => eb.or([eb('id', '=', f.vmId!), eb('name', '=', f.vmId!)])).limit(2).execute();
-      if (vms.length === 0) throw notFound('virtual machine', f.vmId);
+      if (vms.length === 0) throw notFound('virtual machine', f.vmId, 'vm');
       if (vms.length > 1) throw invalid(`Several VMs are named ${f.vmId}; give the VM's id`, 'vm_id');
       f = { ...f, vmId: vms[0]!.id };
     }

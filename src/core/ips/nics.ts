@@ -37,7 +37,7 @@ export class NicService {
     const { nic, vm } = await this.nicOf(this.deps.store.db, ctx, nicId, opts);
     const view = await this.vms.get(ctx, vm.id, opts);
     const n = view.nics.find((x) => x.id === nic.id);
-    if (!n) throw notFound('NIC', nicId);
+    if (!n) throw notFound('NIC', nicId, 'object');
     return withVm(n, vm.id);
   }
 
@@ -65,7 +65,7 @@ export class NicService {
       if (ip.zone_id !== vm.zone_id) throw invalid(`Elastic IP ${ipAddress} is not in the zone of virtual machine ${vm.id}`, 'ipaddress');
       if (ip.vm_id) {
         const holder = await trx.selectFrom('vms').select(['id', 'removed_at']).where('id', '=', ip.vm_id).executeTakeFirst();
-        if (holder && !holder.removed_at) throw conflict(`Elastic IP ${ipAddress} is already attached to virtual machine ${holder.id}`);
+        if (holder && !holder.removed_at) throw conflict(`Elastic IP ${ipAddress} is already attached to virtual machine ${holder.id}`, 'in_use');
       }
       const secondary: SecondaryIpView = { id: newId(), ipAddress, nicId: nic.id, networkId: nic.network_id, vmId: vm.id };
       await trx.insertInto('nic_secondary_ips').values({ id: secondary.id, nic_id: nic.id, ip_address: ipAddress, created_at: nowIso() }).execute();
@@ -84,7 +84,7 @@ export class NicService {
       const s = await trx.selectFrom('nic_secondary_ips as s').innerJoin('nics as n', 'n.id', 's.nic_id').innerJoin('vms as v', 'v.id', 'n.vm_id')
         .select(['s.id', 's.ip_address', 'n.id as nic_id', 'v.id as vm_id']).where('s.id', '=', secondaryId)
         .where('v.account_id', '=', ctx.accountId).where('v.removed_at', 'is', null).executeTakeFirst();
-      if (!s) throw notFound('secondary IP address', secondaryId);
+      if (!s) throw notFound('secondary IP address', secondaryId, 'object');
       await trx.deleteFrom('nic_secondary_ips').where('id', '=', s.id).execute();
       await trx.updateTable('public_ips').set({ vm_id: null }).where('account_id', '=', ctx.accountId)
         .where('address', '=', s.ip_address).where('vm_id', '=', s.vm_id).execute();
@@ -95,11 +95,11 @@ export class NicService {
   /** A NIC of one of the caller's VMs with that VM, or NotFound. */
   private async nicOf(q: Q, ctx: CallContext, nicId: string, opts: { includeRemoved?: boolean } = {}): Promise<{ nic: NicRow; vm: VmRow }> {
     const nic = await q.selectFrom('nics').selectAll().where('id', '=', nicId).executeTakeFirst();
-    if (!nic) throw notFound('NIC', nicId);
+    if (!nic) throw notFound('NIC', nicId, 'object');
     try {
       return { nic, vm: await this.vms.row(q, ctx, nic.vm_id, opts) };
     } catch (err) {
-      if (err instanceof CoreError && err.kind === 'NotFound') throw notFound('NIC', nicId);
+      if (err instanceof CoreError && err.kind === 'NotFound') throw notFound('NIC', nicId, 'object');
       throw err;
     }
   }

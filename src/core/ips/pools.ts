@@ -32,7 +32,7 @@ export class IpPoolService {
   /** Operator command: changes a zone's (by id or name) pool settings; fields not given keep their value. */
   async set(zone: string, input: { gateway?: string; netmask?: string; nameservers?: string[] }): Promise<IpPoolSettings> {
     const z = (await this.deps.catalog.listZones()).find((x) => x.id === zone || x.name === zone);
-    if (!z) throw notFound('zone', zone);
+    if (!z) throw notFound('zone', zone, 'object');
     const row = await this.pool(z.id);
     if (input.gateway !== undefined && !isIpv4(input.gateway)) throw invalid(`Invalid gateway: ${input.gateway}`, 'gateway');
     if (input.netmask !== undefined) netmaskToPrefix(input.netmask, 'netmask');
@@ -48,7 +48,7 @@ export class IpPoolService {
   private async pool(zoneId: string): Promise<NetworkRow> {
     const row = await this.deps.store.db.selectFrom('networks').selectAll().where('zone_id', '=', zoneId).where('type', '=', 'ElasticIP')
       .where('removed_at', 'is', null).orderBy('created_at').executeTakeFirst();
-    if (!row) throw notFound('elastic IP pool of zone', zoneId);
+    if (!row) throw notFound('elastic IP pool of zone', zoneId, 'object');
     return row;
   }
 }

@@ -89,7 +89,7 @@ export class PublicIpService {
       const row = await this.row(trx, ctx, id);
       if (row.vm_id) {
         const vm = await trx.selectFrom('vms').select(['id', 'removed_at']).where('id', '=', row.vm_id).executeTakeFirst();
-        if (vm && !vm.removed_at) throw conflict(`IP address ${row.address} is attached to virtual machine ${vm.id}; remove it from the NIC first`);
+        if (vm && !vm.removed_at) throw conflict(`IP address ${row.address} is attached to virtual machine ${vm.id}; remove it from the NIC first`, 'in_use');
       }
       const pool = await trx.selectFrom('networks').select('id').where('zone_id', '=', row.zone_id).where('type', '=', 'ElasticIP').execute();
       for (const p of pool) await releaseAddress(trx, p.id, row.address);
@@ -102,7 +102,7 @@ export class PublicIpService {
   /** One of the caller's IPs, or NotFound. */
   async get(ctx: CallContext, id: string): Promise<PublicIpView> {
     const page = await this.list(ctx, { id });
-    if (page.items.length === 0) throw notFound('public IP address', id);
+    if (page.items.length === 0) throw notFound('public IP address', id, 'object');
     return page.items[0]!;
   }
 
@@ -146,12 +146,12 @@ export class PublicIpService {
     if (f.vmId) {
       const vm = await db.selectFrom('vms').select('id').where('id', '=', f.vmId).where('account_id', '=', ctx.accountId)
         .where('removed_at', 'is', null).executeTakeFirst();
-      if (!vm) throw notFound('virtual machine', f.vmId);
+      if (!vm) throw notFound('virtual machine', f.vmId, 'vm');
     }
     if (f.networkId) {
       const n = await db.selectFrom('networks').select('id').where('id', '=', f.networkId).where('removed_at', 'is', null)
         .where('type', '!=', 'ElasticIP').where((eb) => eb.or([eb('account_id', '=', ctx.accountId), eb('account_id', 'is', null)])).executeTakeFirst();
-      if (!n) throw notFound('network', f.networkId);
+      if (!n) throw notFound('network', f.networkId, 'object');
     }
     return { count: 0, items: [] };
   }
@@ -159,7 +159,7 @@ export class PublicIpService {
   /** The caller's IP row, or NotFound (also for another account's IP). */
   async row(q: Q, ctx: CallContext, id: string): Promise<PublicIpRow> {
     const row = await q.selectFrom('public_ips').selectAll().where('id', '=', id).where('account_id', '=', ctx.accountId).executeTakeFirst();
-    if (!row) throw notFound('public IP address', id);
+    if (!row) throw notFound('public IP address', id, 'object');
     return row;
   }
 }

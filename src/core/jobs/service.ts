@@ -22,7 +22,7 @@ export class JobService {
   /** One task of the caller, or NotFound. */
   async get(ctx: CallContext, id: string): Promise<JobView> {
     const row = await this.deps.store.db.selectFrom('tasks').selectAll().where('id', '=', id).where('account_id', '=', ctx.accountId).executeTakeFirst();
-    if (!row) throw notFound('job', id);
+    if (!row) throw notFound('job', id, 'object');
     return toJob(row);
   }
 
@@ -44,7 +44,7 @@ export class JobService {
 }
 
 function toJob(row: TaskRow): JobView {
-  const err = parseJson<{ kind?: string; message?: string } | null>(row.error, null);
+  const err = parseJson<{ kind?: string; reason?: string; message?: string } | null>(row.error, null);
   return {
     id: row.id, kind: row.kind, status: row.status as JobView['status'], objectType: row.object_type, objectId: row.object_id,
     origin: row.origin, userId: row.user_id, accountId: row.account_id, created: row.created_at, finished: row.finished_at,

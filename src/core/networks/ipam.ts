@@ -6,7 +6,7 @@ import { intToIpv4, ipv4ToInt } from '../net/ip.js';
 
 /** Leases the next free address of the network's range to ownerId; QuotaExceeded when the range is full. */
 export async function leaseAddress(q: Q, network: NetworkRow, ownerId: string, wanted?: string): Promise<string> {
-  if (!network.start_ip || !network.end_ip) throw quotaExceeded(`Network ${network.name} has no address range`);
+  if (!network.start_ip || !network.end_ip) throw quotaExceeded(`Network ${network.name} has no address range`, 'exhausted');
   const first = ipv4ToInt(network.start_ip);
   const last = ipv4ToInt(network.end_ip);
   if (wanted) {
@@ -32,7 +32,7 @@ export async function leaseAddress(q: Q, network: NetworkRow, ownerId: string, w
       .executeTakeFirst();
     const firstTaken = await q.selectFrom('ip_leases').select('address').where('network_id', '=', network.id).where('address', '=', first).executeTakeFirst();
     const free = !firstTaken ? first : gap?.free != null ? Number(gap.free) : null;
-    if (free === null || free > last) throw quotaExceeded(`No free IP address left in network ${network.name}`);
+    if (free === null || free > last) throw quotaExceeded(`No free IP address left in network ${network.name}`, 'exhausted');
     candidate = free;
   }
   await q.insertInto('ip_leases').values({ network_id: network.id, address: candidate, owner_id: ownerId }).execute();

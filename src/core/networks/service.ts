@@ -107,7 +107,7 @@ export class NetworkService {
         const range = checkRange(startIp, endIp, netmask);
         const outside = await trx.selectFrom('ip_leases').select('address').where('network_id', '=', id)
           .where((eb) => eb.or([eb('address', '<', range.first), eb('address', '>', range.last)])).orderBy('address').executeTakeFirst();
-        if (outside) throw conflict(`Address ${intToIpv4(Number(outside.address))} is in use and would fall outside the new range`);
+        if (outside) throw conflict(`Address ${intToIpv4(Number(outside.address))} is in use and would fall outside the new range`, 'in_use');
         Object.assign(set, {
           start_ip: startIp, end_ip: endIp, netmask, cidr: range.cidr, managed: 1,
           next_ip: Number(row.next_ip) >= range.first && Number(row.next_ip) <= range.last ? Number(row.next_ip) : range.first,
@@ -124,7 +124,7 @@ export class NetworkService {
       const row = await this.ownRow(trx, ctx, id);
       const used = await trx.selectFrom('nics').innerJoin('vms', 'vms.id', 'nics.vm_id').select('vms.id')
         .where('nics.network_id', '=', id).where('vms.removed_at', 'is', null).executeTakeFirst();
-      if (used) throw conflict(`Network ${row.name} is in use by virtual machine ${used.id}; remove its NIC first`);
+      if (used) throw conflict(`Network ${row.name} is in use by virtual machine ${used.id}; remove its NIC first`, 'in_use');
       await trx.updateTable('networks').set({ removed_at: nowIso() }).where('id', '=', id).execute();
       await trx.deleteFrom('ip_leases').where('network_id', '=', id).execute();
       await deleteTagsOf(trx, id);
@@ -136,7 +136,7 @@ export class NetworkService {
   async get(ctx: CallContext, id: string, opts: { includeRemoved?: boolean } = {}): Promise<NetworkView> {
     const row = await this.deps.store.db.selectFrom('networks').selectAll().where('id', '=', id).where('type', '!=', 'ElasticIP')
       .where((eb) => eb.or([eb('account_id', '=', ctx.accountId), eb('account_id', 'is', null)])).executeTakeFirst();
-    if (!row || (row.removed_at && !opts.includeRemoved)) throw notFound('network', id);
+    if (!row || (row.removed_at && !opts.includeRemoved)) throw notFound('network', id, 'object');
     return (await this.views(ctx, [row]))[0]!;
   }
 
@@ -168,7 +168,7 @@ export class NetworkService {
     const row = await q.selectFrom('networks').selectAll().where('id', '=', id).where('removed_at', 'is', null)
       .where('type', '!=', 'ElasticIP').executeTakeFirst();
     if (row && row.account_id === null && row.type === 'Shared') throw invalid(`Network ${row.name} is the zone's shared guest network and cannot be changed or deleted`, 'id');
-    if (!row || row.account_id !== ctx.accountId) throw notFound('network', id);
+    if (!row || row.account_id !== ctx.accountId) throw notFound('network', id, 'object');
     return row;
   }
 

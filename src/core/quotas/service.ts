@@ -63,7 +63,7 @@ export async function reserveQuota(deps: Pick<CoreDeps, 'store' | 'config'>, q: 
     if (used + more > limits[name] * unit) {
       const shown = (n: number) => Math.ceil(n / unit);
       throw quotaExceeded(`Limit exceeded: this account may have at most ${limits[name]} ${LABEL[name]}; `
-        + `it has ${shown(used)} and this needs ${shown(more)} more. Delete some, or ask the operator to raise the limit`);
+        + `it has ${shown(used)} and this needs ${shown(more)} more. Delete some, or ask the operator to raise the limit`, 'limit');
     }
   }
 }
@@ -125,7 +125,7 @@ export class QuotaService {
 
   private async account(q: Q, name: string): Promise<{ id: string; name: string }> {
     const acct = await q.selectFrom('accounts').select(['id', 'name']).where('name', '=', name).executeTakeFirst();
-    if (!acct) throw notFound('account', name);
+    if (!acct) throw notFound('account', name, 'object');
     return acct;
   }
 }

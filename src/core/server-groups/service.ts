@@ -89,7 +89,7 @@ export class ServerGroupService {
     await this.deps.store.tx(async (trx) => {
       await this.row(trx, ctx, id);
       const have = new Set((await trx.selectFrom('server_group_members').select('vm_id').where('group_id', '=', id).execute()).map((r) => r.vm_id));
-      for (const vm of vmIds) if (!have.has(vm)) throw notFound('server in group', vm);
+      for (const vm of vmIds) if (!have.has(vm)) throw notFound('server in group', vm, 'object');
       await trx.deleteFrom('server_group_members').where('group_id', '=', id).where('vm_id', 'in', vmIds).execute();
       await this.log(trx, ctx, id, 'remove');
     });
@@ -99,7 +99,7 @@ export class ServerGroupService {
   private async checkVms(q: Q, ctx: CallContext, vmIds: string[]): Promise<void> {
     const found = new Set((await q.selectFrom('vms').select('id').where('id', 'in', vmIds).where('account_id', '=', ctx.accountId)
       .where('removed_at', 'is', null).execute()).map((r) => r.id));
-    for (const vm of vmIds) if (!found.has(vm)) throw notFound('server', vm);
+    for (const vm of vmIds) if (!found.has(vm)) throw notFound('server', vm, 'vm');
   }
 
   private async members(q: Q, ids: string[]): Promise<Map<string, string[]>> {
@@ -113,7 +113,7 @@ export class ServerGroupService {
 
   private async row(q: Q, ctx: CallContext, id: string): Promise<ServerGroupRow> {
     const row = await q.selectFrom('server_groups').selectAll().where('id', '=', id).where('account_id', '=', ctx.accountId).executeTakeFirst();
-    if (!row) throw notFound(OBJECT, id);
+    if (!row) throw notFound(OBJECT, id, 'object');
     return row;
   }
 

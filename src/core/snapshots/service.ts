@@ -56,7 +56,7 @@ export class SnapshotService {
   /** The caller's snapshot row, or NotFound. */
   async row(q: Q, ctx: CallContext, id: string, opts: { includeRemoved?: boolean } = {}): Promise<SnapshotRow> {
     const row = await q.selectFrom('snapshots').selectAll().where('id', '=', id).where('account_id', '=', ctx.accountId).executeTakeFirst();
-    if (!row || (row.removed_at && !opts.includeRemoved)) throw notFound('snapshot', id);
+    if (!row || (row.removed_at && !opts.includeRemoved)) throw notFound('snapshot', id, 'object');
     return row;
   }
 
@@ -88,7 +88,7 @@ export class SnapshotService {
   async delete(ctx: CallContext, id: string): Promise<string> {
     const taskId = await this.deps.store.tx(async (trx) => {
       const snap = await this.row(trx, ctx, id);
-      if (snap.state !== 'BackedUp') throw conflict(`Snapshot ${snap.name} is still being created; try again when it has finished`);
+      if (snap.state !== 'BackedUp') throw conflict(`Snapshot ${snap.name} is still being created; try again when it has finished`, 'busy');
       await trx.updateTable('snapshots').set({ removed_at: nowIso() }).where('id', '=', id).execute();
       await deleteTagsOf(trx, id);
       await trx.deleteFrom('tags').where('resource_id', '=', id).execute();
@@ -103,13 +103,13 @@ export class SnapshotService {
     const { store } = this.deps;
     const taskId = await store.tx(async (trx) => {
       const snap = await this.row(trx, ctx, id);
-      if (snap.state !== 'BackedUp') throw conflict(`Snapshot ${snap.name} is still being created; try again when it has finished`);
+      if (snap.state !== 'BackedUp') throw conflict(`Snapshot ${snap.name} is still being created; try again when it has finished`, 'busy');
       const vol = await trx.selectFrom('volumes').selectAll().where('id', '=', snap.volume_id).executeTakeFirst();
       if (!vol || vol.removed_at) throw invalid(`The volume of snapshot ${snap.name} no longer exists; create a new volume from the snapshot instead`, 'id');
       if (vol.vm_id) {
         const vm = await trx.selectFrom('vms').select(['name', 'state']).where('id', '=', vol.vm_id).executeTakeFirst();
         if (vm && vm.state !== 'stopped') {
-          throw conflict(`Virtual machine ${vm.name} must be stopped to revert a snapshot of its volume (it is ${vm.state})`);
+          throw conflict(`Virtual machine ${vm.name} must be stopped to revert a snapshot of its volume (it is ${vm.state})`, 'wrong_state');
         }
       }
       return enqueueTask(store, trx, {

@@ -64,7 +64,7 @@ export class SshKeyService {
   async delete(ctx: CallContext, name: string): Promise<void> {
     await this.deps.store.tx(async (trx) => {
       const row = await trx.selectFrom('ssh_keys').select(['id', 'name']).where('account_id', '=', ctx.accountId).where('name', '=', name).executeTakeFirst();
-      if (!row) throw notFound(OBJECT, name);
+      if (!row) throw notFound(OBJECT, name, 'object');
       await trx.deleteFrom('ssh_keys').where('id', '=', row.id).execute();
       await writeLog(trx, { taskId: null, accountId: ctx.accountId, userId: ctx.userId, objectType: OBJECT, objectId: row.id, action: 'ssh_key.delete', status: 'SUCCESS' });
     });
@@ -74,13 +74,13 @@ export class SshKeyService {
   async resetForVm(ctx: CallContext, vmId: string, keypair: string): Promise<string> {
     return this.deps.store.tx(async (trx) => {
       const vm = await trx.selectFrom('vms').selectAll().where('id', '=', vmId).where('account_id', '=', ctx.accountId).executeTakeFirst();
-      if (!vm || vm.removed_at) throw notFound('virtual machine', vmId);
+      if (!vm || vm.removed_at) throw notFound('virtual machine', vmId, 'vm');
       const kp = await trx.selectFrom('ssh_keys').select('id').where('account_id', '=', ctx.accountId).where('name', '=', keypair).executeTakeFirst();
       if (!kp) throw invalid(`A key pair named ${keypair} does not exist`, 'keypair');
-      if (vm.state !== 'stopped') throw conflict(`The virtual machine must be stopped to reset its SSH key (it is ${vm.state})`);
+      if (vm.state !== 'stopped') throw conflict(`The virtual machine must be stopped to reset its SSH key (it is ${vm.state})`, 'wrong_state');
       const busy = await trx.selectFrom('tasks').select('id').where('object_id', '=', vmId).where('exclusive', '=', 1)
         .where('status', 'in', ['PENDING', 'STARTED']).executeTakeFirst();
-      if (busy) throw conflict('The virtual machine is busy with another operation');
+      if (busy) throw conflict('The virtual machine is busy with another operation', 'busy');
       const tpl = await this.deps.catalog.templateForDisplay(vm.template_id);
       const passwordEnc = tpl?.password_enabled === 1 ? this.deps.secrets.encrypt(randomToken(9).replace(/[-_]/g, 'x').slice(0, 12)) : null;
       await trx.updateTable('vms').set({ keypair, ...(passwordEnc ? { password_enc: passwordEnc } : {}), updated_at: nowIso() })
@@ -92,7 +92,7 @@ export class SshKeyService {
 
   private async assertFree(ctx: CallContext, name: string): Promise<void> {
     const dup = await this.deps.store.db.selectFrom('ssh_keys').select('id').where('account_id', '=', ctx.accountId).where('name', '=', name).executeTakeFirst();
-    if (dup) throw conflict(`A key pair named ${name} already exists in this account`);
+    if (dup) throw conflict(`A key pair named ${name} already exists in this account`, 'exists');
   }
 
   private async insert(ctx: CallContext, name: string, fingerprint: string, publicKey: string, action: string): Promise<SshKeyView> {
@@ -100,12 +100,12 @@ export class SshKeyService {
     try {
       await this.deps.store.tx(async (trx) => {
         const dup = await trx.selectFrom('ssh_keys').select('id').where('account_id', '=', ctx.accountId).where('name', '=', name).executeTakeFirst();
-        if (dup) throw conflict(`A key pair named ${name} already exists in this account`);
+        if (dup) throw conflict(`A key pair named ${name} already exists in this account`, 'exists');
         await trx.insertInto('ssh_keys').values(row).execute();
         await writeLog(trx, { taskId: null, accountId: ctx.accountId, userId: ctx.userId, objectType: OBJECT, objectId: row.id, action, status: 'SUCCESS' });
       });
     } catch (err) {
-      if (isUniqueViolation(err)) throw conflict(`A key pair named ${name} already exists in this account`);
+      if (isUniqueViolation(err)) throw conflict(`A key pair named ${name} already exists in this account`, 'exists');
       throw err;
     }
     return view(row, ctx);

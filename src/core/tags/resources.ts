@@ -39,5 +39,5 @@ export async function checkOwned(q: Q, accountId: string, type: string, ids: str
   if (t.removable) query = query.where('removed_at', 'is', null);
   const found = new Set((await query.execute()).map((r) => r.id));
   const missing = unique.find((id) => !found.has(id));
-  if (missing) throw notFound(t.what, missing);
+  if (missing) throw notFound(t.what, missing, t.table === 'vms' ? 'vm' : 'object');
 }

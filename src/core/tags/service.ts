@@ -90,7 +90,7 @@ export class TagService {
         await checkOwned(trx, ctx.accountId, type, ids);
         const existing = await trx.selectFrom('tags').select(['resource_id', 'key']).where('resource_id', 'in', ids)
           .where('key', 'in', [...seen]).executeTakeFirst();
-        if (existing) throw conflict(`The resource ${existing.resource_id} already has a tag with key ${existing.key}`);
+        if (existing) throw conflict(`The resource ${existing.resource_id} already has a tag with key ${existing.key}`, 'exists');
         const now = nowIso();
         for (const id of ids) {
           for (const t of input.tags) {
@@ -103,7 +103,7 @@ export class TagService {
         return recordDoneTask(trx, { kind: 'sync', objectType: 'tag', objectId: ids[0]!, ctx, payload: { action: 'create', type, ids }, result: { type: 'success' } });
       });
     } catch (err) {
-      if (isUniqueViolation(err)) throw conflict('One of the resources already has a tag with one of these keys');
+      if (isUniqueViolation(err)) throw conflict('One of the resources already has a tag with one of these keys', 'exists');
       throw err;
     }
   }
@@ -122,7 +122,7 @@ export class TagService {
         q = q.where((w) => w.or(tags.map((t) => (t.value === undefined ? w('key', '=', t.key) : w.and([w('key', '=', t.key), w('value', '=', t.value)])))));
       }
       const r = await q.executeTakeFirst();
-      if (Number(r.numDeletedRows) === 0) throw notFound('tag', tags.map((t) => t.key).join(', ') || undefined);
+      if (Number(r.numDeletedRows) === 0) throw notFound('tag', tags.map((t) => t.key).join(', ') || undefined, 'object');
       return recordDoneTask(trx, { kind: 'sync', objectType: 'tag', objectId: ids[0]!, ctx, payload: { action: 'delete', type, ids }, result: { type: 'success' } });
     });
   }

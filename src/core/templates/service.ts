@@ -65,11 +65,11 @@ export class TemplateService {
   async delete(ctx: CallContext, id: string): Promise<string> {
     return this.deps.store.tx(async (trx) => {
       const t = await trx.selectFrom('templates').selectAll().where('id', '=', id).where('removed_at', 'is', null).executeTakeFirst();
-      if (!t || (t.account_id !== ctx.accountId && t.public !== 1)) throw notFound('template', id);
+      if (!t || (t.account_id !== ctx.accountId && t.public !== 1)) throw notFound('template', id, 'object');
       if (t.account_id !== ctx.accountId) throw invalid(`Template ${t.name} is public and cannot be deleted`, 'id');
       const used = await trx.selectFrom('vms').select((eb) => eb.fn.countAll<number>().as('n')).where('template_id', '=', id)
         .where('removed_at', 'is', null).executeTakeFirstOrThrow();
-      if (Number(used.n) > 0) throw conflict(`Template ${t.name} is used by ${Number(used.n)} virtual machine(s); destroy them first`);
+      if (Number(used.n) > 0) throw conflict(`Template ${t.name} is used by ${Number(used.n)} virtual machine(s); destroy them first`, 'in_use');
       await trx.updateTable('templates').set({ removed_at: nowIso(), state: 'Inactive' }).where('id', '=', id).execute();
       await deleteTagsOf(trx, id);
       return recordDoneTask(trx, { kind: 'sync', objectType: OBJECT, objectId: id, ctx, payload: { action: 'delete' }, result: { type: 'success' } });

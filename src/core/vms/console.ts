@@ -15,7 +15,7 @@ export class VmConsoleService {
     let q = this.deps.store.db.selectFrom('vms').select(['id', 'name']).where('removed_at', 'is', null);
     q = isUuid(idOrName) ? q.where('id', '=', idOrName) : q.where('name', '=', idOrName);
     const rows = await q.limit(2).execute();
-    if (rows.length !== 1) throw rows.length === 0 ? notFound('virtual machine', idOrName) : invalid(`More than one VM is named ${idOrName}; use its id`, 'id');
+    if (rows.length !== 1) throw rows.length === 0 ? notFound('virtual machine', idOrName, 'vm') : invalid(`More than one VM is named ${idOrName}; use its id`, 'id');
     const vm = rows[0]!;
     const driver = this.deps.driver;
     if (!driver?.console) throw invalid(`The ${driver?.name ?? 'configured'} compute driver captures no serial console`, 'id');

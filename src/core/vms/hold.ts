@@ -30,7 +30,7 @@ export class VmHold {
     return this.deps.store.tx(async (trx) => {
       const r = await trx.updateTable('vms').set({ state: 'stopped', updated_at: nowIso() }).where('id', '=', vm.id)
         .where('state', '=', 'suspended').executeTakeFirst();
-      if (Number(r.numUpdatedRows) === 0) throw conflict(`VPS ${serial} is not suspended`);
+      if (Number(r.numUpdatedRows) === 0) throw conflict(`VPS ${serial} is not suspended`, 'wrong_state');
       await this.log(trx, vm, 'vm.unsuspend');
       return { serial, id: vm.id, state: 'stopped' as const };
     });
@@ -39,16 +39,16 @@ export class VmHold {
   private async park(serial: number, from: VmState[], to: VmState, action: string): Promise<HoldResult> {
     const vm = await this.bySerial(serial);
     const state = vm.state as VmState;
-    if (!from.includes(state)) throw conflict(`VPS ${serial} cannot be ${to}: it is ${state}`);
+    if (!from.includes(state)) throw conflict(`VPS ${serial} cannot be ${to}: it is ${state}`, 'wrong_state');
     await this.deps.store.tx(async (trx) => {
       const busy = await trx.selectFrom('tasks').select('id').where('object_id', '=', vm.id).where('exclusive', '=', 1)
         .where('status', 'in', ['PENDING', 'STARTED']).executeTakeFirst();
-      if (busy) throw conflict(`VPS ${serial} is busy with another operation`);
+      if (busy) throw conflict(`VPS ${serial} is busy with another operation`, 'busy');
       const r = await trx.updateTable('vms').set({ state: 'stopping', updated_at: nowIso() }).where('id', '=', vm.id)
         .where('state', '=', state).executeTakeFirst();
       if (Number(r.numUpdatedRows) === 0) {
         const now = await trx.selectFrom('vms').select('state').where('id', '=', vm.id).executeTakeFirst();
-        throw conflict(`VPS ${serial} is busy with another operation (it is ${now?.state ?? 'gone'}); try again when it has finished`);
+        throw conflict(`VPS ${serial} is busy with another operation (it is ${now?.state ?? 'gone'}); try again when it has finished`, 'busy');
       }
     });
     try {
@@ -72,7 +72,7 @@ export class VmHold {
 
   private async bySerial(serial: number): Promise<VmRow> {
     const vm = await this.deps.store.db.selectFrom('vms').selectAll().where('serial', '=', serial).where('removed_at', 'is', null).executeTakeFirst();
-    if (!vm) throw notFound('VPS', String(serial));
+    if (!vm) throw notFound('VPS', String(serial), 'vm');
     return vm;
   }
 }

@@ -26,9 +26,9 @@ export class VmLifecycle {
       for (let attempt = 0; ; attempt++) {
         const state = (await this.vms.row(trx, ctx, id)).state as VmState;
         if (!from.includes(state)) {
-          throw conflict(BUSY.includes(state)
-            ? `The virtual machine is busy (${state}); try again when the current operation has finished`
-            : `Cannot ${verb} a virtual machine that is ${state}`);
+          throw BUSY.includes(state)
+            ? conflict(`The virtual machine is busy (${state}); try again when the current operation has finished`, 'busy')
+            : conflict(`Cannot ${verb} a virtual machine that is ${state}`, 'wrong_state');
         }
         if (check) await check(trx);
         const r = await trx.updateTable('vms').set({ state: to, updated_at: nowIso() }).where('id', '=', id).where('state', '=', state).executeTakeFirst();
@@ -36,7 +36,7 @@ export class VmLifecycle {
           return enqueueTask(store, trx, { kind, objectType: 'virtual machine', objectId: id, payload: { ...payload, from: state }, ctx });
         }
         // A concurrent call changed the state first (PostgreSQL): answer as if this call had come after it.
-        if (attempt >= 2) throw conflict('The virtual machine is busy with another operation; try again when it has finished');
+        if (attempt >= 2) throw conflict('The virtual machine is busy with another operation; try again when it has finished', 'busy');
       }
     });
     this.deps.tasks.wake();
@@ -93,10 +93,10 @@ export class VmLifecycle {
     if (offering.authorized !== 1) throw invalid(`Service offering ${offering.name} is not authorized for this account`, 'serviceofferingid');
     return this.deps.store.tx(async (trx) => {
       const vm = await this.vms.row(trx, ctx, id);
-      if (vm.state !== 'stopped') throw conflict(`The virtual machine must be stopped to change its service offering (it is ${vm.state})`);
+      if (vm.state !== 'stopped') throw conflict(`The virtual machine must be stopped to change its service offering (it is ${vm.state})`, 'wrong_state');
       const busy = await trx.selectFrom('tasks').select('id').where('object_id', '=', id).where('exclusive', '=', 1)
         .where('status', 'in', ['PENDING', 'STARTED']).executeTakeFirst();
-      if (busy) throw conflict('The virtual machine is busy with another operation');
+      if (busy) throw conflict('The virtual machine is busy with another operation', 'busy');
       await reserveQuota(this.deps, trx, ctx.accountId, {
         cpus: offering.cpu_number - Number(vm.cpu_number), memoryMb: offering.memory - Number(vm.memory),
       });
@@ -121,9 +121,9 @@ export class VmLifecycle {
     const tpl = await this.deps.catalog.templateForDisplay(before.template_id);
     return this.deps.store.tx(async (trx) => {
       const vm = await this.vms.row(trx, ctx, id);
-      if (vm.template_id !== before.template_id) throw conflict('The virtual machine changed meanwhile; try again');
+      if (vm.template_id !== before.template_id) throw conflict('The virtual machine changed meanwhile; try again', 'busy');
       if (tpl?.password_enabled !== 1) throw invalid('The template of this virtual machine does not support password reset', 'id');
-      if (vm.state !== 'stopped') throw conflict(`The virtual machine must be stopped to reset its password (it is ${vm.state})`);
+      if (vm.state !== 'stopped') throw conflict(`The virtual machine must be stopped to reset its password (it is ${vm.state})`, 'wrong_state');
       const password = randomToken(9).replace(/[-_]/g, 'x').slice(0, 12);
       const enc = this.deps.secrets.encrypt(password);
       await trx.updateTable('vms').set({ password_enc: enc, updated_at: nowIso() }).where('id', '=', id).execute();

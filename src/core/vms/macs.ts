@@ -32,7 +32,7 @@ export async function automaticMac(q: Q, serial: number, device: number): Promis
     const mac = spareMac();
     if (!(await macTaken(q, mac))) return mac;
   }
-  throw conflict('No free MAC address was found for the NIC; try again');
+  throw conflict('No free MAC address was found for the NIC; try again', 'busy');
 }
 
 /** The one answer for a well-formed MAC that cannot be used, whatever the reason (multicast, all zeros, Nube's range, in use). */

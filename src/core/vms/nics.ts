@@ -15,11 +15,11 @@ const BUSY = ['creating', 'starting', 'stopping', 'rebooting', 'restoring', 'des
 
 /** Throws Conflict unless the VM is at rest (running or stopped) and no other task holds it. */
 async function checkIdle(q: Q, vm: { id: string; state: string }, verb: string): Promise<void> {
-  if (BUSY.includes(vm.state)) throw conflict(`The virtual machine is busy (${vm.state}); try again when the current operation has finished`);
-  if (vm.state !== 'running' && vm.state !== 'stopped') throw conflict(`Cannot ${verb} a virtual machine that is ${vm.state}`);
+  if (BUSY.includes(vm.state)) throw conflict(`The virtual machine is busy (${vm.state}); try again when the current operation has finished`, 'busy');
+  if (vm.state !== 'running' && vm.state !== 'stopped') throw conflict(`Cannot ${verb} a virtual machine that is ${vm.state}`, 'wrong_state');
   const busy = await q.selectFrom('tasks').select('id').where('object_id', '=', vm.id).where('exclusive', '=', 1)
     .where('status', 'in', ['PENDING', 'STARTED']).executeTakeFirst();
-  if (busy) throw conflict('The virtual machine is busy with another operation; try again when it has finished');
+  if (busy) throw conflict('The virtual machine is busy with another operation; try again when it has finished', 'busy');
 }
 
 /** Checks that a wanted address lies in the network's range and is free, with CloudStack-style Invalid errors. */
@@ -74,7 +74,7 @@ export class VmNics {
     const taskId = await this.deps.store.tx(async (trx) => {
       const vm = await this.vms.row(trx, ctx, vmId);
       const nic = await trx.selectFrom('nics').selectAll().where('id', '=', nicId).where('vm_id', '=', vm.id).executeTakeFirst();
-      if (!nic) throw notFound('nic', nicId);
+      if (!nic) throw notFound('nic', nicId, 'object');
       if (nic.is_default === 1) throw invalid('The default NIC of a virtual machine cannot be removed', 'nicid');
       await checkIdle(trx, vm, 'remove a NIC from');
       return enqueueTask(this.deps.store, trx, { kind: 'vm.nic_remove', objectType: 'virtual machine', objectId: vm.id, payload: { nicId }, ctx });
@@ -107,7 +107,7 @@ export class VmNics {
   private async nic(q: Q, ctx: CallContext, nicId: string): Promise<NicRow> {
     const row = await q.selectFrom('nics').innerJoin('vms', 'vms.id', 'nics.vm_id').selectAll('nics')
       .where('nics.id', '=', nicId).where('vms.account_id', '=', ctx.accountId).where('vms.removed_at', 'is', null).executeTakeFirst();
-    if (!row) throw notFound('nic', nicId);
+    if (!row) throw notFound('nic', nicId, 'object');
     return row;
   }
 }

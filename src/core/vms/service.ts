@@ -81,7 +81,7 @@ export class VmService {
   /** The caller's VM row, or NotFound. */
   async row(q: Q, ctx: CallContext, id: string, opts: { includeRemoved?: boolean } = {}): Promise<VmRow> {
     const row = await q.selectFrom('vms').selectAll().where('id', '=', id).where('account_id', '=', ctx.accountId).executeTakeFirst();
-    if (!row || (row.removed_at && !opts.includeRemoved)) throw notFound('virtual machine', id);
+    if (!row || (row.removed_at && !opts.includeRemoved)) throw notFound('virtual machine', id, 'vm');
     return row;
   }
 
@@ -115,7 +115,7 @@ export class VmService {
       }
       const dup = await trx.selectFrom('vms').select('id').where('account_id', '=', ctx.accountId).where('name', '=', name)
         .where('removed_at', 'is', null).executeTakeFirst();
-      if (dup) throw conflict(`A virtual machine named ${name} already exists in this account`);
+      if (dup) throw conflict(`A virtual machine named ${name} already exists in this account`, 'exists');
       const sgIds = await this.resolveGroups(trx, ctx, 'security_groups', input.securityGroupIds, input.securityGroupNames, 'securitygroup');
       const agIds = await this.resolveGroups(trx, ctx, 'affinity_groups', input.affinityGroupIds, input.affinityGroupNames, 'affinitygroup');
       if (sgIds.length === 0) {
@@ -155,7 +155,7 @@ export class VmService {
       if (u.name !== undefined && u.name !== vm.name) {
         const dup = await trx.selectFrom('vms').select('id').where('account_id', '=', ctx.accountId).where('name', '=', u.name)
           .where('removed_at', 'is', null).executeTakeFirst();
-        if (dup) throw conflict(`A virtual machine named ${u.name} already exists in this account`);
+        if (dup) throw conflict(`A virtual machine named ${u.name} already exists in this account`, 'exists');
       }
       const set: Partial<VmRow> = { updated_at: nowIso() };
       if (u.name !== undefined) set.name = u.name;

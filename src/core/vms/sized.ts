@@ -42,7 +42,7 @@ export class SizedVmService {
     const size = sizeOf(input.cpuMhz ?? 1000, input.smp ?? 'auto', input.memMb ?? 512);
     const zone = (await catalog.listZones())[0];
     const offering = (await catalog.listServiceOfferings())[0];
-    if (!zone || !offering) throw unavailable('No zone or service offering is configured');
+    if (!zone || !offering) throw unavailable('No zone or service offering is configured', 'not_configured');
     const id = newId();
     const mac = input.attrs?.['nic:0:mac'];
     const taskId = await store.tx(async (trx) => {
@@ -50,7 +50,7 @@ export class SizedVmService {
       const firstVolume = input.drives?.[0] ? await this.volume(trx, ctx, input.drives[0].volumeId) : undefined;
       const template = firstVolume?.template_id ?? (await trx.selectFrom('templates').select('id').where('public', '=', 1)
         .where('removed_at', 'is', null).orderBy('created_at').executeTakeFirst())?.id;
-      if (!template) throw unavailable('No template is configured');
+      if (!template) throw unavailable('No template is configured', 'not_configured');
       const serial = await nextSerial(trx);
       await bumpLiveVms(trx, ctx.accountId, 1);
       const now = nowIso();
@@ -80,7 +80,7 @@ export class SizedVmService {
       if (input.name !== undefined) set.display_name = checkDisplay(input.name);
       const extras = await this.extrasIn(trx, id);
       const reshape = input.cpuMhz !== undefined || input.smp !== undefined || input.memMb !== undefined;
-      if ((reshape || input.drives) && vm.state !== 'stopped') throw conflict(`The size and drives of a server can only change while it is stopped (it is ${vm.state})`);
+      if ((reshape || input.drives) && vm.state !== 'stopped') throw conflict(`The size and drives of a server can only change while it is stopped (it is ${vm.state})`, 'wrong_state');
       let smpAuto = extras.smpAuto;
       if (reshape) {
         const size = sizeOf(input.cpuMhz ?? Number(vm.cpu_number) * Number(vm.cpu_speed), input.smp ?? (extras.smpAuto ? 'auto' : Number(vm.cpu_number)), input.memMb ?? Number(vm.memory));
@@ -90,7 +90,7 @@ export class SizedVmService {
       }
       await trx.updateTable('vms').set(set).where('id', '=', id).execute();
       if (mac && !(await isCurrentMac(trx, id, mac))) {
-        if (vm.state !== 'stopped') throw conflict(`The MAC address of a server can only change while it is stopped (it is ${vm.state})`);
+        if (vm.state !== 'stopped') throw conflict(`The MAC address of a server can only change while it is stopped (it is ${vm.state})`, 'wrong_state');
         await chooseMac(trx, id, mac);
       }
       if (input.drives) {
@@ -135,8 +135,8 @@ export class SizedVmService {
       if (seen.has(d.volumeId)) throw invalid(`Drive ${d.volumeId} is given twice`, 'drive');
       seen.add(d.volumeId);
       const v = await this.volume(q, ctx, d.volumeId);
-      if (v.vm_id && v.vm_id !== vmId) throw conflict(`Drive ${v.name} is already mounted on another server`);
-      if (v.type === 'ROOT') throw conflict(`Drive ${v.name} is the root disk of another server`);
+      if (v.vm_id && v.vm_id !== vmId) throw conflict(`Drive ${v.name} is already mounted on another server`, 'in_use');
+      if (v.type === 'ROOT') throw conflict(`Drive ${v.name} is the root disk of another server`, 'in_use');
       if (v.zone_id !== zoneId) throw invalid(`Drive ${v.name} is in another zone`, 'drive');
       await assertIdle(q, v.id, 'drive');
       await q.updateTable('volumes').set({ vm_id: vmId, device_id: d.deviceId, attached_at: nowIso(), state: 'Ready' }).where('id', '=', v.id).execute();

@@ -69,7 +69,7 @@ export class TrafficService {
       if (v !== undefined && (!Number.isSafeInteger(v) || v < 0)) throw invalid(`${k} must be a whole number of bytes >= 0`, k);
     }
     const vm = await this.deps.store.db.selectFrom('vms').select(['id']).where('serial', '=', serial).where('removed_at', 'is', null).executeTakeFirst();
-    if (!vm) throw notFound('VPS', String(serial));
+    if (!vm) throw notFound('VPS', String(serial), 'vm');
     return this.deps.store.tx(async (trx) => {
       const cur = await trx.selectFrom('vm_traffic').selectAll().where('vm_id', '=', vm.id).executeTakeFirst();
       const set = {

@@ -1,7 +1,7 @@
 /** VPS: the VM as synchronous, serial-numbered APIs (CVM) see it: status from the driver, traffic, and power calls that wait. */
 import type { CallContext } from '../context.js';
 import type { CoreDeps } from '../deps.js';
-import { CoreError, invalid, notFound } from '../errors.js';
+import { CoreError, invalid, notFound, operationFailed, timedOut } from '../errors.js';
 import type { JobService } from '../jobs/service.js';
 import type { VmService } from './service.js';
 import type { VmLifecycle } from './lifecycle.js';
@@ -82,16 +82,16 @@ export class VpsService {
     const ms = this.deps.config.syncWaitMs;
     const job = await this.jobs.wait(ctx, taskId, ms);
     if (job.status === 'SUCCESS') return;
-    if (job.status === 'FAILURE' || job.status === 'REVOKED') throw job.error ?? new CoreError('Internal', `The ${what} failed`);
-    throw new CoreError('Timeout', `The ${what} did not finish within ${ms} ms; it goes on in the background`);
+    if (job.status === 'FAILURE' || job.status === 'REVOKED') throw job.error ?? operationFailed(`The ${what} failed`);
+    throw timedOut(`The ${what} did not finish within ${ms} ms; it goes on in the background`);
   }
 
   /** The caller's live VM with this serial, or NotFound (another account's VM too). */
   private async view(ctx: CallContext, serial: number): Promise<VmView> {
-    if (!Number.isSafeInteger(serial) || serial < 1) throw notFound('VPS', String(serial));
+    if (!Number.isSafeInteger(serial) || serial < 1) throw notFound('VPS', String(serial), 'vm');
     const row = await this.deps.store.db.selectFrom('vms').select('id').where('serial', '=', serial)
       .where('account_id', '=', ctx.accountId).where('removed_at', 'is', null).executeTakeFirst();
-    if (!row) throw notFound('VPS', String(serial));
+    if (!row) throw notFound('VPS', String(serial), 'vm');
     return this.vms.get(ctx, row.id);
   }
 

@@ -61,7 +61,7 @@ export class VolumeDataService {
     let base: { size: number; zoneId: string; templateId: string | null; fromVolume: boolean };
     if (src) base = { size: Number(src.size), zoneId: src.zone_id, templateId: src.template_id, fromVolume: true };
     else {
-      const tpl = await this.deps.catalog.template(ctx, sourceId).catch(() => { throw notFound('drive', sourceId); });
+      const tpl = await this.deps.catalog.template(ctx, sourceId).catch(() => { throw notFound('drive', sourceId, 'object'); });
       base = { size: Number(tpl.size), zoneId: tpl.zone_id ?? await this.defaultZone(), templateId: tpl.id, fromVolume: false };
     }
     const size = input.size === undefined ? base.size : checkSize(input.size);
@@ -87,7 +87,7 @@ export class VolumeDataService {
   /** One of the caller's live volumes with counters and attributes, or NotFound. */
   async get(ctx: CallContext, id: string): Promise<VolumeDataView> {
     const [v] = await this.list(ctx, [id]);
-    if (!v) throw notFound('drive', id);
+    if (!v) throw notFound('drive', id, 'object');
     return v;
   }
 
@@ -155,7 +155,7 @@ export class VolumeDataService {
     const row = await this.deps.store.db.selectFrom('volumes').select('removed_at').where('id', '=', id).executeTakeFirst();
     if (row && !row.removed_at) return;
     await this.storage().remove(id);
-    throw conflict('The drive was destroyed while it was being written; nothing of the write was kept');
+    throw conflict('The drive was destroyed while it was being written; nothing of the write was kept', 'gone');
   }
 
   /** Deletes the storage files nothing owns that changed before `before` (ms since the epoch; at start-up, the process start); returns their paths. */
@@ -193,8 +193,8 @@ export class VolumeDataService {
   private async liveRow(ctx: CallContext, id: string, q: Q = this.deps.store.db): Promise<VolumeRow> {
     const row = await q.selectFrom('volumes').selectAll().where('id', '=', id).where('account_id', '=', ctx.accountId)
       .where('removed_at', 'is', null).executeTakeFirst();
-    if (!row) throw notFound('drive', id);
-    if (row.state === 'Destroy') throw conflict('The drive is being destroyed');
+    if (!row) throw notFound('drive', id, 'object');
+    if (row.state === 'Destroy') throw conflict('The drive is being destroyed', 'wrong_state');
     return row;
   }
 
@@ -210,12 +210,12 @@ export class VolumeDataService {
 
   private async defaultZone(): Promise<string> {
     const z = (await this.deps.catalog.listZones())[0];
-    if (!z) throw unavailable('No zone is configured');
+    if (!z) throw unavailable('No zone is configured', 'not_configured');
     return z.id;
   }
 
   private storage() {
-    if (!this.deps.storage) throw unavailable('Volume storage is not configured');
+    if (!this.deps.storage) throw unavailable('Volume storage is not configured', 'not_configured');
     return this.deps.storage;
   }
 }

@@ -45,5 +45,5 @@ export function pickDeviceId(used: number[], wanted?: number): number {
 export async function assertIdle(q: Q, objectId: string, what: string): Promise<void> {
   const busy = await q.selectFrom('tasks').select('id').where('object_id', '=', objectId).where('exclusive', '=', 1)
     .where('status', 'in', ['PENDING', 'STARTED']).executeTakeFirst();
-  if (busy) throw conflict(`The ${what} is busy with another operation; try again when it has finished`);
+  if (busy) throw conflict(`The ${what} is busy with another operation; try again when it has finished`, 'busy');
 }

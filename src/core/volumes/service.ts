@@ -61,7 +61,7 @@ export class VolumeService {
   /** The caller's volume row, or NotFound. */
   async row(q: Q, ctx: CallContext, id: string, opts: { includeRemoved?: boolean } = {}): Promise<VolumeRow> {
     const row = await q.selectFrom('volumes').selectAll().where('id', '=', id).where('account_id', '=', ctx.accountId).executeTakeFirst();
-    if (!row || (row.removed_at && !opts.includeRemoved)) throw notFound('volume', id);
+    if (!row || (row.removed_at && !opts.includeRemoved)) throw notFound('volume', id, 'object');
     return row;
   }
 
@@ -128,9 +128,9 @@ export class VolumeService {
       // Touching the VM row serializes concurrent attaches to it, so device slots and the disk limit hold.
       const touched = await trx.updateTable('vms').set({ updated_at: nowIso() }).where('id', '=', vmId)
         .where('account_id', '=', ctx.accountId).where('removed_at', 'is', null).executeTakeFirst();
-      if (Number(touched.numUpdatedRows) === 0) throw notFound('virtual machine', vmId);
+      if (Number(touched.numUpdatedRows) === 0) throw notFound('virtual machine', vmId, 'vm');
       const vm = await trx.selectFrom('vms').select(['zone_id', 'state', 'name']).where('id', '=', vmId).executeTakeFirstOrThrow();
-      if (!VM_SETTLED.includes(vm.state)) throw conflict(`Cannot attach a volume to a virtual machine that is ${vm.state}`);
+      if (!VM_SETTLED.includes(vm.state)) throw conflict(`Cannot attach a volume to a virtual machine that is ${vm.state}`, 'wrong_state');
       if (vm.zone_id !== vol.zone_id) throw invalid('The volume and the virtual machine must be in the same zone', 'virtualmachineid');
       const present = await trx.selectFrom('volumes').select(['type', 'device_id']).where('vm_id', '=', vmId)
         .where('removed_at', 'is', null).execute();
@@ -156,13 +156,13 @@ export class VolumeService {
       else if (target.vmId && target.deviceId !== undefined) {
         const found = await trx.selectFrom('volumes').selectAll().where('account_id', '=', ctx.accountId).where('vm_id', '=', target.vmId)
           .where('device_id', '=', target.deviceId).where('removed_at', 'is', null).executeTakeFirst();
-        if (!found) throw notFound('volume', `at device ${target.deviceId} of virtual machine ${target.vmId}`);
+        if (!found) throw notFound('volume', `at device ${target.deviceId} of virtual machine ${target.vmId}`, 'object');
         vol = found;
       } else throw invalid('Either id, or virtualmachineid together with deviceid, is required', 'id');
       if (vol.type === 'ROOT') throw invalid('A ROOT volume cannot be detached from its virtual machine', 'id');
       if (!vol.vm_id) throw invalid(`Volume ${vol.name} is not attached to any virtual machine`, 'id');
       const vm = await trx.selectFrom('vms').select(['state']).where('id', '=', vol.vm_id).executeTakeFirst();
-      if (vm && !VM_SETTLED.includes(vm.state)) throw conflict(`Cannot detach a volume from a virtual machine that is ${vm.state}`);
+      if (vm && !VM_SETTLED.includes(vm.state)) throw conflict(`Cannot detach a volume from a virtual machine that is ${vm.state}`, 'wrong_state');
       const taskId = await enqueueTask(store, trx, { kind: 'volume.detach', objectType: 'volume', objectId: vol.id, payload: { vmId: vol.vm_id }, ctx });
       return { taskId, volumeId: vol.id };
     });
@@ -174,7 +174,7 @@ export class VolumeService {
   async delete(ctx: CallContext, id: string): Promise<void> {
     await this.deps.store.tx(async (trx) => {
       const vol = await this.row(trx, ctx, id);
-      if (vol.vm_id) throw conflict(`Volume ${vol.name} is attached to a virtual machine; detach it before deleting it`);
+      if (vol.vm_id) throw conflict(`Volume ${vol.name} is attached to a virtual machine; detach it before deleting it`, 'in_use');
       await assertIdle(trx, id, 'volume');
       const now = nowIso();
       await trx.updateTable('volumes').set({ state: 'Destroy', removed_at: now }).where('id', '=', id).execute();
@@ -213,7 +213,7 @@ export class VolumeService {
       }
       if (vol.vm_id) {
         const vm = await trx.selectFrom('vms').select('state').where('id', '=', vol.vm_id).executeTakeFirst();
-        if (vm && !VM_SETTLED.includes(vm.state)) throw conflict(`Cannot resize a volume of a virtual machine that is ${vm.state}`);
+        if (vm && !VM_SETTLED.includes(vm.state)) throw conflict(`Cannot resize a volume of a virtual machine that is ${vm.state}`, 'wrong_state');
       }
       await reserveQuota(this.deps, trx, ctx.accountId, { storageBytes: size - Number(vol.size) });
       return enqueueTask(store, trx, { kind: 'volume.resize', objectType: 'volume', objectId: id, payload: { size, diskOfferingId: offeringId }, ctx });
@@ -226,8 +226,8 @@ export class VolumeService {
   private async liveSnapshot(q: Q, ctx: CallContext, id: string) {
     const snap = await q.selectFrom('snapshots').selectAll().where('id', '=', id).where('account_id', '=', ctx.accountId)
       .where('removed_at', 'is', null).executeTakeFirst();
-    if (!snap) throw notFound('snapshot', id);
-    if (snap.state !== 'BackedUp') throw conflict(`Snapshot ${snap.name} is not backed up yet`);
+    if (!snap) throw notFound('snapshot', id, 'object');
+    if (snap.state !== 'BackedUp') throw conflict(`Snapshot ${snap.name} is not backed up yet`, 'busy');
     return snap;
   }
 }

@@ -1,13 +1,9 @@
 /** The operator HTTP API under /admin (HTTP Basic auth of an admin account's user): hosts, VM consoles and sim faults. */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Core } from '../../core/core.js';
-import { CoreError, invalid, type ErrorKind } from '../../core/errors.js';
+import { CoreError, invalid } from '../../core/errors.js';
 import { hasNul, nulInRequest } from '../../http/nul-bytes.js';
-
-const STATUS: Record<ErrorKind, number> = {
-  NotFound: 404, Invalid: 400, Conflict: 409, Forbidden: 403, Unauthenticated: 401, QuotaExceeded: 403, RateLimited: 429,
-  Unavailable: 503, Timeout: 504, Internal: 500,
-};
+import { adminErrorHandler } from './errors.js';
 
 /** Answers a call whose URL the router cannot decode (a broken percent-escape, an overlong segment). */
 export function adminBadUrl(reply: FastifyReply, why: string): FastifyReply {
@@ -17,16 +13,7 @@ export function adminBadUrl(reply: FastifyReply, why: string): FastifyReply {
 /** Registers the admin routes. */
 export async function adminPlugin(app: FastifyInstance, opts: { core: Core }): Promise<void> {
   const { core } = opts;
-  app.setErrorHandler((err, req, reply) => {
-    if (err instanceof CoreError) {
-      if (err.retryAfterSec !== undefined) reply.header('retry-after', String(err.retryAfterSec));
-      return reply.code(STATUS[err.kind]).send({ error: err.message, fields: err.fields });
-    }
-    const status = (err as { statusCode?: number }).statusCode;
-    if (status && status < 500) return reply.code(status).send({ error: (err as Error).message });
-    req.log.error({ err }, 'admin request failed');
-    return reply.code(500).send({ error: 'Internal error', request_id: req.id });
-  });
+  app.setErrorHandler(adminErrorHandler);
   // NUL bytes are refused before anything reads them (no store can keep them).
   app.addHook('onRequest', async (req: FastifyRequest, reply: FastifyReply) => {
     const nul = nulInRequest(req, { basic: true });
@@ -47,7 +34,7 @@ export async function adminPlugin(app: FastifyInstance, opts: { core: Core }): P
   app.get('/hosts', async () => ({ hosts: await core.hosts.list() }));
   app.post<{ Params: { id: string }; Body: { state?: string } }>('/hosts/:id/state', async (req) => {
     const state = req.body?.state;
-    if (state !== 'up' && state !== 'down') throw new CoreError('Invalid', 'state must be up or down', { state: ['must be up or down'] });
+    if (state !== 'up' && state !== 'down') throw new CoreError('Invalid', 'bad_input', 'state must be up or down', { state: ['must be up or down'] });
     return { host: await core.hosts.setState(req.params.id, state) };
   });
   app.get<{ Params: { id: string } }>('/vms/:id/console', async (req, reply) => {

@@ -2,7 +2,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Core } from '../../core/core.js';
 import { BasicAuth } from './auth.js';
-import { errorBody } from './errors.js';
+import { errorBody, sigmaRequestError } from './errors.js';
 import { SigmaRouter, TEXT_BODY_MAX } from './router.js';
 import { profileRoutes } from './routes/profile.js';
 import { driveRoutes } from './routes/drives.js';
@@ -27,11 +27,9 @@ export async function cloudsigmaPlugin(app: FastifyInstance, opts: { core: Core 
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: WRITE_BODY_MAX }, (_req, body, done) => done(null, body));
   app.setErrorHandler((err: Error & { statusCode?: number }, req, reply) => {
-    const client = err.statusCode !== undefined && err.statusCode >= 400 && err.statusCode < 500;
-    if (!client) req.log.error({ err }, 'cloudsigma request failed');
-    const text = err.statusCode === 413 ? `The request body is too large (at most ${req.routeOptions.bodyLimit ?? TEXT_BODY_MAX} bytes here)`
-      : client ? `Malformed request: ${err.message}` : `Internal error (request ${req.id})`;
-    return reply.code(client ? 400 : 500).type('text/plain; charset=utf-8').send(errorBody(text));
+    const e = sigmaRequestError(err, req.id, req.routeOptions.bodyLimit ?? TEXT_BODY_MAX);
+    if (e.internal) req.log.error({ err }, 'cloudsigma request failed');
+    return reply.code(e.status).type('text/plain; charset=utf-8').send(e.body);
   });
   const r = new SigmaRouter(app, opts.core, new BasicAuth(opts.core));
   profileRoutes(r);

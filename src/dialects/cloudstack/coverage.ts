@@ -1,7 +1,7 @@
 /** The dialect's reference page (docs/dialects/cloudstack.md), generated from the registered commands and the error map. */
-import { ERROR_KINDS } from '../../core/errors.js';
+import { ERROR_KINDS, REASONS_BY_KIND, type ErrorKind } from '../../core/errors.js';
 import { allCommands } from './commands/index.js';
-import { CS_ERRORS, UNKNOWN_COMMAND } from './errors.js';
+import { CS_ERRORS, PARAM_ERROR, UNAUTHENTICATED, UNKNOWN_COMMAND, internalErrorText, type CsMapping } from './errors.js';
 
 /** Markdown of the command coverage table and the error map. */
 export function coverageMarkdown(): string {
@@ -25,15 +25,31 @@ export function coverageMarkdown(): string {
     '## Error map',
     '',
     'Errors answer `{"<command>response": {"uuidList": [], "errorcode", "cserrorcode", "errortext"}}` with HTTP status = errorcode.',
-    'Failed jobs answer `jobstatus` 2 with `jobresult: {errorcode, errortext}` (431 for bad input, 530 otherwise).',
+    'Failed jobs answer `jobstatus` 2 with `jobresult: {errorcode, errortext}` (431 where the error map below gives 431, 530 otherwise).',
     '',
-    '| core error | errorcode | cserrorcode |',
-    '| --- | --- | --- |',
-    ...ERROR_KINDS.map((k) => `| ${k} | ${CS_ERRORS[k].errorcode} | ${CS_ERRORS[k].cserrorcode} |`),
-    `| bad signature, unknown or revoked key, expired request | 401 | 9999 |`,
-    `| missing or malformed parameter | 431 | 4350 |`,
-    `| unknown command | ${UNKNOWN_COMMAND.errorcode} | ${UNKNOWN_COMMAND.cserrorcode} |`,
+    'A core error is one row when all its reasons answer alike, else one row per reason (`kind: reason`).',
+    '',
+    '| core error | errorcode | cserrorcode | errortext |',
+    '| --- | --- | --- | --- |',
+    ...ERROR_KINDS.flatMap(errorRows),
+    `| bad signature, unknown or revoked key, expired request | ${UNAUTHENTICATED.errorcode} | ${UNAUTHENTICATED.cserrorcode} | what is wrong |`,
+    `| missing or malformed parameter, malformed or oversize body | ${PARAM_ERROR.errorcode} | ${PARAM_ERROR.cserrorcode} | what is wrong |`,
+    `| unknown command | ${UNKNOWN_COMMAND.errorcode} | ${UNKNOWN_COMMAND.cserrorcode} | what is wrong |`,
+    `| any other exception | 530 | 9999 | \`${internalErrorText('<id>')}\` |`,
+    '',
+    'A core error that says when to try again (RateLimited, an unavailable database) also sets `Retry-After`.',
     '',
   ];
   return lines.join('\n');
+}
+
+/** The error-map rows of one core error kind: one row when every reason maps alike, else one per reason. */
+function errorRows(kind: ErrorKind): string[] {
+  const entries = Object.entries(CS_ERRORS[kind] as Readonly<Record<string, CsMapping>>);
+  const row = (name: string, m: CsMapping) =>
+    `| ${name} | ${m.errorcode} | ${m.cserrorcode} | ${m.hide ? `\`${internalErrorText('<id>')}\`` : 'the message'} |`;
+  const same = entries.every(([, m]) => JSON.stringify(m) === JSON.stringify(entries[0]![1]));
+  if (same) return [row(kind, entries[0]![1])];
+  const labels = REASONS_BY_KIND[kind] as Readonly<Record<string, string>>;
+  return entries.map(([reason, m]) => row(`${kind}: ${reason} (${labels[reason]})`, m));
 }

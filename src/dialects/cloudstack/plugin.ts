@@ -3,11 +3,10 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import formbody from '@fastify/formbody';
 import type { Core } from '../../core/core.js';
 import type { CallContext } from '../../core/context.js';
-import { CoreError } from '../../core/errors.js';
 import { checkExpiry, verifySignature } from './signature.js';
-import { collectParams, decodeParams, ParamError } from './params.js';
+import { collectParams, decodeParams } from './params.js';
 import { toJson, toXml } from './serialize.js';
-import { CS_ERRORS, UNKNOWN_COMMAND } from './errors.js';
+import { csError, CsFailure, PARAM_ERROR, UNAUTHENTICATED, UNKNOWN_COMMAND } from './errors.js';
 import type { CsAnswer, CsCommand } from './command.js';
 import { allCommands } from './commands/index.js';
 import { labelRoute } from '../../http/metrics.js';
@@ -19,10 +18,6 @@ export const CS_PREFIXES = ['/compute', '/client/api', '/v1'];
 /** Largest user data in a GET query string, after base64 (CloudStack's limit). */
 const USERDATA_GET_MAX = 2048;
 
-class CsFailure extends Error {
-  constructor(readonly errorcode: number, readonly cserrorcode: number, message: string) { super(message); }
-}
-
 /** Registers the dialect's routes on the app. */
 export async function cloudstackPlugin(app: FastifyInstance, opts: { core: Core }): Promise<void> {
   const core = opts.core;
@@ -32,15 +27,9 @@ export async function cloudstackPlugin(app: FastifyInstance, opts: { core: Core 
   app.removeContentTypeParser(['application/json', 'text/plain']);
   app.addContentTypeParser('application/json', { parseAs: 'string', bodyLimit: 1024 * 1024 }, (_req, body, done) => done(null, jsonParams(String(body))));
   app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: 1024 * 1024 }, (_req, _body, done) => done(null, undefined));
-  app.setErrorHandler((err: Error & { statusCode?: number }, req, reply) => {
+  app.setErrorHandler((err, req, reply) => {
     const { lower } = collectParams(req.query as Record<string, string>, undefined);
-    const json = (lower.get('response') ?? '').toLowerCase() === 'json';
-    const known = err.statusCode && err.statusCode < 500;
-    if (!known) req.log.error({ err }, 'cloudstack request failed');
-    const text = err.statusCode === 413 ? 'Request body is too large (at most 1 MB)'
-      : known ? `Malformed request: ${err.message}` : `Internal error executing command, please contact your system administrator (request ${req.id})`;
-    const code = known ? 431 : 530;
-    return send(reply, json, responseKey(lower.get('command') ?? ''), code, { uuidList: [], errorcode: code, cserrorcode: known ? 4350 : 9999, errortext: text });
+    return sendError(req, reply, (lower.get('response') ?? '').toLowerCase() === 'json', responseKey(lower.get('command') ?? ''), err);
   });
 
   // Metrics name a request by its command once it is known to exist, so unknown names cannot grow the label set.
@@ -54,12 +43,12 @@ export async function cloudstackPlugin(app: FastifyInstance, opts: { core: Core 
     const cmd = byName.get(commandName.toLowerCase());
     if (cmd) labelRoute(req, cmd.name);
     try {
-      if (hasNul(pairs)) throw new CsFailure(431, 4350, 'A parameter name or value holds a NUL byte');
+      if (hasNul(pairs)) throw new CsFailure(PARAM_ERROR, 'A parameter name or value holds a NUL byte');
       const principal = await authenticate(core, pairs, lower, req.ip);
-      if (!cmd || (cmd.adminOnly && principal.account.type !== 'admin')) throw new CsFailure(UNKNOWN_COMMAND.errorcode, UNKNOWN_COMMAND.cserrorcode, 'The given command does not exist or it is not available for user');
+      if (!cmd || (cmd.adminOnly && principal.account.type !== 'admin')) throw new CsFailure(UNKNOWN_COMMAND, 'The given command does not exist or it is not available for user');
       const params = decodeParams(cmd.name, cmd.params, lower);
       if (req.method === 'GET' && typeof params.userdata === 'string' && params.userdata.length > USERDATA_GET_MAX) {
-        throw new CsFailure(431, 4350, `User data is too long for an HTTP GET request (${params.userdata.length} > ${USERDATA_GET_MAX} base64 characters); use POST`);
+        throw new CsFailure(PARAM_ERROR, `User data is too long for an HTTP GET request (${params.userdata.length} > ${USERDATA_GET_MAX} base64 characters); use POST`);
       }
       const ctx: CallContext = {
         accountId: principal.account.id, accountName: principal.account.name, userId: principal.user.id,
@@ -68,9 +57,7 @@ export async function cloudstackPlugin(app: FastifyInstance, opts: { core: Core 
       const answer = await cmd.handle(core, ctx, params, { method: req.method, apiKey: lower.get('apikey') ?? '' });
       return send(reply, json, cmd.responseKey ?? `${cmd.name.toLowerCase()}response`, 200, bodyOf(answer));
     } catch (err) {
-      const f = toFailure(err, req);
-      if (err instanceof CoreError && err.retryAfterSec !== undefined) reply.header('retry-after', String(err.retryAfterSec));
-      return send(reply, json, key, f.errorcode, { uuidList: [], errorcode: f.errorcode, cserrorcode: f.cserrorcode, errortext: f.message });
+      return sendError(req, reply, json, key, err);
     }
   };
   for (const prefix of CS_PREFIXES) {
@@ -89,6 +76,14 @@ function bodyOf(a: CsAnswer): Record<string, unknown> {
   return a.kind === 'sync' ? a.body : a.id ? { id: a.id, jobid: a.jobId } : { jobid: a.jobId };
 }
 
+/** Answers anything thrown while serving a request as errors.ts maps it; unexpected exceptions are logged. */
+function sendError(req: FastifyRequest, reply: FastifyReply, json: boolean, key: string, err: unknown) {
+  const e = csError(err, req.id);
+  if (e.unexpected) req.log.error({ err }, 'cloudstack request failed');
+  if (e.retryAfterSec !== undefined) reply.header('retry-after', String(e.retryAfterSec));
+  return send(reply, json, key, e.status, e.body);
+}
+
 function send(reply: FastifyReply, json: boolean, key: string, status: number, body: unknown) {
   reply.code(status);
   if (json) return reply.type('application/json; charset=utf-8').send(toJson(key, body));
@@ -97,7 +92,7 @@ function send(reply: FastifyReply, json: boolean, key: string, status: number, b
 
 /** The signer of a request sent from source; 401 for missing or wrong credentials, RateLimited (429) while the source or API key is locked out. */
 async function authenticate(core: Core, pairs: Array<[string, string]>, lower: Map<string, string>, source: string) {
-  const bad = () => new CsFailure(401, 9999, 'unable to verify user credentials and/or request signature');
+  const bad = () => new CsFailure(UNAUTHENTICATED, 'unable to verify user credentials and/or request signature');
   const apiKey = lower.get('apikey');
   const signature = lower.get('signature');
   if (!apiKey || !signature || apiKey.length > 256 || apiKey.includes('\0')) throw bad();
@@ -105,22 +100,9 @@ async function authenticate(core: Core, pairs: Array<[string, string]>, lower: M
   const principal = await core.accounts.cloudStackAuth(apiKey, source, (secret) => verifySignature(signed, signature, secret));
   if (!principal) throw bad();
   const expiry = checkExpiry(lower, new Date());
-  if (expiry === 'expired') throw new CsFailure(401, 9999, 'signature has expired (expires is in the past)');
-  if (expiry === 'invalid') throw new CsFailure(401, 9999, 'expires must be a date like 2030-01-01T00:00:00+0000 when signatureVersion=3');
+  if (expiry === 'expired') throw new CsFailure(UNAUTHENTICATED, 'signature has expired (expires is in the past)');
+  if (expiry === 'invalid') throw new CsFailure(UNAUTHENTICATED, 'expires must be a date like 2030-01-01T00:00:00+0000 when signatureVersion=3');
   return principal;
-}
-
-function toFailure(err: unknown, req: FastifyRequest): CsFailure {
-  if (err instanceof CsFailure) return err;
-  if (err instanceof ParamError) return new CsFailure(431, 4350, err.message);
-  if (err instanceof CoreError) {
-    const m = CS_ERRORS[err.kind];
-    const text = err.kind === 'Internal' && err.message === 'Internal error'
-      ? `Internal error executing command, please contact your system administrator (request ${req.id})` : err.message;
-    return new CsFailure(m.errorcode, m.cserrorcode, text);
-  }
-  req.log.error({ err }, 'cloudstack command failed');
-  return new CsFailure(530, 9999, `Internal error executing command, please contact your system administrator (request ${req.id})`);
 }
 
 /** A JSON object body of scalar values as string parameters; anything else is no parameters. */

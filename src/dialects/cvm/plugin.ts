@@ -2,9 +2,8 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import formbody from '@fastify/formbody';
 import type { Core } from '../../core/core.js';
-import { CoreError } from '../../core/errors.js';
 import { cvmAuthHook } from './auth.js';
-import { CVM_ERRORS, NO_SUCH_VPS } from './errors.js';
+import { cvmErrorHandler, NO_SUCH_ID } from './errors.js';
 import { vpsRoutes } from './routes/vps.js';
 import { nodeRoutes } from './routes/nodes.js';
 import { templateRoutes } from './routes/templates.js';
@@ -19,27 +18,14 @@ export function cvmBadUrl(reply: FastifyReply, why: string): FastifyReply {
 export async function cvmPlugin(app: FastifyInstance, opts: { core: Core }): Promise<void> {
   const { core } = opts;
   await app.register(formbody, { bodyLimit: 64 * 1024 });
-  app.setErrorHandler((err: Error & { statusCode?: number; validation?: unknown; validationContext?: string }, req, reply) => {
-    reply.type('application/json');
-    if (err instanceof CoreError) {
-      const status = CVM_ERRORS[err.kind];
-      if (status >= 500 && err.kind === 'Internal') req.log.warn({ err: err.message }, 'cvm call failed');
-      const text = err.kind === 'NotFound' && /^VPS /.test(err.message) ? NO_SUCH_VPS : err.message;
-      if (err.retryAfterSec !== undefined) reply.header('retry-after', String(err.retryAfterSec));
-      return reply.code(status).send({ errors: [text] });
-    }
-    if (err.validation && err.validationContext === 'params') return reply.code(404).send({ errors: ['The specified ID does not exist.'] });
-    if (err.statusCode && err.statusCode < 500) return reply.code(err.validation ? 422 : err.statusCode).send({ errors: [err.message] });
-    req.log.error({ err }, 'cvm request failed');
-    return reply.code(500).send({ errors: [`Internal error (request ${req.id})`] });
-  });
+  app.setErrorHandler(cvmErrorHandler);
   app.setNotFoundHandler((req, reply) => {
     reply.code(404).type('application/json').send({ errors: [`Unknown API call: ${req.method} ${req.url.split('?')[0]}`] });
   });
   // NUL bytes are refused before anything reads them: an id holding one does not exist (404), other input is invalid (422).
   app.addHook('onRequest', async (req, reply) => {
     const nul = nulInRequest(req);
-    if (nul === 'path') return reply.code(404).type('application/json').send({ errors: ['The specified ID does not exist.'] });
+    if (nul === 'path') return reply.code(404).type('application/json').send({ errors: [NO_SUCH_ID] });
     if (nul) return reply.code(422).type('application/json').send({ errors: ['The query string holds a NUL byte.'] });
   });
   app.addHook('onRequest', cvmAuthHook(core));

@@ -7,7 +7,7 @@ interface Entry { stop(): Promise<void> }
 
 /** What a write stopped by the removal of its volume is told. */
 export function removedDuringWrite(): CoreError {
-  return conflict('The volume was removed while it was being written; nothing more was written');
+  return conflict('The volume was removed while it was being written; nothing more was written', 'gone');
 }
 
 /** Tracks streamed writers and one-shot writes by volume id; cancel stops the writers and waits for the one-shot writes. */

@@ -17,7 +17,7 @@ export function snapshotCreate(deps: HandlerDeps): TaskHandler {
   return {
     async run(task) {
       const snap = await taskSnapshot(deps, task);
-      if (!snap || snap.removed_at) throw conflict('The snapshot was removed before it could be taken');
+      if (!snap || snap.removed_at) throw conflict('The snapshot was removed before it could be taken', 'gone');
       await deps.storage?.snapshot(task.object_id, snap.id);
       await deps.store.tx(async (trx) => {
         await trx.updateTable('snapshots').set({ state: 'BackedUp' }).where('id', '=', snap.id).execute();
@@ -38,12 +38,12 @@ export function snapshotRevert(deps: HandlerDeps): TaskHandler {
   return {
     async run(task) {
       const snap = await taskSnapshot(deps, task);
-      if (!snap || snap.removed_at) throw conflict('The snapshot was deleted before the volume could be reverted');
+      if (!snap || snap.removed_at) throw conflict('The snapshot was deleted before the volume could be reverted', 'gone');
       const vol = await deps.store.db.selectFrom('volumes').select(['id', 'vm_id', 'removed_at']).where('id', '=', task.object_id).executeTakeFirst();
-      if (!vol || vol.removed_at) throw conflict('The volume was deleted before it could be reverted');
+      if (!vol || vol.removed_at) throw conflict('The volume was deleted before it could be reverted', 'gone');
       if (vol.vm_id) {
         const vm = await deps.store.db.selectFrom('vms').select(['name', 'state']).where('id', '=', vol.vm_id).executeTakeFirst();
-        if (vm && vm.state !== 'stopped') throw conflict(`Virtual machine ${vm.name} was started before the revert could run`);
+        if (vm && vm.state !== 'stopped') throw conflict(`Virtual machine ${vm.name} was started before the revert could run`, 'wrong_state');
       }
       await deps.storage?.revert(snap.id, vol.id);
       await deps.store.tx(async (trx) => {

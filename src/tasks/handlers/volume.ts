@@ -21,7 +21,7 @@ export function volumeAttach(deps: HandlerDeps): TaskHandler {
       const vol = await taskVolume(deps, task);
       const vm = await deps.store.db.selectFrom('vms').select(['id', 'removed_at']).where('id', '=', p.vmId).executeTakeFirst();
       if (!vol || vol.removed_at || vol.vm_id !== p.vmId || !vm || vm.removed_at) {
-        throw conflict('The virtual machine or the volume went away before the volume could be attached');
+        throw conflict('The virtual machine or the volume went away before the volume could be attached', 'gone');
       }
       await deps.driver.attachVolume(p.vmId, {
         id: vol.id, deviceId: p.deviceId, size: Number(vol.size), type: vol.type as 'ROOT' | 'DATADISK', templateId: vol.template_id,
@@ -63,7 +63,7 @@ export function volumeResize(deps: HandlerDeps): TaskHandler {
     async run(task) {
       const p = payloadOf<{ size: number; diskOfferingId: string | null }>(task);
       const vol = await taskVolume(deps, task);
-      if (!vol || vol.removed_at) throw conflict('The volume was deleted before it could be resized');
+      if (!vol || vol.removed_at) throw conflict('The volume was deleted before it could be resized', 'gone');
       await deps.storage?.resize(vol.id, p.size);
       await deps.store.tx(async (trx) => {
         await trx.updateTable('volumes').set({ size: p.size, disk_offering_id: p.diskOfferingId }).where('id', '=', vol.id).execute();

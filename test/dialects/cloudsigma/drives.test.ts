@@ -5,8 +5,8 @@ import { randomBytes } from 'node:crypto';
 import { connect, type AddressInfo } from 'node:net';
 import { request } from 'undici';
 import { startTestEnv, type TestEnv } from '../../support/runtime.js';
-import { ERROR_KINDS, CoreError } from '../../../src/core/errors.js';
-import { SIGMA_STATUS, sigmaError } from '../../../src/dialects/cloudsigma/errors.js';
+import { ERROR_PAIRS, CoreError, type CoreErrorArgs } from '../../../src/core/errors.js';
+import { sigmaError } from '../../../src/dialects/cloudsigma/errors.js';
 import { hashPassword } from '../../../src/core/accounts/secrets.js';
 import { sigmaUser, SigmaClient } from './sigma-client.js';
 
@@ -35,10 +35,12 @@ test('Basic auth: missing, wrong or malformed credentials are 401; the right ema
 });
 
 test('error map is total and writes errors:<field> lines', () => {
-  for (const k of ERROR_KINDS) assert.ok(SIGMA_STATUS[k] >= 400, k);
-  const e = sigmaError(new CoreError('Invalid', 'bad', { size: ['too big'] }), 'r');
+  for (const { kind, reason } of ERROR_PAIRS) {
+    assert.ok(sigmaError(new CoreError(...[kind, reason, 'msg'] as CoreErrorArgs), 'r').status >= 400, `${kind}/${reason}`);
+  }
+  const e = sigmaError(new CoreError('Invalid', 'bad_input', 'bad', { size: ['too big'] }), 'r');
   assert.deepEqual([e.status, e.body], [400, 'errors:size too big\n']);
-  assert.equal(sigmaError(new CoreError('Timeout', 'late'), 'r').status, 504);
+  assert.equal(sigmaError(new CoreError('Timeout', 'still_running', 'late'), 'r').status, 504);
   assert.equal(sigmaError(new Error('secret detail'), 'r').body.includes('secret'), false);
 });
 

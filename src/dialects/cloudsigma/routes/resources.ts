@@ -17,7 +17,7 @@ export function resourceRoutes(r: SigmaRouter): void {
   r.route('body', ['/resources/vlan/create'], async (c) => {
     const name = required(c.record(), 'name');
     const zone = (await c.core.catalog.listZones())[0];
-    if (!zone) throw unavailable('No zone is configured');
+    if (!zone) throw unavailable('No zone is configured', 'not_configured');
     return { text: encodeRecord(vlanRecord(await c.core.networks.create(c.ctx, { zoneId: zone.id, name, displayText: name }))) };
   });
   r.route('body', ['/resources/vlan/:id/set'], async (c) => {
@@ -41,7 +41,7 @@ export function resourceRoutes(r: SigmaRouter): void {
   r.route('read', ['/resources/ip/:ip/info'], async (c) => ({ text: await ipText(c, await ipByAddress(c, c.params.ip!)) }));
   r.route('action', ['/resources/ip/create'], async (c) => {
     const zone = (await c.core.catalog.listZones())[0];
-    if (!zone) throw unavailable('No zone is configured');
+    if (!zone) throw unavailable('No zone is configured', 'not_configured');
     const { taskId, id } = await c.core.ips.associate(c.ctx, { zoneId: zone.id });
     await settle(c, taskId);
     return { text: await ipText(c, await c.core.ips.get(c.ctx, id)) };
@@ -55,14 +55,14 @@ export function resourceRoutes(r: SigmaRouter): void {
 
 async function vlan(c: SigmaCall, id: string): Promise<NetworkView> {
   const n = await c.core.networks.get(c.ctx, id);
-  if (n.accountId !== c.ctx.accountId || n.type !== 'Isolated') throw notFound('vlan', id);
+  if (n.accountId !== c.ctx.accountId || n.type !== 'Isolated') throw notFound('vlan', id, 'object');
   return n;
 }
 
 async function ipByAddress(c: SigmaCall, address: string): Promise<PublicIpView> {
   if (!/^[0-9a-fA-F.:]{2,45}$/.test(address)) throw invalid('Expected an IP address', 'ip');
   const found = (await c.core.ips.list(c.ctx)).items.find((i) => i.address === address);
-  if (!found) throw notFound('ip', address);
+  if (!found) throw notFound('ip', address, 'object');
   return found;
 }
 

@@ -2,7 +2,7 @@
 import type { SigmaCall, SigmaRouter } from '../router.js';
 import type { VmView } from '../../../core/vms/model.js';
 import type { SizedVmInput } from '../../../core/vms/sized.js';
-import { CoreError, invalid } from '../../../core/errors.js';
+import { invalid, timedOut, unexpectedError } from '../../../core/errors.js';
 import { encodeList, encodeRecord, encodeRecords, type SigmaRecord } from '../text-codec.js';
 import { deviceIdOf, deviceKey } from '../views.js';
 import { serverPaths } from '../router.js';
@@ -77,8 +77,8 @@ export function serverRoutes(r: SigmaRouter): void {
 /** Waits for a task; 504 when it outlives WAIT_MS, the task's own error when it failed. */
 export async function settle(c: SigmaCall, taskId: string): Promise<void> {
   const job = await c.core.jobs.wait(c.ctx, taskId, WAIT_MS);
-  if (job.status === 'FAILURE') throw job.error ?? new CoreError('Internal', 'Internal error');
-  if (job.status !== 'SUCCESS') throw new CoreError('Timeout', `The operation did not finish within ${WAIT_MS / 1000} seconds; it goes on in the background`);
+  if (job.status === 'FAILURE') throw job.error ?? unexpectedError();
+  if (job.status !== 'SUCCESS') throw timedOut(`The operation did not finish within ${WAIT_MS / 1000} seconds; it goes on in the background`);
 }
 
 /** Starts a server unless it is already active, waiting for the task. */

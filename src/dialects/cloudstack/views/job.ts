@@ -2,7 +2,7 @@
 import type { Core } from '../../../core/core.js';
 import type { CallContext } from '../../../core/context.js';
 import type { JobView } from '../../../core/jobs/service.js';
-import { CS_ERRORS } from '../errors.js';
+import { csJobError } from '../errors.js';
 import { renderResult } from '../results.js';
 import { csDate } from './common.js';
 
@@ -18,6 +18,6 @@ export async function csJob(core: Core, ctx: CallContext, j: JobView): Promise<R
   if (status === 1) {
     return { ...base, jobresultcode: 0, jobresulttype: 'object', jobresult: await renderResult(core, ctx, j.result) };
   }
-  const code = j.error ? (CS_ERRORS[j.error.kind].errorcode === 431 ? 431 : 530) : 530;
-  return { ...base, jobresultcode: code, jobresulttype: 'object', jobresult: { errorcode: code, errortext: j.error?.message ?? 'Job failed' } };
+  const failure = csJobError(j.error);
+  return { ...base, jobresultcode: failure.errorcode, jobresulttype: 'object', jobresult: failure };
 }

@@ -1,6 +1,6 @@
 /** The sim driver: a simulated hypervisor whose domains live in the database, with delays and injected faults. */
 import type { Store } from '../../../store/db.js';
-import { CoreError, unavailable } from '../../../core/errors.js';
+import { operationFailed, unavailable } from '../../../core/errors.js';
 import { nowIso, sleep } from '../../../core/util.js';
 import type { SimFaultRow } from '../../../store/schema.js';
 import { faultsVersion } from './faults.js';
@@ -122,7 +122,7 @@ export class SimDriver implements ComputeDriver {
     const latency = faults.filter((f) => f.kind === 'latency').reduce((s, f) => s + Number(f.value), 0);
     if (latency > 0) await sleep(latency);
     if (faults.some((f) => f.kind === 'host_unreachable' && (f.host_id === hostId || f.host_id === null))) {
-      throw unavailable(`Host ${hostId} is unreachable`);
+      throw unavailable(`Host ${hostId} is unreachable`, 'unreachable');
     }
   }
 
@@ -136,6 +136,6 @@ export class SimDriver implements ComputeDriver {
     this.cache = null;
     if (Number(f.remaining) === 1) await this.store.db.deleteFrom('sim_faults').where('id', '=', f.id).execute();
     else if (Number(f.remaining) > 1) await this.store.db.updateTable('sim_faults').set({ remaining: Number(f.remaining) - 1 }).where('id', '=', f.id).execute();
-    throw new CoreError('Internal', `Simulated fault: start of VM ${vmId} failed on host ${hostId}`);
+    throw operationFailed(`Simulated fault: start of VM ${vmId} failed on host ${hostId}`);
   }
 }
