@@ -17,6 +17,8 @@ export interface ListenerOptions {
 /** One dedicated connection running LISTEN; while it is down the engine's polling finds new tasks instead. */
 export class TaskListener {
   private client: pg.PoolClient | null = null;
+  /** Gives the open connection back to the pool exactly once, whoever (stop or a late error event) asks first. */
+  private releaseClient: ((err?: Error) => void) | null = null;
   private timer: NodeJS.Timeout | null = null;
   private stopped = true;
   private failures = 0;
@@ -38,10 +40,12 @@ export class TaskListener {
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
     const client = this.client;
+    const release = this.releaseClient;
     this.client = null;
-    if (!client) return;
+    this.releaseClient = null;
+    if (!client || !release) return;
     try { await client.query(`UNLISTEN ${this.opts.channel}`); } catch { /* the connection may be gone */ }
-    client.release();
+    release();
   }
 
   private async connect(): Promise<void> {
@@ -49,12 +53,15 @@ export class TaskListener {
     if (this.stopped) return;
     let client: pg.PoolClient | undefined;
     let released = false;
-    const lost = (err: Error) => {
-      if (released) return;
+    const release = (err?: Error) => {
+      if (released) return false;
       released = true;
-      if (this.client === client) this.client = null;
       client?.release(err);
-      this.retry(err);
+      return true;
+    };
+    const lost = (err: Error) => {
+      if (this.client === client) { this.client = null; this.releaseClient = null; }
+      if (release(err)) this.retry(err);
     };
     try {
       client = await this.pool.connect();
@@ -68,11 +75,11 @@ export class TaskListener {
     }
     if (released) return;
     if (this.stopped) {
-      released = true;
-      client.release();
+      release();
       return;
     }
     this.client = client;
+    this.releaseClient = release;
     if (this.failures > 0) {
       this.opts.log?.warn({ after: this.failures }, 'task listener reconnected');
       this.failures = 0;
