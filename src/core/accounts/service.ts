@@ -2,8 +2,8 @@
 import type { Store } from '../../store/db.js';
 import { isUniqueViolation } from '../../store/db.js';
 import type { AccountRow, CredentialRow, UserRow } from '../../store/schema.js';
-import { conflict, invalid, notFound } from '../errors.js';
-import { newId, nowIso, randomToken } from '../util.js';
+import { conflict, invalid, notFound } from '../../lib/errors.js';
+import { newId, nowIso, randomToken } from '../../lib/util.js';
 import { createDefaultSecurityGroup } from '../firewalls/defaults.js';
 import { MasterKey, hashPassword, verifyPassword } from './secrets.js';
 import { insertCvmPair } from './cvm-tokens.js';

@@ -1,12 +1,12 @@
 /** BillingService: balances, transactions, prices, current use and prepaid subscriptions of an account, in micro-units. */
 import type { Q } from '../../store/db.js';
 import type { BillingSubscriptionRow } from '../../store/schema.js';
-import type { CallContext } from '../context.js';
+import type { CallContext } from '../../lib/context.js';
 import type { CoreDeps } from '../deps.js';
 import type { PublicIpService } from '../ips/service.js';
 import type { NetworkService } from '../networks/service.js';
-import { CoreError, invalid, notFound } from '../errors.js';
-import { newId, nowIso } from '../util.js';
+import { CoreError, invalid, notFound } from '../../lib/errors.js';
+import { newId, nowIso } from '../../lib/util.js';
 import { MICRO, SOFTWARE, parseMoney, priceTable, type PriceTable } from './money.js';
 import { accountUse, activeSubscriptions, type Use } from './usage.js';
 import { meterDue, meterPeriod } from './meter.js';

@@ -1,7 +1,7 @@
 /** First-start catalog: zones with simulated hosts, the seed's service offerings, disk offerings, OS types, templates. */
 import type { Q } from '../../store/db.js';
 import type { Config } from '../../config.js';
-import { newId, nowIso } from '../util.js';
+import { newId, nowIso } from '../../lib/util.js';
 import { ipv4ToInt } from '../net/ip.js';
 
 /** The zones Nube creates on first start: a guest network and an elastic-IP pool each. */

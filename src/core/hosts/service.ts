@@ -1,7 +1,7 @@
 /** Operator view of hosts and the sim driver's fault injection. */
 import type { CoreDeps } from '../deps.js';
 import type { HostRow, SimFaultRow } from '../../store/schema.js';
-import { invalid, notFound } from '../errors.js';
+import { invalid, notFound } from '../../lib/errors.js';
 import { FAULT_KINDS, addFault, clearFaults, listFaults, type FaultInput } from '../../drivers/compute/sim/faults.js';
 
 /** Largest fault value (latency in ms: ten minutes). */

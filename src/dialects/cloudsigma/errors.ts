@@ -1,6 +1,6 @@
 /** CloudSigma 1.0 error map: every core error kind to the seed's status codes, with `errors:<field> <message>` bodies. */
-import type { ErrorKind } from '../../core/errors.js';
-import { CoreError } from '../../core/errors.js';
+import type { ErrorKind } from '../../lib/errors.js';
+import { CoreError } from '../../lib/errors.js';
 import { CodecError, encodeRecord } from './text-codec.js';
 
 /** HTTP status per core error kind (seed section 5); total, so a new kind fails to compile until mapped. */

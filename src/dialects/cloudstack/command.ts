@@ -1,6 +1,6 @@
 /** The shape of one CloudStack command: its parameters, whether it is async, and its handler. */
 import type { Core } from '../../core/core.js';
-import type { CallContext } from '../../core/context.js';
+import type { CallContext } from '../../lib/context.js';
 import type { ParamSpec } from './params.js';
 
 /** What a command handler may know about the HTTP request. */

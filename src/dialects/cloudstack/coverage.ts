@@ -1,5 +1,5 @@
 /** The dialect's reference page (docs/dialects/cloudstack.md), generated from the registered commands and the error map. */
-import { ERROR_KINDS } from '../../core/errors.js';
+import { ERROR_KINDS } from '../../lib/errors.js';
 import { allCommands } from './commands/index.js';
 import { CS_ERRORS, UNKNOWN_COMMAND } from './errors.js';
 

@@ -1,5 +1,5 @@
 /** The CloudStack dialect's total map from core error kinds to CloudStack error codes. */
-import type { ErrorKind } from '../../core/errors.js';
+import type { ErrorKind } from '../../lib/errors.js';
 
 /** HTTP status (= errorcode) and cserrorcode per core error kind. */
 export const CS_ERRORS: Record<ErrorKind, { errorcode: number; cserrorcode: number }> = {

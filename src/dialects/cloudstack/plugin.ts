@@ -2,8 +2,8 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import formbody from '@fastify/formbody';
 import type { Core } from '../../core/core.js';
-import type { CallContext } from '../../core/context.js';
-import { CoreError } from '../../core/errors.js';
+import type { CallContext } from '../../lib/context.js';
+import { CoreError } from '../../lib/errors.js';
 import { checkExpiry, verifySignature } from './signature.js';
 import { collectParams, decodeParams, ParamError } from './params.js';
 import { toJson, toXml } from './serialize.js';

@@ -1,6 +1,6 @@
 /** Job results: turns a finished task's stored result into the `jobresult` object CloudStack clients read. */
 import type { Core } from '../../core/core.js';
-import type { CallContext } from '../../core/context.js';
+import type { CallContext } from '../../lib/context.js';
 import { csVm } from './views/vm.js';
 
 /** Renders one kind of stored result ({ type, id, ... }). */

@@ -1,5 +1,5 @@
 /** The CVM dialect's total map from core error kinds to HTTP statuses; bodies are always {"errors": [message]}. */
-import type { ErrorKind } from '../../core/errors.js';
+import type { ErrorKind } from '../../lib/errors.js';
 
 /** HTTP status per core error kind (CVM answers refused or failed power calls with 500 and an unreachable node with 503). */
 export const CVM_ERRORS: Record<ErrorKind, number> = {

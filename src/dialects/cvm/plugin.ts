@@ -2,7 +2,7 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import formbody from '@fastify/formbody';
 import type { Core } from '../../core/core.js';
-import { CoreError } from '../../core/errors.js';
+import { CoreError } from '../../lib/errors.js';
 import { cvmAuthHook } from './auth.js';
 import { CVM_ERRORS, NO_SUCH_VPS } from './errors.js';
 import { vpsRoutes } from './routes/vps.js';

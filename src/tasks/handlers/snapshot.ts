@@ -1,6 +1,6 @@
 /** Handlers of snapshot.create and snapshot.revert: copy bytes between a volume and its snapshot, then settle. */
 import type { TaskRow } from '../../store/schema.js';
-import { conflict } from '../../core/errors.js';
+import { conflict } from '../../lib/errors.js';
 import { FINISHED, type TaskHandler } from '../engine.js';
 import { finishTask } from '../queue.js';
 import { payloadOf, type HandlerDeps } from './vm-common.js';

@@ -5,7 +5,7 @@ import type { ComputeDriver, VmSpec } from '../../drivers/compute/driver.js';
 import type { VolumeStorage } from '../../drivers/storage/storage.js';
 import { releaseHost } from '../../core/hosts/placement.js';
 import { releaseAddresses } from '../../core/networks/ipam.js';
-import { nowIso, parseJson } from '../../core/util.js';
+import { nowIso, parseJson } from '../../lib/util.js';
 import { bumpLiveVms } from '../../core/vms/counts.js';
 
 /** What every handler is built from. */

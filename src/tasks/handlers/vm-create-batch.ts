@@ -1,8 +1,8 @@
 /** vm.create for many tasks at once: one placement transaction and one settling transaction for the whole batch. */
 import type { TaskRow, VmRow } from '../../store/schema.js';
 import { placeVm } from '../../core/hosts/placement.js';
-import { CoreError } from '../../core/errors.js';
-import { nowIso } from '../../core/util.js';
+import { CoreError } from '../../lib/errors.js';
+import { nowIso } from '../../lib/util.js';
 import { finishTask } from '../queue.js';
 import { payloadOf, vmSpec, type HandlerDeps } from './vm-common.js';
 

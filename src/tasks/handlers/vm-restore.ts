@@ -1,5 +1,5 @@
 /** Handler of vm.restore: a new root volume from the template, keeping the VM's power state. */
-import { newId, nowIso } from '../../core/util.js';
+import { newId, nowIso } from '../../lib/util.js';
 import { FINISHED, type TaskHandler } from '../engine.js';
 import { finishTask } from '../queue.js';
 import { payloadOf, setVmState, taskVm, vmSpec, type HandlerDeps } from './vm-common.js';

@@ -1,7 +1,7 @@
 /** Handlers of volume.attach, volume.detach and volume.resize: driver or storage work, then one settling transaction. */
 import type { TaskRow } from '../../store/schema.js';
-import { conflict } from '../../core/errors.js';
-import { nowIso } from '../../core/util.js';
+import { conflict } from '../../lib/errors.js';
+import { nowIso } from '../../lib/util.js';
 import { FINISHED, type TaskEngine, type TaskHandler } from '../engine.js';
 import { finishTask } from '../queue.js';
 import { payloadOf, type HandlerDeps } from './vm-common.js';

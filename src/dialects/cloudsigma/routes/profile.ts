@@ -2,7 +2,7 @@
 import type { UserRow } from '../../../store/schema.js';
 import type { SigmaRouter } from '../router.js';
 import { encodeRecord } from '../text-codec.js';
-import { invalid } from '../../../core/errors.js';
+import { invalid } from '../../../lib/errors.js';
 
 /** Registers /profile/info and /profile/set. */
 export function profileRoutes(r: SigmaRouter): void {

@@ -1,6 +1,6 @@
 /** An affinity group as CloudStack's `affinitygroup` object, and the job result of createAffinityGroup. */
 import type { AffinityGroupView } from '../../../core/affinity/service.js';
-import { CoreError } from '../../../core/errors.js';
+import { CoreError } from '../../../lib/errors.js';
 import { registerResult } from '../results.js';
 
 /** The affinitygroup object, with its live member VMs. */

@@ -1,6 +1,6 @@
 /** A NIC as listNics and activateIp6 show it, and the NIC-related job results. */
 import type { VmNicView } from '../../../core/ips/nics.js';
-import { CoreError } from '../../../core/errors.js';
+import { CoreError } from '../../../lib/errors.js';
 import { registerResult } from '../results.js';
 import { csNic } from './vm.js';
 

@@ -1,6 +1,6 @@
 /** An elastic IP as CloudStack's `ipaddress` / `publicipaddress` object, and the associate/update job results. */
 import type { PublicIpView } from '../../../core/ips/service.js';
-import { CoreError } from '../../../core/errors.js';
+import { CoreError } from '../../../lib/errors.js';
 import { registerResult } from '../results.js';
 import { csDate, csTags } from './common.js';
 

@@ -1,6 +1,6 @@
 /** A security group as CloudStack's `securitygroup` object, and the job result of authorize commands. */
 import type { SecurityGroupView, SecurityRuleView } from '../../../core/firewalls/service.js';
-import { CoreError } from '../../../core/errors.js';
+import { CoreError } from '../../../lib/errors.js';
 import { registerResult } from '../results.js';
 import { csTags } from './common.js';
 

@@ -2,7 +2,7 @@
 import { promises as fs } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Store } from '../../../store/db.js';
-import { parseJson } from '../../../core/util.js';
+import { parseJson } from '../../../lib/util.js';
 import { Qcow2Storage, type LiveDisk } from '../../storage/qcow2.js';
 import { KeyedLock } from '../../keyed-lock.js';
 import type { ComputeDriver, PowerState, VmMetrics, VmSpec } from '../driver.js';

@@ -1,7 +1,7 @@
 /** The sim driver: a simulated hypervisor whose domains live in the database, with delays and injected faults. */
 import type { Store } from '../../../store/db.js';
-import { CoreError, unavailable } from '../../../core/errors.js';
-import { nowIso, sleep } from '../../../core/util.js';
+import { CoreError, unavailable } from '../../../lib/errors.js';
+import { nowIso, sleep } from '../../../lib/util.js';
 import type { SimFaultRow } from '../../../store/schema.js';
 import { faultsVersion } from './faults.js';
 import type { ComputeDriver, PowerState, VmMetrics, VmSpec } from '../driver.js';

@@ -1,7 +1,7 @@
 /** Fault injection for the sim driver, stored in the database so the CLI and the HTTP endpoint share it. */
 import type { Q } from '../../../store/db.js';
 import type { SimFaultRow } from '../../../store/schema.js';
-import { newId, nowIso } from '../../../core/util.js';
+import { newId, nowIso } from '../../../lib/util.js';
 
 /** The faults the sim driver knows. */
 export const FAULT_KINDS = ['host_unreachable', 'fail_next_start', 'latency'] as const;

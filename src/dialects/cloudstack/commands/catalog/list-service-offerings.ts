@@ -2,7 +2,7 @@
 import type { CsCommand } from '../../command.js';
 import { LIST_PARAMS, list } from '../../command.js';
 import { matchesKeyword, paginate } from '../../../../core/catalog/service.js';
-import { parseJson } from '../../../../core/util.js';
+import { parseJson } from '../../../../lib/util.js';
 import { csDate } from '../../views/common.js';
 
 /** The command. */

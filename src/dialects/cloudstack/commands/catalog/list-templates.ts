@@ -3,11 +3,11 @@ import type { CsCommand } from '../../command.js';
 import { LIST_PARAMS, list } from '../../command.js';
 import { matchesKeyword, paginate } from '../../../../core/catalog/service.js';
 import type { TemplateRow, ZoneRow } from '../../../../store/schema.js';
-import { invalid } from '../../../../core/errors.js';
-import { flag, parseJson } from '../../../../core/util.js';
+import { invalid } from '../../../../lib/errors.js';
+import { flag, parseJson } from '../../../../lib/util.js';
 import { csDate } from '../../views/common.js';
 import type { Core } from '../../../../core/core.js';
-import type { CallContext } from '../../../../core/context.js';
+import type { CallContext } from '../../../../lib/context.js';
 
 /** A template as CloudStack lists it (one entry per zone it is in). */
 export async function csTemplate(core: Core, t: TemplateRow, zone: ZoneRow, accountName: string): Promise<Record<string, unknown>> {

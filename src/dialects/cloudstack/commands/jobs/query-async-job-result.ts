@@ -1,6 +1,6 @@
 /** queryAsyncJobResult and listAsyncJobs: job status as CloudStack reports it. */
 import type { Core } from '../../../../core/core.js';
-import type { CallContext } from '../../../../core/context.js';
+import type { CallContext } from '../../../../lib/context.js';
 import type { JobView } from '../../../../core/jobs/service.js';
 import { CS_ERRORS } from '../../errors.js';
 import { renderResult } from '../../results.js';

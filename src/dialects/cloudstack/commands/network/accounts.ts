@@ -1,7 +1,7 @@
 /** listAccounts: the caller's account (every account for an admin) with its usage and limits. */
 import type { CsCommand } from '../../command.js';
 import { LIST_PARAMS, list } from '../../command.js';
-import { invalid } from '../../../../core/errors.js';
+import { invalid } from '../../../../lib/errors.js';
 import { csAccount } from '../../views/account.js';
 
 /** listAccounts. */

@@ -1,7 +1,7 @@
 /** Decoding of `tags[i].key/.value` maps shared by this group's commands. */
 import type { ParamSpec } from '../../params.js';
 import type { Tag, TagMatch } from '../../../../core/tags/service.js';
-import { invalid } from '../../../../core/errors.js';
+import { invalid } from '../../../../lib/errors.js';
 
 /** The optional `tags` filter of list commands. */
 export const TAGS_FILTER: ParamSpec = { name: 'tags', type: 'map', description: 'List by tags (key/value pairs); several tags are OR\'ed' };
