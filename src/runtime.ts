@@ -10,7 +10,7 @@ import { SEED_LOCK, seedCatalog } from './core/catalog/seed.js';
 import { seedQemu } from './drivers/compute/qemu/seed.js';
 import { Core } from './core/core.js';
 import { TaskEngine } from './tasks/engine.js';
-import { registerHandlers } from './tasks/handlers/index.js';
+import { registerTaskHandlers } from './core/register-tasks.js';
 import { loadComputeDriver } from './drivers/compute/load.js';
 import type { ComputeDriver } from './drivers/compute/driver.js';
 import { openVolumeStorage } from './drivers/storage/storage.js';
@@ -63,7 +63,7 @@ export async function createRuntime(config: Config, opts: RuntimeOptions = {}): 
   const storage = openVolumeStorage(config.dataDir, config.driver);
   const driver = loadComputeDriver(taskStore, config, storage);
   const engine = new TaskEngine(taskStore, { workers: config.workers, leaseMs: config.taskLeaseMs, log });
-  registerHandlers(engine, { store: taskStore, driver, storage });
+  registerTaskHandlers(engine, { store: taskStore, driver, storage });
   const catalog = new CatalogService(store);
   const core = new Core({ store, config, secrets, catalog, tasks: engine, storage, driver });
   if (opts.startEngine) await engine.start();

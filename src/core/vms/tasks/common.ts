@@ -1,24 +1,15 @@
-/** Helpers shared by VM task handlers: loading the driver spec, releasing resources, settling state. */
-import type { Q, Store } from '../../store/db.js';
-import type { TaskRow, VmRow } from '../../store/schema.js';
-import type { ComputeDriver, VmSpec } from '../../drivers/compute/driver.js';
-import type { VolumeStorage } from '../../drivers/storage/storage.js';
-import { releaseHost } from '../../core/hosts/placement.js';
-import { releaseAddresses } from '../../core/networks/ipam.js';
-import { nowIso, parseJson } from '../../lib/util.js';
-import { bumpLiveVms } from '../../core/vms/counts.js';
-
-/** What every handler is built from. */
-export interface HandlerDeps { store: Store; driver: ComputeDriver; storage?: VolumeStorage }
+/** Helpers shared by the VM task steps: loading the driver spec, releasing resources, settling state. */
+import type { Q } from '../../../store/db.js';
+import type { TaskRow, VmRow } from '../../../store/schema.js';
+import type { VmSpec } from '../../../drivers/compute/driver.js';
+import { releaseHost } from '../../hosts/placement.js';
+import { releaseAddresses } from '../../networks/ipam.js';
+import { nowIso } from '../../../lib/util.js';
+import { bumpLiveVms } from '../counts.js';
 
 /** The VM row of a task (removed ones too), or undefined when it never existed. */
 export async function taskVm(q: Q, task: TaskRow): Promise<VmRow | undefined> {
   return q.selectFrom('vms').selectAll().where('id', '=', task.object_id).executeTakeFirst();
-}
-
-/** The task's payload object. */
-export function payloadOf<T extends object>(task: TaskRow): T {
-  return parseJson<T>(task.payload, {} as T);
 }
 
 /** Builds the driver's view of a VM placed on hostId. */
