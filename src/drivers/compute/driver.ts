@@ -23,6 +23,26 @@ export interface VmMetrics {
   netRxBytes: number; netTxBytes: number;
 }
 
+/** One injected fault as the driver keeps it (the admin API and CLI show it as is). */
+export interface Fault {
+  id: string; kind: string; host_id: string | null; vm_id: string | null; value: number; remaining: number; created_at: string;
+}
+
+/** What to inject: a host down, the next start(s) of a VM (or any VM on a host) failing, or added latency in ms. */
+export interface FaultInput { kind: string; hostId?: string | null; vmId?: string | null; value?: number; count?: number }
+
+/** Fault injection a driver may offer (sim does): the core checks the fault's target and bounds, the driver keeps and applies it. */
+export interface FaultControl {
+  /** The fault kinds this driver knows. */
+  readonly kinds: readonly string[];
+  /** Stores a fault of a known kind whose host and VM ids the core resolved; count is how many operations it affects (-1 = until cleared). */
+  add(f: FaultInput): Promise<Fault>;
+  /** Current faults, oldest first. */
+  list(): Promise<Fault[]>;
+  /** Removes one fault, or all when id is absent; returns how many were removed. */
+  clear(id?: string): Promise<number>;
+}
+
 /** A hypervisor behind Nube: defines, powers and removes VMs on hosts. All methods are idempotent. */
 export interface ComputeDriver {
   readonly name: string;
@@ -50,4 +70,6 @@ export interface ComputeDriver {
   unreachableHosts(): Promise<string[]>;
   /** The VM's serial console output, when the driver captures one (null: nothing captured yet). */
   console?(vmId: string): Promise<string | null>;
+  /** Fault injection, when the driver offers it (absent: the core refuses fault requests with a clear error). */
+  readonly faults?: FaultControl;
 }
