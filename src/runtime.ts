@@ -6,12 +6,11 @@ import { migrate } from './store/migrate.js';
 import { waitForDatabase } from './store/wait.js';
 import { MasterKey } from './core/accounts/secrets.js';
 import { CatalogService } from './core/catalog/service.js';
-import { SEED_LOCK, seedCatalog } from './core/catalog/seed.js';
-import { seedQemu } from './drivers/compute/qemu/seed.js';
+import { SEED_LOCK, seedCatalog, seedDriverCatalog } from './core/catalog/seed.js';
 import { Core } from './core/core.js';
 import { TaskEngine } from './tasks/engine.js';
 import { registerTaskHandlers } from './core/register-tasks.js';
-import { loadComputeDriver } from './drivers/compute/load.js';
+import { loadComputeDriver, loadDriverSeed } from './drivers/compute/load.js';
 import type { ComputeDriver } from './drivers/compute/driver.js';
 import { openVolumeStorage } from './drivers/storage/storage.js';
 import { checkMasterKey } from './core/accounts/key-check.js';
@@ -53,7 +52,13 @@ export async function createRuntime(config: Config, opts: RuntimeOptions = {}): 
       return seedCatalog(trx, config);
     });
     if (!opts.existing) await writeSetting(store.db, SETTINGS.driver, config.driver);
-    if (config.driver === 'qemu' && !opts.existing) await seedQemu(store, config);
+    const driverSeed = opts.existing ? null : await loadDriverSeed(config);
+    if (driverSeed) {
+      await store.tx(async (trx) => {
+        await store.lock(trx, SEED_LOCK);
+        await seedDriverCatalog(trx, config.driver, driverSeed);
+      });
+    }
   } catch (err) {
     await store.close();
     throw err;

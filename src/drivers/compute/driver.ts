@@ -23,6 +23,27 @@ export interface VmMetrics {
   netRxBytes: number; netTxBytes: number;
 }
 
+/** A template the driver can boot, for the catalog to list as public and featured. */
+export interface SeedTemplate {
+  name: string;
+  /** Size of its root disk in bytes. */
+  size: number;
+  checksum: string;
+  /** The catalog's OS type description, e.g. "Other (64-bit)". */
+  osType: string;
+  passwordEnabled: boolean;
+  sshKeyEnabled: boolean;
+  /** Stored as the template's details: its login user, and what the driver reads back when it boots it (e.g. where its files are). */
+  details: Record<string, string>;
+}
+
+/** What a driver brings to the catalog at start: the templates it boots and what its hosts offer (every start, so they follow the machine). */
+export interface DriverSeed {
+  templates: SeedTemplate[];
+  /** Set on every host of this driver: its details and this machine's capacity. */
+  hosts: { details: Record<string, string>; cpus: number; cpuMhz: number; memBytes: number; diskBytes: number };
+}
+
 /** One injected fault as the driver keeps it (the admin API and CLI show it as is). */
 export interface Fault {
   id: string; kind: string; host_id: string | null; vm_id: string | null; value: number; remaining: number; created_at: string;
