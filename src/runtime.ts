@@ -12,7 +12,7 @@ import { TaskEngine } from './tasks/engine.js';
 import { registerTaskHandlers } from './core/register-tasks.js';
 import { loadComputeDriver, loadDriverSeed } from './drivers/compute/load.js';
 import type { ComputeDriver } from './drivers/compute/driver.js';
-import { openVolumeStorage } from './drivers/storage/storage.js';
+import { openVolumeStorage } from './drivers/storage/load.js';
 import { checkMasterKey } from './core/accounts/key-check.js';
 import { storeLabel } from './store/locate.js';
 import { SETTINGS, writeSetting } from './store/settings.js';
