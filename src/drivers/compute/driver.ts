@@ -12,6 +12,8 @@ export interface VmSpec {
   volumes: Array<{ id: string; deviceId: number; size: number; type: 'ROOT' | 'DATADISK'; templateId: string | null }>;
   nics: Array<{ mac: string; ip: string | null; deviceId: number }>;
   userdata: string | null;
+  /** The root volume's template as the catalog lists it: its checksum and the details its driver seeded (e.g. where its files are); absent or null without one. */
+  rootTemplate?: { checksum: string | null; details: Record<string, unknown> } | null;
 }
 
 /** Power state as the hypervisor reports it. */

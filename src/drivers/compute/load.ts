@@ -10,9 +10,9 @@ import { qemuSeed } from './qemu/seed.js';
 
 const FACTORIES: Record<string, (store: Store, cfg: Config, storage: VolumeStorage) => ComputeDriver> = {
   sim: (store, cfg) => new SimDriver(store, { delayMs: cfg.sim.delayMs }),
-  qemu: (store, cfg, storage) => {
+  qemu: (_store, cfg, storage) => {
     if (!(storage instanceof Qcow2Storage)) throw new Error('The qemu driver needs qcow2 volume storage');
-    return new QemuDriver(store, { dataDir: cfg.dataDir, ...cfg.qemu }, storage);
+    return new QemuDriver({ dataDir: cfg.dataDir, ...cfg.qemu }, storage);
   },
 };
 
