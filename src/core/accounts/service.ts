@@ -9,6 +9,9 @@ import { MasterKey, hashPassword, verifyPassword } from './secrets.js';
 import { insertCvmPair } from './cvm-tokens.js';
 import type { AuthThrottle } from './throttle.js';
 
+/** The user row this service returns, for dialects to render (they never import the store). */
+export type { UserRow };
+
 /** A new account's login and its first CloudStack key pair, shown once. */
 export interface CreatedAccount {
   account: AccountRow;

@@ -4,6 +4,9 @@ import type { DiskOfferingRow, HostRow, OsTypeRow, ServiceOfferingRow, TemplateR
 import type { CallContext } from '../../lib/context.js';
 import { notFound } from '../../lib/errors.js';
 
+/** The catalog rows this service returns, for dialects to render (they never import the store). */
+export type { TemplateRow, ZoneRow };
+
 /** One page of results with the total count across pages. */
 export interface Page<T> { count: number; items: T[] }
 

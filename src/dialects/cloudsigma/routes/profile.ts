@@ -1,5 +1,5 @@
 /** Profile info and set (seed section 6): the calling user's email and names. */
-import type { UserRow } from '../../../store/schema.js';
+import type { UserRow } from '../../../core/accounts/service.js';
 import type { SigmaRouter } from '../router.js';
 import { encodeRecord } from '../text-codec.js';
 import { invalid } from '../../../lib/errors.js';

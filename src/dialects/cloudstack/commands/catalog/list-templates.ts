@@ -2,7 +2,7 @@
 import type { CsCommand } from '../../command.js';
 import { LIST_PARAMS, list } from '../../command.js';
 import { matchesKeyword, paginate } from '../../../../core/catalog/service.js';
-import type { TemplateRow, ZoneRow } from '../../../../store/schema.js';
+import type { TemplateRow, ZoneRow } from '../../../../core/catalog/service.js';
 import { invalid } from '../../../../lib/errors.js';
 import { flag, parseJson } from '../../../../lib/util.js';
 import { csDate } from '../../views/common.js';
