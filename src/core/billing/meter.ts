@@ -3,7 +3,7 @@ import type { CoreDeps } from '../deps.js';
 import { isUniqueViolation } from '../../store/db.js';
 import { invalid } from '../../lib/errors.js';
 import type { PriceTable } from './money.js';
-import { charge, fmtDate } from './service.js';
+import { charge, fmtDate } from './ledger.js';
 import { activeSubscriptions, useByAccount } from './usage.js';
 import { meterTransfer, refreshTraffic } from './transfer.js';
 import { peakUseByAccount, pruneUsageLog } from './history.js';

@@ -8,7 +8,7 @@ import type { NetworkService } from '../networks/service.js';
 import { CoreError } from '../../lib/errors.js';
 import { newId, nowIso } from '../../lib/util.js';
 import { writeLog } from '../../tasks/log.js';
-import { spend } from './service.js';
+import { spend } from './ledger.js';
 
 /** A validated order: positive quantities per type, its start and months, its end, price and transaction text. */
 export interface Purchase {
