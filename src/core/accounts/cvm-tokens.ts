@@ -5,7 +5,7 @@ import type { CredentialRow } from '../../store/schema.js';
 import { notFound } from '../../lib/errors.js';
 import { newId, nowIso } from '../../lib/util.js';
 import { hashToken } from './secrets.js';
-import type { Principal } from './service.js';
+import type { Principal } from './principal.js';
 import type { AuthThrottle } from './throttle.js';
 
 /** The credentials.kind of CVM token pairs. */

@@ -8,6 +8,7 @@ import { createDefaultSecurityGroup } from '../firewalls/defaults.js';
 import { MasterKey, hashPassword, verifyPassword } from './secrets.js';
 import { insertCvmPair } from './cvm-tokens.js';
 import type { AuthThrottle } from './throttle.js';
+import type { Principal } from './principal.js';
 
 /** The user row this service returns, for dialects to render (they never import the store). */
 export type { UserRow };
@@ -24,9 +25,6 @@ export interface CreatedAccount {
 
 /** A CloudStack key pair as listed: never with its secret. */
 export interface KeyPairInfo { id: string; account: string; user: string; key: string; name: string; created: string; revoked: string | null }
-
-/** The identity a credential resolves to. */
-export interface Principal { account: AccountRow; user: UserRow }
 
 const ACCOUNT_NAME = /^[a-z0-9][a-z0-9._-]{0,62}$/i;
 
