@@ -4,7 +4,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Pool } from 'undici';
 import { HttpCs } from '../test/proof/http-cs.js';
-import { QEMU_GUEST_TEMPLATE } from '../src/core/catalog/seed.js';
+import { QEMU_GUEST_TEMPLATE } from '../src/drivers/compute/qemu/seed.js';
 
 /** What one run measured: per VM, in deploy order. */
 export interface QemuFigures {

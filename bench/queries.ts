@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import pino from 'pino';
 import { loadConfig } from '../src/config.js';
 import { createRuntime } from '../src/runtime.js';
-import type { CallContext } from '../src/core/context.js';
+import type { CallContext } from '../src/lib/context.js';
 import { populateVms } from './populate.js';
 
 /** Per-statement totals: calls and milliseconds. */

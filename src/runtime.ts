@@ -6,14 +6,13 @@ import { migrate } from './store/migrate.js';
 import { waitForDatabase } from './store/wait.js';
 import { MasterKey } from './core/accounts/secrets.js';
 import { CatalogService } from './core/catalog/service.js';
-import { SEED_LOCK, seedCatalog } from './core/catalog/seed.js';
-import { seedQemu } from './drivers/compute/qemu/seed.js';
+import { SEED_LOCK, seedCatalog, seedDriverCatalog } from './core/catalog/seed.js';
 import { Core } from './core/core.js';
 import { TaskEngine } from './tasks/engine.js';
-import { registerHandlers } from './tasks/handlers/index.js';
-import { loadComputeDriver } from './drivers/compute/load.js';
+import { registerTaskHandlers } from './core/register-tasks.js';
+import { loadComputeDriver, loadDriverSeed } from './drivers/compute/load.js';
 import type { ComputeDriver } from './drivers/compute/driver.js';
-import { openVolumeStorage } from './drivers/storage/storage.js';
+import { openVolumeStorage } from './drivers/storage/load.js';
 import { checkMasterKey } from './core/accounts/key-check.js';
 import { storeLabel } from './store/locate.js';
 import { SETTINGS, writeSetting } from './store/settings.js';
@@ -53,7 +52,13 @@ export async function createRuntime(config: Config, opts: RuntimeOptions = {}): 
       return seedCatalog(trx, config);
     });
     if (!opts.existing) await writeSetting(store.db, SETTINGS.driver, config.driver);
-    if (config.driver === 'qemu' && !opts.existing) await seedQemu(store, config);
+    const driverSeed = opts.existing ? null : await loadDriverSeed(config);
+    if (driverSeed) {
+      await store.tx(async (trx) => {
+        await store.lock(trx, SEED_LOCK);
+        await seedDriverCatalog(trx, config.driver, driverSeed);
+      });
+    }
   } catch (err) {
     await store.close();
     throw err;
@@ -63,7 +68,7 @@ export async function createRuntime(config: Config, opts: RuntimeOptions = {}): 
   const storage = openVolumeStorage(config.dataDir, config.driver);
   const driver = loadComputeDriver(taskStore, config, storage);
   const engine = new TaskEngine(taskStore, { workers: config.workers, leaseMs: config.taskLeaseMs, log });
-  registerHandlers(engine, { store: taskStore, driver, storage });
+  registerTaskHandlers(engine, { store: taskStore, driver, storage });
   const catalog = new CatalogService(store);
   const core = new Core({ store, config, secrets, catalog, tasks: engine, storage, driver });
   if (opts.startEngine) await engine.start();

@@ -1,7 +1,7 @@
 /** The `nube` command line: serve, admin and clients. */
 import { Command, CommanderError } from 'commander';
 import { ConfigError } from '../config.js';
-import { CoreError } from '../core/errors.js';
+import { CoreError } from '../lib/errors.js';
 import { serve } from './serve.js';
 import { addAdminCommands } from './admin.js';
 import { addCloudsigmaCommands } from './cloudsigma.js';

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { ConfigError, loadConfig, type Config } from '../config.js';
 import { createRuntime, type Runtime } from '../runtime.js';
 import { buildApp } from '../app.js';
-import { CoreError, isDatabaseUnavailable } from '../core/errors.js';
+import { CoreError, isDatabaseUnavailable } from '../lib/errors.js';
 import type { CreatedAccount } from '../core/accounts/service.js';
 import { lockDataDir } from '../store/data-dir-lock.js';
 import { credentialsJson, syncCredentialsFile, writeCredentialsFile } from './credentials.js';

@@ -1,6 +1,7 @@
 /** Applies the numbered migrations in order, once each, under a lock when PostgreSQL is shared. */
 import { sql, type Kysely } from 'kysely';
 import type { Store } from './db.js';
+import type { MigrationContext } from './migration-context.js';
 import * as m0001 from './migrations/0001-initial.js';
 import * as m0002 from './migrations/0002-live-indexes.js';
 import * as m0003 from './migrations/0003-cvm.js';
@@ -10,9 +11,6 @@ import * as m0006 from './migrations/0006-vm-usage-log.js';
 import * as m0007 from './migrations/0007-settings.js';
 import * as m0008 from './migrations/0008-account-limits.js';
 import * as m0009 from './migrations/0009-nic-unique-macs.js';
-
-/** What a migration may need to know about the database it runs on. */
-export interface MigrationContext { dialect: 'sqlite' | 'postgres' }
 
 interface Migration { name: string; up(db: Kysely<any>, ctx: MigrationContext): Promise<void> }
 

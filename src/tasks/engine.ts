@@ -4,8 +4,8 @@ import { sql } from 'kysely';
 import type { Logger } from 'pino';
 import type { Store } from '../store/db.js';
 import type { TaskRow } from '../store/schema.js';
-import { CoreError, asCoreError, isDatabaseUnavailable, operationFailed } from '../core/errors.js';
-import { newId, nowIso, sleep } from '../core/util.js';
+import { CoreError, asCoreError, isDatabaseUnavailable, operationFailed } from '../lib/errors.js';
+import { newId, nowIso, sleep } from '../lib/util.js';
 import { failTask, finishTask } from './queue.js';
 import { TaskListener } from './listener.js';
 

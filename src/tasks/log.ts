@@ -1,6 +1,6 @@
 /** The task log: who did what to which object, two entries per task and one per synchronous change. */
 import type { Q } from '../store/db.js';
-import { nowIso } from '../core/util.js';
+import { nowIso } from '../lib/util.js';
 
 /** One log entry to write. */
 export interface LogEntry {

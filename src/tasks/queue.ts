@@ -3,9 +3,9 @@ import { sql } from 'kysely';
 import type { Q, Store } from '../store/db.js';
 import { isUniqueViolation } from '../store/db.js';
 import type { TaskRow } from '../store/schema.js';
-import type { CallContext } from '../core/context.js';
-import { CoreError, conflict } from '../core/errors.js';
-import { newId, nowIso } from '../core/util.js';
+import type { CallContext } from '../lib/context.js';
+import { CoreError, conflict } from '../lib/errors.js';
+import { newId, nowIso } from '../lib/util.js';
 import type { TaskKind } from './kinds.js';
 import { writeLog } from './log.js';
 

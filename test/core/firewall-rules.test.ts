@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { CoreError } from '../../src/core/errors.js';
+import { CoreError } from '../../src/lib/errors.js';
 import { normalizeRule } from '../../src/core/firewalls/rules.js';
 import type { RuleInput } from '../../src/core/firewalls/rules.js';
 

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { CoreError } from '../../src/core/errors.js';
+import { CoreError } from '../../src/lib/errors.js';
 import {
   intToIpv4,
   ipv4ToInt,

@@ -4,7 +4,7 @@ import { existsSync, mkdirSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { startTestEnv, type TestEnv } from '../support/runtime.js';
-import { systemContext } from '../../src/core/context.js';
+import { systemContext } from '../../src/lib/context.js';
 import { sweepOrphanFiles } from '../../src/core/volumes/orphans.js';
 import { Qcow2Storage } from '../../src/drivers/storage/qcow2.js';
 import { RawStorage } from '../../src/drivers/storage/raw.js';

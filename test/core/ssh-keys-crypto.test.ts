@@ -5,7 +5,7 @@ import { constants, createPrivateKey, generateKeyPairSync, privateDecrypt } from
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CoreError } from '../../src/core/errors.js';
+import { CoreError } from '../../src/lib/errors.js';
 import { encryptForKey, generateKeyPair, parsePublicKey } from '../../src/core/ssh-keys/crypto.js';
 
 const HARNESS_KEY =

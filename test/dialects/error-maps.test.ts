@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   CoreError, ERROR_KINDS, ERROR_PAIRS, REASONS_BY_KIND, notFound, operationFailed, type CoreErrorArgs, type ErrorTable,
-} from '../../src/core/errors.js';
+} from '../../src/lib/errors.js';
 import { CS_ERRORS, csError, csJobError } from '../../src/dialects/cloudstack/errors.js';
 import { SIGMA_ERRORS, sigmaError } from '../../src/dialects/cloudsigma/errors.js';
 import { CVM_ERRORS, NO_SUCH_VPS, cvmError } from '../../src/dialects/cvm/errors.js';

@@ -25,7 +25,7 @@ before(async () => {
 });
 after(async () => {
   if (HAVE_QEMU) {
-    const q = new QemuDriver(env.rt.store, { dataDir, templateDir, accel: 'auto', stopTimeoutMs: 1000 });
+    const q = new QemuDriver({ dataDir, templateDir, accel: 'auto', stopTimeoutMs: 1000 });
     for (const id of await q.running()) await q.destroy(id);
   }
   rmSync(dataDir, { recursive: true, force: true });
@@ -62,19 +62,19 @@ describe('sim driver conformance', () => {
 describe('qemu driver conformance', { skip: SKIP_QEMU }, () => {
   for (const c of CONFORMANCE) {
     test(c.name, { timeout: 240000 }, async () => {
-      const driver = new QemuDriver(env.rt.store, { dataDir, templateDir, accel: 'auto', stopTimeoutMs: 30000 });
+      const driver = new QemuDriver({ dataDir, templateDir, accel: 'auto', stopTimeoutMs: 30000 });
       await c.run({ driver, spec: spec(), booted: async (id) => { await readyLine(driver, id); } });
     });
   }
 
   test('a restarted driver re-adopts a running QEMU instead of starting another; a VM whose process died is stopped', { timeout: 240000 }, async () => {
     const s = spec();
-    const first = new QemuDriver(env.rt.store, { dataDir, templateDir, accel: 'auto', stopTimeoutMs: 30000 });
+    const first = new QemuDriver({ dataDir, templateDir, accel: 'auto', stopTimeoutMs: 30000 });
     await first.start(s);
     const text = await readyLine(first, s.id);
     assert.match(text, new RegExp(`NUBE-GUEST-READY ${s.hostname}`), 'the guest takes its hostname from the VM');
     const pid = readFileSync(vmPaths(dataDir, s.id).pidfile, 'utf8').trim();
-    const second = new QemuDriver(env.rt.store, { dataDir, templateDir, accel: 'auto', stopTimeoutMs: 30000 });
+    const second = new QemuDriver({ dataDir, templateDir, accel: 'auto', stopTimeoutMs: 30000 });
     assert.equal(await second.status(s.id), 'running');
     assert.ok((await second.running()).includes(s.id));
     await second.start(s);

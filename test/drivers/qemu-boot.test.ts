@@ -6,7 +6,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { cpus, totalmem } from 'node:os';
 import { startTestEnv, type TestEnv } from '../support/runtime.js';
-import { QEMU_GUEST_TEMPLATE } from '../../src/core/catalog/seed.js';
+import { QEMU_GUEST_TEMPLATE } from '../../src/drivers/compute/qemu/seed.js';
 import { snapshotNames } from '../../src/drivers/storage/qemu-img.js';
 import { sigmaUser } from '../dialects/cloudsigma/sigma-client.js';
 

@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { RawStorage as VolumeStorage } from '../../src/drivers/storage/raw.js';
-import { CoreError } from '../../src/core/errors.js';
+import { CoreError } from '../../src/lib/errors.js';
 
 const MIB = 1024 * 1024;
 let dir: string;

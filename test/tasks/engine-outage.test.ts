@@ -5,7 +5,7 @@ import { openStore } from '../../src/store/db.js';
 import { migrate } from '../../src/store/migrate.js';
 import { TaskEngine } from '../../src/tasks/engine.js';
 import { enqueueTask } from '../../src/tasks/queue.js';
-import { systemContext } from '../../src/core/context.js';
+import { systemContext } from '../../src/lib/context.js';
 import { DatabaseUnavailable, unavailable } from '../../src/lib/errors.js';
 import { freshDatabase } from '../support/runtime.js';
 import { join } from 'node:path';

@@ -2,7 +2,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startTestEnv, type TestEnv } from '../support/runtime.js';
-import type { CallContext } from '../../src/core/context.js';
+import type { CallContext } from '../../src/lib/context.js';
 
 let env: TestEnv;
 let ctx: CallContext;

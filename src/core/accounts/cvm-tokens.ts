@@ -2,10 +2,10 @@
 import { randomBytes, randomInt, timingSafeEqual } from 'node:crypto';
 import type { Q, Store } from '../../store/db.js';
 import type { CredentialRow } from '../../store/schema.js';
-import { notFound } from '../errors.js';
-import { newId, nowIso } from '../util.js';
+import { notFound } from '../../lib/errors.js';
+import { newId, nowIso } from '../../lib/util.js';
 import { hashToken } from './secrets.js';
-import type { Principal } from './service.js';
+import type { Principal } from './principal.js';
 import type { AuthThrottle } from './throttle.js';
 
 /** The credentials.kind of CVM token pairs. */

@@ -2,12 +2,16 @@
 import type { Store } from '../../store/db.js';
 import { isUniqueViolation } from '../../store/db.js';
 import type { AccountRow, CredentialRow, UserRow } from '../../store/schema.js';
-import { conflict, invalid, notFound } from '../errors.js';
-import { newId, nowIso, randomToken } from '../util.js';
+import { conflict, invalid, notFound } from '../../lib/errors.js';
+import { newId, nowIso, randomToken } from '../../lib/util.js';
 import { createDefaultSecurityGroup } from '../firewalls/defaults.js';
 import { MasterKey, hashPassword, verifyPassword } from './secrets.js';
 import { insertCvmPair } from './cvm-tokens.js';
 import type { AuthThrottle } from './throttle.js';
+import type { Principal } from './principal.js';
+
+/** The user row this service returns, for dialects to render (they never import the store). */
+export type { UserRow };
 
 /** A new account's login and its first CloudStack key pair, shown once. */
 export interface CreatedAccount {
@@ -21,9 +25,6 @@ export interface CreatedAccount {
 
 /** A CloudStack key pair as listed: never with its secret. */
 export interface KeyPairInfo { id: string; account: string; user: string; key: string; name: string; created: string; revoked: string | null }
-
-/** The identity a credential resolves to. */
-export interface Principal { account: AccountRow; user: UserRow }
 
 const ACCOUNT_NAME = /^[a-z0-9][a-z0-9._-]{0,62}$/i;
 

@@ -1,9 +1,9 @@
 /** AccountUsage: what an account holds (VMs, volumes, IPs, ...) with its users, and its resource limits. */
 import type { Q } from '../../store/db.js';
 import type { AccountRow, UserRow } from '../../store/schema.js';
-import type { CallContext } from '../context.js';
+import type { CallContext } from '../../lib/context.js';
 import type { CoreDeps } from '../deps.js';
-import { invalid } from '../errors.js';
+import { invalid } from '../../lib/errors.js';
 import { matchesKeyword, paginate, type Page } from '../catalog/service.js';
 import { effectiveLimits, type LimitName, type Limits } from '../quotas/service.js';
 

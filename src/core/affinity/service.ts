@@ -2,10 +2,10 @@
 import type { Q } from '../../store/db.js';
 import { isUniqueViolation } from '../../store/db.js';
 import type { AffinityGroupRow } from '../../store/schema.js';
-import type { CallContext } from '../context.js';
+import type { CallContext } from '../../lib/context.js';
 import type { CoreDeps } from '../deps.js';
-import { conflict, invalid, notFound } from '../errors.js';
-import { newId, nowIso } from '../util.js';
+import { conflict, invalid, notFound } from '../../lib/errors.js';
+import { newId, nowIso } from '../../lib/util.js';
 import type { Page } from '../catalog/service.js';
 import { recordDoneTask } from '../../tasks/queue.js';
 import { writeLog } from '../../tasks/log.js';

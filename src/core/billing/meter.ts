@@ -1,9 +1,9 @@
 /** Burst metering: every 5-minute period, use and transfer beyond subscriptions are charged at burst prices, once per account and period. */
 import type { CoreDeps } from '../deps.js';
 import { isUniqueViolation } from '../../store/db.js';
-import { invalid } from '../errors.js';
+import { invalid } from '../../lib/errors.js';
 import type { PriceTable } from './money.js';
-import { charge, fmtDate } from './service.js';
+import { charge, fmtDate } from './ledger.js';
 import { activeSubscriptions, useByAccount } from './usage.js';
 import { meterTransfer, refreshTraffic } from './transfer.js';
 import { peakUseByAccount, pruneUsageLog } from './history.js';

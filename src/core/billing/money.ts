@@ -1,6 +1,6 @@
 /** Money as integer micro-units (1 = 0.000001 of a currency unit), with price tables and text conversion. */
 import { ConfigError } from '../../config.js';
-import { invalid } from '../errors.js';
+import { invalid } from '../../lib/errors.js';
 
 /** Micro-units per currency unit. */
 export const MICRO = 1_000_000;

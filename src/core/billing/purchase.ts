@@ -1,14 +1,14 @@
 /** A subscription purchase as one transaction: static IPs and VLANs allocated, subscription rows and the charge, or nothing. */
 import { isUniqueViolation } from '../../store/db.js';
 import type { ZoneRow } from '../../store/schema.js';
-import type { CallContext } from '../context.js';
+import type { CallContext } from '../../lib/context.js';
 import type { CoreDeps } from '../deps.js';
 import type { PublicIpService } from '../ips/service.js';
 import type { NetworkService } from '../networks/service.js';
-import { unavailable } from '../errors.js';
-import { newId, nowIso } from '../util.js';
+import { unavailable } from '../../lib/errors.js';
+import { newId, nowIso } from '../../lib/util.js';
 import { writeLog } from '../../tasks/log.js';
-import { spend } from './service.js';
+import { spend } from './ledger.js';
 
 /** A validated order: positive quantities per type, its start and months, its end, price and transaction text. */
 export interface Purchase {

@@ -1,16 +1,15 @@
 /** BillingService: balances, transactions, prices, current use and prepaid subscriptions of an account, in micro-units. */
-import type { Q } from '../../store/db.js';
 import type { BillingSubscriptionRow } from '../../store/schema.js';
-import type { CallContext } from '../context.js';
+import type { CallContext } from '../../lib/context.js';
 import type { CoreDeps } from '../deps.js';
 import type { PublicIpService } from '../ips/service.js';
 import type { NetworkService } from '../networks/service.js';
-import { CoreError, invalid, notFound, quotaExceeded } from '../errors.js';
-import { newId, nowIso } from '../util.js';
-import { MICRO, SOFTWARE, parseMoney, priceTable, type PriceTable } from './money.js';
+import { CoreError, invalid, notFound } from '../../lib/errors.js';
+import { SOFTWARE, parseMoney, priceTable, type PriceTable } from './money.js';
 import { accountUse, activeSubscriptions, type Use } from './usage.js';
 import { meterDue, meterPeriod } from './meter.js';
 import { purchase } from './purchase.js';
+import { charge, ensureAccount, fmtDate, spend } from './ledger.js';
 
 /** Labels and units of each subscription type. */
 export const SUB_TYPES: Record<string, { label: string; unit: string }> = {
@@ -144,37 +143,6 @@ export class BillingService {
     if (!row) throw notFound('subscription', id, 'object');
     return row;
   }
-}
-
-/** The billing row of an account, created with the default currency on first use. */
-export async function ensureAccount(q: Q, accountId: string, currency: string): Promise<{ balance: number; currency: string }> {
-  const row = await q.selectFrom('billing_accounts').selectAll().where('account_id', '=', accountId).executeTakeFirst();
-  if (row) return { balance: Number(row.balance), currency: row.currency };
-  await q.insertInto('billing_accounts').values({ account_id: accountId, currency, balance: 0 }).onConflict((oc) => oc.column('account_id').doNothing()).execute();
-  return ensureAccount(q, accountId, currency);
-}
-
-/** Records a transaction and moves the balance by its amount (negative = charge). */
-export async function charge(q: Q, accountId: string, currency: string, amount: number, description: string, periodKey: string | null): Promise<void> {
-  const acct = await ensureAccount(q, accountId, currency);
-  await q.insertInto('billing_transactions').values({
-    id: newId(), account_id: accountId, created_at: nowIso(), description, amount, currency: acct.currency, period_key: periodKey,
-  }).execute();
-  await q.updateTable('billing_accounts').set((eb) => ({ balance: eb('balance', '+', amount) })).where('account_id', '=', accountId).execute();
-}
-
-/** Charges a purchase in the caller's transaction; QuotaExceeded (rolling it back) when the balance would fall below zero. */
-export async function spend(q: Q, accountId: string, currency: string, amount: number, description: string): Promise<void> {
-  await charge(q, accountId, currency, -amount, description, null);
-  const after = await ensureAccount(q, accountId, currency);
-  if (after.balance < 0) {
-    throw quotaExceeded(`Insufficient balance: ${amount / MICRO} ${after.currency} needed, ${(after.balance + amount) / MICRO} available`, 'balance');
-  }
-}
-
-/** `YYYY-MM-DD HH:MM:SS` in UTC, as the seed shows dates. */
-export function fmtDate(d: Date | string): string {
-  return (typeof d === 'string' ? d : d.toISOString()).replace('T', ' ').replace(/\.\d+Z$|Z$/, '');
 }
 
 function validate(kind: string, order: SubscriptionOrder): { quantities: Record<string, number>; start: Date; months: number } {

@@ -3,7 +3,7 @@ import type { CoreDeps } from '../deps.js';
 import { isUniqueViolation } from '../../store/db.js';
 import { TrafficService } from '../vms/traffic.js';
 import type { PriceTable } from './money.js';
-import { charge, fmtDate } from './service.js';
+import { charge, fmtDate } from './ledger.js';
 import { ACTIVE_STATES, activeSubscriptions } from './usage.js';
 
 const GIB = 1024 ** 3;

@@ -1,7 +1,8 @@
 /** First-start catalog: zones with simulated hosts, the seed's service offerings, disk offerings, OS types, templates. */
 import type { Q } from '../../store/db.js';
 import type { Config } from '../../config.js';
-import { newId, nowIso } from '../util.js';
+import type { DriverSeed } from '../../drivers/compute/driver.js';
+import { newId, nowIso } from '../../lib/util.js';
 import { ipv4ToInt } from '../net/ip.js';
 
 /** The zones Nube creates on first start: a guest network and an elastic-IP pool each. */
@@ -114,31 +115,27 @@ function intToIp(n: number): string {
   return [n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255].join('.');
 }
 
-/** The name of the template the qemu driver builds and boots. */
-export const QEMU_GUEST_TEMPLATE = 'Nube Guest (Linux 6.1, busybox) 64-bit';
-
-/** What this machine offers to QEMU guests. */
-export interface MachineCapacity { cpus: number; cpuMhz: number; memBytes: number; diskBytes: number }
-
-/** qemu step of seeding (every start with NUBE_DRIVER=qemu): lists the built guest template as featured, records the accelerator and gives the hosts this machine's capacity. */
-export async function seedQemuTemplate(q: Q, tpl: { dir: string; checksum: string; size: number }, accel: string, machine: MachineCapacity): Promise<void> {
+/** A driver's step of seeding (every start of a driver that has one): lists its templates as featured (updating ones listed before) and gives its hosts the details and capacity it reports. */
+export async function seedDriverCatalog(q: Q, driver: string, seed: DriverSeed): Promise<void> {
   const now = nowIso();
-  const details = JSON.stringify({ username: 'root', qemuDir: tpl.dir });
-  const existing = await q.selectFrom('templates').select('id').where('name', '=', QEMU_GUEST_TEMPLATE)
-    .where('account_id', 'is', null).where('removed_at', 'is', null).executeTakeFirst();
-  if (existing) {
-    await q.updateTable('templates').set({ checksum: tpl.checksum, details, ready: 1, state: 'Ready' }).where('id', '=', existing.id).execute();
-  } else {
-    const os = await q.selectFrom('os_types').select('id').where('description', '=', 'Other (64-bit)').executeTakeFirst();
+  for (const tpl of seed.templates) {
+    const details = JSON.stringify(tpl.details);
+    const existing = await q.selectFrom('templates').select('id').where('name', '=', tpl.name)
+      .where('account_id', 'is', null).where('removed_at', 'is', null).executeTakeFirst();
+    if (existing) {
+      await q.updateTable('templates').set({ checksum: tpl.checksum, details, ready: 1, state: 'Ready' }).where('id', '=', existing.id).execute();
+      continue;
+    }
+    const os = await q.selectFrom('os_types').select('id').where('description', '=', tpl.osType).executeTakeFirst();
     await q.insertInto('templates').values({
-      id: newId(), account_id: null, zone_id: null, name: QEMU_GUEST_TEMPLATE, display_text: `${QEMU_GUEST_TEMPLATE} ${Math.ceil(tpl.size / GIB)}GB Disk`,
-      size: tpl.size, format: 'QCOW2', os_type_id: os?.id ?? '', featured: 1, public: 1, ready: 1, password_enabled: 0,
-      sshkey_enabled: 0, checksum: tpl.checksum, url: null, details, boot_mode: 'legacy', template_type: 'USER', state: 'Ready',
-      created_at: now, removed_at: null,
+      id: newId(), account_id: null, zone_id: null, name: tpl.name, display_text: `${tpl.name} ${Math.ceil(tpl.size / GIB)}GB Disk`,
+      size: tpl.size, format: 'QCOW2', os_type_id: os?.id ?? '', featured: 1, public: 1, ready: 1, password_enabled: tpl.passwordEnabled ? 1 : 0,
+      sshkey_enabled: tpl.sshKeyEnabled ? 1 : 0, checksum: tpl.checksum, url: null, details, boot_mode: 'legacy', template_type: 'USER',
+      state: 'Ready', created_at: now, removed_at: null,
     }).execute();
   }
+  const h = seed.hosts;
   await q.updateTable('hosts').set({
-    details: JSON.stringify({ hypervisor: 'QEMU', accel: accel.toUpperCase() }),
-    cpu_count: machine.cpus, cpu_mhz: machine.cpuMhz, mem_total: machine.memBytes, disk_total: machine.diskBytes,
-  }).where('driver', '=', 'qemu').execute();
+    details: JSON.stringify(h.details), cpu_count: h.cpus, cpu_mhz: h.cpuMhz, mem_total: h.memBytes, disk_total: h.diskBytes,
+  }).where('driver', '=', driver).execute();
 }

@@ -1,8 +1,11 @@
 /** Catalog reads: zones, hosts, service and disk offerings, OS types and templates, cached because they rarely change. */
 import type { Store } from '../../store/db.js';
 import type { DiskOfferingRow, HostRow, OsTypeRow, ServiceOfferingRow, TemplateRow, ZoneRow } from '../../store/schema.js';
-import type { CallContext } from '../context.js';
-import { notFound } from '../errors.js';
+import type { CallContext } from '../../lib/context.js';
+import { notFound } from '../../lib/errors.js';
+
+/** The catalog rows this service returns, for dialects to render (they never import the store). */
+export type { TemplateRow, ZoneRow };
 
 /** One page of results with the total count across pages. */
 export interface Page<T> { count: number; items: T[] }

@@ -1,6 +1,6 @@
 /** The security group every account starts with. */
 import type { Q } from '../../store/db.js';
-import { newId, nowIso } from '../util.js';
+import { newId, nowIso } from '../../lib/util.js';
 
 /** Name of the group VMs join when a deploy names none. */
 export const DEFAULT_GROUP = 'default';

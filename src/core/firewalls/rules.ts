@@ -1,4 +1,4 @@
-import { invalid } from '../errors.js';
+import { invalid } from '../../lib/errors.js';
 import { parseCidr } from '../net/ip.js';
 
 /** Raw rule parameters as authorizeSecurityGroupIngress/Egress receive them, before validation. */

@@ -1,7 +1,7 @@
 /** Hosts as CVM nodes and templates as CVM templates: integer ids, and what an account may see of them. */
-import type { CallContext } from '../context.js';
+import type { CallContext } from '../../lib/context.js';
 import type { CoreDeps } from '../deps.js';
-import { forbidden, notFound } from '../errors.js';
+import { forbidden, notFound } from '../../lib/errors.js';
 import { cvmIds, cvmObject } from '../catalog/cvm-ids.js';
 
 /** A host as a node. */

@@ -1,7 +1,7 @@
 /** Placement: picks a host with room for a VM, keeping anti-affinity group members on distinct hosts. */
 import type { Q } from '../../store/db.js';
 import type { VmRow } from '../../store/schema.js';
-import { unavailable } from '../errors.js';
+import { unavailable } from '../../lib/errors.js';
 
 const MIB = 1024 * 1024;
 

@@ -1,8 +1,8 @@
-/** Operator view of hosts and the sim driver's fault injection. */
+/** Operator view of hosts and of the compute driver's fault injection (the sim driver offers it). */
 import type { CoreDeps } from '../deps.js';
-import type { HostRow, SimFaultRow } from '../../store/schema.js';
-import { invalid, notFound } from '../errors.js';
-import { FAULT_KINDS, addFault, clearFaults, listFaults, type FaultInput } from '../../drivers/compute/sim/faults.js';
+import type { HostRow } from '../../store/schema.js';
+import { conflict, invalid, notFound } from '../../lib/errors.js';
+import type { Fault, FaultControl, FaultInput } from '../../drivers/compute/driver.js';
 
 /** Largest fault value (latency in ms: ten minutes). */
 const MAX_FAULT_VALUE = 600_000;
@@ -30,9 +30,10 @@ export class HostService {
     return { ...h, state };
   }
 
-  /** Adds a sim fault after checking its target exists. */
-  async addFault(f: FaultInput): Promise<SimFaultRow> {
-    if (!(FAULT_KINDS as readonly string[]).includes(f.kind)) throw invalid(`kind must be one of ${FAULT_KINDS.join(', ')}`, 'kind');
+  /** Adds a fault after checking its kind, its target and its bounds. */
+  async addFault(f: FaultInput): Promise<Fault> {
+    const faults = this.faultControl();
+    if (!faults.kinds.includes(f.kind)) throw invalid(`kind must be one of ${faults.kinds.join(', ')}`, 'kind');
     if (f.hostId) f = { ...f, hostId: (await this.find(f.hostId)).id };
     if (f.vmId) {
       const vms = await this.deps.store.db.selectFrom('vms').select('id').where('removed_at', 'is', null)
@@ -48,12 +49,19 @@ export class HostService {
       throw invalid(`count must be -1 (until cleared) or a whole number from 1 to ${MAX_FAULT_COUNT}`, 'count');
     }
     if (f.kind === 'latency' && !(Number(f.value) > 0)) throw invalid('latency needs a value in milliseconds', 'value');
-    return addFault(this.deps.store.db, f);
+    return faults.add(f);
   }
 
   /** Current faults. */
-  listFaults(): Promise<SimFaultRow[]> { return listFaults(this.deps.store.db); }
+  async listFaults(): Promise<Fault[]> { return this.faultControl().list(); }
 
   /** Clears one fault or all. */
-  clearFaults(id?: string): Promise<number> { return clearFaults(this.deps.store.db, id); }
+  async clearFaults(id?: string): Promise<number> { return this.faultControl().clear(id); }
+
+  /** The driver's fault injection, or Conflict when the running driver has none. */
+  private faultControl(): FaultControl {
+    const driver = this.deps.driver;
+    if (!driver?.faults) throw conflict(`The ${driver?.name ?? 'running'} driver has no fault injection; faults need the sim driver (NUBE_DRIVER=sim)`, 'wrong_state');
+    return driver.faults;
+  }
 }

@@ -1,5 +1,5 @@
 /** Health checks of elastic IPs: validation, defaults and merging of partial updates. */
-import { invalid } from '../errors.js';
+import { invalid } from '../../lib/errors.js';
 
 /** A health check as stored with an elastic IP (JSON in public_ips.healthcheck). */
 export interface Healthcheck {

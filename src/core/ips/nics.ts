@@ -1,10 +1,10 @@
 /** NicService: a VM's NICs, their IPv6 activation and the elastic IPs attached to them as secondary addresses. */
 import type { Q } from '../../store/db.js';
 import type { NicRow, VmRow } from '../../store/schema.js';
-import type { CallContext } from '../context.js';
+import type { CallContext } from '../../lib/context.js';
 import type { CoreDeps } from '../deps.js';
-import { CoreError, conflict, invalid, notFound } from '../errors.js';
-import { newId, nowIso } from '../util.js';
+import { CoreError, conflict, invalid, notFound } from '../../lib/errors.js';
+import { newId, nowIso } from '../../lib/util.js';
 import { isIpv4 } from '../net/ip.js';
 import { ip6FromMac } from '../../lib/mac.js';
 import { paginate, type Page } from '../catalog/service.js';

@@ -1,7 +1,7 @@
 /** IpPoolService: the network settings of each zone's elastic IP pool (gateway, netmask, nameservers), set by the operator. */
 import type { CoreDeps } from '../deps.js';
 import type { NetworkRow } from '../../store/schema.js';
-import { invalid, notFound } from '../errors.js';
+import { invalid, notFound } from '../../lib/errors.js';
 import { intToIpv4, isIpv4, netmaskToPrefix, parseCidr } from '../net/ip.js';
 
 /** What a static IP's holder needs to configure it: the pool's gateway, netmask and resolvers. */

@@ -2,10 +2,10 @@
 import type { Q } from '../../store/db.js';
 import { isUniqueViolation } from '../../store/db.js';
 import type { PublicIpRow, ZoneRow } from '../../store/schema.js';
-import type { CallContext } from '../context.js';
+import type { CallContext } from '../../lib/context.js';
 import type { CoreDeps } from '../deps.js';
-import { conflict, invalid, notFound } from '../errors.js';
-import { newId, nowIso, parseJson } from '../util.js';
+import { conflict, invalid, notFound } from '../../lib/errors.js';
+import { newId, nowIso, parseJson } from '../../lib/util.js';
 import { ipv4ToInt, isIpv4 } from '../net/ip.js';
 import { leaseAddress, releaseAddress } from '../networks/ipam.js';
 import type { Page } from '../catalog/service.js';

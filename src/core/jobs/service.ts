@@ -1,9 +1,9 @@
 /** Jobs: the caller's tasks as asynchronous dialects report them. */
 import type { TaskRow } from '../../store/schema.js';
-import type { CallContext } from '../context.js';
+import type { CallContext } from '../../lib/context.js';
 import type { CoreDeps } from '../deps.js';
-import { CoreError, notFound } from '../errors.js';
-import { parseJson } from '../util.js';
+import { CoreError, notFound } from '../../lib/errors.js';
+import { parseJson } from '../../lib/util.js';
 import type { Page } from '../catalog/service.js';
 import { countedPage } from '../../store/page.js';
 

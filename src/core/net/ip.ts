@@ -1,5 +1,5 @@
 import { isIPv6 } from 'node:net';
-import { invalid } from '../errors.js';
+import { invalid } from '../../lib/errors.js';
 import { canonicalIpv6 } from '../../lib/mac.js';
 
 export { macFromNumber } from '../../lib/mac.js';

@@ -1,7 +1,7 @@
 /** IP address management: leases addresses from a network's range, one owner per address. */
 import type { Q } from '../../store/db.js';
 import type { NetworkRow } from '../../store/schema.js';
-import { invalid, quotaExceeded } from '../errors.js';
+import { invalid, quotaExceeded } from '../../lib/errors.js';
 import { intToIpv4, ipv4ToInt } from '../net/ip.js';
 
 /** Leases the next free address of the network's range to ownerId; QuotaExceeded when the range is full. */

@@ -1,10 +1,10 @@
 /** NetworkService: the zone's shared guest network and the caller's private networks (managed when they have a range). */
 import type { Q } from '../../store/db.js';
 import type { NetworkRow, ZoneRow } from '../../store/schema.js';
-import type { CallContext } from '../context.js';
+import type { CallContext } from '../../lib/context.js';
 import type { CoreDeps } from '../deps.js';
-import { conflict, invalid, notFound } from '../errors.js';
-import { newId, nowIso } from '../util.js';
+import { conflict, invalid, notFound } from '../../lib/errors.js';
+import { newId, nowIso } from '../../lib/util.js';
 import { intToIpv4, ipv4ToInt, isIpv4, netmaskToPrefix } from '../net/ip.js';
 import type { Page } from '../catalog/service.js';
 import { recordDoneTask } from '../../tasks/queue.js';

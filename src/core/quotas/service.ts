@@ -1,10 +1,10 @@
 /** Per-account quotas: effective limits (operator defaults and per-account overrides), the check every create and resize makes, and the operator's view. */
 import type { Q } from '../../store/db.js';
 import { LIMIT_NAMES, type LimitName, type Limits } from '../../config.js';
-import type { CallContext } from '../context.js';
+import type { CallContext } from '../../lib/context.js';
 import type { CoreDeps } from '../deps.js';
-import { forbidden, invalid, notFound, quotaExceeded } from '../errors.js';
-import { nowIso } from '../util.js';
+import { forbidden, invalid, notFound, quotaExceeded } from '../../lib/errors.js';
+import { nowIso } from '../../lib/util.js';
 import { writeLog } from '../../tasks/log.js';
 import { countUse, type QuotaUse } from './usage.js';
 

@@ -1,7 +1,7 @@
 /** What an account uses of each limited resource, counted from its live rows (in the caller's transaction when checking). */
 import type { Q } from '../../store/db.js';
 import type { LimitName } from '../../config.js';
-import { parseJson } from '../util.js';
+import { parseJson } from '../../lib/util.js';
 
 /** Use per limited resource in the limit's unit, except storage_gb, counted in bytes. */
 export type QuotaUse = Record<LimitName, number>;

@@ -1,10 +1,10 @@
 /** ServerGroupService: named, account-scoped sets of VMs that can be started and stopped together. */
 import type { Q } from '../../store/db.js';
 import type { ServerGroupRow } from '../../store/schema.js';
-import type { CallContext } from '../context.js';
+import type { CallContext } from '../../lib/context.js';
 import type { CoreDeps } from '../deps.js';
-import { invalid, notFound } from '../errors.js';
-import { newId, nowIso } from '../util.js';
+import { invalid, notFound } from '../../lib/errors.js';
+import { newId, nowIso } from '../../lib/util.js';
 import { writeLog } from '../../tasks/log.js';
 
 /** A server group as every dialect may show it; members are live VMs in the order they were added. */

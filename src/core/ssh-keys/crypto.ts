@@ -1,6 +1,6 @@
 import { constants, createHash, createPublicKey, generateKeyPair as generateNodeKeyPair, publicEncrypt } from 'node:crypto';
 import type { KeyObject } from 'node:crypto';
-import { invalid } from '../errors.js';
+import { invalid } from '../../lib/errors.js';
 
 /** A freshly generated SSH key pair, as CloudStack's createSSHKeyPair returns it. */
 export interface GeneratedKeyPair {

@@ -1,10 +1,10 @@
 /** SshKeyService: the caller's SSH key pairs (public halves only; a generated private key is returned once and never stored). */
 import { isUniqueViolation } from '../../store/db.js';
 import type { SshKeyRow } from '../../store/schema.js';
-import type { CallContext } from '../context.js';
+import type { CallContext } from '../../lib/context.js';
 import type { CoreDeps } from '../deps.js';
-import { conflict, invalid, notFound } from '../errors.js';
-import { newId, nowIso, randomToken } from '../util.js';
+import { conflict, invalid, notFound } from '../../lib/errors.js';
+import { newId, nowIso, randomToken } from '../../lib/util.js';
 import type { Page } from '../catalog/service.js';
 import { recordDoneTask } from '../../tasks/queue.js';
 import { writeLog } from '../../tasks/log.js';

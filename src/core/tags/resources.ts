@@ -1,6 +1,6 @@
 /** Which resources can carry tags: each taggable type and how to check that the caller owns an object of it. */
 import type { Q } from '../../store/db.js';
-import { invalid, notFound } from '../errors.js';
+import { invalid, notFound } from '../../lib/errors.js';
 
 /** The tables that hold taggable resources. */
 type TaggableTable = 'vms' | 'volumes' | 'snapshots' | 'security_groups' | 'public_ips' | 'templates' | 'networks' | 'affinity_groups';

@@ -1,10 +1,10 @@
 /** TagService: key/value tags on the caller's resources, plus loaders other services reuse to show and filter by tags. */
 import type { Q } from '../../store/db.js';
 import { isUniqueViolation } from '../../store/db.js';
-import type { CallContext } from '../context.js';
+import type { CallContext } from '../../lib/context.js';
 import type { CoreDeps } from '../deps.js';
-import { conflict, invalid, notFound } from '../errors.js';
-import { newId, nowIso } from '../util.js';
+import { conflict, invalid, notFound } from '../../lib/errors.js';
+import { newId, nowIso } from '../../lib/util.js';
 import type { Page } from '../catalog/service.js';
 import { recordDoneTask } from '../../tasks/queue.js';
 import { checkOwned, resourceType } from './resources.js';

@@ -1,9 +1,9 @@
 /** TemplateService: custom templates an account registers from a URL, and their deletion. */
 import type { TemplateRow } from '../../store/schema.js';
-import type { CallContext } from '../context.js';
+import type { CallContext } from '../../lib/context.js';
 import type { CoreDeps } from '../deps.js';
-import { conflict, invalid, notFound } from '../errors.js';
-import { newId, nowIso, toFlag } from '../util.js';
+import { conflict, invalid, notFound } from '../../lib/errors.js';
+import { newId, nowIso, toFlag } from '../../lib/util.js';
 import { recordDoneTask } from '../../tasks/queue.js';
 import { deleteTagsOf } from '../tags/service.js';
 

@@ -1,7 +1,7 @@
 /** Operator access to a VM's serial console, as captured by the compute driver. */
 import type { CoreDeps } from '../deps.js';
-import { invalid, notFound } from '../errors.js';
-import { isUuid } from '../util.js';
+import { invalid, notFound } from '../../lib/errors.js';
+import { isUuid } from '../../lib/util.js';
 
 /** A VM's console text (empty before its first boot). */
 export interface VmConsole { vmId: string; name: string; driver: string; console: string }

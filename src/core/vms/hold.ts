@@ -1,8 +1,8 @@
 /** Operator holds on a VM: suspend (powered off, cannot be started by its owner), unsuspend, and terminate (final). */
 import type { CoreDeps } from '../deps.js';
 import type { VmRow } from '../../store/schema.js';
-import { conflict, notFound } from '../errors.js';
-import { nowIso } from '../util.js';
+import { conflict, notFound } from '../../lib/errors.js';
+import { nowIso } from '../../lib/util.js';
 import { releaseHost } from '../hosts/placement.js';
 import { writeLog } from '../../tasks/log.js';
 import type { VmState } from './model.js';

@@ -1,9 +1,9 @@
 /** VmLifecycle: power and rebuild operations, each a state change plus a task written in one transaction. */
 import type { Q } from '../../store/db.js';
-import type { CallContext } from '../context.js';
+import type { CallContext } from '../../lib/context.js';
 import type { CoreDeps } from '../deps.js';
-import { conflict, invalid } from '../errors.js';
-import { nowIso, randomToken } from '../util.js';
+import { conflict, invalid } from '../../lib/errors.js';
+import { nowIso, randomToken } from '../../lib/util.js';
 import { enqueueTask, recordDoneTask } from '../../tasks/queue.js';
 import { writeLog } from '../../tasks/log.js';
 import type { TaskKind } from '../../tasks/kinds.js';

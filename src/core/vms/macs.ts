@@ -5,7 +5,7 @@
  */
 import type { Q } from '../../store/db.js';
 import { isUniqueViolation } from '../../store/db.js';
-import { conflict, invalid, type CoreError } from '../errors.js';
+import { conflict, invalid, type CoreError } from '../../lib/errors.js';
 import { NUBE_MAC_PREFIX, ip6FromMac, macFromNumber, spareMac } from '../../lib/mac.js';
 
 /** A VM has at most this many NICs: device ids 0..15 keep every serial-made MAC (serial × 16 + device) distinct. */

@@ -2,7 +2,7 @@
 import type { Q } from '../../store/db.js';
 import type { VmRow } from '../../store/schema.js';
 import type { CatalogService } from '../catalog/service.js';
-import { flag } from '../util.js';
+import { flag } from '../../lib/util.js';
 
 /** VM lifecycle states of the core; dialects map them to their own words. */
 export type VmState =

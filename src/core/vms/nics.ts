@@ -1,10 +1,10 @@
 /** VmNics: adds, removes and re-addresses a VM's NICs; the NIC row, its address lease and its task change in one transaction. */
 import type { Q } from '../../store/db.js';
 import type { NetworkRow, NicRow } from '../../store/schema.js';
-import type { CallContext } from '../context.js';
+import type { CallContext } from '../../lib/context.js';
 import type { CoreDeps } from '../deps.js';
-import { conflict, invalid, notFound } from '../errors.js';
-import { newId, nowIso } from '../util.js';
+import { conflict, invalid, notFound } from '../../lib/errors.js';
+import { newId, nowIso } from '../../lib/util.js';
 import { ipv4ToInt } from '../net/ip.js';
 import { MAX_NICS, automaticMac } from './macs.js';
 import { leaseAddress, releaseAddresses } from '../networks/ipam.js';

@@ -1,5 +1,5 @@
 /** Semantic validation of VM inputs: names, user data, disk sizes. */
-import { invalid } from '../errors.js';
+import { invalid } from '../../lib/errors.js';
 
 /** Largest user data accepted after base64 (CloudStack's POST limit; the GET limit is the dialect's). */
 export const USERDATA_MAX_BASE64 = 32768;

@@ -2,10 +2,10 @@
 import { sql } from 'kysely';
 import type { Q } from '../../store/db.js';
 import type { VmRow } from '../../store/schema.js';
-import type { CallContext } from '../context.js';
+import type { CallContext } from '../../lib/context.js';
 import type { CoreDeps } from '../deps.js';
-import { conflict, invalid, notFound } from '../errors.js';
-import { newId, nowIso, randomToken, toFlag } from '../util.js';
+import { conflict, invalid, notFound } from '../../lib/errors.js';
+import { newId, nowIso, randomToken, toFlag } from '../../lib/util.js';
 import { automaticMac } from './macs.js';
 import { leaseAddress } from '../networks/ipam.js';
 import { enqueueTask } from '../../tasks/queue.js';

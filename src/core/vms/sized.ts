@@ -1,10 +1,10 @@
 /** VMs made by size from existing volumes (CloudSigma servers): CPU MHz, SMP, memory, drives by device slot, settings kept as JSON. */
 import type { Q } from '../../store/db.js';
 import type { VmRow } from '../../store/schema.js';
-import type { CallContext } from '../context.js';
+import type { CallContext } from '../../lib/context.js';
 import type { CoreDeps } from '../deps.js';
-import { conflict, invalid, unavailable } from '../errors.js';
-import { newId, nowIso } from '../util.js';
+import { conflict, invalid, unavailable } from '../../lib/errors.js';
+import { newId, nowIso } from '../../lib/util.js';
 import { enqueueTask } from '../../tasks/queue.js';
 import { writeLog } from '../../tasks/log.js';
 import { assertIdle } from '../volumes/rules.js';

@@ -1,8 +1,8 @@
 /** Traffic accounting per VM: limits set by the operator, usage metered from the driver's network counters. */
 import type { CoreDeps } from '../deps.js';
 import type { VmTrafficRow } from '../../store/schema.js';
-import { invalid, notFound } from '../errors.js';
-import { nowIso } from '../util.js';
+import { invalid, notFound } from '../../lib/errors.js';
+import { nowIso } from '../../lib/util.js';
 
 /** How a VM's traffic is counted: combined (in + out against one limit) or split (separate in and out limits). */
 export interface TrafficView {

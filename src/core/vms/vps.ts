@@ -1,7 +1,7 @@
 /** VPS: the VM as synchronous, serial-numbered APIs (CVM) see it: status from the driver, traffic, and power calls that wait. */
-import type { CallContext } from '../context.js';
+import type { CallContext } from '../../lib/context.js';
 import type { CoreDeps } from '../deps.js';
-import { CoreError, invalid, notFound, operationFailed, timedOut } from '../errors.js';
+import { CoreError, invalid, notFound, operationFailed, timedOut } from '../../lib/errors.js';
 import type { JobService } from '../jobs/service.js';
 import type { VmService } from './service.js';
 import type { VmLifecycle } from './lifecycle.js';

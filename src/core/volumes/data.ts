@@ -1,10 +1,10 @@
 /** Byte-sized volumes and their data: create any size, clone (never smaller), read/write bytes with I/O counters and attributes. */
 import type { Q } from '../../store/db.js';
 import type { VolumeExtrasRow, VolumeRow } from '../../store/schema.js';
-import type { CallContext } from '../context.js';
+import type { CallContext } from '../../lib/context.js';
 import type { CoreDeps } from '../deps.js';
-import { conflict, invalid, notFound, unavailable } from '../errors.js';
-import { newId, nowIso } from '../util.js';
+import { conflict, invalid, notFound, unavailable } from '../../lib/errors.js';
+import { newId, nowIso } from '../../lib/util.js';
 import { writeLog } from '../../tasks/log.js';
 import { GIB, MAX_CUSTOM_GB, assertIdle } from './rules.js';
 import { checkVolumeName } from './service.js';

@@ -1,6 +1,6 @@
 /** Volume rules shared by every dialect: sizes, device slots and the data disk limit. */
 import type { Q } from '../../store/db.js';
-import { conflict, invalid } from '../errors.js';
+import { conflict, invalid } from '../../lib/errors.js';
 
 /** One GiB in bytes; CloudStack sizes volumes in whole GiB. */
 export const GIB = 1024 ** 3;

@@ -1,10 +1,10 @@
 /** VolumeService: list, create, attach, detach, resize and delete volumes, every call checked against the caller's account. */
 import type { Q } from '../../store/db.js';
 import type { VolumeRow } from '../../store/schema.js';
-import type { CallContext } from '../context.js';
+import type { CallContext } from '../../lib/context.js';
 import type { CoreDeps } from '../deps.js';
-import { conflict, invalid, notFound } from '../errors.js';
-import { newId, nowIso } from '../util.js';
+import { conflict, invalid, notFound } from '../../lib/errors.js';
+import { newId, nowIso } from '../../lib/util.js';
 import type { Page } from '../catalog/service.js';
 import { enqueueTask, recordDoneTask } from '../../tasks/queue.js';
 import { writeLog } from '../../tasks/log.js';

@@ -1,6 +1,6 @@
 /** The admin API's whole error mapping: every core error (kind and reason) and Fastify's own errors to HTTP statuses and {"error": ...} bodies. */
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
-import { CoreError, errorEntry, type ErrorTable } from '../../core/errors.js';
+import { CoreError, errorEntry, type ErrorTable } from '../../lib/errors.js';
 
 /** Every core error (kind and reason) to its HTTP status; total, so a new kind or reason fails to compile until mapped. */
 export const ADMIN_STATUS: ErrorTable<number> = {

@@ -1,7 +1,7 @@
 /** The operator HTTP API under /admin (HTTP Basic auth of an admin account's user): hosts, VM consoles and sim faults. */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Core } from '../../core/core.js';
-import { CoreError, invalid } from '../../core/errors.js';
+import { CoreError, invalid } from '../../lib/errors.js';
 import { hasNul, nulInRequest } from '../../http/nul-bytes.js';
 import { adminErrorHandler } from './errors.js';
 

@@ -6,7 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { Core } from '../../core/core.js';
-import type { Principal } from '../../core/accounts/service.js';
+import type { Principal } from '../../core/accounts/principal.js';
 
 /** How long a successful check is remembered (each use still checks that the user, its password hash and its account are unchanged). */
 const CACHE_MS = 5 * 60_000;

@@ -2,8 +2,8 @@
 import type { Readable } from 'node:stream';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Core } from '../../core/core.js';
-import type { CallContext } from '../../core/context.js';
-import type { Principal } from '../../core/accounts/service.js';
+import type { CallContext } from '../../lib/context.js';
+import type { Principal } from '../../core/accounts/principal.js';
 import type { BasicAuth } from './auth.js';
 import { SigmaFailure, sigmaError } from './errors.js';
 import { parseRecord, type SigmaRecord } from './text-codec.js';

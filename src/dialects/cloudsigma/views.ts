@@ -1,6 +1,6 @@
 /** CloudSigma records of core objects: drives (volumes) and standard drives (templates). */
 import type { VolumeDataView } from '../../core/volumes/data.js';
-import type { TemplateRow } from '../../store/schema.js';
+import type { TemplateRow } from '../../core/catalog/service.js';
 
 /** The owner shown on standard (catalog) drives. */
 export const SYSTEM_USER = '00000000-0000-0000-0000-000000000000';

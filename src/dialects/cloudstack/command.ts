@@ -1,10 +1,14 @@
 /** The shape of one CloudStack command and `command()`, which declares one from a parameter table that types its handler. */
 import type { Core } from '../../core/core.js';
-import type { CallContext } from '../../core/context.js';
+import type { CallContext } from '../../lib/context.js';
 import type { ParamSpec } from './params.js';
 
 /** What a command handler may know about the HTTP request. */
-export interface CsRequestInfo { method: string; apiKey: string }
+export interface CsRequestInfo {
+  method: string; apiKey: string;
+  /** The command table the request was routed by (listApis describes it; handing it in avoids an import circle). */
+  commands: readonly CsCommand[];
+}
 
 /** A synchronous answer (the object inside `<command>response`) or an async job reference. */
 export type CsAnswer =

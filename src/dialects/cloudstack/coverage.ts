@@ -1,5 +1,5 @@
 /** The dialect's reference page (docs/dialects/cloudstack.md), generated from the registered commands and the error map. */
-import { ERROR_KINDS, REASONS_BY_KIND, type ErrorKind } from '../../core/errors.js';
+import { ERROR_KINDS, REASONS_BY_KIND, type ErrorKind } from '../../lib/errors.js';
 import { allCommands } from './commands/index.js';
 import { CS_ERRORS, PARAM_ERROR, UNAUTHENTICATED, UNKNOWN_COMMAND, internalErrorText, type CsMapping } from './errors.js';
 

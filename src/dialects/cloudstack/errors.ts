@@ -1,5 +1,5 @@
 /** The CloudStack dialect's whole error mapping: every core error (kind and reason), the dialect's own failures and transport errors to CloudStack error codes and texts. */
-import { CoreError, errorEntry, type ErrorTable } from '../../core/errors.js';
+import { CoreError, errorEntry, type ErrorTable } from '../../lib/errors.js';
 import { ParamError } from './params.js';
 
 /** A CloudStack error: HTTP status (= errorcode) and cserrorcode. */

@@ -2,7 +2,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import formbody from '@fastify/formbody';
 import type { Core } from '../../core/core.js';
-import type { CallContext } from '../../core/context.js';
+import type { CallContext } from '../../lib/context.js';
 import { checkExpiry, verifySignature } from './signature.js';
 import { collectParams, decodeParams } from './params.js';
 import { toJson, toXml } from './serialize.js';
@@ -21,7 +21,8 @@ const USERDATA_GET_MAX = 2048;
 /** Registers the dialect's routes on the app. */
 export async function cloudstackPlugin(app: FastifyInstance, opts: { core: Core }): Promise<void> {
   const core = opts.core;
-  const byName = new Map<string, CsCommand>(allCommands().map((c) => [c.name.toLowerCase(), c]));
+  const commands = allCommands();
+  const byName = new Map<string, CsCommand>(commands.map((c) => [c.name.toLowerCase(), c]));
   await app.register(formbody, { bodyLimit: 1024 * 1024 });
   // Parameters come from the query and form bodies; a flat JSON object body is accepted too, any other body is ignored.
   app.removeContentTypeParser(['application/json', 'text/plain']);
@@ -54,7 +55,7 @@ export async function cloudstackPlugin(app: FastifyInstance, opts: { core: Core 
         accountId: principal.account.id, accountName: principal.account.name, userId: principal.user.id,
         isAdmin: principal.account.type === 'admin', requestId: req.id, origin: `cloudstack:${cmd.name}`,
       };
-      const answer = await cmd.handle(core, ctx, params, { method: req.method, apiKey: lower.get('apikey') ?? '' });
+      const answer = await cmd.handle(core, ctx, params, { method: req.method, apiKey: lower.get('apikey') ?? '', commands });
       return send(reply, json, cmd.responseKey ?? `${cmd.name.toLowerCase()}response`, 200, bodyOf(answer));
     } catch (err) {
       return sendError(req, reply, json, key, err);

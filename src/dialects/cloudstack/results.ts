@@ -1,6 +1,6 @@
 /** Job results: the one table from a finished task's stored result `type` to the view that renders CloudStack's `jobresult`. */
 import type { Core } from '../../core/core.js';
-import type { CallContext } from '../../core/context.js';
+import type { CallContext } from '../../lib/context.js';
 import { affinityGroupResult } from './views/affinity-group.js';
 import { networkResult } from './views/network.js';
 import { nicResult, nicSecondaryIpResult } from './views/nic.js';

@@ -1,6 +1,6 @@
 /** Decoding of the `tags[i].key/.value` maps that list, create and delete commands of several resources take. */
 import type { Tag, TagMatch } from '../../core/tags/service.js';
-import { invalid } from '../../core/errors.js';
+import { invalid } from '../../lib/errors.js';
 import { param } from './command.js';
 
 /** The optional `tags` filter of list commands. */

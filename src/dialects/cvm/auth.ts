@@ -1,7 +1,7 @@
 /** Token-pair authentication of the CVM client API and the per-request CallContext it yields. */
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Core } from '../../core/core.js';
-import type { CallContext } from '../../core/context.js';
+import type { CallContext } from '../../lib/context.js';
 import { NO_CLIENT_ACCESS, NO_VALID_PAIR } from './errors.js';
 
 const contexts = new WeakMap<FastifyRequest, CallContext>();

@@ -1,6 +1,6 @@
 /** The CVM dialect's whole error mapping: every core error (kind and reason) and Fastify's own errors to HTTP statuses; bodies are always {"errors": [message]}. */
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
-import { CoreError, errorEntry, type ErrorTable } from '../../core/errors.js';
+import { CoreError, errorEntry, type ErrorTable } from '../../lib/errors.js';
 
 /** CVM's text for a missing, unknown or wrong token pair (401). */
 export const NO_VALID_PAIR = 'No valid API token pair was specified.';

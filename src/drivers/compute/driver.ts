@@ -12,6 +12,8 @@ export interface VmSpec {
   volumes: Array<{ id: string; deviceId: number; size: number; type: 'ROOT' | 'DATADISK'; templateId: string | null }>;
   nics: Array<{ mac: string; ip: string | null; deviceId: number }>;
   userdata: string | null;
+  /** The root volume's template as the catalog lists it: its checksum and the details its driver seeded (e.g. where its files are); absent or null without one. */
+  rootTemplate?: { checksum: string | null; details: Record<string, unknown> } | null;
 }
 
 /** Power state as the hypervisor reports it. */
@@ -21,6 +23,47 @@ export type PowerState = 'running' | 'stopped' | 'absent' | 'unknown';
 export interface VmMetrics {
   cpuTimeMs: number; memoryUsedBytes: number; diskReadBytes: number; diskWriteBytes: number;
   netRxBytes: number; netTxBytes: number;
+}
+
+/** A template the driver can boot, for the catalog to list as public and featured. */
+export interface SeedTemplate {
+  name: string;
+  /** Size of its root disk in bytes. */
+  size: number;
+  checksum: string;
+  /** The catalog's OS type description, e.g. "Other (64-bit)". */
+  osType: string;
+  passwordEnabled: boolean;
+  sshKeyEnabled: boolean;
+  /** Stored as the template's details: its login user, and what the driver reads back when it boots it (e.g. where its files are). */
+  details: Record<string, string>;
+}
+
+/** What a driver brings to the catalog at start: the templates it boots and what its hosts offer (every start, so they follow the machine). */
+export interface DriverSeed {
+  templates: SeedTemplate[];
+  /** Set on every host of this driver: its details and this machine's capacity. */
+  hosts: { details: Record<string, string>; cpus: number; cpuMhz: number; memBytes: number; diskBytes: number };
+}
+
+/** One injected fault as the driver keeps it (the admin API and CLI show it as is). */
+export interface Fault {
+  id: string; kind: string; host_id: string | null; vm_id: string | null; value: number; remaining: number; created_at: string;
+}
+
+/** What to inject: a host down, the next start(s) of a VM (or any VM on a host) failing, or added latency in ms. */
+export interface FaultInput { kind: string; hostId?: string | null; vmId?: string | null; value?: number; count?: number }
+
+/** Fault injection a driver may offer (sim does): the core checks the fault's target and bounds, the driver keeps and applies it. */
+export interface FaultControl {
+  /** The fault kinds this driver knows. */
+  readonly kinds: readonly string[];
+  /** Stores a fault of a known kind whose host and VM ids the core resolved; count is how many operations it affects (-1 = until cleared). */
+  add(f: FaultInput): Promise<Fault>;
+  /** Current faults, oldest first. */
+  list(): Promise<Fault[]>;
+  /** Removes one fault, or all when id is absent; returns how many were removed. */
+  clear(id?: string): Promise<number>;
 }
 
 /** A hypervisor behind Nube: defines, powers and removes VMs on hosts. All methods are idempotent. */
@@ -50,4 +93,6 @@ export interface ComputeDriver {
   unreachableHosts(): Promise<string[]>;
   /** The VM's serial console output, when the driver captures one (null: nothing captured yet). */
   console?(vmId: string): Promise<string | null>;
+  /** Fault injection, when the driver offers it (absent: the core refuses fault requests with a clear error). */
+  readonly faults?: FaultControl;
 }

@@ -1,6 +1,6 @@
 /** O_DIRECT I/O for raw volume files: block-aligned reads and writes in pieces, straight from page-aligned memory or through reused staging slots. */
 import type { FileHandle } from 'node:fs/promises';
-import { PAGE_BYTES, isPageAligned, pageAlignedBuffer } from '../../core/page-buffers.js';
+import { PAGE_BYTES, isPageAligned, pageAlignedBuffer } from '../../lib/page-buffers.js';
 
 /** Smallest transfer worth bypassing the page cache. */
 export const DIRECT_MIN = 64 * 1024;

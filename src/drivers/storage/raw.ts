@@ -4,13 +4,13 @@ import { randomBytes } from 'node:crypto';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { dirname, join } from 'node:path';
-import { invalid } from '../../core/errors.js';
+import { invalid } from '../../lib/errors.js';
 import type { VolumeStorage, VolumeWriter } from './storage.js';
 import { HandleCache, type OpenFile } from './raw-handles.js';
 import { PIECE_BYTES, PieceWriter } from './volume-writer.js';
 import { OpenWriters } from './open-writers.js';
 import { listStoredFiles, removeTemp, type StoredFile } from './stored-files.js';
-import { PAGE_BYTES } from '../../core/page-buffers.js';
+import { PAGE_BYTES } from '../../lib/page-buffers.js';
 import { AlignedSlots, directFits, readDirect, refusesDirect, writeDirect } from './direct-io.js';
 
 /** Bytes copied per step when a clone cannot be done by the filesystem (reflink). */

@@ -1,6 +1,4 @@
 /** The VolumeStorage interface: where volume and snapshot bytes live, as raw files (sim) or qcow2 images (qemu). */
-import { RawStorage } from './raw.js';
-import { Qcow2Storage } from './qcow2.js';
 import type { StoredFile } from './stored-files.js';
 
 export type { StoredFile };
@@ -49,9 +47,4 @@ export interface VolumeWriter {
   finish(): Promise<void>;
   /** Gives up: waits for the parts under way (what was written stays written) and lets go of the volume. */
   abort(): Promise<void>;
-}
-
-/** The storage a compute driver needs: qcow2 images for qemu (snapshots, overlays, what QEMU opens), raw files otherwise. */
-export function openVolumeStorage(dataDir: string, driver: string): VolumeStorage {
-  return driver === 'qemu' ? new Qcow2Storage(dataDir) : new RawStorage(dataDir);
 }

@@ -1,5 +1,5 @@
 /** Volume writes fed as their data arrives: in pieces written while the next ones fill (raw files), or gathered and written at the end. */
-import { invalid } from '../../core/errors.js';
+import { invalid } from '../../lib/errors.js';
 import type { VolumeWriter } from './storage.js';
 
 /** Bytes of one piece: each is written as soon as it is full (the last one when the last byte arrives). */

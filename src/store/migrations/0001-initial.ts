@@ -1,6 +1,6 @@
 /** First schema: identity, catalog, compute, network, firewall, tags, tasks and the sim driver's state. */
 import { sql, type Kysely } from 'kysely';
-import type { MigrationContext } from '../migrate.js';
+import type { MigrationContext } from '../migration-context.js';
 
 /** Creates every table of the first release with the indexes the hot paths use. */
 export async function up(db: Kysely<any>, ctx: MigrationContext): Promise<void> {

@@ -1,6 +1,6 @@
 /** Burst metering history: every change of a VM's state, size, owner or removal is logged, with its time, by a trigger. */
 import { sql, type Kysely } from 'kysely';
-import type { MigrationContext } from '../migrate.js';
+import type { MigrationContext } from '../migration-context.js';
 
 /** Columns of vms whose change is logged. */
 const WATCHED = ['state', 'cpu_number', 'cpu_speed', 'memory', 'removed_at', 'account_id'];

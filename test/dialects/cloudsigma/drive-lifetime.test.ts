@@ -4,7 +4,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { connect, type AddressInfo, type Socket } from 'node:net';
 import { startTestEnv, type TestEnv } from '../../support/runtime.js';
-import { systemContext } from '../../../src/core/context.js';
+import { systemContext } from '../../../src/lib/context.js';
 import { sigmaUser, type SigmaClient } from './sigma-client.js';
 
 let env: TestEnv;

@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { connect, type AddressInfo } from 'node:net';
 import { request } from 'undici';
 import { startTestEnv, type TestEnv } from '../../support/runtime.js';
-import { ERROR_PAIRS, CoreError, type CoreErrorArgs } from '../../../src/core/errors.js';
+import { ERROR_PAIRS, CoreError, type CoreErrorArgs } from '../../../src/lib/errors.js';
 import { sigmaError } from '../../../src/dialects/cloudsigma/errors.js';
 import { hashPassword } from '../../../src/core/accounts/secrets.js';
 import { sigmaUser, SigmaClient } from './sigma-client.js';

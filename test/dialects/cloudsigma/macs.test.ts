@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { sql } from 'kysely';
 import { sigmaPair, type SigmaClient } from './sigma-client.js';
-import { systemContext } from '../../../src/core/context.js';
+import { systemContext } from '../../../src/lib/context.js';
 import { macFromNumber } from '../../../src/lib/mac.js';
 import { migrate } from '../../../src/store/migrate.js';
 

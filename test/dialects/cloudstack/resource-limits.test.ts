@@ -4,7 +4,7 @@ import { startTestEnv, type TestEnv } from '../../support/runtime.js';
 import { CsClient } from '../../support/cs-client.js';
 import type { LimitChanges } from '../../../src/core/quotas/service.js';
 import { loadConfig } from '../../../src/config.js';
-import { systemContext } from '../../../src/core/context.js';
+import { systemContext } from '../../../src/lib/context.js';
 import { fails } from './network-fixtures.js';
 
 let env: TestEnv;

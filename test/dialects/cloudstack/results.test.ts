@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Core } from '../../../src/core/core.js';
-import type { CallContext } from '../../../src/core/context.js';
+import type { CallContext } from '../../../src/lib/context.js';
 import { renderResult } from '../../../src/dialects/cloudstack/results.js';
 
 // None of these results reaches a renderer that reads core, so an empty core is enough.

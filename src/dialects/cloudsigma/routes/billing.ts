@@ -1,7 +1,7 @@
 /** Billing (seed section 11): currencies, use, prices, transactions, balance and subscriptions, amounts with 2+ decimals. */
 import type { SigmaRouter } from '../router.js';
 import type { SubscriptionOrder, SubscriptionView } from '../../../core/billing/service.js';
-import { fmtDate } from '../../../core/billing/service.js';
+import { fmtDate } from '../../../core/billing/ledger.js';
 import { CURRENCIES, SOFTWARE, formatMoney } from '../../../core/billing/money.js';
 import { PERIOD_MS } from '../../../core/billing/meter.js';
 import { encodeList, encodeRecord, encodeRecords, type SigmaRecord } from '../text-codec.js';

@@ -2,7 +2,7 @@
 import { Readable } from 'node:stream';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { MAX_IO_BYTES } from '../../../core/volumes/data.js';
-import { isPageAligned, pageAlignedBuffer } from '../../../core/page-buffers.js';
+import { isPageAligned, pageAlignedBuffer } from '../../../lib/page-buffers.js';
 
 /** Smaller bodies are parsed the ordinary way. */
 const STAGE_MIN = 64 * 1024;

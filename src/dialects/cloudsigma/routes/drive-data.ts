@@ -4,7 +4,7 @@ import { promisify } from 'node:util';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { SigmaRouter } from '../router.js';
 import { MAX_IO_BYTES } from '../../../core/volumes/data.js';
-import { invalid } from '../../../core/errors.js';
+import { invalid } from '../../../lib/errors.js';
 import { SigmaFailure, errorBody } from '../errors.js';
 import { bytes } from './drives.js';
 import { stageBody, takeStagedBody } from './drive-body.js';

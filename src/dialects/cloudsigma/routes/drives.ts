@@ -1,7 +1,7 @@
 /** Drives (seed section 7): create, info, all info, list, set, clone, destroy and the standard (catalog) drives. */
 import type { SigmaCall, SigmaRouter } from '../router.js';
 import type { VolumeAttrs } from '../../../core/volumes/data.js';
-import { invalid } from '../../../core/errors.js';
+import { invalid } from '../../../lib/errors.js';
 import { encodeList, encodeRecord, encodeRecords, parseBytes, type SigmaRecord } from '../text-codec.js';
 import { driveRecord, isCd, standardRecord } from '../views.js';
 

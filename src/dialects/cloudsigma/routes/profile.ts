@@ -1,8 +1,8 @@
 /** Profile info and set (seed section 6): the calling user's email and names. */
-import type { UserRow } from '../../../store/schema.js';
+import type { UserRow } from '../../../core/accounts/service.js';
 import type { SigmaRouter } from '../router.js';
 import { encodeRecord } from '../text-codec.js';
-import { invalid } from '../../../core/errors.js';
+import { invalid } from '../../../lib/errors.js';
 
 /** Registers /profile/info and /profile/set. */
 export function profileRoutes(r: SigmaRouter): void {

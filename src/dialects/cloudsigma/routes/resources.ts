@@ -3,7 +3,7 @@ import type { SigmaCall, SigmaRouter } from '../router.js';
 import type { NetworkView } from '../../../core/networks/service.js';
 import type { PublicIpView } from '../../../core/ips/service.js';
 import type { IpPoolSettings } from '../../../core/ips/pools.js';
-import { invalid, notFound, unavailable } from '../../../core/errors.js';
+import { invalid, notFound, unavailable } from '../../../lib/errors.js';
 import { encodeList, encodeRecord, encodeRecords } from '../text-codec.js';
 import { required } from './drives.js';
 import { settle } from './servers.js';

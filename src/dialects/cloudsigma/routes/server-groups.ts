@@ -1,7 +1,7 @@
 /** Server groups (seed section 10) under /servergroups and the seed's /servergroupss; start/stop wait for every member. */
 import type { SigmaCall, SigmaRouter } from '../router.js';
 import type { ServerGroupView } from '../../../core/server-groups/service.js';
-import { invalid } from '../../../core/errors.js';
+import { invalid } from '../../../lib/errors.js';
 import { encodeList, encodeRecord, encodeRecords, type SigmaRecord } from '../text-codec.js';
 import { required } from './drives.js';
 import { start, stop } from './servers.js';

@@ -1,8 +1,8 @@
 /** An affinity group as CloudStack's `affinitygroup` object, and the job result of createAffinityGroup. */
 import type { Core } from '../../../core/core.js';
-import type { CallContext } from '../../../core/context.js';
+import type { CallContext } from '../../../lib/context.js';
 import type { AffinityGroupView } from '../../../core/affinity/service.js';
-import { CoreError } from '../../../core/errors.js';
+import { CoreError } from '../../../lib/errors.js';
 
 /** The affinitygroup object, with its live member VMs. */
 export function csAffinityGroup(g: AffinityGroupView): Record<string, unknown> {

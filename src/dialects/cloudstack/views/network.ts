@@ -1,7 +1,7 @@
 /** A network as CloudStack's `network` object, and the job result of updateNetwork. */
 import { createHash } from 'node:crypto';
 import type { Core } from '../../../core/core.js';
-import type { CallContext } from '../../../core/context.js';
+import type { CallContext } from '../../../lib/context.js';
 import type { NetworkView } from '../../../core/networks/service.js';
 import { csTags } from './common.js';
 

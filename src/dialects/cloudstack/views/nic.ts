@@ -1,8 +1,8 @@
 /** A NIC as listNics and activateIp6 show it, and the NIC-related job results. */
 import type { Core } from '../../../core/core.js';
-import type { CallContext } from '../../../core/context.js';
+import type { CallContext } from '../../../lib/context.js';
 import type { VmNicView } from '../../../core/ips/nics.js';
-import { CoreError } from '../../../core/errors.js';
+import { CoreError } from '../../../lib/errors.js';
 import { csNic } from './vm.js';
 
 /** The NIC object of a VM, with its IPv6 prefix once activated. */

@@ -1,8 +1,8 @@
 /** An elastic IP as CloudStack's `ipaddress` / `publicipaddress` object, and the associate/update job results. */
 import type { Core } from '../../../core/core.js';
-import type { CallContext } from '../../../core/context.js';
+import type { CallContext } from '../../../lib/context.js';
 import type { PublicIpView } from '../../../core/ips/service.js';
-import { CoreError } from '../../../core/errors.js';
+import { CoreError } from '../../../lib/errors.js';
 import { csDate, csTags } from './common.js';
 
 /** The IP object; VM fields only while it is attached, the health check only when one is configured. */

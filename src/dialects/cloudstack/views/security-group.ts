@@ -1,8 +1,8 @@
 /** A security group as CloudStack's `securitygroup` object, and the job result of authorize commands. */
 import type { Core } from '../../../core/core.js';
-import type { CallContext } from '../../../core/context.js';
+import type { CallContext } from '../../../lib/context.js';
 import type { SecurityGroupView, SecurityRuleView } from '../../../core/firewalls/service.js';
-import { CoreError } from '../../../core/errors.js';
+import { CoreError } from '../../../lib/errors.js';
 import { csTags } from './common.js';
 
 /** One ingress or egress rule: ports for TCP/UDP, type/code for ICMP, and a CIDR or an account/group source. */

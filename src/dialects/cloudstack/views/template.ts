@@ -1,8 +1,8 @@
 /** A template as CloudStack's `template` object (one per zone it is in), and the job result of registerCustomTemplate. */
 import type { Core } from '../../../core/core.js';
-import type { CallContext } from '../../../core/context.js';
-import type { TemplateRow, ZoneRow } from '../../../store/schema.js';
-import { flag, parseJson } from '../../../core/util.js';
+import type { CallContext } from '../../../lib/context.js';
+import type { TemplateRow, ZoneRow } from '../../../core/catalog/service.js';
+import { flag, parseJson } from '../../../lib/util.js';
 import { csDate, csTags } from './common.js';
 
 /** A template as CloudStack lists it (one entry per zone it is in). */

@@ -1,6 +1,6 @@
 /** A VM as CloudStack's `virtualmachine` object, and the job result of the commands that change a VM. */
 import type { Core } from '../../../core/core.js';
-import type { CallContext } from '../../../core/context.js';
+import type { CallContext } from '../../../lib/context.js';
 import type { VmState, VmView } from '../../../core/vms/model.js';
 import { csDate, csTags } from './common.js';
 

@@ -1,6 +1,6 @@
 /** Volumes and snapshots as CloudStack's `volume` and `snapshot` objects, and their job result renderers. */
 import type { Core } from '../../../core/core.js';
-import type { CallContext } from '../../../core/context.js';
+import type { CallContext } from '../../../lib/context.js';
 import type { SnapshotView, VolumeView } from '../../../core/volumes/model.js';
 import { csDate, csTags } from './common.js';
 import { csVmState } from './vm.js';

@@ -3,7 +3,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { Type } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import type { Core } from '../../../core/core.js';
-import { invalid } from '../../../core/errors.js';
+import { invalid } from '../../../lib/errors.js';
 import type { VpsAction } from '../../../core/vms/vps.js';
 import { cvmContext } from '../auth.js';
 import { cvmStatus, cvmVps } from '../views.js';

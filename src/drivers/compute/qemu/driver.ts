@@ -1,8 +1,7 @@
 /** The qemu driver: one daemonized qemu-system-x86_64 per running VM, controlled over QMP, re-adopted by pidfile after a restart. */
 import { promises as fs } from 'node:fs';
 import { dirname } from 'node:path';
-import type { Store } from '../../../store/db.js';
-import { parseJson } from '../../../core/util.js';
+import { parseJson } from '../../../lib/util.js';
 import { Qcow2Storage, type LiveDisk } from '../../storage/qcow2.js';
 import { KeyedLock } from '../../keyed-lock.js';
 import type { ComputeDriver, PowerState, VmMetrics, VmSpec } from '../driver.js';
@@ -34,7 +33,7 @@ export class QemuDriver implements ComputeDriver {
   /** Which VM last started with each volume (filled from every VM's disks.json on first use). */
   private diskOwners: Map<string, string> | undefined;
 
-  constructor(private readonly store: Store, private readonly opts: QemuOptions, private readonly storage = new Qcow2Storage(opts.dataDir)) {
+  constructor(private readonly opts: QemuOptions, private readonly storage = new Qcow2Storage(opts.dataDir)) {
     storage.setLiveDisks((volumeId) => this.liveDisk(volumeId));
   }
 
@@ -226,7 +225,7 @@ export class QemuDriver implements ComputeDriver {
     const paths = this.paths(spec.id);
     await fs.mkdir(paths.dir, { recursive: true });
     const root = spec.volumes.find((v) => v.type === 'ROOT');
-    const tpl = await this.template(root?.templateId ?? null);
+    const tpl = await this.template(root ? spec.rootTemplate ?? null : null);
     await writeConfigDisk(paths.config, spec.userdata);
     if (!root) return { ...tpl, root: null };
     await adoptOldRoot(paths.dir, this.storage.volumePath(root.id));
@@ -234,13 +233,10 @@ export class QemuDriver implements ComputeDriver {
   }
 
   /** The template's files: its own directory when registered with one, else the built-in guest template; checksums verified. */
-  private async template(templateId: string | null) {
-    const row = templateId
-      ? await this.store.db.selectFrom('templates').select(['details', 'checksum']).where('id', '=', templateId).executeTakeFirst()
-      : undefined;
-    const dir = parseJson<{ qemuDir?: string }>(row?.details ?? null, {}).qemuDir;
-    if (dir) {
-      await verifyTemplate(dir, row?.checksum ?? null);
+  private async template(tpl: VmSpec['rootTemplate']) {
+    const dir = tpl?.details.qemuDir;
+    if (typeof dir === 'string' && dir) {
+      await verifyTemplate(dir, tpl?.checksum ?? null);
       return templateFiles(dir);
     }
     const built = await ensureGuestTemplate(this.opts.templateDir);

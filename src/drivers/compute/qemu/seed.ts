@@ -1,29 +1,36 @@
-/** Start-up step of NUBE_DRIVER=qemu: build the guest template when missing, probe the accelerator, list the template. */
-import type { Store } from '../../../store/db.js';
-import type { Config } from '../../../config.js';
-import { SEED_LOCK, seedQemuTemplate } from '../../../core/catalog/seed.js';
+/** Start-up step of NUBE_DRIVER=qemu: build the guest template when missing, probe the accelerator, measure this machine; returns what the catalog should list. */
 import { chooseAccel } from './cmdline.js';
 import { cpus, totalmem } from 'node:os';
 import { promises as fs } from 'node:fs';
 import { ensureGuestTemplate } from './template.js';
+import type { DriverSeed } from '../driver.js';
 
+/** The name of the template the qemu driver builds and boots. */
+export const QEMU_GUEST_TEMPLATE = 'Nube Guest (Linux 6.1, busybox) 64-bit';
 /** Size of the guest template's root disk (its qcow2 base image). */
 const TEMPLATE_BYTES = 1024 ** 3;
 /** Host memory kept for the host itself (Nube, QEMU overhead, page cache) and never placed. */
 const HOST_RESERVE_BYTES = 1024 ** 3;
 
-/** Builds (if needed) and registers the guest template as featured; records KVM or TCG and this machine's capacity on the hosts. */
-export async function seedQemu(store: Store, config: Config): Promise<void> {
-  const tpl = await ensureGuestTemplate(config.qemu.templateDir);
-  const accel = await chooseAccel(config.qemu.accel);
-  const machine = {
-    cpus: cpus().length, cpuMhz: Math.round(cpus()[0]?.speed || 2000),
-    memBytes: Math.max(totalmem() - HOST_RESERVE_BYTES, 512 * 1024 ** 2), diskBytes: await diskSize(config.dataDir),
+/** Where the template is built, which accelerator is wanted, and where volume images live (whose filesystem size is the hosts' disk). */
+export interface QemuSeedOptions { templateDir: string; accel: 'auto' | 'kvm' | 'tcg'; dataDir: string }
+
+/** Builds (if needed) the guest template and returns it as a featured template, with KVM or TCG and this machine's capacity for the hosts. */
+export async function qemuSeed(opts: QemuSeedOptions): Promise<DriverSeed> {
+  const tpl = await ensureGuestTemplate(opts.templateDir);
+  const accel = await chooseAccel(opts.accel);
+  return {
+    templates: [{
+      name: QEMU_GUEST_TEMPLATE, size: TEMPLATE_BYTES, checksum: tpl.checksum, osType: 'Other (64-bit)',
+      passwordEnabled: false, sshKeyEnabled: false,
+      details: { username: 'root', qemuDir: tpl.dir },
+    }],
+    hosts: {
+      details: { hypervisor: 'QEMU', accel: accel.toUpperCase() },
+      cpus: cpus().length, cpuMhz: Math.round(cpus()[0]?.speed || 2000),
+      memBytes: Math.max(totalmem() - HOST_RESERVE_BYTES, 512 * 1024 ** 2), diskBytes: await diskSize(opts.dataDir),
+    },
   };
-  await store.tx(async (trx) => {
-    await store.lock(trx, SEED_LOCK);
-    await seedQemuTemplate(trx, { dir: tpl.dir, checksum: tpl.checksum, size: TEMPLATE_BYTES }, accel, machine);
-  });
 }
 
 /** Size of the filesystem holding the data dir (where volume images live). */

@@ -1,10 +1,10 @@
 /** The sim driver: a simulated hypervisor whose domains live in the database, with delays and injected faults. */
 import type { Store } from '../../../store/db.js';
-import { operationFailed, unavailable } from '../../../core/errors.js';
-import { nowIso, sleep } from '../../../core/util.js';
+import { operationFailed, unavailable } from '../../../lib/errors.js';
+import { nowIso, sleep } from '../../../lib/util.js';
 import type { SimFaultRow } from '../../../store/schema.js';
-import { faultsVersion } from './faults.js';
-import type { ComputeDriver, PowerState, VmMetrics, VmSpec } from '../driver.js';
+import { FAULT_KINDS, addFault, clearFaults, faultsVersion, listFaults } from './faults.js';
+import type { ComputeDriver, FaultControl, PowerState, VmMetrics, VmSpec } from '../driver.js';
 
 /** Sim tuning: the delay of every power transition. */
 export interface SimOptions { delayMs: number }
@@ -15,6 +15,14 @@ export class SimDriver implements ComputeDriver {
   private cache: { rows: SimFaultRow[]; at: number; version: number } | null = null;
 
   constructor(private readonly store: Store, private readonly opts: SimOptions) {}
+
+  /** Fault injection, kept in the database so the CLI and the admin API of every process share it. */
+  readonly faults: FaultControl = {
+    kinds: FAULT_KINDS,
+    add: (f) => addFault(this.store.db, f),
+    list: () => listFaults(this.store.db),
+    clear: (id) => clearFaults(this.store.db, id),
+  };
 
   async define(spec: VmSpec): Promise<void> {
     await this.gate(spec.hostId, spec.id);
@@ -87,11 +95,11 @@ export class SimDriver implements ComputeDriver {
   }
 
   async hostReachable(hostId: string): Promise<boolean> {
-    return !(await this.faults()).some((f) => f.kind === 'host_unreachable' && (f.host_id === hostId || f.host_id === null));
+    return !(await this.activeFaults()).some((f) => f.kind === 'host_unreachable' && (f.host_id === hostId || f.host_id === null));
   }
 
   async unreachableHosts(): Promise<string[]> {
-    const down = (await this.faults()).filter((f) => f.kind === 'host_unreachable');
+    const down = (await this.activeFaults()).filter((f) => f.kind === 'host_unreachable');
     if (down.some((f) => f.host_id === null)) {
       return (await this.store.db.selectFrom('hosts').select('id').execute()).map((h) => h.id);
     }
@@ -99,7 +107,7 @@ export class SimDriver implements ComputeDriver {
   }
 
   /** Current faults, re-read at most every 100 ms (faults set by another process apply within that time). */
-  private async faults(): Promise<SimFaultRow[]> {
+  private async activeFaults(): Promise<SimFaultRow[]> {
     const version = faultsVersion();
     if (this.cache && this.cache.version === version && Date.now() - this.cache.at < 100) return this.cache.rows;
     const rows = await this.store.db.selectFrom('sim_faults').selectAll().execute();
@@ -117,7 +125,7 @@ export class SimDriver implements ComputeDriver {
 
   /** Applies latency and refuses work on an unreachable host. */
   private async gate(hostId: string, vmId: string): Promise<void> {
-    const faults = (await this.faults()).filter((f) => f.host_id === hostId || f.vm_id === vmId || (f.host_id === null && f.vm_id === null));
+    const faults = (await this.activeFaults()).filter((f) => f.host_id === hostId || f.vm_id === vmId || (f.host_id === null && f.vm_id === null));
     if (faults.length === 0) return;
     const latency = faults.filter((f) => f.kind === 'latency').reduce((s, f) => s + Number(f.value), 0);
     if (latency > 0) await sleep(latency);
@@ -127,7 +135,7 @@ export class SimDriver implements ComputeDriver {
   }
 
   private async consumeStartFault(hostId: string, vmId: string): Promise<void> {
-    if (!(await this.faults()).some((x) => x.kind === 'fail_next_start')) return;
+    if (!(await this.activeFaults()).some((x) => x.kind === 'fail_next_start')) return;
     this.cache = null;
     const f = await this.store.db.selectFrom('sim_faults').selectAll().where('kind', '=', 'fail_next_start')
       .where((eb) => eb.or([eb('vm_id', '=', vmId), eb('host_id', '=', hostId), eb.and([eb('host_id', 'is', null), eb('vm_id', 'is', null)])]))

@@ -1,7 +1,8 @@
 /** Fault injection for the sim driver, stored in the database so the CLI and the HTTP endpoint share it. */
 import type { Q } from '../../../store/db.js';
 import type { SimFaultRow } from '../../../store/schema.js';
-import { newId, nowIso } from '../../../core/util.js';
+import { newId, nowIso } from '../../../lib/util.js';
+import type { FaultInput } from '../driver.js';
 
 /** The faults the sim driver knows. */
 export const FAULT_KINDS = ['host_unreachable', 'fail_next_start', 'latency'] as const;
@@ -10,12 +11,6 @@ let localVersion = 0;
 
 /** Bumped on every change made in this process, so the driver's cache sees local changes at once. */
 export const faultsVersion = (): number => localVersion;
-
-/** One fault kind. */
-export type FaultKind = (typeof FAULT_KINDS)[number];
-
-/** What to inject: a host down, the next start(s) of a VM (or any VM on a host) failing, or added latency in ms. */
-export interface FaultInput { kind: FaultKind; hostId?: string | null; vmId?: string | null; value?: number; count?: number }
 
 /** Stores a fault; count is how many operations it affects (-1 = until cleared). */
 export async function addFault(q: Q, f: FaultInput): Promise<SimFaultRow> {

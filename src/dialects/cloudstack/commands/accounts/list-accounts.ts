@@ -1,6 +1,6 @@
 /** listAccounts: the caller's account (every account for an admin) with its usage and limits. */
 import { LIST_PARAMS, command, list, param } from '../../command.js';
-import { invalid } from '../../../../core/errors.js';
+import { invalid } from '../../../../lib/errors.js';
 import { csAccount } from '../../views/account.js';
 
 /** The command. */

@@ -2,7 +2,7 @@
 import { LIST_PARAMS, command, list, param, sync } from '../../command.js';
 import { paginate } from '../../../../core/catalog/service.js';
 import { RESOURCE_TYPES, RESOURCE_TYPE_LIMITS } from '../../../../core/accounts/usage.js';
-import { invalid } from '../../../../core/errors.js';
+import { invalid } from '../../../../lib/errors.js';
 import { csResourceLimit } from '../../views/account.js';
 
 /** The resource type number from resourcetype and/or resourcetypename, checked against each other. */

@@ -1,7 +1,7 @@
 /** listServiceOfferings: the VM sizes. */
 import { LIST_PARAMS, command, list, param } from '../../command.js';
 import { matchesKeyword, paginate } from '../../../../core/catalog/service.js';
-import { parseJson } from '../../../../core/util.js';
+import { parseJson } from '../../../../lib/util.js';
 import { csDate } from '../../views/common.js';
 
 /** The command. */

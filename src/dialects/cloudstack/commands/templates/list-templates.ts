@@ -1,10 +1,10 @@
 /** listTemplates: featured, self, community and executable templates. */
 import { LIST_PARAMS, command, list, param } from '../../command.js';
 import { matchesKeyword, paginate } from '../../../../core/catalog/service.js';
-import type { TemplateRow } from '../../../../store/schema.js';
-import { invalid } from '../../../../core/errors.js';
+import type { TemplateRow } from '../../../../core/catalog/service.js';
+import { invalid } from '../../../../lib/errors.js';
 import type { Core } from '../../../../core/core.js';
-import type { CallContext } from '../../../../core/context.js';
+import type { CallContext } from '../../../../lib/context.js';
 import { csTemplate } from '../../views/template.js';
 
 /** Templates of a listTemplates filter visible to the caller. */

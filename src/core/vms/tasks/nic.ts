@@ -1,9 +1,10 @@
 /** Handlers of vm.nic_add and vm.nic_remove: a placed VM is redefined with its new NIC list, then the change settles. */
-import type { TaskRow } from '../../store/schema.js';
-import { releaseAddresses } from '../../core/networks/ipam.js';
-import type { TaskHandler } from '../engine.js';
-import { finishTask } from '../queue.js';
-import { payloadOf, taskVm, vmSpec, type HandlerDeps } from './vm-common.js';
+import type { TaskRow } from '../../../store/schema.js';
+import { releaseAddresses } from '../../networks/ipam.js';
+import type { TaskHandler } from '../../../tasks/engine.js';
+import { finishTask } from '../../../tasks/queue.js';
+import { payloadOf, type HandlerDeps } from '../../task-steps.js';
+import { taskVm, vmSpec } from './common.js';
 
 const vmResult = (task: TaskRow) => ({ type: 'vm', id: task.object_id });
 

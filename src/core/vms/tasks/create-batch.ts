@@ -1,10 +1,11 @@
 /** vm.create for many tasks at once: one placement transaction and one settling transaction for the whole batch. */
-import type { TaskRow, VmRow } from '../../store/schema.js';
-import { placeVm } from '../../core/hosts/placement.js';
-import { CoreError } from '../../core/errors.js';
-import { nowIso } from '../../core/util.js';
-import { finishTask } from '../queue.js';
-import { payloadOf, vmSpec, type HandlerDeps } from './vm-common.js';
+import type { TaskRow, VmRow } from '../../../store/schema.js';
+import { placeVm } from '../../hosts/placement.js';
+import { CoreError } from '../../../lib/errors.js';
+import { nowIso } from '../../../lib/util.js';
+import { finishTask } from '../../../tasks/queue.js';
+import { payloadOf, type HandlerDeps } from '../../task-steps.js';
+import { vmSpec } from './common.js';
 
 /** Runs claimed vm.create tasks together; returns the error of each task that failed (the others are finished). */
 export async function createBatch(deps: HandlerDeps, tasks: TaskRow[]): Promise<Map<string, unknown>> {

@@ -1,9 +1,9 @@
 /** Handlers of snapshot.create and snapshot.revert: copy bytes between a volume and its snapshot, then settle. */
 import type { TaskRow } from '../../store/schema.js';
-import { conflict } from '../../core/errors.js';
-import { FINISHED, type TaskHandler } from '../engine.js';
-import { finishTask } from '../queue.js';
-import { payloadOf, type HandlerDeps } from './vm-common.js';
+import { conflict } from '../../lib/errors.js';
+import { FINISHED, type TaskHandler } from '../../tasks/engine.js';
+import { finishTask } from '../../tasks/queue.js';
+import { payloadOf, type HandlerDeps } from '../task-steps.js';
 
 const snapshotResult = (id: string) => ({ type: 'snapshot', id });
 

@@ -1,8 +1,9 @@
 /** Handler of vm.restore: a new root volume from the template, keeping the VM's power state. */
-import { newId, nowIso } from '../../core/util.js';
-import { FINISHED, type TaskHandler } from '../engine.js';
-import { finishTask } from '../queue.js';
-import { payloadOf, setVmState, taskVm, vmSpec, type HandlerDeps } from './vm-common.js';
+import { newId, nowIso } from '../../../lib/util.js';
+import { FINISHED, type TaskHandler } from '../../../tasks/engine.js';
+import { finishTask } from '../../../tasks/queue.js';
+import { payloadOf, type HandlerDeps } from '../../task-steps.js';
+import { setVmState, taskVm, vmSpec } from './common.js';
 
 /** vm.restore: stops a running VM, swaps its root volume and starts it again. */
 export function vmRestore(deps: HandlerDeps): TaskHandler {

@@ -1,4 +1,4 @@
-/** Small shared helpers of the core: ids, clocks, JSON columns and flags. */
+/** Small neutral helpers every layer may use: ids, clocks, JSON columns and flags. */
 import { randomUUID, randomBytes } from 'node:crypto';
 
 /** A new resource id (UUID v4). */

@@ -1,10 +1,11 @@
 /** Handlers of vm.create, vm.start, vm.stop, vm.reboot and vm.destroy: driver calls, then one settling transaction. */
-import type { TaskRow } from '../../store/schema.js';
-import { placeVm, releaseHost } from '../../core/hosts/placement.js';
-import { FINISHED, type TaskHandler } from '../engine.js';
-import { finishTask } from '../queue.js';
-import { createBatch } from './vm-create-batch.js';
-import { expungeVm, payloadOf, setVmState, taskVm, vmSpec, type HandlerDeps } from './vm-common.js';
+import type { TaskRow } from '../../../store/schema.js';
+import { placeVm, releaseHost } from '../../hosts/placement.js';
+import { FINISHED, type TaskHandler } from '../../../tasks/engine.js';
+import { finishTask } from '../../../tasks/queue.js';
+import { createBatch } from './create-batch.js';
+import { payloadOf, type HandlerDeps } from '../../task-steps.js';
+import { expungeVm, setVmState, taskVm, vmSpec } from './common.js';
 
 const vmResult = (task: TaskRow) => ({ type: 'vm', id: task.object_id });
 

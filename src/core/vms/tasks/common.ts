@@ -1,38 +1,32 @@
-/** Helpers shared by VM task handlers: loading the driver spec, releasing resources, settling state. */
-import type { Q, Store } from '../../store/db.js';
-import type { TaskRow, VmRow } from '../../store/schema.js';
-import type { ComputeDriver, VmSpec } from '../../drivers/compute/driver.js';
-import type { VolumeStorage } from '../../drivers/storage/storage.js';
-import { releaseHost } from '../../core/hosts/placement.js';
-import { releaseAddresses } from '../../core/networks/ipam.js';
-import { nowIso, parseJson } from '../../core/util.js';
-import { bumpLiveVms } from '../../core/vms/counts.js';
-
-/** What every handler is built from. */
-export interface HandlerDeps { store: Store; driver: ComputeDriver; storage?: VolumeStorage }
+/** Helpers shared by the VM task steps: loading the driver spec, releasing resources, settling state. */
+import type { Q } from '../../../store/db.js';
+import type { TaskRow, VmRow } from '../../../store/schema.js';
+import type { VmSpec } from '../../../drivers/compute/driver.js';
+import { releaseHost } from '../../hosts/placement.js';
+import { releaseAddresses } from '../../networks/ipam.js';
+import { nowIso, parseJson } from '../../../lib/util.js';
+import { bumpLiveVms } from '../counts.js';
 
 /** The VM row of a task (removed ones too), or undefined when it never existed. */
 export async function taskVm(q: Q, task: TaskRow): Promise<VmRow | undefined> {
   return q.selectFrom('vms').selectAll().where('id', '=', task.object_id).executeTakeFirst();
 }
 
-/** The task's payload object. */
-export function payloadOf<T extends object>(task: TaskRow): T {
-  return parseJson<T>(task.payload, {} as T);
-}
-
 /** Builds the driver's view of a VM placed on hostId. */
 export async function vmSpec(q: Q, vm: VmRow, hostId: string): Promise<VmSpec> {
   const [vols, nics] = await Promise.all([
-    q.selectFrom('volumes').select(['id', 'device_id', 'size', 'type', 'template_id']).where('vm_id', '=', vm.id)
-      .where('removed_at', 'is', null).orderBy('device_id').execute(),
+    q.selectFrom('volumes').leftJoin('templates', 'templates.id', 'volumes.template_id')
+      .select(['volumes.id', 'volumes.device_id', 'volumes.size', 'volumes.type', 'volumes.template_id', 'templates.details', 'templates.checksum'])
+      .where('volumes.vm_id', '=', vm.id).where('volumes.removed_at', 'is', null).orderBy('volumes.device_id').execute(),
     q.selectFrom('nics').select(['mac_address', 'ip_address', 'device_id']).where('vm_id', '=', vm.id).orderBy('device_id').execute(),
   ]);
+  const root = vols.find((v) => v.type === 'ROOT');
   return {
     id: vm.id, serial: Number(vm.serial), hostname: vm.name, hostId, cpus: Number(vm.cpu_number), cpuMhz: Number(vm.cpu_speed),
     memoryMb: Number(vm.memory), userdata: vm.userdata,
     volumes: vols.map((v) => ({ id: v.id, deviceId: Number(v.device_id ?? 0), size: Number(v.size), type: v.type as 'ROOT' | 'DATADISK', templateId: v.template_id })),
     nics: nics.map((n) => ({ mac: n.mac_address, ip: n.ip_address, deviceId: Number(n.device_id) })),
+    rootTemplate: root?.template_id ? { checksum: root.checksum, details: parseJson<Record<string, unknown>>(root.details, {}) } : null,
   };
 }
 

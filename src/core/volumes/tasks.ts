@@ -1,11 +1,10 @@
 /** Handlers of volume.attach, volume.detach and volume.resize: driver or storage work, then one settling transaction. */
 import type { TaskRow } from '../../store/schema.js';
-import { conflict } from '../../core/errors.js';
-import { nowIso } from '../../core/util.js';
-import { FINISHED, type TaskEngine, type TaskHandler } from '../engine.js';
-import { finishTask } from '../queue.js';
-import { payloadOf, type HandlerDeps } from './vm-common.js';
-import { snapshotCreate, snapshotRevert } from './snapshot.js';
+import { conflict } from '../../lib/errors.js';
+import { nowIso } from '../../lib/util.js';
+import { FINISHED, type TaskHandler } from '../../tasks/engine.js';
+import { finishTask } from '../../tasks/queue.js';
+import { payloadOf, type HandlerDeps } from '../task-steps.js';
 
 const volumeResult = (task: TaskRow) => ({ type: 'volume', id: task.object_id });
 
@@ -75,13 +74,4 @@ export function volumeResize(deps: HandlerDeps): TaskHandler {
       return FINISHED;
     },
   };
-}
-
-/** Registers the volume and snapshot handlers. */
-export function registerVolumeHandlers(engine: TaskEngine, deps: HandlerDeps): void {
-  engine.register('volume.attach', volumeAttach(deps));
-  engine.register('volume.detach', volumeDetach(deps));
-  engine.register('volume.resize', volumeResize(deps));
-  engine.register('snapshot.create', snapshotCreate(deps));
-  engine.register('snapshot.revert', snapshotRevert(deps));
 }
