@@ -1,5 +1,5 @@
 /** Guards of the HTTP listener against clients that hold connections or memory: a connection limit, header, request and idle timeouts, and closing a connection whose answer left its body unread. */
-import type { FastifyInstance, FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest, HookHandlerDoneFunction, RequestPayload } from 'fastify';
 import type { HttpLimits } from '../config.js';
 
 /** How often a dropped-connection warning may be logged. */
@@ -41,10 +41,11 @@ export function guardEdge(app: FastifyInstance, l: HttpLimits): void {
     dropped = 0;
   });
   // While a body arrives, a connection that sends nothing for idleTimeoutMs is closed (and the request with it); once the body is in, the
-  // handler may take as long as it needs (synchronous dialects wait for tasks).
-  app.addHook('onRequest', (req: FastifyRequest, _reply: FastifyReply, done: HookHandlerDoneFunction) => {
+  // handler may take as long as it needs (synchronous dialects wait for tasks). The clock starts when the body is read (preParsing, after
+  // every onRequest hook): while the server itself is still checking the caller it reads nothing, and that wait is not the client's silence.
+  app.addHook('preParsing', (req: FastifyRequest, _reply: FastifyReply, payload: RequestPayload, done: (err: null, payload: RequestPayload) => void) => {
     if (bodyAnnounced(req)) req.raw.socket?.setTimeout?.(l.idleTimeoutMs);
-    done();
+    done(null, payload);
   });
   app.addHook('preHandler', (req: FastifyRequest, _reply: FastifyReply, done: HookHandlerDoneFunction) => {
     if (bodyAnnounced(req)) req.raw.socket?.setTimeout?.(0);
