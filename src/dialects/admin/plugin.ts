@@ -4,6 +4,7 @@ import type { Core } from '../../core/core.js';
 import { CoreError, invalid } from '../../lib/errors.js';
 import { hasNul, nulInRequest } from '../../http/nul-bytes.js';
 import { adminErrorHandler } from './errors.js';
+import { parseBasic } from '../shared/basic-auth.js';
 
 /** Answers a call whose URL the router cannot decode (a broken percent-escape, an overlong segment). */
 export function adminBadUrl(reply: FastifyReply, why: string): FastifyReply {
@@ -23,10 +24,8 @@ export async function adminPlugin(app: FastifyInstance, opts: { core: Core }): P
     if (hasNul(req.body)) return reply.code(400).send({ error: 'The request body holds a NUL byte' });
   });
   app.addHook('onRequest', async (req: FastifyRequest, reply: FastifyReply) => {
-    const h = req.headers.authorization ?? '';
-    const m = /^Basic ([A-Za-z0-9+/=]+)$/.exec(h);
-    const [login, ...rest] = m ? Buffer.from(m[1]!, 'base64').toString('utf8').split(':') : [];
-    const who = login ? await core.accounts.checkPassword(login, rest.join(':'), req.ip) : undefined;
+    const creds = parseBasic(req.headers.authorization);
+    const who = creds ? await core.accounts.checkPassword(creds.user, creds.password, req.ip) : undefined;
     if (!who || who.account.type !== 'admin') {
       return reply.code(401).header('www-authenticate', 'Basic realm="nube-admin"').send({ error: 'Admin credentials required' });
     }
