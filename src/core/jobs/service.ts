@@ -4,7 +4,7 @@ import type { CallContext } from '../../lib/context.js';
 import type { CoreDeps } from '../deps.js';
 import { CoreError, conflict, notFound, operationFailed } from '../../lib/errors.js';
 import { parseJson } from '../../lib/util.js';
-import type { Page } from '../catalog/service.js';
+import type { Page } from '../../lib/page.js';
 import { countedPage } from '../../store/page.js';
 
 /** A task as seen by its owner. */

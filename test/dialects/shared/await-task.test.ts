@@ -58,8 +58,7 @@ test('a REVOKED task counts as failed: its error if it kept one, else a cancelle
 
 test('a task still running past the wait is a timeout; another account\'s task is NotFound', async () => {
   const id = await deployTask('await-slow');
-  const until = new Date(Date.now() + 3_600_000).toISOString();
-  await env.rt.store.db.updateTable('tasks').set({ status: 'STARTED', lease_owner: 'elsewhere', lease_until: until }).where('id', '=', id).execute();
+  await env.rt.store.db.updateTable('tasks').set({ status: 'STARTED', lease_owner: 'elsewhere', lease_until: Date.now() + 3_600_000 }).where('id', '=', id).execute();
   const r = await awaitTask(env.rt.core, ctx, id, 100);
   assert.equal(r.outcome, 'timeout');
   assert.equal(r.job.status, 'STARTED');
