@@ -1,7 +1,7 @@
 /** The core: every resource service built over one set of dependencies; dialects call only this. */
 import type { CoreDeps } from './deps.js';
 import { AccountService } from './accounts/service.js';
-import { JobService } from './jobs/service.js';
+import { JobService } from './tasks-log/jobs.js';
 import { TaskLogService } from './tasks-log/service.js';
 import { VmService } from './vms/service.js';
 import { VmLifecycle } from './vms/lifecycle.js';

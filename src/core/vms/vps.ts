@@ -2,7 +2,7 @@
 import type { CallContext } from '../../lib/context.js';
 import type { CoreDeps } from '../deps.js';
 import { CoreError, invalid, notFound, timedOut } from '../../lib/errors.js';
-import type { JobService } from '../jobs/service.js';
+import type { JobService } from '../tasks-log/jobs.js';
 import type { VmService } from './service.js';
 import type { VmLifecycle } from './lifecycle.js';
 import type { VmView } from './model.js';

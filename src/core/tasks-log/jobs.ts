@@ -1,4 +1,4 @@
-/** Jobs: the caller's tasks as asynchronous dialects report them. */
+/** Jobs: the caller's tasks as asynchronous dialects report them, and how a waited-for task ended; beside the task log, which reads the same tasks. */
 import type { TaskRow } from '../../store/schema.js';
 import type { CallContext } from '../../lib/context.js';
 import type { CoreDeps } from '../deps.js';
