@@ -42,6 +42,7 @@ test('a deploy, a stop and a start of a VM each appear once: created then finish
     assert.deepEqual(byTask.filter((e) => e.taskId === id).map((e) => e.status), ['PENDING', 'SUCCESS'], `task ${id} logged once`);
   }
   assert.equal(page.count, page.items.length);
+  assert.deepEqual([...new Set(byTask.map((e) => e.origin))], ['cloudstack:deployVirtualMachine', 'cloudstack:stopVirtualMachine', 'cloudstack:startVirtualMachine']);
   assert.ok(page.items.every((e) => e.accountId === alice.accountId && e.objectId === vmId));
   const ids = page.items.map((e) => e.id);
   assert.deepEqual(ids, [...ids].sort((x, y) => x - y));

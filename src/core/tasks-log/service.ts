@@ -17,10 +17,10 @@ export interface TaskLogFilter {
   allAccounts?: boolean;
 }
 
-/** One task log entry. */
+/** One task log entry; origin is the dialect and command that started its task (null for a change without a task). */
 export interface TaskLogEntry {
   id: number; taskId: string | null; accountId: string; userId: string | null; objectType: string; objectId: string;
-  action: string; status: string; detail: string | null; created: string;
+  action: string; status: string; detail: string | null; origin: string | null; created: string;
 }
 
 /** Reads the task log of the caller's account (or, for admins, of another or every account). */
@@ -29,22 +29,23 @@ export class TaskLogService {
 
   /** One page of the entries matching f, oldest first. */
   async log(ctx: CallContext, f: TaskLogFilter, paging: Paging): Promise<Page<TaskLogEntry>> {
-    let q = this.deps.store.db.selectFrom('task_log');
-    if (!ctx.isAdmin || (f.accountId === undefined && !f.allAccounts)) q = q.where('account_id', '=', ctx.accountId);
-    if (f.accountId !== undefined) q = q.where('account_id', '=', f.accountId);
-    if (f.objectId !== undefined) q = q.where('object_id', '=', f.objectId);
-    if (f.objectType !== undefined) q = q.where('object_type', '=', f.objectType);
-    if (f.taskId !== undefined) q = q.where('task_id', '=', f.taskId);
-    if (f.action !== undefined) q = q.where('action', '=', f.action);
-    if (f.since !== undefined) q = q.where('created_at', '>=', f.since.toISOString());
-    const { count, rows } = await countedPage(q, q.selectAll().orderBy('id'), paging);
-    return { count, items: rows.map(toEntry) };
+    let q = this.deps.store.db.selectFrom('task_log').leftJoin('tasks', 'tasks.id', 'task_log.task_id');
+    if (!ctx.isAdmin || (f.accountId === undefined && !f.allAccounts)) q = q.where('task_log.account_id', '=', ctx.accountId);
+    if (f.accountId !== undefined) q = q.where('task_log.account_id', '=', f.accountId);
+    if (f.objectId !== undefined) q = q.where('task_log.object_id', '=', f.objectId);
+    if (f.objectType !== undefined) q = q.where('task_log.object_type', '=', f.objectType);
+    if (f.taskId !== undefined) q = q.where('task_log.task_id', '=', f.taskId);
+    if (f.action !== undefined) q = q.where('task_log.action', '=', f.action);
+    if (f.since !== undefined) q = q.where('task_log.created_at', '>=', f.since.toISOString());
+    const rows = q.selectAll('task_log').select('tasks.origin').orderBy('task_log.id');
+    const page = await countedPage(q, rows, paging);
+    return { count: page.count, items: page.rows.map(toEntry) };
   }
 }
 
-function toEntry(r: Selectable<TaskLogRow>): TaskLogEntry {
+function toEntry(r: Selectable<TaskLogRow> & { origin: string | null }): TaskLogEntry {
   return {
     id: Number(r.id), taskId: r.task_id, accountId: r.account_id, userId: r.user_id, objectType: r.object_type,
-    objectId: r.object_id, action: r.action, status: r.status, detail: r.detail, created: r.created_at,
+    objectId: r.object_id, action: r.action, status: r.status, detail: r.detail, origin: r.origin, created: r.created_at,
   };
 }
