@@ -1,10 +1,16 @@
 /** Pages of lists: the page a caller asks for, the page it gets, and the in-memory cut for lists that are not queries. */
 
 /** A page request (pages start at 1); no pageSize (or 0) means every item. */
-export interface Paging { page?: number; pageSize?: number }
+export interface Paging {
+  page?: number;
+  pageSize?: number;
+}
 
 /** One page of results with the total count across pages. */
-export interface Page<T> { count: number; items: T[] }
+export interface Page<T> {
+  count: number;
+  items: T[];
+}
 
 /** Cuts the requested page out of a whole list, for lists core builds in memory (cached catalog rows, computed limits). */
 export function paginate<T>(all: T[], paging: Paging): Page<T> {

@@ -25,7 +25,9 @@ before(async () => {
   jobIds = [deploy.jobid, stop.jobid, start.jobid];
   await bob.job('deployVirtualMachine', { ...(await deployArgs(bob)), name: 'elsewhere' });
 });
-after(async () => { await env.close(); });
+after(async () => {
+  await env.close();
+});
 
 async function deployArgs(cs: CsClient): Promise<Record<string, string>> {
   const zone = (await cs.ok('listZones')).zone[0];
@@ -39,33 +41,59 @@ test('a deploy, a stop and a start of a VM each appear once: created then finish
   const byTask = page.items.filter((e) => e.taskId !== null);
   assert.deepEqual([...new Set(byTask.map((e) => e.taskId))], jobIds, 'one task per call, in call order');
   for (const id of jobIds) {
-    assert.deepEqual(byTask.filter((e) => e.taskId === id).map((e) => e.status), ['PENDING', 'SUCCESS'], `task ${id} logged once`);
+    assert.deepEqual(
+      byTask.filter((e) => e.taskId === id).map((e) => e.status),
+      ['PENDING', 'SUCCESS'],
+      `task ${id} logged once`,
+    );
   }
   assert.equal(page.count, page.items.length);
-  assert.deepEqual([...new Set(byTask.map((e) => e.origin))], ['cloudstack:deployVirtualMachine', 'cloudstack:stopVirtualMachine', 'cloudstack:startVirtualMachine']);
+  assert.deepEqual(
+    [...new Set(byTask.map((e) => e.origin))],
+    ['cloudstack:deployVirtualMachine', 'cloudstack:stopVirtualMachine', 'cloudstack:startVirtualMachine'],
+  );
   assert.ok(page.items.every((e) => e.accountId === alice.accountId && e.objectId === vmId));
   const ids = page.items.map((e) => e.id);
-  assert.deepEqual(ids, [...ids].sort((x, y) => x - y));
+  assert.deepEqual(
+    ids,
+    [...ids].sort((x, y) => x - y),
+  );
   const one = await env.rt.core.tasks.log(alice, { taskId: jobIds[1] }, {});
-  assert.deepEqual(one.items.map((e) => [e.taskId, e.status]), [[jobIds[1], 'PENDING'], [jobIds[1], 'SUCCESS']]);
+  assert.deepEqual(
+    one.items.map((e) => [e.taskId, e.status]),
+    [
+      [jobIds[1], 'PENDING'],
+      [jobIds[1], 'SUCCESS'],
+    ],
+  );
   const action = one.items[0]!.action;
   const sameAction = await env.rt.core.tasks.log(alice, { objectId: vmId, action }, {});
-  assert.deepEqual(sameAction.items.map((e) => e.taskId), [jobIds[1], jobIds[1]]);
+  assert.deepEqual(
+    sameAction.items.map((e) => e.taskId),
+    [jobIds[1], jobIds[1]],
+  );
 });
 
 test('pages cut the oldest-first list; since leaves out older entries', async () => {
   const all = await env.rt.core.tasks.log(alice, { objectId: vmId }, {});
   const second = await env.rt.core.tasks.log(alice, { objectId: vmId }, { page: 2, pageSize: 2 });
   assert.equal(second.count, all.count);
-  assert.deepEqual(second.items.map((e) => e.id), all.items.slice(2, 4).map((e) => e.id));
+  assert.deepEqual(
+    second.items.map((e) => e.id),
+    all.items.slice(2, 4).map((e) => e.id),
+  );
   const future = await env.rt.core.tasks.log(alice, { since: new Date(Date.now() + 60_000) }, {});
   assert.deepEqual([future.count, future.items.length], [0, 0]);
   const last = all.items[all.items.length - 1]!;
   const since = await env.rt.core.tasks.log(alice, { objectId: vmId, since: new Date(last.created) }, {});
-  assert.ok(since.items.length >= 1 && since.items.length < all.items.length && since.items.every((e) => e.created >= last.created));
+  assert.ok(
+    since.items.length >= 1 &&
+      since.items.length < all.items.length &&
+      since.items.every((e) => e.created >= last.created),
+  );
 });
 
-test('another account\'s entries are not visible, even when asked for by account; an admin may ask for them', async () => {
+test("another account's entries are not visible, even when asked for by account; an admin may ask for them", async () => {
   const mine = await env.rt.core.tasks.log(alice, {}, {});
   assert.ok(mine.count > 0 && mine.items.every((e) => e.accountId === alice.accountId));
   const asked = await env.rt.core.tasks.log(alice, { accountId: bobId }, {});

@@ -8,7 +8,10 @@ import { countedPage } from '../../store/page.js';
 
 /** Which entries to read; accountId and allAccounts reach other accounts only for admins (anyone else reads only their own account). */
 export interface TaskLogFilter {
-  objectId?: string; objectType?: string; taskId?: string; action?: string;
+  objectId?: string;
+  objectType?: string;
+  taskId?: string;
+  action?: string;
   /** Entries written at or after this moment. */
   since?: Date;
   /** Admins: this account's entries instead of their own. */
@@ -19,8 +22,17 @@ export interface TaskLogFilter {
 
 /** One task log entry; origin is the dialect and command that started its task (null for a change without a task). */
 export interface TaskLogEntry {
-  id: number; taskId: string | null; accountId: string; userId: string | null; objectType: string; objectId: string;
-  action: string; status: string; detail: string | null; origin: string | null; created: string;
+  id: number;
+  taskId: string | null;
+  accountId: string;
+  userId: string | null;
+  objectType: string;
+  objectId: string;
+  action: string;
+  status: string;
+  detail: string | null;
+  origin: string | null;
+  created: string;
 }
 
 /** Reads the task log of the caller's account (or, for admins, of another or every account). */
@@ -30,7 +42,8 @@ export class TaskLogService {
   /** One page of the entries matching f, oldest first. */
   async log(ctx: CallContext, f: TaskLogFilter, paging: Paging): Promise<Page<TaskLogEntry>> {
     let q = this.deps.store.db.selectFrom('task_log').leftJoin('tasks', 'tasks.id', 'task_log.task_id');
-    if (!ctx.isAdmin || (f.accountId === undefined && !f.allAccounts)) q = q.where('task_log.account_id', '=', ctx.accountId);
+    if (!ctx.isAdmin || (f.accountId === undefined && !f.allAccounts))
+      q = q.where('task_log.account_id', '=', ctx.accountId);
     if (f.accountId !== undefined) q = q.where('task_log.account_id', '=', f.accountId);
     if (f.objectId !== undefined) q = q.where('task_log.object_id', '=', f.objectId);
     if (f.objectType !== undefined) q = q.where('task_log.object_type', '=', f.objectType);
@@ -45,7 +58,16 @@ export class TaskLogService {
 
 function toEntry(r: Selectable<TaskLogRow> & { origin: string | null }): TaskLogEntry {
   return {
-    id: Number(r.id), taskId: r.task_id, accountId: r.account_id, userId: r.user_id, objectType: r.object_type,
-    objectId: r.object_id, action: r.action, status: r.status, detail: r.detail, origin: r.origin, created: r.created_at,
+    id: Number(r.id),
+    taskId: r.task_id,
+    accountId: r.account_id,
+    userId: r.user_id,
+    objectType: r.object_type,
+    objectId: r.object_id,
+    action: r.action,
+    status: r.status,
+    detail: r.detail,
+    origin: r.origin,
+    created: r.created_at,
   };
 }

@@ -7,12 +7,22 @@ import { invalid } from '../../lib/errors.js';
 
 /** The query parameters of the task log call (all optional). */
 interface TaskLogQuery {
-  objectId?: string; objectType?: string; taskId?: string; action?: string; since?: string; accountId?: string;
-  page?: string; pageSize?: string;
+  objectId?: string;
+  objectType?: string;
+  taskId?: string;
+  action?: string;
+  since?: string;
+  accountId?: string;
+  page?: string;
+  pageSize?: string;
 }
 
 /** Registers the task log route; contextOf gives the admin's call context of a request. */
-export function taskLogRoutes(app: FastifyInstance, core: Core, contextOf: (req: FastifyRequest, origin: string) => CallContext): void {
+export function taskLogRoutes(
+  app: FastifyInstance,
+  core: Core,
+  contextOf: (req: FastifyRequest, origin: string) => CallContext,
+): void {
   app.get<{ Querystring: TaskLogQuery }>('/tasks/log', async (req) => {
     const q = req.query ?? {};
     const f: TaskLogFilter = {};
@@ -26,7 +36,10 @@ export function taskLogRoutes(app: FastifyInstance, core: Core, contextOf: (req:
       if (Number.isNaN(since.getTime())) throw invalid('since must be an ISO 8601 date and time', 'since');
       f.since = since;
     }
-    const page = await core.tasks.log(contextOf(req, 'admin:tasks/log'), f, { page: whole(q.page, 'page'), pageSize: whole(q.pageSize, 'pageSize') });
+    const page = await core.tasks.log(contextOf(req, 'admin:tasks/log'), f, {
+      page: whole(q.page, 'page'),
+      pageSize: whole(q.pageSize, 'pageSize'),
+    });
     return { count: page.count, entries: page.items };
   });
 }

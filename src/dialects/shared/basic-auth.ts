@@ -1,7 +1,10 @@
 /** HTTP Basic credentials parsing, shared by every dialect that accepts a user and password in the Authorization header. */
 
 /** The user and password of a Basic Authorization header. */
-export interface BasicCredentials { user: string; password: string }
+export interface BasicCredentials {
+  user: string;
+  password: string;
+}
 
 /** Splits `Basic base64(user:password)` (scheme case-insensitive, payload at most 1024 characters); undefined when missing or malformed. */
 export function parseBasic(header: string | undefined): BasicCredentials | undefined {

@@ -6,7 +6,11 @@ import type { CallContext } from '../../lib/context.js';
 export function contextFor(principal: Principal, request: { id: string }, origin: string): CallContext {
   const { account, user } = principal;
   return {
-    accountId: account.id, accountName: account.name, userId: user.id, isAdmin: account.type === 'admin',
-    requestId: request.id, origin,
+    accountId: account.id,
+    accountName: account.name,
+    userId: user.id,
+    isAdmin: account.type === 'admin',
+    requestId: request.id,
+    origin,
   };
 }

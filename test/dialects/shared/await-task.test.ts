@@ -15,18 +15,25 @@ before(async () => {
   const user = await db.selectFrom('users').selectAll().where('account_id', '=', account.id).executeTakeFirstOrThrow();
   ctx = contextFor({ account, user }, { id: 'req-1' }, 'test:await');
 });
-after(async () => { await env.close(); });
+after(async () => {
+  await env.close();
+});
 
 /** Deploys a VM through CloudStack and returns its (finished) task id. */
 async function deployTask(name: string): Promise<string> {
   const zone = (await env.cs.ok('listZones')).zone[0];
   const offering = (await env.cs.ok('listServiceOfferings', { name: 'Tiny' })).serviceoffering[0];
   const template = (await env.cs.ok('listTemplates', { templatefilter: 'featured' })).template[0];
-  const job = await env.cs.job('deployVirtualMachine', { zoneid: zone.id, serviceofferingid: offering.id, templateid: template.id, name });
+  const job = await env.cs.job('deployVirtualMachine', {
+    zoneid: zone.id,
+    serviceofferingid: offering.id,
+    templateid: template.id,
+    name,
+  });
   return job.jobid;
 }
 
-test('contextFor gives the caller\'s account, user, admin flag, request id and origin', () => {
+test("contextFor gives the caller's account, user, admin flag, request id and origin", () => {
   assert.equal(ctx.accountName, 'alice');
   assert.equal(ctx.isAdmin, false);
   assert.equal(ctx.requestId, 'req-1');
@@ -51,14 +58,22 @@ test('a REVOKED task counts as failed: its error if it kept one, else a cancelle
   assert.equal(r.outcome, 'failed');
   assert.ok(r.outcome === 'failed');
   assert.deepEqual([r.error.kind, r.error.reason], ['Conflict', 'cancelled']);
-  await env.rt.store.db.updateTable('tasks').set({ error: JSON.stringify({ kind: 'Conflict', reason: 'busy', message: 'kept' }) }).where('id', '=', id).execute();
+  await env.rt.store.db
+    .updateTable('tasks')
+    .set({ error: JSON.stringify({ kind: 'Conflict', reason: 'busy', message: 'kept' }) })
+    .where('id', '=', id)
+    .execute();
   const kept = await awaitTask(env.rt.core, ctx, id, 10_000);
   assert.ok(kept.outcome === 'failed' && kept.error.reason === 'busy' && kept.error.message === 'kept');
 });
 
-test('a task still running past the wait is a timeout; another account\'s task is NotFound', async () => {
+test("a task still running past the wait is a timeout; another account's task is NotFound", async () => {
   const id = await deployTask('await-slow');
-  await env.rt.store.db.updateTable('tasks').set({ status: 'STARTED', lease_owner: 'elsewhere', lease_until: Date.now() + 3_600_000 }).where('id', '=', id).execute();
+  await env.rt.store.db
+    .updateTable('tasks')
+    .set({ status: 'STARTED', lease_owner: 'elsewhere', lease_until: Date.now() + 3_600_000 })
+    .where('id', '=', id)
+    .execute();
   const r = await awaitTask(env.rt.core, ctx, id, 100);
   assert.equal(r.outcome, 'timeout');
   assert.equal(r.job.status, 'STARTED');
