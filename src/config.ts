@@ -20,8 +20,10 @@ export interface Config {
   qemu: { templateDir: string; accel: 'auto' | 'kvm' | 'tcg'; stopTimeoutMs: number };
   workers: number;
   taskLeaseMs: number;
-  /** How long synchronous dialects wait for a task before answering with a timeout. */
+  /** How long the CVM dialect waits for a task before answering with a timeout. */
   syncWaitMs: number;
+  /** How long the CloudSigma dialect waits for a task before answering 504. */
+  cloudsigmaWaitMs: number;
   /** Billing: the currency of new accounts, price overrides (`key=value,...`) and how often serve meters (0 = never). */
   billing: { currency: string; prices: string; meterEveryMs: number };
   /** Failed-authentication throttle (core/accounts/throttle.ts) and the password-hashing threads (core/accounts/hash-pool.ts). */
@@ -121,6 +123,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     workers: int('NUBE_WORKERS', merged.NUBE_WORKERS, 64, 1),
     taskLeaseMs: int('NUBE_TASK_LEASE_MS', merged.NUBE_TASK_LEASE_MS, 15000, 100),
     syncWaitMs: int('NUBE_SYNC_WAIT_MS', merged.NUBE_SYNC_WAIT_MS, 60000, 1),
+    cloudsigmaWaitMs: int('NUBE_CLOUDSIGMA_WAIT_MS', merged.NUBE_CLOUDSIGMA_WAIT_MS, 120_000, 1000),
     billing: {
       currency: (merged.NUBE_BILLING_CURRENCY ?? 'EUR').toUpperCase(),
       prices: merged.NUBE_BILLING_PRICES ?? '',

@@ -1,10 +1,11 @@
-/** `nube admin ...`: accounts, users, key pairs, hosts and sim faults, straight against the store. */
+/** `nube admin ...`: accounts, users, key pairs, hosts, sim faults and the task log, straight against the store. */
 import type { Command } from 'commander';
 import { credentialsJson } from './credentials.js';
 import { addCvmAdminCommands } from './admin-cvm.js';
 import { addCloudsigmaAdminCommands } from './admin-cloudsigma.js';
 import { withRuntime } from './with-runtime.js';
 import { addLimitCommands } from './admin-limits.js';
+import { addTaskCommands } from './admin-tasks.js';
 
 
 /** Adds the admin subcommands to the program. */
@@ -50,4 +51,5 @@ export function addAdminCommands(program: Command): void {
   fault.command('clear [id]').action((id?: string) => withRuntime(async (rt) => ({ removed: await rt.core.hosts.clearFaults(id) })));
   addCvmAdminCommands(admin);
   addCloudsigmaAdminCommands(admin);
+  addTaskCommands(admin);
 }

@@ -1,7 +1,8 @@
 /** The core: every resource service built over one set of dependencies; dialects call only this. */
 import type { CoreDeps } from './deps.js';
 import { AccountService } from './accounts/service.js';
-import { JobService } from './jobs/service.js';
+import { JobService } from './tasks-log/jobs.js';
+import { TaskLogService } from './tasks-log/service.js';
 import { VmService } from './vms/service.js';
 import { VmLifecycle } from './vms/lifecycle.js';
 import { VmNics } from './vms/nics.js';
@@ -41,6 +42,8 @@ export class Core {
   readonly vmLifecycle: VmLifecycle;
   readonly vmNics: VmNics;
   readonly jobs: JobService;
+  /** The task log: every task's and synchronous change's entries. */
+  readonly tasks: TaskLogService;
   readonly hosts: HostService;
   readonly volumes: VolumeService;
   readonly snapshots: SnapshotService;
@@ -77,6 +80,7 @@ export class Core {
     this.vmLifecycle = new VmLifecycle(deps, this.vms);
     this.vmNics = new VmNics(deps, this.vms);
     this.jobs = new JobService(deps);
+    this.tasks = new TaskLogService(deps);
     this.hosts = new HostService(deps);
     this.volumes = new VolumeService(deps);
     this.snapshots = new SnapshotService(deps, this.volumes);

@@ -38,6 +38,8 @@ export const REASONS_BY_KIND = {
     in_use: 'in use',
     /** The object was removed while the call or its task was running. */
     gone: 'removed meanwhile',
+    /** The task carrying out the call was cancelled (REVOKED) before it finished. */
+    cancelled: 'task cancelled',
   },
   Forbidden: {
     /** The caller may not do this, or may not see this object's details. */

@@ -1,9 +1,8 @@
 /** Counted pages of list queries: how many rows the filters match, and one page of them (pages start at 1). */
 import type { SelectQueryBuilder } from 'kysely';
 import type { DB } from './schema.js';
+import type { Paging } from '../lib/page.js';
 
-/** A page request; no pageSize (or 0) means every row. */
-export interface Paging { page?: number; pageSize?: number }
 
 /** An ordered row query that can be cut to a page. */
 export interface PageableRows<R> {

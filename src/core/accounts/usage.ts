@@ -4,7 +4,7 @@ import type { AccountRow, UserRow } from '../../store/schema.js';
 import type { CallContext } from '../../lib/context.js';
 import type { CoreDeps } from '../deps.js';
 import { invalid } from '../../lib/errors.js';
-import { matchesKeyword, paginate, type Page } from '../catalog/service.js';
+import { matchesKeyword, paginate, type Page, type Paging } from '../../lib/page.js';
 import { effectiveLimits, type LimitName, type Limits } from '../quotas/service.js';
 
 /** Totals of one account's resources; storage in bytes. */
@@ -60,13 +60,13 @@ export class AccountUsage {
     return { count: page.count, items };
   }
 
-  /** The caller's resource limits (-1 = unlimited); type filters one resource type (0-11). */
-  async limits(ctx: CallContext, type?: number): Promise<ResourceLimit[]> {
+  /** One page of the caller's resource limits (-1 = unlimited); type filters one resource type (0-11). */
+  async limits(ctx: CallContext, type: number | undefined, paging: Paging): Promise<Page<ResourceLimit>> {
     if (type !== undefined && (!Number.isInteger(type) || type < 0 || type >= RESOURCE_TYPES.length)) {
       throw invalid(`resourcetype must be between 0 and ${RESOURCE_TYPES.length - 1}`, 'resourcetype');
     }
     const limits = await effectiveLimits(this.deps.store.db, this.deps.config.defaultLimits, ctx.accountId);
-    return RESOURCE_TYPES.map((name, i) => ({ type: i, name, max: limitOf(limits, name) })).filter((l) => type === undefined || l.type === type);
+    return paginate(RESOURCE_TYPES.map((name, i) => ({ type: i, name, max: limitOf(limits, name) })).filter((l) => type === undefined || l.type === type), paging);
   }
 }
 

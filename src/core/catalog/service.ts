@@ -3,29 +3,27 @@ import type { Store } from '../../store/db.js';
 import type { DiskOfferingRow, HostRow, OsTypeRow, ServiceOfferingRow, TemplateRow, ZoneRow } from '../../store/schema.js';
 import type { CallContext } from '../../lib/context.js';
 import { notFound } from '../../lib/errors.js';
+import { matchesKeyword, paginate, type Page, type Paging } from '../../lib/page.js';
 
 /** The catalog rows this service returns, for dialects to render (they never import the store). */
 export type { TemplateRow, ZoneRow };
 
-/** One page of results with the total count across pages. */
-export interface Page<T> { count: number; items: T[] }
+/** Filters of the zone list; keyword matches name and description. */
+export interface ZoneFilter { id?: string; name?: string; networkType?: string; keyword?: string }
 
-/** Paging and keyword inputs shared by list calls. */
-export interface ListOpts { page?: number; pageSize?: number; keyword?: string; id?: string; name?: string }
+/** Filters of the offering lists; keyword matches name and display text; excludeId leaves one offering out (a VM's current size). */
+export interface OfferingFilter { id?: string; name?: string; keyword?: string; excludeId?: string }
 
-/** Applies page/pageSize (1-based) to an array. */
-export function paginate<T>(all: T[], opts: { page?: number; pageSize?: number }): Page<T> {
-  if (!opts.pageSize || opts.pageSize <= 0) return { count: all.length, items: all };
-  const page = Math.max(1, opts.page ?? 1);
-  return { count: all.length, items: all.slice((page - 1) * opts.pageSize, page * opts.pageSize) };
+/** Filters of the OS type list; keyword matches the description. */
+export interface OsTypeFilter { id?: string; description?: string; categoryId?: string; keyword?: string }
+
+/** Which templates a template list shows (the visibility rule) and the filters on them; keyword matches name and display text. */
+export interface TemplateFilter {
+  visibility: 'featured' | 'self' | 'community' | 'executable'; id?: string; name?: string; keyword?: string; zoneId?: string;
 }
 
-/** Case-insensitive keyword match over some text fields. */
-export function matchesKeyword(keyword: string | undefined, ...fields: Array<string | null | undefined>): boolean {
-  if (!keyword) return true;
-  const k = keyword.toLowerCase();
-  return fields.some((f) => f?.toLowerCase().includes(k));
-}
+/** A template in one zone it is available in: template lists have one entry per pair. */
+export interface TemplateInZone { template: TemplateRow; zone: ZoneRow }
 
 /** Read access to the catalog with an in-process cache of the small, hot tables. */
 export class CatalogService {
@@ -126,10 +124,48 @@ export class CatalogService {
     return q.orderBy('created_at').orderBy('name').execute();
   }
 
+  /** One page of the zones matching f. */
+  async findZones(f: ZoneFilter, paging: Paging): Promise<Page<ZoneRow>> {
+    const nt = f.networkType?.toLowerCase();
+    return paginate((await this.listZones()).filter((z) => (!f.id || z.id === f.id) && (!f.name || z.name === f.name)
+      && (!nt || z.network_type.toLowerCase() === nt) && matchesKeyword(f.keyword, z.name, z.description)), paging);
+  }
+
+  /** One page of the service offerings matching f, in catalog order. */
+  async findServiceOfferings(f: OfferingFilter, paging: Paging): Promise<Page<ServiceOfferingRow>> {
+    return paginate((await this.listServiceOfferings()).filter((o) => offeringMatches(o, f)), paging);
+  }
+
+  /** One page of the disk offerings matching f, smallest first. */
+  async findDiskOfferings(f: OfferingFilter, paging: Paging): Promise<Page<DiskOfferingRow>> {
+    return paginate((await this.listDiskOfferings()).filter((o) => offeringMatches(o, f)), paging);
+  }
+
+  /** One page of the OS types matching f. */
+  async findOsTypes(f: OsTypeFilter, paging: Paging): Promise<Page<OsTypeRow>> {
+    return paginate((await this.listOsTypes()).filter((o) => (!f.id || o.id === f.id) && (!f.description || o.description === f.description)
+      && (!f.categoryId || o.category_id === f.categoryId) && matchesKeyword(f.keyword, o.description)), paging);
+  }
+
+  /** One page of the caller's visible templates matching f, one entry per zone each is in (f.zoneId: that zone only, NotFound if unknown). */
+  async findTemplates(ctx: CallContext, f: TemplateFilter, paging: Paging): Promise<Page<TemplateInZone>> {
+    const zones = f.zoneId ? [await this.zone(f.zoneId)] : await this.listZones();
+    const rows = (await this.visibleTemplates(ctx, f.visibility))
+      .filter((t) => (!f.id || t.id === f.id) && (!f.name || t.name === f.name) && matchesKeyword(f.keyword, t.name, t.display_text));
+    const entries: TemplateInZone[] = [];
+    for (const template of rows) for (const zone of zones) if (!template.zone_id || template.zone_id === zone.id) entries.push({ template, zone });
+    return paginate(entries, paging);
+  }
+
   /** Hosts of a zone (or all), for operators and placement. */
   async listHosts(zoneId?: string): Promise<HostRow[]> {
     let q = this.store.db.selectFrom('hosts').selectAll().orderBy('name');
     if (zoneId) q = q.where('zone_id', '=', zoneId);
     return q.execute();
   }
+}
+
+/** True when an offering passes f. */
+function offeringMatches(o: { id: string; name: string; display_text: string }, f: OfferingFilter): boolean {
+  return (!f.id || o.id === f.id) && (!f.name || o.name === f.name) && o.id !== f.excludeId && matchesKeyword(f.keyword, o.name, o.display_text);
 }

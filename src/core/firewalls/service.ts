@@ -6,7 +6,7 @@ import type { CallContext } from '../../lib/context.js';
 import type { CoreDeps } from '../deps.js';
 import { conflict, invalid, notFound } from '../../lib/errors.js';
 import { newId, nowIso } from '../../lib/util.js';
-import type { Page } from '../catalog/service.js';
+import type { Page } from '../../lib/page.js';
 import { recordDoneTask } from '../../tasks/queue.js';
 import { writeLog } from '../../tasks/log.js';
 import { DEFAULT_GROUP } from './defaults.js';

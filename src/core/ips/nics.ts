@@ -7,7 +7,7 @@ import { CoreError, conflict, invalid, notFound } from '../../lib/errors.js';
 import { newId, nowIso } from '../../lib/util.js';
 import { isIpv4 } from '../net/ip.js';
 import { ip6FromMac } from '../../lib/mac.js';
-import { paginate, type Page } from '../catalog/service.js';
+import { paginate, type Page } from '../../lib/page.js';
 import { recordDoneTask } from '../../tasks/queue.js';
 import type { NicView } from '../vms/model.js';
 import type { VmService } from '../vms/service.js';

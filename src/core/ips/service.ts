@@ -8,7 +8,7 @@ import { conflict, invalid, notFound } from '../../lib/errors.js';
 import { newId, nowIso, parseJson } from '../../lib/util.js';
 import { ipv4ToInt, isIpv4 } from '../net/ip.js';
 import { leaseAddress, releaseAddress } from '../networks/ipam.js';
-import type { Page } from '../catalog/service.js';
+import type { Page } from '../../lib/page.js';
 import { recordDoneTask } from '../../tasks/queue.js';
 import { deleteTagsOf, idsWithTags, loadTags, type Tag, type TagMatch } from '../tags/service.js';
 import { buildHealthcheck, hasHealthcheck, type Healthcheck, type HealthcheckInput } from './healthcheck.js';

@@ -6,7 +6,7 @@ import type { CoreDeps } from '../deps.js';
 import { conflict, invalid, notFound } from '../../lib/errors.js';
 import { newId, nowIso } from '../../lib/util.js';
 import { intToIpv4, ipv4ToInt, isIpv4, netmaskToPrefix } from '../net/ip.js';
-import type { Page } from '../catalog/service.js';
+import type { Page } from '../../lib/page.js';
 import { recordDoneTask } from '../../tasks/queue.js';
 import { writeLog } from '../../tasks/log.js';
 import { deleteTagsOf, idsWithTags, loadTags, type Tag, type TagMatch } from '../tags/service.js';

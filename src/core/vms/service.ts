@@ -10,7 +10,7 @@ import { automaticMac } from './macs.js';
 import { leaseAddress } from '../networks/ipam.js';
 import { enqueueTask } from '../../tasks/queue.js';
 import { writeLog } from '../../tasks/log.js';
-import type { Page } from '../catalog/service.js';
+import type { Page } from '../../lib/page.js';
 import { loadVmViews, type VmView } from './model.js';
 import { checkDisplayName, checkHostname, checkUserdata, rootDiskBytes } from './rules.js';
 import { taggedIds } from '../tags/service.js';

@@ -1,8 +1,8 @@
 /** VPS: the VM as synchronous, serial-numbered APIs (CVM) see it: status from the driver, traffic, and power calls that wait. */
 import type { CallContext } from '../../lib/context.js';
 import type { CoreDeps } from '../deps.js';
-import { CoreError, invalid, notFound, operationFailed, timedOut } from '../../lib/errors.js';
-import type { JobService } from '../jobs/service.js';
+import { CoreError, invalid, notFound, timedOut } from '../../lib/errors.js';
+import type { JobService } from '../tasks-log/jobs.js';
 import type { VmService } from './service.js';
 import type { VmLifecycle } from './lifecycle.js';
 import type { VmView } from './model.js';
@@ -80,9 +80,9 @@ export class VpsService {
 
   private async settle(ctx: CallContext, taskId: string, what: string): Promise<void> {
     const ms = this.deps.config.syncWaitMs;
-    const job = await this.jobs.wait(ctx, taskId, ms);
-    if (job.status === 'SUCCESS') return;
-    if (job.status === 'FAILURE' || job.status === 'REVOKED') throw job.error ?? operationFailed(`The ${what} failed`);
+    const r = await this.jobs.outcome(ctx, taskId, ms);
+    if (r.outcome === 'done') return;
+    if (r.outcome === 'failed') throw r.error;
     throw timedOut(`The ${what} did not finish within ${ms} ms; it goes on in the background`);
   }
 

@@ -5,7 +5,7 @@ import type { CallContext } from '../../lib/context.js';
 import type { CoreDeps } from '../deps.js';
 import { conflict, invalid, notFound } from '../../lib/errors.js';
 import { newId, nowIso } from '../../lib/util.js';
-import type { Page } from '../catalog/service.js';
+import type { Page } from '../../lib/page.js';
 import { enqueueTask, recordDoneTask } from '../../tasks/queue.js';
 import { writeLog } from '../../tasks/log.js';
 import { loadVolumeViews, type VolumeView } from './model.js';

@@ -1,9 +1,14 @@
-/** The operator HTTP API under /admin (HTTP Basic auth of an admin account's user): hosts, VM consoles and sim faults. */
+/** The operator HTTP API under /admin (HTTP Basic auth of an admin account's user): hosts, VM consoles, sim faults and the task log. */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Core } from '../../core/core.js';
 import { CoreError, invalid } from '../../lib/errors.js';
 import { hasNul, nulInRequest } from '../../http/nul-bytes.js';
 import { adminErrorHandler } from './errors.js';
+import { parseBasic } from '../shared/basic-auth.js';
+import { contextFor } from '../shared/context.js';
+import type { Principal } from '../../core/accounts/principal.js';
+import type { CallContext } from '../../lib/context.js';
+import { taskLogRoutes } from './tasks-log.js';
 
 /** Answers a call whose URL the router cannot decode (a broken percent-escape, an overlong segment). */
 export function adminBadUrl(reply: FastifyReply, why: string): FastifyReply {
@@ -13,6 +18,7 @@ export function adminBadUrl(reply: FastifyReply, why: string): FastifyReply {
 /** Registers the admin routes. */
 export async function adminPlugin(app: FastifyInstance, opts: { core: Core }): Promise<void> {
   const { core } = opts;
+  const callers = new WeakMap<FastifyRequest, Principal>();
   app.setErrorHandler(adminErrorHandler);
   // NUL bytes are refused before anything reads them (no store can keep them).
   app.addHook('onRequest', async (req: FastifyRequest, reply: FastifyReply) => {
@@ -23,14 +29,18 @@ export async function adminPlugin(app: FastifyInstance, opts: { core: Core }): P
     if (hasNul(req.body)) return reply.code(400).send({ error: 'The request body holds a NUL byte' });
   });
   app.addHook('onRequest', async (req: FastifyRequest, reply: FastifyReply) => {
-    const h = req.headers.authorization ?? '';
-    const m = /^Basic ([A-Za-z0-9+/=]+)$/.exec(h);
-    const [login, ...rest] = m ? Buffer.from(m[1]!, 'base64').toString('utf8').split(':') : [];
-    const who = login ? await core.accounts.checkPassword(login, rest.join(':'), req.ip) : undefined;
+    const creds = parseBasic(req.headers.authorization);
+    const who = creds ? await core.accounts.checkPassword(creds.user, creds.password, req.ip) : undefined;
     if (!who || who.account.type !== 'admin') {
       return reply.code(401).header('www-authenticate', 'Basic realm="nube-admin"').send({ error: 'Admin credentials required' });
     }
+    callers.set(req, who);
   });
+  const contextOf = (req: FastifyRequest, origin: string): CallContext => {
+    const who = callers.get(req);
+    if (!who) throw new Error('Admin request without an authenticated caller');
+    return contextFor(who, req, origin);
+  };
   app.get('/hosts', async () => ({ hosts: await core.hosts.list() }));
   app.post<{ Params: { id: string }; Body: { state?: string } }>('/hosts/:id/state', async (req) => {
     const state = req.body?.state;
@@ -41,6 +51,7 @@ export async function adminPlugin(app: FastifyInstance, opts: { core: Core }): P
     const c = await core.vmConsole.read(req.params.id);
     return reply.type('text/plain; charset=utf-8').send(c.console);
   });
+  taskLogRoutes(app, core, contextOf);
   app.get('/sim/faults', async () => ({ faults: await core.hosts.listFaults() }));
   app.post<{ Body: Record<string, unknown> }>('/sim/faults', async (req, reply) => {
     const b = (req.body && typeof req.body === 'object' ? req.body : {}) as Record<string, unknown>;

@@ -7,6 +7,7 @@
 import { createHash } from 'node:crypto';
 import type { Core } from '../../core/core.js';
 import type { Principal } from '../../core/accounts/principal.js';
+import { parseBasic } from '../shared/basic-auth.js';
 
 /** How long a successful check is remembered (each use still checks that the user, its password hash and its account are unchanged). */
 const CACHE_MS = 5 * 60_000;
@@ -44,14 +45,4 @@ export class BasicAuth {
     this.cache.set(key, { login: creds.user, userId: principal.user.id, passwordHash: principal.user.password_hash, at: Date.now() });
     return principal;
   }
-}
-
-/** Splits `Basic base64(user:password)`; undefined when malformed. */
-export function parseBasic(header: string | undefined): { user: string; password: string } | undefined {
-  const m = /^Basic[ \t]+([A-Za-z0-9+/=]{1,1024})[ \t]*$/i.exec(header ?? '');
-  if (!m) return undefined;
-  const text = Buffer.from(m[1]!, 'base64').toString('utf8');
-  const at = text.indexOf(':');
-  if (at <= 0) return undefined;
-  return { user: text.slice(0, at), password: text.slice(at + 1) };
 }

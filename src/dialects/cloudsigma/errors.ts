@@ -12,7 +12,7 @@ const SYSTEM_ERROR: SigmaMapping = { status: 500 };
 export const SIGMA_ERRORS: ErrorTable<SigmaMapping> = {
   Invalid: { bad_input: { status: 400 } },
   NotFound: { object: { status: 404 }, vm: { status: 404 } },
-  Conflict: { busy: { status: 409 }, wrong_state: { status: 409 }, exists: { status: 409 }, in_use: { status: 409 }, gone: { status: 409 } },
+  Conflict: { busy: { status: 409 }, wrong_state: { status: 409 }, exists: { status: 409 }, in_use: { status: 409 }, gone: { status: 409 }, cancelled: { status: 409 } },
   Forbidden: { denied: { status: 400 } },
   Unauthenticated: { bad_credentials: { status: 401 } },
   QuotaExceeded: { limit: { status: 400 }, balance: { status: 400 }, exhausted: { status: 400 } },

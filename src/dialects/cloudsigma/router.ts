@@ -8,6 +8,7 @@ import type { BasicAuth } from './auth.js';
 import { SigmaFailure, sigmaError } from './errors.js';
 import { parseRecord, type SigmaRecord } from './text-codec.js';
 import { nulInRequest } from '../../http/nul-bytes.js';
+import { contextFor } from '../shared/context.js';
 
 /** Largest text (key/value) request body, the cap of every route but drive writes. */
 export const TEXT_BODY_MAX = 1024 * 1024;
@@ -53,10 +54,7 @@ export class SigmaRouter {
 
   /** The call context of a request made by principal. */
   context(req: FastifyRequest, principal: Principal): CallContext {
-    return {
-      accountId: principal.account.id, accountName: principal.account.name, userId: principal.user.id,
-      isAdmin: principal.account.type === 'admin', requestId: req.id, origin: `cloudsigma:${req.routeOptions.url ?? ''}`,
-    };
+    return contextFor(principal, req, `cloudsigma:${req.routeOptions.url ?? ''}`);
   }
 
   /** Adds a route; `paths` are alternatives (aliases) for the same command. The caller is checked from the headers before any body is read. */

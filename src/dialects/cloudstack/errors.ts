@@ -36,7 +36,7 @@ export interface CsMapping extends CsCode { hide?: true }
 export const CS_ERRORS: ErrorTable<CsMapping> = {
   NotFound: { object: PARAM_ERROR, vm: PARAM_ERROR },
   Invalid: { bad_input: PARAM_ERROR },
-  Conflict: { busy: PARAM_ERROR, wrong_state: PARAM_ERROR, exists: PARAM_ERROR, in_use: PARAM_ERROR, gone: PARAM_ERROR },
+  Conflict: { busy: PARAM_ERROR, wrong_state: PARAM_ERROR, exists: PARAM_ERROR, in_use: PARAM_ERROR, gone: PARAM_ERROR, cancelled: PARAM_ERROR },
   Forbidden: { denied: ACCOUNT_ERROR },
   Unauthenticated: { bad_credentials: UNAUTHENTICATED },
   QuotaExceeded: { limit: RESOURCE_ALLOCATION_ERROR, balance: RESOURCE_ALLOCATION_ERROR, exhausted: RESOURCE_ALLOCATION_ERROR },

@@ -2,7 +2,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import formbody from '@fastify/formbody';
 import type { Core } from '../../core/core.js';
-import type { CallContext } from '../../lib/context.js';
+import { contextFor } from '../shared/context.js';
 import { checkExpiry, verifySignature } from './signature.js';
 import { collectParams, decodeParams } from './params.js';
 import { toJson, toXml } from './serialize.js';
@@ -51,10 +51,7 @@ export async function cloudstackPlugin(app: FastifyInstance, opts: { core: Core 
       if (req.method === 'GET' && typeof params.userdata === 'string' && params.userdata.length > USERDATA_GET_MAX) {
         throw new CsFailure(PARAM_ERROR, `User data is too long for an HTTP GET request (${params.userdata.length} > ${USERDATA_GET_MAX} base64 characters); use POST`);
       }
-      const ctx: CallContext = {
-        accountId: principal.account.id, accountName: principal.account.name, userId: principal.user.id,
-        isAdmin: principal.account.type === 'admin', requestId: req.id, origin: `cloudstack:${cmd.name}`,
-      };
+      const ctx = contextFor(principal, req, `cloudstack:${cmd.name}`);
       const answer = await cmd.handle(core, ctx, params, { method: req.method, apiKey: lower.get('apikey') ?? '', commands });
       return send(reply, json, cmd.responseKey ?? `${cmd.name.toLowerCase()}response`, 200, bodyOf(answer));
     } catch (err) {

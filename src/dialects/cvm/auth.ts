@@ -3,6 +3,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Core } from '../../core/core.js';
 import type { CallContext } from '../../lib/context.js';
 import { NO_CLIENT_ACCESS, NO_VALID_PAIR } from './errors.js';
+import { contextFor } from '../shared/context.js';
 
 const contexts = new WeakMap<FastifyRequest, CallContext>();
 
@@ -23,10 +24,6 @@ export function cvmAuthHook(core: Core) {
     const auth = await core.cvmTokens.authenticate(header('api-public-token'), header('api-private-token'), req.ip);
     if (!auth) return void reply.code(401).type('application/json').send({ errors: [NO_VALID_PAIR] });
     if (!auth.clientApi) return void reply.code(403).type('application/json').send({ errors: [NO_CLIENT_ACCESS] });
-    const { account, user } = auth.principal;
-    contexts.set(req, {
-      accountId: account.id, accountName: account.name, userId: user.id, isAdmin: account.type === 'admin',
-      requestId: req.id, origin: 'cvm',
-    });
+    contexts.set(req, contextFor(auth.principal, req, 'cvm'));
   };
 }

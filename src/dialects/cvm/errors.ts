@@ -25,7 +25,7 @@ const UNAVAILABLE: CvmMapping = { status: 503 };
 export const CVM_ERRORS: ErrorTable<CvmMapping> = {
   NotFound: { object: { status: 404 }, vm: { status: 404, text: NO_SUCH_VPS } },
   Invalid: { bad_input: { status: 422 } },
-  Conflict: { busy: REFUSED, wrong_state: REFUSED, exists: REFUSED, in_use: REFUSED, gone: REFUSED },
+  Conflict: { busy: REFUSED, wrong_state: REFUSED, exists: REFUSED, in_use: REFUSED, gone: REFUSED, cancelled: REFUSED },
   Forbidden: { denied: { status: 403 } },
   Unauthenticated: { bad_credentials: { status: 401 } },
   QuotaExceeded: { limit: { status: 403 }, balance: { status: 403 }, exhausted: { status: 403 } },

@@ -2,14 +2,13 @@
 import type { SigmaCall, SigmaRouter } from '../router.js';
 import type { VmView } from '../../../core/vms/model.js';
 import type { SizedVmInput } from '../../../core/vms/sized.js';
-import { invalid, timedOut, unexpectedError } from '../../../lib/errors.js';
+import { invalid, timedOut } from '../../../lib/errors.js';
+import { awaitTask } from '../../shared/await-task.js';
 import { encodeList, encodeRecord, encodeRecords, type SigmaRecord } from '../text-codec.js';
 import { deviceIdOf, deviceKey } from '../views.js';
 import { serverPaths } from '../router.js';
 import { required } from './drives.js';
 
-/** How long a command waits for its task before answering 504. */
-export const WAIT_MS = 120_000;
 /** The console password: kept by core (encrypted), not among the settings. */
 const VNC_PASSWORD = 'vnc:password';
 const SETTING = /^(nic:[0-9]:(model|dhcp|vlan|mac)|vnc:(ip|tls)|boot|persistent|parent|(ide:[01]:[01]|block:[0-7]):media)$/;
@@ -74,11 +73,12 @@ export function serverRoutes(r: SigmaRouter): void {
   }
 }
 
-/** Waits for a task; 504 when it outlives WAIT_MS, the task's own error when it failed. */
+/** Waits for a task; 504 when it outlives the configured wait (NUBE_CLOUDSIGMA_WAIT_MS), the task's own error when it failed. */
 export async function settle(c: SigmaCall, taskId: string): Promise<void> {
-  const job = await c.core.jobs.wait(c.ctx, taskId, WAIT_MS);
-  if (job.status === 'FAILURE') throw job.error ?? unexpectedError();
-  if (job.status !== 'SUCCESS') throw timedOut(`The operation did not finish within ${WAIT_MS / 1000} seconds; it goes on in the background`);
+  const ms = c.core.deps.config.cloudsigmaWaitMs;
+  const r = await awaitTask(c.core, c.ctx, taskId, ms);
+  if (r.outcome === 'failed') throw r.error;
+  if (r.outcome === 'timeout') throw timedOut(`The operation did not finish within ${ms / 1000} seconds; it goes on in the background`);
 }
 
 /** Starts a server unless it is already active, waiting for the task. */

@@ -1,7 +1,7 @@
 /** A task as CloudStack's async job object, with its rendered result once it finished. */
 import type { Core } from '../../../core/core.js';
 import type { CallContext } from '../../../lib/context.js';
-import type { JobView } from '../../../core/jobs/service.js';
+import type { JobView } from '../../../core/tasks-log/jobs.js';
 import { csJobError } from '../errors.js';
 import { renderResult } from '../results.js';
 import { csDate } from './common.js';

@@ -1,6 +1,6 @@
 /** listResourceLimits and updateResourceLimit: the caller's limits per CloudStack resource type; only an admin changes them. */
 import { LIST_PARAMS, command, list, param, sync } from '../../command.js';
-import { paginate } from '../../../../core/catalog/service.js';
+import { csPaging } from '../../paging.js';
 import { RESOURCE_TYPES, RESOURCE_TYPE_LIMITS } from '../../../../core/accounts/usage.js';
 import { invalid } from '../../../../lib/errors.js';
 import { csResourceLimit } from '../../views/account.js';
@@ -33,7 +33,7 @@ export const listResourceLimits = command({
     projectid: param.uuid('ignored: Nube has no projects'),
   },
   async handle(core, ctx, p) {
-    const page = paginate(await core.usage.limits(ctx, resourceType(p)), { page: p.page, pageSize: p.pagesize });
+    const page = await core.usage.limits(ctx, resourceType(p), csPaging(p));
     return list('resourcelimit', page.count, page.items.map((l) => csResourceLimit(l, ctx.accountName, ctx.accountId)));
   },
 });

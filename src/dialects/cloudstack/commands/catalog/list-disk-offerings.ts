@@ -1,6 +1,6 @@
 /** listDiskOfferings: the sizes of data volumes. */
 import { LIST_PARAMS, command, list, param } from '../../command.js';
-import { matchesKeyword, paginate } from '../../../../core/catalog/service.js';
+import { csPaging } from '../../paging.js';
 import { csDate } from '../../views/common.js';
 
 const GIB = 1024 ** 3;
@@ -15,8 +15,7 @@ export const listDiskOfferings = command({
     zoneid: param.uuid('ignored: offerings are global'),
   },
   async handle(core, _ctx, p) {
-    const all = (await core.catalog.listDiskOfferings()).filter((o) => (!p.id || o.id === p.id) && (!p.name || o.name === p.name) && matchesKeyword(p.keyword, o.name, o.display_text));
-    const page = paginate(all, { page: p.page, pageSize: p.pagesize });
+    const page = await core.catalog.findDiskOfferings({ id: p.id, name: p.name, keyword: p.keyword }, csPaging(p));
     return list('diskoffering', page.count, page.items.map((o) => ({
       id: o.id, name: o.name, displaytext: o.display_text, disksize: Math.round(Number(o.disk_size) / GIB), iscustomized: o.customized === 1,
       created: csDate(o.created_at), storagetype: 'local', provisioningtype: 'thin', displayoffering: true,

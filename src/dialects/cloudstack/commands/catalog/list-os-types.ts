@@ -1,6 +1,6 @@
 /** listOsTypes: the guest OS types templates name. */
 import { LIST_PARAMS, command, list, param } from '../../command.js';
-import { matchesKeyword, paginate } from '../../../../core/catalog/service.js';
+import { csPaging } from '../../paging.js';
 
 /** The command. */
 export const listOsTypes = command({
@@ -12,9 +12,7 @@ export const listOsTypes = command({
     oscategoryid: param.uuid('list by category'),
   },
   async handle(core, _ctx, p) {
-    const all = (await core.catalog.listOsTypes()).filter((o) => (!p.id || o.id === p.id) && (!p.description || o.description === p.description)
-      && (!p.oscategoryid || o.category_id === p.oscategoryid) && matchesKeyword(p.keyword, o.description));
-    const page = paginate(all, { page: p.page, pageSize: p.pagesize });
+    const page = await core.catalog.findOsTypes({ id: p.id, description: p.description, categoryId: p.oscategoryid, keyword: p.keyword }, csPaging(p));
     return list('ostype', page.count, page.items.map((o) => ({ id: o.id, description: o.description, oscategoryid: o.category_id, isuserdefined: false })));
   },
 });

@@ -1,6 +1,6 @@
 /** listServiceOfferings: the VM sizes. */
 import { LIST_PARAMS, command, list, param } from '../../command.js';
-import { matchesKeyword, paginate } from '../../../../core/catalog/service.js';
+import { csPaging } from '../../paging.js';
 import { parseJson } from '../../../../lib/util.js';
 import { csDate } from '../../views/common.js';
 
@@ -17,9 +17,7 @@ export const listServiceOfferings = command({
   async handle(core, ctx, p) {
     let exclude: string | undefined;
     if (p.virtualmachineid) exclude = (await core.vms.get(ctx, p.virtualmachineid)).serviceOfferingId;
-    const all = (await core.catalog.listServiceOfferings()).filter((o) => (!p.id || o.id === p.id) && (!p.name || o.name === p.name)
-      && o.id !== exclude && matchesKeyword(p.keyword, o.name, o.display_text));
-    const page = paginate(all, { page: p.page, pageSize: p.pagesize });
+    const page = await core.catalog.findServiceOfferings({ id: p.id, name: p.name, keyword: p.keyword, excludeId: exclude }, csPaging(p));
     return list('serviceoffering', page.count, page.items.map((o) => ({
       id: o.id, name: o.name, displaytext: o.display_text, cpunumber: Number(o.cpu_number), cpuspeed: Number(o.cpu_speed),
       memory: Number(o.memory), authorized: o.authorized === 1, created: csDate(o.created_at), defaultuse: false,

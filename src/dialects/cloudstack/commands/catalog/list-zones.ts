@@ -1,6 +1,6 @@
 /** listZones: the availability zones. */
 import { LIST_PARAMS, command, list, param } from '../../command.js';
-import { matchesKeyword, paginate } from '../../../../core/catalog/service.js';
+import { csPaging } from '../../paging.js';
 
 /** The command. */
 export const listZones = command({
@@ -14,9 +14,7 @@ export const listZones = command({
     showcapacities: param.boolean('flag to display the capacity of the zones'),
   },
   async handle(core, _ctx, p) {
-    const zones = (await core.catalog.listZones()).filter((z) => (!p.id || z.id === p.id) && (!p.name || z.name === p.name)
-      && (!p.networktype || z.network_type.toLowerCase() === p.networktype.toLowerCase()) && matchesKeyword(p.keyword, z.name, z.description));
-    const page = paginate(zones, { page: p.page, pageSize: p.pagesize });
+    const page = await core.catalog.findZones({ id: p.id, name: p.name, networkType: p.networktype, keyword: p.keyword }, csPaging(p));
     return list('zone', page.count, page.items.map((z) => ({
       id: z.id, name: z.name, description: z.description, displaytext: z.description, networktype: z.network_type,
       allocationstate: 'Enabled', localstorageenabled: true, securitygroupsenabled: true, zonetoken: z.id.slice(0, 8),

@@ -1,16 +1,14 @@
 /** listTemplates: featured, self, community and executable templates. */
 import { LIST_PARAMS, command, list, param } from '../../command.js';
-import { matchesKeyword, paginate } from '../../../../core/catalog/service.js';
-import type { TemplateRow } from '../../../../core/catalog/service.js';
+import type { TemplateFilter } from '../../../../core/catalog/service.js';
 import { invalid } from '../../../../lib/errors.js';
-import type { Core } from '../../../../core/core.js';
-import type { CallContext } from '../../../../lib/context.js';
 import { csTemplate } from '../../views/template.js';
+import { csPaging } from '../../paging.js';
 
-/** Templates of a listTemplates filter visible to the caller. */
-async function visibleTemplates(core: Core, ctx: CallContext, filter: string): Promise<TemplateRow[]> {
-  const f = filter === 'featured' || filter === 'self' || filter === 'community' ? filter : 'executable';
-  return core.catalog.visibleTemplates(ctx, f);
+/** The core visibility rule of a listTemplates filter (selfexecutable is self; sharedexecutable and all are executable). */
+function visibility(filter: string): TemplateFilter['visibility'] {
+  if (filter === 'selfexecutable') return 'self';
+  return filter === 'featured' || filter === 'self' || filter === 'community' ? filter : 'executable';
 }
 
 /** The command. */
@@ -30,12 +28,10 @@ export const listTemplates = command({
     if (!['featured', 'self', 'community', 'executable', 'selfexecutable', 'sharedexecutable', 'all'].includes(filter)) {
       throw invalid(`Invalid templatefilter ${p.templatefilter}: use featured, self, community or executable`, 'templatefilter');
     }
-    const zones = p.zoneid ? [await core.catalog.zone(p.zoneid)] : await core.catalog.listZones();
-    const rows = (await visibleTemplates(core, ctx, filter === 'selfexecutable' ? 'self' : filter))
-      .filter((t) => (!p.id || t.id === p.id) && (!p.name || t.name === p.name) && matchesKeyword(p.keyword, t.name, t.display_text));
-    const entries: Array<Record<string, unknown>> = [];
-    for (const t of rows) for (const z of zones) if (!t.zone_id || t.zone_id === z.id) entries.push(await csTemplate(core, t, z, ctx.accountName));
-    const page = paginate(entries, { page: p.page, pageSize: p.pagesize });
-    return list('template', page.count, page.items);
+    const f = { visibility: visibility(filter), id: p.id, name: p.name, keyword: p.keyword, zoneId: p.zoneid };
+    const page = await core.catalog.findTemplates(ctx, f, csPaging(p));
+    const items: Array<Record<string, unknown>> = [];
+    for (const { template, zone } of page.items) items.push(await csTemplate(core, template, zone, ctx.accountName));
+    return list('template', page.count, items);
   },
 });

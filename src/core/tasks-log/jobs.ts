@@ -1,10 +1,10 @@
-/** Jobs: the caller's tasks as asynchronous dialects report them. */
+/** Jobs: the caller's tasks as asynchronous dialects report them, and how a waited-for task ended; beside the task log, which reads the same tasks. */
 import type { TaskRow } from '../../store/schema.js';
 import type { CallContext } from '../../lib/context.js';
 import type { CoreDeps } from '../deps.js';
-import { CoreError, notFound } from '../../lib/errors.js';
+import { CoreError, conflict, notFound, operationFailed } from '../../lib/errors.js';
 import { parseJson } from '../../lib/util.js';
-import type { Page } from '../catalog/service.js';
+import type { Page } from '../../lib/page.js';
 import { countedPage } from '../../store/page.js';
 
 /** A task as seen by its owner. */
@@ -14,6 +14,12 @@ export interface JobView {
   created: string; finished: string | null;
   result: Record<string, unknown> | null; error: CoreError | null;
 }
+
+/** How a waited-for task ended: done, failed (FAILURE, or REVOKED as a cancelled Conflict unless it kept an error), or still running at the timeout. */
+export type TaskOutcome =
+  | { outcome: 'done'; job: JobView }
+  | { outcome: 'failed'; job: JobView; error: CoreError }
+  | { outcome: 'timeout'; job: JobView };
 
 /** Reads tasks of the caller's account. */
 export class JobService {
@@ -40,6 +46,15 @@ export class JobService {
     await this.get(ctx, id);
     await this.deps.tasks.wait(id, timeoutMs);
     return this.get(ctx, id);
+  }
+
+  /** Waits (up to timeoutMs) for a task and says how it ended; the one rule every synchronous caller applies. */
+  async outcome(ctx: CallContext, id: string, timeoutMs: number): Promise<TaskOutcome> {
+    const job = await this.wait(ctx, id, timeoutMs);
+    if (job.status === 'SUCCESS') return { outcome: 'done', job };
+    if (job.status === 'FAILURE') return { outcome: 'failed', job, error: job.error ?? operationFailed('The task failed') };
+    if (job.status === 'REVOKED') return { outcome: 'failed', job, error: job.error ?? conflict('The task was cancelled', 'cancelled') };
+    return { outcome: 'timeout', job };
   }
 }
 
