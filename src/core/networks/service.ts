@@ -7,8 +7,8 @@ import { conflict, invalid, notFound } from '../../lib/errors.js';
 import { newId, nowIso } from '../../lib/util.js';
 import { intToIpv4, ipv4ToInt, isIpv4, netmaskToPrefix } from '../net/ip.js';
 import type { Page } from '../catalog/service.js';
-import { recordDoneTask } from '../../tasks/queue.js';
-import { writeLog } from '../../tasks/log.js';
+import { recordSyncChange } from '../sync-change.js';
+import type { TaskReceipt } from '../receipt.js';
 import { deleteTagsOf, idsWithTags, loadTags, type Tag, type TagMatch } from '../tags/service.js';
 import { countedPage } from '../../store/page.js';
 import { reserveQuota } from '../quotas/service.js';
@@ -66,13 +66,16 @@ export class NetworkService {
   constructor(private readonly deps: CoreDeps) {}
 
   /** Creates a private network in a zone; managed (with DHCP leases) when startip, endip and netmask are all given. */
-  async create(ctx: CallContext, input: { zoneId: string; name: string; displayText: string } & RangeInput): Promise<NetworkView> {
+  async create(ctx: CallContext, input: { zoneId: string; name: string; displayText: string } & RangeInput): Promise<{ receipt: TaskReceipt; network: NetworkView }> {
     const zone = await this.deps.catalog.zone(input.zoneId);
-    const id = await this.deps.store.tx((trx) => this.createIn(trx, ctx, zone, input));
-    return this.get(ctx, id);
+    const receipt = await this.deps.store.tx(async (trx) => {
+      const id = await this.createIn(trx, ctx, zone, input);
+      return recordSyncChange(trx, { objectType: OBJECT, objectId: id, ctx, payload: { action: 'create' }, result: { type: 'network', id } });
+    });
+    return { receipt, network: await this.get(ctx, receipt.objectId) };
   }
 
-  /** Creates a private network in the caller's transaction; returns its id. */
+  /** Creates a private network in the caller's transaction, which records the change (e.g. a purchase); returns its id. */
   async createIn(trx: Q, ctx: CallContext, zone: ZoneRow, input: { name: string; displayText: string } & RangeInput): Promise<string> {
     checkText('name', input.name, true);
     checkText('displaytext', input.displayText, true);
@@ -86,12 +89,11 @@ export class NetworkService {
       cidr: range?.cidr ?? '', gateway: null, netmask: range ? input.netmask! : '', start_ip: range ? input.startIp! : null,
       end_ip: range ? input.endIp! : null, next_ip: range?.first ?? 0, managed: range ? 1 : 0, created_at: nowIso(), removed_at: null,
     }).execute();
-    await writeLog(trx, { taskId: null, accountId: ctx.accountId, userId: ctx.userId, objectType: OBJECT, objectId: id, action: 'network.create', status: 'SUCCESS' });
     return id;
   }
 
-  /** Renames a private network or changes its range; every leased address must stay inside the new range. Returns the task id. */
-  async update(ctx: CallContext, id: string, input: { name?: string; displayText?: string } & RangeInput): Promise<string> {
+  /** Renames a private network or changes its range; every leased address must stay inside the new range. */
+  async update(ctx: CallContext, id: string, input: { name?: string; displayText?: string } & RangeInput): Promise<TaskReceipt> {
     checkText('name', input.name, false);
     checkText('displaytext', input.displayText, false);
     return this.deps.store.tx(async (trx) => {
@@ -114,12 +116,12 @@ export class NetworkService {
         });
       }
       if (Object.keys(set).length) await trx.updateTable('networks').set(set).where('id', '=', id).execute();
-      return recordDoneTask(trx, { kind: 'sync', objectType: OBJECT, objectId: id, ctx, payload: { action: 'update' }, result: { type: 'network', id } });
+      return recordSyncChange(trx, { objectType: OBJECT, objectId: id, ctx, payload: { action: 'update' }, result: { type: 'network', id } });
     });
   }
 
   /** Deletes a private network; refused while a VM has a NIC on it. The shared guest network cannot be deleted. */
-  async delete(ctx: CallContext, id: string): Promise<string> {
+  async delete(ctx: CallContext, id: string): Promise<TaskReceipt> {
     return this.deps.store.tx(async (trx) => {
       const row = await this.ownRow(trx, ctx, id);
       const used = await trx.selectFrom('nics').innerJoin('vms', 'vms.id', 'nics.vm_id').select('vms.id')
@@ -128,7 +130,7 @@ export class NetworkService {
       await trx.updateTable('networks').set({ removed_at: nowIso() }).where('id', '=', id).execute();
       await trx.deleteFrom('ip_leases').where('network_id', '=', id).execute();
       await deleteTagsOf(trx, id);
-      return recordDoneTask(trx, { kind: 'sync', objectType: OBJECT, objectId: id, ctx, payload: { action: 'delete' }, result: { type: 'success' } });
+      return recordSyncChange(trx, { objectType: OBJECT, objectId: id, ctx, payload: { action: 'delete' } });
     });
   }
 
