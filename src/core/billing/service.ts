@@ -165,11 +165,11 @@ function validate(kind: string, order: SubscriptionOrder): { quantities: Record<
   }
   if (!Object.keys(quantities).length && !Object.keys(fields).length) fields[kind === 'resources' ? 'cpu' : kind === 'software' ? Object.keys(SOFTWARE)[0]! : 'quantity'] = ['Order at least one unit'];
   let start: Date | undefined;
-  if (!order.start?.trim()) fields.start_time = ['This field is required.'];
+  if (!order.start?.trim()) fields.start = ['This field is required.'];
   else {
     const m = /^(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2})(?::(\d{2}))?$/.exec(order.start.trim());
     start = m ? new Date(Date.UTC(+m[1]!, +m[2]! - 1, +m[3]!, +m[4]!, +m[5]!, +(m[6] ?? 0))) : undefined;
-    if (!start || Number.isNaN(start.getTime()) || start.getUTCMonth() !== +m![2]! - 1) fields.start_time = ['Expected Y-m-d H:M'];
+    if (!start || Number.isNaN(start.getTime()) || start.getUTCMonth() !== +m![2]! - 1) fields.start = ['Expected Y-m-d H:M'];
   }
   let months = 1;
   try { months = checkMonths(order.months ?? 1); } catch (e) { fields.months = [(e as Error).message]; }

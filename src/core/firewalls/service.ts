@@ -149,7 +149,7 @@ export class FirewallService {
       for (const u of rule.userGroups) {
         const known = u.account === ctx.accountName
           && await trx.selectFrom('security_groups').select('id').where('account_id', '=', ctx.accountId).where('name', '=', u.group).executeTakeFirst();
-        if (!known) throw invalid(`Unable to find security group ${u.group} in account ${u.account}`, 'usersecuritygrouplist');
+        if (!known) throw invalid(`Unable to find security group ${u.group} in account ${u.account}`, 'userGroups');
       }
       const existing = await trx.selectFrom('security_rules').selectAll().where('group_id', '=', g.id).where('direction', '=', direction).execute();
       const base = {
@@ -189,10 +189,11 @@ export class FirewallService {
     });
   }
 
-  /** The caller's group by id or name (exactly one), or NotFound. */
-  private async row(q: Q, ctx: CallContext, ref: GroupRef, field = ''): Promise<SecurityGroupRow> {
-    if (ref.id && ref.name) throw invalid(`${field}id and ${field}name are mutually exclusive`, `${field}id`);
-    if (!ref.id && !ref.name) throw invalid(`Either ${field}id or ${field}name must be specified`, `${field}id`);
+  /** The caller's group by id or name (exactly one), or NotFound; `prefix` is how messages name the reference (e.g. "securitygroup"). */
+  private async row(q: Q, ctx: CallContext, ref: GroupRef, prefix = ''): Promise<SecurityGroupRow> {
+    const field = prefix ? 'groupId' : 'id';
+    if (ref.id && ref.name) throw invalid(`${prefix}id and ${prefix}name are mutually exclusive`, field);
+    if (!ref.id && !ref.name) throw invalid(`Either ${prefix}id or ${prefix}name must be specified`, field);
     let sel = q.selectFrom('security_groups').selectAll().where('account_id', '=', ctx.accountId);
     sel = ref.id ? sel.where('id', '=', ref.id) : sel.where('name', '=', ref.name!);
     const row = await sel.executeTakeFirst();

@@ -39,7 +39,7 @@ export class HostService {
       const vms = await this.deps.store.db.selectFrom('vms').select('id').where('removed_at', 'is', null)
         .where((eb) => eb.or([eb('id', '=', f.vmId!), eb('name', '=', f.vmId!)])).limit(2).execute();
       if (vms.length === 0) throw notFound('virtual machine', f.vmId, 'vm');
-      if (vms.length > 1) throw invalid(`Several VMs are named ${f.vmId}; give the VM's id`, 'vm_id');
+      if (vms.length > 1) throw invalid(`Several VMs are named ${f.vmId}; give the VM's id`, 'vmId');
       f = { ...f, vmId: vms[0]!.id };
     }
     if (f.value !== undefined && (!Number.isSafeInteger(f.value) || f.value < 0 || f.value > MAX_FAULT_VALUE)) {

@@ -39,26 +39,28 @@ const OBJECT = 'network';
  * at most 65536 addresses, and (for subnets of 4 or more addresses) neither the network nor the broadcast address.
  */
 export function checkRange(startIp: string, endIp: string, netmask: string): { first: number; last: number; cidr: string } {
-  for (const [field, v] of [['startip', startIp], ['endip', endIp], ['netmask', netmask]] as const) {
-    if (!isIpv4(v)) throw invalid(`${field} must be an IPv4 address, not "${v}"`, field);
+  for (const [field, v] of [['startIp', startIp], ['endIp', endIp], ['netmask', netmask]] as const) {
+    if (!isIpv4(v)) throw invalid(`${field.toLowerCase()} must be an IPv4 address, not "${v}"`, field);
   }
   const prefix = netmaskToPrefix(netmask, 'netmask');
   const mask = prefix === 0 ? 0 : (0xffffffff << (32 - prefix)) >>> 0;
   const first = ipv4ToInt(startIp);
   const last = ipv4ToInt(endIp);
-  if (first > last) throw invalid(`startip ${startIp} must not be after endip ${endIp}`, 'startip');
+  if (first > last) throw invalid(`startip ${startIp} must not be after endip ${endIp}`, 'startIp');
   const base = (first & mask) >>> 0;
-  if (((last & mask) >>> 0) !== base) throw invalid(`startip ${startIp} and endip ${endIp} are not in the same ${netmask} subnet`, 'endip');
-  if (last - first + 1 > MAX_RANGE) throw invalid(`The range holds ${last - first + 1} addresses; at most ${MAX_RANGE} are allowed`, 'endip');
-  if (prefix <= 30 && first === base) throw invalid(`startip ${startIp} is the network address of the subnet`, 'startip');
-  if (prefix <= 30 && last === (base | (~mask >>> 0)) >>> 0) throw invalid(`endip ${endIp} is the broadcast address of the subnet`, 'endip');
+  if (((last & mask) >>> 0) !== base) throw invalid(`startip ${startIp} and endip ${endIp} are not in the same ${netmask} subnet`, 'endIp');
+  if (last - first + 1 > MAX_RANGE) throw invalid(`The range holds ${last - first + 1} addresses; at most ${MAX_RANGE} are allowed`, 'endIp');
+  if (prefix <= 30 && first === base) throw invalid(`startip ${startIp} is the network address of the subnet`, 'startIp');
+  if (prefix <= 30 && last === (base | (~mask >>> 0)) >>> 0) throw invalid(`endip ${endIp} is the broadcast address of the subnet`, 'endIp');
   return { first, last, cidr: `${intToIpv4(base)}/${prefix}` };
 }
 
-function checkText(field: string, v: string | undefined, required: boolean): void {
-  if (v === undefined) { if (required) throw invalid(`${field} is required`, field); return; }
-  if (v.trim() === '') throw invalid(`${field} must not be empty`, field);
-  if (v.length > TEXT_MAX) throw invalid(`${field} must be at most ${TEXT_MAX} characters`, field);
+/** Checks a text field; messages name it in lower case, as the parameter it came from. */
+function checkText(field: 'name' | 'displayText', v: string | undefined, required: boolean): void {
+  const word = field.toLowerCase();
+  if (v === undefined) { if (required) throw invalid(`${word} is required`, field); return; }
+  if (v.trim() === '') throw invalid(`${word} must not be empty`, field);
+  if (v.length > TEXT_MAX) throw invalid(`${word} must be at most ${TEXT_MAX} characters`, field);
 }
 
 /** Creates, updates, deletes and lists networks. */
@@ -78,9 +80,9 @@ export class NetworkService {
   /** Creates a private network in the caller's transaction, which records the change (e.g. a purchase); returns its id. */
   async createIn(trx: Q, ctx: CallContext, zone: ZoneRow, input: { name: string; displayText: string } & RangeInput): Promise<string> {
     checkText('name', input.name, true);
-    checkText('displaytext', input.displayText, true);
+    checkText('displayText', input.displayText, true);
     const given = [input.startIp, input.endIp, input.netmask].filter((v) => v !== undefined).length;
-    if (given !== 0 && given !== 3) throw invalid('startip, endip and netmask must be given together for a managed network', 'startip');
+    if (given !== 0 && given !== 3) throw invalid('startip, endip and netmask must be given together for a managed network', 'startIp');
     const range = given === 3 ? checkRange(input.startIp!, input.endIp!, input.netmask!) : null;
     await reserveQuota(this.deps, trx, ctx.accountId, { networks: 1 });
     const id = newId();
@@ -95,7 +97,7 @@ export class NetworkService {
   /** Renames a private network or changes its range; every leased address must stay inside the new range. */
   async update(ctx: CallContext, id: string, input: { name?: string; displayText?: string } & RangeInput): Promise<TaskReceipt> {
     checkText('name', input.name, false);
-    checkText('displaytext', input.displayText, false);
+    checkText('displayText', input.displayText, false);
     return this.deps.store.tx(async (trx) => {
       const row = await this.ownRow(trx, ctx, id);
       const set: Partial<NetworkRow> = {};
@@ -105,7 +107,7 @@ export class NetworkService {
         const startIp = input.startIp ?? row.start_ip ?? undefined;
         const endIp = input.endIp ?? row.end_ip ?? undefined;
         const netmask = input.netmask ?? (row.netmask || undefined);
-        if (!startIp || !endIp || !netmask) throw invalid('startip, endip and netmask must be given together to make the network managed', 'startip');
+        if (!startIp || !endIp || !netmask) throw invalid('startip, endip and netmask must be given together to make the network managed', 'startIp');
         const range = checkRange(startIp, endIp, netmask);
         const outside = await trx.selectFrom('ip_leases').select('address').where('network_id', '=', id)
           .where((eb) => eb.or([eb('address', '<', range.first), eb('address', '>', range.last)])).orderBy('address').executeTakeFirst();
