@@ -144,7 +144,7 @@ export class AffinityService {
         const dup = await trx.selectFrom('affinity_groups').select('id').where('account_id', '=', ctx.accountId).where('name', '=', name).executeTakeFirst();
         if (dup) throw duplicate();
         await trx.insertInto('affinity_groups').values({ id: groupId, account_id: ctx.accountId, name, type, description, created_at: nowIso() }).execute();
-        return recordSyncChange(trx, { objectType: OBJECT, objectId: groupId, ctx, payload: { action: 'create' }, result: { type: 'affinitygroup', id: groupId } });
+        return recordSyncChange(trx, { objectType: OBJECT, objectId: groupId, ctx, payload: { action: 'create' }, result: { type: 'affinityGroup', id: groupId } });
       });
     } catch (err) {
       if (isUniqueViolation(err)) throw duplicate();

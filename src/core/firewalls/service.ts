@@ -105,7 +105,7 @@ export class FirewallService {
         const dup = await trx.selectFrom('security_groups').select('id').where('account_id', '=', ctx.accountId).where('name', '=', name).executeTakeFirst();
         if (dup) throw duplicate();
         await trx.insertInto('security_groups').values({ id, account_id: ctx.accountId, name, description, created_at: nowIso() }).execute();
-        return recordSyncChange(trx, { objectType: OBJECT, objectId: id, ctx, payload: { action: 'create' }, result: { type: 'securitygroup', id } });
+        return recordSyncChange(trx, { objectType: OBJECT, objectId: id, ctx, payload: { action: 'create' }, result: { type: 'securityGroup', id } });
       });
     } catch (err) {
       if (isUniqueViolation(err)) throw duplicate();
@@ -171,7 +171,7 @@ export class FirewallService {
       }
       const receipt = await recordSyncChange(trx, {
         objectType: OBJECT, objectId: g.id, ctx, payload: { action: `authorize_${direction}` },
-        result: { type: 'securitygroup', id: g.id, ruleIds },
+        result: { type: 'securityGroup', id: g.id, ruleIds },
       });
       return { receipt, ruleIds };
     });

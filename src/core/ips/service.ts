@@ -47,7 +47,7 @@ export class PublicIpService {
       try {
         return await this.deps.store.tx(async (trx) => {
           const { id, address } = await this.associateIn(trx, ctx, zone, hc);
-          const result = { type: 'ipaddress', id, address, zoneId: zone.id };
+          const result = { type: 'publicIp', id, address, zoneId: zone.id };
           return recordSyncChange(trx, { objectType: OBJECT, objectId: id, ctx, payload: { action: 'associate' }, result });
         });
       } catch (err) {
@@ -81,7 +81,7 @@ export class PublicIpService {
         const hc = buildHealthcheck(input, parseJson<Healthcheck | null>(row.healthcheck, null));
         await trx.updateTable('public_ips').set({ healthcheck: JSON.stringify(hc) }).where('id', '=', id).execute();
       }
-      const result = { type: 'ipaddress', id, address: row.address, zoneId: row.zone_id };
+      const result = { type: 'publicIp', id, address: row.address, zoneId: row.zone_id };
       return recordSyncChange(trx, { objectType: OBJECT, objectId: id, ctx, payload: { action: 'update' }, result });
     });
   }

@@ -54,7 +54,7 @@ export class TemplateService {
         details: Object.keys(details).length ? JSON.stringify(details) : null, boot_mode: bootMode, template_type: 'USER',
         state: 'Ready', created_at: nowIso(), removed_at: null,
       }).execute();
-      return recordSyncChange(trx, { objectType: OBJECT, objectId: id, ctx, payload: { action: 'register', url: input.url }, result: { type: 'registered-template', id } });
+      return recordSyncChange(trx, { objectType: OBJECT, objectId: id, ctx, payload: { action: 'register', url: input.url }, result: { type: 'template', id } });
     });
   }
 
