@@ -9,7 +9,7 @@ const MAX_FAULT_VALUE = 600_000;
 /** Most operations one fault may affect (-1 means until cleared). */
 const MAX_FAULT_COUNT = 1_000_000;
 
-/** Hosts and faults, for admin tooling only. */
+/** Hosts and faults, for admin tooling only; their changes belong to no account, so they leave no task in any account's task log. */
 export class HostService {
   constructor(private readonly deps: CoreDeps) {}
 
