@@ -88,7 +88,6 @@ export class AffinityService {
         throw conflict(`Cannot delete affinity group ${g.name}: virtual machine(s) ${members.map((m) => m.name).join(', ')} are members`, 'in_use');
       }
       await trx.deleteFrom('vm_affinity_groups').where('group_id', '=', g.id).execute();
-      await trx.deleteFrom('tags').where('account_id', '=', ctx.accountId).where('resource_id', '=', g.id).execute();
       await trx.deleteFrom('affinity_groups').where('id', '=', g.id).execute();
       await deleteTagsOf(trx, g.id);
       return recordSyncChange(trx, { objectType: OBJECT, objectId: g.id, ctx, payload: { action: 'delete' } });

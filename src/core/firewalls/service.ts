@@ -11,7 +11,6 @@ import { recordSyncChange } from '../sync-change.js';
 import type { TaskReceipt } from '../receipt.js';
 import { DEFAULT_GROUP } from './defaults.js';
 import { normalizeRule, type RuleInput } from './rules.js';
-import { deleteTagsOf } from '../tags/service.js';
 import { countedPage } from '../../store/page.js';
 
 /** Which way a rule filters traffic. */
@@ -136,7 +135,6 @@ export class FirewallService {
       await trx.deleteFrom('security_rules').where('group_id', '=', g.id).execute();
       await trx.deleteFrom('vm_security_groups').where('group_id', '=', g.id).execute();
       await trx.deleteFrom('security_groups').where('id', '=', g.id).execute();
-      await deleteTagsOf(trx, g.id);
       return recordSyncChange(trx, { objectType: OBJECT, objectId: g.id, ctx, payload: { action: 'delete' } });
     });
   }

@@ -93,7 +93,6 @@ export class SnapshotService {
       if (snap.state !== 'BackedUp') throw conflict(`Snapshot ${snap.name} is still being created; try again when it has finished`, 'busy');
       await trx.updateTable('snapshots').set({ removed_at: nowIso() }).where('id', '=', id).execute();
       await deleteTagsOf(trx, id);
-      await trx.deleteFrom('tags').where('resource_id', '=', id).execute();
       return recordSyncChange(trx, { objectType: 'snapshot', objectId: id, ctx });
     });
     await this.deps.storage?.removeSnapshot(id);
