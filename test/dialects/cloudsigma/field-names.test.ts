@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { CoreError } from '../../../src/lib/errors.js';
-import { sigmaError } from '../../../src/dialects/cloudsigma/errors.js';
+import { SIGMA_FIELD_NAMES, sigmaError } from '../../../src/dialects/cloudsigma/errors.js';
 import { adminError } from '../../../src/dialects/admin/errors.js';
 
 const invalidOn = (fields: Record<string, string[]>) => new CoreError('Invalid', 'bad_input', Object.values(fields)[0]![0]!, fields);
@@ -13,6 +13,9 @@ test('CloudSigma names core fields its own way in errors: lines, and keeps the o
   assert.match(body, /^errors:zoneid No pool$/m);
   assert.match(body, /^errors:name Too long$/m);
   assert.doesNotMatch(sigmaError(invalidOn({ toString: ['odd'] }), 'r2').body, /function/, 'only the table\'s own entries rename a field');
+  for (const [core, wire] of Object.entries(SIGMA_FIELD_NAMES)) {
+    assert.equal(sigmaError(invalidOn({ [core]: ['m'] }), 'r4').body, `errors:${wire} m\n`, core);
+  }
 });
 
 test('the admin API names core fields its own way in its fields object', () => {
