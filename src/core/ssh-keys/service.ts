@@ -86,7 +86,7 @@ export class SshKeyService {
       await trx.updateTable('vms').set({ keypair: sshKeyName, ...(passwordEnc ? { password_enc: passwordEnc } : {}), updated_at: nowIso() })
         .where('id', '=', vmId).execute();
       const result = passwordEnc ? { type: 'vm', id: vmId, passwordEnc } : { type: 'vm', id: vmId };
-      return recordSyncChange(trx, { objectType: 'virtual machine', objectId: vmId, ctx, payload: { action: 'reset_ssh_key', keypair: sshKeyName }, result });
+      return recordSyncChange(trx, { objectType: 'virtual machine', objectId: vmId, ctx, payload: { action: 'reset_ssh_key', sshKeyName }, result });
     });
   }
 
