@@ -25,6 +25,9 @@ export function addLimitCommands(account: Command): void {
       const raw = o[n.replace(/_(\w)/, (_, c: string) => c.toUpperCase())];
       if (raw !== undefined) changes[n] = limitValue(n, raw);
     }
-    return withRuntime((rt) => rt.core.quotas.set(acct, changes));
+    return withRuntime(async (rt) => {
+      await rt.core.quotas.set(acct, changes);
+      return rt.core.quotas.show(acct);
+    });
   });
 }

@@ -4,8 +4,13 @@ import { CoreError } from '../../src/lib/errors.js';
 import { normalizeRule } from '../../src/core/firewalls/rules.js';
 import type { RuleInput } from '../../src/core/firewalls/rules.js';
 
-const invalidField = (field: string) => (err: unknown): boolean =>
-  err instanceof CoreError && err.kind === 'Invalid' && field in err.fields && err.message.includes(field);
+/** The neutral field core names for each CloudStack parameter (the message keeps the parameter's word). */
+const FIELD_OF: Record<string, string> = {
+  startport: 'startPort', endport: 'endPort', icmptype: 'icmpType', icmpcode: 'icmpCode', cidrlist: 'cidrs', usersecuritygrouplist: 'userGroups',
+};
+
+const invalidField = (param: string) => (err: unknown): boolean =>
+  err instanceof CoreError && err.kind === 'Invalid' && (FIELD_OF[param] ?? param) in err.fields && err.message.includes(param);
 
 test('TCP rule with a single port defaults endport and cidrlist', () => {
   assert.deepEqual(normalizeRule({ protocol: 'TCP', startPort: 22 }), {

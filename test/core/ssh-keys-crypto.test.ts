@@ -139,7 +139,7 @@ test('parsePublicKey rejects garbage', () => {
     ['not a string', 42],
   ];
   for (const [name, input] of garbage) {
-    assert.throws(() => parsePublicKey(input as string), isInvalid('publickey'), name);
+    assert.throws(() => parsePublicKey(input as string), isInvalid('publicKey'), name);
   }
 });
 
@@ -175,7 +175,7 @@ test('encryptForKey output decrypts with the private key', async () => {
 
 test('encryptForKey rejects non-RSA and invalid keys', () => {
   for (const key of OTHER_KEYS.filter((k) => k.type !== 'ssh-rsa')) {
-    assert.throws(() => encryptForKey(key.line, 'pw'), isInvalid('keypair'), key.type);
+    assert.throws(() => encryptForKey(key.line, 'pw'), isInvalid('sshKeyName'), key.type);
   }
   assert.throws(() => encryptForKey('garbage', 'pw'), (err: unknown) => err instanceof CoreError && err.kind === 'Invalid');
   assert.doesNotThrow(() => encryptForKey(HARNESS_KEY, 'pw'));

@@ -7,8 +7,8 @@ import type { CoreDeps } from '../deps.js';
 import { conflict, invalid, notFound } from '../../lib/errors.js';
 import { newId, nowIso } from '../../lib/util.js';
 import type { Page } from '../../lib/page.js';
-import { recordDoneTask } from '../../tasks/queue.js';
-import { writeLog } from '../../tasks/log.js';
+import { recordSyncChange } from '../sync-change.js';
+import type { TaskReceipt } from '../receipt.js';
 import { deleteTagsOf } from '../tags/service.js';
 import { countedPage } from '../../store/page.js';
 
@@ -72,32 +72,32 @@ export class AffinityService {
     return (await this.views(this.deps.store.db, ctx, [row]))[0]!;
   }
 
-  /** Creates a group synchronously (createAntiAffinityGroup). */
-  async create(ctx: CallContext, input: AffinityGroupInput): Promise<AffinityGroupView> {
-    const { groupId } = await this.insert(ctx, input, false);
-    return this.get(ctx, groupId);
+  /** Creates a group; the change is recorded as a finished task (createAffinityGroup answers with it as a job). */
+  async create(ctx: CallContext, input: AffinityGroupInput): Promise<{ receipt: TaskReceipt; group: AffinityGroupView }> {
+    const receipt = await this.insert(ctx, input);
+    return { receipt, group: await this.get(ctx, receipt.objectId) };
   }
 
-  /** Creates a group and records it as a finished job (createAffinityGroup). */
-  async createAsJob(ctx: CallContext, input: AffinityGroupInput): Promise<{ taskId: string; groupId: string }> {
-    const r = await this.insert(ctx, input, true);
-    return { taskId: r.taskId!, groupId: r.groupId };
-  }
-
-  /** Deletes a group synchronously (deleteAntiAffinityGroup); refused while VMs are members. */
-  async delete(ctx: CallContext, ref: AffinityRef): Promise<void> {
-    await this.remove(ctx, ref, false);
-  }
-
-  /** Deletes a group and records it as a finished job (deleteAffinityGroup). */
-  async deleteAsJob(ctx: CallContext, ref: AffinityRef): Promise<string> {
-    return (await this.remove(ctx, ref, true))!;
+  /** Deletes a group; refused while VMs are members. */
+  async delete(ctx: CallContext, ref: AffinityRef): Promise<TaskReceipt> {
+    return this.deps.store.tx(async (trx) => {
+      const g = await this.row(trx, ctx, ref);
+      const members = await trx.selectFrom('vm_affinity_groups as l').innerJoin('vms', 'vms.id', 'l.vm_id').select('vms.name')
+        .where('l.group_id', '=', g.id).where('vms.removed_at', 'is', null).orderBy('vms.name').execute();
+      if (members.length > 0) {
+        throw conflict(`Cannot delete affinity group ${g.name}: virtual machine(s) ${members.map((m) => m.name).join(', ')} are members`, 'in_use');
+      }
+      await trx.deleteFrom('vm_affinity_groups').where('group_id', '=', g.id).execute();
+      await trx.deleteFrom('affinity_groups').where('id', '=', g.id).execute();
+      await deleteTagsOf(trx, g.id);
+      return recordSyncChange(trx, { objectType: OBJECT, objectId: g.id, ctx, payload: { action: 'delete' } });
+    });
   }
 
   /** Replaces the groups of a stopped VM (an empty list leaves it in none); the next start places it accordingly. */
-  async updateVmGroups(ctx: CallContext, vmId: string, sel: { ids?: string[]; names?: string[] }): Promise<string> {
-    if (sel.ids && sel.names) throw invalid('affinitygroupids and affinitygroupnames are mutually exclusive', 'affinitygroupids');
-    if (!sel.ids && !sel.names) throw invalid('Either affinitygroupids or affinitygroupnames must be specified', 'affinitygroupids');
+  async updateVmGroups(ctx: CallContext, vmId: string, sel: { ids?: string[]; names?: string[] }): Promise<TaskReceipt> {
+    if (sel.ids && sel.names) throw invalid('affinitygroupids and affinitygroupnames are mutually exclusive', 'groupIds');
+    if (!sel.ids && !sel.names) throw invalid('Either affinitygroupids or affinitygroupnames must be specified', 'groupIds');
     return this.deps.store.tx(async (trx) => {
       const vm = await trx.selectFrom('vms').select(['id', 'state', 'removed_at']).where('id', '=', vmId)
         .where('account_id', '=', ctx.accountId).executeTakeFirst();
@@ -118,14 +118,14 @@ export class AffinityService {
       await trx.deleteFrom('vm_affinity_groups').where('vm_id', '=', vmId).execute();
       for (const r of rows) await trx.insertInto('vm_affinity_groups').values({ vm_id: vmId, group_id: r.id }).execute();
       await trx.updateTable('vms').set({ updated_at: nowIso() }).where('id', '=', vmId).execute();
-      return recordDoneTask(trx, {
-        kind: 'sync', objectType: 'virtual machine', objectId: vmId, ctx, payload: { action: 'update_affinity_groups', groups: rows.map((r) => r.id) },
+      return recordSyncChange(trx, {
+        objectType: 'virtual machine', objectId: vmId, ctx, payload: { action: 'update_affinity_groups', groups: rows.map((r) => r.id) },
         result: { type: 'vm', id: vmId },
       });
     });
   }
 
-  private async insert(ctx: CallContext, input: AffinityGroupInput, asJob: boolean): Promise<{ groupId: string; taskId?: string }> {
+  private async insert(ctx: CallContext, input: AffinityGroupInput): Promise<TaskReceipt> {
     const name = typeof input.name === 'string' ? input.name : '';
     if (name.trim() === '') throw invalid('The affinity group name must not be empty', 'name');
     if (name.length > MAX_NAME) throw invalid(`The affinity group name must be at most ${MAX_NAME} characters`, 'name');
@@ -143,37 +143,12 @@ export class AffinityService {
         const dup = await trx.selectFrom('affinity_groups').select('id').where('account_id', '=', ctx.accountId).where('name', '=', name).executeTakeFirst();
         if (dup) throw duplicate();
         await trx.insertInto('affinity_groups').values({ id: groupId, account_id: ctx.accountId, name, type, description, created_at: nowIso() }).execute();
-        if (!asJob) {
-          await this.log(trx, ctx, groupId, 'affinity_group.create');
-          return { groupId };
-        }
-        const taskId = await recordDoneTask(trx, { kind: 'sync', objectType: OBJECT, objectId: groupId, ctx, payload: { action: 'create' }, result: { type: 'affinitygroup', id: groupId } });
-        return { groupId, taskId };
+        return recordSyncChange(trx, { objectType: OBJECT, objectId: groupId, ctx, payload: { action: 'create' }, result: { type: 'affinityGroup', id: groupId } });
       });
     } catch (err) {
       if (isUniqueViolation(err)) throw duplicate();
       throw err;
     }
-  }
-
-  private async remove(ctx: CallContext, ref: AffinityRef, asJob: boolean): Promise<string | undefined> {
-    return this.deps.store.tx(async (trx) => {
-      const g = await this.row(trx, ctx, ref);
-      const members = await trx.selectFrom('vm_affinity_groups as l').innerJoin('vms', 'vms.id', 'l.vm_id').select('vms.name')
-        .where('l.group_id', '=', g.id).where('vms.removed_at', 'is', null).orderBy('vms.name').execute();
-      if (members.length > 0) {
-        throw conflict(`Cannot delete affinity group ${g.name}: virtual machine(s) ${members.map((m) => m.name).join(', ')} are members`, 'in_use');
-      }
-      await trx.deleteFrom('vm_affinity_groups').where('group_id', '=', g.id).execute();
-      await trx.deleteFrom('tags').where('account_id', '=', ctx.accountId).where('resource_id', '=', g.id).execute();
-      await trx.deleteFrom('affinity_groups').where('id', '=', g.id).execute();
-      await deleteTagsOf(trx, g.id);
-      if (!asJob) {
-        await this.log(trx, ctx, g.id, 'affinity_group.delete');
-        return undefined;
-      }
-      return recordDoneTask(trx, { kind: 'sync', objectType: OBJECT, objectId: g.id, ctx, payload: { action: 'delete' }, result: { type: 'success' } });
-    });
   }
 
   /** The caller's group by id or name (exactly one), or NotFound. */
@@ -196,9 +171,5 @@ export class AffinityService {
       id: g.id, name: g.name, type: g.type, description: g.description, accountId: g.account_id, accountName: ctx.accountName,
       created: g.created_at, vmIds: members.filter((m) => m.group_id === g.id).map((m) => m.vm_id),
     }));
-  }
-
-  private async log(q: Q, ctx: CallContext, id: string, action: string): Promise<void> {
-    await writeLog(q, { taskId: null, accountId: ctx.accountId, userId: ctx.userId, objectType: OBJECT, objectId: id, action, status: 'SUCCESS' });
   }
 }

@@ -7,7 +7,8 @@ import type { PublicIpService } from '../ips/service.js';
 import type { NetworkService } from '../networks/service.js';
 import { unavailable } from '../../lib/errors.js';
 import { newId, nowIso } from '../../lib/util.js';
-import { writeLog } from '../../tasks/log.js';
+import { recordSyncChange } from '../sync-change.js';
+import type { TaskReceipt } from '../receipt.js';
 import { spend } from './ledger.js';
 
 /** A validated order: positive quantities per type, its start and months, its end, price and transaction text. */
@@ -22,9 +23,9 @@ export interface PurchaseDeps { deps: CoreDeps; ips: PublicIpService; networks: 
  * Charges the balance, allocates every static IP and VLAN of the order and records one subscription per type or
  * resource, all in one transaction: a balance the charge takes below zero (checked in the transaction, so concurrent
  * purchases cannot both spend the same money) or a pool that runs out midway leaves nothing behind.
- * Returns the new subscription ids in order.
+ * The purchase is recorded as one finished task on its first subscription. Returns its receipt and the new subscription ids in order.
  */
-export async function purchase(ctx: CallContext, p: PurchaseDeps, o: Purchase): Promise<string[]> {
+export async function purchase(ctx: CallContext, p: PurchaseDeps, o: Purchase): Promise<{ receipt: TaskReceipt; ids: string[] }> {
   const { deps } = p;
   for (let attempt = 0; ; attempt++) {
     try {
@@ -50,9 +51,10 @@ export async function purchase(ctx: CallContext, p: PurchaseDeps, o: Purchase): 
             id, account_id: ctx.accountId, type: it.type, quantity: it.quantity, resource: it.resource, start_time: o.start.toISOString(),
             end_time: o.end.toISOString(), months: o.months, created_at: nowIso(),
           }).execute();
-          await writeLog(trx, { taskId: null, accountId: ctx.accountId, userId: ctx.userId, objectType: 'subscription', objectId: id, action: 'create', status: 'SUCCESS' });
         }
-        return ids;
+        const resources = items.flatMap((it) => (it.resource ? [it.resource] : []));
+        const receipt = await recordSyncChange(trx, { objectType: 'subscription', objectId: ids[0]!, ctx, payload: { action: 'subscribe', ids, resources } });
+        return { receipt, ids };
       });
     } catch (err) {
       // Two concurrent purchases may lease the same free address; the unique lease makes this one start over.

@@ -10,6 +10,9 @@ import { accountUse, activeSubscriptions, type Use } from './usage.js';
 import { meterDue, meterPeriod } from './meter.js';
 import { purchase } from './purchase.js';
 import { charge, ensureAccount, fmtDate, spend } from './ledger.js';
+import { systemContext } from '../../lib/context.js';
+import { recordSyncChange } from '../sync-change.js';
+import type { TaskReceipt } from '../receipt.js';
 
 /** Labels and units of each subscription type. */
 export const SUB_TYPES: Record<string, { label: string; unit: string }> = {
@@ -78,16 +81,16 @@ export class BillingService {
   }
 
   /** Buys an order: allocates static IPs or VLANs when ordered, charges the balance and records one subscription per type or resource; all or nothing. */
-  async subscribe(ctx: CallContext, kind: 'resources' | 'ip' | 'vlan' | 'software', order: SubscriptionOrder): Promise<SubscriptionView[]> {
+  async subscribe(ctx: CallContext, kind: 'resources' | 'ip' | 'vlan' | 'software', order: SubscriptionOrder): Promise<{ receipt: TaskReceipt; subscriptions: SubscriptionView[] }> {
     const o = validate(kind, order);
     const amount = this.cost(o.quantities, o.months);
     const zone = 'ip' in o.quantities || 'vlan' in o.quantities ? (await this.deps.catalog.listZones())[0] ?? null : null;
     const what = Object.entries(o.quantities).map(([t, q]) => `${q} ${SUB_TYPES[t]!.unit} ${t}`).join(', ');
-    const ids = await purchase(ctx, { deps: this.deps, ips: this.ips, networks: this.networks, zone }, {
+    const { receipt, ids } = await purchase(ctx, { deps: this.deps, ips: this.ips, networks: this.networks, zone }, {
       ...o, end: addMonths(o.start, o.months), amount, description: `Subscription of ${what} for ${o.months} month(s) from ${fmtDate(o.start)}`,
     });
     const all = await this.subscriptions(ctx);
-    return ids.map((id) => all.find((s) => s.id === id)!);
+    return { receipt, subscriptions: ids.map((id) => all.find((s) => s.id === id)!) };
   }
 
   /** Price of extending one of the caller's subscriptions by some months. */
@@ -97,16 +100,17 @@ export class BillingService {
   }
 
   /** Extends one of the caller's subscriptions by some months and charges for them. */
-  async extend(ctx: CallContext, id: string, months: unknown): Promise<SubscriptionView> {
+  async extend(ctx: CallContext, id: string, months: unknown): Promise<{ receipt: TaskReceipt; subscription: SubscriptionView }> {
     const sub = await this.sub(ctx, id);
     const m = checkMonths(months);
     const amount = this.cost({ [sub.type]: Number(sub.quantity) }, m);
-    await this.deps.store.tx(async (trx) => {
+    const receipt = await this.deps.store.tx(async (trx) => {
       await spend(trx, ctx.accountId, this.deps.config.billing.currency, amount, `Extension of subscription ${id} by ${m} month(s)`);
       const end = addMonths(new Date(sub.end_time), m);
       await trx.updateTable('billing_subscriptions').set({ end_time: end.toISOString(), months: Number(sub.months) + m }).where('id', '=', id).execute();
+      return recordSyncChange(trx, { objectType: 'subscription', objectId: id, ctx, payload: { action: 'extend', months: m } });
     });
-    return subView(await this.sub(ctx, id));
+    return { receipt, subscription: subView(await this.sub(ctx, id)) };
   }
 
   /** Charges burst use and transfer beyond subscriptions for the 5-minute period starting at `start`; idempotent per account and period. */
@@ -115,15 +119,17 @@ export class BillingService {
   /** Meters every complete period not yet metered; returns how many periods ran. */
   async meterDue(now = new Date()): Promise<number> { return meterDue(this.deps, this.prices, now); }
 
-  /** Operator command: credits (or, negative, debits) an account by name. */
-  async credit(accountName: string, amountText: string, description = 'Credit'): Promise<{ balance: number; currency: string }> {
-    const acct = await this.deps.store.db.selectFrom('accounts').select('id').where('name', '=', accountName).executeTakeFirst();
+  /** Operator command: credits (or, negative, debits) an account by name, recorded as a finished task of that account. */
+  async credit(accountName: string, amountText: string, description = 'Credit'): Promise<{ receipt: TaskReceipt; balance: number; currency: string }> {
+    const acct = await this.deps.store.db.selectFrom('accounts').select(['id', 'name']).where('name', '=', accountName).executeTakeFirst();
     if (!acct) throw notFound('account', accountName, 'object');
     const amount = parseMoney(amountText, 'amount');
     return this.deps.store.tx(async (trx) => {
       await charge(trx, acct.id, this.deps.config.billing.currency, amount, description, null);
       const row = await ensureAccount(trx, acct.id, this.deps.config.billing.currency);
-      return { balance: Number(row.balance), currency: row.currency };
+      const ctx = systemContext(acct.id, acct.name, 'operator');
+      const receipt = await recordSyncChange(trx, { objectType: 'account', objectId: acct.id, ctx, payload: { action: 'credit', amount, description } });
+      return { receipt, balance: Number(row.balance), currency: row.currency };
     });
   }
 
@@ -159,11 +165,11 @@ function validate(kind: string, order: SubscriptionOrder): { quantities: Record<
   }
   if (!Object.keys(quantities).length && !Object.keys(fields).length) fields[kind === 'resources' ? 'cpu' : kind === 'software' ? Object.keys(SOFTWARE)[0]! : 'quantity'] = ['Order at least one unit'];
   let start: Date | undefined;
-  if (!order.start?.trim()) fields.start_time = ['This field is required.'];
+  if (!order.start?.trim()) fields.start = ['This field is required.'];
   else {
     const m = /^(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2})(?::(\d{2}))?$/.exec(order.start.trim());
     start = m ? new Date(Date.UTC(+m[1]!, +m[2]! - 1, +m[3]!, +m[4]!, +m[5]!, +(m[6] ?? 0))) : undefined;
-    if (!start || Number.isNaN(start.getTime()) || start.getUTCMonth() !== +m![2]! - 1) fields.start_time = ['Expected Y-m-d H:M'];
+    if (!start || Number.isNaN(start.getTime()) || start.getUTCMonth() !== +m![2]! - 1) fields.start = ['Expected Y-m-d H:M'];
   }
   let months = 1;
   try { months = checkMonths(order.months ?? 1); } catch (e) { fields.months = [(e as Error).message]; }

@@ -64,31 +64,34 @@ function normalizeProtocol(raw: string | undefined): RuleProtocol {
   );
 }
 
-/** Validates an integer parameter within [min, max]. */
-function integerIn(value: unknown, min: number, max: number, field: string): number {
+/** A numeric field of a rule; messages name it in lower case, as the parameter it came from. */
+type NumberField = 'startPort' | 'endPort' | 'icmpType' | 'icmpCode';
+
+/** Validates an integer field within [min, max]. */
+function integerIn(value: unknown, min: number, max: number, field: NumberField): number {
   if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
-    throw invalid(`${field} must be an integer between ${min} and ${max}`, field);
+    throw invalid(`${field.toLowerCase()} must be an integer between ${min} and ${max}`, field);
   }
   return value;
 }
 
-/** Rejects a parameter that does not apply to the rule's protocol. */
-function forbid(value: unknown, field: string, protocol: RuleProtocol): void {
-  if (given(value)) throw invalid(`${field} is not allowed for protocol ${protocol}`, field);
+/** Rejects a field that does not apply to the rule's protocol. */
+function forbid(value: unknown, field: NumberField, protocol: RuleProtocol): void {
+  if (given(value)) throw invalid(`${field.toLowerCase()} is not allowed for protocol ${protocol}`, field);
 }
 
 /** Validates and normalizes each CIDR of cidrlist, dropping duplicates. */
 function normalizeCidrs(cidrs: unknown): string[] {
   if (!given(cidrs)) return [];
-  if (!Array.isArray(cidrs)) throw invalid('cidrlist must be a list of CIDRs', 'cidrlist');
+  if (!Array.isArray(cidrs)) throw invalid('cidrlist must be a list of CIDRs', 'cidrs');
   const out: string[] = [];
   for (const cidr of cidrs) {
-    if (typeof cidr !== 'string' || cidr.trim() === '') throw invalid('cidrlist contains an empty CIDR', 'cidrlist');
+    if (typeof cidr !== 'string' || cidr.trim() === '') throw invalid('cidrlist contains an empty CIDR', 'cidrs');
     let parsed;
     try {
       parsed = parseCidr(cidr.trim());
     } catch {
-      throw invalid(`Invalid CIDR in cidrlist: ${cidr}`, 'cidrlist');
+      throw invalid(`Invalid CIDR in cidrlist: ${cidr}`, 'cidrs');
     }
     const normalized = `${parsed.base}/${parsed.prefix}`;
     if (!out.includes(normalized)) out.push(normalized);
@@ -99,11 +102,11 @@ function normalizeCidrs(cidrs: unknown): string[] {
 /** Validates the account/group pairs of usersecuritygrouplist. */
 function normalizeUserGroups(groups: unknown): Array<{ account: string; group: string }> {
   if (!given(groups)) return [];
-  if (!Array.isArray(groups)) throw invalid('usersecuritygrouplist must be a list', 'usersecuritygrouplist');
+  if (!Array.isArray(groups)) throw invalid('usersecuritygrouplist must be a list', 'userGroups');
   return groups.map((entry: unknown) => {
     const { account, group } = (entry ?? {}) as { account?: unknown; group?: unknown };
     if (typeof account !== 'string' || account.trim() === '' || typeof group !== 'string' || group.trim() === '') {
-      throw invalid('usersecuritygrouplist entries need both an account and a group', 'usersecuritygrouplist');
+      throw invalid('usersecuritygrouplist entries need both an account and a group', 'userGroups');
     }
     return { account: account.trim(), group: group.trim() };
   });
@@ -118,23 +121,23 @@ export function normalizeRule(input: RuleInput): NormalizedRule {
   let icmpCode: number | null = null;
 
   if (protocol === 'tcp' || protocol === 'udp') {
-    forbid(input.icmpType, 'icmptype', protocol);
-    forbid(input.icmpCode, 'icmpcode', protocol);
-    if (!given(input.startPort)) throw invalid(`startport is required for protocol ${protocol}`, 'startport');
-    startPort = integerIn(input.startPort, 1, 65535, 'startport');
-    endPort = given(input.endPort) ? integerIn(input.endPort, 1, 65535, 'endport') : startPort;
-    if (endPort < startPort) throw invalid('endport must be greater than or equal to startport', 'endport');
+    forbid(input.icmpType, 'icmpType', protocol);
+    forbid(input.icmpCode, 'icmpCode', protocol);
+    if (!given(input.startPort)) throw invalid(`startport is required for protocol ${protocol}`, 'startPort');
+    startPort = integerIn(input.startPort, 1, 65535, 'startPort');
+    endPort = given(input.endPort) ? integerIn(input.endPort, 1, 65535, 'endPort') : startPort;
+    if (endPort < startPort) throw invalid('endport must be greater than or equal to startport', 'endPort');
   } else if (protocol === 'icmp' || protocol === 'icmpv6') {
-    forbid(input.startPort, 'startport', protocol);
-    forbid(input.endPort, 'endport', protocol);
-    icmpType = given(input.icmpType) ? integerIn(input.icmpType, -1, 255, 'icmptype') : -1;
-    icmpCode = given(input.icmpCode) ? integerIn(input.icmpCode, -1, 255, 'icmpcode') : -1;
-    if (icmpType === -1 && icmpCode !== -1) throw invalid('icmpcode must be -1 when icmptype is -1', 'icmpcode');
+    forbid(input.startPort, 'startPort', protocol);
+    forbid(input.endPort, 'endPort', protocol);
+    icmpType = given(input.icmpType) ? integerIn(input.icmpType, -1, 255, 'icmpType') : -1;
+    icmpCode = given(input.icmpCode) ? integerIn(input.icmpCode, -1, 255, 'icmpCode') : -1;
+    if (icmpType === -1 && icmpCode !== -1) throw invalid('icmpcode must be -1 when icmptype is -1', 'icmpCode');
   } else {
-    forbid(input.startPort, 'startport', protocol);
-    forbid(input.endPort, 'endport', protocol);
-    forbid(input.icmpType, 'icmptype', protocol);
-    forbid(input.icmpCode, 'icmpcode', protocol);
+    forbid(input.startPort, 'startPort', protocol);
+    forbid(input.endPort, 'endPort', protocol);
+    forbid(input.icmpType, 'icmpType', protocol);
+    forbid(input.icmpCode, 'icmpCode', protocol);
   }
 
   let cidrs = normalizeCidrs(input.cidrs);

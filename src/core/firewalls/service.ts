@@ -7,11 +7,10 @@ import type { CoreDeps } from '../deps.js';
 import { conflict, invalid, notFound } from '../../lib/errors.js';
 import { newId, nowIso } from '../../lib/util.js';
 import type { Page } from '../../lib/page.js';
-import { recordDoneTask } from '../../tasks/queue.js';
-import { writeLog } from '../../tasks/log.js';
+import { recordSyncChange } from '../sync-change.js';
+import type { TaskReceipt } from '../receipt.js';
 import { DEFAULT_GROUP } from './defaults.js';
 import { normalizeRule, type RuleInput } from './rules.js';
-import { deleteTagsOf } from '../tags/service.js';
 import { countedPage } from '../../store/page.js';
 
 /** Which way a rule filters traffic. */
@@ -42,8 +41,8 @@ export interface SecurityGroupFilter {
 /** A group named by id or by name (exactly one). */
 export interface GroupRef { id?: string; name?: string }
 
-/** What authorize produced: the finished job, the group and the rules it added. */
-export interface AuthorizeResult { taskId: string; groupId: string; ruleIds: string[] }
+/** What authorize produced: the finished task on the group, and the rules it added. */
+export interface AuthorizeResult { receipt: TaskReceipt; ruleIds: string[] }
 
 const MAX_NAME = 255;
 const OBJECT = 'security group';
@@ -93,29 +92,30 @@ export class FirewallService {
   }
 
   /** Creates an empty group (no rules: all ingress denied, all egress allowed); a duplicate name is a Conflict. */
-  async create(ctx: CallContext, input: { name: string; description?: string }): Promise<SecurityGroupView> {
+  async create(ctx: CallContext, input: { name: string; description?: string }): Promise<{ receipt: TaskReceipt; group: SecurityGroupView }> {
     const name = checkGroupName(input.name);
     const description = input.description ?? '';
     if (description.length > MAX_NAME) throw invalid(`The description must be at most ${MAX_NAME} characters`, 'description');
     const id = newId();
     const duplicate = () => conflict(`A security group named ${name} already exists in this account`, 'exists');
+    let receipt: TaskReceipt;
     try {
-      await this.deps.store.tx(async (trx) => {
+      receipt = await this.deps.store.tx(async (trx) => {
         const dup = await trx.selectFrom('security_groups').select('id').where('account_id', '=', ctx.accountId).where('name', '=', name).executeTakeFirst();
         if (dup) throw duplicate();
         await trx.insertInto('security_groups').values({ id, account_id: ctx.accountId, name, description, created_at: nowIso() }).execute();
-        await this.log(trx, ctx, id, 'security_group.create');
+        return recordSyncChange(trx, { objectType: OBJECT, objectId: id, ctx, payload: { action: 'create' }, result: { type: 'securityGroup', id } });
       });
     } catch (err) {
       if (isUniqueViolation(err)) throw duplicate();
       throw err;
     }
-    return this.get(ctx, id);
+    return { receipt, group: await this.get(ctx, id) };
   }
 
   /** Deletes a group and its rules; refused for "default", while a VM uses it or while another group's rule names it. */
-  async delete(ctx: CallContext, ref: GroupRef): Promise<void> {
-    await this.deps.store.tx(async (trx) => {
+  async delete(ctx: CallContext, ref: GroupRef): Promise<TaskReceipt> {
+    return this.deps.store.tx(async (trx) => {
       const g = await this.row(trx, ctx, ref);
       if (g.name === DEFAULT_GROUP) throw invalid(`The ${DEFAULT_GROUP} security group cannot be deleted`, ref.id ? 'id' : 'name');
       const users = await trx.selectFrom('vm_security_groups as l').innerJoin('vms', 'vms.id', 'l.vm_id').select('vms.name')
@@ -135,8 +135,7 @@ export class FirewallService {
       await trx.deleteFrom('security_rules').where('group_id', '=', g.id).execute();
       await trx.deleteFrom('vm_security_groups').where('group_id', '=', g.id).execute();
       await trx.deleteFrom('security_groups').where('id', '=', g.id).execute();
-      await deleteTagsOf(trx, g.id);
-      await this.log(trx, ctx, g.id, 'security_group.delete');
+      return recordSyncChange(trx, { objectType: OBJECT, objectId: g.id, ctx, payload: { action: 'delete' } });
     });
   }
 
@@ -148,7 +147,7 @@ export class FirewallService {
       for (const u of rule.userGroups) {
         const known = u.account === ctx.accountName
           && await trx.selectFrom('security_groups').select('id').where('account_id', '=', ctx.accountId).where('name', '=', u.group).executeTakeFirst();
-        if (!known) throw invalid(`Unable to find security group ${u.group} in account ${u.account}`, 'usersecuritygrouplist');
+        if (!known) throw invalid(`Unable to find security group ${u.group} in account ${u.account}`, 'userGroups');
       }
       const existing = await trx.selectFrom('security_rules').selectAll().where('group_id', '=', g.id).where('direction', '=', direction).execute();
       const base = {
@@ -168,33 +167,31 @@ export class FirewallService {
         ruleIds.push(id);
         await trx.insertInto('security_rules').values({ ...c, id, created_at: now }).execute();
       }
-      const taskId = await recordDoneTask(trx, {
-        kind: 'sync', objectType: OBJECT, objectId: g.id, ctx, payload: { action: `authorize_${direction}` },
-        result: { type: 'securitygroup', id: g.id, ruleIds },
+      const receipt = await recordSyncChange(trx, {
+        objectType: OBJECT, objectId: g.id, ctx, payload: { action: `authorize_${direction}` },
+        result: { type: 'securityGroup', id: g.id, ruleIds },
       });
-      return { taskId, groupId: g.id, ruleIds };
+      return { receipt, ruleIds };
     });
   }
 
   /** Removes one rule of the given direction; answered as a finished job. */
-  async revoke(ctx: CallContext, direction: RuleDirection, ruleId: string): Promise<string> {
+  async revoke(ctx: CallContext, direction: RuleDirection, ruleId: string): Promise<TaskReceipt> {
     return this.deps.store.tx(async (trx) => {
       const r = await trx.selectFrom('security_rules').selectAll().where('id', '=', ruleId).where('account_id', '=', ctx.accountId).executeTakeFirst();
       if (!r) throw notFound('security group rule', ruleId, 'object');
       if (r.direction !== direction) throw invalid(`Security group rule ${ruleId} is an ${r.direction} rule, not an ${direction} rule`, 'id');
       await trx.deleteFrom('tags').where('account_id', '=', ctx.accountId).where('resource_id', '=', r.id).execute();
       await trx.deleteFrom('security_rules').where('id', '=', r.id).execute();
-      return recordDoneTask(trx, {
-        kind: 'sync', objectType: OBJECT, objectId: r.group_id, ctx, payload: { action: `revoke_${direction}`, ruleId },
-        result: { type: 'success' },
-      });
+      return recordSyncChange(trx, { objectType: OBJECT, objectId: r.group_id, ctx, payload: { action: `revoke_${direction}`, ruleId } });
     });
   }
 
-  /** The caller's group by id or name (exactly one), or NotFound. */
-  private async row(q: Q, ctx: CallContext, ref: GroupRef, field = ''): Promise<SecurityGroupRow> {
-    if (ref.id && ref.name) throw invalid(`${field}id and ${field}name are mutually exclusive`, `${field}id`);
-    if (!ref.id && !ref.name) throw invalid(`Either ${field}id or ${field}name must be specified`, `${field}id`);
+  /** The caller's group by id or name (exactly one), or NotFound; `prefix` is how messages name the reference (e.g. "securitygroup"). */
+  private async row(q: Q, ctx: CallContext, ref: GroupRef, prefix = ''): Promise<SecurityGroupRow> {
+    const field = prefix ? 'groupId' : 'id';
+    if (ref.id && ref.name) throw invalid(`${prefix}id and ${prefix}name are mutually exclusive`, field);
+    if (!ref.id && !ref.name) throw invalid(`Either ${prefix}id or ${prefix}name must be specified`, field);
     let sel = q.selectFrom('security_groups').selectAll().where('account_id', '=', ctx.accountId);
     sel = ref.id ? sel.where('id', '=', ref.id) : sel.where('name', '=', ref.name!);
     const row = await sel.executeTakeFirst();
@@ -224,10 +221,6 @@ export class FirewallService {
         ingress: own.filter((r) => r.direction === 'ingress'), egress: own.filter((r) => r.direction === 'egress'), tags: tagsOf(g.id),
       };
     });
-  }
-
-  private async log(q: Q, ctx: CallContext, id: string, action: string): Promise<void> {
-    await writeLog(q, { taskId: null, accountId: ctx.accountId, userId: ctx.userId, objectType: OBJECT, objectId: id, action, status: 'SUCCESS' });
   }
 }
 

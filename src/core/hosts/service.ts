@@ -9,7 +9,7 @@ const MAX_FAULT_VALUE = 600_000;
 /** Most operations one fault may affect (-1 means until cleared). */
 const MAX_FAULT_COUNT = 1_000_000;
 
-/** Hosts and faults, for admin tooling only. */
+/** Hosts and faults, for admin tooling only; their changes belong to no account, so they leave no task in any account's task log. */
 export class HostService {
   constructor(private readonly deps: CoreDeps) {}
 
@@ -39,7 +39,7 @@ export class HostService {
       const vms = await this.deps.store.db.selectFrom('vms').select('id').where('removed_at', 'is', null)
         .where((eb) => eb.or([eb('id', '=', f.vmId!), eb('name', '=', f.vmId!)])).limit(2).execute();
       if (vms.length === 0) throw notFound('virtual machine', f.vmId, 'vm');
-      if (vms.length > 1) throw invalid(`Several VMs are named ${f.vmId}; give the VM's id`, 'vm_id');
+      if (vms.length > 1) throw invalid(`Several VMs are named ${f.vmId}; give the VM's id`, 'vmId');
       f = { ...f, vmId: vms[0]!.id };
     }
     if (f.value !== undefined && (!Number.isSafeInteger(f.value) || f.value < 0 || f.value > MAX_FAULT_VALUE)) {

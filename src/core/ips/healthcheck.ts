@@ -50,8 +50,8 @@ export function buildHealthcheck(input: HealthcheckInput, current: Healthcheck |
   if (timeout >= interval) throw invalid(`timeout (${timeout}) must be lower than interval (${interval})`, 'timeout');
   const strikesOk = input.strikesOk ?? current?.strikesOk ?? HEALTHCHECK_DEFAULTS.strikesOk;
   const strikesFail = input.strikesFail ?? current?.strikesFail ?? HEALTHCHECK_DEFAULTS.strikesFail;
-  for (const [name, v] of [['strikes-ok', strikesOk], ['strikes-fail', strikesFail]] as const) {
-    if (!Number.isInteger(v) || v < 1 || v > STRIKES_MAX) throw invalid(`${name} must be between 1 and ${STRIKES_MAX}`, name);
+  for (const [field, word, v] of [['strikesOk', 'strikes-ok', strikesOk], ['strikesFail', 'strikes-fail', strikesFail]] as const) {
+    if (!Number.isInteger(v) || v < 1 || v > STRIKES_MAX) throw invalid(`${word} must be between 1 and ${STRIKES_MAX}`, field);
   }
   return { mode, port, path, interval, timeout, strikesOk, strikesFail };
 }

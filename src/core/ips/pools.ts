@@ -29,7 +29,7 @@ export class IpPoolService {
     return out;
   }
 
-  /** Operator command: changes a zone's (by id or name) pool settings; fields not given keep their value. */
+  /** Operator command: changes a zone's (by id or name) pool settings; fields not given keep their value. A pool belongs to no account, so no task is recorded. */
   async set(zone: string, input: { gateway?: string; netmask?: string; nameservers?: string[] }): Promise<IpPoolSettings> {
     const z = (await this.deps.catalog.listZones()).find((x) => x.id === zone || x.name === zone);
     if (!z) throw notFound('zone', zone, 'object');

@@ -9,7 +9,8 @@ import { newId, nowIso, parseJson } from '../../lib/util.js';
 import { ipv4ToInt, isIpv4 } from '../net/ip.js';
 import { leaseAddress, releaseAddress } from '../networks/ipam.js';
 import type { Page } from '../../lib/page.js';
-import { recordDoneTask } from '../../tasks/queue.js';
+import { recordSyncChange } from '../sync-change.js';
+import type { TaskReceipt } from '../receipt.js';
 import { deleteTagsOf, idsWithTags, loadTags, type Tag, type TagMatch } from '../tags/service.js';
 import { buildHealthcheck, hasHealthcheck, type Healthcheck, type HealthcheckInput } from './healthcheck.js';
 import { countedPage } from '../../store/page.js';
@@ -39,12 +40,16 @@ export class PublicIpService {
   constructor(private readonly deps: CoreDeps) {}
 
   /** Leases the next free address of the zone's pool to the caller, with a health check when one is given. */
-  async associate(ctx: CallContext, input: { zoneId: string; healthcheck?: HealthcheckInput }): Promise<{ taskId: string; id: string }> {
+  async associate(ctx: CallContext, input: { zoneId: string; healthcheck?: HealthcheckInput }): Promise<TaskReceipt> {
     const zone = await this.deps.catalog.zone(input.zoneId);
     const hc = input.healthcheck && hasHealthcheck(input.healthcheck) ? buildHealthcheck(input.healthcheck) : null;
     for (let attempt = 0; ; attempt++) {
       try {
-        return await this.deps.store.tx((trx) => this.associateIn(trx, ctx, zone, hc));
+        return await this.deps.store.tx(async (trx) => {
+          const { id, address } = await this.associateIn(trx, ctx, zone, hc);
+          const result = { type: 'publicIp', id, address, zoneId: zone.id };
+          return recordSyncChange(trx, { objectType: OBJECT, objectId: id, ctx, payload: { action: 'associate' }, result });
+        });
       } catch (err) {
         // Two concurrent allocations may pick the same free address; the unique lease makes one retry with the next.
         if (isUniqueViolation(err) && attempt < 5) continue;
@@ -53,38 +58,36 @@ export class PublicIpService {
     }
   }
 
-  /** Leases the next free address of a zone's pool in the caller's transaction (which retries on a unique violation). */
-  async associateIn(trx: Q, ctx: CallContext, zone: ZoneRow, hc: Healthcheck | null = null): Promise<{ taskId: string; id: string; address: string }> {
+  /** Leases the next free address of a zone's pool in the caller's transaction, which records the change and retries on a unique violation. */
+  async associateIn(trx: Q, ctx: CallContext, zone: ZoneRow, hc: Healthcheck | null = null): Promise<{ id: string; address: string }> {
     await reserveQuota(this.deps, trx, ctx.accountId, { ips: 1 });
     const pool = await trx.selectFrom('networks').selectAll().where('zone_id', '=', zone.id).where('type', '=', 'ElasticIP')
       .where('removed_at', 'is', null).orderBy('created_at').executeTakeFirst();
-    if (!pool) throw invalid(`Zone ${zone.name} has no elastic IP pool`, 'zoneid');
+    if (!pool) throw invalid(`Zone ${zone.name} has no elastic IP pool`, 'zoneId');
     const id = newId();
     const address = await leaseAddress(trx, pool, id);
     await trx.insertInto('public_ips').values({
       id, account_id: ctx.accountId, zone_id: zone.id, address, address_num: ipv4ToInt(address), vm_id: null,
       reverse_dns: null, healthcheck: hc ? JSON.stringify(hc) : null, state: 'Allocated', created_at: nowIso(),
     }).execute();
-    const result = { type: 'ipaddress', id, address, zoneId: zone.id };
-    const taskId = await recordDoneTask(trx, { kind: 'sync', objectType: OBJECT, objectId: id, ctx, payload: { action: 'associate' }, result });
-    return { taskId, id, address };
+    return { id, address };
   }
 
-  /** Changes the health check of one of the caller's IPs (fields not given keep their value). Returns the task id. */
-  async update(ctx: CallContext, id: string, input: HealthcheckInput): Promise<string> {
+  /** Changes the health check of one of the caller's IPs (fields not given keep their value). */
+  async update(ctx: CallContext, id: string, input: HealthcheckInput): Promise<TaskReceipt> {
     return this.deps.store.tx(async (trx) => {
       const row = await this.row(trx, ctx, id);
       if (hasHealthcheck(input)) {
         const hc = buildHealthcheck(input, parseJson<Healthcheck | null>(row.healthcheck, null));
         await trx.updateTable('public_ips').set({ healthcheck: JSON.stringify(hc) }).where('id', '=', id).execute();
       }
-      const result = { type: 'ipaddress', id, address: row.address, zoneId: row.zone_id };
-      return recordDoneTask(trx, { kind: 'sync', objectType: OBJECT, objectId: id, ctx, payload: { action: 'update' }, result });
+      const result = { type: 'publicIp', id, address: row.address, zoneId: row.zone_id };
+      return recordSyncChange(trx, { objectType: OBJECT, objectId: id, ctx, payload: { action: 'update' }, result });
     });
   }
 
-  /** Releases one of the caller's IPs back to the pool; refused while it is attached to a VM. Returns the task id. */
-  async disassociate(ctx: CallContext, id: string): Promise<string> {
+  /** Releases one of the caller's IPs back to the pool; refused while it is attached to a VM. */
+  async disassociate(ctx: CallContext, id: string): Promise<TaskReceipt> {
     return this.deps.store.tx(async (trx) => {
       const row = await this.row(trx, ctx, id);
       if (row.vm_id) {
@@ -95,7 +98,7 @@ export class PublicIpService {
       for (const p of pool) await releaseAddress(trx, p.id, row.address);
       await trx.deleteFrom('public_ips').where('id', '=', id).execute();
       await deleteTagsOf(trx, id);
-      return recordDoneTask(trx, { kind: 'sync', objectType: OBJECT, objectId: id, ctx, payload: { action: 'disassociate', address: row.address }, result: { type: 'success' } });
+      return recordSyncChange(trx, { objectType: OBJECT, objectId: id, ctx, payload: { action: 'disassociate', address: row.address } });
     });
   }
 
@@ -108,7 +111,7 @@ export class PublicIpService {
 
   /** One page of the caller's IPs, oldest first. Every IP is elastic, so isElastic=false lists nothing. */
   async list(ctx: CallContext, f: PublicIpFilter = {}): Promise<Page<PublicIpView>> {
-    if (f.address !== undefined && !isIpv4(f.address)) throw invalid(`Invalid IP address ${f.address}`, 'ipaddress');
+    if (f.address !== undefined && !isIpv4(f.address)) throw invalid(`Invalid IP address ${f.address}`, 'ipAddress');
     if (f.isElastic === false) return { count: 0, items: [] };
     const db = this.deps.store.db;
     let q = db.selectFrom('public_ips as p').leftJoin('vms as v', 'v.id', 'p.vm_id').where('p.account_id', '=', ctx.accountId);

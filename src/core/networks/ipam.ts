@@ -12,8 +12,8 @@ export async function leaseAddress(q: Q, network: NetworkRow, ownerId: string, w
   if (wanted) {
     const n = ipv4ToInt(wanted);
     const taken = await q.selectFrom('ip_leases').select('owner_id').where('network_id', '=', network.id).where('address', '=', n).executeTakeFirst();
-    if (n < first || n > last) throw invalid(`Address ${wanted} is outside the range ${network.start_ip}-${network.end_ip} of network ${network.name}`, 'ipaddress');
-    if (taken) throw invalid(`Address ${wanted} is already in use in network ${network.name}`, 'ipaddress');
+    if (n < first || n > last) throw invalid(`Address ${wanted} is outside the range ${network.start_ip}-${network.end_ip} of network ${network.name}`, 'ipAddress');
+    if (taken) throw invalid(`Address ${wanted} is already in use in network ${network.name}`, 'ipAddress');
     await q.insertInto('ip_leases').values({ network_id: network.id, address: n, owner_id: ownerId }).execute();
     return wanted;
   }

@@ -7,8 +7,8 @@ import { conflict, invalid, notFound } from '../../lib/errors.js';
 import { newId, nowIso } from '../../lib/util.js';
 import { intToIpv4, ipv4ToInt, isIpv4, netmaskToPrefix } from '../net/ip.js';
 import type { Page } from '../../lib/page.js';
-import { recordDoneTask } from '../../tasks/queue.js';
-import { writeLog } from '../../tasks/log.js';
+import { recordSyncChange } from '../sync-change.js';
+import type { TaskReceipt } from '../receipt.js';
 import { deleteTagsOf, idsWithTags, loadTags, type Tag, type TagMatch } from '../tags/service.js';
 import { countedPage } from '../../store/page.js';
 import { reserveQuota } from '../quotas/service.js';
@@ -39,26 +39,28 @@ const OBJECT = 'network';
  * at most 65536 addresses, and (for subnets of 4 or more addresses) neither the network nor the broadcast address.
  */
 export function checkRange(startIp: string, endIp: string, netmask: string): { first: number; last: number; cidr: string } {
-  for (const [field, v] of [['startip', startIp], ['endip', endIp], ['netmask', netmask]] as const) {
-    if (!isIpv4(v)) throw invalid(`${field} must be an IPv4 address, not "${v}"`, field);
+  for (const [field, v] of [['startIp', startIp], ['endIp', endIp], ['netmask', netmask]] as const) {
+    if (!isIpv4(v)) throw invalid(`${field.toLowerCase()} must be an IPv4 address, not "${v}"`, field);
   }
   const prefix = netmaskToPrefix(netmask, 'netmask');
   const mask = prefix === 0 ? 0 : (0xffffffff << (32 - prefix)) >>> 0;
   const first = ipv4ToInt(startIp);
   const last = ipv4ToInt(endIp);
-  if (first > last) throw invalid(`startip ${startIp} must not be after endip ${endIp}`, 'startip');
+  if (first > last) throw invalid(`startip ${startIp} must not be after endip ${endIp}`, 'startIp');
   const base = (first & mask) >>> 0;
-  if (((last & mask) >>> 0) !== base) throw invalid(`startip ${startIp} and endip ${endIp} are not in the same ${netmask} subnet`, 'endip');
-  if (last - first + 1 > MAX_RANGE) throw invalid(`The range holds ${last - first + 1} addresses; at most ${MAX_RANGE} are allowed`, 'endip');
-  if (prefix <= 30 && first === base) throw invalid(`startip ${startIp} is the network address of the subnet`, 'startip');
-  if (prefix <= 30 && last === (base | (~mask >>> 0)) >>> 0) throw invalid(`endip ${endIp} is the broadcast address of the subnet`, 'endip');
+  if (((last & mask) >>> 0) !== base) throw invalid(`startip ${startIp} and endip ${endIp} are not in the same ${netmask} subnet`, 'endIp');
+  if (last - first + 1 > MAX_RANGE) throw invalid(`The range holds ${last - first + 1} addresses; at most ${MAX_RANGE} are allowed`, 'endIp');
+  if (prefix <= 30 && first === base) throw invalid(`startip ${startIp} is the network address of the subnet`, 'startIp');
+  if (prefix <= 30 && last === (base | (~mask >>> 0)) >>> 0) throw invalid(`endip ${endIp} is the broadcast address of the subnet`, 'endIp');
   return { first, last, cidr: `${intToIpv4(base)}/${prefix}` };
 }
 
-function checkText(field: string, v: string | undefined, required: boolean): void {
-  if (v === undefined) { if (required) throw invalid(`${field} is required`, field); return; }
-  if (v.trim() === '') throw invalid(`${field} must not be empty`, field);
-  if (v.length > TEXT_MAX) throw invalid(`${field} must be at most ${TEXT_MAX} characters`, field);
+/** Checks a text field; messages name it in lower case, as the parameter it came from. */
+function checkText(field: 'name' | 'displayText', v: string | undefined, required: boolean): void {
+  const word = field.toLowerCase();
+  if (v === undefined) { if (required) throw invalid(`${word} is required`, field); return; }
+  if (v.trim() === '') throw invalid(`${word} must not be empty`, field);
+  if (v.length > TEXT_MAX) throw invalid(`${word} must be at most ${TEXT_MAX} characters`, field);
 }
 
 /** Creates, updates, deletes and lists networks. */
@@ -66,18 +68,21 @@ export class NetworkService {
   constructor(private readonly deps: CoreDeps) {}
 
   /** Creates a private network in a zone; managed (with DHCP leases) when startip, endip and netmask are all given. */
-  async create(ctx: CallContext, input: { zoneId: string; name: string; displayText: string } & RangeInput): Promise<NetworkView> {
+  async create(ctx: CallContext, input: { zoneId: string; name: string; displayText: string } & RangeInput): Promise<{ receipt: TaskReceipt; network: NetworkView }> {
     const zone = await this.deps.catalog.zone(input.zoneId);
-    const id = await this.deps.store.tx((trx) => this.createIn(trx, ctx, zone, input));
-    return this.get(ctx, id);
+    const receipt = await this.deps.store.tx(async (trx) => {
+      const id = await this.createIn(trx, ctx, zone, input);
+      return recordSyncChange(trx, { objectType: OBJECT, objectId: id, ctx, payload: { action: 'create' }, result: { type: 'network', id } });
+    });
+    return { receipt, network: await this.get(ctx, receipt.objectId) };
   }
 
-  /** Creates a private network in the caller's transaction; returns its id. */
+  /** Creates a private network in the caller's transaction, which records the change (e.g. a purchase); returns its id. */
   async createIn(trx: Q, ctx: CallContext, zone: ZoneRow, input: { name: string; displayText: string } & RangeInput): Promise<string> {
     checkText('name', input.name, true);
-    checkText('displaytext', input.displayText, true);
+    checkText('displayText', input.displayText, true);
     const given = [input.startIp, input.endIp, input.netmask].filter((v) => v !== undefined).length;
-    if (given !== 0 && given !== 3) throw invalid('startip, endip and netmask must be given together for a managed network', 'startip');
+    if (given !== 0 && given !== 3) throw invalid('startip, endip and netmask must be given together for a managed network', 'startIp');
     const range = given === 3 ? checkRange(input.startIp!, input.endIp!, input.netmask!) : null;
     await reserveQuota(this.deps, trx, ctx.accountId, { networks: 1 });
     const id = newId();
@@ -86,14 +91,13 @@ export class NetworkService {
       cidr: range?.cidr ?? '', gateway: null, netmask: range ? input.netmask! : '', start_ip: range ? input.startIp! : null,
       end_ip: range ? input.endIp! : null, next_ip: range?.first ?? 0, managed: range ? 1 : 0, created_at: nowIso(), removed_at: null,
     }).execute();
-    await writeLog(trx, { taskId: null, accountId: ctx.accountId, userId: ctx.userId, objectType: OBJECT, objectId: id, action: 'network.create', status: 'SUCCESS' });
     return id;
   }
 
-  /** Renames a private network or changes its range; every leased address must stay inside the new range. Returns the task id. */
-  async update(ctx: CallContext, id: string, input: { name?: string; displayText?: string } & RangeInput): Promise<string> {
+  /** Renames a private network or changes its range; every leased address must stay inside the new range. */
+  async update(ctx: CallContext, id: string, input: { name?: string; displayText?: string } & RangeInput): Promise<TaskReceipt> {
     checkText('name', input.name, false);
-    checkText('displaytext', input.displayText, false);
+    checkText('displayText', input.displayText, false);
     return this.deps.store.tx(async (trx) => {
       const row = await this.ownRow(trx, ctx, id);
       const set: Partial<NetworkRow> = {};
@@ -103,7 +107,7 @@ export class NetworkService {
         const startIp = input.startIp ?? row.start_ip ?? undefined;
         const endIp = input.endIp ?? row.end_ip ?? undefined;
         const netmask = input.netmask ?? (row.netmask || undefined);
-        if (!startIp || !endIp || !netmask) throw invalid('startip, endip and netmask must be given together to make the network managed', 'startip');
+        if (!startIp || !endIp || !netmask) throw invalid('startip, endip and netmask must be given together to make the network managed', 'startIp');
         const range = checkRange(startIp, endIp, netmask);
         const outside = await trx.selectFrom('ip_leases').select('address').where('network_id', '=', id)
           .where((eb) => eb.or([eb('address', '<', range.first), eb('address', '>', range.last)])).orderBy('address').executeTakeFirst();
@@ -114,12 +118,12 @@ export class NetworkService {
         });
       }
       if (Object.keys(set).length) await trx.updateTable('networks').set(set).where('id', '=', id).execute();
-      return recordDoneTask(trx, { kind: 'sync', objectType: OBJECT, objectId: id, ctx, payload: { action: 'update' }, result: { type: 'network', id } });
+      return recordSyncChange(trx, { objectType: OBJECT, objectId: id, ctx, payload: { action: 'update' }, result: { type: 'network', id } });
     });
   }
 
   /** Deletes a private network; refused while a VM has a NIC on it. The shared guest network cannot be deleted. */
-  async delete(ctx: CallContext, id: string): Promise<string> {
+  async delete(ctx: CallContext, id: string): Promise<TaskReceipt> {
     return this.deps.store.tx(async (trx) => {
       const row = await this.ownRow(trx, ctx, id);
       const used = await trx.selectFrom('nics').innerJoin('vms', 'vms.id', 'nics.vm_id').select('vms.id')
@@ -128,7 +132,7 @@ export class NetworkService {
       await trx.updateTable('networks').set({ removed_at: nowIso() }).where('id', '=', id).execute();
       await trx.deleteFrom('ip_leases').where('network_id', '=', id).execute();
       await deleteTagsOf(trx, id);
-      return recordDoneTask(trx, { kind: 'sync', objectType: OBJECT, objectId: id, ctx, payload: { action: 'delete' }, result: { type: 'success' } });
+      return recordSyncChange(trx, { objectType: OBJECT, objectId: id, ctx, payload: { action: 'delete' } });
     });
   }
 

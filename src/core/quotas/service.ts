@@ -5,7 +5,9 @@ import type { CallContext } from '../../lib/context.js';
 import type { CoreDeps } from '../deps.js';
 import { forbidden, invalid, notFound, quotaExceeded } from '../../lib/errors.js';
 import { nowIso } from '../../lib/util.js';
-import { writeLog } from '../../tasks/log.js';
+import { systemContext } from '../../lib/context.js';
+import { recordSyncChange } from '../sync-change.js';
+import type { TaskReceipt } from '../receipt.js';
 import { countUse, type QuotaUse } from './usage.js';
 
 /** The limit names and shapes, re-exported so that dialects and the CLI take them from the core. */
@@ -92,8 +94,11 @@ export class QuotaService {
     return { account: acct.name, limits: out };
   }
 
-  /** Operator command: sets or clears overrides of an account's limits; lowering below the use refuses new creates, deletes nothing. */
-  async set(accountName: string, changes: LimitChanges): Promise<{ account: string; limits: Record<LimitName, LimitView> }> {
+  /**
+   * Operator command (or an admin caller's, given as `by`): sets or clears overrides of an account's limits, recorded as a
+   * finished task of that account; lowering below the use refuses new creates, deletes nothing.
+   */
+  async set(accountName: string, changes: LimitChanges, by?: CallContext): Promise<TaskReceipt> {
     const entries = Object.entries(changes).filter(([, v]) => v !== undefined) as Array<[string, number | null]>;
     if (!entries.length) throw invalid(`Give at least one limit to set (${LIMIT_NAMES.join(', ')})`, 'limits');
     for (const [name, v] of entries) {
@@ -101,26 +106,23 @@ export class QuotaService {
       if (v !== null && (!Number.isSafeInteger(v) || v < -1)) throw invalid(`The ${name} limit must be a whole number, or -1 for unlimited`, name);
     }
     const acct = await this.account(this.deps.store.db, accountName);
-    await this.deps.store.tx(async (trx) => {
+    return this.deps.store.tx(async (trx) => {
       for (const [name, v] of entries) {
         await trx.deleteFrom('account_limits').where('account_id', '=', acct.id).where('name', '=', name).execute();
         if (v !== null) await trx.insertInto('account_limits').values({ account_id: acct.id, name, max: v, updated_at: nowIso() }).execute();
       }
-      await writeLog(trx, {
-        taskId: null, accountId: acct.id, userId: null, objectType: 'account', objectId: acct.id, action: 'account.set_limits', status: 'SUCCESS',
-        detail: JSON.stringify(Object.fromEntries(entries)),
-      });
+      const ctx = { ...(by ?? systemContext(acct.id, acct.name, 'operator')), accountId: acct.id, accountName: acct.name };
+      return recordSyncChange(trx, { objectType: 'account', objectId: acct.id, ctx, payload: { action: 'set_limits', limits: Object.fromEntries(entries) } });
     });
-    return this.show(accountName);
   }
 
   /** An admin caller sets one limit of an account (its own when none is named); anyone else is Forbidden. */
-  async setByAdmin(ctx: CallContext, accountName: string | undefined, name: LimitName, max: number | null): Promise<{ accountId: string; accountName: string; max: number }> {
+  async setByAdmin(ctx: CallContext, accountName: string | undefined, name: LimitName, max: number | null): Promise<{ receipt: TaskReceipt; accountId: string; accountName: string; max: number }> {
     if (!ctx.isAdmin) throw forbidden('Only an administrator may change resource limits');
     const target = accountName ?? ctx.accountName;
-    await this.set(target, { [name]: max });
+    const receipt = await this.set(target, { [name]: max }, ctx);
     const acct = await this.account(this.deps.store.db, target);
-    return { accountId: acct.id, accountName: acct.name, max: (await this.limitsOf(acct.id))[name] };
+    return { receipt, accountId: acct.id, accountName: acct.name, max: (await this.limitsOf(acct.id))[name] };
   }
 
   private async account(q: Q, name: string): Promise<{ id: string; name: string }> {

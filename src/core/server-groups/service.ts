@@ -5,10 +5,14 @@ import type { CallContext } from '../../lib/context.js';
 import type { CoreDeps } from '../deps.js';
 import { invalid, notFound } from '../../lib/errors.js';
 import { newId, nowIso } from '../../lib/util.js';
-import { writeLog } from '../../tasks/log.js';
+import { recordSyncChange } from '../sync-change.js';
+import type { TaskReceipt } from '../receipt.js';
 
 /** A server group as every dialect may show it; members are live VMs in the order they were added. */
 export interface ServerGroupView { id: string; accountId: string; name: string; description: string; created: string; members: string[] }
+
+/** A change to a group: its receipt and the group as it is now. */
+export interface ServerGroupChange { receipt: TaskReceipt; group: ServerGroupView }
 
 const OBJECT = 'server group';
 const MAX_NAME = 255;
@@ -18,36 +22,36 @@ export class ServerGroupService {
   constructor(private readonly deps: CoreDeps) {}
 
   /** Creates an empty group. */
-  async create(ctx: CallContext, input: { name: string; description?: string }): Promise<ServerGroupView> {
+  async create(ctx: CallContext, input: { name: string; description?: string }): Promise<ServerGroupChange> {
     const name = checkName(input.name);
     const id = newId();
-    await this.deps.store.tx(async (trx) => {
+    const receipt = await this.deps.store.tx(async (trx) => {
       await trx.insertInto('server_groups').values({ id, account_id: ctx.accountId, name, description: input.description ?? '', created_at: nowIso() }).execute();
-      await this.log(trx, ctx, id, 'create');
+      return this.record(trx, ctx, id, 'create');
     });
-    return this.get(ctx, id);
+    return { receipt, group: await this.get(ctx, id) };
   }
 
   /** Renames a group and optionally changes its description. */
-  async update(ctx: CallContext, id: string, input: { name?: string; description?: string }): Promise<ServerGroupView> {
-    await this.deps.store.tx(async (trx) => {
+  async update(ctx: CallContext, id: string, input: { name?: string; description?: string }): Promise<ServerGroupChange> {
+    const receipt = await this.deps.store.tx(async (trx) => {
       await this.row(trx, ctx, id);
       const set: Partial<ServerGroupRow> = {};
       if (input.name !== undefined) set.name = checkName(input.name);
       if (input.description !== undefined) set.description = input.description;
       if (Object.keys(set).length) await trx.updateTable('server_groups').set(set).where('id', '=', id).execute();
-      await this.log(trx, ctx, id, 'update');
+      return this.record(trx, ctx, id, 'update');
     });
-    return this.get(ctx, id);
+    return { receipt, group: await this.get(ctx, id) };
   }
 
   /** Destroys a group; its servers are untouched. */
-  async delete(ctx: CallContext, id: string): Promise<void> {
-    await this.deps.store.tx(async (trx) => {
+  async delete(ctx: CallContext, id: string): Promise<TaskReceipt> {
+    return this.deps.store.tx(async (trx) => {
       await this.row(trx, ctx, id);
       await trx.deleteFrom('server_group_members').where('group_id', '=', id).execute();
       await trx.deleteFrom('server_groups').where('id', '=', id).execute();
-      await this.log(trx, ctx, id, 'delete');
+      return this.record(trx, ctx, id, 'delete');
     });
   }
 
@@ -66,9 +70,9 @@ export class ServerGroupService {
   }
 
   /** Adds the caller's VMs to a group (already present ones stay where they are). Every VM must exist. */
-  async add(ctx: CallContext, id: string, vmIds: string[]): Promise<ServerGroupView> {
-    if (!vmIds.length) throw invalid('Give at least one server', 'server:0');
-    await this.deps.store.tx(async (trx) => {
+  async add(ctx: CallContext, id: string, vmIds: string[]): Promise<ServerGroupChange> {
+    if (!vmIds.length) throw invalid('Give at least one server', 'vmIds');
+    const receipt = await this.deps.store.tx(async (trx) => {
       await this.row(trx, ctx, id);
       await this.checkVms(trx, ctx, vmIds);
       const have = new Set((await trx.selectFrom('server_group_members').select('vm_id').where('group_id', '=', id).execute()).map((r) => r.vm_id));
@@ -78,22 +82,22 @@ export class ServerGroupService {
         if (have.has(vm)) continue;
         await trx.insertInto('server_group_members').values({ group_id: id, vm_id: vm, position: ++pos }).execute();
       }
-      await this.log(trx, ctx, id, 'add');
+      return this.record(trx, ctx, id, 'add', vmIds);
     });
-    return this.get(ctx, id);
+    return { receipt, group: await this.get(ctx, id) };
   }
 
   /** Removes VMs from a group; a VM that is not a member is NotFound. */
-  async remove(ctx: CallContext, id: string, vmIds: string[]): Promise<ServerGroupView> {
-    if (!vmIds.length) throw invalid('Give at least one server', 'server:0');
-    await this.deps.store.tx(async (trx) => {
+  async remove(ctx: CallContext, id: string, vmIds: string[]): Promise<ServerGroupChange> {
+    if (!vmIds.length) throw invalid('Give at least one server', 'vmIds');
+    const receipt = await this.deps.store.tx(async (trx) => {
       await this.row(trx, ctx, id);
       const have = new Set((await trx.selectFrom('server_group_members').select('vm_id').where('group_id', '=', id).execute()).map((r) => r.vm_id));
       for (const vm of vmIds) if (!have.has(vm)) throw notFound('server in group', vm, 'object');
       await trx.deleteFrom('server_group_members').where('group_id', '=', id).where('vm_id', 'in', vmIds).execute();
-      await this.log(trx, ctx, id, 'remove');
+      return this.record(trx, ctx, id, 'remove', vmIds);
     });
-    return this.get(ctx, id);
+    return { receipt, group: await this.get(ctx, id) };
   }
 
   private async checkVms(q: Q, ctx: CallContext, vmIds: string[]): Promise<void> {
@@ -117,8 +121,8 @@ export class ServerGroupService {
     return row;
   }
 
-  private async log(q: Q, ctx: CallContext, id: string, action: string): Promise<void> {
-    await writeLog(q, { taskId: null, accountId: ctx.accountId, userId: ctx.userId, objectType: OBJECT, objectId: id, action, status: 'SUCCESS' });
+  private record(q: Q, ctx: CallContext, id: string, action: string, vmIds?: string[]): Promise<TaskReceipt> {
+    return recordSyncChange(q, { objectType: OBJECT, objectId: id, ctx, payload: vmIds ? { action, vmIds } : { action } });
   }
 }
 

@@ -6,7 +6,9 @@ import type { CoreDeps } from '../deps.js';
 import { conflict, invalid, notFound } from '../../lib/errors.js';
 import { newId, nowIso } from '../../lib/util.js';
 import type { Page } from '../../lib/page.js';
-import { enqueueTask, recordDoneTask } from '../../tasks/queue.js';
+import { enqueueTask } from '../../tasks/queue.js';
+import { recordSyncChange } from '../sync-change.js';
+import type { TaskReceipt } from '../receipt.js';
 import { loadSnapshotViews, type SnapshotView } from '../volumes/model.js';
 import type { VolumeService } from '../volumes/service.js';
 import { deleteTagsOf } from '../tags/service.js';
@@ -60,15 +62,15 @@ export class SnapshotService {
     return row;
   }
 
-  /** Takes a snapshot of a volume that holds data (Ready); the copy runs as a task holding the volume. */
-  async create(ctx: CallContext, volumeId: string, name?: string): Promise<{ taskId: string; snapshotId: string }> {
+  /** Takes a snapshot of a volume that holds data (Ready); the copy runs as a task holding the volume. The receipt names the snapshot. */
+  async create(ctx: CallContext, volumeId: string, name?: string): Promise<TaskReceipt> {
     const { store } = this.deps;
     const id = newId();
     const taskId = await store.tx(async (trx) => {
       await reserveQuota(this.deps, trx, ctx.accountId, { snapshots: 1 });
       const vol = await this.volumes.row(trx, ctx, volumeId);
       if (vol.state !== 'Ready') {
-        throw invalid(`Volume ${vol.name} has never been attached and holds no data; attach it to a virtual machine before taking a snapshot`, 'volumeid');
+        throw invalid(`Volume ${vol.name} has never been attached and holds no data; attach it to a virtual machine before taking a snapshot`, 'volumeId');
       }
       const vm = vol.vm_id ? await trx.selectFrom('vms').select('name').where('id', '=', vol.vm_id).executeTakeFirst() : undefined;
       const now = new Date();
@@ -81,25 +83,24 @@ export class SnapshotService {
       return enqueueTask(store, trx, { kind: 'snapshot.create', objectType: 'volume', objectId: vol.id, payload: { snapshotId: id }, ctx });
     });
     this.deps.tasks.wake();
-    return { taskId, snapshotId: id };
+    return { taskId, objectId: id };
   }
 
   /** Deletes a finished snapshot and its data; answered as a finished task. */
-  async delete(ctx: CallContext, id: string): Promise<string> {
-    const taskId = await this.deps.store.tx(async (trx) => {
+  async delete(ctx: CallContext, id: string): Promise<TaskReceipt> {
+    const receipt = await this.deps.store.tx(async (trx) => {
       const snap = await this.row(trx, ctx, id);
       if (snap.state !== 'BackedUp') throw conflict(`Snapshot ${snap.name} is still being created; try again when it has finished`, 'busy');
       await trx.updateTable('snapshots').set({ removed_at: nowIso() }).where('id', '=', id).execute();
       await deleteTagsOf(trx, id);
-      await trx.deleteFrom('tags').where('resource_id', '=', id).execute();
-      return recordDoneTask(trx, { kind: 'sync', objectType: 'snapshot', objectId: id, ctx, result: { type: 'success' } });
+      return recordSyncChange(trx, { objectType: 'snapshot', objectId: id, ctx });
     });
     await this.deps.storage?.removeSnapshot(id);
-    return taskId;
+    return receipt;
   }
 
-  /** Restores the snapshot's volume to the snapshot's bytes and size; its VM, if any, must be stopped. */
-  async revert(ctx: CallContext, id: string): Promise<string> {
+  /** Restores the snapshot's volume to the snapshot's bytes and size as a task holding the volume; its VM, if any, must be stopped. The receipt names the snapshot. */
+  async revert(ctx: CallContext, id: string): Promise<TaskReceipt> {
     const { store } = this.deps;
     const taskId = await store.tx(async (trx) => {
       const snap = await this.row(trx, ctx, id);
@@ -117,6 +118,6 @@ export class SnapshotService {
       });
     });
     this.deps.tasks.wake();
-    return taskId;
+    return { taskId, objectId: id };
   }
 }

@@ -157,7 +157,7 @@ function validateBlobBody(type: string, reader: BlobReader): void {
 
 /** Validates and normalizes an OpenSSH one-line public key (registerSSHKeyPair input); throws invalid on anything else. */
 export function parsePublicKey(text: string): ParsedPublicKey {
-  const fail = () => invalid('Public key is invalid', 'publickey');
+  const fail = () => invalid('Public key is invalid', 'publicKey');
   if (typeof text !== 'string' || text.length > MAX_PUBLIC_KEY_LENGTH) throw fail();
   const trimmed = text.trim();
   if (/[\r\n]/.test(trimmed)) throw fail();
@@ -185,7 +185,7 @@ export function parsePublicKey(text: string): ParsedPublicKey {
 /** Encrypts plaintext (RSA PKCS#1 v1.5, base64) with an OpenSSH RSA public key, as getVMPassword returns a VM password. */
 export function encryptForKey(publicKeyText: string, plaintext: string): string {
   const { type, blob } = parsePublicKey(publicKeyText);
-  if (type !== 'ssh-rsa') throw invalid('The key pair is not an RSA key', 'keypair');
+  if (type !== 'ssh-rsa') throw invalid('The key pair is not an RSA key', 'sshKeyName');
   const reader = new BlobReader(blob);
   reader.string();
   const e = reader.positiveMpint();

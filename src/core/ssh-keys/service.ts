@@ -6,8 +6,9 @@ import type { CoreDeps } from '../deps.js';
 import { conflict, invalid, notFound } from '../../lib/errors.js';
 import { newId, nowIso, randomToken } from '../../lib/util.js';
 import type { Page } from '../../lib/page.js';
-import { recordDoneTask } from '../../tasks/queue.js';
-import { writeLog } from '../../tasks/log.js';
+import type { Q } from '../../store/db.js';
+import { recordSyncChange } from '../sync-change.js';
+import type { TaskReceipt } from '../receipt.js';
 import { generateKeyPair, parsePublicKey } from './crypto.js';
 import { countedPage } from '../../store/page.js';
 
@@ -44,71 +45,69 @@ export class SshKeyService {
   }
 
   /** Generates an RSA key pair, stores its public half and returns the private key this one time. */
-  async create(ctx: CallContext, name: string): Promise<{ key: SshKeyView; privateKey: string }> {
+  async create(ctx: CallContext, name: string): Promise<{ receipt: TaskReceipt; key: SshKeyView; privateKey: string }> {
     const n = checkKeyName(name);
-    await this.assertFree(ctx, n);
+    await this.assertFree(this.deps.store.db, ctx, n);
     const kp = await generateKeyPair(n);
-    const key = await this.insert(ctx, n, kp.fingerprint, kp.publicKey, 'ssh_key.create');
-    return { key, privateKey: kp.privateKey };
+    return { ...await this.insert(ctx, n, kp.fingerprint, kp.publicKey, 'create'), privateKey: kp.privateKey };
   }
 
   /** Stores a user's OpenSSH public key under a name; anything but a valid key is Invalid. */
-  async register(ctx: CallContext, name: string, publicKey: string): Promise<SshKeyView> {
+  async register(ctx: CallContext, name: string, publicKey: string): Promise<{ receipt: TaskReceipt; key: SshKeyView }> {
     const n = checkKeyName(name);
-    if (typeof publicKey !== 'string' || publicKey.trim() === '') throw invalid('The public key must not be empty', 'publickey');
+    if (typeof publicKey !== 'string' || publicKey.trim() === '') throw invalid('The public key must not be empty', 'publicKey');
     const parsed = parsePublicKey(publicKey);
-    return this.insert(ctx, n, parsed.fingerprint, parsed.normalized, 'ssh_key.register');
+    return this.insert(ctx, n, parsed.fingerprint, parsed.normalized, 'register');
   }
 
   /** Deletes a key pair by name; VMs deployed with it keep their name reference. */
-  async delete(ctx: CallContext, name: string): Promise<void> {
-    await this.deps.store.tx(async (trx) => {
+  async delete(ctx: CallContext, name: string): Promise<TaskReceipt> {
+    return this.deps.store.tx(async (trx) => {
       const row = await trx.selectFrom('ssh_keys').select(['id', 'name']).where('account_id', '=', ctx.accountId).where('name', '=', name).executeTakeFirst();
       if (!row) throw notFound(OBJECT, name, 'object');
       await trx.deleteFrom('ssh_keys').where('id', '=', row.id).execute();
-      await writeLog(trx, { taskId: null, accountId: ctx.accountId, userId: ctx.userId, objectType: OBJECT, objectId: row.id, action: 'ssh_key.delete', status: 'SUCCESS' });
+      return recordSyncChange(trx, { objectType: OBJECT, objectId: row.id, ctx, payload: { action: 'delete', name } });
     });
   }
 
   /** Sets another key pair on a stopped VM; a password-enabled VM also gets a new password, revealed once by the job. */
-  async resetForVm(ctx: CallContext, vmId: string, keypair: string): Promise<string> {
+  async resetForVm(ctx: CallContext, vmId: string, sshKeyName: string): Promise<TaskReceipt> {
     return this.deps.store.tx(async (trx) => {
       const vm = await trx.selectFrom('vms').selectAll().where('id', '=', vmId).where('account_id', '=', ctx.accountId).executeTakeFirst();
       if (!vm || vm.removed_at) throw notFound('virtual machine', vmId, 'vm');
-      const kp = await trx.selectFrom('ssh_keys').select('id').where('account_id', '=', ctx.accountId).where('name', '=', keypair).executeTakeFirst();
-      if (!kp) throw invalid(`A key pair named ${keypair} does not exist`, 'keypair');
+      const kp = await trx.selectFrom('ssh_keys').select('id').where('account_id', '=', ctx.accountId).where('name', '=', sshKeyName).executeTakeFirst();
+      if (!kp) throw invalid(`A key pair named ${sshKeyName} does not exist`, 'sshKeyName');
       if (vm.state !== 'stopped') throw conflict(`The virtual machine must be stopped to reset its SSH key (it is ${vm.state})`, 'wrong_state');
       const busy = await trx.selectFrom('tasks').select('id').where('object_id', '=', vmId).where('exclusive', '=', 1)
         .where('status', 'in', ['PENDING', 'STARTED']).executeTakeFirst();
       if (busy) throw conflict('The virtual machine is busy with another operation', 'busy');
       const tpl = await this.deps.catalog.templateForDisplay(vm.template_id);
       const passwordEnc = tpl?.password_enabled === 1 ? this.deps.secrets.encrypt(randomToken(9).replace(/[-_]/g, 'x').slice(0, 12)) : null;
-      await trx.updateTable('vms').set({ keypair, ...(passwordEnc ? { password_enc: passwordEnc } : {}), updated_at: nowIso() })
+      await trx.updateTable('vms').set({ keypair: sshKeyName, ...(passwordEnc ? { password_enc: passwordEnc } : {}), updated_at: nowIso() })
         .where('id', '=', vmId).execute();
       const result = passwordEnc ? { type: 'vm', id: vmId, passwordEnc } : { type: 'vm', id: vmId };
-      return recordDoneTask(trx, { kind: 'sync', objectType: 'virtual machine', objectId: vmId, ctx, payload: { action: 'reset_ssh_key', keypair }, result });
+      return recordSyncChange(trx, { objectType: 'virtual machine', objectId: vmId, ctx, payload: { action: 'reset_ssh_key', sshKeyName }, result });
     });
   }
 
-  private async assertFree(ctx: CallContext, name: string): Promise<void> {
-    const dup = await this.deps.store.db.selectFrom('ssh_keys').select('id').where('account_id', '=', ctx.accountId).where('name', '=', name).executeTakeFirst();
+  private async assertFree(q: Q, ctx: CallContext, name: string): Promise<void> {
+    const dup = await q.selectFrom('ssh_keys').select('id').where('account_id', '=', ctx.accountId).where('name', '=', name).executeTakeFirst();
     if (dup) throw conflict(`A key pair named ${name} already exists in this account`, 'exists');
   }
 
-  private async insert(ctx: CallContext, name: string, fingerprint: string, publicKey: string, action: string): Promise<SshKeyView> {
+  private async insert(ctx: CallContext, name: string, fingerprint: string, publicKey: string, action: string): Promise<{ receipt: TaskReceipt; key: SshKeyView }> {
     const row: SshKeyRow = { id: newId(), account_id: ctx.accountId, name, fingerprint, public_key: publicKey, created_at: nowIso() };
     try {
-      await this.deps.store.tx(async (trx) => {
-        const dup = await trx.selectFrom('ssh_keys').select('id').where('account_id', '=', ctx.accountId).where('name', '=', name).executeTakeFirst();
-        if (dup) throw conflict(`A key pair named ${name} already exists in this account`, 'exists');
+      const receipt = await this.deps.store.tx(async (trx) => {
+        await this.assertFree(trx, ctx, name);
         await trx.insertInto('ssh_keys').values(row).execute();
-        await writeLog(trx, { taskId: null, accountId: ctx.accountId, userId: ctx.userId, objectType: OBJECT, objectId: row.id, action, status: 'SUCCESS' });
+        return recordSyncChange(trx, { objectType: OBJECT, objectId: row.id, ctx, payload: { action, name } });
       });
+      return { receipt, key: view(row, ctx) };
     } catch (err) {
       if (isUniqueViolation(err)) throw conflict(`A key pair named ${name} already exists in this account`, 'exists');
       throw err;
     }
-    return view(row, ctx);
   }
 }
 

@@ -25,14 +25,14 @@ export const TAGGABLE_TYPES: readonly string[] = TYPES.map((t) => t.name);
 /** The canonical name of a resource type given in any letter case, or Invalid when it cannot be tagged. */
 export function resourceType(name: string): string {
   const t = TYPES.find((x) => x.name.toLowerCase() === name.trim().toLowerCase());
-  if (!t) throw invalid(`Resource type ${name} cannot be tagged; use one of ${TAGGABLE_TYPES.join(', ')}`, 'resourcetype');
+  if (!t) throw invalid(`Resource type ${name} cannot be tagged; use one of ${TAGGABLE_TYPES.join(', ')}`, 'resourceType');
   return t.name;
 }
 
 /** Checks that every id is a live object of the type owned by the account; NotFound names the first missing one. */
 export async function checkOwned(q: Q, accountId: string, type: string, ids: string[]): Promise<void> {
   const t = TYPES.find((x) => x.name === type);
-  if (!t) throw invalid(`Resource type ${type} cannot be tagged`, 'resourcetype');
+  if (!t) throw invalid(`Resource type ${type} cannot be tagged`, 'resourceType');
   const unique = [...new Set(ids)];
   if (unique.length === 0) return;
   let query = q.selectFrom(t.table).select('id').where('id', 'in', unique).where('account_id', '=', accountId);

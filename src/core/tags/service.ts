@@ -6,7 +6,8 @@ import type { CoreDeps } from '../deps.js';
 import { conflict, invalid, notFound } from '../../lib/errors.js';
 import { newId, nowIso } from '../../lib/util.js';
 import type { Page } from '../../lib/page.js';
-import { recordDoneTask } from '../../tasks/queue.js';
+import { recordSyncChange } from '../sync-change.js';
+import type { TaskReceipt } from '../receipt.js';
 import { checkOwned, resourceType } from './resources.js';
 import { countedPage } from '../../store/page.js';
 
@@ -72,11 +73,11 @@ export async function deleteTagsOf(q: Q, resourceId: string): Promise<void> {
 export class TagService {
   constructor(private readonly deps: CoreDeps) {}
 
-  /** Adds tags to resources of one type; every resource must be the caller's and must not have the key yet. Returns the task id. */
-  async create(ctx: CallContext, input: { resourceIds: string[]; resourceType: string; tags: Tag[]; customer?: string }): Promise<string> {
+  /** Adds tags to resources of one type; every resource must be the caller's and must not have the key yet. */
+  async create(ctx: CallContext, input: { resourceIds: string[]; resourceType: string; tags: Tag[]; customer?: string }): Promise<TaskReceipt> {
     const type = resourceType(input.resourceType);
     const ids = [...new Set(input.resourceIds)];
-    if (ids.length === 0) throw invalid('resourceids must name at least one resource', 'resourceids');
+    if (ids.length === 0) throw invalid('resourceids must name at least one resource', 'resourceIds');
     if (input.tags.length === 0) throw invalid('tags must contain at least one key/value pair', 'tags');
     const seen = new Set<string>();
     for (const t of input.tags) {
@@ -100,7 +101,7 @@ export class TagService {
             }).execute();
           }
         }
-        return recordDoneTask(trx, { kind: 'sync', objectType: 'tag', objectId: ids[0]!, ctx, payload: { action: 'create', type, ids }, result: { type: 'success' } });
+        return recordSyncChange(trx, { objectType: 'tag', objectId: ids[0]!, ctx, payload: { action: 'create', type, ids } });
       });
     } catch (err) {
       if (isUniqueViolation(err)) throw conflict('One of the resources already has a tag with one of these keys', 'exists');
@@ -108,11 +109,11 @@ export class TagService {
     }
   }
 
-  /** Deletes tags of resources: those matching the given keys (and values), or all when none is given. Returns the task id. */
-  async delete(ctx: CallContext, input: { resourceIds: string[]; resourceType: string; tags?: TagMatch[] }): Promise<string> {
+  /** Deletes tags of resources: those matching the given keys (and values), or all when none is given. */
+  async delete(ctx: CallContext, input: { resourceIds: string[]; resourceType: string; tags?: TagMatch[] }): Promise<TaskReceipt> {
     const type = resourceType(input.resourceType);
     const ids = [...new Set(input.resourceIds)];
-    if (ids.length === 0) throw invalid('resourceids must name at least one resource', 'resourceids');
+    if (ids.length === 0) throw invalid('resourceids must name at least one resource', 'resourceIds');
     for (const t of input.tags ?? []) checkKey(t.key);
     return this.deps.store.tx(async (trx) => {
       await checkOwned(trx, ctx.accountId, type, ids);
@@ -123,7 +124,7 @@ export class TagService {
       }
       const r = await q.executeTakeFirst();
       if (Number(r.numDeletedRows) === 0) throw notFound('tag', tags.map((t) => t.key).join(', ') || undefined, 'object');
-      return recordDoneTask(trx, { kind: 'sync', objectType: 'tag', objectId: ids[0]!, ctx, payload: { action: 'delete', type, ids }, result: { type: 'success' } });
+      return recordSyncChange(trx, { objectType: 'tag', objectId: ids[0]!, ctx, payload: { action: 'delete', type, ids } });
     });
   }
 

@@ -19,10 +19,10 @@ interface TaskResults {
   network: { id: string };
   nic: { id: string; vmId?: string };
   nicsecondaryip: { id: string; ipAddress?: string; nicId?: string; networkId?: string; vmId?: string };
-  ipaddress: { id: string; address?: string; zoneId?: string };
-  securitygroup: { id: string; ruleIds?: string[] };
-  affinitygroup: { id: string };
-  'registered-template': { id: string };
+  publicIp: { id: string; address?: string; zoneId?: string };
+  securityGroup: { id: string; ruleIds?: string[] };
+  affinityGroup: { id: string };
+  template: { id: string };
 }
 
 /** Renders one type of stored result as the `jobresult` object. */
@@ -36,10 +36,10 @@ const RENDERERS: { readonly [T in keyof TaskResults]: ResultRenderer<T> } = {
   network: networkResult,
   nic: nicResult,
   nicsecondaryip: nicSecondaryIpResult,
-  ipaddress: ipAddressResult,
-  securitygroup: securityGroupResult,
-  affinitygroup: affinityGroupResult,
-  'registered-template': registeredTemplateResult,
+  publicIp: ipAddressResult,
+  securityGroup: securityGroupResult,
+  affinityGroup: affinityGroupResult,
+  template: registeredTemplateResult,
 };
 
 function isResultType(type: unknown): type is keyof TaskResults {

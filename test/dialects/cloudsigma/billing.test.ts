@@ -171,7 +171,7 @@ test('VLAN subscriptions: concurrent purchases cannot both spend the same balanc
   const outcomes = await Promise.allSettled([buy(), buy(), buy()]);
   assert.deepEqual(outcomes.map((o) => o.status).sort(), ['fulfilled', 'rejected', 'rejected'], 'only one order of 2 VLANs at 5.00 fits a balance of 10.00');
   for (const o of outcomes) if (o.status === 'rejected') assert.match(String(o.reason), /Insufficient balance/);
-  const won = outcomes.flatMap((o) => (o.status === 'fulfilled' ? o.value.map((v) => v.resource) : [])).sort();
+  const won = outcomes.flatMap((o) => (o.status === 'fulfilled' ? o.value.subscriptions.map((v) => v.resource) : [])).sort();
   assert.equal(won.length, 2);
   const after = await snapshot(hank);
   assert.deepEqual([...after.vlans].sort(), won, 'the VLANs of the successful order and no others');

@@ -49,10 +49,10 @@ export function billingRoutes(r: SigmaRouter): void {
     return { text: encodeRecord({ ip: t.ip ?? 0, vlan: t.vlan ?? 0 }) };
   });
   for (const [kind, base] of KINDS) {
-    r.route('body', [`${base}/create`], async (c) => ({ text: encodeRecords((await c.core.billing.subscribe(c.ctx, kind, order(kind, c.record()))).map(subRecord)) }));
+    r.route('body', [`${base}/create`], async (c) => ({ text: encodeRecords((await c.core.billing.subscribe(c.ctx, kind, order(kind, c.record()))).subscriptions.map(subRecord)) }));
     r.route('body', [`${base}/calculate`], async (c) => amountText(await c.core.billing.calculate(c.ctx, kind, order(kind, c.record()))));
   }
-  r.route('body', ['/subscriptions/:id/set'], async (c) => ({ text: encodeRecord(subRecord(await c.core.billing.extend(c.ctx, c.params.id!, c.record().months ?? ''))) }));
+  r.route('body', ['/subscriptions/:id/set'], async (c) => ({ text: encodeRecord(subRecord((await c.core.billing.extend(c.ctx, c.params.id!, c.record().months ?? '')).subscription)) }));
   r.route('body', ['/subscriptions/:id/set/calculate'], async (c) => amountText(await c.core.billing.extensionCost(c.ctx, c.params.id!, c.record().months ?? '')));
 }
 

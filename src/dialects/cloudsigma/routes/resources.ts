@@ -18,7 +18,8 @@ export function resourceRoutes(r: SigmaRouter): void {
     const name = required(c.record(), 'name');
     const zone = (await c.core.catalog.listZones())[0];
     if (!zone) throw unavailable('No zone is configured', 'not_configured');
-    return { text: encodeRecord(vlanRecord(await c.core.networks.create(c.ctx, { zoneId: zone.id, name, displayText: name }))) };
+    const { network } = await c.core.networks.create(c.ctx, { zoneId: zone.id, name, displayText: name });
+    return { text: encodeRecord(vlanRecord(network)) };
   });
   r.route('body', ['/resources/vlan/:id/set'], async (c) => {
     const name = required(c.record(), 'name');
@@ -42,13 +43,13 @@ export function resourceRoutes(r: SigmaRouter): void {
   r.route('action', ['/resources/ip/create'], async (c) => {
     const zone = (await c.core.catalog.listZones())[0];
     if (!zone) throw unavailable('No zone is configured', 'not_configured');
-    const { taskId, id } = await c.core.ips.associate(c.ctx, { zoneId: zone.id });
+    const { taskId, objectId } = await c.core.ips.associate(c.ctx, { zoneId: zone.id });
     await settle(c, taskId);
-    return { text: await ipText(c, await c.core.ips.get(c.ctx, id)) };
+    return { text: await ipText(c, await c.core.ips.get(c.ctx, objectId)) };
   });
   r.route('action', ['/resources/ip/:ip/destroy'], async (c) => {
     const ip = await ipByAddress(c, c.params.ip!);
-    await settle(c, await c.core.ips.disassociate(c.ctx, ip.id));
+    await settle(c, (await c.core.ips.disassociate(c.ctx, ip.id)).taskId);
     return undefined;
   });
 }

@@ -12,7 +12,8 @@ const paths = (rest: string) => [`/servergroups${rest}`, `/servergroupss${rest}`
 export function serverGroupRoutes(r: SigmaRouter): void {
   r.route('body', paths('/create'), async (c) => {
     const rec = c.record();
-    return { text: encodeRecord(groupRecord(await c.core.serverGroups.create(c.ctx, { name: required(rec, 'name'), description: rec.description }))) };
+    const { group } = await c.core.serverGroups.create(c.ctx, { name: required(rec, 'name'), description: rec.description });
+    return { text: encodeRecord(groupRecord(group)) };
   });
   r.route('read', paths('/list'), async (c) => ({ text: encodeList((await c.core.serverGroups.list(c.ctx)).map((g) => g.id)) }));
   r.route('read', paths('/info'), async (c) => ({ text: encodeRecords((await c.core.serverGroups.list(c.ctx)).map(groupRecord)) }));
@@ -20,11 +21,12 @@ export function serverGroupRoutes(r: SigmaRouter): void {
   r.route('body', paths('/:id/set'), async (c) => {
     const rec = c.record();
     if (rec.name === undefined && rec.description === undefined) throw invalid('This field is required.', 'name');
-    return { text: encodeRecord(groupRecord(await c.core.serverGroups.update(c.ctx, c.params.id!, { name: rec.name, description: rec.description }))) };
+    const { group } = await c.core.serverGroups.update(c.ctx, c.params.id!, { name: rec.name, description: rec.description });
+    return { text: encodeRecord(groupRecord(group)) };
   });
   r.route('action', paths('/:id/destroy'), async (c) => { await c.core.serverGroups.delete(c.ctx, c.params.id!); return undefined; });
-  r.route('body', paths('/:id/add'), async (c) => ({ text: encodeList((await c.core.serverGroups.add(c.ctx, c.params.id!, serverKeys(c.record()))).members) }));
-  r.route('body', paths('/:id/remove'), async (c) => ({ text: encodeList((await c.core.serverGroups.remove(c.ctx, c.params.id!, serverKeys(c.record()))).members) }));
+  r.route('body', paths('/:id/add'), async (c) => ({ text: encodeList((await c.core.serverGroups.add(c.ctx, c.params.id!, serverKeys(c.record()))).group.members) }));
+  r.route('body', paths('/:id/remove'), async (c) => ({ text: encodeList((await c.core.serverGroups.remove(c.ctx, c.params.id!, serverKeys(c.record()))).group.members) }));
   r.route('action', paths('/:id/start'), async (c) => ({ text: encodeList(await each(c, (id) => start(c, id))) }));
   r.route('action', paths('/:id/stop'), async (c) => ({ text: encodeList(await each(c, (id) => stop(c, id, true))) }));
 }

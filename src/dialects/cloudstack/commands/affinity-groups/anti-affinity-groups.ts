@@ -10,7 +10,8 @@ export const createAntiAffinityGroup = command({
     description: param.string('description of the Anti-Affinity Group'),
   },
   async handle(core, ctx, p) {
-    return sync({ affinitygroup: csAffinityGroup(await core.affinity.create(ctx, { name: p.name, description: p.description })) });
+    const { group } = await core.affinity.create(ctx, { name: p.name, description: p.description });
+    return sync({ affinitygroup: csAffinityGroup(group) });
   },
 });
 

@@ -11,7 +11,7 @@ export const createAffinityGroup = command({
     ...IGNORED_OWNER,
   },
   async handle(core, ctx, p) {
-    const r = await core.affinity.createAsJob(ctx, { name: p.name, type: p.type, description: p.description });
-    return job(r.taskId, r.groupId);
+    const { receipt } = await core.affinity.create(ctx, { name: p.name, type: p.type, description: p.description });
+    return job(receipt.taskId, receipt.objectId);
   },
 });

@@ -10,6 +10,6 @@ export const deleteAffinityGroup = command({
     ...IGNORED_OWNER,
   },
   async handle(core, ctx, p) {
-    return job(await core.affinity.deleteAsJob(ctx, { id: p.id, name: p.name }));
+    return job((await core.affinity.delete(ctx, { id: p.id, name: p.name })).taskId);
   },
 });

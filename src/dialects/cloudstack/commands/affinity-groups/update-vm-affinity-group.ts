@@ -25,7 +25,7 @@ export const updateVMAffinityGroup = command({
         throw new ParamError('affinitygroupids', `Unable to execute API command updatevmaffinitygroup due to invalid value. Invalid parameter affinitygroupids value=${id.slice(0, 256)}: not a UUID.`);
       }
     }
-    const taskId = await core.affinity.updateVmGroups(ctx, p.id, { ids: ids?.map((s) => s.toLowerCase()), names: split(p.affinitygroupnames) });
+    const { taskId } = await core.affinity.updateVmGroups(ctx, p.id, { ids: ids?.map((s) => s.toLowerCase()), names: split(p.affinitygroupnames) });
     return job(taskId, p.id);
   },
 });

@@ -23,6 +23,6 @@ export const createNetwork = command({
     const n = await core.networks.create(ctx, {
       zoneId: p.zoneid, name: p.name, displayText: p.displaytext, startIp: p.startip, endIp: p.endip, netmask: p.netmask,
     });
-    return sync({ network: csNetwork(n) });
+    return sync({ network: csNetwork(n.network) });
   },
 });

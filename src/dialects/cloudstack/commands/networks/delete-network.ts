@@ -8,5 +8,5 @@ export const deleteNetwork = command({
     id: param.uuid('the ID of the network').required(),
     forced: param.boolean('ignored: a network in use is never deleted'),
   },
-  async handle(core, ctx, p) { return job(await core.networks.delete(ctx, p.id), p.id); },
+  async handle(core, ctx, p) { return job((await core.networks.delete(ctx, p.id)).taskId, p.id); },
 });

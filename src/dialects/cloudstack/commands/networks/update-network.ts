@@ -12,7 +12,7 @@ export const updateNetwork = command({
     ...RANGE_PARAMS,
   },
   async handle(core, ctx, p) {
-    const taskId = await core.networks.update(ctx, p.id, { name: p.name, displayText: p.displaytext, startIp: p.startip, endIp: p.endip, netmask: p.netmask });
+    const { taskId } = await core.networks.update(ctx, p.id, { name: p.name, displayText: p.displaytext, startIp: p.startip, endIp: p.endip, netmask: p.netmask });
     return job(taskId, p.id);
   },
 });

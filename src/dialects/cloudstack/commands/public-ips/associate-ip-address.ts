@@ -14,6 +14,6 @@ export const associateIpAddress = command({
   },
   async handle(core, ctx, p) {
     const r = await core.ips.associate(ctx, { zoneId: p.zoneid, healthcheck: healthcheck(p) });
-    return job(r.taskId, r.id);
+    return job(r.taskId, r.objectId);
   },
 });

@@ -6,5 +6,5 @@ import { HEALTHCHECK_PARAMS, healthcheck } from './healthcheck-params.js';
 export const updateIpAddress = command({
   name: 'updateIpAddress', description: 'Updates an IP address.', isAsync: true, responseName: 'ipaddress',
   params: { id: param.uuid('the id of the public IP address to update').required(), ...HEALTHCHECK_PARAMS },
-  async handle(core, ctx, p) { return job(await core.ips.update(ctx, p.id, healthcheck(p)), p.id); },
+  async handle(core, ctx, p) { return job((await core.ips.update(ctx, p.id, healthcheck(p))).taskId, p.id); },
 });

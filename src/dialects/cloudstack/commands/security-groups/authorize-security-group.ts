@@ -31,7 +31,7 @@ function authorize(name: string, direction: RuleDirection): CsCommand {
         protocol: p.protocol, startPort: p.startport, endPort: p.endport, icmpType: p.icmptype, icmpCode: p.icmpcode,
         cidrs: p.cidrlist, userGroups, description: p.description,
       });
-      return job(r.taskId, r.groupId);
+      return job(r.receipt.taskId, r.receipt.objectId);
     },
   });
 }

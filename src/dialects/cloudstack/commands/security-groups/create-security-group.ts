@@ -13,6 +13,7 @@ export const createSecurityGroup = command({
     projectid: param.uuid('ignored: Nube has no projects'),
   },
   async handle(core, ctx, p) {
-    return sync({ securitygroup: csSecurityGroup(await core.firewalls.create(ctx, { name: p.name, description: p.description })) });
+    const { group } = await core.firewalls.create(ctx, { name: p.name, description: p.description });
+    return sync({ securitygroup: csSecurityGroup(group) });
   },
 });

@@ -9,7 +9,7 @@ function revoke(name: string, direction: RuleDirection): CsCommand {
     name, description: `Deletes a particular ${direction} rule from this security group`, isAsync: true, responseName: 'success',
     params: { id: param.uuid(`The ID of the ${direction} rule`).required() },
     async handle(core, ctx, p) {
-      return job(await core.firewalls.revoke(ctx, direction, p.id));
+      return job((await core.firewalls.revoke(ctx, direction, p.id)).taskId);
     },
   });
 }

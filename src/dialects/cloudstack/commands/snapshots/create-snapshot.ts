@@ -10,7 +10,7 @@ export const createSnapshot = command({
     quiescevm: param.boolean('ignored'),
   },
   async handle(core, ctx, p) {
-    const { taskId, snapshotId } = await core.snapshots.create(ctx, p.volumeid, p.name);
-    return job(taskId, snapshotId);
+    const { taskId, objectId } = await core.snapshots.create(ctx, p.volumeid, p.name);
+    return job(taskId, objectId);
   },
 });

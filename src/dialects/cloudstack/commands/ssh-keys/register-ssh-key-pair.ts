@@ -11,6 +11,7 @@ export const registerSSHKeyPair = command({
     ...IGNORED_OWNER,
   },
   async handle(core, ctx, p) {
-    return sync({ keypair: csKeyPair(await core.sshKeys.register(ctx, p.name, p.publickey)) });
+    const { key } = await core.sshKeys.register(ctx, p.name, p.publickey);
+    return sync({ keypair: csKeyPair(key) });
   },
 });

@@ -11,6 +11,6 @@ export const resetSSHKeyForVirtualMachine = command({
     ...IGNORED_OWNER,
   },
   async handle(core, ctx, p) {
-    return job(await core.sshKeys.resetForVm(ctx, p.id, p.keypair), p.id);
+    return job((await core.sshKeys.resetForVm(ctx, p.id, p.keypair)).taskId, p.id);
   },
 });

@@ -12,6 +12,7 @@ export const createTags = command({
     customer: param.string('identifies client specific tag').maxLength(255),
   },
   async handle(core, ctx, p) {
-    return job(await core.tags.create(ctx, { resourceIds: p.resourceids, resourceType: p.resourcetype, tags: tagPairs(p.tags), customer: p.customer }));
+    const { taskId } = await core.tags.create(ctx, { resourceIds: p.resourceids, resourceType: p.resourcetype, tags: tagPairs(p.tags), customer: p.customer });
+    return job(taskId);
   },
 });

@@ -11,6 +11,7 @@ export const deleteTags = command({
     tags: param.map<'key' | 'value'>('Delete tags matching key/value pairs (all tags when absent)'),
   },
   async handle(core, ctx, p) {
-    return job(await core.tags.delete(ctx, { resourceIds: p.resourceids, resourceType: p.resourcetype, tags: tagMatches(p.tags) }));
+    const { taskId } = await core.tags.delete(ctx, { resourceIds: p.resourceids, resourceType: p.resourcetype, tags: tagMatches(p.tags) });
+    return job(taskId);
   },
 });

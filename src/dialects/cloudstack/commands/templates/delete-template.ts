@@ -9,5 +9,5 @@ export const deleteTemplate = command({
     zoneid: param.uuid('ignored: the template is deleted from its zone'),
     forced: param.boolean('ignored: a template in use is never deleted'),
   },
-  async handle(core, ctx, p) { return job(await core.templates.delete(ctx, p.id), p.id); },
+  async handle(core, ctx, p) { return job((await core.templates.delete(ctx, p.id)).taskId, p.id); },
 });

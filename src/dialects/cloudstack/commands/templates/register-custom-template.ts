@@ -28,6 +28,6 @@ export const registerCustomTemplate = command({
       name: p.name, displayText: p.displaytext, zoneId: p.zoneid, url: p.url, checksum: p.checksum, passwordEnabled: p.passwordenabled,
       sshkeyEnabled: p.sshkeyenabled, details: details(p.details), bootMode: p.bootmode,
     });
-    return job(r.taskId, r.id);
+    return job(r.taskId, r.objectId);
   },
 });
