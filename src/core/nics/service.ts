@@ -1,14 +1,17 @@
-/** NicService: a VM's NICs, their IPv6 activation and the elastic IPs attached to them as secondary addresses. */
+/** NicService: a VM's NICs (plugged, unplugged, re-addressed), their IPv6 activation and their secondary (elastic) IPs. */
 import type { Q } from '../../store/db.js';
 import type { NicRow, VmRow } from '../../store/schema.js';
 import type { CallContext } from '../../lib/context.js';
 import type { CoreDeps } from '../deps.js';
 import { CoreError, conflict, invalid, notFound } from '../../lib/errors.js';
 import { newId, nowIso } from '../../lib/util.js';
+import { MAX_NICS, automaticMac } from '../vms/macs.js';
+import { leaseAddress, releaseAddresses } from '../networks/ipam.js';
+import { checkIdle, checkWanted, leases } from './checks.js';
 import { isIpv4 } from '../net/ip.js';
 import { ip6FromMac } from '../../lib/mac.js';
 import { paginate, type Page } from '../catalog/service.js';
-import { recordDoneTask } from '../../tasks/queue.js';
+import { enqueueTask, recordDoneTask } from '../../tasks/queue.js';
 import type { NicView } from '../vms/model.js';
 import type { VmService } from '../vms/service.js';
 
@@ -21,7 +24,7 @@ export interface SecondaryIpView { id: string; ipAddress: string; nicId: string;
 /** Prefix length of the IPv6 networks NICs get their address from. */
 export const IP6_PREFIX_LENGTH = 64;
 
-/** Lists NICs, activates IPv6 on them and attaches/detaches elastic IPs. */
+/** The one NIC service: lists, plugs, unplugs and re-addresses NICs, activates IPv6 and attaches/detaches elastic IPs. */
 export class NicService {
   constructor(private readonly deps: CoreDeps, private readonly vms: VmService) {}
 
@@ -44,7 +47,8 @@ export class NicService {
   /** Gives a NIC its IPv6 address, derived from its zone and MAC (see ip6FromMac); activating twice keeps the address. Returns the task id. */
   async activateIp6(ctx: CallContext, nicId: string): Promise<string> {
     return this.deps.store.tx(async (trx) => {
-      const { nic, vm } = await this.nicOf(trx, ctx, nicId);
+      const nic = await this.liveNic(trx, ctx, nicId);
+      const vm = await this.vms.row(trx, ctx, nic.vm_id);
       if (!nic.ip6_address) {
         await trx.updateTable('nics').set({ ip6_address: ip6FromMac(vm.zone_id, nic.mac_address) }).where('id', '=', nic.id).execute();
       }
@@ -53,11 +57,12 @@ export class NicService {
   }
 
   /** Attaches one of the caller's elastic IPs (same zone, not attached elsewhere) to a NIC on the zone's guest network. */
-  async addIp(ctx: CallContext, nicId: string, ipAddress: string | undefined): Promise<{ taskId: string; secondary: SecondaryIpView }> {
+  async addSecondaryIp(ctx: CallContext, nicId: string, ipAddress: string | undefined): Promise<{ taskId: string; secondary: SecondaryIpView }> {
     if (!ipAddress) throw invalid('ipaddress is required: give one of your elastic IP addresses', 'ipaddress');
     if (!isIpv4(ipAddress)) throw invalid(`Invalid IP address ${ipAddress}`, 'ipaddress');
     return this.deps.store.tx(async (trx) => {
-      const { nic, vm } = await this.nicOf(trx, ctx, nicId);
+      const nic = await this.liveNic(trx, ctx, nicId);
+      const vm = await this.vms.row(trx, ctx, nic.vm_id);
       const net = await trx.selectFrom('networks').select(['type']).where('id', '=', nic.network_id).executeTakeFirst();
       if (net?.type !== 'Shared') throw invalid('Elastic IPs can only be added to the NIC on the zone\'s guest network', 'nicid');
       const ip = await trx.selectFrom('public_ips').selectAll().where('account_id', '=', ctx.accountId).where('address', '=', ipAddress).executeTakeFirst();
@@ -79,7 +84,7 @@ export class NicService {
   }
 
   /** Detaches a secondary address (an elastic IP) from the caller's NIC; the IP stays allocated. Returns the task id. */
-  async removeIp(ctx: CallContext, secondaryId: string): Promise<string> {
+  async removeSecondaryIp(ctx: CallContext, secondaryId: string): Promise<string> {
     return this.deps.store.tx(async (trx) => {
       const s = await trx.selectFrom('nic_secondary_ips as s').innerJoin('nics as n', 'n.id', 's.nic_id').innerJoin('vms as v', 'v.id', 'n.vm_id')
         .select(['s.id', 's.ip_address', 'n.id as nic_id', 'v.id as vm_id']).where('s.id', '=', secondaryId)
@@ -90,6 +95,78 @@ export class NicService {
         .where('address', '=', s.ip_address).where('vm_id', '=', s.vm_id).execute();
       return recordDoneTask(trx, { kind: 'sync', objectType: 'nic', objectId: s.nic_id, ctx, payload: { action: 'remove_ip', ipAddress: s.ip_address }, result: { type: 'success' } });
     });
+  }
+
+  /** Plugs the VM into one of the caller's private networks (or the zone's shared one) with a leased or given address. */
+  async add(ctx: CallContext, vmId: string, networkId: string, ipAddress?: string): Promise<string> {
+    const taskId = await this.deps.store.tx(async (trx) => {
+      const vm = await this.vms.row(trx, ctx, vmId);
+      const net = await trx.selectFrom('networks').selectAll().where('id', '=', networkId).where('removed_at', 'is', null).executeTakeFirst();
+      const usable = net && (net.account_id === ctx.accountId || (net.account_id === null && net.type === 'Shared'));
+      if (!net || !usable || net.type === 'ElasticIP') throw invalid(`Unable to find network ${networkId}`, 'networkid');
+      if (net.zone_id !== vm.zone_id) throw invalid(`Network ${net.name} is not in the zone of the virtual machine`, 'networkid');
+      await checkIdle(trx, vm, 'add a NIC to');
+      const nics = await trx.selectFrom('nics').select(['network_id', 'device_id']).where('vm_id', '=', vm.id).execute();
+      if (nics.some((n) => n.network_id === net.id)) throw invalid(`The virtual machine already has a NIC in network ${net.name}`, 'networkid');
+      const used = new Set(nics.map((n) => Number(n.device_id)));
+      const device = [...Array(MAX_NICS).keys()].find((d) => !used.has(d));
+      if (device === undefined) throw invalid(`A virtual machine has at most ${MAX_NICS} NICs`, 'networkid');
+      if (ipAddress !== undefined && !leases(net)) {
+        throw invalid(`Network ${net.name} is not managed: its NICs have no address to choose`, 'ipaddress');
+      }
+      if (ipAddress !== undefined) await checkWanted(trx, net, ipAddress);
+      const nicId = newId();
+      const address = leases(net) ? await leaseAddress(trx, net, nicId, ipAddress) : null;
+      await trx.insertInto('nics').values({
+        id: nicId, vm_id: vm.id, network_id: net.id, ip_address: address, ip6_address: null,
+        mac_address: await automaticMac(trx, Number(vm.serial), device), is_default: 0, device_id: device, created_at: nowIso(),
+      }).execute();
+      return enqueueTask(this.deps.store, trx, { kind: 'vm.nic_add', objectType: 'virtual machine', objectId: vm.id, payload: { nicId }, ctx });
+    });
+    this.deps.tasks.wake();
+    return taskId;
+  }
+
+  /** Unplugs a secondary NIC; its address lease is freed when the task ends. The default NIC stays. */
+  async remove(ctx: CallContext, vmId: string, nicId: string): Promise<string> {
+    const taskId = await this.deps.store.tx(async (trx) => {
+      const vm = await this.vms.row(trx, ctx, vmId);
+      const nic = await trx.selectFrom('nics').selectAll().where('id', '=', nicId).where('vm_id', '=', vm.id).executeTakeFirst();
+      if (!nic) throw notFound('nic', nicId, 'object');
+      if (nic.is_default === 1) throw invalid('The default NIC of a virtual machine cannot be removed', 'nicid');
+      await checkIdle(trx, vm, 'remove a NIC from');
+      return enqueueTask(this.deps.store, trx, { kind: 'vm.nic_remove', objectType: 'virtual machine', objectId: vm.id, payload: { nicId }, ctx });
+    });
+    this.deps.tasks.wake();
+    return taskId;
+  }
+
+  /** Changes (or with no address, drops) the leased address of a NIC on a managed private network; answered as a finished task. */
+  async updateIp(ctx: CallContext, nicId: string, ipAddress?: string): Promise<{ taskId: string; vmId: string }> {
+    return this.deps.store.tx(async (trx) => {
+      const nic = await this.liveNic(trx, ctx, nicId);
+      const vm = await this.vms.row(trx, ctx, nic.vm_id);
+      const net = await trx.selectFrom('networks').selectAll().where('id', '=', nic.network_id).executeTakeFirstOrThrow();
+      if (net.type === 'Shared') throw invalid('The address of a NIC on the shared guest network is assigned by the zone and cannot be changed', 'nicid');
+      if (net.managed !== 1) throw invalid(`Network ${net.name} is not managed: its NICs have no address to change`, 'nicid');
+      await checkIdle(trx, vm, 'change a NIC of');
+      if (ipAddress !== undefined && ipAddress !== nic.ip_address) await checkWanted(trx, net, ipAddress);
+      await releaseAddresses(trx, nic.id);
+      const address = ipAddress !== undefined ? await leaseAddress(trx, net, nic.id, ipAddress) : null;
+      await trx.updateTable('nics').set({ ip_address: address }).where('id', '=', nic.id).execute();
+      const taskId = await recordDoneTask(trx, {
+        kind: 'sync', objectType: 'virtual machine', objectId: vm.id, payload: { nicId, ipAddress: address }, ctx, result: { type: 'vm', id: vm.id },
+      });
+      return { taskId, vmId: vm.id };
+    });
+  }
+
+  /** One NIC of one of the caller's live VMs, or NotFound. */
+  private async liveNic(q: Q, ctx: CallContext, nicId: string): Promise<NicRow> {
+    const row = await q.selectFrom('nics').innerJoin('vms', 'vms.id', 'nics.vm_id').selectAll('nics')
+      .where('nics.id', '=', nicId).where('vms.account_id', '=', ctx.accountId).where('vms.removed_at', 'is', null).executeTakeFirst();
+    if (!row) throw notFound('nic', nicId, 'object');
+    return row;
   }
 
   /** A NIC of one of the caller's VMs with that VM, or NotFound. */
