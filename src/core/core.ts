@@ -21,7 +21,6 @@ import { TrafficService } from './vms/traffic.js';
 import { VmHold } from './vms/hold.js';
 import { VpsService } from './vms/vps.js';
 import { NodeService } from './hosts/nodes.js';
-import { VolumeDataService } from './volumes/data.js';
 import { SizedVmService } from './vms/sized.js';
 import { IpPoolService } from './ips/pools.js';
 import { ServerGroupService } from './server-groups/service.js';
@@ -56,7 +55,6 @@ export class Core {
   readonly vmHold: VmHold;
   readonly vps: VpsService;
   readonly nodes: NodeService;
-  readonly volumeData: VolumeDataService;
   readonly sizedVms: SizedVmService;
   readonly ipPools: IpPoolService;
   readonly serverGroups: ServerGroupService;
@@ -91,7 +89,6 @@ export class Core {
     this.vmHold = new VmHold(deps);
     this.vps = new VpsService(deps, this.vms, this.vmLifecycle, this.jobs, this.traffic);
     this.nodes = new NodeService(deps);
-    this.volumeData = new VolumeDataService(deps);
     this.sizedVms = new SizedVmService(deps, this.vms);
     this.ipPools = new IpPoolService(deps);
     this.serverGroups = new ServerGroupService(deps);

@@ -47,3 +47,10 @@ export async function assertIdle(q: Q, objectId: string, what: string): Promise<
     .where('status', 'in', ['PENDING', 'STARTED']).executeTakeFirst();
   if (busy) throw conflict(`The ${what} is busy with another operation; try again when it has finished`, 'busy');
 }
+
+/** A volume name: 1 to 255 printable characters. */
+export function checkVolumeName(name: string): string {
+  const trimmed = name.trim();
+  if (!trimmed || trimmed.length > 255 || /[\u0000-\u001f]/.test(trimmed)) throw invalid('A volume name must be 1 to 255 printable characters', 'name');
+  return trimmed;
+}

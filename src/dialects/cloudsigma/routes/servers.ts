@@ -39,8 +39,8 @@ export function serverRoutes(r: SigmaRouter): void {
     const vncPassword = old![VNC_PASSWORD] === undefined ? undefined : String(old![VNC_PASSWORD]);
     let created: { id: string; taskId: string };
     try {
-      for (const v of (await c.core.volumeData.list(c.ctx)).filter((d) => d.volume.vm_id === src.id)) {
-        const copy = await c.core.volumeData.clone(c.ctx, v.volume.id, { name: `${v.volume.name}-clone` });
+      for (const v of (await c.core.volumes.listDetailed(c.ctx)).filter((d) => d.volume.vm_id === src.id)) {
+        const copy = await c.core.volumes.clone(c.ctx, v.volume.id, { name: `${v.volume.name}-clone` });
         drives.push({ deviceId: Number(v.volume.device_id ?? 0), volumeId: copy.volume.id });
       }
       created = await c.core.sizedVms.create(c.ctx, { name, cpuMhz: src.cpuNumber * src.cpuSpeed, smp: src.cpuNumber, memMb: src.memory, drives, attrs, vncPassword });
@@ -135,7 +135,7 @@ async function recordText(c: SigmaCall, id: string): Promise<string> {
 /** Server records for VMs: size, drives by slot, NIC 0's address and the kept settings. */
 async function records(c: SigmaCall, vms: VmView[]): Promise<Array<Record<string, string | number | undefined>>> {
   const extras = await c.core.sizedVms.extras(c.ctx, vms.map((v) => v.id));
-  const drives = (await c.core.volumeData.list(c.ctx)).filter((d) => d.volume.vm_id !== null);
+  const drives = (await c.core.volumes.listDetailed(c.ctx)).filter((d) => d.volume.vm_id !== null);
   const traffic = await c.core.traffic.meter(vms.map((v) => ({ id: v.id, state: v.state, hostId: v.hostId })));
   return vms.map((vm) => {
     const x = extras.get(vm.id) ?? { smpAuto: false, attrs: {} };
