@@ -44,6 +44,6 @@ export function csVm(vm: VmView, opts: { password?: string } = {}): Record<strin
 /** The job result of a VM command; reveals the password a deploy or reset made. */
 export async function vmResult(core: Core, ctx: CallContext, res: { id: string; passwordEnc?: string }): Promise<Record<string, unknown>> {
   const vm = await core.vms.get(ctx, res.id, { includeRemoved: true });
-  const password = typeof res.passwordEnc === 'string' ? core.vmLifecycle.revealPassword(res.passwordEnc) : undefined;
+  const password = typeof res.passwordEnc === 'string' ? core.vms.revealPassword(res.passwordEnc) : undefined;
   return { virtualmachine: csVm(vm, { password }) };
 }
