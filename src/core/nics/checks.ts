@@ -15,14 +15,14 @@ export async function checkIdle(q: Q, vm: { id: string; state: string }, verb: s
   if (busy) throw conflict('The virtual machine is busy with another operation; try again when it has finished', 'busy');
 }
 
-/** Checks that a wanted address lies in the network's range and is free, with Invalid errors on ipaddress. */
+/** Checks that a wanted address lies in the network's range and is free, with Invalid errors on ipAddress. */
 export async function checkWanted(q: Q, network: NetworkRow, address: string): Promise<void> {
-  const n = ipv4ToInt(address, 'ipaddress');
+  const n = ipv4ToInt(address, 'ipAddress');
   if (!network.start_ip || !network.end_ip || n < ipv4ToInt(network.start_ip) || n > ipv4ToInt(network.end_ip)) {
-    throw invalid(`IP address ${address} is not in the range ${network.start_ip ?? '-'}-${network.end_ip ?? '-'} of network ${network.name}`, 'ipaddress');
+    throw invalid(`IP address ${address} is not in the range ${network.start_ip ?? '-'}-${network.end_ip ?? '-'} of network ${network.name}`, 'ipAddress');
   }
   const taken = await q.selectFrom('ip_leases').select('owner_id').where('network_id', '=', network.id).where('address', '=', n).executeTakeFirst();
-  if (taken) throw invalid(`IP address ${address} is already in use in network ${network.name}`, 'ipaddress');
+  if (taken) throw invalid(`IP address ${address} is already in use in network ${network.name}`, 'ipAddress');
 }
 
 /** Whether NICs on this network get their address from its range (the zone's shared network and managed private ones). */

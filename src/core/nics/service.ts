@@ -58,16 +58,16 @@ export class NicService {
 
   /** Attaches one of the caller's elastic IPs (same zone, not attached elsewhere) to a NIC on the zone's guest network. */
   async addSecondaryIp(ctx: CallContext, nicId: string, ipAddress: string | undefined): Promise<{ taskId: string; secondary: SecondaryIpView }> {
-    if (!ipAddress) throw invalid('ipaddress is required: give one of your elastic IP addresses', 'ipaddress');
-    if (!isIpv4(ipAddress)) throw invalid(`Invalid IP address ${ipAddress}`, 'ipaddress');
+    if (!ipAddress) throw invalid('ipaddress is required: give one of your elastic IP addresses', 'ipAddress');
+    if (!isIpv4(ipAddress)) throw invalid(`Invalid IP address ${ipAddress}`, 'ipAddress');
     return this.deps.store.tx(async (trx) => {
       const nic = await this.liveNic(trx, ctx, nicId);
       const vm = await this.vms.row(trx, ctx, nic.vm_id);
       const net = await trx.selectFrom('networks').select(['type']).where('id', '=', nic.network_id).executeTakeFirst();
-      if (net?.type !== 'Shared') throw invalid('Elastic IPs can only be added to the NIC on the zone\'s guest network', 'nicid');
+      if (net?.type !== 'Shared') throw invalid('Elastic IPs can only be added to the NIC on the zone\'s guest network', 'nicId');
       const ip = await trx.selectFrom('public_ips').selectAll().where('account_id', '=', ctx.accountId).where('address', '=', ipAddress).executeTakeFirst();
-      if (!ip) throw invalid(`${ipAddress} is not one of your elastic IP addresses`, 'ipaddress');
-      if (ip.zone_id !== vm.zone_id) throw invalid(`Elastic IP ${ipAddress} is not in the zone of virtual machine ${vm.id}`, 'ipaddress');
+      if (!ip) throw invalid(`${ipAddress} is not one of your elastic IP addresses`, 'ipAddress');
+      if (ip.zone_id !== vm.zone_id) throw invalid(`Elastic IP ${ipAddress} is not in the zone of virtual machine ${vm.id}`, 'ipAddress');
       if (ip.vm_id) {
         const holder = await trx.selectFrom('vms').select(['id', 'removed_at']).where('id', '=', ip.vm_id).executeTakeFirst();
         if (holder && !holder.removed_at) throw conflict(`Elastic IP ${ipAddress} is already attached to virtual machine ${holder.id}`, 'in_use');
@@ -103,16 +103,16 @@ export class NicService {
       const vm = await this.vms.row(trx, ctx, vmId);
       const net = await trx.selectFrom('networks').selectAll().where('id', '=', networkId).where('removed_at', 'is', null).executeTakeFirst();
       const usable = net && (net.account_id === ctx.accountId || (net.account_id === null && net.type === 'Shared'));
-      if (!net || !usable || net.type === 'ElasticIP') throw invalid(`Unable to find network ${networkId}`, 'networkid');
-      if (net.zone_id !== vm.zone_id) throw invalid(`Network ${net.name} is not in the zone of the virtual machine`, 'networkid');
+      if (!net || !usable || net.type === 'ElasticIP') throw invalid(`Unable to find network ${networkId}`, 'networkId');
+      if (net.zone_id !== vm.zone_id) throw invalid(`Network ${net.name} is not in the zone of the virtual machine`, 'networkId');
       await checkIdle(trx, vm, 'add a NIC to');
       const nics = await trx.selectFrom('nics').select(['network_id', 'device_id']).where('vm_id', '=', vm.id).execute();
-      if (nics.some((n) => n.network_id === net.id)) throw invalid(`The virtual machine already has a NIC in network ${net.name}`, 'networkid');
+      if (nics.some((n) => n.network_id === net.id)) throw invalid(`The virtual machine already has a NIC in network ${net.name}`, 'networkId');
       const used = new Set(nics.map((n) => Number(n.device_id)));
       const device = [...Array(MAX_NICS).keys()].find((d) => !used.has(d));
-      if (device === undefined) throw invalid(`A virtual machine has at most ${MAX_NICS} NICs`, 'networkid');
+      if (device === undefined) throw invalid(`A virtual machine has at most ${MAX_NICS} NICs`, 'networkId');
       if (ipAddress !== undefined && !leases(net)) {
-        throw invalid(`Network ${net.name} is not managed: its NICs have no address to choose`, 'ipaddress');
+        throw invalid(`Network ${net.name} is not managed: its NICs have no address to choose`, 'ipAddress');
       }
       if (ipAddress !== undefined) await checkWanted(trx, net, ipAddress);
       const nicId = newId();
@@ -133,7 +133,7 @@ export class NicService {
       const vm = await this.vms.row(trx, ctx, vmId);
       const nic = await trx.selectFrom('nics').selectAll().where('id', '=', nicId).where('vm_id', '=', vm.id).executeTakeFirst();
       if (!nic) throw notFound('nic', nicId, 'object');
-      if (nic.is_default === 1) throw invalid('The default NIC of a virtual machine cannot be removed', 'nicid');
+      if (nic.is_default === 1) throw invalid('The default NIC of a virtual machine cannot be removed', 'nicId');
       await checkIdle(trx, vm, 'remove a NIC from');
       return enqueueTask(this.deps.store, trx, { kind: 'vm.nic_remove', objectType: 'virtual machine', objectId: vm.id, payload: { nicId }, ctx });
     });
@@ -147,8 +147,8 @@ export class NicService {
       const nic = await this.liveNic(trx, ctx, nicId);
       const vm = await this.vms.row(trx, ctx, nic.vm_id);
       const net = await trx.selectFrom('networks').selectAll().where('id', '=', nic.network_id).executeTakeFirstOrThrow();
-      if (net.type === 'Shared') throw invalid('The address of a NIC on the shared guest network is assigned by the zone and cannot be changed', 'nicid');
-      if (net.managed !== 1) throw invalid(`Network ${net.name} is not managed: its NICs have no address to change`, 'nicid');
+      if (net.type === 'Shared') throw invalid('The address of a NIC on the shared guest network is assigned by the zone and cannot be changed', 'nicId');
+      if (net.managed !== 1) throw invalid(`Network ${net.name} is not managed: its NICs have no address to change`, 'nicId');
       await checkIdle(trx, vm, 'change a NIC of');
       if (ipAddress !== undefined && ipAddress !== nic.ip_address) await checkWanted(trx, net, ipAddress);
       await releaseAddresses(trx, nic.id);

@@ -44,15 +44,15 @@ async function fromOffering(deps: CoreDeps, ctx: CallContext, input: VmCreateInp
   const { catalog, store } = deps;
   const zone = await catalog.zone(input.zoneId ?? '');
   const offering = await catalog.serviceOffering(input.offeringId ?? '');
-  if (offering.authorized !== 1) throw invalid(`Service offering ${offering.name} is not authorized for this account`, 'serviceofferingid');
+  if (offering.authorized !== 1) throw invalid(`Service offering ${offering.name} is not authorized for this account`, 'offeringId');
   const template = await catalog.template(ctx, input.templateId ?? '');
-  if (template.zone_id && template.zone_id !== zone.id) throw invalid(`Template ${template.name} is not available in zone ${zone.name}`, 'templateid');
-  if (template.ready !== 1) throw invalid(`Template ${template.name} is not ready`, 'templateid');
+  if (template.zone_id && template.zone_id !== zone.id) throw invalid(`Template ${template.name} is not available in zone ${zone.name}`, 'templateId');
+  if (template.ready !== 1) throw invalid(`Template ${template.name} is not ready`, 'templateId');
   const rootSize = rootDiskBytes(input.rootDiskSizeGb, Number(template.size));
   const userdata = input.userData !== undefined && input.userData !== '' ? checkUserdata(input.userData, input.userDataMax) : null;
   if (input.displayName !== undefined) checkDisplayName(input.displayName);
-  if (input.securityGroupIds?.length && input.securityGroupNames?.length) throw invalid('securitygroupids and securitygroupnames are mutually exclusive', 'securitygroupids');
-  if (input.affinityGroupIds?.length && input.affinityGroupNames?.length) throw invalid('affinitygroupids and affinitygroupnames are mutually exclusive', 'affinitygroupids');
+  if (input.securityGroupIds?.length && input.securityGroupNames?.length) throw invalid('securitygroupids and securitygroupnames are mutually exclusive', 'securityGroupIds');
+  if (input.affinityGroupIds?.length && input.affinityGroupNames?.length) throw invalid('affinitygroupids and affinitygroupnames are mutually exclusive', 'affinityGroupIds');
   const id = newId();
   const name = input.name ?? `VM-${id}`;
   if (input.name !== undefined) checkHostname(input.name);
@@ -62,13 +62,13 @@ async function fromOffering(deps: CoreDeps, ctx: CallContext, input: VmCreateInp
     await reserveQuota(deps, trx, ctx.accountId, { vms: 1, cpus: offering.cpu_number, memoryMb: offering.memory, volumes: 1, storageBytes: rootSize });
     if (input.sshKeyName) {
       const kp = await trx.selectFrom('ssh_keys').select('id').where('account_id', '=', ctx.accountId).where('name', '=', input.sshKeyName).executeTakeFirst();
-      if (!kp) throw invalid(`A key pair named ${input.sshKeyName} does not exist`, 'keypair');
+      if (!kp) throw invalid(`A key pair named ${input.sshKeyName} does not exist`, 'sshKeyName');
     }
     const dup = await trx.selectFrom('vms').select('id').where('account_id', '=', ctx.accountId).where('name', '=', name)
       .where('removed_at', 'is', null).executeTakeFirst();
     if (dup) throw conflict(`A virtual machine named ${name} already exists in this account`, 'exists');
-    const sgIds = await resolveGroups(trx, ctx, 'security_groups', input.securityGroupIds, input.securityGroupNames, 'securitygroup');
-    const agIds = await resolveGroups(trx, ctx, 'affinity_groups', input.affinityGroupIds, input.affinityGroupNames, 'affinitygroup');
+    const sgIds = await resolveGroups(trx, ctx, 'security_groups', input.securityGroupIds, input.securityGroupNames, 'securitygroup', 'securityGroup');
+    const agIds = await resolveGroups(trx, ctx, 'affinity_groups', input.affinityGroupIds, input.affinityGroupNames, 'affinitygroup', 'affinityGroup');
     if (sgIds.length === 0) {
       const def = await trx.selectFrom('security_groups').select('id').where('account_id', '=', ctx.accountId).where('name', '=', 'default').executeTakeFirst();
       if (def) sgIds.push(def.id);

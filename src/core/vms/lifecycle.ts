@@ -67,8 +67,8 @@ export class VmLifecycle {
   async restore(ctx: CallContext, id: string, templateId?: string, rootDiskSizeGb?: number): Promise<string> {
     const vm = await vmRow(this.deps.store.db, ctx, id);
     const template = await this.deps.catalog.template(ctx, templateId ?? vm.template_id);
-    if (template.zone_id && template.zone_id !== vm.zone_id) throw invalid(`Template ${template.name} is not available in the zone of the virtual machine`, 'templateid');
-    if (template.ready !== 1) throw invalid(`Template ${template.name} is not ready`, 'templateid');
+    if (template.zone_id && template.zone_id !== vm.zone_id) throw invalid(`Template ${template.name} is not available in the zone of the virtual machine`, 'templateId');
+    if (template.ready !== 1) throw invalid(`Template ${template.name} is not ready`, 'templateId');
     const size = rootDiskBytes(rootDiskSizeGb, Number(template.size));
     return this.transition(ctx, id, ['running', 'stopped'], 'restoring', 'vm.restore', { templateId: template.id, size }, undefined, async (trx) => {
       const root = await trx.selectFrom('volumes').select('size').where('vm_id', '=', id).where('type', '=', 'ROOT').where('removed_at', 'is', null).executeTakeFirst();
@@ -89,7 +89,7 @@ export class VmLifecycle {
 
   private async applyOffering(ctx: CallContext, id: string, offeringId: string, kind: TaskKind | null): Promise<string | null> {
     const offering = await this.deps.catalog.serviceOffering(offeringId);
-    if (offering.authorized !== 1) throw invalid(`Service offering ${offering.name} is not authorized for this account`, 'serviceofferingid');
+    if (offering.authorized !== 1) throw invalid(`Service offering ${offering.name} is not authorized for this account`, 'offeringId');
     return this.deps.store.tx(async (trx) => {
       const vm = await vmRow(trx, ctx, id);
       if (vm.state !== 'stopped') throw conflict(`The virtual machine must be stopped to change its service offering (it is ${vm.state})`, 'wrong_state');

@@ -21,14 +21,14 @@ export async function nextSerial(q: Q): Promise<number> {
   return Number(r.rows[0]!.value);
 }
 
-/** Resolves group ids or names of the caller's account, NotFound-style Invalid for unknown ones. */
-export async function resolveGroups(q: Q, ctx: CallContext, table: 'security_groups' | 'affinity_groups', ids?: string[], names?: string[], what = 'group'): Promise<string[]> {
+/** Resolves group ids or names of the caller's account, NotFound-style Invalid (on `<field>Ids` or `<field>Names`) for unknown ones. */
+export async function resolveGroups(q: Q, ctx: CallContext, table: 'security_groups' | 'affinity_groups', ids: string[] | undefined, names: string[] | undefined, what: string, field: string): Promise<string[]> {
   const wanted = ids?.length ? ids : names?.length ? names : [];
   if (wanted.length === 0) return [];
   const col = ids?.length ? 'id' : 'name';
   const rows = await q.selectFrom(table).select(['id', 'name']).where('account_id', '=', ctx.accountId).where(col, 'in', wanted).execute();
   for (const w of wanted) {
-    if (!rows.some((r) => (col === 'id' ? r.id : r.name) === w)) throw invalid(`Unable to find ${what} ${w}`, `${what}${col === 'id' ? 'ids' : 'names'}`);
+    if (!rows.some((r) => (col === 'id' ? r.id : r.name) === w)) throw invalid(`Unable to find ${what} ${w}`, `${field}${col === 'id' ? 'Ids' : 'Names'}`);
   }
   return [...new Set(rows.map((r) => r.id))];
 }
@@ -37,14 +37,14 @@ export async function resolveGroups(q: Q, ctx: CallContext, table: 'security_gro
 export async function addDefaultNics(q: Q, ctx: CallContext, vmId: string, serial: number, zoneId: string, networkIds?: string[], ip?: string): Promise<void> {
   const shared = await q.selectFrom('networks').selectAll().where('zone_id', '=', zoneId).where('type', '=', 'Shared')
     .where('removed_at', 'is', null).orderBy('created_at').executeTakeFirst();
-  if (!shared) throw invalid('The zone has no guest network', 'zoneid');
+  if (!shared) throw invalid('The zone has no guest network', 'zoneId');
   const nets = [shared];
   for (const nid of networkIds ?? []) {
     if (nid === shared.id) continue;
     const n = await q.selectFrom('networks').selectAll().where('id', '=', nid).where('removed_at', 'is', null)
       .where((eb) => eb.or([eb('account_id', '=', ctx.accountId), eb('account_id', 'is', null)])).executeTakeFirst();
-    if (!n || n.type === 'ElasticIP') throw invalid(`Unable to find network ${nid}`, 'networkids');
-    if (n.zone_id !== zoneId) throw invalid(`Network ${nid} is not in the VM's zone`, 'networkids');
+    if (!n || n.type === 'ElasticIP') throw invalid(`Unable to find network ${nid}`, 'networkIds');
+    if (n.zone_id !== zoneId) throw invalid(`Network ${nid} is not in the VM's zone`, 'networkIds');
     nets.push(n);
   }
   for (const [i, n] of nets.entries()) {

@@ -162,7 +162,7 @@ export class VmService {
       if (u.displayVm !== undefined) set.display_vm = toFlag(u.displayVm);
       await trx.updateTable('vms').set(set).where('id', '=', id).execute();
       if (u.securityGroupIds) {
-        const ids = await resolveGroups(trx, ctx, 'security_groups', u.securityGroupIds, undefined, 'securitygroup');
+        const ids = await resolveGroups(trx, ctx, 'security_groups', u.securityGroupIds, undefined, 'securitygroup', 'securityGroup');
         await trx.deleteFrom('vm_security_groups').where('vm_id', '=', id).execute();
         for (const g of ids) await trx.insertInto('vm_security_groups').values({ vm_id: id, group_id: g }).execute();
       }

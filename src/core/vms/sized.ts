@@ -98,7 +98,7 @@ export class VmSizing {
 export async function volumeOf(q: Q, ctx: CallContext, volumeId: string) {
   const v = await q.selectFrom('volumes').selectAll().where('id', '=', volumeId).where('account_id', '=', ctx.accountId)
     .where('removed_at', 'is', null).executeTakeFirst();
-  if (!v) throw invalid(`Drive ${volumeId} not found`, 'drive');
+  if (!v) throw invalid(`Drive ${volumeId} not found`, 'drives');
   return v;
 }
 
@@ -106,12 +106,12 @@ export async function volumeOf(q: Q, ctx: CallContext, volumeId: string) {
 export async function attachDrives(q: Q, ctx: CallContext, vmId: string, zoneId: string, drives: VmDrive[]): Promise<void> {
   const seen = new Set<string>();
   for (const d of drives) {
-    if (seen.has(d.volumeId)) throw invalid(`Drive ${d.volumeId} is given twice`, 'drive');
+    if (seen.has(d.volumeId)) throw invalid(`Drive ${d.volumeId} is given twice`, 'drives');
     seen.add(d.volumeId);
     const v = await volumeOf(q, ctx, d.volumeId);
     if (v.vm_id && v.vm_id !== vmId) throw conflict(`Drive ${v.name} is already mounted on another server`, 'in_use');
     if (v.type === 'ROOT') throw conflict(`Drive ${v.name} is the root disk of another server`, 'in_use');
-    if (v.zone_id !== zoneId) throw invalid(`Drive ${v.name} is in another zone`, 'drive');
+    if (v.zone_id !== zoneId) throw invalid(`Drive ${v.name} is in another zone`, 'drives');
     await assertIdle(q, v.id, 'drive');
     await q.updateTable('volumes').set({ vm_id: vmId, device_id: d.deviceId, attached_at: nowIso(), state: 'Ready' }).where('id', '=', v.id).execute();
   }
@@ -119,12 +119,12 @@ export async function attachDrives(q: Q, ctx: CallContext, vmId: string, zoneId:
 
 /** The vCPU count and per-core MHz for a total CPU in MHz; `auto` picks the fewest cores within the per-core limits. */
 export function sizeOf(cpuMhz: number, cpuCount: number | 'auto', memoryMb: number): { cpuCount: number; mhzPerCore: number; memoryMb: number; cpuCountAuto: boolean } {
-  if (!Number.isSafeInteger(cpuMhz) || cpuMhz < 250 || cpuMhz > 80_000) throw invalid('cpu must be between 250 and 80000 core MHz', 'cpu');
-  if (!Number.isSafeInteger(memoryMb) || memoryMb < 64 || memoryMb > 262_144) throw invalid('mem must be between 64 and 262144 MB', 'mem');
+  if (!Number.isSafeInteger(cpuMhz) || cpuMhz < 250 || cpuMhz > 80_000) throw invalid('cpu must be between 250 and 80000 core MHz', 'cpuMhz');
+  if (!Number.isSafeInteger(memoryMb) || memoryMb < 64 || memoryMb > 262_144) throw invalid('mem must be between 64 and 262144 MB', 'memoryMb');
   const n = cpuCount === 'auto' ? Math.max(1, Math.ceil(cpuMhz / MHZ_PER_CORE.max)) : cpuCount;
-  if (!Number.isSafeInteger(n) || n < 1 || n > 32) throw invalid("smp must be between 1 and 32, or 'auto'", 'smp');
+  if (!Number.isSafeInteger(n) || n < 1 || n > 32) throw invalid("smp must be between 1 and 32, or 'auto'", 'cpuCount');
   if (cpuCount !== 'auto' && (cpuMhz / n > MHZ_PER_CORE.max || (cpuMhz / n < MHZ_PER_CORE.min && n > 1))) {
-    throw invalid(`Each virtual core needs ${MHZ_PER_CORE.min} to ${MHZ_PER_CORE.max} MHz of cpu`, 'smp');
+    throw invalid(`Each virtual core needs ${MHZ_PER_CORE.min} to ${MHZ_PER_CORE.max} MHz of cpu`, 'cpuCount');
   }
   return { cpuCount: n, mhzPerCore: Math.floor(cpuMhz / n), memoryMb, cpuCountAuto: cpuCount === 'auto' };
 }

@@ -67,7 +67,7 @@ export class VolumeData {
       base = { size: Number(tpl.size), zoneId: tpl.zone_id ?? await this.defaultZone(), templateId: tpl.id, fromVolume: false };
     }
     const size = input.sizeBytes === undefined ? base.size : checkSize(input.sizeBytes);
-    if (size < base.size) throw invalid(`A clone cannot be smaller than its source (${base.size} bytes)`, 'size');
+    if (size < base.size) throw invalid(`A clone cannot be smaller than its source (${base.size} bytes)`, 'sizeBytes');
     const storage = this.storage();
     const id = newId();
     if (base.fromVolume) {
@@ -172,7 +172,7 @@ export class VolumeData {
   /** Reads length bytes (at most 4 MiB) at offset; refused past the end of the volume. */
   async read(ctx: CallContext, id: string, offset: number, length: number): Promise<Buffer> {
     const vol = await this.liveRow(ctx, id);
-    if (length > MAX_IO_BYTES) throw invalid(`At most ${MAX_IO_BYTES} bytes may be read at once`, 'size');
+    if (length > MAX_IO_BYTES) throw invalid(`At most ${MAX_IO_BYTES} bytes may be read at once`, 'length');
     checkRange(offset, length, Number(vol.size));
     const out = await this.storage().read(id, offset, length, Number(vol.size));
     this.counters.add(id, 'read', length);
@@ -256,7 +256,7 @@ function toView(r: VolumeRow, e: VolumeExtrasRow | undefined, d: IoDelta | undef
 
 function checkSize(size: number): number {
   if (!Number.isSafeInteger(size) || size < MIN_VOLUME_BYTES || size > MAX_VOLUME_BYTES) {
-    throw invalid(`The size must be between ${MIN_VOLUME_BYTES} and ${MAX_VOLUME_BYTES} bytes`, 'size');
+    throw invalid(`The size must be between ${MIN_VOLUME_BYTES} and ${MAX_VOLUME_BYTES} bytes`, 'sizeBytes');
   }
   return size;
 }

@@ -118,16 +118,16 @@ export class VolumeService {
     if (snapshotId) {
       const snap = await this.liveSnapshot(store.db, ctx, snapshotId);
       const source = await store.db.selectFrom('volumes').select(['zone_id', 'disk_offering_id']).where('id', '=', snap.volume_id).executeTakeFirstOrThrow();
-      if (input.zoneId && input.zoneId !== source.zone_id) throw invalid('A volume made from a snapshot is created in the zone of the snapshot', 'zoneid');
+      if (input.zoneId && input.zoneId !== source.zone_id) throw invalid('A volume made from a snapshot is created in the zone of the snapshot', 'zoneId');
       zoneId = source.zone_id; offeringId = source.disk_offering_id; size = Number(snap.size); state = 'Ready';
       if (input.sizeGb !== undefined) {
         const wanted = customSizeBytes(input.sizeGb);
-        if (wanted < size) throw invalid(`The volume cannot be smaller than its snapshot (${size / GIB} GB)`, 'size');
+        if (wanted < size) throw invalid(`The volume cannot be smaller than its snapshot (${size / GIB} GB)`, 'sizeGb');
         size = wanted;
       }
     } else {
-      if (!input.diskOfferingId) throw invalid('A disk offering (diskofferingid) or a snapshot (snapshotid) is required', 'diskofferingid');
-      if (!input.zoneId) throw invalid('A zone (zoneid) is required', 'zoneid');
+      if (!input.diskOfferingId) throw invalid('A disk offering (diskofferingid) or a snapshot (snapshotid) is required', 'diskOfferingId');
+      if (!input.zoneId) throw invalid('A zone (zoneid) is required', 'zoneId');
       zoneId = (await catalog.zone(input.zoneId)).id;
       const offering = await catalog.diskOffering(input.diskOfferingId);
       offeringId = offering.id;
@@ -135,7 +135,7 @@ export class VolumeService {
       else {
         size = Number(offering.disk_size);
         if (input.sizeGb !== undefined && input.sizeGb * GIB !== size) {
-          throw invalid(`Disk offering ${offering.name} has a fixed size of ${size / GIB} GB; use a custom offering to choose the size`, 'size');
+          throw invalid(`Disk offering ${offering.name} has a fixed size of ${size / GIB} GB; use a custom offering to choose the size`, 'sizeGb');
         }
       }
     }
@@ -174,11 +174,11 @@ export class VolumeService {
       if (Number(touched.numUpdatedRows) === 0) throw notFound('virtual machine', vmId, 'vm');
       const vm = await trx.selectFrom('vms').select(['zone_id', 'state', 'name']).where('id', '=', vmId).executeTakeFirstOrThrow();
       if (!VM_SETTLED.includes(vm.state)) throw conflict(`Cannot attach a volume to a virtual machine that is ${vm.state}`, 'wrong_state');
-      if (vm.zone_id !== vol.zone_id) throw invalid('The volume and the virtual machine must be in the same zone', 'virtualmachineid');
+      if (vm.zone_id !== vol.zone_id) throw invalid('The volume and the virtual machine must be in the same zone', 'vmId');
       const present = await trx.selectFrom('volumes').select(['type', 'device_id']).where('vm_id', '=', vmId)
         .where('removed_at', 'is', null).execute();
       if (present.filter((v) => v.type === 'DATADISK').length >= MAX_DATA_DISKS) {
-        throw invalid(`Virtual machine ${vm.name} already has the maximum number of data disks (${MAX_DATA_DISKS})`, 'virtualmachineid');
+        throw invalid(`Virtual machine ${vm.name} already has the maximum number of data disks (${MAX_DATA_DISKS})`, 'vmId');
       }
       const device = pickDeviceId(present.map((v) => Number(v.device_id ?? 0)), deviceId);
       await trx.updateTable('volumes').set({ vm_id: vmId, device_id: device, attached_at: nowIso() }).where('id', '=', id).execute();
@@ -233,26 +233,26 @@ export class VolumeService {
   /** Grows a volume to a new size in GB or to a new disk offering's size; shrinking is refused. */
   async resize(ctx: CallContext, id: string, to: { sizeGb?: number; diskOfferingId?: string }): Promise<string> {
     const { store, catalog } = this.deps;
-    if (to.sizeGb === undefined && !to.diskOfferingId) throw invalid('Either size or diskofferingid is required', 'size');
+    if (to.sizeGb === undefined && !to.diskOfferingId) throw invalid('Either size or diskofferingid is required', 'sizeGb');
     const current = await this.row(store.db, ctx, id);
     let size: number;
     let offeringId = current.disk_offering_id;
     if (to.diskOfferingId) {
-      if (current.type === 'ROOT') throw invalid('A ROOT volume has no disk offering; resize it with size only', 'diskofferingid');
+      if (current.type === 'ROOT') throw invalid('A ROOT volume has no disk offering; resize it with size only', 'diskOfferingId');
       const offering = await catalog.diskOffering(to.diskOfferingId);
       offeringId = offering.id;
       size = offering.customized === 1 ? customSizeBytes(to.sizeGb) : Number(offering.disk_size);
     } else {
       const offering = current.disk_offering_id ? await catalog.diskOffering(current.disk_offering_id) : undefined;
       if (offering && offering.customized !== 1) {
-        throw invalid(`The disk offering ${offering.name} of this volume has a fixed size; pass a diskofferingid to resize it`, 'size');
+        throw invalid(`The disk offering ${offering.name} of this volume has a fixed size; pass a diskofferingid to resize it`, 'sizeGb');
       }
       size = customSizeBytes(to.sizeGb);
     }
     const taskId = await store.tx(async (trx) => {
       const vol = await this.row(trx, ctx, id);
       if (size < Number(vol.size)) {
-        throw invalid(`Shrinking a volume is not supported (from ${Number(vol.size) / GIB} GB to ${size / GIB} GB)`, 'size');
+        throw invalid(`Shrinking a volume is not supported (from ${Number(vol.size) / GIB} GB to ${size / GIB} GB)`, 'sizeGb');
       }
       if (vol.vm_id) {
         const vm = await trx.selectFrom('vms').select('state').where('id', '=', vol.vm_id).executeTakeFirst();

@@ -22,6 +22,14 @@ export const SIGMA_ERRORS: ErrorTable<SigmaMapping> = {
   Internal: { unexpected: { status: 500, hide: true }, failed: { status: 500 } },
 };
 
+/** Core field names (Nube's words) to the keys CloudSigma names in `errors:<key>` lines; a field not listed keeps its name. */
+export const SIGMA_FIELD_NAMES: Readonly<Record<string, string>> = {
+  // VMs (servers) and their NICs
+  cpuMhz: 'cpu', memoryMb: 'mem', cpuCount: 'smp', drives: 'drive', macAddress: 'nic:0:mac', zoneId: 'zoneid',
+  // volumes (drives)
+  sizeBytes: 'size', length: 'size',
+};
+
 /** A failure carrying its own status, for transport errors the core never sees (405, 401, bad bodies). */
 export class SigmaFailure extends Error {
   constructor(readonly status: number, message: string, readonly field?: string) { super(message); }
@@ -40,7 +48,7 @@ export function sigmaError(err: unknown, requestId: string): SigmaErrorAnswer {
     if (hide) return { status, body: errorBody(internalErrorText(requestId)), internal: true };
     if (fields.length) {
       const lines: Record<string, string> = {};
-      for (const [f, msgs] of fields) lines[`errors:${f}`] = msgs.join('; ');
+      for (const [f, msgs] of fields) lines[`errors:${Object.hasOwn(SIGMA_FIELD_NAMES, f) ? SIGMA_FIELD_NAMES[f] : f}`] = msgs.join('; ');
       return { status, body: encodeRecord(lines), internal: false };
     }
     return { status, body: errorBody(err.message), internal: false, ...(err.retryAfterSec !== undefined ? { retryAfterSec: err.retryAfterSec } : {}) };
