@@ -24,7 +24,7 @@ export async function cloneVm(deps: CoreDeps, volumes: VolumeService, ctx: CallC
       drives.push({ deviceId: Number(v.volume.device_id ?? 0), volumeId: copy.volume.id });
     }
     return await createVm(deps, ctx, {
-      name: input.name, size: { cpuMhz: source.cpuNumber * source.cpuSpeed, cpuCount: source.cpuNumber, memoryMb: source.memory },
+      name: input.name, size: { cpuMhz: source.cpuCount * source.cpuMhz, cpuCount: source.cpuCount, memoryMb: source.memoryMb },
       drives, extras: input.extras, consolePassword: input.consolePassword,
     });
   } catch (err) {

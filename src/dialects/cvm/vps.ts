@@ -85,7 +85,7 @@ async function views(core: Core, items: VmView[]): Promise<VpsView[]> {
     const h = hostOf(v);
     return {
       serial: v.serial, hostname: v.name, nodeSerial: h ? hosts.get(h) ?? null : null, location: v.zoneName,
-      templateSerial: templates.get(v.templateId) ?? null, memoryMb: v.memory, diskBytes: v.rootDiskSize, cpuCount: v.cpuNumber,
+      templateSerial: templates.get(v.templateId) ?? null, memoryMb: v.memoryMb, diskBytes: v.rootDiskSize, cpuCount: v.cpuCount,
       traffic: traffic.get(v.id)!,
     };
   });

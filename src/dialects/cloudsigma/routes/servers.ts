@@ -132,7 +132,7 @@ async function records(c: SigmaCall, vms: VmView[]): Promise<Array<Record<string
     const ip = vm.nics[0]?.ipAddress ?? undefined;
     const rec: Record<string, string | number | undefined> = {
       server: vm.id, name: vm.displayName || vm.name, status: statusOf(vm.state), user: vm.accountId,
-      cpu: vm.cpuNumber * vm.cpuSpeed, smp: vm.cpuNumber, mem: vm.memory, persistent: 'true',
+      cpu: vm.cpuCount * vm.cpuMhz, smp: vm.cpuCount, mem: vm.memoryMb, persistent: 'true',
       tx: traffic.get(vm.id)?.outUsed ?? 0, rx: traffic.get(vm.id)?.inUsed ?? 0, 'nic:0:model': 'e1000',
     };
     for (const [k, v] of Object.entries(x.attrs)) rec[k] = v;

@@ -16,7 +16,7 @@ export const listServiceOfferings = command({
   },
   async handle(core, ctx, p) {
     let exclude: string | undefined;
-    if (p.virtualmachineid) exclude = (await core.vms.get(ctx, p.virtualmachineid)).serviceOfferingId;
+    if (p.virtualmachineid) exclude = (await core.vms.get(ctx, p.virtualmachineid)).offeringId;
     const all = (await core.catalog.listServiceOfferings()).filter((o) => (!p.id || o.id === p.id) && (!p.name || o.name === p.name)
       && o.id !== exclude && matchesKeyword(p.keyword, o.name, o.display_text));
     const page = paginate(all, { page: p.page, pageSize: p.pagesize });
