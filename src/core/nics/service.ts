@@ -22,7 +22,7 @@ export interface VmNicView extends NicView { vmId: string; ip6Cidr: string | nul
 export interface SecondaryIpView { id: string; ipAddress: string; nicId: string; networkId: string; vmId: string }
 
 /** Prefix length of the IPv6 networks NICs get their address from. */
-export const IP6_PREFIX_LENGTH = 64;
+const IP6_PREFIX_LENGTH = 64;
 
 /** The one NIC service: lists, plugs, unplugs and re-addresses NICs, activates IPv6 and attaches/detaches elastic IPs. */
 export class NicService {

@@ -13,7 +13,7 @@ import { chooseMac, isCurrentMac, isMacClash, parseMac, unusableMac } from './ma
 import { decodeExtras, encodeExtras, openVncPassword, type StoredExtras } from './extras.js';
 
 /** Lowest and highest CPU per virtual core, in MHz. */
-export const MHZ_PER_CORE = { min: 1000, max: 2200 };
+const MHZ_PER_CORE = { min: 1000, max: 2200 };
 
 /** A VM size: total CPU in MHz over all vCPUs, the vCPU count (auto: the fewest within the per-core limits), memory in MB. */
 export interface VmSize { cpuMhz?: number; cpuCount?: number | 'auto'; memoryMb?: number }

@@ -15,9 +15,9 @@ import type { VolumeWriter } from '../../drivers/storage/storage.js';
 export type { VolumeWriter };
 
 /** Smallest volume made by size in bytes. */
-export const MIN_VOLUME_BYTES = 1024 * 1024;
+const MIN_VOLUME_BYTES = 1024 * 1024;
 /** Largest volume made by size in bytes (the custom disk offering limit). */
-export const MAX_VOLUME_BYTES = MAX_CUSTOM_GB * GIB;
+const MAX_VOLUME_BYTES = MAX_CUSTOM_GB * GIB;
 /** Largest single read or write of volume bytes. */
 export const MAX_IO_BYTES = 4 * 1024 * 1024;
 

@@ -6,9 +6,6 @@ import type { VmView } from '../../core/vms/model.js';
 import type { VmPower } from '../../core/vms/status.js';
 import type { TrafficView } from '../../core/vms/traffic.js';
 
-/** The five states a VPS reports; unknown when its host cannot be reached. */
-export type VpsStatus = VmPower;
-
 /** A VPS as listed. */
 export interface VpsView {
   serial: number; hostname: string; nodeSerial: number | null; location: string; templateSerial: number | null;
@@ -16,7 +13,7 @@ export interface VpsView {
 }
 
 /** Live status and usage of a VPS. */
-export interface VpsStatusView { status: VpsStatus; ramUsedBytes: number; diskUsedBytes: number; traffic: TrafficView }
+export interface VpsStatusView { status: VmPower; ramUsedBytes: number; diskUsedBytes: number; traffic: TrafficView }
 
 /** A power action of the CVM API. */
 export type VpsAction = 'start' | 'stop' | 'restart';
