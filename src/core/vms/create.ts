@@ -13,8 +13,8 @@ import { chooseMac, isMacClash, parseMac, unusableMac } from './macs.js';
 import { encodeExtras } from './extras.js';
 
 /**
- * What a new VM is made of. With `size` the VM is made by explicit size (first zone and offering, the caller's drives
- * attached, created stopped); otherwise from `offeringId` and `templateId` in `zoneId`, with a new root volume.
+ * What a new VM is made of. With `size` the VM is made by explicit size (in `zoneId` or the first zone, with the
+ * caller's drives attached, created stopped); otherwise from `offeringId` and `templateId` in `zoneId`, with a new root volume.
  */
 export interface VmCreateInput {
   /** Host name (offering path); by size it is the display name. */
@@ -99,7 +99,7 @@ async function bySize(deps: CoreDeps, ctx: CallContext, input: VmCreateInput, wa
   const { store, catalog } = deps;
   const display = checkServerName(input.name ?? '');
   const size = sizeOf(wanted.cpuMhz ?? 1000, wanted.cpuCount ?? 'auto', wanted.memoryMb ?? 512);
-  const zone = (await catalog.listZones())[0];
+  const zone = input.zoneId ? await catalog.zone(input.zoneId) : (await catalog.listZones())[0];
   const offering = (await catalog.listServiceOfferings())[0];
   if (!zone || !offering) throw unavailable('No zone or service offering is configured', 'not_configured');
   const id = newId();
