@@ -64,7 +64,7 @@ try {
   let next = 0;
   await Promise.all(Array.from({ length: 64 }, async () => {
     while (next++ < DEPLOYS) {
-      const r = await rt.core.vms.deploy(ctx, { zoneId: zone.id, serviceOfferingId: offering.id, templateId: template.id });
+      const r = await rt.core.vms.create(ctx, { zoneId: zone.id, offeringId: offering.id, templateId: template.id });
       tasks.push(r.taskId);
     }
   }));

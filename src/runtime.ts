@@ -76,7 +76,7 @@ export async function createRuntime(config: Config, opts: RuntimeOptions = {}): 
     config, store, core, engine, driver, log,
     async close() {
       await engine.stop();
-      await core.volumeData.flushCounters().catch((err: unknown) => log.error({ err }, 'drive I/O counters could not be saved'));
+      await core.volumes.flushCounters().catch((err: unknown) => log.error({ err }, 'drive I/O counters could not be saved'));
       await storage.close();
       if (taskStore !== store) await taskStore.close();
       await store.close();

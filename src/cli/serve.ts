@@ -17,7 +17,7 @@ export async function serve(): Promise<void> {
   const dirLock = config.databaseUrl ? undefined : lockDataDir(config.dataDir);
   let ready = false;
   const rt = await createRuntime(config, { startEngine: false, waitForDatabase: true });
-  for (const file of await rt.core.volumeData.sweepOrphans(performance.timeOrigin)) rt.log.warn({ file }, 'removed a storage file that no volume or snapshot owns');
+  for (const file of await rt.core.volumes.sweepOrphans(performance.timeOrigin)) rt.log.warn({ file }, 'removed a storage file that no volume or snapshot owns');
   const app = await buildApp({ core: rt.core, readiness: { ready: () => ready }, log: rt.log });
   try {
     await app.listen({ host: config.host, port: config.port });

@@ -17,7 +17,7 @@ after(async () => { await env.close(); });
 /** A live volume and a live snapshot of alice, as rows only. */
 async function liveRows(): Promise<{ volume: string; snapshot: string }> {
   const ctx = systemContext((await env.rt.core.accounts.accountByName('alice')).id, 'alice');
-  const v = await env.rt.core.volumeData.create(ctx, { name: 'owned', size: 4 * 1024 * 1024 });
+  const v = await env.rt.core.volumes.create(ctx, { name: 'owned', sizeBytes: 4 * 1024 * 1024 });
   const snapshot = randomUUID();
   await env.rt.store.db.insertInto('snapshots').values({
     id: snapshot, account_id: ctx.accountId, volume_id: v.volume.id, name: 'owned-snap', state: 'BackedUp', size: v.volume.size,

@@ -20,7 +20,7 @@ test('tasks left STARTED by a dead worker are picked up again and finish after a
     const tpl = await rt1.store.db.selectFrom('templates').select('id').executeTakeFirstOrThrow();
     const ids: string[] = [];
     for (let i = 0; i < 5; i++) {
-      const r = await rt1.core.vms.deploy(ctx, { zoneId: zone.id, serviceOfferingId: offering.id, templateId: tpl.id });
+      const r = await rt1.core.vms.create(ctx, { zoneId: zone.id, offeringId: offering.id, templateId: tpl.id });
       ids.push(r.taskId);
     }
     // Simulate a worker that claimed the tasks and died: STARTED with an expired lease of another owner.
@@ -55,8 +55,8 @@ test('a second open task on the same VM is refused (one writer per object)', asy
     const zone = (await rt.core.catalog.listZones())[0]!;
     const offering = (await rt.core.catalog.listServiceOfferings())[0]!;
     const tpl = await rt.store.db.selectFrom('templates').select('id').executeTakeFirstOrThrow();
-    const vm = await rt.core.vms.deploy(ctx, { zoneId: zone.id, serviceOfferingId: offering.id, templateId: tpl.id });
-    await assert.rejects(rt.core.vmLifecycle.destroy(ctx, vm.id), (e: Error & { kind?: string }) => e.kind === 'Conflict');
+    const vm = await rt.core.vms.create(ctx, { zoneId: zone.id, offeringId: offering.id, templateId: tpl.id });
+    await assert.rejects(rt.core.vms.destroy(ctx, vm.id), (e: Error & { kind?: string }) => e.kind === 'Conflict');
   } finally {
     await rt.close();
     await db.drop();

@@ -18,7 +18,7 @@ async function deployAndWait(): Promise<string> {
   const zone = (await env.rt.core.catalog.listZones())[0]!;
   const offering = (await env.rt.core.catalog.listServiceOfferings())[0]!;
   const tpl = await env.rt.store.db.selectFrom('templates').select('id').where('public', '=', 1).executeTakeFirstOrThrow();
-  const { taskId } = await env.rt.core.vms.deploy(ctx, { zoneId: zone.id, serviceOfferingId: offering.id, templateId: tpl.id });
+  const { taskId } = await env.rt.core.vms.create(ctx, { zoneId: zone.id, offeringId: offering.id, templateId: tpl.id });
   await env.rt.core.jobs.wait(ctx, taskId, 10_000);
   return taskId;
 }

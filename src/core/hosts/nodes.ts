@@ -2,7 +2,7 @@
 import type { CallContext } from '../../lib/context.js';
 import type { CoreDeps } from '../deps.js';
 import { forbidden, notFound } from '../../lib/errors.js';
-import { cvmIds, cvmObject } from '../catalog/cvm-ids.js';
+import { cvmIds, cvmObject, type CvmIdKind } from '../catalog/cvm-ids.js';
 
 /** A host as a node. */
 export interface NodeView { serial: number; name: string; hostname: string; location: string }
@@ -47,6 +47,16 @@ export class NodeService {
     const row = id ? await this.deps.catalog.templateForDisplay(id) : undefined;
     if (!row || row.removed_at || (row.public !== 1 && row.account_id !== ctx.accountId)) throw notFound('template', String(serial), 'object');
     return { serial, name: row.name, description: row.display_text, supported: true, available: row.ready === 1, outdated: false };
+  }
+
+  /** The integer ids of hosts or templates by object id, numbering those seen for the first time. */
+  serials(kind: CvmIdKind, objectIds: string[]): Promise<Map<string, number>> {
+    return cvmIds(this.deps.store, kind, objectIds);
+  }
+
+  /** The object id of a host or template with this integer id, if any. */
+  objectOf(kind: CvmIdKind, serial: number): Promise<string | undefined> {
+    return cvmObject(this.deps.store, kind, serial);
   }
 
   private async nodeView(h: { id: string; name: string; zone_id: string }, serial: number): Promise<NodeView> {

@@ -1,4 +1,4 @@
-/** The JSON object kept in vm_extras.attrs: free-form settings, the SMP mode, and the console (VNC) password sealed under the master key. */
+/** The JSON object kept in vm_extras.attrs: free-form settings, whether the vCPU count is chosen automatically, and the console (VNC) password sealed under the master key. */
 import { sql } from 'kysely';
 import type { Store } from '../../store/db.js';
 import type { MasterKey } from '../accounts/secrets.js';
@@ -11,7 +11,7 @@ const SMP_AUTO_KEY = '@smpAuto';
 
 /** A VM's settings as stored: the console password stays sealed until its owner reads it. */
 export interface StoredExtras {
-  smpAuto: boolean; attrs: Record<string, string>;
+  cpuCountAuto: boolean; attrs: Record<string, string>;
   /** The console password as ciphertext, or (rows not sealed yet) as plain text. */
   vnc?: { sealed: string } | { plain: string };
 }
@@ -25,14 +25,14 @@ export function decodeExtras(text: string): StoredExtras {
   const sealed = raw[VNC_SEALED_KEY];
   const plain = raw[VNC_PLAIN_KEY];
   const vnc = typeof sealed === 'string' ? { sealed } : typeof plain === 'string' ? { plain } : undefined;
-  return { smpAuto: raw[SMP_AUTO_KEY] === true, attrs, ...(vnc ? { vnc } : {}) };
+  return { cpuCountAuto: raw[SMP_AUTO_KEY] === true, attrs, ...(vnc ? { vnc } : {}) };
 }
 
 /**
  * Encodes settings after changes (null removes a key) with a new console password (null removes it, undefined keeps
  * the old one). Every console password is written sealed, whichever key it arrives under.
  */
-export function encodeExtras(old: StoredExtras, changes: Record<string, string | null> | undefined, smpAuto: boolean,
+export function encodeExtras(old: StoredExtras, changes: Record<string, string | null> | undefined, cpuCountAuto: boolean,
   vncPassword: string | null | undefined, secrets: MasterKey): string {
   const attrs: Record<string, string> = { ...old.attrs };
   let vnc = vncPassword;
@@ -42,7 +42,7 @@ export function encodeExtras(old: StoredExtras, changes: Record<string, string |
     else attrs[k] = v;
   }
   const sealed = vnc === null ? undefined : vnc !== undefined ? secrets.encrypt(vnc) : old.vnc && sealedOf(old.vnc, secrets);
-  return JSON.stringify({ ...attrs, [SMP_AUTO_KEY]: smpAuto, ...(sealed ? { [VNC_SEALED_KEY]: sealed } : {}) });
+  return JSON.stringify({ ...attrs, [SMP_AUTO_KEY]: cpuCountAuto, ...(sealed ? { [VNC_SEALED_KEY]: sealed } : {}) });
 }
 
 /** The console password in plain text, for its owner (the API shows it as it was set). */
@@ -68,7 +68,7 @@ export async function sealPlainVncPasswords(store: Store, secrets: MasterKey): P
     await store.tx(async (trx) => {
       for (const r of plain) {
         // Only if unchanged meanwhile: a concurrent update rewrote the row sealed already.
-        await trx.updateTable('vm_extras').set({ attrs: encodeExtras(r.x, undefined, r.x.smpAuto, undefined, secrets) })
+        await trx.updateTable('vm_extras').set({ attrs: encodeExtras(r.x, undefined, r.x.cpuCountAuto, undefined, secrets) })
           .where('vm_id', '=', r.vm_id).where('attrs', '=', r.attrs).execute();
       }
     });

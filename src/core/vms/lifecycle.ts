@@ -7,24 +7,24 @@ import { nowIso, randomToken } from '../../lib/util.js';
 import { enqueueTask, recordDoneTask } from '../../tasks/queue.js';
 import { writeLog } from '../../tasks/log.js';
 import type { TaskKind } from '../../tasks/kinds.js';
-import type { VmService } from './service.js';
-import type { VmView, VmState } from './model.js';
+import type { VmState } from './model.js';
+import { vmRow } from './rows.js';
 import { encryptForKey } from '../ssh-keys/crypto.js';
 import { rootDiskBytes } from './rules.js';
 import { reserveQuota } from '../quotas/service.js';
 
 const BUSY: VmState[] = ['creating', 'starting', 'stopping', 'rebooting', 'restoring', 'destroying'];
 
-/** Starts, stops, reboots, destroys, restores and resizes VMs. */
+/** Starts, stops, reboots, destroys, restores and resizes VMs for VmService. */
 export class VmLifecycle {
-  constructor(private readonly deps: CoreDeps, private readonly vms: VmService) {}
+  constructor(private readonly deps: CoreDeps) {}
 
   /** Moves a VM from one of `from` to `to` and enqueues the task that carries it out. */
   private async transition(ctx: CallContext, id: string, from: VmState[], to: VmState, kind: TaskKind, payload: Record<string, unknown> = {}, verb = kind.split('.')[1], check?: (trx: Q) => Promise<void>): Promise<string> {
     const { store } = this.deps;
     const taskId = await store.tx(async (trx) => {
       for (let attempt = 0; ; attempt++) {
-        const state = (await this.vms.row(trx, ctx, id)).state as VmState;
+        const state = (await vmRow(trx, ctx, id)).state as VmState;
         if (!from.includes(state)) {
           throw BUSY.includes(state)
             ? conflict(`The virtual machine is busy (${state}); try again when the current operation has finished`, 'busy')
@@ -65,10 +65,10 @@ export class VmLifecycle {
 
   /** Rebuilds the root volume from the template (or a new one), keeping the VM's power state. */
   async restore(ctx: CallContext, id: string, templateId?: string, rootDiskSizeGb?: number): Promise<string> {
-    const vm = await this.vms.row(this.deps.store.db, ctx, id);
+    const vm = await vmRow(this.deps.store.db, ctx, id);
     const template = await this.deps.catalog.template(ctx, templateId ?? vm.template_id);
-    if (template.zone_id && template.zone_id !== vm.zone_id) throw invalid(`Template ${template.name} is not available in the zone of the virtual machine`, 'templateid');
-    if (template.ready !== 1) throw invalid(`Template ${template.name} is not ready`, 'templateid');
+    if (template.zone_id && template.zone_id !== vm.zone_id) throw invalid(`Template ${template.name} is not available in the zone of the virtual machine`, 'templateId');
+    if (template.ready !== 1) throw invalid(`Template ${template.name} is not ready`, 'templateId');
     const size = rootDiskBytes(rootDiskSizeGb, Number(template.size));
     return this.transition(ctx, id, ['running', 'stopped'], 'restoring', 'vm.restore', { templateId: template.id, size }, undefined, async (trx) => {
       const root = await trx.selectFrom('volumes').select('size').where('vm_id', '=', id).where('type', '=', 'ROOT').where('removed_at', 'is', null).executeTakeFirst();
@@ -82,17 +82,16 @@ export class VmLifecycle {
     return taskId!;
   }
 
-  /** Changes the service offering of a stopped VM synchronously (changeServiceForVirtualMachine). */
-  async changeService(ctx: CallContext, id: string, offeringId: string): Promise<VmView> {
+  /** Changes the service offering of a stopped VM synchronously, with a task-log entry and no task (changeServiceForVirtualMachine). */
+  async changeService(ctx: CallContext, id: string, offeringId: string): Promise<void> {
     await this.applyOffering(ctx, id, offeringId, null);
-    return this.vms.get(ctx, id);
   }
 
   private async applyOffering(ctx: CallContext, id: string, offeringId: string, kind: TaskKind | null): Promise<string | null> {
     const offering = await this.deps.catalog.serviceOffering(offeringId);
-    if (offering.authorized !== 1) throw invalid(`Service offering ${offering.name} is not authorized for this account`, 'serviceofferingid');
+    if (offering.authorized !== 1) throw invalid(`Service offering ${offering.name} is not authorized for this account`, 'offeringId');
     return this.deps.store.tx(async (trx) => {
-      const vm = await this.vms.row(trx, ctx, id);
+      const vm = await vmRow(trx, ctx, id);
       if (vm.state !== 'stopped') throw conflict(`The virtual machine must be stopped to change its service offering (it is ${vm.state})`, 'wrong_state');
       const busy = await trx.selectFrom('tasks').select('id').where('object_id', '=', id).where('exclusive', '=', 1)
         .where('status', 'in', ['PENDING', 'STARTED']).executeTakeFirst();
@@ -117,10 +116,10 @@ export class VmLifecycle {
   /** Sets a new password on a stopped VM whose template supports it; the task result carries it once. */
   async resetPassword(ctx: CallContext, id: string): Promise<string> {
     // The template is read before the transaction: on SQLite a query outside it would wait for its single connection.
-    const before = await this.vms.row(this.deps.store.db, ctx, id);
+    const before = await vmRow(this.deps.store.db, ctx, id);
     const tpl = await this.deps.catalog.templateForDisplay(before.template_id);
     return this.deps.store.tx(async (trx) => {
-      const vm = await this.vms.row(trx, ctx, id);
+      const vm = await vmRow(trx, ctx, id);
       if (vm.template_id !== before.template_id) throw conflict('The virtual machine changed meanwhile; try again', 'busy');
       if (tpl?.password_enabled !== 1) throw invalid('The template of this virtual machine does not support password reset', 'id');
       if (vm.state !== 'stopped') throw conflict(`The virtual machine must be stopped to reset its password (it is ${vm.state})`, 'wrong_state');
@@ -133,7 +132,7 @@ export class VmLifecycle {
 
   /** The VM's password encrypted with its RSA SSH key and base64-encoded, as getVMPassword answers. */
   async encryptedPassword(ctx: CallContext, id: string): Promise<string> {
-    const vm = await this.vms.row(this.deps.store.db, ctx, id);
+    const vm = await vmRow(this.deps.store.db, ctx, id);
     if (!vm.password_enc) throw invalid('No password for this virtual machine', 'id');
     if (!vm.keypair) throw invalid('The virtual machine has no SSH key pair to encrypt its password with', 'id');
     const kp = await this.deps.store.db.selectFrom('ssh_keys').select('public_key').where('account_id', '=', ctx.accountId)

@@ -12,7 +12,7 @@ import { NUBE_MAC_PREFIX, ip6FromMac, macFromNumber, spareMac } from '../../lib/
 export const MAX_NICS = 16;
 
 /** The field a chosen MAC comes in (CloudSigma's key, the only dialect that lets users choose). */
-const FIELD = 'nic:0:mac';
+const FIELD = 'macAddress';
 const MAC_TEXT = /^([0-9a-f]{2}:){5}[0-9a-f]{2}$/;
 /** Spare MACs tried when the serial's MAC is taken (each a 2^-36 chance of being taken too). */
 const SPARE_TRIES = 8;

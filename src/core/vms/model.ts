@@ -20,10 +20,12 @@ export interface NicView {
 export interface VmView {
   id: string; serial: number; accountId: string; accountName: string; zoneId: string; zoneName: string;
   hostId: string | null; name: string; displayName: string; group: string | null; state: VmState;
-  serviceOfferingId: string; serviceOfferingName: string; templateId: string; templateName: string;
-  templateDisplayText: string; passwordEnabled: boolean; guestOsId: string; cpuNumber: number; cpuSpeed: number;
-  memory: number; keypair: string | null; haEnable: boolean; displayVm: boolean; created: string;
-  rootDiskSize: number; rootVolumeId: string | null; userdata: string | null;
+  offeringId: string; offeringName: string; templateId: string; templateName: string;
+  templateDisplayText: string; passwordEnabled: boolean; guestOsId: string;
+  /** vCPUs, MHz per vCPU, memory in MB. */
+  cpuCount: number; cpuMhz: number; memoryMb: number;
+  sshKeyName: string | null; haEnable: boolean; displayVm: boolean; created: string;
+  rootDiskSize: number; rootVolumeId: string | null; userData: string | null;
   nics: NicView[]; securityGroups: Array<{ id: string; name: string; description: string }>;
   affinityGroups: Array<{ id: string; name: string; type: string; description: string }>;
   tags: Array<{ key: string; value: string }>;
@@ -73,12 +75,12 @@ export async function loadVmViews(q: Q, catalog: CatalogService, rows: VmRow[]):
     views.push({
       id: r.id, serial: Number(r.serial), accountId: r.account_id, accountName: accountBy.get(r.account_id) ?? '',
       zoneId: r.zone_id, zoneName: zone?.name ?? '', hostId: r.host_id, name: r.name, displayName: r.display_name,
-      group: r.group_name, state: r.state as VmState, serviceOfferingId: r.service_offering_id,
-      serviceOfferingName: offeringBy.get(r.service_offering_id)?.name ?? '', templateId: r.template_id,
+      group: r.group_name, state: r.state as VmState, offeringId: r.service_offering_id,
+      offeringName: offeringBy.get(r.service_offering_id)?.name ?? '', templateId: r.template_id,
       templateName: tpl?.name ?? '', templateDisplayText: tpl?.display_text ?? '', passwordEnabled: flag(tpl?.password_enabled),
-      guestOsId: tpl?.os_type_id ?? '', cpuNumber: Number(r.cpu_number), cpuSpeed: Number(r.cpu_speed), memory: Number(r.memory),
-      keypair: r.keypair, haEnable: flag(r.ha_enable), displayVm: flag(r.display_vm), created: r.created_at,
-      rootDiskSize: root ? Number(root.size) : Number(r.root_disk_size), rootVolumeId: root?.id ?? null, userdata: r.userdata,
+      guestOsId: tpl?.os_type_id ?? '', cpuCount: Number(r.cpu_number), cpuMhz: Number(r.cpu_speed), memoryMb: Number(r.memory),
+      sshKeyName: r.keypair, haEnable: flag(r.ha_enable), displayVm: flag(r.display_vm), created: r.created_at,
+      rootDiskSize: root ? Number(root.size) : Number(r.root_disk_size), rootVolumeId: root?.id ?? null, userData: r.userdata,
       nics: (nicBy.get(r.id) ?? []).map((n) => ({
         id: n.id, networkId: n.network_id, networkName: n.network_name, networkType: n.network_type, ipAddress: n.ip_address,
         ip6Address: n.ip6_address, macAddress: n.mac_address, isDefault: flag(n.is_default), deviceId: Number(n.device_id),

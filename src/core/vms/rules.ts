@@ -16,9 +16,9 @@ export function checkHostname(name: string): void {
 
 /** Checks base64 user data: size limit and valid encoding; returns it unchanged. */
 export function checkUserdata(b64: string, maxBase64 = USERDATA_MAX_BASE64): string {
-  if (b64.length > maxBase64) throw invalid(`User data is too long: ${b64.length} base64 characters, at most ${maxBase64} allowed`, 'userdata');
+  if (b64.length > maxBase64) throw invalid(`User data is too long: ${b64.length} base64 characters, at most ${maxBase64} allowed`, 'userData');
   const compact = b64.replace(/\s+/g, '');
-  if (!/^[A-Za-z0-9+/]*={0,2}$/.test(compact) || compact.length % 4 === 1) throw invalid('User data must be base64 encoded', 'userdata');
+  if (!/^[A-Za-z0-9+/]*={0,2}$/.test(compact) || compact.length % 4 === 1) throw invalid('User data must be base64 encoded', 'userData');
   return compact;
 }
 
@@ -26,12 +26,12 @@ export function checkUserdata(b64: string, maxBase64 = USERDATA_MAX_BASE64): str
 export function rootDiskBytes(gb: number | undefined, templateBytes: number): number {
   const GIB = 1024 ** 3;
   if (gb === undefined) return templateBytes;
-  if (!Number.isInteger(gb) || gb <= 0 || gb > 1600) throw invalid('rootdisksize must be between 1 and 1600 GB', 'rootdisksize');
-  if (gb * GIB < templateBytes) throw invalid(`rootdisksize must be at least the template size (${Math.ceil(templateBytes / GIB)} GB)`, 'rootdisksize');
+  if (!Number.isInteger(gb) || gb <= 0 || gb > 1600) throw invalid('rootdisksize must be between 1 and 1600 GB', 'rootDiskSizeGb');
+  if (gb * GIB < templateBytes) throw invalid(`rootdisksize must be at least the template size (${Math.ceil(templateBytes / GIB)} GB)`, 'rootDiskSizeGb');
   return gb * GIB;
 }
 
 /** Checks a display name. */
 export function checkDisplayName(s: string): void {
-  if (s.length > 255) throw invalid('displayname must be at most 255 characters', 'displayname');
+  if (s.length > 255) throw invalid('displayname must be at most 255 characters', 'displayName');
 }

@@ -1,22 +1,24 @@
-/** VmService: list, get, deploy and update VMs, with every read and write checked against the caller's account. */
-import { sql } from 'kysely';
+/** VmService: list, get, create, clone, update, reshape and power VMs for every dialect, every call checked against the caller's account. */
 import type { Q } from '../../store/db.js';
 import type { VmRow } from '../../store/schema.js';
 import type { CallContext } from '../../lib/context.js';
 import type { CoreDeps } from '../deps.js';
-import { conflict, invalid, notFound } from '../../lib/errors.js';
-import { newId, nowIso, randomToken, toFlag } from '../../lib/util.js';
-import { automaticMac } from './macs.js';
-import { leaseAddress } from '../networks/ipam.js';
-import { enqueueTask } from '../../tasks/queue.js';
+import { conflict, notFound } from '../../lib/errors.js';
+import { nowIso, toFlag } from '../../lib/util.js';
 import { writeLog } from '../../tasks/log.js';
 import type { Page } from '../../lib/page.js';
+import type { VolumeService } from '../volumes/service.js';
 import { loadVmViews, type VmView } from './model.js';
-import { checkDisplayName, checkHostname, checkUserdata, rootDiskBytes } from './rules.js';
+import { checkDisplayName, checkHostname, checkUserdata } from './rules.js';
 import { taggedIds } from '../tags/service.js';
-import { bumpLiveVms, liveVms } from './counts.js';
+import { liveVms } from './counts.js';
 import { countedPage } from '../../store/page.js';
-import { reserveQuota } from '../quotas/service.js';
+import { resolveGroups, vmRow } from './rows.js';
+import { createVm, type VmCreateInput, type VmCreated } from './create.js';
+import { cloneVm, type VmCloneInput } from './clone.js';
+import { VmLifecycle } from './lifecycle.js';
+import { VmSizing, type VmExtras, type VmReshape } from './sized.js';
+import { liveStatus, type VmLiveStatus } from './status.js';
 
 /** Filters of a VM list. */
 export interface VmFilter {
@@ -25,23 +27,21 @@ export interface VmFilter {
   tags?: Array<{ key: string; value?: string }>; page?: number; pageSize?: number; includeRemoved?: boolean;
 }
 
-/** Inputs of a deploy. */
-export interface DeployInput {
-  zoneId: string; serviceOfferingId: string; templateId: string; name?: string; displayName?: string; group?: string;
-  keypair?: string; userdata?: string; userdataMax?: number; rootDiskSizeGb?: number; securityGroupIds?: string[];
-  securityGroupNames?: string[]; affinityGroupIds?: string[]; affinityGroupNames?: string[]; networkIds?: string[];
-  ipAddress?: string; startVm?: boolean; displayVm?: boolean;
-}
-
 /** Changes accepted by update. */
 export interface VmUpdate {
-  name?: string; displayName?: string; group?: string; userdata?: string; userdataMax?: number;
+  name?: string; displayName?: string; group?: string; userData?: string; userDataMax?: number;
   securityGroupIds?: string[]; displayVm?: boolean;
 }
 
-/** Reads and creates VMs; power operations live in VmLifecycle. */
+/** The one VM service every dialect uses: reads, creates, clones, reshapes and powers VMs. */
 export class VmService {
-  constructor(private readonly deps: CoreDeps) {}
+  private readonly lifecycle: VmLifecycle;
+  private readonly sizing: VmSizing;
+
+  constructor(private readonly deps: CoreDeps, private readonly volumes: VolumeService) {
+    this.lifecycle = new VmLifecycle(deps);
+    this.sizing = new VmSizing(deps);
+  }
 
   /** One page of the caller's VMs and the total count. */
   async list(ctx: CallContext, f: VmFilter = {}): Promise<Page<VmView>> {
@@ -79,77 +79,74 @@ export class VmService {
   }
 
   /** The caller's VM row, or NotFound. */
-  async row(q: Q, ctx: CallContext, id: string, opts: { includeRemoved?: boolean } = {}): Promise<VmRow> {
-    const row = await q.selectFrom('vms').selectAll().where('id', '=', id).where('account_id', '=', ctx.accountId).executeTakeFirst();
-    if (!row || (row.removed_at && !opts.includeRemoved)) throw notFound('virtual machine', id, 'vm');
-    return row;
+  row(q: Q, ctx: CallContext, id: string, opts: { includeRemoved?: boolean } = {}): Promise<VmRow> { return vmRow(q, ctx, id, opts); }
+
+  /** Creates a VM (from an offering and template, or by explicit size on the caller's volumes) and enqueues vm.create. */
+  create(ctx: CallContext, input: VmCreateInput): Promise<VmCreated> { return createVm(this.deps, ctx, input); }
+
+  /** Clones one of the caller's VMs with copies of its volumes (see cloneVm); answered when the definition task is queued. */
+  async clone(ctx: CallContext, id: string, input: VmCloneInput): Promise<VmCreated> {
+    return cloneVm(this.deps, this.volumes, ctx, await this.get(ctx, id), input);
   }
 
-  /** Creates a VM with its root volume, NIC and groups, and enqueues vm.create; returns the VM's id and the task. */
-  async deploy(ctx: CallContext, input: DeployInput): Promise<{ id: string; taskId: string; password: string | null }> {
-    const { catalog, store } = this.deps;
-    const zone = await catalog.zone(input.zoneId);
-    const offering = await catalog.serviceOffering(input.serviceOfferingId);
-    if (offering.authorized !== 1) throw invalid(`Service offering ${offering.name} is not authorized for this account`, 'serviceofferingid');
-    const template = await catalog.template(ctx, input.templateId);
-    if (template.zone_id && template.zone_id !== zone.id) throw invalid(`Template ${template.name} is not available in zone ${zone.name}`, 'templateid');
-    if (template.ready !== 1) throw invalid(`Template ${template.name} is not ready`, 'templateid');
-    const rootSize = rootDiskBytes(input.rootDiskSizeGb, Number(template.size));
-    const userdata = input.userdata !== undefined && input.userdata !== '' ? checkUserdata(input.userdata, input.userdataMax) : null;
-    if (input.displayName !== undefined) checkDisplayName(input.displayName);
-    if (input.securityGroupIds?.length && input.securityGroupNames?.length) throw invalid('securitygroupids and securitygroupnames are mutually exclusive', 'securitygroupids');
-    if (input.affinityGroupIds?.length && input.affinityGroupNames?.length) throw invalid('affinitygroupids and affinitygroupnames are mutually exclusive', 'affinitygroupids');
-    const id = newId();
-    const name = input.name ?? `VM-${id}`;
-    if (input.name !== undefined) checkHostname(input.name);
-    const password = template.password_enabled === 1 ? randomToken(9).replace(/[-_]/g, 'x').slice(0, 12) : null;
-    const now = nowIso();
-    const startVm = input.startVm ?? true;
-    const taskId = await store.tx(async (trx) => {
-      await reserveQuota(this.deps, trx, ctx.accountId, {
-        vms: 1, cpus: offering.cpu_number, memoryMb: offering.memory, volumes: 1, storageBytes: rootSize,
-      });
-      if (input.keypair) {
-        const kp = await trx.selectFrom('ssh_keys').select('id').where('account_id', '=', ctx.accountId).where('name', '=', input.keypair).executeTakeFirst();
-        if (!kp) throw invalid(`A key pair named ${input.keypair} does not exist`, 'keypair');
-      }
-      const dup = await trx.selectFrom('vms').select('id').where('account_id', '=', ctx.accountId).where('name', '=', name)
-        .where('removed_at', 'is', null).executeTakeFirst();
-      if (dup) throw conflict(`A virtual machine named ${name} already exists in this account`, 'exists');
-      const sgIds = await this.resolveGroups(trx, ctx, 'security_groups', input.securityGroupIds, input.securityGroupNames, 'securitygroup');
-      const agIds = await this.resolveGroups(trx, ctx, 'affinity_groups', input.affinityGroupIds, input.affinityGroupNames, 'affinitygroup');
-      if (sgIds.length === 0) {
-        const def = await trx.selectFrom('security_groups').select('id').where('account_id', '=', ctx.accountId).where('name', '=', 'default').executeTakeFirst();
-        if (def) sgIds.push(def.id);
-      }
-      const serial = await nextSerial(trx);
-      await bumpLiveVms(trx, ctx.accountId, 1);
-      await trx.insertInto('vms').values({
-        id, serial, account_id: ctx.accountId, zone_id: zone.id, host_id: null, name, display_name: input.displayName ?? name,
-        group_name: input.group ?? null, state: 'creating', power: 'stopped', service_offering_id: offering.id,
-        template_id: template.id, cpu_number: offering.cpu_number, cpu_speed: offering.cpu_speed, memory: offering.memory,
-        keypair: input.keypair ?? null, userdata, password_enc: password ? this.deps.secrets.encrypt(password) : null,
-        ha_enable: 0, display_vm: toFlag(input.displayVm ?? true), root_disk_size: rootSize, created_at: now, updated_at: now, removed_at: null,
-      }).execute();
-      await trx.insertInto('volumes').values({
-        id: newId(), account_id: ctx.accountId, zone_id: zone.id, name: `ROOT-${serial}`, type: 'ROOT', size: rootSize,
-        disk_offering_id: null, template_id: template.id, vm_id: id, device_id: 0, state: 'Allocated', created_at: now,
-        attached_at: now, removed_at: null,
-      }).execute();
-      await this.addDefaultNic(trx, ctx, id, serial, zone.id, input.networkIds, input.ipAddress);
-      for (const g of sgIds) await trx.insertInto('vm_security_groups').values({ vm_id: id, group_id: g }).execute();
-      for (const g of agIds) await trx.insertInto('vm_affinity_groups').values({ vm_id: id, group_id: g }).execute();
-      return enqueueTask(store, trx, { kind: 'vm.create', objectType: 'virtual machine', objectId: id, payload: { start: startVm }, ctx, fresh: true });
-    });
-    this.deps.tasks.wake();
-    return { id, taskId, password };
+  /** The caller's live VM with this serial, or NotFound naming `what` (another account's VM too). */
+  async bySerial(ctx: CallContext, serial: number, what = 'virtual machine'): Promise<VmView> {
+    if (!Number.isSafeInteger(serial) || serial < 1) throw notFound(what, String(serial), 'vm');
+    const row = await this.deps.store.db.selectFrom('vms').select('id').where('serial', '=', serial)
+      .where('account_id', '=', ctx.accountId).where('removed_at', 'is', null).executeTakeFirst();
+    if (!row) throw notFound(what, String(serial), 'vm');
+    return this.get(ctx, row.id);
   }
+
+  /** The live power and usage of one of the caller's VMs, as its hypervisor reports them. */
+  liveStatus(vm: VmView): Promise<VmLiveStatus> { return liveStatus(this.deps, vm); }
+
+  /** Starts a stopped VM (placing it on a host); returns the task id. */
+  start(ctx: CallContext, id: string): Promise<string> { return this.lifecycle.start(ctx, id); }
+
+  /** Stops a running VM; force skips the graceful shutdown. Returns the task id. */
+  stop(ctx: CallContext, id: string, force = false): Promise<string> { return this.lifecycle.stop(ctx, id, force); }
+
+  /** Reboots a running VM; returns the task id. */
+  reboot(ctx: CallContext, id: string): Promise<string> { return this.lifecycle.reboot(ctx, id); }
+
+  /** Destroys a VM: its root volume and addresses are released and data volumes detached. Returns the task id. */
+  destroy(ctx: CallContext, id: string, expunge = true): Promise<string> { return this.lifecycle.destroy(ctx, id, expunge); }
+
+  /** Rebuilds the root volume from the template (or a new one), keeping the VM's power state; returns the task id. */
+  restore(ctx: CallContext, id: string, templateId?: string, rootDiskSizeGb?: number): Promise<string> {
+    return this.lifecycle.restore(ctx, id, templateId, rootDiskSizeGb);
+  }
+
+  /** Resizes a stopped VM to another offering; answered as a finished task. */
+  resize(ctx: CallContext, id: string, offeringId: string): Promise<string> { return this.lifecycle.scale(ctx, id, offeringId); }
+
+  /** Resizes a stopped VM to another offering synchronously (a task-log entry, no task) and returns it. */
+  async changeOffering(ctx: CallContext, id: string, offeringId: string): Promise<VmView> {
+    await this.lifecycle.changeService(ctx, id, offeringId);
+    return this.get(ctx, id);
+  }
+
+  /** Renames a VM made by size or changes its size, drives, MAC or extras (see VmReshape). */
+  reshape(ctx: CallContext, id: string, input: VmReshape): Promise<void> { return this.sizing.reshape(ctx, id, input); }
+
+  /** Extras of the caller's VMs by id (see VmExtras). */
+  extras(ctx: CallContext, ids: string[]): Promise<Map<string, VmExtras>> { return this.sizing.extras(ctx, ids); }
+
+  /** Sets a new password on a stopped VM whose template supports it; the task result carries it once. */
+  resetPassword(ctx: CallContext, id: string): Promise<string> { return this.lifecycle.resetPassword(ctx, id); }
+
+  /** The VM's password encrypted with its RSA SSH key and base64-encoded. */
+  encryptedPassword(ctx: CallContext, id: string): Promise<string> { return this.lifecycle.encryptedPassword(ctx, id); }
+
+  /** Decrypts a password stored in a task result, for the one answer that reveals it. */
+  revealPassword(enc: string): string { return this.lifecycle.revealPassword(enc); }
 
   /** Changes names, group, user data and security groups; applies at the next start like CloudStack. */
   async update(ctx: CallContext, id: string, u: VmUpdate): Promise<VmView> {
     if (u.name !== undefined) checkHostname(u.name);
     if (u.displayName !== undefined) checkDisplayName(u.displayName);
-    const userdata = u.userdata !== undefined ? checkUserdata(u.userdata, u.userdataMax) : undefined;
+    const userdata = u.userData !== undefined ? checkUserdata(u.userData, u.userDataMax) : undefined;
     await this.deps.store.tx(async (trx) => {
       const vm = await this.row(trx, ctx, id);
       if (u.name !== undefined && u.name !== vm.name) {
@@ -165,7 +162,7 @@ export class VmService {
       if (u.displayVm !== undefined) set.display_vm = toFlag(u.displayVm);
       await trx.updateTable('vms').set(set).where('id', '=', id).execute();
       if (u.securityGroupIds) {
-        const ids = await this.resolveGroups(trx, ctx, 'security_groups', u.securityGroupIds, undefined, 'securitygroup');
+        const ids = await resolveGroups(trx, ctx, 'security_groups', u.securityGroupIds, undefined, 'securitygroup', 'securityGroup');
         await trx.deleteFrom('vm_security_groups').where('vm_id', '=', id).execute();
         for (const g of ids) await trx.insertInto('vm_security_groups').values({ vm_id: id, group_id: g }).execute();
       }
@@ -175,45 +172,4 @@ export class VmService {
     });
     return this.get(ctx, id);
   }
-
-  /** Resolves group ids or names of the caller's account, NotFound-style Invalid for unknown ones. */
-  async resolveGroups(q: Q, ctx: CallContext, table: 'security_groups' | 'affinity_groups', ids?: string[], names?: string[], what = 'group'): Promise<string[]> {
-    const wanted = ids?.length ? ids : names?.length ? names : [];
-    if (wanted.length === 0) return [];
-    const col = ids?.length ? 'id' : 'name';
-    const rows = await q.selectFrom(table).select(['id', 'name']).where('account_id', '=', ctx.accountId).where(col, 'in', wanted).execute();
-    for (const w of wanted) {
-      if (!rows.some((r) => (col === 'id' ? r.id : r.name) === w)) throw invalid(`Unable to find ${what} ${w}`, `${what}${col === 'id' ? 'ids' : 'names'}`);
-    }
-    return [...new Set(rows.map((r) => r.id))];
-  }
-
-  async addDefaultNic(q: Q, ctx: CallContext, vmId: string, serial: number, zoneId: string, networkIds?: string[], ip?: string): Promise<void> {
-    const shared = await q.selectFrom('networks').selectAll().where('zone_id', '=', zoneId).where('type', '=', 'Shared')
-      .where('removed_at', 'is', null).orderBy('created_at').executeTakeFirst();
-    if (!shared) throw invalid('The zone has no guest network', 'zoneid');
-    const nets = [shared];
-    for (const nid of networkIds ?? []) {
-      if (nid === shared.id) continue;
-      const n = await q.selectFrom('networks').selectAll().where('id', '=', nid).where('removed_at', 'is', null)
-        .where((eb) => eb.or([eb('account_id', '=', ctx.accountId), eb('account_id', 'is', null)])).executeTakeFirst();
-      if (!n || n.type === 'ElasticIP') throw invalid(`Unable to find network ${nid}`, 'networkids');
-      if (n.zone_id !== zoneId) throw invalid(`Network ${nid} is not in the VM's zone`, 'networkids');
-      nets.push(n);
-    }
-    for (const [i, n] of nets.entries()) {
-      const nicId = newId();
-      const address = n.managed === 1 || n.type === 'Shared' ? await leaseAddress(q, n, nicId, i === 0 ? ip : undefined) : null;
-      await q.insertInto('nics').values({
-        id: nicId, vm_id: vmId, network_id: n.id, ip_address: address, ip6_address: null,
-        mac_address: await automaticMac(q, serial, i), is_default: i === 0 ? 1 : 0, device_id: i, created_at: nowIso(),
-      }).execute();
-    }
-  }
-}
-
-/** The next VM serial (CVM's integer id), from a counter row that serializes concurrent deploys. */
-export async function nextSerial(q: Q): Promise<number> {
-  const r = await sql<{ value: number }>`update counters set value = value + 1 where name = 'vm_serial' returning value`.execute(q);
-  return Number(r.rows[0]!.value);
 }

@@ -16,7 +16,8 @@ export interface VolumeView {
   type: 'ROOT' | 'DATADISK'; size: number; state: VolumeState; diskOfferingId: string | null;
   diskOfferingName: string | null; diskOfferingDisplayText: string | null; templateId: string | null;
   vmId: string | null; vmName: string | null; vmDisplayName: string | null; vmState: VmState | null;
-  serviceOfferingId: string | null; serviceOfferingName: string | null;
+  /** The offering of the VM the volume is attached to. */
+  vmOfferingId: string | null; vmOfferingName: string | null;
   deviceId: number | null; created: string; attached: string | null; removed: boolean;
   tags: Array<{ key: string; value: string }>;
 }
@@ -68,7 +69,7 @@ export async function loadVolumeViews(q: Q, catalog: CatalogService, rows: Volum
       size: Number(r.size), state: r.state as VolumeState, diskOfferingId: r.disk_offering_id,
       diskOfferingName: offering?.name ?? null, diskOfferingDisplayText: offering?.display_text ?? null, templateId: r.template_id,
       vmId: vm ? vm.id : null, vmName: vm?.name ?? null, vmDisplayName: vm?.display_name ?? null,
-      vmState: (vm?.state as VmState | undefined) ?? null, serviceOfferingId: so?.id ?? null, serviceOfferingName: so?.name ?? null,
+      vmState: (vm?.state as VmState | undefined) ?? null, vmOfferingId: so?.id ?? null, vmOfferingName: so?.name ?? null,
       deviceId: vm && r.device_id !== null ? Number(r.device_id) : null, created: r.created_at,
       attached: vm ? r.attached_at : null, removed: r.removed_at !== null, tags: tags.get(r.id) ?? [],
     });

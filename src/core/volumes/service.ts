@@ -1,4 +1,4 @@
-/** VolumeService: list, create, attach, detach, resize and delete volumes, every call checked against the caller's account. */
+/** VolumeService: the one volume service (create by offering, snapshot or bytes; clone, attach, detach, resize, delete; byte I/O), every call checked against the caller's account. */
 import type { Q } from '../../store/db.js';
 import type { VolumeRow } from '../../store/schema.js';
 import type { CallContext } from '../../lib/context.js';
@@ -9,7 +9,8 @@ import type { Page } from '../../lib/page.js';
 import { enqueueTask, recordDoneTask } from '../../tasks/queue.js';
 import { writeLog } from '../../tasks/log.js';
 import { loadVolumeViews, type VolumeView } from './model.js';
-import { GIB, MAX_DATA_DISKS, assertIdle, customSizeBytes, pickDeviceId } from './rules.js';
+import { GIB, MAX_DATA_DISKS, assertIdle, checkVolumeName, customSizeBytes, pickDeviceId } from './rules.js';
+import { VolumeData, type DetailedVolumeView, type SizedVolumeInput, type VolumeAttrs, type VolumeWriter, type WriteData } from './data-io.js';
 import { deleteTagsOf } from '../tags/service.js';
 import { taggedIds } from '../tags/service.js';
 import { countedPage } from '../../store/page.js';
@@ -21,8 +22,8 @@ export interface VolumeFilter {
   tags?: Array<{ key: string; value?: string }>; page?: number; pageSize?: number;
 }
 
-/** Inputs of a new data volume: an offering and zone, or a snapshot to copy. */
-export interface VolumeCreateInput { name?: string; diskOfferingId?: string; zoneId?: string; sizeGb?: number; snapshotId?: string }
+/** Inputs of a new data volume by offering: an offering and zone, or a snapshot to copy. */
+export interface OfferingVolumeInput { name?: string; diskOfferingId?: string; zoneId?: string; sizeGb?: number; snapshotId?: string }
 
 /** How detach names its volume: by id, or by the VM and the device slot. */
 export interface DetachTarget { id?: string; vmId?: string; deviceId?: number }
@@ -32,7 +33,11 @@ const VM_SETTLED = ['running', 'stopped'];
 
 /** Reads and changes the caller's volumes. */
 export class VolumeService {
-  constructor(private readonly deps: CoreDeps) {}
+  private readonly data: VolumeData;
+
+  constructor(private readonly deps: CoreDeps) {
+    this.data = new VolumeData(deps);
+  }
 
   /** One page of the caller's live volumes and the total count. */
   async list(ctx: CallContext, f: VolumeFilter = {}): Promise<Page<VolumeView>> {
@@ -65,8 +70,46 @@ export class VolumeService {
     return row;
   }
 
-  /** Creates a data volume (empty from an offering, or a copy of a snapshot); answered as a finished task. */
-  async create(ctx: CallContext, input: VolumeCreateInput): Promise<{ volume: VolumeView; taskId: string }> {
+  /** Creates a data volume: by offering or snapshot (answered as a finished task), or empty of sizeBytes (answered with its details). */
+  async create(ctx: CallContext, input: OfferingVolumeInput): Promise<{ volume: VolumeView; taskId: string }>;
+  async create(ctx: CallContext, input: SizedVolumeInput): Promise<DetailedVolumeView>;
+  async create(ctx: CallContext, input: OfferingVolumeInput | SizedVolumeInput): Promise<{ volume: VolumeView; taskId: string } | DetailedVolumeView> {
+    return 'sizeBytes' in input ? this.data.create(ctx, input) : this.createByOffering(ctx, input);
+  }
+
+  /** Copies a volume of the caller (or a public template, as an empty image of its size) to a new volume of at least its size. */
+  clone(ctx: CallContext, sourceId: string, input: { name: string; sizeBytes?: number } & VolumeAttrs): Promise<DetailedVolumeView> {
+    return this.data.clone(ctx, sourceId, input);
+  }
+
+  /** One of the caller's live volumes with its I/O counters and attributes, or NotFound. */
+  getDetailed(ctx: CallContext, id: string): Promise<DetailedVolumeView> { return this.data.get(ctx, id); }
+
+  /** The caller's live volumes (all, or those of ids) with I/O counters and attributes, oldest first. */
+  listDetailed(ctx: CallContext, ids?: string[]): Promise<DetailedVolumeView[]> { return this.data.list(ctx, ids); }
+
+  /** Renames a volume or changes its attributes. */
+  set(ctx: CallContext, id: string, input: { name?: string } & VolumeAttrs): Promise<DetailedVolumeView> { return this.data.set(ctx, id, input); }
+
+  /** Writes data at offset; refused (nothing written) past the end of the volume. */
+  write(ctx: CallContext, id: string, offset: number, data: WriteData): Promise<void> { return this.data.write(ctx, id, offset, data); }
+
+  /** Starts a write of length bytes at offset whose data arrives in chunks: refused up front unless the drive is the caller's, live and large enough; counted once finished. */
+  openWrite(ctx: CallContext, id: string, offset: number, length: number): Promise<VolumeWriter> {
+    return this.data.openWrite(ctx, id, offset, length);
+  }
+
+  /** Reads length bytes (at most 4 MiB) at offset; refused past the end of the volume. */
+  read(ctx: CallContext, id: string, offset: number, length: number): Promise<Buffer> { return this.data.read(ctx, id, offset, length); }
+
+  /** Deletes the storage files nothing owns that changed before `before` (ms since the epoch); returns their paths. */
+  sweepOrphans(before: number): Promise<string[]> { return this.data.sweepOrphans(before); }
+
+  /** Writes the I/O counts still held in memory to the database (they are otherwise written within a second). */
+  flushCounters(): Promise<void> { return this.data.flushCounters(); }
+
+  /** Creates a data volume from an offering (empty) or a snapshot (a copy); answered as a finished task. */
+  private async createByOffering(ctx: CallContext, input: OfferingVolumeInput): Promise<{ volume: VolumeView; taskId: string }> {
     const { store, catalog, storage } = this.deps;
     const id = newId();
     const name = checkVolumeName(input.name ?? `DATA-${id.slice(0, 8)}`);
@@ -75,16 +118,16 @@ export class VolumeService {
     if (snapshotId) {
       const snap = await this.liveSnapshot(store.db, ctx, snapshotId);
       const source = await store.db.selectFrom('volumes').select(['zone_id', 'disk_offering_id']).where('id', '=', snap.volume_id).executeTakeFirstOrThrow();
-      if (input.zoneId && input.zoneId !== source.zone_id) throw invalid('A volume made from a snapshot is created in the zone of the snapshot', 'zoneid');
+      if (input.zoneId && input.zoneId !== source.zone_id) throw invalid('A volume made from a snapshot is created in the zone of the snapshot', 'zoneId');
       zoneId = source.zone_id; offeringId = source.disk_offering_id; size = Number(snap.size); state = 'Ready';
       if (input.sizeGb !== undefined) {
         const wanted = customSizeBytes(input.sizeGb);
-        if (wanted < size) throw invalid(`The volume cannot be smaller than its snapshot (${size / GIB} GB)`, 'size');
+        if (wanted < size) throw invalid(`The volume cannot be smaller than its snapshot (${size / GIB} GB)`, 'sizeGb');
         size = wanted;
       }
     } else {
-      if (!input.diskOfferingId) throw invalid('A disk offering (diskofferingid) or a snapshot (snapshotid) is required', 'diskofferingid');
-      if (!input.zoneId) throw invalid('A zone (zoneid) is required', 'zoneid');
+      if (!input.diskOfferingId) throw invalid('A disk offering (diskofferingid) or a snapshot (snapshotid) is required', 'diskOfferingId');
+      if (!input.zoneId) throw invalid('A zone (zoneid) is required', 'zoneId');
       zoneId = (await catalog.zone(input.zoneId)).id;
       const offering = await catalog.diskOffering(input.diskOfferingId);
       offeringId = offering.id;
@@ -92,7 +135,7 @@ export class VolumeService {
       else {
         size = Number(offering.disk_size);
         if (input.sizeGb !== undefined && input.sizeGb * GIB !== size) {
-          throw invalid(`Disk offering ${offering.name} has a fixed size of ${size / GIB} GB; use a custom offering to choose the size`, 'size');
+          throw invalid(`Disk offering ${offering.name} has a fixed size of ${size / GIB} GB; use a custom offering to choose the size`, 'sizeGb');
         }
       }
     }
@@ -131,11 +174,11 @@ export class VolumeService {
       if (Number(touched.numUpdatedRows) === 0) throw notFound('virtual machine', vmId, 'vm');
       const vm = await trx.selectFrom('vms').select(['zone_id', 'state', 'name']).where('id', '=', vmId).executeTakeFirstOrThrow();
       if (!VM_SETTLED.includes(vm.state)) throw conflict(`Cannot attach a volume to a virtual machine that is ${vm.state}`, 'wrong_state');
-      if (vm.zone_id !== vol.zone_id) throw invalid('The volume and the virtual machine must be in the same zone', 'virtualmachineid');
+      if (vm.zone_id !== vol.zone_id) throw invalid('The volume and the virtual machine must be in the same zone', 'vmId');
       const present = await trx.selectFrom('volumes').select(['type', 'device_id']).where('vm_id', '=', vmId)
         .where('removed_at', 'is', null).execute();
       if (present.filter((v) => v.type === 'DATADISK').length >= MAX_DATA_DISKS) {
-        throw invalid(`Virtual machine ${vm.name} already has the maximum number of data disks (${MAX_DATA_DISKS})`, 'virtualmachineid');
+        throw invalid(`Virtual machine ${vm.name} already has the maximum number of data disks (${MAX_DATA_DISKS})`, 'vmId');
       }
       const device = pickDeviceId(present.map((v) => Number(v.device_id ?? 0)), deviceId);
       await trx.updateTable('volumes').set({ vm_id: vmId, device_id: device, attached_at: nowIso() }).where('id', '=', id).execute();
@@ -190,26 +233,26 @@ export class VolumeService {
   /** Grows a volume to a new size in GB or to a new disk offering's size; shrinking is refused. */
   async resize(ctx: CallContext, id: string, to: { sizeGb?: number; diskOfferingId?: string }): Promise<string> {
     const { store, catalog } = this.deps;
-    if (to.sizeGb === undefined && !to.diskOfferingId) throw invalid('Either size or diskofferingid is required', 'size');
+    if (to.sizeGb === undefined && !to.diskOfferingId) throw invalid('Either size or diskofferingid is required', 'sizeGb');
     const current = await this.row(store.db, ctx, id);
     let size: number;
     let offeringId = current.disk_offering_id;
     if (to.diskOfferingId) {
-      if (current.type === 'ROOT') throw invalid('A ROOT volume has no disk offering; resize it with size only', 'diskofferingid');
+      if (current.type === 'ROOT') throw invalid('A ROOT volume has no disk offering; resize it with size only', 'diskOfferingId');
       const offering = await catalog.diskOffering(to.diskOfferingId);
       offeringId = offering.id;
       size = offering.customized === 1 ? customSizeBytes(to.sizeGb) : Number(offering.disk_size);
     } else {
       const offering = current.disk_offering_id ? await catalog.diskOffering(current.disk_offering_id) : undefined;
       if (offering && offering.customized !== 1) {
-        throw invalid(`The disk offering ${offering.name} of this volume has a fixed size; pass a diskofferingid to resize it`, 'size');
+        throw invalid(`The disk offering ${offering.name} of this volume has a fixed size; pass a diskofferingid to resize it`, 'sizeGb');
       }
       size = customSizeBytes(to.sizeGb);
     }
     const taskId = await store.tx(async (trx) => {
       const vol = await this.row(trx, ctx, id);
       if (size < Number(vol.size)) {
-        throw invalid(`Shrinking a volume is not supported (from ${Number(vol.size) / GIB} GB to ${size / GIB} GB)`, 'size');
+        throw invalid(`Shrinking a volume is not supported (from ${Number(vol.size) / GIB} GB to ${size / GIB} GB)`, 'sizeGb');
       }
       if (vol.vm_id) {
         const vm = await trx.selectFrom('vms').select('state').where('id', '=', vol.vm_id).executeTakeFirst();
@@ -230,11 +273,4 @@ export class VolumeService {
     if (snap.state !== 'BackedUp') throw conflict(`Snapshot ${snap.name} is not backed up yet`, 'busy');
     return snap;
   }
-}
-
-/** A volume name: 1 to 255 printable characters. */
-export function checkVolumeName(name: string): string {
-  const trimmed = name.trim();
-  if (!trimmed || trimmed.length > 255 || /[\u0000-\u001f]/.test(trimmed)) throw invalid('A volume name must be 1 to 255 printable characters', 'name');
-  return trimmed;
 }

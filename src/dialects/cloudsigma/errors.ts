@@ -26,7 +26,14 @@ export const SIGMA_ERRORS: ErrorTable<SigmaMapping> = {
 const RESOURCE_FIELD_NAMES: Readonly<Record<string, string>> = { vmIds: 'server:0', start: 'start_time', zoneId: 'zoneid' };
 
 /** Core field names (Nube's words) to the keys CloudSigma names in `errors:<key>` lines; a field not listed keeps its name. */
-export const SIGMA_FIELD_NAMES: Readonly<Record<string, string>> = { ...RESOURCE_FIELD_NAMES };
+export const SIGMA_FIELD_NAMES: Readonly<Record<string, string>> = {
+  // VMs (servers) and their NICs
+  cpuMhz: 'cpu', memoryMb: 'mem', cpuCount: 'smp', drives: 'drive', macAddress: 'nic:0:mac', zoneId: 'zoneid',
+  // volumes (drives)
+  sizeBytes: 'size', length: 'size',
+  // server groups, subscriptions, static IPs
+  ...RESOURCE_FIELD_NAMES,
+};
 
 /** A failure carrying its own status, for transport errors the core never sees (405, 401, bad bodies). */
 export class SigmaFailure extends Error {

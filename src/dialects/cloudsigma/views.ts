@@ -1,5 +1,5 @@
 /** CloudSigma records of core objects: drives (volumes) and standard drives (templates). */
-import type { VolumeDataView } from '../../core/volumes/data.js';
+import type { DetailedVolumeView } from '../../core/volumes/data-io.js';
 import type { TemplateRow } from '../../core/catalog/service.js';
 
 /** The owner shown on standard (catalog) drives. */
@@ -19,7 +19,7 @@ export function deviceIdOf(key: string): number | undefined {
 }
 
 /** A drive record as /drives/UUID/info shows it. */
-export function driveRecord(d: VolumeDataView): Record<string, string | number | undefined> {
+export function driveRecord(d: DetailedVolumeView): Record<string, string | number | undefined> {
   const v = d.volume;
   return {
     drive: v.id, name: v.name, size: Number(v.size), status: 'active', user: v.account_id, type: d.media === 'cdrom' ? 'cdrom' : 'disk',

@@ -1,5 +1,5 @@
 /** CVM object shapes: every value a string, as the seed's examples show; traffic keys by accounting mode.. */
-import type { VpsStatusView, VpsView } from '../../core/vms/vps.js';
+import type { VpsStatusView, VpsView } from './vps.js';
 import type { TrafficView } from '../../core/vms/traffic.js';
 import type { NodeView, NumberedTemplate } from '../../core/hosts/nodes.js';
 

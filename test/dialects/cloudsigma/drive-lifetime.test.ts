@@ -68,14 +68,14 @@ test('a write that begins just after its drive was destroyed (e.g. by another pr
   const destroyElsewhere = (id: string) => db.updateTable('volumes').set({ state: 'Destroy', removed_at: new Date().toISOString() }).where('id', '=', id).execute();
 
   const streamed = (await carol.post('/drives/create', { name: 'elsewhere-1', size: '8M' })).record.drive!;
-  const w = await env.rt.core.volumeData.openWrite(ctx, streamed, 0, 2 * MB);
+  const w = await env.rt.core.volumes.openWrite(ctx, streamed, 0, 2 * MB);
   await destroyElsewhere(streamed);
   await w.write(Buffer.alloc(2 * MB, 1));
   await assert.rejects(w.finish(), (err: Error) => /destroyed/.test(err.message));
   assert.equal(existsSync(volumeFile(streamed)), false);
 
   const plain = (await carol.post('/drives/create', { name: 'elsewhere-2', size: '8M' })).record.drive!;
-  await assert.rejects(env.rt.core.volumeData.write(ctx, plain, 0, async () => {
+  await assert.rejects(env.rt.core.volumes.write(ctx, plain, 0, async () => {
     await destroyElsewhere(plain);
     return Buffer.alloc(MB, 2);
   }), (err: Error) => /destroyed/.test(err.message));

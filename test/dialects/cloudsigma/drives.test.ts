@@ -153,7 +153,7 @@ test('I/O counters are exact right after writes and reads, and reach the databas
   const info = (await carol.get(`/drives/${d.drive}/info`)).record;
   assert.deepEqual([info['write:requests'], info['write:bytes'], info['read:requests'], info['read:bytes']], ['3', String(12 * MB), '1', String(4 * MB)]);
   await carol.post(`/drives/${d.drive}/write/12M`, Buffer.from('tail'), 204);
-  await env.rt.core.volumeData.flushCounters();
+  await env.rt.core.volumes.flushCounters();
   const row = await env.rt.store.db.selectFrom('volume_extras').selectAll().where('volume_id', '=', d.drive!).executeTakeFirstOrThrow();
   assert.deepEqual([Number(row.write_requests), Number(row.write_bytes), Number(row.read_requests)], [4, 12 * MB + 4, 1]);
   const again = (await carol.get('/drives/info')).records.find((r) => r.drive === d.drive)!;

@@ -25,7 +25,7 @@ test('server create with a drive, info shows the drive, NIC address and settings
   assert.ok((await t.carol.get('/guests/info')).records.some((r) => r.server === s.server));
   assert.match((await t.carol.get(`/drives/${drive}/info`)).record.claimed!, new RegExp(`:guest:${s.server}:ide:0:0$`));
   const vm = await t.env.rt.core.vms.get({ accountId: (await t.env.rt.core.accounts.accountByName('carol')).id, accountName: 'carol', userId: null, isAdmin: false, requestId: 't', origin: 't' }, s.server!);
-  assert.equal(vm.memory, 1024);
+  assert.equal(vm.memoryMb, 1024);
   // Mounted drives cannot be destroyed; other accounts cannot see the server.
   assert.equal((await t.carol.req('POST', `/drives/${drive}/destroy`)).status, 400);
   assert.equal((await t.dave.req('GET', `/servers/${s.server}/info`)).status, 404);

@@ -148,7 +148,7 @@ test('updateVirtualMachine changes names, group, display flag, user data and sec
   const listed = (await env.cs.ok('listVirtualMachines', { name: 'after' })).virtualmachine[0];
   assert.equal(listed.id, vm.id);
   const ctx = { accountId: u.domainid, accountName: 'alice', userId: null, isAdmin: false, requestId: 't', origin: 't' };
-  assert.equal((await env.rt.core.vms.get(ctx, vm.id)).userdata, 'aGVsbG8=', 'userData (camelCase) is accepted');
+  assert.equal((await env.rt.core.vms.get(ctx, vm.id)).userData, 'aGVsbG8=', 'userData (camelCase) is accepted');
   const dup = await env.cs.call('updateVirtualMachine', { id: vm.id, name: 'taken' });
   assert.equal(dup.status, 431);
   assert.equal((await env.cs.call('updateVirtualMachine', { id: vm.id, name: 'bad_name' })).status, 431);

@@ -110,7 +110,7 @@ test('user data: 2048 base64 characters at most with GET, 32768 with POST', asyn
   const notB64 = await env.cs.call('deployVirtualMachine', { ...base(), userdata: 'not base64!' });
   assert.equal(notB64.status, 431);
   const vm = await env.rt.core.vms.list(ctxOf(await aliceId()), { name: 'bigdata' });
-  assert.equal(vm.items[0]!.userdata, big);
+  assert.equal(vm.items[0]!.userData, big);
 });
 
 async function aliceId(): Promise<string> {

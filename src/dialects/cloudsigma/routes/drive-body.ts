@@ -1,7 +1,7 @@
 /** Drive write bodies of up to 4 MiB gathered as they arrive into reused page-aligned buffers (written to disk from there without another copy), instead of a fresh 4 MiB Buffer.concat per call. */
 import { Readable } from 'node:stream';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { MAX_IO_BYTES } from '../../../core/volumes/data.js';
+import { MAX_IO_BYTES } from '../../../core/volumes/data-io.js';
 import { isPageAligned, pageAlignedBuffer } from '../../../lib/page-buffers.js';
 
 /** Smaller bodies are parsed the ordinary way. */

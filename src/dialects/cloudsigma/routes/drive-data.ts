@@ -3,7 +3,7 @@ import { gunzip } from 'node:zlib';
 import { promisify } from 'node:util';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { SigmaRouter } from '../router.js';
-import { MAX_IO_BYTES } from '../../../core/volumes/data.js';
+import { MAX_IO_BYTES } from '../../../core/volumes/data-io.js';
 import { invalid } from '../../../lib/errors.js';
 import { SigmaFailure, errorBody } from '../errors.js';
 import { bytes } from './drives.js';
@@ -28,7 +28,7 @@ export function driveDataRoutes(r: SigmaRouter): void {
     const staged = takeStagedBody(c.req);
     try {
       const body = staged?.body ?? c.body;
-      await c.core.volumeData.write(c.ctx, c.params.id!, offset, (room) => decode(body, encoding, Math.min(room, WRITE_BODY_MAX)));
+      await c.core.volumes.write(c.ctx, c.params.id!, offset, (room) => decode(body, encoding, Math.min(room, WRITE_BODY_MAX)));
     } finally {
       staged?.release();
     }
@@ -39,7 +39,7 @@ export function driveDataRoutes(r: SigmaRouter): void {
     if (!principal) return undefined;
     const params = req.params as Record<string, string>;
     const offset = params.offset !== undefined ? bytes(params.offset, 'offset') : 0;
-    return r.core.volumeData.openWrite(r.context(req, principal), params.id!, offset, length);
+    return r.core.volumes.openWrite(r.context(req, principal), params.id!, offset, length);
   };
   r.route('body', ['/drives/:id/write', '/drives/:id/write/:offset'], write, {
     bodyLimit: WRITE_BODY_MAX, onRequest: refuseChunked,
@@ -49,7 +49,7 @@ export function driveDataRoutes(r: SigmaRouter): void {
     const offset = bytes(c.params.offset!, 'offset');
     const size = bytes(c.params.size!, 'size');
     if (size > MAX_IO_BYTES) throw invalid(`SIZE may not exceed ${MAX_IO_BYTES} bytes (4M) per request`, 'size');
-    return { bytes: await c.core.volumeData.read(c.ctx, c.params.id!, offset, size) };
+    return { bytes: await c.core.volumes.read(c.ctx, c.params.id!, offset, size) };
   });
 }
 

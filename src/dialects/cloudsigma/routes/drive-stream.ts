@@ -1,7 +1,7 @@
 /** Raw drive write bodies written to the drive while they arrive: the caller and the drive are checked from the headers, then each chunk goes to the core's writer, so receiving the body and writing it overlap. */
 import { Readable } from 'node:stream';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { VolumeWriter } from '../../../core/volumes/data.js';
+import type { VolumeWriter } from '../../../core/volumes/data-io.js';
 import { SigmaFailure } from '../errors.js';
 
 /** Smaller bodies are taken the ordinary way. */

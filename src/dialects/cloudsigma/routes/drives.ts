@@ -1,6 +1,6 @@
 /** Drives (seed section 7): create, info, all info, list, set, clone, destroy and the standard (catalog) drives. */
 import type { SigmaCall, SigmaRouter } from '../router.js';
-import type { VolumeAttrs } from '../../../core/volumes/data.js';
+import type { VolumeAttrs } from '../../../core/volumes/data-io.js';
 import { invalid } from '../../../lib/errors.js';
 import { encodeList, encodeRecord, encodeRecords, parseBytes, type SigmaRecord } from '../text-codec.js';
 import { driveRecord, isCd, standardRecord } from '../views.js';
@@ -10,28 +10,28 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** Registers the drive commands. */
 export function driveRoutes(r: SigmaRouter): void {
-  r.route('read', ['/drives/list'], async (c) => ({ text: encodeList((await c.core.volumeData.list(c.ctx)).map((d) => d.volume.id)) }));
-  r.route('read', ['/drives/info'], async (c) => ({ text: encodeRecords((await c.core.volumeData.list(c.ctx)).map(driveRecord)) }));
-  r.route('read', ['/drives/:id/info'], async (c) => ({ text: encodeRecord(driveRecord(await c.core.volumeData.get(c.ctx, c.params.id!))) }));
+  r.route('read', ['/drives/list'], async (c) => ({ text: encodeList((await c.core.volumes.listDetailed(c.ctx)).map((d) => d.volume.id)) }));
+  r.route('read', ['/drives/info'], async (c) => ({ text: encodeRecords((await c.core.volumes.listDetailed(c.ctx)).map(driveRecord)) }));
+  r.route('read', ['/drives/:id/info'], async (c) => ({ text: encodeRecord(driveRecord(await c.core.volumes.getDetailed(c.ctx, c.params.id!))) }));
   r.route('body', ['/drives/create'], async (c) => {
     const rec = c.record();
     const name = required(rec, 'name');
     const size = bytes(required(rec, 'size'), 'size');
-    return { text: encodeRecord(driveRecord(await c.core.volumeData.create(c.ctx, { name, size, ...attrs(rec) }))) };
+    return { text: encodeRecord(driveRecord(await c.core.volumes.create(c.ctx, { name, sizeBytes: size, ...attrs(rec) }))) };
   });
   r.route('body', ['/drives/:id/set'], async (c) => {
     const rec = c.record();
     if (rec.size !== undefined) throw invalid('The size of a drive cannot be changed with set; clone it to a larger drive', 'size');
-    return { text: encodeRecord(driveRecord(await c.core.volumeData.set(c.ctx, c.params.id!, { name: rec.name, ...attrs(rec) }))) };
+    return { text: encodeRecord(driveRecord(await c.core.volumes.set(c.ctx, c.params.id!, { name: rec.name, ...attrs(rec) }))) };
   });
   r.route('body', ['/drives/:id/clone'], async (c) => {
     const rec = c.record();
     const name = required(rec, 'name');
     const size = rec.size !== undefined && rec.size !== '' ? bytes(rec.size, 'size') : undefined;
-    return { text: encodeRecord(driveRecord(await c.core.volumeData.clone(c.ctx, c.params.id!, { name, size, ...attrs(rec) }))) };
+    return { text: encodeRecord(driveRecord(await c.core.volumes.clone(c.ctx, c.params.id!, { name, sizeBytes: size, ...attrs(rec) }))) };
   });
   r.route('action', ['/drives/:id/destroy'], async (c) => {
-    const d = await c.core.volumeData.get(c.ctx, c.params.id!);
+    const d = await c.core.volumes.getDetailed(c.ctx, c.params.id!);
     if (d.volume.vm_id) throw invalid(`Drive ${d.volume.name} is mounted on server ${d.volume.vm_id}; remove it from the server first`, 'drive');
     await c.core.volumes.delete(c.ctx, d.volume.id);
     return undefined;

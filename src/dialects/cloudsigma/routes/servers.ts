@@ -1,8 +1,8 @@
 /** Servers (seed section 8): a server is a core VM; every command waits for its task (409 busy, 504 past the timeout). */
 import type { SigmaCall, SigmaRouter } from '../router.js';
 import type { VmView } from '../../../core/vms/model.js';
-import type { SizedVmInput } from '../../../core/vms/sized.js';
-import { invalid, timedOut } from '../../../lib/errors.js';
+import type { VmReshape } from '../../../core/vms/sized.js';
+import { invalid, timedOut, unexpectedError } from '../../../lib/errors.js';
 import { awaitTask } from '../../shared/await-task.js';
 import { encodeList, encodeRecord, encodeRecords, type SigmaRecord } from '../text-codec.js';
 import { deviceIdOf, deviceKey } from '../views.js';
@@ -20,35 +20,22 @@ export function serverRoutes(r: SigmaRouter): void {
   r.route('read', serverPaths('/:id/info'), async (c) => ({ text: await recordText(c, c.params.id!) }));
   r.route('body', serverPaths('/create'), async (c) => {
     const input = serverInput(c.record(), true);
-    const { id, taskId } = await c.core.sizedVms.create(c.ctx, input);
+    const { id, taskId } = await c.core.vms.create(c.ctx, { ...input, size: input.size ?? {} });
     await settle(c, taskId);
     return { text: await recordText(c, id) };
   });
   r.route('body', serverPaths('/:id/set'), async (c) => {
-    await c.core.sizedVms.update(c.ctx, c.params.id!, serverInput(c.record(), false));
+    await c.core.vms.reshape(c.ctx, c.params.id!, serverInput(c.record(), false));
     return { text: await recordText(c, c.params.id!) };
   });
   r.route('body', serverPaths('/:id/clone'), async (c) => {
     const name = required(c.record(), 'name');
     const src = await c.core.vms.get(c.ctx, c.params.id!);
     const [old] = await records(c, [src]);
-    const drives: SizedVmInput['drives'] = [];
-    const attrs: Record<string, string> = {};
-    for (const [k, v] of Object.entries(old!)) if (SETTING.test(k) && !/^nic:\d:(dhcp|mac)$/.test(k) && v !== undefined) attrs[k] = String(v);
-    const vncPassword = old![VNC_PASSWORD] === undefined ? undefined : String(old![VNC_PASSWORD]);
-    let created: { id: string; taskId: string };
-    try {
-      for (const v of (await c.core.volumeData.list(c.ctx)).filter((d) => d.volume.vm_id === src.id)) {
-        const copy = await c.core.volumeData.clone(c.ctx, v.volume.id, { name: `${v.volume.name}-clone` });
-        drives.push({ deviceId: Number(v.volume.device_id ?? 0), volumeId: copy.volume.id });
-      }
-      created = await c.core.sizedVms.create(c.ctx, { name, cpuMhz: src.cpuNumber * src.cpuSpeed, smp: src.cpuNumber, memMb: src.memory, drives, attrs, vncPassword });
-    } catch (err) {
-      // A refused clone (a limit reached, a busy drive) leaves none of the drive copies it made behind.
-      for (const d of drives) await c.core.volumes.delete(c.ctx, d.volumeId).catch(() => undefined);
-      throw err;
-    }
-    const { id, taskId } = created;
+    const extras: Record<string, string> = {};
+    for (const [k, v] of Object.entries(old!)) if (SETTING.test(k) && !/^nic:\d:(dhcp|mac)$/.test(k) && v !== undefined) extras[k] = String(v);
+    const consolePassword = old![VNC_PASSWORD] === undefined ? undefined : String(old![VNC_PASSWORD]);
+    const { id, taskId } = await c.core.vms.clone(c.ctx, src.id, { name, extras, consolePassword });
     await settle(c, taskId);
     return { text: await recordText(c, id) };
   });
@@ -57,7 +44,7 @@ export function serverRoutes(r: SigmaRouter): void {
   r.route('action', serverPaths('/:id/shutdown'), async (c) => { await stop(c, c.params.id!, false); return undefined; });
   r.route('action', serverPaths('/:id/reset'), async (c) => {
     const vm = await c.core.vms.get(c.ctx, c.params.id!);
-    if (vm.state === 'running') await settle(c, await c.core.vmLifecycle.reboot(c.ctx, vm.id));
+    if (vm.state === 'running') await settle(c, await c.core.vms.reboot(c.ctx, vm.id));
     else await start(c, vm.id);
     return undefined;
   });
@@ -85,23 +72,24 @@ export async function settle(c: SigmaCall, taskId: string): Promise<void> {
 export async function start(c: SigmaCall, id: string): Promise<void> {
   const vm = await c.core.vms.get(c.ctx, id);
   if (vm.state === 'running') return;
-  await settle(c, await c.core.vmLifecycle.start(c.ctx, id));
+  await settle(c, await c.core.vms.start(c.ctx, id));
 }
 
 /** Stops (force) or shuts down a server unless it is already stopped, waiting for the task. */
 export async function stop(c: SigmaCall, id: string, force: boolean): Promise<void> {
   const vm = await c.core.vms.get(c.ctx, id);
   if (vm.state === 'stopped') return;
-  await settle(c, await c.core.vmLifecycle.stop(c.ctx, id, force));
+  await settle(c, await c.core.vms.stop(c.ctx, id, force));
 }
 
 async function destroy(c: SigmaCall, id: string): Promise<void> {
-  await settle(c, await c.core.vmLifecycle.destroy(c.ctx, id, true));
+  await settle(c, await c.core.vms.destroy(c.ctx, id, true));
 }
 
-/** Decodes a create or set body: size keys, drive slots and the settings kept with the server. */
-function serverInput(rec: SigmaRecord, creating: boolean): SizedVmInput {
-  const out: SizedVmInput = {};
+/** Decodes a create or set body: size keys, drive slots, NIC 0's MAC and the settings kept with the server. */
+function serverInput(rec: SigmaRecord, creating: boolean): VmReshape {
+  const out: VmReshape = {};
+  const size: NonNullable<VmReshape['size']> = {};
   if (creating) out.name = required(rec, 'name');
   else if (rec.name !== undefined) out.name = rec.name;
   const int = (k: string) => {
@@ -109,22 +97,24 @@ function serverInput(rec: SigmaRecord, creating: boolean): SizedVmInput {
     if (!/^[0-9]{1,9}$/.test(v.trim())) throw invalid(`Expected a whole number, got ${JSON.stringify(v.slice(0, 40))}`, k);
     return Number(v);
   };
-  if (rec.cpu !== undefined) { const n = int('cpu'); out.cpuMhz = n <= 64 ? n * 2000 : n; }
-  if (rec.mem !== undefined) out.memMb = int('mem');
-  if (rec.smp !== undefined) out.smp = rec.smp.trim() === 'auto' ? 'auto' : int('smp');
-  const drives: NonNullable<SizedVmInput['drives']> = [];
+  if (rec.cpu !== undefined) { const n = int('cpu'); size.cpuMhz = n <= 64 ? n * 2000 : n; }
+  if (rec.mem !== undefined) size.memoryMb = int('mem');
+  if (rec.smp !== undefined) size.cpuCount = rec.smp.trim() === 'auto' ? 'auto' : int('smp');
+  if (Object.keys(size).length) out.size = size;
+  const drives: NonNullable<VmReshape['drives']> = [];
   const attrs: Record<string, string | null> = {};
   for (const [k, v] of Object.entries(rec)) {
     if (['name', 'cpu', 'mem', 'smp'].includes(k)) continue;
     const dev = deviceIdOf(k);
     if (dev !== undefined) { if (v.trim()) drives.push({ deviceId: dev, volumeId: v.trim() }); continue; }
-    if (k === VNC_PASSWORD) { out.vncPassword = v === '' ? null : v; continue; }
+    if (k === VNC_PASSWORD) { out.consolePassword = v === '' ? null : v; continue; }
     if (SETTING.test(k)) { attrs[k] = v === '' ? null : v; continue; }
     throw invalid('Unknown key', k);
   }
   if (drives.length || creating || Object.keys(rec).some((k) => deviceIdOf(k) !== undefined)) out.drives = drives;
   if (!creating && !Object.keys(rec).some((k) => deviceIdOf(k) !== undefined)) delete out.drives;
-  out.attrs = attrs;
+  out.extras = attrs;
+  if (attrs['nic:0:mac']) out.macAddress = attrs['nic:0:mac'];
   return out;
 }
 
@@ -134,22 +124,22 @@ async function recordText(c: SigmaCall, id: string): Promise<string> {
 
 /** Server records for VMs: size, drives by slot, NIC 0's address and the kept settings. */
 async function records(c: SigmaCall, vms: VmView[]): Promise<Array<Record<string, string | number | undefined>>> {
-  const extras = await c.core.sizedVms.extras(c.ctx, vms.map((v) => v.id));
-  const drives = (await c.core.volumeData.list(c.ctx)).filter((d) => d.volume.vm_id !== null);
+  const extras = await c.core.vms.extras(c.ctx, vms.map((v) => v.id));
+  const drives = (await c.core.volumes.listDetailed(c.ctx)).filter((d) => d.volume.vm_id !== null);
   const traffic = await c.core.traffic.meter(vms.map((v) => ({ id: v.id, state: v.state, hostId: v.hostId })));
   return vms.map((vm) => {
-    const x = extras.get(vm.id) ?? { smpAuto: false, attrs: {} };
+    const x = extras.get(vm.id) ?? { cpuCountAuto: false, attrs: {} };
     const ip = vm.nics[0]?.ipAddress ?? undefined;
     const rec: Record<string, string | number | undefined> = {
       server: vm.id, name: vm.displayName || vm.name, status: statusOf(vm.state), user: vm.accountId,
-      cpu: vm.cpuNumber * vm.cpuSpeed, smp: vm.cpuNumber, mem: vm.memory, persistent: 'true',
+      cpu: vm.cpuCount * vm.cpuMhz, smp: vm.cpuCount, mem: vm.memoryMb, persistent: 'true',
       tx: traffic.get(vm.id)?.outUsed ?? 0, rx: traffic.get(vm.id)?.inUsed ?? 0, 'nic:0:model': 'e1000',
     };
     for (const [k, v] of Object.entries(x.attrs)) rec[k] = v;
     rec['nic:0:dhcp'] = ip;
     if (vm.nics[0]) rec['nic:0:mac'] = vm.nics[0].macAddress;
     if (x.attrs['vnc:ip'] !== undefined) rec['vnc:ip'] = ip ?? x.attrs['vnc:ip'];
-    if (x.vncPassword !== undefined) rec[VNC_PASSWORD] = x.vncPassword;
+    if (x.consolePassword !== undefined) rec[VNC_PASSWORD] = x.consolePassword;
     for (const d of drives.filter((d) => d.volume.vm_id === vm.id)) {
       const key = deviceKey(Number(d.volume.device_id ?? 0));
       rec[key] = d.volume.id;

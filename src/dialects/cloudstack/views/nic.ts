@@ -1,7 +1,7 @@
 /** A NIC as listNics and activateIp6 show it, and the NIC-related job results. */
 import type { Core } from '../../../core/core.js';
 import type { CallContext } from '../../../lib/context.js';
-import type { VmNicView } from '../../../core/ips/nics.js';
+import type { VmNicView } from '../../../core/nics/service.js';
 import { CoreError } from '../../../lib/errors.js';
 import { csNic } from './vm.js';
 

@@ -30,10 +30,10 @@ export function csVm(vm: VmView, opts: { password?: string } = {}): Record<strin
     created: csDate(vm.created), state: csVmState(vm.state), haenable: vm.haEnable, group: vm.group ?? undefined,
     zoneid: vm.zoneId, zonename: vm.zoneName, hostid: vm.hostId ?? undefined, templateid: vm.templateId,
     templatename: vm.templateName, templatedisplaytext: vm.templateDisplayText, passwordenabled: vm.passwordEnabled,
-    password: opts.password, serviceofferingid: vm.serviceOfferingId, serviceofferingname: vm.serviceOfferingName,
-    cpunumber: vm.cpuNumber, cpuspeed: vm.cpuSpeed, memory: vm.memory, cpuused: vm.state === 'running' ? '0.5%' : '0%',
+    password: opts.password, serviceofferingid: vm.offeringId, serviceofferingname: vm.offeringName,
+    cpunumber: vm.cpuCount, cpuspeed: vm.cpuMhz, memory: vm.memoryMb, cpuused: vm.state === 'running' ? '0.5%' : '0%',
     networkkbsread: 0, networkkbswrite: 0, guestosid: vm.guestOsId, rootdeviceid: 0, rootdevicetype: 'ROOT',
-    hypervisor: 'KVM', keypair: vm.keypair ?? undefined, displayvm: vm.displayVm, isdynamicallyscalable: false,
+    hypervisor: 'KVM', keypair: vm.sshKeyName ?? undefined, displayvm: vm.displayVm, isdynamicallyscalable: false,
     nic: vm.nics.map((n) => csNic(n, vm.id)),
     securitygroup: vm.securityGroups.map((g) => ({ id: g.id, name: g.name, description: g.description, account: vm.accountName })),
     affinitygroup: vm.affinityGroups.map((g) => ({ id: g.id, name: g.name, type: g.type, description: g.description, account: vm.accountName })),
@@ -44,6 +44,6 @@ export function csVm(vm: VmView, opts: { password?: string } = {}): Record<strin
 /** The job result of a VM command; reveals the password a deploy or reset made. */
 export async function vmResult(core: Core, ctx: CallContext, res: { id: string; passwordEnc?: string }): Promise<Record<string, unknown>> {
   const vm = await core.vms.get(ctx, res.id, { includeRemoved: true });
-  const password = typeof res.passwordEnc === 'string' ? core.vmLifecycle.revealPassword(res.passwordEnc) : undefined;
+  const password = typeof res.passwordEnc === 'string' ? core.vms.revealPassword(res.passwordEnc) : undefined;
   return { virtualmachine: csVm(vm, { password }) };
 }

@@ -13,7 +13,7 @@ export function csVolume(v: VolumeView): Record<string, unknown> {
     vmstate: v.vmState ? csVmState(v.vmState) : undefined, deviceid: v.deviceId ?? undefined,
     diskofferingid: v.diskOfferingId ?? undefined, diskofferingname: v.diskOfferingName ?? undefined,
     diskofferingdisplaytext: v.diskOfferingDisplayText ?? undefined,
-    serviceofferingid: v.serviceOfferingId ?? undefined, serviceofferingname: v.serviceOfferingName ?? undefined,
+    serviceofferingid: v.vmOfferingId ?? undefined, serviceofferingname: v.vmOfferingName ?? undefined,
     templateid: v.type === 'ROOT' ? v.templateId ?? undefined : undefined,
     created: csDate(v.created), attached: csDate(v.attached), account: v.accountName, domain: 'ROOT', domainid: v.accountId,
     storagetype: 'local', storage: 'local', hypervisor: 'KVM', provisioningtype: 'thin', destroyed: v.removed,

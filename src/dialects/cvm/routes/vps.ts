@@ -4,7 +4,7 @@ import { Type } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import type { Core } from '../../../core/core.js';
 import { invalid } from '../../../lib/errors.js';
-import type { VpsAction } from '../../../core/vms/vps.js';
+import { getVps, listVps, powerVps, reinstallVps, vpsStatus, type VpsAction } from '../vps.js';
 import { cvmContext } from '../auth.js';
 import { cvmStatus, cvmVps } from '../views.js';
 import { IdParams, ok, type IdParamsT } from './common.js';
@@ -13,20 +13,20 @@ const ReinstallInput = Type.Object({ template: Type.String({ pattern: '^[0-9]{1,
 
 /** Registers the VPS calls. */
 export function vpsRoutes(app: FastifyInstance, core: Core): void {
-  const list = async (req: FastifyRequest) => ok({ vpses: (await core.vps.list(cvmContext(req, 'vps/list'))).map(cvmVps) });
+  const list = async (req: FastifyRequest) => ok({ vpses: (await listVps(core, cvmContext(req, 'vps/list'))).map(cvmVps) });
   app.get('/vps/list', list);
   app.get('/list', list);
   app.get<{ Params: IdParamsT }>('/vps/:id', { schema: { params: IdParams } }, async (req) => {
     const ctx = cvmContext(req, 'vps');
     const serial = Number(req.params.id);
-    const [vps, status] = await Promise.all([core.vps.get(ctx, serial), core.vps.status(ctx, serial)]);
+    const [vps, status] = await Promise.all([getVps(core, ctx, serial), vpsStatus(core, ctx, serial)]);
     return ok({ ...cvmVps(vps), ...cvmStatus(status) });
   });
   app.get<{ Params: IdParamsT }>('/vps/:id/status', { schema: { params: IdParams } }, async (req) =>
-    ok(cvmStatus(await core.vps.status(cvmContext(req, 'vps/status'), Number(req.params.id)))));
+    ok(cvmStatus(await vpsStatus(core, cvmContext(req, 'vps/status'), Number(req.params.id)))));
   for (const action of ['start', 'stop', 'restart'] as VpsAction[]) {
     app.post<{ Params: IdParamsT }>(`/vps/:id/${action}`, { schema: { params: IdParams } }, async (req) => {
-      await core.vps.power(cvmContext(req, `vps/${action}`), Number(req.params.id), action);
+      await powerVps(core, cvmContext(req, `vps/${action}`), Number(req.params.id), action);
       return ok({});
     });
   }
@@ -34,7 +34,7 @@ export function vpsRoutes(app: FastifyInstance, core: Core): void {
     const raw = { ...(req.query as object), ...(req.body && typeof req.body === 'object' ? req.body as object : {}) } as Record<string, unknown>;
     const input = { template: typeof raw.template === 'number' ? String(raw.template) : raw.template };
     if (!Value.Check(ReinstallInput, input)) throw invalid('template must be the numeric id of a template', 'template');
-    await core.vps.reinstall(cvmContext(req, 'vps/reinstall'), Number(req.params.id), Number(input.template));
+    await reinstallVps(core, cvmContext(req, 'vps/reinstall'), Number(req.params.id), Number(input.template));
     return ok({});
   });
 }

@@ -16,7 +16,7 @@ export const listServiceOfferings = command({
   },
   async handle(core, ctx, p) {
     let exclude: string | undefined;
-    if (p.virtualmachineid) exclude = (await core.vms.get(ctx, p.virtualmachineid)).serviceOfferingId;
+    if (p.virtualmachineid) exclude = (await core.vms.get(ctx, p.virtualmachineid)).offeringId;
     const page = await core.catalog.findServiceOfferings({ id: p.id, name: p.name, keyword: p.keyword, excludeId: exclude }, csPaging(p));
     return list('serviceoffering', page.count, page.items.map((o) => ({
       id: o.id, name: o.name, displaytext: o.display_text, cpunumber: Number(o.cpu_number), cpuspeed: Number(o.cpu_speed),

@@ -9,7 +9,7 @@ export const addIpToNic = command({
     ipaddress: param.string('Secondary IP Address: one of your elastic IPs').maxLength(64),
   },
   async handle(core, ctx, p) {
-    const r = await core.nics.addIp(ctx, p.nicid, p.ipaddress);
+    const r = await core.nics.addSecondaryIp(ctx, p.nicid, p.ipaddress);
     return job(r.taskId, r.secondary.id);
   },
 });
@@ -18,5 +18,5 @@ export const addIpToNic = command({
 export const removeIpFromNic = command({
   name: 'removeIpFromNic', description: 'Removes secondary IP from the NIC.', isAsync: true,
   params: { id: param.uuid('the ID of the secondary ip address to nic').required() },
-  async handle(core, ctx, p) { return job(await core.nics.removeIp(ctx, p.id), p.id); },
+  async handle(core, ctx, p) { return job(await core.nics.removeSecondaryIp(ctx, p.id), p.id); },
 });

@@ -12,7 +12,7 @@ export const addNicToVirtualMachine = command({
     virtualmachineid: param.uuid('The ID of the virtual machine').required(),
   },
   async handle(core, ctx, p) {
-    return job(await core.vmNics.add(ctx, p.virtualmachineid, p.networkid, p.ipaddress || undefined), p.virtualmachineid);
+    return job(await core.nics.add(ctx, p.virtualmachineid, p.networkid, p.ipaddress || undefined), p.virtualmachineid);
   },
 });
 
@@ -25,7 +25,7 @@ export const removeNicFromVirtualMachine = command({
     virtualmachineid: param.uuid('The ID of the virtual machine').required(),
   },
   async handle(core, ctx, p) {
-    return job(await core.vmNics.remove(ctx, p.virtualmachineid, p.nicid), p.virtualmachineid);
+    return job(await core.nics.remove(ctx, p.virtualmachineid, p.nicid), p.virtualmachineid);
   },
 });
 
@@ -37,7 +37,7 @@ export const updateVmNicIp = command({
     nicid: param.uuid('the ID of the nic').required(),
   },
   async handle(core, ctx, p) {
-    const r = await core.vmNics.updateIp(ctx, p.nicid, p.ipaddress || undefined);
+    const r = await core.nics.updateIp(ctx, p.nicid, p.ipaddress || undefined);
     return job(r.taskId, r.vmId);
   },
 });

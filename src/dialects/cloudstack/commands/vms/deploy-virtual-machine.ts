@@ -33,11 +33,11 @@ export const deployVirtualMachine = command({
     hypervisor: param.string('the hypervisor (KVM)'),
   },
   async handle(core, ctx, p) {
-    const r = await core.vms.deploy(ctx, {
-      zoneId: p.zoneid, serviceOfferingId: p.serviceofferingid, templateId: p.templateid, name: p.name, displayName: p.displayname,
-      group: p.group, keypair: p.keypair, userdata: p.userdata, rootDiskSizeGb: p.rootdisksize, securityGroupIds: p.securitygroupids,
+    const r = await core.vms.create(ctx, {
+      zoneId: p.zoneid, offeringId: p.serviceofferingid, templateId: p.templateid, name: p.name, displayName: p.displayname,
+      group: p.group, sshKeyName: p.keypair, userData: p.userdata, rootDiskSizeGb: p.rootdisksize, securityGroupIds: p.securitygroupids,
       securityGroupNames: p.securitygroupnames, affinityGroupIds: p.affinitygroupids, affinityGroupNames: p.affinitygroupnames,
-      networkIds: p.networkids, ipAddress: p.ipaddress, startVm: p.startvm, displayVm: p.displayvm,
+      networkIds: p.networkids, ipAddress: p.ipaddress, start: p.startvm, displayVm: p.displayvm,
     });
     return job(r.taskId, r.id);
   },

@@ -9,6 +9,6 @@ export const getVMPassword = command({
   responseName: 'password',
   params: { id: param.uuid('The ID of the virtual machine').required() },
   async handle(core, ctx, p) {
-    return sync({ password: { encryptedpassword: await core.vmLifecycle.encryptedPassword(ctx, p.id) } });
+    return sync({ password: { encryptedpassword: await core.vms.encryptedPassword(ctx, p.id) } });
   },
 });

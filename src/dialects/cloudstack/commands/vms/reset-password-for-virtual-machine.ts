@@ -9,6 +9,6 @@ export const resetPasswordForVirtualMachine = command({
   responseName: 'virtualmachine',
   params: { id: param.uuid('The ID of the virtual machine').required() },
   async handle(core, ctx, p) {
-    return job(await core.vmLifecycle.resetPassword(ctx, p.id), p.id);
+    return job(await core.vms.resetPassword(ctx, p.id), p.id);
   },
 });

@@ -14,6 +14,6 @@ export const restoreVirtualMachine = command({
     rootdisksize: param.long('Optional size in gigabyte of the disk'),
   },
   async handle(core, ctx, p) {
-    return job(await core.vmLifecycle.restore(ctx, p.virtualmachineid, p.templateid, p.rootdisksize), p.virtualmachineid);
+    return job(await core.vms.restore(ctx, p.virtualmachineid, p.templateid, p.rootdisksize), p.virtualmachineid);
   },
 });

@@ -16,6 +16,6 @@ export const scaleVirtualMachine = command({
     details: param.map('name value pairs of custom parameters (ignored: offerings are fixed)'),
   },
   async handle(core, ctx, p) {
-    return job(await core.vmLifecycle.scale(ctx, p.id, p.serviceofferingid), p.id);
+    return job(await core.vms.resize(ctx, p.id, p.serviceofferingid), p.id);
   },
 });

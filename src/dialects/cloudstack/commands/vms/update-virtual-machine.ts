@@ -19,7 +19,7 @@ export const updateVirtualMachine = command({
   },
   async handle(core, ctx, p) {
     const vm = await core.vms.update(ctx, p.id, {
-      name: p.name, displayName: p.displayname, group: p.group, userdata: p.userdata, securityGroupIds: p.securitygroupids,
+      name: p.name, displayName: p.displayname, group: p.group, userData: p.userdata, securityGroupIds: p.securitygroupids,
       displayVm: p.displayvm,
     });
     return sync({ virtualmachine: csVm(vm) });

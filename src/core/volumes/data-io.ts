@@ -1,4 +1,4 @@
-/** Byte-sized volumes and their data: create any size, clone (never smaller), read/write bytes with I/O counters and attributes. */
+/** The byte part of VolumeService: volumes made by size in bytes, clones (never smaller), byte reads/writes with I/O counters and attributes. */
 import type { Q } from '../../store/db.js';
 import type { VolumeExtrasRow, VolumeRow } from '../../store/schema.js';
 import type { CallContext } from '../../lib/context.js';
@@ -6,8 +6,7 @@ import type { CoreDeps } from '../deps.js';
 import { conflict, invalid, notFound, unavailable } from '../../lib/errors.js';
 import { newId, nowIso } from '../../lib/util.js';
 import { writeLog } from '../../tasks/log.js';
-import { GIB, MAX_CUSTOM_GB, assertIdle } from './rules.js';
-import { checkVolumeName } from './service.js';
+import { GIB, MAX_CUSTOM_GB, assertIdle, checkVolumeName } from './rules.js';
 import { IoCounters, type IoDelta } from './io-counters.js';
 import { reserveQuota } from '../quotas/service.js';
 import { sweepOrphanFiles } from './orphans.js';
@@ -16,17 +15,20 @@ import type { VolumeWriter } from '../../drivers/storage/storage.js';
 export type { VolumeWriter };
 
 /** Smallest volume made by size in bytes. */
-export const MIN_VOLUME_BYTES = 1024 * 1024;
+const MIN_VOLUME_BYTES = 1024 * 1024;
 /** Largest volume made by size in bytes (the custom disk offering limit). */
-export const MAX_VOLUME_BYTES = MAX_CUSTOM_GB * GIB;
+const MAX_VOLUME_BYTES = MAX_CUSTOM_GB * GIB;
 /** Largest single read or write of volume bytes. */
 export const MAX_IO_BYTES = 4 * 1024 * 1024;
 
 /** Attributes a volume may carry besides its size (CloudSigma drive keys). */
 export interface VolumeAttrs { claimType?: 'exclusive' | 'shared'; readers?: string[]; encryption?: 'none' | 'aes-xts-plain'; media?: 'disk' | 'cdrom'; affinity?: string[] }
 
+/** Inputs of a new empty data volume of sizeBytes bytes, in the first zone unless zoneId is given. */
+export interface SizedVolumeInput extends VolumeAttrs { name: string; sizeBytes: number; zoneId?: string }
+
 /** A volume with its I/O counters and attributes. */
-export interface VolumeDataView {
+export interface DetailedVolumeView {
   volume: VolumeRow; readBytes: number; writeBytes: number; readRequests: number; writeRequests: number;
   claimType: string; readers: string[]; encryption: string; media: string; affinity: string[];
 }
@@ -34,17 +36,17 @@ export interface VolumeDataView {
 /** Bytes to write, or a function that makes them given the room left on the volume past the offset (e.g. by decompressing). */
 export type WriteData = Uint8Array | ((room: number) => Promise<Uint8Array>);
 
-/** Creates, clones, reads and writes volumes by byte size and offset; the bytes live in the shared volume storage. */
-export class VolumeDataService {
+/** Creates, clones, reads and writes volumes by byte size and offset for VolumeService; the bytes live in the shared volume storage. */
+export class VolumeData {
   private readonly counters: IoCounters;
 
   constructor(private readonly deps: CoreDeps) {
     this.counters = new IoCounters(deps.store);
   }
 
-  /** Creates an empty data volume of `size` bytes in the first zone (or the one given). */
-  async create(ctx: CallContext, input: { name: string; size: number; zoneId?: string } & VolumeAttrs): Promise<VolumeDataView> {
-    const size = checkSize(input.size);
+  /** Creates an empty data volume of `sizeBytes` bytes in the first zone (or the one given). */
+  async create(ctx: CallContext, input: SizedVolumeInput): Promise<DetailedVolumeView> {
+    const size = checkSize(input.sizeBytes);
     const zoneId = input.zoneId ? (await this.deps.catalog.zone(input.zoneId)).id : await this.defaultZone();
     const id = newId();
     await this.deps.store.tx(async (trx) => {
@@ -54,7 +56,7 @@ export class VolumeDataService {
   }
 
   /** Copies a volume of the caller (or a public template, as an empty image of its size) to a new volume of at least its size. */
-  async clone(ctx: CallContext, sourceId: string, input: { name: string; size?: number } & VolumeAttrs): Promise<VolumeDataView> {
+  async clone(ctx: CallContext, sourceId: string, input: { name: string; sizeBytes?: number } & VolumeAttrs): Promise<DetailedVolumeView> {
     const name = checkVolumeName(input.name);
     const src = await this.deps.store.db.selectFrom('volumes').selectAll().where('id', '=', sourceId)
       .where('account_id', '=', ctx.accountId).where('removed_at', 'is', null).executeTakeFirst();
@@ -64,8 +66,8 @@ export class VolumeDataService {
       const tpl = await this.deps.catalog.template(ctx, sourceId).catch(() => { throw notFound('drive', sourceId, 'object'); });
       base = { size: Number(tpl.size), zoneId: tpl.zone_id ?? await this.defaultZone(), templateId: tpl.id, fromVolume: false };
     }
-    const size = input.size === undefined ? base.size : checkSize(input.size);
-    if (size < base.size) throw invalid(`A clone cannot be smaller than its source (${base.size} bytes)`, 'size');
+    const size = input.sizeBytes === undefined ? base.size : checkSize(input.sizeBytes);
+    if (size < base.size) throw invalid(`A clone cannot be smaller than its source (${base.size} bytes)`, 'sizeBytes');
     const storage = this.storage();
     const id = newId();
     if (base.fromVolume) {
@@ -85,14 +87,14 @@ export class VolumeDataService {
   }
 
   /** One of the caller's live volumes with counters and attributes, or NotFound. */
-  async get(ctx: CallContext, id: string): Promise<VolumeDataView> {
+  async get(ctx: CallContext, id: string): Promise<DetailedVolumeView> {
     const [v] = await this.list(ctx, [id]);
     if (!v) throw notFound('drive', id, 'object');
     return v;
   }
 
   /** The caller's live volumes (all, or those of ids), oldest first. */
-  async list(ctx: CallContext, ids?: string[]): Promise<VolumeDataView[]> {
+  async list(ctx: CallContext, ids?: string[]): Promise<DetailedVolumeView[]> {
     const db = this.deps.store.db;
     let q = db.selectFrom('volumes').selectAll().where('account_id', '=', ctx.accountId).where('removed_at', 'is', null);
     if (ids) q = q.where('id', 'in', ids.length ? ids : ['']);
@@ -170,7 +172,7 @@ export class VolumeDataService {
   /** Reads length bytes (at most 4 MiB) at offset; refused past the end of the volume. */
   async read(ctx: CallContext, id: string, offset: number, length: number): Promise<Buffer> {
     const vol = await this.liveRow(ctx, id);
-    if (length > MAX_IO_BYTES) throw invalid(`At most ${MAX_IO_BYTES} bytes may be read at once`, 'size');
+    if (length > MAX_IO_BYTES) throw invalid(`At most ${MAX_IO_BYTES} bytes may be read at once`, 'length');
     checkRange(offset, length, Number(vol.size));
     const out = await this.storage().read(id, offset, length, Number(vol.size));
     this.counters.add(id, 'read', length);
@@ -178,7 +180,7 @@ export class VolumeDataService {
   }
 
   /** Renames a volume or changes its attributes. */
-  async set(ctx: CallContext, id: string, input: { name?: string } & VolumeAttrs): Promise<VolumeDataView> {
+  async set(ctx: CallContext, id: string, input: { name?: string } & VolumeAttrs): Promise<DetailedVolumeView> {
     await this.deps.store.tx(async (trx) => {
       const vol = await this.liveRow(ctx, id, trx);
       if (input.name !== undefined) await trx.updateTable('volumes').set({ name: checkVolumeName(input.name) }).where('id', '=', vol.id).execute();
@@ -242,7 +244,7 @@ function attrColumns(a: VolumeAttrs): Partial<VolumeExtrasRow> {
   return set;
 }
 
-function toView(r: VolumeRow, e: VolumeExtrasRow | undefined, d: IoDelta | undefined): VolumeDataView {
+function toView(r: VolumeRow, e: VolumeExtrasRow | undefined, d: IoDelta | undefined): DetailedVolumeView {
   const x = e ?? { ...EMPTY_EXTRAS, volume_id: r.id };
   const words = (s: string) => s.split(' ').filter((w) => w !== '');
   return {
@@ -254,7 +256,7 @@ function toView(r: VolumeRow, e: VolumeExtrasRow | undefined, d: IoDelta | undef
 
 function checkSize(size: number): number {
   if (!Number.isSafeInteger(size) || size < MIN_VOLUME_BYTES || size > MAX_VOLUME_BYTES) {
-    throw invalid(`The size must be between ${MIN_VOLUME_BYTES} and ${MAX_VOLUME_BYTES} bytes`, 'size');
+    throw invalid(`The size must be between ${MIN_VOLUME_BYTES} and ${MAX_VOLUME_BYTES} bytes`, 'sizeBytes');
   }
   return size;
 }
