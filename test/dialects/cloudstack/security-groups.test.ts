@@ -238,7 +238,7 @@ test('deleteSecurityGroup answers the string "true" and refuses default, a group
   assert.deepEqual(await env.cs.ok('deleteSecurityGroup', { id: used.id }), { success: 'true' });
   assert.deepEqual(await env.cs.ok('listSecurityGroups', { id: used.id }), { count: 0, securitygroup: [] });
 
-  const source = await createGroup('source');
+  await createGroup('source');
   const target = await createGroup('target');
   await env.cs.done('authorizeSecurityGroupIngress', {
     securitygroupid: target.id, protocol: 'tcp', startport: 3306, 'usersecuritygrouplist[0].account': 'alice', 'usersecuritygrouplist[0].group': 'source',

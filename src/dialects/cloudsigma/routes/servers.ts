@@ -2,7 +2,7 @@
 import type { SigmaCall, SigmaRouter } from '../router.js';
 import type { VmView } from '../../../core/vms/model.js';
 import type { VmReshape } from '../../../core/vms/sized.js';
-import { invalid, timedOut, unexpectedError } from '../../../lib/errors.js';
+import { invalid, timedOut } from '../../../lib/errors.js';
 import { awaitTask } from '../../shared/await-task.js';
 import { encodeList, encodeRecord, encodeRecords, type SigmaRecord } from '../text-codec.js';
 import { deviceIdOf, deviceKey } from '../views.js';
