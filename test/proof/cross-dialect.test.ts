@@ -1,5 +1,6 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { request } from 'undici';
 import { startTestEnv, type TestEnv } from '../support/runtime.js';
 import { listen, wireCredentials, WireCs, WireCvm, WireSigma } from './wire-dialects.js';
 
@@ -27,11 +28,18 @@ interface Dialect {
 let env: TestEnv;
 let cs: WireCs;
 let dialects: Dialect[];
+let base: string;
+/** An operator's Basic credentials, and the id of the account whose VMs the tests make. */
+let opsAuth: string;
+let ownerId: string;
 before(async () => {
   env = await startTestEnv({ NUBE_SYNC_WAIT_MS: '20000' });
-  const base = await listen(env);
+  base = await listen(env);
   const creds = await wireCredentials(env, 'xavier');
   cs = new WireCs(base, creds.cloudstack.key, creds.cloudstack.secret, 4);
+  ownerId = String((await cs.ok('listAccounts')).account[0].id);
+  const ops = await env.rt.core.accounts.createAccount('ops', { admin: true, password: 'ops-password' });
+  opsAuth = 'Basic ' + Buffer.from(`${ops.user.email}:ops-password`).toString('base64');
   const c = await catalog(cs);
   const sigma = new WireSigma(base, creds.cloudsigma.email, creds.cloudsigma.password);
   const cvm = new WireCvm(base, creds.cvm.publicToken, creds.cvm.privateToken);
@@ -137,12 +145,13 @@ async function seen(d: Dialect, names: Names, power: Power): Promise<string> {
 /** One entry of the task log of an object: its task, what it did and how it ended, and the dialect call that asked for it. */
 interface LogLine { taskId: string | null; action: string; status: string; origin: string | null }
 
-/** The task log of one object, oldest first (the one place that reads it: switch to a core reader when there is one). */
+/** The task log of one object, oldest first, as an operator reads it over HTTP (GET /admin/tasks/log). */
 async function taskLog(objectId: string): Promise<LogLine[]> {
-  const rows = await env.rt.store.db.selectFrom('task_log').leftJoin('tasks', 'tasks.id', 'task_log.task_id')
-    .select(['task_log.task_id', 'task_log.action', 'task_log.status', 'tasks.origin'])
-    .where('task_log.object_id', '=', objectId).orderBy('task_log.id').execute();
-  return rows.map((r) => ({ taskId: r.task_id, action: r.action, status: r.status, origin: r.origin }));
+  const q = new URLSearchParams({ objectId, accountId: ownerId });
+  const r = await request(`${base}/admin/tasks/log?${q}`, { headers: { authorization: opsAuth } });
+  const body = (await r.body.json()) as { entries: LogLine[] };
+  assert.equal(r.statusCode, 200, JSON.stringify(body));
+  return body.entries.map((e) => ({ taskId: e.taskId, action: e.action, status: e.status, origin: e.origin }));
 }
 
 // CVM's client API cannot create a VPS (nor destroy one): it is covered as the dialect that lists, reports and powers the others' VMs.
