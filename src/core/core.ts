@@ -17,7 +17,7 @@ import { AccountUsage } from './accounts/usage.js';
 import { FirewallService } from './firewalls/service.js';
 import { AffinityService } from './affinity/service.js';
 import { SshKeyService } from './ssh-keys/service.js';
-import { CvmTokenService } from './accounts/cvm-tokens.js';
+import { Credentials } from './credentials/index.js';
 import { TrafficService } from './vms/traffic.js';
 import { VmHold } from './vms/hold.js';
 import { VpsService } from './vms/vps.js';
@@ -36,6 +36,7 @@ import { StatsService } from './stats.js';
 /** All core services. */
 export class Core {
   readonly accounts: AccountService;
+  readonly credentials: Credentials;
   readonly catalog: CoreDeps['catalog'];
   readonly vms: VmService;
   readonly vmLifecycle: VmLifecycle;
@@ -53,7 +54,6 @@ export class Core {
   readonly firewalls: FirewallService;
   readonly affinity: AffinityService;
   readonly sshKeys: SshKeyService;
-  readonly cvmTokens: CvmTokenService;
   readonly traffic: TrafficService;
   readonly vmHold: VmHold;
   readonly vps: VpsService;
@@ -71,7 +71,8 @@ export class Core {
     const auth = deps.config.auth;
     hashPool.configure(auth.hashThreads, auth.hashQueue);
     const throttle = new AuthThrottle(auth);
-    this.accounts = new AccountService(deps.store, deps.secrets, throttle);
+    this.credentials = new Credentials(deps.store, deps.secrets, throttle);
+    this.accounts = new AccountService(deps.store, this.credentials);
     this.catalog = deps.catalog;
     this.vms = new VmService(deps);
     this.vmLifecycle = new VmLifecycle(deps, this.vms);
@@ -89,7 +90,6 @@ export class Core {
     this.firewalls = new FirewallService(deps);
     this.affinity = new AffinityService(deps);
     this.sshKeys = new SshKeyService(deps);
-    this.cvmTokens = new CvmTokenService(deps.store, throttle);
     this.traffic = new TrafficService(deps);
     this.vmHold = new VmHold(deps);
     this.vps = new VpsService(deps, this.vms, this.vmLifecycle, this.jobs, this.traffic);

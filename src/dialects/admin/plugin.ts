@@ -26,7 +26,7 @@ export async function adminPlugin(app: FastifyInstance, opts: { core: Core }): P
     const h = req.headers.authorization ?? '';
     const m = /^Basic ([A-Za-z0-9+/=]+)$/.exec(h);
     const [login, ...rest] = m ? Buffer.from(m[1]!, 'base64').toString('utf8').split(':') : [];
-    const who = login ? await core.accounts.checkPassword(login, rest.join(':'), req.ip) : undefined;
+    const who = login ? await core.credentials.issuers.password.verify({ login, password: rest.join(':') }, req.ip) : undefined;
     if (!who || who.account.type !== 'admin') {
       return reply.code(401).header('www-authenticate', 'Basic realm="nube-admin"').send({ error: 'Admin credentials required' });
     }

@@ -20,7 +20,7 @@ export function cvmAuthHook(core: Core) {
       const v = req.headers[name];
       return Array.isArray(v) ? v[0] : v;
     };
-    const auth = await core.cvmTokens.authenticate(header('api-public-token'), header('api-private-token'), req.ip);
+    const auth = await core.credentials.issuers['token-pair'].verify({ public: header('api-public-token'), private: header('api-private-token') }, req.ip);
     if (!auth) return void reply.code(401).type('application/json').send({ errors: [NO_VALID_PAIR] });
     if (!auth.clientApi) return void reply.code(403).type('application/json').send({ errors: [NO_CLIENT_ACCESS] });
     const { account, user } = auth.principal;
