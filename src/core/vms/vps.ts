@@ -7,7 +7,7 @@ import type { VmService } from './service.js';
 import type { VmLifecycle } from './lifecycle.js';
 import type { VmView } from './model.js';
 import type { TrafficService, TrafficView } from './traffic.js';
-import { cvmIds, cvmObject } from '../catalog/cvm-ids.js';
+import { numberedAliases, objectByNumber } from '../aliases/service.js';
 
 /** The five states a VPS reports; unknown when its host cannot be reached. */
 export type VpsStatus = 'running' | 'stopped' | 'suspended' | 'terminated' | 'unknown';
@@ -66,7 +66,7 @@ export class VpsService {
   /** Rebuilds the VPS from a template (by CVM template id) and waits; an unknown or unusable template is Invalid. */
   async reinstall(ctx: CallContext, serial: number, templateSerial: number): Promise<void> {
     const vm = await this.view(ctx, serial);
-    const templateId = await cvmObject(this.deps.store, 'template', templateSerial);
+    const templateId = await objectByNumber(this.deps.store, 'template', 'cvm', templateSerial);
     if (!templateId) throw invalid(`Template ${templateSerial} does not exist`, 'template');
     let taskId: string;
     try {
@@ -98,8 +98,8 @@ export class VpsService {
   private async views(items: VmView[]): Promise<VpsView[]> {
     const traffic = await this.traffic.meter(items);
     const hostOf = (v: VmView) => v.hostId ?? traffic.get(v.id)?.lastHostId ?? null;
-    const hosts = await cvmIds(this.deps.store, 'host', [...new Set(items.map(hostOf).filter((h): h is string => !!h))]);
-    const templates = await cvmIds(this.deps.store, 'template', [...new Set(items.map((v) => v.templateId))]);
+    const hosts = await numberedAliases(this.deps.store, 'host', 'cvm', [...new Set(items.map(hostOf).filter((h): h is string => !!h))]);
+    const templates = await numberedAliases(this.deps.store, 'template', 'cvm', [...new Set(items.map((v) => v.templateId))]);
     return items.map((v) => {
       const h = hostOf(v);
       return {
