@@ -20,7 +20,8 @@ export function cvmAuthHook(core: Core) {
       const v = req.headers[name];
       return Array.isArray(v) ? v[0] : v;
     };
-    const auth = await core.credentials.issuers['token-pair'].verify({ public: header('api-public-token'), private: header('api-private-token') }, req.ip);
+    const presented = { public: header('api-public-token'), private: header('api-private-token') };
+    const auth = await core.credentials.issuers['token-pair'].verify(presented, req.ip);
     if (!auth) return void reply.code(401).type('application/json').send({ errors: [NO_VALID_PAIR] });
     if (!auth.clientApi) return void reply.code(403).type('application/json').send({ errors: [NO_CLIENT_ACCESS] });
     const { account, user } = auth.principal;
