@@ -10,7 +10,7 @@ import type { AuthThrottle } from '../accounts/throttle.js';
 import { ApiKeyPairIssuer } from './api-key-pair.js';
 import { PasswordIssuer } from './password.js';
 import { TokenPairIssuer } from './token-pair.js';
-import type { IssueOptions, Owner, ShownOf } from './issuer.js';
+import type { Issued, Owner, ShownOf } from './issuer.js';
 
 /** Every issuer, by kind; each issues one default credential to a new account. */
 function makeIssuers(store: Store, secrets: MasterKey, throttle: AuthThrottle) {
@@ -29,6 +29,18 @@ export type CredentialKind = keyof Issuers;
 
 /** A new account's default credentials, keyed by issuer kind, each as shown once. */
 export type IssuedCredentials = { [K in CredentialKind]: ShownOf<Issuers[K]> };
+
+/** What issuing a kind takes. */
+type IssueOptionsOf<K extends CredentialKind> = Parameters<Issuers[K]['issue']>[0];
+
+/** The issuers seen by what they issue, a view in which a kind picked at run time keeps its types. */
+type Issuing = { [K in CredentialKind]: { issue(opts: IssueOptionsOf<K>): Promise<Issued<IssuedCredentials[K]>> } };
+
+/** What listing a kind gives. */
+type ListedOf<K extends CredentialKind> = Awaited<ReturnType<Issuers[K]['list']>>;
+
+/** The issuers seen by what they list. */
+type Listing = { [K in CredentialKind]: { list(account: { id: string; name: string }): Promise<ListedOf<K>> } };
 
 /** A new account's default credentials ready to save in its creation transaction. */
 export interface PendingDefaults { shown: IssuedCredentials; save(q: Q, owner: Owner): Promise<void> }
@@ -56,23 +68,24 @@ export class Credentials {
 
   /** Issues one more credential of a kind to a user of the named account (its first user unless opts.username names one). */
   async issueTo<K extends CredentialKind>(
-    kind: K, accountName: string, opts: Parameters<Issuers[K]['issue']>[0] & { username?: string },
+    kind: K, accountName: string, opts: IssueOptionsOf<K> & { username?: string },
   ): Promise<{ account: AccountRow; shown: IssuedCredentials[K] }> {
     const account = await this.account(accountName);
     let uq = this.store.db.selectFrom('users').selectAll().where('account_id', '=', account.id);
     if (opts.username) uq = uq.where('username', '=', opts.username);
     const user = await uq.orderBy('created_at').executeTakeFirst();
     if (!user) throw notFound('user', opts.username ?? '(none)', 'object');
-    const issuer = this.issuers[kind] as { issue(o: IssueOptions): Promise<{ shown: unknown; save(q: Q, owner: Owner): Promise<void> }> };
-    const issued = await issuer.issue(opts);
+    const issuing: Issuing = this.issuers;
+    const issued = await issuing[kind].issue(opts);
     await issued.save(this.store.db, { accountId: account.id, userId: user.id });
-    return { account, shown: issued.shown as IssuedCredentials[K] };
+    return { account, shown: issued.shown };
   }
 
   /** The named account's credentials of a kind, never with secrets. */
-  async list<K extends CredentialKind>(kind: K, accountName: string): Promise<Awaited<ReturnType<Issuers[K]['list']>>> {
+  async list<K extends CredentialKind>(kind: K, accountName: string): Promise<ListedOf<K>> {
     const account = await this.account(accountName);
-    return (await this.issuers[kind].list(account)) as Awaited<ReturnType<Issuers[K]['list']>>;
+    const listing: Listing = this.issuers;
+    return listing[kind].list(account);
   }
 
   private async account(name: string): Promise<AccountRow> {
