@@ -20,13 +20,13 @@ export function addCvmAdminCommands(admin: Command): void {
   tokens.command('create <account>').description('create a token pair; the private token is printed once')
     .option('--user <username>').option('--name <name>').option('--no-client-api', 'a pair the client API refuses (403)')
     .action((acct: string, o: { user?: string; name?: string; clientApi: boolean }) => withRuntime(async (rt) => {
-      const p = await rt.core.cvmTokens.create(acct, { username: o.user, name: o.name, clientApi: o.clientApi });
-      return { id: p.id, account: p.account, url: `${rt.config.publicUrl}/api/client`, public: p.public, private: p.private, client_api: p.clientApi };
+      const { account, shown: p } = await rt.core.credentials.issueTo('token-pair', acct, { username: o.user, name: o.name, clientApi: o.clientApi });
+      return { id: p.id, account: account.name, url: `${rt.config.publicUrl}/api/client`, public: p.public, private: p.private, client_api: p.clientApi };
     }));
   tokens.command('list <account>').description('list token pairs (never their private tokens)')
-    .action((acct: string) => withRuntime((rt) => rt.core.cvmTokens.list(acct)));
+    .action((acct: string) => withRuntime((rt) => rt.core.credentials.list('token-pair', acct)));
   tokens.command('revoke <token>').description('revoke a pair by public token or id').action((t: string) => withRuntime(async (rt) => {
-    await rt.core.cvmTokens.revoke(t);
+    await rt.core.credentials.issuers['token-pair'].revoke(t);
     return { revoked: t };
   }));
   const vps = admin.command('vps').description('VPSes (VMs by their integer id)');

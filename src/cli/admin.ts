@@ -28,10 +28,11 @@ export function addAdminCommands(program: Command): void {
     }));
   const keys = admin.command('keys').description('CloudStack API key pairs');
   keys.command('create <account>').description('create a key pair; the secret is printed once').option('--user <username>').option('--name <name>')
-    .action((acct: string, o: { user?: string; name?: string }) => withRuntime((rt) => rt.core.accounts.createKeyPair(acct, { username: o.user, name: o.name })));
-  keys.command('list <account>').description('list key pairs (never their secrets)').action((acct: string) => withRuntime((rt) => rt.core.accounts.listKeyPairs(acct)));
+    .action((acct: string, o: { user?: string; name?: string }) => withRuntime(async (rt) =>
+      (await rt.core.credentials.issueTo('api-key-pair', acct, { username: o.user, name: o.name })).shown));
+  keys.command('list <account>').description('list key pairs (never their secrets)').action((acct: string) => withRuntime((rt) => rt.core.credentials.list('api-key-pair', acct)));
   keys.command('revoke <key>').description('revoke a key pair by API key or id').action((key: string) => withRuntime(async (rt) => {
-    await rt.core.accounts.revokeKeyPair(key);
+    await rt.core.credentials.issuers['api-key-pair'].revoke(key);
     return { revoked: key };
   }));
   const host = admin.command('host').description('hosts');

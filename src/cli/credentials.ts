@@ -16,11 +16,12 @@ function urlOf(cfg: Config, dialect: string): string {
 
 /** credentials.json for an account, as DESIGN.md documents it. */
 export function credentialsJson(cfg: Config, a: CreatedAccount): Record<string, unknown> {
+  const { password: { password }, 'api-key-pair': keyPair, 'token-pair': pair } = a.credentials;
   return {
-    account: a.account.name, email: a.user.email, password: a.password,
-    cloudstack: { endpoint: urlOf(cfg, 'cloudstack'), key: a.cloudstack.key, secret: a.cloudstack.secret },
-    cvm: { url: urlOf(cfg, 'cvm'), public: a.cvm.public, private: a.cvm.private },
-    cloudsigma: { url: urlOf(cfg, 'cloudsigma'), user: a.user.email, password: a.password },
+    account: a.account.name, email: a.user.email, password,
+    cloudstack: { endpoint: urlOf(cfg, 'cloudstack'), key: keyPair.key, secret: keyPair.secret },
+    cvm: { url: urlOf(cfg, 'cvm'), public: pair.public, private: pair.private },
+    cloudsigma: { url: urlOf(cfg, 'cloudsigma'), user: a.user.email, password },
   };
 }
 

@@ -16,7 +16,7 @@ import { AccountUsage } from './accounts/usage.js';
 import { FirewallService } from './firewalls/service.js';
 import { AffinityService } from './affinity/service.js';
 import { SshKeyService } from './ssh-keys/service.js';
-import { CvmTokenService } from './accounts/cvm-tokens.js';
+import { Credentials } from './credentials/index.js';
 import { TrafficService } from './vms/traffic.js';
 import { VmHold } from './vms/hold.js';
 import { NodeService } from './hosts/nodes.js';
@@ -32,6 +32,7 @@ import { StatsService } from './stats.js';
 /** All core services. */
 export class Core {
   readonly accounts: AccountService;
+  readonly credentials: Credentials;
   readonly catalog: CoreDeps['catalog'];
   readonly vms: VmService;
   readonly jobs: JobService;
@@ -49,7 +50,6 @@ export class Core {
   readonly firewalls: FirewallService;
   readonly affinity: AffinityService;
   readonly sshKeys: SshKeyService;
-  readonly cvmTokens: CvmTokenService;
   readonly traffic: TrafficService;
   readonly vmHold: VmHold;
   readonly nodes: NodeService;
@@ -64,7 +64,8 @@ export class Core {
     const auth = deps.config.auth;
     hashPool.configure(auth.hashThreads, auth.hashQueue);
     const throttle = new AuthThrottle(auth);
-    this.accounts = new AccountService(deps.store, deps.secrets, throttle);
+    this.credentials = new Credentials(deps.store, deps.secrets, throttle);
+    this.accounts = new AccountService(deps.store, this.credentials);
     this.catalog = deps.catalog;
     this.jobs = new JobService(deps);
     this.tasks = new TaskLogService(deps);
@@ -81,7 +82,6 @@ export class Core {
     this.firewalls = new FirewallService(deps);
     this.affinity = new AffinityService(deps);
     this.sshKeys = new SshKeyService(deps);
-    this.cvmTokens = new CvmTokenService(deps.store, throttle);
     this.traffic = new TrafficService(deps);
     this.vmHold = new VmHold(deps);
     this.nodes = new NodeService(deps);

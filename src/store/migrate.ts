@@ -11,6 +11,7 @@ import * as m0006 from './migrations/0006-vm-usage-log.js';
 import * as m0007 from './migrations/0007-settings.js';
 import * as m0008 from './migrations/0008-account-limits.js';
 import * as m0009 from './migrations/0009-nic-unique-macs.js';
+import * as m0010 from './migrations/0010-aliases.js';
 import * as m0012 from './migrations/0012-neutral-result-types.js';
 
 interface Migration { name: string; up(db: Kysely<any>, ctx: MigrationContext): Promise<void> }
@@ -25,6 +26,7 @@ const MIGRATIONS: Migration[] = [
   { name: '0007-settings', up: m0007.up },
   { name: '0008-account-limits', up: m0008.up },
   { name: '0009-nic-unique-macs', up: m0009.up },
+  { name: '0010-aliases', up: m0010.up },
   { name: '0012-neutral-result-types', up: m0012.up },
 ];
 

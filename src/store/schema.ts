@@ -105,7 +105,8 @@ export interface SimFaultRow {
   created_at: string;
 }
 /** Integer ids the CVM dialect shows for hosts ("host") and templates ("template"), assigned on first sight. */
-export interface CvmIdRow { kind: string; object_id: string; serial: number }
+/** Another name of an object under a naming scheme (0010): unique per object and per alias within (object_type, scheme). */
+export interface AliasRow { object_type: string; object_id: string; scheme: string; alias: string }
 /** Traffic limits and metered counters of a VM in bytes; total_limit 0 means split (in/out) accounting. */
 export interface VmTrafficRow {
   vm_id: string; total_limit: number; in_limit: number; out_limit: number; in_used: number; out_used: number;
@@ -154,7 +155,7 @@ export interface DB {
   affinity_groups: AffinityGroupRow; vm_affinity_groups: VmAffinityGroupRow; ssh_keys: SshKeyRow;
   public_ips: PublicIpRow; tags: TagRow; tasks: TaskRow; task_log: TaskLogRow; sim_domains: SimDomainRow;
   sim_faults: SimFaultRow; meta: MetaRow; counters: CounterRow; volume_extras: VolumeExtrasRow; vm_extras: VmExtrasRow;
-  cvm_ids: CvmIdRow; vm_traffic: VmTrafficRow;
+  aliases: AliasRow; vm_traffic: VmTrafficRow;
   server_groups: ServerGroupRow; server_group_members: ServerGroupMemberRow; billing_accounts: BillingAccountRow;
   billing_transactions: BillingTransactionRow; billing_subscriptions: BillingSubscriptionRow; vm_usage_log: VmUsageLogRow;
   account_limits: AccountLimitRow;

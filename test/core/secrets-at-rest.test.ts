@@ -68,12 +68,12 @@ async function realisticSession(env: TestEnv): Promise<string[]> {
   const secrets: string[] = [];
   const bobPassword = `bob-login-${randomBytes(6).toString('hex')}`;
   const bob = await core.accounts.createAccount('bob', { password: bobPassword });
-  secrets.push(bobPassword, bob.cloudstack.secret, bob.cvm.private);
+  secrets.push(bobPassword, bob.credentials['api-key-pair'].secret, bob.credentials['token-pair'].private);
   secrets.push((await core.accounts.createUser('bob', 'bob-ops')).password);
-  const pair = await core.accounts.createKeyPair('bob');
-  secrets.push(pair.secret, (await core.cvmTokens.create('bob')).private);
+  const pair = (await core.credentials.issueTo('api-key-pair', 'bob', {})).shown;
+  secrets.push(pair.secret, (await core.credentials.issueTo('token-pair', 'bob', {})).shown.private);
 
-  const cs = new CsClient(env.app, bob.cloudstack.key, bob.cloudstack.secret);
+  const cs = new CsClient(env.app, bob.credentials['api-key-pair'].key, bob.credentials['api-key-pair'].secret);
   const vm = await deployVm(cs, await netCatalog(cs));
   assert.ok(vm.password, 'the template is password-enabled');
   secrets.push(vm.password);

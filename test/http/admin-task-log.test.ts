@@ -12,7 +12,7 @@ before(async () => {
   env = await startTestEnv();
   const a = await env.rt.core.accounts.createAccount('ops', { admin: true, password: 'ops-password' });
   auth = 'Basic ' + Buffer.from(`${a.user.email}:ops-password`).toString('base64');
-  ops = new CsClient(env.app, a.cloudstack.key, a.cloudstack.secret);
+  ops = new CsClient(env.app, a.credentials['api-key-pair'].key, a.credentials['api-key-pair'].secret);
   aliceId = (
     await env.rt.store.db.selectFrom('accounts').select('id').where('name', '=', 'alice').executeTakeFirstOrThrow()
   ).id;

@@ -14,7 +14,7 @@ before(async () => {
   admin = `Basic ${Buffer.from(`${ops.user.email}:ops-password`).toString('base64')}`;
   const carol = await env.rt.core.accounts.createAccount('carol', { password: 'carol-password' });
   sigma = `Basic ${Buffer.from(`${carol.user.email}:carol-password`).toString('base64')}`;
-  const pair = await env.rt.core.cvmTokens.create('alice', {});
+  const pair = (await env.rt.core.credentials.issueTo('token-pair', 'alice', {})).shown;
   cvm = { 'API-Public-Token': pair.public, 'API-Private-Token': pair.private };
 });
 after(async () => { await env.close(); });

@@ -75,15 +75,15 @@ function dialects(user: CreatedAccount, admin: CreatedAccount): Dialect[] {
   return [
     {
       name: 'CloudSigma (Basic)',
-      good: (from) => send(from, '/profile/info', basic(user.user.email, user.password)),
+      good: (from) => send(from, '/profile/info', basic(user.user.email, user.credentials.password.password)),
       wrongSecret: (from) => send(from, '/profile/info', basic(user.user.email, junk())),
       unknownLogin: (from) => send(from, '/profile/info', basic(`${junk()}@nube.local`, junk())),
       badFormat: (a) => (/^text\/plain/.test(a.type) && /^errors: .*try again/.test(a.body) ? null : `${a.type} ${a.body}`),
     },
     {
       name: 'CloudStack (signatures)',
-      good: (from) => send(from, `/compute?${signedQuery(user.cloudstack.key, user.cloudstack.secret, 'listZones')}`),
-      wrongSecret: (from) => send(from, `/compute?${signedQuery(user.cloudstack.key, junk(), 'listZones')}`),
+      good: (from) => send(from, `/compute?${signedQuery(user.credentials['api-key-pair'].key, user.credentials['api-key-pair'].secret, 'listZones')}`),
+      wrongSecret: (from) => send(from, `/compute?${signedQuery(user.credentials['api-key-pair'].key, junk(), 'listZones')}`),
       unknownLogin: (from) => send(from, `/compute?${signedQuery(junk(), junk(), 'listZones')}`),
       badFormat: (a) => {
         const r = jsonOf(a)?.listzonesresponse;
@@ -92,8 +92,8 @@ function dialects(user: CreatedAccount, admin: CreatedAccount): Dialect[] {
     },
     {
       name: 'CVM (token pairs)',
-      good: (from) => send(from, '/api/client/vps/list', { 'api-public-token': user.cvm.public, 'api-private-token': user.cvm.private }),
-      wrongSecret: (from) => send(from, '/api/client/vps/list', { 'api-public-token': user.cvm.public, 'api-private-token': junk() }),
+      good: (from) => send(from, '/api/client/vps/list', { 'api-public-token': user.credentials['token-pair'].public, 'api-private-token': user.credentials['token-pair'].private }),
+      wrongSecret: (from) => send(from, '/api/client/vps/list', { 'api-public-token': user.credentials['token-pair'].public, 'api-private-token': junk() }),
       unknownLogin: (from) => send(from, '/api/client/vps/list', { 'api-public-token': junk(), 'api-private-token': junk() }),
       badFormat: (a) => {
         const b = jsonOf(a);
@@ -102,7 +102,7 @@ function dialects(user: CreatedAccount, admin: CreatedAccount): Dialect[] {
     },
     {
       name: 'admin (Basic)',
-      good: (from) => send(from, '/admin/hosts', basic(admin.user.email, admin.password)),
+      good: (from) => send(from, '/admin/hosts', basic(admin.user.email, admin.credentials.password.password)),
       wrongSecret: (from) => send(from, '/admin/hosts', basic(admin.user.email, junk())),
       unknownLogin: (from) => send(from, '/admin/hosts', basic(`${junk()}@nube.local`, junk())),
       badFormat: (a) => (typeof jsonOf(a)?.error === 'string' && /try again/.test(jsonOf(a).error) ? null : a.body),
@@ -204,7 +204,7 @@ test('a flood larger than the hashing queue is refused at once with 429 and Retr
   const busy = await startTestEnv({ NUBE_AUTH_HASH_THREADS: '1', NUBE_AUTH_HASH_QUEUE: '2' });
   try {
     const carol = await busy.rt.core.accounts.createAccount('carol');
-    const good = () => busy.app.inject({ method: 'GET', url: '/profile/info', headers: basic(carol.user.email, carol.password) });
+    const good = () => busy.app.inject({ method: 'GET', url: '/profile/info', headers: basic(carol.user.email, carol.credentials.password.password) });
     assert.equal((await good()).statusCode, 200);
     const [answers, during] = await Promise.all([
       Promise.all(Array.from({ length: 30 }, () => busy.app.inject({ method: 'GET', url: '/profile/info', headers: basic(`${junk()}@nube.local`, junk()) }))),

@@ -16,7 +16,7 @@ export interface WireCredentials {
 /** Creates an account and one credential per dialect (the only place that knows how; switch it when credentials get issuers). */
 export async function wireCredentials(env: TestEnv, name: string): Promise<WireCredentials> {
   const sigma = await sigmaUser(env, name);
-  const cs = await env.rt.core.accounts.createKeyPair(name);
+  const cs = (await env.rt.core.credentials.issueTo('api-key-pair', name, {})).shown;
   const cvm = await cvmFor(env, name);
   return {
     cloudstack: { key: cs.key, secret: cs.secret },

@@ -71,7 +71,7 @@ export async function startTestEnv(env: Record<string, string> = {}, opts: { log
   await app.ready();
   const account = async (name: string) => {
     const a = await rt.core.accounts.createAccount(name);
-    return new CsClient(app, a.cloudstack.key, a.cloudstack.secret);
+    return new CsClient(app, a.credentials['api-key-pair'].key, a.credentials['api-key-pair'].secret);
   };
   const cs = await account('alice');
   return {

@@ -30,7 +30,7 @@ export async function adminPlugin(app: FastifyInstance, opts: { core: Core }): P
   });
   app.addHook('onRequest', async (req: FastifyRequest, reply: FastifyReply) => {
     const creds = parseBasic(req.headers.authorization);
-    const who = creds ? await core.accounts.checkPassword(creds.user, creds.password, req.ip) : undefined;
+    const who = creds ? await core.credentials.issuers.password.verify({ login: creds.user, password: creds.password }, req.ip) : undefined;
     if (!who || who.account.type !== 'admin') {
       return reply.code(401).header('www-authenticate', 'Basic realm="nube-admin"').send({ error: 'Admin credentials required' });
     }

@@ -32,14 +32,14 @@ export class BasicAuth {
     if (hit) {
       this.cache.delete(key);
       if (Date.now() - hit.at < CACHE_MS) {
-        const principal = await this.core.accounts.recheckLogin(hit.login, hit.userId, hit.passwordHash, source);
+        const principal = await this.core.credentials.issuers.password.recheck(hit.login, hit.userId, hit.passwordHash, source);
         if (principal) {
           this.cache.set(key, hit);
           return principal;
         }
       }
     }
-    const principal = await this.core.accounts.checkPassword(creds.user, creds.password, source);
+    const principal = await this.core.credentials.issuers.password.verify({ login: creds.user, password: creds.password }, source);
     if (!principal) return undefined;
     if (this.cache.size >= CACHE_MAX) this.cache.delete(this.cache.keys().next().value!);
     this.cache.set(key, { login: creds.user, userId: principal.user.id, passwordHash: principal.user.password_hash, at: Date.now() });

@@ -95,7 +95,8 @@ async function authenticate(core: Core, pairs: Array<[string, string]>, lower: M
   const signature = lower.get('signature');
   if (!apiKey || !signature || apiKey.length > 256 || apiKey.includes('\0')) throw bad();
   const signed = pairs.filter(([k]) => k.toLowerCase() !== 'signature');
-  const principal = await core.accounts.cloudStackAuth(apiKey, source, (secret) => verifySignature(signed, signature, secret));
+  const check = (secret: string) => verifySignature(signed, signature, secret);
+  const principal = await core.credentials.issuers['api-key-pair'].verify({ key: apiKey, check }, source);
   if (!principal) throw bad();
   const expiry = checkExpiry(lower, new Date());
   if (expiry === 'expired') throw new CsFailure(UNAUTHENTICATED, 'signature has expired (expires is in the past)');

@@ -129,7 +129,7 @@ test('listResourceLimits and listAccounts show an account\'s overrides; only an 
   assert.equal((await cs.ok('listApis', { name: 'updateResourceLimit' })).count, 0, 'a user does not see the admin command');
   await assert.rejects(env.rt.core.quotas.setByAdmin({ ...systemContext(acct.id, 'q-show'), isAdmin: false }, undefined, 'vms', 100), /Only an administrator/);
   const admin = await env.rt.core.accounts.createAccount('q-admin', { admin: true });
-  const root = new CsClient(env.app, admin.cloudstack.key, admin.cloudstack.secret);
+  const root = new CsClient(env.app, admin.credentials['api-key-pair'].key, admin.credentials['api-key-pair'].secret);
   const set = await root.ok('updateResourceLimit', { resourcetype: 0, max: 1, account: 'q-show' });
   assert.deepEqual(set.resourcelimit, { resourcetype: '0', resourcetypename: 'user_vm', max: 1, account: 'q-show', domain: 'ROOT', domainid: acct.id });
   assert.deepEqual((await cs.ok('listAccounts')).account[0].vmavailable, '0', 'lowering below the use deletes nothing and leaves nothing available');
@@ -153,7 +153,7 @@ test('the defaults come from NUBE_DEFAULT_LIMITS and apply to every account, the
     };
     await refused(small.cs, 'createNetwork', { zoneid: zone.id, name: 'n', displaytext: 'n' }, /at most 0 private networks/);
     const admin = await small.rt.core.accounts.createAccount('boss', { admin: true });
-    const boss = new CsClient(small.app, admin.cloudstack.key, admin.cloudstack.secret);
+    const boss = new CsClient(small.app, admin.credentials['api-key-pair'].key, admin.credentials['api-key-pair'].secret);
     await boss.done('deployVirtualMachine', params);
     await refused(boss, 'deployVirtualMachine', params, /virtual machines/);
     assert.equal((await boss.ok('listResourceLimits', { resourcetype: 0 })).resourcelimit[0].max, 1);

@@ -24,16 +24,16 @@ test('a missing, wrong or revoked token pair is 401 with the CVM message; a pair
   const r = await noAccess.get('/vps/list');
   assert.deepEqual([r.status, r.body], [403, { errors: ['The specified API token pair does not have access to this API.'] }]);
   assert.equal((await good.get('/vps/list')).status, 200);
-  await env.rt.core.cvmTokens.revoke(good.pub!);
+  await env.rt.core.credentials.issuers['token-pair'].revoke(good.pub!);
   assert.deepEqual((await good.get('/vps/list')).body, NO_PAIR);
-  const listed = await env.rt.core.cvmTokens.list('alice');
+  const listed = await env.rt.core.credentials.list('token-pair', 'alice');
   assert.ok(listed.some((p) => p.public === good.pub && p.revoked));
   assert.ok(listed.some((p) => !p.client_api));
   assert.ok(listed.every((p) => !('private' in p)));
 });
 
 test('the private token is stored hashed, never in clear', async () => {
-  const p = await env.rt.core.cvmTokens.create('alice');
+  const p = (await env.rt.core.credentials.issueTo('token-pair', 'alice', {})).shown;
   const row = await env.rt.store.db.selectFrom('credentials').selectAll().where('public_key', '=', p.public).executeTakeFirstOrThrow();
   assert.equal(row.kind, 'cvm');
   assert.equal(row.secret_enc, null);
@@ -43,7 +43,7 @@ test('the private token is stored hashed, never in clear', async () => {
 
 test('account creation makes a working CVM pair', async () => {
   const a = await env.rt.core.accounts.createAccount('carol');
-  const r = await new CvmClient(env.app, a.cvm.public, a.cvm.private).get('/vps/list');
+  const r = await new CvmClient(env.app, a.credentials['token-pair'].public, a.credentials['token-pair'].private).get('/vps/list');
   assert.deepEqual([r.status, r.body], [200, { response: { vpses: [] } }]);
 });
 

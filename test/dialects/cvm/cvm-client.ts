@@ -27,7 +27,7 @@ export class CvmClient {
 
 /** A fresh token pair for an existing account, as a client. */
 export async function cvmFor(env: TestEnv, account: string, opts: { clientApi?: boolean } = {}): Promise<CvmClient> {
-  const p = await env.rt.core.cvmTokens.create(account, opts);
+  const p = (await env.rt.core.credentials.issueTo('token-pair', account, opts)).shown;
   return new CvmClient(env.app, p.public, p.private);
 }
 

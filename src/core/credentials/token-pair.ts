@@ -1,0 +1,105 @@
+/** Token pairs (CVM): a public token that identifies and a private token shown once and stored as a SHA-256 hash. */
+import { randomBytes, randomInt, timingSafeEqual } from 'node:crypto';
+import type { Store } from '../../store/db.js';
+import type { CredentialRow } from '../../store/schema.js';
+import { notFound } from '../../lib/errors.js';
+import { newId, nowIso } from '../../lib/util.js';
+import { hashToken } from '../accounts/secrets.js';
+import type { Principal } from '../accounts/principal.js';
+import type { AuthThrottle } from '../accounts/throttle.js';
+import type { IssueOptions, Issued, Issuer } from './issuer.js';
+import { enabledPrincipal } from './principals.js';
+
+/** The issuer kind of token pairs. */
+const KIND = 'token-pair';
+/** credentials.kind of their rows (the value stored since they were first issued). */
+const ROW_KIND = 'cvm';
+
+/** A freshly made pair; the private token exists only in this value. */
+export interface TokenPair { id: string; public: string; private: string; clientApi: boolean }
+
+/** A pair as presented by a client (either token may be missing). */
+export interface PresentedPair { public: string | undefined; private: string | undefined }
+
+/** A pair as listed: never with its private token. */
+export interface TokenPairInfo { id: string; account: string; user: string; public: string; name: string; client_api: boolean; created: string; revoked: string | null }
+
+/** A verified pair: its principal and whether it may use the client API. */
+export interface TokenPairAuth { principal: Principal; clientApi: boolean }
+
+/** Issuing a pair: clientApi false makes a pair the client API refuses (403). */
+export interface TokenPairOptions extends IssueOptions { clientApi?: boolean }
+
+const ALNUM = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+
+/** Compared against when a public token is unknown, so that unknown and known tokens take the same work. */
+const NO_SUCH_PAIR_HASH = hashToken(randomBytes(32).toString('hex'));
+
+/** A random token of n letters and digits, the shape these tokens have. */
+function alnumToken(n = 32): string {
+  let s = '';
+  for (let i = 0; i < n; i++) s += ALNUM[randomInt(ALNUM.length)];
+  return s;
+}
+
+/** Issues, verifies, revokes and lists token pairs. */
+export class TokenPairIssuer implements Issuer<typeof KIND, TokenPair, PresentedPair, TokenPairAuth, TokenPairInfo, TokenPairOptions> {
+  readonly kind = KIND;
+
+  constructor(private readonly store: Store, private readonly throttle: AuthThrottle) {}
+
+  /** A new pair, named opts.name ('default' unless given). */
+  async issue(opts: TokenPairOptions): Promise<Issued<TokenPair>> {
+    const shown: TokenPair = { id: newId(), public: alnumToken(), private: alnumToken(), clientApi: opts.clientApi ?? true };
+    return {
+      shown,
+      save: async (q, owner) => {
+        await q.insertInto('credentials').values({
+          id: shown.id, account_id: owner.accountId, user_id: owner.userId, kind: ROW_KIND, name: opts.name ?? 'default',
+          public_key: shown.public, secret_enc: null, secret_hash: hashToken(shown.private), created_at: nowIso(), revoked_at: null,
+          client_api: shown.clientApi ? 1 : 0,
+        }).execute();
+      },
+    };
+  }
+
+  /**
+   * Checks a pair presented from source in constant time over the hash; undefined for a missing, unknown, revoked or
+   * wrong pair or a disabled account. Presented pairs count for the failure throttle under their public token:
+   * RateLimited while the source or that token is locked.
+   */
+  async verify(pair: PresentedPair, source: string): Promise<TokenPairAuth | undefined> {
+    const { public: publicToken, private: privateToken } = pair;
+    if (!publicToken || !privateToken || publicToken.length > 200 || privateToken.length > 200) return undefined;
+    return this.throttle.attempt(source, `${KIND}:${publicToken}`, async () => {
+      const cred: CredentialRow | undefined = await this.store.db.selectFrom('credentials').selectAll()
+        .where('kind', '=', ROW_KIND).where('public_key', '=', publicToken).executeTakeFirst();
+      const want = Buffer.from(cred?.secret_hash ?? NO_SUCH_PAIR_HASH, 'hex');
+      const got = Buffer.from(hashToken(privateToken), 'hex');
+      const matches = want.length === got.length && timingSafeEqual(want, got);
+      if (!cred || cred.revoked_at || !cred.secret_hash || !matches) return undefined;
+      const principal = await enabledPrincipal(this.store.db, cred.account_id, cred.user_id);
+      return principal && { principal, clientApi: Number(cred.client_api ?? 1) === 1 };
+    });
+  }
+
+  /** Revokes a pair by its public token or id; later requests with it answer 401. */
+  async revoke(publicOrId: string): Promise<void> {
+    const r = await this.store.db.updateTable('credentials').set({ revoked_at: nowIso() })
+      .where('kind', '=', ROW_KIND).where('revoked_at', 'is', null)
+      .where((eb) => eb.or([eb('public_key', '=', publicOrId), eb('id', '=', publicOrId)])).executeTakeFirst();
+    if (Number(r.numUpdatedRows) === 0) throw notFound('CVM token pair', publicOrId, 'object');
+  }
+
+  /** The account's pairs, without private tokens. */
+  async list(account: { id: string; name: string }): Promise<TokenPairInfo[]> {
+    const rows = await this.store.db.selectFrom('credentials').innerJoin('users', 'users.id', 'credentials.user_id')
+      .select(['credentials.id', 'credentials.public_key', 'credentials.name', 'credentials.created_at', 'credentials.revoked_at',
+        'credentials.client_api', 'users.username'])
+      .where('credentials.account_id', '=', account.id).where('credentials.kind', '=', ROW_KIND).orderBy('credentials.created_at').execute();
+    return rows.map((r) => ({
+      id: r.id, account: account.name, user: r.username, public: r.public_key, name: r.name,
+      client_api: Number(r.client_api ?? 1) === 1, created: r.created_at, revoked: r.revoked_at,
+    }));
+  }
+}
