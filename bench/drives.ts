@@ -14,10 +14,18 @@ const WARM_UP_CALLS = 16;
 
 /** The measured rates in MB/s (10^6 bytes per second) and what the dd runs could do. */
 export interface DriveThroughput {
-  sizeMiB: number; writeRaw: number; writeRaw2: number; writeGzip: number; read: number; gzipRatio: number;
+  sizeMiB: number;
+  writeRaw: number;
+  writeRaw2: number;
+  writeGzip: number;
+  read: number;
+  gzipRatio: number;
   /** The same client and bodies against a bare node:http server that discards them: what one connection can carry at all. */
   bareSink: number;
-  ddWrite: number; ddRead: number; ddWriteFlag: string; ddReadFlag: string;
+  ddWrite: number;
+  ddRead: number;
+  ddWriteFlag: string;
+  ddReadFlag: string;
 }
 
 /** Compressible-but-not-trivial 4 MiB chunks: text lines stamped with their position, mixed with random runs. */
@@ -28,7 +36,8 @@ function patterns(): Buffer[] {
     let len = 0;
     for (let block = 0; len < CHUNK; block++) {
       const lines: string[] = [];
-      for (let l = 0; l < 400; l++) lines.push(`pattern ${p} block ${block} line ${l}: drive benchmark text, compresses well but not to nothing\n`);
+      for (let l = 0; l < 400; l++)
+        lines.push(`pattern ${p} block ${block} line ${l}: drive benchmark text, compresses well but not to nothing\n`);
       const text = Buffer.from(lines.join(''));
       const rnd = randomBytes(8192 + ((block * 7919) % 8192));
       parts.push(text, rnd);
@@ -44,34 +53,48 @@ function dd(args: string[]): Promise<number> {
   return new Promise((resolve, reject) => {
     const p = spawn('dd', args, { stdio: ['ignore', 'ignore', 'pipe'] });
     let err = '';
-    p.stderr.on('data', (b: Buffer) => { err += b.toString(); });
+    p.stderr.on('data', (b: Buffer) => {
+      err += b.toString();
+    });
     p.on('error', reject);
     p.on('exit', (code) => {
       const m = /^(\d+) bytes .* copied, ([\d.,]+) s/m.exec(err);
-      if (code !== 0 || !m) { reject(new Error(`dd ${args.join(' ')} exited ${code}: ${err.trim()}`)); return; }
+      if (code !== 0 || !m) {
+        reject(new Error(`dd ${args.join(' ')} exited ${code}: ${err.trim()}`));
+        return;
+      }
       resolve(Number(m[1]) / Number(m[2]!.replace(',', '.')));
     });
   });
 }
 
 /** dd write then read of `count` 4 MiB blocks in dir, with O_DIRECT where the filesystem allows it. */
-async function ddRates(dir: string, count: number): Promise<{ write: number; read: number; writeFlag: string; readFlag: string }> {
+async function ddRates(
+  dir: string,
+  count: number,
+): Promise<{ write: number; read: number; writeFlag: string; readFlag: string }> {
   const file = join(dir, 'dd-bench.img');
   try {
     let writeFlag = 'oflag=direct';
     let write: number;
-    try { write = await dd(['if=/dev/zero', `of=${file}`, 'bs=4M', `count=${count}`, writeFlag]); } catch {
+    try {
+      write = await dd(['if=/dev/zero', `of=${file}`, 'bs=4M', `count=${count}`, writeFlag]);
+    } catch {
       writeFlag = 'conv=fsync';
       write = await dd(['if=/dev/zero', `of=${file}`, 'bs=4M', `count=${count}`, writeFlag]);
     }
     let readFlag = 'iflag=direct';
     let read: number;
-    try { read = await dd([`if=${file}`, 'of=/dev/null', 'bs=4M', readFlag]); } catch {
+    try {
+      read = await dd([`if=${file}`, 'of=/dev/null', 'bs=4M', readFlag]);
+    } catch {
       readFlag = '(page cache)';
       read = await dd([`if=${file}`, 'of=/dev/null', 'bs=4M']);
     }
     return { write, read, writeFlag, readFlag };
-  } finally { rmSync(file, { force: true }); }
+  } finally {
+    rmSync(file, { force: true });
+  }
 }
 
 /** A bare node:http server in its own process that reads and discards bodies and answers 204. */
@@ -90,11 +113,18 @@ async function bareSinkRate(data: Buffer[], count: number): Promise<number> {
     try {
       const t0 = performance.now();
       for (let i = 0; i < count; i++) {
-        const res = await pool.request({ method: 'POST', path: `/drives/x/write/${i * CHUNK}`, body: data[i % PATTERNS], headers: { 'content-type': 'application/octet-stream' } });
+        const res = await pool.request({
+          method: 'POST',
+          path: `/drives/x/write/${i * CHUNK}`,
+          body: data[i % PATTERNS],
+          headers: { 'content-type': 'application/octet-stream' },
+        });
         await res.body.arrayBuffer();
       }
       return (count * CHUNK) / ((performance.now() - t0) / 1000) / 1e6;
-    } finally { await pool.close(); }
+    } finally {
+      await pool.close();
+    }
   } finally {
     sink.removeAllListeners('exit');
     sink.kill('SIGKILL');
@@ -102,15 +132,36 @@ async function bareSinkRate(data: Buffer[], count: number): Promise<number> {
 }
 
 /** After a warm-up on a throw-away drive, creates a drive of sizeMiB through the API, writes it raw then gzip and reads it back in sequential 4 MiB calls on one connection, then writes a second fresh drive raw over two connections; dd in the same data dir. */
-export async function driveThroughput(baseUrl: string, dataDir: string, sizeMiB: number, log: (m: string) => void): Promise<DriveThroughput> {
-  const creds = (JSON.parse(readFileSync(join(dataDir, 'credentials.json'), 'utf8')) as { cloudsigma: { user: string; password: string } }).cloudsigma;
+export async function driveThroughput(
+  baseUrl: string,
+  dataDir: string,
+  sizeMiB: number,
+  log: (m: string) => void,
+): Promise<DriveThroughput> {
+  const creds = (
+    JSON.parse(readFileSync(join(dataDir, 'credentials.json'), 'utf8')) as {
+      cloudsigma: { user: string; password: string };
+    }
+  ).cloudsigma;
   const auth = `Basic ${Buffer.from(`${creds.user}:${creds.password}`).toString('base64')}`;
   const pool = new Pool(baseUrl, { connections: 1, pipelining: 1, keepAliveTimeout: 60_000 });
   const pool2 = new Pool(baseUrl, { connections: 2, pipelining: 1, keepAliveTimeout: 60_000 });
-  const call = async (method: 'GET' | 'POST', path: string, body?: Buffer | string, headers: Record<string, string> = {}, via = pool): Promise<Buffer> => {
-    const res = await via.request({ method, path, body, headers: { authorization: auth, 'content-type': 'text/plain', ...headers } });
+  const call = async (
+    method: 'GET' | 'POST',
+    path: string,
+    body?: Buffer | string,
+    headers: Record<string, string> = {},
+    via = pool,
+  ): Promise<Buffer> => {
+    const res = await via.request({
+      method,
+      path,
+      body,
+      headers: { authorization: auth, 'content-type': 'text/plain', ...headers },
+    });
     const buf = Buffer.from(await res.body.arrayBuffer());
-    if (res.statusCode >= 300) throw new Error(`${method} ${path}: HTTP ${res.statusCode}: ${buf.toString('utf8').slice(0, 300)}`);
+    if (res.statusCode >= 300)
+      throw new Error(`${method} ${path}: HTTP ${res.statusCode}: ${buf.toString('utf8').slice(0, 300)}`);
     return buf;
   };
   try {
@@ -118,13 +169,19 @@ export async function driveThroughput(baseUrl: string, dataDir: string, sizeMiB:
     const gz = data.map((b) => gzipSync(b, { level: 6 }));
     const gzipRatio = data.reduce((s, b) => s + b.length, 0) / gz.reduce((s, b) => s + b.length, 0);
     const create = async (name: string) => {
-      const uuid = parseRecord((await call('POST', '/drives/create', `name ${name}\nsize ${sizeMiB}M\nclaim:type exclusive\n`)).toString('utf8')).drive;
+      const uuid = parseRecord(
+        (await call('POST', '/drives/create', `name ${name}\nsize ${sizeMiB}M\nclaim:type exclusive\n`)).toString(
+          'utf8',
+        ),
+      ).drive;
       if (!uuid) throw new Error('drive create answered no drive uuid');
       return uuid;
     };
     const warm = await create('warm-up');
     for (let i = 0; i < Math.min(WARM_UP_CALLS, (sizeMiB * 1024 * 1024) / CHUNK); i++) {
-      await call('POST', `/drives/${warm}/write/${i * CHUNK}`, data[i % PATTERNS], { 'content-type': 'application/octet-stream' });
+      await call('POST', `/drives/${warm}/write/${i * CHUNK}`, data[i % PATTERNS], {
+        'content-type': 'application/octet-stream',
+      });
       await call('GET', `/drives/${warm}/read/${i * CHUNK}/4M`);
     }
     await call('POST', `/drives/${warm}/destroy`, '');
@@ -134,7 +191,11 @@ export async function driveThroughput(baseUrl: string, dataDir: string, sizeMiB:
     const timed = async (what: string, f: (i: number) => Promise<unknown>, lanes = 1): Promise<number> => {
       const t0 = performance.now();
       let next = 0;
-      await Promise.all(Array.from({ length: lanes }, async () => { while (next < chunks) await f(next++); }));
+      await Promise.all(
+        Array.from({ length: lanes }, async () => {
+          while (next < chunks) await f(next++);
+        }),
+      );
       const rate = bytes / ((performance.now() - t0) / 1000) / 1e6;
       log(`drive ${what}: ${sizeMiB} MiB at ${Math.round(rate)} MB/s`);
       return rate;
@@ -144,26 +205,54 @@ export async function driveThroughput(baseUrl: string, dataDir: string, sizeMiB:
     const verify = async (uuid = drive) => {
       for (const i of checked) {
         const back = await call('GET', `/drives/${uuid}/read/${i * CHUNK}/4M`);
-        if (!back.equals(data[i % PATTERNS]!)) throw new Error(`drive chunk ${i} read back differs from what was written`);
+        if (!back.equals(data[i % PATTERNS]!))
+          throw new Error(`drive chunk ${i} read back differs from what was written`);
       }
     };
-    const writeRaw = await timed('write raw', (i) => call('POST', `/drives/${drive}/write/${i * CHUNK}`, data[i % PATTERNS], octet));
+    const writeRaw = await timed('write raw', (i) =>
+      call('POST', `/drives/${drive}/write/${i * CHUNK}`, data[i % PATTERNS], octet),
+    );
     await verify();
     for (const i of checked) await call('POST', `/drives/${drive}/write/${i * CHUNK}`, Buffer.alloc(CHUNK), octet);
-    const writeGzip = await timed('write gzip', (i) => call('POST', `/drives/${drive}/write/${i * CHUNK}`, gz[i % PATTERNS], { ...octet, 'content-encoding': 'gzip' }));
+    const writeGzip = await timed('write gzip', (i) =>
+      call('POST', `/drives/${drive}/write/${i * CHUNK}`, gz[i % PATTERNS], { ...octet, 'content-encoding': 'gzip' }),
+    );
     await verify();
     let readBytes = 0;
-    const read = await timed('read', async (i) => { readBytes += (await call('GET', `/drives/${drive}/read/${i * CHUNK}/4M`)).length; });
+    const read = await timed('read', async (i) => {
+      readBytes += (await call('GET', `/drives/${drive}/read/${i * CHUNK}/4M`)).length;
+    });
     if (readBytes !== bytes) throw new Error(`drive read returned ${readBytes} bytes, expected ${bytes}`);
     await call('POST', `/drives/${drive}/destroy`, '');
     const second = await create('bench-2');
-    const writeRaw2 = await timed('write raw, 2 connections', (i) => call('POST', `/drives/${second}/write/${i * CHUNK}`, data[i % PATTERNS], octet, pool2), 2);
+    const writeRaw2 = await timed(
+      'write raw, 2 connections',
+      (i) => call('POST', `/drives/${second}/write/${i * CHUNK}`, data[i % PATTERNS], octet, pool2),
+      2,
+    );
     await verify(second);
     await call('POST', `/drives/${second}/destroy`, '');
     const bareSink = await bareSinkRate(data, chunks);
     log(`bare node:http sink, same client and bodies: ${Math.round(bareSink)} MB/s`);
     const d = await ddRates(dataDir, chunks);
-    log(`dd: write ${Math.round(d.write / 1e6)} MB/s (${d.writeFlag}), read ${Math.round(d.read / 1e6)} MB/s (${d.readFlag})`);
-    return { sizeMiB, writeRaw, writeRaw2, writeGzip, read, gzipRatio, bareSink, ddWrite: d.write / 1e6, ddRead: d.read / 1e6, ddWriteFlag: d.writeFlag, ddReadFlag: d.readFlag };
-  } finally { await pool.close(); await pool2.close(); }
+    log(
+      `dd: write ${Math.round(d.write / 1e6)} MB/s (${d.writeFlag}), read ${Math.round(d.read / 1e6)} MB/s (${d.readFlag})`,
+    );
+    return {
+      sizeMiB,
+      writeRaw,
+      writeRaw2,
+      writeGzip,
+      read,
+      gzipRatio,
+      bareSink,
+      ddWrite: d.write / 1e6,
+      ddRead: d.read / 1e6,
+      ddWriteFlag: d.writeFlag,
+      ddReadFlag: d.readFlag,
+    };
+  } finally {
+    await pool.close();
+    await pool2.close();
+  }
 }

@@ -5,7 +5,11 @@ import { readFileSync } from 'node:fs';
 const port = Number(process.argv[2] ?? 0);
 const fixed = process.argv[3] ? readFileSync(process.argv[3], 'utf8') : null;
 const app = Fastify({ logger: false });
-app.get('/', async (_req, reply) => (fixed === null ? { hello: 'world' } : reply.type('application/json; charset=utf-8').send(fixed)));
+app.get('/', async (_req, reply) =>
+  fixed === null ? { hello: 'world' } : reply.type('application/json; charset=utf-8').send(fixed),
+);
 await app.listen({ host: '127.0.0.1', port });
 process.stdout.write('Ready.\n');
-process.on('SIGTERM', () => { void app.close().then(() => process.exit(0)); });
+process.on('SIGTERM', () => {
+  void app.close().then(() => process.exit(0));
+});

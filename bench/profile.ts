@@ -2,11 +2,23 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 
-interface ProfileNode { id: number; callFrame: { functionName: string; url: string; lineNumber: number }; children?: number[] }
-interface CpuProfile { nodes: ProfileNode[]; samples: number[]; timeDeltas: number[] }
+interface ProfileNode {
+  id: number;
+  callFrame: { functionName: string; url: string; lineNumber: number };
+  children?: number[];
+}
+interface CpuProfile {
+  nodes: ProfileNode[];
+  samples: number[];
+  timeDeltas: number[];
+}
 
 /** One row of a summary: a name and its share of sampled time. */
-export interface ProfileRow { name: string; ms: number; pct: number }
+export interface ProfileRow {
+  name: string;
+  ms: number;
+  pct: number;
+}
 
 function moduleOf(url: string): string {
   if (!url) return '(native / idle / gc)';
@@ -19,7 +31,10 @@ function moduleOf(url: string): string {
 }
 
 /** Self time by function and by module, and inclusive time of Nube's own functions, over every profile in dir (idle excluded). */
-export function summariseProfiles(dir: string, top = 25): { functions: ProfileRow[]; modules: ProfileRow[]; inclusive: ProfileRow[]; totalMs: number } {
+export function summariseProfiles(
+  dir: string,
+  top = 25,
+): { functions: ProfileRow[]; modules: ProfileRow[]; inclusive: ProfileRow[]; totalMs: number } {
   const byFn = new Map<string, number>();
   const byMod = new Map<string, number>();
   const incl = new Map<string, number>();
@@ -51,19 +66,28 @@ export function summariseProfiles(dir: string, top = 25): { functions: ProfileRo
       }
     }
   }
-  const rows = (m: Map<string, number>) => [...m].sort((a, b) => b[1] - a[1]).slice(0, top)
-    .map(([name, ms]) => ({ name, ms: Math.round(ms), pct: total ? Math.round((ms / total) * 1000) / 10 : 0 }));
+  const rows = (m: Map<string, number>) =>
+    [...m]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, top)
+      .map(([name, ms]) => ({ name, ms: Math.round(ms), pct: total ? Math.round((ms / total) * 1000) / 10 : 0 }));
   return { functions: rows(byFn), modules: rows(byMod), inclusive: rows(incl), totalMs: Math.round(total) };
 }
 
 if (process.argv[1] && import.meta.url.endsWith(process.argv[1].replace(/^.*\//, '/'))) {
   const dir = process.argv[2];
-  if (!dir) { process.stderr.write('usage: profile.ts DIR\n'); process.exit(2); }
+  if (!dir) {
+    process.stderr.write('usage: profile.ts DIR\n');
+    process.exit(2);
+  }
   const s = summariseProfiles(dir, Number(process.argv[3] ?? 25));
   process.stdout.write(`busy ${s.totalMs} ms\n\nby module:\n`);
-  for (const r of s.modules) process.stdout.write(`${String(r.pct).padStart(5)}%  ${String(r.ms).padStart(6)} ms  ${r.name}\n`);
+  for (const r of s.modules)
+    process.stdout.write(`${String(r.pct).padStart(5)}%  ${String(r.ms).padStart(6)} ms  ${r.name}\n`);
   process.stdout.write('\nby function (self time):\n');
-  for (const r of s.functions) process.stdout.write(`${String(r.pct).padStart(5)}%  ${String(r.ms).padStart(6)} ms  ${r.name}\n`);
+  for (const r of s.functions)
+    process.stdout.write(`${String(r.pct).padStart(5)}%  ${String(r.ms).padStart(6)} ms  ${r.name}\n`);
   process.stdout.write('\nNube functions (inclusive time):\n');
-  for (const r of s.inclusive) process.stdout.write(`${String(r.pct).padStart(5)}%  ${String(r.ms).padStart(6)} ms  ${r.name}\n`);
+  for (const r of s.inclusive)
+    process.stdout.write(`${String(r.pct).padStart(5)}%  ${String(r.ms).padStart(6)} ms  ${r.name}\n`);
 }

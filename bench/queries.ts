@@ -20,9 +20,12 @@ function patchStatements(): void {
     const orig = proto[method]!;
     proto[method] = function (this: { source: string }, ...args: unknown[]) {
       const t = performance.now();
-      try { return orig.apply(this, args); } finally {
+      try {
+        return orig.apply(this, args);
+      } finally {
         const s = stats.get(this.source) ?? { calls: 0, ms: 0 };
-        s.calls++; s.ms += performance.now() - t;
+        s.calls++;
+        s.ms += performance.now() - t;
         stats.set(this.source, s);
       }
     };
@@ -32,9 +35,13 @@ function patchStatements(): void {
 function report(title: string, wallMs: number, ops: number): void {
   const rows = [...stats].sort((a, b) => b[1].ms - a[1].ms);
   const sqlMs = rows.reduce((s, [, v]) => s + v.ms, 0);
-  process.stdout.write(`\n${title}: ${ops} operations in ${Math.round(wallMs)} ms wall, ${Math.round(sqlMs)} ms inside SQLite (${Math.round((sqlMs / wallMs) * 100)}%)\n`);
+  process.stdout.write(
+    `\n${title}: ${ops} operations in ${Math.round(wallMs)} ms wall, ${Math.round(sqlMs)} ms inside SQLite (${Math.round((sqlMs / wallMs) * 100)}%)\n`,
+  );
   for (const [sql, v] of rows.slice(0, 15)) {
-    process.stdout.write(`${v.ms.toFixed(0).padStart(7)} ms ${String(v.calls).padStart(7)} calls ${(v.ms / v.calls).toFixed(3).padStart(8)} ms/call  ${sql.replace(/\s+/g, ' ').slice(0, 220)}\n`);
+    process.stdout.write(
+      `${v.ms.toFixed(0).padStart(7)} ms ${String(v.calls).padStart(7)} calls ${(v.ms / v.calls).toFixed(3).padStart(8)} ms/call  ${sql.replace(/\s+/g, ' ').slice(0, 220)}\n`,
+    );
   }
   stats.clear();
 }
@@ -43,11 +50,18 @@ const VMS = Number(process.argv[2] ?? 100_000);
 const DEPLOYS = Number(process.argv[3] ?? 2000);
 const dir = mkdtempSync(join(tmpdir(), 'nube-queries-'));
 try {
-  const rt = await createRuntime(loadConfig({ NUBE_DATA_DIR: dir, NUBE_LISTEN: '127.0.0.1:0' }), { log: pino({ level: 'silent' }) });
+  const rt = await createRuntime(loadConfig({ NUBE_DATA_DIR: dir, NUBE_LISTEN: '127.0.0.1:0' }), {
+    log: pino({ level: 'silent' }),
+  });
   const created = await rt.core.accounts.createAccount('admin', { admin: true });
   await populateVms(rt.store, dir, 'admin', VMS);
   const ctx: CallContext = {
-    accountId: created.account.id, accountName: 'admin', userId: created.user.id, isAdmin: true, requestId: 'bench', origin: 'cloudstack:bench',
+    accountId: created.account.id,
+    accountName: 'admin',
+    userId: created.user.id,
+    isAdmin: true,
+    requestId: 'bench',
+    origin: 'cloudstack:bench',
   };
   await rt.core.vms.list(ctx, { page: 1, pageSize: 20 });
   patchStatements();
@@ -58,18 +72,28 @@ try {
   await rt.engine.start();
   const zone = (await rt.core.catalog.listZones())[0]!;
   const offering = (await rt.core.catalog.listServiceOfferings()).find((o) => o.name === 'Micro')!;
-  const template = await rt.store.db.selectFrom('templates').select('id').where('featured', '=', 1).executeTakeFirstOrThrow();
+  const template = await rt.store.db
+    .selectFrom('templates')
+    .select('id')
+    .where('featured', '=', 1)
+    .executeTakeFirstOrThrow();
   t0 = performance.now();
   const tasks: string[] = [];
   let next = 0;
-  await Promise.all(Array.from({ length: 64 }, async () => {
-    while (next++ < DEPLOYS) {
-      const r = await rt.core.vms.create(ctx, { zoneId: zone.id, offeringId: offering.id, templateId: template.id });
-      tasks.push(r.taskId);
-    }
-  }));
+  await Promise.all(
+    Array.from({ length: 64 }, async () => {
+      while (next++ < DEPLOYS) {
+        const r = await rt.core.vms.create(ctx, { zoneId: zone.id, offeringId: offering.id, templateId: template.id });
+        tasks.push(r.taskId);
+      }
+    }),
+  );
   for (const id of tasks) await rt.engine.wait(id, 120_000);
-  report(`deploy → Running, ${DEPLOYS} VMs, 64 concurrent callers (core + engine, no HTTP)`, performance.now() - t0, DEPLOYS);
+  report(
+    `deploy → Running, ${DEPLOYS} VMs, 64 concurrent callers (core + engine, no HTTP)`,
+    performance.now() - t0,
+    DEPLOYS,
+  );
   await rt.close();
 } finally {
   rmSync(dir, { recursive: true, force: true });

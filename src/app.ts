@@ -1,5 +1,11 @@
 /** buildApp: the Fastify instance with shared plumbing and every dialect under its prefix. */
-import Fastify, { LogController, type FastifyInstance, type FastifyPluginAsync, type FastifyReply, type FastifyRequest } from 'fastify';
+import Fastify, {
+  LogController,
+  type FastifyInstance,
+  type FastifyPluginAsync,
+  type FastifyReply,
+  type FastifyRequest,
+} from 'fastify';
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Core } from './core/core.js';
@@ -12,7 +18,11 @@ import { cvmBadUrl, cvmPlugin } from './dialects/cvm/plugin.js';
 import { cloudsigmaPlugin, sigmaBadUrl, SIGMA_ROOTS } from './dialects/cloudsigma/plugin.js';
 
 /** What the app is built from. */
-export interface AppDeps { core: Core; readiness: Readiness; log?: Logger }
+export interface AppDeps {
+  core: Core;
+  readiness: Readiness;
+  log?: Logger;
+}
 
 /** Largest body of a route that sets no limit of its own (each dialect sets smaller ones). */
 const DEFAULT_BODY_MAX = 1024 * 1024;
@@ -20,7 +30,9 @@ const DEFAULT_BODY_MAX = 1024 * 1024;
 /** Answers a URL the router cannot decode (a broken percent-escape, a segment over maxParamLength) in the format of the dialect owning the path. */
 function badUrl(err: Error, req: FastifyRequest, reply: FastifyReply): FastifyReply {
   const path = req.raw.url ?? '';
-  const why = /PARAM_LENGTH/.test((err as { code?: string }).code ?? '') ? 'A path segment is longer than 1000 characters' : 'The URL holds a broken percent-escape';
+  const why = /PARAM_LENGTH/.test((err as { code?: string }).code ?? '')
+    ? 'A path segment is longer than 1000 characters'
+    : 'The URL holds a broken percent-escape';
   if (path.startsWith('/api/client/')) return cvmBadUrl(reply, why);
   if (path.startsWith('/admin/')) return adminBadUrl(reply, why);
   if (SIGMA_ROOTS.includes(path.split(/[/?]/)[1] ?? '')) return sigmaBadUrl(reply, why);
@@ -42,10 +54,16 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.setErrorHandler((err: Error & { statusCode?: number }, req, reply) => {
     const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
     if (status >= 500) req.log.error({ err }, 'unhandled error');
-    reply.code(status).type('application/json').send({ error: status >= 500 ? 'Internal error' : err.message, request_id: req.id });
+    reply
+      .code(status)
+      .type('application/json')
+      .send({ error: status >= 500 ? 'Internal error' : err.message, request_id: req.id });
   });
   app.setNotFoundHandler((req, reply) => {
-    reply.code(404).type('application/json').send({ error: `No route for ${req.method} ${req.url.split('?')[0]}`, request_id: req.id });
+    reply
+      .code(404)
+      .type('application/json')
+      .send({ error: `No route for ${req.method} ${req.url.split('?')[0]}`, request_id: req.id });
   });
   // Root hooks first, so they reach every plugin's routes and not-found handlers.
   guardEdge(app, limits);

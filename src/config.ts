@@ -28,9 +28,15 @@ export interface Config {
   billing: { currency: string; prices: string; meterEveryMs: number };
   /** Failed-authentication throttle (core/accounts/throttle.ts) and the password-hashing threads (core/accounts/hash-pool.ts). */
   auth: {
-    perAddress: number; perLogin: number; windowMs: number; lockoutMs: number; lockoutMaxMs: number; tracked: number;
+    perAddress: number;
+    perLogin: number;
+    windowMs: number;
+    lockoutMs: number;
+    lockoutMaxMs: number;
+    tracked: number;
     /** Hashing threads; 0 = one less than the CPUs, 1 to 4. */
-    hashThreads: number; hashQueue: number;
+    hashThreads: number;
+    hashQueue: number;
   };
   /** Per-account limits every account gets unless the operator overrides them for it; -1 = unlimited. */
   defaultLimits: Limits;
@@ -51,9 +57,18 @@ export interface HttpLimits {
 }
 
 /** The resources an account's use is limited on: counts, vCPUs, memory in MB and volume storage in GB. */
-export const LIMIT_NAMES = ['vms', 'cpus', 'memory_mb', 'volumes', 'storage_gb', 'snapshots', 'ips', 'networks'] as const;
+export const LIMIT_NAMES = [
+  'vms',
+  'cpus',
+  'memory_mb',
+  'volumes',
+  'storage_gb',
+  'snapshots',
+  'ips',
+  'networks',
+] as const;
 /** One limited resource. */
-export type LimitName = typeof LIMIT_NAMES[number];
+export type LimitName = (typeof LIMIT_NAMES)[number];
 /** A limit per resource; -1 means unlimited. */
 export type Limits = Record<LimitName, number>;
 
@@ -62,7 +77,14 @@ export type Limits = Record<LimitName, number>;
  * (a loop creating drives or VMs) stops long before it fills the disk, the hosts or the IP pools of everyone else.
  */
 export const BUILTIN_LIMITS: Limits = {
-  vms: 500, cpus: 2000, memory_mb: 4 * 1024 * 1024, volumes: 1000, storage_gb: 50 * 1024, snapshots: 1000, ips: 500, networks: 200,
+  vms: 500,
+  cpus: 2000,
+  memory_mb: 4 * 1024 * 1024,
+  volumes: 1000,
+  storage_gb: 50 * 1024,
+  snapshots: 1000,
+  ips: 500,
+  networks: 200,
 };
 
 /** Thrown for configuration that cannot work; printed without a stack trace. */
@@ -100,7 +122,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const shownHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
   return {
     dataDir: resolve(merged.NUBE_DATA_DIR ?? './.nube'),
-    host, port, databaseUrl, driver,
+    host,
+    port,
+    databaseUrl,
+    driver,
     db: {
       waitMs: int('NUBE_DB_WAIT_MS', merged.NUBE_DB_WAIT_MS, 60000, 0),
       connectTimeoutMs: int('NUBE_DB_CONNECT_TIMEOUT_MS', merged.NUBE_DB_CONNECT_TIMEOUT_MS, 5000, 100),
@@ -116,7 +141,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       hostDiskGb: int('NUBE_SIM_HOST_DISK_GB', merged.NUBE_SIM_HOST_DISK_GB, 1024 * 1024, 1),
     },
     qemu: {
-      templateDir: resolve(merged.NUBE_QEMU_TEMPLATE_DIR ?? join(resolve(merged.NUBE_DATA_DIR ?? './.nube'), 'templates', 'nube-guest')),
+      templateDir: resolve(
+        merged.NUBE_QEMU_TEMPLATE_DIR ?? join(resolve(merged.NUBE_DATA_DIR ?? './.nube'), 'templates', 'nube-guest'),
+      ),
       accel: qemuAccel(merged.NUBE_QEMU_ACCEL),
       stopTimeoutMs: int('NUBE_QEMU_STOP_TIMEOUT_MS', merged.NUBE_QEMU_STOP_TIMEOUT_MS, 30000, 0),
     },
@@ -152,8 +179,12 @@ export function parseLimits(setting: string, raw: string | undefined): Limits {
   if (text.toLowerCase() === 'off') return Object.fromEntries(LIMIT_NAMES.map((n) => [n, -1])) as Limits;
   for (const part of text.split(',')) {
     const m = /^\s*([a-z_]+)\s*=\s*(-1|\d{1,15})\s*$/.exec(part);
-    if (!m) throw new ConfigError(`${setting} must be name=N,... (N a whole number, -1 = unlimited) or off, got "${part.trim()}"`);
-    if (!(LIMIT_NAMES as readonly string[]).includes(m[1]!)) throw new ConfigError(`${setting}: unknown limit "${m[1]}" (known: ${LIMIT_NAMES.join(', ')})`);
+    if (!m)
+      throw new ConfigError(
+        `${setting} must be name=N,... (N a whole number, -1 = unlimited) or off, got "${part.trim()}"`,
+      );
+    if (!(LIMIT_NAMES as readonly string[]).includes(m[1]!))
+      throw new ConfigError(`${setting}: unknown limit "${m[1]}" (known: ${LIMIT_NAMES.join(', ')})`);
     out[m[1] as LimitName] = Number(m[2]);
   }
   return out;
@@ -167,16 +198,21 @@ function httpLimits(env: Record<string, string | undefined>): HttpLimits {
     idleTimeoutMs: int('NUBE_IDLE_TIMEOUT_MS', env.NUBE_IDLE_TIMEOUT_MS, 30_000, 100),
   };
   if (limits.headersTimeoutMs > limits.requestTimeoutMs) {
-    throw new ConfigError(`NUBE_HEADERS_TIMEOUT_MS (${limits.headersTimeoutMs}) may not exceed NUBE_REQUEST_TIMEOUT_MS (${limits.requestTimeoutMs})`);
+    throw new ConfigError(
+      `NUBE_HEADERS_TIMEOUT_MS (${limits.headersTimeoutMs}) may not exceed NUBE_REQUEST_TIMEOUT_MS (${limits.requestTimeoutMs})`,
+    );
   }
   return limits;
 }
 
 function qemuAccel(raw: string | undefined): Config['qemu']['accel'] {
   const v = raw || 'auto';
-  if (v !== 'auto' && v !== 'kvm' && v !== 'tcg') throw new ConfigError(`NUBE_QEMU_ACCEL must be auto, kvm or tcg, got "${v}"`);
+  if (v !== 'auto' && v !== 'kvm' && v !== 'tcg')
+    throw new ConfigError(`NUBE_QEMU_ACCEL must be auto, kvm or tcg, got "${v}"`);
   return v;
 }
 
 /** Path of the SQLite file inside the data dir. */
-export function sqlitePath(cfg: Config): string { return join(cfg.dataDir, 'nube.db'); }
+export function sqlitePath(cfg: Config): string {
+  return join(cfg.dataDir, 'nube.db');
+}

@@ -20,14 +20,25 @@ import { makeDataDirPrivate } from './lib/private-files.js';
 
 /** Everything a running Nube holds. */
 export interface Runtime {
-  config: Config; store: Store; core: Core; engine: TaskEngine; driver: ComputeDriver; log: Logger;
+  config: Config;
+  store: Store;
+  core: Core;
+  engine: TaskEngine;
+  driver: ComputeDriver;
+  log: Logger;
   /** Stops the engine and closes the store. */
   close(): Promise<void>;
 }
 
 /** How createRuntime starts: engine now or later, its logger and key, whether to wait for PostgreSQL (serve does), and
  * whether the store must exist already (CLI commands: nothing is created, and nothing is seeded for a driver). */
-export interface RuntimeOptions { startEngine?: boolean; log?: Logger; masterKey?: MasterKey; waitForDatabase?: boolean; existing?: boolean }
+export interface RuntimeOptions {
+  startEngine?: boolean;
+  log?: Logger;
+  masterKey?: MasterKey;
+  waitForDatabase?: boolean;
+  existing?: boolean;
+}
 
 /** Opens and prepares everything; the engine starts only when startEngine is true. */
 export async function createRuntime(config: Config, opts: RuntimeOptions = {}): Promise<Runtime> {
@@ -42,11 +53,18 @@ export async function createRuntime(config: Config, opts: RuntimeOptions = {}): 
   try {
     if (config.databaseUrl) {
       await waitForDatabase(store, {
-        waitMs: opts.waitForDatabase ? config.db.waitMs : 0, databaseUrl: config.databaseUrl, onWait: (msg) => log.warn(msg),
+        waitMs: opts.waitForDatabase ? config.db.waitMs : 0,
+        databaseUrl: config.databaseUrl,
+        onWait: (msg) => log.warn(msg),
       });
     }
     await migrate(store);
-    await checkMasterKey(store, secrets, storeLabel({ sqlitePath: sqlitePath(config), databaseUrl: config.databaseUrl }), log);
+    await checkMasterKey(
+      store,
+      secrets,
+      storeLabel({ sqlitePath: sqlitePath(config), databaseUrl: config.databaseUrl }),
+      log,
+    );
     await store.tx(async (trx) => {
       await store.lock(trx, SEED_LOCK);
       return seedCatalog(trx, config);
@@ -64,7 +82,8 @@ export async function createRuntime(config: Config, opts: RuntimeOptions = {}): 
     throw err;
   }
   // On PostgreSQL the engine gets its own pool: API transactions waiting on row locks must never starve task handling.
-  const taskStore = store.kind === 'postgres' ? openStore({ databaseUrl: config.databaseUrl, poolSize: 10, ...pgOptions }) : store;
+  const taskStore =
+    store.kind === 'postgres' ? openStore({ databaseUrl: config.databaseUrl, poolSize: 10, ...pgOptions }) : store;
   const storage = openVolumeStorage(config.dataDir, config.driver);
   const driver = loadComputeDriver(taskStore, config, storage);
   const engine = new TaskEngine(taskStore, { workers: config.workers, leaseMs: config.taskLeaseMs, log });
@@ -73,10 +92,17 @@ export async function createRuntime(config: Config, opts: RuntimeOptions = {}): 
   const core = new Core({ store, config, secrets, catalog, tasks: engine, storage, driver });
   if (opts.startEngine) await engine.start();
   return {
-    config, store, core, engine, driver, log,
+    config,
+    store,
+    core,
+    engine,
+    driver,
+    log,
     async close() {
       await engine.stop();
-      await core.volumes.flushCounters().catch((err: unknown) => log.error({ err }, 'drive I/O counters could not be saved'));
+      await core.volumes
+        .flushCounters()
+        .catch((err: unknown) => log.error({ err }, 'drive I/O counters could not be saved'));
       await storage.close();
       if (taskStore !== store) await taskStore.close();
       await store.close();

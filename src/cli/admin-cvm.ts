@@ -2,7 +2,6 @@
 import type { Command } from 'commander';
 import { withRuntime } from './with-runtime.js';
 
-
 function serialArg(raw: string): number {
   if (!/^[0-9]{1,15}$/.test(raw)) throw new Error(`VPS ids are positive integers, got "${raw}"`);
   return Number(raw);
@@ -17,28 +16,68 @@ function bytesOpt(name: string, raw: string | undefined): number | undefined {
 /** Adds the CVM admin subcommands under `admin`. */
 export function addCvmAdminCommands(admin: Command): void {
   const tokens = admin.command('cvm-tokens').description('CVM API token pairs');
-  tokens.command('create <account>').description('create a token pair; the private token is printed once')
-    .option('--user <username>').option('--name <name>').option('--no-client-api', 'a pair the client API refuses (403)')
-    .action((acct: string, o: { user?: string; name?: string; clientApi: boolean }) => withRuntime(async (rt) => {
-      const { account, shown: p } = await rt.core.credentials.issueTo('token-pair', acct, { username: o.user, name: o.name, clientApi: o.clientApi });
-      return { id: p.id, account: account.name, url: `${rt.config.publicUrl}/api/client`, public: p.public, private: p.private, client_api: p.clientApi };
-    }));
-  tokens.command('list <account>').description('list token pairs (never their private tokens)')
+  tokens
+    .command('create <account>')
+    .description('create a token pair; the private token is printed once')
+    .option('--user <username>')
+    .option('--name <name>')
+    .option('--no-client-api', 'a pair the client API refuses (403)')
+    .action((acct: string, o: { user?: string; name?: string; clientApi: boolean }) =>
+      withRuntime(async (rt) => {
+        const { account, shown: p } = await rt.core.credentials.issueTo('token-pair', acct, {
+          username: o.user,
+          name: o.name,
+          clientApi: o.clientApi,
+        });
+        return {
+          id: p.id,
+          account: account.name,
+          url: `${rt.config.publicUrl}/api/client`,
+          public: p.public,
+          private: p.private,
+          client_api: p.clientApi,
+        };
+      }),
+    );
+  tokens
+    .command('list <account>')
+    .description('list token pairs (never their private tokens)')
     .action((acct: string) => withRuntime((rt) => rt.core.credentials.list('token-pair', acct)));
-  tokens.command('revoke <token>').description('revoke a pair by public token or id').action((t: string) => withRuntime(async (rt) => {
-    await rt.core.credentials.issuers['token-pair'].revoke(t);
-    return { revoked: t };
-  }));
+  tokens
+    .command('revoke <token>')
+    .description('revoke a pair by public token or id')
+    .action((t: string) =>
+      withRuntime(async (rt) => {
+        await rt.core.credentials.issuers['token-pair'].revoke(t);
+        return { revoked: t };
+      }),
+    );
   const vps = admin.command('vps').description('VPSes (VMs by their integer id)');
-  vps.command('suspend <serial>').description('power off and suspend; its owner cannot start it')
+  vps
+    .command('suspend <serial>')
+    .description('power off and suspend; its owner cannot start it')
     .action((s: string) => withRuntime((rt) => rt.core.vmHold.suspend(serialArg(s))));
-  vps.command('unsuspend <serial>').description('return a suspended VPS to stopped')
+  vps
+    .command('unsuspend <serial>')
+    .description('return a suspended VPS to stopped')
     .action((s: string) => withRuntime((rt) => rt.core.vmHold.unsuspend(serialArg(s))));
-  vps.command('terminate <serial>').description('power off and terminate for good')
+  vps
+    .command('terminate <serial>')
+    .description('power off and terminate for good')
     .action((s: string) => withRuntime((rt) => rt.core.vmHold.terminate(serialArg(s))));
-  vps.command('set-traffic <serial>').description('traffic limits in bytes: --total N (combined) or --total 0 --in N --out N (split)')
-    .option('--total <bytes>').option('--in <bytes>').option('--out <bytes>')
-    .action((s: string, o: { total?: string; in?: string; out?: string }) => withRuntime((rt) => rt.core.traffic.setLimits(serialArg(s), {
-      total: bytesOpt('total', o.total), in: bytesOpt('in', o.in), out: bytesOpt('out', o.out),
-    })));
+  vps
+    .command('set-traffic <serial>')
+    .description('traffic limits in bytes: --total N (combined) or --total 0 --in N --out N (split)')
+    .option('--total <bytes>')
+    .option('--in <bytes>')
+    .option('--out <bytes>')
+    .action((s: string, o: { total?: string; in?: string; out?: string }) =>
+      withRuntime((rt) =>
+        rt.core.traffic.setLimits(serialArg(s), {
+          total: bytesOpt('total', o.total),
+          in: bytesOpt('in', o.in),
+          out: bytesOpt('out', o.out),
+        }),
+      ),
+    );
 }

@@ -8,15 +8,19 @@ function limitValue(name: string, raw: string): number | null {
   const v = raw.trim().toLowerCase();
   if (v === 'default') return null;
   if (v === 'unlimited' || v === '-1') return -1;
-  if (!/^[0-9]{1,15}$/.test(v)) throw new Error(`--${name.replace('_', '-')} must be a whole number, -1 or unlimited, or default; got "${raw}"`);
+  if (!/^[0-9]{1,15}$/.test(v))
+    throw new Error(`--${name.replace('_', '-')} must be a whole number, -1 or unlimited, or default; got "${raw}"`);
   return Number(v);
 }
 
 /** Adds `limits` and `set-limits` under `admin account`. */
 export function addLimitCommands(account: Command): void {
-  account.command('limits <account>').description('effective limits of an account (default or override) with what it uses now')
+  account
+    .command('limits <account>')
+    .description('effective limits of an account (default or override) with what it uses now')
     .action((acct: string) => withRuntime((rt) => rt.core.quotas.show(acct)));
-  const set = account.command('set-limits <account>')
+  const set = account
+    .command('set-limits <account>')
     .description('override limits of an account: N, -1 or unlimited, or default to use NUBE_DEFAULT_LIMITS again');
   for (const n of LIMIT_NAMES) set.option(`--${n.replace('_', '-')} <n>`);
   set.action((acct: string, o: Record<string, string | undefined>) => {

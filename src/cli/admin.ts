@@ -7,49 +7,105 @@ import { withRuntime } from './with-runtime.js';
 import { addLimitCommands } from './admin-limits.js';
 import { addTaskCommands } from './admin-tasks.js';
 
-
 /** Adds the admin subcommands to the program. */
 export function addAdminCommands(program: Command): void {
   const admin = program.command('admin').description('operator commands (run where the data dir or DATABASE_URL is)');
   const account = admin.command('account').description('accounts');
-  account.command('create <name>').description('create an account with a user and credentials; prints its credentials JSON')
-    .option('--email <email>').option('--password <password>').option('--admin', 'make it an admin account')
-    .action((name: string, o: { email?: string; password?: string; admin?: boolean }) => withRuntime(async (rt) =>
-      credentialsJson(rt.config, await rt.core.accounts.createAccount(name, o))));
-  account.command('list').description('list accounts').action(() => withRuntime(async (rt) =>
-    (await rt.core.accounts.listAccounts()).map((a) => ({ id: a.id, name: a.name, email: a.email, type: a.type, state: a.state }))));
+  account
+    .command('create <name>')
+    .description('create an account with a user and credentials; prints its credentials JSON')
+    .option('--email <email>')
+    .option('--password <password>')
+    .option('--admin', 'make it an admin account')
+    .action((name: string, o: { email?: string; password?: string; admin?: boolean }) =>
+      withRuntime(async (rt) => credentialsJson(rt.config, await rt.core.accounts.createAccount(name, o))),
+    );
+  account
+    .command('list')
+    .description('list accounts')
+    .action(() =>
+      withRuntime(async (rt) =>
+        (await rt.core.accounts.listAccounts()).map((a) => ({
+          id: a.id,
+          name: a.name,
+          email: a.email,
+          type: a.type,
+          state: a.state,
+        })),
+      ),
+    );
   addLimitCommands(account);
   const user = admin.command('user').description('users');
-  user.command('create <account> <username>').description('add a user to an account; prints its password once')
-    .option('--email <email>').option('--password <password>')
-    .action((acct: string, username: string, o: { email?: string; password?: string }) => withRuntime(async (rt) => {
-      const r = await rt.core.accounts.createUser(acct, username, o);
-      return { id: r.user.id, username: r.user.username, email: r.user.email, password: r.password };
-    }));
+  user
+    .command('create <account> <username>')
+    .description('add a user to an account; prints its password once')
+    .option('--email <email>')
+    .option('--password <password>')
+    .action((acct: string, username: string, o: { email?: string; password?: string }) =>
+      withRuntime(async (rt) => {
+        const r = await rt.core.accounts.createUser(acct, username, o);
+        return { id: r.user.id, username: r.user.username, email: r.user.email, password: r.password };
+      }),
+    );
   const keys = admin.command('keys').description('CloudStack API key pairs');
-  keys.command('create <account>').description('create a key pair; the secret is printed once').option('--user <username>').option('--name <name>')
-    .action((acct: string, o: { user?: string; name?: string }) => withRuntime(async (rt) =>
-      (await rt.core.credentials.issueTo('api-key-pair', acct, { username: o.user, name: o.name })).shown));
-  keys.command('list <account>').description('list key pairs (never their secrets)').action((acct: string) => withRuntime((rt) => rt.core.credentials.list('api-key-pair', acct)));
-  keys.command('revoke <key>').description('revoke a key pair by API key or id').action((key: string) => withRuntime(async (rt) => {
-    await rt.core.credentials.issuers['api-key-pair'].revoke(key);
-    return { revoked: key };
-  }));
+  keys
+    .command('create <account>')
+    .description('create a key pair; the secret is printed once')
+    .option('--user <username>')
+    .option('--name <name>')
+    .action((acct: string, o: { user?: string; name?: string }) =>
+      withRuntime(
+        async (rt) =>
+          (await rt.core.credentials.issueTo('api-key-pair', acct, { username: o.user, name: o.name })).shown,
+      ),
+    );
+  keys
+    .command('list <account>')
+    .description('list key pairs (never their secrets)')
+    .action((acct: string) => withRuntime((rt) => rt.core.credentials.list('api-key-pair', acct)));
+  keys
+    .command('revoke <key>')
+    .description('revoke a key pair by API key or id')
+    .action((key: string) =>
+      withRuntime(async (rt) => {
+        await rt.core.credentials.issuers['api-key-pair'].revoke(key);
+        return { revoked: key };
+      }),
+    );
   const host = admin.command('host').description('hosts');
   host.command('list').action(() => withRuntime((rt) => rt.core.hosts.list()));
-  host.command('set-state <host> <state>').description('mark a host up or down').action((h: string, s: string) => withRuntime(async (rt) => {
-    if (s !== 'up' && s !== 'down') throw new Error('state must be up or down');
-    return rt.core.hosts.setState(h, s);
-  }));
+  host
+    .command('set-state <host> <state>')
+    .description('mark a host up or down')
+    .action((h: string, s: string) =>
+      withRuntime(async (rt) => {
+        if (s !== 'up' && s !== 'down') throw new Error('state must be up or down');
+        return rt.core.hosts.setState(h, s);
+      }),
+    );
   const fault = admin.command('sim').description('sim driver').command('fault').description('fault injection');
-  fault.command('add <kind>').description('host_unreachable | fail_next_start | latency')
-    .option('--host <host>', 'host id or name').option('--vm <vm>', 'VM id or name').option('--value <ms>', 'latency in ms')
+  fault
+    .command('add <kind>')
+    .description('host_unreachable | fail_next_start | latency')
+    .option('--host <host>', 'host id or name')
+    .option('--vm <vm>', 'VM id or name')
+    .option('--value <ms>', 'latency in ms')
     .option('--count <n>', 'operations affected (-1 = until cleared)')
-    .action((kind: string, o: { host?: string; vm?: string; value?: string; count?: string }) => withRuntime((rt) => rt.core.hosts.addFault({
-      kind: kind as never, hostId: o.host, vmId: o.vm, value: o.value ? Number(o.value) : undefined, count: o.count ? Number(o.count) : undefined,
-    })));
+    .action((kind: string, o: { host?: string; vm?: string; value?: string; count?: string }) =>
+      withRuntime((rt) =>
+        rt.core.hosts.addFault({
+          kind: kind as never,
+          hostId: o.host,
+          vmId: o.vm,
+          value: o.value ? Number(o.value) : undefined,
+          count: o.count ? Number(o.count) : undefined,
+        }),
+      ),
+    );
   fault.command('list').action(() => withRuntime((rt) => rt.core.hosts.listFaults()));
-  fault.command('clear [id]').action((id?: string) => withRuntime(async (rt) => ({ removed: await rt.core.hosts.clearFaults(id) })));
+  fault
+    .command('clear [id]')
+    .action((id?: string) => withRuntime(async (rt) => ({ removed: await rt.core.hosts.clearFaults(id) })));
   addCvmAdminCommands(admin);
   addCloudsigmaAdminCommands(admin);
   addTaskCommands(admin);

@@ -16,9 +16,15 @@ function urlOf(cfg: Config, dialect: string): string {
 
 /** credentials.json for an account, as DESIGN.md documents it. */
 export function credentialsJson(cfg: Config, a: CreatedAccount): Record<string, unknown> {
-  const { password: { password }, 'api-key-pair': keyPair, 'token-pair': pair } = a.credentials;
+  const {
+    password: { password },
+    'api-key-pair': keyPair,
+    'token-pair': pair,
+  } = a.credentials;
   return {
-    account: a.account.name, email: a.user.email, password,
+    account: a.account.name,
+    email: a.user.email,
+    password,
     cloudstack: { endpoint: urlOf(cfg, 'cloudstack'), key: keyPair.key, secret: keyPair.secret },
     cvm: { url: urlOf(cfg, 'cvm'), public: pair.public, private: pair.private },
     cloudsigma: { url: urlOf(cfg, 'cloudsigma'), user: a.user.email, password },
@@ -50,7 +56,10 @@ export function syncCredentialsFile(file: string, cfg: Config): CredentialsFileS
     const section = json[dialect];
     if (!section || typeof section !== 'object') continue;
     const s = section as Record<string, unknown>;
-    if (s[field] !== urlOf(cfg, dialect)) { s[field] = urlOf(cfg, dialect); changed = true; }
+    if (s[field] !== urlOf(cfg, dialect)) {
+      s[field] = urlOf(cfg, dialect);
+      changed = true;
+    }
   }
   if (!changed) return 'current';
   writeCredentialsFile(file, json);

@@ -18,7 +18,8 @@ export async function main(argv: string[]): Promise<void> {
     await program.parseAsync(argv);
   } catch (err) {
     if (err instanceof CommanderError) process.exit(err.exitCode);
-    const msg = err instanceof CoreError || err instanceof ConfigError || err instanceof Error ? err.message : String(err);
+    const msg =
+      err instanceof CoreError || err instanceof ConfigError || err instanceof Error ? err.message : String(err);
     process.stderr.write(`nube: ${msg}\n`);
     process.exit(err instanceof CoreError ? 2 : 1);
   }

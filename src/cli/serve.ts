@@ -17,7 +17,8 @@ export async function serve(): Promise<void> {
   const dirLock = config.databaseUrl ? undefined : lockDataDir(config.dataDir);
   let ready = false;
   const rt = await createRuntime(config, { startEngine: false, waitForDatabase: true });
-  for (const file of await rt.core.volumes.sweepOrphans(performance.timeOrigin)) rt.log.warn({ file }, 'removed a storage file that no volume or snapshot owns');
+  for (const file of await rt.core.volumes.sweepOrphans(performance.timeOrigin))
+    rt.log.warn({ file }, 'removed a storage file that no volume or snapshot owns');
   const app = await buildApp({ core: rt.core, readiness: { ready: () => ready }, log: rt.log });
   try {
     await app.listen({ host: config.host, port: config.port });
@@ -33,26 +34,41 @@ export async function serve(): Promise<void> {
   if (firstStart) writeCredentialsFile(credFile, firstStart);
   const fileState = firstStart ? 'current' : syncCredentialsFile(credFile, config);
   await rt.engine.start();
-  const metering = config.billing.meterEveryMs > 0 ? setInterval(() => {
-    rt.core.billing.meterDue().catch((err: unknown) => {
-      if (isDatabaseUnavailable(err)) rt.log.warn('billing metering skipped: the database is unavailable');
-      else rt.log.error({ err }, 'billing metering failed');
-    });
-  }, config.billing.meterEveryMs) : undefined;
+  const metering =
+    config.billing.meterEveryMs > 0
+      ? setInterval(() => {
+          rt.core.billing.meterDue().catch((err: unknown) => {
+            if (isDatabaseUnavailable(err)) rt.log.warn('billing metering skipped: the database is unavailable');
+            else rt.log.error({ err }, 'billing metering failed');
+          });
+        }, config.billing.meterEveryMs)
+      : undefined;
   metering?.unref();
   ready = true;
   if (firstStart) {
-    process.stdout.write(`Admin credentials (shown once, also in ${credFile}):\n${JSON.stringify(firstStart, null, 2)}\n`);
+    process.stdout.write(
+      `Admin credentials (shown once, also in ${credFile}):\n${JSON.stringify(firstStart, null, 2)}\n`,
+    );
   } else if (admin.byOther) {
-    process.stdout.write('The admin account was created by another nube serve starting on this database at the same time; its credentials.json is in that server\'s data dir.\n');
+    process.stdout.write(
+      "The admin account was created by another nube serve starting on this database at the same time; its credentials.json is in that server's data dir.\n",
+    );
   } else if (fileState === 'missing') {
-    process.stdout.write(`The admin account exists but ${credFile} is missing; create a new key pair with \`nube admin keys create admin\`.\n`);
+    process.stdout.write(
+      `The admin account exists but ${credFile} is missing; create a new key pair with \`nube admin keys create admin\`.\n`,
+    );
   } else if (fileState === 'unreadable') {
-    process.stdout.write(`Credentials of the admin account: ${credFile} is not valid JSON; its URLs were left as they are.\n`);
+    process.stdout.write(
+      `Credentials of the admin account: ${credFile} is not valid JSON; its URLs were left as they are.\n`,
+    );
   } else {
-    process.stdout.write(`Credentials of the admin account are in ${credFile}${fileState === 'updated' ? ` (URLs now ${config.publicUrl})` : ''}.\n`);
+    process.stdout.write(
+      `Credentials of the admin account are in ${credFile}${fileState === 'updated' ? ` (URLs now ${config.publicUrl})` : ''}.\n`,
+    );
   }
-  process.stdout.write(`Nube listening on ${config.publicUrl} (driver ${config.driver}, store ${rt.store.kind}) in ${Math.round(performance.now() - t0)} ms\nReady.\n`);
+  process.stdout.write(
+    `Nube listening on ${config.publicUrl} (driver ${config.driver}, store ${rt.store.kind}) in ${Math.round(performance.now() - t0)} ms\nReady.\n`,
+  );
   let stopping = false;
   const stop = async () => {
     if (stopping) return;
@@ -70,12 +86,13 @@ export async function serve(): Promise<void> {
 
 /** Creates the admin account unless it exists; another serve starting on the same database may create it first. */
 async function ensureAdmin(rt: Runtime): Promise<{ created?: CreatedAccount; byOther?: boolean }> {
-  const exists = async () => !!(await rt.store.db.selectFrom('accounts').select('id').where('name', '=', 'admin').executeTakeFirst());
+  const exists = async () =>
+    !!(await rt.store.db.selectFrom('accounts').select('id').where('name', '=', 'admin').executeTakeFirst());
   if (await exists()) return {};
   try {
     return { created: await rt.core.accounts.createAccount('admin', { email: 'admin@nube.local', admin: true }) };
   } catch (err) {
-    if (err instanceof CoreError && err.reason === 'exists' && await exists()) return { byOther: true };
+    if (err instanceof CoreError && err.reason === 'exists' && (await exists())) return { byOther: true };
     throw err;
   }
 }
@@ -83,6 +100,11 @@ async function ensureAdmin(rt: Runtime): Promise<{ created?: CreatedAccount; byO
 /** A listen failure as one line naming the setting to change. */
 function listenError(config: Config, err: unknown): Error {
   const code = (err as { code?: string }).code;
-  const why = code === 'EADDRINUSE' ? 'the address is already in use' : code === 'EACCES' ? 'permission denied' : (err as Error).message;
+  const why =
+    code === 'EADDRINUSE'
+      ? 'the address is already in use'
+      : code === 'EACCES'
+        ? 'permission denied'
+        : (err as Error).message;
   return new ConfigError(`Cannot listen on ${config.host}:${config.port} (${why}); set NUBE_LISTEN to a free address`);
 }

@@ -1,2 +1,5 @@
 /** The uniform answer of every mutating core call: the task that carries (or recorded) the change and the object it changed. */
-export interface TaskReceipt { taskId: string; objectId: string }
+export interface TaskReceipt {
+  taskId: string;
+  objectId: string;
+}

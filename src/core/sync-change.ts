@@ -6,13 +6,21 @@ import type { TaskReceipt } from './receipt.js';
 
 /** What a synchronous change records: the object it changed, what it did, and the result a job view renders. */
 export interface SyncChange {
-  objectType: string; objectId: string; ctx: CallContext; payload?: Record<string, unknown>; result?: unknown;
+  objectType: string;
+  objectId: string;
+  ctx: CallContext;
+  payload?: Record<string, unknown>;
+  result?: unknown;
 }
 
 /** Records a change made in the caller's transaction as one finished task with its two log entries; returns its receipt. */
 export async function recordSyncChange(q: Q, change: SyncChange): Promise<TaskReceipt> {
   const taskId = await recordDoneTask(q, {
-    kind: 'sync', objectType: change.objectType, objectId: change.objectId, ctx: change.ctx, payload: change.payload,
+    kind: 'sync',
+    objectType: change.objectType,
+    objectId: change.objectId,
+    ctx: change.ctx,
+    payload: change.payload,
     result: change.result ?? { type: 'success' },
   });
   return { taskId, objectId: change.objectId };

@@ -6,7 +6,11 @@ import type { VolumeStorage } from '../drivers/storage/storage.js';
 import { parseJson } from '../lib/util.js';
 
 /** What every handler is built from: the engine's store, the compute driver and, when volumes have data, their storage. */
-export interface HandlerDeps { store: Store; driver: ComputeDriver; storage?: VolumeStorage }
+export interface HandlerDeps {
+  store: Store;
+  driver: ComputeDriver;
+  storage?: VolumeStorage;
+}
 
 /** The task's payload object. */
 export function payloadOf<T extends object>(task: TaskRow): T {

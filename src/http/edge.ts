@@ -17,7 +17,11 @@ export function edgeServerOptions(l: HttpLimits): Record<string, unknown> {
   return {
     requestTimeout: l.requestTimeoutMs,
     keepAliveTimeout: l.idleTimeoutMs,
-    http: { headersTimeout: l.headersTimeoutMs, requestTimeout: l.requestTimeoutMs, connectionsCheckingInterval: checkEvery },
+    http: {
+      headersTimeout: l.headersTimeoutMs,
+      requestTimeout: l.requestTimeoutMs,
+      connectionsCheckingInterval: checkEvery,
+    },
   };
 }
 
@@ -36,17 +40,28 @@ export function guardEdge(app: FastifyInstance, l: HttpLimits): void {
     dropped++;
     const now = Date.now();
     if (now - loggedAt < DROP_LOG_MS) return;
-    app.log.warn({ dropped, maxConnections: l.maxConnections }, 'connection limit reached: new connections are closed (NUBE_MAX_CONNECTIONS)');
+    app.log.warn(
+      { dropped, maxConnections: l.maxConnections },
+      'connection limit reached: new connections are closed (NUBE_MAX_CONNECTIONS)',
+    );
     loggedAt = now;
     dropped = 0;
   });
   // While a body arrives, a connection that sends nothing for idleTimeoutMs is closed (and the request with it); once the body is in, the
   // handler may take as long as it needs (synchronous dialects wait for tasks). The clock starts when the body is read (preParsing, after
   // every onRequest hook): while the server itself is still checking the caller it reads nothing, and that wait is not the client's silence.
-  app.addHook('preParsing', (req: FastifyRequest, _reply: FastifyReply, payload: RequestPayload, done: (err: null, payload: RequestPayload) => void) => {
-    if (bodyAnnounced(req)) req.raw.socket?.setTimeout?.(l.idleTimeoutMs);
-    done(null, payload);
-  });
+  app.addHook(
+    'preParsing',
+    (
+      req: FastifyRequest,
+      _reply: FastifyReply,
+      payload: RequestPayload,
+      done: (err: null, payload: RequestPayload) => void,
+    ) => {
+      if (bodyAnnounced(req)) req.raw.socket?.setTimeout?.(l.idleTimeoutMs);
+      done(null, payload);
+    },
+  );
   app.addHook('preHandler', (req: FastifyRequest, _reply: FastifyReply, done: HookHandlerDoneFunction) => {
     if (bodyAnnounced(req)) req.raw.socket?.setTimeout?.(0);
     done();
@@ -54,10 +69,13 @@ export function guardEdge(app: FastifyInstance, l: HttpLimits): void {
   // An answer sent before the body arrived (refused callers, oversize bodies): Node reads the rest of the body and throws it away (nothing
   // is kept) for a short while; a body still arriving after that time or that many bytes is cut off with its connection.
   const lingerMs = Math.min(LINGER_MAX_MS, l.idleTimeoutMs);
-  app.addHook('onSend', (req: FastifyRequest, reply: FastifyReply, payload: unknown, done: (err: null, payload: unknown) => void) => {
-    if (bodyAnnounced(req) && req.raw.complete === false) lingerThenClose(req, reply, lingerMs);
-    done(null, payload);
-  });
+  app.addHook(
+    'onSend',
+    (req: FastifyRequest, reply: FastifyReply, payload: unknown, done: (err: null, payload: unknown) => void) => {
+      if (bodyAnnounced(req) && req.raw.complete === false) lingerThenClose(req, reply, lingerMs);
+      done(null, payload);
+    },
+  );
 }
 
 /** Lets Node drain (and discard) the unread body after the answer, and closes the connection unless the body ends within ms and LINGER_BYTES. */

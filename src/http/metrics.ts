@@ -5,10 +5,19 @@ import type { Logger } from 'pino';
 import type { TaskCount, VmStateCount } from '../core/stats.js';
 
 /** What the store-backed gauges read: one grouped query each, called only while /metrics is scraped. */
-export interface StatsSource { tasks(): Promise<TaskCount[]>; vms(): Promise<VmStateCount[]> }
+export interface StatsSource {
+  tasks(): Promise<TaskCount[]>;
+  vms(): Promise<VmStateCount[]>;
+}
 
 /** Task statuses as the metrics name them. */
-const TASK_STATES: Record<string, string> = { PENDING: 'queued', STARTED: 'running', SUCCESS: 'success', FAILURE: 'failure', REVOKED: 'revoked' };
+const TASK_STATES: Record<string, string> = {
+  PENDING: 'queued',
+  STARTED: 'running',
+  SUCCESS: 'success',
+  FAILURE: 'failure',
+  REVOKED: 'revoked',
+};
 /** Latency buckets in seconds: fast reads up to synchronous waits for a task. */
 const BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
 
@@ -46,28 +55,41 @@ export class AppMetrics {
   /** The task counts of the scrape under way: one query serves every gauge built from them. */
   private taskSnapshot: Promise<TaskCount[]> | undefined;
 
-  constructor(private readonly source: StatsSource, private readonly log?: Logger) {
+  constructor(
+    private readonly source: StatsSource,
+    private readonly log?: Logger,
+  ) {
     const registers = [this.registry];
     this.requests = new client.Counter({
-      name: 'nube_http_requests_total', help: 'HTTP requests answered, by dialect, route (URL pattern, or CloudStack command) and status',
-      labelNames: ['dialect', 'route', 'status'], registers,
+      name: 'nube_http_requests_total',
+      help: 'HTTP requests answered, by dialect, route (URL pattern, or CloudStack command) and status',
+      labelNames: ['dialect', 'route', 'status'],
+      registers,
     });
     this.latency = new client.Histogram({
-      name: 'nube_http_request_duration_seconds', help: 'Time from receiving a request to sending its answer, by dialect and route',
-      labelNames: ['dialect', 'route'], buckets: BUCKETS, registers,
+      name: 'nube_http_request_duration_seconds',
+      help: 'Time from receiving a request to sending its answer, by dialect and route',
+      labelNames: ['dialect', 'route'],
+      buckets: BUCKETS,
+      registers,
     });
     const metrics = this;
     new client.Gauge({
-      name: 'nube_tasks', help: 'Tasks in the store by kind and state (queued, running, success, failure, revoked)',
-      labelNames: ['kind', 'state'], registers,
+      name: 'nube_tasks',
+      help: 'Tasks in the store by kind and state (queued, running, success, failure, revoked)',
+      labelNames: ['kind', 'state'],
+      registers,
       async collect() {
         this.reset();
-        for (const t of await metrics.tasks()) this.inc({ kind: t.kind, state: TASK_STATES[t.status] ?? 'other' }, t.count);
+        for (const t of await metrics.tasks())
+          this.inc({ kind: t.kind, state: TASK_STATES[t.status] ?? 'other' }, t.count);
       },
     });
     new client.Gauge({
-      name: 'nube_tasks_oldest_age_seconds', help: 'Age of the oldest queued and of the oldest running task (0 when there is none)',
-      labelNames: ['state'], registers,
+      name: 'nube_tasks_oldest_age_seconds',
+      help: 'Age of the oldest queued and of the oldest running task (0 when there is none)',
+      labelNames: ['state'],
+      registers,
       async collect() {
         const oldest: Record<string, number> = { queued: 0, running: 0 };
         const now = Date.now();
@@ -81,7 +103,10 @@ export class AppMetrics {
       },
     });
     new client.Gauge({
-      name: 'nube_vms', help: 'Live (not expunged) VMs by state', labelNames: ['state'], registers,
+      name: 'nube_vms',
+      help: 'Live (not expunged) VMs by state',
+      labelNames: ['state'],
+      registers,
       async collect() {
         this.reset();
         for (const v of await metrics.guard('VM counts', () => source.vms(), [])) this.set({ state: v.state }, v.count);
@@ -90,9 +115,11 @@ export class AppMetrics {
     const deliveries = new client.Counter({
       name: 'nube_outbound_deliveries_total',
       help: 'Outbound callback and webhook deliveries by outcome; always 0 for now: no dialect sends callbacks or webhooks yet',
-      labelNames: ['kind', 'outcome'], registers,
+      labelNames: ['kind', 'outcome'],
+      registers,
     });
-    for (const kind of ['callback', 'webhook']) for (const outcome of ['delivered', 'retried', 'failed']) deliveries.inc({ kind, outcome }, 0);
+    for (const kind of ['callback', 'webhook'])
+      for (const outcome of ['delivered', 'retried', 'failed']) deliveries.inc({ kind, outcome }, 0);
   }
 
   /** Counts every request answered by app, whichever plugin answered it; call on the root instance before any plugin is registered. */

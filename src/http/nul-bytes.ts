@@ -20,7 +20,10 @@ export function basicHasNul(header: string | undefined): boolean {
 }
 
 /** Which part of a request's URL (or its Basic credentials, for dialects that read them) holds a NUL, or undefined; bodies are checked once parsed, with hasNul. */
-export function nulInRequest(req: FastifyRequest, opts: { basic?: boolean } = {}): 'path' | 'query' | 'authorization' | undefined {
+export function nulInRequest(
+  req: FastifyRequest,
+  opts: { basic?: boolean } = {},
+): 'path' | 'query' | 'authorization' | undefined {
   if (hasNul(req.params)) return 'path';
   if (hasNul(req.query)) return 'query';
   if (opts.basic && basicHasNul(req.headers.authorization)) return 'authorization';

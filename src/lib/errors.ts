@@ -2,12 +2,29 @@
 
 /** The closed set of error kinds; adding one breaks every dialect's error map until it is handled. */
 export type ErrorKind =
-  | 'NotFound' | 'Invalid' | 'Conflict' | 'Forbidden' | 'Unauthenticated'
-  | 'QuotaExceeded' | 'RateLimited' | 'Unavailable' | 'Timeout' | 'Internal';
+  | 'NotFound'
+  | 'Invalid'
+  | 'Conflict'
+  | 'Forbidden'
+  | 'Unauthenticated'
+  | 'QuotaExceeded'
+  | 'RateLimited'
+  | 'Unavailable'
+  | 'Timeout'
+  | 'Internal';
 
 /** Every kind, for exhaustive tests of the dialect error maps. */
 export const ERROR_KINDS: readonly ErrorKind[] = [
-  'NotFound', 'Invalid', 'Conflict', 'Forbidden', 'Unauthenticated', 'QuotaExceeded', 'RateLimited', 'Unavailable', 'Timeout', 'Internal',
+  'NotFound',
+  'Invalid',
+  'Conflict',
+  'Forbidden',
+  'Unauthenticated',
+  'QuotaExceeded',
+  'RateLimited',
+  'Unavailable',
+  'Timeout',
+  'Internal',
 ];
 
 /**
@@ -94,7 +111,8 @@ export type ErrorReason = ReasonOf<ErrorKind>;
 
 /** Every (kind, reason) pair, for exhaustive tests and documentation of the dialect error maps. */
 export const ERROR_PAIRS: ReadonlyArray<{ kind: ErrorKind; reason: ErrorReason }> = ERROR_KINDS.flatMap((kind) =>
-  Object.keys(REASONS_BY_KIND[kind]).map((reason) => ({ kind, reason: reason as ErrorReason })));
+  Object.keys(REASONS_BY_KIND[kind]).map((reason) => ({ kind, reason: reason as ErrorReason })),
+);
 
 /** A dialect's total error map: one entry per kind and reason, so a new kind or reason fails to compile until it is mapped. */
 export type ErrorTable<T> = { readonly [K in ErrorKind]: { readonly [R in ReasonOf<K>]: T } };
@@ -111,7 +129,12 @@ function isReasonOf<K extends ErrorKind>(kind: K, reason: unknown): reason is Re
 }
 
 /** A core error as stored with a failed task (tasks.error column, JSON text). */
-export interface StoredError { kind: ErrorKind; reason: ErrorReason; message: string; fields: Record<string, string[]> }
+export interface StoredError {
+  kind: ErrorKind;
+  reason: ErrorReason;
+  message: string;
+  fields: Record<string, string[]>;
+}
 
 /** The constructor arguments of a CoreError: a kind, one of its reasons, the message and (for Invalid) the fields. */
 export type CoreErrorArgs = {
@@ -143,10 +166,15 @@ export class CoreError extends Error {
   }
 
   /** Rebuilds an error stored by toJSON; a row stored before reasons existed (or with an unknown one) gets its kind's default reason. */
-  static fromJSON(v: { kind?: string; reason?: string; message?: string; fields?: Record<string, string[]> }): CoreError {
+  static fromJSON(v: {
+    kind?: string;
+    reason?: string;
+    message?: string;
+    fields?: Record<string, string[]>;
+  }): CoreError {
     const kind = (ERROR_KINDS as readonly string[]).includes(v.kind ?? '') ? (v.kind as ErrorKind) : 'Internal';
     const reason = isReasonOf(kind, v.reason) ? v.reason : defaultReason(kind);
-    return new CoreError(...[kind, reason, v.message ?? 'Internal error', v.fields ?? {}] as CoreErrorArgs);
+    return new CoreError(...([kind, reason, v.message ?? 'Internal error', v.fields ?? {}] as CoreErrorArgs));
   }
 }
 

@@ -27,10 +27,16 @@ export function canonicalIpv6(groups: number[]): string {
   let bestStart = -1;
   let bestLen = 0;
   for (let i = 0; i < groups.length;) {
-    if (groups[i] !== 0) { i++; continue; }
+    if (groups[i] !== 0) {
+      i++;
+      continue;
+    }
     let j = i;
     while (j < groups.length && groups[j] === 0) j++;
-    if (j - i > bestLen && j - i >= 2) { bestStart = i; bestLen = j - i; }
+    if (j - i > bestLen && j - i >= 2) {
+      bestStart = i;
+      bestLen = j - i;
+    }
     i = j;
   }
   const hex = groups.map((g) => g.toString(16));
@@ -49,5 +55,14 @@ export function ip6FromMac(zoneId: string, mac: string): string {
   if (b.length !== 6 || b.some((x) => !Number.isInteger(x) || x < 0 || x > 255) || !Number.isInteger(zone)) {
     throw invalid(`Cannot derive an IPv6 address from MAC ${mac}`, 'nicid');
   }
-  return canonicalIpv6([0x2001, 0xdb8, zone, 0, ((b[0]! ^ 0x02) << 8) | b[1]!, (b[2]! << 8) | 0xff, (0xfe << 8) | b[3]!, (b[4]! << 8) | b[5]!]);
+  return canonicalIpv6([
+    0x2001,
+    0xdb8,
+    zone,
+    0,
+    ((b[0]! ^ 0x02) << 8) | b[1]!,
+    (b[2]! << 8) | 0xff,
+    (0xfe << 8) | b[3]!,
+    (b[4]! << 8) | b[5]!,
+  ]);
 }

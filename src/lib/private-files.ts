@@ -3,7 +3,9 @@ import { chmodSync, lstatSync, mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 
 /** Where to say what was changed (a pino logger fits). */
-export interface WarnLog { warn(obj: object, msg: string): void }
+export interface WarnLog {
+  warn(obj: object, msg: string): void;
+}
 
 /**
  * Creates the data dir (0700) and makes everything this process creates from now on owner-only (umask 077, which also
@@ -27,10 +29,19 @@ export function makeDataDirPrivate(dataDir: string, log: WarnLog): void {
     }
     if (!st.isDirectory()) return;
     let names: string[] = [];
-    try { names = readdirSync(path); } catch { out.failed.push(path); }
+    try {
+      names = readdirSync(path);
+    } catch {
+      out.failed.push(path);
+    }
     for (const name of names) visit(join(path, name));
   };
   visit(dataDir);
-  if (out.changed) log.warn({ dataDir, entries: out.changed }, 'files under the data dir were readable by other local users; they are now owner-only');
-  if (out.failed.length) log.warn({ dataDir, paths: out.failed.slice(0, 20) }, 'could not make these paths under the data dir owner-only');
+  if (out.changed)
+    log.warn(
+      { dataDir, entries: out.changed },
+      'files under the data dir were readable by other local users; they are now owner-only',
+    );
+  if (out.failed.length)
+    log.warn({ dataDir, paths: out.failed.slice(0, 20) }, 'could not make these paths under the data dir owner-only');
 }

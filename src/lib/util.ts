@@ -10,7 +10,11 @@ export const nowIso = (): string => new Date().toISOString();
 /** Parses a JSON column, falling back when empty or broken. */
 export function parseJson<T>(text: string | null | undefined, fallback: T): T {
   if (!text) return fallback;
-  try { return JSON.parse(text) as T; } catch { return fallback; }
+  try {
+    return JSON.parse(text) as T;
+  } catch {
+    return fallback;
+  }
 }
 
 /** A 0/1 database flag as boolean. */

@@ -31,7 +31,9 @@ export function lockDataDir(dir: string): DataDirLock {
     db.close();
     if ((err as { code?: string }).code !== 'SQLITE_BUSY') throw err;
     const pid = readPid(pidFile);
-    throw new DataDirBusy(`Another nube serve${pid ? ` (pid ${pid})` : ''} is using the data dir ${dir}; stop it first, or set NUBE_DATA_DIR to another directory`);
+    throw new DataDirBusy(
+      `Another nube serve${pid ? ` (pid ${pid})` : ''} is using the data dir ${dir}; stop it first, or set NUBE_DATA_DIR to another directory`,
+    );
   }
   // Referenced until released: a collected connection would close and drop the lock.
   held.add(db);

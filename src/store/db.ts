@@ -1,6 +1,14 @@
 /** Opens the store: Kysely over better-sqlite3 (default) or PostgreSQL, with a retrying transaction helper. */
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { Kysely, PostgresDialect, sql, SqliteDialect, type Driver, type SqliteDialectConfig, type Transaction } from 'kysely';
+import {
+  Kysely,
+  PostgresDialect,
+  sql,
+  SqliteDialect,
+  type Driver,
+  type SqliteDialectConfig,
+  type Transaction,
+} from 'kysely';
 import Database from 'better-sqlite3';
 import pg from 'pg';
 import { mkdirSync } from 'node:fs';
@@ -26,7 +34,9 @@ export interface Store {
 
 /** Store location: a SQLite file path or a postgres:// URL. */
 export interface StoreOptions {
-  sqlitePath?: string; databaseUrl?: string; poolSize?: number;
+  sqlitePath?: string;
+  databaseUrl?: string;
+  poolSize?: number;
   /** PostgreSQL: give up opening one connection after this long (default 5000 ms). */
   connectTimeoutMs?: number;
   /** PostgreSQL: told when an open connection breaks outside a query (it is replaced on next use). */
@@ -40,13 +50,19 @@ pg.types.setTypeParser(1700, (v) => Number(v));
 export function openStore(opts: StoreOptions): Store {
   if (opts.databaseUrl) {
     const pool = openPgPool({
-      databaseUrl: opts.databaseUrl, poolSize: opts.poolSize ?? 10, connectTimeoutMs: opts.connectTimeoutMs ?? 5000,
+      databaseUrl: opts.databaseUrl,
+      poolSize: opts.poolSize ?? 10,
+      connectTimeoutMs: opts.connectTimeoutMs ?? 5000,
       onConnectionError: opts.onConnectionError,
     });
     const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool: unavailableAware(pool) }) });
     return {
-      db, kind: 'postgres', pool,
-      async lock(trx, name) { await sql`select pg_advisory_xact_lock(hashtext(${name}))`.execute(trx); },
+      db,
+      kind: 'postgres',
+      pool,
+      async lock(trx, name) {
+        await sql`select pg_advisory_xact_lock(hashtext(${name}))`.execute(trx);
+      },
       async tx(fn) {
         for (let attempt = 0; ; attempt++) {
           try {
@@ -58,7 +74,9 @@ export function openStore(opts: StoreOptions): Store {
           }
         }
       },
-      async close() { await db.destroy(); },
+      async close() {
+        await db.destroy();
+      },
     };
   }
   const file = opts.sqlitePath ?? ':memory:';
@@ -71,10 +89,15 @@ export function openStore(opts: StoreOptions): Store {
   const inTx = new AsyncLocalStorage<true>();
   const db = new Kysely<DB>({ dialect: new GuardedSqliteDialect({ database: cachedStatements(sqlite) }, inTx) });
   return {
-    db, kind: 'sqlite',
+    db,
+    kind: 'sqlite',
     tx: groupCommit(db, inTx),
-    async lock() { /* one process writes a SQLite store: serve holds the data-dir lock */ },
-    async close() { await db.destroy(); },
+    async lock() {
+      /* one process writes a SQLite store: serve holds the data-dir lock */
+    },
+    async close() {
+      await db.destroy();
+    },
   };
 }
 
@@ -111,17 +134,22 @@ function groupCommit(db: Kysely<DB>, inTx: AsyncLocalStorage<true>): Store['tx']
             }
           }
         });
-        batch.forEach((item, i) => (outcomes[i]!.ok ? item.resolve(outcomes[i]!.value) : item.reject(outcomes[i]!.value)));
+        batch.forEach((item, i) =>
+          outcomes[i]!.ok ? item.resolve(outcomes[i]!.value) : item.reject(outcomes[i]!.value),
+        );
       } catch (err) {
-        batch.forEach((item, i) => (outcomes[i] && !outcomes[i]!.ok ? item.reject(outcomes[i]!.value) : item.reject(err)));
+        batch.forEach((item, i) =>
+          outcomes[i] && !outcomes[i]!.ok ? item.reject(outcomes[i]!.value) : item.reject(err),
+        );
       }
     }
     draining = false;
   };
-  return <T>(fn: (trx: Transaction<DB>) => Promise<T>) => new Promise<T>((resolve, reject) => {
-    queue.push({ fn, resolve: resolve as (v: unknown) => void, reject });
-    if (!draining) void drain();
-  });
+  return <T>(fn: (trx: Transaction<DB>) => Promise<T>) =>
+    new Promise<T>((resolve, reject) => {
+      queue.push({ fn, resolve: resolve as (v: unknown) => void, reject });
+      if (!draining) void drain();
+    });
 }
 
 /** True when err is a unique/primary-key violation on either database. */
@@ -135,13 +163,21 @@ export function isUniqueViolation(err: unknown): boolean {
  * transaction forever. This dialect turns that mistake into an immediate error instead of a hang.
  */
 class GuardedSqliteDialect extends SqliteDialect {
-  constructor(config: SqliteDialectConfig, private readonly inTx: AsyncLocalStorage<true>) { super(config); }
+  constructor(
+    config: SqliteDialectConfig,
+    private readonly inTx: AsyncLocalStorage<true>,
+  ) {
+    super(config);
+  }
 
   override createDriver(): Driver {
     const driver = super.createDriver();
     const acquire = driver.acquireConnection.bind(driver);
     driver.acquireConnection = async () => {
-      if (this.inTx.getStore()) throw new Error('Query on the database inside a transaction: use the transaction object (it would deadlock on SQLite)');
+      if (this.inTx.getStore())
+        throw new Error(
+          'Query on the database inside a transaction: use the transaction object (it would deadlock on SQLite)',
+        );
       return acquire();
     };
     return driver;

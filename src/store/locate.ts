@@ -9,7 +9,10 @@ import { SETTINGS } from './settings.js';
 export class StoreNotFoundError extends Error {}
 
 /** An existing store: how to name it, and the compute driver `serve` last ran with (when recorded). */
-export interface FoundStore { label: string; driver?: string }
+export interface FoundStore {
+  label: string;
+  driver?: string;
+}
 
 /** "SQLite store /abs/path/nube.db" or "PostgreSQL store postgres://user@host:port/db" (never with a password). */
 export function storeLabel(opts: StoreOptions): string {
@@ -26,17 +29,22 @@ export function storeLabel(opts: StoreOptions): string {
 /** Checks that the store exists and holds Nube's schema, without creating anything; StoreNotFoundError otherwise. */
 export async function findStore(opts: StoreOptions): Promise<FoundStore> {
   const label = storeLabel(opts);
-  const missing = (why: string) => new StoreNotFoundError(
-    `${why}: set NUBE_DATA_DIR, DATABASE_URL or NUBE_CONFIG to the store \`nube serve\` uses (only \`nube serve\` creates a store)`);
+  const missing = (why: string) =>
+    new StoreNotFoundError(
+      `${why}: set NUBE_DATA_DIR, DATABASE_URL or NUBE_CONFIG to the store \`nube serve\` uses (only \`nube serve\` creates a store)`,
+    );
   if (!opts.databaseUrl) {
     const file = opts.sqlitePath ?? '';
     if (!existsSync(file)) throw missing(`No Nube store at ${file}`);
     const db = new Database(file, { fileMustExist: true });
     try {
       db.pragma('busy_timeout = 5000');
-      const has = (t: string) => db.prepare("select 1 from sqlite_master where type = 'table' and name = ?").get(t) !== undefined;
+      const has = (t: string) =>
+        db.prepare("select 1 from sqlite_master where type = 'table' and name = ?").get(t) !== undefined;
       if (!has('nube_migrations')) throw missing(`${file} is not a Nube store`);
-      const row = has('settings') ? db.prepare('select value from settings where key = ?').get(SETTINGS.driver) as { value: string } | undefined : undefined;
+      const row = has('settings')
+        ? (db.prepare('select value from settings where key = ?').get(SETTINGS.driver) as { value: string } | undefined)
+        : undefined;
       return { label, driver: row?.value };
     } finally {
       db.close();
@@ -47,14 +55,18 @@ export async function findStore(opts: StoreOptions): Promise<FoundStore> {
   try {
     await client.connect();
   } catch (err) {
-    if ((err as { code?: string }).code === '3D000') throw missing(`No Nube store: the database of ${label} does not exist`);
+    if ((err as { code?: string }).code === '3D000')
+      throw missing(`No Nube store: the database of ${label} does not exist`);
     throw new Error(`Cannot reach ${label}: ${(err as Error).message}`);
   }
   try {
     const r = await client.query<{ migrated: boolean; settings: boolean }>(
-      "select to_regclass('nube_migrations') is not null as migrated, to_regclass('settings') is not null as settings");
+      "select to_regclass('nube_migrations') is not null as migrated, to_regclass('settings') is not null as settings",
+    );
     if (!r.rows[0]?.migrated) throw missing(`${label} holds no Nube store`);
-    const d = r.rows[0].settings ? await client.query<{ value: string }>('select value from settings where key = $1', [SETTINGS.driver]) : undefined;
+    const d = r.rows[0].settings
+      ? await client.query<{ value: string }>('select value from settings where key = $1', [SETTINGS.driver])
+      : undefined;
     return { label, driver: d?.rows[0]?.value };
   } finally {
     await client.end().catch(() => undefined);

@@ -14,7 +14,10 @@ import * as m0009 from './migrations/0009-nic-unique-macs.js';
 import * as m0010 from './migrations/0010-aliases.js';
 import * as m0012 from './migrations/0012-neutral-result-types.js';
 
-interface Migration { name: string; up(db: Kysely<any>, ctx: MigrationContext): Promise<void> }
+interface Migration {
+  name: string;
+  up(db: Kysely<any>, ctx: MigrationContext): Promise<void>;
+}
 
 const MIGRATIONS: Migration[] = [
   { name: '0001-initial', up: m0001.up },
@@ -35,15 +38,25 @@ export async function migrate(store: Store): Promise<string[]> {
   const ctx: MigrationContext = { dialect: store.kind };
   return store.db.transaction().execute(async (trx) => {
     if (store.kind === 'postgres') await sql`select pg_advisory_xact_lock(727274)`.execute(trx);
-    await trx.schema.createTable('nube_migrations').ifNotExists()
-      .addColumn('name', 'text', (c) => c.primaryKey()).addColumn('applied_at', 'text', (c) => c.notNull()).execute();
-    const done = new Set((await (trx as Kysely<any>).selectFrom('nube_migrations').select('name').execute())
-      .map((r: { name: string }) => r.name));
+    await trx.schema
+      .createTable('nube_migrations')
+      .ifNotExists()
+      .addColumn('name', 'text', (c) => c.primaryKey())
+      .addColumn('applied_at', 'text', (c) => c.notNull())
+      .execute();
+    const done = new Set(
+      (await (trx as Kysely<any>).selectFrom('nube_migrations').select('name').execute()).map(
+        (r: { name: string }) => r.name,
+      ),
+    );
     const applied: string[] = [];
     for (const m of MIGRATIONS) {
       if (done.has(m.name)) continue;
       await m.up(trx as Kysely<any>, ctx);
-      await (trx as Kysely<any>).insertInto('nube_migrations').values({ name: m.name, applied_at: new Date().toISOString() }).execute();
+      await (trx as Kysely<any>)
+        .insertInto('nube_migrations')
+        .values({ name: m.name, applied_at: new Date().toISOString() })
+        .execute();
       applied.push(m.name);
     }
     return applied;

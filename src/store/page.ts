@@ -3,7 +3,6 @@ import type { SelectQueryBuilder } from 'kysely';
 import type { DB } from './schema.js';
 import type { Paging } from '../lib/page.js';
 
-
 /** An ordered row query that can be cut to a page. */
 export interface PageableRows<R> {
   limit(n: number): { offset(n: number): { execute(): Promise<R[]> } };
@@ -11,8 +10,17 @@ export interface PageableRows<R> {
 }
 
 /** Counts what the filtered query q matches (unless the caller already knows) and runs the page of rows (q with its selection and order). */
-export async function countedPage<R>(q: SelectQueryBuilder<DB, any, object>, rows: PageableRows<R>, p: Paging, known?: number): Promise<{ count: number; rows: R[] }> {
-  const total = known !== undefined ? { n: known } : await q.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
-  const page = p.pageSize && p.pageSize > 0 ? rows.limit(p.pageSize).offset((Math.max(1, p.page ?? 1) - 1) * p.pageSize) : rows;
+export async function countedPage<R>(
+  q: SelectQueryBuilder<DB, any, object>,
+  rows: PageableRows<R>,
+  p: Paging,
+  known?: number,
+): Promise<{ count: number; rows: R[] }> {
+  const total =
+    known !== undefined
+      ? { n: known }
+      : await q.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+  const page =
+    p.pageSize && p.pageSize > 0 ? rows.limit(p.pageSize).offset((Math.max(1, p.page ?? 1) - 1) * p.pageSize) : rows;
   return { count: Number(total.n), rows: await page.execute() };
 }

@@ -18,17 +18,27 @@ export interface PgPoolOptions {
 }
 
 const NETWORK_CODES = new Set([
-  'ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'ECONNABORTED',
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'EPIPE',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'ECONNABORTED',
 ]);
 /** admin_shutdown, crash_shutdown, cannot_connect_now, too_many_connections. */
 const SERVER_CODES = new Set(['57P01', '57P02', '57P03', '53300']);
-const LOST_MESSAGES = /^(Connection terminated|timeout expired|timeout exceeded when trying to connect|Client has encountered a connection error|Client was closed and is not queryable|Connection refused)/;
+const LOST_MESSAGES =
+  /^(Connection terminated|timeout expired|timeout exceeded when trying to connect|Client has encountered a connection error|Client was closed and is not queryable|Connection refused)/;
 
 /** True when err says the database connection is gone or cannot be made (not a query's own failure). */
 export function isConnectionLoss(err: unknown): boolean {
   if (!(err instanceof Error)) return false;
   const code = (err as { code?: unknown }).code;
-  if (typeof code === 'string' && (NETWORK_CODES.has(code) || SERVER_CODES.has(code) || code.startsWith('08'))) return true;
+  if (typeof code === 'string' && (NETWORK_CODES.has(code) || SERVER_CODES.has(code) || code.startsWith('08')))
+    return true;
   if (err instanceof AggregateError && err.errors.some(isConnectionLoss)) return true;
   return LOST_MESSAGES.test(err.message);
 }
@@ -43,15 +53,22 @@ export function openPgPool(opts: PgPoolOptions): pg.Pool {
   const connectTimeoutMs = opts.connectTimeoutMs;
   // The timeout goes on each client only: on the pool it would also limit the wait for a free connection under load.
   class TimedClient extends pg.Client {
-    constructor(config?: pg.ClientConfig) { super({ ...config, connectionTimeoutMillis: connectTimeoutMs }); }
+    constructor(config?: pg.ClientConfig) {
+      super({ ...config, connectionTimeoutMillis: connectTimeoutMs });
+    }
   }
   const pool = new pg.Pool({
-    connectionString: opts.databaseUrl, max: opts.poolSize, keepAlive: true, keepAliveInitialDelayMillis: 10_000,
+    connectionString: opts.databaseUrl,
+    max: opts.poolSize,
+    keepAlive: true,
+    keepAliveInitialDelayMillis: 10_000,
     Client: TimedClient as unknown as typeof pg.Client,
   });
   // Each client reports its own error once; the pool repeats those of idle clients, so its copy is dropped.
   pool.on('error', () => undefined);
-  pool.on('connect', (client) => { client.on('error', (err) => opts.onConnectionError?.(err)); });
+  pool.on('connect', (client) => {
+    client.on('error', (err) => opts.onConnectionError?.(err));
+  });
   return pool;
 }
 
@@ -61,7 +78,11 @@ export function unavailableAware(pool: pg.Pool): PostgresPool {
   return {
     async connect() {
       let client: pg.PoolClient;
-      try { client = await pool.connect(); } catch (err) { throw storeError(err); }
+      try {
+        client = await pool.connect();
+      } catch (err) {
+        throw storeError(err);
+      }
       let view = wrapped.get(client);
       if (!view) {
         const c = client;

@@ -4,160 +4,481 @@ import type { Generated } from 'kysely';
 /** 0/1 flags: one representation on SQLite and PostgreSQL. */
 export type Flag = number;
 
-export interface AccountRow { id: string; name: string; email: string; type: string; state: string; created_at: string }
+export interface AccountRow {
+  id: string;
+  name: string;
+  email: string;
+  type: string;
+  state: string;
+  created_at: string;
+}
 export interface UserRow {
-  id: string; account_id: string; username: string; email: string; password_hash: string;
-  first_name: string; last_name: string; state: string; created_at: string;
+  id: string;
+  account_id: string;
+  username: string;
+  email: string;
+  password_hash: string;
+  first_name: string;
+  last_name: string;
+  state: string;
+  created_at: string;
 }
 export interface CredentialRow {
-  id: string; account_id: string; user_id: string; kind: string; name: string;
-  public_key: string; secret_enc: string | null; secret_hash: string | null; created_at: string; revoked_at: string | null;
+  id: string;
+  account_id: string;
+  user_id: string;
+  kind: string;
+  name: string;
+  public_key: string;
+  secret_enc: string | null;
+  secret_hash: string | null;
+  created_at: string;
+  revoked_at: string | null;
   /** CVM token pairs: 1 when the pair may use the client API (null on rows older than 0003 = 1). */
   client_api?: Flag | null;
 }
-export interface ZoneRow { id: string; name: string; description: string; network_type: string; created_at: string }
+export interface ZoneRow {
+  id: string;
+  name: string;
+  description: string;
+  network_type: string;
+  created_at: string;
+}
 export interface HostRow {
-  id: string; zone_id: string; name: string; state: string; driver: string;
-  cpu_count: number; cpu_mhz: number; cpu_used_mhz: number; mem_total: number; mem_used: number;
-  disk_total: number; disk_used: number; vm_count: number; details: string; created_at: string;
+  id: string;
+  zone_id: string;
+  name: string;
+  state: string;
+  driver: string;
+  cpu_count: number;
+  cpu_mhz: number;
+  cpu_used_mhz: number;
+  mem_total: number;
+  mem_used: number;
+  disk_total: number;
+  disk_used: number;
+  vm_count: number;
+  details: string;
+  created_at: string;
 }
 export interface ServiceOfferingRow {
-  id: string; name: string; display_text: string; cpu_number: number; cpu_speed: number; memory: number;
-  authorized: Flag; host_tags: string | null; details: string | null; gpu: Flag; created_at: string;
+  id: string;
+  name: string;
+  display_text: string;
+  cpu_number: number;
+  cpu_speed: number;
+  memory: number;
+  authorized: Flag;
+  host_tags: string | null;
+  details: string | null;
+  gpu: Flag;
+  created_at: string;
 }
 export interface DiskOfferingRow {
-  id: string; name: string; display_text: string; disk_size: number; customized: Flag; created_at: string;
+  id: string;
+  name: string;
+  display_text: string;
+  disk_size: number;
+  customized: Flag;
+  created_at: string;
 }
-export interface OsTypeRow { id: string; description: string; category_id: string; category_name: string }
+export interface OsTypeRow {
+  id: string;
+  description: string;
+  category_id: string;
+  category_name: string;
+}
 export interface TemplateRow {
-  id: string; account_id: string | null; zone_id: string | null; name: string; display_text: string; size: number;
-  format: string; os_type_id: string; featured: Flag; public: Flag; ready: Flag; password_enabled: Flag;
-  sshkey_enabled: Flag; checksum: string | null; url: string | null; details: string | null; boot_mode: string;
-  template_type: string; state: string; created_at: string; removed_at: string | null;
+  id: string;
+  account_id: string | null;
+  zone_id: string | null;
+  name: string;
+  display_text: string;
+  size: number;
+  format: string;
+  os_type_id: string;
+  featured: Flag;
+  public: Flag;
+  ready: Flag;
+  password_enabled: Flag;
+  sshkey_enabled: Flag;
+  checksum: string | null;
+  url: string | null;
+  details: string | null;
+  boot_mode: string;
+  template_type: string;
+  state: string;
+  created_at: string;
+  removed_at: string | null;
 }
 export interface NetworkRow {
-  id: string; account_id: string | null; zone_id: string; name: string; display_text: string; type: string;
-  cidr: string; gateway: string | null; netmask: string; start_ip: string | null; end_ip: string | null;
-  next_ip: number; managed: Flag; created_at: string; removed_at: string | null;
+  id: string;
+  account_id: string | null;
+  zone_id: string;
+  name: string;
+  display_text: string;
+  type: string;
+  cidr: string;
+  gateway: string | null;
+  netmask: string;
+  start_ip: string | null;
+  end_ip: string | null;
+  next_ip: number;
+  managed: Flag;
+  created_at: string;
+  removed_at: string | null;
   /** Space-separated resolvers of an ElasticIP pool (migration 0005); null shows the gateway. */
   nameservers?: string | null;
 }
-export interface IpLeaseRow { network_id: string; address: number; owner_id: string }
+export interface IpLeaseRow {
+  network_id: string;
+  address: number;
+  owner_id: string;
+}
 export interface VmRow {
-  id: string; serial: number; account_id: string; zone_id: string; host_id: string | null;
-  name: string; display_name: string; group_name: string | null; state: string; power: string;
-  service_offering_id: string; template_id: string; cpu_number: number; cpu_speed: number; memory: number;
-  keypair: string | null; userdata: string | null; password_enc: string | null; ha_enable: Flag;
-  display_vm: Flag; root_disk_size: number; created_at: string; updated_at: string; removed_at: string | null;
+  id: string;
+  serial: number;
+  account_id: string;
+  zone_id: string;
+  host_id: string | null;
+  name: string;
+  display_name: string;
+  group_name: string | null;
+  state: string;
+  power: string;
+  service_offering_id: string;
+  template_id: string;
+  cpu_number: number;
+  cpu_speed: number;
+  memory: number;
+  keypair: string | null;
+  userdata: string | null;
+  password_enc: string | null;
+  ha_enable: Flag;
+  display_vm: Flag;
+  root_disk_size: number;
+  created_at: string;
+  updated_at: string;
+  removed_at: string | null;
 }
 export interface NicRow {
-  id: string; vm_id: string; network_id: string; ip_address: string | null; ip6_address: string | null;
-  mac_address: string; is_default: Flag; device_id: number; created_at: string;
+  id: string;
+  vm_id: string;
+  network_id: string;
+  ip_address: string | null;
+  ip6_address: string | null;
+  mac_address: string;
+  is_default: Flag;
+  device_id: number;
+  created_at: string;
   /** Set when the NIC's VM is removed (0009): live NICs have distinct MACs and IPv6 addresses. */
   removed_at?: string | null;
 }
-export interface NicSecondaryIpRow { id: string; nic_id: string; ip_address: string; created_at: string }
-export interface VolumeRow {
-  id: string; account_id: string; zone_id: string; name: string; type: string; size: number;
-  disk_offering_id: string | null; template_id: string | null; vm_id: string | null; device_id: number | null;
-  state: string; created_at: string; attached_at: string | null; removed_at: string | null;
-}
-export interface SnapshotRow {
-  id: string; account_id: string; volume_id: string; name: string; state: string; size: number;
-  volume_type: string; created_at: string; removed_at: string | null;
-}
-export interface SecurityGroupRow { id: string; account_id: string; name: string; description: string; created_at: string }
-export interface SecurityRuleRow {
-  id: string; group_id: string; account_id: string; direction: string; protocol: string;
-  start_port: number | null; end_port: number | null; icmp_type: number | null; icmp_code: number | null;
-  cidr: string | null; user_account: string | null; user_group: string | null; description: string | null;
+export interface NicSecondaryIpRow {
+  id: string;
+  nic_id: string;
+  ip_address: string;
   created_at: string;
 }
-export interface VmSecurityGroupRow { vm_id: string; group_id: string }
-export interface AffinityGroupRow {
-  id: string; account_id: string; name: string; type: string; description: string; created_at: string;
+export interface VolumeRow {
+  id: string;
+  account_id: string;
+  zone_id: string;
+  name: string;
+  type: string;
+  size: number;
+  disk_offering_id: string | null;
+  template_id: string | null;
+  vm_id: string | null;
+  device_id: number | null;
+  state: string;
+  created_at: string;
+  attached_at: string | null;
+  removed_at: string | null;
 }
-export interface VmAffinityGroupRow { vm_id: string; group_id: string }
+export interface SnapshotRow {
+  id: string;
+  account_id: string;
+  volume_id: string;
+  name: string;
+  state: string;
+  size: number;
+  volume_type: string;
+  created_at: string;
+  removed_at: string | null;
+}
+export interface SecurityGroupRow {
+  id: string;
+  account_id: string;
+  name: string;
+  description: string;
+  created_at: string;
+}
+export interface SecurityRuleRow {
+  id: string;
+  group_id: string;
+  account_id: string;
+  direction: string;
+  protocol: string;
+  start_port: number | null;
+  end_port: number | null;
+  icmp_type: number | null;
+  icmp_code: number | null;
+  cidr: string | null;
+  user_account: string | null;
+  user_group: string | null;
+  description: string | null;
+  created_at: string;
+}
+export interface VmSecurityGroupRow {
+  vm_id: string;
+  group_id: string;
+}
+export interface AffinityGroupRow {
+  id: string;
+  account_id: string;
+  name: string;
+  type: string;
+  description: string;
+  created_at: string;
+}
+export interface VmAffinityGroupRow {
+  vm_id: string;
+  group_id: string;
+}
 export interface SshKeyRow {
-  id: string; account_id: string; name: string; fingerprint: string; public_key: string; created_at: string;
+  id: string;
+  account_id: string;
+  name: string;
+  fingerprint: string;
+  public_key: string;
+  created_at: string;
 }
 export interface PublicIpRow {
-  id: string; account_id: string; zone_id: string; address: string; address_num: number; vm_id: string | null;
-  reverse_dns: string | null; healthcheck: string | null; state: string; created_at: string;
+  id: string;
+  account_id: string;
+  zone_id: string;
+  address: string;
+  address_num: number;
+  vm_id: string | null;
+  reverse_dns: string | null;
+  healthcheck: string | null;
+  state: string;
+  created_at: string;
 }
 export interface TagRow {
-  id: string; account_id: string; resource_type: string; resource_id: string; key: string; value: string;
-  customer: string | null; created_at: string;
+  id: string;
+  account_id: string;
+  resource_type: string;
+  resource_id: string;
+  key: string;
+  value: string;
+  customer: string | null;
+  created_at: string;
 }
 export interface TaskRow {
-  id: string; account_id: string; user_id: string | null; kind: string; object_type: string; object_id: string;
-  exclusive: Flag; status: string; payload: string; result: string | null; error: string | null;
-  origin: string; attempts: number; lease_owner: string | null; lease_until: number | null;
-  created_at: string; started_at: string | null; finished_at: string | null;
+  id: string;
+  account_id: string;
+  user_id: string | null;
+  kind: string;
+  object_type: string;
+  object_id: string;
+  exclusive: Flag;
+  status: string;
+  payload: string;
+  result: string | null;
+  error: string | null;
+  origin: string;
+  attempts: number;
+  lease_owner: string | null;
+  lease_until: number | null;
+  created_at: string;
+  started_at: string | null;
+  finished_at: string | null;
 }
 export interface TaskLogRow {
-  id: Generated<number>; task_id: string | null; account_id: string; user_id: string | null; object_type: string;
-  object_id: string; action: string; status: string; detail: string | null; created_at: string;
+  id: Generated<number>;
+  task_id: string | null;
+  account_id: string;
+  user_id: string | null;
+  object_type: string;
+  object_id: string;
+  action: string;
+  status: string;
+  detail: string | null;
+  created_at: string;
 }
-export interface SimDomainRow { vm_id: string; host_id: string; power: string; started_at: string | null; boot_count: number }
+export interface SimDomainRow {
+  vm_id: string;
+  host_id: string;
+  power: string;
+  started_at: string | null;
+  boot_count: number;
+}
 export interface SimFaultRow {
-  id: string; kind: string; host_id: string | null; vm_id: string | null; value: number; remaining: number;
+  id: string;
+  kind: string;
+  host_id: string | null;
+  vm_id: string | null;
+  value: number;
+  remaining: number;
   created_at: string;
 }
 /** Integer ids the CVM dialect shows for hosts ("host") and templates ("template"), assigned on first sight. */
 /** Another name of an object under a naming scheme (0010): unique per object and per alias within (object_type, scheme). */
-export interface AliasRow { object_type: string; object_id: string; scheme: string; alias: string }
+export interface AliasRow {
+  object_type: string;
+  object_id: string;
+  scheme: string;
+  alias: string;
+}
 /** Traffic limits and metered counters of a VM in bytes; total_limit 0 means split (in/out) accounting. */
 export interface VmTrafficRow {
-  vm_id: string; total_limit: number; in_limit: number; out_limit: number; in_used: number; out_used: number;
-  in_last: number; out_last: number; last_host_id: string | null; updated_at: string;
+  vm_id: string;
+  total_limit: number;
+  in_limit: number;
+  out_limit: number;
+  in_used: number;
+  out_used: number;
+  in_last: number;
+  out_last: number;
+  last_host_id: string | null;
+  updated_at: string;
 }
-export interface MetaRow { key: string; value: string }
-export interface CounterRow { name: string; value: number }
+export interface MetaRow {
+  key: string;
+  value: string;
+}
+export interface CounterRow {
+  name: string;
+  value: number;
+}
 
 /** CloudSigma-visible volume extras: I/O counters and drive attributes (migration 0004). */
 export interface VolumeExtrasRow {
-  volume_id: string; read_bytes: number; write_bytes: number; read_requests: number; write_requests: number;
-  claim_type: string; readers: string; encryption: string; media: string; affinity: string;
+  volume_id: string;
+  read_bytes: number;
+  write_bytes: number;
+  read_requests: number;
+  write_requests: number;
+  claim_type: string;
+  readers: string;
+  encryption: string;
+  media: string;
+  affinity: string;
 }
 /** Settings of a VM made by size (migration 0004), as a JSON object. */
-export interface VmExtrasRow { vm_id: string; attrs: string }
+export interface VmExtrasRow {
+  vm_id: string;
+  attrs: string;
+}
 /** A named set of an account's VMs (migration 0005). */
-export interface ServerGroupRow { id: string; account_id: string; name: string; description: string; created_at: string }
-export interface ServerGroupMemberRow { group_id: string; vm_id: string; position: number }
+export interface ServerGroupRow {
+  id: string;
+  account_id: string;
+  name: string;
+  description: string;
+  created_at: string;
+}
+export interface ServerGroupMemberRow {
+  group_id: string;
+  vm_id: string;
+  position: number;
+}
 /** Billing state of an account: currency and balance in micro-units (migration 0005). */
-export interface BillingAccountRow { account_id: string; currency: string; balance: number }
+export interface BillingAccountRow {
+  account_id: string;
+  currency: string;
+  balance: number;
+}
 /** One charge or credit in micro-units; period_key makes metering idempotent per period. */
 export interface BillingTransactionRow {
-  id: string; account_id: string; created_at: string; description: string; amount: number; currency: string; period_key: string | null;
+  id: string;
+  account_id: string;
+  created_at: string;
+  description: string;
+  amount: number;
+  currency: string;
+  period_key: string | null;
 }
 /** A prepaid subscription of a resource type for whole months. */
 export interface BillingSubscriptionRow {
-  id: string; account_id: string; type: string; quantity: number; resource: string | null; start_time: string; end_time: string;
-  months: number; created_at: string;
+  id: string;
+  account_id: string;
+  type: string;
+  quantity: number;
+  resource: string | null;
+  start_time: string;
+  end_time: string;
+  months: number;
+  created_at: string;
 }
 /** One logged change of a VM's state, size, owner or removal (migration 0006, written by a trigger on vms). */
 export interface VmUsageLogRow {
-  seq: Generated<number>; vm_id: string; account_id: string; state: string; cpu_number: number; cpu_speed: number; memory: number;
-  removed: Flag; at: string;
+  seq: Generated<number>;
+  vm_id: string;
+  account_id: string;
+  state: string;
+  cpu_number: number;
+  cpu_speed: number;
+  memory: number;
+  removed: Flag;
+  at: string;
 }
 /** An operator's override of one quota of one account (migration 0008); max -1 = unlimited. */
-export interface AccountLimitRow { account_id: string; name: string; max: number; updated_at: string }
+export interface AccountLimitRow {
+  account_id: string;
+  name: string;
+  max: number;
+  updated_at: string;
+}
 /** A store-wide setting (migration 0007): the master key check value, the driver `serve` last ran with. */
-export interface SettingRow { key: string; value: string }
+export interface SettingRow {
+  key: string;
+  value: string;
+}
 /** The whole database as Kysely sees it. */
 export interface DB {
-  accounts: AccountRow; users: UserRow; credentials: CredentialRow; zones: ZoneRow; hosts: HostRow;
-  service_offerings: ServiceOfferingRow; disk_offerings: DiskOfferingRow; os_types: OsTypeRow;
-  templates: TemplateRow; networks: NetworkRow; ip_leases: IpLeaseRow; vms: VmRow; nics: NicRow;
-  nic_secondary_ips: NicSecondaryIpRow; volumes: VolumeRow; snapshots: SnapshotRow;
-  security_groups: SecurityGroupRow; security_rules: SecurityRuleRow; vm_security_groups: VmSecurityGroupRow;
-  affinity_groups: AffinityGroupRow; vm_affinity_groups: VmAffinityGroupRow; ssh_keys: SshKeyRow;
-  public_ips: PublicIpRow; tags: TagRow; tasks: TaskRow; task_log: TaskLogRow; sim_domains: SimDomainRow;
-  sim_faults: SimFaultRow; meta: MetaRow; counters: CounterRow; volume_extras: VolumeExtrasRow; vm_extras: VmExtrasRow;
-  aliases: AliasRow; vm_traffic: VmTrafficRow;
-  server_groups: ServerGroupRow; server_group_members: ServerGroupMemberRow; billing_accounts: BillingAccountRow;
-  billing_transactions: BillingTransactionRow; billing_subscriptions: BillingSubscriptionRow; vm_usage_log: VmUsageLogRow;
+  accounts: AccountRow;
+  users: UserRow;
+  credentials: CredentialRow;
+  zones: ZoneRow;
+  hosts: HostRow;
+  service_offerings: ServiceOfferingRow;
+  disk_offerings: DiskOfferingRow;
+  os_types: OsTypeRow;
+  templates: TemplateRow;
+  networks: NetworkRow;
+  ip_leases: IpLeaseRow;
+  vms: VmRow;
+  nics: NicRow;
+  nic_secondary_ips: NicSecondaryIpRow;
+  volumes: VolumeRow;
+  snapshots: SnapshotRow;
+  security_groups: SecurityGroupRow;
+  security_rules: SecurityRuleRow;
+  vm_security_groups: VmSecurityGroupRow;
+  affinity_groups: AffinityGroupRow;
+  vm_affinity_groups: VmAffinityGroupRow;
+  ssh_keys: SshKeyRow;
+  public_ips: PublicIpRow;
+  tags: TagRow;
+  tasks: TaskRow;
+  task_log: TaskLogRow;
+  sim_domains: SimDomainRow;
+  sim_faults: SimFaultRow;
+  meta: MetaRow;
+  counters: CounterRow;
+  volume_extras: VolumeExtrasRow;
+  vm_extras: VmExtrasRow;
+  aliases: AliasRow;
+  vm_traffic: VmTrafficRow;
+  server_groups: ServerGroupRow;
+  server_group_members: ServerGroupMemberRow;
+  billing_accounts: BillingAccountRow;
+  billing_transactions: BillingTransactionRow;
+  billing_subscriptions: BillingSubscriptionRow;
+  vm_usage_log: VmUsageLogRow;
   account_limits: AccountLimitRow;
   settings: SettingRow;
 }

@@ -11,11 +11,19 @@ export async function readSetting(q: Q, key: string): Promise<string | undefined
 
 /** Writes a setting, replacing its value. */
 export async function writeSetting(q: Q, key: string, value: string): Promise<void> {
-  await q.insertInto('settings').values({ key, value }).onConflict((oc) => oc.column('key').doUpdateSet({ value })).execute();
+  await q
+    .insertInto('settings')
+    .values({ key, value })
+    .onConflict((oc) => oc.column('key').doUpdateSet({ value }))
+    .execute();
 }
 
 /** Writes a setting unless it has a value already (another process may win the race) and returns the value that stands. */
 export async function writeSettingOnce(q: Q, key: string, value: string): Promise<string> {
-  await q.insertInto('settings').values({ key, value }).onConflict((oc) => oc.column('key').doNothing()).execute();
+  await q
+    .insertInto('settings')
+    .values({ key, value })
+    .onConflict((oc) => oc.column('key').doNothing())
+    .execute();
   return (await readSetting(q, key)) ?? value;
 }

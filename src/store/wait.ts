@@ -26,7 +26,9 @@ export async function waitForDatabase(store: Store, opts: WaitOptions): Promise<
       if (!isConnectionLoss(err)) throw new Error(`${where} refused the connection: ${reason}`);
       const left = deadline - Date.now();
       if (left <= 0) {
-        throw new Error(`${where} is unreachable (${reason}); gave up after ${Math.round(opts.waitMs / 1000)} s (NUBE_DB_WAIT_MS)`);
+        throw new Error(
+          `${where} is unreachable (${reason}); gave up after ${Math.round(opts.waitMs / 1000)} s (NUBE_DB_WAIT_MS)`,
+        );
       }
       const wait = Math.min(pause, left);
       opts.onWait(`Waiting for ${where} (${reason}); next try in ${(wait / 1000).toFixed(1)} s`);

@@ -26,7 +26,13 @@ export interface TaskHandler {
 }
 
 /** Engine tuning. */
-export interface EngineOptions { workers: number; leaseMs: number; maxAttempts?: number; log?: Logger; pollMs?: number }
+export interface EngineOptions {
+  workers: number;
+  leaseMs: number;
+  maxAttempts?: number;
+  log?: Logger;
+  pollMs?: number;
+}
 
 /** Claims and runs tasks; one per process. */
 export class TaskEngine {
@@ -44,30 +50,48 @@ export class TaskEngine {
   private readonly handBack = new Set<string>();
   private databaseDown = false;
 
-  constructor(private readonly store: Store, private readonly opts: EngineOptions) {
+  constructor(
+    private readonly store: Store,
+    private readonly opts: EngineOptions,
+  ) {
     this.events.setMaxListeners(0);
   }
 
   /** Registers the handler of a task kind. */
-  register(kind: string, handler: TaskHandler): void { this.handlers.set(kind, handler); }
+  register(kind: string, handler: TaskHandler): void {
+    this.handlers.set(kind, handler);
+  }
 
   /** True once start() ran and until stop(). */
-  get isRunning(): boolean { return this.active; }
+  get isRunning(): boolean {
+    return this.active;
+  }
 
   /** Starts claiming: on SQLite (one owner) unfinished tasks of a dead process are taken back at once. */
   async start(): Promise<void> {
     if (this.active) return;
     if (this.store.kind === 'sqlite') {
-      await this.store.db.updateTable('tasks').set({ status: 'PENDING', lease_owner: null, lease_until: null })
-        .where('status', '=', 'STARTED').execute();
+      await this.store.db
+        .updateTable('tasks')
+        .set({ status: 'PENDING', lease_owner: null, lease_until: null })
+        .where('status', '=', 'STARTED')
+        .execute();
     } else if (this.store.pool) {
       this.listener = new TaskListener(this.store.pool, {
-        channel: 'nube_tasks', log: this.opts.log, onNotify: () => this.wake(), onReconnect: () => this.wake(),
+        channel: 'nube_tasks',
+        log: this.opts.log,
+        onNotify: () => this.wake(),
+        onReconnect: () => this.wake(),
       });
       await this.listener.start();
     }
     this.active = true;
-    this.heartbeat = setInterval(() => { void this.renewLeases(); }, Math.max(50, Math.floor(this.opts.leaseMs / 3)));
+    this.heartbeat = setInterval(
+      () => {
+        void this.renewLeases();
+      },
+      Math.max(50, Math.floor(this.opts.leaseMs / 3)),
+    );
     this.heartbeat.unref();
     this.loopPromise = this.loop();
   }
@@ -102,7 +126,11 @@ export class TaskEngine {
       if (left <= 0) return row;
       await new Promise<void>((resolve) => {
         const t = setTimeout(done, Math.min(left, 250));
-        function done() { clearTimeout(t); events.off(`done:${taskId}`, done); resolve(); }
+        function done() {
+          clearTimeout(t);
+          events.off(`done:${taskId}`, done);
+          resolve();
+        }
         const events = this.events;
         events.on(`done:${taskId}`, done);
       });
@@ -130,8 +158,14 @@ export class TaskEngine {
       if (claimed.length === 0 || free <= 0) {
         if (this.woken && free > 0) continue;
         await new Promise<void>((resolve) => {
-          const timer = setTimeout(() => { this.wakeUp = null; resolve(); }, pollMs);
-          this.wakeUp = () => { clearTimeout(timer); resolve(); };
+          const timer = setTimeout(() => {
+            this.wakeUp = null;
+            resolve();
+          }, pollMs);
+          this.wakeUp = () => {
+            clearTimeout(timer);
+            resolve();
+          };
         });
       }
     }
@@ -164,9 +198,13 @@ export class TaskEngine {
   private async handBackInterrupted(): Promise<void> {
     if (this.handBack.size === 0) return;
     const ids = [...this.handBack];
-    await this.store.db.updateTable('tasks')
+    await this.store.db
+      .updateTable('tasks')
       .set((eb) => ({ status: 'PENDING', lease_owner: null, lease_until: null, attempts: eb('attempts', '-', 1) }))
-      .where('id', 'in', ids).where('lease_owner', '=', this.owner).where('status', '=', 'STARTED').execute();
+      .where('id', 'in', ids)
+      .where('lease_owner', '=', this.owner)
+      .where('status', '=', 'STARTED')
+      .execute();
     for (const id of ids) this.handBack.delete(id);
     this.wake();
   }
@@ -178,15 +216,24 @@ export class TaskEngine {
       // Claimed again (its lease ran out) before it could be handed back: this run is its retry.
       this.handBack.delete(t.id);
       const h = this.handlers.get(t.kind);
-      if (!h?.runBatch || t.attempts > 1) { this.launch(t); continue; }
+      if (!h?.runBatch || t.attempts > 1) {
+        this.launch(t);
+        continue;
+      }
       const g = groups.get(t.kind) ?? [];
       g.push(t);
       groups.set(t.kind, g);
     }
     for (const [kind, tasks] of groups) {
-      if (tasks.length === 1) { this.launch(tasks[0]!); continue; }
+      if (tasks.length === 1) {
+        this.launch(tasks[0]!);
+        continue;
+      }
       const p = this.executeBatch(this.handlers.get(kind)!, tasks).finally(() => {
-        for (const t of tasks) { this.running.delete(t.id); this.events.emit(`done:${t.id}`); }
+        for (const t of tasks) {
+          this.running.delete(t.id);
+          this.events.emit(`done:${t.id}`);
+        }
         this.wake();
       });
       for (const t of tasks) this.running.set(t.id, p);
@@ -198,11 +245,16 @@ export class TaskEngine {
     try {
       failed = await handler.runBatch!(tasks);
     } catch (err) {
-      if (isDatabaseUnavailable(err)) { for (const t of tasks) this.interrupted(t); return; }
+      if (isDatabaseUnavailable(err)) {
+        for (const t of tasks) this.interrupted(t);
+        return;
+      }
       await Promise.all(tasks.map((t) => this.execute(t)));
       return;
     }
-    await Promise.all(tasks.filter((t) => failed.has(t.id)).map((t) => this.recordFailure(handler, t, failed.get(t.id))));
+    await Promise.all(
+      tasks.filter((t) => failed.has(t.id)).map((t) => this.recordFailure(handler, t, failed.get(t.id))),
+    );
   }
 
   private launch(task: TaskRow): void {
@@ -234,10 +286,14 @@ export class TaskEngine {
   }
 
   private async recordFailure(handler: TaskHandler | undefined, task: TaskRow, err: unknown): Promise<void> {
-    if (isDatabaseUnavailable(err)) { this.interrupted(task); return; }
+    if (isDatabaseUnavailable(err)) {
+      this.interrupted(task);
+      return;
+    }
     {
       const core = asCoreError(err);
-      if (!(err instanceof CoreError)) this.opts.log?.error({ err: String((err as Error)?.stack ?? err), task: task.id }, 'task handler crashed');
+      if (!(err instanceof CoreError))
+        this.opts.log?.error({ err: String((err as Error)?.stack ?? err), task: task.id }, 'task handler crashed');
       try {
         await this.store.tx(async (trx) => {
           const open = await trx.selectFrom('tasks').select('status').where('id', '=', task.id).executeTakeFirst();
@@ -246,7 +302,10 @@ export class TaskEngine {
           await failTask(trx, task, core);
         });
       } catch (inner) {
-        this.opts.log?.error({ err: String(inner), task: task.id }, 'could not record task failure; it will be retried');
+        this.opts.log?.error(
+          { err: String(inner), task: task.id },
+          'could not record task failure; it will be retried',
+        );
       }
     }
   }
@@ -254,9 +313,13 @@ export class TaskEngine {
   private async renewLeases(): Promise<void> {
     if (this.running.size === 0) return;
     try {
-      await this.store.db.updateTable('tasks').set({ lease_until: Date.now() + this.opts.leaseMs })
-        .where('lease_owner', '=', this.owner).where('status', '=', 'STARTED')
-        .where('id', 'in', [...this.running.keys()]).execute();
+      await this.store.db
+        .updateTable('tasks')
+        .set({ lease_until: Date.now() + this.opts.leaseMs })
+        .where('lease_owner', '=', this.owner)
+        .where('status', '=', 'STARTED')
+        .where('id', 'in', [...this.running.keys()])
+        .execute();
     } catch (err) {
       if (!isDatabaseUnavailable(err)) this.opts.log?.warn({ err: String(err) }, 'lease renewal failed');
     }

@@ -23,10 +23,15 @@ export class TaskListener {
   private stopped = true;
   private failures = 0;
 
-  constructor(private readonly pool: pg.Pool, private readonly opts: ListenerOptions) {}
+  constructor(
+    private readonly pool: pg.Pool,
+    private readonly opts: ListenerOptions,
+  ) {}
 
   /** True while the LISTEN connection is open. */
-  get connected(): boolean { return this.client !== null; }
+  get connected(): boolean {
+    return this.client !== null;
+  }
 
   /** Opens the connection; never throws: a failure schedules another attempt. */
   async start(): Promise<void> {
@@ -44,7 +49,11 @@ export class TaskListener {
     this.client = null;
     this.releaseClient = null;
     if (!client || !release) return;
-    try { await client.query(`UNLISTEN ${this.opts.channel}`); } catch { /* the connection may be gone */ }
+    try {
+      await client.query(`UNLISTEN ${this.opts.channel}`);
+    } catch {
+      /* the connection may be gone */
+    }
     release();
   }
 
@@ -60,7 +69,10 @@ export class TaskListener {
       return true;
     };
     const lost = (err: Error) => {
-      if (this.client === client) { this.client = null; this.releaseClient = null; }
+      if (this.client === client) {
+        this.client = null;
+        this.releaseClient = null;
+      }
       if (release(err)) this.retry(err);
     };
     try {
@@ -90,7 +102,8 @@ export class TaskListener {
   private retry(err: Error): void {
     if (this.stopped || this.timer) return;
     const delay = Math.min(250 * 2 ** this.failures, this.opts.maxBackoffMs ?? 10_000) * (0.75 + Math.random() / 2);
-    if (this.failures === 0) this.opts.log?.warn({ err: err.message }, 'task listener lost its connection; polling until it is back');
+    if (this.failures === 0)
+      this.opts.log?.warn({ err: err.message }, 'task listener lost its connection; polling until it is back');
     this.failures++;
     this.timer = setTimeout(() => void this.connect(), delay);
     this.timer.unref();

@@ -27,14 +27,33 @@ export async function enqueueTask(store: Store, q: Q, spec: TaskSpec): Promise<s
   const id = newId();
   const exclusive = spec.exclusive ?? true;
   const row = {
-    id, account_id: spec.ctx.accountId, user_id: spec.ctx.userId, kind: spec.kind, object_type: spec.objectType,
-    object_id: spec.objectId, exclusive: exclusive ? 1 : 0, status: 'PENDING', payload: JSON.stringify(spec.payload ?? {}),
-    result: null, error: null, origin: spec.ctx.origin, attempts: 0, lease_owner: null, lease_until: null,
-    created_at: nowIso(), started_at: null, finished_at: null,
+    id,
+    account_id: spec.ctx.accountId,
+    user_id: spec.ctx.userId,
+    kind: spec.kind,
+    object_type: spec.objectType,
+    object_id: spec.objectId,
+    exclusive: exclusive ? 1 : 0,
+    status: 'PENDING',
+    payload: JSON.stringify(spec.payload ?? {}),
+    result: null,
+    error: null,
+    origin: spec.ctx.origin,
+    attempts: 0,
+    lease_owner: null,
+    lease_until: null,
+    created_at: nowIso(),
+    started_at: null,
+    finished_at: null,
   };
   if (exclusive && !spec.fresh) {
-    const busy = await q.selectFrom('tasks').select('id').where('object_id', '=', spec.objectId)
-      .where('exclusive', '=', 1).where('status', 'in', ['PENDING', 'STARTED']).executeTakeFirst();
+    const busy = await q
+      .selectFrom('tasks')
+      .select('id')
+      .where('object_id', '=', spec.objectId)
+      .where('exclusive', '=', 1)
+      .where('status', 'in', ['PENDING', 'STARTED'])
+      .executeTakeFirst();
     if (busy) throw busyError(spec.objectType);
   }
   try {
@@ -55,8 +74,13 @@ export async function enqueueTask(store: Store, q: Q, spec: TaskSpec): Promise<s
     throw err;
   }
   await writeLog(q, {
-    taskId: id, accountId: spec.ctx.accountId, userId: spec.ctx.userId, objectType: spec.objectType,
-    objectId: spec.objectId, action: spec.kind, status: 'PENDING',
+    taskId: id,
+    accountId: spec.ctx.accountId,
+    userId: spec.ctx.userId,
+    objectType: spec.objectType,
+    objectId: spec.objectId,
+    action: spec.kind,
+    status: 'PENDING',
   });
   return id;
 }
@@ -69,13 +93,36 @@ function busyError(objectType: string): CoreError {
 export async function recordDoneTask(q: Q, spec: Omit<TaskSpec, 'exclusive'> & { result: unknown }): Promise<string> {
   const id = newId();
   const now = nowIso();
-  await q.insertInto('tasks').values({
-    id, account_id: spec.ctx.accountId, user_id: spec.ctx.userId, kind: spec.kind, object_type: spec.objectType,
-    object_id: spec.objectId, exclusive: 0, status: 'SUCCESS', payload: JSON.stringify(spec.payload ?? {}),
-    result: JSON.stringify(spec.result ?? null), error: null, origin: spec.ctx.origin, attempts: 1, lease_owner: null,
-    lease_until: null, created_at: now, started_at: now, finished_at: now,
-  }).execute();
-  const base = { taskId: id, accountId: spec.ctx.accountId, userId: spec.ctx.userId, objectType: spec.objectType, objectId: spec.objectId };
+  await q
+    .insertInto('tasks')
+    .values({
+      id,
+      account_id: spec.ctx.accountId,
+      user_id: spec.ctx.userId,
+      kind: spec.kind,
+      object_type: spec.objectType,
+      object_id: spec.objectId,
+      exclusive: 0,
+      status: 'SUCCESS',
+      payload: JSON.stringify(spec.payload ?? {}),
+      result: JSON.stringify(spec.result ?? null),
+      error: null,
+      origin: spec.ctx.origin,
+      attempts: 1,
+      lease_owner: null,
+      lease_until: null,
+      created_at: now,
+      started_at: now,
+      finished_at: now,
+    })
+    .execute();
+  const base = {
+    taskId: id,
+    accountId: spec.ctx.accountId,
+    userId: spec.ctx.userId,
+    objectType: spec.objectType,
+    objectId: spec.objectId,
+  };
   await writeLog(q, { ...base, action: spec.kind, status: 'PENDING' });
   await writeLog(q, { ...base, action: spec.kind, status: 'SUCCESS' });
   return id;
@@ -83,26 +130,55 @@ export async function recordDoneTask(q: Q, spec: Omit<TaskSpec, 'exclusive'> & {
 
 /** Marks a task SUCCESS with its result in the caller's transaction (idempotent: only an open task changes). */
 export async function finishTask(q: Q, task: TaskRow, result: unknown): Promise<boolean> {
-  const r = await q.updateTable('tasks').set({
-    status: 'SUCCESS', result: JSON.stringify(result ?? null), finished_at: nowIso(), lease_owner: null, lease_until: null,
-  }).where('id', '=', task.id).where('status', 'in', ['PENDING', 'STARTED']).executeTakeFirst();
+  const r = await q
+    .updateTable('tasks')
+    .set({
+      status: 'SUCCESS',
+      result: JSON.stringify(result ?? null),
+      finished_at: nowIso(),
+      lease_owner: null,
+      lease_until: null,
+    })
+    .where('id', '=', task.id)
+    .where('status', 'in', ['PENDING', 'STARTED'])
+    .executeTakeFirst();
   if (Number(r.numUpdatedRows) === 0) return false;
   await writeLog(q, {
-    taskId: task.id, accountId: task.account_id, userId: task.user_id, objectType: task.object_type,
-    objectId: task.object_id, action: task.kind, status: 'SUCCESS',
+    taskId: task.id,
+    accountId: task.account_id,
+    userId: task.user_id,
+    objectType: task.object_type,
+    objectId: task.object_id,
+    action: task.kind,
+    status: 'SUCCESS',
   });
   return true;
 }
 
 /** Marks a task FAILURE with a CoreError in the caller's transaction. */
 export async function failTask(q: Q, task: TaskRow, err: CoreError): Promise<boolean> {
-  const r = await q.updateTable('tasks').set({
-    status: 'FAILURE', error: JSON.stringify(err.toJSON()), finished_at: nowIso(), lease_owner: null, lease_until: null,
-  }).where('id', '=', task.id).where('status', 'in', ['PENDING', 'STARTED']).executeTakeFirst();
+  const r = await q
+    .updateTable('tasks')
+    .set({
+      status: 'FAILURE',
+      error: JSON.stringify(err.toJSON()),
+      finished_at: nowIso(),
+      lease_owner: null,
+      lease_until: null,
+    })
+    .where('id', '=', task.id)
+    .where('status', 'in', ['PENDING', 'STARTED'])
+    .executeTakeFirst();
   if (Number(r.numUpdatedRows) === 0) return false;
   await writeLog(q, {
-    taskId: task.id, accountId: task.account_id, userId: task.user_id, objectType: task.object_type,
-    objectId: task.object_id, action: task.kind, status: 'FAILURE', detail: err.message,
+    taskId: task.id,
+    accountId: task.account_id,
+    userId: task.user_id,
+    objectType: task.object_type,
+    objectId: task.object_id,
+    action: task.kind,
+    status: 'FAILURE',
+    detail: err.message,
   });
   return true;
 }

@@ -6,12 +6,12 @@ import { createStore, freshDatabase } from '../support/runtime.js';
 import { canonicalString, computeSignature } from '../../src/dialects/cloudstack/signature.js';
 import { nube, serve } from '../support/cli-process.js';
 
-
-
-
 function signedUrl(base: string, key: string, secret: string, params: Record<string, string>): string {
   const all = { ...params, apiKey: key };
-  const sig = computeSignature(secret, canonicalString(Object.entries(all), { bracketsSafe: false, caseSensitiveSort: false }));
+  const sig = computeSignature(
+    secret,
+    canonicalString(Object.entries(all), { bracketsSafe: false, caseSensitiveSort: false }),
+  );
   return `${base}?${new URLSearchParams({ ...all, signature: sig })}`;
 }
 
@@ -26,11 +26,20 @@ test('serve prints credentials once, writes credentials.json 0600, and they work
     assert.equal(cred.account, 'admin');
     assert.equal(cred.email, 'admin@nube.local');
     assert.equal(cred.cloudstack.endpoint, `http://127.0.0.1:${s.port}/compute`);
-    const r = await fetch(signedUrl(cred.cloudstack.endpoint, cred.cloudstack.key, cred.cloudstack.secret, { command: 'listZones', response: 'json' }));
+    const r = await fetch(
+      signedUrl(cred.cloudstack.endpoint, cred.cloudstack.key, cred.cloudstack.secret, {
+        command: 'listZones',
+        response: 'json',
+      }),
+    );
     assert.equal(r.status, 200);
     assert.equal((await r.json()).listzonesresponse.count, 2);
     assert.equal((await fetch(`http://127.0.0.1:${s.port}/readyz`)).status, 200);
-    assert.ok(!s.out().includes(cred.cloudstack.secret.slice(0, 12)) || s.out().indexOf(cred.cloudstack.secret) === s.out().lastIndexOf(cred.cloudstack.secret), 'the secret is printed once, never logged');
+    assert.ok(
+      !s.out().includes(cred.cloudstack.secret.slice(0, 12)) ||
+        s.out().indexOf(cred.cloudstack.secret) === s.out().lastIndexOf(cred.cloudstack.secret),
+      'the secret is printed once, never logged',
+    );
     s.child.kill('SIGTERM');
     await new Promise((r) => s.child.once('exit', r));
     const again = await serve(db.env);
@@ -58,7 +67,10 @@ test('admin account create prints working credentials; key pairs can be created,
     const extra = JSON.parse(nube(db.env, 'admin', 'keys', 'create', 'carol').stdout);
     const listed = nube(db.env, 'admin', 'keys', 'list', 'carol');
     assert.equal(JSON.parse(listed.stdout).length, 2);
-    assert.ok(!listed.stdout.includes(extra.secret) && !listed.stdout.includes(cred.cloudstack.secret), 'secrets are never listed');
+    assert.ok(
+      !listed.stdout.includes(extra.secret) && !listed.stdout.includes(cred.cloudstack.secret),
+      'secrets are never listed',
+    );
 
     const s = await serve(db.env);
     const base = `http://127.0.0.1:${s.port}/client/api`;
@@ -66,7 +78,9 @@ test('admin account create prints working credentials; key pairs can be created,
     assert.equal(before.status, 200);
     assert.equal(nube(db.env, 'admin', 'keys', 'revoke', extra.key).status, 0);
     await new Promise((r) => setTimeout(r, 2100));
-    const afterRevoke = await fetch(signedUrl(base, extra.key, extra.secret, { command: 'listZones', response: 'json' }));
+    const afterRevoke = await fetch(
+      signedUrl(base, extra.key, extra.secret, { command: 'listZones', response: 'json' }),
+    );
     assert.equal(afterRevoke.status, 401);
     assert.equal((await afterRevoke.json()).listzonesresponse.errorcode, 401);
     s.child.kill('SIGTERM');

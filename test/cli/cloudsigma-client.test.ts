@@ -16,16 +16,27 @@ before(async () => {
   await env.app.listen({ host: '127.0.0.1', port: 0 });
   const port = (env.app.server.address() as AddressInfo).port;
   const a = await env.rt.core.accounts.createAccount('fred', { password: 'fred-secret-pw' });
-  base = { CLOUDSIGMA_URL: `http://127.0.0.1:${port}`, CLOUDSIGMA_USER: a.user.email, CLOUDSIGMA_PASSWORD: 'fred-secret-pw' };
+  base = {
+    CLOUDSIGMA_URL: `http://127.0.0.1:${port}`,
+    CLOUDSIGMA_USER: a.user.email,
+    CLOUDSIGMA_PASSWORD: 'fred-secret-pw',
+  };
 });
-after(async () => { await env.close(); rmSync(dir, { recursive: true, force: true }); });
+after(async () => {
+  await env.close();
+  rmSync(dir, { recursive: true, force: true });
+});
 
 /** Runs the CLI without blocking this process's event loop (the server lives here). */
 function nube(stdin: string | undefined, ...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const p = execFile(process.execPath, ['--import', 'tsx', 'test/support/cli-main.ts', 'cloudsigma', ...args],
+    const p = execFile(
+      process.execPath,
+      ['--import', 'tsx', 'test/support/cli-main.ts', 'cloudsigma', ...args],
       { env: { ...process.env, ...base }, encoding: 'utf8', timeout: 120000, maxBuffer: 1 << 26 },
-      (err, stdout, stderr) => resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr }));
+      (err, stdout, stderr) =>
+        resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr }),
+    );
     p.stdin!.end(stdin ?? '');
   });
 }
@@ -82,5 +93,10 @@ test('upload of a file larger than the room left on the drive is refused before 
   const inside = await nube(undefined, 'drives', 'upload', '--offset', String(4 * 1024 * 1024), id, small);
   assert.equal(inside.code, 0, inside.stderr);
   assert.equal((await nube(undefined, 'drives', 'download', id, back)).code, 0);
-  assert.ok(readFileSync(back).subarray(4 * 1024 * 1024).equals(readFileSync(small)), 'an offset upload that fits lands at the offset');
+  assert.ok(
+    readFileSync(back)
+      .subarray(4 * 1024 * 1024)
+      .equals(readFileSync(small)),
+    'an offset upload that fits lands at the offset',
+  );
 });

@@ -5,10 +5,8 @@ import { join } from 'node:path';
 import { freshDatabase } from '../support/runtime.js';
 import { nube, serve } from '../support/cli-process.js';
 
-
-
-
-const cvmGet = (url: string, pub: string, priv: string) => fetch(url, { headers: { 'API-Public-Token': pub, 'API-Private-Token': priv } });
+const cvmGet = (url: string, pub: string, priv: string) =>
+  fetch(url, { headers: { 'API-Public-Token': pub, 'API-Private-Token': priv } });
 
 test('credentials carry a CVM pair; cvm-tokens create, list and revoke work over real HTTP; vps commands check their target', async () => {
   const db = await freshDatabase();
@@ -27,7 +25,10 @@ test('credentials carry a CVM pair; cvm-tokens create, list and revoke work over
     assert.equal((await cvmGet(`${admin.cvm.url}/vps/list`, limited.public, limited.private)).status, 403);
     const list = nube(db.env, 'admin', 'cvm-tokens', 'list', 'carol');
     assert.equal(JSON.parse(list.stdout).length, 2);
-    assert.ok(!list.stdout.includes(carol.cvm.private) && !list.stdout.includes(limited.private), 'private tokens are never listed');
+    assert.ok(
+      !list.stdout.includes(carol.cvm.private) && !list.stdout.includes(limited.private),
+      'private tokens are never listed',
+    );
     assert.equal(nube(db.env, 'admin', 'cvm-tokens', 'revoke', carol.cvm.public).status, 0);
     assert.equal((await cvmGet(`${admin.cvm.url}/vps/list`, carol.cvm.public, carol.cvm.private)).status, 401);
 

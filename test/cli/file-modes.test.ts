@@ -39,13 +39,26 @@ test('serve creates the data dir 0700 and its files 0600, and tightens a data di
     const s = await serve(env);
     const cred = JSON.parse(readFileSync(join(dataDir, 'credentials.json'), 'utf8'));
     const auth = `Basic ${Buffer.from(`${cred.cloudsigma.user}:${cred.cloudsigma.password}`).toString('base64')}`;
-    const made = await fetch(`${cred.cloudsigma.url}/drives/create`, { method: 'POST', headers: { authorization: auth, 'content-type': 'application/json' }, body: encodeRecord({ name: 'd', size: '1M' }) });
+    const made = await fetch(`${cred.cloudsigma.url}/drives/create`, {
+      method: 'POST',
+      headers: { authorization: auth, 'content-type': 'application/json' },
+      body: encodeRecord({ name: 'd', size: '1M' }),
+    });
     assert.equal(made.status, 200);
     const drive = parseRecord(await made.text()).drive!;
-    const wrote = await fetch(`${cred.cloudsigma.url}/drives/${drive}/write/0`, { method: 'POST', headers: { authorization: auth }, body: Buffer.from('volume bytes') });
+    const wrote = await fetch(`${cred.cloudsigma.url}/drives/${drive}/write/0`, {
+      method: 'POST',
+      headers: { authorization: auth },
+      body: Buffer.from('volume bytes'),
+    });
     assert.equal(wrote.status, 204);
 
-    const expected = ['master.key', 'credentials.json', 'volumes', ...(TEST_DB === 'sqlite' ? ['nube.db', 'nube.db-wal', 'nube.db-shm'] : [])];
+    const expected = [
+      'master.key',
+      'credentials.json',
+      'volumes',
+      ...(TEST_DB === 'sqlite' ? ['nube.db', 'nube.db-wal', 'nube.db-shm'] : []),
+    ];
     for (const f of expected) assert.ok(existsSync(join(dataDir, f)), `${f} exists`);
     assert.ok(readdirSync(join(dataDir, 'volumes')).length > 0, 'the drive has a volume file');
     assertPrivate(dataDir);
@@ -54,7 +67,11 @@ test('serve creates the data dir 0700 and its files 0600, and tightens a data di
 
     for (const [p] of modes(dataDir)) chmodSync(p, statSync(p).isDirectory() ? 0o755 : 0o644);
     const again = await serve(env);
-    assert.equal(again.out().match(TIGHTENED)?.length, 1, `one log line says the data dir was tightened:\n${again.out()}`);
+    assert.equal(
+      again.out().match(TIGHTENED)?.length,
+      1,
+      `one log line says the data dir was tightened:\n${again.out()}`,
+    );
     assertPrivate(dataDir);
     await stop(again);
 

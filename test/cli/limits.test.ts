@@ -4,17 +4,33 @@ import { freshDatabase } from '../support/runtime.js';
 import { nube, serve } from '../support/cli-process.js';
 import { HttpCs } from '../proof/http-cs.js';
 
-test('admin account set-limits raises and lowers an account\'s limits on a running serve; account limits shows them with the use', async () => {
+test("admin account set-limits raises and lowers an account's limits on a running serve; account limits shows them with the use", async () => {
   const db = await freshDatabase();
   try {
     const s = await serve(db.env);
     const carol = JSON.parse(nube(db.env, 'admin', 'account', 'create', 'carol').stdout);
     const cs = new HttpCs(`http://127.0.0.1:${s.port}`, carol.cloudstack.key, carol.cloudstack.secret, 4);
     const zone = (await cs.ok('listZones')).zone[0];
-    const deploy = { zoneid: zone.id, serviceofferingid: (await cs.ok('listServiceOfferings', { name: 'Micro' })).serviceoffering[0].id,
-      templateid: (await cs.ok('listTemplates', { templatefilter: 'featured' })).template[0].id, startvm: false };
+    const deploy = {
+      zoneid: zone.id,
+      serviceofferingid: (await cs.ok('listServiceOfferings', { name: 'Micro' })).serviceoffering[0].id,
+      templateid: (await cs.ok('listTemplates', { templatefilter: 'featured' })).template[0].id,
+      startvm: false,
+    };
 
-    const set = nube(db.env, 'admin', 'account', 'set-limits', 'carol', '--vms', '1', '--ips', 'unlimited', '--storage-gb', '500');
+    const set = nube(
+      db.env,
+      'admin',
+      'account',
+      'set-limits',
+      'carol',
+      '--vms',
+      '1',
+      '--ips',
+      'unlimited',
+      '--storage-gb',
+      '500',
+    );
     assert.equal(set.status, 0, set.stderr);
     const shown = JSON.parse(set.stdout);
     assert.deepEqual(shown.limits.vms, { max: 1, source: 'override', used: 0 });
@@ -44,7 +60,9 @@ test('admin account set-limits raises and lowers an account\'s limits on a runni
     assert.equal((await cs.ok('listResourceLimits', { resourcetype: 0 })).resourcelimit[0].max, back.limits.vms.max);
 
     for (const [args, re] of [
-      [['--vms', 'ten'], /--vms must be a whole number/], [['--gpus', '1'], /unknown option/], [[], /at least one limit/],
+      [['--vms', 'ten'], /--vms must be a whole number/],
+      [['--gpus', '1'], /unknown option/],
+      [[], /at least one limit/],
     ] as Array<[string[], RegExp]>) {
       const bad = nube(db.env, 'admin', 'account', 'set-limits', 'carol', ...args);
       assert.notEqual(bad.status, 0);

@@ -3,7 +3,14 @@ import assert from 'node:assert/strict';
 import { AuthThrottle, sourceKey, type ThrottleLimits } from '../../src/core/accounts/throttle.js';
 import { CoreError } from '../../src/lib/errors.js';
 
-const LIMITS: ThrottleLimits = { perAddress: 6, perLogin: 3, windowMs: 60_000, lockoutMs: 10_000, lockoutMaxMs: 40_000, tracked: 100 };
+const LIMITS: ThrottleLimits = {
+  perAddress: 6,
+  perLogin: 3,
+  windowMs: 60_000,
+  lockoutMs: 10_000,
+  lockoutMaxMs: 40_000,
+  tracked: 100,
+};
 
 function clocked(limits: Partial<ThrottleLimits> = {}) {
   const clock = { now: 1_000_000 };
@@ -41,7 +48,11 @@ test('a login is locked after its limit of failures, whatever the address, and t
   t.failed('10.0.0.9', 'alice');
   t.failed('10.0.0.9', 'alice');
   t.failed('10.0.0.9', 'alice');
-  assert.equal(waitOf(t, '10.0.0.9', 'alice'), 10, 'after a clean stretch as long as the maximum lockout, it starts over');
+  assert.equal(
+    waitOf(t, '10.0.0.9', 'alice'),
+    10,
+    'after a clean stretch as long as the maximum lockout, it starts over',
+  );
 });
 
 test('an address is locked after its limit of failures over any logins, unknown ones included', () => {
@@ -66,7 +77,7 @@ test('a locked login still admits an address it signed in from, unless that addr
   for (let i = 0; i < 3; i++) t.failed('10.0.0.66', 'alice');
   assert.ok(waitOf(t, '10.0.0.66', 'alice') > 0, 'the attacker is refused');
   assert.ok(waitOf(t, '10.0.0.3', 'alice') > 0, 'an address that never signed in as alice is refused');
-  assert.equal(waitOf(t, '10.0.0.2', 'alice'), 0, 'alice\'s own address is admitted');
+  assert.equal(waitOf(t, '10.0.0.2', 'alice'), 0, "alice's own address is admitted");
   for (let i = 0; i < 6; i++) t.failed('10.0.0.2', `x${i}`);
   assert.ok(waitOf(t, '10.0.0.2', 'alice') > 0, 'an address lock applies to everyone behind it');
   clock.now += 31 * 24 * 3600_000;
@@ -83,7 +94,7 @@ test('memory stays bounded under a spray of random logins and addresses, and loc
   }
   const sizes = t.sizes();
   assert.ok(sizes.addresses <= 100 && sizes.logins <= 100 && sizes.trusted <= 100, JSON.stringify(sizes));
-  assert.ok(waitOf(t, '10.9.9.9', 'alice') > 0, 'alice\'s lock survived the spray');
+  assert.ok(waitOf(t, '10.9.9.9', 'alice') > 0, "alice's lock survived the spray");
 });
 
 test('a limit of 0 turns that table off; long logins are held by their hash', () => {

@@ -5,8 +5,12 @@ import type { CredentialKind, IssuedCredentials } from '../../src/core/credentia
 import type { Principal } from '../../src/core/accounts/principal.js';
 
 let env: TestEnv;
-before(async () => { env = await startTestEnv(); });
-after(async () => { await env.close(); });
+before(async () => {
+  env = await startTestEnv();
+});
+after(async () => {
+  await env.close();
+});
 
 /** How to present an issued credential (right or wrong) and how to name it for revoke, per kind. */
 interface Case<K extends CredentialKind> {
@@ -18,17 +22,31 @@ interface Case<K extends CredentialKind> {
 /** One case per issuer: the compiler asks for a case when an issuer is added to the registry. */
 const cases: { [K in CredentialKind]: Case<K> } = {
   password: {
-    verify: (s, right, login) => env.rt.core.credentials.issuers.password.verify({ login, password: right ? s.password : `${s.password}x` }, '10.0.0.1'),
+    verify: (s, right, login) =>
+      env.rt.core.credentials.issuers.password.verify(
+        { login, password: right ? s.password : `${s.password}x` },
+        '10.0.0.1',
+      ),
     ref: (_s, userId) => userId,
     secret: (s) => s.password,
   },
   'api-key-pair': {
-    verify: (s, right) => env.rt.core.credentials.issuers['api-key-pair'].verify({ key: s.key, check: (secret) => right && secret === s.secret }, '10.0.0.1'),
+    verify: (s, right) =>
+      env.rt.core.credentials.issuers['api-key-pair'].verify(
+        { key: s.key, check: (secret) => right && secret === s.secret },
+        '10.0.0.1',
+      ),
     ref: (s) => s.key,
     secret: (s) => s.secret,
   },
   'token-pair': {
-    verify: async (s, right) => (await env.rt.core.credentials.issuers['token-pair'].verify({ public: s.public, private: right ? s.private : 'x'.repeat(32) }, '10.0.0.1'))?.principal,
+    verify: async (s, right) =>
+      (
+        await env.rt.core.credentials.issuers['token-pair'].verify(
+          { public: s.public, private: right ? s.private : 'x'.repeat(32) },
+          '10.0.0.1',
+        )
+      )?.principal,
     ref: (s) => s.public,
     secret: (s) => s.private,
   },
@@ -47,9 +65,14 @@ async function check<K extends CredentialKind>(kind: K, name: string): Promise<v
   const listed = JSON.stringify(await credentials.list(kind, name));
   assert.ok(listed.length > 2 && !listed.includes(c.secret(shown)), `${kind}: listed, never with its secret`);
   await credentials.issuers[kind].revoke(c.ref(shown, created.user.id));
-  assert.equal(await c.verify(shown, true, created.user.email), undefined, `${kind}: a revoked credential does not verify`);
+  assert.equal(
+    await c.verify(shown, true, created.user.email),
+    undefined,
+    `${kind}: a revoked credential does not verify`,
+  );
   const defaults = created.credentials[kind] as IssuedCredentials[K];
-  if (kind !== 'password') assert.ok(await c.verify(defaults, true, created.user.email), `${kind}: the default credential still verifies`);
+  if (kind !== 'password')
+    assert.ok(await c.verify(defaults, true, created.user.email), `${kind}: the default credential still verifies`);
 }
 
 test('every issuer issues, verifies, refuses a wrong secret, lists without secrets and revokes', async () => {
@@ -66,6 +89,9 @@ test('createAccount issues one working default credential per issuer, keyed by k
     assert.equal(principal?.account.id, created.account.id, `${kind}: the default credential verifies`);
   }
   const user = await env.rt.core.accounts.createUser('cred-all', 'cred-second', { password: 'second-password' });
-  const second = await env.rt.core.credentials.issuers.password.verify({ login: 'cred-second', password: 'second-password' }, '10.0.0.2');
+  const second = await env.rt.core.credentials.issuers.password.verify(
+    { login: 'cred-second', password: 'second-password' },
+    '10.0.0.2',
+  );
   assert.equal(second?.user.id, user.user.id, 'createUser sets the password through the password issuer');
 });

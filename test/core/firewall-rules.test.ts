@@ -6,11 +6,21 @@ import type { RuleInput } from '../../src/core/firewalls/rules.js';
 
 /** The neutral field core names for each CloudStack parameter (the message keeps the parameter's word). */
 const FIELD_OF: Record<string, string> = {
-  startport: 'startPort', endport: 'endPort', icmptype: 'icmpType', icmpcode: 'icmpCode', cidrlist: 'cidrs', usersecuritygrouplist: 'userGroups',
+  startport: 'startPort',
+  endport: 'endPort',
+  icmptype: 'icmpType',
+  icmpcode: 'icmpCode',
+  cidrlist: 'cidrs',
+  usersecuritygrouplist: 'userGroups',
 };
 
-const invalidField = (param: string) => (err: unknown): boolean =>
-  err instanceof CoreError && err.kind === 'Invalid' && (FIELD_OF[param] ?? param) in err.fields && err.message.includes(param);
+const invalidField =
+  (param: string) =>
+  (err: unknown): boolean =>
+    err instanceof CoreError &&
+    err.kind === 'Invalid' &&
+    (FIELD_OF[param] ?? param) in err.fields &&
+    err.message.includes(param);
 
 test('TCP rule with a single port defaults endport and cidrlist', () => {
   assert.deepEqual(normalizeRule({ protocol: 'TCP', startPort: 22 }), {
@@ -32,7 +42,8 @@ test('protocol defaults to TCP and accepts numbers', () => {
   assert.equal(normalizeRule({ protocol: '17', startPort: 53 }).protocol, 'udp');
   assert.equal(normalizeRule({ protocol: '1' }).protocol, 'icmp');
   assert.equal(normalizeRule({ protocol: '58' }).protocol, 'icmpv6');
-  for (const p of ['all', 'AH', 'Esp', 'gre', 'ipip']) assert.equal(normalizeRule({ protocol: p }).protocol, p.toLowerCase());
+  for (const p of ['all', 'AH', 'Esp', 'gre', 'ipip'])
+    assert.equal(normalizeRule({ protocol: p }).protocol, p.toLowerCase());
 });
 
 test('UDP port range, CIDR normalization and user groups', () => {

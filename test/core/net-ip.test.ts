@@ -24,11 +24,27 @@ test('ipv4ToInt and intToIpv4 round-trip', () => {
 });
 
 test('ipv4ToInt rejects malformed addresses', () => {
-  for (const bad of ['', '1.2.3', '1.2.3.4.5', '256.1.1.1', '01.2.3.4', '1.2.3.04', ' 1.2.3.4', '1.2.3.4 ', 'a.b.c.d', '1..2.3', '-1.2.3.4', '::1']) {
+  for (const bad of [
+    '',
+    '1.2.3',
+    '1.2.3.4.5',
+    '256.1.1.1',
+    '01.2.3.4',
+    '1.2.3.04',
+    ' 1.2.3.4',
+    '1.2.3.4 ',
+    'a.b.c.d',
+    '1..2.3',
+    '-1.2.3.4',
+    '::1',
+  ]) {
     assert.throws(() => ipv4ToInt(bad), isInvalid, bad);
     assert.equal(isIpv4(bad), false, bad);
   }
-  assert.throws(() => ipv4ToInt('300.1.1.1', 'ipaddress'), (err: unknown) => isInvalid(err) && 'ipaddress' in (err as CoreError).fields);
+  assert.throws(
+    () => ipv4ToInt('300.1.1.1', 'ipaddress'),
+    (err: unknown) => isInvalid(err) && 'ipaddress' in (err as CoreError).fields,
+  );
 });
 
 test('isIpv4 accepts strict dotted quads', () => {
@@ -72,11 +88,26 @@ test('parseCidr handles IPv6 and normalizes the base', () => {
 
 test('parseCidr rejects malformed CIDRs', () => {
   const bad = [
-    '', '10.0.0.0', '10.0.0.0/', '10.0.0.0/33', '10.0.0.0/-1', '10.0.0.0/024', '10.0.0.0/2a', '10.0.0/8',
-    '10.0.0.0/8/8', '::/129', '2001:db8::g/64', 'fe80::1%eth0/64', 'not-a-cidr', '1:2:3:4:5:6:7:8:9/64',
+    '',
+    '10.0.0.0',
+    '10.0.0.0/',
+    '10.0.0.0/33',
+    '10.0.0.0/-1',
+    '10.0.0.0/024',
+    '10.0.0.0/2a',
+    '10.0.0/8',
+    '10.0.0.0/8/8',
+    '::/129',
+    '2001:db8::g/64',
+    'fe80::1%eth0/64',
+    'not-a-cidr',
+    '1:2:3:4:5:6:7:8:9/64',
   ];
   for (const cidr of bad) assert.throws(() => parseCidr(cidr), isInvalid, cidr);
-  assert.throws(() => parseCidr('x/1', 'cidrlist'), (err: unknown) => isInvalid(err) && 'cidrlist' in (err as CoreError).fields);
+  assert.throws(
+    () => parseCidr('x/1', 'cidrlist'),
+    (err: unknown) => isInvalid(err) && 'cidrlist' in (err as CoreError).fields,
+  );
 });
 
 test('netmaskToPrefix and prefixToNetmask are inverses', () => {

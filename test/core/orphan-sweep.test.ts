@@ -11,18 +11,32 @@ import { RawStorage } from '../../src/drivers/storage/raw.js';
 import type { VolumeStorage } from '../../src/drivers/storage/storage.js';
 
 let env: TestEnv;
-before(async () => { env = await startTestEnv(); });
-after(async () => { await env.close(); });
+before(async () => {
+  env = await startTestEnv();
+});
+after(async () => {
+  await env.close();
+});
 
 /** A live volume and a live snapshot of alice, as rows only. */
 async function liveRows(): Promise<{ volume: string; snapshot: string }> {
   const ctx = systemContext((await env.rt.core.accounts.accountByName('alice')).id, 'alice');
   const v = await env.rt.core.volumes.create(ctx, { name: 'owned', sizeBytes: 4 * 1024 * 1024 });
   const snapshot = randomUUID();
-  await env.rt.store.db.insertInto('snapshots').values({
-    id: snapshot, account_id: ctx.accountId, volume_id: v.volume.id, name: 'owned-snap', state: 'BackedUp', size: v.volume.size,
-    volume_type: 'DATADISK', created_at: new Date().toISOString(), removed_at: null,
-  }).execute();
+  await env.rt.store.db
+    .insertInto('snapshots')
+    .values({
+      id: snapshot,
+      account_id: ctx.accountId,
+      volume_id: v.volume.id,
+      name: 'owned-snap',
+      state: 'BackedUp',
+      size: v.volume.size,
+      volume_type: 'DATADISK',
+      created_at: new Date().toISOString(),
+      removed_at: null,
+    })
+    .execute();
   return { volume: v.volume.id, snapshot };
 }
 
@@ -41,7 +55,8 @@ function plant(dir: string, volumeExt: string, snapshotExts: string[], owned: { 
     join(dir, 'snapshots', `${owned.snapshot}.${snapshotExts[0]}`),
     join(dir, 'volumes', 'lost+found.txt'),
   ];
-  for (const f of [...gone, ...kept]) writeFileSync(f, f.endsWith('.ref') ? JSON.stringify({ volume: randomUUID() }) : 'x');
+  for (const f of [...gone, ...kept])
+    writeFileSync(f, f.endsWith('.ref') ? JSON.stringify({ volume: randomUUID() }) : 'x');
   const fresh = join(dir, 'volumes', `${randomUUID()}.${volumeExt}.445566778899.tmp`);
   writeFileSync(fresh, 'a copy under way');
   const later = Date.now() / 1000 + 3600;
@@ -49,7 +64,12 @@ function plant(dir: string, volumeExt: string, snapshotExts: string[], owned: { 
   return { gone, kept: [...kept, fresh] };
 }
 
-async function sweepChecks(storage: VolumeStorage, dir: string, volumeExt: string, snapshotExts: string[]): Promise<void> {
+async function sweepChecks(
+  storage: VolumeStorage,
+  dir: string,
+  volumeExt: string,
+  snapshotExts: string[],
+): Promise<void> {
   const { gone, kept } = plant(dir, volumeExt, snapshotExts, await liveRows());
   const removed = (await sweepOrphanFiles(env.rt.store, storage, Date.now() + 1000)).map((f) => f.path);
   assert.deepEqual([...removed].sort(), [...gone].sort(), 'exactly the orphans are reported');
@@ -60,13 +80,21 @@ async function sweepChecks(storage: VolumeStorage, dir: string, volumeExt: strin
 test('raw storage: temporary, ownerless volume and ownerless snapshot files are swept; owned, foreign and newer files stay', async () => {
   const dir = join(env.config.dataDir, 'raw-sweep');
   const st = new RawStorage(dir);
-  try { await sweepChecks(st, dir, 'img', ['img']); } finally { await st.close(); }
+  try {
+    await sweepChecks(st, dir, 'img', ['img']);
+  } finally {
+    await st.close();
+  }
 });
 
 test('qcow2 storage: the same for images, snapshot references and exported snapshots', async () => {
   const dir = join(env.config.dataDir, 'qcow2-sweep');
   const st = new Qcow2Storage(dir);
-  try { await sweepChecks(st, dir, 'qcow2', ['qcow2', 'ref']); } finally { await st.close(); }
+  try {
+    await sweepChecks(st, dir, 'qcow2', ['qcow2', 'ref']);
+  } finally {
+    await st.close();
+  }
 });
 
 test('a volume or snapshot whose row was removed no longer owns its file', async () => {
@@ -83,5 +111,7 @@ test('a volume or snapshot whose row was removed no longer owns its file', async
     await env.rt.store.db.updateTable('snapshots').set({ removed_at: now }).where('id', '=', owned.snapshot).execute();
     assert.equal((await sweepOrphanFiles(env.rt.store, st, Date.now() + 1000)).length, 2);
     for (const f of files) assert.equal(existsSync(f), false);
-  } finally { await st.close(); }
+  } finally {
+    await st.close();
+  }
 });

@@ -42,13 +42,40 @@ const SECRET_COLUMNS: Record<string, (value: string) => Kept> = {
 
 /** Every table's rows as column → text, on either store. */
 async function dump(store: Store): Promise<Map<string, Array<Record<string, string | null>>>> {
-  const tables = store.kind === 'sqlite'
-    ? (await sql<{ name: string }>`select name from sqlite_master where type = 'table' and name not like 'sqlite_%'`.execute(store.db)).rows.map((r) => r.name)
-    : (await sql<{ name: string }>`select table_name as name from information_schema.tables where table_schema = 'public' and table_type = 'BASE TABLE'`.execute(store.db)).rows.map((r) => r.name);
+  const tables =
+    store.kind === 'sqlite'
+      ? (
+          await sql<{
+            name: string;
+          }>`select name from sqlite_master where type = 'table' and name not like 'sqlite_%'`.execute(store.db)
+        ).rows.map((r) => r.name)
+      : (
+          await sql<{
+            name: string;
+          }>`select table_name as name from information_schema.tables where table_schema = 'public' and table_type = 'BASE TABLE'`.execute(
+            store.db,
+          )
+        ).rows.map((r) => r.name);
   const out = new Map<string, Array<Record<string, string | null>>>();
   for (const t of tables) {
     const rows = (await sql<Record<string, unknown>>`select * from ${sql.table(t)}`.execute(store.db)).rows;
-    out.set(t, rows.map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, v === null || v === undefined ? null : Buffer.isBuffer(v) ? v.toString('latin1') : typeof v === 'object' ? JSON.stringify(v) : String(v)]))));
+    out.set(
+      t,
+      rows.map((r) =>
+        Object.fromEntries(
+          Object.entries(r).map(([k, v]) => [
+            k,
+            v === null || v === undefined
+              ? null
+              : Buffer.isBuffer(v)
+                ? v.toString('latin1')
+                : typeof v === 'object'
+                  ? JSON.stringify(v)
+                  : String(v),
+          ]),
+        ),
+      ),
+    );
   }
   return out;
 }
@@ -56,10 +83,16 @@ async function dump(store: Store): Promise<Map<string, Array<Record<string, stri
 /** The bytes a store keeps: the SQLite file and its WAL, or (PostgreSQL) every row of every table as text. */
 async function storeBytes(env: { config: { dataDir: string }; rt: { store: Store } }): Promise<string> {
   if (env.rt.store.kind === 'postgres') {
-    return [...(await dump(env.rt.store)).values()].flat().map((r) => JSON.stringify(r)).join('\n');
+    return [...(await dump(env.rt.store)).values()]
+      .flat()
+      .map((r) => JSON.stringify(r))
+      .join('\n');
   }
   const file = join(env.config.dataDir, 'nube.db');
-  return ['', '-wal'].filter((s) => existsSync(file + s)).map((s) => readFileSync(file + s).toString('latin1')).join('\n');
+  return ['', '-wal']
+    .filter((s) => existsSync(file + s))
+    .map((s) => readFileSync(file + s).toString('latin1'))
+    .join('\n');
 }
 
 /** Creates accounts, users, key pairs, CVM tokens and VMs with passwords and VNC passwords; returns every plain secret made. */
@@ -83,7 +116,15 @@ async function realisticSession(env: TestEnv): Promise<string[]> {
 
   const sigma = new SigmaClient(env.app, bob.user.email, bobPassword);
   const vnc = [`vnc-first-${randomBytes(4).toString('hex')}`, `vnc-second-${randomBytes(4).toString('hex')}`];
-  const server = (await sigma.post('/servers/create', { name: 'console', cpu: '1000', mem: '512', 'vnc:ip': 'auto', 'vnc:password': vnc[0]! })).record;
+  const server = (
+    await sigma.post('/servers/create', {
+      name: 'console',
+      cpu: '1000',
+      mem: '512',
+      'vnc:ip': 'auto',
+      'vnc:password': vnc[0]!,
+    })
+  ).record;
   assert.equal(server['vnc:password'], vnc[0], 'its owner reads the VNC password back');
   const set = (await sigma.post(`/servers/${server.server}/set`, { 'vnc:password': vnc[1]! })).record;
   assert.equal(set['vnc:password'], vnc[1]);
@@ -111,7 +152,11 @@ test('every secret is stored hashed or encrypted under the master key: column by
         }
       }
     }
-    assert.deepEqual([...seen].sort(), Object.keys(SECRET_COLUMNS).sort(), 'the session stored a secret in every secret-bearing column');
+    assert.deepEqual(
+      [...seen].sort(),
+      Object.keys(SECRET_COLUMNS).sort(),
+      'the session stored a secret in every secret-bearing column',
+    );
     const check = tables.get('settings')!.find((r) => r.key === 'master_key_check')?.value;
     assert.match(check ?? '', /^hmac-sha256:[0-9a-f]{64}$/, 'the key check value is an HMAC, never the key');
     const bytes = await storeBytes(env);
@@ -123,26 +168,48 @@ test('every secret is stored hashed or encrypted under the master key: column by
 
 test('a VNC password an older version stored in plain text is encrypted on start (and on the next write), and its owner still reads it', async () => {
   const db = await freshDatabase();
-  const config = loadConfig({ ...db.env, NUBE_LISTEN: '127.0.0.1:0', NUBE_MASTER_KEY: randomBytes(32).toString('hex') });
+  const config = loadConfig({
+    ...db.env,
+    NUBE_LISTEN: '127.0.0.1:0',
+    NUBE_MASTER_KEY: randomBytes(32).toString('hex'),
+  });
   const open = async () => {
     const rt = await createRuntime(config, { startEngine: true, log: pino({ level: 'silent' }) });
     const app = await buildApp({ core: rt.core, readiness: { ready: () => true }, log: rt.log });
-    return { rt, app, config, async close() { await app.close(); await rt.close(); } };
+    return {
+      rt,
+      app,
+      config,
+      async close() {
+        await app.close();
+        await rt.close();
+      },
+    };
   };
   const legacy = async (store: Store, id: string, vnc: string) => {
-    await store.db.updateTable('vm_extras').set({ attrs: JSON.stringify({ 'vnc:ip': 'auto', 'vnc:password': vnc, '@smpAuto': true }) }).where('vm_id', '=', id).execute();
+    await store.db
+      .updateTable('vm_extras')
+      .set({ attrs: JSON.stringify({ 'vnc:ip': 'auto', 'vnc:password': vnc, '@smpAuto': true }) })
+      .where('vm_id', '=', id)
+      .execute();
   };
-  const attrsOf = async (store: Store, id: string) => (await store.db.selectFrom('vm_extras').select('attrs').where('vm_id', '=', id).executeTakeFirstOrThrow()).attrs;
+  const attrsOf = async (store: Store, id: string) =>
+    (await store.db.selectFrom('vm_extras').select('attrs').where('vm_id', '=', id).executeTakeFirstOrThrow()).attrs;
   let env: Awaited<ReturnType<typeof open>> | undefined;
   try {
     env = await open();
     await env.rt.core.accounts.createAccount('erin', { password: 'erin-password' });
     const erin = () => new SigmaClient(env!.app, 'erin@nube.local', 'erin-password');
     const ids = [];
-    for (const name of ['a', 'b']) ids.push((await erin().post('/servers/create', { name, cpu: '1000', mem: '512' })).record.server!);
+    for (const name of ['a', 'b'])
+      ids.push((await erin().post('/servers/create', { name, cpu: '1000', mem: '512' })).record.server!);
     const [a, b] = ids as [string, string];
     await legacy(env.rt.store, a, 'old-plain-vnc-a');
-    assert.equal((await erin().get(`/servers/${a}/info`)).record['vnc:password'], 'old-plain-vnc-a', 'a plain value is read as it is');
+    assert.equal(
+      (await erin().get(`/servers/${a}/info`)).record['vnc:password'],
+      'old-plain-vnc-a',
+      'a plain value is read as it is',
+    );
     await erin().post(`/servers/${a}/set`, { name: 'a2' });
     assert.doesNotMatch(await attrsOf(env.rt.store, a), /old-plain-vnc-a/, 'the next write encrypts it');
     assert.equal((await erin().get(`/servers/${a}/info`)).record['vnc:password'], 'old-plain-vnc-a');

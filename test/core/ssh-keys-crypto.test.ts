@@ -45,8 +45,10 @@ const OTHER_KEYS: Array<{ type: string; line: string; fingerprint: string }> = [
   },
 ];
 
-const isInvalid = (field: string) => (err: unknown): boolean =>
-  err instanceof CoreError && err.kind === 'Invalid' && field in err.fields;
+const isInvalid =
+  (field: string) =>
+  (err: unknown): boolean =>
+    err instanceof CoreError && err.kind === 'Invalid' && field in err.fields;
 
 /** SSH wire-format string, to build hand-made blobs. */
 function sshString(data: Buffer | string): Buffer {
@@ -114,7 +116,11 @@ test('parsePublicKey rejects garbage', () => {
     sshString(Buffer.concat([Buffer.from([0]), Buffer.from(small.n!, 'base64url')])),
   ]);
   const rsaBlob = Buffer.from(rsaBody, 'base64');
-  const offCurve = Buffer.concat([sshString('ecdsa-sha2-nistp256'), sshString('nistp256'), sshString(Buffer.concat([Buffer.from([4]), Buffer.alloc(64, 1)]))]);
+  const offCurve = Buffer.concat([
+    sshString('ecdsa-sha2-nistp256'),
+    sshString('nistp256'),
+    sshString(Buffer.concat([Buffer.from([4]), Buffer.alloc(64, 1)])),
+  ]);
   const garbage: Array<[string, unknown]> = [
     ['empty', ''],
     ['whitespace', '   '],
@@ -129,8 +135,17 @@ test('parsePublicKey rejects garbage', () => {
     ['trailing bytes', keyLine('ssh-rsa', Buffer.concat([rsaBlob, Buffer.from([0, 0, 0, 0])]))],
     ['rsa missing n', keyLine('ssh-rsa', Buffer.concat([sshString('ssh-rsa'), sshString(Buffer.from([1, 0, 1]))]))],
     ['rsa modulus too small', keyLine('ssh-rsa', smallBlob)],
-    ['ed25519 wrong length', keyLine('ssh-ed25519', Buffer.concat([sshString('ssh-ed25519'), sshString(Buffer.alloc(31))]))],
-    ['ecdsa curve mismatch', keyLine('ecdsa-sha2-nistp256', Buffer.concat([sshString('ecdsa-sha2-nistp256'), sshString('nistp384'), sshString(Buffer.alloc(97, 4))]))],
+    [
+      'ed25519 wrong length',
+      keyLine('ssh-ed25519', Buffer.concat([sshString('ssh-ed25519'), sshString(Buffer.alloc(31))])),
+    ],
+    [
+      'ecdsa curve mismatch',
+      keyLine(
+        'ecdsa-sha2-nistp256',
+        Buffer.concat([sshString('ecdsa-sha2-nistp256'), sshString('nistp384'), sshString(Buffer.alloc(97, 4))]),
+      ),
+    ],
     ['ecdsa point off curve', keyLine('ecdsa-sha2-nistp256', offCurve)],
     ['two lines', `${HARNESS_KEY}\n${HARNESS_KEY}`],
     ['options prefix', `no-pty ${HARNESS_KEY}`],
@@ -177,25 +192,32 @@ test('encryptForKey rejects non-RSA and invalid keys', () => {
   for (const key of OTHER_KEYS.filter((k) => k.type !== 'ssh-rsa')) {
     assert.throws(() => encryptForKey(key.line, 'pw'), isInvalid('sshKeyName'), key.type);
   }
-  assert.throws(() => encryptForKey('garbage', 'pw'), (err: unknown) => err instanceof CoreError && err.kind === 'Invalid');
+  assert.throws(
+    () => encryptForKey('garbage', 'pw'),
+    (err: unknown) => err instanceof CoreError && err.kind === 'Invalid',
+  );
   assert.doesNotThrow(() => encryptForKey(HARNESS_KEY, 'pw'));
 });
 
 const hasSshKeygen = spawnSync('ssh-keygen', ['-?'], { stdio: 'ignore' }).error === undefined;
 
-test('ssh-keygen agrees with the fingerprint of a generated key', { skip: !hasSshKeygen && 'ssh-keygen not on PATH' }, async () => {
-  const pair = await generateKeyPair('keygen@check');
-  const dir = mkdtempSync(join(tmpdir(), 'nube-sshkey-'));
-  try {
-    const file = join(dir, 'key.pub');
-    writeFileSync(file, `${pair.publicKey}\n`);
-    const output = execFileSync('ssh-keygen', ['-l', '-E', 'md5', '-f', file], { encoding: 'utf8' });
-    assert.match(output, new RegExp(`^2048 MD5:${pair.fingerprint} keygen@check \\(RSA\\)`));
-    const privateFile = join(dir, 'key');
-    writeFileSync(privateFile, pair.privateKey, { mode: 0o600 });
-    const derived = execFileSync('ssh-keygen', ['-y', '-f', privateFile], { encoding: 'utf8' }).trim();
-    assert.equal(derived.split(' ').slice(0, 2).join(' '), pair.publicKey.split(' ').slice(0, 2).join(' '));
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-});
+test(
+  'ssh-keygen agrees with the fingerprint of a generated key',
+  { skip: !hasSshKeygen && 'ssh-keygen not on PATH' },
+  async () => {
+    const pair = await generateKeyPair('keygen@check');
+    const dir = mkdtempSync(join(tmpdir(), 'nube-sshkey-'));
+    try {
+      const file = join(dir, 'key.pub');
+      writeFileSync(file, `${pair.publicKey}\n`);
+      const output = execFileSync('ssh-keygen', ['-l', '-E', 'md5', '-f', file], { encoding: 'utf8' });
+      assert.match(output, new RegExp(`^2048 MD5:${pair.fingerprint} keygen@check \\(RSA\\)`));
+      const privateFile = join(dir, 'key');
+      writeFileSync(privateFile, pair.privateKey, { mode: 0o600 });
+      const derived = execFileSync('ssh-keygen', ['-y', '-f', privateFile], { encoding: 'utf8' }).trim();
+      assert.equal(derived.split(' ').slice(0, 2).join(' '), pair.publicKey.split(' ').slice(0, 2).join(' '));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  },
+);

@@ -18,20 +18,37 @@ before(async () => {
   env = await startTestEnv();
   core = env.rt.core;
   c = await catalog(env.cs);
-  const acct = await env.rt.store.db.selectFrom('accounts').select(['id', 'name']).where('name', '=', 'alice').executeTakeFirstOrThrow();
-  ctx = { accountId: acct.id, accountName: acct.name, userId: null, isAdmin: false, requestId: 'test', origin: 'test:receipts' };
+  const acct = await env.rt.store.db
+    .selectFrom('accounts')
+    .select(['id', 'name'])
+    .where('name', '=', 'alice')
+    .executeTakeFirstOrThrow();
+  ctx = {
+    accountId: acct.id,
+    accountName: acct.name,
+    userId: null,
+    isAdmin: false,
+    requestId: 'test',
+    origin: 'test:receipts',
+  };
   const vm = (await deploy(env.cs, c)).virtualmachine;
   await env.cs.done('stopVirtualMachine', { id: vm.id });
   vmId = vm.id;
   rootVolumeId = (await env.cs.ok('listVolumes', { virtualmachineid: vm.id, type: 'ROOT' })).volume[0].id;
 });
-after(async () => { await env.close(); });
+after(async () => {
+  await env.close();
+});
 
 /** What the task tables hold now: every task id, and how many log entries carry no task. */
 async function tables(): Promise<{ tasks: Set<string>; untasked: number }> {
   const db = env.rt.store.db;
   const tasks = new Set((await db.selectFrom('tasks').select('id').execute()).map((t) => t.id));
-  const untasked = await db.selectFrom('task_log').select((eb) => eb.fn.countAll<number>().as('n')).where('task_id', 'is', null).executeTakeFirstOrThrow();
+  const untasked = await db
+    .selectFrom('task_log')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('task_id', 'is', null)
+    .executeTakeFirstOrThrow();
   return { tasks, untasked: Number(untasked.n) };
 }
 
@@ -39,7 +56,11 @@ async function tables(): Promise<{ tasks: Set<string>; untasked: number }> {
  * Runs one mutating core call and checks that it left exactly one task, finished with SUCCESS, that its receipt names
  * it, and that the task log holds its two entries (created, finished) and nothing without a task.
  */
-async function once<T>(label: string, call: () => Promise<T>, receiptOf: (r: T) => TaskReceipt = (r) => r as TaskReceipt): Promise<T> {
+async function once<T>(
+  label: string,
+  call: () => Promise<T>,
+  receiptOf: (r: T) => TaskReceipt = (r) => r as TaskReceipt,
+): Promise<T> {
   const before = await tables();
   const out = await call();
   const receipt = receiptOf(out);
@@ -53,15 +74,30 @@ async function once<T>(label: string, call: () => Promise<T>, receiptOf: (r: T) 
   const task = await db.selectFrom('tasks').selectAll().where('id', '=', receipt.taskId).executeTakeFirstOrThrow();
   assert.equal(task.status, 'SUCCESS', `${label}: the task finished`);
   assert.equal(task.account_id, ctx.accountId, `${label}: the task is the caller's`);
-  const log = await db.selectFrom('task_log').select('status').where('task_id', '=', receipt.taskId).orderBy('id').execute();
-  assert.deepEqual(log.map((l) => l.status), ['PENDING', 'SUCCESS'], `${label}: created and finished in the task log`);
+  const log = await db
+    .selectFrom('task_log')
+    .select('status')
+    .where('task_id', '=', receipt.taskId)
+    .orderBy('id')
+    .execute();
+  assert.deepEqual(
+    log.map((l) => l.status),
+    ['PENDING', 'SUCCESS'],
+    `${label}: created and finished in the task log`,
+  );
   return out;
 }
 
 test('networks and tags: create, update, tag, untag, delete each leave one finished task', async () => {
-  const { network } = await once('networks.create', () => core.networks.create(ctx, { zoneId: c.zone.id, name: 'r-net', displayText: 'r' }), (r) => r.receipt);
+  const { network } = await once(
+    'networks.create',
+    () => core.networks.create(ctx, { zoneId: c.zone.id, name: 'r-net', displayText: 'r' }),
+    (r) => r.receipt,
+  );
   await once('networks.update', () => core.networks.update(ctx, network.id, { name: 'r-net2' }));
-  await once('tags.create', () => core.tags.create(ctx, { resourceIds: [network.id], resourceType: 'Network', tags: [{ key: 'k', value: 'v' }] }));
+  await once('tags.create', () =>
+    core.tags.create(ctx, { resourceIds: [network.id], resourceType: 'Network', tags: [{ key: 'k', value: 'v' }] }),
+  );
   await once('tags.delete', () => core.tags.delete(ctx, { resourceIds: [network.id], resourceType: 'Network' }));
   await once('networks.delete', () => core.networks.delete(ctx, network.id));
 });
@@ -73,39 +109,87 @@ test('public IPs: associate, update, disassociate each leave one finished task',
 });
 
 test('security groups: create, authorize, revoke, delete each leave one finished task', async () => {
-  const { group } = await once('firewalls.create', () => core.firewalls.create(ctx, { name: 'r-sg' }), (r) => r.receipt);
-  const { ruleIds } = await once('firewalls.authorize', () => core.firewalls.authorize(ctx, 'ingress', { id: group.id }, { protocol: 'tcp', startPort: 22, endPort: 22, cidrs: ['0.0.0.0/0'] }), (r) => r.receipt);
+  const { group } = await once(
+    'firewalls.create',
+    () => core.firewalls.create(ctx, { name: 'r-sg' }),
+    (r) => r.receipt,
+  );
+  const { ruleIds } = await once(
+    'firewalls.authorize',
+    () =>
+      core.firewalls.authorize(
+        ctx,
+        'ingress',
+        { id: group.id },
+        { protocol: 'tcp', startPort: 22, endPort: 22, cidrs: ['0.0.0.0/0'] },
+      ),
+    (r) => r.receipt,
+  );
   await once('firewalls.revoke', () => core.firewalls.revoke(ctx, 'ingress', ruleIds[0]!));
   await once('firewalls.delete', () => core.firewalls.delete(ctx, { id: group.id }));
 });
 
 test('SSH keys: create, register, reset on a VM, delete each leave one finished task', async () => {
-  await once('sshKeys.create', () => core.sshKeys.create(ctx, 'r-key'), (r) => r.receipt);
+  await once(
+    'sshKeys.create',
+    () => core.sshKeys.create(ctx, 'r-key'),
+    (r) => r.receipt,
+  );
   const pair = await generateKeyPair('r-key2');
-  await once('sshKeys.register', () => core.sshKeys.register(ctx, 'r-key2', pair.publicKey), (r) => r.receipt);
+  await once(
+    'sshKeys.register',
+    () => core.sshKeys.register(ctx, 'r-key2', pair.publicKey),
+    (r) => r.receipt,
+  );
   await once('sshKeys.resetForVm', () => core.sshKeys.resetForVm(ctx, vmId, 'r-key2'));
   await once('sshKeys.delete', () => core.sshKeys.delete(ctx, 'r-key'));
 });
 
 test('templates: register and delete each leave one finished task', async () => {
-  const t = await once('templates.register', () => core.templates.register(ctx, {
-    name: 'r-tpl', displayText: 'r', zoneId: c.zone.id, url: 'http://example.invalid/r.qcow2', checksum: '0123456789abcdef0123456789abcdef',
-  }));
+  const t = await once('templates.register', () =>
+    core.templates.register(ctx, {
+      name: 'r-tpl',
+      displayText: 'r',
+      zoneId: c.zone.id,
+      url: 'http://example.invalid/r.qcow2',
+      checksum: '0123456789abcdef0123456789abcdef',
+    }),
+  );
   await once('templates.delete', () => core.templates.delete(ctx, t.objectId));
 });
 
-test('affinity groups: create, change a VM\'s groups, delete each leave one finished task', async () => {
-  const { group } = await once('affinity.create', () => core.affinity.create(ctx, { name: 'r-aff' }), (r) => r.receipt);
+test("affinity groups: create, change a VM's groups, delete each leave one finished task", async () => {
+  const { group } = await once(
+    'affinity.create',
+    () => core.affinity.create(ctx, { name: 'r-aff' }),
+    (r) => r.receipt,
+  );
   await once('affinity.updateVmGroups (join)', () => core.affinity.updateVmGroups(ctx, vmId, { ids: [group.id] }));
   await once('affinity.updateVmGroups (leave)', () => core.affinity.updateVmGroups(ctx, vmId, { ids: [] }));
   await once('affinity.delete', () => core.affinity.delete(ctx, { id: group.id }));
 });
 
 test('server groups: create, update, add, remove, delete each leave one finished task', async () => {
-  const { group } = await once('serverGroups.create', () => core.serverGroups.create(ctx, { name: 'r-sg' }), (r) => r.receipt);
-  await once('serverGroups.update', () => core.serverGroups.update(ctx, group.id, { description: 'd' }), (r) => r.receipt);
-  await once('serverGroups.add', () => core.serverGroups.add(ctx, group.id, [vmId]), (r) => r.receipt);
-  await once('serverGroups.remove', () => core.serverGroups.remove(ctx, group.id, [vmId]), (r) => r.receipt);
+  const { group } = await once(
+    'serverGroups.create',
+    () => core.serverGroups.create(ctx, { name: 'r-sg' }),
+    (r) => r.receipt,
+  );
+  await once(
+    'serverGroups.update',
+    () => core.serverGroups.update(ctx, group.id, { description: 'd' }),
+    (r) => r.receipt,
+  );
+  await once(
+    'serverGroups.add',
+    () => core.serverGroups.add(ctx, group.id, [vmId]),
+    (r) => r.receipt,
+  );
+  await once(
+    'serverGroups.remove',
+    () => core.serverGroups.remove(ctx, group.id, [vmId]),
+    (r) => r.receipt,
+  );
   await once('serverGroups.delete', () => core.serverGroups.delete(ctx, group.id));
 });
 
@@ -116,11 +200,31 @@ test('snapshots: create and revert (tasks that run) and delete (synchronous) eac
 });
 
 test('billing and quotas: subscribe, extend, credit and set limits each leave one finished task of the account', async () => {
-  await once('billing.credit', () => core.billing.credit('alice', '1000'), (r) => r.receipt);
+  await once(
+    'billing.credit',
+    () => core.billing.credit('alice', '1000'),
+    (r) => r.receipt,
+  );
   const start = new Date().toISOString().slice(0, 16).replace('T', ' ');
-  const bought = await once('billing.subscribe (VLAN)', () => core.billing.subscribe(ctx, 'vlan', { quantities: { vlan: 1 }, start, months: 1 }), (r) => r.receipt);
-  await once('billing.subscribe (IP)', () => core.billing.subscribe(ctx, 'ip', { quantities: { ip: 1 }, start, months: 1 }), (r) => r.receipt);
-  await once('billing.extend', () => core.billing.extend(ctx, bought.subscriptions[0]!.id, 1), (r) => r.receipt);
+  const bought = await once(
+    'billing.subscribe (VLAN)',
+    () => core.billing.subscribe(ctx, 'vlan', { quantities: { vlan: 1 }, start, months: 1 }),
+    (r) => r.receipt,
+  );
+  await once(
+    'billing.subscribe (IP)',
+    () => core.billing.subscribe(ctx, 'ip', { quantities: { ip: 1 }, start, months: 1 }),
+    (r) => r.receipt,
+  );
+  await once(
+    'billing.extend',
+    () => core.billing.extend(ctx, bought.subscriptions[0]!.id, 1),
+    (r) => r.receipt,
+  );
   await once('quotas.set', () => core.quotas.set('alice', { vms: 50 }));
-  await once('quotas.setByAdmin', () => core.quotas.setByAdmin({ ...ctx, isAdmin: true }, undefined, 'vms', null), (r) => r.receipt);
+  await once(
+    'quotas.setByAdmin',
+    () => core.quotas.setByAdmin({ ...ctx, isAdmin: true }, undefined, 'vms', null),
+    (r) => r.receipt,
+  );
 });

@@ -10,7 +10,9 @@ before(async () => {
   const a = await env.rt.core.accounts.createAccount('maker');
   ctx = { accountId: a.account.id, accountName: 'maker', userId: null, isAdmin: false, requestId: 't', origin: 't' };
 });
-after(async () => { await env.close(); });
+after(async () => {
+  await env.close();
+});
 
 test('core.vms.create by size: the first zone unless zoneId names another; vCPUs auto-chosen from the MHz', async () => {
   const zones = await env.rt.core.catalog.listZones();
@@ -25,6 +27,12 @@ test('core.vms.create by size: the first zone unless zoneId names another; vCPUs
 });
 
 test('core.vms.create by size names Nube fields in its errors', async () => {
-  await assert.rejects(env.rt.core.vms.create(ctx, { name: 'bad', size: { memoryMb: 1 } }), (e: { fields?: Record<string, string[]> }) => 'memoryMb' in (e.fields ?? {}));
-  await assert.rejects(env.rt.core.vms.create(ctx, { name: 'bad', size: { cpuMhz: 1000, cpuCount: 99 } }), (e: { fields?: Record<string, string[]> }) => 'cpuCount' in (e.fields ?? {}));
+  await assert.rejects(
+    env.rt.core.vms.create(ctx, { name: 'bad', size: { memoryMb: 1 } }),
+    (e: { fields?: Record<string, string[]> }) => 'memoryMb' in (e.fields ?? {}),
+  );
+  await assert.rejects(
+    env.rt.core.vms.create(ctx, { name: 'bad', size: { cpuMhz: 1000, cpuCount: 99 } }),
+    (e: { fields?: Record<string, string[]> }) => 'cpuCount' in (e.fields ?? {}),
+  );
 });

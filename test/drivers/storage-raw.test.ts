@@ -19,7 +19,11 @@ function storage(opts: ConstructorParameters<typeof VolumeStorage>[1] = {}): Vol
   return s;
 }
 
-beforeEach(() => { dir = mkdtempSync(join(tmpdir(), 'nube-storage-')); opened = []; st = storage(); });
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'nube-storage-'));
+  opened = [];
+  st = storage();
+});
 afterEach(async () => {
   for (const s of opened) await s.close();
   rmSync(dir, { recursive: true, force: true });
@@ -137,7 +141,10 @@ for (const direct of [true, false]) {
     const st = storage({ direct });
     const size = 12 * MIB + 100;
     const model = Buffer.alloc(size);
-    const put = async (offset: number, data: Buffer) => { await st.write('mix', offset, data, size); data.copy(model, offset); };
+    const put = async (offset: number, data: Buffer) => {
+      await st.write('mix', offset, data, size);
+      data.copy(model, offset);
+    };
     await put(0, randomBytes(4 * MIB));
     await put(4 * MIB, randomBytes(4 * MIB));
     await put(3 * MIB + 17, randomBytes(5000));
@@ -145,11 +152,22 @@ for (const direct of [true, false]) {
     await put(4 * MIB - 4096, randomBytes(8192));
     await put(size - 50, randomBytes(50));
     await put(MIB, randomBytes(1024 * 1024));
-    for (const [offset, length] of [[0, 4 * MIB], [4 * MIB, 4 * MIB], [3 * MIB, 4096], [3 * MIB + 10, 9000], [8 * MIB, 4 * MIB], [12 * MIB, 100], [0, size]]) {
+    for (const [offset, length] of [
+      [0, 4 * MIB],
+      [4 * MIB, 4 * MIB],
+      [3 * MIB, 4096],
+      [3 * MIB + 10, 9000],
+      [8 * MIB, 4 * MIB],
+      [12 * MIB, 100],
+      [0, size],
+    ]) {
       const got = await st.read('mix', offset!, length!, size);
       assert.ok(got.equals(model.subarray(offset!, offset! + length!)), `read of ${length} at ${offset}`);
     }
-    assert.ok((await st.read('mix', 12 * MIB, 64 * 1024)).subarray(100).every((b) => b === 0), 'past the end of the file reads as zeros');
+    assert.ok(
+      (await st.read('mix', 12 * MIB, 64 * 1024)).subarray(100).every((b) => b === 0),
+      'past the end of the file reads as zeros',
+    );
     assert.equal(statSync(st.volumePath('mix')).size, size);
   });
 }
@@ -162,7 +180,10 @@ test('a volume removed or replaced under a held-open file is never written throu
   assert.equal(await st.has('v'), false);
   assert.ok((await st.read('v', 0, 16, size)).equals(Buffer.alloc(16)), 'a removed volume reads as zeros');
   await st.write('v', 4 * MIB, Buffer.from('second life'), size);
-  assert.ok((await st.read('v', 0, 4 * MIB, size)).equals(Buffer.alloc(4 * MIB)), 'nothing of the removed volume comes back');
+  assert.ok(
+    (await st.read('v', 0, 4 * MIB, size)).equals(Buffer.alloc(4 * MIB)),
+    'nothing of the removed volume comes back',
+  );
   assert.equal((await st.read('v', 4 * MIB, 11, size)).toString(), 'second life');
   // Another storage on the same directory (another process) replaces and removes the file behind this one's back.
   const other = storage();
@@ -185,9 +206,11 @@ test('many volumes written at once, more than are held open, all keep their own 
   const size = 2 * MIB;
   const data = Array.from({ length: 40 }, () => randomBytes(MIB));
   await Promise.all(data.map((d, i) => st.write(`many-${i}`, (i % 2) * MIB, d, size)));
-  await Promise.all(data.map(async (d, i) => {
-    assert.ok((await st.read(`many-${i}`, (i % 2) * MIB, MIB, size)).equals(d), `volume ${i}`);
-  }));
+  await Promise.all(
+    data.map(async (d, i) => {
+      assert.ok((await st.read(`many-${i}`, (i % 2) * MIB, MIB, size)).equals(d), `volume ${i}`);
+    }),
+  );
   await Promise.all(data.map((_, i) => st.remove(`many-${i}`)));
   for (let i = 0; i < 40; i++) assert.equal(await st.has(`many-${i}`), false);
 });
@@ -207,16 +230,21 @@ for (const direct of [true, false]) {
     const size = 24 * MIB;
     const model = Buffer.alloc(size);
     const cases: Array<[number, number, number[]]> = [
-      [0, 4 * MIB, [65536]], [4 * MIB, 5 * MIB + 100, [1000, 70000, 3 * MIB]], [10 * MIB + 513, 3 * MIB + 7, [4096]],
-      [14 * MIB, 16 * MIB - 14 * MIB, [16 * MIB]], [20 * MIB, 4096, [1]],
+      [0, 4 * MIB, [65536]],
+      [4 * MIB, 5 * MIB + 100, [1000, 70000, 3 * MIB]],
+      [10 * MIB + 513, 3 * MIB + 7, [4096]],
+      [14 * MIB, 16 * MIB - 14 * MIB, [16 * MIB]],
+      [20 * MIB, 4096, [1]],
     ];
-    await Promise.all(cases.map(async ([offset, length, sizes]) => {
-      const data = randomBytes(length);
-      data.copy(model, offset);
-      const w = st.openWrite('s', offset, length, size);
-      await feed(w, data, sizes);
-      await w.finish();
-    }));
+    await Promise.all(
+      cases.map(async ([offset, length, sizes]) => {
+        const data = randomBytes(length);
+        data.copy(model, offset);
+        const w = st.openWrite('s', offset, length, size);
+        await feed(w, data, sizes);
+        await w.finish();
+      }),
+    );
     assert.ok((await st.read('s', 0, size, size)).equals(model));
     assert.equal(statSync(st.volumePath('s')).size, size);
   });
@@ -255,7 +283,10 @@ test('a streamed write whose volume is removed meanwhile is refused from then on
   await assert.rejects(w.finish(), removed);
   assert.equal(await st.has('gone'), false);
   const racing = st.openWrite('gone2', 0, 4 * MIB, size);
-  const feeding = (async () => { for (let i = 0; i < 4; i++) await racing.write(randomBytes(MIB)); await racing.finish(); })();
+  const feeding = (async () => {
+    for (let i = 0; i < 4; i++) await racing.write(randomBytes(MIB));
+    await racing.finish();
+  })();
   feeding.catch(() => undefined);
   await st.remove('gone2');
   await assert.rejects(feeding, removed, 'a write under way when its volume goes is refused, whatever it was doing');

@@ -5,9 +5,26 @@ import { PIECE_BYTES, PieceWriter, gatheredWriter, type PieceSource } from '../.
 
 /** A fake volume: records writes (each taking `delay` ms, failing at failAt), what is in flight, and buffers taken and given back. */
 function fakeSource(delay: number, failAt = -1) {
-  const s = { volume: Buffer.alloc(16 * PIECE_BYTES), running: 0, most: 0, taken: 0, given: 0, opened: 0, released: 0, writes: 0 };
+  const s = {
+    volume: Buffer.alloc(16 * PIECE_BYTES),
+    running: 0,
+    most: 0,
+    taken: 0,
+    given: 0,
+    opened: 0,
+    released: 0,
+    writes: 0,
+  };
   const source: PieceSource = {
-    buffers(count) { s.taken += count; return { pieces: Array.from({ length: count }, () => Buffer.alloc(PIECE_BYTES)), release: () => { s.given += count; } }; },
+    buffers(count) {
+      s.taken += count;
+      return {
+        pieces: Array.from({ length: count }, () => Buffer.alloc(PIECE_BYTES)),
+        release: () => {
+          s.given += count;
+        },
+      };
+    },
     async open() {
       s.opened++;
       return {
@@ -19,7 +36,9 @@ function fakeSource(delay: number, failAt = -1) {
           if (s.writes++ === failAt) throw new Error('disk on fire');
           piece.copy(s.volume, pos);
         },
-        release: async () => { s.released++; },
+        release: async () => {
+          s.released++;
+        },
       };
     },
   };
@@ -40,7 +59,9 @@ test('pieces are written in place, at most two at once, and the buffers and volu
 test('a failed piece fails the write and later chunks; abort waits for pieces under way and gives everything back once', async () => {
   const { s, source } = fakeSource(2, 1);
   const w = new PieceWriter(0, 8 * PIECE_BYTES, source);
-  await assert.rejects(async () => { for (let i = 0; i < 8; i++) await w.write(Buffer.alloc(PIECE_BYTES, i)); }, /disk on fire/);
+  await assert.rejects(async () => {
+    for (let i = 0; i < 8; i++) await w.write(Buffer.alloc(PIECE_BYTES, i));
+  }, /disk on fire/);
   await assert.rejects(w.finish());
   await w.abort();
   assert.equal(s.running, 0);
@@ -53,13 +74,17 @@ test('a failed piece fails the write and later chunks; abort waits for pieces un
 
 test('the gathered writer hands over the whole write at finish, and refuses too many or too few bytes', async () => {
   const got: Buffer[] = [];
-  const w = gatheredWriter(10, async (d) => { got.push(d); });
+  const w = gatheredWriter(10, async (d) => {
+    got.push(d);
+  });
   await w.write(Buffer.from('hello'));
   await assert.rejects(w.write(Buffer.from('world!')));
   await w.write(Buffer.from('world'));
   await w.finish();
   assert.deepEqual(got.map(String), ['helloworld']);
-  const short = gatheredWriter(10, async (d) => { got.push(d); });
+  const short = gatheredWriter(10, async (d) => {
+    got.push(d);
+  });
   await short.write(Buffer.from('abc'));
   await assert.rejects(short.finish());
   assert.equal(got.length, 1);

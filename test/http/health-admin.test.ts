@@ -9,7 +9,9 @@ before(async () => {
   const a = await env.rt.core.accounts.createAccount('ops', { admin: true, password: 'ops-password' });
   adminAuth = 'Basic ' + Buffer.from(`${a.user.email}:ops-password`).toString('base64');
 });
-after(async () => { await env.close(); });
+after(async () => {
+  await env.close();
+});
 
 async function deployArgs() {
   const zone = (await env.cs.ok('listZones')).zone[0];
@@ -33,7 +35,12 @@ test('the admin endpoint refuses non-admins and anonymous callers', async () => 
 });
 
 test('fail_next_start injected over HTTP makes the next deploy job fail and leaves nothing behind', async () => {
-  const r = await env.app.inject({ method: 'POST', url: '/admin/sim/faults', headers: { authorization: adminAuth }, payload: { kind: 'fail_next_start' } });
+  const r = await env.app.inject({
+    method: 'POST',
+    url: '/admin/sim/faults',
+    headers: { authorization: adminAuth },
+    payload: { kind: 'fail_next_start' },
+  });
   assert.equal(r.statusCode, 201);
   const j = await env.cs.job('deployVirtualMachine', { ...(await deployArgs()), name: 'doomed' });
   assert.equal(j.jobstatus, 2);
@@ -50,21 +57,36 @@ test('fail_next_start injected over HTTP makes the next deploy job fail and leav
 test('an unreachable host makes starts on it fail with Unavailable, and clearing the fault heals it', async () => {
   const vm = (await env.cs.done('deployVirtualMachine', { ...(await deployArgs()), name: 'island' })).virtualmachine;
   await env.cs.done('stopVirtualMachine', { id: vm.id });
-  const hosts = (await env.app.inject({ url: '/admin/hosts', headers: { authorization: adminAuth } })).json().hosts as Array<{ id: string }>;
+  const hosts = (await env.app.inject({ url: '/admin/hosts', headers: { authorization: adminAuth } })).json()
+    .hosts as Array<{ id: string }>;
   for (const h of hosts) {
-    await env.app.inject({ method: 'POST', url: '/admin/sim/faults', headers: { authorization: adminAuth }, payload: { kind: 'host_unreachable', host_id: h.id } });
+    await env.app.inject({
+      method: 'POST',
+      url: '/admin/sim/faults',
+      headers: { authorization: adminAuth },
+      payload: { kind: 'host_unreachable', host_id: h.id },
+    });
   }
   const j = await env.cs.job('startVirtualMachine', { id: vm.id });
   assert.equal(j.jobstatus, 2);
   assert.match(j.jobresult.errortext, /reachable/i);
   assert.equal((await env.cs.ok('listVirtualMachines', { id: vm.id })).virtualmachine[0].state, 'Stopped');
-  const del = await env.app.inject({ method: 'DELETE', url: '/admin/sim/faults', headers: { authorization: adminAuth } });
+  const del = await env.app.inject({
+    method: 'DELETE',
+    url: '/admin/sim/faults',
+    headers: { authorization: adminAuth },
+  });
   assert.ok(del.json().removed >= hosts.length);
   assert.equal((await env.cs.done('startVirtualMachine', { id: vm.id })).virtualmachine.state, 'Running');
 });
 
 test('latency faults delay driver operations', async () => {
-  await env.app.inject({ method: 'POST', url: '/admin/sim/faults', headers: { authorization: adminAuth }, payload: { kind: 'latency', value: 300 } });
+  await env.app.inject({
+    method: 'POST',
+    url: '/admin/sim/faults',
+    headers: { authorization: adminAuth },
+    payload: { kind: 'latency', value: 300 },
+  });
   const t0 = Date.now();
   await env.cs.done('deployVirtualMachine', { ...(await deployArgs()), name: 'slowpoke' });
   assert.ok(Date.now() - t0 >= 300, 'the deploy took at least the injected latency');
@@ -72,13 +94,19 @@ test('latency faults delay driver operations', async () => {
 });
 
 test('bad fault requests get a 400 with a message', async () => {
-  const r = await env.app.inject({ method: 'POST', url: '/admin/sim/faults', headers: { authorization: adminAuth }, payload: { kind: 'meteor' } });
+  const r = await env.app.inject({
+    method: 'POST',
+    url: '/admin/sim/faults',
+    headers: { authorization: adminAuth },
+    payload: { kind: 'meteor' },
+  });
   assert.equal(r.statusCode, 400);
   assert.match(r.json().error, /kind must be one of/);
 });
 
 test('fault value and count must be whole numbers in range: anything else is a 400 naming the field, never a 500', async () => {
-  const post = (payload: Record<string, unknown>) => env.app.inject({ method: 'POST', url: '/admin/sim/faults', headers: { authorization: adminAuth }, payload });
+  const post = (payload: Record<string, unknown>) =>
+    env.app.inject({ method: 'POST', url: '/admin/sim/faults', headers: { authorization: adminAuth }, payload });
   for (const [payload, field] of [
     [{ kind: 'fail_next_start', count: 'abc' }, 'count'],
     [{ kind: 'fail_next_start', count: 1.5 }, 'count'],
@@ -94,7 +122,11 @@ test('fault value and count must be whole numbers in range: anything else is a 4
     assert.equal(r.statusCode, 400, `${JSON.stringify(payload)}: ${r.body}`);
     assert.ok(r.json().fields[field], `${JSON.stringify(payload)} names ${field}: ${r.body}`);
   }
-  assert.equal((await env.app.inject({ url: '/admin/sim/faults', headers: { authorization: adminAuth } })).json().faults.length, 0, 'nothing was stored');
+  assert.equal(
+    (await env.app.inject({ url: '/admin/sim/faults', headers: { authorization: adminAuth } })).json().faults.length,
+    0,
+    'nothing was stored',
+  );
   const ok = await post({ kind: 'fail_next_start', count: '2' });
   assert.equal(ok.statusCode, 201);
   assert.equal(ok.json().fault.remaining, 2);

@@ -10,7 +10,9 @@ export const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..
 
 /** A running `nube serve` child. */
 export interface ServeChild {
-  proc: ChildProcess; port: number; baseUrl: string;
+  proc: ChildProcess;
+  port: number;
+  baseUrl: string;
   /** Milliseconds from spawn until the `Ready.` line. */
   readyMs: number;
   /** Everything the child printed so far (stdout and stderr). */
@@ -38,11 +40,15 @@ export async function freePort(): Promise<number> {
 export type ServeEntry = 'source' | 'built';
 
 /** Starts `nube serve` with env on a free port and resolves once it printed `Ready.` (rejects after timeoutMs or on early exit). */
-export async function startServe(env: Record<string, string>, opts: { entry?: ServeEntry; timeoutMs?: number; nodeArgs?: string[]; onOutput?: (all: string) => void } = {}): Promise<ServeChild> {
+export async function startServe(
+  env: Record<string, string>,
+  opts: { entry?: ServeEntry; timeoutMs?: number; nodeArgs?: string[]; onOutput?: (all: string) => void } = {},
+): Promise<ServeChild> {
   const port = await freePort();
-  const args = opts.entry === 'built'
-    ? [...(opts.nodeArgs ?? []), join(REPO_ROOT, 'bin', 'nube.js'), 'serve']
-    : [...(opts.nodeArgs ?? []), '--import', 'tsx', join(REPO_ROOT, 'test', 'support', 'serve-main.ts')];
+  const args =
+    opts.entry === 'built'
+      ? [...(opts.nodeArgs ?? []), join(REPO_ROOT, 'bin', 'nube.js'), 'serve']
+      : [...(opts.nodeArgs ?? []), '--import', 'tsx', join(REPO_ROOT, 'test', 'support', 'serve-main.ts')];
   const t0 = performance.now();
   const proc = spawn(process.execPath, args, {
     cwd: REPO_ROOT,
@@ -56,11 +62,19 @@ export async function startServe(env: Record<string, string>, opts: { entry?: Se
   });
   const waitExit = async (ms: number) => {
     let timer: NodeJS.Timeout | undefined;
-    await Promise.race([exited, new Promise((r) => { timer = setTimeout(r, ms); })]);
+    await Promise.race([
+      exited,
+      new Promise((r) => {
+        timer = setTimeout(r, ms);
+      }),
+    ]);
     clearTimeout(timer);
   };
   const child: ServeChild = {
-    proc, port, baseUrl: `http://127.0.0.1:${port}`, readyMs: 0,
+    proc,
+    port,
+    baseUrl: `http://127.0.0.1:${port}`,
+    readyMs: 0,
     output: () => out,
     async kill9() {
       if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGKILL');
@@ -74,7 +88,10 @@ export async function startServe(env: Record<string, string>, opts: { entry?: Se
     },
   };
   await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => fail(new Error(`nube serve printed no "Ready." within ${opts.timeoutMs ?? 30000} ms:\n${out}`)), opts.timeoutMs ?? 30000);
+    const timer = setTimeout(
+      () => fail(new Error(`nube serve printed no "Ready." within ${opts.timeoutMs ?? 30000} ms:\n${out}`)),
+      opts.timeoutMs ?? 30000,
+    );
     const onData = (buf: Buffer) => {
       out += buf.toString('utf8');
       opts.onOutput?.(out);
@@ -85,14 +102,18 @@ export async function startServe(env: Record<string, string>, opts: { entry?: Se
         resolve();
       }
     };
-    const onExit = (code: number | null, sig: string | null) => fail(new Error(`nube serve exited (${code ?? sig}) before "Ready.":\n${out}`));
+    const onExit = (code: number | null, sig: string | null) =>
+      fail(new Error(`nube serve exited (${code ?? sig}) before "Ready.":\n${out}`));
     function fail(err: Error) {
       clearTimeout(timer);
       proc.off('exit', onExit);
       void child.kill9().then(() => reject(err));
     }
     proc.stdout!.on('data', onData);
-    proc.stderr!.on('data', (buf: Buffer) => { out += buf.toString('utf8'); opts.onOutput?.(out); });
+    proc.stderr!.on('data', (buf: Buffer) => {
+      out += buf.toString('utf8');
+      opts.onOutput?.(out);
+    });
     proc.once('exit', onExit);
   });
   return child;
@@ -100,6 +121,8 @@ export async function startServe(env: Record<string, string>, opts: { entry?: Se
 
 /** The admin account's CloudStack key pair from `<dataDir>/credentials.json`. */
 export function readCredentials(dataDir: string): { key: string; secret: string; endpoint: string } {
-  const creds = JSON.parse(readFileSync(join(dataDir, 'credentials.json'), 'utf8')) as { cloudstack: { key: string; secret: string; endpoint: string } };
+  const creds = JSON.parse(readFileSync(join(dataDir, 'credentials.json'), 'utf8')) as {
+    cloudstack: { key: string; secret: string; endpoint: string };
+  };
   return creds.cloudstack;
 }

@@ -8,10 +8,16 @@ import { listen, wireCredentials, WireCs, WireCvm, WireSigma } from './wire-dial
 type Power = 'running' | 'stopped';
 
 /** A VM as one dialect lists it: the dialect's own id for it and its power state. */
-interface Listed { ref: string; power: Power | 'transit' }
+interface Listed {
+  ref: string;
+  power: Power | 'transit';
+}
 
 /** The names a VM goes by: the name its owner gave it (CloudStack's displayname, CloudSigma's name) and its hostname (CloudStack's name, CVM's hostname). */
-interface Names { display: string; host: string }
+interface Names {
+  display: string;
+  host: string;
+}
 
 /** What one dialect offers for VMs, spoken over the wire. CVM has no create and no destroy (its client API lists, reports and powers VPSes only). */
 interface Dialect {
@@ -45,10 +51,17 @@ before(async () => {
   const cvm = new WireCvm(base, creds.cvm.publicToken, creds.cvm.privateToken);
   dialects = [cloudstack(cs, c), cloudsigma(sigma), cvmDialect(cvm)];
 });
-after(async () => { await cs?.close(); await env?.close(); });
+after(async () => {
+  await cs?.close();
+  await env?.close();
+});
 
 /** The zone, the Micro offering and a featured template a CloudStack deploy names. */
-interface Catalog { zoneId: string; offeringId: string; templateId: string }
+interface Catalog {
+  zoneId: string;
+  offeringId: string;
+  templateId: string;
+}
 
 /** Reads the deploy's catalog ids through CloudStack. */
 async function catalog(api: WireCs): Promise<Catalog> {
@@ -61,11 +74,19 @@ async function catalog(api: WireCs): Promise<Catalog> {
 
 /** CloudStack: signed commands, async jobs polled to their end; states Running and Stopped. */
 function cloudstack(api: WireCs, c: Catalog): Dialect {
-  const powerOf = (state: string): Listed['power'] => (state === 'Running' ? 'running' : state === 'Stopped' ? 'stopped' : 'transit');
+  const powerOf = (state: string): Listed['power'] =>
+    state === 'Running' ? 'running' : state === 'Stopped' ? 'stopped' : 'transit';
   return {
     name: 'cloudstack',
     async create(name) {
-      const vm = (await api.done('deployVirtualMachine', { zoneid: c.zoneId, serviceofferingid: c.offeringId, templateid: c.templateId, name })).virtualmachine;
+      const vm = (
+        await api.done('deployVirtualMachine', {
+          zoneid: c.zoneId,
+          serviceofferingid: c.offeringId,
+          templateid: c.templateId,
+          name,
+        })
+      ).virtualmachine;
       assert.equal(vm.state, 'Running');
       return vm.id;
     },
@@ -77,16 +98,25 @@ function cloudstack(api: WireCs, c: Catalog): Dialect {
       assert.match(vm.id, /^[0-9a-f-]{36}$/);
       return { ref: vm.id, power: powerOf(vm.state) };
     },
-    async start(ref) { assert.equal((await api.done('startVirtualMachine', { id: ref })).virtualmachine.state, 'Running'); },
-    async stop(ref) { assert.equal((await api.done('stopVirtualMachine', { id: ref })).virtualmachine.state, 'Stopped'); },
-    async destroy(ref) { await api.done('destroyVirtualMachine', { id: ref, expunge: true }); },
-    async gone(ref) { return ((await api.ok('listVirtualMachines', { id: ref })).virtualmachine ?? []).length === 0; },
+    async start(ref) {
+      assert.equal((await api.done('startVirtualMachine', { id: ref })).virtualmachine.state, 'Running');
+    },
+    async stop(ref) {
+      assert.equal((await api.done('stopVirtualMachine', { id: ref })).virtualmachine.state, 'Stopped');
+    },
+    async destroy(ref) {
+      await api.done('destroyVirtualMachine', { id: ref, expunge: true });
+    },
+    async gone(ref) {
+      return ((await api.ok('listVirtualMachines', { id: ref })).virtualmachine ?? []).length === 0;
+    },
   };
 }
 
 /** CloudSigma: text records; a server is active or stopped; start answers the record, stop and destroy 204. */
 function cloudsigma(api: WireSigma): Dialect {
-  const powerOf = (status: string): Listed['power'] => (status === 'active' ? 'running' : status === 'stopped' ? 'stopped' : 'transit');
+  const powerOf = (status: string): Listed['power'] =>
+    status === 'active' ? 'running' : status === 'stopped' ? 'stopped' : 'transit';
   return {
     name: 'cloudsigma',
     async create(name) {
@@ -101,10 +131,18 @@ function cloudsigma(api: WireSigma): Dialect {
       assert.equal((await api.expect('GET', `/servers/${rec.server}/info`)).record.name, names.display);
       return { ref: rec.server!, power: powerOf(rec.status!) };
     },
-    async start(ref) { assert.equal((await api.expect('POST', `/servers/${ref}/start`)).record.status, 'active'); },
-    async stop(ref) { await api.expect('POST', `/servers/${ref}/stop`, undefined, 204); },
-    async destroy(ref) { await api.expect('POST', `/servers/${ref}/destroy`, undefined, 204); },
-    async gone(ref) { return (await api.req('GET', `/servers/${ref}/info`)).status === 404; },
+    async start(ref) {
+      assert.equal((await api.expect('POST', `/servers/${ref}/start`)).record.status, 'active');
+    },
+    async stop(ref) {
+      await api.expect('POST', `/servers/${ref}/stop`, undefined, 204);
+    },
+    async destroy(ref) {
+      await api.expect('POST', `/servers/${ref}/destroy`, undefined, 204);
+    },
+    async gone(ref) {
+      return (await api.req('GET', `/servers/${ref}/info`)).status === 404;
+    },
   };
 }
 
@@ -118,16 +156,27 @@ function cvmDialect(api: WireCvm): Dialect {
   return {
     name: 'cvm',
     async find(names) {
-      const vps = ((await ok('GET', '/vps/list')).vpses as Array<Record<string, unknown>>).find((v) => v.hostname === names.host);
+      const vps = ((await ok('GET', '/vps/list')).vpses as Array<Record<string, unknown>>).find(
+        (v) => v.hostname === names.host,
+      );
       if (!vps) return undefined;
       for (const v of Object.values(vps)) assert.equal(typeof v, 'string');
       assert.match(String(vps.id), /^[0-9]+$/);
       const status = String((await ok('GET', `/vps/${vps.id}/status`)).status);
-      return { ref: String(vps.id), power: status === 'running' ? 'running' : status === 'stopped' ? 'stopped' : 'transit' };
+      return {
+        ref: String(vps.id),
+        power: status === 'running' ? 'running' : status === 'stopped' ? 'stopped' : 'transit',
+      };
     },
-    async start(ref) { assert.deepEqual(await ok('POST', `/vps/${ref}/start`), {}); },
-    async stop(ref) { assert.deepEqual(await ok('POST', `/vps/${ref}/stop`), {}); },
-    async gone(ref) { return (await api.call('GET', `/vps/${ref}/status`)).status === 404; },
+    async start(ref) {
+      assert.deepEqual(await ok('POST', `/vps/${ref}/start`), {});
+    },
+    async stop(ref) {
+      assert.deepEqual(await ok('POST', `/vps/${ref}/stop`), {});
+    },
+    async gone(ref) {
+      return (await api.call('GET', `/vps/${ref}/status`)).status === 404;
+    },
   };
 }
 
@@ -137,13 +186,19 @@ async function seen(d: Dialect, names: Names, power: Power): Promise<string> {
   for (;;) {
     const vm = await d.find(names);
     if (vm?.power === power) return vm.ref;
-    if (Date.now() > deadline) assert.fail(`${d.name} shows ${names.display} as ${vm?.power ?? 'missing'}, not ${power}`);
+    if (Date.now() > deadline)
+      assert.fail(`${d.name} shows ${names.display} as ${vm?.power ?? 'missing'}, not ${power}`);
     await new Promise((r) => setTimeout(r, 25));
   }
 }
 
 /** One entry of the task log of an object: its task, what it did and how it ended, and the dialect call that asked for it. */
-interface LogLine { taskId: string | null; action: string; status: string; origin: string | null }
+interface LogLine {
+  taskId: string | null;
+  action: string;
+  status: string;
+  origin: string | null;
+}
 
 /** The task log of one object, oldest first, as an operator reads it over HTTP (GET /admin/tasks/log). */
 async function taskLog(objectId: string): Promise<LogLine[]> {
@@ -191,10 +246,18 @@ for (const creator of ['cloudstack', 'cloudsigma'] as const) {
     }
 
     const log = await taskLog(id);
-    assert.deepEqual(log.filter((l) => l.taskId === null), [], 'no change to the VM bypassed a task');
+    assert.deepEqual(
+      log.filter((l) => l.taskId === null),
+      [],
+      'no change to the VM bypassed a task',
+    );
     const tasks = [...new Set(log.filter((l) => l.taskId !== null).map((l) => l.taskId!))].map((taskId) => {
       const lines = log.filter((l) => l.taskId === taskId);
-      assert.deepEqual(lines.map((l) => l.status), ['PENDING', 'SUCCESS'], `task ${taskId} (${lines[0]!.action}) is logged once when queued and once when done`);
+      assert.deepEqual(
+        lines.map((l) => l.status),
+        ['PENDING', 'SUCCESS'],
+        `task ${taskId} (${lines[0]!.action}) is logged once when queued and once when done`,
+      );
       assert.equal(new Set(lines.map((l) => l.action)).size, 1);
       return { action: lines[0]!.action, dialect: String(lines[0]!.origin).split(':')[0]! };
     });

@@ -9,15 +9,24 @@ const TERMINAL = ['SUCCESS', 'FAILURE', 'REVOKED'];
 
 /** Counts tasks that are still PENDING or STARTED. */
 export async function openTaskCount(db: Kysely<DB>): Promise<number> {
-  const r = await db.selectFrom('tasks').select((eb) => eb.fn.countAll<number>().as('n')).where('status', 'in', OPEN).executeTakeFirstOrThrow();
+  const r = await db
+    .selectFrom('tasks')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('status', 'in', OPEN)
+    .executeTakeFirstOrThrow();
   return Number(r.n);
 }
 
 /** Objects that hold more than one open exclusive task right now (must always be empty). */
 export async function doubleWriters(db: Kysely<DB>): Promise<Array<{ object_id: string; n: number }>> {
-  const rows = await db.selectFrom('tasks').select(['object_id', (eb) => eb.fn.countAll<number>().as('n')])
-    .where('status', 'in', OPEN).where('exclusive', '=', 1).groupBy('object_id')
-    .having((eb) => eb.fn.countAll(), '>', 1).execute();
+  const rows = await db
+    .selectFrom('tasks')
+    .select(['object_id', (eb) => eb.fn.countAll<number>().as('n')])
+    .where('status', 'in', OPEN)
+    .where('exclusive', '=', 1)
+    .groupBy('object_id')
+    .having((eb) => eb.fn.countAll(), '>', 1)
+    .execute();
   return rows.map((r) => ({ object_id: r.object_id, n: Number(r.n) }));
 }
 
@@ -47,12 +56,18 @@ export async function checkInvariants(db: Kysely<DB>, opts: { simDriver?: boolea
 
   for (const t of tasks) if (OPEN.includes(t.status)) bad.push(`task ${t.id} (${t.kind}) is still ${t.status}`);
   const logBy = new Map<string, string[]>();
-  for (const l of logs) { const a = logBy.get(l.task_id!) ?? []; a.push(l.status); logBy.set(l.task_id!, a); }
+  for (const l of logs) {
+    const a = logBy.get(l.task_id!) ?? [];
+    a.push(l.status);
+    logBy.set(l.task_id!, a);
+  }
   for (const t of tasks) {
     const entries = (logBy.get(t.id) ?? []).sort();
     const want = [t.status, 'PENDING'].sort();
     if (!TERMINAL.includes(t.status) || entries.join() !== want.join()) {
-      bad.push(`task ${t.id} (${t.kind}, ${t.status}) has log entries [${entries.join(', ')}], want PENDING + ${t.status}`);
+      bad.push(
+        `task ${t.id} (${t.kind}, ${t.status}) has log entries [${entries.join(', ')}], want PENDING + ${t.status}`,
+      );
     }
   }
 
@@ -65,9 +80,17 @@ export async function checkInvariants(db: Kysely<DB>, opts: { simDriver?: boolea
   }
   const domainBy = new Map(domains.map((d) => [d.vm_id, d]));
   const nicsBy = new Map<string, typeof nics>();
-  for (const n of nics) { const a = nicsBy.get(n.vm_id) ?? []; a.push(n); nicsBy.set(n.vm_id, a); }
+  for (const n of nics) {
+    const a = nicsBy.get(n.vm_id) ?? [];
+    a.push(n);
+    nicsBy.set(n.vm_id, a);
+  }
   const leaseByOwner = new Map<string, typeof leases>();
-  for (const l of leases) { const a = leaseByOwner.get(l.owner_id) ?? []; a.push(l); leaseByOwner.set(l.owner_id, a); }
+  for (const l of leases) {
+    const a = leaseByOwner.get(l.owner_id) ?? [];
+    a.push(l);
+    leaseByOwner.set(l.owner_id, a);
+  }
 
   for (const vm of vms) {
     const dom = domainBy.get(vm.id);
@@ -80,15 +103,18 @@ export async function checkInvariants(db: Kysely<DB>, opts: { simDriver?: boolea
         if (vm.state === 'running' && (dom?.power !== 'running' || dom.host_id !== vm.host_id)) {
           bad.push(`running vm ${vm.id} is ${dom ? `${dom.power} on ${dom.host_id}` : 'absent'} in the hypervisor`);
         }
-        if (vm.state === 'stopped' && dom?.power === 'running') bad.push(`stopped vm ${vm.id} still runs in the hypervisor`);
+        if (vm.state === 'stopped' && dom?.power === 'running')
+          bad.push(`stopped vm ${vm.id} still runs in the hypervisor`);
       }
     } else {
       if (vm.host_id) bad.push(`removed vm ${vm.id} still holds host ${vm.host_id}`);
       if (liveVolumes.get(vm.id)) bad.push(`removed vm ${vm.id} still has ${liveVolumes.get(vm.id)} live volumes`);
       for (const n of nicsBy.get(vm.id) ?? []) {
-        if (leaseByOwner.get(n.id)?.length) bad.push(`removed vm ${vm.id} still leases ${leaseByOwner.get(n.id)!.length} addresses (nic ${n.id})`);
+        if (leaseByOwner.get(n.id)?.length)
+          bad.push(`removed vm ${vm.id} still leases ${leaseByOwner.get(n.id)!.length} addresses (nic ${n.id})`);
       }
-      if (opts.simDriver !== false && dom?.power === 'running') bad.push(`removed vm ${vm.id} still runs in the hypervisor`);
+      if (opts.simDriver !== false && dom?.power === 'running')
+        bad.push(`removed vm ${vm.id} still runs in the hypervisor`);
     }
   }
 
@@ -97,19 +123,24 @@ export async function checkInvariants(db: Kysely<DB>, opts: { simDriver?: boolea
     const mem = on.reduce((s, v) => s + Number(v.memory) * MIB, 0);
     const mhz = on.reduce((s, v) => s + Number(v.cpu_number) * Number(v.cpu_speed), 0);
     if (Number(h.mem_used) !== mem) bad.push(`host ${h.name}: mem_used ${h.mem_used} but its VMs use ${mem}`);
-    if (Number(h.cpu_used_mhz) !== mhz) bad.push(`host ${h.name}: cpu_used_mhz ${h.cpu_used_mhz} but its VMs use ${mhz}`);
-    if (Number(h.vm_count) !== on.length) bad.push(`host ${h.name}: vm_count ${h.vm_count} but ${on.length} VMs are on it`);
+    if (Number(h.cpu_used_mhz) !== mhz)
+      bad.push(`host ${h.name}: cpu_used_mhz ${h.cpu_used_mhz} but its VMs use ${mhz}`);
+    if (Number(h.vm_count) !== on.length)
+      bad.push(`host ${h.name}: vm_count ${h.vm_count} but ${on.length} VMs are on it`);
   }
 
   const liveIds = new Set(vms.filter((v) => !v.removed_at).map((v) => v.id));
   const addressed = nics.filter((n) => liveIds.has(n.vm_id) && n.ip_address);
-  if (leases.length !== addressed.length) bad.push(`${leases.length} IP leases but ${addressed.length} addressed NICs of live VMs`);
+  if (leases.length !== addressed.length)
+    bad.push(`${leases.length} IP leases but ${addressed.length} addressed NICs of live VMs`);
   const seen = new Map<string, string>();
   for (const n of addressed) {
     const k = `${n.network_id}/${n.ip_address}`;
     if (seen.has(k)) bad.push(`address ${n.ip_address} is on nic ${seen.get(k)} and nic ${n.id}`);
     seen.set(k, n.id);
-    const own = (leaseByOwner.get(n.id) ?? []).filter((l) => l.network_id === n.network_id && Number(l.address) === ipv4ToInt(n.ip_address!));
+    const own = (leaseByOwner.get(n.id) ?? []).filter(
+      (l) => l.network_id === n.network_id && Number(l.address) === ipv4ToInt(n.ip_address!),
+    );
     if (own.length !== 1) bad.push(`nic ${n.id} shows ${n.ip_address} but holds ${own.length} matching leases`);
   }
   bad.push(...(await liveCounterDrift(db)));
@@ -118,14 +149,19 @@ export async function checkInvariants(db: Kysely<DB>, opts: { simDriver?: boolea
 
 /** Accounts whose live-VM counter disagrees with their live VM rows (must always be empty). */
 export async function liveCounterDrift(db: Kysely<DB>): Promise<string[]> {
-  const rows = await db.selectFrom('vms').select(['account_id', (eb) => eb.fn.countAll<number>().as('n')])
-    .where('removed_at', 'is', null).groupBy('account_id').execute();
+  const rows = await db
+    .selectFrom('vms')
+    .select(['account_id', (eb) => eb.fn.countAll<number>().as('n')])
+    .where('removed_at', 'is', null)
+    .groupBy('account_id')
+    .execute();
   const counters = await db.selectFrom('counters').selectAll().where('name', 'like', 'live_vms:%').execute();
   const want = new Map(rows.map((r) => [r.account_id, Number(r.n)]));
   const bad: string[] = [];
   for (const c of counters) {
     const acct = c.name.slice('live_vms:'.length);
-    if (Number(c.value) !== (want.get(acct) ?? 0)) bad.push(`account ${acct}: counter ${c.value}, live VMs ${want.get(acct) ?? 0}`);
+    if (Number(c.value) !== (want.get(acct) ?? 0))
+      bad.push(`account ${acct}: counter ${c.value}, live VMs ${want.get(acct) ?? 0}`);
     want.delete(acct);
   }
   for (const [acct, n] of want) bad.push(`account ${acct}: no counter, live VMs ${n}`);

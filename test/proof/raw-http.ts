@@ -54,7 +54,10 @@ export function rawRequest(port: number, head: string, plan: RawPlan): Promise<R
       s.write(FILL.subarray(0, Math.min(n, FILL.length)), () => undefined);
       out.sent += Math.min(n, FILL.length);
     };
-    s.on('data', (d) => { out.text += d.toString('latin1'); out.answeredMs ??= performance.now() - t0; });
+    s.on('data', (d) => {
+      out.text += d.toString('latin1');
+      out.answeredMs ??= performance.now() - t0;
+    });
     s.on('error', () => undefined);
     s.on('close', () => finish(true));
     s.on('connect', () => {
@@ -67,7 +70,9 @@ export function rawRequest(port: number, head: string, plan: RawPlan): Promise<R
 
 /** A request head: method, path, the extra header lines and a Content-Length. */
 export function head(method: string, path: string, length: number, headers: Record<string, string> = {}): string {
-  const lines = Object.entries({ Host: 'nube', 'Content-Length': String(length), ...headers }).map(([k, v]) => `${k}: ${v}\r\n`).join('');
+  const lines = Object.entries({ Host: 'nube', 'Content-Length': String(length), ...headers })
+    .map(([k, v]) => `${k}: ${v}\r\n`)
+    .join('');
   return `${method} ${path} HTTP/1.1\r\n${lines}\r\n`;
 }
 
@@ -84,7 +89,12 @@ export function rssMiB(pid: number): number {
 
 /** Polls the RSS of pid until it is at most limit MiB (true) or withinMs passed (false); poke, when given, is called between polls (light
  * traffic, which lets the garbage collector run and give the heap back as it would on a server in use). */
-export async function rssComesBack(pid: number, limit: number, withinMs: number, poke?: () => Promise<unknown>): Promise<{ ok: boolean; rss: number }> {
+export async function rssComesBack(
+  pid: number,
+  limit: number,
+  withinMs: number,
+  poke?: () => Promise<unknown>,
+): Promise<{ ok: boolean; rss: number }> {
   const until = performance.now() + withinMs;
   for (;;) {
     const rss = rssMiB(pid);

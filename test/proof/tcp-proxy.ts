@@ -6,7 +6,10 @@ export class TcpProxy {
   private server: Server | null = null;
   private readonly sockets = new Set<Socket>();
 
-  private constructor(readonly port: number, private readonly target: { host: string; port: number }) {}
+  private constructor(
+    readonly port: number,
+    private readonly target: { host: string; port: number },
+  ) {}
 
   /** Starts forwarding on a free port. */
   static async start(target: { host: string; port: number }): Promise<TcpProxy> {
@@ -22,7 +25,9 @@ export class TcpProxy {
   }
 
   /** How many client connections are open through the proxy. */
-  get open(): number { return this.sockets.size / 2; }
+  get open(): number {
+    return this.sockets.size / 2;
+  }
 
   /** Starts (again) accepting connections on the same port. */
   async accept(): Promise<void> {
@@ -37,7 +42,13 @@ export class TcpProxy {
 
   /** Resets every open connection (both sides), as a crashed or restarted server would. */
   cut(): void {
-    for (const s of this.sockets) { try { s.resetAndDestroy(); } catch { s.destroy(); } }
+    for (const s of this.sockets) {
+      try {
+        s.resetAndDestroy();
+      } catch {
+        s.destroy();
+      }
+    }
     this.sockets.clear();
   }
 
@@ -50,14 +61,22 @@ export class TcpProxy {
   }
 
   /** Refuses and forgets everything. */
-  async close(): Promise<void> { await this.refuse(); }
+  async close(): Promise<void> {
+    await this.refuse();
+  }
 
   private pipe(client: Socket): void {
     const upstream = connect(this.target.port, this.target.host);
-    for (const [a, b] of [[client, upstream], [upstream, client]] as const) {
+    for (const [a, b] of [
+      [client, upstream],
+      [upstream, client],
+    ] as const) {
       this.sockets.add(a);
       a.on('error', () => b.destroy());
-      a.on('close', () => { this.sockets.delete(a); b.destroy(); });
+      a.on('close', () => {
+        this.sockets.delete(a);
+        b.destroy();
+      });
       a.pipe(b);
     }
   }

@@ -49,43 +49,83 @@ export class WireCs extends HttpCs {
 }
 
 /** A CloudSigma answer: status, text and its parsed forms. */
-export interface WireSigmaAnswer { status: number; text: string; record: Record<string, string>; records: Array<Record<string, string>>; list: string[] }
+export interface WireSigmaAnswer {
+  status: number;
+  text: string;
+  record: Record<string, string>;
+  records: Array<Record<string, string>>;
+  list: string[];
+}
 
 /** CloudSigma 1.0 over HTTP: Basic auth, `key value` text bodies. */
 export class WireSigma {
-  constructor(readonly baseUrl: string, readonly email: string, readonly password: string) {}
+  constructor(
+    readonly baseUrl: string,
+    readonly email: string,
+    readonly password: string,
+  ) {}
 
   /** Sends a request; a record body is encoded as text lines. */
   async req(method: 'GET' | 'POST', path: string, body?: Record<string, string>): Promise<WireSigmaAnswer> {
     const res = await fetch(`${this.baseUrl}${path}`, {
       method,
-      headers: { authorization: `Basic ${Buffer.from(`${this.email}:${this.password}`).toString('base64')}`, accept: 'application/json', 'content-type': 'application/json' },
+      headers: {
+        authorization: `Basic ${Buffer.from(`${this.email}:${this.password}`).toString('base64')}`,
+        accept: 'application/json',
+        'content-type': 'application/json',
+      },
       body: body === undefined ? undefined : encodeRecord(body),
     });
     const text = await res.text();
-    const parse = <T>(f: () => T, d: T) => { try { return f(); } catch { return d; } };
-    return { status: res.status, text, record: parse(() => parseRecord(text), {}), records: parse(() => parseRecords(text), []), list: parseList(text) };
+    const parse = <T>(f: () => T, d: T) => {
+      try {
+        return f();
+      } catch {
+        return d;
+      }
+    };
+    return {
+      status: res.status,
+      text,
+      record: parse(() => parseRecord(text), {}),
+      records: parse(() => parseRecords(text), []),
+      list: parseList(text),
+    };
   }
 
   /** Sends a request that must answer with status (200 by default). */
-  async expect(method: 'GET' | 'POST', path: string, body?: Record<string, string>, status = 200): Promise<WireSigmaAnswer> {
+  async expect(
+    method: 'GET' | 'POST',
+    path: string,
+    body?: Record<string, string>,
+    status = 200,
+  ): Promise<WireSigmaAnswer> {
     const a = await this.req(method, path, body);
-    if (a.status !== status) throw new Error(`${method} ${path}: expected ${status}, got ${a.status}: ${a.text.slice(0, 300)}`);
+    if (a.status !== status)
+      throw new Error(`${method} ${path}: expected ${status}, got ${a.status}: ${a.text.slice(0, 300)}`);
     return a;
   }
 }
 
 /** A CVM answer: status and parsed JSON. */
-export interface WireCvmAnswer { status: number; body: any }
+export interface WireCvmAnswer {
+  status: number;
+  body: any;
+}
 
 /** CVM's client API over HTTP: both token headers on every call, form bodies. */
 export class WireCvm {
-  constructor(readonly baseUrl: string, readonly publicToken: string, readonly privateToken: string) {}
+  constructor(
+    readonly baseUrl: string,
+    readonly publicToken: string,
+    readonly privateToken: string,
+  ) {}
 
   /** Calls a path under /api/client. */
   async call(method: 'GET' | 'POST', path: string): Promise<WireCvmAnswer> {
     const res = await fetch(`${this.baseUrl}/api/client${path}`, {
-      method, headers: { 'API-Public-Token': this.publicToken, 'API-Private-Token': this.privateToken },
+      method,
+      headers: { 'API-Public-Token': this.publicToken, 'API-Private-Token': this.privateToken },
     });
     const text = await res.text();
     return { status: res.status, body: text ? JSON.parse(text) : undefined };

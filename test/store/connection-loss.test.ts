@@ -9,13 +9,20 @@ const withCode = (message: string, code: string) => Object.assign(new Error(mess
 
 test('lost, refused and shutting-down connections are outages; query errors are not', () => {
   for (const err of [
-    withCode('connect ECONNREFUSED 127.0.0.1:5432', 'ECONNREFUSED'), withCode('read ECONNRESET', 'ECONNRESET'),
-    withCode('write EPIPE', 'EPIPE'), withCode('connect ETIMEDOUT', 'ETIMEDOUT'),
-    new Error('Connection terminated unexpectedly'), new Error('Connection terminated due to connection timeout'),
+    withCode('connect ECONNREFUSED 127.0.0.1:5432', 'ECONNREFUSED'),
+    withCode('read ECONNRESET', 'ECONNRESET'),
+    withCode('write EPIPE', 'EPIPE'),
+    withCode('connect ETIMEDOUT', 'ETIMEDOUT'),
+    new Error('Connection terminated unexpectedly'),
+    new Error('Connection terminated due to connection timeout'),
     new Error('timeout exceeded when trying to connect'),
-    withCode('terminating connection due to administrator command', '57P01'), withCode('the database system is starting up', '57P03'),
-    withCode('sorry, too many clients already', '53300'), withCode('connection failure', '08006'),
-    Object.assign(new AggregateError([withCode('connect ECONNREFUSED ::1:5432', 'ECONNREFUSED')]), { code: 'ECONNREFUSED' }),
+    withCode('terminating connection due to administrator command', '57P01'),
+    withCode('the database system is starting up', '57P03'),
+    withCode('sorry, too many clients already', '53300'),
+    withCode('connection failure', '08006'),
+    Object.assign(new AggregateError([withCode('connect ECONNREFUSED ::1:5432', 'ECONNREFUSED')]), {
+      code: 'ECONNREFUSED',
+    }),
   ]) {
     assert.equal(isConnectionLoss(err), true, err.message);
     assert.ok(storeError(err) instanceof DatabaseUnavailable, err.message);
@@ -23,7 +30,8 @@ test('lost, refused and shutting-down connections are outages; query errors are 
   for (const err of [
     withCode('duplicate key value violates unique constraint "zones_name_key"', '23505'),
     withCode('could not serialize access due to concurrent update', '40001'),
-    withCode('syntax error at or near "selct"', '42601'), withCode('invalid byte sequence for encoding "UTF8": 0x00', '22021'),
+    withCode('syntax error at or near "selct"', '42601'),
+    withCode('invalid byte sequence for encoding "UTF8": 0x00', '22021'),
     new Error('anything else'),
   ]) {
     assert.equal(isConnectionLoss(err), false, err.message);

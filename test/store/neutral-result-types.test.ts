@@ -7,12 +7,20 @@ import { recordDoneTask } from '../../src/tasks/queue.js';
 import { systemContext } from '../../src/lib/context.js';
 
 let env: TestEnv;
-before(async () => { env = await startTestEnv(); });
-after(async () => { await env.close(); });
+before(async () => {
+  env = await startTestEnv();
+});
+after(async () => {
+  await env.close();
+});
 
 test('migration 0012 renames the old result types of stored tasks and leaves every other result as it was', async () => {
   const db = env.rt.store.db;
-  const acct = await db.selectFrom('accounts').select(['id', 'name']).where('name', '=', 'alice').executeTakeFirstOrThrow();
+  const acct = await db
+    .selectFrom('accounts')
+    .select(['id', 'name'])
+    .where('name', '=', 'alice')
+    .executeTakeFirstOrThrow();
   const ctx = systemContext(acct.id, acct.name, 'test');
   const stored = [
     { type: 'ipaddress', id: 'ip1', address: '198.51.100.9', zoneId: 'z1' },
@@ -23,11 +31,21 @@ test('migration 0012 renames the old result types of stored tasks and leaves eve
     { type: 'success' },
   ];
   const ids = [];
-  for (const result of stored) ids.push(await db.transaction().execute((trx) => recordDoneTask(trx, { kind: 'sync', objectType: 'x', objectId: result.type, ctx, result })));
+  for (const result of stored)
+    ids.push(
+      await db
+        .transaction()
+        .execute((trx) => recordDoneTask(trx, { kind: 'sync', objectType: 'x', objectId: result.type, ctx, result })),
+    );
   await sql`delete from nube_migrations where name = '0012-neutral-result-types'`.execute(db);
   assert.deepEqual(await migrate(env.rt.store), ['0012-neutral-result-types']);
   const after = [];
-  for (const id of ids) after.push(JSON.parse((await db.selectFrom('tasks').select('result').where('id', '=', id).executeTakeFirstOrThrow()).result!));
+  for (const id of ids)
+    after.push(
+      JSON.parse(
+        (await db.selectFrom('tasks').select('result').where('id', '=', id).executeTakeFirstOrThrow()).result!,
+      ),
+    );
   assert.deepEqual(after, [
     { type: 'publicIp', id: 'ip1', address: '198.51.100.9', zoneId: 'z1' },
     { type: 'securityGroup', id: 'sg1', ruleIds: ['r1'] },

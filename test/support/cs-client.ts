@@ -3,24 +3,46 @@ import type { FastifyInstance } from 'fastify';
 import { canonicalString, computeSignature } from '../../src/dialects/cloudstack/signature.js';
 
 /** A parsed answer: HTTP status and the object inside `<command>response`. */
-export interface CsAnswer { status: number; body: any; raw: string; contentType: string }
+export interface CsAnswer {
+  status: number;
+  body: any;
+  raw: string;
+  contentType: string;
+}
 
 /** Signs and sends CloudStack commands. */
 export class CsClient {
-  constructor(readonly app: FastifyInstance, readonly key: string, readonly secret: string) {}
+  constructor(
+    readonly app: FastifyInstance,
+    readonly key: string,
+    readonly secret: string,
+  ) {}
 
   /** Sends a command (GET by default) and returns the inner object. */
-  async call(command: string, params: Record<string, string | number | boolean | undefined> = {}, opts: { method?: 'GET' | 'POST'; json?: boolean; path?: string } = {}): Promise<CsAnswer> {
+  async call(
+    command: string,
+    params: Record<string, string | number | boolean | undefined> = {},
+    opts: { method?: 'GET' | 'POST'; json?: boolean; path?: string } = {},
+  ): Promise<CsAnswer> {
     const all: Record<string, string> = { command, apiKey: this.key };
     if (opts.json !== false) all.response = 'json';
     for (const [k, v] of Object.entries(params)) if (v !== undefined) all[k] = String(v);
     const pairs = Object.entries(all) as Array<[string, string]>;
-    const signature = computeSignature(this.secret, canonicalString(pairs, { bracketsSafe: false, caseSensitiveSort: false }));
+    const signature = computeSignature(
+      this.secret,
+      canonicalString(pairs, { bracketsSafe: false, caseSensitiveSort: false }),
+    );
     const qs = new URLSearchParams({ ...all, signature }).toString();
     const path = opts.path ?? '/compute';
-    const res = opts.method === 'POST'
-      ? await this.app.inject({ method: 'POST', url: path, payload: qs, headers: { 'content-type': 'application/x-www-form-urlencoded' } })
-      : await this.app.inject({ method: 'GET', url: `${path}?${qs}` });
+    const res =
+      opts.method === 'POST'
+        ? await this.app.inject({
+            method: 'POST',
+            url: path,
+            payload: qs,
+            headers: { 'content-type': 'application/x-www-form-urlencoded' },
+          })
+        : await this.app.inject({ method: 'GET', url: `${path}?${qs}` });
     const contentType = String(res.headers['content-type'] ?? '');
     let body: any = undefined;
     if (contentType.includes('json')) {
@@ -38,7 +60,11 @@ export class CsClient {
   }
 
   /** Sends an async command and polls queryAsyncJobResult until it ends; returns the final job object. */
-  async job(command: string, params: Record<string, string | number | boolean | undefined> = {}, timeoutMs = 10000): Promise<any> {
+  async job(
+    command: string,
+    params: Record<string, string | number | boolean | undefined> = {},
+    timeoutMs = 10000,
+  ): Promise<any> {
     const first = await this.ok(command, params);
     if (!first.jobid) throw new Error(`${command} returned no jobid: ${JSON.stringify(first)}`);
     const deadline = Date.now() + timeoutMs;

@@ -16,7 +16,11 @@ export interface CapturedLog {
 /** Why one log line is a problem (an error or a stack trace), or undefined. */
 export function logProblem(line: string): string | undefined {
   let level = 0;
-  try { level = Number((JSON.parse(line) as { level?: number }).level ?? 0); } catch { /* not JSON: judged by its text */ }
+  try {
+    level = Number((JSON.parse(line) as { level?: number }).level ?? 0);
+  } catch {
+    /* not JSON: judged by its text */
+  }
   if (level >= 50) return 'error';
   for (const re of STACK) if (re.test(line)) return `stack trace (${re})`;
   return undefined;
@@ -25,6 +29,13 @@ export function logProblem(line: string): string | undefined {
 /** A logger at level (info by default) whose lines stay in memory. */
 export function captureLog(level = 'info'): CapturedLog {
   const kept: string[] = [];
-  const log = pino({ level }, { write: (s: string) => { kept.push(s.trimEnd()); } });
+  const log = pino(
+    { level },
+    {
+      write: (s: string) => {
+        kept.push(s.trimEnd());
+      },
+    },
+  );
   return { log, lines: () => [...kept], problems: () => kept.filter((l) => logProblem(l) !== undefined) };
 }

@@ -18,7 +18,10 @@ const PG_ADMIN = process.env.NUBE_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:
 
 /** A running test instance with an admin-less "alice" account and helpers. */
 export interface TestEnv {
-  rt: Runtime; app: FastifyInstance; config: Config; cs: CsClient;
+  rt: Runtime;
+  app: FastifyInstance;
+  config: Config;
+  cs: CsClient;
   /** The store's master key: another runtime on the same database needs it (any other key is refused). */
   masterKey: MasterKey;
   /** Creates another account and returns a client signed with its key pair. */
@@ -29,7 +32,13 @@ export interface TestEnv {
 /** Creates an empty database and returns its URL (PostgreSQL) or data dir (SQLite). */
 export async function freshDatabase(): Promise<{ env: Record<string, string>; drop(): Promise<void> }> {
   const dir = mkdtempSync(join(tmpdir(), 'nube-test-'));
-  if (TEST_DB === 'sqlite') return { env: { NUBE_DATA_DIR: dir }, async drop() { rmSync(dir, { recursive: true, force: true }); } };
+  if (TEST_DB === 'sqlite')
+    return {
+      env: { NUBE_DATA_DIR: dir },
+      async drop() {
+        rmSync(dir, { recursive: true, force: true });
+      },
+    };
   const name = `nube_t_${randomBytes(6).toString('hex')}`;
   const admin = new pg.Client({ connectionString: PG_ADMIN });
   await admin.connect();
@@ -53,10 +62,16 @@ export async function freshDatabase(): Promise<{ env: Record<string, string>; dr
  * credentials from one address on purpose (fuzz and body proofs, in-process envs); test/proof/brute-force.test.ts
  * proves the throttle with the production settings.
  */
-export const THROTTLE_OFF = { NUBE_AUTH_FAILURES_PER_ADDRESS: '0', NUBE_AUTH_FAILURES_PER_LOGIN: '0', NUBE_AUTH_HASH_QUEUE: '100000' };
+export const THROTTLE_OFF = {
+  NUBE_AUTH_FAILURES_PER_ADDRESS: '0',
+  NUBE_AUTH_FAILURES_PER_LOGIN: '0',
+  NUBE_AUTH_HASH_QUEUE: '100000',
+};
 /** Sets up a store the way a first `nube serve` does (schema, catalog, master key file, check value) and closes it: CLI commands need one. */
 export async function createStore(env: Record<string, string>): Promise<void> {
-  const rt = await createRuntime(loadConfig({ NUBE_LISTEN: '127.0.0.1:0', ...env }), { log: pino({ level: 'silent' }) });
+  const rt = await createRuntime(loadConfig({ NUBE_LISTEN: '127.0.0.1:0', ...env }), {
+    log: pino({ level: 'silent' }),
+  });
   await rt.close();
 }
 
@@ -75,7 +90,16 @@ export async function startTestEnv(env: Record<string, string> = {}, opts: { log
   };
   const cs = await account('alice');
   return {
-    rt, app, config, cs, account, masterKey,
-    async close() { await app.close(); await rt.close(); await db.drop(); },
+    rt,
+    app,
+    config,
+    cs,
+    account,
+    masterKey,
+    async close() {
+      await app.close();
+      await rt.close();
+      await db.drop();
+    },
   };
 }

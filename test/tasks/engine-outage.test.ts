@@ -10,15 +10,23 @@ import { DatabaseUnavailable, unavailable } from '../../src/lib/errors.js';
 import { freshDatabase } from '../support/runtime.js';
 import { join } from 'node:path';
 
-async function withEngine(fn: (engine: TaskEngine, enqueue: (id: string) => Promise<string>) => Promise<void>): Promise<void> {
+async function withEngine(
+  fn: (engine: TaskEngine, enqueue: (id: string) => Promise<string>) => Promise<void>,
+): Promise<void> {
   const db = await freshDatabase();
   const store = openStore({ sqlitePath: join(db.env.NUBE_DATA_DIR!, 'nube.db'), databaseUrl: db.env.DATABASE_URL });
   const engine = new TaskEngine(store, { workers: 2, leaseMs: 10_000, maxAttempts: 2, pollMs: 50 });
   try {
     await migrate(store);
-    const enqueue = (objectId: string) => store.tx((trx) => enqueueTask(store, trx, {
-      kind: 'sync', objectType: 'vm', objectId, ctx: systemContext('acct'),
-    }));
+    const enqueue = (objectId: string) =>
+      store.tx((trx) =>
+        enqueueTask(store, trx, {
+          kind: 'sync',
+          objectType: 'vm',
+          objectId,
+          ctx: systemContext('acct'),
+        }),
+      );
     await fn(engine, enqueue);
   } finally {
     await engine.stop();
@@ -30,7 +38,12 @@ async function withEngine(fn: (engine: TaskEngine, enqueue: (id: string) => Prom
 test('a handler cut short by a database outage is retried (more often than maxAttempts) and succeeds; the outage costs no attempt', async () => {
   await withEngine(async (engine, enqueue) => {
     let runs = 0;
-    engine.register('sync', { async run() { if (++runs <= 3) throw new DatabaseUnavailable(); return { ok: true }; } });
+    engine.register('sync', {
+      async run() {
+        if (++runs <= 3) throw new DatabaseUnavailable();
+        return { ok: true };
+      },
+    });
     const id = await enqueue('obj-1');
     await engine.start();
     const row = await engine.wait(id, 10_000);
@@ -42,7 +55,11 @@ test('a handler cut short by a database outage is retried (more often than maxAt
 
 test('an unreachable host (Unavailable from a driver) still fails the task', async () => {
   await withEngine(async (engine, enqueue) => {
-    engine.register('sync', { async run() { throw unavailable('Host h1 is unreachable', 'unreachable'); } });
+    engine.register('sync', {
+      async run() {
+        throw unavailable('Host h1 is unreachable', 'unreachable');
+      },
+    });
     const id = await enqueue('obj-2');
     await engine.start();
     const row = await engine.wait(id, 10_000);

@@ -14,7 +14,14 @@ test('tasks left STARTED by a dead worker are picked up again and finish after a
   try {
     const rt1 = await createRuntime(config, { log, masterKey: key });
     const acct = await rt1.core.accounts.createAccount('crashy');
-    const ctx = { accountId: acct.account.id, accountName: 'crashy', userId: acct.user.id, isAdmin: false, requestId: 't', origin: 'test:deploy' };
+    const ctx = {
+      accountId: acct.account.id,
+      accountName: 'crashy',
+      userId: acct.user.id,
+      isAdmin: false,
+      requestId: 't',
+      origin: 'test:deploy',
+    };
     const zone = (await rt1.core.catalog.listZones())[0]!;
     const offering = (await rt1.core.catalog.listServiceOfferings())[0]!;
     const tpl = await rt1.store.db.selectFrom('templates').select('id').executeTakeFirstOrThrow();
@@ -24,8 +31,11 @@ test('tasks left STARTED by a dead worker are picked up again and finish after a
       ids.push(r.taskId);
     }
     // Simulate a worker that claimed the tasks and died: STARTED with an expired lease of another owner.
-    await rt1.store.db.updateTable('tasks').set({ status: 'STARTED', lease_owner: 'dead-worker', lease_until: Date.now() - 1000, attempts: 1 })
-      .where('id', 'in', ids).execute();
+    await rt1.store.db
+      .updateTable('tasks')
+      .set({ status: 'STARTED', lease_owner: 'dead-worker', lease_until: Date.now() - 1000, attempts: 1 })
+      .where('id', 'in', ids)
+      .execute();
     await rt1.store.close();
 
     const rt2 = await createRuntime(config, { log, masterKey: key, startEngine: true });
@@ -34,10 +44,21 @@ test('tasks left STARTED by a dead worker are picked up again and finish after a
       assert.equal(t?.status, 'SUCCESS', `task ${id} finished`);
     }
     const running = await rt2.store.db.selectFrom('vms').select('state').execute();
-    assert.deepEqual(running.map((v) => v.state), ['running', 'running', 'running', 'running', 'running']);
+    assert.deepEqual(
+      running.map((v) => v.state),
+      ['running', 'running', 'running', 'running', 'running'],
+    );
     const hosts = await rt2.store.db.selectFrom('hosts').select(['vm_count']).execute();
-    assert.equal(hosts.reduce((s, h) => s + Number(h.vm_count), 0), 5, 'capacity counted once per VM');
-    const log2 = await rt2.store.db.selectFrom('task_log').select(['task_id', 'status']).where('task_id', 'in', ids).execute();
+    assert.equal(
+      hosts.reduce((s, h) => s + Number(h.vm_count), 0),
+      5,
+      'capacity counted once per VM',
+    );
+    const log2 = await rt2.store.db
+      .selectFrom('task_log')
+      .select(['task_id', 'status'])
+      .where('task_id', 'in', ids)
+      .execute();
     assert.equal(log2.length, 10, 'two log entries per task');
     await rt2.close();
   } finally {
@@ -51,7 +72,14 @@ test('a second open task on the same VM is refused (one writer per object)', asy
   const rt = await createRuntime(config, { log: pino({ level: 'silent' }), masterKey: MasterKey.ephemeral() });
   try {
     const acct = await rt.core.accounts.createAccount('writer');
-    const ctx = { accountId: acct.account.id, accountName: 'writer', userId: acct.user.id, isAdmin: false, requestId: 't', origin: 'test' };
+    const ctx = {
+      accountId: acct.account.id,
+      accountName: 'writer',
+      userId: acct.user.id,
+      isAdmin: false,
+      requestId: 't',
+      origin: 'test',
+    };
     const zone = (await rt.core.catalog.listZones())[0]!;
     const offering = (await rt.core.catalog.listServiceOfferings())[0]!;
     const tpl = await rt.store.db.selectFrom('templates').select('id').executeTakeFirstOrThrow();

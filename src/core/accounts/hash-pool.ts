@@ -9,7 +9,12 @@ import { availableParallelism } from 'node:os';
 import { rateLimited } from '../../lib/errors.js';
 
 /** scrypt cost parameters, as node:crypto takes them. */
-export interface ScryptParams { N: number; r: number; p: number; maxmem: number }
+export interface ScryptParams {
+  N: number;
+  r: number;
+  p: number;
+  maxmem: number;
+}
 
 /** The worker: synchronous scrypt (in its own thread, so off the event loop and off libuv's pool). */
 const WORKER_SOURCE = `
@@ -25,11 +30,18 @@ parentPort.on('message', (m) => {
 `;
 
 interface Job {
-  password: string; salt: Buffer; length: number; params: ScryptParams;
-  resolve(hash: Buffer): void; reject(err: Error): void;
+  password: string;
+  salt: Buffer;
+  length: number;
+  params: ScryptParams;
+  resolve(hash: Buffer): void;
+  reject(err: Error): void;
 }
 
-interface Slot { worker: Worker; job?: Job }
+interface Slot {
+  worker: Worker;
+  job?: Job;
+}
 
 /** Default threads: one less than the CPUs, 1 to 4, so hashing never takes every core from the event loop. */
 export function defaultHashThreads(): number {
@@ -42,7 +54,10 @@ export class HashPool {
   private readonly queue: Job[] = [];
   private queuedChecks = 0;
 
-  constructor(private threads = defaultHashThreads(), private queueMax = 32) {}
+  constructor(
+    private threads = defaultHashThreads(),
+    private queueMax = 32,
+  ) {}
 
   /** Changes the thread count (0 = the default) and queue bound (NUBE_AUTH_HASH_THREADS, NUBE_AUTH_HASH_QUEUE); idle extra threads end. */
   configure(threads: number, queueMax: number): void {
@@ -62,9 +77,17 @@ export class HashPool {
       if (idle) return this.start(idle, job);
       if (check) {
         this.queuedChecks++;
-        const done = () => { this.queuedChecks--; };
-        job.resolve = (h) => { done(); resolve(h); };
-        job.reject = (e) => { done(); reject(e); };
+        const done = () => {
+          this.queuedChecks--;
+        };
+        job.resolve = (h) => {
+          done();
+          resolve(h);
+        };
+        job.reject = (e) => {
+          done();
+          reject(e);
+        };
       }
       this.queue.push(job);
     });
@@ -101,7 +124,9 @@ export class HashPool {
       if (waiting) this.start(this.spawn(), waiting);
     };
     worker.on('error', lost);
-    worker.on('exit', (code) => { if (this.slots.includes(slot)) lost(new Error(`hashing thread exited with code ${code}`)); });
+    worker.on('exit', (code) => {
+      if (this.slots.includes(slot)) lost(new Error(`hashing thread exited with code ${code}`));
+    });
     this.slots.push(slot);
     return slot;
   }

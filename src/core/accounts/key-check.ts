@@ -11,7 +11,9 @@ import { sealPlainVncPasswords, VNC_SEALED_KEY } from '../vms/extras.js';
 export class MasterKeyMismatchError extends Error {}
 
 /** Where the start-up step reports what it did (a pino logger fits). */
-export interface InfoLog { info(obj: object, msg: string): void }
+export interface InfoLog {
+  info(obj: object, msg: string): void;
+}
 
 /**
  * Checks the key against the store's check value, then encrypts secrets older versions stored in plain text. A store
@@ -20,7 +22,8 @@ export interface InfoLog { info(obj: object, msg: string): void }
  */
 export async function checkMasterKey(store: Store, key: MasterKey, storeName: string, log: InfoLog): Promise<void> {
   const outcome = await matchKey(store, key, storeName);
-  if (outcome === 'adopted') log.info({ store: storeName }, 'the store adopted the master key (its check value is stored now)');
+  if (outcome === 'adopted')
+    log.info({ store: storeName }, 'the store adopted the master key (its check value is stored now)');
   const sealed = await sealPlainVncPasswords(store, key);
   if (sealed) log.info({ vms: sealed }, 'console passwords stored in plain text were encrypted under the master key');
 }
@@ -51,9 +54,26 @@ async function matchKey(store: Store, key: MasterKey, storeName: string): Promis
 /** One encrypted value of each kind the store holds, if any. */
 async function sampleSecrets(store: Store): Promise<string[]> {
   const db = store.db;
-  const cred = await db.selectFrom('credentials').select('secret_enc').where('secret_enc', 'is not', null).limit(1).executeTakeFirst();
-  const vm = await db.selectFrom('vms').select('password_enc').where('password_enc', 'is not', null).limit(1).executeTakeFirst();
-  const extras = await db.selectFrom('vm_extras').select('attrs').where('attrs', 'like', `%"${VNC_SEALED_KEY}"%`).limit(1).executeTakeFirst();
+  const cred = await db
+    .selectFrom('credentials')
+    .select('secret_enc')
+    .where('secret_enc', 'is not', null)
+    .limit(1)
+    .executeTakeFirst();
+  const vm = await db
+    .selectFrom('vms')
+    .select('password_enc')
+    .where('password_enc', 'is not', null)
+    .limit(1)
+    .executeTakeFirst();
+  const extras = await db
+    .selectFrom('vm_extras')
+    .select('attrs')
+    .where('attrs', 'like', `%"${VNC_SEALED_KEY}"%`)
+    .limit(1)
+    .executeTakeFirst();
   const vnc = extras ? (JSON.parse(extras.attrs) as Record<string, unknown>)[VNC_SEALED_KEY] : undefined;
-  return [cred?.secret_enc, vm?.password_enc, typeof vnc === 'string' ? vnc : undefined].filter((v): v is string => !!v);
+  return [cred?.secret_enc, vm?.password_enc, typeof vnc === 'string' ? vnc : undefined].filter(
+    (v): v is string => !!v,
+  );
 }

@@ -2,4 +2,7 @@
 import type { AccountRow, UserRow } from '../../store/schema.js';
 
 /** The identity a credential resolves to. */
-export interface Principal { account: AccountRow; user: UserRow }
+export interface Principal {
+  account: AccountRow;
+  user: UserRow;
+}

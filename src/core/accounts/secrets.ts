@@ -5,17 +5,17 @@ import { join } from 'node:path';
 import { hashPool } from './hash-pool.js';
 
 /** Where a master key came from, so a mismatch can name the setting to fix. */
-export type KeyOrigin =
-  | { kind: 'env' }
-  | { kind: 'file'; path: string; created: boolean }
-  | { kind: 'ephemeral' };
+export type KeyOrigin = { kind: 'env' } | { kind: 'file'; path: string; created: boolean } | { kind: 'ephemeral' };
 
 /** Label whose HMAC under the key is the store's key check value (never the key itself). */
 const CHECK_LABEL = 'nube master key check v1';
 
 /** Encrypts and decrypts stored secrets (API secrets, VM passwords) with one 256-bit key. */
 export class MasterKey {
-  private constructor(private readonly key: Buffer, readonly origin: KeyOrigin) {}
+  private constructor(
+    private readonly key: Buffer,
+    readonly origin: KeyOrigin,
+  ) {}
 
   /**
    * Uses NUBE_MASTER_KEY (64 hex chars or base64 of 32 bytes) or the key file `<dataDir>/master.key`, which is created
@@ -23,14 +23,17 @@ export class MasterKey {
    */
   static load(dataDir: string, configured?: string, opts: { create?: boolean } = {}): MasterKey {
     if (configured) {
-      const key = /^[0-9a-f]{64}$/i.test(configured) ? Buffer.from(configured, 'hex') : Buffer.from(configured, 'base64');
+      const key = /^[0-9a-f]{64}$/i.test(configured)
+        ? Buffer.from(configured, 'hex')
+        : Buffer.from(configured, 'base64');
       if (key.length !== 32) throw new Error('NUBE_MASTER_KEY must be 32 bytes (64 hex characters or base64)');
       return new MasterKey(key, { kind: 'env' });
     }
     const file = join(dataDir, 'master.key');
     let created = false;
     if (!existsSync(file)) {
-      if (opts.create === false) throw new Error(`No master key: set NUBE_MASTER_KEY or put the store's key file at ${file}`);
+      if (opts.create === false)
+        throw new Error(`No master key: set NUBE_MASTER_KEY or put the store's key file at ${file}`);
       mkdirSync(dataDir, { recursive: true, mode: 0o700 });
       // Written aside and linked into place: a process sharing the data dir never reads a half-written key.
       const content = randomBytes(32).toString('hex') + '\n';
@@ -50,17 +53,21 @@ export class MasterKey {
       }
     }
     const text = readFileSync(file, 'utf8').trim();
-    if (!/^[0-9a-f]{64}$/i.test(text)) throw new Error(`The key file ${file} does not hold a 64-hex-character key: restore it or set NUBE_MASTER_KEY`);
+    if (!/^[0-9a-f]{64}$/i.test(text))
+      throw new Error(`The key file ${file} does not hold a 64-hex-character key: restore it or set NUBE_MASTER_KEY`);
     return new MasterKey(Buffer.from(text, 'hex'), { kind: 'file', path: file, created });
   }
 
   /** A key for tests and tools that need no persistence. */
-  static ephemeral(): MasterKey { return new MasterKey(randomBytes(32), { kind: 'ephemeral' }); }
+  static ephemeral(): MasterKey {
+    return new MasterKey(randomBytes(32), { kind: 'ephemeral' });
+  }
 
   /** The setting an operator changes to give this process another key, for one-line error messages. */
   setting(): string {
     if (this.origin.kind === 'env') return 'NUBE_MASTER_KEY';
-    if (this.origin.kind === 'file') return `NUBE_MASTER_KEY or the key file ${this.origin.path}${this.origin.created ? ' (it was missing; restore it)' : ''}`;
+    if (this.origin.kind === 'file')
+      return `NUBE_MASTER_KEY or the key file ${this.origin.path}${this.origin.created ? ' (it was missing; restore it)' : ''}`;
     return 'the master key given to the runtime';
   }
 

@@ -11,7 +11,11 @@ import type { Credentials, IssuedCredentials } from '../credentials/index.js';
 export type { UserRow };
 
 /** A new account, its first user and its default credentials keyed by issuer kind, shown once. */
-export interface CreatedAccount { account: AccountRow; user: UserRow; credentials: IssuedCredentials }
+export interface CreatedAccount {
+  account: AccountRow;
+  user: UserRow;
+  credentials: IssuedCredentials;
+}
 
 const ACCOUNT_NAME = /^[a-z0-9][a-z0-9._-]{0,62}$/i;
 
@@ -20,18 +24,38 @@ const NO_PASSWORD_YET = '';
 
 /** Creates and looks up accounts and users. */
 export class AccountService {
-  constructor(private readonly store: Store, private readonly credentials: Credentials) {}
+  constructor(
+    private readonly store: Store,
+    private readonly credentials: Credentials,
+  ) {}
 
   /** Creates an account with one user, a default security group and every default credential (the password generated unless given). */
-  async createAccount(name: string, opts: { email?: string; password?: string; admin?: boolean } = {}): Promise<CreatedAccount> {
+  async createAccount(
+    name: string,
+    opts: { email?: string; password?: string; admin?: boolean } = {},
+  ): Promise<CreatedAccount> {
     if (!ACCOUNT_NAME.test(name)) throw invalid('Account names are 1-63 letters, digits, ".", "_" or "-"', 'name');
     const email = opts.email ?? `${name.toLowerCase()}@nube.local`;
     const defaults = await this.credentials.issueDefaults({ password: opts.password });
     const now = nowIso();
-    const account: AccountRow = { id: newId(), name, email, type: opts.admin ? 'admin' : 'user', state: 'enabled', created_at: now };
+    const account: AccountRow = {
+      id: newId(),
+      name,
+      email,
+      type: opts.admin ? 'admin' : 'user',
+      state: 'enabled',
+      created_at: now,
+    };
     const user: UserRow = {
-      id: newId(), account_id: account.id, username: name, email, password_hash: NO_PASSWORD_YET, first_name: name, last_name: name,
-      state: 'enabled', created_at: now,
+      id: newId(),
+      account_id: account.id,
+      username: name,
+      email,
+      password_hash: NO_PASSWORD_YET,
+      first_name: name,
+      last_name: name,
+      state: 'enabled',
+      created_at: now,
     };
     try {
       await this.store.tx(async (trx) => {
@@ -41,7 +65,8 @@ export class AccountService {
         await createDefaultSecurityGroup(trx, account.id);
       });
     } catch (err) {
-      if (isUniqueViolation(err)) throw conflict(`An account or user named ${name} (${email}) already exists`, 'exists');
+      if (isUniqueViolation(err))
+        throw conflict(`An account or user named ${name} (${email}) already exists`, 'exists');
       throw err;
     }
     return { account, user: await this.userById(user.id), credentials: defaults.shown };
@@ -68,17 +93,33 @@ export class AccountService {
 
   /** Users of an account. */
   async listUsers(accountId: string): Promise<UserRow[]> {
-    return this.store.db.selectFrom('users').selectAll().where('account_id', '=', accountId).orderBy('created_at').execute();
+    return this.store.db
+      .selectFrom('users')
+      .selectAll()
+      .where('account_id', '=', accountId)
+      .orderBy('created_at')
+      .execute();
   }
 
   /** Adds a user to an account; the password is generated unless given and returned once. */
-  async createUser(accountName: string, username: string, opts: { email?: string; password?: string } = {}): Promise<{ user: UserRow; password: string }> {
+  async createUser(
+    accountName: string,
+    username: string,
+    opts: { email?: string; password?: string } = {},
+  ): Promise<{ user: UserRow; password: string }> {
     const account = await this.accountByName(accountName);
     if (!ACCOUNT_NAME.test(username)) throw invalid('User names are 1-63 letters, digits, ".", "_" or "-"', 'username');
     const issued = await this.credentials.issuers.password.issue({ password: opts.password });
     const user: UserRow = {
-      id: newId(), account_id: account.id, username, email: opts.email ?? `${username.toLowerCase()}@nube.local`,
-      password_hash: NO_PASSWORD_YET, first_name: username, last_name: username, state: 'enabled', created_at: nowIso(),
+      id: newId(),
+      account_id: account.id,
+      username,
+      email: opts.email ?? `${username.toLowerCase()}@nube.local`,
+      password_hash: NO_PASSWORD_YET,
+      first_name: username,
+      last_name: username,
+      state: 'enabled',
+      created_at: nowIso(),
     };
     try {
       await this.store.tx(async (trx) => {
@@ -96,10 +137,14 @@ export class AccountService {
   async updateProfile(userId: string, p: { email?: string; firstName?: string; lastName?: string }): Promise<UserRow> {
     const set: Partial<UserRow> = {};
     if (p.email !== undefined) {
-      if (!/^[^\s@]{1,64}@[^\s@]{1,190}\.[^\s@]{1,63}$/.test(p.email)) throw invalid('Enter a valid e-mail address.', 'email');
+      if (!/^[^\s@]{1,64}@[^\s@]{1,190}\.[^\s@]{1,63}$/.test(p.email))
+        throw invalid('Enter a valid e-mail address.', 'email');
       set.email = p.email;
     }
-    for (const [k, col] of [['firstName', 'first_name'], ['lastName', 'last_name']] as const) {
+    for (const [k, col] of [
+      ['firstName', 'first_name'],
+      ['lastName', 'last_name'],
+    ] as const) {
       const v = p[k];
       if (v === undefined) continue;
       if (v.trim() === '' || v.length > 100) throw invalid('This field is required (1 to 100 characters).', col);

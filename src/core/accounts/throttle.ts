@@ -46,13 +46,22 @@ const TRUST_PER_LOGIN = 8;
 const EVICT_SCAN = 16;
 
 /** One key's failure budget. */
-interface Tally { tokens: number; at: number; until: number; strikes: number; lastFail: number }
+interface Tally {
+  tokens: number;
+  at: number;
+  until: number;
+  strikes: number;
+  lastFail: number;
+}
 
 /** Failure budgets of one kind of key, least recently used first. */
 class FailureTable {
   private readonly tallies = new Map<string, Tally>();
 
-  constructor(private readonly limit: number, private readonly lim: ThrottleLimits) {}
+  constructor(
+    private readonly limit: number,
+    private readonly lim: ThrottleLimits,
+  ) {}
 
   /** Milliseconds the key stays locked (0 when it is not). */
   lockedFor(key: string, now: number): number {
@@ -83,7 +92,9 @@ class FailureTable {
   }
 
   /** Number of keys held (for tests of the bound). */
-  get size(): number { return this.tallies.size; }
+  get size(): number {
+    return this.tallies.size;
+  }
 
   private makeRoom(now: number): void {
     if (this.tallies.size < this.lim.tracked) return;
@@ -91,7 +102,10 @@ class FailureTable {
     let scanned = 0;
     for (const [key, t] of this.tallies) {
       victim ??= key;
-      if (t.until <= now) { victim = key; break; }
+      if (t.until <= now) {
+        victim = key;
+        break;
+      }
       if (++scanned >= EVICT_SCAN) break;
     }
     if (victim !== undefined) this.tallies.delete(victim);
@@ -104,7 +118,10 @@ export class AuthThrottle {
   private readonly logins: FailureTable;
   private readonly trusted = new Map<string, Map<string, number>>();
 
-  constructor(private readonly lim: ThrottleLimits, private readonly now: () => number = Date.now) {
+  constructor(
+    private readonly lim: ThrottleLimits,
+    private readonly now: () => number = Date.now,
+  ) {
     this.addresses = new FailureTable(lim.perAddress, lim);
     this.logins = new FailureTable(lim.perLogin, lim);
   }
@@ -168,14 +185,23 @@ export function sourceKey(ip: string): string {
   const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(ip);
   if (mapped) return mapped[1]!;
   if (!isIPv6(ip)) return ip;
-  const text = ip.toLowerCase().replace(/%.*$/, '').replace(/(\d+)\.(\d+)\.(\d+)\.(\d+)$/, (_m, a, b, c, d) =>
-    `${((Number(a) << 8) | Number(b)).toString(16)}:${((Number(c) << 8) | Number(d)).toString(16)}`);
+  const text = ip
+    .toLowerCase()
+    .replace(/%.*$/, '')
+    .replace(
+      /(\d+)\.(\d+)\.(\d+)\.(\d+)$/,
+      (_m, a, b, c, d) =>
+        `${((Number(a) << 8) | Number(b)).toString(16)}:${((Number(c) << 8) | Number(d)).toString(16)}`,
+    );
   const [head = '', tail] = text.split('::');
   const left = head ? head.split(':') : [];
   const right = tail ? tail.split(':') : [];
   const zeros = tail === undefined ? 0 : Math.max(0, 8 - left.length - right.length);
   const groups = [...left, ...Array<string>(zeros).fill('0'), ...right];
-  return `${groups.slice(0, 4).map((g) => g.replace(/^0+(?=.)/, '')).join(':')}::/64`;
+  return `${groups
+    .slice(0, 4)
+    .map((g) => g.replace(/^0+(?=.)/, ''))
+    .join(':')}::/64`;
 }
 
 /** Long logins are counted by their hash, so a key costs at most a few dozen bytes. */
@@ -185,5 +211,8 @@ function loginKey(login: string): string {
 
 function refused(ms: number) {
   const sec = Math.max(1, Math.ceil(ms / 1000));
-  return rateLimited(`Too many failed authentication attempts from this address or for this login; try again in ${sec} s`, sec);
+  return rateLimited(
+    `Too many failed authentication attempts from this address or for this login; try again in ${sec} s`,
+    sec,
+  );
 }

@@ -7,18 +7,29 @@ import type { Store } from '../../store/db.js';
 import { isUniqueViolation } from '../../store/db.js';
 
 /** The number each object is known by under scheme, assigning the next free number to those without one (never inside a transaction). */
-export async function numberedAliases(store: Store, objectType: string, scheme: string, objectIds: string[]): Promise<Map<string, number>> {
+export async function numberedAliases(
+  store: Store,
+  objectType: string,
+  scheme: string,
+  objectIds: string[],
+): Promise<Map<string, number>> {
   const out = new Map<string, number>();
   if (objectIds.length === 0) return out;
-  const scoped = () => store.db.selectFrom('aliases').where('object_type', '=', objectType).where('scheme', '=', scheme);
+  const scoped = () =>
+    store.db.selectFrom('aliases').where('object_type', '=', objectType).where('scheme', '=', scheme);
   const rows = await scoped().select(['object_id', 'alias']).where('object_id', 'in', objectIds).execute();
   for (const r of rows) out.set(r.object_id, Number(r.alias));
   for (const id of objectIds) {
     for (let attempt = 0; attempt < 20 && !out.has(id); attempt++) {
-      const max = await scoped().select((eb) => eb.fn.max(eb.cast<number>('alias', 'bigint')).as('m')).executeTakeFirst();
+      const max = await scoped()
+        .select((eb) => eb.fn.max(eb.cast<number>('alias', 'bigint')).as('m'))
+        .executeTakeFirst();
       const next = Number(max?.m ?? 0) + 1;
       try {
-        await store.db.insertInto('aliases').values({ object_type: objectType, object_id: id, scheme, alias: String(next) }).execute();
+        await store.db
+          .insertInto('aliases')
+          .values({ object_type: objectType, object_id: id, scheme, alias: String(next) })
+          .execute();
         out.set(id, next);
       } catch (err) {
         if (!isUniqueViolation(err)) throw err;
@@ -31,8 +42,18 @@ export async function numberedAliases(store: Store, objectType: string, scheme: 
 }
 
 /** The object known by number under scheme, or undefined. */
-export async function objectByNumber(store: Store, objectType: string, scheme: string, n: number): Promise<string | undefined> {
-  const r = await store.db.selectFrom('aliases').select('object_id').where('object_type', '=', objectType).where('scheme', '=', scheme)
-    .where('alias', '=', String(n)).executeTakeFirst();
+export async function objectByNumber(
+  store: Store,
+  objectType: string,
+  scheme: string,
+  n: number,
+): Promise<string | undefined> {
+  const r = await store.db
+    .selectFrom('aliases')
+    .select('object_id')
+    .where('object_type', '=', objectType)
+    .where('scheme', '=', scheme)
+    .where('alias', '=', String(n))
+    .executeTakeFirst();
   return r?.object_id;
 }

@@ -17,32 +17,67 @@ function held(r: LogRow): { account: string; cpu: number; mem: number } | null {
  * order, so a VM that ran for part of the period counts even if it stopped since, and one started later does not.
  * Only accounts that held something appear.
  */
-export async function peakUseByAccount(q: Q, from: string, until: string): Promise<Map<string, { cpu: number; mem: number }>> {
-  const base = await q.selectFrom('vm_usage_log as l').selectAll('l').where('l.at', '<=', from).where('l.state', 'in', ACTIVE_STATES)
+export async function peakUseByAccount(
+  q: Q,
+  from: string,
+  until: string,
+): Promise<Map<string, { cpu: number; mem: number }>> {
+  const base = await q
+    .selectFrom('vm_usage_log as l')
+    .selectAll('l')
+    .where('l.at', '<=', from)
+    .where('l.state', 'in', ACTIVE_STATES)
     .where('l.removed', '=', 0)
-    .where((eb) => eb.not(eb.exists(eb.selectFrom('vm_usage_log as n').select('n.seq').whereRef('n.vm_id', '=', 'l.vm_id')
-      .where('n.at', '<=', from)
-      .where((e) => e.or([e('n.at', '>', e.ref('l.at')), e.and([e('n.at', '=', e.ref('l.at')), e('n.seq', '>', e.ref('l.seq'))])])))))
+    .where((eb) =>
+      eb.not(
+        eb.exists(
+          eb
+            .selectFrom('vm_usage_log as n')
+            .select('n.seq')
+            .whereRef('n.vm_id', '=', 'l.vm_id')
+            .where('n.at', '<=', from)
+            .where((e) =>
+              e.or([
+                e('n.at', '>', e.ref('l.at')),
+                e.and([e('n.at', '=', e.ref('l.at')), e('n.seq', '>', e.ref('l.seq'))]),
+              ]),
+            ),
+        ),
+      ),
+    )
     .execute();
-  const changes = await q.selectFrom('vm_usage_log').selectAll().where('at', '>', from).where('at', '<', until)
-    .orderBy('at').orderBy('seq').execute();
+  const changes = await q
+    .selectFrom('vm_usage_log')
+    .selectAll()
+    .where('at', '>', from)
+    .where('at', '<', until)
+    .orderBy('at')
+    .orderBy('seq')
+    .execute();
   const byVm = new Map<string, { account: string; cpu: number; mem: number }>();
   const now = new Map<string, { cpu: number; mem: number }>();
   const peak = new Map<string, { cpu: number; mem: number }>();
   const apply = (r: LogRow) => {
     const before = byVm.get(r.vm_id);
-    if (before) { const a = now.get(before.account)!; a.cpu -= before.cpu; a.mem -= before.mem; byVm.delete(r.vm_id); }
+    if (before) {
+      const a = now.get(before.account)!;
+      a.cpu -= before.cpu;
+      a.mem -= before.mem;
+      byVm.delete(r.vm_id);
+    }
     const after = held(r);
     if (!after) return;
     byVm.set(r.vm_id, after);
     const a = now.get(after.account) ?? now.set(after.account, { cpu: 0, mem: 0 }).get(after.account)!;
-    a.cpu += after.cpu; a.mem += after.mem;
+    a.cpu += after.cpu;
+    a.mem += after.mem;
   };
   const measure = () => {
     for (const [account, u] of now) {
       if (u.cpu <= 0 && u.mem <= 0) continue;
       const p = peak.get(account) ?? peak.set(account, { cpu: 0, mem: 0 }).get(account)!;
-      p.cpu = Math.max(p.cpu, u.cpu); p.mem = Math.max(p.mem, u.mem);
+      p.cpu = Math.max(p.cpu, u.cpu);
+      p.mem = Math.max(p.mem, u.mem);
     }
   };
   for (const r of base) apply(r as LogRow);
@@ -60,11 +95,28 @@ export async function peakUseByAccount(q: Q, from: string, until: string): Promi
  * and that last one too when the VM was not active after it.
  */
 export async function pruneUsageLog(q: Q, horizon: string): Promise<void> {
-  await q.deleteFrom('vm_usage_log').where('at', '<', horizon)
-    .where((eb) => eb.exists(eb.selectFrom('vm_usage_log as n').select('n.seq').whereRef('n.vm_id', '=', 'vm_usage_log.vm_id')
-      .where('n.at', '<', horizon)
-      .where((e) => e.or([e('n.at', '>', e.ref('vm_usage_log.at')), e.and([e('n.at', '=', e.ref('vm_usage_log.at')), e('n.seq', '>', e.ref('vm_usage_log.seq'))])]))))
+  await q
+    .deleteFrom('vm_usage_log')
+    .where('at', '<', horizon)
+    .where((eb) =>
+      eb.exists(
+        eb
+          .selectFrom('vm_usage_log as n')
+          .select('n.seq')
+          .whereRef('n.vm_id', '=', 'vm_usage_log.vm_id')
+          .where('n.at', '<', horizon)
+          .where((e) =>
+            e.or([
+              e('n.at', '>', e.ref('vm_usage_log.at')),
+              e.and([e('n.at', '=', e.ref('vm_usage_log.at')), e('n.seq', '>', e.ref('vm_usage_log.seq'))]),
+            ]),
+          ),
+      ),
+    )
     .execute();
-  await q.deleteFrom('vm_usage_log').where('at', '<', horizon)
-    .where((eb) => eb.or([eb('state', 'not in', ACTIVE_STATES), eb('removed', '!=', 0)])).execute();
+  await q
+    .deleteFrom('vm_usage_log')
+    .where('at', '<', horizon)
+    .where((eb) => eb.or([eb('state', 'not in', ACTIVE_STATES), eb('removed', '!=', 0)]))
+    .execute();
 }

@@ -19,13 +19,19 @@ const CATCH_UP = 288;
  * already charged is skipped. CPU and memory are the peaks the account's VMs held during the period (from the VM usage
  * log, so a VM stopped since still counts); disk is what the account's volumes hold when the meter runs.
  */
-export async function meterPeriod(deps: CoreDeps, prices: PriceTable, start: Date): Promise<{ charged: number; total: number }> {
+export async function meterPeriod(
+  deps: CoreDeps,
+  prices: PriceTable,
+  start: Date,
+): Promise<{ charged: number; total: number }> {
   const t0 = start.getTime();
-  if (!Number.isFinite(t0) || t0 % PERIOD_MS !== 0) throw invalid('A burst period starts on a multiple of 5 minutes', 'period');
+  if (!Number.isFinite(t0) || t0 % PERIOD_MS !== 0)
+    throw invalid('A burst period starts on a multiple of 5 minutes', 'period');
   const at = new Date(t0).toISOString();
   const until = new Date(t0 + PERIOD_MS);
   const key = `burst:${at}`;
-  let charged = 0; let total = 0;
+  let charged = 0;
+  let total = 0;
   const peaks = await peakUseByAccount(deps.store.db, at, until.toISOString());
   const disks = await useByAccount(deps.store.db);
   for (const accountId of new Set([...peaks.keys(), ...disks.keys()])) {
@@ -34,17 +40,29 @@ export async function meterPeriod(deps: CoreDeps, prices: PriceTable, start: Dat
     const mem = Math.max(0, (peaks.get(accountId)?.mem ?? 0) - (sub.mem ?? 0));
     const disk = Math.max(0, (disks.get(accountId)?.disk ?? 0) - (sub.disk ?? 0));
     // Prices are per GHz, GB and GB per hour; a period is 1/12 hour.
-    const amount = Math.round((cpu * prices['cpu:burst']!) / 12_000 + (mem * prices['mem:burst']!) / (1024 * 12) + (disk * prices['disk:burst']!) / 12);
+    const amount = Math.round(
+      (cpu * prices['cpu:burst']!) / 12_000 +
+        (mem * prices['mem:burst']!) / (1024 * 12) +
+        (disk * prices['disk:burst']!) / 12,
+    );
     if (amount <= 0) continue;
     const description = `5 minutes of burst use (cpu ${cpu} MHz, mem ${mem} MB, disk ${disk} GB) from ${fmtDate(at)} until ${fmtDate(until)}`;
     try {
       const done = await deps.store.tx(async (trx) => {
-        const seen = await trx.selectFrom('billing_transactions').select('id').where('account_id', '=', accountId).where('period_key', '=', key).executeTakeFirst();
+        const seen = await trx
+          .selectFrom('billing_transactions')
+          .select('id')
+          .where('account_id', '=', accountId)
+          .where('period_key', '=', key)
+          .executeTakeFirst();
         if (seen) return false;
         await charge(trx, accountId, deps.config.billing.currency, -amount, description, key);
         return true;
       });
-      if (done) { charged++; total += amount; }
+      if (done) {
+        charged++;
+        total += amount;
+      }
     } catch (err) {
       if (!isUniqueViolation(err)) throw err; // another process charged this period first
     }
@@ -67,7 +85,10 @@ export async function meterDue(deps: CoreDeps, prices: PriceTable, now = new Dat
   if (n) {
     await deps.store.tx(async (trx) => {
       await trx.deleteFrom('meta').where('key', '=', LAST_KEY).execute();
-      await trx.insertInto('meta').values({ key: LAST_KEY, value: String(lastComplete) }).execute();
+      await trx
+        .insertInto('meta')
+        .values({ key: LAST_KEY, value: String(lastComplete) })
+        .execute();
       await pruneUsageLog(trx, new Date(lastComplete - CATCH_UP * PERIOD_MS).toISOString());
     });
   }

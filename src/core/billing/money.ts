@@ -22,17 +22,32 @@ export const SOFTWARE: Record<string, string> = {
 export type PriceTable = Record<string, number>;
 
 const DEFAULT_PRICES: Record<string, string> = {
-  'cpu:sub': '7.00', 'cpu:burst': '0.020', 'mem:sub': '7.00', 'mem:burst': '0.020', 'disk:sub': '0.10', 'disk:burst': '0.0003',
-  'xfer:sub': '0.05', 'xfer:burst': '0.06', ip: '3.00', vlan: '5.00', msft_lwa_00135: '10.00', msft_p73_04837: '20.00', msft_tfa_00009: '15.00',
+  'cpu:sub': '7.00',
+  'cpu:burst': '0.020',
+  'mem:sub': '7.00',
+  'mem:burst': '0.020',
+  'disk:sub': '0.10',
+  'disk:burst': '0.0003',
+  'xfer:sub': '0.05',
+  'xfer:burst': '0.06',
+  ip: '3.00',
+  vlan: '5.00',
+  msft_lwa_00135: '10.00',
+  msft_p73_04837: '20.00',
+  msft_tfa_00009: '15.00',
 };
 
 /** The price table: defaults overridden by `key=value,...` from NUBE_BILLING_PRICES. */
 export function priceTable(overrides: string): PriceTable {
   const out: PriceTable = {};
   for (const [k, v] of Object.entries(DEFAULT_PRICES)) out[k] = parseMoney(v);
-  for (const part of overrides.split(',').map((p) => p.trim()).filter(Boolean)) {
+  for (const part of overrides
+    .split(',')
+    .map((p) => p.trim())
+    .filter(Boolean)) {
     const m = /^([a-z0-9_:]+)=([0-9]{1,9}(\.[0-9]{1,6})?)$/.exec(part);
-    if (!m || !(m[1]! in DEFAULT_PRICES)) throw new ConfigError(`NUBE_BILLING_PRICES: expected key=amount with a known key, got "${part}"`);
+    if (!m || !(m[1]! in DEFAULT_PRICES))
+      throw new ConfigError(`NUBE_BILLING_PRICES: expected key=amount with a known key, got "${part}"`);
     out[m[1]!] = parseMoney(m[2]!);
   }
   return out;
@@ -50,7 +65,9 @@ export function parseMoney(text: string, field?: string): number {
 export function formatMoney(micro: number, min = 2): string {
   const neg = micro < 0;
   const abs = Math.abs(Math.round(micro));
-  let frac = String(abs % MICRO).padStart(6, '0').replace(/0+$/, '');
+  let frac = String(abs % MICRO)
+    .padStart(6, '0')
+    .replace(/0+$/, '');
   if (frac.length < min) frac = frac.padEnd(min, '0');
   return `${neg ? '-' : ''}${Math.floor(abs / MICRO)}${frac ? `.${frac}` : ''}`;
 }

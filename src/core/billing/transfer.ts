@@ -13,15 +13,23 @@ const STATE_PREFIX = 'billing_xfer:';
  * Per-account metering state, kept in `meta`: the last period metered, the account's cumulative traffic counter
  * (in + out bytes of all its VMs) at that time, and the bytes used so far in that period's calendar month (UTC).
  */
-interface XferState { period: number; total: number; month: string; used: number }
+interface XferState {
+  period: number;
+  total: number;
+  month: string;
+  used: number;
+}
 
 /** A skipped write: another process metered this account concurrently. */
 class Raced extends Error {}
 
 /** Cumulative traffic bytes (in + out) per account, from the `vm_traffic` counters of all its VMs. */
 async function trafficByAccount(deps: CoreDeps): Promise<Map<string, number>> {
-  const rows = await deps.store.db.selectFrom('vm_traffic as t').innerJoin('vms as v', 'v.id', 't.vm_id')
-    .select(['v.account_id', 't.in_used', 't.out_used']).execute();
+  const rows = await deps.store.db
+    .selectFrom('vm_traffic as t')
+    .innerJoin('vms as v', 'v.id', 't.vm_id')
+    .select(['v.account_id', 't.in_used', 't.out_used'])
+    .execute();
   const out = new Map<string, number>();
   for (const r of rows) out.set(r.account_id, (out.get(r.account_id) ?? 0) + Number(r.in_used) + Number(r.out_used));
   return out;
@@ -30,8 +38,12 @@ async function trafficByAccount(deps: CoreDeps): Promise<Map<string, number>> {
 /** Reads the driver counters of active VMs into `vm_traffic`, so metering sees current traffic (what CVM does on reads). */
 export async function refreshTraffic(deps: CoreDeps): Promise<void> {
   if (!deps.driver) return;
-  const vms = await deps.store.db.selectFrom('vms').select(['id', 'state', 'host_id']).where('removed_at', 'is', null)
-    .where('state', 'in', ACTIVE_STATES).execute();
+  const vms = await deps.store.db
+    .selectFrom('vms')
+    .select(['id', 'state', 'host_id'])
+    .where('removed_at', 'is', null)
+    .where('state', 'in', ACTIVE_STATES)
+    .execute();
   await new TrafficService(deps).meter(vms.map((v) => ({ id: v.id, state: v.state, hostId: v.host_id })));
 }
 
@@ -40,17 +52,25 @@ export async function refreshTraffic(deps: CoreDeps): Promise<void> {
  * The transfer is the growth of the account's cumulative counter since the previous metered period; a period at or
  * before the last one metered for an account charges nothing, so re-running a period never charges twice.
  */
-export async function meterTransfer(deps: CoreDeps, prices: PriceTable, t0: number, periodMs: number): Promise<{ charged: number; total: number }> {
+export async function meterTransfer(
+  deps: CoreDeps,
+  prices: PriceTable,
+  t0: number,
+  periodMs: number,
+): Promise<{ charged: number; total: number }> {
   const at = new Date(t0).toISOString();
   const month = at.slice(0, 7);
   const key = `xfer:${at}`;
-  let charged = 0; let total = 0;
+  let charged = 0;
+  let total = 0;
   for (const [accountId, counter] of await trafficByAccount(deps)) {
     const stateKey = `${STATE_PREFIX}${accountId}`;
     try {
       const amount = await deps.store.tx(async (trx) => {
         const row = await trx.selectFrom('meta').select('value').where('key', '=', stateKey).executeTakeFirst();
-        const prev: XferState = row ? JSON.parse(row.value) as XferState : { period: -Infinity, total: 0, month, used: 0 };
+        const prev: XferState = row
+          ? (JSON.parse(row.value) as XferState)
+          : { period: -Infinity, total: 0, month, used: 0 };
         if (prev.period >= t0) return 0;
         const delta = Math.max(0, counter - prev.total);
         const used = prev.month === month ? prev.used : 0;
@@ -58,7 +78,12 @@ export async function meterTransfer(deps: CoreDeps, prices: PriceTable, t0: numb
         const excess = Math.max(0, used + delta - allowance) - Math.max(0, used - allowance);
         const next = JSON.stringify({ period: t0, total: counter, month, used: used + delta } satisfies XferState);
         if (row) {
-          const r = await trx.updateTable('meta').set({ value: next }).where('key', '=', stateKey).where('value', '=', row.value).executeTakeFirst();
+          const r = await trx
+            .updateTable('meta')
+            .set({ value: next })
+            .where('key', '=', stateKey)
+            .where('value', '=', row.value)
+            .executeTakeFirst();
           if (Number(r.numUpdatedRows) !== 1) throw new Raced();
         } else {
           await trx.insertInto('meta').values({ key: stateKey, value: next }).execute();
@@ -67,10 +92,20 @@ export async function meterTransfer(deps: CoreDeps, prices: PriceTable, t0: numb
         if (amt <= 0) return 0;
         const gb = Math.round((excess / GIB) * 1000) / 1000;
         const until = new Date(t0 + periodMs);
-        await charge(trx, accountId, deps.config.billing.currency, -amt, `Data transfer of ${gb} GB beyond subscription from ${fmtDate(at)} until ${fmtDate(until)}`, key);
+        await charge(
+          trx,
+          accountId,
+          deps.config.billing.currency,
+          -amt,
+          `Data transfer of ${gb} GB beyond subscription from ${fmtDate(at)} until ${fmtDate(until)}`,
+          key,
+        );
         return amt;
       });
-      if (amount > 0) { charged++; total += amount; }
+      if (amount > 0) {
+        charged++;
+        total += amount;
+      }
     } catch (err) {
       if (!(err instanceof Raced) && !isUniqueViolation(err)) throw err; // another process metered this account first
     }

@@ -7,25 +7,46 @@ import { ipv4ToInt } from '../net/ip.js';
 
 /** The zones Nube creates on first start: a guest network and an elastic-IP pool each. */
 export const SEED_ZONES = [
-  { name: 'ch-gva-2', description: 'Geneva, Switzerland', guest: '100.64.0.0/12', gateway: '100.64.0.1', eip: ['198.51.100.2', '198.51.100.254'] },
-  { name: 'de-fra-1', description: 'Frankfurt, Germany', guest: '100.80.0.0/12', gateway: '100.80.0.1', eip: ['203.0.113.2', '203.0.113.254'] },
+  {
+    name: 'ch-gva-2',
+    description: 'Geneva, Switzerland',
+    guest: '100.64.0.0/12',
+    gateway: '100.64.0.1',
+    eip: ['198.51.100.2', '198.51.100.254'],
+  },
+  {
+    name: 'de-fra-1',
+    description: 'Frankfurt, Germany',
+    guest: '100.80.0.0/12',
+    gateway: '100.80.0.1',
+    eip: ['203.0.113.2', '203.0.113.254'],
+  },
 ];
 
 /** Service offerings as seed 004 lists them (memory MB, vCPUs, authorized). */
 export const SEED_OFFERINGS = [
-  ['Micro', 'Micro 512mb 1cpu', 1, 512, true], ['Tiny', 'Tiny 1024mb 1cpu', 1, 1024, true],
-  ['Small', 'Small 2048mb 2cpu', 2, 2048, true], ['Medium', 'Medium 4096mb 2cpu', 2, 4096, true],
-  ['Large', 'Large 8192mb 4cpu', 4, 8192, true], ['Extra-large', 'Extra-large 16384mb 4cpu', 4, 16384, true],
-  ['Huge', 'Huge 32768mb 8cpu', 8, 32768, true], ['Mega', 'Mega 64gb 12cpu', 12, 65536, false],
+  ['Micro', 'Micro 512mb 1cpu', 1, 512, true],
+  ['Tiny', 'Tiny 1024mb 1cpu', 1, 1024, true],
+  ['Small', 'Small 2048mb 2cpu', 2, 2048, true],
+  ['Medium', 'Medium 4096mb 2cpu', 2, 4096, true],
+  ['Large', 'Large 8192mb 4cpu', 4, 8192, true],
+  ['Extra-large', 'Extra-large 16384mb 4cpu', 4, 16384, true],
+  ['Huge', 'Huge 32768mb 8cpu', 8, 32768, true],
+  ['Mega', 'Mega 64gb 12cpu', 12, 65536, false],
   ['Titan', 'Titan 128gb 16cpu', 16, 131072, false],
-  ['GPU-small', 'GPU small 1gpu 60gb 12cpu', 12, 57344, true], ['GPU-huge', 'GPU huge 4gpu 240gb 48cpu', 48, 230400, true],
+  ['GPU-small', 'GPU small 1gpu 60gb 12cpu', 12, 57344, true],
+  ['GPU-huge', 'GPU huge 4gpu 240gb 48cpu', 48, 230400, true],
 ] as const;
 
 const GIB = 1024 ** 3;
 
 const OS_TYPES = [
-  ['Debian GNU/Linux 12 (64-bit)', 'Debian'], ['Ubuntu 22.04 LTS', 'Ubuntu'], ['Ubuntu 24.04 LTS', 'Ubuntu'],
-  ['Rocky Linux 9', 'CentOS'], ['Windows Server 2022 (64-bit)', 'Windows'], ['Other (64-bit)', 'Other'],
+  ['Debian GNU/Linux 12 (64-bit)', 'Debian'],
+  ['Ubuntu 22.04 LTS', 'Ubuntu'],
+  ['Ubuntu 24.04 LTS', 'Ubuntu'],
+  ['Rocky Linux 9', 'CentOS'],
+  ['Windows Server 2022 (64-bit)', 'Windows'],
+  ['Other (64-bit)', 'Other'],
 ] as const;
 
 const TEMPLATES = [
@@ -46,58 +67,157 @@ export async function seedCatalog(q: Q, cfg: Config): Promise<boolean> {
   const now = nowIso();
   for (const z of SEED_ZONES) {
     const zoneId = newId();
-    await q.insertInto('zones').values({ id: zoneId, name: z.name, description: z.description, network_type: 'Basic', created_at: now }).execute();
+    await q
+      .insertInto('zones')
+      .values({ id: zoneId, name: z.name, description: z.description, network_type: 'Basic', created_at: now })
+      .execute();
     // Under qemu every host is this machine: one per zone, its capacity set from the machine by the qemu seeding step.
     for (let i = 1; i <= (cfg.driver === 'qemu' ? 1 : cfg.sim.hostsPerZone); i++) {
-      await q.insertInto('hosts').values({
-        id: newId(), zone_id: zoneId, name: `${z.name}-host-${String(i).padStart(2, '0')}`, state: 'up', driver: cfg.driver,
-        cpu_count: cfg.sim.hostCpus, cpu_mhz: 2198, cpu_used_mhz: 0, mem_total: cfg.sim.hostMemMb * 1024 * 1024,
-        mem_used: 0, disk_total: cfg.sim.hostDiskGb * GIB, disk_used: 0, vm_count: 0, details: '{}', created_at: now,
-      }).execute();
+      await q
+        .insertInto('hosts')
+        .values({
+          id: newId(),
+          zone_id: zoneId,
+          name: `${z.name}-host-${String(i).padStart(2, '0')}`,
+          state: 'up',
+          driver: cfg.driver,
+          cpu_count: cfg.sim.hostCpus,
+          cpu_mhz: 2198,
+          cpu_used_mhz: 0,
+          mem_total: cfg.sim.hostMemMb * 1024 * 1024,
+          mem_used: 0,
+          disk_total: cfg.sim.hostDiskGb * GIB,
+          disk_used: 0,
+          vm_count: 0,
+          details: '{}',
+          created_at: now,
+        })
+        .execute();
     }
     const [base, prefix] = z.guest.split('/') as [string, string];
     const first = ipv4ToInt(base);
     const last = first + 2 ** (32 - Number(prefix)) - 1;
-    await q.insertInto('networks').values({
-      id: newId(), account_id: null, zone_id: zoneId, name: 'guestNetworkForBasicZone', display_text: 'guestNetworkForBasicZone',
-      type: 'Shared', cidr: z.guest, gateway: z.gateway, netmask: prefixMask(Number(prefix)), start_ip: intToIp(first + 2),
-      end_ip: intToIp(last - 1), next_ip: first + 2, managed: 1, created_at: now, removed_at: null,
-    }).execute();
-    await q.insertInto('networks').values({
-      id: newId(), account_id: null, zone_id: zoneId, name: 'elasticIpPool', display_text: 'Elastic IP pool', type: 'ElasticIP',
-      cidr: `${z.eip[0]!.replace(/\.\d+$/, '.0')}/24`, gateway: null, netmask: '255.255.255.0', start_ip: z.eip[0]!, end_ip: z.eip[1]!,
-      next_ip: ipv4ToInt(z.eip[0]!), managed: 1, created_at: now, removed_at: null,
-    }).execute();
+    await q
+      .insertInto('networks')
+      .values({
+        id: newId(),
+        account_id: null,
+        zone_id: zoneId,
+        name: 'guestNetworkForBasicZone',
+        display_text: 'guestNetworkForBasicZone',
+        type: 'Shared',
+        cidr: z.guest,
+        gateway: z.gateway,
+        netmask: prefixMask(Number(prefix)),
+        start_ip: intToIp(first + 2),
+        end_ip: intToIp(last - 1),
+        next_ip: first + 2,
+        managed: 1,
+        created_at: now,
+        removed_at: null,
+      })
+      .execute();
+    await q
+      .insertInto('networks')
+      .values({
+        id: newId(),
+        account_id: null,
+        zone_id: zoneId,
+        name: 'elasticIpPool',
+        display_text: 'Elastic IP pool',
+        type: 'ElasticIP',
+        cidr: `${z.eip[0]!.replace(/\.\d+$/, '.0')}/24`,
+        gateway: null,
+        netmask: '255.255.255.0',
+        start_ip: z.eip[0]!,
+        end_ip: z.eip[1]!,
+        next_ip: ipv4ToInt(z.eip[0]!),
+        managed: 1,
+        created_at: now,
+        removed_at: null,
+      })
+      .execute();
   }
   for (const [name, text, cpus, mem, authorized] of SEED_OFFERINGS) {
     const gpu = name.startsWith('GPU');
-    await q.insertInto('service_offerings').values({
-      id: newId(), name, display_text: text, cpu_number: cpus, cpu_speed: 2198, memory: mem, authorized: authorized ? 1 : 0,
-      host_tags: gpu ? 'GPU' : null, gpu: gpu ? 1 : 0, created_at: now,
-      details: gpu ? JSON.stringify({ pciCardinality: name === 'GPU-small' ? '1' : '4', pciDevice: '15f8', pciVendor: '10de' }) : null,
-    }).execute();
+    await q
+      .insertInto('service_offerings')
+      .values({
+        id: newId(),
+        name,
+        display_text: text,
+        cpu_number: cpus,
+        cpu_speed: 2198,
+        memory: mem,
+        authorized: authorized ? 1 : 0,
+        host_tags: gpu ? 'GPU' : null,
+        gpu: gpu ? 1 : 0,
+        created_at: now,
+        details: gpu
+          ? JSON.stringify({ pciCardinality: name === 'GPU-small' ? '1' : '4', pciDevice: '15f8', pciVendor: '10de' })
+          : null,
+      })
+      .execute();
   }
-  for (const [name, size, custom] of [['Small', 10, 0], ['Medium', 50, 0], ['Large', 100, 0], ['Custom', 0, 1]] as const) {
-    await q.insertInto('disk_offerings').values({
-      id: newId(), name, display_text: custom ? 'Custom size disk' : `${name} ${size}GB disk`, disk_size: size * GIB,
-      customized: custom, created_at: now,
-    }).execute();
+  for (const [name, size, custom] of [
+    ['Small', 10, 0],
+    ['Medium', 50, 0],
+    ['Large', 100, 0],
+    ['Custom', 0, 1],
+  ] as const) {
+    await q
+      .insertInto('disk_offerings')
+      .values({
+        id: newId(),
+        name,
+        display_text: custom ? 'Custom size disk' : `${name} ${size}GB disk`,
+        disk_size: size * GIB,
+        customized: custom,
+        created_at: now,
+      })
+      .execute();
   }
   const osIds: string[] = [];
   for (const [description, category] of OS_TYPES) {
     const id = newId();
     osIds.push(id);
-    await q.insertInto('os_types').values({ id, description, category_id: categoryId(category), category_name: category }).execute();
+    await q
+      .insertInto('os_types')
+      .values({ id, description, category_id: categoryId(category), category_name: category })
+      .execute();
   }
   for (const t of TEMPLATES) {
-    await q.insertInto('templates').values({
-      id: newId(), account_id: null, zone_id: null, name: t.name, display_text: `${t.name} ${t.size}GB Disk`, size: t.size * GIB,
-      format: 'QCOW2', os_type_id: osIds[t.os]!, featured: 1, public: 1, ready: 1, password_enabled: t.pw ? 1 : 0,
-      sshkey_enabled: 1, checksum: null, url: null, details: JSON.stringify({ username: t.user }), boot_mode: 'legacy',
-      template_type: 'USER', state: 'Ready', created_at: now, removed_at: null,
-    }).execute();
+    await q
+      .insertInto('templates')
+      .values({
+        id: newId(),
+        account_id: null,
+        zone_id: null,
+        name: t.name,
+        display_text: `${t.name} ${t.size}GB Disk`,
+        size: t.size * GIB,
+        format: 'QCOW2',
+        os_type_id: osIds[t.os]!,
+        featured: 1,
+        public: 1,
+        ready: 1,
+        password_enabled: t.pw ? 1 : 0,
+        sshkey_enabled: 1,
+        checksum: null,
+        url: null,
+        details: JSON.stringify({ username: t.user }),
+        boot_mode: 'legacy',
+        template_type: 'USER',
+        state: 'Ready',
+        created_at: now,
+        removed_at: null,
+      })
+      .execute();
   }
-  await q.insertInto('counters').values([{ name: 'vm_serial', value: 0 }]).execute();
+  await q
+    .insertInto('counters')
+    .values([{ name: 'vm_serial', value: 0 }])
+    .execute();
   await q.insertInto('meta').values({ key: 'catalog_seeded', value: now }).execute();
   return true;
 }
@@ -120,22 +240,59 @@ export async function seedDriverCatalog(q: Q, driver: string, seed: DriverSeed):
   const now = nowIso();
   for (const tpl of seed.templates) {
     const details = JSON.stringify(tpl.details);
-    const existing = await q.selectFrom('templates').select('id').where('name', '=', tpl.name)
-      .where('account_id', 'is', null).where('removed_at', 'is', null).executeTakeFirst();
+    const existing = await q
+      .selectFrom('templates')
+      .select('id')
+      .where('name', '=', tpl.name)
+      .where('account_id', 'is', null)
+      .where('removed_at', 'is', null)
+      .executeTakeFirst();
     if (existing) {
-      await q.updateTable('templates').set({ checksum: tpl.checksum, details, ready: 1, state: 'Ready' }).where('id', '=', existing.id).execute();
+      await q
+        .updateTable('templates')
+        .set({ checksum: tpl.checksum, details, ready: 1, state: 'Ready' })
+        .where('id', '=', existing.id)
+        .execute();
       continue;
     }
     const os = await q.selectFrom('os_types').select('id').where('description', '=', tpl.osType).executeTakeFirst();
-    await q.insertInto('templates').values({
-      id: newId(), account_id: null, zone_id: null, name: tpl.name, display_text: `${tpl.name} ${Math.ceil(tpl.size / GIB)}GB Disk`,
-      size: tpl.size, format: 'QCOW2', os_type_id: os?.id ?? '', featured: 1, public: 1, ready: 1, password_enabled: tpl.passwordEnabled ? 1 : 0,
-      sshkey_enabled: tpl.sshKeyEnabled ? 1 : 0, checksum: tpl.checksum, url: null, details, boot_mode: 'legacy', template_type: 'USER',
-      state: 'Ready', created_at: now, removed_at: null,
-    }).execute();
+    await q
+      .insertInto('templates')
+      .values({
+        id: newId(),
+        account_id: null,
+        zone_id: null,
+        name: tpl.name,
+        display_text: `${tpl.name} ${Math.ceil(tpl.size / GIB)}GB Disk`,
+        size: tpl.size,
+        format: 'QCOW2',
+        os_type_id: os?.id ?? '',
+        featured: 1,
+        public: 1,
+        ready: 1,
+        password_enabled: tpl.passwordEnabled ? 1 : 0,
+        sshkey_enabled: tpl.sshKeyEnabled ? 1 : 0,
+        checksum: tpl.checksum,
+        url: null,
+        details,
+        boot_mode: 'legacy',
+        template_type: 'USER',
+        state: 'Ready',
+        created_at: now,
+        removed_at: null,
+      })
+      .execute();
   }
   const h = seed.hosts;
-  await q.updateTable('hosts').set({
-    details: JSON.stringify(h.details), cpu_count: h.cpus, cpu_mhz: h.cpuMhz, mem_total: h.memBytes, disk_total: h.diskBytes,
-  }).where('driver', '=', driver).execute();
+  await q
+    .updateTable('hosts')
+    .set({
+      details: JSON.stringify(h.details),
+      cpu_count: h.cpus,
+      cpu_mhz: h.cpuMhz,
+      mem_total: h.memBytes,
+      disk_total: h.diskBytes,
+    })
+    .where('driver', '=', driver)
+    .execute();
 }

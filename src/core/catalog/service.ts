@@ -1,6 +1,13 @@
 /** Catalog reads: zones, hosts, service and disk offerings, OS types and templates, cached because they rarely change. */
 import type { Store } from '../../store/db.js';
-import type { DiskOfferingRow, HostRow, OsTypeRow, ServiceOfferingRow, TemplateRow, ZoneRow } from '../../store/schema.js';
+import type {
+  DiskOfferingRow,
+  HostRow,
+  OsTypeRow,
+  ServiceOfferingRow,
+  TemplateRow,
+  ZoneRow,
+} from '../../store/schema.js';
 import type { CallContext } from '../../lib/context.js';
 import { notFound } from '../../lib/errors.js';
 import { matchesKeyword, paginate, type Page, type Paging } from '../../lib/page.js';
@@ -9,21 +16,43 @@ import { matchesKeyword, paginate, type Page, type Paging } from '../../lib/page
 export type { TemplateRow, ZoneRow };
 
 /** Filters of the zone list; keyword matches name and description. */
-export interface ZoneFilter { id?: string; name?: string; networkType?: string; keyword?: string }
+export interface ZoneFilter {
+  id?: string;
+  name?: string;
+  networkType?: string;
+  keyword?: string;
+}
 
 /** Filters of the offering lists; keyword matches name and display text; excludeId leaves one offering out (a VM's current size). */
-export interface OfferingFilter { id?: string; name?: string; keyword?: string; excludeId?: string }
+export interface OfferingFilter {
+  id?: string;
+  name?: string;
+  keyword?: string;
+  excludeId?: string;
+}
 
 /** Filters of the OS type list; keyword matches the description. */
-export interface OsTypeFilter { id?: string; description?: string; categoryId?: string; keyword?: string }
+export interface OsTypeFilter {
+  id?: string;
+  description?: string;
+  categoryId?: string;
+  keyword?: string;
+}
 
 /** Which templates a template list shows (the visibility rule) and the filters on them; keyword matches name and display text. */
 export interface TemplateFilter {
-  visibility: 'featured' | 'self' | 'community' | 'executable'; id?: string; name?: string; keyword?: string; zoneId?: string;
+  visibility: 'featured' | 'self' | 'community' | 'executable';
+  id?: string;
+  name?: string;
+  keyword?: string;
+  zoneId?: string;
 }
 
 /** A template in one zone it is available in: template lists have one entry per pair. */
-export interface TemplateInZone { template: TemplateRow; zone: ZoneRow }
+export interface TemplateInZone {
+  template: TemplateRow;
+  zone: ZoneRow;
+}
 
 /** Read access to the catalog with an in-process cache of the small, hot tables. */
 export class CatalogService {
@@ -35,7 +64,12 @@ export class CatalogService {
   constructor(private readonly store: Store) {}
 
   /** Forgets cached rows after a catalog change. */
-  invalidate(): void { this.zones = null; this.offerings = null; this.templates.clear(); this.osTypes = null; }
+  invalidate(): void {
+    this.zones = null;
+    this.offerings = null;
+    this.templates.clear();
+    this.osTypes = null;
+  }
 
   /** All zones, ordered by name. */
   async listZones(): Promise<ZoneRow[]> {
@@ -57,7 +91,12 @@ export class CatalogService {
 
   /** All service offerings in catalog order (smallest first). */
   async listServiceOfferings(): Promise<ServiceOfferingRow[]> {
-    this.offerings ??= await this.store.db.selectFrom('service_offerings').selectAll().orderBy('memory').orderBy('cpu_number').execute();
+    this.offerings ??= await this.store.db
+      .selectFrom('service_offerings')
+      .selectAll()
+      .orderBy('memory')
+      .orderBy('cpu_number')
+      .execute();
     return this.offerings;
   }
 
@@ -115,7 +154,10 @@ export class CatalogService {
   }
 
   /** Templates of a CloudStack-style filter visible to the caller: featured, self, community, or all executable. */
-  async visibleTemplates(ctx: CallContext, filter: 'featured' | 'self' | 'community' | 'executable'): Promise<TemplateRow[]> {
+  async visibleTemplates(
+    ctx: CallContext,
+    filter: 'featured' | 'self' | 'community' | 'executable',
+  ): Promise<TemplateRow[]> {
     let q = this.store.db.selectFrom('templates').selectAll().where('removed_at', 'is', null);
     if (filter === 'featured') q = q.where('featured', '=', 1).where('public', '=', 1);
     else if (filter === 'self') q = q.where('account_id', '=', ctx.accountId);
@@ -127,33 +169,58 @@ export class CatalogService {
   /** One page of the zones matching f. */
   async findZones(f: ZoneFilter, paging: Paging): Promise<Page<ZoneRow>> {
     const nt = f.networkType?.toLowerCase();
-    return paginate((await this.listZones()).filter((z) => (!f.id || z.id === f.id) && (!f.name || z.name === f.name)
-      && (!nt || z.network_type.toLowerCase() === nt) && matchesKeyword(f.keyword, z.name, z.description)), paging);
+    return paginate(
+      (await this.listZones()).filter(
+        (z) =>
+          (!f.id || z.id === f.id) &&
+          (!f.name || z.name === f.name) &&
+          (!nt || z.network_type.toLowerCase() === nt) &&
+          matchesKeyword(f.keyword, z.name, z.description),
+      ),
+      paging,
+    );
   }
 
   /** One page of the service offerings matching f, in catalog order. */
   async findServiceOfferings(f: OfferingFilter, paging: Paging): Promise<Page<ServiceOfferingRow>> {
-    return paginate((await this.listServiceOfferings()).filter((o) => offeringMatches(o, f)), paging);
+    return paginate(
+      (await this.listServiceOfferings()).filter((o) => offeringMatches(o, f)),
+      paging,
+    );
   }
 
   /** One page of the disk offerings matching f, smallest first. */
   async findDiskOfferings(f: OfferingFilter, paging: Paging): Promise<Page<DiskOfferingRow>> {
-    return paginate((await this.listDiskOfferings()).filter((o) => offeringMatches(o, f)), paging);
+    return paginate(
+      (await this.listDiskOfferings()).filter((o) => offeringMatches(o, f)),
+      paging,
+    );
   }
 
   /** One page of the OS types matching f. */
   async findOsTypes(f: OsTypeFilter, paging: Paging): Promise<Page<OsTypeRow>> {
-    return paginate((await this.listOsTypes()).filter((o) => (!f.id || o.id === f.id) && (!f.description || o.description === f.description)
-      && (!f.categoryId || o.category_id === f.categoryId) && matchesKeyword(f.keyword, o.description)), paging);
+    return paginate(
+      (await this.listOsTypes()).filter(
+        (o) =>
+          (!f.id || o.id === f.id) &&
+          (!f.description || o.description === f.description) &&
+          (!f.categoryId || o.category_id === f.categoryId) &&
+          matchesKeyword(f.keyword, o.description),
+      ),
+      paging,
+    );
   }
 
   /** One page of the caller's visible templates matching f, one entry per zone each is in (f.zoneId: that zone only, NotFound if unknown). */
   async findTemplates(ctx: CallContext, f: TemplateFilter, paging: Paging): Promise<Page<TemplateInZone>> {
     const zones = f.zoneId ? [await this.zone(f.zoneId)] : await this.listZones();
-    const rows = (await this.visibleTemplates(ctx, f.visibility))
-      .filter((t) => (!f.id || t.id === f.id) && (!f.name || t.name === f.name) && matchesKeyword(f.keyword, t.name, t.display_text));
+    const rows = (await this.visibleTemplates(ctx, f.visibility)).filter(
+      (t) =>
+        (!f.id || t.id === f.id) && (!f.name || t.name === f.name) && matchesKeyword(f.keyword, t.name, t.display_text),
+    );
     const entries: TemplateInZone[] = [];
-    for (const template of rows) for (const zone of zones) if (!template.zone_id || template.zone_id === zone.id) entries.push({ template, zone });
+    for (const template of rows)
+      for (const zone of zones) if (!template.zone_id || template.zone_id === zone.id) entries.push({ template, zone });
     return paginate(entries, paging);
   }
 
@@ -167,5 +234,10 @@ export class CatalogService {
 
 /** True when an offering passes f. */
 function offeringMatches(o: { id: string; name: string; display_text: string }, f: OfferingFilter): boolean {
-  return (!f.id || o.id === f.id) && (!f.name || o.name === f.name) && o.id !== f.excludeId && matchesKeyword(f.keyword, o.name, o.display_text);
+  return (
+    (!f.id || o.id === f.id) &&
+    (!f.name || o.name === f.name) &&
+    o.id !== f.excludeId &&
+    matchesKeyword(f.keyword, o.name, o.display_text)
+  );
 }

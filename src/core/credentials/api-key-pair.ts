@@ -15,13 +15,28 @@ const KIND = 'api-key-pair';
 const ROW_KIND = 'cloudstack';
 
 /** A new key pair; its secret exists only in this value. */
-export interface KeyPair { id: string; key: string; secret: string }
+export interface KeyPair {
+  id: string;
+  key: string;
+  secret: string;
+}
 
 /** A request signed with a key: the key, and a check of the signature with the key's secret. */
-export interface SignedRequest { key: string; check(secret: string): boolean }
+export interface SignedRequest {
+  key: string;
+  check(secret: string): boolean;
+}
 
 /** A key pair as listed: never with its secret. */
-export interface KeyPairInfo { id: string; account: string; user: string; key: string; name: string; created: string; revoked: string | null }
+export interface KeyPairInfo {
+  id: string;
+  account: string;
+  user: string;
+  key: string;
+  name: string;
+  created: string;
+  revoked: string | null;
+}
 
 /** Verified against when an API key is unknown, so that unknown and known keys take the same work. */
 const NO_SUCH_KEY_SECRET = randomToken(30);
@@ -31,7 +46,11 @@ export class ApiKeyPairIssuer implements Issuer<typeof KIND, KeyPair, SignedRequ
   readonly kind = KIND;
   private secretCache = new Map<string, { principal: Principal; secret: string; at: number }>();
 
-  constructor(private readonly store: Store, private readonly secrets: MasterKey, private readonly throttle: AuthThrottle) {}
+  constructor(
+    private readonly store: Store,
+    private readonly secrets: MasterKey,
+    private readonly throttle: AuthThrottle,
+  ) {}
 
   /** A new key pair, named opts.name ('key' unless given). */
   async issue(opts: IssueOptions): Promise<Issued<KeyPair>> {
@@ -40,10 +59,21 @@ export class ApiKeyPairIssuer implements Issuer<typeof KIND, KeyPair, SignedRequ
     return {
       shown,
       save: async (q, owner) => {
-        await q.insertInto('credentials').values({
-          id: shown.id, account_id: owner.accountId, user_id: owner.userId, kind: ROW_KIND, name: opts.name ?? 'key', public_key: shown.key,
-          secret_enc: secretEnc, secret_hash: null, created_at: nowIso(), revoked_at: null,
-        }).execute();
+        await q
+          .insertInto('credentials')
+          .values({
+            id: shown.id,
+            account_id: owner.accountId,
+            user_id: owner.userId,
+            kind: ROW_KIND,
+            name: opts.name ?? 'key',
+            public_key: shown.key,
+            secret_enc: secretEnc,
+            secret_hash: null,
+            created_at: nowIso(),
+            revoked_at: null,
+          })
+          .execute();
       },
     };
   }
@@ -63,27 +93,55 @@ export class ApiKeyPairIssuer implements Issuer<typeof KIND, KeyPair, SignedRequ
 
   /** Revokes a key pair by its API key or id; later requests signed with it are refused. */
   async revoke(keyOrId: string): Promise<void> {
-    const r = await this.store.db.updateTable('credentials').set({ revoked_at: nowIso() })
-      .where('kind', '=', ROW_KIND).where('revoked_at', 'is', null)
-      .where((eb) => eb.or([eb('public_key', '=', keyOrId), eb('id', '=', keyOrId)])).executeTakeFirst();
+    const r = await this.store.db
+      .updateTable('credentials')
+      .set({ revoked_at: nowIso() })
+      .where('kind', '=', ROW_KIND)
+      .where('revoked_at', 'is', null)
+      .where((eb) => eb.or([eb('public_key', '=', keyOrId), eb('id', '=', keyOrId)]))
+      .executeTakeFirst();
     if (Number(r.numUpdatedRows) === 0) throw notFound('key pair', keyOrId, 'object');
     this.secretCache.clear();
   }
 
   /** The account's key pairs, without secrets. */
   async list(account: { id: string; name: string }): Promise<KeyPairInfo[]> {
-    const rows = await this.store.db.selectFrom('credentials').innerJoin('users', 'users.id', 'credentials.user_id')
-      .select(['credentials.id', 'credentials.public_key', 'credentials.name', 'credentials.created_at', 'credentials.revoked_at', 'users.username'])
-      .where('credentials.account_id', '=', account.id).where('credentials.kind', '=', ROW_KIND).orderBy('credentials.created_at').execute();
-    return rows.map((r) => ({ id: r.id, account: account.name, user: r.username, key: r.public_key, name: r.name, created: r.created_at, revoked: r.revoked_at }));
+    const rows = await this.store.db
+      .selectFrom('credentials')
+      .innerJoin('users', 'users.id', 'credentials.user_id')
+      .select([
+        'credentials.id',
+        'credentials.public_key',
+        'credentials.name',
+        'credentials.created_at',
+        'credentials.revoked_at',
+        'users.username',
+      ])
+      .where('credentials.account_id', '=', account.id)
+      .where('credentials.kind', '=', ROW_KIND)
+      .orderBy('credentials.created_at')
+      .execute();
+    return rows.map((r) => ({
+      id: r.id,
+      account: account.name,
+      user: r.username,
+      key: r.public_key,
+      name: r.name,
+      created: r.created_at,
+      revoked: r.revoked_at,
+    }));
   }
 
   /** Resolves an API key to its principal and decrypted secret (cached for two seconds). */
   private async secretOf(key: string): Promise<{ principal: Principal; secret: string } | undefined> {
     const hit = this.secretCache.get(key);
     if (hit && Date.now() - hit.at < 2000) return hit;
-    const cred: CredentialRow | undefined = await this.store.db.selectFrom('credentials').selectAll()
-      .where('kind', '=', ROW_KIND).where('public_key', '=', key).executeTakeFirst();
+    const cred: CredentialRow | undefined = await this.store.db
+      .selectFrom('credentials')
+      .selectAll()
+      .where('kind', '=', ROW_KIND)
+      .where('public_key', '=', key)
+      .executeTakeFirst();
     if (!cred || cred.revoked_at || !cred.secret_enc) return undefined;
     const principal = await enabledPrincipal(this.store.db, cred.account_id, cred.user_id);
     if (!principal) return undefined;

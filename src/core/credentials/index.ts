@@ -43,20 +43,29 @@ type ListedOf<K extends CredentialKind> = Awaited<ReturnType<Issuers[K]['list']>
 type Listing = { [K in CredentialKind]: { list(account: { id: string; name: string }): Promise<ListedOf<K>> } };
 
 /** A new account's default credentials ready to save in its creation transaction. */
-export interface PendingDefaults { shown: IssuedCredentials; save(q: Q, owner: Owner): Promise<void> }
+export interface PendingDefaults {
+  shown: IssuedCredentials;
+  save(q: Q, owner: Owner): Promise<void>;
+}
 
 /** Issues, verifies, revokes and lists credentials of every kind. */
 export class Credentials {
   readonly issuers: Issuers;
 
-  constructor(private readonly store: Store, secrets: MasterKey, throttle: AuthThrottle) {
+  constructor(
+    private readonly store: Store,
+    secrets: MasterKey,
+    throttle: AuthThrottle,
+  ) {
     this.issuers = makeIssuers(store, secrets, throttle);
   }
 
   /** Issues every kind's default credential, named 'default' (opts.password is the chosen password, if any). */
   async issueDefaults(opts: { password?: string }): Promise<PendingDefaults> {
     const kinds = Object.keys(this.issuers) as CredentialKind[];
-    const issued = await Promise.all(kinds.map((k) => this.issuers[k].issue({ name: 'default', password: opts.password })));
+    const issued = await Promise.all(
+      kinds.map((k) => this.issuers[k].issue({ name: 'default', password: opts.password })),
+    );
     const shown = Object.fromEntries(kinds.map((k, i) => [k, issued[i]!.shown])) as IssuedCredentials;
     return {
       shown,
@@ -68,7 +77,9 @@ export class Credentials {
 
   /** Issues one more credential of a kind to a user of the named account (its first user unless opts.username names one). */
   async issueTo<K extends CredentialKind>(
-    kind: K, accountName: string, opts: IssueOptionsOf<K> & { username?: string },
+    kind: K,
+    accountName: string,
+    opts: IssueOptionsOf<K> & { username?: string },
   ): Promise<{ account: AccountRow; shown: IssuedCredentials[K] }> {
     const account = await this.account(accountName);
     let uq = this.store.db.selectFrom('users').selectAll().where('account_id', '=', account.id);

@@ -2,7 +2,10 @@
 import type { Q } from '../../store/db.js';
 
 /** Whom a credential is issued to. */
-export interface Owner { accountId: string; userId: string }
+export interface Owner {
+  accountId: string;
+  userId: string;
+}
 
 /** A credential just made: the secret material shown once, and how its stored form (hashed or encrypted) is saved. */
 export interface Issued<Shown> {
@@ -12,10 +15,20 @@ export interface Issued<Shown> {
 }
 
 /** What issuing may be told: the credential's name and, for issuers of passwords, a chosen password. */
-export interface IssueOptions { name?: string; password?: string }
+export interface IssueOptions {
+  name?: string;
+  password?: string;
+}
 
 /** One kind of credential: issues it, verifies one presented from a source address, revokes it and lists it without secrets. */
-export interface Issuer<Kind extends string, Shown, Presented, Verified, Info, Options extends IssueOptions = IssueOptions> {
+export interface Issuer<
+  Kind extends string,
+  Shown,
+  Presented,
+  Verified,
+  Info,
+  Options extends IssueOptions = IssueOptions,
+> {
   readonly kind: Kind;
   /** Makes a new credential; nothing is stored until its save runs. */
   issue(opts: Options): Promise<Issued<Shown>>;

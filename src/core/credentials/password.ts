@@ -13,22 +13,38 @@ import { enabledPrincipal } from './principals.js';
 const KIND = 'password';
 
 /** A new password, shown once. */
-export interface NewPassword { password: string }
+export interface NewPassword {
+  password: string;
+}
 
 /** A login presented with its password. */
-export interface PresentedLogin { login: string; password: string }
+export interface PresentedLogin {
+  login: string;
+  password: string;
+}
 
 /** A user's password login as listed: never with its hash. */
-export interface PasswordInfo { id: string; account: string; user: string; email: string; created: string }
+export interface PasswordInfo {
+  id: string;
+  account: string;
+  user: string;
+  email: string;
+  created: string;
+}
 
 /** The throttle key of a password login (every dialect that takes passwords shares it: one password, one budget). */
-function throttleKey(login: string): string { return `${KIND}:${login}`; }
+function throttleKey(login: string): string {
+  return `${KIND}:${login}`;
+}
 
 /** Issues, verifies, revokes and lists users' passwords. */
 export class PasswordIssuer implements Issuer<typeof KIND, NewPassword, PresentedLogin, Principal, PasswordInfo> {
   readonly kind = KIND;
 
-  constructor(private readonly store: Store, private readonly throttle: AuthThrottle) {}
+  constructor(
+    private readonly store: Store,
+    private readonly throttle: AuthThrottle,
+  ) {}
 
   /** The chosen password (opts.password) or a generated one, hashed now; save sets it as the owner user's password. */
   async issue(opts: IssueOptions): Promise<Issued<NewPassword>> {
@@ -50,8 +66,11 @@ export class PasswordIssuer implements Issuer<typeof KIND, NewPassword, Presente
    */
   async verify(p: PresentedLogin, source: string): Promise<Principal | undefined> {
     return this.throttle.attempt(source, throttleKey(p.login), async () => {
-      const user = await this.store.db.selectFrom('users').selectAll()
-        .where((eb) => eb.or([eb('email', '=', p.login), eb('username', '=', p.login)])).executeTakeFirst();
+      const user = await this.store.db
+        .selectFrom('users')
+        .selectAll()
+        .where((eb) => eb.or([eb('email', '=', p.login), eb('username', '=', p.login)]))
+        .executeTakeFirst();
       const matches = await verifyPassword(p.password, user?.password_hash);
       if (!user || !matches) return undefined;
       return enabledPrincipal(this.store.db, user.account_id, user.id);
@@ -66,7 +85,8 @@ export class PasswordIssuer implements Issuer<typeof KIND, NewPassword, Presente
   async recheck(login: string, userId: string, passwordHash: string, source: string): Promise<Principal | undefined> {
     this.throttle.check(source, throttleKey(login));
     const user = await this.store.db.selectFrom('users').selectAll().where('id', '=', userId).executeTakeFirst();
-    if (!user || user.password_hash !== passwordHash || (user.email !== login && user.username !== login)) return undefined;
+    if (!user || user.password_hash !== passwordHash || (user.email !== login && user.username !== login))
+      return undefined;
     const principal = await enabledPrincipal(this.store.db, user.account_id, user.id);
     if (principal) this.throttle.succeeded(source, throttleKey(login));
     return principal;
@@ -75,14 +95,28 @@ export class PasswordIssuer implements Issuer<typeof KIND, NewPassword, Presente
   /** Revokes a user's password (by user id): it gets a random hash no password matches. */
   async revoke(userId: string): Promise<void> {
     const unusable = `scrypt$${randomBytes(16).toString('base64')}$${randomBytes(32).toString('base64')}`;
-    const r = await this.store.db.updateTable('users').set({ password_hash: unusable }).where('id', '=', userId).executeTakeFirst();
+    const r = await this.store.db
+      .updateTable('users')
+      .set({ password_hash: unusable })
+      .where('id', '=', userId)
+      .executeTakeFirst();
     if (Number(r.numUpdatedRows) === 0) throw notFound('user', userId, 'object');
   }
 
   /** The account's users who sign in with a password, without hashes. */
   async list(account: { id: string; name: string }): Promise<PasswordInfo[]> {
-    const rows = await this.store.db.selectFrom('users').select(['id', 'username', 'email', 'created_at'])
-      .where('account_id', '=', account.id).orderBy('created_at').execute();
-    return rows.map((r) => ({ id: r.id, account: account.name, user: r.username, email: r.email, created: r.created_at }));
+    const rows = await this.store.db
+      .selectFrom('users')
+      .select(['id', 'username', 'email', 'created_at'])
+      .where('account_id', '=', account.id)
+      .orderBy('created_at')
+      .execute();
+    return rows.map((r) => ({
+      id: r.id,
+      account: account.name,
+      user: r.username,
+      email: r.email,
+      created: r.created_at,
+    }));
   }
 }

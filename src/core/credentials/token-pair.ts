@@ -16,19 +16,41 @@ const KIND = 'token-pair';
 const ROW_KIND = 'cvm';
 
 /** A freshly made pair; the private token exists only in this value. */
-export interface TokenPair { id: string; public: string; private: string; clientApi: boolean }
+export interface TokenPair {
+  id: string;
+  public: string;
+  private: string;
+  clientApi: boolean;
+}
 
 /** A pair as presented by a client (either token may be missing). */
-export interface PresentedPair { public: string | undefined; private: string | undefined }
+export interface PresentedPair {
+  public: string | undefined;
+  private: string | undefined;
+}
 
 /** A pair as listed: never with its private token. */
-export interface TokenPairInfo { id: string; account: string; user: string; public: string; name: string; client_api: boolean; created: string; revoked: string | null }
+export interface TokenPairInfo {
+  id: string;
+  account: string;
+  user: string;
+  public: string;
+  name: string;
+  client_api: boolean;
+  created: string;
+  revoked: string | null;
+}
 
 /** A verified pair: its principal and whether it may use the client API. */
-export interface TokenPairAuth { principal: Principal; clientApi: boolean }
+export interface TokenPairAuth {
+  principal: Principal;
+  clientApi: boolean;
+}
 
 /** Issuing a pair: clientApi false makes a pair the client API refuses (403). */
-export interface TokenPairOptions extends IssueOptions { clientApi?: boolean }
+export interface TokenPairOptions extends IssueOptions {
+  clientApi?: boolean;
+}
 
 const ALNUM = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
 
@@ -43,22 +65,48 @@ function alnumToken(n = 32): string {
 }
 
 /** Issues, verifies, revokes and lists token pairs. */
-export class TokenPairIssuer implements Issuer<typeof KIND, TokenPair, PresentedPair, TokenPairAuth, TokenPairInfo, TokenPairOptions> {
+export class TokenPairIssuer implements Issuer<
+  typeof KIND,
+  TokenPair,
+  PresentedPair,
+  TokenPairAuth,
+  TokenPairInfo,
+  TokenPairOptions
+> {
   readonly kind = KIND;
 
-  constructor(private readonly store: Store, private readonly throttle: AuthThrottle) {}
+  constructor(
+    private readonly store: Store,
+    private readonly throttle: AuthThrottle,
+  ) {}
 
   /** A new pair, named opts.name ('default' unless given). */
   async issue(opts: TokenPairOptions): Promise<Issued<TokenPair>> {
-    const shown: TokenPair = { id: newId(), public: alnumToken(), private: alnumToken(), clientApi: opts.clientApi ?? true };
+    const shown: TokenPair = {
+      id: newId(),
+      public: alnumToken(),
+      private: alnumToken(),
+      clientApi: opts.clientApi ?? true,
+    };
     return {
       shown,
       save: async (q, owner) => {
-        await q.insertInto('credentials').values({
-          id: shown.id, account_id: owner.accountId, user_id: owner.userId, kind: ROW_KIND, name: opts.name ?? 'default',
-          public_key: shown.public, secret_enc: null, secret_hash: hashToken(shown.private), created_at: nowIso(), revoked_at: null,
-          client_api: shown.clientApi ? 1 : 0,
-        }).execute();
+        await q
+          .insertInto('credentials')
+          .values({
+            id: shown.id,
+            account_id: owner.accountId,
+            user_id: owner.userId,
+            kind: ROW_KIND,
+            name: opts.name ?? 'default',
+            public_key: shown.public,
+            secret_enc: null,
+            secret_hash: hashToken(shown.private),
+            created_at: nowIso(),
+            revoked_at: null,
+            client_api: shown.clientApi ? 1 : 0,
+          })
+          .execute();
       },
     };
   }
@@ -72,8 +120,12 @@ export class TokenPairIssuer implements Issuer<typeof KIND, TokenPair, Presented
     const { public: publicToken, private: privateToken } = pair;
     if (!publicToken || !privateToken || publicToken.length > 200 || privateToken.length > 200) return undefined;
     return this.throttle.attempt(source, `${KIND}:${publicToken}`, async () => {
-      const cred: CredentialRow | undefined = await this.store.db.selectFrom('credentials').selectAll()
-        .where('kind', '=', ROW_KIND).where('public_key', '=', publicToken).executeTakeFirst();
+      const cred: CredentialRow | undefined = await this.store.db
+        .selectFrom('credentials')
+        .selectAll()
+        .where('kind', '=', ROW_KIND)
+        .where('public_key', '=', publicToken)
+        .executeTakeFirst();
       const want = Buffer.from(cred?.secret_hash ?? NO_SUCH_PAIR_HASH, 'hex');
       const got = Buffer.from(hashToken(privateToken), 'hex');
       const matches = want.length === got.length && timingSafeEqual(want, got);
@@ -85,21 +137,43 @@ export class TokenPairIssuer implements Issuer<typeof KIND, TokenPair, Presented
 
   /** Revokes a pair by its public token or id; later requests with it answer 401. */
   async revoke(publicOrId: string): Promise<void> {
-    const r = await this.store.db.updateTable('credentials').set({ revoked_at: nowIso() })
-      .where('kind', '=', ROW_KIND).where('revoked_at', 'is', null)
-      .where((eb) => eb.or([eb('public_key', '=', publicOrId), eb('id', '=', publicOrId)])).executeTakeFirst();
+    const r = await this.store.db
+      .updateTable('credentials')
+      .set({ revoked_at: nowIso() })
+      .where('kind', '=', ROW_KIND)
+      .where('revoked_at', 'is', null)
+      .where((eb) => eb.or([eb('public_key', '=', publicOrId), eb('id', '=', publicOrId)]))
+      .executeTakeFirst();
     if (Number(r.numUpdatedRows) === 0) throw notFound('CVM token pair', publicOrId, 'object');
   }
 
   /** The account's pairs, without private tokens. */
   async list(account: { id: string; name: string }): Promise<TokenPairInfo[]> {
-    const rows = await this.store.db.selectFrom('credentials').innerJoin('users', 'users.id', 'credentials.user_id')
-      .select(['credentials.id', 'credentials.public_key', 'credentials.name', 'credentials.created_at', 'credentials.revoked_at',
-        'credentials.client_api', 'users.username'])
-      .where('credentials.account_id', '=', account.id).where('credentials.kind', '=', ROW_KIND).orderBy('credentials.created_at').execute();
+    const rows = await this.store.db
+      .selectFrom('credentials')
+      .innerJoin('users', 'users.id', 'credentials.user_id')
+      .select([
+        'credentials.id',
+        'credentials.public_key',
+        'credentials.name',
+        'credentials.created_at',
+        'credentials.revoked_at',
+        'credentials.client_api',
+        'users.username',
+      ])
+      .where('credentials.account_id', '=', account.id)
+      .where('credentials.kind', '=', ROW_KIND)
+      .orderBy('credentials.created_at')
+      .execute();
     return rows.map((r) => ({
-      id: r.id, account: account.name, user: r.username, public: r.public_key, name: r.name,
-      client_api: Number(r.client_api ?? 1) === 1, created: r.created_at, revoked: r.revoked_at,
+      id: r.id,
+      account: account.name,
+      user: r.username,
+      public: r.public_key,
+      name: r.name,
+      client_api: Number(r.client_api ?? 1) === 1,
+      created: r.created_at,
+      revoked: r.revoked_at,
     }));
   }
 }

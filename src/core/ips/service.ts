@@ -18,19 +18,43 @@ import { reserveQuota } from '../quotas/service.js';
 
 /** An elastic IP as every dialect may show it. */
 export interface PublicIpView {
-  id: string; address: string; zoneId: string; zoneName: string; accountId: string; accountName: string;
-  networkId: string | null; vmId: string | null; vmName: string | null; vmDisplayName: string | null;
-  healthcheck: Healthcheck | null; state: string; created: string; reverseDns: string | null; tags: Tag[];
+  id: string;
+  address: string;
+  zoneId: string;
+  zoneName: string;
+  accountId: string;
+  accountName: string;
+  networkId: string | null;
+  vmId: string | null;
+  vmName: string | null;
+  vmDisplayName: string | null;
+  healthcheck: Healthcheck | null;
+  state: string;
+  created: string;
+  reverseDns: string | null;
+  tags: Tag[];
 }
 
 /** Filters of an IP list. */
 export interface PublicIpFilter {
-  id?: string; address?: string; zoneId?: string; vmId?: string; allocatedOnly?: boolean; isElastic?: boolean;
-  keyword?: string; tags?: TagMatch[]; page?: number; pageSize?: number;
+  id?: string;
+  address?: string;
+  zoneId?: string;
+  vmId?: string;
+  allocatedOnly?: boolean;
+  isElastic?: boolean;
+  keyword?: string;
+  tags?: TagMatch[];
+  page?: number;
+  pageSize?: number;
 }
 
 /** Filters accepted by the (always empty in a basic zone) forwarding-rule lists. */
-export interface ForwardingRuleFilter { ipAddressId?: string; vmId?: string; networkId?: string }
+export interface ForwardingRuleFilter {
+  ipAddressId?: string;
+  vmId?: string;
+  networkId?: string;
+}
 
 /** Object type written to tasks and the task log. */
 const OBJECT = 'public ip';
@@ -48,7 +72,13 @@ export class PublicIpService {
         return await this.deps.store.tx(async (trx) => {
           const { id, address } = await this.associateIn(trx, ctx, zone, hc);
           const result = { type: 'publicIp', id, address, zoneId: zone.id };
-          return recordSyncChange(trx, { objectType: OBJECT, objectId: id, ctx, payload: { action: 'associate' }, result });
+          return recordSyncChange(trx, {
+            objectType: OBJECT,
+            objectId: id,
+            ctx,
+            payload: { action: 'associate' },
+            result,
+          });
         });
       } catch (err) {
         // Two concurrent allocations may pick the same free address; the unique lease makes one retry with the next.
@@ -59,17 +89,39 @@ export class PublicIpService {
   }
 
   /** Leases the next free address of a zone's pool in the caller's transaction, which records the change and retries on a unique violation. */
-  async associateIn(trx: Q, ctx: CallContext, zone: ZoneRow, hc: Healthcheck | null = null): Promise<{ id: string; address: string }> {
+  async associateIn(
+    trx: Q,
+    ctx: CallContext,
+    zone: ZoneRow,
+    hc: Healthcheck | null = null,
+  ): Promise<{ id: string; address: string }> {
     await reserveQuota(this.deps, trx, ctx.accountId, { ips: 1 });
-    const pool = await trx.selectFrom('networks').selectAll().where('zone_id', '=', zone.id).where('type', '=', 'ElasticIP')
-      .where('removed_at', 'is', null).orderBy('created_at').executeTakeFirst();
+    const pool = await trx
+      .selectFrom('networks')
+      .selectAll()
+      .where('zone_id', '=', zone.id)
+      .where('type', '=', 'ElasticIP')
+      .where('removed_at', 'is', null)
+      .orderBy('created_at')
+      .executeTakeFirst();
     if (!pool) throw invalid(`Zone ${zone.name} has no elastic IP pool`, 'zoneId');
     const id = newId();
     const address = await leaseAddress(trx, pool, id);
-    await trx.insertInto('public_ips').values({
-      id, account_id: ctx.accountId, zone_id: zone.id, address, address_num: ipv4ToInt(address), vm_id: null,
-      reverse_dns: null, healthcheck: hc ? JSON.stringify(hc) : null, state: 'Allocated', created_at: nowIso(),
-    }).execute();
+    await trx
+      .insertInto('public_ips')
+      .values({
+        id,
+        account_id: ctx.accountId,
+        zone_id: zone.id,
+        address,
+        address_num: ipv4ToInt(address),
+        vm_id: null,
+        reverse_dns: null,
+        healthcheck: hc ? JSON.stringify(hc) : null,
+        state: 'Allocated',
+        created_at: nowIso(),
+      })
+      .execute();
     return { id, address };
   }
 
@@ -79,7 +131,11 @@ export class PublicIpService {
       const row = await this.row(trx, ctx, id);
       if (hasHealthcheck(input)) {
         const hc = buildHealthcheck(input, parseJson<Healthcheck | null>(row.healthcheck, null));
-        await trx.updateTable('public_ips').set({ healthcheck: JSON.stringify(hc) }).where('id', '=', id).execute();
+        await trx
+          .updateTable('public_ips')
+          .set({ healthcheck: JSON.stringify(hc) })
+          .where('id', '=', id)
+          .execute();
       }
       const result = { type: 'publicIp', id, address: row.address, zoneId: row.zone_id };
       return recordSyncChange(trx, { objectType: OBJECT, objectId: id, ctx, payload: { action: 'update' }, result });
@@ -91,14 +147,32 @@ export class PublicIpService {
     return this.deps.store.tx(async (trx) => {
       const row = await this.row(trx, ctx, id);
       if (row.vm_id) {
-        const vm = await trx.selectFrom('vms').select(['id', 'removed_at']).where('id', '=', row.vm_id).executeTakeFirst();
-        if (vm && !vm.removed_at) throw conflict(`IP address ${row.address} is attached to virtual machine ${vm.id}; remove it from the NIC first`, 'in_use');
+        const vm = await trx
+          .selectFrom('vms')
+          .select(['id', 'removed_at'])
+          .where('id', '=', row.vm_id)
+          .executeTakeFirst();
+        if (vm && !vm.removed_at)
+          throw conflict(
+            `IP address ${row.address} is attached to virtual machine ${vm.id}; remove it from the NIC first`,
+            'in_use',
+          );
       }
-      const pool = await trx.selectFrom('networks').select('id').where('zone_id', '=', row.zone_id).where('type', '=', 'ElasticIP').execute();
+      const pool = await trx
+        .selectFrom('networks')
+        .select('id')
+        .where('zone_id', '=', row.zone_id)
+        .where('type', '=', 'ElasticIP')
+        .execute();
       for (const p of pool) await releaseAddress(trx, p.id, row.address);
       await trx.deleteFrom('public_ips').where('id', '=', id).execute();
       await deleteTagsOf(trx, id);
-      return recordSyncChange(trx, { objectType: OBJECT, objectId: id, ctx, payload: { action: 'disassociate', address: row.address } });
+      return recordSyncChange(trx, {
+        objectType: OBJECT,
+        objectId: id,
+        ctx,
+        payload: { action: 'disassociate', address: row.address },
+      });
     });
   }
 
@@ -114,7 +188,10 @@ export class PublicIpService {
     if (f.address !== undefined && !isIpv4(f.address)) throw invalid(`Invalid IP address ${f.address}`, 'ipAddress');
     if (f.isElastic === false) return { count: 0, items: [] };
     const db = this.deps.store.db;
-    let q = db.selectFrom('public_ips as p').leftJoin('vms as v', 'v.id', 'p.vm_id').where('p.account_id', '=', ctx.accountId);
+    let q = db
+      .selectFrom('public_ips as p')
+      .leftJoin('vms as v', 'v.id', 'p.vm_id')
+      .where('p.account_id', '=', ctx.accountId);
     if (f.id) q = q.where('p.id', '=', f.id);
     if (f.address) q = q.where('p.address', '=', f.address);
     if (f.zoneId) q = q.where('p.zone_id', '=', f.zoneId);
@@ -124,19 +201,45 @@ export class PublicIpService {
       const ids = await idsWithTags(db, ctx.accountId, 'PublicIpAddress', f.tags);
       q = q.where('p.id', 'in', ids.length ? ids : ['']);
     }
-    const { count, rows } = await countedPage(q, q.selectAll('p').select(['v.name as vm_name', 'v.display_name as vm_display_name', 'v.removed_at as vm_removed_at'])
-      .orderBy('p.created_at').orderBy('p.address_num'), f);
-    const tags = await loadTags(db, rows.map((r) => r.id));
-    const pools = await db.selectFrom('networks').select(['id', 'zone_id']).where('type', '=', 'ElasticIP').where('removed_at', 'is', null).execute();
+    const { count, rows } = await countedPage(
+      q,
+      q
+        .selectAll('p')
+        .select(['v.name as vm_name', 'v.display_name as vm_display_name', 'v.removed_at as vm_removed_at'])
+        .orderBy('p.created_at')
+        .orderBy('p.address_num'),
+      f,
+    );
+    const tags = await loadTags(
+      db,
+      rows.map((r) => r.id),
+    );
+    const pools = await db
+      .selectFrom('networks')
+      .select(['id', 'zone_id'])
+      .where('type', '=', 'ElasticIP')
+      .where('removed_at', 'is', null)
+      .execute();
     const items: PublicIpView[] = [];
     for (const r of rows) {
       const zone = await this.deps.catalog.zoneOrUndefined(r.zone_id);
       const attached = r.vm_id && !r.vm_removed_at ? r.vm_id : null;
       items.push({
-        id: r.id, address: r.address, zoneId: r.zone_id, zoneName: zone?.name ?? '', accountId: r.account_id, accountName: ctx.accountName,
-        networkId: pools.find((p) => p.zone_id === r.zone_id)?.id ?? null, vmId: attached, vmName: attached ? r.vm_name : null,
-        vmDisplayName: attached ? r.vm_display_name : null, healthcheck: parseJson<Healthcheck | null>(r.healthcheck, null),
-        state: r.state, created: r.created_at, reverseDns: r.reverse_dns, tags: tags.get(r.id) ?? [],
+        id: r.id,
+        address: r.address,
+        zoneId: r.zone_id,
+        zoneName: zone?.name ?? '',
+        accountId: r.account_id,
+        accountName: ctx.accountName,
+        networkId: pools.find((p) => p.zone_id === r.zone_id)?.id ?? null,
+        vmId: attached,
+        vmName: attached ? r.vm_name : null,
+        vmDisplayName: attached ? r.vm_display_name : null,
+        healthcheck: parseJson<Healthcheck | null>(r.healthcheck, null),
+        state: r.state,
+        created: r.created_at,
+        reverseDns: r.reverse_dns,
+        tags: tags.get(r.id) ?? [],
       });
     }
     return { count, items };
@@ -147,13 +250,24 @@ export class PublicIpService {
     const db = this.deps.store.db;
     if (f.ipAddressId) await this.row(db, ctx, f.ipAddressId);
     if (f.vmId) {
-      const vm = await db.selectFrom('vms').select('id').where('id', '=', f.vmId).where('account_id', '=', ctx.accountId)
-        .where('removed_at', 'is', null).executeTakeFirst();
+      const vm = await db
+        .selectFrom('vms')
+        .select('id')
+        .where('id', '=', f.vmId)
+        .where('account_id', '=', ctx.accountId)
+        .where('removed_at', 'is', null)
+        .executeTakeFirst();
       if (!vm) throw notFound('virtual machine', f.vmId, 'vm');
     }
     if (f.networkId) {
-      const n = await db.selectFrom('networks').select('id').where('id', '=', f.networkId).where('removed_at', 'is', null)
-        .where('type', '!=', 'ElasticIP').where((eb) => eb.or([eb('account_id', '=', ctx.accountId), eb('account_id', 'is', null)])).executeTakeFirst();
+      const n = await db
+        .selectFrom('networks')
+        .select('id')
+        .where('id', '=', f.networkId)
+        .where('removed_at', 'is', null)
+        .where('type', '!=', 'ElasticIP')
+        .where((eb) => eb.or([eb('account_id', '=', ctx.accountId), eb('account_id', 'is', null)]))
+        .executeTakeFirst();
       if (!n) throw notFound('network', f.networkId, 'object');
     }
     return { count: 0, items: [] };
@@ -161,7 +275,12 @@ export class PublicIpService {
 
   /** The caller's IP row, or NotFound (also for another account's IP). */
   async row(q: Q, ctx: CallContext, id: string): Promise<PublicIpRow> {
-    const row = await q.selectFrom('public_ips').selectAll().where('id', '=', id).where('account_id', '=', ctx.accountId).executeTakeFirst();
+    const row = await q
+      .selectFrom('public_ips')
+      .selectAll()
+      .where('id', '=', id)
+      .where('account_id', '=', ctx.accountId)
+      .executeTakeFirst();
     if (!row) throw notFound('public IP address', id, 'object');
     return row;
   }

@@ -18,8 +18,14 @@ import { reserveQuota } from '../quotas/service.js';
 
 /** Filters of a snapshot list. */
 export interface SnapshotFilter {
-  id?: string; name?: string; keyword?: string; volumeId?: string; zoneId?: string;
-  tags?: Array<{ key: string; value?: string }>; page?: number; pageSize?: number;
+  id?: string;
+  name?: string;
+  keyword?: string;
+  volumeId?: string;
+  zoneId?: string;
+  tags?: Array<{ key: string; value?: string }>;
+  page?: number;
+  pageSize?: number;
 }
 
 /** CloudStack's snapshot name: `<vm>_<volume>_<yyyyMMddHHmmss>` in UTC, with "detached" for a volume without VM. */
@@ -30,7 +36,10 @@ export function snapshotName(vmName: string | null, volumeName: string, at: Date
 
 /** Reads and changes the caller's snapshots. */
 export class SnapshotService {
-  constructor(private readonly deps: CoreDeps, private readonly volumes: VolumeService) {}
+  constructor(
+    private readonly deps: CoreDeps,
+    private readonly volumes: VolumeService,
+  ) {}
 
   /** One page of the caller's snapshots and the total count. */
   async list(ctx: CallContext, f: SnapshotFilter = {}): Promise<Page<SnapshotView>> {
@@ -39,7 +48,8 @@ export class SnapshotService {
     if (f.id) q = q.where('id', '=', f.id);
     if (f.name) q = q.where('name', '=', f.name);
     if (f.volumeId) q = q.where('volume_id', '=', f.volumeId);
-    if (f.zoneId) q = q.where('volume_id', 'in', (eb) => eb.selectFrom('volumes').select('id').where('zone_id', '=', f.zoneId!));
+    if (f.zoneId)
+      q = q.where('volume_id', 'in', (eb) => eb.selectFrom('volumes').select('id').where('zone_id', '=', f.zoneId!));
     if (f.keyword) q = q.where((eb) => eb(eb.fn('lower', ['name']), 'like', `%${f.keyword!.toLowerCase()}%`));
     if (f.tags?.length) {
       q = q.where('id', 'in', taggedIds(db, ctx.accountId, f.tags));
@@ -57,7 +67,12 @@ export class SnapshotService {
 
   /** The caller's snapshot row, or NotFound. */
   async row(q: Q, ctx: CallContext, id: string, opts: { includeRemoved?: boolean } = {}): Promise<SnapshotRow> {
-    const row = await q.selectFrom('snapshots').selectAll().where('id', '=', id).where('account_id', '=', ctx.accountId).executeTakeFirst();
+    const row = await q
+      .selectFrom('snapshots')
+      .selectAll()
+      .where('id', '=', id)
+      .where('account_id', '=', ctx.accountId)
+      .executeTakeFirst();
     if (!row || (row.removed_at && !opts.includeRemoved)) throw notFound('snapshot', id, 'object');
     return row;
   }
@@ -70,17 +85,38 @@ export class SnapshotService {
       await reserveQuota(this.deps, trx, ctx.accountId, { snapshots: 1 });
       const vol = await this.volumes.row(trx, ctx, volumeId);
       if (vol.state !== 'Ready') {
-        throw invalid(`Volume ${vol.name} has never been attached and holds no data; attach it to a virtual machine before taking a snapshot`, 'volumeId');
+        throw invalid(
+          `Volume ${vol.name} has never been attached and holds no data; attach it to a virtual machine before taking a snapshot`,
+          'volumeId',
+        );
       }
-      const vm = vol.vm_id ? await trx.selectFrom('vms').select('name').where('id', '=', vol.vm_id).executeTakeFirst() : undefined;
+      const vm = vol.vm_id
+        ? await trx.selectFrom('vms').select('name').where('id', '=', vol.vm_id).executeTakeFirst()
+        : undefined;
       const now = new Date();
       const snapName = name?.trim() || snapshotName(vm?.name ?? null, vol.name, now);
       if (snapName.length > 255) throw invalid('A snapshot name must be at most 255 characters', 'name');
-      await trx.insertInto('snapshots').values({
-        id, account_id: ctx.accountId, volume_id: vol.id, name: snapName, state: 'Creating', size: Number(vol.size),
-        volume_type: vol.type, created_at: now.toISOString(), removed_at: null,
-      }).execute();
-      return enqueueTask(store, trx, { kind: 'snapshot.create', objectType: 'volume', objectId: vol.id, payload: { snapshotId: id }, ctx });
+      await trx
+        .insertInto('snapshots')
+        .values({
+          id,
+          account_id: ctx.accountId,
+          volume_id: vol.id,
+          name: snapName,
+          state: 'Creating',
+          size: Number(vol.size),
+          volume_type: vol.type,
+          created_at: now.toISOString(),
+          removed_at: null,
+        })
+        .execute();
+      return enqueueTask(store, trx, {
+        kind: 'snapshot.create',
+        objectType: 'volume',
+        objectId: vol.id,
+        payload: { snapshotId: id },
+        ctx,
+      });
     });
     this.deps.tasks.wake();
     return { taskId, objectId: id };
@@ -90,7 +126,8 @@ export class SnapshotService {
   async delete(ctx: CallContext, id: string): Promise<TaskReceipt> {
     const receipt = await this.deps.store.tx(async (trx) => {
       const snap = await this.row(trx, ctx, id);
-      if (snap.state !== 'BackedUp') throw conflict(`Snapshot ${snap.name} is still being created; try again when it has finished`, 'busy');
+      if (snap.state !== 'BackedUp')
+        throw conflict(`Snapshot ${snap.name} is still being created; try again when it has finished`, 'busy');
       await trx.updateTable('snapshots').set({ removed_at: nowIso() }).where('id', '=', id).execute();
       await deleteTagsOf(trx, id);
       return recordSyncChange(trx, { objectType: 'snapshot', objectId: id, ctx });
@@ -104,17 +141,29 @@ export class SnapshotService {
     const { store } = this.deps;
     const taskId = await store.tx(async (trx) => {
       const snap = await this.row(trx, ctx, id);
-      if (snap.state !== 'BackedUp') throw conflict(`Snapshot ${snap.name} is still being created; try again when it has finished`, 'busy');
+      if (snap.state !== 'BackedUp')
+        throw conflict(`Snapshot ${snap.name} is still being created; try again when it has finished`, 'busy');
       const vol = await trx.selectFrom('volumes').selectAll().where('id', '=', snap.volume_id).executeTakeFirst();
-      if (!vol || vol.removed_at) throw invalid(`The volume of snapshot ${snap.name} no longer exists; create a new volume from the snapshot instead`, 'id');
+      if (!vol || vol.removed_at)
+        throw invalid(
+          `The volume of snapshot ${snap.name} no longer exists; create a new volume from the snapshot instead`,
+          'id',
+        );
       if (vol.vm_id) {
         const vm = await trx.selectFrom('vms').select(['name', 'state']).where('id', '=', vol.vm_id).executeTakeFirst();
         if (vm && vm.state !== 'stopped') {
-          throw conflict(`Virtual machine ${vm.name} must be stopped to revert a snapshot of its volume (it is ${vm.state})`, 'wrong_state');
+          throw conflict(
+            `Virtual machine ${vm.name} must be stopped to revert a snapshot of its volume (it is ${vm.state})`,
+            'wrong_state',
+          );
         }
       }
       return enqueueTask(store, trx, {
-        kind: 'snapshot.revert', objectType: 'volume', objectId: vol.id, payload: { snapshotId: id, vmId: vol.vm_id }, ctx,
+        kind: 'snapshot.revert',
+        objectType: 'volume',
+        objectId: vol.id,
+        payload: { snapshotId: id, vmId: vol.vm_id },
+        ctx,
       });
     });
     this.deps.tasks.wake();

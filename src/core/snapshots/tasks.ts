@@ -27,7 +27,12 @@ export function snapshotCreate(deps: HandlerDeps): TaskHandler {
     },
     async onFailure(q, task) {
       const { snapshotId } = payloadOf<{ snapshotId: string }>(task);
-      await q.updateTable('snapshots').set({ removed_at: new Date().toISOString() }).where('id', '=', snapshotId).where('removed_at', 'is', null).execute();
+      await q
+        .updateTable('snapshots')
+        .set({ removed_at: new Date().toISOString() })
+        .where('id', '=', snapshotId)
+        .where('removed_at', 'is', null)
+        .execute();
       await deps.storage?.removeSnapshot(snapshotId).catch(() => undefined);
     },
   };
@@ -38,16 +43,30 @@ export function snapshotRevert(deps: HandlerDeps): TaskHandler {
   return {
     async run(task) {
       const snap = await taskSnapshot(deps, task);
-      if (!snap || snap.removed_at) throw conflict('The snapshot was deleted before the volume could be reverted', 'gone');
-      const vol = await deps.store.db.selectFrom('volumes').select(['id', 'vm_id', 'removed_at']).where('id', '=', task.object_id).executeTakeFirst();
+      if (!snap || snap.removed_at)
+        throw conflict('The snapshot was deleted before the volume could be reverted', 'gone');
+      const vol = await deps.store.db
+        .selectFrom('volumes')
+        .select(['id', 'vm_id', 'removed_at'])
+        .where('id', '=', task.object_id)
+        .executeTakeFirst();
       if (!vol || vol.removed_at) throw conflict('The volume was deleted before it could be reverted', 'gone');
       if (vol.vm_id) {
-        const vm = await deps.store.db.selectFrom('vms').select(['name', 'state']).where('id', '=', vol.vm_id).executeTakeFirst();
-        if (vm && vm.state !== 'stopped') throw conflict(`Virtual machine ${vm.name} was started before the revert could run`, 'wrong_state');
+        const vm = await deps.store.db
+          .selectFrom('vms')
+          .select(['name', 'state'])
+          .where('id', '=', vol.vm_id)
+          .executeTakeFirst();
+        if (vm && vm.state !== 'stopped')
+          throw conflict(`Virtual machine ${vm.name} was started before the revert could run`, 'wrong_state');
       }
       await deps.storage?.revert(snap.id, vol.id);
       await deps.store.tx(async (trx) => {
-        await trx.updateTable('volumes').set({ size: Number(snap.size) }).where('id', '=', vol.id).execute();
+        await trx
+          .updateTable('volumes')
+          .set({ size: Number(snap.size) })
+          .where('id', '=', vol.id)
+          .execute();
         await finishTask(trx, task, snapshotResult(snap.id));
       });
       return FINISHED;

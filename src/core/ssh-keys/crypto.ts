@@ -1,4 +1,10 @@
-import { constants, createHash, createPublicKey, generateKeyPair as generateNodeKeyPair, publicEncrypt } from 'node:crypto';
+import {
+  constants,
+  createHash,
+  createPublicKey,
+  generateKeyPair as generateNodeKeyPair,
+  publicEncrypt,
+} from 'node:crypto';
 import type { KeyObject } from 'node:crypto';
 import { invalid } from '../../lib/errors.js';
 
@@ -55,7 +61,8 @@ class BlobReader {
     const raw = this.string();
     if (raw.length === 0) throw new BlobError('mpint is zero');
     if ((raw[0]! & 0x80) !== 0) throw new BlobError('mpint is negative');
-    if (raw.length > 1 && raw[0] === 0 && (raw[1]! & 0x80) === 0) throw new BlobError('mpint has a redundant leading zero');
+    if (raw.length > 1 && raw[0] === 0 && (raw[1]! & 0x80) === 0)
+      throw new BlobError('mpint has a redundant leading zero');
     const magnitude = raw[0] === 0 ? raw.subarray(1) : raw;
     if (magnitude.length === 0) throw new BlobError('mpint is zero');
     return magnitude;
@@ -78,7 +85,8 @@ function sshMpint(magnitude: Buffer): Buffer {
   let start = 0;
   while (start < magnitude.length && magnitude[start] === 0) start++;
   const trimmed = magnitude.subarray(start);
-  const padded = trimmed.length > 0 && (trimmed[0]! & 0x80) !== 0 ? Buffer.concat([Buffer.from([0]), trimmed]) : trimmed;
+  const padded =
+    trimmed.length > 0 && (trimmed[0]! & 0x80) !== 0 ? Buffer.concat([Buffer.from([0]), trimmed]) : trimmed;
   return sshString(padded);
 }
 
@@ -110,12 +118,14 @@ function rsaBlobFromKeyObject(key: KeyObject): Buffer {
 
 /** Generates a 2048-bit RSA key pair for createSSHKeyPair: OpenSSH public key, PKCS#1 PEM private key, MD5 fingerprint. */
 export async function generateKeyPair(comment: string): Promise<GeneratedKeyPair> {
-  const { publicKey, privateKey } = await new Promise<{ publicKey: KeyObject; privateKey: KeyObject }>((resolve, reject) => {
-    generateNodeKeyPair('rsa', { modulusLength: 2048, publicExponent: 0x10001 }, (err, pub, priv) => {
-      if (err) reject(err);
-      else resolve({ publicKey: pub, privateKey: priv });
-    });
-  });
+  const { publicKey, privateKey } = await new Promise<{ publicKey: KeyObject; privateKey: KeyObject }>(
+    (resolve, reject) => {
+      generateNodeKeyPair('rsa', { modulusLength: 2048, publicExponent: 0x10001 }, (err, pub, priv) => {
+        if (err) reject(err);
+        else resolve({ publicKey: pub, privateKey: priv });
+      });
+    },
+  );
   const blob = rsaBlobFromKeyObject(publicKey);
   const label = cleanComment(comment);
   const line = `ssh-rsa ${blob.toString('base64')}`;
@@ -194,5 +204,7 @@ export function encryptForKey(publicKeyText: string, plaintext: string): string 
     key: { kty: 'RSA', e: e.toString('base64url'), n: n.toString('base64url') },
     format: 'jwk',
   });
-  return publicEncrypt({ key, padding: constants.RSA_PKCS1_PADDING }, Buffer.from(plaintext, 'utf8')).toString('base64');
+  return publicEncrypt({ key, padding: constants.RSA_PKCS1_PADDING }, Buffer.from(plaintext, 'utf8')).toString(
+    'base64',
+  );
 }

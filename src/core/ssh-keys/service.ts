@@ -13,10 +13,23 @@ import { generateKeyPair, parsePublicKey } from './crypto.js';
 import { countedPage } from '../../store/page.js';
 
 /** A stored key pair as every dialect may show it. */
-export interface SshKeyView { id: string; name: string; fingerprint: string; publicKey: string; accountName: string; created: string }
+export interface SshKeyView {
+  id: string;
+  name: string;
+  fingerprint: string;
+  publicKey: string;
+  accountName: string;
+  created: string;
+}
 
 /** Filters of a key pair list. */
-export interface SshKeyFilter { name?: string; fingerprint?: string; keyword?: string; page?: number; pageSize?: number }
+export interface SshKeyFilter {
+  name?: string;
+  fingerprint?: string;
+  keyword?: string;
+  page?: number;
+  pageSize?: number;
+}
 
 const MAX_NAME = 255;
 const OBJECT = 'ssh key pair';
@@ -49,13 +62,18 @@ export class SshKeyService {
     const n = checkKeyName(name);
     await this.assertFree(this.deps.store.db, ctx, n);
     const kp = await generateKeyPair(n);
-    return { ...await this.insert(ctx, n, kp.fingerprint, kp.publicKey, 'create'), privateKey: kp.privateKey };
+    return { ...(await this.insert(ctx, n, kp.fingerprint, kp.publicKey, 'create')), privateKey: kp.privateKey };
   }
 
   /** Stores a user's OpenSSH public key under a name; anything but a valid key is Invalid. */
-  async register(ctx: CallContext, name: string, publicKey: string): Promise<{ receipt: TaskReceipt; key: SshKeyView }> {
+  async register(
+    ctx: CallContext,
+    name: string,
+    publicKey: string,
+  ): Promise<{ receipt: TaskReceipt; key: SshKeyView }> {
     const n = checkKeyName(name);
-    if (typeof publicKey !== 'string' || publicKey.trim() === '') throw invalid('The public key must not be empty', 'publicKey');
+    if (typeof publicKey !== 'string' || publicKey.trim() === '')
+      throw invalid('The public key must not be empty', 'publicKey');
     const parsed = parsePublicKey(publicKey);
     return this.insert(ctx, n, parsed.fingerprint, parsed.normalized, 'register');
   }
@@ -63,7 +81,12 @@ export class SshKeyService {
   /** Deletes a key pair by name; VMs deployed with it keep their name reference. */
   async delete(ctx: CallContext, name: string): Promise<TaskReceipt> {
     return this.deps.store.tx(async (trx) => {
-      const row = await trx.selectFrom('ssh_keys').select(['id', 'name']).where('account_id', '=', ctx.accountId).where('name', '=', name).executeTakeFirst();
+      const row = await trx
+        .selectFrom('ssh_keys')
+        .select(['id', 'name'])
+        .where('account_id', '=', ctx.accountId)
+        .where('name', '=', name)
+        .executeTakeFirst();
       if (!row) throw notFound(OBJECT, name, 'object');
       await trx.deleteFrom('ssh_keys').where('id', '=', row.id).execute();
       return recordSyncChange(trx, { objectType: OBJECT, objectId: row.id, ctx, payload: { action: 'delete', name } });
@@ -73,30 +96,76 @@ export class SshKeyService {
   /** Sets another key pair on a stopped VM; a password-enabled VM also gets a new password, revealed once by the job. */
   async resetForVm(ctx: CallContext, vmId: string, sshKeyName: string): Promise<TaskReceipt> {
     return this.deps.store.tx(async (trx) => {
-      const vm = await trx.selectFrom('vms').selectAll().where('id', '=', vmId).where('account_id', '=', ctx.accountId).executeTakeFirst();
+      const vm = await trx
+        .selectFrom('vms')
+        .selectAll()
+        .where('id', '=', vmId)
+        .where('account_id', '=', ctx.accountId)
+        .executeTakeFirst();
       if (!vm || vm.removed_at) throw notFound('virtual machine', vmId, 'vm');
-      const kp = await trx.selectFrom('ssh_keys').select('id').where('account_id', '=', ctx.accountId).where('name', '=', sshKeyName).executeTakeFirst();
+      const kp = await trx
+        .selectFrom('ssh_keys')
+        .select('id')
+        .where('account_id', '=', ctx.accountId)
+        .where('name', '=', sshKeyName)
+        .executeTakeFirst();
       if (!kp) throw invalid(`A key pair named ${sshKeyName} does not exist`, 'sshKeyName');
-      if (vm.state !== 'stopped') throw conflict(`The virtual machine must be stopped to reset its SSH key (it is ${vm.state})`, 'wrong_state');
-      const busy = await trx.selectFrom('tasks').select('id').where('object_id', '=', vmId).where('exclusive', '=', 1)
-        .where('status', 'in', ['PENDING', 'STARTED']).executeTakeFirst();
+      if (vm.state !== 'stopped')
+        throw conflict(`The virtual machine must be stopped to reset its SSH key (it is ${vm.state})`, 'wrong_state');
+      const busy = await trx
+        .selectFrom('tasks')
+        .select('id')
+        .where('object_id', '=', vmId)
+        .where('exclusive', '=', 1)
+        .where('status', 'in', ['PENDING', 'STARTED'])
+        .executeTakeFirst();
       if (busy) throw conflict('The virtual machine is busy with another operation', 'busy');
       const tpl = await this.deps.catalog.templateForDisplay(vm.template_id);
-      const passwordEnc = tpl?.password_enabled === 1 ? this.deps.secrets.encrypt(randomToken(9).replace(/[-_]/g, 'x').slice(0, 12)) : null;
-      await trx.updateTable('vms').set({ keypair: sshKeyName, ...(passwordEnc ? { password_enc: passwordEnc } : {}), updated_at: nowIso() })
-        .where('id', '=', vmId).execute();
+      const passwordEnc =
+        tpl?.password_enabled === 1
+          ? this.deps.secrets.encrypt(randomToken(9).replace(/[-_]/g, 'x').slice(0, 12))
+          : null;
+      await trx
+        .updateTable('vms')
+        .set({ keypair: sshKeyName, ...(passwordEnc ? { password_enc: passwordEnc } : {}), updated_at: nowIso() })
+        .where('id', '=', vmId)
+        .execute();
       const result = passwordEnc ? { type: 'vm', id: vmId, passwordEnc } : { type: 'vm', id: vmId };
-      return recordSyncChange(trx, { objectType: 'virtual machine', objectId: vmId, ctx, payload: { action: 'reset_ssh_key', sshKeyName }, result });
+      return recordSyncChange(trx, {
+        objectType: 'virtual machine',
+        objectId: vmId,
+        ctx,
+        payload: { action: 'reset_ssh_key', sshKeyName },
+        result,
+      });
     });
   }
 
   private async assertFree(q: Q, ctx: CallContext, name: string): Promise<void> {
-    const dup = await q.selectFrom('ssh_keys').select('id').where('account_id', '=', ctx.accountId).where('name', '=', name).executeTakeFirst();
+    const dup = await q
+      .selectFrom('ssh_keys')
+      .select('id')
+      .where('account_id', '=', ctx.accountId)
+      .where('name', '=', name)
+      .executeTakeFirst();
     if (dup) throw conflict(`A key pair named ${name} already exists in this account`, 'exists');
   }
 
-  private async insert(ctx: CallContext, name: string, fingerprint: string, publicKey: string, action: string): Promise<{ receipt: TaskReceipt; key: SshKeyView }> {
-    const row: SshKeyRow = { id: newId(), account_id: ctx.accountId, name, fingerprint, public_key: publicKey, created_at: nowIso() };
+  private async insert(
+    ctx: CallContext,
+    name: string,
+    fingerprint: string,
+    publicKey: string,
+    action: string,
+  ): Promise<{ receipt: TaskReceipt; key: SshKeyView }> {
+    const row: SshKeyRow = {
+      id: newId(),
+      account_id: ctx.accountId,
+      name,
+      fingerprint,
+      public_key: publicKey,
+      created_at: nowIso(),
+    };
     try {
       const receipt = await this.deps.store.tx(async (trx) => {
         await this.assertFree(trx, ctx, name);
@@ -112,5 +181,12 @@ export class SshKeyService {
 }
 
 function view(r: SshKeyRow, ctx: CallContext): SshKeyView {
-  return { id: r.id, name: r.name, fingerprint: r.fingerprint, publicKey: r.public_key, accountName: ctx.accountName, created: r.created_at };
+  return {
+    id: r.id,
+    name: r.name,
+    fingerprint: r.fingerprint,
+    publicKey: r.public_key,
+    accountName: ctx.accountName,
+    created: r.created_at,
+  };
 }

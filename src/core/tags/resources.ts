@@ -3,9 +3,15 @@ import type { Q } from '../../store/db.js';
 import { invalid, notFound } from '../../lib/errors.js';
 
 /** The tables that hold taggable resources. */
-type TaggableTable = 'vms' | 'volumes' | 'snapshots' | 'security_groups' | 'public_ips' | 'templates' | 'networks' | 'affinity_groups';
+type TaggableTable =
+  'vms' | 'volumes' | 'snapshots' | 'security_groups' | 'public_ips' | 'templates' | 'networks' | 'affinity_groups';
 
-interface TaggableType { name: string; table: TaggableTable; what: string; removable: boolean }
+interface TaggableType {
+  name: string;
+  table: TaggableTable;
+  what: string;
+  removable: boolean;
+}
 
 /** Taggable resource types; the names are CloudStack's, which is the only model that types tags. */
 const TYPES: TaggableType[] = [
@@ -25,7 +31,8 @@ export const TAGGABLE_TYPES: readonly string[] = TYPES.map((t) => t.name);
 /** The canonical name of a resource type given in any letter case, or Invalid when it cannot be tagged. */
 export function resourceType(name: string): string {
   const t = TYPES.find((x) => x.name.toLowerCase() === name.trim().toLowerCase());
-  if (!t) throw invalid(`Resource type ${name} cannot be tagged; use one of ${TAGGABLE_TYPES.join(', ')}`, 'resourceType');
+  if (!t)
+    throw invalid(`Resource type ${name} cannot be tagged; use one of ${TAGGABLE_TYPES.join(', ')}`, 'resourceType');
   return t.name;
 }
 

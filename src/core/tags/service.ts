@@ -12,21 +12,39 @@ import { checkOwned, resourceType } from './resources.js';
 import { countedPage } from '../../store/page.js';
 
 /** A key/value pair as resources show it. */
-export interface Tag { key: string; value: string }
+export interface Tag {
+  key: string;
+  value: string;
+}
 
 /** A tag as listTags shows it. */
 export interface TagView {
-  key: string; value: string; resourceId: string; resourceType: string; accountId: string; accountName: string;
-  customer: string | null; created: string;
+  key: string;
+  value: string;
+  resourceId: string;
+  resourceType: string;
+  accountId: string;
+  accountName: string;
+  customer: string | null;
+  created: string;
 }
 
 /** A tag filter: a key and optionally the value it must have. */
-export interface TagMatch { key: string; value?: string }
+export interface TagMatch {
+  key: string;
+  value?: string;
+}
 
 /** Filters of a tag list. */
 export interface TagFilter {
-  resourceId?: string; resourceType?: string; key?: string; value?: string; customer?: string; keyword?: string;
-  page?: number; pageSize?: number;
+  resourceId?: string;
+  resourceType?: string;
+  key?: string;
+  value?: string;
+  customer?: string;
+  keyword?: string;
+  page?: number;
+  pageSize?: number;
 }
 
 const KEY_MAX = 255;
@@ -51,17 +69,36 @@ export async function loadTags(q: Q, resourceIds: string[], accountId?: string):
 /** Ids of the account's resources of a type carrying any of the tags (tags are OR'ed, as CloudStack documents). */
 export async function idsWithTags(q: Q, accountId: string, type: string, tags: TagMatch[]): Promise<string[]> {
   if (tags.length === 0) return [];
-  const rows = await q.selectFrom('tags').select('resource_id').distinct().where('account_id', '=', accountId)
+  const rows = await q
+    .selectFrom('tags')
+    .select('resource_id')
+    .distinct()
+    .where('account_id', '=', accountId)
     .where('resource_type', '=', type)
-    .where((w) => w.or(tags.map((t) => (t.value === undefined ? w('key', '=', t.key) : w.and([w('key', '=', t.key), w('value', '=', t.value)])))))
+    .where((w) =>
+      w.or(
+        tags.map((t) =>
+          t.value === undefined ? w('key', '=', t.key) : w.and([w('key', '=', t.key), w('value', '=', t.value)]),
+        ),
+      ),
+    )
     .execute();
   return rows.map((r) => r.resource_id);
 }
 
 /** A subquery of the caller's resource ids carrying any of the tags (CloudStack ORs them), for list filters. */
 export function taggedIds(q: Q, accountId: string, tags: TagMatch[]) {
-  return q.selectFrom('tags').select('resource_id').where('account_id', '=', accountId)
-    .where((w) => w.or(tags.map((t) => (t.value === undefined ? w('key', '=', t.key) : w.and([w('key', '=', t.key), w('value', '=', t.value)])))));
+  return q
+    .selectFrom('tags')
+    .select('resource_id')
+    .where('account_id', '=', accountId)
+    .where((w) =>
+      w.or(
+        tags.map((t) =>
+          t.value === undefined ? w('key', '=', t.key) : w.and([w('key', '=', t.key), w('value', '=', t.value)]),
+        ),
+      ),
+    );
 }
 
 /** Removes every tag of a resource, for services deleting it. */
@@ -74,7 +111,10 @@ export class TagService {
   constructor(private readonly deps: CoreDeps) {}
 
   /** Adds tags to resources of one type; every resource must be the caller's and must not have the key yet. */
-  async create(ctx: CallContext, input: { resourceIds: string[]; resourceType: string; tags: Tag[]; customer?: string }): Promise<TaskReceipt> {
+  async create(
+    ctx: CallContext,
+    input: { resourceIds: string[]; resourceType: string; tags: Tag[]; customer?: string },
+  ): Promise<TaskReceipt> {
     const type = resourceType(input.resourceType);
     const ids = [...new Set(input.resourceIds)];
     if (ids.length === 0) throw invalid('resourceids must name at least one resource', 'resourceIds');
@@ -89,42 +129,81 @@ export class TagService {
     try {
       return await this.deps.store.tx(async (trx) => {
         await checkOwned(trx, ctx.accountId, type, ids);
-        const existing = await trx.selectFrom('tags').select(['resource_id', 'key']).where('resource_id', 'in', ids)
-          .where('key', 'in', [...seen]).executeTakeFirst();
-        if (existing) throw conflict(`The resource ${existing.resource_id} already has a tag with key ${existing.key}`, 'exists');
+        const existing = await trx
+          .selectFrom('tags')
+          .select(['resource_id', 'key'])
+          .where('resource_id', 'in', ids)
+          .where('key', 'in', [...seen])
+          .executeTakeFirst();
+        if (existing)
+          throw conflict(`The resource ${existing.resource_id} already has a tag with key ${existing.key}`, 'exists');
         const now = nowIso();
         for (const id of ids) {
           for (const t of input.tags) {
-            await trx.insertInto('tags').values({
-              id: newId(), account_id: ctx.accountId, resource_type: type, resource_id: id, key: t.key, value: t.value,
-              customer: input.customer ?? null, created_at: now,
-            }).execute();
+            await trx
+              .insertInto('tags')
+              .values({
+                id: newId(),
+                account_id: ctx.accountId,
+                resource_type: type,
+                resource_id: id,
+                key: t.key,
+                value: t.value,
+                customer: input.customer ?? null,
+                created_at: now,
+              })
+              .execute();
           }
         }
-        return recordSyncChange(trx, { objectType: 'tag', objectId: ids[0]!, ctx, payload: { action: 'create', type, ids } });
+        return recordSyncChange(trx, {
+          objectType: 'tag',
+          objectId: ids[0]!,
+          ctx,
+          payload: { action: 'create', type, ids },
+        });
       });
     } catch (err) {
-      if (isUniqueViolation(err)) throw conflict('One of the resources already has a tag with one of these keys', 'exists');
+      if (isUniqueViolation(err))
+        throw conflict('One of the resources already has a tag with one of these keys', 'exists');
       throw err;
     }
   }
 
   /** Deletes tags of resources: those matching the given keys (and values), or all when none is given. */
-  async delete(ctx: CallContext, input: { resourceIds: string[]; resourceType: string; tags?: TagMatch[] }): Promise<TaskReceipt> {
+  async delete(
+    ctx: CallContext,
+    input: { resourceIds: string[]; resourceType: string; tags?: TagMatch[] },
+  ): Promise<TaskReceipt> {
     const type = resourceType(input.resourceType);
     const ids = [...new Set(input.resourceIds)];
     if (ids.length === 0) throw invalid('resourceids must name at least one resource', 'resourceIds');
     for (const t of input.tags ?? []) checkKey(t.key);
     return this.deps.store.tx(async (trx) => {
       await checkOwned(trx, ctx.accountId, type, ids);
-      let q = trx.deleteFrom('tags').where('account_id', '=', ctx.accountId).where('resource_type', '=', type).where('resource_id', 'in', ids);
+      let q = trx
+        .deleteFrom('tags')
+        .where('account_id', '=', ctx.accountId)
+        .where('resource_type', '=', type)
+        .where('resource_id', 'in', ids);
       const tags = input.tags ?? [];
       if (tags.length) {
-        q = q.where((w) => w.or(tags.map((t) => (t.value === undefined ? w('key', '=', t.key) : w.and([w('key', '=', t.key), w('value', '=', t.value)])))));
+        q = q.where((w) =>
+          w.or(
+            tags.map((t) =>
+              t.value === undefined ? w('key', '=', t.key) : w.and([w('key', '=', t.key), w('value', '=', t.value)]),
+            ),
+          ),
+        );
       }
       const r = await q.executeTakeFirst();
-      if (Number(r.numDeletedRows) === 0) throw notFound('tag', tags.map((t) => t.key).join(', ') || undefined, 'object');
-      return recordSyncChange(trx, { objectType: 'tag', objectId: ids[0]!, ctx, payload: { action: 'delete', type, ids } });
+      if (Number(r.numDeletedRows) === 0)
+        throw notFound('tag', tags.map((t) => t.key).join(', ') || undefined, 'object');
+      return recordSyncChange(trx, {
+        objectType: 'tag',
+        objectId: ids[0]!,
+        ctx,
+        payload: { action: 'delete', type, ids },
+      });
     });
   }
 
@@ -146,12 +225,22 @@ export class TagService {
       const k = `%${f.keyword.toLowerCase()}%`;
       q = q.where((eb) => eb.or([eb(eb.fn('lower', ['key']), 'like', k), eb(eb.fn('lower', ['value']), 'like', k)]));
     }
-    const { count, rows } = await countedPage(q, q.selectAll().orderBy('resource_type').orderBy('resource_id').orderBy('key'), f);
+    const { count, rows } = await countedPage(
+      q,
+      q.selectAll().orderBy('resource_type').orderBy('resource_id').orderBy('key'),
+      f,
+    );
     return {
       count,
       items: rows.map((r) => ({
-        key: r.key, value: r.value, resourceId: r.resource_id, resourceType: r.resource_type, accountId: r.account_id,
-        accountName: ctx.accountName, customer: r.customer, created: r.created_at,
+        key: r.key,
+        value: r.value,
+        resourceId: r.resource_id,
+        resourceType: r.resource_type,
+        accountId: r.account_id,
+        accountName: ctx.accountName,
+        customer: r.customer,
+        created: r.created_at,
       })),
     };
   }

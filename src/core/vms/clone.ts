@@ -16,7 +16,13 @@ export interface VmCloneInput {
 }
 
 /** Clones the caller's VM `source`: each attached volume is cloned as `<name>-clone`, then the VM is created stopped on the copies. */
-export async function cloneVm(deps: CoreDeps, volumes: VolumeService, ctx: CallContext, source: VmView, input: VmCloneInput): Promise<VmCreated> {
+export async function cloneVm(
+  deps: CoreDeps,
+  volumes: VolumeService,
+  ctx: CallContext,
+  source: VmView,
+  input: VmCloneInput,
+): Promise<VmCreated> {
   const drives: VmDrive[] = [];
   try {
     for (const v of (await volumes.listDetailed(ctx)).filter((d) => d.volume.vm_id === source.id)) {
@@ -24,8 +30,11 @@ export async function cloneVm(deps: CoreDeps, volumes: VolumeService, ctx: CallC
       drives.push({ deviceId: Number(v.volume.device_id ?? 0), volumeId: copy.volume.id });
     }
     return await createVm(deps, ctx, {
-      name: input.name, size: { cpuMhz: source.cpuCount * source.cpuMhz, cpuCount: source.cpuCount, memoryMb: source.memoryMb },
-      drives, extras: input.extras, consolePassword: input.consolePassword,
+      name: input.name,
+      size: { cpuMhz: source.cpuCount * source.cpuMhz, cpuCount: source.cpuCount, memoryMb: source.memoryMb },
+      drives,
+      extras: input.extras,
+      consolePassword: input.consolePassword,
     });
   } catch (err) {
     // A refused clone (a limit reached, a busy drive) leaves none of the drive copies it made behind.

@@ -5,8 +5,11 @@ const key = (accountId: string) => `live_vms:${accountId}`;
 
 /** Adds delta to the account's live VM count, in the caller's transaction. */
 export async function bumpLiveVms(q: Q, accountId: string, delta: number): Promise<void> {
-  await q.insertInto('counters').values({ name: key(accountId), value: delta })
-    .onConflict((oc) => oc.column('name').doUpdateSet((eb) => ({ value: eb('counters.value', '+', delta) }))).execute();
+  await q
+    .insertInto('counters')
+    .values({ name: key(accountId), value: delta })
+    .onConflict((oc) => oc.column('name').doUpdateSet((eb) => ({ value: eb('counters.value', '+', delta) })))
+    .execute();
 }
 
 /** The account's live VM count (0 when it never had one). */

@@ -18,12 +18,27 @@ import { encodeExtras } from './extras.js';
  */
 export interface VmCreateInput {
   /** Host name (offering path); by size it is the display name. */
-  name?: string; displayName?: string; group?: string;
-  zoneId?: string; offeringId?: string; templateId?: string;
-  size?: VmSize; drives?: VmDrive[];
-  sshKeyName?: string; userData?: string; userDataMax?: number; rootDiskSizeGb?: number;
-  securityGroupIds?: string[]; securityGroupNames?: string[]; affinityGroupIds?: string[]; affinityGroupNames?: string[];
-  networkIds?: string[]; ipAddress?: string; macAddress?: string; start?: boolean; displayVm?: boolean;
+  name?: string;
+  displayName?: string;
+  group?: string;
+  zoneId?: string;
+  offeringId?: string;
+  templateId?: string;
+  size?: VmSize;
+  drives?: VmDrive[];
+  sshKeyName?: string;
+  userData?: string;
+  userDataMax?: number;
+  rootDiskSizeGb?: number;
+  securityGroupIds?: string[];
+  securityGroupNames?: string[];
+  affinityGroupIds?: string[];
+  affinityGroupNames?: string[];
+  networkIds?: string[];
+  ipAddress?: string;
+  macAddress?: string;
+  start?: boolean;
+  displayVm?: boolean;
   /** Free-form settings kept with the VM (boot, console, NIC models, ...); null removes a key. */
   extras?: Record<string, string | null>;
   /** The console (VNC) password, stored encrypted under the master key. */
@@ -31,7 +46,11 @@ export interface VmCreateInput {
 }
 
 /** A created VM: its id, the task that defines (and maybe starts) it, and its first password when the template sets one. */
-export interface VmCreated { id: string; taskId: string; password: string | null }
+export interface VmCreated {
+  id: string;
+  taskId: string;
+  password: string | null;
+}
 
 /** Creates a VM (offering path or size path, see VmCreateInput) and enqueues vm.create. */
 export async function createVm(deps: CoreDeps, ctx: CallContext, input: VmCreateInput): Promise<VmCreated> {
@@ -44,53 +63,138 @@ async function fromOffering(deps: CoreDeps, ctx: CallContext, input: VmCreateInp
   const { catalog, store } = deps;
   const zone = await catalog.zone(input.zoneId ?? '');
   const offering = await catalog.serviceOffering(input.offeringId ?? '');
-  if (offering.authorized !== 1) throw invalid(`Service offering ${offering.name} is not authorized for this account`, 'offeringId');
+  if (offering.authorized !== 1)
+    throw invalid(`Service offering ${offering.name} is not authorized for this account`, 'offeringId');
   const template = await catalog.template(ctx, input.templateId ?? '');
-  if (template.zone_id && template.zone_id !== zone.id) throw invalid(`Template ${template.name} is not available in zone ${zone.name}`, 'templateId');
+  if (template.zone_id && template.zone_id !== zone.id)
+    throw invalid(`Template ${template.name} is not available in zone ${zone.name}`, 'templateId');
   if (template.ready !== 1) throw invalid(`Template ${template.name} is not ready`, 'templateId');
   const rootSize = rootDiskBytes(input.rootDiskSizeGb, Number(template.size));
-  const userdata = input.userData !== undefined && input.userData !== '' ? checkUserdata(input.userData, input.userDataMax) : null;
+  const userdata =
+    input.userData !== undefined && input.userData !== '' ? checkUserdata(input.userData, input.userDataMax) : null;
   if (input.displayName !== undefined) checkDisplayName(input.displayName);
-  if (input.securityGroupIds?.length && input.securityGroupNames?.length) throw invalid('securitygroupids and securitygroupnames are mutually exclusive', 'securityGroupIds');
-  if (input.affinityGroupIds?.length && input.affinityGroupNames?.length) throw invalid('affinitygroupids and affinitygroupnames are mutually exclusive', 'affinityGroupIds');
+  if (input.securityGroupIds?.length && input.securityGroupNames?.length)
+    throw invalid('securitygroupids and securitygroupnames are mutually exclusive', 'securityGroupIds');
+  if (input.affinityGroupIds?.length && input.affinityGroupNames?.length)
+    throw invalid('affinitygroupids and affinitygroupnames are mutually exclusive', 'affinityGroupIds');
   const id = newId();
   const name = input.name ?? `VM-${id}`;
   if (input.name !== undefined) checkHostname(input.name);
   const password = template.password_enabled === 1 ? randomToken(9).replace(/[-_]/g, 'x').slice(0, 12) : null;
   const now = nowIso();
   const taskId = await store.tx(async (trx) => {
-    await reserveQuota(deps, trx, ctx.accountId, { vms: 1, cpus: offering.cpu_number, memoryMb: offering.memory, volumes: 1, storageBytes: rootSize });
+    await reserveQuota(deps, trx, ctx.accountId, {
+      vms: 1,
+      cpus: offering.cpu_number,
+      memoryMb: offering.memory,
+      volumes: 1,
+      storageBytes: rootSize,
+    });
     if (input.sshKeyName) {
-      const kp = await trx.selectFrom('ssh_keys').select('id').where('account_id', '=', ctx.accountId).where('name', '=', input.sshKeyName).executeTakeFirst();
+      const kp = await trx
+        .selectFrom('ssh_keys')
+        .select('id')
+        .where('account_id', '=', ctx.accountId)
+        .where('name', '=', input.sshKeyName)
+        .executeTakeFirst();
       if (!kp) throw invalid(`A key pair named ${input.sshKeyName} does not exist`, 'sshKeyName');
     }
-    const dup = await trx.selectFrom('vms').select('id').where('account_id', '=', ctx.accountId).where('name', '=', name)
-      .where('removed_at', 'is', null).executeTakeFirst();
+    const dup = await trx
+      .selectFrom('vms')
+      .select('id')
+      .where('account_id', '=', ctx.accountId)
+      .where('name', '=', name)
+      .where('removed_at', 'is', null)
+      .executeTakeFirst();
     if (dup) throw conflict(`A virtual machine named ${name} already exists in this account`, 'exists');
-    const sgIds = await resolveGroups(trx, ctx, 'security_groups', input.securityGroupIds, input.securityGroupNames, 'securitygroup', 'securityGroup');
-    const agIds = await resolveGroups(trx, ctx, 'affinity_groups', input.affinityGroupIds, input.affinityGroupNames, 'affinitygroup', 'affinityGroup');
+    const sgIds = await resolveGroups(
+      trx,
+      ctx,
+      'security_groups',
+      input.securityGroupIds,
+      input.securityGroupNames,
+      'securitygroup',
+      'securityGroup',
+    );
+    const agIds = await resolveGroups(
+      trx,
+      ctx,
+      'affinity_groups',
+      input.affinityGroupIds,
+      input.affinityGroupNames,
+      'affinitygroup',
+      'affinityGroup',
+    );
     if (sgIds.length === 0) {
-      const def = await trx.selectFrom('security_groups').select('id').where('account_id', '=', ctx.accountId).where('name', '=', 'default').executeTakeFirst();
+      const def = await trx
+        .selectFrom('security_groups')
+        .select('id')
+        .where('account_id', '=', ctx.accountId)
+        .where('name', '=', 'default')
+        .executeTakeFirst();
       if (def) sgIds.push(def.id);
     }
     const serial = await nextSerial(trx);
     await bumpLiveVms(trx, ctx.accountId, 1);
-    await trx.insertInto('vms').values({
-      id, serial, account_id: ctx.accountId, zone_id: zone.id, host_id: null, name, display_name: input.displayName ?? name,
-      group_name: input.group ?? null, state: 'creating', power: 'stopped', service_offering_id: offering.id,
-      template_id: template.id, cpu_number: offering.cpu_number, cpu_speed: offering.cpu_speed, memory: offering.memory,
-      keypair: input.sshKeyName ?? null, userdata, password_enc: password ? deps.secrets.encrypt(password) : null,
-      ha_enable: 0, display_vm: toFlag(input.displayVm ?? true), root_disk_size: rootSize, created_at: now, updated_at: now, removed_at: null,
-    }).execute();
-    await trx.insertInto('volumes').values({
-      id: newId(), account_id: ctx.accountId, zone_id: zone.id, name: `ROOT-${serial}`, type: 'ROOT', size: rootSize,
-      disk_offering_id: null, template_id: template.id, vm_id: id, device_id: 0, state: 'Allocated', created_at: now,
-      attached_at: now, removed_at: null,
-    }).execute();
+    await trx
+      .insertInto('vms')
+      .values({
+        id,
+        serial,
+        account_id: ctx.accountId,
+        zone_id: zone.id,
+        host_id: null,
+        name,
+        display_name: input.displayName ?? name,
+        group_name: input.group ?? null,
+        state: 'creating',
+        power: 'stopped',
+        service_offering_id: offering.id,
+        template_id: template.id,
+        cpu_number: offering.cpu_number,
+        cpu_speed: offering.cpu_speed,
+        memory: offering.memory,
+        keypair: input.sshKeyName ?? null,
+        userdata,
+        password_enc: password ? deps.secrets.encrypt(password) : null,
+        ha_enable: 0,
+        display_vm: toFlag(input.displayVm ?? true),
+        root_disk_size: rootSize,
+        created_at: now,
+        updated_at: now,
+        removed_at: null,
+      })
+      .execute();
+    await trx
+      .insertInto('volumes')
+      .values({
+        id: newId(),
+        account_id: ctx.accountId,
+        zone_id: zone.id,
+        name: `ROOT-${serial}`,
+        type: 'ROOT',
+        size: rootSize,
+        disk_offering_id: null,
+        template_id: template.id,
+        vm_id: id,
+        device_id: 0,
+        state: 'Allocated',
+        created_at: now,
+        attached_at: now,
+        removed_at: null,
+      })
+      .execute();
     await addDefaultNics(trx, ctx, id, serial, zone.id, input.networkIds, input.ipAddress);
     for (const g of sgIds) await trx.insertInto('vm_security_groups').values({ vm_id: id, group_id: g }).execute();
     for (const g of agIds) await trx.insertInto('vm_affinity_groups').values({ vm_id: id, group_id: g }).execute();
-    return enqueueTask(store, trx, { kind: 'vm.create', objectType: 'virtual machine', objectId: id, payload: { start: input.start ?? true }, ctx, fresh: true });
+    return enqueueTask(store, trx, {
+      kind: 'vm.create',
+      objectType: 'virtual machine',
+      objectId: id,
+      payload: { start: input.start ?? true },
+      ctx,
+      fresh: true,
+    });
   });
   return { id, taskId, password };
 }
@@ -104,27 +208,76 @@ async function bySize(deps: CoreDeps, ctx: CallContext, input: VmCreateInput, wa
   if (!zone || !offering) throw unavailable('No zone or service offering is configured', 'not_configured');
   const id = newId();
   const mac = input.macAddress;
-  const taskId = await store.tx(async (trx) => {
-    await reserveQuota(deps, trx, ctx.accountId, { vms: 1, cpus: size.cpuCount, memoryMb: size.memoryMb });
-    const firstVolume = input.drives?.[0] ? await volumeOf(trx, ctx, input.drives[0].volumeId) : undefined;
-    const template = firstVolume?.template_id ?? (await trx.selectFrom('templates').select('id').where('public', '=', 1)
-      .where('removed_at', 'is', null).orderBy('created_at').executeTakeFirst())?.id;
-    if (!template) throw unavailable('No template is configured', 'not_configured');
-    const serial = await nextSerial(trx);
-    await bumpLiveVms(trx, ctx.accountId, 1);
-    const now = nowIso();
-    await trx.insertInto('vms').values({
-      id, serial, account_id: ctx.accountId, zone_id: zone.id, host_id: null, name: `server-${serial}`, display_name: display,
-      group_name: null, state: 'creating', power: 'stopped', service_offering_id: offering.id, template_id: template,
-      cpu_number: size.cpuCount, cpu_speed: size.mhzPerCore, memory: size.memoryMb, keypair: null, userdata: null, password_enc: null,
-      ha_enable: 0, display_vm: 1, root_disk_size: 0, created_at: now, updated_at: now, removed_at: null,
-    }).execute();
-    await attachDrives(trx, ctx, id, zone.id, input.drives ?? []);
-    await addDefaultNics(trx, ctx, id, serial, zone.id);
-    if (mac) await chooseMac(trx, id, mac);
-    const attrs = encodeExtras({ cpuCountAuto: false, attrs: {} }, input.extras, size.cpuCountAuto, input.consolePassword, deps.secrets);
-    await trx.insertInto('vm_extras').values({ vm_id: id, attrs }).execute();
-    return enqueueTask(store, trx, { kind: 'vm.create', objectType: 'virtual machine', objectId: id, payload: { start: false }, ctx, fresh: true });
-  }).catch((err: unknown) => { throw mac && isMacClash(err) ? unusableMac(parseMac(mac)) : err; });
+  const taskId = await store
+    .tx(async (trx) => {
+      await reserveQuota(deps, trx, ctx.accountId, { vms: 1, cpus: size.cpuCount, memoryMb: size.memoryMb });
+      const firstVolume = input.drives?.[0] ? await volumeOf(trx, ctx, input.drives[0].volumeId) : undefined;
+      const template =
+        firstVolume?.template_id ??
+        (
+          await trx
+            .selectFrom('templates')
+            .select('id')
+            .where('public', '=', 1)
+            .where('removed_at', 'is', null)
+            .orderBy('created_at')
+            .executeTakeFirst()
+        )?.id;
+      if (!template) throw unavailable('No template is configured', 'not_configured');
+      const serial = await nextSerial(trx);
+      await bumpLiveVms(trx, ctx.accountId, 1);
+      const now = nowIso();
+      await trx
+        .insertInto('vms')
+        .values({
+          id,
+          serial,
+          account_id: ctx.accountId,
+          zone_id: zone.id,
+          host_id: null,
+          name: `server-${serial}`,
+          display_name: display,
+          group_name: null,
+          state: 'creating',
+          power: 'stopped',
+          service_offering_id: offering.id,
+          template_id: template,
+          cpu_number: size.cpuCount,
+          cpu_speed: size.mhzPerCore,
+          memory: size.memoryMb,
+          keypair: null,
+          userdata: null,
+          password_enc: null,
+          ha_enable: 0,
+          display_vm: 1,
+          root_disk_size: 0,
+          created_at: now,
+          updated_at: now,
+          removed_at: null,
+        })
+        .execute();
+      await attachDrives(trx, ctx, id, zone.id, input.drives ?? []);
+      await addDefaultNics(trx, ctx, id, serial, zone.id);
+      if (mac) await chooseMac(trx, id, mac);
+      const attrs = encodeExtras(
+        { cpuCountAuto: false, attrs: {} },
+        input.extras,
+        size.cpuCountAuto,
+        input.consolePassword,
+        deps.secrets,
+      );
+      await trx.insertInto('vm_extras').values({ vm_id: id, attrs }).execute();
+      return enqueueTask(store, trx, {
+        kind: 'vm.create',
+        objectType: 'virtual machine',
+        objectId: id,
+        payload: { start: false },
+        ctx,
+        fresh: true,
+      });
+    })
+    .catch((err: unknown) => {
+      throw mac && isMacClash(err) ? unusableMac(parseMac(mac)) : err;
+    });
   return { id, taskId, password: null };
 }

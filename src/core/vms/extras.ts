@@ -11,7 +11,8 @@ const SMP_AUTO_KEY = '@smpAuto';
 
 /** A VM's settings as stored: the console password stays sealed until its owner reads it. */
 export interface StoredExtras {
-  cpuCountAuto: boolean; attrs: Record<string, string>;
+  cpuCountAuto: boolean;
+  attrs: Record<string, string>;
   /** The console password as ciphertext, or (rows not sealed yet) as plain text. */
   vnc?: { sealed: string } | { plain: string };
 }
@@ -19,9 +20,14 @@ export interface StoredExtras {
 /** Decodes the stored JSON (bad JSON reads as no settings). */
 export function decodeExtras(text: string): StoredExtras {
   let raw: Record<string, unknown> = {};
-  try { raw = JSON.parse(text) as Record<string, unknown>; } catch { raw = {}; }
+  try {
+    raw = JSON.parse(text) as Record<string, unknown>;
+  } catch {
+    raw = {};
+  }
   const attrs: Record<string, string> = {};
-  for (const [k, v] of Object.entries(raw)) if (typeof v === 'string' && !k.startsWith('@') && k !== VNC_PLAIN_KEY) attrs[k] = v;
+  for (const [k, v] of Object.entries(raw))
+    if (typeof v === 'string' && !k.startsWith('@') && k !== VNC_PLAIN_KEY) attrs[k] = v;
   const sealed = raw[VNC_SEALED_KEY];
   const plain = raw[VNC_PLAIN_KEY];
   const vnc = typeof sealed === 'string' ? { sealed } : typeof plain === 'string' ? { plain } : undefined;
@@ -32,16 +38,23 @@ export function decodeExtras(text: string): StoredExtras {
  * Encodes settings after changes (null removes a key) with a new console password (null removes it, undefined keeps
  * the old one). Every console password is written sealed, whichever key it arrives under.
  */
-export function encodeExtras(old: StoredExtras, changes: Record<string, string | null> | undefined, cpuCountAuto: boolean,
-  vncPassword: string | null | undefined, secrets: MasterKey): string {
+export function encodeExtras(
+  old: StoredExtras,
+  changes: Record<string, string | null> | undefined,
+  cpuCountAuto: boolean,
+  vncPassword: string | null | undefined,
+  secrets: MasterKey,
+): string {
   const attrs: Record<string, string> = { ...old.attrs };
   let vnc = vncPassword;
   for (const [k, v] of Object.entries(changes ?? {})) {
-    if (k === VNC_PLAIN_KEY) { if (vnc === undefined) vnc = v; }
-    else if (v === null) delete attrs[k];
+    if (k === VNC_PLAIN_KEY) {
+      if (vnc === undefined) vnc = v;
+    } else if (v === null) delete attrs[k];
     else attrs[k] = v;
   }
-  const sealed = vnc === null ? undefined : vnc !== undefined ? secrets.encrypt(vnc) : old.vnc && sealedOf(old.vnc, secrets);
+  const sealed =
+    vnc === null ? undefined : vnc !== undefined ? secrets.encrypt(vnc) : old.vnc && sealedOf(old.vnc, secrets);
   return JSON.stringify({ ...attrs, [SMP_AUTO_KEY]: cpuCountAuto, ...(sealed ? { [VNC_SEALED_KEY]: sealed } : {}) });
 }
 
@@ -60,7 +73,11 @@ function sealedOf(vnc: NonNullable<StoredExtras['vnc']>, secrets: MasterKey): st
  * are overwritten (secure_delete) and the WAL is checkpointed, so the plain text leaves the files too.
  */
 export async function sealPlainVncPasswords(store: Store, secrets: MasterKey): Promise<number> {
-  const rows = await store.db.selectFrom('vm_extras').select(['vm_id', 'attrs']).where('attrs', 'like', `%"${VNC_PLAIN_KEY}"%`).execute();
+  const rows = await store.db
+    .selectFrom('vm_extras')
+    .select(['vm_id', 'attrs'])
+    .where('attrs', 'like', `%"${VNC_PLAIN_KEY}"%`)
+    .execute();
   const plain = rows.map((r) => ({ ...r, x: decodeExtras(r.attrs) })).filter((r) => r.x.vnc && 'plain' in r.x.vnc);
   if (!plain.length) return 0;
   if (store.kind === 'sqlite') await sql`pragma secure_delete = on`.execute(store.db);
@@ -68,8 +85,12 @@ export async function sealPlainVncPasswords(store: Store, secrets: MasterKey): P
     await store.tx(async (trx) => {
       for (const r of plain) {
         // Only if unchanged meanwhile: a concurrent update rewrote the row sealed already.
-        await trx.updateTable('vm_extras').set({ attrs: encodeExtras(r.x, undefined, r.x.cpuCountAuto, undefined, secrets) })
-          .where('vm_id', '=', r.vm_id).where('attrs', '=', r.attrs).execute();
+        await trx
+          .updateTable('vm_extras')
+          .set({ attrs: encodeExtras(r.x, undefined, r.x.cpuCountAuto, undefined, secrets) })
+          .where('vm_id', '=', r.vm_id)
+          .where('attrs', '=', r.attrs)
+          .execute();
       }
     });
   } finally {

@@ -8,7 +8,11 @@ import { writeLog } from '../../tasks/log.js';
 import type { VmState } from './model.js';
 
 /** A VM's serial and state after an operator action. */
-export interface HoldResult { serial: number; id: string; state: VmState }
+export interface HoldResult {
+  serial: number;
+  id: string;
+  state: VmState;
+}
 
 /** Suspends, unsuspends and terminates VMs by serial; every dialect then shows the new state. */
 export class VmHold {
@@ -28,8 +32,12 @@ export class VmHold {
   async unsuspend(serial: number): Promise<HoldResult> {
     const vm = await this.bySerial(serial);
     return this.deps.store.tx(async (trx) => {
-      const r = await trx.updateTable('vms').set({ state: 'stopped', updated_at: nowIso() }).where('id', '=', vm.id)
-        .where('state', '=', 'suspended').executeTakeFirst();
+      const r = await trx
+        .updateTable('vms')
+        .set({ state: 'stopped', updated_at: nowIso() })
+        .where('id', '=', vm.id)
+        .where('state', '=', 'suspended')
+        .executeTakeFirst();
       if (Number(r.numUpdatedRows) === 0) throw conflict(`VPS ${serial} is not suspended`, 'wrong_state');
       await this.log(trx, vm, 'vm.unsuspend');
       return { serial, id: vm.id, state: 'stopped' as const };
@@ -41,37 +49,71 @@ export class VmHold {
     const state = vm.state as VmState;
     if (!from.includes(state)) throw conflict(`VPS ${serial} cannot be ${to}: it is ${state}`, 'wrong_state');
     await this.deps.store.tx(async (trx) => {
-      const busy = await trx.selectFrom('tasks').select('id').where('object_id', '=', vm.id).where('exclusive', '=', 1)
-        .where('status', 'in', ['PENDING', 'STARTED']).executeTakeFirst();
+      const busy = await trx
+        .selectFrom('tasks')
+        .select('id')
+        .where('object_id', '=', vm.id)
+        .where('exclusive', '=', 1)
+        .where('status', 'in', ['PENDING', 'STARTED'])
+        .executeTakeFirst();
       if (busy) throw conflict(`VPS ${serial} is busy with another operation`, 'busy');
-      const r = await trx.updateTable('vms').set({ state: 'stopping', updated_at: nowIso() }).where('id', '=', vm.id)
-        .where('state', '=', state).executeTakeFirst();
+      const r = await trx
+        .updateTable('vms')
+        .set({ state: 'stopping', updated_at: nowIso() })
+        .where('id', '=', vm.id)
+        .where('state', '=', state)
+        .executeTakeFirst();
       if (Number(r.numUpdatedRows) === 0) {
         const now = await trx.selectFrom('vms').select('state').where('id', '=', vm.id).executeTakeFirst();
-        throw conflict(`VPS ${serial} is busy with another operation (it is ${now?.state ?? 'gone'}); try again when it has finished`, 'busy');
+        throw conflict(
+          `VPS ${serial} is busy with another operation (it is ${now?.state ?? 'gone'}); try again when it has finished`,
+          'busy',
+        );
       }
     });
     try {
       await this.deps.driver?.stop(vm.id, { force: true });
     } catch (err) {
-      await this.deps.store.db.updateTable('vms').set({ state, updated_at: nowIso() }).where('id', '=', vm.id).execute();
+      await this.deps.store.db
+        .updateTable('vms')
+        .set({ state, updated_at: nowIso() })
+        .where('id', '=', vm.id)
+        .execute();
       throw err;
     }
     await this.deps.store.tx(async (trx) => {
-      if (vm.host_id) await trx.updateTable('vm_traffic').set({ last_host_id: vm.host_id }).where('vm_id', '=', vm.id).execute();
+      if (vm.host_id)
+        await trx.updateTable('vm_traffic').set({ last_host_id: vm.host_id }).where('vm_id', '=', vm.id).execute();
       await releaseHost(trx, vm);
-      await trx.updateTable('vms').set({ state: to, power: 'stopped', updated_at: nowIso() }).where('id', '=', vm.id).execute();
+      await trx
+        .updateTable('vms')
+        .set({ state: to, power: 'stopped', updated_at: nowIso() })
+        .where('id', '=', vm.id)
+        .execute();
       await this.log(trx, vm, action);
     });
     return { serial, id: vm.id, state: to };
   }
 
   private async log(q: Parameters<typeof writeLog>[0], vm: VmRow, action: string): Promise<void> {
-    await writeLog(q, { taskId: null, accountId: vm.account_id, userId: null, objectType: 'virtual machine', objectId: vm.id, action, status: 'SUCCESS' });
+    await writeLog(q, {
+      taskId: null,
+      accountId: vm.account_id,
+      userId: null,
+      objectType: 'virtual machine',
+      objectId: vm.id,
+      action,
+      status: 'SUCCESS',
+    });
   }
 
   private async bySerial(serial: number): Promise<VmRow> {
-    const vm = await this.deps.store.db.selectFrom('vms').selectAll().where('serial', '=', serial).where('removed_at', 'is', null).executeTakeFirst();
+    const vm = await this.deps.store.db
+      .selectFrom('vms')
+      .selectAll()
+      .where('serial', '=', serial)
+      .where('removed_at', 'is', null)
+      .executeTakeFirst();
     if (!vm) throw notFound('VPS', String(serial), 'vm');
     return vm;
   }

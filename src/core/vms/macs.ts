@@ -37,8 +37,11 @@ export async function automaticMac(q: Q, serial: number, device: number): Promis
 
 /** The one answer for a well-formed MAC that cannot be used, whatever the reason (multicast, all zeros, Nube's range, in use). */
 export function unusableMac(mac: string): CoreError {
-  return invalid(`The MAC address ${mac} cannot be used: choose a unicast address (even first octet), not all zeros, `
-    + `not starting with ${NUBE_MAC_PREFIX} (Nube assigns those) and not used by another NIC`, FIELD);
+  return invalid(
+    `The MAC address ${mac} cannot be used: choose a unicast address (even first octet), not all zeros, ` +
+      `not starting with ${NUBE_MAC_PREFIX} (Nube assigns those) and not used by another NIC`,
+    FIELD,
+  );
 }
 
 /** True when err is the database refusing a second live NIC with one MAC (two choices of one MAC racing). */
@@ -58,19 +61,32 @@ export function parseMac(raw: string): string {
 /** Gives the VM's first NIC a MAC its user chose (guests boot with it), with its IPv6 address re-derived when it has one; keeping the current MAC is a no-op. */
 export async function chooseMac(q: Q, vmId: string, raw: string): Promise<void> {
   const mac = parseMac(raw);
-  const nic = await q.selectFrom('nics').innerJoin('vms', 'vms.id', 'nics.vm_id')
+  const nic = await q
+    .selectFrom('nics')
+    .innerJoin('vms', 'vms.id', 'nics.vm_id')
     .select(['nics.id', 'nics.mac_address', 'nics.ip6_address', 'vms.zone_id'])
-    .where('nics.vm_id', '=', vmId).where('nics.device_id', '=', 0).executeTakeFirst();
+    .where('nics.vm_id', '=', vmId)
+    .where('nics.device_id', '=', 0)
+    .executeTakeFirst();
   if (!nic || nic.mac_address === mac) return;
   const octets = mac.split(':');
-  const unusable = parseInt(octets[0]!, 16) % 2 === 1 || octets.every((o) => o === '00') || octets[0] === NUBE_MAC_PREFIX;
-  if (unusable || await macTaken(q, mac, nic.id)) throw unusableMac(mac);
-  await q.updateTable('nics').set({ mac_address: mac, ...(nic.ip6_address ? { ip6_address: ip6FromMac(nic.zone_id, mac) } : {}) })
-    .where('id', '=', nic.id).execute();
+  const unusable =
+    parseInt(octets[0]!, 16) % 2 === 1 || octets.every((o) => o === '00') || octets[0] === NUBE_MAC_PREFIX;
+  if (unusable || (await macTaken(q, mac, nic.id))) throw unusableMac(mac);
+  await q
+    .updateTable('nics')
+    .set({ mac_address: mac, ...(nic.ip6_address ? { ip6_address: ip6FromMac(nic.zone_id, mac) } : {}) })
+    .where('id', '=', nic.id)
+    .execute();
 }
 
 /** True when the MAC is the one the VM's first NIC has now (setting it again changes nothing). */
 export async function isCurrentMac(q: Q, vmId: string, raw: string): Promise<boolean> {
-  const nic = await q.selectFrom('nics').select('mac_address').where('vm_id', '=', vmId).where('device_id', '=', 0).executeTakeFirst();
+  const nic = await q
+    .selectFrom('nics')
+    .select('mac_address')
+    .where('vm_id', '=', vmId)
+    .where('device_id', '=', 0)
+    .executeTakeFirst();
   return nic?.mac_address === raw.trim().toLowerCase();
 }

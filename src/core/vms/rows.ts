@@ -9,50 +9,106 @@ import { automaticMac } from './macs.js';
 import { leaseAddress } from '../networks/ipam.js';
 
 /** The caller's VM row, or NotFound (also for another account's VM; removed VMs only when asked). */
-export async function vmRow(q: Q, ctx: CallContext, id: string, opts: { includeRemoved?: boolean } = {}): Promise<VmRow> {
-  const row = await q.selectFrom('vms').selectAll().where('id', '=', id).where('account_id', '=', ctx.accountId).executeTakeFirst();
+export async function vmRow(
+  q: Q,
+  ctx: CallContext,
+  id: string,
+  opts: { includeRemoved?: boolean } = {},
+): Promise<VmRow> {
+  const row = await q
+    .selectFrom('vms')
+    .selectAll()
+    .where('id', '=', id)
+    .where('account_id', '=', ctx.accountId)
+    .executeTakeFirst();
   if (!row || (row.removed_at && !opts.includeRemoved)) throw notFound('virtual machine', id, 'vm');
   return row;
 }
 
 /** The next VM serial (the integer id some dialects show), from a counter row that serializes concurrent creates. */
 export async function nextSerial(q: Q): Promise<number> {
-  const r = await sql<{ value: number }>`update counters set value = value + 1 where name = 'vm_serial' returning value`.execute(q);
+  const r = await sql<{
+    value: number;
+  }>`update counters set value = value + 1 where name = 'vm_serial' returning value`.execute(q);
   return Number(r.rows[0]!.value);
 }
 
 /** Resolves group ids or names of the caller's account, NotFound-style Invalid (on `<field>Ids` or `<field>Names`) for unknown ones. */
-export async function resolveGroups(q: Q, ctx: CallContext, table: 'security_groups' | 'affinity_groups', ids: string[] | undefined, names: string[] | undefined, what: string, field: string): Promise<string[]> {
+export async function resolveGroups(
+  q: Q,
+  ctx: CallContext,
+  table: 'security_groups' | 'affinity_groups',
+  ids: string[] | undefined,
+  names: string[] | undefined,
+  what: string,
+  field: string,
+): Promise<string[]> {
   const wanted = ids?.length ? ids : names?.length ? names : [];
   if (wanted.length === 0) return [];
   const col = ids?.length ? 'id' : 'name';
-  const rows = await q.selectFrom(table).select(['id', 'name']).where('account_id', '=', ctx.accountId).where(col, 'in', wanted).execute();
+  const rows = await q
+    .selectFrom(table)
+    .select(['id', 'name'])
+    .where('account_id', '=', ctx.accountId)
+    .where(col, 'in', wanted)
+    .execute();
   for (const w of wanted) {
-    if (!rows.some((r) => (col === 'id' ? r.id : r.name) === w)) throw invalid(`Unable to find ${what} ${w}`, `${field}${col === 'id' ? 'Ids' : 'Names'}`);
+    if (!rows.some((r) => (col === 'id' ? r.id : r.name) === w))
+      throw invalid(`Unable to find ${what} ${w}`, `${field}${col === 'id' ? 'Ids' : 'Names'}`);
   }
   return [...new Set(rows.map((r) => r.id))];
 }
 
 /** Gives a new VM its NICs: the zone's shared network first (with ip when given), then each of networkIds. */
-export async function addDefaultNics(q: Q, ctx: CallContext, vmId: string, serial: number, zoneId: string, networkIds?: string[], ip?: string): Promise<void> {
-  const shared = await q.selectFrom('networks').selectAll().where('zone_id', '=', zoneId).where('type', '=', 'Shared')
-    .where('removed_at', 'is', null).orderBy('created_at').executeTakeFirst();
+export async function addDefaultNics(
+  q: Q,
+  ctx: CallContext,
+  vmId: string,
+  serial: number,
+  zoneId: string,
+  networkIds?: string[],
+  ip?: string,
+): Promise<void> {
+  const shared = await q
+    .selectFrom('networks')
+    .selectAll()
+    .where('zone_id', '=', zoneId)
+    .where('type', '=', 'Shared')
+    .where('removed_at', 'is', null)
+    .orderBy('created_at')
+    .executeTakeFirst();
   if (!shared) throw invalid('The zone has no guest network', 'zoneId');
   const nets = [shared];
   for (const nid of networkIds ?? []) {
     if (nid === shared.id) continue;
-    const n = await q.selectFrom('networks').selectAll().where('id', '=', nid).where('removed_at', 'is', null)
-      .where((eb) => eb.or([eb('account_id', '=', ctx.accountId), eb('account_id', 'is', null)])).executeTakeFirst();
+    const n = await q
+      .selectFrom('networks')
+      .selectAll()
+      .where('id', '=', nid)
+      .where('removed_at', 'is', null)
+      .where((eb) => eb.or([eb('account_id', '=', ctx.accountId), eb('account_id', 'is', null)]))
+      .executeTakeFirst();
     if (!n || n.type === 'ElasticIP') throw invalid(`Unable to find network ${nid}`, 'networkIds');
     if (n.zone_id !== zoneId) throw invalid(`Network ${nid} is not in the VM's zone`, 'networkIds');
     nets.push(n);
   }
   for (const [i, n] of nets.entries()) {
     const nicId = newId();
-    const address = n.managed === 1 || n.type === 'Shared' ? await leaseAddress(q, n, nicId, i === 0 ? ip : undefined) : null;
-    await q.insertInto('nics').values({
-      id: nicId, vm_id: vmId, network_id: n.id, ip_address: address, ip6_address: null,
-      mac_address: await automaticMac(q, serial, i), is_default: i === 0 ? 1 : 0, device_id: i, created_at: nowIso(),
-    }).execute();
+    const address =
+      n.managed === 1 || n.type === 'Shared' ? await leaseAddress(q, n, nicId, i === 0 ? ip : undefined) : null;
+    await q
+      .insertInto('nics')
+      .values({
+        id: nicId,
+        vm_id: vmId,
+        network_id: n.id,
+        ip_address: address,
+        ip6_address: null,
+        mac_address: await automaticMac(q, serial, i),
+        is_default: i === 0 ? 1 : 0,
+        device_id: i,
+        created_at: nowIso(),
+      })
+      .execute();
   }
 }

@@ -22,15 +22,32 @@ import { liveStatus, type VmLiveStatus } from './status.js';
 
 /** Filters of a VM list. */
 export interface VmFilter {
-  id?: string; ids?: string[]; name?: string; keyword?: string; state?: string[]; zoneId?: string; templateId?: string;
-  networkId?: string; affinityGroupId?: string; securityGroupId?: string; hostname?: string;
-  tags?: Array<{ key: string; value?: string }>; page?: number; pageSize?: number; includeRemoved?: boolean;
+  id?: string;
+  ids?: string[];
+  name?: string;
+  keyword?: string;
+  state?: string[];
+  zoneId?: string;
+  templateId?: string;
+  networkId?: string;
+  affinityGroupId?: string;
+  securityGroupId?: string;
+  hostname?: string;
+  tags?: Array<{ key: string; value?: string }>;
+  page?: number;
+  pageSize?: number;
+  includeRemoved?: boolean;
 }
 
 /** Changes accepted by update. */
 export interface VmUpdate {
-  name?: string; displayName?: string; group?: string; userData?: string; userDataMax?: number;
-  securityGroupIds?: string[]; displayVm?: boolean;
+  name?: string;
+  displayName?: string;
+  group?: string;
+  userData?: string;
+  userDataMax?: number;
+  securityGroupIds?: string[];
+  displayVm?: boolean;
 }
 
 /** The one VM service every dialect uses: reads, creates, clones, reshapes and powers VMs. */
@@ -38,7 +55,10 @@ export class VmService {
   private readonly lifecycle: VmLifecycle;
   private readonly sizing: VmSizing;
 
-  constructor(private readonly deps: CoreDeps, private readonly volumes: VolumeService) {
+  constructor(
+    private readonly deps: CoreDeps,
+    private readonly volumes: VolumeService,
+  ) {
     this.lifecycle = new VmLifecycle(deps);
     this.sizing = new VmSizing(deps);
   }
@@ -57,17 +77,31 @@ export class VmService {
     if (f.templateId) q = q.where('vms.template_id', '=', f.templateId);
     if (f.keyword) {
       const k = `%${f.keyword.toLowerCase()}%`;
-      q = q.where((eb) => eb.or([eb(eb.fn('lower', ['vms.name']), 'like', k), eb(eb.fn('lower', ['vms.display_name']), 'like', k)]));
+      q = q.where((eb) =>
+        eb.or([eb(eb.fn('lower', ['vms.name']), 'like', k), eb(eb.fn('lower', ['vms.display_name']), 'like', k)]),
+      );
     }
-    if (f.networkId) q = q.where('vms.id', 'in', (eb) => eb.selectFrom('nics').select('vm_id').where('network_id', '=', f.networkId!));
-    if (f.affinityGroupId) q = q.where('vms.id', 'in', (eb) => eb.selectFrom('vm_affinity_groups').select('vm_id').where('group_id', '=', f.affinityGroupId!));
-    if (f.securityGroupId) q = q.where('vms.id', 'in', (eb) => eb.selectFrom('vm_security_groups').select('vm_id').where('group_id', '=', f.securityGroupId!));
+    if (f.networkId)
+      q = q.where('vms.id', 'in', (eb) => eb.selectFrom('nics').select('vm_id').where('network_id', '=', f.networkId!));
+    if (f.affinityGroupId)
+      q = q.where('vms.id', 'in', (eb) =>
+        eb.selectFrom('vm_affinity_groups').select('vm_id').where('group_id', '=', f.affinityGroupId!),
+      );
+    if (f.securityGroupId)
+      q = q.where('vms.id', 'in', (eb) =>
+        eb.selectFrom('vm_security_groups').select('vm_id').where('group_id', '=', f.securityGroupId!),
+      );
     if (f.tags?.length) {
       q = q.where('vms.id', 'in', taggedIds(db, ctx.accountId, f.tags));
     }
     const unfiltered = Object.entries(f).every(([k, v]) => v === undefined || k === 'page' || k === 'pageSize');
     const known = unfiltered ? await liveVms(db, ctx.accountId) : undefined;
-    const { count, rows } = await countedPage(q, q.selectAll('vms').orderBy('vms.created_at').orderBy('vms.id'), f, known);
+    const { count, rows } = await countedPage(
+      q,
+      q.selectAll('vms').orderBy('vms.created_at').orderBy('vms.id'),
+      f,
+      known,
+    );
     return { count, items: await loadVmViews(db, this.deps.catalog, rows) };
   }
 
@@ -79,10 +113,14 @@ export class VmService {
   }
 
   /** The caller's VM row, or NotFound. */
-  row(q: Q, ctx: CallContext, id: string, opts: { includeRemoved?: boolean } = {}): Promise<VmRow> { return vmRow(q, ctx, id, opts); }
+  row(q: Q, ctx: CallContext, id: string, opts: { includeRemoved?: boolean } = {}): Promise<VmRow> {
+    return vmRow(q, ctx, id, opts);
+  }
 
   /** Creates a VM (from an offering and template, or by explicit size on the caller's volumes) and enqueues vm.create. */
-  create(ctx: CallContext, input: VmCreateInput): Promise<VmCreated> { return createVm(this.deps, ctx, input); }
+  create(ctx: CallContext, input: VmCreateInput): Promise<VmCreated> {
+    return createVm(this.deps, ctx, input);
+  }
 
   /** Clones one of the caller's VMs with copies of its volumes (see cloneVm); answered when the definition task is queued. */
   async clone(ctx: CallContext, id: string, input: VmCloneInput): Promise<VmCreated> {
@@ -92,26 +130,41 @@ export class VmService {
   /** The caller's live VM with this serial, or NotFound naming `what` (another account's VM too). */
   async bySerial(ctx: CallContext, serial: number, what = 'virtual machine'): Promise<VmView> {
     if (!Number.isSafeInteger(serial) || serial < 1) throw notFound(what, String(serial), 'vm');
-    const row = await this.deps.store.db.selectFrom('vms').select('id').where('serial', '=', serial)
-      .where('account_id', '=', ctx.accountId).where('removed_at', 'is', null).executeTakeFirst();
+    const row = await this.deps.store.db
+      .selectFrom('vms')
+      .select('id')
+      .where('serial', '=', serial)
+      .where('account_id', '=', ctx.accountId)
+      .where('removed_at', 'is', null)
+      .executeTakeFirst();
     if (!row) throw notFound(what, String(serial), 'vm');
     return this.get(ctx, row.id);
   }
 
   /** The live power and usage of one of the caller's VMs, as its hypervisor reports them. */
-  liveStatus(vm: VmView): Promise<VmLiveStatus> { return liveStatus(this.deps, vm); }
+  liveStatus(vm: VmView): Promise<VmLiveStatus> {
+    return liveStatus(this.deps, vm);
+  }
 
   /** Starts a stopped VM (placing it on a host); returns the task id. */
-  start(ctx: CallContext, id: string): Promise<string> { return this.lifecycle.start(ctx, id); }
+  start(ctx: CallContext, id: string): Promise<string> {
+    return this.lifecycle.start(ctx, id);
+  }
 
   /** Stops a running VM; force skips the graceful shutdown. Returns the task id. */
-  stop(ctx: CallContext, id: string, force = false): Promise<string> { return this.lifecycle.stop(ctx, id, force); }
+  stop(ctx: CallContext, id: string, force = false): Promise<string> {
+    return this.lifecycle.stop(ctx, id, force);
+  }
 
   /** Reboots a running VM; returns the task id. */
-  reboot(ctx: CallContext, id: string): Promise<string> { return this.lifecycle.reboot(ctx, id); }
+  reboot(ctx: CallContext, id: string): Promise<string> {
+    return this.lifecycle.reboot(ctx, id);
+  }
 
   /** Destroys a VM: its root volume and addresses are released and data volumes detached. Returns the task id. */
-  destroy(ctx: CallContext, id: string, expunge = true): Promise<string> { return this.lifecycle.destroy(ctx, id, expunge); }
+  destroy(ctx: CallContext, id: string, expunge = true): Promise<string> {
+    return this.lifecycle.destroy(ctx, id, expunge);
+  }
 
   /** Rebuilds the root volume from the template (or a new one), keeping the VM's power state; returns the task id. */
   restore(ctx: CallContext, id: string, templateId?: string, rootDiskSizeGb?: number): Promise<string> {
@@ -119,7 +172,9 @@ export class VmService {
   }
 
   /** Resizes a stopped VM to another offering; answered as a finished task. */
-  resize(ctx: CallContext, id: string, offeringId: string): Promise<string> { return this.lifecycle.scale(ctx, id, offeringId); }
+  resize(ctx: CallContext, id: string, offeringId: string): Promise<string> {
+    return this.lifecycle.scale(ctx, id, offeringId);
+  }
 
   /** Resizes a stopped VM to another offering synchronously (a task-log entry, no task) and returns it. */
   async changeOffering(ctx: CallContext, id: string, offeringId: string): Promise<VmView> {
@@ -128,19 +183,29 @@ export class VmService {
   }
 
   /** Renames a VM made by size or changes its size, drives, MAC or extras (see VmReshape). */
-  reshape(ctx: CallContext, id: string, input: VmReshape): Promise<void> { return this.sizing.reshape(ctx, id, input); }
+  reshape(ctx: CallContext, id: string, input: VmReshape): Promise<void> {
+    return this.sizing.reshape(ctx, id, input);
+  }
 
   /** Extras of the caller's VMs by id (see VmExtras). */
-  extras(ctx: CallContext, ids: string[]): Promise<Map<string, VmExtras>> { return this.sizing.extras(ctx, ids); }
+  extras(ctx: CallContext, ids: string[]): Promise<Map<string, VmExtras>> {
+    return this.sizing.extras(ctx, ids);
+  }
 
   /** Sets a new password on a stopped VM whose template supports it; the task result carries it once. */
-  resetPassword(ctx: CallContext, id: string): Promise<string> { return this.lifecycle.resetPassword(ctx, id); }
+  resetPassword(ctx: CallContext, id: string): Promise<string> {
+    return this.lifecycle.resetPassword(ctx, id);
+  }
 
   /** The VM's password encrypted with its RSA SSH key and base64-encoded. */
-  encryptedPassword(ctx: CallContext, id: string): Promise<string> { return this.lifecycle.encryptedPassword(ctx, id); }
+  encryptedPassword(ctx: CallContext, id: string): Promise<string> {
+    return this.lifecycle.encryptedPassword(ctx, id);
+  }
 
   /** Decrypts a password stored in a task result, for the one answer that reveals it. */
-  revealPassword(enc: string): string { return this.lifecycle.revealPassword(enc); }
+  revealPassword(enc: string): string {
+    return this.lifecycle.revealPassword(enc);
+  }
 
   /** Changes names, group, user data and security groups; applies at the next start like CloudStack. */
   async update(ctx: CallContext, id: string, u: VmUpdate): Promise<VmView> {
@@ -150,8 +215,13 @@ export class VmService {
     await this.deps.store.tx(async (trx) => {
       const vm = await this.row(trx, ctx, id);
       if (u.name !== undefined && u.name !== vm.name) {
-        const dup = await trx.selectFrom('vms').select('id').where('account_id', '=', ctx.accountId).where('name', '=', u.name)
-          .where('removed_at', 'is', null).executeTakeFirst();
+        const dup = await trx
+          .selectFrom('vms')
+          .select('id')
+          .where('account_id', '=', ctx.accountId)
+          .where('name', '=', u.name)
+          .where('removed_at', 'is', null)
+          .executeTakeFirst();
         if (dup) throw conflict(`A virtual machine named ${u.name} already exists in this account`, 'exists');
       }
       const set: Partial<VmRow> = { updated_at: nowIso() };
@@ -162,12 +232,26 @@ export class VmService {
       if (u.displayVm !== undefined) set.display_vm = toFlag(u.displayVm);
       await trx.updateTable('vms').set(set).where('id', '=', id).execute();
       if (u.securityGroupIds) {
-        const ids = await resolveGroups(trx, ctx, 'security_groups', u.securityGroupIds, undefined, 'securitygroup', 'securityGroup');
+        const ids = await resolveGroups(
+          trx,
+          ctx,
+          'security_groups',
+          u.securityGroupIds,
+          undefined,
+          'securitygroup',
+          'securityGroup',
+        );
         await trx.deleteFrom('vm_security_groups').where('vm_id', '=', id).execute();
         for (const g of ids) await trx.insertInto('vm_security_groups').values({ vm_id: id, group_id: g }).execute();
       }
       await writeLog(trx, {
-        taskId: null, accountId: ctx.accountId, userId: ctx.userId, objectType: 'virtual machine', objectId: id, action: 'vm.update', status: 'SUCCESS',
+        taskId: null,
+        accountId: ctx.accountId,
+        userId: ctx.userId,
+        objectType: 'virtual machine',
+        objectId: id,
+        action: 'vm.update',
+        status: 'SUCCESS',
       });
     });
     return this.get(ctx, id);

@@ -6,13 +6,17 @@ import type { VmView } from './model.js';
 export type VmPower = 'running' | 'stopped' | 'suspended' | 'terminated' | 'unknown';
 
 /** Live status and usage of a VM. */
-export interface VmLiveStatus { power: VmPower; memoryUsedBytes: number; diskUsedBytes: number }
+export interface VmLiveStatus {
+  power: VmPower;
+  memoryUsedBytes: number;
+  diskUsedBytes: number;
+}
 
 /** Power from the driver (the stored state when the VM is not defined there), and memory and disk use while running. */
 export async function liveStatus(deps: CoreDeps, vm: VmView): Promise<VmLiveStatus> {
   const power = await livePower(deps, vm);
   const m = power === 'running' && deps.driver ? await deps.driver.metrics(vm.id).catch(() => null) : null;
-  const disk = m ? (m as { diskUsedBytes?: number }).diskUsedBytes ?? Math.min(vm.rootDiskSize, m.diskWriteBytes) : 0;
+  const disk = m ? ((m as { diskUsedBytes?: number }).diskUsedBytes ?? Math.min(vm.rootDiskSize, m.diskWriteBytes)) : 0;
   return { power, memoryUsedBytes: m?.memoryUsedBytes ?? 0, diskUsedBytes: disk };
 }
 

@@ -6,22 +6,45 @@ import { nowIso } from '../../lib/util.js';
 
 /** How a VM's traffic is counted: combined (in + out against one limit) or split (separate in and out limits). */
 export interface TrafficView {
-  mode: 'combined' | 'split'; totalLimit: number; inLimit: number; outLimit: number; inUsed: number; outUsed: number;
+  mode: 'combined' | 'split';
+  totalLimit: number;
+  inLimit: number;
+  outLimit: number;
+  inUsed: number;
+  outUsed: number;
   /** The last host the VM was seen on, kept when a stopped VM releases its host. */
   lastHostId: string | null;
 }
 
 /** What meter needs to know about a VM. */
-export interface MeteredVm { id: string; state: string; hostId: string | null }
+export interface MeteredVm {
+  id: string;
+  state: string;
+  hostId: string | null;
+}
 
-const EMPTY = { total_limit: 0, in_limit: 0, out_limit: 0, in_used: 0, out_used: 0, in_last: 0, out_last: 0, last_host_id: null };
+const EMPTY = {
+  total_limit: 0,
+  in_limit: 0,
+  out_limit: 0,
+  in_used: 0,
+  out_used: 0,
+  in_last: 0,
+  out_last: 0,
+  last_host_id: null,
+};
 
 /** A stored row (or none) as a view: total_limit 0 means split accounting, as in CVM. */
 export function trafficView(r: Partial<VmTrafficRow> | undefined): TrafficView {
   const n = (v: unknown) => Number(v ?? 0);
   return {
-    mode: n(r?.total_limit) > 0 ? 'combined' : 'split', totalLimit: n(r?.total_limit), inLimit: n(r?.in_limit),
-    outLimit: n(r?.out_limit), inUsed: n(r?.in_used), outUsed: n(r?.out_used), lastHostId: r?.last_host_id ?? null,
+    mode: n(r?.total_limit) > 0 ? 'combined' : 'split',
+    totalLimit: n(r?.total_limit),
+    inLimit: n(r?.in_limit),
+    outLimit: n(r?.out_limit),
+    inUsed: n(r?.in_used),
+    outUsed: n(r?.out_used),
+    lastHostId: r?.last_host_id ?? null,
   };
 }
 
@@ -34,7 +57,15 @@ export class TrafficService {
     const db = this.deps.store.db;
     const out = new Map<string, TrafficView>();
     if (vms.length === 0) return out;
-    const rows = await db.selectFrom('vm_traffic').selectAll().where('vm_id', 'in', vms.map((v) => v.id)).execute();
+    const rows = await db
+      .selectFrom('vm_traffic')
+      .selectAll()
+      .where(
+        'vm_id',
+        'in',
+        vms.map((v) => v.id),
+      )
+      .execute();
     const by = new Map(rows.map((r) => [r.vm_id, r]));
     const driver = this.deps.driver;
     for (const vm of vms) {
@@ -42,21 +73,35 @@ export class TrafficService {
       const c = { ...EMPTY, ...cur };
       const m = driver && vm.state === 'running' ? await driver.metrics(vm.id).catch(() => null) : null;
       const hostMoved = vm.hostId !== null && vm.hostId !== c.last_host_id;
-      if (!m && !hostMoved) { out.set(vm.id, trafficView(cur)); continue; }
-      const inLast = Number(c.in_last); const outLast = Number(c.out_last);
+      if (!m && !hostMoved) {
+        out.set(vm.id, trafficView(cur));
+        continue;
+      }
+      const inLast = Number(c.in_last);
+      const outLast = Number(c.out_last);
       const next = {
         in_used: Number(c.in_used) + (m ? (m.netRxBytes >= inLast ? m.netRxBytes - inLast : m.netRxBytes) : 0),
         out_used: Number(c.out_used) + (m ? (m.netTxBytes >= outLast ? m.netTxBytes - outLast : m.netTxBytes) : 0),
-        in_last: m ? m.netRxBytes : inLast, out_last: m ? m.netTxBytes : outLast,
-        last_host_id: vm.hostId ?? c.last_host_id, updated_at: nowIso(),
+        in_last: m ? m.netRxBytes : inLast,
+        out_last: m ? m.netTxBytes : outLast,
+        last_host_id: vm.hostId ?? c.last_host_id,
+        updated_at: nowIso(),
       };
       if (cur) {
         // Only the reader that saw these counters adds their delta; a concurrent reader's update wins otherwise.
-        await db.updateTable('vm_traffic').set(next).where('vm_id', '=', vm.id)
-          .where('in_last', '=', inLast).where('out_last', '=', outLast).execute();
+        await db
+          .updateTable('vm_traffic')
+          .set(next)
+          .where('vm_id', '=', vm.id)
+          .where('in_last', '=', inLast)
+          .where('out_last', '=', outLast)
+          .execute();
       } else {
-        await db.insertInto('vm_traffic').values({ ...EMPTY, vm_id: vm.id, ...next })
-          .onConflict((oc) => oc.column('vm_id').doNothing()).execute();
+        await db
+          .insertInto('vm_traffic')
+          .values({ ...EMPTY, vm_id: vm.id, ...next })
+          .onConflict((oc) => oc.column('vm_id').doNothing())
+          .execute();
       }
       out.set(vm.id, trafficView({ ...c, ...next }));
     }
@@ -64,20 +109,35 @@ export class TrafficService {
   }
 
   /** Sets a VM's limits in bytes (operator only): total > 0 makes accounting combined, total 0 split with in/out limits. */
-  async setLimits(serial: number, limits: { total?: number; in?: number; out?: number }): Promise<TrafficView & { serial: number }> {
+  async setLimits(
+    serial: number,
+    limits: { total?: number; in?: number; out?: number },
+  ): Promise<TrafficView & { serial: number }> {
     for (const [k, v] of Object.entries(limits)) {
-      if (v !== undefined && (!Number.isSafeInteger(v) || v < 0)) throw invalid(`${k} must be a whole number of bytes >= 0`, k);
+      if (v !== undefined && (!Number.isSafeInteger(v) || v < 0))
+        throw invalid(`${k} must be a whole number of bytes >= 0`, k);
     }
-    const vm = await this.deps.store.db.selectFrom('vms').select(['id']).where('serial', '=', serial).where('removed_at', 'is', null).executeTakeFirst();
+    const vm = await this.deps.store.db
+      .selectFrom('vms')
+      .select(['id'])
+      .where('serial', '=', serial)
+      .where('removed_at', 'is', null)
+      .executeTakeFirst();
     if (!vm) throw notFound('VPS', String(serial), 'vm');
     return this.deps.store.tx(async (trx) => {
       const cur = await trx.selectFrom('vm_traffic').selectAll().where('vm_id', '=', vm.id).executeTakeFirst();
       const set = {
-        total_limit: limits.total ?? Number(cur?.total_limit ?? 0), in_limit: limits.in ?? Number(cur?.in_limit ?? 0),
-        out_limit: limits.out ?? Number(cur?.out_limit ?? 0), updated_at: nowIso(),
+        total_limit: limits.total ?? Number(cur?.total_limit ?? 0),
+        in_limit: limits.in ?? Number(cur?.in_limit ?? 0),
+        out_limit: limits.out ?? Number(cur?.out_limit ?? 0),
+        updated_at: nowIso(),
       };
       if (cur) await trx.updateTable('vm_traffic').set(set).where('vm_id', '=', vm.id).execute();
-      else await trx.insertInto('vm_traffic').values({ ...EMPTY, vm_id: vm.id, ...set }).execute();
+      else
+        await trx
+          .insertInto('vm_traffic')
+          .values({ ...EMPTY, vm_id: vm.id, ...set })
+          .execute();
       return { serial, ...trafficView({ ...EMPTY, ...cur, ...set }) };
     });
   }

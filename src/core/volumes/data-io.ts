@@ -22,15 +22,33 @@ const MAX_VOLUME_BYTES = MAX_CUSTOM_GB * GIB;
 export const MAX_IO_BYTES = 4 * 1024 * 1024;
 
 /** Attributes a volume may carry besides its size (CloudSigma drive keys). */
-export interface VolumeAttrs { claimType?: 'exclusive' | 'shared'; readers?: string[]; encryption?: 'none' | 'aes-xts-plain'; media?: 'disk' | 'cdrom'; affinity?: string[] }
+export interface VolumeAttrs {
+  claimType?: 'exclusive' | 'shared';
+  readers?: string[];
+  encryption?: 'none' | 'aes-xts-plain';
+  media?: 'disk' | 'cdrom';
+  affinity?: string[];
+}
 
 /** Inputs of a new empty data volume of sizeBytes bytes, in the first zone unless zoneId is given. */
-export interface SizedVolumeInput extends VolumeAttrs { name: string; sizeBytes: number; zoneId?: string }
+export interface SizedVolumeInput extends VolumeAttrs {
+  name: string;
+  sizeBytes: number;
+  zoneId?: string;
+}
 
 /** A volume with its I/O counters and attributes. */
 export interface DetailedVolumeView {
-  volume: VolumeRow; readBytes: number; writeBytes: number; readRequests: number; writeRequests: number;
-  claimType: string; readers: string[]; encryption: string; media: string; affinity: string[];
+  volume: VolumeRow;
+  readBytes: number;
+  writeBytes: number;
+  readRequests: number;
+  writeRequests: number;
+  claimType: string;
+  readers: string[];
+  encryption: string;
+  media: string;
+  affinity: string[];
 }
 
 /** Bytes to write, or a function that makes them given the room left on the volume past the offset (e.g. by decompressing). */
@@ -50,21 +68,43 @@ export class VolumeData {
     const zoneId = input.zoneId ? (await this.deps.catalog.zone(input.zoneId)).id : await this.defaultZone();
     const id = newId();
     await this.deps.store.tx(async (trx) => {
-      await this.insert(trx, ctx, { id, name: checkVolumeName(input.name), size, zoneId, templateId: null }, input, 'volume.create');
+      await this.insert(
+        trx,
+        ctx,
+        { id, name: checkVolumeName(input.name), size, zoneId, templateId: null },
+        input,
+        'volume.create',
+      );
     });
     return this.get(ctx, id);
   }
 
   /** Copies a volume of the caller (or a public template, as an empty image of its size) to a new volume of at least its size. */
-  async clone(ctx: CallContext, sourceId: string, input: { name: string; sizeBytes?: number } & VolumeAttrs): Promise<DetailedVolumeView> {
+  async clone(
+    ctx: CallContext,
+    sourceId: string,
+    input: { name: string; sizeBytes?: number } & VolumeAttrs,
+  ): Promise<DetailedVolumeView> {
     const name = checkVolumeName(input.name);
-    const src = await this.deps.store.db.selectFrom('volumes').selectAll().where('id', '=', sourceId)
-      .where('account_id', '=', ctx.accountId).where('removed_at', 'is', null).executeTakeFirst();
+    const src = await this.deps.store.db
+      .selectFrom('volumes')
+      .selectAll()
+      .where('id', '=', sourceId)
+      .where('account_id', '=', ctx.accountId)
+      .where('removed_at', 'is', null)
+      .executeTakeFirst();
     let base: { size: number; zoneId: string; templateId: string | null; fromVolume: boolean };
     if (src) base = { size: Number(src.size), zoneId: src.zone_id, templateId: src.template_id, fromVolume: true };
     else {
-      const tpl = await this.deps.catalog.template(ctx, sourceId).catch(() => { throw notFound('drive', sourceId, 'object'); });
-      base = { size: Number(tpl.size), zoneId: tpl.zone_id ?? await this.defaultZone(), templateId: tpl.id, fromVolume: false };
+      const tpl = await this.deps.catalog.template(ctx, sourceId).catch(() => {
+        throw notFound('drive', sourceId, 'object');
+      });
+      base = {
+        size: Number(tpl.size),
+        zoneId: tpl.zone_id ?? (await this.defaultZone()),
+        templateId: tpl.id,
+        fromVolume: false,
+      };
     }
     const size = input.sizeBytes === undefined ? base.size : checkSize(input.sizeBytes);
     if (size < base.size) throw invalid(`A clone cannot be smaller than its source (${base.size} bytes)`, 'sizeBytes');
@@ -77,7 +117,13 @@ export class VolumeData {
     }
     try {
       await this.deps.store.tx(async (trx) => {
-        await this.insert(trx, ctx, { id, name, size, zoneId: base.zoneId, templateId: base.templateId }, input, 'volume.clone');
+        await this.insert(
+          trx,
+          ctx,
+          { id, name, size, zoneId: base.zoneId, templateId: base.templateId },
+          input,
+          'volume.clone',
+        );
       });
     } catch (err) {
       await storage.remove(id).catch(() => undefined);
@@ -96,13 +142,18 @@ export class VolumeData {
   /** The caller's live volumes (all, or those of ids), oldest first. */
   async list(ctx: CallContext, ids?: string[]): Promise<DetailedVolumeView[]> {
     const db = this.deps.store.db;
-    let q = db.selectFrom('volumes').selectAll().where('account_id', '=', ctx.accountId).where('removed_at', 'is', null);
+    let q = db
+      .selectFrom('volumes')
+      .selectAll()
+      .where('account_id', '=', ctx.accountId)
+      .where('removed_at', 'is', null);
     if (ids) q = q.where('id', 'in', ids.length ? ids : ['']);
     const rows = await q.orderBy('created_at').orderBy('id').execute();
     if (!rows.length) return [];
     const volumeIds = rows.map((r) => r.id);
-    const { result: extras, extra } = await this.counters.view(volumeIds,
-      () => db.selectFrom('volume_extras').selectAll().where('volume_id', 'in', volumeIds).execute());
+    const { result: extras, extra } = await this.counters.view(volumeIds, () =>
+      db.selectFrom('volume_extras').selectAll().where('volume_id', 'in', volumeIds).execute(),
+    );
     const by = new Map(extras.map((e) => [e.volume_id, e]));
     return rows.map((r) => toView(r, by.get(r.id), extra(r.id)));
   }
@@ -111,9 +162,11 @@ export class VolumeData {
   async write(ctx: CallContext, id: string, offset: number, data: WriteData): Promise<void> {
     const vol = await this.liveRow(ctx, id);
     const size = Number(vol.size);
-    if (!Number.isSafeInteger(offset) || offset < 0) throw invalid('The offset must be a non-negative whole number of bytes', 'offset');
+    if (!Number.isSafeInteger(offset) || offset < 0)
+      throw invalid('The offset must be a non-negative whole number of bytes', 'offset');
     const bytes = typeof data === 'function' ? await data(Math.max(0, size - offset)) : data;
-    if (bytes.length > MAX_IO_BYTES * 4) throw invalid(`At most ${MAX_IO_BYTES * 4} bytes may be written at once`, 'body');
+    if (bytes.length > MAX_IO_BYTES * 4)
+      throw invalid(`At most ${MAX_IO_BYTES * 4} bytes may be written at once`, 'body');
     checkRange(offset, bytes.length, size);
     try {
       await this.storage().write(id, offset, bytes, size);
@@ -129,8 +182,10 @@ export class VolumeData {
   async openWrite(ctx: CallContext, id: string, offset: number, length: number): Promise<VolumeWriter> {
     const vol = await this.liveRow(ctx, id);
     const size = Number(vol.size);
-    if (!Number.isSafeInteger(offset) || offset < 0) throw invalid('The offset must be a non-negative whole number of bytes', 'offset');
-    if (!Number.isSafeInteger(length) || length < 0 || length > MAX_IO_BYTES * 4) throw invalid(`At most ${MAX_IO_BYTES * 4} bytes may be written at once`, 'body');
+    if (!Number.isSafeInteger(offset) || offset < 0)
+      throw invalid('The offset must be a non-negative whole number of bytes', 'offset');
+    if (!Number.isSafeInteger(length) || length < 0 || length > MAX_IO_BYTES * 4)
+      throw invalid(`At most ${MAX_IO_BYTES * 4} bytes may be written at once`, 'body');
     checkRange(offset, length, size);
     const w = this.storage().openWrite(id, offset, length, size);
     return {
@@ -154,7 +209,11 @@ export class VolumeData {
    * just after it, or in another process), removes whatever the write left on disk and refuses it.
    */
   private async refuseIfDestroyed(id: string): Promise<void> {
-    const row = await this.deps.store.db.selectFrom('volumes').select('removed_at').where('id', '=', id).executeTakeFirst();
+    const row = await this.deps.store.db
+      .selectFrom('volumes')
+      .select('removed_at')
+      .where('id', '=', id)
+      .executeTakeFirst();
     if (row && !row.removed_at) return;
     await this.storage().remove(id);
     throw conflict('The drive was destroyed while it was being written; nothing of the write was kept', 'gone');
@@ -167,7 +226,9 @@ export class VolumeData {
   }
 
   /** Writes the I/O counts still held in memory to the database (they are otherwise written within a second). */
-  async flushCounters(): Promise<void> { await this.counters.flush(); }
+  async flushCounters(): Promise<void> {
+    await this.counters.flush();
+  }
 
   /** Reads length bytes (at most 4 MiB) at offset; refused past the end of the volume. */
   async read(ctx: CallContext, id: string, offset: number, length: number): Promise<Buffer> {
@@ -183,31 +244,82 @@ export class VolumeData {
   async set(ctx: CallContext, id: string, input: { name?: string } & VolumeAttrs): Promise<DetailedVolumeView> {
     await this.deps.store.tx(async (trx) => {
       const vol = await this.liveRow(ctx, id, trx);
-      if (input.name !== undefined) await trx.updateTable('volumes').set({ name: checkVolumeName(input.name) }).where('id', '=', vol.id).execute();
+      if (input.name !== undefined)
+        await trx
+          .updateTable('volumes')
+          .set({ name: checkVolumeName(input.name) })
+          .where('id', '=', vol.id)
+          .execute();
       await ensureExtras(trx, id);
       const set = attrColumns(input);
-      if (Object.keys(set).length) await trx.updateTable('volume_extras').set(set).where('volume_id', '=', id).execute();
-      await writeLog(trx, { taskId: null, accountId: ctx.accountId, userId: ctx.userId, objectType: 'volume', objectId: id, action: 'volume.update', status: 'SUCCESS' });
+      if (Object.keys(set).length)
+        await trx.updateTable('volume_extras').set(set).where('volume_id', '=', id).execute();
+      await writeLog(trx, {
+        taskId: null,
+        accountId: ctx.accountId,
+        userId: ctx.userId,
+        objectType: 'volume',
+        objectId: id,
+        action: 'volume.update',
+        status: 'SUCCESS',
+      });
     });
     return this.get(ctx, id);
   }
 
   private async liveRow(ctx: CallContext, id: string, q: Q = this.deps.store.db): Promise<VolumeRow> {
-    const row = await q.selectFrom('volumes').selectAll().where('id', '=', id).where('account_id', '=', ctx.accountId)
-      .where('removed_at', 'is', null).executeTakeFirst();
+    const row = await q
+      .selectFrom('volumes')
+      .selectAll()
+      .where('id', '=', id)
+      .where('account_id', '=', ctx.accountId)
+      .where('removed_at', 'is', null)
+      .executeTakeFirst();
     if (!row) throw notFound('drive', id, 'object');
     if (row.state === 'Destroy') throw conflict('The drive is being destroyed', 'wrong_state');
     return row;
   }
 
-  private async insert(trx: Q, ctx: CallContext, v: { id: string; name: string; size: number; zoneId: string; templateId: string | null }, attrs: VolumeAttrs, action: string): Promise<void> {
+  private async insert(
+    trx: Q,
+    ctx: CallContext,
+    v: { id: string; name: string; size: number; zoneId: string; templateId: string | null },
+    attrs: VolumeAttrs,
+    action: string,
+  ): Promise<void> {
     await reserveQuota(this.deps, trx, ctx.accountId, { volumes: 1, storageBytes: v.size });
-    await trx.insertInto('volumes').values({
-      id: v.id, account_id: ctx.accountId, zone_id: v.zoneId, name: v.name, type: 'DATADISK', size: v.size, disk_offering_id: null,
-      template_id: v.templateId, vm_id: null, device_id: null, state: 'Ready', created_at: nowIso(), attached_at: null, removed_at: null,
-    }).execute();
-    await trx.insertInto('volume_extras').values({ ...EMPTY_EXTRAS, volume_id: v.id, ...attrColumns(attrs) }).execute();
-    await writeLog(trx, { taskId: null, accountId: ctx.accountId, userId: ctx.userId, objectType: 'volume', objectId: v.id, action, status: 'SUCCESS' });
+    await trx
+      .insertInto('volumes')
+      .values({
+        id: v.id,
+        account_id: ctx.accountId,
+        zone_id: v.zoneId,
+        name: v.name,
+        type: 'DATADISK',
+        size: v.size,
+        disk_offering_id: null,
+        template_id: v.templateId,
+        vm_id: null,
+        device_id: null,
+        state: 'Ready',
+        created_at: nowIso(),
+        attached_at: null,
+        removed_at: null,
+      })
+      .execute();
+    await trx
+      .insertInto('volume_extras')
+      .values({ ...EMPTY_EXTRAS, volume_id: v.id, ...attrColumns(attrs) })
+      .execute();
+    await writeLog(trx, {
+      taskId: null,
+      accountId: ctx.accountId,
+      userId: ctx.userId,
+      objectType: 'volume',
+      objectId: v.id,
+      action,
+      status: 'SUCCESS',
+    });
   }
 
   private async defaultZone(): Promise<string> {
@@ -223,14 +335,28 @@ export class VolumeData {
 }
 
 const EMPTY_EXTRAS: Omit<VolumeExtrasRow, 'volume_id'> = {
-  read_bytes: 0, write_bytes: 0, read_requests: 0, write_requests: 0, claim_type: 'exclusive', readers: '', encryption: 'aes-xts-plain',
-  media: 'disk', affinity: '',
+  read_bytes: 0,
+  write_bytes: 0,
+  read_requests: 0,
+  write_requests: 0,
+  claim_type: 'exclusive',
+  readers: '',
+  encryption: 'aes-xts-plain',
+  media: 'disk',
+  affinity: '',
 };
 
 async function ensureExtras(q: Q, id: string): Promise<void> {
   const has = await q.selectFrom('volume_extras').select('volume_id').where('volume_id', '=', id).executeTakeFirst();
   if (!has) {
-    try { await q.insertInto('volume_extras').values({ ...EMPTY_EXTRAS, volume_id: id }).execute(); } catch { /* inserted concurrently */ }
+    try {
+      await q
+        .insertInto('volume_extras')
+        .values({ ...EMPTY_EXTRAS, volume_id: id })
+        .execute();
+    } catch {
+      /* inserted concurrently */
+    }
   }
 }
 
@@ -248,9 +374,16 @@ function toView(r: VolumeRow, e: VolumeExtrasRow | undefined, d: IoDelta | undef
   const x = e ?? { ...EMPTY_EXTRAS, volume_id: r.id };
   const words = (s: string) => s.split(' ').filter((w) => w !== '');
   return {
-    volume: r, readBytes: Number(x.read_bytes) + (d?.readBytes ?? 0), writeBytes: Number(x.write_bytes) + (d?.writeBytes ?? 0),
-    readRequests: Number(x.read_requests) + (d?.readRequests ?? 0), writeRequests: Number(x.write_requests) + (d?.writeRequests ?? 0),
-    claimType: x.claim_type, readers: words(x.readers), encryption: x.encryption, media: x.media, affinity: words(x.affinity),
+    volume: r,
+    readBytes: Number(x.read_bytes) + (d?.readBytes ?? 0),
+    writeBytes: Number(x.write_bytes) + (d?.writeBytes ?? 0),
+    readRequests: Number(x.read_requests) + (d?.readRequests ?? 0),
+    writeRequests: Number(x.write_requests) + (d?.writeRequests ?? 0),
+    claimType: x.claim_type,
+    readers: words(x.readers),
+    encryption: x.encryption,
+    media: x.media,
+    affinity: words(x.affinity),
   };
 }
 
@@ -262,6 +395,8 @@ function checkSize(size: number): number {
 }
 
 function checkRange(offset: number, length: number, size: number): void {
-  if (!Number.isSafeInteger(offset) || offset < 0) throw invalid('The offset must be a non-negative whole number of bytes', 'offset');
-  if (offset + length > size) throw invalid(`${length} bytes at offset ${offset} go past the end of the drive (${size} bytes)`, 'offset');
+  if (!Number.isSafeInteger(offset) || offset < 0)
+    throw invalid('The offset must be a non-negative whole number of bytes', 'offset');
+  if (offset + length > size)
+    throw invalid(`${length} bytes at offset ${offset} go past the end of the drive (${size} bytes)`, 'offset');
 }

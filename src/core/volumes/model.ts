@@ -12,33 +12,73 @@ export type SnapshotState = 'Creating' | 'BackedUp';
 
 /** Everything a dialect may show about a volume. */
 export interface VolumeView {
-  id: string; accountId: string; accountName: string; zoneId: string; zoneName: string; name: string;
-  type: 'ROOT' | 'DATADISK'; size: number; state: VolumeState; diskOfferingId: string | null;
-  diskOfferingName: string | null; diskOfferingDisplayText: string | null; templateId: string | null;
-  vmId: string | null; vmName: string | null; vmDisplayName: string | null; vmState: VmState | null;
+  id: string;
+  accountId: string;
+  accountName: string;
+  zoneId: string;
+  zoneName: string;
+  name: string;
+  type: 'ROOT' | 'DATADISK';
+  size: number;
+  state: VolumeState;
+  diskOfferingId: string | null;
+  diskOfferingName: string | null;
+  diskOfferingDisplayText: string | null;
+  templateId: string | null;
+  vmId: string | null;
+  vmName: string | null;
+  vmDisplayName: string | null;
+  vmState: VmState | null;
   /** The offering of the VM the volume is attached to. */
-  vmOfferingId: string | null; vmOfferingName: string | null;
-  deviceId: number | null; created: string; attached: string | null; removed: boolean;
+  vmOfferingId: string | null;
+  vmOfferingName: string | null;
+  deviceId: number | null;
+  created: string;
+  attached: string | null;
+  removed: boolean;
   tags: Array<{ key: string; value: string }>;
 }
 
 /** Everything a dialect may show about a snapshot. */
 export interface SnapshotView {
-  id: string; accountId: string; accountName: string; volumeId: string; volumeName: string; volumeType: string;
-  zoneId: string; zoneName: string; name: string; state: SnapshotState; size: number; created: string;
+  id: string;
+  accountId: string;
+  accountName: string;
+  volumeId: string;
+  volumeName: string;
+  volumeType: string;
+  zoneId: string;
+  zoneName: string;
+  name: string;
+  state: SnapshotState;
+  size: number;
+  created: string;
   tags: Array<{ key: string; value: string }>;
 }
 
 /** Tags of some resources, by resource id. */
 async function tagsOf(q: Q, ids: string[]): Promise<Map<string, Array<{ key: string; value: string }>>> {
-  const rows = await q.selectFrom('tags').select(['resource_id', 'key', 'value']).where('resource_id', 'in', ids).orderBy('key').execute();
+  const rows = await q
+    .selectFrom('tags')
+    .select(['resource_id', 'key', 'value'])
+    .where('resource_id', 'in', ids)
+    .orderBy('key')
+    .execute();
   const by = new Map<string, Array<{ key: string; value: string }>>();
-  for (const t of rows) { const a = by.get(t.resource_id) ?? []; a.push({ key: t.key, value: t.value }); by.set(t.resource_id, a); }
+  for (const t of rows) {
+    const a = by.get(t.resource_id) ?? [];
+    a.push({ key: t.key, value: t.value });
+    by.set(t.resource_id, a);
+  }
   return by;
 }
 
 async function accountNames(q: Q, ids: string[]): Promise<Map<string, string>> {
-  const rows = await q.selectFrom('accounts').select(['id', 'name']).where('id', 'in', [...new Set(ids)]).execute();
+  const rows = await q
+    .selectFrom('accounts')
+    .select(['id', 'name'])
+    .where('id', 'in', [...new Set(ids)])
+    .execute();
   return new Map(rows.map((a) => [a.id, a.name]));
 }
 
@@ -48,10 +88,20 @@ export async function loadVolumeViews(q: Q, catalog: CatalogService, rows: Volum
   const vmIds = [...new Set(rows.map((r) => r.vm_id).filter((x): x is string => !!x))];
   const [vms, tags, accounts, diskOfferings, serviceOfferings] = await Promise.all([
     vmIds.length
-      ? q.selectFrom('vms').select(['id', 'name', 'display_name', 'state', 'service_offering_id']).where('id', 'in', vmIds).execute()
+      ? q
+          .selectFrom('vms')
+          .select(['id', 'name', 'display_name', 'state', 'service_offering_id'])
+          .where('id', 'in', vmIds)
+          .execute()
       : Promise.resolve([]),
-    tagsOf(q, rows.map((r) => r.id)),
-    accountNames(q, rows.map((r) => r.account_id)),
+    tagsOf(
+      q,
+      rows.map((r) => r.id),
+    ),
+    accountNames(
+      q,
+      rows.map((r) => r.account_id),
+    ),
     catalog.listDiskOfferings(),
     catalog.listServiceOfferings(),
   ]);
@@ -64,14 +114,30 @@ export async function loadVolumeViews(q: Q, catalog: CatalogService, rows: Volum
     const offering = r.disk_offering_id ? doBy.get(r.disk_offering_id) : undefined;
     const so = vm && r.type === 'ROOT' ? soBy.get(vm.service_offering_id) : undefined;
     views.push({
-      id: r.id, accountId: r.account_id, accountName: accounts.get(r.account_id) ?? '', zoneId: r.zone_id,
-      zoneName: (await catalog.zoneOrUndefined(r.zone_id))?.name ?? '', name: r.name, type: r.type as VolumeView['type'],
-      size: Number(r.size), state: r.state as VolumeState, diskOfferingId: r.disk_offering_id,
-      diskOfferingName: offering?.name ?? null, diskOfferingDisplayText: offering?.display_text ?? null, templateId: r.template_id,
-      vmId: vm ? vm.id : null, vmName: vm?.name ?? null, vmDisplayName: vm?.display_name ?? null,
-      vmState: (vm?.state as VmState | undefined) ?? null, vmOfferingId: so?.id ?? null, vmOfferingName: so?.name ?? null,
-      deviceId: vm && r.device_id !== null ? Number(r.device_id) : null, created: r.created_at,
-      attached: vm ? r.attached_at : null, removed: r.removed_at !== null, tags: tags.get(r.id) ?? [],
+      id: r.id,
+      accountId: r.account_id,
+      accountName: accounts.get(r.account_id) ?? '',
+      zoneId: r.zone_id,
+      zoneName: (await catalog.zoneOrUndefined(r.zone_id))?.name ?? '',
+      name: r.name,
+      type: r.type as VolumeView['type'],
+      size: Number(r.size),
+      state: r.state as VolumeState,
+      diskOfferingId: r.disk_offering_id,
+      diskOfferingName: offering?.name ?? null,
+      diskOfferingDisplayText: offering?.display_text ?? null,
+      templateId: r.template_id,
+      vmId: vm ? vm.id : null,
+      vmName: vm?.name ?? null,
+      vmDisplayName: vm?.display_name ?? null,
+      vmState: (vm?.state as VmState | undefined) ?? null,
+      vmOfferingId: so?.id ?? null,
+      vmOfferingName: so?.name ?? null,
+      deviceId: vm && r.device_id !== null ? Number(r.device_id) : null,
+      created: r.created_at,
+      attached: vm ? r.attached_at : null,
+      removed: r.removed_at !== null,
+      tags: tags.get(r.id) ?? [],
     });
   }
   return views;
@@ -83,18 +149,33 @@ export async function loadSnapshotViews(q: Q, catalog: CatalogService, rows: Sna
   const volIds = [...new Set(rows.map((r) => r.volume_id))];
   const [vols, tags, accounts] = await Promise.all([
     q.selectFrom('volumes').select(['id', 'name', 'zone_id']).where('id', 'in', volIds).execute(),
-    tagsOf(q, rows.map((r) => r.id)),
-    accountNames(q, rows.map((r) => r.account_id)),
+    tagsOf(
+      q,
+      rows.map((r) => r.id),
+    ),
+    accountNames(
+      q,
+      rows.map((r) => r.account_id),
+    ),
   ]);
   const volBy = new Map(vols.map((v) => [v.id, v]));
   const views: SnapshotView[] = [];
   for (const r of rows) {
     const vol = volBy.get(r.volume_id);
     views.push({
-      id: r.id, accountId: r.account_id, accountName: accounts.get(r.account_id) ?? '', volumeId: r.volume_id,
-      volumeName: vol?.name ?? '', volumeType: r.volume_type, zoneId: vol?.zone_id ?? '',
-      zoneName: vol ? (await catalog.zoneOrUndefined(vol.zone_id))?.name ?? '' : '', name: r.name,
-      state: r.state as SnapshotState, size: Number(r.size), created: r.created_at, tags: tags.get(r.id) ?? [],
+      id: r.id,
+      accountId: r.account_id,
+      accountName: accounts.get(r.account_id) ?? '',
+      volumeId: r.volume_id,
+      volumeName: vol?.name ?? '',
+      volumeType: r.volume_type,
+      zoneId: vol?.zone_id ?? '',
+      zoneName: vol ? ((await catalog.zoneOrUndefined(vol.zone_id))?.name ?? '') : '',
+      name: r.name,
+      state: r.state as SnapshotState,
+      size: Number(r.size),
+      created: r.created_at,
+      tags: tags.get(r.id) ?? [],
     });
   }
   return views;

@@ -12,8 +12,16 @@ const BATCH = 500;
  */
 export async function sweepOrphanFiles(store: Store, storage: VolumeStorage, before: number): Promise<StoredFile[]> {
   const old = (await storage.files()).filter((f) => f.mtimeMs < before);
-  const liveVolumes = await liveIds(store, 'volumes', old.filter((f) => f.kind === 'volume').map((f) => f.id));
-  const liveSnapshots = await liveIds(store, 'snapshots', old.filter((f) => f.kind === 'snapshot').map((f) => f.id));
+  const liveVolumes = await liveIds(
+    store,
+    'volumes',
+    old.filter((f) => f.kind === 'volume').map((f) => f.id),
+  );
+  const liveSnapshots = await liveIds(
+    store,
+    'snapshots',
+    old.filter((f) => f.kind === 'snapshot').map((f) => f.id),
+  );
   const orphans = [
     ...old.filter((f) => f.kind === 'temp'),
     ...old.filter((f) => f.kind === 'snapshot' && !liveSnapshots.has(f.id)),
@@ -32,8 +40,12 @@ async function liveIds(store: Store, table: 'volumes' | 'snapshots', ids: string
   const live = new Set<string>();
   const unique = [...new Set(ids)];
   for (let i = 0; i < unique.length; i += BATCH) {
-    const rows = await store.db.selectFrom(table).select('id').where('id', 'in', unique.slice(i, i + BATCH))
-      .where('removed_at', 'is', null).execute();
+    const rows = await store.db
+      .selectFrom(table)
+      .select('id')
+      .where('id', 'in', unique.slice(i, i + BATCH))
+      .where('removed_at', 'is', null)
+      .execute();
     for (const r of rows) live.add(r.id);
   }
   return live;

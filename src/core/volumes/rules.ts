@@ -30,11 +30,13 @@ export function customSizeBytes(sizeGb: number | undefined, field = 'sizeGb'): n
 export function pickDeviceId(used: number[], wanted?: number): number {
   if (wanted !== undefined) {
     if (wanted === 0) throw invalid('Device id 0 is reserved for the ROOT volume', 'deviceId');
-    if (wanted === CDROM_DEVICE_ID) throw invalid(`Device id ${CDROM_DEVICE_ID} is reserved for the CD-ROM`, 'deviceId');
+    if (wanted === CDROM_DEVICE_ID)
+      throw invalid(`Device id ${CDROM_DEVICE_ID} is reserved for the CD-ROM`, 'deviceId');
     if (!Number.isInteger(wanted) || wanted < 1 || wanted > MAX_DEVICE_ID) {
       throw invalid(`Device id must be between 1 and ${MAX_DEVICE_ID}`, 'deviceId');
     }
-    if (used.includes(wanted)) throw invalid(`Device id ${wanted} is already used by another volume of this virtual machine`, 'deviceId');
+    if (used.includes(wanted))
+      throw invalid(`Device id ${wanted} is already used by another volume of this virtual machine`, 'deviceId');
     return wanted;
   }
   for (let d = 1; d <= MAX_DEVICE_ID; d++) if (d !== CDROM_DEVICE_ID && !used.includes(d)) return d;
@@ -43,14 +45,20 @@ export function pickDeviceId(used: number[], wanted?: number): number {
 
 /** Refuses when the object has an unfinished exclusive task: one writer per object. */
 export async function assertIdle(q: Q, objectId: string, what: string): Promise<void> {
-  const busy = await q.selectFrom('tasks').select('id').where('object_id', '=', objectId).where('exclusive', '=', 1)
-    .where('status', 'in', ['PENDING', 'STARTED']).executeTakeFirst();
+  const busy = await q
+    .selectFrom('tasks')
+    .select('id')
+    .where('object_id', '=', objectId)
+    .where('exclusive', '=', 1)
+    .where('status', 'in', ['PENDING', 'STARTED'])
+    .executeTakeFirst();
   if (busy) throw conflict(`The ${what} is busy with another operation; try again when it has finished`, 'busy');
 }
 
 /** A volume name: 1 to 255 printable characters. */
 export function checkVolumeName(name: string): string {
   const trimmed = name.trim();
-  if (!trimmed || trimmed.length > 255 || /[\u0000-\u001f]/.test(trimmed)) throw invalid('A volume name must be 1 to 255 printable characters', 'name');
+  if (!trimmed || trimmed.length > 255 || /[\u0000-\u001f]/.test(trimmed))
+    throw invalid('A volume name must be 1 to 255 printable characters', 'name');
   return trimmed;
 }

@@ -18,12 +18,20 @@ export function volumeAttach(deps: HandlerDeps): TaskHandler {
     async run(task) {
       const p = payloadOf<{ vmId: string; deviceId: number }>(task);
       const vol = await taskVolume(deps, task);
-      const vm = await deps.store.db.selectFrom('vms').select(['id', 'removed_at']).where('id', '=', p.vmId).executeTakeFirst();
+      const vm = await deps.store.db
+        .selectFrom('vms')
+        .select(['id', 'removed_at'])
+        .where('id', '=', p.vmId)
+        .executeTakeFirst();
       if (!vol || vol.removed_at || vol.vm_id !== p.vmId || !vm || vm.removed_at) {
         throw conflict('The virtual machine or the volume went away before the volume could be attached', 'gone');
       }
       await deps.driver.attachVolume(p.vmId, {
-        id: vol.id, deviceId: p.deviceId, size: Number(vol.size), type: vol.type as 'ROOT' | 'DATADISK', templateId: vol.template_id,
+        id: vol.id,
+        deviceId: p.deviceId,
+        size: Number(vol.size),
+        type: vol.type as 'ROOT' | 'DATADISK',
+        templateId: vol.template_id,
       });
       await deps.store.tx(async (trx) => {
         await trx.updateTable('volumes').set({ state: 'Ready' }).where('id', '=', vol.id).execute();
@@ -33,8 +41,12 @@ export function volumeAttach(deps: HandlerDeps): TaskHandler {
     },
     async onFailure(q, task) {
       const p = payloadOf<{ vmId: string; fromState?: string }>(task);
-      await q.updateTable('volumes').set({ vm_id: null, device_id: null, attached_at: null, ...(p.fromState ? { state: p.fromState } : {}) })
-        .where('id', '=', task.object_id).where('vm_id', '=', p.vmId).execute();
+      await q
+        .updateTable('volumes')
+        .set({ vm_id: null, device_id: null, attached_at: null, ...(p.fromState ? { state: p.fromState } : {}) })
+        .where('id', '=', task.object_id)
+        .where('vm_id', '=', p.vmId)
+        .execute();
     },
   };
 }
@@ -47,8 +59,12 @@ export function volumeDetach(deps: HandlerDeps): TaskHandler {
       const vol = await taskVolume(deps, task);
       if (vol && vol.vm_id === vmId) await deps.driver.detachVolume(vmId, vol.id);
       await deps.store.tx(async (trx) => {
-        await trx.updateTable('volumes').set({ vm_id: null, device_id: null, attached_at: null })
-          .where('id', '=', task.object_id).where('vm_id', '=', vmId).execute();
+        await trx
+          .updateTable('volumes')
+          .set({ vm_id: null, device_id: null, attached_at: null })
+          .where('id', '=', task.object_id)
+          .where('vm_id', '=', vmId)
+          .execute();
         await finishTask(trx, task, volumeResult(task));
       });
       return FINISHED;
@@ -65,9 +81,17 @@ export function volumeResize(deps: HandlerDeps): TaskHandler {
       if (!vol || vol.removed_at) throw conflict('The volume was deleted before it could be resized', 'gone');
       await deps.storage?.resize(vol.id, p.size);
       await deps.store.tx(async (trx) => {
-        await trx.updateTable('volumes').set({ size: p.size, disk_offering_id: p.diskOfferingId }).where('id', '=', vol.id).execute();
+        await trx
+          .updateTable('volumes')
+          .set({ size: p.size, disk_offering_id: p.diskOfferingId })
+          .where('id', '=', vol.id)
+          .execute();
         if (vol.type === 'ROOT' && vol.vm_id) {
-          await trx.updateTable('vms').set({ root_disk_size: p.size, updated_at: nowIso() }).where('id', '=', vol.vm_id).execute();
+          await trx
+            .updateTable('vms')
+            .set({ root_disk_size: p.size, updated_at: nowIso() })
+            .where('id', '=', vol.vm_id)
+            .execute();
         }
         await finishTask(trx, task, volumeResult(task));
       });

@@ -24,19 +24,31 @@ const FIELD_NAMES: Readonly<Record<string, string>> = { ...RESOURCE_FIELD_NAMES 
 
 /** The core error's fields under this API's names. */
 function adminFields(fields: Record<string, string[]>): Record<string, string[]> {
-  return Object.fromEntries(Object.entries(fields).map(([f, msgs]) => [Object.hasOwn(FIELD_NAMES, f) ? FIELD_NAMES[f]! : f, msgs]));
+  return Object.fromEntries(
+    Object.entries(fields).map(([f, msgs]) => [Object.hasOwn(FIELD_NAMES, f) ? FIELD_NAMES[f]! : f, msgs]),
+  );
 }
 
 /** A failed call's answer: status, JSON body, the seconds for Retry-After when the core gave them, and whether it was an unexpected exception (to be logged). */
-export interface AdminErrorAnswer { status: number; body: Record<string, unknown>; retryAfterSec?: number; unexpected: boolean }
+export interface AdminErrorAnswer {
+  status: number;
+  body: Record<string, unknown>;
+  retryAfterSec?: number;
+  unexpected: boolean;
+}
 
 /** The answer for anything thrown by a call: core errors with their message and fields, Fastify's client errors with their message; anything else is 500 with the request id and no details. */
 export function adminError(err: Error & { statusCode?: number }, requestId: string): AdminErrorAnswer {
   if (err instanceof CoreError) {
-    const answer = { status: errorEntry(ADMIN_STATUS, err), body: { error: err.message, fields: adminFields(err.fields) }, unexpected: false };
+    const answer = {
+      status: errorEntry(ADMIN_STATUS, err),
+      body: { error: err.message, fields: adminFields(err.fields) },
+      unexpected: false,
+    };
     return err.retryAfterSec !== undefined ? { ...answer, retryAfterSec: err.retryAfterSec } : answer;
   }
-  if (err.statusCode && err.statusCode < 500) return { status: err.statusCode, body: { error: err.message }, unexpected: false };
+  if (err.statusCode && err.statusCode < 500)
+    return { status: err.statusCode, body: { error: err.message }, unexpected: false };
   return { status: 500, body: { error: 'Internal error', request_id: requestId }, unexpected: true };
 }
 

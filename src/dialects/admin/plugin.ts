@@ -23,16 +23,26 @@ export async function adminPlugin(app: FastifyInstance, opts: { core: Core }): P
   // NUL bytes are refused before anything reads them (no store can keep them).
   app.addHook('onRequest', async (req: FastifyRequest, reply: FastifyReply) => {
     const nul = nulInRequest(req, { basic: true });
-    if (nul) return reply.code(400).send({ error: `The ${nul === 'authorization' ? 'Authorization header' : nul === 'path' ? 'path' : 'query string'} holds a NUL byte` });
+    if (nul)
+      return reply
+        .code(400)
+        .send({
+          error: `The ${nul === 'authorization' ? 'Authorization header' : nul === 'path' ? 'path' : 'query string'} holds a NUL byte`,
+        });
   });
   app.addHook('preValidation', async (req: FastifyRequest, reply: FastifyReply) => {
     if (hasNul(req.body)) return reply.code(400).send({ error: 'The request body holds a NUL byte' });
   });
   app.addHook('onRequest', async (req: FastifyRequest, reply: FastifyReply) => {
     const creds = parseBasic(req.headers.authorization);
-    const who = creds ? await core.credentials.issuers.password.verify({ login: creds.user, password: creds.password }, req.ip) : undefined;
+    const who = creds
+      ? await core.credentials.issuers.password.verify({ login: creds.user, password: creds.password }, req.ip)
+      : undefined;
     if (!who || who.account.type !== 'admin') {
-      return reply.code(401).header('www-authenticate', 'Basic realm="nube-admin"').send({ error: 'Admin credentials required' });
+      return reply
+        .code(401)
+        .header('www-authenticate', 'Basic realm="nube-admin"')
+        .send({ error: 'Admin credentials required' });
     }
     callers.set(req, who);
   });
@@ -44,7 +54,8 @@ export async function adminPlugin(app: FastifyInstance, opts: { core: Core }): P
   app.get('/hosts', async () => ({ hosts: await core.hosts.list() }));
   app.post<{ Params: { id: string }; Body: { state?: string } }>('/hosts/:id/state', async (req) => {
     const state = req.body?.state;
-    if (state !== 'up' && state !== 'down') throw new CoreError('Invalid', 'bad_input', 'state must be up or down', { state: ['must be up or down'] });
+    if (state !== 'up' && state !== 'down')
+      throw new CoreError('Invalid', 'bad_input', 'state must be up or down', { state: ['must be up or down'] });
     return { host: await core.hosts.setState(req.params.id, state) };
   });
   app.get<{ Params: { id: string } }>('/vms/:id/console', async (req, reply) => {
@@ -56,12 +67,17 @@ export async function adminPlugin(app: FastifyInstance, opts: { core: Core }): P
   app.post<{ Body: Record<string, unknown> }>('/sim/faults', async (req, reply) => {
     const b = (req.body && typeof req.body === 'object' ? req.body : {}) as Record<string, unknown>;
     const fault = await core.hosts.addFault({
-      kind: String(b.kind ?? '') as never, hostId: b.host_id ? String(b.host_id) : undefined, vmId: b.vm_id ? String(b.vm_id) : undefined,
-      value: wholeNumber(b.value, 'value'), count: wholeNumber(b.count, 'count'),
+      kind: String(b.kind ?? '') as never,
+      hostId: b.host_id ? String(b.host_id) : undefined,
+      vmId: b.vm_id ? String(b.vm_id) : undefined,
+      value: wholeNumber(b.value, 'value'),
+      count: wholeNumber(b.count, 'count'),
     });
     return reply.code(201).send({ fault });
   });
-  app.delete<{ Params: { id?: string } }>('/sim/faults/:id?', async (req) => ({ removed: await core.hosts.clearFaults(req.params.id) }));
+  app.delete<{ Params: { id?: string } }>('/sim/faults/:id?', async (req) => ({
+    removed: await core.hosts.clearFaults(req.params.id),
+  }));
 }
 
 /** An optional whole number from a JSON or form body (a number or its decimal text), or Invalid naming the field. */

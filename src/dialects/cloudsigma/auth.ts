@@ -15,7 +15,12 @@ const CACHE_MS = 5 * 60_000;
 const CACHE_MAX = 1000;
 
 /** What is remembered of a successful check: never the password, only the hash it matched. */
-interface Verified { login: string; userId: string; passwordHash: string; at: number }
+interface Verified {
+  login: string;
+  userId: string;
+  passwordHash: string;
+  at: number;
+}
 
 /** Checks Basic credentials; undefined when missing or wrong. */
 export class BasicAuth {
@@ -32,17 +37,30 @@ export class BasicAuth {
     if (hit) {
       this.cache.delete(key);
       if (Date.now() - hit.at < CACHE_MS) {
-        const principal = await this.core.credentials.issuers.password.recheck(hit.login, hit.userId, hit.passwordHash, source);
+        const principal = await this.core.credentials.issuers.password.recheck(
+          hit.login,
+          hit.userId,
+          hit.passwordHash,
+          source,
+        );
         if (principal) {
           this.cache.set(key, hit);
           return principal;
         }
       }
     }
-    const principal = await this.core.credentials.issuers.password.verify({ login: creds.user, password: creds.password }, source);
+    const principal = await this.core.credentials.issuers.password.verify(
+      { login: creds.user, password: creds.password },
+      source,
+    );
     if (!principal) return undefined;
     if (this.cache.size >= CACHE_MAX) this.cache.delete(this.cache.keys().next().value!);
-    this.cache.set(key, { login: creds.user, userId: principal.user.id, passwordHash: principal.user.password_hash, at: Date.now() });
+    this.cache.set(key, {
+      login: creds.user,
+      userId: principal.user.id,
+      passwordHash: principal.user.password_hash,
+      at: Date.now(),
+    });
     return principal;
   }
 }

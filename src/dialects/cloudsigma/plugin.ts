@@ -13,8 +13,23 @@ import { serverGroupRoutes } from './routes/server-groups.js';
 import { billingRoutes } from './routes/billing.js';
 
 /** The first path segments this dialect owns; unknown commands under them answer 404 in text. */
-export const SIGMA_ROOTS = ['drives', 'servers', 'guests', 'guest', 'resources', 'servergroups', 'servergroupss', 'profile', 'billing',
-  'currencies', 'usage', 'pricing', 'transactions', 'balance', 'subscriptions'];
+export const SIGMA_ROOTS = [
+  'drives',
+  'servers',
+  'guests',
+  'guest',
+  'resources',
+  'servergroups',
+  'servergroupss',
+  'profile',
+  'billing',
+  'currencies',
+  'usage',
+  'pricing',
+  'transactions',
+  'balance',
+  'subscriptions',
+];
 
 /** Answers a request under the dialect's roots whose URL the router cannot decode (a broken percent-escape, an overlong segment). */
 export function sigmaBadUrl(reply: FastifyReply, why: string): FastifyReply {
@@ -25,7 +40,9 @@ export function sigmaBadUrl(reply: FastifyReply, why: string): FastifyReply {
 export async function cloudsigmaPlugin(app: FastifyInstance, opts: { core: Core }): Promise<void> {
   // Clients send Content-Type: application/json with text bodies: every body is taken as bytes.
   app.removeAllContentTypeParsers();
-  app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: WRITE_BODY_MAX }, (_req, body, done) => done(null, body));
+  app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: WRITE_BODY_MAX }, (_req, body, done) =>
+    done(null, body),
+  );
   app.setErrorHandler((err: Error & { statusCode?: number }, req, reply) => {
     const e = sigmaRequestError(err, req.id, req.routeOptions.bodyLimit ?? TEXT_BODY_MAX);
     if (e.internal) req.log.error({ err }, 'cloudsigma request failed');
@@ -40,7 +57,10 @@ export async function cloudsigmaPlugin(app: FastifyInstance, opts: { core: Core 
   serverGroupRoutes(r);
   billingRoutes(r);
   // Unknown commands are answered before their body is read.
-  const unknown = async (req: FastifyRequest, reply: FastifyReply) => reply.code(404).type('text/plain; charset=utf-8')
-    .send(errorBody(`No such command: ${req.method} ${req.url.split('?')[0]}`));
+  const unknown = async (req: FastifyRequest, reply: FastifyReply) =>
+    reply
+      .code(404)
+      .type('text/plain; charset=utf-8')
+      .send(errorBody(`No such command: ${req.method} ${req.url.split('?')[0]}`));
   for (const root of SIGMA_ROOTS) app.all(`/${root}/*`, { onRequest: unknown, bodyLimit: TEXT_BODY_MAX }, unknown);
 }

@@ -14,12 +14,20 @@ import { contextFor } from '../shared/context.js';
 export const TEXT_BODY_MAX = 1024 * 1024;
 
 /** What a NUL byte in each part of a request is answered with. */
-const NUL_TEXT = { path: 'The path holds a NUL byte', query: 'The query string holds a NUL byte', authorization: 'The Authorization header holds a NUL byte' };
+const NUL_TEXT = {
+  path: 'The path holds a NUL byte',
+  query: 'The query string holds a NUL byte',
+  authorization: 'The Authorization header holds a NUL byte',
+};
 
 /** What a handler gets: the caller, the path parameters and the body. */
 export interface SigmaCall {
-  core: Core; ctx: CallContext; principal: Principal; params: Record<string, string>;
-  req: FastifyRequest; body: Buffer;
+  core: Core;
+  ctx: CallContext;
+  principal: Principal;
+  params: Record<string, string>;
+  req: FastifyRequest;
+  body: Buffer;
   /** The body as one `key value` record (400 when too large or malformed). */
   record(): SigmaRecord;
 }
@@ -32,7 +40,8 @@ export type RouteMode = 'read' | 'body' | 'action';
 
 /** Options of one route: its body cap (TEXT_BODY_MAX unless set), an onRequest hook run once the caller is known, and preParsing, which may replace the body stream (e.g. to gather a large body into a reused buffer). */
 export interface RouteOpts {
-  bodyLimit?: number; onRequest?: (req: FastifyRequest, reply: FastifyReply) => Promise<void>;
+  bodyLimit?: number;
+  onRequest?: (req: FastifyRequest, reply: FastifyReply) => Promise<void>;
   preParsing?: (req: FastifyRequest, reply: FastifyReply, payload: Readable) => Promise<Readable>;
 }
 
@@ -40,7 +49,11 @@ export interface RouteOpts {
 export class SigmaRouter {
   private readonly callers = new WeakMap<FastifyRequest, Promise<Principal | undefined>>();
 
-  constructor(private readonly app: FastifyInstance, readonly core: Core, private readonly auth: BasicAuth) {}
+  constructor(
+    private readonly app: FastifyInstance,
+    readonly core: Core,
+    private readonly auth: BasicAuth,
+  ) {}
 
   /** The caller behind a request's Basic credentials, checked once per request (a hook may ask before the handler); undefined when missing or wrong, RateLimited (429) while the client's address or login is locked out. */
   caller(req: FastifyRequest): Promise<Principal | undefined> {
@@ -64,7 +77,8 @@ export class SigmaRouter {
         const nul = nulInRequest(req, { basic: true });
         if (nul) throw new SigmaFailure(400, NUL_TEXT[nul]);
         await this.principal(req, reply);
-        if (mode === 'body' && req.method === 'GET') throw new SigmaFailure(405, `${req.url.split('?')[0]} expects POST`);
+        if (mode === 'body' && req.method === 'GET')
+          throw new SigmaFailure(405, `${req.url.split('?')[0]} expects POST`);
       } catch (err) {
         return this.fail(req, reply, err);
       }
@@ -75,9 +89,15 @@ export class SigmaRouter {
         const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
         const ctx = this.context(req, principal);
         const call: SigmaCall = {
-          core: this.core, ctx, principal, params: req.params as Record<string, string>, req, body,
+          core: this.core,
+          ctx,
+          principal,
+          params: req.params as Record<string, string>,
+          req,
+          body,
           record: () => {
-            if (body.length > TEXT_BODY_MAX) throw new SigmaFailure(400, `The request body is larger than ${TEXT_BODY_MAX} bytes`);
+            if (body.length > TEXT_BODY_MAX)
+              throw new SigmaFailure(400, `The request body is larger than ${TEXT_BODY_MAX} bytes`);
             return parseRecord(body.toString('utf8'));
           },
         };
@@ -92,7 +112,10 @@ export class SigmaRouter {
     };
     for (const p of paths) {
       this.app.route({
-        url: p, method: ['GET', 'POST'], handler: run, bodyLimit: opts.bodyLimit ?? TEXT_BODY_MAX,
+        url: p,
+        method: ['GET', 'POST'],
+        handler: run,
+        bodyLimit: opts.bodyLimit ?? TEXT_BODY_MAX,
         onRequest: opts.onRequest ? [admit, opts.onRequest] : admit,
         ...(opts.preParsing ? { preParsing: opts.preParsing } : {}),
       });
@@ -117,4 +140,6 @@ export class SigmaRouter {
 }
 
 /** The same path under `/servers` and `/guests`. */
-export function serverPaths(rest: string): string[] { return [`/servers${rest}`, `/guests${rest}`]; }
+export function serverPaths(rest: string): string[] {
+  return [`/servers${rest}`, `/guests${rest}`];
+}

@@ -5,7 +5,12 @@ export type SigmaRecord = Record<string, string>;
 
 /** A request body that is not valid `key value` text; answered with 400. */
 export class CodecError extends Error {
-  constructor(message: string, readonly field = 'body') { super(message); }
+  constructor(
+    message: string,
+    readonly field = 'body',
+  ) {
+    super(message);
+  }
 }
 
 /** Most lines a request body may hold. */
@@ -24,7 +29,11 @@ const LF = 0x0a;
 const CR = 0x0d;
 
 /** One line of a text: [start, end) without its line break, and where the next line starts (-1 after the last). */
-interface Line { start: number; end: number; next: number }
+interface Line {
+  start: number;
+  end: number;
+  next: number;
+}
 
 /** The line starting at pos (lines end at LF, CR LF or a lone CR); one pass over its characters. */
 function lineAt(text: string, pos: number): Line {
@@ -66,8 +75,10 @@ export function parseRecord(text: string): SigmaRecord {
     const value = text.slice(v, e);
     if (key.length > MAX_KEY) throw new CodecError(`A key is longer than ${MAX_KEY} characters`);
     if (!/^[A-Za-z0-9_:.\-]+$/.test(key)) throw new CodecError(`Invalid key ${JSON.stringify(key.slice(0, 40))}`);
-    if (value.length > MAX_VALUE) throw new CodecError(`The value of ${key} is longer than ${MAX_VALUE} characters`, key);
-    if (/[\u0000-\u0008\u000b-\u001f\u007f]/.test(value)) throw new CodecError(`The value of ${key} holds control characters`, key);
+    if (value.length > MAX_VALUE)
+      throw new CodecError(`The value of ${key} is longer than ${MAX_VALUE} characters`, key);
+    if (/[\u0000-\u0008\u000b-\u001f\u007f]/.test(value))
+      throw new CodecError(`The value of ${key} holds control characters`, key);
     out[key] = unescape(value);
   }
   return out;
@@ -142,5 +153,7 @@ function escape(v: string): string {
 }
 
 function unescape(v: string): string {
-  return v.includes('\\') ? v.replace(/\\(\\|n|r)/g, (_m, c: string) => (c === 'n' ? '\n' : c === 'r' ? '\r' : '\\')) : v;
+  return v.includes('\\')
+    ? v.replace(/\\(\\|n|r)/g, (_m, c: string) => (c === 'n' ? '\n' : c === 'r' ? '\r' : '\\'))
+    : v;
 }

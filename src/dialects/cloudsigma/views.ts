@@ -22,18 +22,38 @@ export function deviceIdOf(key: string): number | undefined {
 export function driveRecord(d: DetailedVolumeView): Record<string, string | number | undefined> {
   const v = d.volume;
   return {
-    drive: v.id, name: v.name, size: Number(v.size), status: 'active', user: v.account_id, type: d.media === 'cdrom' ? 'cdrom' : 'disk',
-    'claim:type': d.claimType, claimed: v.vm_id !== null ? `${v.account_id}:guest:${v.vm_id}:${deviceKey(Number(v.device_id ?? 0))}` : undefined,
-    readers: d.readers.length ? d.readers.join(' ') : undefined, 'encryption:cipher': d.encryption,
+    drive: v.id,
+    name: v.name,
+    size: Number(v.size),
+    status: 'active',
+    user: v.account_id,
+    type: d.media === 'cdrom' ? 'cdrom' : 'disk',
+    'claim:type': d.claimType,
+    claimed: v.vm_id !== null ? `${v.account_id}:guest:${v.vm_id}:${deviceKey(Number(v.device_id ?? 0))}` : undefined,
+    readers: d.readers.length ? d.readers.join(' ') : undefined,
+    'encryption:cipher': d.encryption,
     tags: d.affinity.length ? d.affinity.join(' ') : undefined,
-    'read:bytes': d.readBytes, 'read:requests': d.readRequests, 'write:bytes': d.writeBytes, 'write:requests': d.writeRequests,
+    'read:bytes': d.readBytes,
+    'read:requests': d.readRequests,
+    'write:bytes': d.writeBytes,
+    'write:requests': d.writeRequests,
   };
 }
 
 /** True when a catalog template is a CD image rather than a disk image. */
-export function isCd(t: TemplateRow): boolean { return t.format.toUpperCase() === 'ISO'; }
+export function isCd(t: TemplateRow): boolean {
+  return t.format.toUpperCase() === 'ISO';
+}
 
 /** A standard drive record for a catalog template. */
 export function standardRecord(t: TemplateRow): Record<string, string | number> {
-  return { drive: t.id, name: t.name, size: Number(t.size), status: 'active', user: SYSTEM_USER, type: isCd(t) ? 'cdrom' : 'disk', 'claim:type': 'shared' };
+  return {
+    drive: t.id,
+    name: t.name,
+    size: Number(t.size),
+    status: 'active',
+    user: SYSTEM_USER,
+    type: isCd(t) ? 'cdrom' : 'disk',
+    'claim:type': 'shared',
+  };
 }

@@ -5,15 +5,14 @@ import type { ParamSpec } from './params.js';
 
 /** What a command handler may know about the HTTP request. */
 export interface CsRequestInfo {
-  method: string; apiKey: string;
+  method: string;
+  apiKey: string;
   /** The command table the request was routed by (listApis describes it; handing it in avoids an import circle). */
   commands: readonly CsCommand[];
 }
 
 /** A synchronous answer (the object inside `<command>response`) or an async job reference. */
-export type CsAnswer =
-  | { kind: 'sync'; body: Record<string, unknown> }
-  | { kind: 'async'; jobId: string; id?: string };
+export type CsAnswer = { kind: 'sync'; body: Record<string, unknown> } | { kind: 'async'; jobId: string; id?: string };
 
 /** One API command of the dialect, as the plugin, listApis and the docs see it (parameters as a list of specs). */
 export interface CsCommand {
@@ -35,8 +34,16 @@ type ParamType = ParamSpec['type'];
 
 /** What decodeParams turns each wire type into; a map is a list of entries with the item fields `F`. */
 interface Decoded<F extends string> {
-  string: string; uuid: string; integer: number; long: number; short: number; boolean: boolean;
-  list: string[]; uuidlist: string[]; date: Date; map: Array<Partial<Record<F, string>>>;
+  string: string;
+  uuid: string;
+  integer: number;
+  long: number;
+  short: number;
+  boolean: boolean;
+  list: string[];
+  uuidlist: string[];
+  date: Date;
+  map: Array<Partial<Record<F, string>>>;
 }
 
 /** One entry of a parameter table (its key is the wire name): type, required flag, description and length limit. */
@@ -44,7 +51,12 @@ class Param<T extends ParamType, R extends boolean = false, F extends string = s
   /** Carries a map's item field names for the handler's type; never set. */
   declare readonly fields?: F;
 
-  constructor(readonly type: T, readonly description: string, readonly isRequired: R, readonly max?: number) {}
+  constructor(
+    readonly type: T,
+    readonly description: string,
+    readonly isRequired: R,
+    readonly max?: number,
+  ) {}
 
   /** The same parameter, required: a request without it is refused (431) before the handler runs. */
   required(): Param<T, true, F> {
@@ -59,8 +71,11 @@ class Param<T extends ParamType, R extends boolean = false, F extends string = s
   /** The spec decodeParams, listApis and the docs read. */
   spec(name: string): ParamSpec {
     return {
-      name, type: this.type, description: this.description,
-      ...(this.isRequired ? { required: true } : {}), ...(this.max !== undefined ? { max: this.max } : {}),
+      name,
+      type: this.type,
+      description: this.description,
+      ...(this.isRequired ? { required: true } : {}),
+      ...(this.max !== undefined ? { max: this.max } : {}),
     };
   }
 }
@@ -90,7 +105,9 @@ export type ParamsOf<P extends ParamTable> = {
 };
 
 /** Keys that are not lower case, which decodeParams would never fill: they make the table fail to compile. */
-type UpperCaseKeys<P> = { [K in keyof P as K extends Lowercase<K & string> ? never : K]: 'parameter names are lower case' };
+type UpperCaseKeys<P> = {
+  [K in keyof P as K extends Lowercase<K & string> ? never : K]: 'parameter names are lower case';
+};
 
 /** A command as it is declared: its parameter table instead of specs, and a handler typed by that table. */
 interface CommandDef<P extends ParamTable> extends Omit<CsCommand, 'params' | 'handle'> {

@@ -1,7 +1,14 @@
 /** The dialect's reference page (docs/dialects/cloudstack.md), generated from the registered commands and the error map. */
 import { ERROR_KINDS, REASONS_BY_KIND, type ErrorKind } from '../../lib/errors.js';
 import { allCommands } from './commands/index.js';
-import { CS_ERRORS, PARAM_ERROR, UNAUTHENTICATED, UNKNOWN_COMMAND, internalErrorText, type CsMapping } from './errors.js';
+import {
+  CS_ERRORS,
+  PARAM_ERROR,
+  UNAUTHENTICATED,
+  UNKNOWN_COMMAND,
+  internalErrorText,
+  type CsMapping,
+} from './errors.js';
 
 /** Markdown of the command coverage table and the error map. */
 export function coverageMarkdown(): string {
@@ -20,7 +27,10 @@ export function coverageMarkdown(): string {
     '',
     '| command | async | parameters (required in bold) |',
     '| --- | --- | --- |',
-    ...cmds.map((c) => `| ${c.name} | ${c.isAsync ? 'yes' : 'no'} | ${c.params.map((p) => (p.required ? `**${p.name}**` : p.name)).join(', ')} |`),
+    ...cmds.map(
+      (c) =>
+        `| ${c.name} | ${c.isAsync ? 'yes' : 'no'} | ${c.params.map((p) => (p.required ? `**${p.name}**` : p.name)).join(', ')} |`,
+    ),
     '',
     '## Error map',
     '',

@@ -12,7 +12,10 @@ export interface ParamSpec {
 
 /** A bad or missing request parameter; the edge answers it with errorcode 431 and `message` as errortext. */
 export class ParamError extends Error {
-  constructor(public param: string, message: string) {
+  constructor(
+    public param: string,
+    message: string,
+  ) {
     super(message);
     this.name = 'ParamError';
   }
@@ -23,7 +26,8 @@ const ECHO_LIMIT = 256;
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const INTEGER_RE = /^[+-]?[0-9]+$/;
 const BOOLEAN_RE = /^(?:true|false)$/i;
-const TIMESTAMP_RE = /^([0-9]{4})-([0-9]{2})-([0-9]{2})(?:T([0-9]{2}):([0-9]{2}):([0-9]{2})(Z|[+-][0-9]{2}:?[0-9]{2}))?$/;
+const TIMESTAMP_RE =
+  /^([0-9]{4})-([0-9]{2})-([0-9]{2})(?:T([0-9]{2}):([0-9]{2}):([0-9]{2})(Z|[+-][0-9]{2}:?[0-9]{2}))?$/;
 const MAP_SUFFIX_RE = /^\[([0-9]+)\]\.([^.[\]]+)$/;
 
 /** Parses CloudStack's `yyyy-MM-dd'T'HH:mm:ss` + `Z`/`±HHMM`/`±HH:MM` timestamps (and bare `yyyy-MM-dd` as UTC midnight when allowed); shared with the signature expiry check. */
@@ -96,24 +100,34 @@ function badUuid(cmd: string, name: string, value: string): ParamError {
 
 function checkText(cmd: string, name: string, value: string, max: number): string {
   if (value.includes('\0')) throw invalidValue(cmd, name, `Invalid parameter ${name}: value contains a NUL byte.`);
-  if (value.length > max) throw invalidValue(cmd, name, `Value greater than max allowed length ${max} for param: ${name}`);
+  if (value.length > max)
+    throw invalidValue(cmd, name, `Value greater than max allowed length ${max} for param: ${name}`);
   return value;
 }
 
 function decodeInteger(cmd: string, name: string, value: string, type: 'integer' | 'long' | 'short'): number {
   const [min, max, label] =
-    type === 'integer' ? [-2147483648, 2147483647, 'an integer']
-      : type === 'short' ? [-32768, 32767, 'a short integer']
+    type === 'integer'
+      ? [-2147483648, 2147483647, 'an integer']
+      : type === 'short'
+        ? [-32768, 32767, 'a short integer']
         : [Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER, 'a long integer'];
   const n = INTEGER_RE.test(value) ? Number(value) : Number.NaN;
   if (!Number.isSafeInteger(n) || n < min || n > max) {
-    throw invalidValue(cmd, name, `Invalid parameter ${name} value=${echo(value)}: expected ${label} between ${min} and ${max}.`);
+    throw invalidValue(
+      cmd,
+      name,
+      `Invalid parameter ${name} value=${echo(value)}: expected ${label} between ${min} and ${max}.`,
+    );
   }
   return n + 0;
 }
 
 function splitList(value: string): string[] {
-  return value.split(',').map((item) => item.trim()).filter((item) => item !== '');
+  return value
+    .split(',')
+    .map((item) => item.trim())
+    .filter((item) => item !== '');
 }
 
 function compareIndex(a: string, b: string): number {
@@ -139,7 +153,13 @@ function decodeMap(cmd: string, name: string, lower: Map<string, string>, max: n
   return [...groups.keys()].sort(compareIndex).map((index) => Object.fromEntries(groups.get(index) ?? []));
 }
 
-function decodeOne(cmd: string, type: Exclude<ParamSpec['type'], 'map'>, max: number, name: string, value: string): unknown {
+function decodeOne(
+  cmd: string,
+  type: Exclude<ParamSpec['type'], 'map'>,
+  max: number,
+  name: string,
+  value: string,
+): unknown {
   if (value.includes('\0')) throw invalidValue(cmd, name, `Invalid parameter ${name}: value contains a NUL byte.`);
   switch (type) {
     case 'string':
@@ -176,7 +196,10 @@ function decodeOne(cmd: string, type: Exclude<ParamSpec['type'], 'map'>, max: nu
     }
     default: {
       const unsupported: never = type;
-      throw new ParamError(name, `Unable to execute API command ${cmd}: parameter ${name} has unsupported type ${String(unsupported)}.`);
+      throw new ParamError(
+        name,
+        `Unable to execute API command ${cmd}: parameter ${name} has unsupported type ${String(unsupported)}.`,
+      );
     }
   }
 }
@@ -191,12 +214,14 @@ export function decodeParams(command: string, specs: ParamSpec[], lower: Map<str
       if (spec.type === 'map') {
         const entries = decodeMap(cmd, name, lower, spec.max ?? DEFAULT_MAX);
         if (entries.length > 0) out[name] = entries;
-        else if (spec.required) throw new ParamError(name, `Unable to execute API command ${cmd} due to missing parameter ${name}`);
+        else if (spec.required)
+          throw new ParamError(name, `Unable to execute API command ${cmd} due to missing parameter ${name}`);
         continue;
       }
       const value = lower.get(name);
       if (value === undefined || (value === '' && spec.type !== 'string')) {
-        if (spec.required) throw new ParamError(name, `Unable to execute API command ${cmd} due to missing parameter ${name}`);
+        if (spec.required)
+          throw new ParamError(name, `Unable to execute API command ${cmd} due to missing parameter ${name}`);
         continue;
       }
       out[name] = decodeOne(cmd, spec.type, spec.max ?? DEFAULT_MAX, name, value);

@@ -26,18 +26,31 @@ export async function cloudstackPlugin(app: FastifyInstance, opts: { core: Core 
   await app.register(formbody, { bodyLimit: 1024 * 1024 });
   // Parameters come from the query and form bodies; a flat JSON object body is accepted too, any other body is ignored.
   app.removeContentTypeParser(['application/json', 'text/plain']);
-  app.addContentTypeParser('application/json', { parseAs: 'string', bodyLimit: 1024 * 1024 }, (_req, body, done) => done(null, jsonParams(String(body))));
-  app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: 1024 * 1024 }, (_req, _body, done) => done(null, undefined));
+  app.addContentTypeParser('application/json', { parseAs: 'string', bodyLimit: 1024 * 1024 }, (_req, body, done) =>
+    done(null, jsonParams(String(body))),
+  );
+  app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: 1024 * 1024 }, (_req, _body, done) =>
+    done(null, undefined),
+  );
   app.setErrorHandler((err, req, reply) => {
     const { lower } = collectParams(req.query as Record<string, string>, undefined);
-    return sendError(req, reply, (lower.get('response') ?? '').toLowerCase() === 'json', responseKey(lower.get('command') ?? ''), err);
+    return sendError(
+      req,
+      reply,
+      (lower.get('response') ?? '').toLowerCase() === 'json',
+      responseKey(lower.get('command') ?? ''),
+      err,
+    );
   });
 
   // Metrics name a request by its command once it is known to exist, so unknown names cannot grow the label set.
   app.addHook('onRequest', async (req) => labelRoute(req, 'unknown'));
 
   const handler = async (req: FastifyRequest, reply: FastifyReply) => {
-    const { pairs, lower } = collectParams(req.query as Record<string, string>, isRecord(req.body) ? req.body as Record<string, string> : undefined);
+    const { pairs, lower } = collectParams(
+      req.query as Record<string, string>,
+      isRecord(req.body) ? (req.body as Record<string, string>) : undefined,
+    );
     const json = (lower.get('response') ?? '').toLowerCase() === 'json';
     const commandName = lower.get('command') ?? '';
     const key = responseKey(commandName);
@@ -46,13 +59,21 @@ export async function cloudstackPlugin(app: FastifyInstance, opts: { core: Core 
     try {
       if (hasNul(pairs)) throw new CsFailure(PARAM_ERROR, 'A parameter name or value holds a NUL byte');
       const principal = await authenticate(core, pairs, lower, req.ip);
-      if (!cmd || (cmd.adminOnly && principal.account.type !== 'admin')) throw new CsFailure(UNKNOWN_COMMAND, 'The given command does not exist or it is not available for user');
+      if (!cmd || (cmd.adminOnly && principal.account.type !== 'admin'))
+        throw new CsFailure(UNKNOWN_COMMAND, 'The given command does not exist or it is not available for user');
       const params = decodeParams(cmd.name, cmd.params, lower);
       if (req.method === 'GET' && typeof params.userdata === 'string' && params.userdata.length > USERDATA_GET_MAX) {
-        throw new CsFailure(PARAM_ERROR, `User data is too long for an HTTP GET request (${params.userdata.length} > ${USERDATA_GET_MAX} base64 characters); use POST`);
+        throw new CsFailure(
+          PARAM_ERROR,
+          `User data is too long for an HTTP GET request (${params.userdata.length} > ${USERDATA_GET_MAX} base64 characters); use POST`,
+        );
       }
       const ctx = contextFor(principal, req, `cloudstack:${cmd.name}`);
-      const answer = await cmd.handle(core, ctx, params, { method: req.method, apiKey: lower.get('apikey') ?? '', commands });
+      const answer = await cmd.handle(core, ctx, params, {
+        method: req.method,
+        apiKey: lower.get('apikey') ?? '',
+        commands,
+      });
       return send(reply, json, cmd.responseKey ?? `${cmd.name.toLowerCase()}response`, 200, bodyOf(answer));
     } catch (err) {
       return sendError(req, reply, json, key, err);
@@ -66,7 +87,10 @@ export async function cloudstackPlugin(app: FastifyInstance, opts: { core: Core 
 
 /** `<command>response`, reduced to a valid XML name (unknown or odd commands answer under `errorresponse`). */
 function responseKey(command: string): string {
-  const name = command.toLowerCase().replace(/[^a-z0-9]/g, '').slice(0, 100);
+  const name = command
+    .toLowerCase()
+    .replace(/[^a-z0-9]/g, '')
+    .slice(0, 100);
   return /^[a-z]/.test(name) ? `${name}response` : 'errorresponse';
 }
 
@@ -100,7 +124,11 @@ async function authenticate(core: Core, pairs: Array<[string, string]>, lower: M
   if (!principal) throw bad();
   const expiry = checkExpiry(lower, new Date());
   if (expiry === 'expired') throw new CsFailure(UNAUTHENTICATED, 'signature has expired (expires is in the past)');
-  if (expiry === 'invalid') throw new CsFailure(UNAUTHENTICATED, 'expires must be a date like 2030-01-01T00:00:00+0000 when signatureVersion=3');
+  if (expiry === 'invalid')
+    throw new CsFailure(
+      UNAUTHENTICATED,
+      'expires must be a date like 2030-01-01T00:00:00+0000 when signatureVersion=3',
+    );
   return principal;
 }
 

@@ -26,7 +26,11 @@ interface TaskResults {
 }
 
 /** Renders one type of stored result as the `jobresult` object. */
-type ResultRenderer<T extends keyof TaskResults> = (core: Core, ctx: CallContext, result: TaskResults[T]) => Promise<Record<string, unknown>>;
+type ResultRenderer<T extends keyof TaskResults> = (
+  core: Core,
+  ctx: CallContext,
+  result: TaskResults[T],
+) => Promise<Record<string, unknown>>;
 
 const RENDERERS: { readonly [T in keyof TaskResults]: ResultRenderer<T> } = {
   success: async () => ({ success: true }),
@@ -47,7 +51,11 @@ function isResultType(type: unknown): type is keyof TaskResults {
 }
 
 /** The jobresult of a successful task; `{success: true}` for no result, an unknown type, or an object gone since. */
-export async function renderResult(core: Core, ctx: CallContext, result: Record<string, unknown> | null): Promise<Record<string, unknown>> {
+export async function renderResult(
+  core: Core,
+  ctx: CallContext,
+  result: Record<string, unknown> | null,
+): Promise<Record<string, unknown>> {
   if (!result || !isResultType(result.type)) return { success: true };
   // The stored JSON is what core wrote for this type, so it has the shape TaskResults declares for it.
   const render = RENDERERS[result.type] as ResultRenderer<keyof TaskResults>;

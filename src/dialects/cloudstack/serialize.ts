@@ -5,7 +5,8 @@ const CLOUDSTACK_VERSION = '4.11.0';
 const XML_DECLARATION = '<?xml version="1.0" encoding="UTF-8"?>';
 const ATTRIBUTE_PREFIX = '@';
 const TEXT_NODE = '#text';
-const NOT_XML_CHAR = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+const NOT_XML_CHAR =
+  /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
 
 const builder = new XMLBuilder({
   ignoreAttributes: false,
@@ -22,8 +23,10 @@ function pad(n: number): string {
 }
 
 function cloudStackDate(d: Date): string {
-  return `${String(d.getUTCFullYear()).padStart(4, '0')}-${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())}` +
-    `T${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}:${pad(d.getUTCSeconds())}+0000`;
+  return (
+    `${String(d.getUTCFullYear()).padStart(4, '0')}-${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())}` +
+    `T${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}:${pad(d.getUTCSeconds())}+0000`
+  );
 }
 
 function xmlValue(value: unknown): unknown {
@@ -32,7 +35,10 @@ function xmlValue(value: unknown): unknown {
   if (typeof value === 'string') return value.replace(NOT_XML_CHAR, '\uFFFD');
   if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') return String(value);
   if (Array.isArray(value)) {
-    const items = value.flat(Infinity).map(xmlValue).filter((item) => item !== undefined);
+    const items = value
+      .flat(Infinity)
+      .map(xmlValue)
+      .filter((item) => item !== undefined);
     return items.length > 0 ? items : undefined;
   }
   if (typeof value === 'object') {

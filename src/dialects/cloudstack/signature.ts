@@ -59,9 +59,16 @@ export function canonicalString(params: Array<[string, string]>, opts: Canonical
   const table = opts.bracketsSafe ? QUOTE_BRACKETS : QUOTE;
   const entries = params
     .filter(([key]) => key.toLowerCase() !== 'signature')
-    .map(([key, value]) => ({ sortKey: opts.caseSensitiveSort ? key : key.toLowerCase(), key: key.toLowerCase(), value }));
+    .map(([key, value]) => ({
+      sortKey: opts.caseSensitiveSort ? key : key.toLowerCase(),
+      key: key.toLowerCase(),
+      value,
+    }));
   entries.sort((a, b) => compareCodePoints(a.sortKey, b.sortKey));
-  return entries.map((e) => `${e.key}=${quote(e.value, table)}`).join('&').toLowerCase();
+  return entries
+    .map((e) => `${e.key}=${quote(e.value, table)}`)
+    .join('&')
+    .toLowerCase();
 }
 
 /** Signs a canonical string the CloudStack way: base64 of HMAC-SHA1 keyed with the UTF-8 secret. */

@@ -4,7 +4,7 @@ import { invalid } from '../../lib/errors.js';
 import { param } from './command.js';
 
 /** The optional `tags` filter of list commands. */
-export const TAGS_FILTER = param.map<'key' | 'value'>('List by tags (key/value pairs); several tags are OR\'ed');
+export const TAGS_FILTER = param.map<'key' | 'value'>("List by tags (key/value pairs); several tags are OR'ed");
 
 type MapEntries = Array<{ key?: string; value?: string }> | undefined;
 

@@ -23,8 +23,16 @@ export function cvmAuthHook(core: Core) {
     };
     const presented = { public: header('api-public-token'), private: header('api-private-token') };
     const auth = await core.credentials.issuers['token-pair'].verify(presented, req.ip);
-    if (!auth) return void reply.code(401).type('application/json').send({ errors: [NO_VALID_PAIR] });
-    if (!auth.clientApi) return void reply.code(403).type('application/json').send({ errors: [NO_CLIENT_ACCESS] });
+    if (!auth)
+      return void reply
+        .code(401)
+        .type('application/json')
+        .send({ errors: [NO_VALID_PAIR] });
+    if (!auth.clientApi)
+      return void reply
+        .code(403)
+        .type('application/json')
+        .send({ errors: [NO_CLIENT_ACCESS] });
     contexts.set(req, contextFor(auth.principal, req, 'cvm'));
   };
 }

@@ -11,7 +11,10 @@ import { hasNul, nulInRequest } from '../../http/nul-bytes.js';
 
 /** Answers a call whose URL the router cannot decode (a broken percent-escape, an overlong segment), as invalid input. */
 export function cvmBadUrl(reply: FastifyReply, why: string): FastifyReply {
-  return reply.code(422).type('application/json').send({ errors: [why] });
+  return reply
+    .code(422)
+    .type('application/json')
+    .send({ errors: [why] });
 }
 
 /** Registers the dialect (mount it with prefix /api/client). */
@@ -20,17 +23,32 @@ export async function cvmPlugin(app: FastifyInstance, opts: { core: Core }): Pro
   await app.register(formbody, { bodyLimit: 64 * 1024 });
   app.setErrorHandler(cvmErrorHandler);
   app.setNotFoundHandler((req, reply) => {
-    reply.code(404).type('application/json').send({ errors: [`Unknown API call: ${req.method} ${req.url.split('?')[0]}`] });
+    reply
+      .code(404)
+      .type('application/json')
+      .send({ errors: [`Unknown API call: ${req.method} ${req.url.split('?')[0]}`] });
   });
   // NUL bytes are refused before anything reads them: an id holding one does not exist (404), other input is invalid (422).
   app.addHook('onRequest', async (req, reply) => {
     const nul = nulInRequest(req);
-    if (nul === 'path') return reply.code(404).type('application/json').send({ errors: [NO_SUCH_ID] });
-    if (nul) return reply.code(422).type('application/json').send({ errors: ['The query string holds a NUL byte.'] });
+    if (nul === 'path')
+      return reply
+        .code(404)
+        .type('application/json')
+        .send({ errors: [NO_SUCH_ID] });
+    if (nul)
+      return reply
+        .code(422)
+        .type('application/json')
+        .send({ errors: ['The query string holds a NUL byte.'] });
   });
   app.addHook('onRequest', cvmAuthHook(core));
   app.addHook('preValidation', async (req, reply) => {
-    if (hasNul(req.body)) return reply.code(422).type('application/json').send({ errors: ['The request body holds a NUL byte.'] });
+    if (hasNul(req.body))
+      return reply
+        .code(422)
+        .type('application/json')
+        .send({ errors: ['The request body holds a NUL byte.'] });
   });
   vpsRoutes(app, core);
   nodeRoutes(app, core);

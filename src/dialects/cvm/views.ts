@@ -13,22 +13,36 @@ export function cvmTraffic(t: TrafficView, withLimits: boolean): Record<string, 
   }
   return {
     ...(withLimits ? { traffic_in_limit: s(t.inLimit), traffic_out_limit: s(t.outLimit) } : {}),
-    traffic_in_used: s(t.inUsed), traffic_out_used: s(t.outUsed),
+    traffic_in_used: s(t.inUsed),
+    traffic_out_used: s(t.outUsed),
   };
 }
 
 /** A VPS as vps/list shows it. */
 export function cvmVps(v: VpsView): Record<string, string> {
   return {
-    id: s(v.serial), node: v.nodeSerial === null ? '' : s(v.nodeSerial), location: v.location, template: v.templateSerial === null ? '' : s(v.templateSerial),
-    virtualization_type: '1', hostname: v.hostname, guaranteed_ram: s(v.memoryMb), burstable_ram: s(v.memoryMb),
-    disk_space: s(Math.round(v.diskBytes / MB)), cpu_count: s(v.cpuCount), ...cvmTraffic(v.traffic, true),
+    id: s(v.serial),
+    node: v.nodeSerial === null ? '' : s(v.nodeSerial),
+    location: v.location,
+    template: v.templateSerial === null ? '' : s(v.templateSerial),
+    virtualization_type: '1',
+    hostname: v.hostname,
+    guaranteed_ram: s(v.memoryMb),
+    burstable_ram: s(v.memoryMb),
+    disk_space: s(Math.round(v.diskBytes / MB)),
+    cpu_count: s(v.cpuCount),
+    ...cvmTraffic(v.traffic, true),
   };
 }
 
 /** The status object: ram_used and disk_used in bytes, status, and the traffic used keys. */
 export function cvmStatus(st: VpsStatusView): Record<string, string> {
-  return { ram_used: s(st.ramUsedBytes), disk_used: s(st.diskUsedBytes), status: st.status, ...cvmTraffic(st.traffic, false) };
+  return {
+    ram_used: s(st.ramUsedBytes),
+    disk_used: s(st.diskUsedBytes),
+    status: st.status,
+    ...cvmTraffic(st.traffic, false),
+  };
 }
 
 /** A node. */
@@ -38,5 +52,12 @@ export function cvmNode(n: NodeView, withId: boolean): Record<string, string> {
 
 /** A template; supported, available and outdated are booleans, as the documentation says. */
 export function cvmTemplate(t: NumberedTemplate): Record<string, string | boolean> {
-  return { id: s(t.serial), name: t.name, description: t.description, supported: t.supported, available: t.available, outdated: t.outdated };
+  return {
+    id: s(t.serial),
+    name: t.name,
+    description: t.description,
+    supported: t.supported,
+    available: t.available,
+    outdated: t.outdated,
+  };
 }

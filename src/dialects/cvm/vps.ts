@@ -9,12 +9,24 @@ import type { TrafficView } from '../../core/vms/traffic.js';
 
 /** A VPS as listed. */
 export interface VpsView {
-  serial: number; hostname: string; nodeSerial: number | null; location: string; templateSerial: number | null;
-  memoryMb: number; diskBytes: number; cpuCount: number; traffic: TrafficView;
+  serial: number;
+  hostname: string;
+  nodeSerial: number | null;
+  location: string;
+  templateSerial: number | null;
+  memoryMb: number;
+  diskBytes: number;
+  cpuCount: number;
+  traffic: TrafficView;
 }
 
 /** Live status and usage of a VPS. */
-export interface VpsStatusView { status: VmPower; ramUsedBytes: number; diskUsedBytes: number; traffic: TrafficView }
+export interface VpsStatusView {
+  status: VmPower;
+  ramUsedBytes: number;
+  diskUsedBytes: number;
+  traffic: TrafficView;
+}
 
 /** A power action of the CVM API. */
 export type VpsAction = 'start' | 'stop' | 'restart';
@@ -52,7 +64,12 @@ export async function powerVps(core: Core, ctx: CallContext, serial: number, act
 }
 
 /** Rebuilds the VPS from a template (by CVM template id) and waits; an unknown or unusable template is Invalid. */
-export async function reinstallVps(core: Core, ctx: CallContext, serial: number, templateSerial: number): Promise<void> {
+export async function reinstallVps(
+  core: Core,
+  ctx: CallContext,
+  serial: number,
+  templateSerial: number,
+): Promise<void> {
   const vm = await vpsOf(core, ctx, serial);
   const templateId = await core.nodes.objectOf('template', templateSerial);
   if (!templateId) throw invalid(`Template ${templateSerial} does not exist`, 'template');
@@ -60,7 +77,8 @@ export async function reinstallVps(core: Core, ctx: CallContext, serial: number,
   try {
     taskId = await core.vms.restore(ctx, vm.id, templateId);
   } catch (err) {
-    if (err instanceof CoreError && err.kind === 'NotFound') throw invalid(`Template ${templateSerial} does not exist`, 'template');
+    if (err instanceof CoreError && err.kind === 'NotFound')
+      throw invalid(`Template ${templateSerial} does not exist`, 'template');
     throw err;
   }
   await settle(core, ctx, taskId, 'reinstall');
@@ -82,8 +100,14 @@ async function views(core: Core, items: VmView[]): Promise<VpsView[]> {
   return items.map((v) => {
     const h = hostOf(v);
     return {
-      serial: v.serial, hostname: v.name, nodeSerial: h ? hosts.get(h) ?? null : null, location: v.zoneName,
-      templateSerial: templates.get(v.templateId) ?? null, memoryMb: v.memoryMb, diskBytes: v.rootDiskSize, cpuCount: v.cpuCount,
+      serial: v.serial,
+      hostname: v.name,
+      nodeSerial: h ? (hosts.get(h) ?? null) : null,
+      location: v.zoneName,
+      templateSerial: templates.get(v.templateId) ?? null,
+      memoryMb: v.memoryMb,
+      diskBytes: v.rootDiskSize,
+      cpuCount: v.cpuCount,
       traffic: traffic.get(v.id)!,
     };
   });

@@ -12,7 +12,10 @@ export interface ConformanceTarget {
 }
 
 /** One conformance case. */
-export interface ConformanceCase { name: string; run(t: ConformanceTarget): Promise<void> }
+export interface ConformanceCase {
+  name: string;
+  run(t: ConformanceTarget): Promise<void>;
+}
 
 /** The cases every compute driver must pass. */
 export const CONFORMANCE: ConformanceCase[] = [

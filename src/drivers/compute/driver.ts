@@ -21,8 +21,12 @@ export type PowerState = 'running' | 'stopped' | 'absent' | 'unknown';
 
 /** Counters read from a running guest. */
 export interface VmMetrics {
-  cpuTimeMs: number; memoryUsedBytes: number; diskReadBytes: number; diskWriteBytes: number;
-  netRxBytes: number; netTxBytes: number;
+  cpuTimeMs: number;
+  memoryUsedBytes: number;
+  diskReadBytes: number;
+  diskWriteBytes: number;
+  netRxBytes: number;
+  netTxBytes: number;
 }
 
 /** A template the driver can boot, for the catalog to list as public and featured. */
@@ -48,11 +52,23 @@ export interface DriverSeed {
 
 /** One injected fault as the driver keeps it (the admin API and CLI show it as is). */
 export interface Fault {
-  id: string; kind: string; host_id: string | null; vm_id: string | null; value: number; remaining: number; created_at: string;
+  id: string;
+  kind: string;
+  host_id: string | null;
+  vm_id: string | null;
+  value: number;
+  remaining: number;
+  created_at: string;
 }
 
 /** What to inject: a host down, the next start(s) of a VM (or any VM on a host) failing, or added latency in ms. */
-export interface FaultInput { kind: string; hostId?: string | null; vmId?: string | null; value?: number; count?: number }
+export interface FaultInput {
+  kind: string;
+  hostId?: string | null;
+  vmId?: string | null;
+  value?: number;
+  count?: number;
+}
 
 /** Fault injection a driver may offer (sim does): the core checks the fault's target and bounds, the driver keeps and applies it. */
 export interface FaultControl {

@@ -33,22 +33,33 @@ export class AlignedSlots {
   pieces(count: number, bytes: number): { pieces: Buffer[]; release(): void } {
     const per = Math.max(1, Math.floor(SLOT / bytes));
     const slots = bytes <= SLOT ? this.take(Math.ceil(count / per)) : undefined;
-    if (!slots) return { pieces: Array.from({ length: count }, () => Buffer.allocUnsafeSlow(bytes)), release: () => undefined };
-    const pieces = slots.flatMap((s) => Array.from({ length: per }, (_, i) => s.subarray(i * bytes, (i + 1) * bytes))).slice(0, count);
+    if (!slots)
+      return { pieces: Array.from({ length: count }, () => Buffer.allocUnsafeSlow(bytes)), release: () => undefined };
+    const pieces = slots
+      .flatMap((s) => Array.from({ length: per }, (_, i) => s.subarray(i * bytes, (i + 1) * bytes)))
+      .slice(0, count);
     return { pieces, release: () => this.give(slots) };
   }
 
   /** Returns slots once no I/O uses them any more. */
-  give(slots: Buffer[]): void { this.free.push(...slots); }
+  give(slots: Buffer[]): void {
+    this.free.push(...slots);
+  }
 }
 
 /** Writes data at offset through a handle opened with O_DIRECT (from data itself when it is page-aligned); false (nothing written) when no staging slots are free. */
-export async function writeDirect(fh: FileHandle, slots: AlignedSlots, data: Uint8Array, offset: number): Promise<boolean> {
+export async function writeDirect(
+  fh: FileHandle,
+  slots: AlignedSlots,
+  data: Uint8Array,
+  offset: number,
+): Promise<boolean> {
   const pieces = Math.ceil(data.length / SLOT);
   if (isPageAligned(data)) {
     const src = Buffer.from(data.buffer, data.byteOffset, data.length);
     const jobs: Array<Promise<void>> = [];
-    for (let i = 0; i < pieces; i++) jobs.push(writeFully(fh, src.subarray(i * SLOT, Math.min(data.length, (i + 1) * SLOT)), offset + i * SLOT));
+    for (let i = 0; i < pieces; i++)
+      jobs.push(writeFully(fh, src.subarray(i * SLOT, Math.min(data.length, (i + 1) * SLOT)), offset + i * SLOT));
     await settleAll(jobs);
     return true;
   }
@@ -68,7 +79,11 @@ export async function readDirect(fh: FileHandle, slots: AlignedSlots, out: Buffe
 }
 
 /** Runs job once per SLOT-sized piece of length bytes, each with a staging slot of its own; false (nothing done) when too few slots are free. */
-async function perSlot(slots: AlignedSlots, length: number, job: (buf: Buffer, start: number, len: number) => Promise<void>): Promise<boolean> {
+async function perSlot(
+  slots: AlignedSlots,
+  length: number,
+  job: (buf: Buffer, start: number, len: number) => Promise<void>,
+): Promise<boolean> {
   const bufs = slots.take(Math.ceil(length / SLOT));
   if (!bufs) return false;
   try {

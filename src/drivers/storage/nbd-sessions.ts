@@ -8,12 +8,21 @@ import { checkId } from './raw.js';
 import { resizeImage, startNbdServer, stopNbdServer, waitExit } from './qemu-img.js';
 
 /** A volume open in a running VM: that QEMU's QMP socket, the volume's block node, and where that QEMU serves NBD. */
-export interface LiveDisk { qmp: string; node: string; nbdSocket: string }
+export interface LiveDisk {
+  qmp: string;
+  node: string;
+  nbdSocket: string;
+}
 
 /** An open NBD session is kept this long after its last use, then closed so the image's lock is free. */
 const IDLE_MS = 1000;
 
-interface Session { client: NbdClient; live: boolean; pid?: number; timer?: NodeJS.Timeout }
+interface Session {
+  client: NbdClient;
+  live: boolean;
+  pid?: number;
+  timer?: NodeJS.Timeout;
+}
 
 /** The open NBD session of each volume; callers hold the volume's lock, the idle timer takes it itself. */
 export class NbdSessions {
@@ -86,7 +95,11 @@ export class NbdSessions {
     if (s.timer) clearTimeout(s.timer);
     s.timer = setTimeout(() => {
       if (this.sessions.get(id) !== s) return;
-      void this.lock.run(id, async () => { if (this.sessions.get(id) === s) await this.end(id); }).catch(() => undefined);
+      void this.lock
+        .run(id, async () => {
+          if (this.sessions.get(id) === s) await this.end(id);
+        })
+        .catch(() => undefined);
     }, IDLE_MS);
     s.timer.unref();
   }
@@ -105,23 +118,37 @@ export class NbdSessions {
     if (s.timer) clearTimeout(s.timer);
     await s.client.close().catch(() => undefined);
     if (s.pid !== undefined && !(await waitExit(s.pid, 5000))) {
-      try { process.kill(s.pid, 'SIGKILL'); } catch { /* gone */ }
+      try {
+        process.kill(s.pid, 'SIGKILL');
+      } catch {
+        /* gone */
+      }
       await waitExit(s.pid, 5000);
     }
   }
 
-  private pidPath(id: string): string { return join(this.runDir, `nbd-${checkId(id)}.pid`); }
-  private sockPath(id: string): string { return join(this.runDir, `nbd-${checkId(id)}.sock`); }
+  private pidPath(id: string): string {
+    return join(this.runDir, `nbd-${checkId(id)}.pid`);
+  }
+  private sockPath(id: string): string {
+    return join(this.runDir, `nbd-${checkId(id)}.sock`);
+  }
 }
 
 /** Makes a running QEMU serve the volume's block node over NBD (idempotent: an existing server or export is reused). */
 async function exportLive(live: LiveDisk, id: string): Promise<void> {
-  await qmpOnce(live.qmp, 'nbd-server-start', { addr: { type: 'unix', data: { path: live.nbdSocket } } }).catch(ignoreAlready);
-  await qmpOnce(live.qmp, 'block-export-add', { type: 'nbd', id: `nbd-${id}`, 'node-name': live.node, name: id, writable: true })
-    .catch(ignoreAlready);
+  await qmpOnce(live.qmp, 'nbd-server-start', { addr: { type: 'unix', data: { path: live.nbdSocket } } }).catch(
+    ignoreAlready,
+  );
+  await qmpOnce(live.qmp, 'block-export-add', {
+    type: 'nbd',
+    id: `nbd-${id}`,
+    'node-name': live.node,
+    name: id,
+    writable: true,
+  }).catch(ignoreAlready);
 }
 
 function ignoreAlready(err: Error): void {
   if (!/already/i.test(err.message)) throw err;
 }
-

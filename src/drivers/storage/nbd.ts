@@ -43,7 +43,10 @@ export class NbdClient {
   static async open(socketPath: string, exportName = '', timeoutMs = 10000): Promise<NbdClient> {
     const sock = connect(socketPath);
     const c = new NbdClient(sock);
-    const timer = setTimeout(() => sock.destroy(new Error(`NBD ${socketPath}: no handshake within ${timeoutMs} ms`)), timeoutMs);
+    const timer = setTimeout(
+      () => sock.destroy(new Error(`NBD ${socketPath}: no handshake within ${timeoutMs} ms`)),
+      timeoutMs,
+    );
     try {
       await new Promise<void>((resolve, reject) => {
         sock.once('connect', resolve);
@@ -63,7 +66,9 @@ export class NbdClient {
   }
 
   /** True while the connection can take requests. */
-  get usable(): boolean { return !this.failed && !this.sock.destroyed; }
+  get usable(): boolean {
+    return !this.failed && !this.sock.destroyed;
+  }
 
   /** Reads length bytes at offset. */
   async read(offset: number, length: number): Promise<Buffer> {
@@ -71,7 +76,11 @@ export class NbdClient {
     const parts: Array<Promise<void>> = [];
     for (let at = 0; at < length; at += MAX_REQUEST) {
       const n = Math.min(MAX_REQUEST, length - at);
-      parts.push(this.request(CMD_READ, offset + at, n).then((b) => { b.copy(out, at); }));
+      parts.push(
+        this.request(CMD_READ, offset + at, n).then((b) => {
+          b.copy(out, at);
+        }),
+      );
     }
     await Promise.all(parts);
     return out;
@@ -97,8 +106,14 @@ export class NbdClient {
     if (this.usable) {
       this.sock.write(header(CMD_DISC, 0n, 0, 0));
       await new Promise<void>((resolve) => {
-        const t = setTimeout(() => { this.sock.destroy(); resolve(); }, 1000);
-        this.sock.once('close', () => { clearTimeout(t); resolve(); });
+        const t = setTimeout(() => {
+          this.sock.destroy();
+          resolve();
+        }, 1000);
+        this.sock.once('close', () => {
+          clearTimeout(t);
+          resolve();
+        });
         this.sock.end();
       });
     }
@@ -107,7 +122,8 @@ export class NbdClient {
 
   private async handshake(exportName: string): Promise<void> {
     const hello = await this.take(18);
-    if (!hello.subarray(0, 8).equals(NBDMAGIC) || hello.readBigUInt64BE(8) !== IHAVEOPT) throw new Error('Not an NBD newstyle server');
+    if (!hello.subarray(0, 8).equals(NBDMAGIC) || hello.readBigUInt64BE(8) !== IHAVEOPT)
+      throw new Error('Not an NBD newstyle server');
     const serverFlags = hello.readUInt16BE(16);
     if (!(serverFlags & FLAG_FIXED_NEWSTYLE)) throw new Error('The NBD server does not speak fixed newstyle');
     const client = Buffer.alloc(4);

@@ -3,7 +3,9 @@ import { conflict, type CoreError } from '../../lib/errors.js';
 import type { VolumeWriter } from './storage.js';
 
 /** One write under way: how to stop it and wait until it no longer touches the volume. */
-interface Entry { stop(): Promise<void> }
+interface Entry {
+  stop(): Promise<void>;
+}
 
 /** What a write stopped by the removal of its volume is told. */
 export function removedDuringWrite(): CoreError {
@@ -39,10 +41,18 @@ export class OpenWriters {
     return {
       write: (chunk) => step(() => inner.write(chunk)),
       finish: async () => {
-        try { await step(() => inner.finish()); } finally { this.drop(id, entry); }
+        try {
+          await step(() => inner.finish());
+        } finally {
+          this.drop(id, entry);
+        }
       },
       abort: async () => {
-        try { await inner.abort(); } finally { this.drop(id, entry); }
+        try {
+          await inner.abort();
+        } finally {
+          this.drop(id, entry);
+        }
       },
     };
   }
@@ -50,7 +60,11 @@ export class OpenWriters {
   /** Runs a one-shot write of the volume so that cancel waits for it. */
   async run<T>(id: string, fn: () => Promise<T>): Promise<T> {
     const p = fn();
-    const entry: Entry = { stop: async () => { await p.catch(() => undefined); } };
+    const entry: Entry = {
+      stop: async () => {
+        await p.catch(() => undefined);
+      },
+    };
     this.add(id, entry);
     try {
       return await p;

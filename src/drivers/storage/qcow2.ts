@@ -6,9 +6,7 @@ import { KeyedLock } from '../keyed-lock.js';
 import { NbdSessions, type LiveDisk } from './nbd-sessions.js';
 import { qmpOnce } from '../compute/qemu/qmp.js';
 import { checkId, checkRange, exists } from './raw.js';
-import {
-  convertQcow2, createQcow2, resizeImage, snapshotNames, snapshotOp, virtualSize,
-} from './qemu-img.js';
+import { convertQcow2, createQcow2, resizeImage, snapshotNames, snapshotOp, virtualSize } from './qemu-img.js';
 import type { VolumeStorage, VolumeWriter } from './storage.js';
 import { gatheredWriter } from './volume-writer.js';
 import { OpenWriters } from './open-writers.js';
@@ -34,17 +32,28 @@ export class Qcow2Storage implements VolumeStorage {
   constructor(readonly dataDir: string) {
     this.volumeDir = join(dataDir, 'volumes');
     this.snapshotDir = join(dataDir, 'snapshots');
-    this.nbd = new NbdSessions(join(dataDir, 'run'), this.lock, (id) => this.volumePath(id), (id) => this.liveDisk(id));
+    this.nbd = new NbdSessions(
+      join(dataDir, 'run'),
+      this.lock,
+      (id) => this.volumePath(id),
+      (id) => this.liveDisk(id),
+    );
   }
 
   /** Tells the storage how to find the volumes running VMs have open (the qemu driver knows). */
-  setLiveDisks(fn: (volumeId: string) => Promise<LiveDisk | undefined>): void { this.liveDisk = fn; }
+  setLiveDisks(fn: (volumeId: string) => Promise<LiveDisk | undefined>): void {
+    this.liveDisk = fn;
+  }
 
   /** The image file of a volume (which may not exist yet). */
-  volumePath(id: string): string { return join(this.volumeDir, `${checkId(id)}.qcow2`); }
+  volumePath(id: string): string {
+    return join(this.volumeDir, `${checkId(id)}.qcow2`);
+  }
 
   /** True when the volume has an image. */
-  async has(id: string): Promise<boolean> { return this.present(id); }
+  async has(id: string): Promise<boolean> {
+    return this.present(id);
+  }
 
   /** True when the snapshot has data (inside its volume's image or standalone). */
   async hasSnapshot(id: string): Promise<boolean> {
@@ -68,16 +77,21 @@ export class Qcow2Storage implements VolumeStorage {
 
   async write(id: string, offset: number, data: Uint8Array, size: number): Promise<void> {
     checkRange(offset, data.length, size);
-    await this.writers.run(id, () => this.lock.run(id, async () => {
-      if (!(await this.present(id))) await this.create(id, size);
-      await this.nbd.io(id, size, (c) => c.write(offset, data));
-    }));
+    await this.writers.run(id, () =>
+      this.lock.run(id, async () => {
+        if (!(await this.present(id))) await this.create(id, size);
+        await this.nbd.io(id, size, (c) => c.write(offset, data));
+      }),
+    );
   }
 
   /** A write fed as it arrives, gathered and written in one piece at finish. */
   openWrite(id: string, offset: number, length: number, size: number): VolumeWriter {
     checkRange(offset, length, size);
-    return this.writers.track(id, gatheredWriter(length, (data) => this.write(id, offset, data, size)));
+    return this.writers.track(
+      id,
+      gatheredWriter(length, (data) => this.write(id, offset, data, size)),
+    );
   }
 
   async resize(id: string, size: number): Promise<void> {
@@ -101,7 +115,9 @@ export class Qcow2Storage implements VolumeStorage {
       try {
         await this.replace(dstId, (tmp) => convertQcow2(this.volumePath(srcId), tmp, { snapshot: mark }));
       } finally {
-        await qmpOnce(live.qmp, 'blockdev-snapshot-delete-internal-sync', { device: live.node, name: mark }).catch(() => undefined);
+        await qmpOnce(live.qmp, 'blockdev-snapshot-delete-internal-sync', { device: live.node, name: mark }).catch(
+          () => undefined,
+        );
       }
     });
   }
@@ -123,7 +139,8 @@ export class Qcow2Storage implements VolumeStorage {
       if (!(await this.present(volumeId))) return false;
       const live = await this.liveDisk(volumeId);
       await this.nbd.end(volumeId);
-      if (live) await qmpOnce(live.qmp, 'blockdev-snapshot-internal-sync', { device: live.node, name: snapshotId }, 60000);
+      if (live)
+        await qmpOnce(live.qmp, 'blockdev-snapshot-internal-sync', { device: live.node, name: snapshotId }, 60000);
       else await snapshotOp('c', this.volumePath(volumeId), snapshotId);
       await fs.mkdir(this.snapshotDir, { recursive: true });
       await fs.writeFile(this.refPath(snapshotId), JSON.stringify({ volume: volumeId }), { mode: 0o600 });
@@ -145,7 +162,8 @@ export class Qcow2Storage implements VolumeStorage {
 
   async fromSnapshot(snapshotId: string, volumeId: string): Promise<void> {
     const owner = await this.owner(snapshotId);
-    const fill = async () => this.lock.run(volumeId, async () => this.replace(volumeId, await this.snapshotSource(snapshotId, owner)));
+    const fill = async () =>
+      this.lock.run(volumeId, async () => this.replace(volumeId, await this.snapshotSource(snapshotId, owner)));
     await (owner ? this.lock.run(owner, fill) : fill());
   }
 
@@ -156,8 +174,12 @@ export class Qcow2Storage implements VolumeStorage {
         if (await this.present(owner)) {
           const live = await this.liveDisk(owner);
           await this.nbd.end(owner);
-          if (live) await qmpOnce(live.qmp, 'blockdev-snapshot-delete-internal-sync', { device: live.node, name: id }).catch(() => undefined);
-          else if ((await snapshotNames(this.volumePath(owner))).includes(id)) await snapshotOp('d', this.volumePath(owner), id);
+          if (live)
+            await qmpOnce(live.qmp, 'blockdev-snapshot-delete-internal-sync', { device: live.node, name: id }).catch(
+              () => undefined,
+            );
+          else if ((await snapshotNames(this.volumePath(owner))).includes(id))
+            await snapshotOp('d', this.volumePath(owner), id);
         }
         await fs.rm(this.refPath(id), { force: true });
       });
@@ -195,7 +217,12 @@ export class Qcow2Storage implements VolumeStorage {
 
   /** The volume, snapshot and temporary files on disk. */
   files(): Promise<StoredFile[]> {
-    return listStoredFiles({ volumeDir: this.volumeDir, snapshotDir: this.snapshotDir, volumeExts: ['qcow2', 'img'], snapshotExts: ['qcow2', 'ref'] });
+    return listStoredFiles({
+      volumeDir: this.volumeDir,
+      snapshotDir: this.snapshotDir,
+      volumeExts: ['qcow2', 'img'],
+      snapshotExts: ['qcow2', 'ref'],
+    });
   }
 
   /** Deletes a listed file as its kind is deleted. */
@@ -205,11 +232,19 @@ export class Qcow2Storage implements VolumeStorage {
     return removeTemp(file);
   }
 
-  async close(): Promise<void> { await this.nbd.endAll(); }
+  async close(): Promise<void> {
+    await this.nbd.endAll();
+  }
 
-  private legacyPath(id: string): string { return join(this.volumeDir, `${checkId(id)}.img`); }
-  private refPath(id: string): string { return join(this.snapshotDir, `${checkId(id)}.ref`); }
-  private snapshotFile(id: string): string { return join(this.snapshotDir, `${checkId(id)}.qcow2`); }
+  private legacyPath(id: string): string {
+    return join(this.volumeDir, `${checkId(id)}.img`);
+  }
+  private refPath(id: string): string {
+    return join(this.snapshotDir, `${checkId(id)}.ref`);
+  }
+  private snapshotFile(id: string): string {
+    return join(this.snapshotDir, `${checkId(id)}.qcow2`);
+  }
 
   /** True when the volume has an image; a raw file left by an older Nube is converted to qcow2 first. */
   private async present(id: string): Promise<boolean> {
@@ -234,7 +269,10 @@ export class Qcow2Storage implements VolumeStorage {
   }
 
   /** How to write the snapshot's bytes into a new file, or null when it has none. */
-  private async snapshotSource(snapshotId: string, owner: string | null): Promise<((tmp: string) => Promise<void>) | null> {
+  private async snapshotSource(
+    snapshotId: string,
+    owner: string | null,
+  ): Promise<((tmp: string) => Promise<void>) | null> {
     if (owner && (await exists(this.volumePath(owner)))) {
       return (tmp) => convertQcow2(this.volumePath(owner), tmp, { snapshot: snapshotId });
     }

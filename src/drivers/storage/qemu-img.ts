@@ -35,7 +35,11 @@ export async function resizeImage(path: string, size: number): Promise<void> {
 }
 
 /** Writes a standalone qcow2 copy of src (its current state, or one of its internal snapshots) to dst. */
-export async function convertQcow2(src: string, dst: string, opts: { snapshot?: string; srcFormat?: 'qcow2' | 'raw' } = {}): Promise<void> {
+export async function convertQcow2(
+  src: string,
+  dst: string,
+  opts: { snapshot?: string; srcFormat?: 'qcow2' | 'raw' } = {},
+): Promise<void> {
   const args = ['convert', '-q', '-U', '-f', opts.srcFormat ?? 'qcow2', '-O', 'qcow2'];
   if (opts.snapshot) args.push('-l', `snapshot.name=${opts.snapshot}`);
   await qemuImg([...args, src, dst]);
@@ -48,23 +52,35 @@ export async function snapshotOp(op: 'c' | 'a' | 'd', path: string, name: string
 
 /** Names of the internal snapshots of an image. */
 export async function snapshotNames(path: string): Promise<string[]> {
-  const info = JSON.parse(await qemuImg(['info', '--output=json', '-U', path])) as { snapshots?: Array<{ name: string }> };
+  const info = JSON.parse(await qemuImg(['info', '--output=json', '-U', path])) as {
+    snapshots?: Array<{ name: string }>;
+  };
   return (info.snapshots ?? []).map((s) => s.name);
 }
 
 /** A qemu-nbd serving one image on a unix socket to one client; it exits when that client disconnects. */
-export interface NbdServer { pid: number; socket: string }
+export interface NbdServer {
+  pid: number;
+  socket: string;
+}
 
 /** Starts qemu-nbd for an image; resolves once its socket accepts a connection. */
 export async function startNbdServer(image: string, socket: string, pidfile: string): Promise<NbdServer> {
   await fs.rm(socket, { force: true });
   await new Promise<void>((resolve, reject) => {
-    const p = spawn('qemu-nbd', ['-k', socket, '-f', 'qcow2', '--cache=writeback', '--fork', `--pid-file=${pidfile}`, image],
-      { stdio: ['ignore', 'ignore', 'pipe'] });
+    const p = spawn(
+      'qemu-nbd',
+      ['-k', socket, '-f', 'qcow2', '--cache=writeback', '--fork', `--pid-file=${pidfile}`, image],
+      { stdio: ['ignore', 'ignore', 'pipe'] },
+    );
     let err = '';
-    p.stderr.on('data', (b: Buffer) => { err += b.toString(); });
+    p.stderr.on('data', (b: Buffer) => {
+      err += b.toString();
+    });
     p.on('error', reject);
-    p.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`qemu-nbd failed: ${lastLine(err) || `exit ${code}`}`))));
+    p.on('exit', (code) =>
+      code === 0 ? resolve() : reject(new Error(`qemu-nbd failed: ${lastLine(err) || `exit ${code}`}`)),
+    );
   });
   const pid = Number((await fs.readFile(pidfile, 'utf8')).trim());
   return { pid, socket };
@@ -73,12 +89,24 @@ export async function startNbdServer(image: string, socket: string, pidfile: str
 /** Stops a qemu-nbd left by pidfile (e.g. by a crashed Nube) so the image's lock is free; absent is fine. */
 export async function stopNbdServer(pidfile: string, timeoutMs = 5000): Promise<void> {
   let pid: number;
-  try { pid = Number(readFileSync(pidfile, 'utf8').trim()); } catch { return; }
+  try {
+    pid = Number(readFileSync(pidfile, 'utf8').trim());
+  } catch {
+    return;
+  }
   if (Number.isInteger(pid) && pid > 1 && isQemuNbd(pid)) {
-    try { process.kill(pid, 'SIGTERM'); } catch { /* gone */ }
+    try {
+      process.kill(pid, 'SIGTERM');
+    } catch {
+      /* gone */
+    }
     await waitExit(pid, timeoutMs);
     if (isQemuNbd(pid)) {
-      try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ }
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        /* gone */
+      }
       await waitExit(pid, timeoutMs);
     }
   }
@@ -106,5 +134,12 @@ function isQemuNbd(pid: number): boolean {
 }
 
 function lastLine(s: string): string {
-  return s.trim().split('\n').filter((l) => l.trim()).slice(-1)[0]?.trim() ?? '';
+  return (
+    s
+      .trim()
+      .split('\n')
+      .filter((l) => l.trim())
+      .slice(-1)[0]
+      ?.trim() ?? ''
+  );
 }

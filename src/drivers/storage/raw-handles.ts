@@ -65,14 +65,24 @@ export class HandleCache {
     const p = this.files.get(path);
     if (!p) return;
     this.files.delete(path);
-    void p.then((f) => this.kill(f), () => undefined);
+    void p.then(
+      (f) => this.kill(f),
+      () => undefined,
+    );
   }
 
   /** Forgets every handle and waits until they are closed. */
   async closeAll(): Promise<void> {
     const all = [...this.files.values()];
     this.files.clear();
-    await Promise.all(all.map((p) => p.then((f) => this.kill(f), () => undefined)));
+    await Promise.all(
+      all.map((p) =>
+        p.then(
+          (f) => this.kill(f),
+          () => undefined,
+        ),
+      ),
+    );
   }
 
   private async acquire(path: string, create: boolean): Promise<OpenFile | undefined> {
@@ -82,10 +92,16 @@ export class HandleCache {
         this.files.delete(path);
         this.files.set(path, cached);
         const f = await cached.catch(() => undefined);
-        if (!f) { if (this.files.get(path) === cached) this.files.delete(path); continue; }
+        if (!f) {
+          if (this.files.get(path) === cached) this.files.delete(path);
+          continue;
+        }
         const now = statSync(path, { throwIfNoEntry: false });
         if (f.dead) continue;
-        if (now && now.ino === f.ino && now.dev === f.dev) { f.refs++; return f; }
+        if (now && now.ino === f.ino && now.dev === f.dev) {
+          f.refs++;
+          return f;
+        }
         this.forget(path);
         continue;
       }

@@ -22,7 +22,10 @@ const SAFE_ID = /^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$/;
 const run = promisify(execFile);
 
 /** Tuning: whether GNU `cp` may copy files (it skips holes with SEEK_DATA, which Node cannot), and whether aligned transfers of 64 KiB or more bypass the page cache (O_DIRECT, on Linux by default). */
-export interface StorageOptions { useCp?: boolean; direct?: boolean }
+export interface StorageOptions {
+  useCp?: boolean;
+  direct?: boolean;
+}
 
 /** Reads and writes volume bytes; a volume without a file reads as zeros, so unwritten volumes cost nothing. */
 export class RawStorage implements VolumeStorage {
@@ -36,25 +39,39 @@ export class RawStorage implements VolumeStorage {
   private readonly writers = new OpenWriters();
   private direct: boolean;
 
-  constructor(readonly dataDir: string, opts: StorageOptions = {}) {
+  constructor(
+    readonly dataDir: string,
+    opts: StorageOptions = {},
+  ) {
     const useCp = opts.useCp ?? process.platform === 'linux';
-    this.direct = (opts.direct ?? process.platform === 'linux') && constants.O_DIRECT !== undefined && typeof WebAssembly === 'object';
+    this.direct =
+      (opts.direct ?? process.platform === 'linux') &&
+      constants.O_DIRECT !== undefined &&
+      typeof WebAssembly === 'object';
     this.copy = (src, dst) => copyData(src, dst, useCp);
     this.volumeDir = join(dataDir, 'volumes');
     this.snapshotDir = join(dataDir, 'snapshots');
   }
 
   /** Path of a volume's file (which may not exist yet). */
-  volumePath(id: string): string { return join(this.volumeDir, `${checkId(id)}.img`); }
+  volumePath(id: string): string {
+    return join(this.volumeDir, `${checkId(id)}.img`);
+  }
 
   /** Path of a snapshot's file (absent when the volume had never been written). */
-  snapshotPath(id: string): string { return join(this.snapshotDir, `${checkId(id)}.img`); }
+  snapshotPath(id: string): string {
+    return join(this.snapshotDir, `${checkId(id)}.img`);
+  }
 
   /** True when the volume has a data file. */
-  async has(id: string): Promise<boolean> { return exists(this.volumePath(id)); }
+  async has(id: string): Promise<boolean> {
+    return exists(this.volumePath(id));
+  }
 
   /** True when the snapshot has a data file. */
-  async hasSnapshot(id: string): Promise<boolean> { return exists(this.snapshotPath(id)); }
+  async hasSnapshot(id: string): Promise<boolean> {
+    return exists(this.snapshotPath(id));
+  }
 
   /** Reads length bytes at offset; parts never written are zeros. With size, reads past it are refused. */
   async read(id: string, offset: number, length: number, size?: number): Promise<Buffer> {
@@ -65,7 +82,7 @@ export class RawStorage implements VolumeStorage {
       const buf = Buffer.allocUnsafe(length);
       if (this.direct && directFits(offset, length)) {
         const dfh = await this.handles.direct(f);
-        if (dfh && await this.tryDirect(() => readDirect(dfh, this.slots, buf, offset))) return buf;
+        if (dfh && (await this.tryDirect(() => readDirect(dfh, this.slots, buf, offset)))) return buf;
       }
       let done = 0;
       while (done < length) {
@@ -89,13 +106,16 @@ export class RawStorage implements VolumeStorage {
   openWrite(id: string, offset: number, length: number, size: number): VolumeWriter {
     checkRange(offset, length, size);
     const path = this.volumePath(id);
-    return this.writers.track(id, new PieceWriter(offset, length, {
-      buffers: (count) => this.slots.pieces(count, PIECE_BYTES),
-      open: async () => {
-        const held = (await this.handles.hold(path, true))!;
-        return { write: (pos, piece) => this.writePiece(held.file, pos, piece, size), release: () => held.release() };
-      },
-    }));
+    return this.writers.track(
+      id,
+      new PieceWriter(offset, length, {
+        buffers: (count) => this.slots.pieces(count, PIECE_BYTES),
+        open: async () => {
+          const held = (await this.handles.hold(path, true))!;
+          return { write: (pos, piece) => this.writePiece(held.file, pos, piece, size), release: () => held.release() };
+        },
+      }),
+    );
   }
 
   /** Sets the volume's length; a volume without a file needs nothing (it already reads as zeros). */
@@ -141,11 +161,18 @@ export class RawStorage implements VolumeStorage {
   }
 
   /** Deletes a snapshot's data; absent is fine. */
-  async removeSnapshot(id: string): Promise<void> { await fs.rm(this.snapshotPath(id), { force: true }); }
+  async removeSnapshot(id: string): Promise<void> {
+    await fs.rm(this.snapshotPath(id), { force: true });
+  }
 
   /** The volume, snapshot and temporary files on disk. */
   files(): Promise<StoredFile[]> {
-    return listStoredFiles({ volumeDir: this.volumeDir, snapshotDir: this.snapshotDir, volumeExts: ['img'], snapshotExts: ['img'] });
+    return listStoredFiles({
+      volumeDir: this.volumeDir,
+      snapshotDir: this.snapshotDir,
+      volumeExts: ['img'],
+      snapshotExts: ['img'],
+    });
   }
 
   /** Deletes a listed file as its kind is deleted. */
@@ -156,17 +183,22 @@ export class RawStorage implements VolumeStorage {
   }
 
   /** Closes the volume files held open between calls. */
-  async close(): Promise<void> { await this.handles.closeAll(); }
+  async close(): Promise<void> {
+    await this.handles.closeAll();
+  }
 
   /** Writes data at offset of an open file of a volume of size bytes, growing the file to size first. */
   private async writeTo(f: OpenFile, offset: number, data: Uint8Array, size: number): Promise<void> {
     if (f.size < size) {
       f.size = (await f.fh.stat()).size;
-      if (f.size < size) { await f.fh.truncate(size); f.size = size; }
+      if (f.size < size) {
+        await f.fh.truncate(size);
+        f.size = size;
+      }
     }
     if (this.direct && directFits(offset, data.length)) {
       const dfh = await this.handles.direct(f);
-      if (dfh && await this.tryDirect(() => writeDirect(dfh, this.slots, data, offset))) return;
+      if (dfh && (await this.tryDirect(() => writeDirect(dfh, this.slots, data, offset)))) return;
     }
     let done = 0;
     while (done < data.length) {
@@ -179,7 +211,10 @@ export class RawStorage implements VolumeStorage {
   private async writePiece(f: OpenFile, pos: number, piece: Buffer, size: number): Promise<void> {
     const head = piece.length - (piece.length % PAGE_BYTES);
     if (head === piece.length || !directFits(pos, head)) return this.writeTo(f, pos, piece, size);
-    const done = await Promise.allSettled([this.writeTo(f, pos, piece.subarray(0, head), size), this.writeTo(f, pos + head, piece.subarray(head), size)]);
+    const done = await Promise.allSettled([
+      this.writeTo(f, pos, piece.subarray(0, head), size),
+      this.writeTo(f, pos + head, piece.subarray(head), size),
+    ]);
     const failed = done.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failed) throw failed.reason;
   }
@@ -204,10 +239,15 @@ export function checkId(id: string): string {
 
 /** Refuses negative or fractional offsets and lengths, and access past size. */
 export function checkRange(offset: number, length: number, size: number | undefined): void {
-  if (!Number.isSafeInteger(offset) || offset < 0) throw invalid('The offset must be a non-negative whole number', 'offset');
-  if (!Number.isSafeInteger(length) || length < 0) throw invalid('The length must be a non-negative whole number', 'length');
+  if (!Number.isSafeInteger(offset) || offset < 0)
+    throw invalid('The offset must be a non-negative whole number', 'offset');
+  if (!Number.isSafeInteger(length) || length < 0)
+    throw invalid('The length must be a non-negative whole number', 'length');
   if (size !== undefined && offset + length > size) {
-    throw invalid(`Access of ${length} bytes at offset ${offset} goes past the end of the volume (${size} bytes)`, 'offset');
+    throw invalid(
+      `Access of ${length} bytes at offset ${offset} goes past the end of the volume (${size} bytes)`,
+      'offset',
+    );
   }
 }
 
@@ -217,11 +257,20 @@ function isMissing(err: unknown): boolean {
 
 /** True when the path exists. */
 export async function exists(path: string): Promise<boolean> {
-  try { await fs.access(path); return true; } catch { return false; }
+  try {
+    await fs.access(path);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** Replaces dst with a copy of src through a temporary file and a rename, so a crash never leaves half a copy; no src removes dst. */
-async function copyOrClear(copy: (src: string, dst: string) => Promise<void>, src: string, dst: string): Promise<boolean> {
+async function copyOrClear(
+  copy: (src: string, dst: string) => Promise<void>,
+  src: string,
+  dst: string,
+): Promise<boolean> {
   if (!(await exists(src))) {
     await fs.rm(dst, { force: true });
     return false;
@@ -243,12 +292,16 @@ async function copyData(src: string, dst: string, useCp: boolean): Promise<void>
   try {
     await fs.copyFile(src, dst, constants.COPYFILE_FICLONE_FORCE);
     return;
-  } catch { /* no reflink on this filesystem */ }
+  } catch {
+    /* no reflink on this filesystem */
+  }
   if (useCp) {
     try {
       await run('cp', ['--sparse=always', '--reflink=auto', '--', src, dst]);
       return;
-    } catch { /* not GNU cp: copy in-process */ }
+    } catch {
+      /* not GNU cp: copy in-process */
+    }
   }
   await sparseCopy(src, dst);
 }

@@ -13,7 +13,12 @@ export interface StoredFile {
 }
 
 /** The file name extensions a storage uses for volumes and for snapshots; other files are never listed. */
-export interface StoredLayout { volumeDir: string; snapshotDir: string; volumeExts: string[]; snapshotExts: string[] }
+export interface StoredLayout {
+  volumeDir: string;
+  snapshotDir: string;
+  volumeExts: string[];
+  snapshotExts: string[];
+}
 
 const ID = '[A-Za-z0-9][A-Za-z0-9_-]{0,127}';
 

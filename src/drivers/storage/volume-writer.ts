@@ -40,13 +40,18 @@ export class PieceWriter implements VolumeWriter {
   private closing?: Promise<void>;
   private waiters: Array<() => void> = [];
 
-  constructor(private readonly offset: number, private readonly length: number, private readonly source: PieceSource) {}
+  constructor(
+    private readonly offset: number,
+    private readonly length: number,
+    private readonly source: PieceSource,
+  ) {}
 
   /** Copies chunk into pieces, waiting for a free piece when all are full or being written. */
   async write(chunk: Uint8Array): Promise<void> {
     if (this.closed) throw invalid('This write is already finished or abandoned', 'body');
     if (this.failed) throw this.failure;
-    if (this.given + chunk.length > this.length) throw invalid(`The data is longer than the announced ${this.length} bytes`, 'body');
+    if (this.given + chunk.length > this.length)
+      throw invalid(`The data is longer than the announced ${this.length} bytes`, 'body');
     let at = 0;
     while (at < chunk.length) {
       const cur = this.current ?? (this.current = await this.nextPiece());
@@ -105,9 +110,13 @@ export class PieceWriter implements VolumeWriter {
       const p = this.ready.shift()!;
       this.running++;
       this.target ??= this.source.open();
-      this.target.then((t) => t.write(p.pos, p.buf.subarray(0, p.len)))
+      this.target
+        .then((t) => t.write(p.pos, p.buf.subarray(0, p.len)))
         .catch((err: unknown) => {
-          if (!this.failed) { this.failed = true; this.failure = err; }
+          if (!this.failed) {
+            this.failed = true;
+            this.failure = err;
+          }
           this.drop();
         })
         .finally(() => {
@@ -131,9 +140,13 @@ export class PieceWriter implements VolumeWriter {
   /** Once nothing is pending or running: lets go of the volume and gives the buffers back (once). */
   private close(): Promise<void> {
     this.closing ??= (async () => {
-      while (this.running > 0 || (this.ready.length && !this.failed)) await new Promise<void>((resolve) => this.waiters.push(resolve));
+      while (this.running > 0 || (this.ready.length && !this.failed))
+        await new Promise<void>((resolve) => this.waiters.push(resolve));
       const target = await this.target?.catch((err: unknown) => {
-        if (!this.failed) { this.failed = true; this.failure = err; }
+        if (!this.failed) {
+          this.failed = true;
+          this.failure = err;
+        }
         return undefined;
       });
       await target?.release();
@@ -162,6 +175,8 @@ export function gatheredWriter(length: number, write: (data: Buffer) => Promise<
       parts = [];
       await write(data);
     },
-    async abort() { parts = []; },
+    async abort() {
+      parts = [];
+    },
   };
 }

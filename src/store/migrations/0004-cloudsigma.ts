@@ -3,7 +3,8 @@ import type { Kysely } from 'kysely';
 
 /** Adds volume_extras, one optional row per volume. */
 export async function up(db: Kysely<any>): Promise<void> {
-  await db.schema.createTable('volume_extras')
+  await db.schema
+    .createTable('volume_extras')
     .addColumn('volume_id', 'text', (c) => c.primaryKey())
     .addColumn('read_bytes', 'bigint', (c) => c.notNull().defaultTo(0))
     .addColumn('write_bytes', 'bigint', (c) => c.notNull().defaultTo(0))
@@ -20,7 +21,8 @@ export async function up(db: Kysely<any>): Promise<void> {
 
 /** Adds vm_extras: settings of a VM made by size (SMP mode, VNC, NIC models, boot devices) as one JSON object. */
 export async function upVmExtras(db: Kysely<any>): Promise<void> {
-  await db.schema.createTable('vm_extras')
+  await db.schema
+    .createTable('vm_extras')
     .addColumn('vm_id', 'text', (c) => c.primaryKey())
     .addColumn('attrs', 'text', (c) => c.notNull().defaultTo('{}'))
     .execute();

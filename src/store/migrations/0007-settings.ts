@@ -3,7 +3,8 @@ import type { Kysely } from 'kysely';
 
 /** Adds the settings table. */
 export async function up(db: Kysely<any>): Promise<void> {
-  await db.schema.createTable('settings')
+  await db.schema
+    .createTable('settings')
     .addColumn('key', 'text', (c) => c.primaryKey())
     .addColumn('value', 'text', (c) => c.notNull())
     .execute();

@@ -6,7 +6,12 @@
 import { sql, type Kysely } from 'kysely';
 import { ip6FromMac, spareMac } from '../../lib/mac.js';
 
-interface LiveNic { id: string; mac_address: string; ip6_address: string | null; zone_id: string }
+interface LiveNic {
+  id: string;
+  mac_address: string;
+  ip6_address: string | null;
+  zone_id: string;
+}
 
 /** Adds nics.removed_at, repairs duplicates and adds the indexes nics_live_mac and nics_live_ip6. */
 export async function up(db: Kysely<any>): Promise<void> {
@@ -15,15 +20,21 @@ export async function up(db: Kysely<any>): Promise<void> {
     where exists (select 1 from vms v where v.id = nics.vm_id and v.removed_at is not null)`.execute(db);
   await sql`update nics set removed_at = ${new Date().toISOString()}
     where not exists (select 1 from vms v where v.id = nics.vm_id)`.execute(db);
-  const live: LiveNic[] = await db.selectFrom('nics').innerJoin('vms', 'vms.id', 'nics.vm_id')
-    .select(['nics.id', 'nics.mac_address', 'nics.ip6_address', 'vms.zone_id']).where('nics.removed_at', 'is', null)
-    .orderBy('nics.created_at').orderBy('nics.id').execute();
+  const live: LiveNic[] = await db
+    .selectFrom('nics')
+    .innerJoin('vms', 'vms.id', 'nics.vm_id')
+    .select(['nics.id', 'nics.mac_address', 'nics.ip6_address', 'vms.zone_id'])
+    .where('nics.removed_at', 'is', null)
+    .orderBy('nics.created_at')
+    .orderBy('nics.id')
+    .execute();
   const used = new Set(live.map((n) => n.mac_address));
   const seen = new Set<string>();
   for (const nic of live) {
     let mac = nic.mac_address;
     if (seen.has(mac)) {
-      do mac = spareMac(); while (used.has(mac));
+      do mac = spareMac();
+      while (used.has(mac));
       used.add(mac);
     }
     seen.add(mac);
@@ -32,8 +43,18 @@ export async function up(db: Kysely<any>): Promise<void> {
       await db.updateTable('nics').set({ mac_address: mac, ip6_address: ip6 }).where('id', '=', nic.id).execute();
     }
   }
-  await db.schema.createIndex('nics_live_mac').on('nics').column('mac_address').unique()
-    .where(sql<boolean>`removed_at is null`).execute();
-  await db.schema.createIndex('nics_live_ip6').on('nics').column('ip6_address').unique()
-    .where(sql<boolean>`removed_at is null and ip6_address is not null`).execute();
+  await db.schema
+    .createIndex('nics_live_mac')
+    .on('nics')
+    .column('mac_address')
+    .unique()
+    .where(sql<boolean>`removed_at is null`)
+    .execute();
+  await db.schema
+    .createIndex('nics_live_ip6')
+    .on('nics')
+    .column('ip6_address')
+    .unique()
+    .where(sql<boolean>`removed_at is null and ip6_address is not null`)
+    .execute();
 }

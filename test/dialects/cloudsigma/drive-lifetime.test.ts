@@ -16,7 +16,9 @@ before(async () => {
   await env.app.listen({ host: '127.0.0.1', port: 0 });
   port = (env.app.server.address() as AddressInfo).port;
 });
-after(async () => { await env.close(); });
+after(async () => {
+  await env.close();
+});
 
 const MB = 1024 * 1024;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -34,10 +36,14 @@ async function waitFor(what: string, cond: () => boolean, ms = 10_000): Promise<
 function startWrite(path: string, length: number): { sock: Socket; answer: Promise<string> } {
   const sock = connect(port, '127.0.0.1');
   const auth = `Basic ${Buffer.from(`${carol.user}:${carol.password}`).toString('base64')}`;
-  sock.write(`POST ${path} HTTP/1.1\r\nHost: x\r\nAuthorization: ${auth}\r\nContent-Type: application/octet-stream\r\nContent-Length: ${length}\r\nConnection: close\r\n\r\n`);
+  sock.write(
+    `POST ${path} HTTP/1.1\r\nHost: x\r\nAuthorization: ${auth}\r\nContent-Type: application/octet-stream\r\nContent-Length: ${length}\r\nConnection: close\r\n\r\n`,
+  );
   let out = '';
   const answer = new Promise<string>((resolve) => {
-    sock.on('data', (b: Buffer) => { out += b.toString('latin1'); });
+    sock.on('data', (b: Buffer) => {
+      out += b.toString('latin1');
+    });
     sock.on('error', () => undefined);
     sock.on('close', () => resolve(out));
   });
@@ -65,7 +71,12 @@ test('a streamed write racing a destroy of its drive gets an error, not 204, and
 test('a write that begins just after its drive was destroyed (e.g. by another process) is refused and leaves no file', async () => {
   const ctx = systemContext((await env.rt.core.accounts.accountByName('carol')).id, 'carol');
   const db = env.rt.store.db;
-  const destroyElsewhere = (id: string) => db.updateTable('volumes').set({ state: 'Destroy', removed_at: new Date().toISOString() }).where('id', '=', id).execute();
+  const destroyElsewhere = (id: string) =>
+    db
+      .updateTable('volumes')
+      .set({ state: 'Destroy', removed_at: new Date().toISOString() })
+      .where('id', '=', id)
+      .execute();
 
   const streamed = (await carol.post('/drives/create', { name: 'elsewhere-1', size: '8M' })).record.drive!;
   const w = await env.rt.core.volumes.openWrite(ctx, streamed, 0, 2 * MB);
@@ -75,9 +86,12 @@ test('a write that begins just after its drive was destroyed (e.g. by another pr
   assert.equal(existsSync(volumeFile(streamed)), false);
 
   const plain = (await carol.post('/drives/create', { name: 'elsewhere-2', size: '8M' })).record.drive!;
-  await assert.rejects(env.rt.core.volumes.write(ctx, plain, 0, async () => {
-    await destroyElsewhere(plain);
-    return Buffer.alloc(MB, 2);
-  }), (err: Error) => /destroyed/.test(err.message));
+  await assert.rejects(
+    env.rt.core.volumes.write(ctx, plain, 0, async () => {
+      await destroyElsewhere(plain);
+      return Buffer.alloc(MB, 2);
+    }),
+    (err: Error) => /destroyed/.test(err.message),
+  );
   assert.equal(existsSync(volumeFile(plain)), false);
 });

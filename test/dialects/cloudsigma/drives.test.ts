@@ -21,7 +21,9 @@ before(async () => {
   await env.app.listen({ host: '127.0.0.1', port: 0 });
   port = (env.app.server.address() as AddressInfo).port;
 });
-after(async () => { await env.close(); });
+after(async () => {
+  await env.close();
+});
 
 const MB = 1024 * 1024;
 
@@ -36,7 +38,10 @@ test('Basic auth: missing, wrong or malformed credentials are 401; the right ema
 
 test('error map is total and writes errors:<field> lines', () => {
   for (const { kind, reason } of ERROR_PAIRS) {
-    assert.ok(sigmaError(new CoreError(...[kind, reason, 'msg'] as CoreErrorArgs), 'r').status >= 400, `${kind}/${reason}`);
+    assert.ok(
+      sigmaError(new CoreError(...([kind, reason, 'msg'] as CoreErrorArgs)), 'r').status >= 400,
+      `${kind}/${reason}`,
+    );
   }
   const e = sigmaError(new CoreError('Invalid', 'bad_input', 'bad', { size: ['too big'] }), 'r');
   assert.deepEqual([e.status, e.body], [400, 'errors:size too big\n']);
@@ -55,7 +60,9 @@ test('profile info and set; set refuses an empty required field with 400 errors:
 });
 
 test('drive create/info/list/all info; suffix sizes; 400 for missing name or bad size; 405 for GET on create', async () => {
-  const d = (await carol.post('/drives/create', { name: 'TEST_DRIVE', size: '4M', 'claim:type': 'shared', tags: 'affinity:ssd' })).record;
+  const d = (
+    await carol.post('/drives/create', { name: 'TEST_DRIVE', size: '4M', 'claim:type': 'shared', tags: 'affinity:ssd' })
+  ).record;
   assert.equal(d.size, String(4 * MB));
   assert.equal(d.name, 'TEST_DRIVE');
   assert.equal(d.status, 'active');
@@ -68,7 +75,10 @@ test('drive create/info/list/all info; suffix sizes; 400 for missing name or bad
   assert.ok(all.some((r) => r.drive === d.drive));
   assert.match((await carol.post('/drives/create', { size: '4M' }, 400)).text, /^errors:name /m);
   assert.match((await carol.post('/drives/create', { name: 'x', size: 'lots' }, 400)).text, /^errors:size /m);
-  assert.match((await carol.post('/drives/create', { name: 'x', size: '1M', 'claim:type': 'mine' }, 400)).text, /^errors:claim:type /m);
+  assert.match(
+    (await carol.post('/drives/create', { name: 'x', size: '1M', 'claim:type': 'mine' }, 400)).text,
+    /^errors:claim:type /m,
+  );
   assert.equal((await carol.req('GET', '/drives/create')).status, 405);
   assert.equal((await carol.req('GET', '/drives/nope/unknown')).status, 404);
   // Another account sees nothing of it.
@@ -102,8 +112,14 @@ test('writes past the end, bombs, bad gzip, chunked and oversize bodies are 400 
   const d = (await carol.post('/drives/create', { name: 'small', size: '1M' })).record;
   const url = `/drives/${d.drive}`;
   assert.match((await carol.post(`${url}/write/${MB - 2}`, Buffer.from('abcd'), 400)).text, /past the end/);
-  assert.equal((await carol.post(`${url}/write`, gzipSync(Buffer.alloc(2 * MB)), 400, { 'content-encoding': 'gzip' })).status, 400);
-  assert.equal((await carol.post(`${url}/write`, Buffer.from('not gzip'), 400, { 'content-encoding': 'gzip' })).status, 400);
+  assert.equal(
+    (await carol.post(`${url}/write`, gzipSync(Buffer.alloc(2 * MB)), 400, { 'content-encoding': 'gzip' })).status,
+    400,
+  );
+  assert.equal(
+    (await carol.post(`${url}/write`, Buffer.from('not gzip'), 400, { 'content-encoding': 'gzip' })).status,
+    400,
+  );
   assert.equal((await carol.post(`${url}/write`, Buffer.from('x'), 400, { 'content-encoding': 'br' })).status, 400);
   assert.equal((await carol.post(`${url}/write/1X`, Buffer.from('x'), 400)).status, 400);
   const big = await carol.req('POST', `${url}/write`, Buffer.alloc(17 * MB));
@@ -136,7 +152,10 @@ test('standard drives come from the template catalog and clone into the account'
   const std = await carol.get('/drives/standard/list');
   assert.ok(std.list.length >= 1);
   const info = (await carol.get('/drives/standard/info')).records;
-  assert.deepEqual(info.map((r) => r.drive), std.list);
+  assert.deepEqual(
+    info.map((r) => r.drive),
+    std.list,
+  );
   assert.ok(info.every((r) => r.type === 'disk' && Number(r.size) > 0));
   assert.deepEqual((await carol.get('/drives/standard/img/list')).list, std.list);
   assert.deepEqual((await carol.get('/drives/standard/cd/list')).list, []);
@@ -148,16 +167,30 @@ test('standard drives come from the template catalog and clone into the account'
 test('I/O counters are exact right after writes and reads, and reach the database once', async () => {
   const d = (await carol.post('/drives/create', { name: 'counted', size: '16M' })).record;
   const octet = { 'content-type': 'application/octet-stream' };
-  for (let i = 0; i < 3; i++) await carol.post(`/drives/${d.drive}/write/${i * 4 * MB}`, Buffer.alloc(4 * MB, i + 1), 204, octet);
+  for (let i = 0; i < 3; i++)
+    await carol.post(`/drives/${d.drive}/write/${i * 4 * MB}`, Buffer.alloc(4 * MB, i + 1), 204, octet);
   await carol.get(`/drives/${d.drive}/read/0/4M`);
   const info = (await carol.get(`/drives/${d.drive}/info`)).record;
-  assert.deepEqual([info['write:requests'], info['write:bytes'], info['read:requests'], info['read:bytes']], ['3', String(12 * MB), '1', String(4 * MB)]);
+  assert.deepEqual(
+    [info['write:requests'], info['write:bytes'], info['read:requests'], info['read:bytes']],
+    ['3', String(12 * MB), '1', String(4 * MB)],
+  );
   await carol.post(`/drives/${d.drive}/write/12M`, Buffer.from('tail'), 204);
   await env.rt.core.volumes.flushCounters();
-  const row = await env.rt.store.db.selectFrom('volume_extras').selectAll().where('volume_id', '=', d.drive!).executeTakeFirstOrThrow();
-  assert.deepEqual([Number(row.write_requests), Number(row.write_bytes), Number(row.read_requests)], [4, 12 * MB + 4, 1]);
+  const row = await env.rt.store.db
+    .selectFrom('volume_extras')
+    .selectAll()
+    .where('volume_id', '=', d.drive!)
+    .executeTakeFirstOrThrow();
+  assert.deepEqual(
+    [Number(row.write_requests), Number(row.write_bytes), Number(row.read_requests)],
+    [4, 12 * MB + 4, 1],
+  );
   const again = (await carol.get('/drives/info')).records.find((r) => r.drive === d.drive)!;
-  assert.deepEqual([again['write:requests'], again['write:bytes'], again['read:requests']], ['4', String(12 * MB + 4), '1']);
+  assert.deepEqual(
+    [again['write:requests'], again['write:bytes'], again['read:requests']],
+    ['4', String(12 * MB + 4), '1'],
+  );
   const back = await carol.get(`/drives/${d.drive}/read/8M/4M`);
   assert.ok(back.raw.equals(Buffer.alloc(4 * MB, 3)));
 });
@@ -165,8 +198,16 @@ test('I/O counters are exact right after writes and reads, and reach the databas
 test('4 MiB bodies sent at once are each written where they belong (raw and gzip), and a body too large for the drive writes nothing', async () => {
   const d = (await carol.post('/drives/create', { name: 'parallel', size: '40M' })).record;
   const chunks = Array.from({ length: 10 }, (_, i) => Buffer.alloc(4 * MB, 0x30 + i));
-  await Promise.all(chunks.map((c, i) => carol.post(`/drives/${d.drive}/write/${i * 4 * MB}`, i % 3 === 0 ? gzipSync(c) : c, 204,
-    i % 3 === 0 ? { 'content-encoding': 'gzip' } : { 'content-type': 'application/octet-stream' })));
+  await Promise.all(
+    chunks.map((c, i) =>
+      carol.post(
+        `/drives/${d.drive}/write/${i * 4 * MB}`,
+        i % 3 === 0 ? gzipSync(c) : c,
+        204,
+        i % 3 === 0 ? { 'content-encoding': 'gzip' } : { 'content-type': 'application/octet-stream' },
+      ),
+    ),
+  );
   const back = await Promise.all(chunks.map((_, i) => carol.get(`/drives/${d.drive}/read/${i * 4 * MB}/4M`)));
   back.forEach((b, i) => assert.ok(b.raw.equals(chunks[i]!), `chunk ${i}`));
   const small = (await carol.post('/drives/create', { name: 'tiny', size: '1M' })).record;
@@ -179,7 +220,11 @@ test('a changed password, a disabled user or a changed email takes effect on the
   assert.equal((await erin.req('GET', '/drives/list')).status, 200);
   assert.equal((await erin.req('GET', '/drives/list')).status, 200);
   const db = env.rt.store.db;
-  await db.updateTable('users').set({ password_hash: await hashPassword('new-secret') }).where('email', '=', erin.user).execute();
+  await db
+    .updateTable('users')
+    .set({ password_hash: await hashPassword('new-secret') })
+    .where('email', '=', erin.user)
+    .execute();
   assert.equal((await erin.req('GET', '/drives/list')).status, 401, 'the old password no longer works');
   const renewed = new SigmaClient(env.app, erin.user, 'new-secret');
   assert.equal((await renewed.req('GET', '/drives/list')).status, 200);
@@ -189,16 +234,29 @@ test('a changed password, a disabled user or a changed email takes effect on the
   assert.equal((await renewed.req('GET', '/drives/list')).status, 200);
   await renewed.post('/profile/set', { email: 'erin.new@example.com' });
   assert.equal((await renewed.req('GET', '/drives/list')).status, 401, 'the old email no longer logs in');
-  assert.equal((await new SigmaClient(env.app, 'erin.new@example.com', 'new-secret').req('GET', '/drives/list')).status, 200);
-  assert.equal((await new SigmaClient(env.app, 'erin.new@example.com', 'pw-erin-secret').req('GET', '/drives/list')).status, 401);
+  assert.equal(
+    (await new SigmaClient(env.app, 'erin.new@example.com', 'new-secret').req('GET', '/drives/list')).status,
+    200,
+  );
+  assert.equal(
+    (await new SigmaClient(env.app, 'erin.new@example.com', 'pw-erin-secret').req('GET', '/drives/list')).status,
+    401,
+  );
 });
 
 const basic = (c: SigmaClient) => `Basic ${Buffer.from(`${c.user}:${c.password}`).toString('base64')}`;
 
 /** A write over a real connection (the body arrives in socket-sized chunks, as from any client). */
-async function httpWrite(c: SigmaClient, path: string, body: Buffer, headers: Record<string, string> = {}): Promise<{ status: number; text: string }> {
+async function httpWrite(
+  c: SigmaClient,
+  path: string,
+  body: Buffer,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; text: string }> {
   const res = await request(`http://127.0.0.1:${port}${path}`, {
-    method: 'POST', body, headers: { authorization: basic(c), 'content-type': 'application/octet-stream', ...headers },
+    method: 'POST',
+    body,
+    headers: { authorization: basic(c), 'content-type': 'application/octet-stream', ...headers },
   });
   return { status: res.statusCode, text: await res.body.text() };
 }
@@ -209,9 +267,14 @@ function rawExchange(head: string, parts: Buffer[], cut: boolean): Promise<strin
     const s = connect(port, '127.0.0.1');
     let out = '';
     const timer = setTimeout(() => s.destroy(), 5000);
-    s.on('data', (b: Buffer) => { out += b.toString('latin1'); });
+    s.on('data', (b: Buffer) => {
+      out += b.toString('latin1');
+    });
     s.on('error', () => undefined);
-    s.on('close', () => { clearTimeout(timer); resolve(out); });
+    s.on('close', () => {
+      clearTimeout(timer);
+      resolve(out);
+    });
     s.on('connect', () => {
       s.write(head);
       parts.forEach((p, i) => s.write(p, i === parts.length - 1 && cut ? () => s.destroy() : undefined));
@@ -226,7 +289,11 @@ test('streamed raw writes land byte for byte: 4 MiB over a connection, unaligned
   assert.equal((await httpWrite(carol, `${url}/write/4M`, big)).status, 204);
   assert.ok((await carol.get(`${url}/read/4M/4M`)).raw.equals(big));
   const odd = randomBytes(MB + 100);
-  assert.equal((await httpWrite(carol, `${url}/write/${9 * MB}`, odd)).status, 204, 'aligned offset, length not block-aligned');
+  assert.equal(
+    (await httpWrite(carol, `${url}/write/${9 * MB}`, odd)).status,
+    204,
+    'aligned offset, length not block-aligned',
+  );
   const skew = randomBytes(3 * MB + 7);
   assert.equal((await httpWrite(carol, `${url}/write/${12 * MB + 513}`, skew)).status, 204, 'unaligned offset');
   await carol.post(`${url}/write/16M`, Buffer.alloc(2 * MB, 9), 204, { 'content-type': 'application/octet-stream' });
@@ -240,7 +307,9 @@ test('streamed raw writes land byte for byte: 4 MiB over a connection, unaligned
   assert.ok(around.subarray(513 + skew.length).equals(Buffer.alloc(4 * MB - 513 - skew.length)));
   assert.ok((await carol.get(`${url}/read/16M/2M`)).raw.equals(Buffer.alloc(2 * MB, 9)));
   // A large body without Content-Encoding that is gzip is inflated; one that only starts like gzip is written as it is.
-  const text = Buffer.from(Array.from({ length: 20000 }, (_, i) => `line ${i} ${randomBytes(8).toString('hex')}\n`).join(''));
+  const text = Buffer.from(
+    Array.from({ length: 20000 }, (_, i) => `line ${i} ${randomBytes(8).toString('hex')}\n`).join(''),
+  );
   const gz = gzipSync(text);
   assert.ok(gz.length > 64 * 1024);
   assert.equal((await httpWrite(carol, `${url}/write/20M`, gz)).status, 204);
@@ -272,20 +341,40 @@ test('a streamed write refused before its body (past the end, not found, unauthe
 test('a body cut short or longer than its Content-Length gets a clean error; pieces written before a cut stay; the server keeps working', async () => {
   const d = (await carol.post('/drives/create', { name: 'cut', size: '8M' })).record;
   const url = `/drives/${d.drive}`;
-  const head = (len: number) => `POST ${url}/write/0 HTTP/1.1\r\nHost: x\r\nAuthorization: ${basic(carol)}\r\nContent-Type: application/octet-stream\r\nContent-Length: ${len}\r\n\r\n`;
+  const head = (len: number) =>
+    `POST ${url}/write/0 HTTP/1.1\r\nHost: x\r\nAuthorization: ${basic(carol)}\r\nContent-Type: application/octet-stream\r\nContent-Length: ${len}\r\n\r\n`;
   assert.equal(await rawExchange(head(4 * MB), [Buffer.alloc(MB + MB / 2, 7)], true), '');
   // Over inject the whole body comes at once: too short or too long is a 400 with nothing written.
-  const short = await carol.req('POST', `${url}/write/0`, Buffer.alloc(MB / 2, 1), { 'content-length': String(2 * MB), 'content-type': 'application/octet-stream' });
+  const short = await carol.req('POST', `${url}/write/0`, Buffer.alloc(MB / 2, 1), {
+    'content-length': String(2 * MB),
+    'content-type': 'application/octet-stream',
+  });
   assert.deepEqual([short.status, short.text], [400, 'errors: Malformed request: The request body was cut short\n']);
-  const long = await carol.req('POST', `${url}/write/0`, Buffer.alloc(2 * MB, 2), { 'content-length': String(MB), 'content-type': 'application/octet-stream' });
-  assert.deepEqual([long.status, long.text], [400, 'errors: Malformed request: The request body is longer than its Content-Length\n']);
+  const long = await carol.req('POST', `${url}/write/0`, Buffer.alloc(2 * MB, 2), {
+    'content-length': String(MB),
+    'content-type': 'application/octet-stream',
+  });
+  assert.deepEqual(
+    [long.status, long.text],
+    [400, 'errors: Malformed request: The request body is longer than its Content-Length\n'],
+  );
   // On a real connection bytes past the Content-Length are the next request: this garbage gets a 400 and the connection closes.
-  const over = await rawExchange(head(128 * 1024), [Buffer.alloc(128 * 1024, 5), Buffer.from('GARBAGE\r\n\r\n')], false);
+  const over = await rawExchange(
+    head(128 * 1024),
+    [Buffer.alloc(128 * 1024, 5), Buffer.from('GARBAGE\r\n\r\n')],
+    false,
+  );
   assert.match(over, /HTTP\/1\.1 400 /);
   const back = (await carol.get(`${url}/read/0/4M`)).raw;
-  assert.ok(back.subarray(MB).equals(Buffer.alloc(3 * MB)), 'nothing past the first full piece of the cut body, nor from the inject bodies');
+  assert.ok(
+    back.subarray(MB).equals(Buffer.alloc(3 * MB)),
+    'nothing past the first full piece of the cut body, nor from the inject bodies',
+  );
   assert.ok(back.subarray(128 * 1024, MB).every((b) => b === 0 || b === 7));
-  assert.ok(['0', '1'].includes((await carol.get(`${url}/info`)).record['write:requests']!), 'only the body that arrived whole may be counted');
+  assert.ok(
+    ['0', '1'].includes((await carol.get(`${url}/info`)).record['write:requests']!),
+    'only the body that arrived whole may be counted',
+  );
   const after = randomBytes(4 * MB);
   assert.equal((await httpWrite(carol, `${url}/write/4M`, after)).status, 204);
   assert.ok((await carol.get(`${url}/read/4M/4M`)).raw.equals(after));
@@ -295,14 +384,22 @@ test('concurrent streamed writes to different offsets of one drive and of two dr
   const a = (await carol.post('/drives/create', { name: 'many-a', size: '32M' })).record;
   const b = (await carol.post('/drives/create', { name: 'many-b', size: '32M' })).record;
   const chunks = Array.from({ length: 8 }, () => randomBytes(4 * MB));
-  const sent = await Promise.all(chunks.flatMap((c, i) => [
-    httpWrite(carol, `/drives/${a.drive}/write/${i * 4 * MB}`, c),
-    httpWrite(carol, `/drives/${b.drive}/write/${(7 - i) * 4 * MB}`, c),
-  ]));
-  assert.deepEqual(sent.map((r) => r.status), sent.map(() => 204));
+  const sent = await Promise.all(
+    chunks.flatMap((c, i) => [
+      httpWrite(carol, `/drives/${a.drive}/write/${i * 4 * MB}`, c),
+      httpWrite(carol, `/drives/${b.drive}/write/${(7 - i) * 4 * MB}`, c),
+    ]),
+  );
+  assert.deepEqual(
+    sent.map((r) => r.status),
+    sent.map(() => 204),
+  );
   for (let i = 0; i < chunks.length; i++) {
     assert.ok((await carol.get(`/drives/${a.drive}/read/${i * 4 * MB}/4M`)).raw.equals(chunks[i]!), `a chunk ${i}`);
-    assert.ok((await carol.get(`/drives/${b.drive}/read/${(7 - i) * 4 * MB}/4M`)).raw.equals(chunks[i]!), `b chunk ${i}`);
+    assert.ok(
+      (await carol.get(`/drives/${b.drive}/read/${(7 - i) * 4 * MB}/4M`)).raw.equals(chunks[i]!),
+      `b chunk ${i}`,
+    );
   }
   assert.equal((await carol.get(`/drives/${a.drive}/info`)).record['write:bytes'], String(32 * MB));
 });

@@ -8,7 +8,11 @@ test('static IPs show the gateway, netmask and nameservers the operator set on t
   const ip = (await t.carol.req('GET', '/resources/ip/create')).record;
   assert.ok(ip.gateway && ip.nameserver, 'defaults are shown before any setting');
   const zone = (await t.env.rt.core.catalog.listZones())[0]!;
-  await t.env.rt.core.ipPools.set(zone.name, { gateway: '198.51.100.1', netmask: '255.255.254.0', nameservers: ['198.51.100.53', '198.51.100.54'] });
+  await t.env.rt.core.ipPools.set(zone.name, {
+    gateway: '198.51.100.1',
+    netmask: '255.255.254.0',
+    nameservers: ['198.51.100.53', '198.51.100.54'],
+  });
   const info = (await t.carol.get(`/resources/ip/${ip.resource}/info`)).record;
   assert.equal(info.gateway, '198.51.100.1');
   assert.equal(info.netmask, '255.255.254.0');
@@ -29,12 +33,19 @@ test('server groups: create, rename, list, info, add, remove, start and stop eve
   const g = (await t.carol.post('/servergroups/create', { name: 'Database Servers' })).record;
   assert.equal(g.name, 'Database Servers');
   assert.match(g.uuid!, /^[0-9a-f-]{36}$/);
-  assert.equal((await t.carol.post(`/servergroupss/${g.uuid}/set`, { name: 'Web Servers', description: 'front' })).record.name, 'Web Servers');
+  assert.equal(
+    (await t.carol.post(`/servergroupss/${g.uuid}/set`, { name: 'Web Servers', description: 'front' })).record.name,
+    'Web Servers',
+  );
   assert.deepEqual((await t.carol.get('/servergroups/list')).list, [g.uuid]);
   assert.deepEqual((await t.dave.get('/servergroups/list')).list, []);
   assert.equal((await t.dave.req('GET', `/servergroups/${g.uuid}/info`)).status, 404);
   assert.deepEqual((await t.carol.post(`/servergroups/${g.uuid}/add`, { 'server:0': a, 'server:1': b })).list, [a, b]);
-  assert.equal((await t.carol.post(`/servergroups/${g.uuid}/add`, { 'server:0': other }, 404)).status, 404, "another account's server");
+  assert.equal(
+    (await t.carol.post(`/servergroups/${g.uuid}/add`, { 'server:0': other }, 404)).status,
+    404,
+    "another account's server",
+  );
   const info = (await t.carol.get(`/servergroupss/${g.uuid}/info`)).record;
   assert.equal(info.description, 'front');
   assert.equal(info['server:1'], b);

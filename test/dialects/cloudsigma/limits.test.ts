@@ -5,8 +5,12 @@ import type { LimitChanges } from '../../../src/core/quotas/service.js';
 import { sigmaUser, type SigmaClient } from './sigma-client.js';
 
 let env: TestEnv;
-before(async () => { env = await startTestEnv(); });
-after(async () => { await env.close(); });
+before(async () => {
+  env = await startTestEnv();
+});
+after(async () => {
+  await env.close();
+});
 
 /** A fresh CloudSigma user whose account has the given overrides. */
 async function limited(name: string, changes: LimitChanges): Promise<SigmaClient> {
@@ -38,7 +42,9 @@ test('drives: create and clone past the drive count or storage limit answer 400 
 
 test('many drive creates at once: exactly the limit succeeds', async () => {
   const c = await limited('s-race', { volumes: 5 });
-  const answers = await Promise.all(Array.from({ length: 20 }, (_, i) => c.req('POST', '/drives/create', { name: `r${i}`, size: '1M' })));
+  const answers = await Promise.all(
+    Array.from({ length: 20 }, (_, i) => c.req('POST', '/drives/create', { name: `r${i}`, size: '1M' })),
+  );
   assert.deepEqual(answers.map((a) => a.status).sort(), [...Array(5).fill(200), ...Array(15).fill(400)]);
   assert.equal((await c.get('/drives/list')).list.length, 5);
 });
@@ -63,12 +69,23 @@ test('VLANs and static IPs, created or subscribed, past their limits answer 400 
   await env.rt.core.billing.credit('s-net', '1000');
   const v = (await c.post('/resources/vlan/create', { name: 'v1' })).record.resource;
   assert.ok(v);
-  await refused(c, '/subscriptions/network/vlan/create', { quantity: '1', start_time: start(), months: '1' }, /private networks/);
+  await refused(
+    c,
+    '/subscriptions/network/vlan/create',
+    { quantity: '1', start_time: start(), months: '1' },
+    /private networks/,
+  );
   await refused(c, '/resources/vlan/create', { name: 'v2' }, /at most 1 private networks/);
-  await refused(c, '/subscriptions/network/ip/create', { quantity: '2', start_time: start(), months: '1' }, /at most 1 public IP addresses/);
+  await refused(
+    c,
+    '/subscriptions/network/ip/create',
+    { quantity: '2', start_time: start(), months: '1' },
+    /at most 1 public IP addresses/,
+  );
   assert.equal((await c.get('/balance/info')).record.balance, '1000.00', 'refused subscriptions charge nothing');
   assert.deepEqual((await c.get('/subscriptions/list')).records, []);
   assert.deepEqual((await c.get('/resources/ip/list')).list, []);
-  const ip = (await c.post('/subscriptions/network/ip/create', { quantity: '1', start_time: start(), months: '1' })).record.resource;
+  const ip = (await c.post('/subscriptions/network/ip/create', { quantity: '1', start_time: start(), months: '1' }))
+    .record.resource;
   assert.deepEqual((await c.get('/resources/ip/list')).list, [ip]);
 });

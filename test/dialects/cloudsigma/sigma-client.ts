@@ -5,39 +5,84 @@ import { startTestEnv, type TestEnv } from '../../support/runtime.js';
 import { encodeRecord, parseRecord, parseRecords, parseList } from '../../../src/dialects/cloudsigma/text-codec.js';
 
 /** An HTTP answer with its text and parsed forms. */
-export interface SigmaAnswer { status: number; text: string; raw: Buffer; headers: Record<string, unknown>; record: Record<string, string>; records: Array<Record<string, string>>; list: string[] }
+export interface SigmaAnswer {
+  status: number;
+  text: string;
+  raw: Buffer;
+  headers: Record<string, unknown>;
+  record: Record<string, string>;
+  records: Array<Record<string, string>>;
+  list: string[];
+}
 
 /** Sends CloudSigma requests as one user. */
 export class SigmaClient {
-  constructor(readonly app: FastifyInstance, readonly user: string, readonly password: string) {}
+  constructor(
+    readonly app: FastifyInstance,
+    readonly user: string,
+    readonly password: string,
+  ) {}
 
   /** Sends a request; a record body is encoded as `key value` lines (with libcloud's JSON content type). */
-  async req(method: 'GET' | 'POST', url: string, body?: Record<string, string> | string | Buffer, headers: Record<string, string> = {}): Promise<SigmaAnswer> {
-    const payload = body === undefined ? undefined : Buffer.isBuffer(body) || typeof body === 'string' ? body : encodeRecord(body);
+  async req(
+    method: 'GET' | 'POST',
+    url: string,
+    body?: Record<string, string> | string | Buffer,
+    headers: Record<string, string> = {},
+  ): Promise<SigmaAnswer> {
+    const payload =
+      body === undefined ? undefined : Buffer.isBuffer(body) || typeof body === 'string' ? body : encodeRecord(body);
     const auth = `Basic ${Buffer.from(`${this.user}:${this.password}`).toString('base64')}`;
     const res = await this.app.inject({
-      method, url, payload,
+      method,
+      url,
+      payload,
       headers: { authorization: auth, 'content-type': 'application/json', accept: 'application/json', ...headers },
     });
     const text = res.body;
-    const parse = <T>(f: () => T, d: T) => { try { return f(); } catch { return d; } };
+    const parse = <T>(f: () => T, d: T) => {
+      try {
+        return f();
+      } catch {
+        return d;
+      }
+    };
     return {
-      status: res.statusCode, text, raw: res.rawPayload, headers: res.headers as Record<string, unknown>,
-      record: parse(() => parseRecord(text), {}), records: parse(() => parseRecords(text), []), list: parseList(text),
+      status: res.statusCode,
+      text,
+      raw: res.rawPayload,
+      headers: res.headers as Record<string, unknown>,
+      record: parse(() => parseRecord(text), {}),
+      records: parse(() => parseRecords(text), []),
+      list: parseList(text),
     };
   }
 
   /** GET and expect 200. */
-  async get(url: string): Promise<SigmaAnswer> { return this.expect('GET', url, undefined, 200); }
+  async get(url: string): Promise<SigmaAnswer> {
+    return this.expect('GET', url, undefined, 200);
+  }
 
   /** POST and expect the status (200 by default). */
-  async post(url: string, body?: Record<string, string> | string | Buffer, status = 200, headers: Record<string, string> = {}): Promise<SigmaAnswer> {
+  async post(
+    url: string,
+    body?: Record<string, string> | string | Buffer,
+    status = 200,
+    headers: Record<string, string> = {},
+  ): Promise<SigmaAnswer> {
     return this.expect('POST', url, body, status, headers);
   }
 
-  private async expect(method: 'GET' | 'POST', url: string, body: Record<string, string> | string | Buffer | undefined, status: number, headers: Record<string, string> = {}): Promise<SigmaAnswer> {
+  private async expect(
+    method: 'GET' | 'POST',
+    url: string,
+    body: Record<string, string> | string | Buffer | undefined,
+    status: number,
+    headers: Record<string, string> = {},
+  ): Promise<SigmaAnswer> {
     const a = await this.req(method, url, body, headers);
-    if (a.status !== status) throw new Error(`${method} ${url}: expected ${status}, got ${a.status}: ${a.text.slice(0, 300)}`);
+    if (a.status !== status)
+      throw new Error(`${method} ${url}: expected ${status}, got ${a.status}: ${a.text.slice(0, 300)}`);
     return a;
   }
 }
@@ -50,7 +95,11 @@ export async function sigmaUser(env: TestEnv, name: string): Promise<SigmaClient
 }
 
 /** A test file's setting: a test instance with two CloudSigma users, carol and dave (filled in before the tests run). */
-export interface SigmaPair { env: TestEnv; carol: SigmaClient; dave: SigmaClient }
+export interface SigmaPair {
+  env: TestEnv;
+  carol: SigmaClient;
+  dave: SigmaClient;
+}
 
 /** Registers the file's before/after hooks that start the instance (with extra environment) and its two users, and close it. */
 export function sigmaPair(vars: Record<string, string> = {}): SigmaPair {
@@ -60,6 +109,8 @@ export function sigmaPair(vars: Record<string, string> = {}): SigmaPair {
     pair.carol = await sigmaUser(pair.env, 'carol');
     pair.dave = await sigmaUser(pair.env, 'dave');
   });
-  after(async () => { await pair.env?.close(); });
+  after(async () => {
+    await pair.env?.close();
+  });
   return pair;
 }

@@ -7,10 +7,16 @@ import { deployVm, fails, netCatalog, type NetCatalog } from './network-fixtures
 let env: TestEnv;
 let c: NetCatalog;
 let bob: CsClient;
-before(async () => { env = await startTestEnv(); c = await netCatalog(env.cs); bob = await env.account('bob'); });
-after(async () => { await env.close(); });
+before(async () => {
+  env = await startTestEnv();
+  c = await netCatalog(env.cs);
+  bob = await env.account('bob');
+});
+after(async () => {
+  await env.close();
+});
 
-test('listAccounts shows the caller\'s own account with its users and the default limits', async () => {
+test("listAccounts shows the caller's own account with its users and the default limits", async () => {
   const res = await env.cs.ok('listAccounts');
   assert.equal(res.count, 1);
   const a = res.account[0];
@@ -21,7 +27,14 @@ test('listAccounts shows the caller\'s own account with its users and the defaul
   assert.equal(a.iptotal, 0);
   const d = env.config.defaultLimits;
   const expected: Record<string, number> = {
-    vm: d.vms, ip: d.ips, cpu: d.cpus, memory: d.memory_mb, network: d.networks, volume: d.volumes, snapshot: d.snapshots, primarystorage: d.storage_gb,
+    vm: d.vms,
+    ip: d.ips,
+    cpu: d.cpus,
+    memory: d.memory_mb,
+    network: d.networks,
+    volume: d.volumes,
+    snapshot: d.snapshots,
+    primarystorage: d.storage_gb,
   };
   for (const [k, max] of Object.entries(expected)) {
     assert.equal(a[`${k}limit`], String(max), k);
@@ -44,7 +57,11 @@ test('the totals follow what the account holds', async () => {
   await env.cs.done('associateIpAddress', { zoneid: c.zone.id });
   await env.cs.ok('createNetwork', { zoneid: c.zone.id, name: 'n', displaytext: 'n' });
   await env.cs.done('registerCustomTemplate', {
-    zoneid: c.zone.id, name: 't', displaytext: 't', url: 'http://example.com/t.qcow2', checksum: 'ffffffffffffffffffffffffffffffff',
+    zoneid: c.zone.id,
+    name: 't',
+    displaytext: 't',
+    url: 'http://example.com/t.qcow2',
+    checksum: 'ffffffffffffffffffffffffffffffff',
   });
   const a = (await env.cs.ok('listAccounts')).account[0];
   assert.equal(a.vmtotal, 2);
@@ -64,14 +81,21 @@ test('the totals follow what the account holds', async () => {
 
 test('listAccounts filters and never shows another account to a normal user', async () => {
   const alice = (await env.cs.ok('listAccounts')).account[0];
-  assert.equal((await env.cs.ok('listAccounts', { name: 'alice', id: alice.id, state: 'enabled', accounttype: 0, keyword: 'ali' })).count, 1);
+  assert.equal(
+    (await env.cs.ok('listAccounts', { name: 'alice', id: alice.id, state: 'enabled', accounttype: 0, keyword: 'ali' }))
+      .count,
+    1,
+  );
   assert.deepEqual(await env.cs.ok('listAccounts', { accounttype: 1 }), { count: 0, account: [] });
   assert.deepEqual(await env.cs.ok('listAccounts', { state: 'disabled' }), { count: 0, account: [] });
   assert.deepEqual(await bob.ok('listAccounts', { name: 'alice' }), { count: 0, account: [] });
   assert.deepEqual(await bob.ok('listAccounts', { id: alice.id }), { count: 0, account: [] });
   const bobs = await bob.ok('listAccounts');
-  assert.deepEqual(bobs.account.map((x: any) => x.name), ['bob']);
-  assert.equal(bobs.account[0].vmtotal, 0, 'bob does not see alice\'s usage');
+  assert.deepEqual(
+    bobs.account.map((x: any) => x.name),
+    ['bob'],
+  );
+  assert.equal(bobs.account[0].vmtotal, 0, "bob does not see alice's usage");
   await fails(env.cs, 'listAccounts', { accounttype: 2 }, 431, /accounttype/);
   await fails(env.cs, 'listAccounts', { state: 'sleepy' }, 431, /state/);
   await fails(env.cs, 'listAccounts', { id: 'alice' }, 431);
@@ -80,16 +104,33 @@ test('listAccounts filters and never shows another account to a normal user', as
 test('listResourceLimits lists the twelve CloudStack resource types with the default limits', async () => {
   const res = await env.cs.ok('listResourceLimits');
   assert.equal(res.count, 12);
-  assert.deepEqual(res.resourcelimit.map((l: any) => l.resourcetype), ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9', '10', '11']);
+  assert.deepEqual(
+    res.resourcelimit.map((l: any) => l.resourcetype),
+    ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9', '10', '11'],
+  );
   assert.ok(res.resourcelimit.every((l: any) => l.account === 'alice' && typeof l.resourcetypename === 'string'));
   const d = env.config.defaultLimits;
-  assert.deepEqual(res.resourcelimit.map((l: any) => l.max), [d.vms, d.ips, d.volumes, d.snapshots, -1, -1, d.networks, -1, d.cpus, d.memory_mb, d.storage_gb, -1]);
+  assert.deepEqual(
+    res.resourcelimit.map((l: any) => l.max),
+    [d.vms, d.ips, d.volumes, d.snapshots, -1, -1, d.networks, -1, d.cpus, d.memory_mb, d.storage_gb, -1],
+  );
   assert.equal(res.resourcelimit[1].resourcetypename, 'public_ip');
-  assert.deepEqual((await env.cs.ok('listResourceLimits', { resourcetype: 8 })).resourcelimit.map((l: any) => l.resourcetypename), ['cpu']);
-  assert.deepEqual((await env.cs.ok('listResourceLimits', { resourcetypename: 'memory' })).resourcelimit.map((l: any) => l.resourcetype), ['9']);
+  assert.deepEqual(
+    (await env.cs.ok('listResourceLimits', { resourcetype: 8 })).resourcelimit.map((l: any) => l.resourcetypename),
+    ['cpu'],
+  );
+  assert.deepEqual(
+    (await env.cs.ok('listResourceLimits', { resourcetypename: 'memory' })).resourcelimit.map(
+      (l: any) => l.resourcetype,
+    ),
+    ['9'],
+  );
   const page = await env.cs.ok('listResourceLimits', { page: 3, pagesize: 5 });
   assert.equal(page.count, 12);
-  assert.deepEqual(page.resourcelimit.map((l: any) => l.resourcetype), ['10', '11']);
+  assert.deepEqual(
+    page.resourcelimit.map((l: any) => l.resourcetype),
+    ['10', '11'],
+  );
   await fails(env.cs, 'listResourceLimits', { resourcetype: 12 }, 431, /resourcetype/);
   await fails(env.cs, 'listResourceLimits', { resourcetypename: 'gpus' }, 431, /resourcetypename/);
   await fails(env.cs, 'listResourceLimits', { resourcetype: 1, resourcetypename: 'cpu' }, 431, /different/);

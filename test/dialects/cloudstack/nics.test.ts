@@ -7,16 +7,24 @@ import { deployVm, fails, netCatalog, type NetCatalog } from './network-fixtures
 let env: TestEnv;
 let c: NetCatalog;
 let bob: CsClient;
-before(async () => { env = await startTestEnv(); c = await netCatalog(env.cs); bob = await env.account('bob'); });
-after(async () => { await env.close(); });
+before(async () => {
+  env = await startTestEnv();
+  c = await netCatalog(env.cs);
+  bob = await env.account('bob');
+});
+after(async () => {
+  await env.close();
+});
 
 /** The modified EUI-64 interface id of a MAC, as four IPv6 groups. */
 function eui64(mac: string): string {
   const b = mac.split(':').map((h) => parseInt(h, 16));
-  return [((b[0]! ^ 2) << 8) | b[1]!, (b[2]! << 8) | 0xff, 0xfe00 | b[3]!, (b[4]! << 8) | b[5]!].map((g) => g.toString(16)).join(':');
+  return [((b[0]! ^ 2) << 8) | b[1]!, (b[2]! << 8) | 0xff, 0xfe00 | b[3]!, (b[4]! << 8) | b[5]!]
+    .map((g) => g.toString(16))
+    .join(':');
 }
 
-test('listNics shows the VM\'s NICs with their addressing and pages them', async () => {
+test("listNics shows the VM's NICs with their addressing and pages them", async () => {
   const vm = await deployVm(env.cs, c);
   const res = await env.cs.ok('listNics', { virtualmachineid: vm.id });
   assert.equal(res.count, 1);
@@ -31,13 +39,16 @@ test('listNics shows the VM\'s NICs with their addressing and pages them', async
   assert.equal(nic.gateway, '100.64.0.1');
   assert.deepEqual(nic.secondaryip, []);
   assert.deepEqual(await env.cs.ok('listNics', { virtualmachineid: vm.id, nicid: nic.id }), res);
-  assert.deepEqual(await env.cs.ok('listNics', { virtualmachineid: vm.id, page: 2, pagesize: 1 }), { count: 1, nic: [] });
+  assert.deepEqual(await env.cs.ok('listNics', { virtualmachineid: vm.id, page: 2, pagesize: 1 }), {
+    count: 1,
+    nic: [],
+  });
   await fails(env.cs, 'listNics', {}, 431, /missing parameter virtualmachineid/);
   await fails(env.cs, 'listNics', { virtualmachineid: '00000000-0000-4000-8000-000000000000' }, 431, /not found/);
   await fails(bob, 'listNics', { virtualmachineid: vm.id }, 431, /not found/);
 });
 
-test('activateIp6 derives the address from the MAC inside the zone\'s /64 and keeps it', async () => {
+test("activateIp6 derives the address from the MAC inside the zone's /64 and keeps it", async () => {
   const vm = await deployVm(env.cs, c);
   const nicId = vm.nic[0].id;
   const first = await env.cs.ok('activateIp6', { nicid: nicId });
@@ -52,7 +63,10 @@ test('activateIp6 derives the address from the MAC inside the zone\'s /64 and ke
   const again = (await env.cs.done('activateIp6', { nicid: nicId })).nic;
   assert.equal(again.ip6address, nic.ip6address);
   assert.equal((await env.cs.ok('listNics', { virtualmachineid: vm.id })).nic[0].ip6address, nic.ip6address);
-  assert.equal((await env.cs.ok('listVirtualMachines', { id: vm.id })).virtualmachine[0].nic[0].ip6address, nic.ip6address);
+  assert.equal(
+    (await env.cs.ok('listVirtualMachines', { id: vm.id })).virtualmachine[0].nic[0].ip6address,
+    nic.ip6address,
+  );
   const other = await deployVm(env.cs, c);
   const otherNic = (await env.cs.done('activateIp6', { nicid: other.nic[0].id })).nic;
   assert.notEqual(otherNic.ip6address, nic.ip6address);
@@ -75,22 +89,30 @@ test('addIpToNic attaches an elastic IP and removeIpFromNic detaches it', async 
   const listed = (await env.cs.ok('listPublicIpAddresses', { id: ip.id })).publicipaddress[0];
   assert.equal(listed.virtualmachineid, vm.id);
   assert.equal(listed.virtualmachinename, vm.name);
-  assert.deepEqual((await env.cs.ok('listNics', { virtualmachineid: vm.id })).nic[0].secondaryip, [{ id: sec.id, ipaddress: ip.ipaddress }]);
-  assert.deepEqual((await env.cs.ok('listPublicIpAddresses', { virtualmachineid: vm.id })).publicipaddress.map((x: any) => x.id), [ip.id]);
+  assert.deepEqual((await env.cs.ok('listNics', { virtualmachineid: vm.id })).nic[0].secondaryip, [
+    { id: sec.id, ipaddress: ip.ipaddress },
+  ]);
+  assert.deepEqual(
+    (await env.cs.ok('listPublicIpAddresses', { virtualmachineid: vm.id })).publicipaddress.map((x: any) => x.id),
+    [ip.id],
+  );
 
   const vm2 = await deployVm(env.cs, c);
   await fails(env.cs, 'addIpToNic', { nicid: vm2.nic[0].id, ipaddress: ip.ipaddress }, 431, /already attached/);
   await fails(env.cs, 'disassociateIpAddress', { id: ip.id }, 431, /attached/);
 
   assert.deepEqual(await env.cs.done('removeIpFromNic', { id: sec.id }), { success: true });
-  assert.equal((await env.cs.ok('listPublicIpAddresses', { id: ip.id })).publicipaddress[0].virtualmachineid, undefined);
+  assert.equal(
+    (await env.cs.ok('listPublicIpAddresses', { id: ip.id })).publicipaddress[0].virtualmachineid,
+    undefined,
+  );
   assert.deepEqual((await env.cs.ok('listNics', { virtualmachineid: vm.id })).nic[0].secondaryip, []);
   await fails(env.cs, 'removeIpFromNic', { id: sec.id }, 431, /not found/);
   const moved = (await env.cs.done('addIpToNic', { nicid: vm2.nic[0].id, ipaddress: ip.ipaddress })).nicsecondaryip;
   assert.equal(moved.virtualmachineid, vm2.id, 'a detached IP can go to another VM');
 });
 
-test('addIpToNic only accepts the caller\'s elastic IPs of the VM\'s zone', async () => {
+test("addIpToNic only accepts the caller's elastic IPs of the VM's zone", async () => {
   const vm = await deployVm(env.cs, c);
   const nicId = vm.nic[0].id;
   await fails(env.cs, 'addIpToNic', { nicid: nicId }, 431, /ipaddress/);

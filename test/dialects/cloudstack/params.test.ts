@@ -66,8 +66,14 @@ test('missing required parameter: exact CloudStack text', () => {
   assert.equal(err.name, 'ParamError');
   paramError(() => decodeParams('deployVirtualMachine', specs, new Map([['zoneid', '']])), /missing parameter zoneid$/);
   assert.deepEqual(decodeParams('listZones', [spec('name', 'string')], new Map()), {});
-  assert.deepEqual(decodeParams('x', [spec('name', 'string', { required: true })], new Map([['name', '']])), { name: '' });
-  assert.deepEqual(decodeParams('x', [spec('id', 'uuid')], new Map([['id', '']])), {}, 'empty non-string counts as absent');
+  assert.deepEqual(decodeParams('x', [spec('name', 'string', { required: true })], new Map([['name', '']])), {
+    name: '',
+  });
+  assert.deepEqual(
+    decodeParams('x', [spec('id', 'uuid')], new Map([['id', '']])),
+    {},
+    'empty non-string counts as absent',
+  );
 });
 
 test('uuid: any version, case-insensitive, exact error text', () => {
@@ -99,22 +105,28 @@ test('integer, long and short ranges', () => {
   for (const bad of ['1.5', '1e3', '0x10', ' 1', '1 ', '-', '++1', 'NaN', 'Infinity', '\u0661']) {
     paramError(() => decode('integer', bad), /Invalid parameter p value=/);
   }
-  paramError(() => decodeParams('deployVirtualMachine', [spec('size', 'long')], new Map([['size', 'ten']])),
-    'Unable to execute API command deployvirtualmachine due to invalid value. Invalid parameter size value=ten: expected a long integer between -9007199254740991 and 9007199254740991.');
+  paramError(
+    () => decodeParams('deployVirtualMachine', [spec('size', 'long')], new Map([['size', 'ten']])),
+    'Unable to execute API command deployvirtualmachine due to invalid value. Invalid parameter size value=ten: expected a long integer between -9007199254740991 and 9007199254740991.',
+  );
 });
 
 test('boolean in any case', () => {
   assert.equal(decode('boolean', 'true'), true);
   assert.equal(decode('boolean', 'False'), false);
   assert.equal(decode('boolean', 'TRUE'), true);
-  for (const bad of ['1', '0', 'yes', 'truee', ' true']) paramError(() => decode('boolean', bad), /Invalid parameter p value=/);
+  for (const bad of ['1', '0', 'yes', 'truee', ' true'])
+    paramError(() => decode('boolean', bad), /Invalid parameter p value=/);
 });
 
 test('list and uuidlist', () => {
   assert.deepEqual(decode('list', ' a , b,,c ,'), ['a', 'b', 'c']);
   assert.deepEqual(decode('list', ','), []);
   assert.deepEqual(decode('uuidlist', `${UUID}, ${UUID.toUpperCase()}`), [UUID, UUID]);
-  paramError(() => decode('uuidlist', `${UUID},nope`), /Invalid parameter p value=nope due to incorrect long value format/);
+  paramError(
+    () => decode('uuidlist', `${UUID},nope`),
+    /Invalid parameter p value=nope due to incorrect long value format/,
+  );
   paramError(() => decode('list', 'a,bbbb', { max: 3 }), /max allowed length 3/);
 });
 
@@ -125,7 +137,15 @@ test('date', () => {
   assert.equal((decode('date', '2024-05-01T12:00:00+02:00') as Date).toISOString(), '2024-05-01T10:00:00.000Z');
   assert.equal((decode('date', '2024-05-01T12:00:00-0130') as Date).toISOString(), '2024-05-01T13:30:00.000Z');
   assert.equal((decode('date', '0001-01-01') as Date).getUTCFullYear(), 1);
-  for (const bad of ['2024-5-1', '2024-02-30', '2023-02-29', '2024-05-01T12:00', '2024-05-01T12:00:00', '01/05/2024', 'now']) {
+  for (const bad of [
+    '2024-5-1',
+    '2024-02-30',
+    '2023-02-29',
+    '2024-05-01T12:00',
+    '2024-05-01T12:00:00',
+    '01/05/2024',
+    'now',
+  ]) {
     paramError(() => decode('date', bad), /Invalid parameter p value=/);
   }
   assert.equal(parseTimestamp('2024-05-01', false), undefined);
@@ -150,17 +170,25 @@ test('map collects name[i].field entries ordered by index', () => {
     { key: 'two', value: 'b' },
     { key: 'ten', value: 'X' },
   ]);
-  paramError(() => decodeParams('createTags', [spec('tags', 'map', { required: true })], new Map()),
-    'Unable to execute API command createtags due to missing parameter tags');
+  paramError(
+    () => decodeParams('createTags', [spec('tags', 'map', { required: true })], new Map()),
+    'Unable to execute API command createtags due to missing parameter tags',
+  );
   assert.deepEqual(decodeParams('createTags', [spec('tags', 'map')], new Map()), {});
   const proto = decodeParams('x', [spec('m', 'map')], new Map([['m[0].__proto__', 'p']]));
   assert.equal(Object.getPrototypeOf((proto.m as object[])[0]), Object.prototype);
-  paramError(() => decodeParams('x', [spec('m', 'map', { max: 2 })], new Map([['m[0].k', 'abc']])), /max allowed length 2/);
+  paramError(
+    () => decodeParams('x', [spec('m', 'map', { max: 2 })], new Map([['m[0].k', 'abc']])),
+    /max allowed length 2/,
+  );
 });
 
 test('string length limit and NUL bytes', () => {
   assert.equal(decode('string', 'x'.repeat(4096)), 'x'.repeat(4096));
-  paramError(() => decode('string', 'x'.repeat(4097)), 'Unable to execute API command deployvirtualmachine due to invalid value. Value greater than max allowed length 4096 for param: p');
+  paramError(
+    () => decode('string', 'x'.repeat(4097)),
+    'Unable to execute API command deployvirtualmachine due to invalid value. Value greater than max allowed length 4096 for param: p',
+  );
   paramError(() => decode('string', 'abc', { max: 2 }), /max allowed length 2/);
   for (const type of ['string', 'uuid', 'integer', 'boolean', 'list', 'date'] as const) {
     paramError(() => decode(type, 'a\0b'), /NUL byte/);
@@ -179,19 +207,69 @@ test('fuzz: decodeParams only ever throws ParamError', () => {
     seed = (seed * 1103515245 + 12345) & 0x7fffffff;
     return seed % n;
   };
-  const alphabet = ['0', '1', '9', '-', '+', ',', ' ', '.', 'e', 'T', 'Z', ':', '[', ']', 'a', 'f', 'A', '\0', '\uD800', '\u00e9', 'true', 'false', UUID, '2024-05-01', 'T12:00:00+0000'];
-  const types: Array<ParamSpec['type']> = ['string', 'uuid', 'integer', 'long', 'boolean', 'list', 'uuidlist', 'map', 'date', 'short'];
+  const alphabet = [
+    '0',
+    '1',
+    '9',
+    '-',
+    '+',
+    ',',
+    ' ',
+    '.',
+    'e',
+    'T',
+    'Z',
+    ':',
+    '[',
+    ']',
+    'a',
+    'f',
+    'A',
+    '\0',
+    '\uD800',
+    '\u00e9',
+    'true',
+    'false',
+    UUID,
+    '2024-05-01',
+    'T12:00:00+0000',
+  ];
+  const types: Array<ParamSpec['type']> = [
+    'string',
+    'uuid',
+    'integer',
+    'long',
+    'boolean',
+    'list',
+    'uuidlist',
+    'map',
+    'date',
+    'short',
+  ];
   for (const type of types) {
     for (let i = 0; i < 3000; i++) {
       let value = '';
       const len = rand(12);
-      for (let j = 0; j < len; j++) value += rand(3) === 0 ? String.fromCharCode(rand(0x10000)) : alphabet[rand(alphabet.length)];
-      const lower = new Map<string, string>([['p', value], [`p[${rand(5)}].${value.toLowerCase()}`, value], [`p[${value}].k`, value]]);
+      for (let j = 0; j < len; j++)
+        value += rand(3) === 0 ? String.fromCharCode(rand(0x10000)) : alphabet[rand(alphabet.length)];
+      const lower = new Map<string, string>([
+        ['p', value],
+        [`p[${rand(5)}].${value.toLowerCase()}`, value],
+        [`p[${value}].k`, value],
+      ]);
       try {
-        decodeParams('Cmd', [spec('p', type, { required: rand(2) === 0, max: rand(3) === 0 ? rand(10) : undefined })], lower);
+        decodeParams(
+          'Cmd',
+          [spec('p', type, { required: rand(2) === 0, max: rand(3) === 0 ? rand(10) : undefined })],
+          lower,
+        );
       } catch (err) {
         assert.ok(err instanceof ParamError, `${type} ${JSON.stringify(value)} threw ${String(err)}`);
-        assert.doesNotMatch(err.message, /Invalid parameter p\.$/, `${type} ${JSON.stringify(value)} hit the catch-all`);
+        assert.doesNotMatch(
+          err.message,
+          /Invalid parameter p\.$/,
+          `${type} ${JSON.stringify(value)} hit the catch-all`,
+        );
       }
     }
   }

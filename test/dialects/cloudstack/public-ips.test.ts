@@ -7,8 +7,14 @@ import { fails, netCatalog, type NetCatalog } from './network-fixtures.js';
 let env: TestEnv;
 let c: NetCatalog;
 let bob: CsClient;
-before(async () => { env = await startTestEnv(); c = await netCatalog(env.cs); bob = await env.account('bob'); });
-after(async () => { await env.close(); });
+before(async () => {
+  env = await startTestEnv();
+  c = await netCatalog(env.cs);
+  bob = await env.account('bob');
+});
+after(async () => {
+  await env.close();
+});
 
 test('associateIpAddress leases an elastic IP from the zone pool and answers the ipaddress object', async () => {
   const first = await env.cs.ok('associateIpAddress', { zoneid: c.zone.id });
@@ -38,7 +44,9 @@ test('associateIpAddress leases an elastic IP from the zone pool and answers the
 });
 
 test('concurrent associations never hand out the same address', async () => {
-  const results = await Promise.all([1, 2, 3, 4, 5].map(() => env.cs.done('associateIpAddress', { zoneid: c.zone.id })));
+  const results = await Promise.all(
+    [1, 2, 3, 4, 5].map(() => env.cs.done('associateIpAddress', { zoneid: c.zone.id })),
+  );
   const addresses = results.map((r) => r.ipaddress.ipaddress);
   assert.equal(new Set(addresses).size, 5);
 });
@@ -53,7 +61,13 @@ test('associateIpAddress validates the zone and every health check parameter', a
   await fails(env.cs, 'associateIpAddress', { zoneid: z, mode: 'tcp', port: 0 }, 431, /port/);
   await fails(env.cs, 'associateIpAddress', { zoneid: z, mode: 'tcp', port: 65536 }, 431, /port/);
   await fails(env.cs, 'associateIpAddress', { zoneid: z, mode: 'tcp', port: 22, interval: 4 }, 431, /interval/);
-  await fails(env.cs, 'associateIpAddress', { zoneid: z, mode: 'tcp', port: 22, interval: 5, timeout: 5 }, 431, /timeout/);
+  await fails(
+    env.cs,
+    'associateIpAddress',
+    { zoneid: z, mode: 'tcp', port: 22, interval: 5, timeout: 5 },
+    431,
+    /timeout/,
+  );
   await fails(env.cs, 'associateIpAddress', { zoneid: z, mode: 'tcp', port: 22, 'strikes-ok': 0 }, 431, /strikes-ok/);
   await fails(env.cs, 'associateIpAddress', { zoneid: z, port: 22 }, 431, /mode/);
   await fails(env.cs, 'associateIpAddress', { zoneid: z, mode: 'tcp', port: 'x' }, 431, /port/);
@@ -63,12 +77,29 @@ test('associateIpAddress validates the zone and every health check parameter', a
 });
 
 test('a health check gets its defaults and updateIpAddress changes only the given fields', async () => {
-  const ip = (await env.cs.done('associateIpAddress', { zoneid: c.zone.id, mode: 'http', port: 8080, path: '/health' })).ipaddress;
-  assert.deepEqual(ip.healthcheck, { mode: 'http', port: 8080, path: '/health', interval: 10, timeout: 2, 'strikes-ok': 2, 'strikes-fail': 3 });
+  const ip = (await env.cs.done('associateIpAddress', { zoneid: c.zone.id, mode: 'http', port: 8080, path: '/health' }))
+    .ipaddress;
+  assert.deepEqual(ip.healthcheck, {
+    mode: 'http',
+    port: 8080,
+    path: '/health',
+    interval: 10,
+    timeout: 2,
+    'strikes-ok': 2,
+    'strikes-fail': 3,
+  });
   const first = await env.cs.ok('updateIpAddress', { id: ip.id, port: 9090, interval: 20, 'strikes-fail': 5 });
   assert.equal(first.id, ip.id);
   const updated = (await env.cs.done('updateIpAddress', { id: ip.id, timeout: 7 })).ipaddress;
-  assert.deepEqual(updated.healthcheck, { mode: 'http', port: 9090, path: '/health', interval: 20, timeout: 7, 'strikes-ok': 2, 'strikes-fail': 5 });
+  assert.deepEqual(updated.healthcheck, {
+    mode: 'http',
+    port: 9090,
+    path: '/health',
+    interval: 20,
+    timeout: 7,
+    'strikes-ok': 2,
+    'strikes-fail': 5,
+  });
   await fails(env.cs, 'updateIpAddress', { id: ip.id, timeout: 30 }, 431, /timeout/);
   const tcp = (await env.cs.done('updateIpAddress', { id: ip.id, mode: 'tcp' })).ipaddress;
   assert.equal(tcp.healthcheck.mode, 'tcp');
@@ -77,7 +108,13 @@ test('a health check gets its defaults and updateIpAddress changes only the give
   const plain = (await env.cs.done('associateIpAddress', { zoneid: c.zone.id })).ipaddress;
   await fails(env.cs, 'updateIpAddress', { id: plain.id, port: 80 }, 431, /mode/);
   await fails(env.cs, 'updateIpAddress', { port: 80 }, 431, /missing parameter id/);
-  await fails(env.cs, 'updateIpAddress', { id: '00000000-0000-4000-8000-000000000000', mode: 'tcp', port: 1 }, 431, /not found/);
+  await fails(
+    env.cs,
+    'updateIpAddress',
+    { id: '00000000-0000-4000-8000-000000000000', mode: 'tcp', port: 1 },
+    431,
+    /not found/,
+  );
 });
 
 test('listPublicIpAddresses filters by address, zone, elasticity, keyword and pages with a total count', async () => {
@@ -86,7 +123,10 @@ test('listPublicIpAddresses filters by address, zone, elasticity, keyword and pa
   assert.equal(all.count, all.publicipaddress.length);
   assert.ok(all.count >= 3);
   const byAddr = await env.cs.ok('listPublicIpAddresses', { ipaddress: a.ipaddress });
-  assert.deepEqual(byAddr.publicipaddress.map((x: any) => x.id), [a.id]);
+  assert.deepEqual(
+    byAddr.publicipaddress.map((x: any) => x.id),
+    [a.id],
+  );
   const byZone = await env.cs.ok('listPublicIpAddresses', { zoneid: c.zone2.id });
   assert.ok(byZone.publicipaddress.every((x: any) => x.zoneid === c.zone2.id));
   assert.ok(byZone.publicipaddress.some((x: any) => x.id === a.id));
@@ -95,7 +135,10 @@ test('listPublicIpAddresses filters by address, zone, elasticity, keyword and pa
   assert.equal((await env.cs.ok('listPublicIpAddresses', { keyword: '203.0.113' })).count, byZone.count);
   const page = await env.cs.ok('listPublicIpAddresses', { page: 2, pagesize: 2 });
   assert.equal(page.count, all.count);
-  assert.deepEqual(page.publicipaddress.map((x: any) => x.id), all.publicipaddress.slice(2, 4).map((x: any) => x.id));
+  assert.deepEqual(
+    page.publicipaddress.map((x: any) => x.id),
+    all.publicipaddress.slice(2, 4).map((x: any) => x.id),
+  );
   await fails(env.cs, 'listPublicIpAddresses', { ipaddress: 'not-an-ip' }, 431);
   await fails(env.cs, 'listPublicIpAddresses', { id: 'nope' }, 431);
 });
@@ -116,7 +159,7 @@ test('disassociateIpAddress releases the address; the old job still reports what
   assert.ok(jobs.asyncjobs.some((j: any) => j.jobid === jobid));
 });
 
-test('bob can neither see nor touch alice\'s IPs', async () => {
+test("bob can neither see nor touch alice's IPs", async () => {
   const ip = (await env.cs.done('associateIpAddress', { zoneid: c.zone.id })).ipaddress;
   const seen = await bob.ok('listPublicIpAddresses');
   assert.ok(!seen.publicipaddress.some((x: any) => x.id === ip.id));
@@ -131,9 +174,21 @@ test('forwarding-rule lists are empty in a basic zone but validate their filters
   assert.deepEqual(await env.cs.ok('listPortForwardingRules'), { count: 0, portforwardingrule: [] });
   assert.deepEqual(await env.cs.ok('listIpForwardingRules'), { count: 0, ipforwardingrule: [] });
   const ip = (await env.cs.done('associateIpAddress', { zoneid: c.zone.id })).ipaddress;
-  assert.deepEqual(await env.cs.ok('listPortForwardingRules', { ipaddressid: ip.id, page: 1, pagesize: 10 }), { count: 0, portforwardingrule: [] });
-  assert.deepEqual(await env.cs.ok('listIpForwardingRules', { ipaddressid: ip.id }), { count: 0, ipforwardingrule: [] });
-  await fails(env.cs, 'listIpForwardingRules', { virtualmachineid: '00000000-0000-4000-8000-000000000000' }, 431, /virtual machine/);
+  assert.deepEqual(await env.cs.ok('listPortForwardingRules', { ipaddressid: ip.id, page: 1, pagesize: 10 }), {
+    count: 0,
+    portforwardingrule: [],
+  });
+  assert.deepEqual(await env.cs.ok('listIpForwardingRules', { ipaddressid: ip.id }), {
+    count: 0,
+    ipforwardingrule: [],
+  });
+  await fails(
+    env.cs,
+    'listIpForwardingRules',
+    { virtualmachineid: '00000000-0000-4000-8000-000000000000' },
+    431,
+    /virtual machine/,
+  );
   await fails(env.cs, 'listPortForwardingRules', { ipaddressid: 'x' }, 431);
   await fails(env.cs, 'listPortForwardingRules', { page: 'two' }, 431);
 });

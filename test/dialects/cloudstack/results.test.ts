@@ -6,7 +6,14 @@ import { renderResult } from '../../../src/dialects/cloudstack/results.js';
 
 // None of these results reaches a renderer that reads core, so an empty core is enough.
 const core = {} as Core;
-const ctx = { accountId: 'a', accountName: 'a', userId: 'u', isAdmin: false, requestId: 'r', origin: 'test' } as CallContext;
+const ctx = {
+  accountId: 'a',
+  accountName: 'a',
+  userId: 'u',
+  isAdmin: false,
+  requestId: 'r',
+  origin: 'test',
+} as CallContext;
 
 test('a job without a result, with an unknown result type or with a non-string type answers {success: true}', async () => {
   assert.deepEqual(await renderResult(core, ctx, null), { success: true });
@@ -22,7 +29,14 @@ test('a result type named like an Object.prototype member is unknown, not a rend
 });
 
 test('the secondary IP job result shows what the task recorded', async () => {
-  const res = { type: 'nicsecondaryip', id: 's1', ipAddress: '198.51.100.7', nicId: 'n1', networkId: 'net1', vmId: 'vm1' };
+  const res = {
+    type: 'nicsecondaryip',
+    id: 's1',
+    ipAddress: '198.51.100.7',
+    nicId: 'n1',
+    networkId: 'net1',
+    vmId: 'vm1',
+  };
   assert.deepEqual(await renderResult(core, ctx, res), {
     nicsecondaryip: { id: 's1', ipaddress: '198.51.100.7', nicid: 'n1', networkid: 'net1', virtualmachineid: 'vm1' },
   });

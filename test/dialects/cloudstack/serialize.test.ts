@@ -25,7 +25,13 @@ test('toXml round-trips a list body through XMLParser', () => {
     count: 2,
     zone: [
       { id: 'z1', name: tricky, allocationstate: 'Enabled', localstorageenabled: true, tags: [], domain: null },
-      { id: 'z2', name: 'ch-dk-2', securitygroupsenabled: false, tags: [{ key: 'k', value: 'v & w' }], dns1: undefined },
+      {
+        id: 'z2',
+        name: 'ch-dk-2',
+        securitygroupsenabled: false,
+        tags: [{ key: 'k', value: 'v & w' }],
+        dns1: undefined,
+      },
     ],
   };
   const xml = toXml('listzonesresponse', body);
@@ -70,6 +76,11 @@ test('toXml handles scalars, empty bodies, dates and characters XML cannot carry
   );
   const ctl = parser.parse(toXml('r', { name: 'a\u0001b\uD800c' }));
   assert.equal(ctl.r.name, 'a\uFFFDb\uFFFDc');
-  const jobresult = parser.parse(toXml('queryasyncjobresultresponse', { jobstatus: 1, jobresult: { virtualmachine: { id: 'v', nic: [{ ipaddress: '10.0.0.1' }] } } }));
+  const jobresult = parser.parse(
+    toXml('queryasyncjobresultresponse', {
+      jobstatus: 1,
+      jobresult: { virtualmachine: { id: 'v', nic: [{ ipaddress: '10.0.0.1' }] } },
+    }),
+  );
   assert.equal(jobresult.queryasyncjobresultresponse.jobresult.virtualmachine.nic.ipaddress, '10.0.0.1');
 });

@@ -82,18 +82,35 @@ test('canonicalString encodes like Python quote(v, safe="*")', () => {
 });
 
 test('canonicalString sorts by lower-cased key, or case-sensitively for cs', () => {
-  const p: Array<[string, string]> = [['zonea', '1'], ['zoneId', '2']];
+  const p: Array<[string, string]> = [
+    ['zonea', '1'],
+    ['zoneId', '2'],
+  ];
   assert.equal(canonicalString(p, DEFAULT), 'zonea=1&zoneid=2');
   assert.equal(canonicalString(p, { bracketsSafe: false, caseSensitiveSort: true }), 'zoneid=2&zonea=1');
 });
 
 test('canonicalString ignores a signature pair', () => {
-  assert.equal(canonicalString([['a', '1'], ['signature', 'x'], ['Signature', 'y']], DEFAULT), 'a=1');
+  assert.equal(
+    canonicalString(
+      [
+        ['a', '1'],
+        ['signature', 'x'],
+        ['Signature', 'y'],
+      ],
+      DEFAULT,
+    ),
+    'a=1',
+  );
 });
 
 test('verifySignature accepts a cs-style case-sensitive order', () => {
   const secret = 'secret';
-  const p: Array<[string, string]> = [['command', 'listZones'], ['zonea', '1'], ['zoneId', '2']];
+  const p: Array<[string, string]> = [
+    ['command', 'listZones'],
+    ['zonea', '1'],
+    ['zoneId', '2'],
+  ];
   const sig = computeSignature(secret, canonicalString(p, { bracketsSafe: false, caseSensitiveSort: true }));
   assert.notEqual(sig, computeSignature(secret, canonicalString(p, DEFAULT)));
   assert.equal(verifySignature(p, sig, secret), true);
@@ -105,7 +122,17 @@ test('verifySignature never throws and rejects junk', () => {
   const good = computeSignature('s', canonicalString(p, DEFAULT));
   assert.equal(verifySignature(p, good, 's'), true);
   assert.equal(verifySignature(p, good, ''), false, 'empty secret never verifies');
-  const junk: unknown[] = ['', '!!!', '====', 'a'.repeat(28), 'a'.repeat(1_000_000), '\0', '\uD800', good.slice(0, -1), `${good}=`];
+  const junk: unknown[] = [
+    '',
+    '!!!',
+    '====',
+    'a'.repeat(28),
+    'a'.repeat(1_000_000),
+    '\0',
+    '\uD800',
+    good.slice(0, -1),
+    `${good}=`,
+  ];
   for (const s of junk) assert.equal(verifySignature(p, s as string, 's'), false);
   assert.equal(verifySignature(p, undefined as unknown as string, 's'), false);
   assert.equal(verifySignature(p, null as unknown as string, 's'), false);
@@ -118,9 +145,20 @@ test('verifySignature never throws and rejects junk', () => {
 test('checkExpiry', () => {
   const now = new Date('2024-05-01T12:00:00Z');
   const v3 = (expires?: string) =>
-    new Map<string, string>(expires === undefined ? [['signatureversion', '3']] : [['signatureversion', '3'], ['expires', expires]]);
+    new Map<string, string>(
+      expires === undefined
+        ? [['signatureversion', '3']]
+        : [
+            ['signatureversion', '3'],
+            ['expires', expires],
+          ],
+    );
   assert.equal(checkExpiry(new Map(), now), 'ok');
-  assert.equal(checkExpiry(new Map([['expires', '2000-01-01T00:00:00+0000']]), now), 'ok', 'expires alone is not enforced');
+  assert.equal(
+    checkExpiry(new Map([['expires', '2000-01-01T00:00:00+0000']]), now),
+    'ok',
+    'expires alone is not enforced',
+  );
   assert.equal(checkExpiry(v3('2030-01-01T00:00:00+0000'), now), 'ok');
   assert.equal(checkExpiry(v3('2024-05-01T12:00:00Z'), now), 'ok', 'exactly now is not yet past');
   assert.equal(checkExpiry(v3('2024-05-01T11:59:59Z'), now), 'expired');
@@ -129,8 +167,19 @@ test('checkExpiry', () => {
   assert.equal(checkExpiry(v3('2024-05-01T12:30:00+00:00'), now), 'ok');
   assert.equal(checkExpiry(v3('2020-01-01T00:00:00+0000'), now), 'expired');
   assert.equal(checkExpiry(v3(), now), 'invalid', 'missing expires');
-  for (const bad of ['', 'tomorrow', '2030-01-01', '2030-01-01T00:00:00', '2030-01-01 00:00:00+0000', '2030-13-01T00:00:00Z',
-    '2030-02-30T00:00:00Z', '2030-01-01T24:00:00Z', '2030-01-01T00:00:00+2400', '2030-01-01T00:00:00.000Z', '2030-01-01t00:00:00z']) {
+  for (const bad of [
+    '',
+    'tomorrow',
+    '2030-01-01',
+    '2030-01-01T00:00:00',
+    '2030-01-01 00:00:00+0000',
+    '2030-13-01T00:00:00Z',
+    '2030-02-30T00:00:00Z',
+    '2030-01-01T24:00:00Z',
+    '2030-01-01T00:00:00+2400',
+    '2030-01-01T00:00:00.000Z',
+    '2030-01-01t00:00:00z',
+  ]) {
     assert.equal(checkExpiry(v3(bad), now), 'invalid', bad);
   }
   assert.equal(checkExpiry(v3('2028-02-29T00:00:00Z'), now), 'ok', 'leap day');

@@ -18,16 +18,27 @@ before(async () => {
   const zones = (await env.cs.ok('listZones')).zone;
   const disks = (await env.cs.ok('listDiskOfferings')).diskoffering;
   cat = {
-    zone: zones[0], zone2: zones[1],
+    zone: zones[0],
+    zone2: zones[1],
     offering: (await env.cs.ok('listServiceOfferings', { name: 'Micro' })).serviceoffering[0],
     template: (await env.cs.ok('listTemplates', { templatefilter: 'featured' })).template[0],
-    small: disks.find((d: any) => d.name === 'Small'), custom: disks.find((d: any) => d.name === 'Custom'),
+    small: disks.find((d: any) => d.name === 'Small'),
+    custom: disks.find((d: any) => d.name === 'Custom'),
   };
 });
-after(async () => { await env.close(); });
+after(async () => {
+  await env.close();
+});
 
 async function deploy(cs: CsClient = env.cs, params: Record<string, string> = {}): Promise<any> {
-  return (await cs.done('deployVirtualMachine', { zoneid: cat.zone.id, serviceofferingid: cat.offering.id, templateid: cat.template.id, ...params })).virtualmachine;
+  return (
+    await cs.done('deployVirtualMachine', {
+      zoneid: cat.zone.id,
+      serviceofferingid: cat.offering.id,
+      templateid: cat.template.id,
+      ...params,
+    })
+  ).virtualmachine;
 }
 
 async function rootOf(vmId: string, cs: CsClient = env.cs): Promise<any> {
@@ -38,7 +49,10 @@ async function rootOf(vmId: string, cs: CsClient = env.cs): Promise<any> {
 async function finish(jobid: string): Promise<any> {
   for (let i = 0; i < 1000; i++) {
     const j = await env.cs.ok('queryAsyncJobResult', { jobid });
-    if (j.jobstatus !== 0) { assert.equal(j.jobstatus, 1, JSON.stringify(j.jobresult)); return j.jobresult; }
+    if (j.jobstatus !== 0) {
+      assert.equal(j.jobstatus, 1, JSON.stringify(j.jobresult));
+      return j.jobresult;
+    }
     await new Promise((r) => setTimeout(r, 10));
   }
   throw new Error(`job ${jobid} did not finish`);
@@ -46,7 +60,14 @@ async function finish(jobid: string): Promise<any> {
 
 /** A data volume that was attached once (Ready) and is detached again. */
 async function readyDataVolume(cs: CsClient = env.cs, params: Record<string, string | number> = {}): Promise<any> {
-  const vol = (await cs.done('createVolume', { name: `d-${randomUUID().slice(0, 6)}`, diskofferingid: cat.small.id, zoneid: cat.zone.id, ...params })).volume;
+  const vol = (
+    await cs.done('createVolume', {
+      name: `d-${randomUUID().slice(0, 6)}`,
+      diskofferingid: cat.small.id,
+      zoneid: cat.zone.id,
+      ...params,
+    })
+  ).volume;
   const vm = await deploy(cs);
   await cs.done('attachVolume', { id: vol.id, virtualmachineid: vm.id });
   return (await cs.done('detachVolume', { id: vol.id })).volume;
@@ -88,23 +109,48 @@ test('listSnapshots filters by volume, name, keyword, zone, tags and pages; empt
   const p1 = await env.cs.ok('listSnapshots', { keyword: 'KEEP', page: 1, pagesize: 2 });
   const p2 = await env.cs.ok('listSnapshots', { keyword: 'keep', page: 2, pagesize: 2 });
   assert.equal(p1.count, 3);
-  assert.deepEqual([...p1.snapshot, ...p2.snapshot].map((s: any) => s.name), names);
+  assert.deepEqual(
+    [...p1.snapshot, ...p2.snapshot].map((s: any) => s.name),
+    names,
+  );
   assert.equal((await env.cs.ok('listSnapshots', { volumeid: root.id, zoneid: cat.zone.id })).count, 3);
-  assert.deepEqual(await env.cs.ok('listSnapshots', { volumeid: root.id, zoneid: cat.zone2.id }), { count: 0, snapshot: [] });
-  const aliceId = (await env.rt.store.db.selectFrom('accounts').select('id').where('name', '=', 'alice').executeTakeFirstOrThrow()).id;
-  await env.rt.store.db.insertInto('tags').values({
-    id: randomUUID(), account_id: aliceId, resource_type: 'Snapshot', resource_id: snaps[2].id, key: 'keep', value: 'yes', customer: null,
-    created_at: new Date().toISOString(),
-  }).execute();
+  assert.deepEqual(await env.cs.ok('listSnapshots', { volumeid: root.id, zoneid: cat.zone2.id }), {
+    count: 0,
+    snapshot: [],
+  });
+  const aliceId = (
+    await env.rt.store.db.selectFrom('accounts').select('id').where('name', '=', 'alice').executeTakeFirstOrThrow()
+  ).id;
+  await env.rt.store.db
+    .insertInto('tags')
+    .values({
+      id: randomUUID(),
+      account_id: aliceId,
+      resource_type: 'Snapshot',
+      resource_id: snaps[2].id,
+      key: 'keep',
+      value: 'yes',
+      customer: null,
+      created_at: new Date().toISOString(),
+    })
+    .execute();
   const tagged = await env.cs.ok('listSnapshots', { 'tags[0].key': 'keep', 'tags[0].value': 'yes' });
-  assert.deepEqual(tagged.snapshot.map((s: any) => s.id), [snaps[2].id]);
-  assert.deepEqual(tagged.snapshot[0].tags.map((t: any) => [t.key, t.value, t.resourcetype]), [['keep', 'yes', 'Snapshot']]);
+  assert.deepEqual(
+    tagged.snapshot.map((s: any) => s.id),
+    [snaps[2].id],
+  );
+  assert.deepEqual(
+    tagged.snapshot[0].tags.map((t: any) => [t.key, t.value, t.resourcetype]),
+    [['keep', 'yes', 'Snapshot']],
+  );
   assert.deepEqual(await bob.ok('listSnapshots'), { count: 0, snapshot: [] });
   assert.equal((await bob.ok('listSnapshots', { id: snaps[0].id })).count, 0);
 });
 
 test('createSnapshot refuses a never-attached volume and another account\'s volume; a detached volume is named "detached"', async () => {
-  const fresh = (await env.cs.done('createVolume', { name: 'fresh', diskofferingid: cat.small.id, zoneid: cat.zone.id })).volume;
+  const fresh = (
+    await env.cs.done('createVolume', { name: 'fresh', diskofferingid: cat.small.id, zoneid: cat.zone.id })
+  ).volume;
   const r = await env.cs.call('createSnapshot', { volumeid: fresh.id });
   assert.equal(r.status, 431);
   assert.match(r.body.errortext, /never been attached/);
@@ -177,7 +223,11 @@ test('createVolume from a snapshot copies its bytes into an independent volume; 
   await storage.write(copy.id, 0, Buffer.from('mine'), copy.size);
   const again = (await env.cs.done('createVolume', { name: 'second', snapshotid: snap.id, size: 4 })).volume;
   assert.equal(again.size, 4 * GIB);
-  assert.deepEqual([...(await storage.read(again.id, 0, 4))], [0, 0, 0, 0], 'the first copy\'s writes do not leak into the snapshot');
+  assert.deepEqual(
+    [...(await storage.read(again.id, 0, 4))],
+    [0, 0, 0, 0],
+    "the first copy's writes do not leak into the snapshot",
+  );
   assert.equal((await storage.read(again.id, 3 * GIB - 8, 8)).toString(), 'lastbyte');
 
   const smaller = await env.cs.call('createVolume', { name: 'x', snapshotid: snap.id, size: 2 });

@@ -20,13 +20,22 @@ before(async () => {
   bob = await env.account('bob');
   cat = await catalog(env.cs);
 });
-after(async () => { await env.close(); });
+after(async () => {
+  await env.close();
+});
 
 /** The OpenSSH MD5 fingerprint of the public half of a PEM RSA private key, computed independently of Nube. */
 function fingerprintOfPrivateKey(pem: string): string {
   const jwk = createPublicKey(createPrivateKey(pem)).export({ format: 'jwk' });
-  const str = (b: Buffer) => { const l = Buffer.alloc(4); l.writeUInt32BE(b.length); return Buffer.concat([l, b]); };
-  const mpint = (b64: string) => { const b = Buffer.from(b64, 'base64url'); return str(b[0]! & 0x80 ? Buffer.concat([Buffer.from([0]), b]) : b); };
+  const str = (b: Buffer) => {
+    const l = Buffer.alloc(4);
+    l.writeUInt32BE(b.length);
+    return Buffer.concat([l, b]);
+  };
+  const mpint = (b64: string) => {
+    const b = Buffer.from(b64, 'base64url');
+    return str(b[0]! & 0x80 ? Buffer.concat([Buffer.from([0]), b]) : b);
+  };
   const blob = Buffer.concat([str(Buffer.from('ssh-rsa')), mpint(jwk.e!), mpint(jwk.n!)]);
   return createHash('md5').update(blob).digest('hex').match(/../g)!.join(':');
 }
@@ -41,7 +50,11 @@ test('createSSHKeyPair returns the private key once; listSSHKeyPairs shows only 
   assert.equal(listed.count, 1);
   assert.deepEqual([listed.sshkeypair[0].name, listed.sshkeypair[0].fingerprint], ['generated', kp.fingerprint]);
   assert.equal(listed.sshkeypair[0].privatekey, undefined);
-  const stored = await env.rt.store.db.selectFrom('ssh_keys').selectAll().where('name', '=', 'generated').executeTakeFirstOrThrow();
+  const stored = await env.rt.store.db
+    .selectFrom('ssh_keys')
+    .selectAll()
+    .where('name', '=', 'generated')
+    .executeTakeFirstOrThrow();
   assert.ok(!JSON.stringify(stored).includes('PRIVATE KEY'), 'the private key is not stored');
   assert.match(stored.public_key, /^ssh-rsa AAAA/);
   const dup = await env.cs.call('createSSHKeyPair', { name: 'generated' });
@@ -61,13 +74,22 @@ test('registerSSHKeyPair stores a public key with its OpenSSH MD5 fingerprint', 
   const dup = await env.cs.call('registerSSHKeyPair', { name: 'harness', publickey: ED25519_KEY });
   assert.equal(dup.status, 431);
   assert.match(dup.body.errortext, /already exists/);
-  assert.equal((await env.cs.ok('listSSHKeyPairs', { name: 'harness' })).sshkeypair[0].fingerprint, TEST_PUBLIC_KEY_MD5, 'unchanged');
+  assert.equal(
+    (await env.cs.ok('listSSHKeyPairs', { name: 'harness' })).sshkeypair[0].fingerprint,
+    TEST_PUBLIC_KEY_MD5,
+    'unchanged',
+  );
 });
 
 test('registerSSHKeyPair refuses anything that is not an OpenSSH public key', async () => {
   const body = TEST_PUBLIC_KEY.split(' ')[1]!;
   for (const garbage of [
-    'garbage', 'ssh-rsa', `ssh-rsa ${body.slice(0, -4)}`, `ssh-dss ${body}`, 'ssh-rsa !!!!', `ssh-rsa ${body}\nssh-rsa ${body}`,
+    'garbage',
+    'ssh-rsa',
+    `ssh-rsa ${body.slice(0, -4)}`,
+    `ssh-dss ${body}`,
+    'ssh-rsa !!!!',
+    `ssh-rsa ${body}\nssh-rsa ${body}`,
     '-----BEGIN RSA PRIVATE KEY-----\nMIIB\n-----END RSA PRIVATE KEY-----',
   ]) {
     const r = await env.cs.call('registerSSHKeyPair', { name: 'bad', publickey: garbage }, { method: 'POST' });
@@ -90,7 +112,10 @@ test('listSSHKeyPairs filters by fingerprint and keyword and pages with a total 
   assert.ok(byPrint.count >= 1);
   assert.ok(byPrint.sshkeypair.every((k: any) => k.fingerprint === TEST_PUBLIC_KEY_MD5));
   assert.ok(byPrint.sshkeypair.some((k: any) => k.name === 'list-harness'));
-  assert.deepEqual((await env.cs.ok('listSSHKeyPairs', { keyword: 'LIST-H' })).sshkeypair.map((k: any) => k.name), ['list-harness']);
+  assert.deepEqual(
+    (await env.cs.ok('listSSHKeyPairs', { keyword: 'LIST-H' })).sshkeypair.map((k: any) => k.name),
+    ['list-harness'],
+  );
   const all = await env.cs.ok('listSSHKeyPairs');
   assert.ok(all.count >= 2);
   const page2 = await env.cs.ok('listSSHKeyPairs', { page: 2, pagesize: 1 });
@@ -109,7 +134,11 @@ test('deleteSSHKeyPair answers the string "true"; another account can neither se
   assert.equal(bobs.name, 'shared-name', 'names are per account');
   assert.deepEqual(await env.cs.ok('deleteSSHKeyPair', { name: 'shared-name' }), { success: 'true' });
   assert.deepEqual(await env.cs.ok('listSSHKeyPairs', { name: 'shared-name' }), { count: 0, sshkeypair: [] });
-  assert.equal((await bob.ok('listSSHKeyPairs', { name: 'shared-name' })).sshkeypair[0].fingerprint, bobs.fingerprint, "bob's key survives");
+  assert.equal(
+    (await bob.ok('listSSHKeyPairs', { name: 'shared-name' })).sshkeypair[0].fingerprint,
+    bobs.fingerprint,
+    "bob's key survives",
+  );
   const again = await env.cs.call('deleteSSHKeyPair', { name: 'shared-name' });
   assert.equal(again.status, 431);
   assert.match(again.body.errortext, /ssh key pair shared-name not found/);

@@ -7,18 +7,32 @@ import { deployVm, fails, netCatalog, type NetCatalog } from './network-fixtures
 let env: TestEnv;
 let c: NetCatalog;
 let bob: CsClient;
-before(async () => { env = await startTestEnv(); c = await netCatalog(env.cs); bob = await env.account('bob'); });
-after(async () => { await env.close(); });
+before(async () => {
+  env = await startTestEnv();
+  c = await netCatalog(env.cs);
+  bob = await env.account('bob');
+});
+after(async () => {
+  await env.close();
+});
 
 const CHECKSUM = '6cf902921d1257a93cbcf8b23596692e';
 const reg = (extra: Record<string, string | boolean> = {}) => ({
-  zoneid: c.zone.id, name: 'Custom Debian', displaytext: 'My custom template', url: 'https://example.com/debian.qcow2', checksum: CHECKSUM, ...extra,
+  zoneid: c.zone.id,
+  name: 'Custom Debian',
+  displaytext: 'My custom template',
+  url: 'https://example.com/debian.qcow2',
+  checksum: CHECKSUM,
+  ...extra,
 });
 
 test('registerCustomTemplate answers a one-element template list with a ready USER template', async () => {
   const first = await env.cs.ok('registerCustomTemplate', reg());
   assert.ok(first.jobid && first.id);
-  const j = await env.cs.job('registerCustomTemplate', reg({ passwordenabled: true, sshkeyenabled: true, 'details[0].username': 'debian' }));
+  const j = await env.cs.job(
+    'registerCustomTemplate',
+    reg({ passwordenabled: true, sshkeyenabled: true, 'details[0].username': 'debian' }),
+  );
   assert.equal(j.jobstatus, 1);
   assert.ok(Array.isArray(j.jobresult.template));
   assert.equal(j.jobresult.template.length, 1);
@@ -45,7 +59,9 @@ test('registerCustomTemplate answers a one-element template list with a ready US
   assert.equal(defaults.checksum, CHECKSUM);
   const self = await env.cs.ok('listTemplates', { templatefilter: 'self' });
   assert.ok(self.template.some((x: any) => x.id === t.id));
-  assert.ok(!(await env.cs.ok('listTemplates', { templatefilter: 'featured' })).template.some((x: any) => x.id === t.id));
+  assert.ok(
+    !(await env.cs.ok('listTemplates', { templatefilter: 'featured' })).template.some((x: any) => x.id === t.id),
+  );
 });
 
 test('registerCustomTemplate validates its parameters', async () => {
@@ -68,21 +84,41 @@ test('a registered template deploys VMs and cannot be deleted while one exists',
   const vm = await deployVm(env.cs, c, { templateid: t.id });
   assert.equal(vm.templateid, t.id);
   await fails(env.cs, 'deleteTemplate', { id: t.id }, 431, /used by 1 virtual machine/);
-  await fails(env.cs, 'deployVirtualMachine', { zoneid: c.zone2.id, serviceofferingid: c.micro.id, templateid: t.id }, 431, /not available in zone/);
+  await fails(
+    env.cs,
+    'deployVirtualMachine',
+    { zoneid: c.zone2.id, serviceofferingid: c.micro.id, templateid: t.id },
+    431,
+    /not available in zone/,
+  );
   await env.cs.done('destroyVirtualMachine', { id: vm.id });
   assert.deepEqual(await env.cs.done('deleteTemplate', { id: t.id }), { success: true });
   assert.ok(!(await env.cs.ok('listTemplates', { templatefilter: 'self' })).template.some((x: any) => x.id === t.id));
   await fails(env.cs, 'deleteTemplate', { id: t.id }, 431, /not found/);
-  await fails(env.cs, 'deployVirtualMachine', { zoneid: c.zone.id, serviceofferingid: c.micro.id, templateid: t.id }, 431, /not found/);
+  await fails(
+    env.cs,
+    'deployVirtualMachine',
+    { zoneid: c.zone.id, serviceofferingid: c.micro.id, templateid: t.id },
+    431,
+    /not found/,
+  );
 });
 
-test('public templates cannot be deleted and bob cannot see or touch alice\'s templates', async () => {
+test("public templates cannot be deleted and bob cannot see or touch alice's templates", async () => {
   await fails(env.cs, 'deleteTemplate', { id: c.template.id }, 431, /public/);
   await fails(env.cs, 'deleteTemplate', {}, 431, /missing parameter id/);
   const t = (await env.cs.done('registerCustomTemplate', reg({ name: 'private' }))).template[0];
   assert.ok(!(await bob.ok('listTemplates', { templatefilter: 'self' })).template.some((x: any) => x.id === t.id));
-  assert.ok(!(await bob.ok('listTemplates', { templatefilter: 'executable' })).template.some((x: any) => x.id === t.id));
+  assert.ok(
+    !(await bob.ok('listTemplates', { templatefilter: 'executable' })).template.some((x: any) => x.id === t.id),
+  );
   await fails(bob, 'deleteTemplate', { id: t.id }, 431, /not found/);
-  await fails(bob, 'deployVirtualMachine', { zoneid: c.zone.id, serviceofferingid: c.micro.id, templateid: t.id }, 431, /not found/);
+  await fails(
+    bob,
+    'deployVirtualMachine',
+    { zoneid: c.zone.id, serviceofferingid: c.micro.id, templateid: t.id },
+    431,
+    /not found/,
+  );
   assert.ok((await env.cs.ok('listTemplates', { templatefilter: 'self', id: t.id })).template.length === 1);
 });

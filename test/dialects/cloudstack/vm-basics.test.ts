@@ -3,8 +3,12 @@ import assert from 'node:assert/strict';
 import { startTestEnv, type TestEnv } from '../../support/runtime.js';
 
 let env: TestEnv;
-before(async () => { env = await startTestEnv(); });
-after(async () => { await env.close(); });
+before(async () => {
+  env = await startTestEnv();
+});
+after(async () => {
+  await env.close();
+});
 
 async function catalog() {
   const zone = (await env.cs.ok('listZones')).zone[0];
@@ -15,7 +19,12 @@ async function catalog() {
 
 test('deploy, stop, start, reboot and destroy a VM through async jobs', async () => {
   const { zone, offering, template } = await catalog();
-  const res = await env.cs.done('deployVirtualMachine', { zoneid: zone.id, serviceofferingid: offering.id, templateid: template.id, name: 'web1' });
+  const res = await env.cs.done('deployVirtualMachine', {
+    zoneid: zone.id,
+    serviceofferingid: offering.id,
+    templateid: template.id,
+    name: 'web1',
+  });
   const vm = res.virtualmachine;
   assert.equal(vm.state, 'Running');
   assert.equal(vm.name, 'web1');
@@ -33,7 +42,13 @@ test('deploy, stop, start, reboot and destroy a VM through async jobs', async ()
 
 test('start of a running VM is refused with a CloudStack error', async () => {
   const { zone, offering, template } = await catalog();
-  const vm = (await env.cs.done('deployVirtualMachine', { zoneid: zone.id, serviceofferingid: offering.id, templateid: template.id })).virtualmachine;
+  const vm = (
+    await env.cs.done('deployVirtualMachine', {
+      zoneid: zone.id,
+      serviceofferingid: offering.id,
+      templateid: template.id,
+    })
+  ).virtualmachine;
   const r = await env.cs.call('startVirtualMachine', { id: vm.id });
   assert.equal(r.status, 431);
   assert.match(r.body.errortext, /running/);

@@ -6,10 +6,16 @@ import { addGroup, addKeyPair, addTemplate, catalog, decryptPassword, deploy, ty
 
 let env: TestEnv;
 let c: Catalog;
-before(async () => { env = await startTestEnv(); c = await catalog(env.cs); });
-after(async () => { await env.close(); });
+before(async () => {
+  env = await startTestEnv();
+  c = await catalog(env.cs);
+});
+after(async () => {
+  await env.close();
+});
 
-const stopped = async (params: Record<string, string | number | boolean> = {}) => (await deploy(env.cs, c, { startvm: false, ...params })).virtualmachine;
+const stopped = async (params: Record<string, string | number | boolean> = {}) =>
+  (await deploy(env.cs, c, { startvm: false, ...params })).virtualmachine;
 
 test('scaleVirtualMachine needs a stopped VM and answers the VM with its new offering', async () => {
   const running = (await deploy(env.cs, c)).virtualmachine;
@@ -20,7 +26,8 @@ test('scaleVirtualMachine needs a stopped VM and answers the VM with its new off
   const first = await env.cs.ok('scaleVirtualMachine', { id: running.id, serviceofferingid: c.small.id });
   assert.ok(first.jobid);
   assert.equal(first.id, running.id);
-  const vm = (await env.cs.done('scaleVirtualMachine', { id: running.id, serviceofferingid: c.small.id })).virtualmachine;
+  const vm = (await env.cs.done('scaleVirtualMachine', { id: running.id, serviceofferingid: c.small.id }))
+    .virtualmachine;
   assert.equal(vm.serviceofferingid, c.small.id, 'libcloud ex_change_node_size reads virtualmachine.serviceofferingid');
   assert.equal(vm.serviceofferingname, 'Small');
   assert.equal(vm.memory, 2048);
@@ -56,7 +63,9 @@ test('changeServiceForVirtualMachine answers synchronously and needs a stopped V
 
 test('restoreVirtualMachine rebuilds from a new template and keeps the power state', async () => {
   const running = (await deploy(env.cs, c)).virtualmachine;
-  const restored = (await env.cs.done('restoreVirtualMachine', { virtualmachineid: running.id, templateid: c.template2.id })).virtualmachine;
+  const restored = (
+    await env.cs.done('restoreVirtualMachine', { virtualmachineid: running.id, templateid: c.template2.id })
+  ).virtualmachine;
   assert.equal(restored.templateid, c.template2.id, 'libcloud ex_restore reads virtualmachine.templateid');
   assert.equal(restored.state, 'Running');
   const cold = await stopped();
@@ -66,26 +75,41 @@ test('restoreVirtualMachine rebuilds from a new template and keeps the power sta
   const again = (await env.cs.done('restoreVirtualMachine', { virtualmachineid: cold.id })).virtualmachine;
   const newRoot = (await env.cs.ok('listVolumes', { virtualmachineid: cold.id, type: 'ROOT' })).volume[0];
   assert.notEqual(newRoot.id, oldRoot.id, 'a restore makes a fresh root volume');
-  assert.equal(await storage.has(oldRoot.id), false, 'the replaced root\'s data is deleted');
+  assert.equal(await storage.has(oldRoot.id), false, "the replaced root's data is deleted");
   assert.deepEqual([...(await storage.read(newRoot.id, 0, 4))], [0, 0, 0, 0]);
   assert.equal(again.templateid, c.template.id, 'without templateid the original template is used');
   assert.equal(again.state, 'Stopped');
-  const bigger = (await env.cs.done('restoreVirtualMachine', { virtualmachineid: cold.id, rootdisksize: 30 })).virtualmachine;
+  const bigger = (await env.cs.done('restoreVirtualMachine', { virtualmachineid: cold.id, rootdisksize: 30 }))
+    .virtualmachine;
   assert.equal(bigger.state, 'Stopped');
-  const ctx = { accountId: bigger.domainid, accountName: 'alice', userId: null, isAdmin: false, requestId: 't', origin: 't' };
+  const ctx = {
+    accountId: bigger.domainid,
+    accountName: 'alice',
+    userId: null,
+    isAdmin: false,
+    requestId: 't',
+    origin: 't',
+  };
   assert.equal((await env.rt.core.vms.get(ctx, cold.id)).rootDiskSize, 30 * 1024 ** 3);
   const tooSmall = await env.cs.call('restoreVirtualMachine', { virtualmachineid: cold.id, rootdisksize: 2 });
   assert.equal(tooSmall.status, 431);
   const unknown = await env.cs.call('restoreVirtualMachine', { virtualmachineid: cold.id, templateid: randomUUID() });
   assert.equal(unknown.status, 431);
   const notReady = await addTemplate(env, 'alice', c.template, { ready: false });
-  assert.equal((await env.cs.call('restoreVirtualMachine', { virtualmachineid: cold.id, templateid: notReady })).status, 431);
+  assert.equal(
+    (await env.cs.call('restoreVirtualMachine', { virtualmachineid: cold.id, templateid: notReady })).status,
+    431,
+  );
   const elsewhere = await addTemplate(env, 'alice', c.template, { zoneId: c.zone2.id });
   const wrongZone = await env.cs.call('restoreVirtualMachine', { virtualmachineid: cold.id, templateid: elsewhere });
   assert.equal(wrongZone.status, 431);
   assert.match(wrongZone.body.errortext, /zone/);
   const bob = await env.account('bob-restore');
-  assert.equal((await bob.call('restoreVirtualMachine', { virtualmachineid: cold.id })).status, 431, "another account's VM is not found");
+  assert.equal(
+    (await bob.call('restoreVirtualMachine', { virtualmachineid: cold.id })).status,
+    431,
+    "another account's VM is not found",
+  );
 });
 
 test('resetPasswordForVirtualMachine needs a stopped VM and a password-enabled template, and reveals the new password', async () => {
@@ -101,7 +125,11 @@ test('resetPasswordForVirtualMachine needs a stopped VM and a password-enabled t
   assert.ok(reset.password.length >= 8);
   assert.notEqual(reset.password, vm.password);
   assert.equal(reset.state, 'Stopped');
-  assert.equal((await env.cs.ok('listVirtualMachines', { id: vm.id })).virtualmachine[0].password, undefined, 'lists never show it');
+  assert.equal(
+    (await env.cs.ok('listVirtualMachines', { id: vm.id })).virtualmachine[0].password,
+    undefined,
+    'lists never show it',
+  );
   const noPw = await addTemplate(env, 'alice', c.template, { passwordEnabled: false });
   const plain = await stopped({ templateid: noPw });
   assert.equal(plain.passwordenabled, false);
@@ -136,7 +164,13 @@ test('updateVirtualMachine changes names, group, display flag, user data and sec
   await deploy(env.cs, c, { name: 'taken' });
   const sg = await addGroup(env, 'security_groups', 'alice', 'update-sg');
   const r = await env.cs.ok('updateVirtualMachine', {
-    id: vm.id, name: 'after', displayname: 'After VM', group: 'db', displayvm: false, userData: 'aGVsbG8=', securitygroupids: sg,
+    id: vm.id,
+    name: 'after',
+    displayname: 'After VM',
+    group: 'db',
+    displayvm: false,
+    userData: 'aGVsbG8=',
+    securitygroupids: sg,
   });
   assert.equal(r.jobid, undefined);
   const u = r.virtualmachine;
@@ -144,16 +178,34 @@ test('updateVirtualMachine changes names, group, display flag, user data and sec
   assert.equal(u.displayname, 'After VM');
   assert.equal(u.group, 'db');
   assert.equal(u.displayvm, false);
-  assert.deepEqual(u.securitygroup.map((g: any) => g.name), ['update-sg']);
+  assert.deepEqual(
+    u.securitygroup.map((g: any) => g.name),
+    ['update-sg'],
+  );
   const listed = (await env.cs.ok('listVirtualMachines', { name: 'after' })).virtualmachine[0];
   assert.equal(listed.id, vm.id);
-  const ctx = { accountId: u.domainid, accountName: 'alice', userId: null, isAdmin: false, requestId: 't', origin: 't' };
+  const ctx = {
+    accountId: u.domainid,
+    accountName: 'alice',
+    userId: null,
+    isAdmin: false,
+    requestId: 't',
+    origin: 't',
+  };
   assert.equal((await env.rt.core.vms.get(ctx, vm.id)).userData, 'aGVsbG8=', 'userData (camelCase) is accepted');
   const dup = await env.cs.call('updateVirtualMachine', { id: vm.id, name: 'taken' });
   assert.equal(dup.status, 431);
   assert.equal((await env.cs.call('updateVirtualMachine', { id: vm.id, name: 'bad_name' })).status, 431);
-  assert.equal((await env.cs.call('updateVirtualMachine', { id: vm.id, userdata: 'QUJD'.repeat(513) })).status, 431, 'GET limit');
-  const post = await env.cs.call('updateVirtualMachine', { id: vm.id, userdata: 'QUJD'.repeat(4096) }, { method: 'POST' });
+  assert.equal(
+    (await env.cs.call('updateVirtualMachine', { id: vm.id, userdata: 'QUJD'.repeat(513) })).status,
+    431,
+    'GET limit',
+  );
+  const post = await env.cs.call(
+    'updateVirtualMachine',
+    { id: vm.id, userdata: 'QUJD'.repeat(4096) },
+    { method: 'POST' },
+  );
   assert.equal(post.status, 200, post.raw);
   assert.equal((await env.cs.call('updateVirtualMachine', { id: vm.id, securitygroupids: randomUUID() })).status, 431);
   assert.equal((await env.cs.call('updateVirtualMachine', { id: randomUUID(), name: 'x' })).status, 431);

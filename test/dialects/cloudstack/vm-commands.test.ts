@@ -6,8 +6,13 @@ import { addGroup, addKeyPair, catalog, deploy, finish, type Catalog } from './v
 
 let env: TestEnv;
 let c: Catalog;
-before(async () => { env = await startTestEnv(); c = await catalog(env.cs); });
-after(async () => { await env.close(); });
+before(async () => {
+  env = await startTestEnv();
+  c = await catalog(env.cs);
+});
+after(async () => {
+  await env.close();
+});
 
 const base = () => ({ zoneid: c.zone.id, serviceofferingid: c.micro.id, templateid: c.template.id });
 
@@ -22,7 +27,12 @@ test('deploy with startvm=false (what libcloud sends by default) leaves the VM S
 });
 
 test('deploy answers a job id and the VM id first, and the job result shows the full VM', async () => {
-  const first = await env.cs.ok('deployVirtualMachine', { ...base(), name: 'shape', displayname: 'Shape VM', group: 'web' });
+  const first = await env.cs.ok('deployVirtualMachine', {
+    ...base(),
+    name: 'shape',
+    displayname: 'Shape VM',
+    group: 'web',
+  });
   assert.match(first.jobid, /^[0-9a-f-]{36}$/);
   assert.match(first.id, /^[0-9a-f-]{36}$/);
   const vm = (await finish(env.cs, first.jobid)).virtualmachine;
@@ -40,11 +50,19 @@ test('deploy answers a job id and the VM id first, and the job result shows the 
 });
 
 test('deploy validates its parameters with 431 answers', async () => {
-  const missing = await env.cs.call('deployVirtualMachine', { serviceofferingid: c.micro.id, templateid: c.template.id });
+  const missing = await env.cs.call('deployVirtualMachine', {
+    serviceofferingid: c.micro.id,
+    templateid: c.template.id,
+  });
   assert.equal(missing.status, 431);
   assert.match(missing.body.errortext, /missing parameter zoneid/);
   assert.equal(missing.body.errorcode, 431);
-  for (const [field, value] of [['zoneid', randomUUID()], ['serviceofferingid', randomUUID()], ['templateid', randomUUID()], ['zoneid', 'not-a-uuid']]) {
+  for (const [field, value] of [
+    ['zoneid', randomUUID()],
+    ['serviceofferingid', randomUUID()],
+    ['templateid', randomUUID()],
+    ['zoneid', 'not-a-uuid'],
+  ]) {
     const r = await env.cs.call('deployVirtualMachine', { ...base(), [field!]: value });
     assert.equal(r.status, 431, `${field}=${value}: ${r.raw}`);
   }
@@ -59,7 +77,11 @@ test('deploy validates its parameters with 431 answers', async () => {
   const smallDisk = await env.cs.call('deployVirtualMachine', { ...base(), rootdisksize: 5 });
   assert.equal(smallDisk.status, 431);
   assert.match(smallDisk.body.errortext, /rootdisksize/);
-  const both = await env.cs.call('deployVirtualMachine', { ...base(), securitygroupnames: 'default', securitygroupids: randomUUID() });
+  const both = await env.cs.call('deployVirtualMachine', {
+    ...base(),
+    securitygroupnames: 'default',
+    securitygroupids: randomUUID(),
+  });
   assert.equal(both.status, 431);
   const unknownSg = await env.cs.call('deployVirtualMachine', { ...base(), securitygroupnames: 'nosuchgroup' });
   assert.equal(unknownSg.status, 431);
@@ -83,12 +105,24 @@ test('deploy with a key pair, a bigger root disk, security and affinity groups',
   await addKeyPair(env, 'alice', 'deploy-key');
   const sg = await addGroup(env, 'security_groups', 'alice', 'web-sg');
   const ag = await addGroup(env, 'affinity_groups', 'alice', 'spread');
-  const vm = (await deploy(env.cs, c, {
-    name: 'full', keypair: 'deploy-key', rootdisksize: 20, securitygroupnames: 'web-sg', affinitygroupids: ag,
-  })).virtualmachine;
+  const vm = (
+    await deploy(env.cs, c, {
+      name: 'full',
+      keypair: 'deploy-key',
+      rootdisksize: 20,
+      securitygroupnames: 'web-sg',
+      affinitygroupids: ag,
+    })
+  ).virtualmachine;
   assert.equal(vm.keypair, 'deploy-key');
-  assert.deepEqual(vm.securitygroup.map((g: any) => g.id), [sg]);
-  assert.deepEqual(vm.affinitygroup.map((g: any) => g.id), [ag]);
+  assert.deepEqual(
+    vm.securitygroup.map((g: any) => g.id),
+    [sg],
+  );
+  assert.deepEqual(
+    vm.affinitygroup.map((g: any) => g.id),
+    [ag],
+  );
   const view = await env.rt.core.vms.get(ctxOf(await aliceId()), vm.id);
   assert.equal(view.rootDiskSize, 20 * 1024 ** 3);
   const byIds = (await deploy(env.cs, c, { securitygroupids: sg, affinitygroupnames: 'spread' })).virtualmachine;
@@ -103,7 +137,11 @@ test('user data: 2048 base64 characters at most with GET, 32768 with POST', asyn
   const okGet = await env.cs.call('deployVirtualMachine', { ...base(), userdata: 'QUJD'.repeat(512) });
   assert.equal(okGet.status, 200, okGet.raw);
   const big = 'QUJD'.repeat(8192);
-  const post = await env.cs.call('deployVirtualMachine', { ...base(), name: 'bigdata', userdata: big }, { method: 'POST' });
+  const post = await env.cs.call(
+    'deployVirtualMachine',
+    { ...base(), name: 'bigdata', userdata: big },
+    { method: 'POST' },
+  );
   assert.equal(post.status, 200, post.raw);
   const tooBig = await env.cs.call('deployVirtualMachine', { ...base(), userdata: `${big}QUJD` }, { method: 'POST' });
   assert.equal(tooBig.status, 431);
@@ -114,7 +152,9 @@ test('user data: 2048 base64 characters at most with GET, 32768 with POST', asyn
 });
 
 async function aliceId(): Promise<string> {
-  return (await env.rt.store.db.selectFrom('accounts').select('id').where('name', '=', 'alice').executeTakeFirstOrThrow()).id;
+  return (
+    await env.rt.store.db.selectFrom('accounts').select('id').where('name', '=', 'alice').executeTakeFirstOrThrow()
+  ).id;
 }
 
 function ctxOf(accountId: string) {

@@ -16,21 +16,39 @@ before(async () => {
   const disks = (await env.cs.ok('listDiskOfferings')).diskoffering;
   const disk = (name: string) => disks.find((d: any) => d.name === name);
   cat = {
-    zone: zones[0], zone2: zones[1],
+    zone: zones[0],
+    zone2: zones[1],
     offering: (await env.cs.ok('listServiceOfferings', { name: 'Micro' })).serviceoffering[0],
     template: (await env.cs.ok('listTemplates', { templatefilter: 'featured' })).template[0],
-    small: disk('Small'), medium: disk('Medium'), large: disk('Large'), custom: disk('Custom'),
+    small: disk('Small'),
+    medium: disk('Medium'),
+    large: disk('Large'),
+    custom: disk('Custom'),
   };
 });
-after(async () => { await env.close(); });
+after(async () => {
+  await env.close();
+});
 
 async function deploy(cs: CsClient = env.cs, params: Record<string, string | boolean> = {}): Promise<any> {
-  const r = await cs.done('deployVirtualMachine', { zoneid: cat.zone.id, serviceofferingid: cat.offering.id, templateid: cat.template.id, ...params });
+  const r = await cs.done('deployVirtualMachine', {
+    zoneid: cat.zone.id,
+    serviceofferingid: cat.offering.id,
+    templateid: cat.template.id,
+    ...params,
+  });
   return r.virtualmachine;
 }
 
 async function newVolume(cs: CsClient = env.cs, params: Record<string, string | number> = {}): Promise<any> {
-  return (await cs.done('createVolume', { name: `v-${randomUUID().slice(0, 6)}`, diskofferingid: cat.small.id, zoneid: cat.zone.id, ...params })).volume;
+  return (
+    await cs.done('createVolume', {
+      name: `v-${randomUUID().slice(0, 6)}`,
+      diskofferingid: cat.small.id,
+      zoneid: cat.zone.id,
+      ...params,
+    })
+  ).volume;
 }
 
 async function failed(cs: CsClient, command: string, params: Record<string, string | number>): Promise<any> {
@@ -70,9 +88,19 @@ test('createVolume sizes: custom offerings need a size in GB, fixed ones refuse 
   const noSize = await env.cs.call('createVolume', { name: 'x', diskofferingid: cat.custom.id, zoneid: cat.zone.id });
   assert.equal(noSize.status, 431);
   assert.match(noSize.body.errortext, /size/i);
-  const tooBig = await env.cs.call('createVolume', { name: 'x', diskofferingid: cat.custom.id, zoneid: cat.zone.id, size: 100000 });
+  const tooBig = await env.cs.call('createVolume', {
+    name: 'x',
+    diskofferingid: cat.custom.id,
+    zoneid: cat.zone.id,
+    size: 100000,
+  });
   assert.equal(tooBig.status, 431);
-  const fixed = await env.cs.call('createVolume', { name: 'x', diskofferingid: cat.small.id, zoneid: cat.zone.id, size: 20 });
+  const fixed = await env.cs.call('createVolume', {
+    name: 'x',
+    diskofferingid: cat.small.id,
+    zoneid: cat.zone.id,
+    size: 20,
+  });
   assert.equal(fixed.status, 431);
   assert.match(fixed.body.errortext, /fixed size/);
   const sameSize = await newVolume(env.cs, { diskofferingid: cat.small.id, size: 10 });
@@ -81,7 +109,11 @@ test('createVolume sizes: custom offerings need a size in GB, fixed ones refuse 
   assert.equal(noOffering.status, 431);
   const badZone = await env.cs.call('createVolume', { name: 'x', diskofferingid: cat.small.id, zoneid: randomUUID() });
   assert.equal(badZone.status, 431);
-  const badOffering = await env.cs.call('createVolume', { name: 'x', diskofferingid: randomUUID(), zoneid: cat.zone.id });
+  const badOffering = await env.cs.call('createVolume', {
+    name: 'x',
+    diskofferingid: randomUUID(),
+    zoneid: cat.zone.id,
+  });
   assert.equal(badOffering.status, 431);
 });
 
@@ -100,7 +132,10 @@ test('listVolumes shows a VM ROOT volume with its VM, and filters by type, name,
   assert.equal(typeof root.size, 'number');
   assert.equal(root.serviceofferingid, cat.offering.id);
   assert.equal(root.templateid, cat.template.id);
-  assert.deepEqual((await env.cs.ok('listVolumes', { virtualmachineid: vm.id, type: 'datadisk' })), { count: 0, volume: [] });
+  assert.deepEqual(await env.cs.ok('listVolumes', { virtualmachineid: vm.id, type: 'datadisk' }), {
+    count: 0,
+    volume: [],
+  });
 
   const a = await newVolume(env.cs, { name: 'pager-alpha' });
   const b = await newVolume(env.cs, { name: 'pager-beta' });
@@ -112,20 +147,41 @@ test('listVolumes shows a VM ROOT volume with its VM, and filters by type, name,
   const p2 = await env.cs.ok('listVolumes', { keyword: 'pager', page: 2, pagesize: 2 });
   assert.equal(p1.count, 3);
   assert.equal(p2.count, 3);
-  assert.deepEqual([...p1.volume, ...p2.volume].map((v: any) => v.name), ['pager-alpha', 'pager-beta', 'pager-gamma']);
+  assert.deepEqual(
+    [...p1.volume, ...p2.volume].map((v: any) => v.name),
+    ['pager-alpha', 'pager-beta', 'pager-gamma'],
+  );
   assert.equal((await env.cs.ok('listVolumes', { keyword: 'pager', zoneid: cat.zone2.id })).count, 0);
   assert.equal((await env.cs.ok('listVolumes', { keyword: 'pager', type: 'DATADISK', zoneid: cat.zone.id })).count, 3);
 
-  const aliceId = (await env.rt.store.db.selectFrom('accounts').select('id').where('name', '=', 'alice').executeTakeFirstOrThrow()).id;
-  await env.rt.store.db.insertInto('tags').values({
-    id: randomUUID(), account_id: aliceId, resource_type: 'Volume', resource_id: a.id, key: 'tier', value: 'gold', customer: null, created_at: new Date().toISOString(),
-  }).execute();
+  const aliceId = (
+    await env.rt.store.db.selectFrom('accounts').select('id').where('name', '=', 'alice').executeTakeFirstOrThrow()
+  ).id;
+  await env.rt.store.db
+    .insertInto('tags')
+    .values({
+      id: randomUUID(),
+      account_id: aliceId,
+      resource_type: 'Volume',
+      resource_id: a.id,
+      key: 'tier',
+      value: 'gold',
+      customer: null,
+      created_at: new Date().toISOString(),
+    })
+    .execute();
   const tagged = await env.cs.ok('listVolumes', { 'tags[0].key': 'tier', 'tags[0].value': 'gold' });
-  assert.deepEqual(tagged.volume.map((v: any) => v.id), [a.id]);
-  assert.deepEqual(tagged.volume[0].tags.map((t: any) => [t.key, t.value, t.resourcetype]), [['tier', 'gold', 'Volume']]);
+  assert.deepEqual(
+    tagged.volume.map((v: any) => v.id),
+    [a.id],
+  );
+  assert.deepEqual(
+    tagged.volume[0].tags.map((t: any) => [t.key, t.value, t.resourcetype]),
+    [['tier', 'gold', 'Volume']],
+  );
   assert.equal((await env.cs.ok('listVolumes', { 'tags[0].key': 'tier', 'tags[0].value': 'silver' })).count, 0);
 
-  assert.equal((await bob.ok('listVolumes', { id: a.id })).count, 0, 'another account sees none of alice\'s volumes');
+  assert.equal((await bob.ok('listVolumes', { id: a.id })).count, 0, "another account sees none of alice's volumes");
   assert.equal((await bob.ok('listVolumes', { virtualmachineid: vm.id })).count, 0);
 });
 
@@ -324,10 +380,21 @@ test('a volume with an operation under way refuses a second one (one writer per 
 test('a failed attach frees the device slot again', async () => {
   const vm = await deploy();
   const vol = await newVolume();
-  const hostId = (await env.rt.store.db.selectFrom('vms').select('host_id').where('id', '=', vm.id).executeTakeFirstOrThrow()).host_id!;
-  await env.rt.store.db.insertInto('sim_faults').values({
-    id: randomUUID(), kind: 'host_unreachable', host_id: hostId, vm_id: null, value: 0, remaining: 0, created_at: new Date().toISOString(),
-  }).execute();
+  const hostId = (
+    await env.rt.store.db.selectFrom('vms').select('host_id').where('id', '=', vm.id).executeTakeFirstOrThrow()
+  ).host_id!;
+  await env.rt.store.db
+    .insertInto('sim_faults')
+    .values({
+      id: randomUUID(),
+      kind: 'host_unreachable',
+      host_id: hostId,
+      vm_id: null,
+      value: 0,
+      remaining: 0,
+      created_at: new Date().toISOString(),
+    })
+    .execute();
   const faultCacheMs = 150;
   await new Promise((r) => setTimeout(r, faultCacheMs));
   try {

@@ -5,8 +5,12 @@ import { addTemplate, catalog, deploy } from '../cloudstack/vm-fixtures.js';
 import { CvmClient, cvmFor, vpsNamed } from './cvm-client.js';
 
 let env: TestEnv;
-before(async () => { env = await startTestEnv(); });
-after(async () => { await env.close(); });
+before(async () => {
+  env = await startTestEnv();
+});
+after(async () => {
+  await env.close();
+});
 
 const NO_PAIR = { errors: ['No valid API token pair was specified.'] };
 
@@ -22,7 +26,10 @@ test('a missing, wrong or revoked token pair is 401 with the CVM message; a pair
   assert.equal((await new CvmClient(env.app, 'nope', good.priv).get('/node/list')).status, 401);
   const noAccess = await cvmFor(env, 'alice', { clientApi: false });
   const r = await noAccess.get('/vps/list');
-  assert.deepEqual([r.status, r.body], [403, { errors: ['The specified API token pair does not have access to this API.'] }]);
+  assert.deepEqual(
+    [r.status, r.body],
+    [403, { errors: ['The specified API token pair does not have access to this API.'] }],
+  );
   assert.equal((await good.get('/vps/list')).status, 200);
   await env.rt.core.credentials.issuers['token-pair'].revoke(good.pub!);
   assert.deepEqual((await good.get('/vps/list')).body, NO_PAIR);
@@ -34,7 +41,11 @@ test('a missing, wrong or revoked token pair is 401 with the CVM message; a pair
 
 test('the private token is stored hashed, never in clear', async () => {
   const p = (await env.rt.core.credentials.issueTo('token-pair', 'alice', {})).shown;
-  const row = await env.rt.store.db.selectFrom('credentials').selectAll().where('public_key', '=', p.public).executeTakeFirstOrThrow();
+  const row = await env.rt.store.db
+    .selectFrom('credentials')
+    .selectAll()
+    .where('public_key', '=', p.public)
+    .executeTakeFirstOrThrow();
   assert.equal(row.kind, 'cvm');
   assert.equal(row.secret_enc, null);
   assert.notEqual(row.secret_hash, p.private);
@@ -43,11 +54,13 @@ test('the private token is stored hashed, never in clear', async () => {
 
 test('account creation makes a working CVM pair', async () => {
   const a = await env.rt.core.accounts.createAccount('carol');
-  const r = await new CvmClient(env.app, a.credentials['token-pair'].public, a.credentials['token-pair'].private).get('/vps/list');
+  const r = await new CvmClient(env.app, a.credentials['token-pair'].public, a.credentials['token-pair'].private).get(
+    '/vps/list',
+  );
   assert.deepEqual([r.status, r.body], [200, { response: { vpses: [] } }]);
 });
 
-test('nodes: only the hosts of the caller\'s VPSes; another node is 403, an unknown one 404', async () => {
+test("nodes: only the hosts of the caller's VPSes; another node is 403, an unknown one 404", async () => {
   const cs = await env.account('dave');
   const cvm = await cvmFor(env, 'dave');
   assert.deepEqual((await cvm.get('/node/list')).body, { response: { nodes: [] } });
@@ -86,12 +99,17 @@ test('templates: listed with numeric ids and boolean flags; a private template o
   assert.equal((await cvm.get('/template/424242')).status, 404);
   const cs = await env.account('erin');
   await addTemplate(env, 'erin', (await catalog(cs)).template, {});
-  const own = (await (await cvmFor(env, 'erin')).get('/template/list')).body.response.templates.find((t: any) => t.name.startsWith('custom-'));
+  const own = (await (await cvmFor(env, 'erin')).get('/template/list')).body.response.templates.find((t: any) =>
+    t.name.startsWith('custom-'),
+  );
   assert.ok(own, 'the owner sees its private template');
   assert.ok(!list.some((t: any) => t.name === own.name), 'others do not list it');
   const foreign = await cvm.get(`/template/${own.id}`);
   const missing = await cvm.get('/template/424242');
-  assert.equal(foreign.status, 404, 'another account\'s private template is not found, as if it did not exist');
-  assert.deepEqual(JSON.parse(JSON.stringify(foreign.body).split(own.id).join('N')), JSON.parse(JSON.stringify(missing.body).split('424242').join('N')));
+  assert.equal(foreign.status, 404, "another account's private template is not found, as if it did not exist");
+  assert.deepEqual(
+    JSON.parse(JSON.stringify(foreign.body).split(own.id).join('N')),
+    JSON.parse(JSON.stringify(missing.body).split('424242').join('N')),
+  );
   assert.equal((await cvm.get('/nothing/here')).status, 404);
 });

@@ -3,25 +3,46 @@ import type { FastifyInstance } from 'fastify';
 import type { TestEnv } from '../../support/runtime.js';
 
 /** One answer. */
-export interface CvmAnswer { status: number; body: any; contentType: string }
+export interface CvmAnswer {
+  status: number;
+  body: any;
+  contentType: string;
+}
 
 /** Calls /api/client/... with a token pair (either may be omitted to test authentication). */
 export class CvmClient {
-  constructor(private readonly app: FastifyInstance, readonly pub?: string, readonly priv?: string) {}
+  constructor(
+    private readonly app: FastifyInstance,
+    readonly pub?: string,
+    readonly priv?: string,
+  ) {}
 
   /** GET a path under /api/client. */
-  get(path: string): Promise<CvmAnswer> { return this.call('GET', path); }
+  get(path: string): Promise<CvmAnswer> {
+    return this.call('GET', path);
+  }
 
   /** POST form parameters to a path under /api/client. */
-  post(path: string, form?: Record<string, string>): Promise<CvmAnswer> { return this.call('POST', path, form); }
+  post(path: string, form?: Record<string, string>): Promise<CvmAnswer> {
+    return this.call('POST', path, form);
+  }
 
   private async call(method: 'GET' | 'POST', path: string, form?: Record<string, string>): Promise<CvmAnswer> {
     const headers: Record<string, string> = {};
     if (this.pub !== undefined) headers['API-Public-Token'] = this.pub;
     if (this.priv !== undefined) headers['API-Private-Token'] = this.priv;
     if (form) headers['content-type'] = 'application/x-www-form-urlencoded';
-    const r = await this.app.inject({ method, url: `/api/client${path}`, headers, payload: form ? new URLSearchParams(form).toString() : undefined });
-    return { status: r.statusCode, body: r.body ? JSON.parse(r.body) : undefined, contentType: String(r.headers['content-type'] ?? '') };
+    const r = await this.app.inject({
+      method,
+      url: `/api/client${path}`,
+      headers,
+      payload: form ? new URLSearchParams(form).toString() : undefined,
+    });
+    return {
+      status: r.statusCode,
+      body: r.body ? JSON.parse(r.body) : undefined,
+      contentType: String(r.headers['content-type'] ?? ''),
+    };
   }
 }
 

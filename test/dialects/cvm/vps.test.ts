@@ -12,14 +12,20 @@ before(async () => {
   cvm = await cvmFor(env, 'alice');
   c = await catalog(env.cs);
 });
-after(async () => { await env.close(); });
+after(async () => {
+  await env.close();
+});
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 test('vps/list and /list show VMs of every dialect as VPSes with string values and split traffic by default', async () => {
   const vm = (await deploy(env.cs, c, { name: 'web1' })).virtualmachine;
   const v = await vpsNamed(cvm, 'web1');
-  const row = await env.rt.store.db.selectFrom('vms').select('serial').where('id', '=', vm.id).executeTakeFirstOrThrow();
+  const row = await env.rt.store.db
+    .selectFrom('vms')
+    .select('serial')
+    .where('id', '=', vm.id)
+    .executeTakeFirstOrThrow();
   assert.equal(v.id, String(row.serial));
   assert.equal(v.virtualization_type, '1');
   assert.equal(v.guaranteed_ram, String(c.micro.memory));
@@ -27,11 +33,15 @@ test('vps/list and /list show VMs of every dialect as VPSes with string values a
   assert.equal(v.cpu_count, String(c.micro.cpunumber));
   assert.match(v.disk_space, /^[0-9]+$/);
   assert.match(v.node, /^[0-9]+$/);
-  for (const k of ['traffic_in_limit', 'traffic_out_limit', 'traffic_in_used', 'traffic_out_used']) assert.equal(typeof v[k], 'string', k);
+  for (const k of ['traffic_in_limit', 'traffic_out_limit', 'traffic_in_used', 'traffic_out_used'])
+    assert.equal(typeof v[k], 'string', k);
   assert.equal(v.traffic_limit, undefined);
   for (const val of Object.values(v)) assert.equal(typeof val, 'string');
   const alt = await cvm.get('/list');
-  assert.deepEqual(alt.body.response.vpses.map((x: any) => x.id), (await cvm.get('/vps/list')).body.response.vpses.map((x: any) => x.id));
+  assert.deepEqual(
+    alt.body.response.vpses.map((x: any) => x.id),
+    (await cvm.get('/vps/list')).body.response.vpses.map((x: any) => x.id),
+  );
 });
 
 test('status: running with RAM in use, traffic metered from the driver counters and growing with uptime', async () => {
@@ -90,7 +100,7 @@ test('start of a running VPS and a failing start are 500 with the reason', async
   assert.equal(again.status, 500);
   assert.match(again.body.errors[0], /running/);
   assert.equal((await cvm.post(`/vps/${v.id}/stop`)).status, 200);
-  await env.rt.core.hosts.addFault({ kind: 'fail_next_start', vmId: (await vmId('fail1')) });
+  await env.rt.core.hosts.addFault({ kind: 'fail_next_start', vmId: await vmId('fail1') });
   const failed = await cvm.post(`/vps/${v.id}/start`);
   assert.equal(failed.status, 500);
   assert.match(failed.body.errors[0], /fail/i);
@@ -100,7 +110,11 @@ test('start of a running VPS and a failing start are 500 with the reason', async
 test('an unreachable host node: status unknown, stop and restart 503, start 503 when no node answers', async () => {
   await deploy(env.cs, c, { name: 'down1' });
   const v = await vpsNamed(cvm, 'down1');
-  const row = await env.rt.store.db.selectFrom('vms').select(['host_id', 'id']).where('name', '=', 'down1').executeTakeFirstOrThrow();
+  const row = await env.rt.store.db
+    .selectFrom('vms')
+    .select(['host_id', 'id'])
+    .where('name', '=', 'down1')
+    .executeTakeFirstOrThrow();
   const fault = await env.rt.core.hosts.addFault({ kind: 'host_unreachable', hostId: row.host_id! });
   try {
     assert.equal((await cvm.get(`/vps/${v.id}/status`)).body.response.status, 'unknown');
@@ -158,7 +172,7 @@ test('reinstall rebuilds from a template by id; a bad template is 422', async ()
   assert.equal((await cvm.post(`/vps/${v.id}/reinstall`)).status, 422);
 });
 
-test('another user\'s VPS and unknown ids are 404 on every call', async () => {
+test("another user's VPS and unknown ids are 404 on every call", async () => {
   await deploy(env.cs, c, { name: 'mine1' });
   const v = await vpsNamed(cvm, 'mine1');
   await env.account('bob');
@@ -166,12 +180,18 @@ test('another user\'s VPS and unknown ids are 404 on every call', async () => {
   assert.deepEqual((await other.get('/vps/list')).body, { response: { vpses: [] } });
   const NOT_FOUND = { errors: ['The specified VPS ID does not exist or is not accessible to this user.'] };
   for (const r of [
-    await other.get(`/vps/${v.id}`), await other.get(`/vps/${v.id}/status`), await other.post(`/vps/${v.id}/start`),
-    await other.post(`/vps/${v.id}/stop`), await other.post(`/vps/${v.id}/restart`), await other.post(`/vps/${v.id}/reinstall`, { template: '1' }),
-    await cvm.get('/vps/987654'), await cvm.post('/vps/987654/stop'),
-  ]) assert.deepEqual([r.status, r.body], [404, NOT_FOUND]);
+    await other.get(`/vps/${v.id}`),
+    await other.get(`/vps/${v.id}/status`),
+    await other.post(`/vps/${v.id}/start`),
+    await other.post(`/vps/${v.id}/stop`),
+    await other.post(`/vps/${v.id}/restart`),
+    await other.post(`/vps/${v.id}/reinstall`, { template: '1' }),
+    await cvm.get('/vps/987654'),
+    await cvm.post('/vps/987654/stop'),
+  ])
+    assert.deepEqual([r.status, r.body], [404, NOT_FOUND]);
   assert.equal((await cvm.get('/vps/abc')).status, 404);
-  assert.equal((await cvm.get(`/vps/${v.id}/status`)).body.response.status, 'running', 'the owner\'s VPS was untouched');
+  assert.equal((await cvm.get(`/vps/${v.id}/status`)).body.response.status, 'running', "the owner's VPS was untouched");
 });
 
 async function vmId(name: string): Promise<string> {
@@ -188,7 +208,11 @@ test('concurrent restarts of one VPS: one succeeds, the others get the busy erro
     assert.ok(ok.length >= 1, `round ${round}: one restart succeeds: ${JSON.stringify(answers.map((a) => a.body))}`);
     for (const l of losers) {
       assert.equal(l.status, 500, JSON.stringify(l.body));
-      assert.match(l.body.errors[0], /is busy \((rebooting|starting)\); try again/, `round ${round}: the busy error, not "${l.body.errors[0]}"`);
+      assert.match(
+        l.body.errors[0],
+        /is busy \((rebooting|starting)\); try again/,
+        `round ${round}: the busy error, not "${l.body.errors[0]}"`,
+      );
     }
     assert.equal((await cvm.get(`/vps/${v.id}/status`)).body.response.status, 'running');
   }

@@ -15,24 +15,60 @@ export async function taskVm(q: Q, task: TaskRow): Promise<VmRow | undefined> {
 /** Builds the driver's view of a VM placed on hostId. */
 export async function vmSpec(q: Q, vm: VmRow, hostId: string): Promise<VmSpec> {
   const [vols, nics] = await Promise.all([
-    q.selectFrom('volumes').leftJoin('templates', 'templates.id', 'volumes.template_id')
-      .select(['volumes.id', 'volumes.device_id', 'volumes.size', 'volumes.type', 'volumes.template_id', 'templates.details', 'templates.checksum'])
-      .where('volumes.vm_id', '=', vm.id).where('volumes.removed_at', 'is', null).orderBy('volumes.device_id').execute(),
-    q.selectFrom('nics').select(['mac_address', 'ip_address', 'device_id']).where('vm_id', '=', vm.id).orderBy('device_id').execute(),
+    q
+      .selectFrom('volumes')
+      .leftJoin('templates', 'templates.id', 'volumes.template_id')
+      .select([
+        'volumes.id',
+        'volumes.device_id',
+        'volumes.size',
+        'volumes.type',
+        'volumes.template_id',
+        'templates.details',
+        'templates.checksum',
+      ])
+      .where('volumes.vm_id', '=', vm.id)
+      .where('volumes.removed_at', 'is', null)
+      .orderBy('volumes.device_id')
+      .execute(),
+    q
+      .selectFrom('nics')
+      .select(['mac_address', 'ip_address', 'device_id'])
+      .where('vm_id', '=', vm.id)
+      .orderBy('device_id')
+      .execute(),
   ]);
   const root = vols.find((v) => v.type === 'ROOT');
   return {
-    id: vm.id, serial: Number(vm.serial), hostname: vm.name, hostId, cpus: Number(vm.cpu_number), cpuMhz: Number(vm.cpu_speed),
-    memoryMb: Number(vm.memory), userdata: vm.userdata,
-    volumes: vols.map((v) => ({ id: v.id, deviceId: Number(v.device_id ?? 0), size: Number(v.size), type: v.type as 'ROOT' | 'DATADISK', templateId: v.template_id })),
+    id: vm.id,
+    serial: Number(vm.serial),
+    hostname: vm.name,
+    hostId,
+    cpus: Number(vm.cpu_number),
+    cpuMhz: Number(vm.cpu_speed),
+    memoryMb: Number(vm.memory),
+    userdata: vm.userdata,
+    volumes: vols.map((v) => ({
+      id: v.id,
+      deviceId: Number(v.device_id ?? 0),
+      size: Number(v.size),
+      type: v.type as 'ROOT' | 'DATADISK',
+      templateId: v.template_id,
+    })),
     nics: nics.map((n) => ({ mac: n.mac_address, ip: n.ip_address, deviceId: Number(n.device_id) })),
-    rootTemplate: root?.template_id ? { checksum: root.checksum, details: parseJson<Record<string, unknown>>(root.details, {}) } : null,
+    rootTemplate: root?.template_id
+      ? { checksum: root.checksum, details: parseJson<Record<string, unknown>>(root.details, {}) }
+      : null,
   };
 }
 
 /** Sets the VM's state and power. */
 export async function setVmState(q: Q, vmId: string, state: string, power?: 'running' | 'stopped'): Promise<void> {
-  await q.updateTable('vms').set({ state, ...(power ? { power } : {}), updated_at: nowIso() }).where('id', '=', vmId).execute();
+  await q
+    .updateTable('vms')
+    .set({ state, ...(power ? { power } : {}), updated_at: nowIso() })
+    .where('id', '=', vmId)
+    .execute();
 }
 
 /** Removes a VM for good: host capacity, addresses, root volume, group links and tags released; data volumes detached. */
@@ -44,14 +80,34 @@ export async function expungeVm(q: Q, vm: VmRow): Promise<void> {
     await releaseAddresses(q, n.id);
     await q.deleteFrom('nic_secondary_ips').where('nic_id', '=', n.id).execute();
   }
-  await q.updateTable('nics').set({ removed_at: now }).where('vm_id', '=', vm.id).where('removed_at', 'is', null).execute();
-  await q.updateTable('volumes').set({ state: 'Destroy', removed_at: now }).where('vm_id', '=', vm.id).where('type', '=', 'ROOT').where('removed_at', 'is', null).execute();
-  await q.updateTable('volumes').set({ vm_id: null, device_id: null, attached_at: null, state: 'Ready' }).where('vm_id', '=', vm.id).where('type', '=', 'DATADISK').execute();
+  await q
+    .updateTable('nics')
+    .set({ removed_at: now })
+    .where('vm_id', '=', vm.id)
+    .where('removed_at', 'is', null)
+    .execute();
+  await q
+    .updateTable('volumes')
+    .set({ state: 'Destroy', removed_at: now })
+    .where('vm_id', '=', vm.id)
+    .where('type', '=', 'ROOT')
+    .where('removed_at', 'is', null)
+    .execute();
+  await q
+    .updateTable('volumes')
+    .set({ vm_id: null, device_id: null, attached_at: null, state: 'Ready' })
+    .where('vm_id', '=', vm.id)
+    .where('type', '=', 'DATADISK')
+    .execute();
   await q.updateTable('public_ips').set({ vm_id: null }).where('vm_id', '=', vm.id).execute();
   await q.deleteFrom('vm_security_groups').where('vm_id', '=', vm.id).execute();
   await q.deleteFrom('vm_affinity_groups').where('vm_id', '=', vm.id).execute();
   await q.deleteFrom('tags').where('resource_id', '=', vm.id).execute();
-  const r = await q.updateTable('vms').set({ state: 'destroyed', power: 'stopped', removed_at: now, updated_at: now })
-    .where('id', '=', vm.id).where('removed_at', 'is', null).executeTakeFirst();
+  const r = await q
+    .updateTable('vms')
+    .set({ state: 'destroyed', power: 'stopped', removed_at: now, updated_at: now })
+    .where('id', '=', vm.id)
+    .where('removed_at', 'is', null)
+    .executeTakeFirst();
   if (Number(r.numUpdatedRows) > 0) await bumpLiveVms(q, vm.account_id, -1);
 }

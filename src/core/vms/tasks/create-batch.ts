@@ -10,9 +10,19 @@ import { vmSpec } from './common.js';
 /** Runs claimed vm.create tasks together; returns the error of each task that failed (the others are finished). */
 export async function createBatch(deps: HandlerDeps, tasks: TaskRow[]): Promise<Map<string, unknown>> {
   const failed = new Map<string, unknown>();
-  const rows = await deps.store.db.selectFrom('vms').selectAll().where('id', 'in', tasks.map((t) => t.object_id)).execute();
+  const rows = await deps.store.db
+    .selectFrom('vms')
+    .selectAll()
+    .where(
+      'id',
+      'in',
+      tasks.map((t) => t.object_id),
+    )
+    .execute();
   const vmOf = new Map<string, VmRow>(rows.map((r) => [r.id, r]));
-  const starting = tasks.filter((t) => payloadOf<{ start: boolean }>(t).start && vmOf.get(t.object_id) && !vmOf.get(t.object_id)!.removed_at);
+  const starting = tasks.filter(
+    (t) => payloadOf<{ start: boolean }>(t).start && vmOf.get(t.object_id) && !vmOf.get(t.object_id)!.removed_at,
+  );
   const hosts = new Map<string, string>();
   if (starting.length > 0) {
     const unreachable = await deps.driver.unreachableHosts();
@@ -45,10 +55,29 @@ export async function createBatch(deps: HandlerDeps, tasks: TaskRow[]): Promise<
     const live = done.filter((t) => vmOf.get(t.object_id) && !vmOf.get(t.object_id)!.removed_at);
     const running = live.filter((t) => hosts.has(t.id)).map((t) => t.object_id);
     const stopped = live.filter((t) => !hosts.has(t.id)).map((t) => t.object_id);
-    if (running.length) await trx.updateTable('vms').set({ state: 'running', power: 'running', updated_at: now }).where('id', 'in', running).execute();
-    if (stopped.length) await trx.updateTable('vms').set({ state: 'stopped', power: 'stopped', updated_at: now }).where('id', 'in', stopped).execute();
+    if (running.length)
+      await trx
+        .updateTable('vms')
+        .set({ state: 'running', power: 'running', updated_at: now })
+        .where('id', 'in', running)
+        .execute();
+    if (stopped.length)
+      await trx
+        .updateTable('vms')
+        .set({ state: 'stopped', power: 'stopped', updated_at: now })
+        .where('id', 'in', stopped)
+        .execute();
     if (live.length) {
-      await trx.updateTable('volumes').set({ state: 'Ready' }).where('vm_id', 'in', live.map((t) => t.object_id)).where('state', '=', 'Allocated').execute();
+      await trx
+        .updateTable('volumes')
+        .set({ state: 'Ready' })
+        .where(
+          'vm_id',
+          'in',
+          live.map((t) => t.object_id),
+        )
+        .where('state', '=', 'Allocated')
+        .execute();
     }
     for (const t of done) {
       const vm = vmOf.get(t.object_id);

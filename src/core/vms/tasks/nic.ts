@@ -32,7 +32,11 @@ export function vmNicRemove(deps: HandlerDeps): TaskHandler {
       const { nicId } = payloadOf<{ nicId: string }>(task);
       const vm = await taskVm(deps.store.db, task);
       if (vm && !vm.removed_at && vm.host_id) {
-        const nic = await deps.store.db.selectFrom('nics').select('device_id').where('id', '=', nicId).executeTakeFirst();
+        const nic = await deps.store.db
+          .selectFrom('nics')
+          .select('device_id')
+          .where('id', '=', nicId)
+          .executeTakeFirst();
         const spec = await vmSpec(deps.store.db, vm, vm.host_id);
         if (nic) spec.nics = spec.nics.filter((n) => n.deviceId !== Number(nic.device_id));
         await deps.driver.define(spec);

@@ -38,7 +38,12 @@ export function vmCreate(deps: HandlerDeps): TaskHandler {
       const result = vm.password_enc ? { ...vmResult(task), passwordEnc: vm.password_enc } : vmResult(task);
       await deps.store.tx(async (trx) => {
         await setVmState(trx, vm.id, start ? 'running' : 'stopped', start ? 'running' : 'stopped');
-        await trx.updateTable('volumes').set({ state: 'Ready' }).where('vm_id', '=', vm.id).where('state', '=', 'Allocated').execute();
+        await trx
+          .updateTable('volumes')
+          .set({ state: 'Ready' })
+          .where('vm_id', '=', vm.id)
+          .where('state', '=', 'Allocated')
+          .execute();
         await finishTask(trx, task, result);
       });
       return FINISHED;
@@ -102,7 +107,7 @@ export function vmReboot(deps: HandlerDeps): TaskHandler {
     async run(task) {
       const vm = await taskVm(deps.store.db, task);
       if (!vm || vm.removed_at) return vmResult(task);
-      const hostId = vm.host_id ?? await ensurePlaced(deps, task);
+      const hostId = vm.host_id ?? (await ensurePlaced(deps, task));
       await deps.driver.reboot(await vmSpec(deps.store.db, vm, hostId));
       await deps.store.tx(async (trx) => {
         await setVmState(trx, vm.id, 'running', 'running');
@@ -124,7 +129,12 @@ export function vmDestroy(deps: HandlerDeps): TaskHandler {
       if (!vm || vm.removed_at) return vmResult(task);
       await deps.driver.stop(vm.id, { force: true });
       await deps.driver.destroy(vm.id);
-      const roots = await deps.store.db.selectFrom('volumes').select('id').where('vm_id', '=', vm.id).where('type', '=', 'ROOT').execute();
+      const roots = await deps.store.db
+        .selectFrom('volumes')
+        .select('id')
+        .where('vm_id', '=', vm.id)
+        .where('type', '=', 'ROOT')
+        .execute();
       for (const r of roots) await deps.storage?.remove(r.id);
       await deps.store.tx(async (trx) => {
         const cur = (await taskVm(trx, task))!;

@@ -15,22 +15,64 @@ export function vmRestore(deps: HandlerDeps): TaskHandler {
       const wasRunning = p.from === 'running';
       if (wasRunning) await deps.driver.stop(vm.id, { force: true });
       await deps.store.tx(async (trx) => {
-        const done = await trx.selectFrom('volumes').select('id').where('vm_id', '=', vm.id).where('type', '=', 'ROOT')
-          .where('removed_at', 'is', null).where('template_id', '=', p.templateId).where('created_at', '>=', task.created_at).executeTakeFirst();
+        const done = await trx
+          .selectFrom('volumes')
+          .select('id')
+          .where('vm_id', '=', vm.id)
+          .where('type', '=', 'ROOT')
+          .where('removed_at', 'is', null)
+          .where('template_id', '=', p.templateId)
+          .where('created_at', '>=', task.created_at)
+          .executeTakeFirst();
         if (done) return;
-        const old = await trx.selectFrom('volumes').selectAll().where('vm_id', '=', vm.id).where('type', '=', 'ROOT').where('removed_at', 'is', null).executeTakeFirst();
+        const old = await trx
+          .selectFrom('volumes')
+          .selectAll()
+          .where('vm_id', '=', vm.id)
+          .where('type', '=', 'ROOT')
+          .where('removed_at', 'is', null)
+          .executeTakeFirst();
         const now = nowIso();
-        if (old) await trx.updateTable('volumes').set({ state: 'Destroy', removed_at: now }).where('id', '=', old.id).execute();
-        await trx.insertInto('volumes').values({
-          id: newId(), account_id: vm.account_id, zone_id: vm.zone_id, name: `ROOT-${vm.serial}`, type: 'ROOT', size: p.size,
-          disk_offering_id: null, template_id: p.templateId, vm_id: vm.id, device_id: 0, state: 'Ready', created_at: now,
-          attached_at: now, removed_at: null,
-        }).execute();
-        await trx.updateTable('vms').set({ template_id: p.templateId, root_disk_size: p.size, updated_at: now }).where('id', '=', vm.id).execute();
+        if (old)
+          await trx
+            .updateTable('volumes')
+            .set({ state: 'Destroy', removed_at: now })
+            .where('id', '=', old.id)
+            .execute();
+        await trx
+          .insertInto('volumes')
+          .values({
+            id: newId(),
+            account_id: vm.account_id,
+            zone_id: vm.zone_id,
+            name: `ROOT-${vm.serial}`,
+            type: 'ROOT',
+            size: p.size,
+            disk_offering_id: null,
+            template_id: p.templateId,
+            vm_id: vm.id,
+            device_id: 0,
+            state: 'Ready',
+            created_at: now,
+            attached_at: now,
+            removed_at: null,
+          })
+          .execute();
+        await trx
+          .updateTable('vms')
+          .set({ template_id: p.templateId, root_disk_size: p.size, updated_at: now })
+          .where('id', '=', vm.id)
+          .execute();
       });
       // Found again on a re-run after a crash, so the replaced root's data never outlives it.
-      const replaced = await deps.store.db.selectFrom('volumes').select('id').where('vm_id', '=', vm.id).where('type', '=', 'ROOT')
-        .where('removed_at', 'is not', null).where('removed_at', '>=', task.created_at).execute();
+      const replaced = await deps.store.db
+        .selectFrom('volumes')
+        .select('id')
+        .where('vm_id', '=', vm.id)
+        .where('type', '=', 'ROOT')
+        .where('removed_at', 'is not', null)
+        .where('removed_at', '>=', task.created_at)
+        .execute();
       for (const r of replaced) await deps.storage?.remove(r.id);
       if (wasRunning && vm.host_id) {
         const fresh = (await taskVm(deps.store.db, task))!;

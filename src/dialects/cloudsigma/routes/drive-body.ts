@@ -12,7 +12,11 @@ const KEEP = 4;
 const ALIGNED_MAX = 16;
 let made = 0;
 
-interface Staged { buf: Buffer; length: number; claimed: boolean }
+interface Staged {
+  buf: Buffer;
+  length: number;
+  claimed: boolean;
+}
 
 const free: Buffer[] = [];
 const staged = new WeakMap<FastifyRequest, Staged>();
@@ -23,7 +27,12 @@ export async function stageBody(req: FastifyRequest, reply: FastifyReply, payloa
   if (!Number.isSafeInteger(length) || length < STAGE_MIN || length > MAX_IO_BYTES) return payload;
   const entry: Staged = { buf: free.pop() ?? newBuffer(), length: 0, claimed: false };
   staged.set(req, entry);
-  reply.raw.once('close', () => { if (!entry.claimed) { entry.claimed = true; release(entry.buf); } });
+  reply.raw.once('close', () => {
+    if (!entry.claimed) {
+      entry.claimed = true;
+      release(entry.buf);
+    }
+  });
   return new StagingStream(payload, entry, length);
 }
 
@@ -38,7 +47,10 @@ export function takeStagedBody(req: FastifyRequest): { body: Buffer; release(): 
 
 /** Keeps buf for reuse, preferring page-aligned buffers over ordinary ones. */
 function release(buf: Buffer): void {
-  if (free.length < KEEP) { free.push(buf); return; }
+  if (free.length < KEEP) {
+    free.push(buf);
+    return;
+  }
   const plain = isPageAligned(buf) ? free.findIndex((b) => !isPageAligned(b)) : -1;
   if (plain >= 0) free[plain] = buf;
   else if (isPageAligned(buf)) made--;
@@ -57,22 +69,35 @@ class StagingStream extends Readable {
   receivedEncodedLength = 0;
   private ended = false;
 
-  constructor(private readonly src: Readable, entry: Staged, expected: number) {
+  constructor(
+    private readonly src: Readable,
+    entry: Staged,
+    expected: number,
+  ) {
     super();
     src.on('data', (chunk: Buffer) => {
       if (this.destroyed) return;
       if (this.receivedEncodedLength + chunk.length > expected) {
-        this.destroy(Object.assign(new Error('The request body is longer than its Content-Length'), { statusCode: 400 }));
+        this.destroy(
+          Object.assign(new Error('The request body is longer than its Content-Length'), { statusCode: 400 }),
+        );
         return;
       }
       chunk.copy(entry.buf, this.receivedEncodedLength);
       this.receivedEncodedLength += chunk.length;
       entry.length = this.receivedEncodedLength;
     });
-    src.once('end', () => { this.ended = true; this.push(null); });
+    src.once('end', () => {
+      this.ended = true;
+      this.push(null);
+    });
     src.once('error', (err) => this.destroy(err));
-    src.once('close', () => { if (!this.ended) this.destroy(Object.assign(new Error('The request body was cut short'), { statusCode: 400 })); });
+    src.once('close', () => {
+      if (!this.ended) this.destroy(Object.assign(new Error('The request body was cut short'), { statusCode: 400 }));
+    });
   }
 
-  override _read(): void { this.src.resume(); }
+  override _read(): void {
+    this.src.resume();
+  }
 }

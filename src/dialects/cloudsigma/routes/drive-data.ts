@@ -19,7 +19,9 @@ const inflate = promisify(gunzip);
 export function driveDataRoutes(r: SigmaRouter): void {
   const write = async (c: Parameters<Parameters<SigmaRouter['route']>[2]>[0]) => {
     const offset = c.params.offset !== undefined ? bytes(c.params.offset, 'offset') : 0;
-    const encoding = String(c.req.headers['content-encoding'] ?? '').trim().toLowerCase();
+    const encoding = String(c.req.headers['content-encoding'] ?? '')
+      .trim()
+      .toLowerCase();
     const streamed = takeStreamedWrite(c.req);
     if (streamed) {
       await streamed;
@@ -28,7 +30,9 @@ export function driveDataRoutes(r: SigmaRouter): void {
     const staged = takeStagedBody(c.req);
     try {
       const body = staged?.body ?? c.body;
-      await c.core.volumes.write(c.ctx, c.params.id!, offset, (room) => decode(body, encoding, Math.min(room, WRITE_BODY_MAX)));
+      await c.core.volumes.write(c.ctx, c.params.id!, offset, (room) =>
+        decode(body, encoding, Math.min(room, WRITE_BODY_MAX)),
+      );
     } finally {
       staged?.release();
     }
@@ -42,8 +46,10 @@ export function driveDataRoutes(r: SigmaRouter): void {
     return r.core.volumes.openWrite(r.context(req, principal), params.id!, offset, length);
   };
   r.route('body', ['/drives/:id/write', '/drives/:id/write/:offset'], write, {
-    bodyLimit: WRITE_BODY_MAX, onRequest: refuseChunked,
-    preParsing: (req, reply, payload) => streamBody(req, reply, payload, { max: WRITE_BODY_MAX, open, fallback: stageBody }),
+    bodyLimit: WRITE_BODY_MAX,
+    onRequest: refuseChunked,
+    preParsing: (req, reply, payload) =>
+      streamBody(req, reply, payload, { max: WRITE_BODY_MAX, open, fallback: stageBody }),
   });
   r.route('read', ['/drives/:id/read/:offset/:size'], async (c) => {
     const offset = bytes(c.params.offset!, 'offset');
@@ -56,7 +62,10 @@ export function driveDataRoutes(r: SigmaRouter): void {
 /** Chunked transfer is refused before the body is read (seed 7.2). */
 async function refuseChunked(req: FastifyRequest, reply: FastifyReply): Promise<void> {
   if (/chunked/i.test(String(req.headers['transfer-encoding'] ?? ''))) {
-    reply.code(400).type('text/plain; charset=utf-8').header('connection', 'close')
+    reply
+      .code(400)
+      .type('text/plain; charset=utf-8')
+      .header('connection', 'close')
       .send(errorBody('Transfer-Encoding: chunked is not supported; send a Content-Length'));
   }
 }
@@ -74,7 +83,11 @@ async function decode(body: Buffer, encoding: string, limit: number): Promise<Bu
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'ERR_BUFFER_TOO_LARGE' || err instanceof RangeError) {
-      throw new SigmaFailure(400, `The decompressed data is larger than the room left on the drive or than ${WRITE_BODY_MAX} bytes; nothing was written`, 'offset');
+      throw new SigmaFailure(
+        400,
+        `The decompressed data is larger than the room left on the drive or than ${WRITE_BODY_MAX} bytes; nothing was written`,
+        'offset',
+      );
     }
     if (!declared) return body;
     throw new SigmaFailure(400, 'The body is not valid gzip data; nothing was written');

@@ -13,22 +13,42 @@ const QUEUE_MAX = 4 * 1024 * 1024;
 export type PreParsing = (req: FastifyRequest, reply: FastifyReply, payload: Readable) => Promise<Readable>;
 
 /** How the write route streams: the largest body, the writer for a request (undefined when the caller is not authenticated; rejects when the write is refused), and the hook for every other body. */
-export interface StreamOpts { max: number; open(req: FastifyRequest, length: number): Promise<VolumeWriter | undefined>; fallback: PreParsing }
+export interface StreamOpts {
+  max: number;
+  open(req: FastifyRequest, length: number): Promise<VolumeWriter | undefined>;
+  fallback: PreParsing;
+}
 
 const streamed = new WeakMap<FastifyRequest, Promise<void>>();
 
 /** preParsing hook: a POST with a Content-Length of 64 KiB to max, no Content-Encoding and no gzip magic is written as it arrives (the parser then sees an empty body); anything else goes to fallback. */
-export async function streamBody(req: FastifyRequest, reply: FastifyReply, payload: Readable, opts: StreamOpts): Promise<Readable> {
+export async function streamBody(
+  req: FastifyRequest,
+  reply: FastifyReply,
+  payload: Readable,
+  opts: StreamOpts,
+): Promise<Readable> {
   const length = Number(req.headers['content-length']);
-  const encoding = String(req.headers['content-encoding'] ?? '').trim().toLowerCase();
-  if (req.method !== 'POST' || !Number.isSafeInteger(length) || length < STREAM_MIN || length > opts.max || (encoding !== '' && encoding !== 'identity')) {
+  const encoding = String(req.headers['content-encoding'] ?? '')
+    .trim()
+    .toLowerCase();
+  if (
+    req.method !== 'POST' ||
+    !Number.isSafeInteger(length) ||
+    length < STREAM_MIN ||
+    length > opts.max ||
+    (encoding !== '' && encoding !== 'identity')
+  ) {
     return opts.fallback(req, reply, payload);
   }
   const opening = opts.open(req, length);
   opening.catch(() => undefined);
   const first = await firstChunk(payload);
   if (!first || first.length < 3 || (first[0] === 0x1f && first[1] === 0x8b && first[2] === 0x08)) {
-    void opening.then((w) => w?.abort(), () => undefined);
+    void opening.then(
+      (w) => w?.abort(),
+      () => undefined,
+    );
     if (!first) throw Object.assign(new Error('The request body was cut short'), { statusCode: 400 });
     payload.unshift(first);
     return opts.fallback(req, reply, payload);
@@ -52,7 +72,10 @@ function firstChunk(src: Readable): Promise<Buffer | undefined> {
       src.off('data', onData).off('end', onStop).off('close', onStop).off('error', onStop);
       resolve(chunk);
     };
-    const onData = (chunk: Buffer) => { src.pause(); done(chunk); };
+    const onData = (chunk: Buffer) => {
+      src.pause();
+      done(chunk);
+    };
     const onStop = () => done();
     src.on('data', onData).on('end', onStop).on('close', onStop).on('error', onStop);
   });
@@ -74,16 +97,33 @@ class WriteStream extends Readable {
   private stopped = false;
   private ended = false;
 
-  constructor(private readonly src: Readable, first: Buffer, opening: Promise<VolumeWriter | undefined>, private readonly expected: number) {
+  constructor(
+    private readonly src: Readable,
+    first: Buffer,
+    opening: Promise<VolumeWriter | undefined>,
+    private readonly expected: number,
+  ) {
     super();
-    this.done = new Promise<void>((resolve, reject) => { this.resolve = resolve; this.reject = reject; });
+    this.done = new Promise<void>((resolve, reject) => {
+      this.resolve = resolve;
+      this.reject = reject;
+    });
     this.done.catch(() => undefined);
-    opening.then((w) => {
-      if (this.stopped) { void w?.abort(); return; }
-      if (!w) { this.stop(new SigmaFailure(401, 'HTTP Basic Authentication missing or incorrect')); return; }
-      this.writer = w;
-      void this.pump();
-    }, (err: unknown) => this.stop(err));
+    opening.then(
+      (w) => {
+        if (this.stopped) {
+          void w?.abort();
+          return;
+        }
+        if (!w) {
+          this.stop(new SigmaFailure(401, 'HTTP Basic Authentication missing or incorrect'));
+          return;
+        }
+        this.writer = w;
+        void this.pump();
+      },
+      (err: unknown) => this.stop(err),
+    );
     src.on('data', (chunk: Buffer) => this.receive(chunk));
     src.once('end', () => {
       this.ended = true;
@@ -91,12 +131,16 @@ class WriteStream extends Readable {
       else this.push(null);
     });
     src.once('error', () => this.cut('The request body was cut short'));
-    src.once('close', () => { if (!this.ended) this.cut('The request body was cut short'); });
+    src.once('close', () => {
+      if (!this.ended) this.cut('The request body was cut short');
+    });
     this.receive(first);
     src.resume();
   }
 
-  override _read(): void { /* the source flows on its own, paused only while the writer lags */ }
+  override _read(): void {
+    /* the source flows on its own, paused only while the writer lags */
+  }
 
   private receive(chunk: Buffer): void {
     if (this.destroyed) return;
@@ -108,7 +152,10 @@ class WriteStream extends Readable {
     if (this.stopped) return;
     this.queue.push(chunk);
     this.queued += chunk.length;
-    if (this.queued > QUEUE_MAX && !this.paused) { this.paused = true; this.src.pause(); }
+    if (this.queued > QUEUE_MAX && !this.paused) {
+      this.paused = true;
+      this.src.pause();
+    }
     void this.pump();
   }
 
@@ -121,11 +168,17 @@ class WriteStream extends Readable {
         const chunk = this.queue.shift()!;
         this.queued -= chunk.length;
         await w.write(chunk);
-        if (this.paused && this.queued <= QUEUE_MAX / 2) { this.paused = false; this.src.resume(); }
+        if (this.paused && this.queued <= QUEUE_MAX / 2) {
+          this.paused = false;
+          this.src.resume();
+        }
       }
       if (!this.stopped && !this.finishing && this.receivedEncodedLength === this.expected) {
         this.finishing = true;
-        w.finish().then(() => this.resolve(), (err: unknown) => this.reject(err));
+        w.finish().then(
+          () => this.resolve(),
+          (err: unknown) => this.reject(err),
+        );
       }
     } catch (err) {
       this.stop(err);
@@ -142,7 +195,10 @@ class WriteStream extends Readable {
     this.queue = [];
     this.queued = 0;
     void this.writer?.abort().catch(() => undefined);
-    if (this.paused) { this.paused = false; this.src.resume(); }
+    if (this.paused) {
+      this.paused = false;
+      this.src.resume();
+    }
   }
 
   /** The body broke off or overran: nothing more is written and the request fails with a 400. */

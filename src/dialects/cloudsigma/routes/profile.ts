@@ -13,7 +13,9 @@ export function profileRoutes(r: SigmaRouter): void {
       if (k in rec && rec[k] === '') throw invalid('* This field is required.', k);
     }
     const user = await c.core.accounts.updateProfile(c.principal.user.id, {
-      email: rec.email, firstName: rec.first_name, lastName: rec.last_name,
+      email: rec.email,
+      firstName: rec.first_name,
+      lastName: rec.last_name,
     });
     c.principal.user = user;
     return { text: profileText(user) };
@@ -22,6 +24,10 @@ export function profileRoutes(r: SigmaRouter): void {
 
 function profileText(u: UserRow): string {
   return encodeRecord({
-    uuid: u.id, email: u.email, first_name: u.first_name, last_name: u.last_name, nick_name: u.username,
+    uuid: u.id,
+    email: u.email,
+    first_name: u.first_name,
+    last_name: u.last_name,
+    nick_name: u.username,
   });
 }

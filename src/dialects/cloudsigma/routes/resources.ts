@@ -10,10 +10,18 @@ import { settle } from './servers.js';
 
 /** Registers VLAN and static IP commands. */
 export function resourceRoutes(r: SigmaRouter): void {
-  const vlans = async (c: SigmaCall) => (await c.core.networks.list(c.ctx, { type: 'Isolated' })).items.filter((n) => n.accountId === c.ctx.accountId);
-  r.route('read', ['/resources/vlan/list'], async (c) => ({ text: encodeList((await vlans(c)).map((n) => n.id), 'vlan') }));
+  const vlans = async (c: SigmaCall) =>
+    (await c.core.networks.list(c.ctx, { type: 'Isolated' })).items.filter((n) => n.accountId === c.ctx.accountId);
+  r.route('read', ['/resources/vlan/list'], async (c) => ({
+    text: encodeList(
+      (await vlans(c)).map((n) => n.id),
+      'vlan',
+    ),
+  }));
   r.route('read', ['/resources/vlan/info'], async (c) => ({ text: encodeRecords((await vlans(c)).map(vlanRecord)) }));
-  r.route('read', ['/resources/vlan/:id/info'], async (c) => ({ text: encodeRecord(vlanRecord(await vlan(c, c.params.id!))) }));
+  r.route('read', ['/resources/vlan/:id/info'], async (c) => ({
+    text: encodeRecord(vlanRecord(await vlan(c, c.params.id!))),
+  }));
   r.route('body', ['/resources/vlan/create'], async (c) => {
     const name = required(c.record(), 'name');
     const zone = (await c.core.catalog.listZones())[0];
@@ -34,12 +42,19 @@ export function resourceRoutes(r: SigmaRouter): void {
   });
 
   const ips = async (c: SigmaCall) => (await c.core.ips.list(c.ctx)).items;
-  r.route('read', ['/resources/ip/list'], async (c) => ({ text: encodeList((await ips(c)).map((i) => i.address), 'ip') }));
+  r.route('read', ['/resources/ip/list'], async (c) => ({
+    text: encodeList(
+      (await ips(c)).map((i) => i.address),
+      'ip',
+    ),
+  }));
   r.route('read', ['/resources/ip/info'], async (c) => {
     const pools = await c.core.ipPools.all();
     return { text: encodeRecords((await ips(c)).map((i) => ipRecord(i, pools.get(i.zoneId)))) };
   });
-  r.route('read', ['/resources/ip/:ip/info'], async (c) => ({ text: await ipText(c, await ipByAddress(c, c.params.ip!)) }));
+  r.route('read', ['/resources/ip/:ip/info'], async (c) => ({
+    text: await ipText(c, await ipByAddress(c, c.params.ip!)),
+  }));
   r.route('action', ['/resources/ip/create'], async (c) => {
     const zone = (await c.core.catalog.listZones())[0];
     if (!zone) throw unavailable('No zone is configured', 'not_configured');
@@ -78,7 +93,11 @@ async function ipText(c: SigmaCall, i: PublicIpView): Promise<string> {
 /** A static IP record; gateway, netmask and nameservers come from the zone pool's operator settings. */
 function ipRecord(i: PublicIpView, pool: IpPoolSettings | undefined): Record<string, string> {
   return {
-    resource: i.address, type: 'ip', user: i.accountId, netmask: pool?.netmask ?? '', gateway: pool?.gateway ?? '',
+    resource: i.address,
+    type: 'ip',
+    user: i.accountId,
+    netmask: pool?.netmask ?? '',
+    gateway: pool?.gateway ?? '',
     nameserver: pool?.nameservers.join(' ') ?? '',
   };
 }

@@ -11,12 +11,17 @@ import { required } from './drives.js';
 
 /** The console password: kept by core (encrypted), not among the settings. */
 const VNC_PASSWORD = 'vnc:password';
-const SETTING = /^(nic:[0-9]:(model|dhcp|vlan|mac)|vnc:(ip|tls)|boot|persistent|parent|(ide:[01]:[01]|block:[0-7]):media)$/;
+const SETTING =
+  /^(nic:[0-9]:(model|dhcp|vlan|mac)|vnc:(ip|tls)|boot|persistent|parent|(ide:[01]:[01]|block:[0-7]):media)$/;
 
 /** Registers the server commands under /servers and /guests. */
 export function serverRoutes(r: SigmaRouter): void {
-  r.route('read', serverPaths('/list'), async (c) => ({ text: encodeList((await c.core.vms.list(c.ctx)).items.map((v) => v.id)) }));
-  r.route('read', serverPaths('/info'), async (c) => ({ text: encodeRecords(await records(c, (await c.core.vms.list(c.ctx)).items)) }));
+  r.route('read', serverPaths('/list'), async (c) => ({
+    text: encodeList((await c.core.vms.list(c.ctx)).items.map((v) => v.id)),
+  }));
+  r.route('read', serverPaths('/info'), async (c) => ({
+    text: encodeRecords(await records(c, (await c.core.vms.list(c.ctx)).items)),
+  }));
   r.route('read', serverPaths('/:id/info'), async (c) => ({ text: await recordText(c, c.params.id!) }));
   r.route('body', serverPaths('/create'), async (c) => {
     const input = serverInput(c.record(), true);
@@ -33,25 +38,44 @@ export function serverRoutes(r: SigmaRouter): void {
     const src = await c.core.vms.get(c.ctx, c.params.id!);
     const [old] = await records(c, [src]);
     const extras: Record<string, string> = {};
-    for (const [k, v] of Object.entries(old!)) if (SETTING.test(k) && !/^nic:\d:(dhcp|mac)$/.test(k) && v !== undefined) extras[k] = String(v);
+    for (const [k, v] of Object.entries(old!))
+      if (SETTING.test(k) && !/^nic:\d:(dhcp|mac)$/.test(k) && v !== undefined) extras[k] = String(v);
     const consolePassword = old![VNC_PASSWORD] === undefined ? undefined : String(old![VNC_PASSWORD]);
     const { id, taskId } = await c.core.vms.clone(c.ctx, src.id, { name, extras, consolePassword });
     await settle(c, taskId);
     return { text: await recordText(c, id) };
   });
-  r.route('action', serverPaths('/:id/start'), async (c) => { await start(c, c.params.id!); return { text: await recordText(c, c.params.id!) }; });
-  r.route('action', serverPaths('/:id/stop'), async (c) => { await stop(c, c.params.id!, true); return undefined; });
-  r.route('action', serverPaths('/:id/shutdown'), async (c) => { await stop(c, c.params.id!, false); return undefined; });
+  r.route('action', serverPaths('/:id/start'), async (c) => {
+    await start(c, c.params.id!);
+    return { text: await recordText(c, c.params.id!) };
+  });
+  r.route('action', serverPaths('/:id/stop'), async (c) => {
+    await stop(c, c.params.id!, true);
+    return undefined;
+  });
+  r.route('action', serverPaths('/:id/shutdown'), async (c) => {
+    await stop(c, c.params.id!, false);
+    return undefined;
+  });
   r.route('action', serverPaths('/:id/reset'), async (c) => {
     const vm = await c.core.vms.get(c.ctx, c.params.id!);
     if (vm.state === 'running') await settle(c, await c.core.vms.reboot(c.ctx, vm.id));
     else await start(c, vm.id);
     return undefined;
   });
-  r.route('action', serverPaths('/:id/destroy'), async (c) => { await destroy(c, c.params.id!); return undefined; });
-  for (const [verb, fn] of [['start', start], ['stop', (c: SigmaCall, id: string) => stop(c, id, true)], ['destroy', destroy]] as const) {
+  r.route('action', serverPaths('/:id/destroy'), async (c) => {
+    await destroy(c, c.params.id!);
+    return undefined;
+  });
+  for (const [verb, fn] of [
+    ['start', start],
+    ['stop', (c: SigmaCall, id: string) => stop(c, id, true)],
+    ['destroy', destroy],
+  ] as const) {
     r.route('body', [...serverPaths(`/${verb}`), `/guest/${verb}`], async (c) => {
-      const ids = Object.entries(c.record()).filter(([k]) => /^server:\d+$/.test(k)).map(([, v]) => v.trim());
+      const ids = Object.entries(c.record())
+        .filter(([k]) => /^server:\d+$/.test(k))
+        .map(([, v]) => v.trim());
       if (!ids.length) throw invalid('Give the servers as server:0 UUID, server:1 UUID, ...', 'server:0');
       for (const id of ids) await c.core.vms.get(c.ctx, id);
       for (const id of ids) await fn(c, id);
@@ -65,7 +89,8 @@ export async function settle(c: SigmaCall, taskId: string): Promise<void> {
   const ms = c.core.deps.config.cloudsigmaWaitMs;
   const r = await awaitTask(c.core, c.ctx, taskId, ms);
   if (r.outcome === 'failed') throw r.error;
-  if (r.outcome === 'timeout') throw timedOut(`The operation did not finish within ${ms / 1000} seconds; it goes on in the background`);
+  if (r.outcome === 'timeout')
+    throw timedOut(`The operation did not finish within ${ms / 1000} seconds; it goes on in the background`);
 }
 
 /** Starts a server unless it is already active, waiting for the task. */
@@ -94,10 +119,14 @@ function serverInput(rec: SigmaRecord, creating: boolean): VmReshape {
   else if (rec.name !== undefined) out.name = rec.name;
   const int = (k: string) => {
     const v = rec[k]!;
-    if (!/^[0-9]{1,9}$/.test(v.trim())) throw invalid(`Expected a whole number, got ${JSON.stringify(v.slice(0, 40))}`, k);
+    if (!/^[0-9]{1,9}$/.test(v.trim()))
+      throw invalid(`Expected a whole number, got ${JSON.stringify(v.slice(0, 40))}`, k);
     return Number(v);
   };
-  if (rec.cpu !== undefined) { const n = int('cpu'); size.cpuMhz = n <= 64 ? n * 2000 : n; }
+  if (rec.cpu !== undefined) {
+    const n = int('cpu');
+    size.cpuMhz = n <= 64 ? n * 2000 : n;
+  }
   if (rec.mem !== undefined) size.memoryMb = int('mem');
   if (rec.smp !== undefined) size.cpuCount = rec.smp.trim() === 'auto' ? 'auto' : int('smp');
   if (Object.keys(size).length) out.size = size;
@@ -106,9 +135,18 @@ function serverInput(rec: SigmaRecord, creating: boolean): VmReshape {
   for (const [k, v] of Object.entries(rec)) {
     if (['name', 'cpu', 'mem', 'smp'].includes(k)) continue;
     const dev = deviceIdOf(k);
-    if (dev !== undefined) { if (v.trim()) drives.push({ deviceId: dev, volumeId: v.trim() }); continue; }
-    if (k === VNC_PASSWORD) { out.consolePassword = v === '' ? null : v; continue; }
-    if (SETTING.test(k)) { attrs[k] = v === '' ? null : v; continue; }
+    if (dev !== undefined) {
+      if (v.trim()) drives.push({ deviceId: dev, volumeId: v.trim() });
+      continue;
+    }
+    if (k === VNC_PASSWORD) {
+      out.consolePassword = v === '' ? null : v;
+      continue;
+    }
+    if (SETTING.test(k)) {
+      attrs[k] = v === '' ? null : v;
+      continue;
+    }
     throw invalid('Unknown key', k);
   }
   if (drives.length || creating || Object.keys(rec).some((k) => deviceIdOf(k) !== undefined)) out.drives = drives;
@@ -124,16 +162,27 @@ async function recordText(c: SigmaCall, id: string): Promise<string> {
 
 /** Server records for VMs: size, drives by slot, NIC 0's address and the kept settings. */
 async function records(c: SigmaCall, vms: VmView[]): Promise<Array<Record<string, string | number | undefined>>> {
-  const extras = await c.core.vms.extras(c.ctx, vms.map((v) => v.id));
+  const extras = await c.core.vms.extras(
+    c.ctx,
+    vms.map((v) => v.id),
+  );
   const drives = (await c.core.volumes.listDetailed(c.ctx)).filter((d) => d.volume.vm_id !== null);
   const traffic = await c.core.traffic.meter(vms.map((v) => ({ id: v.id, state: v.state, hostId: v.hostId })));
   return vms.map((vm) => {
     const x = extras.get(vm.id) ?? { cpuCountAuto: false, attrs: {} };
     const ip = vm.nics[0]?.ipAddress ?? undefined;
     const rec: Record<string, string | number | undefined> = {
-      server: vm.id, name: vm.displayName || vm.name, status: statusOf(vm.state), user: vm.accountId,
-      cpu: vm.cpuCount * vm.cpuMhz, smp: vm.cpuCount, mem: vm.memoryMb, persistent: 'true',
-      tx: traffic.get(vm.id)?.outUsed ?? 0, rx: traffic.get(vm.id)?.inUsed ?? 0, 'nic:0:model': 'e1000',
+      server: vm.id,
+      name: vm.displayName || vm.name,
+      status: statusOf(vm.state),
+      user: vm.accountId,
+      cpu: vm.cpuCount * vm.cpuMhz,
+      smp: vm.cpuCount,
+      mem: vm.memoryMb,
+      persistent: 'true',
+      tx: traffic.get(vm.id)?.outUsed ?? 0,
+      rx: traffic.get(vm.id)?.inUsed ?? 0,
+      'nic:0:model': 'e1000',
     };
     for (const [k, v] of Object.entries(x.attrs)) rec[k] = v;
     rec['nic:0:dhcp'] = ip;

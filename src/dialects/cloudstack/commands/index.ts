@@ -6,7 +6,11 @@ import { createAffinityGroup } from './affinity-groups/create-affinity-group.js'
 import { listAffinityGroups } from './affinity-groups/list-affinity-groups.js';
 import { listAffinityGroupTypes } from './affinity-groups/list-affinity-group-types.js';
 import { deleteAffinityGroup } from './affinity-groups/delete-affinity-group.js';
-import { createAntiAffinityGroup, deleteAntiAffinityGroup, listAntiAffinityGroups } from './affinity-groups/anti-affinity-groups.js';
+import {
+  createAntiAffinityGroup,
+  deleteAntiAffinityGroup,
+  listAntiAffinityGroups,
+} from './affinity-groups/anti-affinity-groups.js';
 import { updateVMAffinityGroup } from './affinity-groups/update-vm-affinity-group.js';
 import { listApis } from './apis/list-apis.js';
 import { listZones } from './catalog/list-zones.js';
@@ -30,7 +34,10 @@ import { listPublicIpAddresses } from './public-ips/list-public-ip-addresses.js'
 import { listIpForwardingRules, listPortForwardingRules } from './public-ips/list-forwarding-rules.js';
 import { createSecurityGroup } from './security-groups/create-security-group.js';
 import { deleteSecurityGroup } from './security-groups/delete-security-group.js';
-import { authorizeSecurityGroupEgress, authorizeSecurityGroupIngress } from './security-groups/authorize-security-group.js';
+import {
+  authorizeSecurityGroupEgress,
+  authorizeSecurityGroupIngress,
+} from './security-groups/authorize-security-group.js';
 import { revokeSecurityGroupEgress, revokeSecurityGroupIngress } from './security-groups/revoke-security-group.js';
 import { listSecurityGroups } from './security-groups/list-security-groups.js';
 import { createSnapshot } from './snapshots/create-snapshot.js';
@@ -66,23 +73,80 @@ import { resizeVolume } from './volumes/resize-volume.js';
 /** All commands, in the order listApis answers them. */
 export function allCommands(): CsCommand[] {
   return [
-    deployVirtualMachine, startVirtualMachine, stopVirtualMachine, rebootVirtualMachine, destroyVirtualMachine,
-    listVirtualMachines, queryAsyncJobResult, listAsyncJobs, listZones, listServiceOfferings, listTemplates,
-    listDiskOfferings, listOsTypes, listApis,
-    listVolumes, createVolume, attachVolume, detachVolume, deleteVolume, resizeVolume,
-    createSnapshot, listSnapshots, deleteSnapshot, revertSnapshot,
-    createSecurityGroup, deleteSecurityGroup, authorizeSecurityGroupIngress, authorizeSecurityGroupEgress,
-    revokeSecurityGroupIngress, revokeSecurityGroupEgress, listSecurityGroups,
-    createAntiAffinityGroup, listAntiAffinityGroups, deleteAntiAffinityGroup,
-    createAffinityGroup, listAffinityGroups, listAffinityGroupTypes, deleteAffinityGroup, updateVMAffinityGroup,
-    createSSHKeyPair, registerSSHKeyPair, listSSHKeyPairs, deleteSSHKeyPair, resetSSHKeyForVirtualMachine,
-    associateIpAddress, updateIpAddress, disassociateIpAddress, listPublicIpAddresses,
-    activateIp6, addIpToNic, removeIpFromNic, listNics,
-    createTags, deleteTags, listTags,
-    listAccounts, listResourceLimits, updateResourceLimit, listPortForwardingRules, listIpForwardingRules,
-    createNetwork, deleteNetwork, listNetworks, updateNetwork,
-    registerCustomTemplate, deleteTemplate,
-    scaleVirtualMachine, restoreVirtualMachine, resetPasswordForVirtualMachine, changeServiceForVirtualMachine,
-    updateVirtualMachine, getVMPassword, addNicToVirtualMachine, removeNicFromVirtualMachine, updateVmNicIp,
+    deployVirtualMachine,
+    startVirtualMachine,
+    stopVirtualMachine,
+    rebootVirtualMachine,
+    destroyVirtualMachine,
+    listVirtualMachines,
+    queryAsyncJobResult,
+    listAsyncJobs,
+    listZones,
+    listServiceOfferings,
+    listTemplates,
+    listDiskOfferings,
+    listOsTypes,
+    listApis,
+    listVolumes,
+    createVolume,
+    attachVolume,
+    detachVolume,
+    deleteVolume,
+    resizeVolume,
+    createSnapshot,
+    listSnapshots,
+    deleteSnapshot,
+    revertSnapshot,
+    createSecurityGroup,
+    deleteSecurityGroup,
+    authorizeSecurityGroupIngress,
+    authorizeSecurityGroupEgress,
+    revokeSecurityGroupIngress,
+    revokeSecurityGroupEgress,
+    listSecurityGroups,
+    createAntiAffinityGroup,
+    listAntiAffinityGroups,
+    deleteAntiAffinityGroup,
+    createAffinityGroup,
+    listAffinityGroups,
+    listAffinityGroupTypes,
+    deleteAffinityGroup,
+    updateVMAffinityGroup,
+    createSSHKeyPair,
+    registerSSHKeyPair,
+    listSSHKeyPairs,
+    deleteSSHKeyPair,
+    resetSSHKeyForVirtualMachine,
+    associateIpAddress,
+    updateIpAddress,
+    disassociateIpAddress,
+    listPublicIpAddresses,
+    activateIp6,
+    addIpToNic,
+    removeIpFromNic,
+    listNics,
+    createTags,
+    deleteTags,
+    listTags,
+    listAccounts,
+    listResourceLimits,
+    updateResourceLimit,
+    listPortForwardingRules,
+    listIpForwardingRules,
+    createNetwork,
+    deleteNetwork,
+    listNetworks,
+    updateNetwork,
+    registerCustomTemplate,
+    deleteTemplate,
+    scaleVirtualMachine,
+    restoreVirtualMachine,
+    resetPasswordForVirtualMachine,
+    changeServiceForVirtualMachine,
+    updateVirtualMachine,
+    getVMPassword,
+    addNicToVirtualMachine,
+    removeNicFromVirtualMachine,
+    updateVmNicIp,
   ];
 }

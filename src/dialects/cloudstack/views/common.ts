@@ -7,6 +7,18 @@ export function csDate(iso: string | null | undefined): string | undefined {
 }
 
 /** Tags as CloudStack lists them on a resource. */
-export function csTags(tags: Array<{ key: string; value: string }>, resourceType: string, resourceId: string, account: string): object[] {
-  return tags.map((t) => ({ key: t.key, value: t.value, resourcetype: resourceType, resourceid: resourceId, account, domain: 'ROOT' }));
+export function csTags(
+  tags: Array<{ key: string; value: string }>,
+  resourceType: string,
+  resourceId: string,
+  account: string,
+): object[] {
+  return tags.map((t) => ({
+    key: t.key,
+    value: t.value,
+    resourcetype: resourceType,
+    resourceid: resourceId,
+    account,
+    domain: 'ROOT',
+  }));
 }

@@ -10,8 +10,14 @@ import { csDate } from './common.js';
 export async function csJob(core: Core, ctx: CallContext, j: JobView): Promise<Record<string, unknown>> {
   const status = j.status === 'SUCCESS' ? 1 : j.status === 'FAILURE' || j.status === 'REVOKED' ? 2 : 0;
   const base: Record<string, unknown> = {
-    jobid: j.id, accountid: j.accountId, userid: j.userId ?? j.accountId, cmd: `${j.origin.split(':')[1] ?? j.kind}Cmd`,
-    created: csDate(j.created), jobstatus: status, jobprocstatus: 0, jobinstancetype: j.objectType === 'virtual machine' ? 'VirtualMachine' : undefined,
+    jobid: j.id,
+    accountid: j.accountId,
+    userid: j.userId ?? j.accountId,
+    cmd: `${j.origin.split(':')[1] ?? j.kind}Cmd`,
+    created: csDate(j.created),
+    jobstatus: status,
+    jobprocstatus: 0,
+    jobinstancetype: j.objectType === 'virtual machine' ? 'VirtualMachine' : undefined,
     jobinstanceid: j.objectId,
   };
   if (status === 0) return base;

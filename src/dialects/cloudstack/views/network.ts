@@ -17,30 +17,67 @@ const SHARED_OFFERING = derivedId('offering:DefaultSharedNetworkOfferingWithSGSe
 /** The network object: private networks as Exoscale shows them (range only when managed), the shared guest network as a basic zone's. */
 export function csNetwork(n: NetworkView): Record<string, unknown> {
   const common = {
-    id: n.id, name: n.name, displaytext: n.displayText, zoneid: n.zoneId, zonename: n.zoneName, canusefordeploy: true,
-    ispersistent: true, issystem: false, networkofferingavailability: 'Optional', networkofferingconservemode: true,
-    physicalnetworkid: derivedId(`physnet:${n.zoneId}`), related: n.id, restartrequired: false, strechedl2subnet: false,
-    traffictype: 'Guest', tags: csTags(n.tags, 'Network', n.id, n.accountName ?? ''),
+    id: n.id,
+    name: n.name,
+    displaytext: n.displayText,
+    zoneid: n.zoneId,
+    zonename: n.zoneName,
+    canusefordeploy: true,
+    ispersistent: true,
+    issystem: false,
+    networkofferingavailability: 'Optional',
+    networkofferingconservemode: true,
+    physicalnetworkid: derivedId(`physnet:${n.zoneId}`),
+    related: n.id,
+    restartrequired: false,
+    strechedl2subnet: false,
+    traffictype: 'Guest',
+    tags: csTags(n.tags, 'Network', n.id, n.accountName ?? ''),
   };
   if (n.type === 'Shared') {
     return {
-      ...common, type: 'Shared', acltype: 'Domain', broadcastdomaintype: 'Vlan', state: 'Setup', specifyipranges: true,
-      subdomainaccess: true, networkofferingid: SHARED_OFFERING, networkofferingname: 'DefaultSharedNetworkOfferingWithSGService',
-      networkofferingdisplaytext: 'Offering for Shared Security group enabled networks', gateway: n.gateway ?? undefined,
-      netmask: n.netmask ?? undefined, cidr: n.cidr ?? undefined, domain: 'ROOT',
+      ...common,
+      type: 'Shared',
+      acltype: 'Domain',
+      broadcastdomaintype: 'Vlan',
+      state: 'Setup',
+      specifyipranges: true,
+      subdomainaccess: true,
+      networkofferingid: SHARED_OFFERING,
+      networkofferingname: 'DefaultSharedNetworkOfferingWithSGService',
+      networkofferingdisplaytext: 'Offering for Shared Security group enabled networks',
+      gateway: n.gateway ?? undefined,
+      netmask: n.netmask ?? undefined,
+      cidr: n.cidr ?? undefined,
+      domain: 'ROOT',
       service: [{ name: 'SecurityGroup' }, { name: 'UserData' }, { name: 'Dhcp' }, { name: 'Dns' }],
     };
   }
   return {
-    ...common, type: 'Isolated', acltype: 'Account', broadcastdomaintype: 'Vxlan', state: 'Implemented', specifyipranges: false,
-    account: n.accountName ?? undefined, domain: 'ROOT', domainid: n.accountId ?? undefined,
-    networkofferingid: PRIVNET_OFFERING, networkofferingname: 'PrivNet', networkofferingdisplaytext: 'Private Network',
-    startip: n.startIp ?? undefined, endip: n.endIp ?? undefined, netmask: n.managed ? n.netmask ?? undefined : undefined,
+    ...common,
+    type: 'Isolated',
+    acltype: 'Account',
+    broadcastdomaintype: 'Vxlan',
+    state: 'Implemented',
+    specifyipranges: false,
+    account: n.accountName ?? undefined,
+    domain: 'ROOT',
+    domainid: n.accountId ?? undefined,
+    networkofferingid: PRIVNET_OFFERING,
+    networkofferingname: 'PrivNet',
+    networkofferingdisplaytext: 'Private Network',
+    startip: n.startIp ?? undefined,
+    endip: n.endIp ?? undefined,
+    netmask: n.managed ? (n.netmask ?? undefined) : undefined,
     service: [{ name: 'PrivateNetwork' }],
   };
 }
 
 /** The job result of updateNetwork: the network, even once deleted. */
-export async function networkResult(core: Core, ctx: CallContext, res: { id: string }): Promise<Record<string, unknown>> {
+export async function networkResult(
+  core: Core,
+  ctx: CallContext,
+  res: { id: string },
+): Promise<Record<string, unknown>> {
   return { network: csNetwork(await core.networks.get(ctx, res.id, { includeRemoved: true })) };
 }

@@ -11,7 +11,11 @@ export function csVmNic(n: VmNicView): Record<string, unknown> {
 }
 
 /** The job result of activateIp6: the NIC, or what is known of it once removed. */
-export async function nicResult(core: Core, ctx: CallContext, res: { id: string; vmId?: string }): Promise<Record<string, unknown>> {
+export async function nicResult(
+  core: Core,
+  ctx: CallContext,
+  res: { id: string; vmId?: string },
+): Promise<Record<string, unknown>> {
   try {
     return { nic: csVmNic(await core.nics.get(ctx, res.id, { includeRemoved: true })) };
   } catch (err) {
@@ -23,7 +27,17 @@ export async function nicResult(core: Core, ctx: CallContext, res: { id: string;
 
 /** The job result of addIpToNic: the secondary IP as the task recorded it. */
 export async function nicSecondaryIpResult(
-  _core: Core, _ctx: CallContext, res: { id: string; ipAddress?: string; nicId?: string; networkId?: string; vmId?: string },
+  _core: Core,
+  _ctx: CallContext,
+  res: { id: string; ipAddress?: string; nicId?: string; networkId?: string; vmId?: string },
 ): Promise<Record<string, unknown>> {
-  return { nicsecondaryip: { id: res.id, ipaddress: res.ipAddress, nicid: res.nicId, networkid: res.networkId, virtualmachineid: res.vmId } };
+  return {
+    nicsecondaryip: {
+      id: res.id,
+      ipaddress: res.ipAddress,
+      nicid: res.nicId,
+      networkid: res.networkId,
+      virtualmachineid: res.vmId,
+    },
+  };
 }

@@ -10,11 +10,17 @@ export function csSecurityRule(r: SecurityRuleView, account: string): Record<str
   const ports = r.protocol === 'tcp' || r.protocol === 'udp';
   const icmp = r.protocol === 'icmp' || r.protocol === 'icmpv6';
   return {
-    ruleid: r.id, protocol: r.protocol,
-    startport: ports ? r.startPort ?? undefined : undefined, endport: ports ? r.endPort ?? undefined : undefined,
-    icmptype: icmp ? r.icmpType ?? undefined : undefined, icmpcode: icmp ? r.icmpCode ?? undefined : undefined,
-    cidr: r.cidr ?? undefined, securitygroupname: r.userGroup ?? undefined, account: r.userAccount ?? undefined,
-    description: r.description ?? undefined, tags: csTags(r.tags, 'SecurityGroupRule', r.id, account),
+    ruleid: r.id,
+    protocol: r.protocol,
+    startport: ports ? (r.startPort ?? undefined) : undefined,
+    endport: ports ? (r.endPort ?? undefined) : undefined,
+    icmptype: icmp ? (r.icmpType ?? undefined) : undefined,
+    icmpcode: icmp ? (r.icmpCode ?? undefined) : undefined,
+    cidr: r.cidr ?? undefined,
+    securitygroupname: r.userGroup ?? undefined,
+    account: r.userAccount ?? undefined,
+    description: r.description ?? undefined,
+    tags: csTags(r.tags, 'SecurityGroupRule', r.id, account),
   };
 }
 
@@ -22,7 +28,12 @@ export function csSecurityRule(r: SecurityRuleView, account: string): Record<str
 export function csSecurityGroup(g: SecurityGroupView, onlyRules?: string[]): Record<string, unknown> {
   const keep = (r: SecurityRuleView) => !onlyRules || onlyRules.includes(r.id);
   return {
-    id: g.id, name: g.name, description: g.description, account: g.accountName, domain: 'ROOT', domainid: g.accountId,
+    id: g.id,
+    name: g.name,
+    description: g.description,
+    account: g.accountName,
+    domain: 'ROOT',
+    domainid: g.accountId,
     ingressrule: g.ingress.filter(keep).map((r) => csSecurityRule(r, g.accountName)),
     egressrule: g.egress.filter(keep).map((r) => csSecurityRule(r, g.accountName)),
     tags: csTags(g.tags, 'SecurityGroup', g.id, g.accountName),
@@ -30,12 +41,17 @@ export function csSecurityGroup(g: SecurityGroupView, onlyRules?: string[]): Rec
 }
 
 /** The job result of the authorize commands: the group with only the rules the task added. */
-export async function securityGroupResult(core: Core, ctx: CallContext, res: { id: string; ruleIds?: string[] }): Promise<Record<string, unknown>> {
+export async function securityGroupResult(
+  core: Core,
+  ctx: CallContext,
+  res: { id: string; ruleIds?: string[] },
+): Promise<Record<string, unknown>> {
   try {
     const ruleIds = Array.isArray(res.ruleIds) ? res.ruleIds : undefined;
     return { securitygroup: csSecurityGroup(await core.firewalls.get(ctx, res.id), ruleIds) };
   } catch (err) {
-    if (err instanceof CoreError && err.kind === 'NotFound') return { securitygroup: { id: res.id, ingressrule: [], egressrule: [], tags: [] } };
+    if (err instanceof CoreError && err.kind === 'NotFound')
+      return { securitygroup: { id: res.id, ingressrule: [], egressrule: [], tags: [] } };
     throw err;
   }
 }

@@ -4,7 +4,13 @@ import type { TagView } from '../../../core/tags/service.js';
 /** The tag object of listTags. */
 export function csTag(t: TagView): Record<string, unknown> {
   return {
-    key: t.key, value: t.value, resourceid: t.resourceId, resourcetype: t.resourceType, account: t.accountName,
-    domain: 'ROOT', domainid: t.accountId, customer: t.customer ?? undefined,
+    key: t.key,
+    value: t.value,
+    resourceid: t.resourceId,
+    resourcetype: t.resourceType,
+    account: t.accountName,
+    domain: 'ROOT',
+    domainid: t.accountId,
+    customer: t.customer ?? undefined,
   };
 }

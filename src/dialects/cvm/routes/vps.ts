@@ -13,7 +13,8 @@ const ReinstallInput = Type.Object({ template: Type.String({ pattern: '^[0-9]{1,
 
 /** Registers the VPS calls. */
 export function vpsRoutes(app: FastifyInstance, core: Core): void {
-  const list = async (req: FastifyRequest) => ok({ vpses: (await listVps(core, cvmContext(req, 'vps/list'))).map(cvmVps) });
+  const list = async (req: FastifyRequest) =>
+    ok({ vpses: (await listVps(core, cvmContext(req, 'vps/list'))).map(cvmVps) });
   app.get('/vps/list', list);
   app.get('/list', list);
   app.get<{ Params: IdParamsT }>('/vps/:id', { schema: { params: IdParams } }, async (req) => {
@@ -23,7 +24,8 @@ export function vpsRoutes(app: FastifyInstance, core: Core): void {
     return ok({ ...cvmVps(vps), ...cvmStatus(status) });
   });
   app.get<{ Params: IdParamsT }>('/vps/:id/status', { schema: { params: IdParams } }, async (req) =>
-    ok(cvmStatus(await vpsStatus(core, cvmContext(req, 'vps/status'), Number(req.params.id)))));
+    ok(cvmStatus(await vpsStatus(core, cvmContext(req, 'vps/status'), Number(req.params.id)))),
+  );
   for (const action of ['start', 'stop', 'restart'] as VpsAction[]) {
     app.post<{ Params: IdParamsT }>(`/vps/:id/${action}`, { schema: { params: IdParams } }, async (req) => {
       await powerVps(core, cvmContext(req, `vps/${action}`), Number(req.params.id), action);
@@ -31,7 +33,10 @@ export function vpsRoutes(app: FastifyInstance, core: Core): void {
     });
   }
   app.post<{ Params: IdParamsT }>('/vps/:id/reinstall', { schema: { params: IdParams } }, async (req) => {
-    const raw = { ...(req.query as object), ...(req.body && typeof req.body === 'object' ? req.body as object : {}) } as Record<string, unknown>;
+    const raw = {
+      ...(req.query as object),
+      ...(req.body && typeof req.body === 'object' ? (req.body as object) : {}),
+    } as Record<string, unknown>;
     const input = { template: typeof raw.template === 'number' ? String(raw.template) : raw.template };
     if (!Value.Check(ReinstallInput, input)) throw invalid('template must be the numeric id of a template', 'template');
     await reinstallVps(core, cvmContext(req, 'vps/reinstall'), Number(req.params.id), Number(input.template));

@@ -11,7 +11,10 @@ export const QEMU_BINARY = 'qemu-system-x86_64';
 export type Accel = 'kvm' | 'tcg';
 
 /** Boot files of a template. */
-export interface BootFiles { kernel: string; initrd: string }
+export interface BootFiles {
+  kernel: string;
+  initrd: string;
+}
 
 let probed: Promise<Accel> | undefined;
 
@@ -31,8 +34,25 @@ async function probeKvm(): Promise<boolean> {
     return false;
   }
   return new Promise((resolve) => {
-    const child = spawn(QEMU_BINARY, ['-accel', 'kvm', '-cpu', 'host', '-machine', 'pc', '-nodefaults', '-display', 'none', '-m', '16', '-qmp', 'stdio'],
-      { stdio: ['pipe', 'pipe', 'ignore'] });
+    const child = spawn(
+      QEMU_BINARY,
+      [
+        '-accel',
+        'kvm',
+        '-cpu',
+        'host',
+        '-machine',
+        'pc',
+        '-nodefaults',
+        '-display',
+        'none',
+        '-m',
+        '16',
+        '-qmp',
+        'stdio',
+      ],
+      { stdio: ['pipe', 'pipe', 'ignore'] },
+    );
     let out = '';
     let done = false;
     let asked = false;
@@ -68,20 +88,43 @@ export function kernelArgs(spec: VmSpec): string {
 }
 
 /** A qcow2 disk of the VM: its volume, image file and block node name (QMP addresses the disk by it). */
-export interface DiskFile { volumeId: string; path: string; node: string }
+export interface DiskFile {
+  volumeId: string;
+  path: string;
+  node: string;
+}
 
 /** Everything after the binary name (without -daemonize): machine, accelerator, boot files, disks (root first), console, QMP, pidfile. */
 export function qemuArgs(spec: VmSpec, paths: VmPaths, accel: Accel, boot: BootFiles, disks: DiskFile[]): string[] {
   const args = [
-    '-name', `nube-${spec.id}`,
-    '-machine', 'pc', '-accel', accel, ...(accel === 'kvm' ? ['-cpu', 'host'] : []),
-    '-smp', String(Math.max(1, spec.cpus)), '-m', String(Math.max(64, spec.memoryMb)),
-    '-nodefaults', '-display', 'none',
-    '-serial', `file:${paths.console}`,
-    '-kernel', boot.kernel, '-initrd', boot.initrd, '-append', kernelArgs(spec),
+    '-name',
+    `nube-${spec.id}`,
+    '-machine',
+    'pc',
+    '-accel',
+    accel,
+    ...(accel === 'kvm' ? ['-cpu', 'host'] : []),
+    '-smp',
+    String(Math.max(1, spec.cpus)),
+    '-m',
+    String(Math.max(64, spec.memoryMb)),
+    '-nodefaults',
+    '-display',
+    'none',
+    '-serial',
+    `file:${paths.console}`,
+    '-kernel',
+    boot.kernel,
+    '-initrd',
+    boot.initrd,
+    '-append',
+    kernelArgs(spec),
   ];
   for (const d of disks) {
-    args.push('-blockdev', `driver=qcow2,node-name=${d.node},file.driver=file,file.filename=${opt(d.path)},discard=unmap`);
+    args.push(
+      '-blockdev',
+      `driver=qcow2,node-name=${d.node},file.driver=file,file.filename=${opt(d.path)},discard=unmap`,
+    );
     args.push('-device', diskDevice(d));
   }
   args.push('-drive', `file=${opt(paths.config)},format=raw,if=virtio,readonly=on,id=config`);
@@ -92,7 +135,9 @@ export function qemuArgs(spec: VmSpec, paths: VmPaths, accel: Accel, boot: BootF
 }
 
 /** A value inside a QEMU option list: commas are doubled. */
-function opt(value: string): string { return value.replace(/,/g, ',,'); }
+function opt(value: string): string {
+  return value.replace(/,/g, ',,');
+}
 
 /** The virtio disk device of a block node, as on the command line and in device_add. */
 export function diskDevice(d: DiskFile): string {
@@ -103,17 +148,26 @@ export function diskDevice(d: DiskFile): string {
 export function nicArgs(nic: VmSpec['nics'][number], i: number, paths: VmPaths): string[] {
   let user = `user,id=net${i},restrict=on`;
   const octets = nic.ip?.split('.').map(Number);
-  if (octets?.length === 4 && octets.every((o) => Number.isInteger(o) && o >= 0 && o <= 255) && octets[3]! >= 1 && octets[3]! <= 254) {
+  if (
+    octets?.length === 4 &&
+    octets.every((o) => Number.isInteger(o) && o >= 0 && o <= 255) &&
+    octets[3]! >= 1 &&
+    octets[3]! <= 254
+  ) {
     const net = octets.slice(0, 3).join('.');
     const [host, dns] = [1, 254, 253].filter((o) => o !== octets[3]);
     user += `,net=${net}.0/24,host=${net}.${host},dns=${net}.${dns},dhcpstart=${nic.ip}`;
   }
   const files = netFiles(paths, i);
   return [
-    '-netdev', user,
-    '-device', `virtio-net-pci,id=nic${i},netdev=net${i},mac=${nic.mac}`,
-    '-object', `filter-dump,id=tx${i},netdev=net${i},queue=rx,maxlen=1,file=${opt(files.tx)}`,
-    '-object', `filter-dump,id=rx${i},netdev=net${i},queue=tx,maxlen=1,file=${opt(files.rx)}`,
+    '-netdev',
+    user,
+    '-device',
+    `virtio-net-pci,id=nic${i},netdev=net${i},mac=${nic.mac}`,
+    '-object',
+    `filter-dump,id=tx${i},netdev=net${i},queue=rx,maxlen=1,file=${opt(files.tx)}`,
+    '-object',
+    `filter-dump,id=rx${i},netdev=net${i},queue=tx,maxlen=1,file=${opt(files.rx)}`,
   ];
 }
 

@@ -17,7 +17,9 @@ const UNPLUG_TIMEOUT_MS = 15000;
 
 /** Settings of the qemu driver. */
 export interface QemuOptions {
-  dataDir: string; templateDir: string; accel: 'auto' | 'kvm' | 'tcg';
+  dataDir: string;
+  templateDir: string;
+  accel: 'auto' | 'kvm' | 'tcg';
   /** How long a graceful stop waits for the guest to power off before QEMU is told to quit. */
   stopTimeoutMs: number;
 }
@@ -33,12 +35,17 @@ export class QemuDriver implements ComputeDriver {
   /** Which VM last started with each volume (filled from every VM's disks.json on first use). */
   private diskOwners: Map<string, string> | undefined;
 
-  constructor(private readonly opts: QemuOptions, private readonly storage = new Qcow2Storage(opts.dataDir)) {
+  constructor(
+    private readonly opts: QemuOptions,
+    private readonly storage = new Qcow2Storage(opts.dataDir),
+  ) {
     storage.setLiveDisks((volumeId) => this.liveDisk(volumeId));
   }
 
   /** The accelerator guests run with (KVM when it works, else TCG). */
-  accel(): Promise<Accel> { return chooseAccel(this.opts.accel); }
+  accel(): Promise<Accel> {
+    return chooseAccel(this.opts.accel);
+  }
 
   async define(spec: VmSpec): Promise<void> {
     await this.lock.run(spec.id, () => this.prepare(spec));
@@ -59,12 +66,16 @@ export class QemuDriver implements ComputeDriver {
       for (const d of disks) owners.set(d.volumeId, spec.id);
       await fs.rm(paths.qmp, { force: true });
       await fs.rm(paths.nbd, { force: true });
-      for (const f of await fs.readdir(paths.dir)) if (/^net\d+-(rx|tx)\.pcap$/.test(f)) await fs.rm(`${paths.dir}/${f}`, { force: true });
+      for (const f of await fs.readdir(paths.dir))
+        if (/^net\d+-(rx|tx)\.pcap$/.test(f)) await fs.rm(`${paths.dir}/${f}`, { force: true });
       const accel = await this.accel();
-      await this.storage.quiesce(disks.map((d) => d.volumeId), async () => {
-        await launch(QEMU_BINARY, qemuArgs(spec, paths, accel, boot, disks));
-        await qmpOnce(paths.qmp, 'query-status');
-      });
+      await this.storage.quiesce(
+        disks.map((d) => d.volumeId),
+        async () => {
+          await launch(QEMU_BINARY, qemuArgs(spec, paths, accel, boot, disks));
+          await qmpOnce(paths.qmp, 'query-status');
+        },
+      );
     });
   }
 
@@ -74,7 +85,10 @@ export class QemuDriver implements ComputeDriver {
       const pid = livePid(paths);
       if (pid === undefined) return;
       if (!opts.force) {
-        const asked = await qmpOnce(paths.qmp, 'system_powerdown').then(() => true, () => false);
+        const asked = await qmpOnce(paths.qmp, 'system_powerdown').then(
+          () => true,
+          () => false,
+        );
         if (asked && (await waitGone(paths, pid, this.opts.stopTimeoutMs))) return;
       }
       await this.quit(paths, pid);
@@ -110,7 +124,12 @@ export class QemuDriver implements ComputeDriver {
       await this.storage.quiesce([volume.id], async () => {
         const c = await QmpClient.open(paths.qmp);
         try {
-          await c.execute('blockdev-add', { driver: 'qcow2', 'node-name': disk.node, discard: 'unmap', file: { driver: 'file', filename: path } });
+          await c.execute('blockdev-add', {
+            driver: 'qcow2',
+            'node-name': disk.node,
+            discard: 'unmap',
+            file: { driver: 'file', filename: path },
+          });
           await c.execute('device_add', parseDevice(diskDevice(disk)));
         } finally {
           c.close();
@@ -137,9 +156,16 @@ export class QemuDriver implements ComputeDriver {
           let released = false;
           for (let ask = 0; ask < 3 && !released; ask++) {
             await c.execute('device_del', { id: `dev-${node}` }).catch(() => undefined);
-            released = await c.waitEvent('DEVICE_DELETED', (d) => (d as { device?: string } | undefined)?.device === `dev-${node}`, UNPLUG_TIMEOUT_MS / 3);
+            released = await c.waitEvent(
+              'DEVICE_DELETED',
+              (d) => (d as { device?: string } | undefined)?.device === `dev-${node}`,
+              UNPLUG_TIMEOUT_MS / 3,
+            );
           }
-          if (!released) throw new Error(`The guest did not release the disk within ${UNPLUG_TIMEOUT_MS / 1000} s; stop the VM to detach it`);
+          if (!released)
+            throw new Error(
+              `The guest did not release the disk within ${UNPLUG_TIMEOUT_MS / 1000} s; stop the VM to detach it`,
+            );
           await c.execute('blockdev-del', { 'node-name': node });
         } finally {
           c.close();
@@ -152,25 +178,46 @@ export class QemuDriver implements ComputeDriver {
   async status(vmId: string): Promise<PowerState> {
     const paths = this.paths(vmId);
     if (livePid(paths) !== undefined) return 'running';
-    return (await fs.access(paths.dir).then(() => true, () => false)) ? 'stopped' : 'absent';
+    return (await fs.access(paths.dir).then(
+      () => true,
+      () => false,
+    ))
+      ? 'stopped'
+      : 'absent';
   }
 
   async metrics(vmId: string): Promise<VmMetrics> {
     const paths = this.paths(vmId);
     const pid = livePid(paths);
-    const m: VmMetrics = { cpuTimeMs: 0, memoryUsedBytes: 0, diskReadBytes: 0, diskWriteBytes: 0, netRxBytes: 0, netTxBytes: 0 };
+    const m: VmMetrics = {
+      cpuTimeMs: 0,
+      memoryUsedBytes: 0,
+      diskReadBytes: 0,
+      diskWriteBytes: 0,
+      netRxBytes: 0,
+      netTxBytes: 0,
+    };
     if (pid === undefined) return m;
     const use = processUsage(pid);
     m.cpuTimeMs = use.cpuTimeMs;
     m.memoryUsedBytes = use.rssBytes;
-    const stats = await qmpOnce<Array<{ stats: { rd_bytes: number; wr_bytes: number } }>>(paths.qmp, 'query-blockstats').catch(() => []);
+    const stats = await qmpOnce<Array<{ stats: { rd_bytes: number; wr_bytes: number } }>>(
+      paths.qmp,
+      'query-blockstats',
+    ).catch(() => []);
     for (const s of stats) {
       m.diskReadBytes += Number(s.stats.rd_bytes);
       m.diskWriteBytes += Number(s.stats.wr_bytes);
     }
     for (let i = 0; ; i++) {
       const files = netFiles(paths, i);
-      if (!(await fs.access(files.rx).then(() => true, () => false))) break;
+      if (
+        !(await fs.access(files.rx).then(
+          () => true,
+          () => false,
+        ))
+      )
+        break;
       m.netRxBytes += await this.pcap.total(files.rx);
       m.netTxBytes += await this.pcap.total(files.tx);
     }
@@ -178,9 +225,13 @@ export class QemuDriver implements ComputeDriver {
   }
 
   /** Every host is this machine, so it always answers. */
-  async hostReachable(): Promise<boolean> { return true; }
+  async hostReachable(): Promise<boolean> {
+    return true;
+  }
 
-  async unreachableHosts(): Promise<string[]> { return []; }
+  async unreachableHosts(): Promise<string[]> {
+    return [];
+  }
 
   /** The VM's serial console as captured since its last boot; null when it never booted here. */
   async console(vmId: string): Promise<string | null> {
@@ -190,10 +241,18 @@ export class QemuDriver implements ComputeDriver {
   /** Ids of the VMs whose QEMU is running now (found by pidfile and QMP socket, e.g. after a restart). */
   async running(): Promise<string[]> {
     const ids = await fs.readdir(`${this.opts.dataDir}/vms`).catch(() => [] as string[]);
-    return ids.filter((id) => { try { return livePid(this.paths(id)) !== undefined; } catch { return false; } });
+    return ids.filter((id) => {
+      try {
+        return livePid(this.paths(id)) !== undefined;
+      } catch {
+        return false;
+      }
+    });
   }
 
-  private paths(vmId: string): VmPaths { return vmPaths(this.opts.dataDir, vmId); }
+  private paths(vmId: string): VmPaths {
+    return vmPaths(this.opts.dataDir, vmId);
+  }
 
   /** The running VM that has this volume open, as the storage needs it for live I/O, snapshots and resize. */
   private async liveDisk(volumeId: string): Promise<LiveDisk | undefined> {
@@ -221,11 +280,13 @@ export class QemuDriver implements ComputeDriver {
    * A VM without a ROOT volume (a CloudSigma server: all its drives are plain volumes) boots the template's kernel with
    * its drives in slot order, the first one as /dev/vda.
    */
-  private async prepare(spec: VmSpec): Promise<{ kernel: string; initrd: string; root: { id: string; path: string } | null }> {
+  private async prepare(
+    spec: VmSpec,
+  ): Promise<{ kernel: string; initrd: string; root: { id: string; path: string } | null }> {
     const paths = this.paths(spec.id);
     await fs.mkdir(paths.dir, { recursive: true });
     const root = spec.volumes.find((v) => v.type === 'ROOT');
-    const tpl = await this.template(root ? spec.rootTemplate ?? null : null);
+    const tpl = await this.template(root ? (spec.rootTemplate ?? null) : null);
     await writeConfigDisk(paths.config, spec.userdata);
     if (!root) return { ...tpl, root: null };
     await adoptOldRoot(paths.dir, this.storage.volumePath(root.id));
@@ -251,7 +312,9 @@ export class QemuDriver implements ComputeDriver {
       await c.execute('quit').catch(() => undefined);
       await c.waitClosed(3000);
       c.close();
-    } catch { /* QMP gone: kill below */ }
+    } catch {
+      /* QMP gone: kill below */
+    }
     if (!(await waitGone(paths, pid, 3000))) await kill(paths, pid);
     await fs.rm(paths.pidfile, { force: true });
   }
@@ -260,8 +323,20 @@ export class QemuDriver implements ComputeDriver {
 /** A root disk kept inside the VM's directory by an older Nube moves into the volume storage. */
 async function adoptOldRoot(vmDir: string, target: string): Promise<void> {
   const old = `${vmDir}/root.qcow2`;
-  if (!(await fs.access(old).then(() => true, () => false))) return;
-  if (await fs.access(target).then(() => true, () => false)) return;
+  if (
+    !(await fs.access(old).then(
+      () => true,
+      () => false,
+    ))
+  )
+    return;
+  if (
+    await fs.access(target).then(
+      () => true,
+      () => false,
+    )
+  )
+    return;
   await fs.mkdir(dirname(target), { recursive: true });
   await fs.rename(old, target);
 }

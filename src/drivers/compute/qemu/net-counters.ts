@@ -5,7 +5,12 @@ import { promises as fs } from 'node:fs';
 const FILE_HEADER = 24;
 const RECORD_HEADER = 16;
 
-interface Position { ino: number; offset: number; bytes: number; littleEndian: boolean }
+interface Position {
+  ino: number;
+  offset: number;
+  bytes: number;
+  littleEndian: boolean;
+}
 
 /** Sums the original packet lengths recorded in pcap files; a file recreated by a new boot starts again from zero. */
 export class PcapCounters {
@@ -14,7 +19,12 @@ export class PcapCounters {
   /** Total bytes of the packets in the file so far (0 when it does not exist). */
   async total(path: string): Promise<number> {
     let fh: fs.FileHandle;
-    try { fh = await fs.open(path, 'r'); } catch { this.seen.delete(path); return 0; }
+    try {
+      fh = await fs.open(path, 'r');
+    } catch {
+      this.seen.delete(path);
+      return 0;
+    }
     try {
       const st = await fh.stat();
       let pos = this.seen.get(path);

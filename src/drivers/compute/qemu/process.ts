@@ -6,22 +6,39 @@ import { join } from 'node:path';
 const SAFE_ID = /^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$/;
 
 /** Where a VM's runtime files live. */
-export interface VmPaths { dir: string; pidfile: string; qmp: string; nbd: string; console: string; config: string; disks: string }
+export interface VmPaths {
+  dir: string;
+  pidfile: string;
+  qmp: string;
+  nbd: string;
+  console: string;
+  config: string;
+  disks: string;
+}
 
 /** The runtime paths of a VM (the id is checked so it can never escape the data dir). */
 export function vmPaths(dataDir: string, vmId: string): VmPaths {
   if (!SAFE_ID.test(vmId)) throw new Error(`Invalid VM id ${JSON.stringify(vmId).slice(0, 60)}`);
   const dir = join(dataDir, 'vms', vmId);
   return {
-    dir, pidfile: join(dir, 'qemu.pid'), qmp: join(dir, 'qmp.sock'), nbd: join(dir, 'nbd.sock'), console: join(dir, 'console.log'),
-    config: join(dir, 'config.img'), disks: join(dir, 'disks.json'),
+    dir,
+    pidfile: join(dir, 'qemu.pid'),
+    qmp: join(dir, 'qmp.sock'),
+    nbd: join(dir, 'nbd.sock'),
+    console: join(dir, 'console.log'),
+    config: join(dir, 'config.img'),
+    disks: join(dir, 'disks.json'),
   };
 }
 
 /** The pid of the VM's QEMU when that process is alive and really is this VM's QEMU; otherwise undefined. */
 export function livePid(paths: VmPaths): number | undefined {
   let pid: number;
-  try { pid = Number(readFileSync(paths.pidfile, 'utf8').trim()); } catch { return undefined; }
+  try {
+    pid = Number(readFileSync(paths.pidfile, 'utf8').trim());
+  } catch {
+    return undefined;
+  }
   if (!Number.isInteger(pid) || pid <= 1) return undefined;
   try {
     const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
@@ -38,7 +55,8 @@ export function livePid(paths: VmPaths): number | undefined {
 export function launch(binary: string, args: string[]): Promise<void> {
   return new Promise((resolve, reject) => {
     execFile(binary, [...args, '-daemonize'], { timeout: 60000 }, (err, _stdout, stderr) => {
-      if (err) reject(new Error(`QEMU failed to start: ${(stderr || err.message).trim().split('\n').slice(-3).join(' ')}`));
+      if (err)
+        reject(new Error(`QEMU failed to start: ${(stderr || err.message).trim().split('\n').slice(-3).join(' ')}`));
       else resolve();
     });
   });
@@ -56,7 +74,11 @@ export async function waitGone(paths: VmPaths, pid: number, timeoutMs: number): 
 
 /** Sends SIGKILL and waits for the process to go. */
 export async function kill(paths: VmPaths, pid: number): Promise<void> {
-  try { process.kill(pid, 'SIGKILL'); } catch { /* already gone */ }
+  try {
+    process.kill(pid, 'SIGKILL');
+  } catch {
+    /* already gone */
+  }
   await waitGone(paths, pid, 5000);
   await fs.rm(paths.pidfile, { force: true });
 }

@@ -3,7 +3,12 @@ import { connect, type Socket } from 'node:net';
 
 /** A QMP error answer (the command was understood and refused). */
 export class QmpError extends Error {
-  constructor(readonly errorClass: string, message: string) { super(message); }
+  constructor(
+    readonly errorClass: string,
+    message: string,
+  ) {
+    super(message);
+  }
 }
 
 type Pending = { resolve: (v: unknown) => void; reject: (e: Error) => void };
@@ -72,7 +77,10 @@ export class QmpClient {
     if (this.sock.destroyed) return Promise.resolve(true);
     return new Promise((resolve) => {
       const t = setTimeout(() => resolve(false), timeoutMs);
-      this.sock.once('close', () => { clearTimeout(t); resolve(true); });
+      this.sock.once('close', () => {
+        clearTimeout(t);
+        resolve(true);
+      });
     });
   }
 
@@ -84,8 +92,15 @@ export class QmpClient {
       this.buf = this.buf.slice(nl + 1);
       if (!line) continue;
       let msg: Record<string, unknown>;
-      try { msg = JSON.parse(line) as Record<string, unknown>; } catch { continue; }
-      if ('event' in msg) { this.events.push({ event: String(msg.event), data: msg.data }); continue; }
+      try {
+        msg = JSON.parse(line) as Record<string, unknown>;
+      } catch {
+        continue;
+      }
+      if ('event' in msg) {
+        this.events.push({ event: String(msg.event), data: msg.data });
+        continue;
+      }
       const p = this.queue.shift();
       if (!p) continue;
       if ('error' in msg) {
@@ -104,7 +119,12 @@ export class QmpClient {
 }
 
 /** Opens a session, runs one command, closes. */
-export async function qmpOnce<T = unknown>(path: string, command: string, args?: Record<string, unknown>, timeoutMs = 5000): Promise<T> {
+export async function qmpOnce<T = unknown>(
+  path: string,
+  command: string,
+  args?: Record<string, unknown>,
+  timeoutMs = 5000,
+): Promise<T> {
   const c = await QmpClient.open(path, timeoutMs);
   try {
     return await c.execute<T>(command, args);

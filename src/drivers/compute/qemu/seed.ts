@@ -13,22 +13,34 @@ const TEMPLATE_BYTES = 1024 ** 3;
 const HOST_RESERVE_BYTES = 1024 ** 3;
 
 /** Where the template is built, which accelerator is wanted, and where volume images live (whose filesystem size is the hosts' disk). */
-export interface QemuSeedOptions { templateDir: string; accel: 'auto' | 'kvm' | 'tcg'; dataDir: string }
+export interface QemuSeedOptions {
+  templateDir: string;
+  accel: 'auto' | 'kvm' | 'tcg';
+  dataDir: string;
+}
 
 /** Builds (if needed) the guest template and returns it as a featured template, with KVM or TCG and this machine's capacity for the hosts. */
 export async function qemuSeed(opts: QemuSeedOptions): Promise<DriverSeed> {
   const tpl = await ensureGuestTemplate(opts.templateDir);
   const accel = await chooseAccel(opts.accel);
   return {
-    templates: [{
-      name: QEMU_GUEST_TEMPLATE, size: TEMPLATE_BYTES, checksum: tpl.checksum, osType: 'Other (64-bit)',
-      passwordEnabled: false, sshKeyEnabled: false,
-      details: { username: 'root', qemuDir: tpl.dir },
-    }],
+    templates: [
+      {
+        name: QEMU_GUEST_TEMPLATE,
+        size: TEMPLATE_BYTES,
+        checksum: tpl.checksum,
+        osType: 'Other (64-bit)',
+        passwordEnabled: false,
+        sshKeyEnabled: false,
+        details: { username: 'root', qemuDir: tpl.dir },
+      },
+    ],
     hosts: {
       details: { hypervisor: 'QEMU', accel: accel.toUpperCase() },
-      cpus: cpus().length, cpuMhz: Math.round(cpus()[0]?.speed || 2000),
-      memBytes: Math.max(totalmem() - HOST_RESERVE_BYTES, 512 * 1024 ** 2), diskBytes: await diskSize(opts.dataDir),
+      cpus: cpus().length,
+      cpuMhz: Math.round(cpus()[0]?.speed || 2000),
+      memBytes: Math.max(totalmem() - HOST_RESERVE_BYTES, 512 * 1024 ** 2),
+      diskBytes: await diskSize(opts.dataDir),
     },
   };
 }

@@ -11,7 +11,13 @@ const run = promisify(execFile);
 export const BUILD_SCRIPT = fileURLToPath(new URL('../../../../scripts/build-template.sh', import.meta.url));
 
 /** A built template: its files and the checksum recorded in the catalog (sha256 of its SHA256SUMS manifest). */
-export interface GuestTemplate { dir: string; kernel: string; initrd: string; disk: string; checksum: string }
+export interface GuestTemplate {
+  dir: string;
+  kernel: string;
+  initrd: string;
+  disk: string;
+  checksum: string;
+}
 
 /** The template files in dir, without checking them. */
 export function templateFiles(dir: string): Omit<GuestTemplate, 'checksum'> {
@@ -21,7 +27,10 @@ export function templateFiles(dir: string): Omit<GuestTemplate, 'checksum'> {
 /** Builds the template in dir unless its manifest is there; returns it with its checksum. */
 export async function ensureGuestTemplate(dir: string): Promise<GuestTemplate> {
   const manifest = join(dir, 'SHA256SUMS');
-  const present = await fs.access(manifest).then(() => true, () => false);
+  const present = await fs.access(manifest).then(
+    () => true,
+    () => false,
+  );
   if (!present) {
     try {
       await run('bash', [BUILD_SCRIPT, dir], { timeout: 300000 });
@@ -38,7 +47,9 @@ const verified = new Map<string, string>();
 /** Recomputes the sums of the boot files and checks them against the manifest and the catalog's checksum; throws on mismatch. */
 export async function verifyTemplate(dir: string, expected: string | null): Promise<void> {
   const files = templateFiles(dir);
-  const stamp = (await Promise.all([files.kernel, files.initrd].map((f) => fs.stat(f).then((s) => `${s.mtimeMs}:${s.size}`)))).join('|');
+  const stamp = (
+    await Promise.all([files.kernel, files.initrd].map((f) => fs.stat(f).then((s) => `${s.mtimeMs}:${s.size}`)))
+  ).join('|');
   const key = `${dir}|${expected}`;
   if (verified.get(key) === stamp) return;
   const manifest = await fs.readFile(join(dir, 'SHA256SUMS'), 'utf8');
@@ -48,7 +59,8 @@ export async function verifyTemplate(dir: string, expected: string | null): Prom
   for (const line of manifest.trim().split('\n')) {
     const [sum, name] = line.trim().split(/\s+/);
     if (!sum || !name) continue;
-    if ((await sha256File(join(dir, name))) !== sum) throw new Error(`Template file ${name} in ${dir} fails its sha256 check`);
+    if ((await sha256File(join(dir, name))) !== sum)
+      throw new Error(`Template file ${name} in ${dir} fails its sha256 check`);
   }
   verified.set(key, stamp);
 }
@@ -60,6 +72,9 @@ function sha256(data: Buffer): string {
 function sha256File(path: string): Promise<string> {
   return new Promise((resolve, reject) => {
     const h = createHash('sha256');
-    createReadStream(path).on('error', reject).on('data', (d) => h.update(d)).on('end', () => resolve(h.digest('hex')));
+    createReadStream(path)
+      .on('error', reject)
+      .on('data', (d) => h.update(d))
+      .on('end', () => resolve(h.digest('hex')));
   });
 }

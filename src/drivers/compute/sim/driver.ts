@@ -7,14 +7,19 @@ import { FAULT_KINDS, addFault, clearFaults, faultsVersion, listFaults } from '.
 import type { ComputeDriver, FaultControl, PowerState, VmMetrics, VmSpec } from '../driver.js';
 
 /** Sim tuning: the delay of every power transition. */
-export interface SimOptions { delayMs: number }
+export interface SimOptions {
+  delayMs: number;
+}
 
 /** Simulated hypervisor; every operation is idempotent and consults the fault table first. */
 export class SimDriver implements ComputeDriver {
   readonly name = 'sim';
   private cache: { rows: SimFaultRow[]; at: number; version: number } | null = null;
 
-  constructor(private readonly store: Store, private readonly opts: SimOptions) {}
+  constructor(
+    private readonly store: Store,
+    private readonly opts: SimOptions,
+  ) {}
 
   /** Fault injection, kept in the database so the CLI and the admin API of every process share it. */
   readonly faults: FaultControl = {
@@ -31,8 +36,11 @@ export class SimDriver implements ComputeDriver {
     if (existing) {
       await db.updateTable('sim_domains').set({ host_id: spec.hostId }).where('vm_id', '=', spec.id).execute();
     } else {
-      await db.insertInto('sim_domains').values({ vm_id: spec.id, host_id: spec.hostId, power: 'stopped', started_at: null, boot_count: 0 })
-        .onConflict((oc) => oc.column('vm_id').doUpdateSet({ host_id: spec.hostId })).execute();
+      await db
+        .insertInto('sim_domains')
+        .values({ vm_id: spec.id, host_id: spec.hostId, power: 'stopped', started_at: null, boot_count: 0 })
+        .onConflict((oc) => oc.column('vm_id').doUpdateSet({ host_id: spec.hostId }))
+        .execute();
     }
   }
 
@@ -40,9 +48,12 @@ export class SimDriver implements ComputeDriver {
     await this.define(spec);
     await this.consumeStartFault(spec.hostId, spec.id);
     await this.transition();
-    await this.store.db.updateTable('sim_domains')
+    await this.store.db
+      .updateTable('sim_domains')
       .set((eb) => ({ power: 'running', started_at: nowIso(), boot_count: eb('boot_count', '+', 1) }))
-      .where('vm_id', '=', spec.id).where('power', '!=', 'running').execute();
+      .where('vm_id', '=', spec.id)
+      .where('power', '!=', 'running')
+      .execute();
   }
 
   async stop(vmId: string, opts: { force: boolean }): Promise<void> {
@@ -50,15 +61,21 @@ export class SimDriver implements ComputeDriver {
     if (!dom) return;
     if (!opts.force) await this.gate(dom.host_id, vmId);
     await this.transition();
-    await this.store.db.updateTable('sim_domains').set({ power: 'stopped', started_at: null }).where('vm_id', '=', vmId).execute();
+    await this.store.db
+      .updateTable('sim_domains')
+      .set({ power: 'stopped', started_at: null })
+      .where('vm_id', '=', vmId)
+      .execute();
   }
 
   async reboot(spec: VmSpec): Promise<void> {
     await this.gate(spec.hostId, spec.id);
     await this.transition();
-    await this.store.db.updateTable('sim_domains')
+    await this.store.db
+      .updateTable('sim_domains')
       .set((eb) => ({ power: 'running', started_at: nowIso(), boot_count: eb('boot_count', '+', 1) }))
-      .where('vm_id', '=', spec.id).execute();
+      .where('vm_id', '=', spec.id)
+      .execute();
   }
 
   async destroy(vmId: string): Promise<void> {
@@ -86,16 +103,23 @@ export class SimDriver implements ComputeDriver {
 
   async metrics(vmId: string): Promise<VmMetrics> {
     const dom = await this.domain(vmId);
-    const up = dom?.power === 'running' && dom.started_at ? Math.max(0, Date.now() - Date.parse(dom.started_at)) / 1000 : 0;
+    const up =
+      dom?.power === 'running' && dom.started_at ? Math.max(0, Date.now() - Date.parse(dom.started_at)) / 1000 : 0;
     const secs = Math.floor(up);
     return {
-      cpuTimeMs: secs * 50, memoryUsedBytes: dom?.power === 'running' ? 128 * 1024 * 1024 : 0,
-      diskReadBytes: secs * 4096, diskWriteBytes: secs * 2048, netRxBytes: secs * 1500, netTxBytes: secs * 700,
+      cpuTimeMs: secs * 50,
+      memoryUsedBytes: dom?.power === 'running' ? 128 * 1024 * 1024 : 0,
+      diskReadBytes: secs * 4096,
+      diskWriteBytes: secs * 2048,
+      netRxBytes: secs * 1500,
+      netTxBytes: secs * 700,
     };
   }
 
   async hostReachable(hostId: string): Promise<boolean> {
-    return !(await this.activeFaults()).some((f) => f.kind === 'host_unreachable' && (f.host_id === hostId || f.host_id === null));
+    return !(await this.activeFaults()).some(
+      (f) => f.kind === 'host_unreachable' && (f.host_id === hostId || f.host_id === null),
+    );
   }
 
   async unreachableHosts(): Promise<string[]> {
@@ -125,7 +149,9 @@ export class SimDriver implements ComputeDriver {
 
   /** Applies latency and refuses work on an unreachable host. */
   private async gate(hostId: string, vmId: string): Promise<void> {
-    const faults = (await this.activeFaults()).filter((f) => f.host_id === hostId || f.vm_id === vmId || (f.host_id === null && f.vm_id === null));
+    const faults = (await this.activeFaults()).filter(
+      (f) => f.host_id === hostId || f.vm_id === vmId || (f.host_id === null && f.vm_id === null),
+    );
     if (faults.length === 0) return;
     const latency = faults.filter((f) => f.kind === 'latency').reduce((s, f) => s + Number(f.value), 0);
     if (latency > 0) await sleep(latency);
@@ -137,13 +163,28 @@ export class SimDriver implements ComputeDriver {
   private async consumeStartFault(hostId: string, vmId: string): Promise<void> {
     if (!(await this.activeFaults()).some((x) => x.kind === 'fail_next_start')) return;
     this.cache = null;
-    const f = await this.store.db.selectFrom('sim_faults').selectAll().where('kind', '=', 'fail_next_start')
-      .where((eb) => eb.or([eb('vm_id', '=', vmId), eb('host_id', '=', hostId), eb.and([eb('host_id', 'is', null), eb('vm_id', 'is', null)])]))
-      .orderBy('created_at').executeTakeFirst();
+    const f = await this.store.db
+      .selectFrom('sim_faults')
+      .selectAll()
+      .where('kind', '=', 'fail_next_start')
+      .where((eb) =>
+        eb.or([
+          eb('vm_id', '=', vmId),
+          eb('host_id', '=', hostId),
+          eb.and([eb('host_id', 'is', null), eb('vm_id', 'is', null)]),
+        ]),
+      )
+      .orderBy('created_at')
+      .executeTakeFirst();
     if (!f) return;
     this.cache = null;
     if (Number(f.remaining) === 1) await this.store.db.deleteFrom('sim_faults').where('id', '=', f.id).execute();
-    else if (Number(f.remaining) > 1) await this.store.db.updateTable('sim_faults').set({ remaining: Number(f.remaining) - 1 }).where('id', '=', f.id).execute();
+    else if (Number(f.remaining) > 1)
+      await this.store.db
+        .updateTable('sim_faults')
+        .set({ remaining: Number(f.remaining) - 1 })
+        .where('id', '=', f.id)
+        .execute();
     throw operationFailed(`Simulated fault: start of VM ${vmId} failed on host ${hostId}`);
   }
 }

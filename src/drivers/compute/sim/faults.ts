@@ -15,8 +15,13 @@ export const faultsVersion = (): number => localVersion;
 /** Stores a fault; count is how many operations it affects (-1 = until cleared). */
 export async function addFault(q: Q, f: FaultInput): Promise<SimFaultRow> {
   const row: SimFaultRow = {
-    id: newId(), kind: f.kind, host_id: f.hostId ?? null, vm_id: f.vmId ?? null, value: f.value ?? 0,
-    remaining: f.count ?? (f.kind === 'fail_next_start' ? 1 : -1), created_at: nowIso(),
+    id: newId(),
+    kind: f.kind,
+    host_id: f.hostId ?? null,
+    vm_id: f.vmId ?? null,
+    value: f.value ?? 0,
+    remaining: f.count ?? (f.kind === 'fail_next_start' ? 1 : -1),
+    created_at: nowIso(),
   };
   await q.insertInto('sim_faults').values(row).execute();
   localVersion++;

@@ -5,7 +5,9 @@ import { csAccount } from '../../views/account.js';
 
 /** The command. */
 export const listAccounts = command({
-  name: 'listAccounts', description: 'Lists accounts and provides detailed account information for listed accounts', isAsync: false,
+  name: 'listAccounts',
+  description: 'Lists accounts and provides detailed account information for listed accounts',
+  isAsync: false,
   responseName: 'account',
   params: {
     ...LIST_PARAMS,
@@ -18,13 +20,19 @@ export const listAccounts = command({
     isrecursive: param.boolean('ignored'),
   },
   async handle(core, ctx, p) {
-    if (p.accounttype !== undefined && p.accounttype !== 0 && p.accounttype !== 1) throw invalid('accounttype must be 0 (user) or 1 (admin)', 'accounttype');
+    if (p.accounttype !== undefined && p.accounttype !== 0 && p.accounttype !== 1)
+      throw invalid('accounttype must be 0 (user) or 1 (admin)', 'accounttype');
     if (p.state !== undefined && !['enabled', 'disabled', 'locked'].includes(p.state.toLowerCase())) {
       throw invalid('state must be enabled, disabled or locked', 'state');
     }
     const page = await core.usage.list(ctx, {
-      id: p.id, name: p.name, keyword: p.keyword, state: p.state, admin: p.accounttype === undefined ? undefined : p.accounttype === 1,
-      page: p.page, pageSize: p.pagesize,
+      id: p.id,
+      name: p.name,
+      keyword: p.keyword,
+      state: p.state,
+      admin: p.accounttype === undefined ? undefined : p.accounttype === 1,
+      page: p.page,
+      pageSize: p.pagesize,
     });
     return list('account', page.count, page.items.map(csAccount));
   },

@@ -4,7 +4,10 @@ import { csAffinityGroup } from '../../views/affinity-group.js';
 
 /** createAntiAffinityGroup. */
 export const createAntiAffinityGroup = command({
-  name: 'createAntiAffinityGroup', description: 'Creates an Anti-Affinity Group.', isAsync: false, responseName: 'affinitygroup',
+  name: 'createAntiAffinityGroup',
+  description: 'Creates an Anti-Affinity Group.',
+  isAsync: false,
+  responseName: 'affinitygroup',
   params: {
     name: param.string('name of the Anti-Affinity Group').required(),
     description: param.string('description of the Anti-Affinity Group'),
@@ -17,7 +20,10 @@ export const createAntiAffinityGroup = command({
 
 /** listAntiAffinityGroups. */
 export const listAntiAffinityGroups = command({
-  name: 'listAntiAffinityGroups', description: 'Lists Anti-Affinity Groups.', isAsync: false, responseName: 'affinitygroup',
+  name: 'listAntiAffinityGroups',
+  description: 'Lists Anti-Affinity Groups.',
+  isAsync: false,
+  responseName: 'affinitygroup',
   params: {
     ...LIST_PARAMS,
     id: param.uuid('an unique identifier to restrict results to'),
@@ -26,7 +32,12 @@ export const listAntiAffinityGroups = command({
   },
   async handle(core, ctx, p) {
     const page = await core.affinity.list(ctx, {
-      id: p.id, name: p.name, vmId: p.virtualmachineid, keyword: p.keyword, page: p.page, pageSize: p.pagesize,
+      id: p.id,
+      name: p.name,
+      vmId: p.virtualmachineid,
+      keyword: p.keyword,
+      page: p.page,
+      pageSize: p.pagesize,
     });
     return list('affinitygroup', page.count, page.items.map(csAffinityGroup));
   },
@@ -34,7 +45,10 @@ export const listAntiAffinityGroups = command({
 
 /** deleteAntiAffinityGroup. */
 export const deleteAntiAffinityGroup = command({
-  name: 'deleteAntiAffinityGroup', description: 'Deletes an Anti-Affinity Group.', isAsync: false, responseName: 'success',
+  name: 'deleteAntiAffinityGroup',
+  description: 'Deletes an Anti-Affinity Group.',
+  isAsync: false,
+  responseName: 'success',
   params: {
     id: param.uuid('unique identifier of the Anti-Affinity Group. Mutually exclusive with the "name" parameter.'),
     name: param.string('name of the Anti-Affinity Group. Mutually exclusive with the "id" parameter.'),

@@ -3,7 +3,10 @@ import { IGNORED_OWNER, command, job, param } from '../../command.js';
 
 /** The command. */
 export const createAffinityGroup = command({
-  name: 'createAffinityGroup', description: 'Creates an affinity/anti-affinity group', isAsync: true, responseName: 'affinitygroup',
+  name: 'createAffinityGroup',
+  description: 'Creates an affinity/anti-affinity group',
+  isAsync: true,
+  responseName: 'affinitygroup',
   params: {
     name: param.string('name of the affinity group').required(),
     type: param.string('Type of the affinity group: "host anti-affinity"').required(),

@@ -3,7 +3,10 @@ import { IGNORED_OWNER, command, job, param } from '../../command.js';
 
 /** The command. */
 export const deleteAffinityGroup = command({
-  name: 'deleteAffinityGroup', description: 'Deletes affinity group', isAsync: true, responseName: 'success',
+  name: 'deleteAffinityGroup',
+  description: 'Deletes affinity group',
+  isAsync: true,
+  responseName: 'success',
   params: {
     id: param.uuid('The ID of the affinity group. Mutually exclusive with name parameter'),
     name: param.string('The name of the affinity group. Mutually exclusive with ID parameter'),

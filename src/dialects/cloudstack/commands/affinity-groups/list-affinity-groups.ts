@@ -4,7 +4,10 @@ import { csAffinityGroup } from '../../views/affinity-group.js';
 
 /** The command. */
 export const listAffinityGroups = command({
-  name: 'listAffinityGroups', description: 'Lists affinity groups', isAsync: false, responseName: 'affinitygroup',
+  name: 'listAffinityGroups',
+  description: 'Lists affinity groups',
+  isAsync: false,
+  responseName: 'affinitygroup',
   params: {
     ...LIST_PARAMS,
     id: param.uuid('list the affinity group by the ID provided'),
@@ -17,7 +20,13 @@ export const listAffinityGroups = command({
   },
   async handle(core, ctx, p) {
     const page = await core.affinity.list(ctx, {
-      id: p.id, name: p.name, type: p.type, vmId: p.virtualmachineid, keyword: p.keyword, page: p.page, pageSize: p.pagesize,
+      id: p.id,
+      name: p.name,
+      type: p.type,
+      vmId: p.virtualmachineid,
+      keyword: p.keyword,
+      page: p.page,
+      pageSize: p.pagesize,
     });
     return list('affinitygroup', page.count, page.items.map(csAffinityGroup));
   },

@@ -4,7 +4,10 @@ import { csPaging } from '../../paging.js';
 
 /** The command. */
 export const listOsTypes = command({
-  name: 'listOsTypes', description: 'Lists all supported OS types.', isAsync: false, responseName: 'ostype',
+  name: 'listOsTypes',
+  description: 'Lists all supported OS types.',
+  isAsync: false,
+  responseName: 'ostype',
   params: {
     ...LIST_PARAMS,
     id: param.uuid('list by OS type id'),
@@ -12,7 +15,19 @@ export const listOsTypes = command({
     oscategoryid: param.uuid('list by category'),
   },
   async handle(core, _ctx, p) {
-    const page = await core.catalog.findOsTypes({ id: p.id, description: p.description, categoryId: p.oscategoryid, keyword: p.keyword }, csPaging(p));
-    return list('ostype', page.count, page.items.map((o) => ({ id: o.id, description: o.description, oscategoryid: o.category_id, isuserdefined: false })));
+    const page = await core.catalog.findOsTypes(
+      { id: p.id, description: p.description, categoryId: p.oscategoryid, keyword: p.keyword },
+      csPaging(p),
+    );
+    return list(
+      'ostype',
+      page.count,
+      page.items.map((o) => ({
+        id: o.id,
+        description: o.description,
+        oscategoryid: o.category_id,
+        isuserdefined: false,
+      })),
+    );
   },
 });

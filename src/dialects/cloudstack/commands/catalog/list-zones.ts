@@ -4,7 +4,10 @@ import { csPaging } from '../../paging.js';
 
 /** The command. */
 export const listZones = command({
-  name: 'listZones', description: 'Lists zones', isAsync: false, responseName: 'zone',
+  name: 'listZones',
+  description: 'Lists zones',
+  isAsync: false,
+  responseName: 'zone',
   params: {
     ...LIST_PARAMS,
     available: param.boolean('true to list all available zones'),
@@ -14,11 +17,26 @@ export const listZones = command({
     showcapacities: param.boolean('flag to display the capacity of the zones'),
   },
   async handle(core, _ctx, p) {
-    const page = await core.catalog.findZones({ id: p.id, name: p.name, networkType: p.networktype, keyword: p.keyword }, csPaging(p));
-    return list('zone', page.count, page.items.map((z) => ({
-      id: z.id, name: z.name, description: z.description, displaytext: z.description, networktype: z.network_type,
-      allocationstate: 'Enabled', localstorageenabled: true, securitygroupsenabled: true, zonetoken: z.id.slice(0, 8),
-      dhcpprovider: 'VirtualRouter', tags: [],
-    })));
+    const page = await core.catalog.findZones(
+      { id: p.id, name: p.name, networkType: p.networktype, keyword: p.keyword },
+      csPaging(p),
+    );
+    return list(
+      'zone',
+      page.count,
+      page.items.map((z) => ({
+        id: z.id,
+        name: z.name,
+        description: z.description,
+        displaytext: z.description,
+        networktype: z.network_type,
+        allocationstate: 'Enabled',
+        localstorageenabled: true,
+        securitygroupsenabled: true,
+        zonetoken: z.id.slice(0, 8),
+        dhcpprovider: 'VirtualRouter',
+        tags: [],
+      })),
+    );
   },
 });

@@ -4,7 +4,11 @@ import { csJob } from '../../views/job.js';
 
 /** The command. */
 export const queryAsyncJobResult = command({
-  name: 'queryAsyncJobResult', description: 'Retrieves the current status of asynchronous job.', isAsync: false,
+  name: 'queryAsyncJobResult',
+  description: 'Retrieves the current status of asynchronous job.',
+  isAsync: false,
   params: { jobid: param.uuid('the ID of the asychronous job').required() },
-  async handle(core, ctx, p) { return sync(await csJob(core, ctx, await core.jobs.get(ctx, p.jobid))); },
+  async handle(core, ctx, p) {
+    return sync(await csJob(core, ctx, await core.jobs.get(ctx, p.jobid)));
+  },
 });

@@ -11,7 +11,10 @@ export const RANGE_PARAMS = {
 
 /** The command. */
 export const createNetwork = command({
-  name: 'createNetwork', description: 'Create a network based on a network offering.', isAsync: false, responseName: 'network',
+  name: 'createNetwork',
+  description: 'Create a network based on a network offering.',
+  isAsync: false,
+  responseName: 'network',
   params: {
     name: param.string('the name of the network').required().maxLength(255),
     displaytext: param.string('the display text of the network').required().maxLength(255),
@@ -21,7 +24,12 @@ export const createNetwork = command({
   },
   async handle(core, ctx, p) {
     const n = await core.networks.create(ctx, {
-      zoneId: p.zoneid, name: p.name, displayText: p.displaytext, startIp: p.startip, endIp: p.endip, netmask: p.netmask,
+      zoneId: p.zoneid,
+      name: p.name,
+      displayText: p.displaytext,
+      startIp: p.startip,
+      endIp: p.endip,
+      netmask: p.netmask,
     });
     return sync({ network: csNetwork(n.network) });
   },

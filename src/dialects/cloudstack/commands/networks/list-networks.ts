@@ -5,7 +5,10 @@ import { csNetwork } from '../../views/network.js';
 
 /** The command. */
 export const listNetworks = command({
-  name: 'listNetworks', description: 'Lists all available networks', isAsync: false, responseName: 'network',
+  name: 'listNetworks',
+  description: 'Lists all available networks',
+  isAsync: false,
+  responseName: 'network',
   params: {
     ...LIST_PARAMS,
     id: param.uuid('list networks by id'),
@@ -18,8 +21,14 @@ export const listNetworks = command({
   },
   async handle(core, ctx, p) {
     const page = await core.networks.list(ctx, {
-      id: p.id, zoneId: p.zoneid, type: p.type, canUseForDeploy: p.canusefordeploy, keyword: p.keyword, tags: tagMatches(p.tags),
-      page: p.page, pageSize: p.pagesize,
+      id: p.id,
+      zoneId: p.zoneid,
+      type: p.type,
+      canUseForDeploy: p.canusefordeploy,
+      keyword: p.keyword,
+      tags: tagMatches(p.tags),
+      page: p.page,
+      pageSize: p.pagesize,
     });
     return list('network', page.count, page.items.map(csNetwork));
   },

@@ -3,7 +3,12 @@ import { command, job, param } from '../../command.js';
 
 /** The command. */
 export const activateIp6 = command({
-  name: 'activateIp6', description: 'Activate the IP6 address on a virtual machine', isAsync: true, responseName: 'nic',
+  name: 'activateIp6',
+  description: 'Activate the IP6 address on a virtual machine',
+  isAsync: true,
+  responseName: 'nic',
   params: { nicid: param.uuid('the ID of the nic to which you want to activate the IPv6').required() },
-  async handle(core, ctx, p) { return job(await core.nics.activateIp6(ctx, p.nicid), p.nicid); },
+  async handle(core, ctx, p) {
+    return job(await core.nics.activateIp6(ctx, p.nicid), p.nicid);
+  },
 });

@@ -4,7 +4,10 @@ import { csVmNic } from '../../views/nic.js';
 
 /** The command. */
 export const listNics = command({
-  name: 'listNics', description: 'list the vm nics IP to NIC', isAsync: false, responseName: 'nic',
+  name: 'listNics',
+  description: 'list the vm nics IP to NIC',
+  isAsync: false,
+  responseName: 'nic',
   params: {
     ...LIST_PARAMS,
     virtualmachineid: param.uuid('the ID of the vm').required(),
@@ -12,7 +15,12 @@ export const listNics = command({
     networkid: param.uuid('list nics of this network'),
   },
   async handle(core, ctx, p) {
-    const page = await core.nics.list(ctx, p.virtualmachineid, { nicId: p.nicid, networkId: p.networkid, page: p.page, pageSize: p.pagesize });
+    const page = await core.nics.list(ctx, p.virtualmachineid, {
+      nicId: p.nicid,
+      networkId: p.networkid,
+      page: p.page,
+      pageSize: p.pagesize,
+    });
     return list('nic', page.count, page.items.map(csVmNic));
   },
 });

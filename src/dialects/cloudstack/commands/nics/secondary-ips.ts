@@ -3,7 +3,10 @@ import { command, job, param } from '../../command.js';
 
 /** addIpToNic. */
 export const addIpToNic = command({
-  name: 'addIpToNic', description: 'Assigns secondary IP to NIC', isAsync: true, responseName: 'nicsecondaryip',
+  name: 'addIpToNic',
+  description: 'Assigns secondary IP to NIC',
+  isAsync: true,
+  responseName: 'nicsecondaryip',
   params: {
     nicid: param.uuid('the ID of the nic to which you want to assign private IP').required(),
     ipaddress: param.string('Secondary IP Address: one of your elastic IPs').maxLength(64),
@@ -16,7 +19,11 @@ export const addIpToNic = command({
 
 /** removeIpFromNic. */
 export const removeIpFromNic = command({
-  name: 'removeIpFromNic', description: 'Removes secondary IP from the NIC.', isAsync: true,
+  name: 'removeIpFromNic',
+  description: 'Removes secondary IP from the NIC.',
+  isAsync: true,
   params: { id: param.uuid('the ID of the secondary ip address to nic').required() },
-  async handle(core, ctx, p) { return job(await core.nics.removeSecondaryIp(ctx, p.id), p.id); },
+  async handle(core, ctx, p) {
+    return job(await core.nics.removeSecondaryIp(ctx, p.id), p.id);
+  },
 });

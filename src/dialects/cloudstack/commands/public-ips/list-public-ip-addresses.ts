@@ -5,7 +5,10 @@ import { csPublicIp } from '../../views/public-ip.js';
 
 /** The command. */
 export const listPublicIpAddresses = command({
-  name: 'listPublicIpAddresses', description: 'Lists all public ip addresses', isAsync: false, responseName: 'publicipaddress',
+  name: 'listPublicIpAddresses',
+  description: 'Lists all public ip addresses',
+  isAsync: false,
+  responseName: 'publicipaddress',
   params: {
     ...LIST_PARAMS,
     id: param.uuid('lists ip address by id'),
@@ -20,8 +23,16 @@ export const listPublicIpAddresses = command({
   },
   async handle(core, ctx, p) {
     const page = await core.ips.list(ctx, {
-      id: p.id, address: p.ipaddress, zoneId: p.zoneid, vmId: p.virtualmachineid, allocatedOnly: p.allocatedonly,
-      isElastic: p.iselastic, keyword: p.keyword, tags: tagMatches(p.tags), page: p.page, pageSize: p.pagesize,
+      id: p.id,
+      address: p.ipaddress,
+      zoneId: p.zoneid,
+      vmId: p.virtualmachineid,
+      allocatedOnly: p.allocatedonly,
+      isElastic: p.iselastic,
+      keyword: p.keyword,
+      tags: tagMatches(p.tags),
+      page: p.page,
+      pageSize: p.pagesize,
     });
     return list('publicipaddress', page.count, page.items.map(csPublicIp));
   },

@@ -4,7 +4,12 @@ import { HEALTHCHECK_PARAMS, healthcheck } from './healthcheck-params.js';
 
 /** The command. */
 export const updateIpAddress = command({
-  name: 'updateIpAddress', description: 'Updates an IP address.', isAsync: true, responseName: 'ipaddress',
+  name: 'updateIpAddress',
+  description: 'Updates an IP address.',
+  isAsync: true,
+  responseName: 'ipaddress',
   params: { id: param.uuid('the id of the public IP address to update').required(), ...HEALTHCHECK_PARAMS },
-  async handle(core, ctx, p) { return job((await core.ips.update(ctx, p.id, healthcheck(p))).taskId, p.id); },
+  async handle(core, ctx, p) {
+    return job((await core.ips.update(ctx, p.id, healthcheck(p))).taskId, p.id);
+  },
 });

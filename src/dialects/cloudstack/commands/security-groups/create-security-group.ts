@@ -4,11 +4,14 @@ import { csSecurityGroup } from '../../views/security-group.js';
 
 /** The command. */
 export const createSecurityGroup = command({
-  name: 'createSecurityGroup', description: 'Creates a security group', isAsync: false, responseName: 'securitygroup',
+  name: 'createSecurityGroup',
+  description: 'Creates a security group',
+  isAsync: false,
+  responseName: 'securitygroup',
   params: {
     name: param.string('name of the security group').required(),
     description: param.string('the description of the security group'),
-    account: param.string('ignored: groups are created in the caller\'s account'),
+    account: param.string("ignored: groups are created in the caller's account"),
     domainid: param.uuid('ignored'),
     projectid: param.uuid('ignored: Nube has no projects'),
   },

@@ -3,7 +3,10 @@ import { IGNORED_OWNER, command, param, sync } from '../../command.js';
 
 /** The command. */
 export const deleteSecurityGroup = command({
-  name: 'deleteSecurityGroup', description: 'Deletes security group', isAsync: false, responseName: 'success',
+  name: 'deleteSecurityGroup',
+  description: 'Deletes security group',
+  isAsync: false,
+  responseName: 'success',
   params: {
     id: param.uuid('The ID of the security group. Mutually exclusive with name parameter'),
     name: param.string('The name of the security group. Mutually exclusive with id parameter'),

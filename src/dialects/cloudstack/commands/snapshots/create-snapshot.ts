@@ -3,7 +3,10 @@ import { command, job, param } from '../../command.js';
 
 /** The command. */
 export const createSnapshot = command({
-  name: 'createSnapshot', description: 'Creates an instant snapshot of a volume.', isAsync: true, responseName: 'snapshot',
+  name: 'createSnapshot',
+  description: 'Creates an instant snapshot of a volume.',
+  isAsync: true,
+  responseName: 'snapshot',
   params: {
     volumeid: param.uuid('The ID of the disk volume').required(),
     name: param.string('the name of the snapshot (default <vm>_<volume>_<timestamp>)').maxLength(255),

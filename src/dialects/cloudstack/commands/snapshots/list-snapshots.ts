@@ -5,7 +5,10 @@ import { csSnapshot } from '../../views/volume.js';
 
 /** The command; always answers the `snapshot` key, which libcloud requires. */
 export const listSnapshots = command({
-  name: 'listSnapshots', description: 'Lists all available snapshots for the account.', isAsync: false, responseName: 'snapshot',
+  name: 'listSnapshots',
+  description: 'Lists all available snapshots for the account.',
+  isAsync: false,
+  responseName: 'snapshot',
   params: {
     ...LIST_PARAMS,
     id: param.uuid('lists snapshot by snapshot ID'),
@@ -20,8 +23,14 @@ export const listSnapshots = command({
   },
   async handle(core, ctx, p) {
     const page = await core.snapshots.list(ctx, {
-      id: p.id, name: p.name, keyword: p.keyword, volumeId: p.volumeid, zoneId: p.zoneid, tags: tagFilter(p.tags),
-      page: p.page, pageSize: p.pagesize,
+      id: p.id,
+      name: p.name,
+      keyword: p.keyword,
+      volumeId: p.volumeid,
+      zoneId: p.zoneid,
+      tags: tagFilter(p.tags),
+      page: p.page,
+      pageSize: p.pagesize,
     });
     return list('snapshot', page.count, page.items.map(csSnapshot));
   },

@@ -3,7 +3,12 @@ import { command, job, param } from '../../command.js';
 
 /** The command. */
 export const revertSnapshot = command({
-  name: 'revertSnapshot', description: 'Reverts a volume to a snapshot.', isAsync: true, responseName: 'snapshot',
+  name: 'revertSnapshot',
+  description: 'Reverts a volume to a snapshot.',
+  isAsync: true,
+  responseName: 'snapshot',
   params: { id: param.uuid('The ID of the snapshot').required() },
-  async handle(core, ctx, p) { return job((await core.snapshots.revert(ctx, p.id)).taskId, p.id); },
+  async handle(core, ctx, p) {
+    return job((await core.snapshots.revert(ctx, p.id)).taskId, p.id);
+  },
 });

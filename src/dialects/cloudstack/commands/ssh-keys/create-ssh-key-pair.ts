@@ -4,7 +4,10 @@ import { csKeyPair } from '../../views/ssh-key.js';
 
 /** The command. */
 export const createSSHKeyPair = command({
-  name: 'createSSHKeyPair', description: 'Create a new keypair and returns the private key', isAsync: false, responseName: 'keypair',
+  name: 'createSSHKeyPair',
+  description: 'Create a new keypair and returns the private key',
+  isAsync: false,
+  responseName: 'keypair',
   params: { name: param.string('Name of the keypair').required(), ...IGNORED_OWNER },
   async handle(core, ctx, p) {
     const r = await core.sshKeys.create(ctx, p.name);

@@ -4,7 +4,10 @@ import { csKeyPair } from '../../views/ssh-key.js';
 
 /** The command. */
 export const listSSHKeyPairs = command({
-  name: 'listSSHKeyPairs', description: 'List registered keypairs', isAsync: false, responseName: 'sshkeypair',
+  name: 'listSSHKeyPairs',
+  description: 'List registered keypairs',
+  isAsync: false,
+  responseName: 'sshkeypair',
   params: {
     ...LIST_PARAMS,
     name: param.string('A key pair name to look for'),
@@ -14,7 +17,17 @@ export const listSSHKeyPairs = command({
     ...IGNORED_OWNER,
   },
   async handle(core, ctx, p) {
-    const page = await core.sshKeys.list(ctx, { name: p.name, fingerprint: p.fingerprint, keyword: p.keyword, page: p.page, pageSize: p.pagesize });
-    return list('sshkeypair', page.count, page.items.map((k) => csKeyPair(k)));
+    const page = await core.sshKeys.list(ctx, {
+      name: p.name,
+      fingerprint: p.fingerprint,
+      keyword: p.keyword,
+      page: p.page,
+      pageSize: p.pagesize,
+    });
+    return list(
+      'sshkeypair',
+      page.count,
+      page.items.map((k) => csKeyPair(k)),
+    );
   },
 });

@@ -4,7 +4,10 @@ import { csKeyPair } from '../../views/ssh-key.js';
 
 /** The command. */
 export const registerSSHKeyPair = command({
-  name: 'registerSSHKeyPair', description: 'Register a public key in a keypair under a certain name', isAsync: false, responseName: 'keypair',
+  name: 'registerSSHKeyPair',
+  description: 'Register a public key in a keypair under a certain name',
+  isAsync: false,
+  responseName: 'keypair',
   params: {
     name: param.string('Name of the keypair').required(),
     publickey: param.string('Public key material of the keypair').required().maxLength(16384),

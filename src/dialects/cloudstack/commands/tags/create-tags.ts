@@ -4,7 +4,9 @@ import { tagPairs } from '../../tag-params.js';
 
 /** The command. */
 export const createTags = command({
-  name: 'createTags', description: 'Creates resource tag(s)', isAsync: true,
+  name: 'createTags',
+  description: 'Creates resource tag(s)',
+  isAsync: true,
   params: {
     resourceids: param.list('list of resources to create the tags for').required(),
     resourcetype: param.string('type of the resource (UserVm, Volume, Snapshot, ...)').required().maxLength(64),
@@ -12,7 +14,12 @@ export const createTags = command({
     customer: param.string('identifies client specific tag').maxLength(255),
   },
   async handle(core, ctx, p) {
-    const { taskId } = await core.tags.create(ctx, { resourceIds: p.resourceids, resourceType: p.resourcetype, tags: tagPairs(p.tags), customer: p.customer });
+    const { taskId } = await core.tags.create(ctx, {
+      resourceIds: p.resourceids,
+      resourceType: p.resourcetype,
+      tags: tagPairs(p.tags),
+      customer: p.customer,
+    });
     return job(taskId);
   },
 });

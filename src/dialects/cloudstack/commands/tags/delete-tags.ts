@@ -4,14 +4,20 @@ import { tagMatches } from '../../tag-params.js';
 
 /** The command. */
 export const deleteTags = command({
-  name: 'deleteTags', description: 'Deleting resource tag(s)', isAsync: true,
+  name: 'deleteTags',
+  description: 'Deleting resource tag(s)',
+  isAsync: true,
   params: {
     resourceids: param.list('Delete tags for resource id(s)').required(),
     resourcetype: param.string('Delete tag by resource type').required().maxLength(64),
     tags: param.map<'key' | 'value'>('Delete tags matching key/value pairs (all tags when absent)'),
   },
   async handle(core, ctx, p) {
-    const { taskId } = await core.tags.delete(ctx, { resourceIds: p.resourceids, resourceType: p.resourcetype, tags: tagMatches(p.tags) });
+    const { taskId } = await core.tags.delete(ctx, {
+      resourceIds: p.resourceids,
+      resourceType: p.resourcetype,
+      tags: tagMatches(p.tags),
+    });
     return job(taskId);
   },
 });

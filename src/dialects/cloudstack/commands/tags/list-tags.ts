@@ -4,7 +4,10 @@ import { csTag } from '../../views/tag.js';
 
 /** The command. */
 export const listTags = command({
-  name: 'listTags', description: 'List resource tag(s)', isAsync: false, responseName: 'tag',
+  name: 'listTags',
+  description: 'List resource tag(s)',
+  isAsync: false,
+  responseName: 'tag',
   params: {
     ...LIST_PARAMS,
     resourceid: param.string('list by resource id').maxLength(255),
@@ -17,8 +20,14 @@ export const listTags = command({
   },
   async handle(core, ctx, p) {
     const page = await core.tags.list(ctx, {
-      resourceId: p.resourceid, resourceType: p.resourcetype, key: p.key, value: p.value, customer: p.customer,
-      keyword: p.keyword, page: p.page, pageSize: p.pagesize,
+      resourceId: p.resourceid,
+      resourceType: p.resourcetype,
+      key: p.key,
+      value: p.value,
+      customer: p.customer,
+      keyword: p.keyword,
+      page: p.page,
+      pageSize: p.pagesize,
     });
     return list('tag', page.count, page.items.map(csTag));
   },

@@ -13,7 +13,10 @@ function visibility(filter: string): TemplateFilter['visibility'] {
 
 /** The command. */
 export const listTemplates = command({
-  name: 'listTemplates', description: 'List all templates.', isAsync: false, responseName: 'template',
+  name: 'listTemplates',
+  description: 'List all templates.',
+  isAsync: false,
+  responseName: 'template',
   params: {
     ...LIST_PARAMS,
     templatefilter: param.string('featured, self, community, executable, selfexecutable or all').required(),
@@ -25,8 +28,13 @@ export const listTemplates = command({
   },
   async handle(core, ctx, p) {
     const filter = p.templatefilter.toLowerCase();
-    if (!['featured', 'self', 'community', 'executable', 'selfexecutable', 'sharedexecutable', 'all'].includes(filter)) {
-      throw invalid(`Invalid templatefilter ${p.templatefilter}: use featured, self, community or executable`, 'templatefilter');
+    if (
+      !['featured', 'self', 'community', 'executable', 'selfexecutable', 'sharedexecutable', 'all'].includes(filter)
+    ) {
+      throw invalid(
+        `Invalid templatefilter ${p.templatefilter}: use featured, self, community or executable`,
+        'templatefilter',
+      );
     }
     const f = { visibility: visibility(filter), id: p.id, name: p.name, keyword: p.keyword, zoneId: p.zoneid };
     const page = await core.catalog.findTemplates(ctx, f, csPaging(p));

@@ -11,7 +11,10 @@ function details(v: Array<Partial<Record<string, string>>> | undefined): Record<
 
 /** The command; the job result is a one-element `template` list. */
 export const registerCustomTemplate = command({
-  name: 'registerCustomTemplate', description: 'Register a new template', isAsync: true, responseName: 'template',
+  name: 'registerCustomTemplate',
+  description: 'Register a new template',
+  isAsync: true,
+  responseName: 'template',
   params: {
     name: param.string('the name of the template').required().maxLength(255),
     displaytext: param.string('the description of the template').required().maxLength(4096),
@@ -25,8 +28,15 @@ export const registerCustomTemplate = command({
   },
   async handle(core, ctx, p) {
     const r = await core.templates.register(ctx, {
-      name: p.name, displayText: p.displaytext, zoneId: p.zoneid, url: p.url, checksum: p.checksum, passwordEnabled: p.passwordenabled,
-      sshkeyEnabled: p.sshkeyenabled, details: details(p.details), bootMode: p.bootmode,
+      name: p.name,
+      displayText: p.displaytext,
+      zoneId: p.zoneid,
+      url: p.url,
+      checksum: p.checksum,
+      passwordEnabled: p.passwordenabled,
+      sshkeyEnabled: p.sshkeyenabled,
+      details: details(p.details),
+      bootMode: p.bootmode,
     });
     return job(r.taskId, r.objectId);
   },

@@ -5,7 +5,8 @@ import { csVm } from '../../views/vm.js';
 /** The command. */
 export const changeServiceForVirtualMachine = command({
   name: 'changeServiceForVirtualMachine',
-  description: 'Changes the service offering for a virtual machine. The virtual machine must be in a "Stopped" state for this command to take effect.',
+  description:
+    'Changes the service offering for a virtual machine. The virtual machine must be in a "Stopped" state for this command to take effect.',
   isAsync: false,
   responseName: 'virtualmachine',
   params: {

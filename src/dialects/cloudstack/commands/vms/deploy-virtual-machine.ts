@@ -4,7 +4,8 @@ import { command, job, param } from '../../command.js';
 /** The command. */
 export const deployVirtualMachine = command({
   name: 'deployVirtualMachine',
-  description: 'Creates and automatically starts a virtual machine based on a service offering, disk offering, and template.',
+  description:
+    'Creates and automatically starts a virtual machine based on a service offering, disk offering, and template.',
   isAsync: true,
   responseName: 'virtualmachine',
   params: {
@@ -34,10 +35,23 @@ export const deployVirtualMachine = command({
   },
   async handle(core, ctx, p) {
     const r = await core.vms.create(ctx, {
-      zoneId: p.zoneid, offeringId: p.serviceofferingid, templateId: p.templateid, name: p.name, displayName: p.displayname,
-      group: p.group, sshKeyName: p.keypair, userData: p.userdata, rootDiskSizeGb: p.rootdisksize, securityGroupIds: p.securitygroupids,
-      securityGroupNames: p.securitygroupnames, affinityGroupIds: p.affinitygroupids, affinityGroupNames: p.affinitygroupnames,
-      networkIds: p.networkids, ipAddress: p.ipaddress, start: p.startvm, displayVm: p.displayvm,
+      zoneId: p.zoneid,
+      offeringId: p.serviceofferingid,
+      templateId: p.templateid,
+      name: p.name,
+      displayName: p.displayname,
+      group: p.group,
+      sshKeyName: p.keypair,
+      userData: p.userdata,
+      rootDiskSizeGb: p.rootdisksize,
+      securityGroupIds: p.securitygroupids,
+      securityGroupNames: p.securitygroupnames,
+      affinityGroupIds: p.affinitygroupids,
+      affinityGroupNames: p.affinitygroupnames,
+      networkIds: p.networkids,
+      ipAddress: p.ipaddress,
+      start: p.startvm,
+      displayVm: p.displayvm,
     });
     return job(r.taskId, r.id);
   },

@@ -4,13 +4,21 @@ import { tagFilter } from '../../tag-params.js';
 import { csVm } from '../../views/vm.js';
 
 const STATES: Record<string, string[]> = {
-  running: ['running', 'rebooting'], stopped: ['stopped'], starting: ['creating', 'starting', 'restoring'],
-  stopping: ['stopping'], destroyed: ['destroyed'], expunging: ['destroying'], error: ['error'],
+  running: ['running', 'rebooting'],
+  stopped: ['stopped'],
+  starting: ['creating', 'starting', 'restoring'],
+  stopping: ['stopping'],
+  destroyed: ['destroyed'],
+  expunging: ['destroying'],
+  error: ['error'],
 };
 
 /** The command. */
 export const listVirtualMachines = command({
-  name: 'listVirtualMachines', description: 'List the virtual machines.', isAsync: false, responseName: 'virtualmachine',
+  name: 'listVirtualMachines',
+  description: 'List the virtual machines.',
+  isAsync: false,
+  responseName: 'virtualmachine',
   params: {
     ...LIST_PARAMS,
     affinitygroupid: param.uuid('list vms by affinity group'),
@@ -30,12 +38,26 @@ export const listVirtualMachines = command({
     listall: param.boolean('ignored'),
   },
   async handle(core, ctx, p) {
-    const state = p.state ? STATES[p.state.toLowerCase()] ?? ['-'] : undefined;
+    const state = p.state ? (STATES[p.state.toLowerCase()] ?? ['-']) : undefined;
     const page = await core.vms.list(ctx, {
-      id: p.id, ids: p.ids, name: p.name, keyword: p.keyword, state, zoneId: p.zoneid, templateId: p.templateid,
-      networkId: p.networkid, affinityGroupId: p.affinitygroupid, securityGroupId: p.securitygroupid, tags: tagFilter(p.tags),
-      page: p.page, pageSize: p.pagesize,
+      id: p.id,
+      ids: p.ids,
+      name: p.name,
+      keyword: p.keyword,
+      state,
+      zoneId: p.zoneid,
+      templateId: p.templateid,
+      networkId: p.networkid,
+      affinityGroupId: p.affinitygroupid,
+      securityGroupId: p.securitygroupid,
+      tags: tagFilter(p.tags),
+      page: p.page,
+      pageSize: p.pagesize,
     });
-    return list('virtualmachine', page.count, page.items.map((vm) => csVm(vm)));
+    return list(
+      'virtualmachine',
+      page.count,
+      page.items.map((vm) => csVm(vm)),
+    );
   },
 });

@@ -4,7 +4,8 @@ import { command, job, param } from '../../command.js';
 /** The command. */
 export const restoreVirtualMachine = command({
   name: 'restoreVirtualMachine',
-  description: 'Restore a VM to its original template or a new template keeping its service offering and network configuration.',
+  description:
+    'Restore a VM to its original template or a new template keeping its service offering and network configuration.',
   isAsync: true,
   responseKey: 'restorevmresponse',
   responseName: 'virtualmachine',

@@ -5,7 +5,8 @@ import { csVm } from '../../views/vm.js';
 /** The command; `userData` matches `userdata` because parameter names are case-insensitive. */
 export const updateVirtualMachine = command({
   name: 'updateVirtualMachine',
-  description: 'Updates properties of a virtual machine. The VM has to be stopped and restarted for the new properties to take effect.',
+  description:
+    'Updates properties of a virtual machine. The VM has to be stopped and restarted for the new properties to take effect.',
   isAsync: false,
   responseName: 'virtualmachine',
   params: {
@@ -19,7 +20,11 @@ export const updateVirtualMachine = command({
   },
   async handle(core, ctx, p) {
     const vm = await core.vms.update(ctx, p.id, {
-      name: p.name, displayName: p.displayname, group: p.group, userData: p.userdata, securityGroupIds: p.securitygroupids,
+      name: p.name,
+      displayName: p.displayname,
+      group: p.group,
+      userData: p.userdata,
+      securityGroupIds: p.securitygroupids,
       displayVm: p.displayvm,
     });
     return sync({ virtualmachine: csVm(vm) });

@@ -3,7 +3,10 @@ import { command, job, param } from '../../command.js';
 
 /** attachVolume; libcloud sends `virtualMachineId`. */
 export const attachVolume = command({
-  name: 'attachVolume', description: 'Attaches a disk volume to a virtual machine.', isAsync: true, responseName: 'volume',
+  name: 'attachVolume',
+  description: 'Attaches a disk volume to a virtual machine.',
+  isAsync: true,
+  responseName: 'volume',
   params: {
     id: param.uuid('the ID of the disk volume').required(),
     virtualmachineid: param.uuid('the ID of the virtual machine').required(),
@@ -16,14 +19,21 @@ export const attachVolume = command({
 
 /** detachVolume, by id or by virtualmachineid and deviceid. */
 export const detachVolume = command({
-  name: 'detachVolume', description: 'Detaches a disk volume from a virtual machine.', isAsync: true, responseName: 'volume',
+  name: 'detachVolume',
+  description: 'Detaches a disk volume from a virtual machine.',
+  isAsync: true,
+  responseName: 'volume',
   params: {
     id: param.uuid('the ID of the disk volume'),
     virtualmachineid: param.uuid('the ID of the virtual machine the volume is attached to'),
     deviceid: param.long('the device slot of the volume on that virtual machine'),
   },
   async handle(core, ctx, p) {
-    const { taskId, volumeId } = await core.volumes.detach(ctx, { id: p.id, vmId: p.virtualmachineid, deviceId: p.deviceid });
+    const { taskId, volumeId } = await core.volumes.detach(ctx, {
+      id: p.id,
+      vmId: p.virtualmachineid,
+      deviceId: p.deviceid,
+    });
     return job(taskId, volumeId);
   },
 });

@@ -3,7 +3,10 @@ import { command, job, param } from '../../command.js';
 
 /** The command; libcloud sends `diskOfferingId` and `zoneId`, which the case-insensitive params accept. */
 export const createVolume = command({
-  name: 'createVolume', description: 'Creates a disk volume from a disk offering or a snapshot.', isAsync: true, responseName: 'volume',
+  name: 'createVolume',
+  description: 'Creates a disk volume from a disk offering or a snapshot.',
+  isAsync: true,
+  responseName: 'volume',
   params: {
     name: param.string('the name of the disk volume').maxLength(255),
     diskofferingid: param.uuid('the ID of the disk offering (required unless snapshotid is given)'),
@@ -15,7 +18,11 @@ export const createVolume = command({
   },
   async handle(core, ctx, p) {
     const { volume, taskId } = await core.volumes.create(ctx, {
-      name: p.name, diskOfferingId: p.diskofferingid, zoneId: p.zoneid, sizeGb: p.size, snapshotId: p.snapshotid,
+      name: p.name,
+      diskOfferingId: p.diskofferingid,
+      zoneId: p.zoneid,
+      sizeGb: p.size,
+      snapshotId: p.snapshotid,
     });
     return job(taskId, volume.id);
   },

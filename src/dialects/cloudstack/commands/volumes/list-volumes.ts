@@ -5,7 +5,10 @@ import { csVolume } from '../../views/volume.js';
 
 /** The command. */
 export const listVolumes = command({
-  name: 'listVolumes', description: 'Lists all volumes.', isAsync: false, responseName: 'volume',
+  name: 'listVolumes',
+  description: 'Lists all volumes.',
+  isAsync: false,
+  responseName: 'volume',
   params: {
     ...LIST_PARAMS,
     id: param.uuid('the ID of the disk volume'),
@@ -19,8 +22,15 @@ export const listVolumes = command({
   },
   async handle(core, ctx, p) {
     const page = await core.volumes.list(ctx, {
-      id: p.id, name: p.name, keyword: p.keyword, type: p.type, vmId: p.virtualmachineid, zoneId: p.zoneid,
-      tags: tagFilter(p.tags), page: p.page, pageSize: p.pagesize,
+      id: p.id,
+      name: p.name,
+      keyword: p.keyword,
+      type: p.type,
+      vmId: p.virtualmachineid,
+      zoneId: p.zoneid,
+      tags: tagFilter(p.tags),
+      page: p.page,
+      pageSize: p.pagesize,
     });
     return list('volume', page.count, page.items.map(csVolume));
   },

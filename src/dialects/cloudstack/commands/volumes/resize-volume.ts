@@ -3,7 +3,10 @@ import { command, job, param } from '../../command.js';
 
 /** The command; shrinking is refused. */
 export const resizeVolume = command({
-  name: 'resizeVolume', description: 'Resizes a volume.', isAsync: true, responseName: 'volume',
+  name: 'resizeVolume',
+  description: 'Resizes a volume.',
+  isAsync: true,
+  responseName: 'volume',
   params: {
     id: param.uuid('the ID of the disk volume').required(),
     size: param.long('new volume size in GB'),
