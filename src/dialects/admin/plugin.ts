@@ -24,11 +24,9 @@ export async function adminPlugin(app: FastifyInstance, opts: { core: Core }): P
   app.addHook('onRequest', async (req: FastifyRequest, reply: FastifyReply) => {
     const nul = nulInRequest(req, { basic: true });
     if (nul)
-      return reply
-        .code(400)
-        .send({
-          error: `The ${nul === 'authorization' ? 'Authorization header' : nul === 'path' ? 'path' : 'query string'} holds a NUL byte`,
-        });
+      return reply.code(400).send({
+        error: `The ${nul === 'authorization' ? 'Authorization header' : nul === 'path' ? 'path' : 'query string'} holds a NUL byte`,
+      });
   });
   app.addHook('preValidation', async (req: FastifyRequest, reply: FastifyReply) => {
     if (hasNul(req.body)) return reply.code(400).send({ error: 'The request body holds a NUL byte' });
