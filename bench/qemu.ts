@@ -39,7 +39,7 @@ function qemuVersion(): string {
 }
 
 /** Pids of the QEMU processes of the VMs under dataDir (pidfile present and the process's command line naming that VM's directory). */
-export function qemuPids(dataDir: string): number[] {
+function qemuPids(dataDir: string): number[] {
   const root = join(dataDir, 'vms');
   let ids: string[];
   try {

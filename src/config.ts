@@ -76,7 +76,7 @@ export type Limits = Record<LimitName, number>;
  * Built-in defaults: far above what a developer's test run or a small team uses, low enough that a runaway client
  * (a loop creating drives or VMs) stops long before it fills the disk, the hosts or the IP pools of everyone else.
  */
-export const BUILTIN_LIMITS: Limits = {
+const BUILTIN_LIMITS: Limits = {
   vms: 500,
   cpus: 2000,
   memory_mb: 4 * 1024 * 1024,
@@ -172,7 +172,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
 }
 
 /** `name=N,...` over the built-in limits (names not given keep theirs; -1 = unlimited), or `off` for no limits at all. */
-export function parseLimits(setting: string, raw: string | undefined): Limits {
+function parseLimits(setting: string, raw: string | undefined): Limits {
   const out: Limits = { ...BUILTIN_LIMITS };
   const text = (raw ?? '').trim();
   if (text === '') return out;

@@ -7,7 +7,7 @@ import { request } from 'undici';
 import cliProgress from 'cli-progress';
 
 /** Size of one drive read or write. */
-export const CHUNK = 4 * 1024 * 1024;
+const CHUNK = 4 * 1024 * 1024;
 
 interface Creds {
   url: string;
@@ -83,7 +83,7 @@ async function driveSize(c: Creds, id: string): Promise<number> {
 }
 
 /** Uploads a file to a drive from offset in 4 MiB gzip-compressed writes; refused before the first byte when the file does not fit. */
-export async function uploadDrive(c: Creds, id: string, file: string, offset = 0): Promise<number> {
+async function uploadDrive(c: Creds, id: string, file: string, offset = 0): Promise<number> {
   const size = statSync(file).size;
   const room = await driveSize(c, id);
   if (offset + size > room) {
@@ -121,7 +121,7 @@ function offsetOption(text: string | undefined): number {
 }
 
 /** Downloads a whole drive to a file in 4 MiB reads (gzip answers are accepted). */
-export async function downloadDrive(c: Creds, id: string, file: string): Promise<number> {
+async function downloadDrive(c: Creds, id: string, file: string): Promise<number> {
   const size = await driveSize(c, id);
   const fd = openSync(file, 'w');
   const b = bar(size);

@@ -26,7 +26,7 @@ export function edgeServerOptions(l: HttpLimits): Record<string, unknown> {
 }
 
 /** True when the request announces a body (a Content-Length above zero or a Transfer-Encoding). */
-export function bodyAnnounced(req: FastifyRequest): boolean {
+function bodyAnnounced(req: FastifyRequest): boolean {
   const length = req.headers['content-length'];
   return req.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
 }

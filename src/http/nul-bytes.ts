@@ -14,7 +14,7 @@ export function hasNul(value: unknown, depth = 0): boolean {
 }
 
 /** True when the credentials of an HTTP Basic Authorization header decode to text holding a NUL. */
-export function basicHasNul(header: string | undefined): boolean {
+function basicHasNul(header: string | undefined): boolean {
   const m = /^Basic[ \t]+(\S{1,4096})/i.exec(header ?? '');
   return m !== null && Buffer.from(m[1]!, 'base64').includes(0);
 }

@@ -237,7 +237,7 @@ export function asCoreError(err: unknown): CoreError {
 }
 
 /** An unexpected exception as the caller sees it: Internal, without details. */
-export function unexpectedError(): CoreError {
+function unexpectedError(): CoreError {
   return new CoreError('Internal', 'unexpected', 'Internal error');
 }
 

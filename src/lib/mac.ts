@@ -8,7 +8,7 @@ export const NUBE_MAC_PREFIX = '06';
 const MAC_MAX = 2 ** 40 - 1;
 
 /** Automatic MACs made from VM serials stay below this number; spare MACs (when a serial's MAC is taken) are drawn above it. */
-export const SPARE_MAC_MIN = 2 ** 36;
+const SPARE_MAC_MIN = 2 ** 36;
 
 /** Builds a MAC in Nube's range (`06:xx:xx:xx:xx:xx`) from a 40-bit number. */
 export function macFromNumber(n: number): string {

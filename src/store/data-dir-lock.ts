@@ -14,7 +14,7 @@ export interface DataDirLock {
 }
 
 /** Thrown when another process holds the lock; its message is the one line the operator sees. */
-export class DataDirBusy extends Error {}
+class DataDirBusy extends Error {}
 
 const held = new Set<Database.Database>();
 

@@ -6,7 +6,7 @@ import type { StoreOptions } from './db.js';
 import { SETTINGS } from './settings.js';
 
 /** Thrown when the configured store does not exist or was not set up by `nube serve`; the message names the settings. */
-export class StoreNotFoundError extends Error {}
+class StoreNotFoundError extends Error {}
 
 /** An existing store: how to name it, and the compute driver `serve` last ran with (when recorded). */
 export interface FoundStore {

@@ -327,6 +327,6 @@ export class TaskEngine {
 }
 
 /** True for SUCCESS, FAILURE and REVOKED. */
-export function isTerminal(status: string): boolean {
+function isTerminal(status: string): boolean {
   return status === 'SUCCESS' || status === 'FAILURE' || status === 'REVOKED';
 }

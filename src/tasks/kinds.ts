@@ -20,6 +20,3 @@ export const TASK_KINDS = [
 
 /** One kind of task. */
 export type TaskKind = (typeof TASK_KINDS)[number];
-
-/** Task lifecycle states. */
-export type TaskStatus = 'PENDING' | 'STARTED' | 'SUCCESS' | 'FAILURE' | 'REVOKED';

@@ -44,12 +44,12 @@ interface Slot {
 }
 
 /** Default threads: one less than the CPUs, 1 to 4, so hashing never takes every core from the event loop. */
-export function defaultHashThreads(): number {
+function defaultHashThreads(): number {
   return Math.max(1, Math.min(4, availableParallelism() - 1));
 }
 
 /** A fixed set of hashing threads with a bounded queue of password checks. */
-export class HashPool {
+class HashPool {
   private readonly slots: Slot[] = [];
   private readonly queue: Job[] = [];
   private queuedChecks = 0;

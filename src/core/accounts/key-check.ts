@@ -8,7 +8,7 @@ import type { MasterKey } from './secrets.js';
 import { sealPlainVncPasswords, VNC_SEALED_KEY } from '../vms/extras.js';
 
 /** The process's master key is not the store's; the one-line message names the setting to fix. */
-export class MasterKeyMismatchError extends Error {}
+class MasterKeyMismatchError extends Error {}
 
 /** Where the start-up step reports what it did (a pino logger fits). */
 export interface InfoLog {

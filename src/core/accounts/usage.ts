@@ -130,13 +130,13 @@ export class AccountUsage {
 }
 
 /** The limit of a resource type (-1 when Nube does not limit it). */
-export function limitOf(limits: Limits, type: (typeof RESOURCE_TYPES)[number]): number {
+function limitOf(limits: Limits, type: (typeof RESOURCE_TYPES)[number]): number {
   const name = RESOURCE_TYPE_LIMITS[type];
   return name ? limits[name] : -1;
 }
 
 /** Counts one account's live resources. */
-export async function totals(q: Q, accountId: string): Promise<AccountTotals> {
+async function totals(q: Q, accountId: string): Promise<AccountTotals> {
   const [vms, vols, ips, nets, snaps, tpls] = await Promise.all([
     q
       .selectFrom('vms')

@@ -13,10 +13,10 @@ import { deleteTagsOf } from '../tags/service.js';
 import { countedPage } from '../../store/page.js';
 
 /** The only group type: members never share a host. */
-export const HOST_ANTI_AFFINITY = 'host anti-affinity';
+const HOST_ANTI_AFFINITY = 'host anti-affinity';
 
 /** Group types the service accepts. */
-export const AFFINITY_TYPES: readonly string[] = [HOST_ANTI_AFFINITY];
+const AFFINITY_TYPES: readonly string[] = [HOST_ANTI_AFFINITY];
 
 /** An affinity group as every dialect may show it. */
 export interface AffinityGroupView {

@@ -15,7 +15,7 @@ import { recordSyncChange } from '../sync-change.js';
 import type { TaskReceipt } from '../receipt.js';
 
 /** Labels and units of each subscription type. */
-export const SUB_TYPES: Record<string, { label: string; unit: string }> = {
+const SUB_TYPES: Record<string, { label: string; unit: string }> = {
   cpu: { label: 'CPU', unit: 'core MHz' },
   mem: { label: 'Memory', unit: 'MB' },
   disk: { label: 'Disk', unit: 'GB' },
@@ -26,7 +26,7 @@ export const SUB_TYPES: Record<string, { label: string; unit: string }> = {
 };
 
 /** Smallest CPU and memory subscriptions (seed 11.10). */
-export const MIN_SUB = { cpu: 2000, mem: 1024 };
+const MIN_SUB = { cpu: 2000, mem: 1024 };
 
 /** A subscription as dialects show it. */
 export interface SubscriptionView {

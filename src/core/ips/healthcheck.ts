@@ -24,7 +24,7 @@ export interface HealthcheckInput {
 }
 
 /** Defaults Exoscale documents for unset fields. */
-export const HEALTHCHECK_DEFAULTS = { interval: 10, timeout: 2, strikesOk: 2, strikesFail: 3 } as const;
+const HEALTHCHECK_DEFAULTS = { interval: 10, timeout: 2, strikesOk: 2, strikesFail: 3 } as const;
 
 const INTERVAL_MAX = 300;
 const STRIKES_MAX = 20;

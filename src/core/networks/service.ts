@@ -53,7 +53,7 @@ export interface RangeInput {
 }
 
 /** Most addresses a private network's range may hold. */
-export const MAX_RANGE = 65536;
+const MAX_RANGE = 65536;
 const TEXT_MAX = 255;
 const OBJECT = 'network';
 
@@ -61,11 +61,7 @@ const OBJECT = 'network';
  * Validates a managed range: IPv4 addresses, a contiguous netmask, startip ≤ endip, both in one subnet of the netmask,
  * at most 65536 addresses, and (for subnets of 4 or more addresses) neither the network nor the broadcast address.
  */
-export function checkRange(
-  startIp: string,
-  endIp: string,
-  netmask: string,
-): { first: number; last: number; cidr: string } {
+function checkRange(startIp: string, endIp: string, netmask: string): { first: number; last: number; cidr: string } {
   for (const [field, v] of [
     ['startIp', startIp],
     ['endIp', endIp],

@@ -29,7 +29,7 @@ export interface SnapshotFilter {
 }
 
 /** CloudStack's snapshot name: `<vm>_<volume>_<yyyyMMddHHmmss>` in UTC, with "detached" for a volume without VM. */
-export function snapshotName(vmName: string | null, volumeName: string, at: Date): string {
+function snapshotName(vmName: string | null, volumeName: string, at: Date): string {
   const stamp = at.toISOString().replace(/[-:T]/g, '').slice(0, 14);
   return `${vmName ?? 'detached'}_${volumeName}_${stamp}`;
 }

@@ -26,7 +26,7 @@ const TYPES: TaggableType[] = [
 ];
 
 /** Names of every taggable resource type, for messages and documentation. */
-export const TAGGABLE_TYPES: readonly string[] = TYPES.map((t) => t.name);
+const TAGGABLE_TYPES: readonly string[] = TYPES.map((t) => t.name);
 
 /** The canonical name of a resource type given in any letter case, or Invalid when it cannot be tagged. */
 export function resourceType(name: string): string {

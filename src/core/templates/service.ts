@@ -22,7 +22,7 @@ export interface RegisterTemplateInput {
 }
 
 /** Size the simulator gives every registered template: it downloads nothing, so it uses Exoscale's default disk. */
-export const REGISTERED_TEMPLATE_SIZE = 10 * 1024 ** 3;
+const REGISTERED_TEMPLATE_SIZE = 10 * 1024 ** 3;
 
 const TEXT_MAX = 255;
 const DISPLAY_MAX = 4096;

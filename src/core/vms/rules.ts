@@ -2,7 +2,7 @@
 import { invalid } from '../../lib/errors.js';
 
 /** Largest user data accepted after base64 (CloudStack's POST limit; the GET limit is the dialect's). */
-export const USERDATA_MAX_BASE64 = 32768;
+const USERDATA_MAX_BASE64 = 32768;
 
 const HOSTNAME = /^[a-zA-Z]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?$/;
 

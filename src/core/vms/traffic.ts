@@ -35,7 +35,7 @@ const EMPTY = {
 };
 
 /** A stored row (or none) as a view: total_limit 0 means split accounting, as in CVM. */
-export function trafficView(r: Partial<VmTrafficRow> | undefined): TrafficView {
+function trafficView(r: Partial<VmTrafficRow> | undefined): TrafficView {
   const n = (v: unknown) => Number(v ?? 0);
   return {
     mode: n(r?.total_limit) > 0 ? 'combined' : 'split',

@@ -12,10 +12,10 @@ export const MAX_DATA_DISKS = 6;
 export const MAX_CUSTOM_GB = 1024;
 
 /** Highest device id a data disk may take. */
-export const MAX_DEVICE_ID = 15;
+const MAX_DEVICE_ID = 15;
 
 /** Device id 3 is the CD-ROM on KVM; CloudStack never gives it to a data disk. */
-export const CDROM_DEVICE_ID = 3;
+const CDROM_DEVICE_ID = 3;
 
 /** A size in whole GiB within the custom offering range, in bytes. */
 export function customSizeBytes(sizeGb: number | undefined, field = 'sizeGb'): number {

@@ -14,14 +14,14 @@ export class CodecError extends Error {
 }
 
 /** Most lines a request body may hold. */
-export const MAX_LINES = 2000;
+const MAX_LINES = 2000;
 /** Longest key accepted in a request. */
-export const MAX_KEY = 100;
+const MAX_KEY = 100;
 /** Longest value accepted in a request. */
-export const MAX_VALUE = 64 * 1024;
+const MAX_VALUE = 64 * 1024;
 
 /** Longest line accepted in a request (a key, its value and the blanks around them). */
-export const MAX_LINE = MAX_KEY + MAX_VALUE + 1024;
+const MAX_LINE = MAX_KEY + MAX_VALUE + 1024;
 
 const SPACE = 0x20;
 const TAB = 0x09;

@@ -3,7 +3,7 @@ import type { DetailedVolumeView } from '../../core/volumes/data-io.js';
 import type { TemplateRow } from '../../core/catalog/service.js';
 
 /** The owner shown on standard (catalog) drives. */
-export const SYSTEM_USER = '00000000-0000-0000-0000-000000000000';
+const SYSTEM_USER = '00000000-0000-0000-0000-000000000000';
 
 /** Device slot of a volume as a CloudSigma device key: ide:B:U for 0-3, block:N from 4. */
 export function deviceKey(deviceId: number): string {

@@ -13,7 +13,7 @@ import { labelRoute } from '../../http/metrics.js';
 import { hasNul } from '../../http/nul-bytes.js';
 
 /** CloudStack's prefixes; all serve the same commands. */
-export const CS_PREFIXES = ['/compute', '/client/api', '/v1'];
+const CS_PREFIXES = ['/compute', '/client/api', '/v1'];
 
 /** Largest user data in a GET query string, after base64 (CloudStack's limit). */
 const USERDATA_GET_MAX = 2048;

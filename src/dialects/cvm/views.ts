@@ -7,7 +7,7 @@ const MB = 1024 * 1024;
 const s = (n: number | null | undefined): string => String(n ?? 0);
 
 /** The traffic keys of a VPS: traffic_limit/traffic_used when combined, traffic_in_ and traffic_out_ keys when split. */
-export function cvmTraffic(t: TrafficView, withLimits: boolean): Record<string, string> {
+function cvmTraffic(t: TrafficView, withLimits: boolean): Record<string, string> {
   if (t.mode === 'combined') {
     return { ...(withLimits ? { traffic_limit: s(t.totalLimit) } : {}), traffic_used: s(t.inUsed + t.outUsed) };
   }

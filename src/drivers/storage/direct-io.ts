@@ -3,7 +3,7 @@ import type { FileHandle } from 'node:fs/promises';
 import { PAGE_BYTES, isPageAligned, pageAlignedBuffer } from '../../lib/page-buffers.js';
 
 /** Smallest transfer worth bypassing the page cache. */
-export const DIRECT_MIN = 64 * 1024;
+const DIRECT_MIN = 64 * 1024;
 /** Bytes of one piece: a large transfer is split into pieces, each sent to the disk as soon as it is ready. */
 const SLOT = 2 * 1024 * 1024;
 /** Most staging slots ever allocated (64 MiB); a transfer that finds none free goes through the page cache instead. */

@@ -8,7 +8,7 @@ interface Entry {
 }
 
 /** What a write stopped by the removal of its volume is told. */
-export function removedDuringWrite(): CoreError {
+function removedDuringWrite(): CoreError {
   return conflict('The volume was removed while it was being written; nothing more was written', 'gone');
 }
 

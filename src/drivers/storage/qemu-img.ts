@@ -3,7 +3,7 @@ import { execFile, spawn } from 'node:child_process';
 import { promises as fs, readFileSync } from 'node:fs';
 
 /** Runs qemu-img; a failure carries qemu-img's own last error line. */
-export function qemuImg(args: string[], timeoutMs = 600000): Promise<string> {
+function qemuImg(args: string[], timeoutMs = 600000): Promise<string> {
   return new Promise((resolve, reject) => {
     execFile('qemu-img', args, { timeout: timeoutMs, maxBuffer: 16 * 1024 * 1024 }, (err, stdout, stderr) => {
       if (err) reject(new Error(`qemu-img ${args[0]} failed: ${lastLine(stderr) || err.message}`));

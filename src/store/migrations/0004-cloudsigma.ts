@@ -20,7 +20,7 @@ export async function up(db: Kysely<any>): Promise<void> {
 }
 
 /** Adds vm_extras: settings of a VM made by size (SMP mode, VNC, NIC models, boot devices) as one JSON object. */
-export async function upVmExtras(db: Kysely<any>): Promise<void> {
+async function upVmExtras(db: Kysely<any>): Promise<void> {
   await db.schema
     .createTable('vm_extras')
     .addColumn('vm_id', 'text', (c) => c.primaryKey())

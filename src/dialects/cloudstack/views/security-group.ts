@@ -6,7 +6,7 @@ import { CoreError } from '../../../lib/errors.js';
 import { csTags } from './common.js';
 
 /** One ingress or egress rule: ports for TCP/UDP, type/code for ICMP, and a CIDR or an account/group source. */
-export function csSecurityRule(r: SecurityRuleView, account: string): Record<string, unknown> {
+function csSecurityRule(r: SecurityRuleView, account: string): Record<string, unknown> {
   const ports = r.protocol === 'tcp' || r.protocol === 'udp';
   const icmp = r.protocol === 'icmp' || r.protocol === 'icmpv6';
   return {

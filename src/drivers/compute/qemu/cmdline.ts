@@ -82,7 +82,7 @@ async function probeKvm(): Promise<boolean> {
 }
 
 /** The kernel command line: serial console, quiet boot, the guest's hostname. */
-export function kernelArgs(spec: VmSpec): string {
+function kernelArgs(spec: VmSpec): string {
   const host = spec.hostname.replace(/[^A-Za-z0-9.-]/g, '-').slice(0, 63) || 'nube-guest';
   return `console=ttyS0 quiet panic=-1 nube.hostname=${host} nube.id=${spec.id}`;
 }
@@ -145,7 +145,7 @@ export function diskDevice(d: DiskFile): string {
 }
 
 /** A user-mode (slirp) NIC with the VM's MAC, whose DHCP hands out the VM's own address; both directions are counted by pcap. */
-export function nicArgs(nic: VmSpec['nics'][number], i: number, paths: VmPaths): string[] {
+function nicArgs(nic: VmSpec['nics'][number], i: number, paths: VmPaths): string[] {
   let user = `user,id=net${i},restrict=on`;
   const octets = nic.ip?.split('.').map(Number);
   if (

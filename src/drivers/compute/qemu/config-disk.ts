@@ -17,7 +17,7 @@ export async function writeConfigDisk(path: string, userdata: string | null): Pr
 }
 
 /** Userdata as the guest runs it: the core stores it base64-encoded (checked on input), anything else is taken as text. */
-export function decodeUserdata(userdata: string): Buffer {
+function decodeUserdata(userdata: string): Buffer {
   const compact = userdata.replace(/\s+/g, '');
   if (/^[A-Za-z0-9+/]+={0,2}$/.test(compact) && compact.length % 4 !== 1) return Buffer.from(compact, 'base64');
   return Buffer.from(userdata, 'utf8');

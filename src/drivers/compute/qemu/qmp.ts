@@ -2,7 +2,7 @@
 import { connect, type Socket } from 'node:net';
 
 /** A QMP error answer (the command was understood and refused). */
-export class QmpError extends Error {
+class QmpError extends Error {
   constructor(
     readonly errorClass: string,
     message: string,

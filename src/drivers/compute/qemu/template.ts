@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 
 const run = promisify(execFile);
 /** The build script, found from this module in src/ and in dist/ alike. */
-export const BUILD_SCRIPT = fileURLToPath(new URL('../../../../scripts/build-template.sh', import.meta.url));
+const BUILD_SCRIPT = fileURLToPath(new URL('../../../../scripts/build-template.sh', import.meta.url));
 
 /** A built template: its files and the checksum recorded in the catalog (sha256 of its SHA256SUMS manifest). */
 export interface GuestTemplate {
