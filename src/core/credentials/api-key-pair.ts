@@ -1,13 +1,13 @@
 /** API key pairs (CloudStack): a public key that identifies and a secret that signs, stored encrypted under the master key. */
 import type { Store } from '../../store/db.js';
 import type { CredentialRow } from '../../store/schema.js';
-import { notFound } from '../../lib/errors.js';
 import { newId, nowIso, randomToken } from '../../lib/util.js';
 import type { MasterKey } from '../accounts/secrets.js';
 import type { AuthThrottle } from '../accounts/throttle.js';
 import type { Principal } from '../accounts/principal.js';
 import type { IssueOptions, Issued, Issuer } from './issuer.js';
 import { enabledPrincipal } from './principals.js';
+import { listRows, revokeRow } from './rows.js';
 
 /** The issuer kind of API key pairs. */
 const KIND = 'api-key-pair';
@@ -93,42 +93,20 @@ export class ApiKeyPairIssuer implements Issuer<typeof KIND, KeyPair, SignedRequ
 
   /** Revokes a key pair by its API key or id; later requests signed with it are refused. */
   async revoke(keyOrId: string): Promise<void> {
-    const r = await this.store.db
-      .updateTable('credentials')
-      .set({ revoked_at: nowIso() })
-      .where('kind', '=', ROW_KIND)
-      .where('revoked_at', 'is', null)
-      .where((eb) => eb.or([eb('public_key', '=', keyOrId), eb('id', '=', keyOrId)]))
-      .executeTakeFirst();
-    if (Number(r.numUpdatedRows) === 0) throw notFound('key pair', keyOrId, 'object');
+    await revokeRow(this.store.db, ROW_KIND, keyOrId, 'key pair');
     this.secretCache.clear();
   }
 
   /** The account's key pairs, without secrets. */
   async list(account: { id: string; name: string }): Promise<KeyPairInfo[]> {
-    const rows = await this.store.db
-      .selectFrom('credentials')
-      .innerJoin('users', 'users.id', 'credentials.user_id')
-      .select([
-        'credentials.id',
-        'credentials.public_key',
-        'credentials.name',
-        'credentials.created_at',
-        'credentials.revoked_at',
-        'users.username',
-      ])
-      .where('credentials.account_id', '=', account.id)
-      .where('credentials.kind', '=', ROW_KIND)
-      .orderBy('credentials.created_at')
-      .execute();
-    return rows.map((r) => ({
+    return (await listRows(this.store.db, ROW_KIND, account.id)).map((r) => ({
       id: r.id,
       account: account.name,
       user: r.username,
-      key: r.public_key,
+      key: r.publicKey,
       name: r.name,
-      created: r.created_at,
-      revoked: r.revoked_at,
+      created: r.created,
+      revoked: r.revoked,
     }));
   }
 

@@ -2,13 +2,13 @@
 import { randomBytes, randomInt, timingSafeEqual } from 'node:crypto';
 import type { Store } from '../../store/db.js';
 import type { CredentialRow } from '../../store/schema.js';
-import { notFound } from '../../lib/errors.js';
 import { newId, nowIso } from '../../lib/util.js';
 import { hashToken } from '../accounts/secrets.js';
 import type { Principal } from '../accounts/principal.js';
 import type { AuthThrottle } from '../accounts/throttle.js';
 import type { IssueOptions, Issued, Issuer } from './issuer.js';
 import { enabledPrincipal } from './principals.js';
+import { listRows, revokeRow } from './rows.js';
 
 /** The issuer kind of token pairs. */
 const KIND = 'token-pair';
@@ -137,43 +137,20 @@ export class TokenPairIssuer implements Issuer<
 
   /** Revokes a pair by its public token or id; later requests with it answer 401. */
   async revoke(publicOrId: string): Promise<void> {
-    const r = await this.store.db
-      .updateTable('credentials')
-      .set({ revoked_at: nowIso() })
-      .where('kind', '=', ROW_KIND)
-      .where('revoked_at', 'is', null)
-      .where((eb) => eb.or([eb('public_key', '=', publicOrId), eb('id', '=', publicOrId)]))
-      .executeTakeFirst();
-    if (Number(r.numUpdatedRows) === 0) throw notFound('CVM token pair', publicOrId, 'object');
+    await revokeRow(this.store.db, ROW_KIND, publicOrId, 'CVM token pair');
   }
 
   /** The account's pairs, without private tokens. */
   async list(account: { id: string; name: string }): Promise<TokenPairInfo[]> {
-    const rows = await this.store.db
-      .selectFrom('credentials')
-      .innerJoin('users', 'users.id', 'credentials.user_id')
-      .select([
-        'credentials.id',
-        'credentials.public_key',
-        'credentials.name',
-        'credentials.created_at',
-        'credentials.revoked_at',
-        'credentials.client_api',
-        'users.username',
-      ])
-      .where('credentials.account_id', '=', account.id)
-      .where('credentials.kind', '=', ROW_KIND)
-      .orderBy('credentials.created_at')
-      .execute();
-    return rows.map((r) => ({
+    return (await listRows(this.store.db, ROW_KIND, account.id)).map((r) => ({
       id: r.id,
       account: account.name,
       user: r.username,
-      public: r.public_key,
+      public: r.publicKey,
       name: r.name,
-      client_api: Number(r.client_api ?? 1) === 1,
-      created: r.created_at,
-      revoked: r.revoked_at,
+      client_api: r.clientApi,
+      created: r.created,
+      revoked: r.revoked,
     }));
   }
 }
