@@ -135,7 +135,7 @@ export class NicService {
         objectId: nic.id,
         ctx,
         payload: { action: 'add_ip', ipAddress },
-        result: { type: 'nicsecondaryip', ...secondary },
+        result: { type: 'secondaryIp', ...secondary },
       });
       return { taskId, secondary };
     });
