@@ -33,11 +33,14 @@ after(async () => {
   await env.close();
 });
 
-const once = () => receiptChecker(env, () => ctx);
+const check = receiptChecker(
+  () => env,
+  () => ctx,
+);
 
 /** A stopped VM of alice made from an offering, created through one checked call. */
 async function offeringVm(label: string): Promise<string> {
-  const { receipt } = await once()(
+  const { receipt } = await check(
     `${label}: vms.create`,
     () => core.vms.create(ctx, { zoneId: c.zone.id, offeringId: c.micro.id, templateId: c.template.id, start: false }),
     (r) => r.receipt,
@@ -46,7 +49,6 @@ async function offeringVm(label: string): Promise<string> {
 }
 
 test('VMs by offering: create, start, reboot, stop, resize, change offering, update, reset password, restore, destroy each leave one finished task', async () => {
-  const check = once();
   const id = await offeringVm('offering');
   await check('vms.start', () => core.vms.start(ctx, id));
   await check('vms.reboot', () => core.vms.reboot(ctx, id));
@@ -70,7 +72,6 @@ test('VMs by offering: create, start, reboot, stop, resize, change offering, upd
 });
 
 test('VMs by size: create, reshape and clone each leave one finished task', async () => {
-  const check = once();
   const { receipt } = await check(
     'vms.create (size)',
     () => core.vms.create(ctx, { name: 'sized-receipts', size: { cpuMhz: 2000, memoryMb: 1024 } }),
@@ -86,7 +87,6 @@ test('VMs by size: create, reshape and clone each leave one finished task', asyn
 });
 
 test('operator holds and traffic limits each leave one finished task of the owner', async () => {
-  const check = once();
   const id = await offeringVm('holds');
   const { serial } = await core.vms.get(ctx, id);
   await check(
@@ -112,7 +112,6 @@ test('operator holds and traffic limits each leave one finished task of the owne
 });
 
 test('volumes by offering: create, attach, detach, resize, delete each leave one finished task', async () => {
-  const check = once();
   const vmId = await offeringVm('volumes');
   const offering = (await core.catalog.listDiskOfferings()).find((o) => o.customized !== 1)!;
   const created = await check('volumes.create (offering)', () =>
@@ -129,7 +128,6 @@ test('volumes by offering: create, attach, detach, resize, delete each leave one
 });
 
 test('volumes by size: create, set, clone, delete each leave one finished task', async () => {
-  const check = once();
   const made = await check(
     'volumes.create (size)',
     () => core.volumes.create(ctx, { name: 'r-drive', sizeBytes: 4 * 1024 * 1024 }),
@@ -153,7 +151,6 @@ test('volumes by size: create, set, clone, delete each leave one finished task',
 });
 
 test('NICs: add, update address, remove, activate IPv6, add and remove a secondary IP each leave one finished task', async () => {
-  const check = once();
   const vmId = await offeringVm('nics');
   const net = await addNetwork(env, 'alice', c.zone.id, { name: 'r-nics', range: ['10.0.0.10', '10.0.0.20'] });
   const added = await check('nics.add', () => core.nics.add(ctx, vmId, net));
