@@ -174,3 +174,25 @@ test('NICs: add, update address, remove, activate IPv6, add and remove a seconda
   );
   await check('nics.removeSecondaryIp', () => core.nics.removeSecondaryIp(ctx, secondary.id));
 });
+
+test("cloning a VM with drives leaves one finished task per drive copy and the clone's own task, which its receipt names", async () => {
+  const drive = await core.volumes.create(ctx, { name: 'r-clone-src', sizeBytes: 4 * 1024 * 1024 });
+  const { receipt } = await core.vms.create(ctx, {
+    name: 'drives-receipts',
+    size: {},
+    drives: [{ deviceId: 0, volumeId: drive.receipt.objectId }],
+  });
+  await env.rt.core.deps.tasks.wait(receipt.taskId, 10_000);
+  const db = env.rt.store.db;
+  const before = new Set((await db.selectFrom('tasks').select('id').execute()).map((t) => t.id));
+  const clone = await core.vms.clone(ctx, receipt.objectId, { name: 'drives-receipts-clone' });
+  await env.rt.core.deps.tasks.wait(clone.receipt.taskId, 10_000);
+  const added = (await db.selectFrom('tasks').selectAll().execute()).filter((t) => !before.has(t.id));
+  const copies = added.filter((t) => t.object_type === 'volume');
+  assert.equal(copies.length, 1, 'one drive copy, one task');
+  assert.deepEqual(
+    added.filter((t) => t.object_type !== 'volume').map((t) => [t.id, t.object_id, t.status]),
+    [[clone.receipt.taskId, clone.receipt.objectId, 'SUCCESS']],
+  );
+  assert.ok(added.every((t) => t.status === 'SUCCESS'));
+});
