@@ -84,7 +84,7 @@ try {
     Array.from({ length: 64 }, async () => {
       while (next++ < DEPLOYS) {
         const r = await rt.core.vms.create(ctx, { zoneId: zone.id, offeringId: offering.id, templateId: template.id });
-        tasks.push(r.taskId);
+        tasks.push(r.receipt.taskId);
       }
     }),
   );

@@ -22,6 +22,8 @@ export async function recordSyncChange(q: Q, change: SyncChange): Promise<TaskRe
     ctx: change.ctx,
     payload: change.payload,
     result: change.result ?? { type: 'success' },
+    // The log says what the change did (its payload's action, e.g. "update"), not only that it was synchronous.
+    logAction: typeof change.payload?.action === 'string' ? `sync.${change.payload.action}` : undefined,
   });
   return { taskId, objectId: change.objectId };
 }

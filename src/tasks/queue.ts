@@ -89,8 +89,11 @@ function busyError(objectType: string): CoreError {
   return conflict(`The ${objectType} is busy with another operation; try again when it has finished`, 'busy');
 }
 
-/** Records a change that completed synchronously as a finished task, for dialects that answer with a job id. */
-export async function recordDoneTask(q: Q, spec: Omit<TaskSpec, 'exclusive'> & { result: unknown }): Promise<string> {
+/** Records a change that completed synchronously as a finished task with its two log entries (their action is logAction, else the kind). */
+export async function recordDoneTask(
+  q: Q,
+  spec: Omit<TaskSpec, 'exclusive'> & { result: unknown; logAction?: string },
+): Promise<string> {
   const id = newId();
   const now = nowIso();
   await q
@@ -123,8 +126,9 @@ export async function recordDoneTask(q: Q, spec: Omit<TaskSpec, 'exclusive'> & {
     objectType: spec.objectType,
     objectId: spec.objectId,
   };
-  await writeLog(q, { ...base, action: spec.kind, status: 'PENDING' });
-  await writeLog(q, { ...base, action: spec.kind, status: 'SUCCESS' });
+  const action = spec.logAction ?? spec.kind;
+  await writeLog(q, { ...base, action, status: 'PENDING' });
+  await writeLog(q, { ...base, action, status: 'SUCCESS' });
   return id;
 }
 

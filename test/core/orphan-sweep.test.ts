@@ -21,7 +21,7 @@ after(async () => {
 /** A live volume and a live snapshot of alice, as rows only. */
 async function liveRows(): Promise<{ volume: string; snapshot: string }> {
   const ctx = systemContext((await env.rt.core.accounts.accountByName('alice')).id, 'alice');
-  const v = await env.rt.core.volumes.create(ctx, { name: 'owned', sizeBytes: 4 * 1024 * 1024 });
+  const v = (await env.rt.core.volumes.create(ctx, { name: 'owned', sizeBytes: 4 * 1024 * 1024 })).detailed;
   const snapshot = randomUUID();
   await env.rt.store.db
     .insertInto('snapshots')

@@ -1,9 +1,8 @@
 import { test, before, after } from 'node:test';
-import assert from 'node:assert/strict';
 import { startTestEnv, type TestEnv } from '../support/runtime.js';
 import { catalog, deploy, type Catalog } from '../dialects/cloudstack/vm-fixtures.js';
 import { generateKeyPair } from '../../src/core/ssh-keys/crypto.js';
-import type { TaskReceipt } from '../../src/core/receipt.js';
+import { receiptChecker } from '../support/receipts.js';
 import type { CallContext } from '../../src/lib/context.js';
 import type { Core } from '../../src/core/core.js';
 
@@ -40,53 +39,10 @@ after(async () => {
   await env.close();
 });
 
-/** What the task tables hold now: every task id, and how many log entries carry no task. */
-async function tables(): Promise<{ tasks: Set<string>; untasked: number }> {
-  const db = env.rt.store.db;
-  const tasks = new Set((await db.selectFrom('tasks').select('id').execute()).map((t) => t.id));
-  const untasked = await db
-    .selectFrom('task_log')
-    .select((eb) => eb.fn.countAll<number>().as('n'))
-    .where('task_id', 'is', null)
-    .executeTakeFirstOrThrow();
-  return { tasks, untasked: Number(untasked.n) };
-}
-
-/**
- * Runs one mutating core call and checks that it left exactly one task, finished with SUCCESS, that its receipt names
- * it, and that the task log holds its two entries (created, finished) and nothing without a task.
- */
-async function once<T>(
-  label: string,
-  call: () => Promise<T>,
-  receiptOf: (r: T) => TaskReceipt = (r) => r as TaskReceipt,
-): Promise<T> {
-  const before = await tables();
-  const out = await call();
-  const receipt = receiptOf(out);
-  assert.equal(typeof receipt.objectId, 'string', `${label}: the receipt names the object`);
-  await core.deps.tasks.wait(receipt.taskId, 10_000);
-  const now = await tables();
-  const added = [...now.tasks].filter((id) => !before.tasks.has(id));
-  assert.deepEqual(added, [receipt.taskId], `${label}: exactly one new task, the receipt's`);
-  assert.equal(now.untasked, before.untasked, `${label}: no task-log entry without a task`);
-  const db = env.rt.store.db;
-  const task = await db.selectFrom('tasks').selectAll().where('id', '=', receipt.taskId).executeTakeFirstOrThrow();
-  assert.equal(task.status, 'SUCCESS', `${label}: the task finished`);
-  assert.equal(task.account_id, ctx.accountId, `${label}: the task is the caller's`);
-  const log = await db
-    .selectFrom('task_log')
-    .select('status')
-    .where('task_id', '=', receipt.taskId)
-    .orderBy('id')
-    .execute();
-  assert.deepEqual(
-    log.map((l) => l.status),
-    ['PENDING', 'SUCCESS'],
-    `${label}: created and finished in the task log`,
-  );
-  return out;
-}
+const once = receiptChecker(
+  () => env,
+  () => ctx,
+);
 
 test('networks and tags: create, update, tag, untag, delete each leave one finished task', async () => {
   const { network } = await once(

@@ -19,7 +19,10 @@ test('core.vms.create by size: the first zone unless zoneId names another; vCPUs
   assert.ok(zones.length >= 2, 'the seed has two zones');
   const first = await env.rt.core.vms.create(ctx, { name: 'sized-a', size: { cpuMhz: 4000, memoryMb: 1024 } });
   const second = await env.rt.core.vms.create(ctx, { name: 'sized-b', size: {}, zoneId: zones[1]!.id });
-  const [a, b] = [await env.rt.core.vms.get(ctx, first.id), await env.rt.core.vms.get(ctx, second.id)];
+  const [a, b] = [
+    await env.rt.core.vms.get(ctx, first.receipt.objectId),
+    await env.rt.core.vms.get(ctx, second.receipt.objectId),
+  ];
   assert.equal(a.zoneId, zones[0]!.id);
   assert.equal(b.zoneId, zones[1]!.id);
   assert.deepEqual([a.cpuCount, a.cpuMhz, a.memoryMb], [2, 2000, 1024]);

@@ -28,7 +28,7 @@ test('tasks left STARTED by a dead worker are picked up again and finish after a
     const ids: string[] = [];
     for (let i = 0; i < 5; i++) {
       const r = await rt1.core.vms.create(ctx, { zoneId: zone.id, offeringId: offering.id, templateId: tpl.id });
-      ids.push(r.taskId);
+      ids.push(r.receipt.taskId);
     }
     // Simulate a worker that claimed the tasks and died: STARTED with an expired lease of another owner.
     await rt1.store.db
@@ -84,7 +84,10 @@ test('a second open task on the same VM is refused (one writer per object)', asy
     const offering = (await rt.core.catalog.listServiceOfferings())[0]!;
     const tpl = await rt.store.db.selectFrom('templates').select('id').executeTakeFirstOrThrow();
     const vm = await rt.core.vms.create(ctx, { zoneId: zone.id, offeringId: offering.id, templateId: tpl.id });
-    await assert.rejects(rt.core.vms.destroy(ctx, vm.id), (e: Error & { kind?: string }) => e.kind === 'Conflict');
+    await assert.rejects(
+      rt.core.vms.destroy(ctx, vm.receipt.objectId),
+      (e: Error & { kind?: string }) => e.kind === 'Conflict',
+    );
   } finally {
     await rt.close();
     await db.drop();

@@ -31,7 +31,9 @@ async function deployAndWait(): Promise<string> {
     .select('id')
     .where('public', '=', 1)
     .executeTakeFirstOrThrow();
-  const { taskId } = await env.rt.core.vms.create(ctx, {
+  const {
+    receipt: { taskId },
+  } = await env.rt.core.vms.create(ctx, {
     zoneId: zone.id,
     offeringId: offering.id,
     templateId: tpl.id,

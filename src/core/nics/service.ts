@@ -11,7 +11,9 @@ import { checkIdle, checkWanted, leases } from './checks.js';
 import { isIpv4 } from '../net/ip.js';
 import { ip6FromMac } from '../../lib/mac.js';
 import { paginate, type Page } from '../../lib/page.js';
-import { enqueueTask, recordDoneTask } from '../../tasks/queue.js';
+import { enqueueTask } from '../../tasks/queue.js';
+import { recordSyncChange } from '../sync-change.js';
+import type { TaskReceipt } from '../receipt.js';
 import type { NicView } from '../vms/model.js';
 import type { VmService } from '../vms/service.js';
 
@@ -28,6 +30,12 @@ export interface SecondaryIpView {
   nicId: string;
   networkId: string;
   vmId: string;
+}
+
+/** What adding a secondary address answers: the receipt of its finished task (on the NIC) and the address added. */
+export interface SecondaryIpAdded {
+  receipt: TaskReceipt;
+  secondary: SecondaryIpView;
 }
 
 /** Prefix length of the IPv6 networks NICs get their address from. */
@@ -62,8 +70,8 @@ export class NicService {
     return withVm(n, vm.id);
   }
 
-  /** Gives a NIC its IPv6 address, derived from its zone and MAC (see ip6FromMac); activating twice keeps the address. Returns the task id. */
-  async activateIp6(ctx: CallContext, nicId: string): Promise<string> {
+  /** Gives a NIC its IPv6 address, derived from its zone and MAC (see ip6FromMac); activating twice keeps the address. One finished task. */
+  async activateIp6(ctx: CallContext, nicId: string): Promise<TaskReceipt> {
     return this.deps.store.tx(async (trx) => {
       const nic = await this.liveNic(trx, ctx, nicId);
       const vm = await this.vms.row(trx, ctx, nic.vm_id);
@@ -74,8 +82,7 @@ export class NicService {
           .where('id', '=', nic.id)
           .execute();
       }
-      return recordDoneTask(trx, {
-        kind: 'sync',
+      return recordSyncChange(trx, {
         objectType: 'nic',
         objectId: nic.id,
         ctx,
@@ -85,12 +92,8 @@ export class NicService {
     });
   }
 
-  /** Attaches one of the caller's elastic IPs (same zone, not attached elsewhere) to a NIC on the zone's guest network. */
-  async addSecondaryIp(
-    ctx: CallContext,
-    nicId: string,
-    ipAddress: string | undefined,
-  ): Promise<{ taskId: string; secondary: SecondaryIpView }> {
+  /** Attaches one of the caller's elastic IPs (same zone, not attached elsewhere) to a NIC on the zone's guest network; one finished task on the NIC. */
+  async addSecondaryIp(ctx: CallContext, nicId: string, ipAddress: string | undefined): Promise<SecondaryIpAdded> {
     if (!ipAddress) throw invalid('ipaddress is required: give one of your elastic IP addresses', 'ipAddress');
     if (!isIpv4(ipAddress)) throw invalid(`Invalid IP address ${ipAddress}`, 'ipAddress');
     return this.deps.store.tx(async (trx) => {
@@ -129,20 +132,19 @@ export class NicService {
         .values({ id: secondary.id, nic_id: nic.id, ip_address: ipAddress, created_at: nowIso() })
         .execute();
       await trx.updateTable('public_ips').set({ vm_id: vm.id }).where('id', '=', ip.id).execute();
-      const taskId = await recordDoneTask(trx, {
-        kind: 'sync',
+      const receipt = await recordSyncChange(trx, {
         objectType: 'nic',
         objectId: nic.id,
         ctx,
         payload: { action: 'add_ip', ipAddress },
-        result: { type: 'nicsecondaryip', ...secondary },
+        result: { type: 'secondaryIp', ...secondary },
       });
-      return { taskId, secondary };
+      return { receipt, secondary };
     });
   }
 
-  /** Detaches a secondary address (an elastic IP) from the caller's NIC; the IP stays allocated. Returns the task id. */
-  async removeSecondaryIp(ctx: CallContext, secondaryId: string): Promise<string> {
+  /** Detaches a secondary address (an elastic IP) from the caller's NIC; the IP stays allocated. One finished task on the NIC. */
+  async removeSecondaryIp(ctx: CallContext, secondaryId: string): Promise<TaskReceipt> {
     return this.deps.store.tx(async (trx) => {
       const s = await trx
         .selectFrom('nic_secondary_ips as s')
@@ -162,8 +164,7 @@ export class NicService {
         .where('address', '=', s.ip_address)
         .where('vm_id', '=', s.vm_id)
         .execute();
-      return recordDoneTask(trx, {
-        kind: 'sync',
+      return recordSyncChange(trx, {
         objectType: 'nic',
         objectId: s.nic_id,
         ctx,
@@ -173,8 +174,8 @@ export class NicService {
     });
   }
 
-  /** Plugs the VM into one of the caller's private networks (or the zone's shared one) with a leased or given address. */
-  async add(ctx: CallContext, vmId: string, networkId: string, ipAddress?: string): Promise<string> {
+  /** Plugs the VM into one of the caller's private networks (or the zone's shared one) with a leased or given address; the receipt names the VM. */
+  async add(ctx: CallContext, vmId: string, networkId: string, ipAddress?: string): Promise<TaskReceipt> {
     const taskId = await this.deps.store.tx(async (trx) => {
       const vm = await this.vms.row(trx, ctx, vmId);
       const net = await trx
@@ -228,11 +229,11 @@ export class NicService {
       });
     });
     this.deps.tasks.wake();
-    return taskId;
+    return { taskId, objectId: vmId };
   }
 
-  /** Unplugs a secondary NIC; its address lease is freed when the task ends. The default NIC stays. */
-  async remove(ctx: CallContext, vmId: string, nicId: string): Promise<string> {
+  /** Unplugs a secondary NIC; its address lease is freed when the task ends. The default NIC stays. The receipt names the VM. */
+  async remove(ctx: CallContext, vmId: string, nicId: string): Promise<TaskReceipt> {
     const taskId = await this.deps.store.tx(async (trx) => {
       const vm = await this.vms.row(trx, ctx, vmId);
       const nic = await trx
@@ -253,11 +254,11 @@ export class NicService {
       });
     });
     this.deps.tasks.wake();
-    return taskId;
+    return { taskId, objectId: vmId };
   }
 
-  /** Changes (or with no address, drops) the leased address of a NIC on a managed private network; answered as a finished task. */
-  async updateIp(ctx: CallContext, nicId: string, ipAddress?: string): Promise<{ taskId: string; vmId: string }> {
+  /** Changes (or with no address, drops) the leased address of a NIC on a managed private network; one finished task on the VM. */
+  async updateIp(ctx: CallContext, nicId: string, ipAddress?: string): Promise<TaskReceipt> {
     return this.deps.store.tx(async (trx) => {
       const nic = await this.liveNic(trx, ctx, nicId);
       const vm = await this.vms.row(trx, ctx, nic.vm_id);
@@ -278,15 +279,13 @@ export class NicService {
       await releaseAddresses(trx, nic.id);
       const address = ipAddress !== undefined ? await leaseAddress(trx, net, nic.id, ipAddress) : null;
       await trx.updateTable('nics').set({ ip_address: address }).where('id', '=', nic.id).execute();
-      const taskId = await recordDoneTask(trx, {
-        kind: 'sync',
+      return recordSyncChange(trx, {
         objectType: 'virtual machine',
         objectId: vm.id,
-        payload: { nicId, ipAddress: address },
         ctx,
+        payload: { nicId, ipAddress: address },
         result: { type: 'vm', id: vm.id },
       });
-      return { taskId, vmId: vm.id };
     });
   }
 

@@ -27,7 +27,7 @@ export async function cloneVm(
   try {
     for (const v of (await volumes.listDetailed(ctx)).filter((d) => d.volume.vm_id === source.id)) {
       const copy = await volumes.clone(ctx, v.volume.id, { name: `${v.volume.name}-clone` });
-      drives.push({ deviceId: Number(v.volume.device_id ?? 0), volumeId: copy.volume.id });
+      drives.push({ deviceId: Number(v.volume.device_id ?? 0), volumeId: copy.receipt.objectId });
     }
     return await createVm(deps, ctx, {
       name: input.name,

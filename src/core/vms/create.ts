@@ -3,6 +3,7 @@ import type { CallContext } from '../../lib/context.js';
 import type { CoreDeps } from '../deps.js';
 import { conflict, invalid, unavailable } from '../../lib/errors.js';
 import { newId, nowIso, randomToken, toFlag } from '../../lib/util.js';
+import type { TaskReceipt } from '../receipt.js';
 import { enqueueTask } from '../../tasks/queue.js';
 import { checkDisplayName, checkHostname, checkUserdata, rootDiskBytes } from './rules.js';
 import { bumpLiveVms } from './counts.js';
@@ -45,10 +46,9 @@ export interface VmCreateInput {
   consolePassword?: string | null;
 }
 
-/** A created VM: its id, the task that defines (and maybe starts) it, and its first password when the template sets one. */
+/** A created VM: the receipt of the task that defines (and maybe starts) it, and its first password when the template sets one. */
 export interface VmCreated {
-  id: string;
-  taskId: string;
+  receipt: TaskReceipt;
   password: string | null;
 }
 
@@ -196,7 +196,7 @@ async function fromOffering(deps: CoreDeps, ctx: CallContext, input: VmCreateInp
       fresh: true,
     });
   });
-  return { id, taskId, password };
+  return { receipt: { taskId, objectId: id }, password };
 }
 
 async function bySize(deps: CoreDeps, ctx: CallContext, input: VmCreateInput, wanted: VmSize): Promise<VmCreated> {
@@ -279,5 +279,5 @@ async function bySize(deps: CoreDeps, ctx: CallContext, input: VmCreateInput, wa
     .catch((err: unknown) => {
       throw mac && isMacClash(err) ? unusableMac(parseMac(mac)) : err;
     });
-  return { id, taskId, password: null };
+  return { receipt: { taskId, objectId: id }, password: null };
 }

@@ -4,14 +4,18 @@ import type { VmRow } from '../../store/schema.js';
 import { conflict, notFound } from '../../lib/errors.js';
 import { nowIso } from '../../lib/util.js';
 import { releaseHost } from '../hosts/placement.js';
-import { writeLog } from '../../tasks/log.js';
+import type { Q } from '../../store/db.js';
+import { systemContext } from '../../lib/context.js';
+import { recordSyncChange } from '../sync-change.js';
+import type { TaskReceipt } from '../receipt.js';
 import type { VmState } from './model.js';
 
-/** A VM's serial and state after an operator action. */
+/** A VM's serial and state after an operator action, and the receipt of the finished task that recorded it. */
 export interface HoldResult {
   serial: number;
   id: string;
   state: VmState;
+  receipt: TaskReceipt;
 }
 
 /** Suspends, unsuspends and terminates VMs by serial; every dialect then shows the new state. */
@@ -20,12 +24,12 @@ export class VmHold {
 
   /** Powers the VM off (forced) and marks it suspended; lifecycle calls refuse a suspended VM. */
   suspend(serial: number): Promise<HoldResult> {
-    return this.park(serial, ['running', 'stopped', 'error'], 'suspended', 'vm.suspend');
+    return this.park(serial, ['running', 'stopped', 'error'], 'suspended', 'suspend');
   }
 
   /** Powers the VM off (forced) and marks it terminated, for good. */
   terminate(serial: number): Promise<HoldResult> {
-    return this.park(serial, ['running', 'stopped', 'error', 'suspended'], 'terminated', 'vm.terminate');
+    return this.park(serial, ['running', 'stopped', 'error', 'suspended'], 'terminated', 'terminate');
   }
 
   /** Returns a suspended VM to stopped; its owner may start it again. */
@@ -39,8 +43,8 @@ export class VmHold {
         .where('state', '=', 'suspended')
         .executeTakeFirst();
       if (Number(r.numUpdatedRows) === 0) throw conflict(`VPS ${serial} is not suspended`, 'wrong_state');
-      await this.log(trx, vm, 'vm.unsuspend');
-      return { serial, id: vm.id, state: 'stopped' as const };
+      const receipt = await this.record(trx, vm, 'unsuspend');
+      return { serial, id: vm.id, state: 'stopped' as const, receipt };
     });
   }
 
@@ -81,7 +85,7 @@ export class VmHold {
         .execute();
       throw err;
     }
-    await this.deps.store.tx(async (trx) => {
+    const receipt = await this.deps.store.tx(async (trx) => {
       if (vm.host_id)
         await trx.updateTable('vm_traffic').set({ last_host_id: vm.host_id }).where('vm_id', '=', vm.id).execute();
       await releaseHost(trx, vm);
@@ -90,20 +94,18 @@ export class VmHold {
         .set({ state: to, power: 'stopped', updated_at: nowIso() })
         .where('id', '=', vm.id)
         .execute();
-      await this.log(trx, vm, action);
+      return this.record(trx, vm, action);
     });
-    return { serial, id: vm.id, state: to };
+    return { serial, id: vm.id, state: to, receipt };
   }
 
-  private async log(q: Parameters<typeof writeLog>[0], vm: VmRow, action: string): Promise<void> {
-    await writeLog(q, {
-      taskId: null,
-      accountId: vm.account_id,
-      userId: null,
+  /** Records an operator action on the VM as one finished task of its account. */
+  private record(q: Q, vm: VmRow, action: string): Promise<TaskReceipt> {
+    return recordSyncChange(q, {
       objectType: 'virtual machine',
       objectId: vm.id,
-      action,
-      status: 'SUCCESS',
+      ctx: systemContext(vm.account_id, 'system', 'operator'),
+      payload: { action },
     });
   }
 

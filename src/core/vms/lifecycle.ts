@@ -4,8 +4,9 @@ import type { CallContext } from '../../lib/context.js';
 import type { CoreDeps } from '../deps.js';
 import { conflict, invalid } from '../../lib/errors.js';
 import { nowIso, randomToken } from '../../lib/util.js';
-import { enqueueTask, recordDoneTask } from '../../tasks/queue.js';
-import { writeLog } from '../../tasks/log.js';
+import { enqueueTask } from '../../tasks/queue.js';
+import { recordSyncChange } from '../sync-change.js';
+import type { TaskReceipt } from '../receipt.js';
 import type { TaskKind } from '../../tasks/kinds.js';
 import type { VmState } from './model.js';
 import { vmRow } from './rows.js';
@@ -29,7 +30,7 @@ export class VmLifecycle {
     payload: Record<string, unknown> = {},
     verb = kind.split('.')[1],
     check?: (trx: Q) => Promise<void>,
-  ): Promise<string> {
+  ): Promise<TaskReceipt> {
     const { store } = this.deps;
     const taskId = await store.tx(async (trx) => {
       for (let attempt = 0; ; attempt++) {
@@ -64,31 +65,31 @@ export class VmLifecycle {
       }
     });
     this.deps.tasks.wake();
-    return taskId;
+    return { taskId, objectId: id };
   }
 
   /** Starts a stopped VM (placing it on a host). */
-  start(ctx: CallContext, id: string): Promise<string> {
+  start(ctx: CallContext, id: string): Promise<TaskReceipt> {
     return this.transition(ctx, id, ['stopped'], 'starting', 'vm.start');
   }
 
   /** Stops a running VM; force skips the graceful shutdown. */
-  stop(ctx: CallContext, id: string, force = false): Promise<string> {
+  stop(ctx: CallContext, id: string, force = false): Promise<TaskReceipt> {
     return this.transition(ctx, id, ['running', 'error'], 'stopping', 'vm.stop', { force });
   }
 
   /** Reboots a running VM. */
-  reboot(ctx: CallContext, id: string): Promise<string> {
+  reboot(ctx: CallContext, id: string): Promise<TaskReceipt> {
     return this.transition(ctx, id, ['running'], 'rebooting', 'vm.reboot');
   }
 
   /** Destroys a VM: its root volume and addresses are released and data volumes detached. */
-  destroy(ctx: CallContext, id: string, expunge = true): Promise<string> {
+  destroy(ctx: CallContext, id: string, expunge = true): Promise<TaskReceipt> {
     return this.transition(ctx, id, ['running', 'stopped', 'error'], 'destroying', 'vm.destroy', { expunge });
   }
 
   /** Rebuilds the root volume from the template (or a new one), keeping the VM's power state. */
-  async restore(ctx: CallContext, id: string, templateId?: string, rootDiskSizeGb?: number): Promise<string> {
+  async restore(ctx: CallContext, id: string, templateId?: string, rootDiskSizeGb?: number): Promise<TaskReceipt> {
     const vm = await vmRow(this.deps.store.db, ctx, id);
     const template = await this.deps.catalog.template(ctx, templateId ?? vm.template_id);
     if (template.zone_id && template.zone_id !== vm.zone_id)
@@ -116,23 +117,8 @@ export class VmLifecycle {
     );
   }
 
-  /** Changes the service offering of a stopped VM; answered as a finished task (scaleVirtualMachine). */
-  async scale(ctx: CallContext, id: string, offeringId: string): Promise<string> {
-    const taskId = await this.applyOffering(ctx, id, offeringId, 'vm.scale');
-    return taskId!;
-  }
-
-  /** Changes the service offering of a stopped VM synchronously, with a task-log entry and no task (changeServiceForVirtualMachine). */
-  async changeService(ctx: CallContext, id: string, offeringId: string): Promise<void> {
-    await this.applyOffering(ctx, id, offeringId, null);
-  }
-
-  private async applyOffering(
-    ctx: CallContext,
-    id: string,
-    offeringId: string,
-    kind: TaskKind | null,
-  ): Promise<string | null> {
+  /** Changes the service offering of a stopped VM synchronously; recorded as one finished task. */
+  async changeOffering(ctx: CallContext, id: string, offeringId: string): Promise<TaskReceipt> {
     const offering = await this.deps.catalog.serviceOffering(offeringId);
     if (offering.authorized !== 1)
       throw invalid(`Service offering ${offering.name} is not authorized for this account`, 'offeringId');
@@ -166,32 +152,18 @@ export class VmLifecycle {
         })
         .where('id', '=', id)
         .execute();
-      const result = { type: 'vm', id };
-      if (!kind) {
-        await writeLog(trx, {
-          taskId: null,
-          accountId: ctx.accountId,
-          userId: ctx.userId,
-          objectType: 'virtual machine',
-          objectId: id,
-          action: 'vm.change_service',
-          status: 'SUCCESS',
-        });
-        return null;
-      }
-      return recordDoneTask(trx, {
-        kind,
+      return recordSyncChange(trx, {
         objectType: 'virtual machine',
         objectId: id,
-        payload: { offeringId },
         ctx,
-        result,
+        payload: { action: 'change_offering', offeringId },
+        result: { type: 'vm', id },
       });
     });
   }
 
   /** Sets a new password on a stopped VM whose template supports it; the task result carries it once. */
-  async resetPassword(ctx: CallContext, id: string): Promise<string> {
+  async resetPassword(ctx: CallContext, id: string): Promise<TaskReceipt> {
     // The template is read before the transaction: on SQLite a query outside it would wait for its single connection.
     const before = await vmRow(this.deps.store.db, ctx, id);
     const tpl = await this.deps.catalog.templateForDisplay(before.template_id);
@@ -206,11 +178,11 @@ export class VmLifecycle {
       const password = randomToken(9).replace(/[-_]/g, 'x').slice(0, 12);
       const enc = this.deps.secrets.encrypt(password);
       await trx.updateTable('vms').set({ password_enc: enc, updated_at: nowIso() }).where('id', '=', id).execute();
-      return recordDoneTask(trx, {
-        kind: 'vm.reset_password',
+      return recordSyncChange(trx, {
         objectType: 'virtual machine',
         objectId: id,
         ctx,
+        payload: { action: 'reset_password' },
         result: { type: 'vm', id, passwordEnc: enc },
       });
     });

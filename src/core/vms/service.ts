@@ -5,7 +5,8 @@ import type { CallContext } from '../../lib/context.js';
 import type { CoreDeps } from '../deps.js';
 import { conflict, notFound } from '../../lib/errors.js';
 import { nowIso, toFlag } from '../../lib/util.js';
-import { writeLog } from '../../tasks/log.js';
+import { recordSyncChange } from '../sync-change.js';
+import type { TaskReceipt } from '../receipt.js';
 import type { Page } from '../../lib/page.js';
 import type { VolumeService } from '../volumes/service.js';
 import { loadVmViews, type VmView } from './model.js';
@@ -48,6 +49,12 @@ export interface VmUpdate {
   userDataMax?: number;
   securityGroupIds?: string[];
   displayVm?: boolean;
+}
+
+/** What a synchronous VM change answers: the receipt of its finished task and the VM as it is now. */
+export interface VmChanged {
+  receipt: TaskReceipt;
+  vm: VmView;
 }
 
 /** The one VM service every dialect uses: reads, creates, clones, reshapes and powers VMs. */
@@ -146,44 +153,44 @@ export class VmService {
     return liveStatus(this.deps, vm);
   }
 
-  /** Starts a stopped VM (placing it on a host); returns the task id. */
-  start(ctx: CallContext, id: string): Promise<string> {
+  /** Starts a stopped VM (placing it on a host); returns the receipt of its task. */
+  start(ctx: CallContext, id: string): Promise<TaskReceipt> {
     return this.lifecycle.start(ctx, id);
   }
 
-  /** Stops a running VM; force skips the graceful shutdown. Returns the task id. */
-  stop(ctx: CallContext, id: string, force = false): Promise<string> {
+  /** Stops a running VM; force skips the graceful shutdown. Returns the receipt of its task. */
+  stop(ctx: CallContext, id: string, force = false): Promise<TaskReceipt> {
     return this.lifecycle.stop(ctx, id, force);
   }
 
-  /** Reboots a running VM; returns the task id. */
-  reboot(ctx: CallContext, id: string): Promise<string> {
+  /** Reboots a running VM; returns the receipt of its task. */
+  reboot(ctx: CallContext, id: string): Promise<TaskReceipt> {
     return this.lifecycle.reboot(ctx, id);
   }
 
-  /** Destroys a VM: its root volume and addresses are released and data volumes detached. Returns the task id. */
-  destroy(ctx: CallContext, id: string, expunge = true): Promise<string> {
+  /** Destroys a VM: its root volume and addresses are released and data volumes detached. Returns the receipt of its task. */
+  destroy(ctx: CallContext, id: string, expunge = true): Promise<TaskReceipt> {
     return this.lifecycle.destroy(ctx, id, expunge);
   }
 
-  /** Rebuilds the root volume from the template (or a new one), keeping the VM's power state; returns the task id. */
-  restore(ctx: CallContext, id: string, templateId?: string, rootDiskSizeGb?: number): Promise<string> {
+  /** Rebuilds the root volume from the template (or a new one), keeping the VM's power state; returns the receipt of its task. */
+  restore(ctx: CallContext, id: string, templateId?: string, rootDiskSizeGb?: number): Promise<TaskReceipt> {
     return this.lifecycle.restore(ctx, id, templateId, rootDiskSizeGb);
   }
 
-  /** Resizes a stopped VM to another offering; answered as a finished task. */
-  resize(ctx: CallContext, id: string, offeringId: string): Promise<string> {
-    return this.lifecycle.scale(ctx, id, offeringId);
+  /** Resizes a stopped VM to another offering synchronously; returns the receipt of its finished task. */
+  resize(ctx: CallContext, id: string, offeringId: string): Promise<TaskReceipt> {
+    return this.lifecycle.changeOffering(ctx, id, offeringId);
   }
 
-  /** Resizes a stopped VM to another offering synchronously (a task-log entry, no task) and returns it. */
-  async changeOffering(ctx: CallContext, id: string, offeringId: string): Promise<VmView> {
-    await this.lifecycle.changeService(ctx, id, offeringId);
-    return this.get(ctx, id);
+  /** Resizes a stopped VM to another offering synchronously (one finished task) and returns it beside the receipt. */
+  async changeOffering(ctx: CallContext, id: string, offeringId: string): Promise<VmChanged> {
+    const receipt = await this.lifecycle.changeOffering(ctx, id, offeringId);
+    return { receipt, vm: await this.get(ctx, id) };
   }
 
   /** Renames a VM made by size or changes its size, drives, MAC or extras (see VmReshape). */
-  reshape(ctx: CallContext, id: string, input: VmReshape): Promise<void> {
+  reshape(ctx: CallContext, id: string, input: VmReshape): Promise<TaskReceipt> {
     return this.sizing.reshape(ctx, id, input);
   }
 
@@ -193,7 +200,7 @@ export class VmService {
   }
 
   /** Sets a new password on a stopped VM whose template supports it; the task result carries it once. */
-  resetPassword(ctx: CallContext, id: string): Promise<string> {
+  resetPassword(ctx: CallContext, id: string): Promise<TaskReceipt> {
     return this.lifecycle.resetPassword(ctx, id);
   }
 
@@ -208,11 +215,11 @@ export class VmService {
   }
 
   /** Changes names, group, user data and security groups; applies at the next start like CloudStack. */
-  async update(ctx: CallContext, id: string, u: VmUpdate): Promise<VmView> {
+  async update(ctx: CallContext, id: string, u: VmUpdate): Promise<VmChanged> {
     if (u.name !== undefined) checkHostname(u.name);
     if (u.displayName !== undefined) checkDisplayName(u.displayName);
     const userdata = u.userData !== undefined ? checkUserdata(u.userData, u.userDataMax) : undefined;
-    await this.deps.store.tx(async (trx) => {
+    const receipt = await this.deps.store.tx(async (trx) => {
       const vm = await this.row(trx, ctx, id);
       if (u.name !== undefined && u.name !== vm.name) {
         const dup = await trx
@@ -244,16 +251,8 @@ export class VmService {
         await trx.deleteFrom('vm_security_groups').where('vm_id', '=', id).execute();
         for (const g of ids) await trx.insertInto('vm_security_groups').values({ vm_id: id, group_id: g }).execute();
       }
-      await writeLog(trx, {
-        taskId: null,
-        accountId: ctx.accountId,
-        userId: ctx.userId,
-        objectType: 'virtual machine',
-        objectId: id,
-        action: 'vm.update',
-        status: 'SUCCESS',
-      });
+      return recordSyncChange(trx, { objectType: 'virtual machine', objectId: id, ctx, payload: { action: 'update' } });
     });
-    return this.get(ctx, id);
+    return { receipt, vm: await this.get(ctx, id) };
   }
 }

@@ -5,7 +5,8 @@ import type { CallContext } from '../../lib/context.js';
 import type { CoreDeps } from '../deps.js';
 import { conflict, invalid } from '../../lib/errors.js';
 import { nowIso } from '../../lib/util.js';
-import { writeLog } from '../../tasks/log.js';
+import { recordSyncChange } from '../sync-change.js';
+import type { TaskReceipt } from '../receipt.js';
 import { assertIdle } from '../volumes/rules.js';
 import { vmRow } from './rows.js';
 import { reserveQuota } from '../quotas/service.js';
@@ -54,10 +55,10 @@ export interface VmExtras {
 export class VmSizing {
   constructor(private readonly deps: CoreDeps) {}
 
-  /** Changes the name at any time; size, drives and MAC only while the VM is stopped. */
-  async reshape(ctx: CallContext, id: string, input: VmReshape): Promise<void> {
+  /** Changes the name at any time; size, drives and MAC only while the VM is stopped; recorded as one finished task. */
+  async reshape(ctx: CallContext, id: string, input: VmReshape): Promise<TaskReceipt> {
     const mac = input.macAddress;
-    await this.deps.store
+    return this.deps.store
       .tx(async (trx) => {
         const vm = await vmRow(trx, ctx, id);
         const set: Partial<VmRow> = { updated_at: nowIso() };
@@ -104,14 +105,11 @@ export class VmSizing {
         }
         const attrs = encodeExtras(extras, input.extras, cpuCountAuto, input.consolePassword, this.deps.secrets);
         await trx.updateTable('vm_extras').set({ attrs }).where('vm_id', '=', id).execute();
-        await writeLog(trx, {
-          taskId: null,
-          accountId: ctx.accountId,
-          userId: ctx.userId,
+        return recordSyncChange(trx, {
           objectType: 'virtual machine',
           objectId: id,
-          action: 'vm.update',
-          status: 'SUCCESS',
+          ctx,
+          payload: { action: 'reshape' },
         });
       })
       .catch((err: unknown) => {

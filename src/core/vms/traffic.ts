@@ -3,6 +3,9 @@ import type { CoreDeps } from '../deps.js';
 import type { VmTrafficRow } from '../../store/schema.js';
 import { invalid, notFound } from '../../lib/errors.js';
 import { nowIso } from '../../lib/util.js';
+import { systemContext } from '../../lib/context.js';
+import { recordSyncChange } from '../sync-change.js';
+import type { TaskReceipt } from '../receipt.js';
 
 /** How a VM's traffic is counted: combined (in + out against one limit) or split (separate in and out limits). */
 export interface TrafficView {
@@ -108,18 +111,18 @@ export class TrafficService {
     return out;
   }
 
-  /** Sets a VM's limits in bytes (operator only): total > 0 makes accounting combined, total 0 split with in/out limits. */
+  /** Sets a VM's limits in bytes (operator only): total > 0 makes accounting combined, total 0 split with in/out limits; one finished task. */
   async setLimits(
     serial: number,
     limits: { total?: number; in?: number; out?: number },
-  ): Promise<TrafficView & { serial: number }> {
+  ): Promise<TrafficView & { serial: number; receipt: TaskReceipt }> {
     for (const [k, v] of Object.entries(limits)) {
       if (v !== undefined && (!Number.isSafeInteger(v) || v < 0))
         throw invalid(`${k} must be a whole number of bytes >= 0`, k);
     }
     const vm = await this.deps.store.db
       .selectFrom('vms')
-      .select(['id'])
+      .select(['id', 'account_id'])
       .where('serial', '=', serial)
       .where('removed_at', 'is', null)
       .executeTakeFirst();
@@ -138,7 +141,13 @@ export class TrafficService {
           .insertInto('vm_traffic')
           .values({ ...EMPTY, vm_id: vm.id, ...set })
           .execute();
-      return { serial, ...trafficView({ ...EMPTY, ...cur, ...set }) };
+      const receipt = await recordSyncChange(trx, {
+        objectType: 'virtual machine',
+        objectId: vm.id,
+        ctx: systemContext(vm.account_id, 'system', 'operator'),
+        payload: { action: 'set_traffic_limits', limits },
+      });
+      return { serial, ...trafficView({ ...EMPTY, ...cur, ...set }), receipt };
     });
   }
 }

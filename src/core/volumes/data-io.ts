@@ -5,7 +5,8 @@ import type { CallContext } from '../../lib/context.js';
 import type { CoreDeps } from '../deps.js';
 import { conflict, invalid, notFound, unavailable } from '../../lib/errors.js';
 import { newId, nowIso } from '../../lib/util.js';
-import { writeLog } from '../../tasks/log.js';
+import { recordSyncChange } from '../sync-change.js';
+import type { TaskReceipt } from '../receipt.js';
 import { GIB, MAX_CUSTOM_GB, assertIdle, checkVolumeName } from './rules.js';
 import { IoCounters, type IoDelta } from './io-counters.js';
 import { reserveQuota } from '../quotas/service.js';
@@ -51,6 +52,12 @@ export interface DetailedVolumeView {
   affinity: string[];
 }
 
+/** What a synchronous change of a volume by size answers: the receipt of its finished task and the volume as it is now. */
+export interface DetailedVolumeChanged {
+  receipt: TaskReceipt;
+  detailed: DetailedVolumeView;
+}
+
 /** Bytes to write, or a function that makes them given the room left on the volume past the offset (e.g. by decompressing). */
 export type WriteData = Uint8Array | ((room: number) => Promise<Uint8Array>);
 
@@ -62,29 +69,23 @@ export class VolumeData {
     this.counters = new IoCounters(deps.store);
   }
 
-  /** Creates an empty data volume of `sizeBytes` bytes in the first zone (or the one given). */
-  async create(ctx: CallContext, input: SizedVolumeInput): Promise<DetailedVolumeView> {
+  /** Creates an empty data volume of `sizeBytes` bytes in the first zone (or the one given); one finished task. */
+  async create(ctx: CallContext, input: SizedVolumeInput): Promise<DetailedVolumeChanged> {
     const size = checkSize(input.sizeBytes);
     const zoneId = input.zoneId ? (await this.deps.catalog.zone(input.zoneId)).id : await this.defaultZone();
     const id = newId();
-    await this.deps.store.tx(async (trx) => {
-      await this.insert(
-        trx,
-        ctx,
-        { id, name: checkVolumeName(input.name), size, zoneId, templateId: null },
-        input,
-        'volume.create',
-      );
-    });
-    return this.get(ctx, id);
+    const receipt = await this.deps.store.tx((trx) =>
+      this.insert(trx, ctx, { id, name: checkVolumeName(input.name), size, zoneId, templateId: null }, input, 'create'),
+    );
+    return { receipt, detailed: await this.get(ctx, id) };
   }
 
-  /** Copies a volume of the caller (or a public template, as an empty image of its size) to a new volume of at least its size. */
+  /** Copies a volume of the caller (or a public template, as an empty image of its size) to a new volume of at least its size; one finished task. */
   async clone(
     ctx: CallContext,
     sourceId: string,
     input: { name: string; sizeBytes?: number } & VolumeAttrs,
-  ): Promise<DetailedVolumeView> {
+  ): Promise<DetailedVolumeChanged> {
     const name = checkVolumeName(input.name);
     const src = await this.deps.store.db
       .selectFrom('volumes')
@@ -115,21 +116,16 @@ export class VolumeData {
       await storage.clone(sourceId, id);
       await storage.resize(id, size);
     }
+    let receipt: TaskReceipt;
     try {
-      await this.deps.store.tx(async (trx) => {
-        await this.insert(
-          trx,
-          ctx,
-          { id, name, size, zoneId: base.zoneId, templateId: base.templateId },
-          input,
-          'volume.clone',
-        );
-      });
+      receipt = await this.deps.store.tx((trx) =>
+        this.insert(trx, ctx, { id, name, size, zoneId: base.zoneId, templateId: base.templateId }, input, 'clone'),
+      );
     } catch (err) {
       await storage.remove(id).catch(() => undefined);
       throw err;
     }
-    return this.get(ctx, id);
+    return { receipt, detailed: await this.get(ctx, id) };
   }
 
   /** One of the caller's live volumes with counters and attributes, or NotFound. */
@@ -240,9 +236,9 @@ export class VolumeData {
     return out;
   }
 
-  /** Renames a volume or changes its attributes. */
-  async set(ctx: CallContext, id: string, input: { name?: string } & VolumeAttrs): Promise<DetailedVolumeView> {
-    await this.deps.store.tx(async (trx) => {
+  /** Renames a volume or changes its attributes; one finished task. */
+  async set(ctx: CallContext, id: string, input: { name?: string } & VolumeAttrs): Promise<DetailedVolumeChanged> {
+    const receipt = await this.deps.store.tx(async (trx) => {
       const vol = await this.liveRow(ctx, id, trx);
       if (input.name !== undefined)
         await trx
@@ -254,17 +250,9 @@ export class VolumeData {
       const set = attrColumns(input);
       if (Object.keys(set).length)
         await trx.updateTable('volume_extras').set(set).where('volume_id', '=', id).execute();
-      await writeLog(trx, {
-        taskId: null,
-        accountId: ctx.accountId,
-        userId: ctx.userId,
-        objectType: 'volume',
-        objectId: id,
-        action: 'volume.update',
-        status: 'SUCCESS',
-      });
+      return recordSyncChange(trx, { objectType: 'volume', objectId: id, ctx, payload: { action: 'update' } });
     });
-    return this.get(ctx, id);
+    return { receipt, detailed: await this.get(ctx, id) };
   }
 
   private async liveRow(ctx: CallContext, id: string, q: Q = this.deps.store.db): Promise<VolumeRow> {
@@ -285,8 +273,8 @@ export class VolumeData {
     ctx: CallContext,
     v: { id: string; name: string; size: number; zoneId: string; templateId: string | null },
     attrs: VolumeAttrs,
-    action: string,
-  ): Promise<void> {
+    action: 'create' | 'clone',
+  ): Promise<TaskReceipt> {
     await reserveQuota(this.deps, trx, ctx.accountId, { volumes: 1, storageBytes: v.size });
     await trx
       .insertInto('volumes')
@@ -311,14 +299,12 @@ export class VolumeData {
       .insertInto('volume_extras')
       .values({ ...EMPTY_EXTRAS, volume_id: v.id, ...attrColumns(attrs) })
       .execute();
-    await writeLog(trx, {
-      taskId: null,
-      accountId: ctx.accountId,
-      userId: ctx.userId,
+    return recordSyncChange(trx, {
       objectType: 'volume',
       objectId: v.id,
-      action,
-      status: 'SUCCESS',
+      ctx,
+      payload: { action },
+      result: { type: 'volume', id: v.id },
     });
   }
 

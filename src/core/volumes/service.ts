@@ -6,12 +6,14 @@ import type { CoreDeps } from '../deps.js';
 import { conflict, invalid, notFound } from '../../lib/errors.js';
 import { newId, nowIso } from '../../lib/util.js';
 import type { Page } from '../../lib/page.js';
-import { enqueueTask, recordDoneTask } from '../../tasks/queue.js';
-import { writeLog } from '../../tasks/log.js';
+import { enqueueTask } from '../../tasks/queue.js';
+import { recordSyncChange } from '../sync-change.js';
+import type { TaskReceipt } from '../receipt.js';
 import { loadVolumeViews, type VolumeView } from './model.js';
 import { GIB, MAX_DATA_DISKS, assertIdle, checkVolumeName, customSizeBytes, pickDeviceId } from './rules.js';
 import {
   VolumeData,
+  type DetailedVolumeChanged,
   type DetailedVolumeView,
   type SizedVolumeInput,
   type VolumeAttrs,
@@ -99,22 +101,22 @@ export class VolumeService {
     return row;
   }
 
-  /** Creates a data volume: by offering or snapshot (answered as a finished task), or empty of sizeBytes (answered with its details). */
-  async create(ctx: CallContext, input: OfferingVolumeInput): Promise<{ volume: VolumeView; taskId: string }>;
-  async create(ctx: CallContext, input: SizedVolumeInput): Promise<DetailedVolumeView>;
+  /** Creates a data volume as one finished task: by offering or snapshot (its receipt), or empty of sizeBytes (beside its details). */
+  async create(ctx: CallContext, input: OfferingVolumeInput): Promise<TaskReceipt>;
+  async create(ctx: CallContext, input: SizedVolumeInput): Promise<DetailedVolumeChanged>;
   async create(
     ctx: CallContext,
     input: OfferingVolumeInput | SizedVolumeInput,
-  ): Promise<{ volume: VolumeView; taskId: string } | DetailedVolumeView> {
+  ): Promise<TaskReceipt | DetailedVolumeChanged> {
     return 'sizeBytes' in input ? this.data.create(ctx, input) : this.createByOffering(ctx, input);
   }
 
-  /** Copies a volume of the caller (or a public template, as an empty image of its size) to a new volume of at least its size. */
+  /** Copies a volume of the caller (or a public template, as an empty image of its size) to a new volume of at least its size; one finished task. */
   clone(
     ctx: CallContext,
     sourceId: string,
     input: { name: string; sizeBytes?: number } & VolumeAttrs,
-  ): Promise<DetailedVolumeView> {
+  ): Promise<DetailedVolumeChanged> {
     return this.data.clone(ctx, sourceId, input);
   }
 
@@ -128,8 +130,8 @@ export class VolumeService {
     return this.data.list(ctx, ids);
   }
 
-  /** Renames a volume or changes its attributes. */
-  set(ctx: CallContext, id: string, input: { name?: string } & VolumeAttrs): Promise<DetailedVolumeView> {
+  /** Renames a volume or changes its attributes; one finished task. */
+  set(ctx: CallContext, id: string, input: { name?: string } & VolumeAttrs): Promise<DetailedVolumeChanged> {
     return this.data.set(ctx, id, input);
   }
 
@@ -159,10 +161,7 @@ export class VolumeService {
   }
 
   /** Creates a data volume from an offering (empty) or a snapshot (a copy); answered as a finished task. */
-  private async createByOffering(
-    ctx: CallContext,
-    input: OfferingVolumeInput,
-  ): Promise<{ volume: VolumeView; taskId: string }> {
+  private async createByOffering(ctx: CallContext, input: OfferingVolumeInput): Promise<TaskReceipt> {
     const { store, catalog, storage } = this.deps;
     const id = newId();
     const name = checkVolumeName(input.name ?? `DATA-${id.slice(0, 8)}`);
@@ -211,9 +210,9 @@ export class VolumeService {
       await storage.fromSnapshot(snapshotId, id);
       await storage.resize(id, size);
     }
-    let taskId: string;
+    let receipt: TaskReceipt;
     try {
-      taskId = await store.tx(async (trx) => {
+      receipt = await store.tx(async (trx) => {
         await reserveQuota(this.deps, trx, ctx.accountId, { volumes: 1, storageBytes: size });
         if (snapshotId) await this.liveSnapshot(trx, ctx, snapshotId);
         const now = nowIso();
@@ -236,12 +235,11 @@ export class VolumeService {
             removed_at: null,
           })
           .execute();
-        return recordDoneTask(trx, {
-          kind: 'sync',
+        return recordSyncChange(trx, {
           objectType: 'volume',
           objectId: id,
-          payload: { snapshotId },
           ctx,
+          payload: { snapshotId },
           result: { type: 'volume', id },
         });
       });
@@ -249,11 +247,11 @@ export class VolumeService {
       await storage?.remove(id).catch(() => undefined);
       throw err;
     }
-    return { volume: await this.get(ctx, id), taskId };
+    return receipt;
   }
 
   /** Attaches a data volume to a VM of the same account and zone; the device slot is reserved at once. */
-  async attach(ctx: CallContext, id: string, vmId: string, deviceId?: number): Promise<string> {
+  async attach(ctx: CallContext, id: string, vmId: string, deviceId?: number): Promise<TaskReceipt> {
     const { store } = this.deps;
     const taskId = await store.tx(async (trx) => {
       const vol = await this.row(trx, ctx, id);
@@ -306,13 +304,13 @@ export class VolumeService {
       });
     });
     this.deps.tasks.wake();
-    return taskId;
+    return { taskId, objectId: id };
   }
 
-  /** Detaches a data volume from its VM; ROOT volumes stay. */
-  async detach(ctx: CallContext, target: DetachTarget): Promise<{ taskId: string; volumeId: string }> {
+  /** Detaches a data volume from its VM; ROOT volumes stay. The receipt names the volume found. */
+  async detach(ctx: CallContext, target: DetachTarget): Promise<TaskReceipt> {
     const { store } = this.deps;
-    const result = await store.tx(async (trx) => {
+    const receipt = await store.tx(async (trx) => {
       let vol: VolumeRow;
       if (target.id) vol = await this.row(trx, ctx, target.id);
       else if (target.vmId && target.deviceId !== undefined) {
@@ -340,15 +338,15 @@ export class VolumeService {
         payload: { vmId: vol.vm_id },
         ctx,
       });
-      return { taskId, volumeId: vol.id };
+      return { taskId, objectId: vol.id };
     });
     this.deps.tasks.wake();
-    return result;
+    return receipt;
   }
 
-  /** Deletes a detached volume and its data; snapshots of it remain. */
-  async delete(ctx: CallContext, id: string): Promise<void> {
-    await this.deps.store.tx(async (trx) => {
+  /** Deletes a detached volume and its data as one finished task; snapshots of it remain. */
+  async delete(ctx: CallContext, id: string): Promise<TaskReceipt> {
+    const receipt = await this.deps.store.tx(async (trx) => {
       const vol = await this.row(trx, ctx, id);
       if (vol.vm_id)
         throw conflict(`Volume ${vol.name} is attached to a virtual machine; detach it before deleting it`, 'in_use');
@@ -357,21 +355,14 @@ export class VolumeService {
       await trx.updateTable('volumes').set({ state: 'Destroy', removed_at: now }).where('id', '=', id).execute();
       await deleteTagsOf(trx, id);
       await trx.deleteFrom('tags').where('resource_id', '=', id).execute();
-      await writeLog(trx, {
-        taskId: null,
-        accountId: ctx.accountId,
-        userId: ctx.userId,
-        objectType: 'volume',
-        objectId: id,
-        action: 'volume.delete',
-        status: 'SUCCESS',
-      });
+      return recordSyncChange(trx, { objectType: 'volume', objectId: id, ctx, payload: { action: 'delete' } });
     });
     await this.deps.storage?.remove(id);
+    return receipt;
   }
 
   /** Grows a volume to a new size in GB or to a new disk offering's size; shrinking is refused. */
-  async resize(ctx: CallContext, id: string, to: { sizeGb?: number; diskOfferingId?: string }): Promise<string> {
+  async resize(ctx: CallContext, id: string, to: { sizeGb?: number; diskOfferingId?: string }): Promise<TaskReceipt> {
     const { store, catalog } = this.deps;
     if (to.sizeGb === undefined && !to.diskOfferingId)
       throw invalid('Either size or diskofferingid is required', 'sizeGb');
@@ -417,7 +408,7 @@ export class VolumeService {
       });
     });
     this.deps.tasks.wake();
-    return taskId;
+    return { taskId, objectId: id };
   }
 
   /** The caller's snapshot that can be copied, or NotFound / Conflict. */

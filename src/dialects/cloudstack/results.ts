@@ -18,7 +18,7 @@ interface TaskResults {
   snapshot: { id: string };
   network: { id: string };
   nic: { id: string; vmId?: string };
-  nicsecondaryip: { id: string; ipAddress?: string; nicId?: string; networkId?: string; vmId?: string };
+  secondaryIp: { id: string; ipAddress?: string; nicId?: string; networkId?: string; vmId?: string };
   publicIp: { id: string; address?: string; zoneId?: string };
   securityGroup: { id: string; ruleIds?: string[] };
   affinityGroup: { id: string };
@@ -39,7 +39,7 @@ const RENDERERS: { readonly [T in keyof TaskResults]: ResultRenderer<T> } = {
   snapshot: snapshotResult,
   network: networkResult,
   nic: nicResult,
-  nicsecondaryip: nicSecondaryIpResult,
+  secondaryIp: nicSecondaryIpResult,
   publicIp: ipAddressResult,
   securityGroup: securityGroupResult,
   affinityGroup: affinityGroupResult,

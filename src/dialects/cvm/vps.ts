@@ -6,6 +6,7 @@ import { awaitTask } from '../shared/await-task.js';
 import type { VmView } from '../../core/vms/model.js';
 import type { VmPower } from '../../core/vms/status.js';
 import type { TrafficView } from '../../core/vms/traffic.js';
+import type { TaskReceipt } from '../../core/receipt.js';
 
 /** A VPS as listed. */
 export interface VpsView {
@@ -56,11 +57,11 @@ export async function vpsStatus(core: Core, ctx: CallContext, serial: number): P
 export async function powerVps(core: Core, ctx: CallContext, serial: number, action: VpsAction): Promise<void> {
   const vm = await vpsOf(core, ctx, serial);
   if (action !== 'start') await core.traffic.meter([vm]);
-  let taskId: string;
-  if (action === 'start') taskId = await core.vms.start(ctx, vm.id);
-  else if (action === 'stop') taskId = await core.vms.stop(ctx, vm.id, false);
-  else taskId = vm.state === 'stopped' ? await core.vms.start(ctx, vm.id) : await core.vms.reboot(ctx, vm.id);
-  await settle(core, ctx, taskId, action);
+  let receipt: TaskReceipt;
+  if (action === 'start') receipt = await core.vms.start(ctx, vm.id);
+  else if (action === 'stop') receipt = await core.vms.stop(ctx, vm.id, false);
+  else receipt = vm.state === 'stopped' ? await core.vms.start(ctx, vm.id) : await core.vms.reboot(ctx, vm.id);
+  await settle(core, ctx, receipt.taskId, action);
 }
 
 /** Rebuilds the VPS from a template (by CVM template id) and waits; an unknown or unusable template is Invalid. */
@@ -73,15 +74,15 @@ export async function reinstallVps(
   const vm = await vpsOf(core, ctx, serial);
   const templateId = await core.nodes.objectOf('template', templateSerial);
   if (!templateId) throw invalid(`Template ${templateSerial} does not exist`, 'template');
-  let taskId: string;
+  let receipt: TaskReceipt;
   try {
-    taskId = await core.vms.restore(ctx, vm.id, templateId);
+    receipt = await core.vms.restore(ctx, vm.id, templateId);
   } catch (err) {
     if (err instanceof CoreError && err.kind === 'NotFound')
       throw invalid(`Template ${templateSerial} does not exist`, 'template');
     throw err;
   }
-  await settle(core, ctx, taskId, 'reinstall');
+  await settle(core, ctx, receipt.taskId, 'reinstall');
 }
 
 async function settle(core: Core, ctx: CallContext, taskId: string, what: string): Promise<void> {

@@ -30,7 +30,7 @@ test('a result type named like an Object.prototype member is unknown, not a rend
 
 test('the secondary IP job result shows what the task recorded', async () => {
   const res = {
-    type: 'nicsecondaryip',
+    type: 'secondaryIp',
     id: 's1',
     ipAddress: '198.51.100.7',
     nicId: 'n1',

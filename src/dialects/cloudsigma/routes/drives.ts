@@ -24,7 +24,9 @@ export function driveRoutes(r: SigmaRouter): void {
     const name = required(rec, 'name');
     const size = bytes(required(rec, 'size'), 'size');
     return {
-      text: encodeRecord(driveRecord(await c.core.volumes.create(c.ctx, { name, sizeBytes: size, ...attrs(rec) }))),
+      text: encodeRecord(
+        driveRecord((await c.core.volumes.create(c.ctx, { name, sizeBytes: size, ...attrs(rec) })).detailed),
+      ),
     };
   });
   r.route('body', ['/drives/:id/set'], async (c) => {
@@ -32,7 +34,9 @@ export function driveRoutes(r: SigmaRouter): void {
     if (rec.size !== undefined)
       throw invalid('The size of a drive cannot be changed with set; clone it to a larger drive', 'size');
     return {
-      text: encodeRecord(driveRecord(await c.core.volumes.set(c.ctx, c.params.id!, { name: rec.name, ...attrs(rec) }))),
+      text: encodeRecord(
+        driveRecord((await c.core.volumes.set(c.ctx, c.params.id!, { name: rec.name, ...attrs(rec) })).detailed),
+      ),
     };
   });
   r.route('body', ['/drives/:id/clone'], async (c) => {
@@ -41,7 +45,9 @@ export function driveRoutes(r: SigmaRouter): void {
     const size = rec.size !== undefined && rec.size !== '' ? bytes(rec.size, 'size') : undefined;
     return {
       text: encodeRecord(
-        driveRecord(await c.core.volumes.clone(c.ctx, c.params.id!, { name, sizeBytes: size, ...attrs(rec) })),
+        driveRecord(
+          (await c.core.volumes.clone(c.ctx, c.params.id!, { name, sizeBytes: size, ...attrs(rec) })).detailed,
+        ),
       ),
     };
   });

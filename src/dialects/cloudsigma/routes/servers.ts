@@ -25,9 +25,9 @@ export function serverRoutes(r: SigmaRouter): void {
   r.route('read', serverPaths('/:id/info'), async (c) => ({ text: await recordText(c, c.params.id!) }));
   r.route('body', serverPaths('/create'), async (c) => {
     const input = serverInput(c.record(), true);
-    const { id, taskId } = await c.core.vms.create(c.ctx, { ...input, size: input.size ?? {} });
-    await settle(c, taskId);
-    return { text: await recordText(c, id) };
+    const { receipt } = await c.core.vms.create(c.ctx, { ...input, size: input.size ?? {} });
+    await settle(c, receipt.taskId);
+    return { text: await recordText(c, receipt.objectId) };
   });
   r.route('body', serverPaths('/:id/set'), async (c) => {
     await c.core.vms.reshape(c.ctx, c.params.id!, serverInput(c.record(), false));
@@ -41,9 +41,9 @@ export function serverRoutes(r: SigmaRouter): void {
     for (const [k, v] of Object.entries(old!))
       if (SETTING.test(k) && !/^nic:\d:(dhcp|mac)$/.test(k) && v !== undefined) extras[k] = String(v);
     const consolePassword = old![VNC_PASSWORD] === undefined ? undefined : String(old![VNC_PASSWORD]);
-    const { id, taskId } = await c.core.vms.clone(c.ctx, src.id, { name, extras, consolePassword });
-    await settle(c, taskId);
-    return { text: await recordText(c, id) };
+    const { receipt } = await c.core.vms.clone(c.ctx, src.id, { name, extras, consolePassword });
+    await settle(c, receipt.taskId);
+    return { text: await recordText(c, receipt.objectId) };
   });
   r.route('action', serverPaths('/:id/start'), async (c) => {
     await start(c, c.params.id!);
@@ -59,7 +59,7 @@ export function serverRoutes(r: SigmaRouter): void {
   });
   r.route('action', serverPaths('/:id/reset'), async (c) => {
     const vm = await c.core.vms.get(c.ctx, c.params.id!);
-    if (vm.state === 'running') await settle(c, await c.core.vms.reboot(c.ctx, vm.id));
+    if (vm.state === 'running') await settle(c, (await c.core.vms.reboot(c.ctx, vm.id)).taskId);
     else await start(c, vm.id);
     return undefined;
   });
@@ -97,18 +97,18 @@ export async function settle(c: SigmaCall, taskId: string): Promise<void> {
 export async function start(c: SigmaCall, id: string): Promise<void> {
   const vm = await c.core.vms.get(c.ctx, id);
   if (vm.state === 'running') return;
-  await settle(c, await c.core.vms.start(c.ctx, id));
+  await settle(c, (await c.core.vms.start(c.ctx, id)).taskId);
 }
 
 /** Stops (force) or shuts down a server unless it is already stopped, waiting for the task. */
 export async function stop(c: SigmaCall, id: string, force: boolean): Promise<void> {
   const vm = await c.core.vms.get(c.ctx, id);
   if (vm.state === 'stopped') return;
-  await settle(c, await c.core.vms.stop(c.ctx, id, force));
+  await settle(c, (await c.core.vms.stop(c.ctx, id, force)).taskId);
 }
 
 async function destroy(c: SigmaCall, id: string): Promise<void> {
-  await settle(c, await c.core.vms.destroy(c.ctx, id, true));
+  await settle(c, (await c.core.vms.destroy(c.ctx, id, true)).taskId);
 }
 
 /** Decodes a create or set body: size keys, drive slots, NIC 0's MAC and the settings kept with the server. */

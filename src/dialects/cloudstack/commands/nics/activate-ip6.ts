@@ -9,6 +9,7 @@ export const activateIp6 = command({
   responseName: 'nic',
   params: { nicid: param.uuid('the ID of the nic to which you want to activate the IPv6').required() },
   async handle(core, ctx, p) {
-    return job(await core.nics.activateIp6(ctx, p.nicid), p.nicid);
+    const r = await core.nics.activateIp6(ctx, p.nicid);
+    return job(r.taskId, r.objectId);
   },
 });

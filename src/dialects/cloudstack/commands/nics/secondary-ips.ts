@@ -13,7 +13,7 @@ export const addIpToNic = command({
   },
   async handle(core, ctx, p) {
     const r = await core.nics.addSecondaryIp(ctx, p.nicid, p.ipaddress);
-    return job(r.taskId, r.secondary.id);
+    return job(r.receipt.taskId, r.secondary.id);
   },
 });
 
@@ -24,6 +24,6 @@ export const removeIpFromNic = command({
   isAsync: true,
   params: { id: param.uuid('the ID of the secondary ip address to nic').required() },
   async handle(core, ctx, p) {
-    return job(await core.nics.removeSecondaryIp(ctx, p.id), p.id);
+    return job((await core.nics.removeSecondaryIp(ctx, p.id)).taskId, p.id);
   },
 });

@@ -17,7 +17,8 @@ export const addNicToVirtualMachine = command({
     virtualmachineid: param.uuid('The ID of the virtual machine').required(),
   },
   async handle(core, ctx, p) {
-    return job(await core.nics.add(ctx, p.virtualmachineid, p.networkid, p.ipaddress || undefined), p.virtualmachineid);
+    const r = await core.nics.add(ctx, p.virtualmachineid, p.networkid, p.ipaddress || undefined);
+    return job(r.taskId, r.objectId);
   },
 });
 
@@ -32,7 +33,8 @@ export const removeNicFromVirtualMachine = command({
     virtualmachineid: param.uuid('The ID of the virtual machine').required(),
   },
   async handle(core, ctx, p) {
-    return job(await core.nics.remove(ctx, p.virtualmachineid, p.nicid), p.virtualmachineid);
+    const r = await core.nics.remove(ctx, p.virtualmachineid, p.nicid);
+    return job(r.taskId, r.objectId);
   },
 });
 
@@ -50,6 +52,6 @@ export const updateVmNicIp = command({
   },
   async handle(core, ctx, p) {
     const r = await core.nics.updateIp(ctx, p.nicid, p.ipaddress || undefined);
-    return job(r.taskId, r.vmId);
+    return job(r.taskId, r.objectId);
   },
 });

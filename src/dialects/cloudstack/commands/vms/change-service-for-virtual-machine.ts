@@ -15,6 +15,6 @@ export const changeServiceForVirtualMachine = command({
     details: param.map('name value pairs of custom parameters (ignored: offerings are fixed)'),
   },
   async handle(core, ctx, p) {
-    return sync({ virtualmachine: csVm(await core.vms.changeOffering(ctx, p.id, p.serviceofferingid)) });
+    return sync({ virtualmachine: csVm((await core.vms.changeOffering(ctx, p.id, p.serviceofferingid)).vm) });
   },
 });

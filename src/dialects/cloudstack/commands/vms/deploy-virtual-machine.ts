@@ -34,7 +34,7 @@ export const deployVirtualMachine = command({
     hypervisor: param.string('the hypervisor (KVM)'),
   },
   async handle(core, ctx, p) {
-    const r = await core.vms.create(ctx, {
+    const { receipt } = await core.vms.create(ctx, {
       zoneId: p.zoneid,
       offeringId: p.serviceofferingid,
       templateId: p.templateid,
@@ -53,6 +53,6 @@ export const deployVirtualMachine = command({
       start: p.startvm,
       displayVm: p.displayvm,
     });
-    return job(r.taskId, r.id);
+    return job(receipt.taskId, receipt.objectId);
   },
 });

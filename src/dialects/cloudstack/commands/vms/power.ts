@@ -11,7 +11,8 @@ export const startVirtualMachine = command({
   responseName: 'virtualmachine',
   params: { id: ID, rescueprofile: param.string('An optional rescue profile when booting') },
   async handle(core, ctx, p) {
-    return job(await core.vms.start(ctx, p.id), p.id);
+    const r = await core.vms.start(ctx, p.id);
+    return job(r.taskId, r.objectId);
   },
 });
 
@@ -23,7 +24,8 @@ export const stopVirtualMachine = command({
   responseName: 'virtualmachine',
   params: { id: ID, forced: param.boolean('Force stop the VM') },
   async handle(core, ctx, p) {
-    return job(await core.vms.stop(ctx, p.id, p.forced === true), p.id);
+    const r = await core.vms.stop(ctx, p.id, p.forced === true);
+    return job(r.taskId, r.objectId);
   },
 });
 
@@ -35,7 +37,8 @@ export const rebootVirtualMachine = command({
   responseName: 'virtualmachine',
   params: { id: ID },
   async handle(core, ctx, p) {
-    return job(await core.vms.reboot(ctx, p.id), p.id);
+    const r = await core.vms.reboot(ctx, p.id);
+    return job(r.taskId, r.objectId);
   },
 });
 
@@ -47,6 +50,7 @@ export const destroyVirtualMachine = command({
   responseName: 'virtualmachine',
   params: { id: ID, expunge: param.boolean('Expunge the VM immediately (always done)') },
   async handle(core, ctx, p) {
-    return job(await core.vms.destroy(ctx, p.id, true), p.id);
+    const r = await core.vms.destroy(ctx, p.id, true);
+    return job(r.taskId, r.objectId);
   },
 });

@@ -10,6 +10,7 @@ export const resetPasswordForVirtualMachine = command({
   responseName: 'virtualmachine',
   params: { id: param.uuid('The ID of the virtual machine').required() },
   async handle(core, ctx, p) {
-    return job(await core.vms.resetPassword(ctx, p.id), p.id);
+    const r = await core.vms.resetPassword(ctx, p.id);
+    return job(r.taskId, r.objectId);
   },
 });

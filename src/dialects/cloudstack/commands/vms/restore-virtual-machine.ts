@@ -15,6 +15,7 @@ export const restoreVirtualMachine = command({
     rootdisksize: param.long('Optional size in gigabyte of the disk'),
   },
   async handle(core, ctx, p) {
-    return job(await core.vms.restore(ctx, p.virtualmachineid, p.templateid, p.rootdisksize), p.virtualmachineid);
+    const r = await core.vms.restore(ctx, p.virtualmachineid, p.templateid, p.rootdisksize);
+    return job(r.taskId, r.objectId);
   },
 });

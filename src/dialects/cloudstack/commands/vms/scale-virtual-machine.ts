@@ -16,6 +16,7 @@ export const scaleVirtualMachine = command({
     details: param.map('name value pairs of custom parameters (ignored: offerings are fixed)'),
   },
   async handle(core, ctx, p) {
-    return job(await core.vms.resize(ctx, p.id, p.serviceofferingid), p.id);
+    const r = await core.vms.resize(ctx, p.id, p.serviceofferingid);
+    return job(r.taskId, r.objectId);
   },
 });

@@ -19,7 +19,7 @@ export const updateVirtualMachine = command({
     userdata: param.string('base64 user data: 2KB with GET, 32KB with POST').maxLength(32768),
   },
   async handle(core, ctx, p) {
-    const vm = await core.vms.update(ctx, p.id, {
+    const { vm } = await core.vms.update(ctx, p.id, {
       name: p.name,
       displayName: p.displayname,
       group: p.group,

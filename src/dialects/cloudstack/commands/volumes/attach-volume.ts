@@ -13,7 +13,8 @@ export const attachVolume = command({
     deviceid: param.long('the device slot (1-15, 3 is the CD-ROM); the lowest free one by default'),
   },
   async handle(core, ctx, p) {
-    return job(await core.volumes.attach(ctx, p.id, p.virtualmachineid, p.deviceid), p.id);
+    const r = await core.volumes.attach(ctx, p.id, p.virtualmachineid, p.deviceid);
+    return job(r.taskId, r.objectId);
   },
 });
 
@@ -29,11 +30,11 @@ export const detachVolume = command({
     deviceid: param.long('the device slot of the volume on that virtual machine'),
   },
   async handle(core, ctx, p) {
-    const { taskId, volumeId } = await core.volumes.detach(ctx, {
+    const r = await core.volumes.detach(ctx, {
       id: p.id,
       vmId: p.virtualmachineid,
       deviceId: p.deviceid,
     });
-    return job(taskId, volumeId);
+    return job(r.taskId, r.objectId);
   },
 });

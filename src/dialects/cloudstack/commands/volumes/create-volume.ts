@@ -17,13 +17,13 @@ export const createVolume = command({
     projectid: param.uuid('ignored: Nube has no projects'),
   },
   async handle(core, ctx, p) {
-    const { volume, taskId } = await core.volumes.create(ctx, {
+    const receipt = await core.volumes.create(ctx, {
       name: p.name,
       diskOfferingId: p.diskofferingid,
       zoneId: p.zoneid,
       sizeGb: p.size,
       snapshotId: p.snapshotid,
     });
-    return job(taskId, volume.id);
+    return job(receipt.taskId, receipt.objectId);
   },
 });

@@ -14,6 +14,7 @@ export const resizeVolume = command({
     shrinkok: param.boolean('ignored: volumes only grow'),
   },
   async handle(core, ctx, p) {
-    return job(await core.volumes.resize(ctx, p.id, { sizeGb: p.size, diskOfferingId: p.diskofferingid }), p.id);
+    const r = await core.volumes.resize(ctx, p.id, { sizeGb: p.size, diskOfferingId: p.diskofferingid });
+    return job(r.taskId, r.objectId);
   },
 });
