@@ -2,7 +2,7 @@ import { test, before, after } from 'node:test';
 import { startTestEnv, type TestEnv } from '../support/runtime.js';
 import { catalog, deploy, type Catalog } from '../dialects/cloudstack/vm-fixtures.js';
 import { generateKeyPair } from '../../src/core/ssh-keys/crypto.js';
-import { receiptChecker } from '../support/receipts.js';
+import { aliceContext, receiptChecker } from '../support/receipts.js';
 import type { CallContext } from '../../src/lib/context.js';
 import type { Core } from '../../src/core/core.js';
 
@@ -17,19 +17,7 @@ before(async () => {
   env = await startTestEnv();
   core = env.rt.core;
   c = await catalog(env.cs);
-  const acct = await env.rt.store.db
-    .selectFrom('accounts')
-    .select(['id', 'name'])
-    .where('name', '=', 'alice')
-    .executeTakeFirstOrThrow();
-  ctx = {
-    accountId: acct.id,
-    accountName: acct.name,
-    userId: null,
-    isAdmin: false,
-    requestId: 'test',
-    origin: 'test:receipts',
-  };
+  ctx = await aliceContext(env, 'test:receipts');
   const vm = (await deploy(env.cs, c)).virtualmachine;
   await env.cs.done('stopVirtualMachine', { id: vm.id });
   vmId = vm.id;

@@ -1,7 +1,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startTestEnv, type TestEnv } from '../support/runtime.js';
-import { receiptChecker } from '../support/receipts.js';
+import { aliceContext, receiptChecker } from '../support/receipts.js';
 import { addNetwork, catalog, type Catalog } from '../dialects/cloudstack/vm-fixtures.js';
 import type { CallContext } from '../../src/lib/context.js';
 import type { Core } from '../../src/core/core.js';
@@ -15,19 +15,7 @@ before(async () => {
   env = await startTestEnv();
   core = env.rt.core;
   c = await catalog(env.cs);
-  const acct = await env.rt.store.db
-    .selectFrom('accounts')
-    .select(['id', 'name'])
-    .where('name', '=', 'alice')
-    .executeTakeFirstOrThrow();
-  ctx = {
-    accountId: acct.id,
-    accountName: acct.name,
-    userId: null,
-    isAdmin: false,
-    requestId: 'test',
-    origin: 'test:vm-receipts',
-  };
+  ctx = await aliceContext(env, 'test:vm-receipts');
 });
 after(async () => {
   await env.close();

@@ -53,3 +53,13 @@ export function receiptChecker(envOf: () => TestEnv, ctx: () => CallContext): On
     return out;
   };
 }
+
+/** The call context of the test env's user alice, as a dialect would build it (no user id, not an admin). */
+export async function aliceContext(env: TestEnv, origin: string): Promise<CallContext> {
+  const acct = await env.rt.store.db
+    .selectFrom('accounts')
+    .select(['id', 'name'])
+    .where('name', '=', 'alice')
+    .executeTakeFirstOrThrow();
+  return { accountId: acct.id, accountName: acct.name, userId: null, isAdmin: false, requestId: 'test', origin };
+}

@@ -1,13 +1,13 @@
 /** API key pairs (CloudStack): a public key that identifies and a secret that signs, stored encrypted under the master key. */
 import type { Store } from '../../store/db.js';
 import type { CredentialRow } from '../../store/schema.js';
-import { newId, nowIso, randomToken } from '../../lib/util.js';
+import { newId, randomToken } from '../../lib/util.js';
 import type { MasterKey } from '../accounts/secrets.js';
 import type { AuthThrottle } from '../accounts/throttle.js';
 import type { Principal } from '../accounts/principal.js';
 import type { IssueOptions, Issued, Issuer } from './issuer.js';
 import { enabledPrincipal } from './principals.js';
-import { listRows, revokeRow } from './rows.js';
+import { insertRow, listRows, revokeRow } from './rows.js';
 
 /** The issuer kind of API key pairs. */
 const KIND = 'api-key-pair';
@@ -58,23 +58,20 @@ export class ApiKeyPairIssuer implements Issuer<typeof KIND, KeyPair, SignedRequ
     const secretEnc = this.secrets.encrypt(shown.secret);
     return {
       shown,
-      save: async (q, owner) => {
-        await q
-          .insertInto('credentials')
-          .values({
+      save: (q, owner) =>
+        insertRow(
+          q,
+          {
             id: shown.id,
-            account_id: owner.accountId,
-            user_id: owner.userId,
             kind: ROW_KIND,
             name: opts.name ?? 'key',
             public_key: shown.key,
             secret_enc: secretEnc,
             secret_hash: null,
-            created_at: nowIso(),
-            revoked_at: null,
-          })
-          .execute();
-      },
+            client_api: null,
+          },
+          owner,
+        ),
     };
   }
 

@@ -2,6 +2,7 @@
 import type { Q } from '../../store/db.js';
 import { notFound } from '../../lib/errors.js';
 import { nowIso } from '../../lib/util.js';
+import type { CredentialRow } from '../../store/schema.js';
 
 /** One stored credential of an account as its issuer lists it (never its secret). */
 export interface CredentialListRow {
@@ -53,4 +54,16 @@ export async function listRows(q: Q, rowKind: string, accountId: string): Promis
     clientApi: Number(r.client_api ?? 1) === 1,
     username: r.username,
   }));
+}
+
+/** Stores a new live credential of this row kind for its owner (what it keeps of the secret: encrypted or hashed). */
+export async function insertRow(
+  q: Q,
+  row: Pick<CredentialRow, 'id' | 'kind' | 'name' | 'public_key' | 'secret_enc' | 'secret_hash' | 'client_api'>,
+  owner: { accountId: string; userId: string },
+): Promise<void> {
+  await q
+    .insertInto('credentials')
+    .values({ ...row, account_id: owner.accountId, user_id: owner.userId, created_at: nowIso(), revoked_at: null })
+    .execute();
 }

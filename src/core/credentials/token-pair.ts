@@ -2,13 +2,13 @@
 import { randomBytes, randomInt, timingSafeEqual } from 'node:crypto';
 import type { Store } from '../../store/db.js';
 import type { CredentialRow } from '../../store/schema.js';
-import { newId, nowIso } from '../../lib/util.js';
+import { newId } from '../../lib/util.js';
 import { hashToken } from '../accounts/secrets.js';
 import type { Principal } from '../accounts/principal.js';
 import type { AuthThrottle } from '../accounts/throttle.js';
 import type { IssueOptions, Issued, Issuer } from './issuer.js';
 import { enabledPrincipal } from './principals.js';
-import { listRows, revokeRow } from './rows.js';
+import { insertRow, listRows, revokeRow } from './rows.js';
 
 /** The issuer kind of token pairs. */
 const KIND = 'token-pair';
@@ -90,24 +90,20 @@ export class TokenPairIssuer implements Issuer<
     };
     return {
       shown,
-      save: async (q, owner) => {
-        await q
-          .insertInto('credentials')
-          .values({
+      save: (q, owner) =>
+        insertRow(
+          q,
+          {
             id: shown.id,
-            account_id: owner.accountId,
-            user_id: owner.userId,
             kind: ROW_KIND,
             name: opts.name ?? 'default',
             public_key: shown.public,
             secret_enc: null,
             secret_hash: hashToken(shown.private),
-            created_at: nowIso(),
-            revoked_at: null,
             client_api: shown.clientApi ? 1 : 0,
-          })
-          .execute();
-      },
+          },
+          owner,
+        ),
     };
   }
 
