@@ -308,6 +308,23 @@ export interface TaskLogRow {
   detail: string | null;
   created_at: string;
 }
+/** A task callback: called once its task ends, retried with backoff until delivered or given up. */
+export interface CallbackRow {
+  id: string;
+  task_id: string;
+  account_id: string;
+  user_id: string | null;
+  url: string;
+  method: string;
+  format: string;
+  state: 'pending' | 'delivered' | 'failed';
+  attempts: number;
+  /** Epoch ms: when the next attempt is due (also the lease of an attempt under way). */
+  next_attempt_at: number;
+  last_result: string | null;
+  created_at: string;
+  delivered_at: string | null;
+}
 export interface SimDomainRow {
   vm_id: string;
   host_id: string;
@@ -465,6 +482,7 @@ export interface DB {
   tags: TagRow;
   tasks: TaskRow;
   task_log: TaskLogRow;
+  callbacks: CallbackRow;
   sim_domains: SimDomainRow;
   sim_faults: SimFaultRow;
   meta: MetaRow;
