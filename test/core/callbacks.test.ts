@@ -3,7 +3,10 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import pino from 'pino';
 import { startTestEnv, type TestEnv } from '../support/runtime.js';
+import { createRuntime, type Runtime } from '../../src/runtime.js';
+import type { Config } from '../../src/config.js';
 import type { CallContext } from '../../src/lib/context.js';
 import { CoreError } from '../../src/lib/errors.js';
 
@@ -228,4 +231,50 @@ test('register refuses a URL that is not http(s), an unknown method, and another
     .where('task_id', '=', taskId)
     .executeTakeFirstOrThrow();
   assert.equal(Number(count.n), 0);
+});
+
+/** Another process on the same database: its own engine and callback worker. */
+async function secondRuntime(config: Config): Promise<Runtime> {
+  return createRuntime(config, { startEngine: true, log: pino({ level: 'silent' }), masterKey: env.masterKey });
+}
+
+test('two processes on one database deliver each callback once', async () => {
+  const rt2 = await secondRuntime(env.config);
+  try {
+    rt2.core.callbacks.renderer('test', async (job) => ({ body: { task: job.id, by: 'second' } }));
+    const { taskId } = await finishedTask('cb-shared');
+    const ids = [];
+    for (let i = 0; i < 12; i++)
+      ids.push((await env.rt.core.callbacks.register(ctx, taskId, { url: `${base}/shared/${i}`, format: 'test' })).id);
+    for (const id of ids) await until(`callback ${id}`, async () => (await callbackRow(id)).state === 'delivered');
+    for (let i = 0; i < 12; i++) assert.equal(hits(`/shared/${i}`).length, 1, `callback ${i} delivered once`);
+    const log = await callbackLog(taskId);
+    assert.equal(log.length, 12);
+    assert.ok(log.every((e) => e.status === 'SUCCESS'));
+  } finally {
+    await rt2.close();
+  }
+});
+
+test('without NUBE_OUTBOUND_ALLOW_PRIVATE a callback to a name resolving to loopback is refused and logged, never called', async () => {
+  const strict = await secondRuntime({ ...env.config, outbound: { ...env.config.outbound, allowPrivate: false } });
+  try {
+    strict.core.callbacks.renderer('strict', async (job) => ({ body: { task: job.id } }));
+    const { taskId } = await finishedTask('cb-strict');
+    const port = (server.address() as AddressInfo).port;
+    const { id } = await env.rt.core.callbacks.register(ctx, taskId, {
+      url: `http://localhost:${port}/strict`,
+      format: 'strict',
+    });
+    await until('giving up', async () => (await callbackRow(id)).state === 'failed');
+    const log = await callbackLog(taskId);
+    assert.equal(log.length, 3);
+    for (const e of log) {
+      assert.equal(e.status, 'FAILURE');
+      assert.match(e.detail ?? '', /^Refused: localhost resolves to (127\.0\.0\.1|::1), which is a loopback address$/);
+    }
+    assert.equal(hits('/strict').length, 0);
+  } finally {
+    await strict.close();
+  }
 });

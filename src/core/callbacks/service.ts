@@ -78,7 +78,7 @@ export class CallbackService {
 }
 
 /** The method of a valid callback (POST when none is given); Invalid naming the field otherwise. */
-export function checkCallback(input: { url: string; method?: string }): CallbackMethod {
+function checkCallback(input: { url: string; method?: string }): CallbackMethod {
   let url: URL | null = null;
   try {
     url = new URL(input.url);
