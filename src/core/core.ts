@@ -29,6 +29,7 @@ import { hashPool } from './accounts/hash-pool.js';
 import { QuotaService } from './quotas/service.js';
 import { StatsService } from './stats.js';
 import { CallbackService } from './callbacks/service.js';
+import { AliasService } from './aliases/service.js';
 
 /** All core services. */
 export class Core {
@@ -62,6 +63,8 @@ export class Core {
   readonly stats: StatsService;
   /** Task callbacks: registered by dialects, delivered from the database by a worker started with the engine. */
   readonly callbacks: CallbackService;
+  /** Numbered aliases of objects for dialects that name them by integers. */
+  readonly aliases: AliasService;
 
   constructor(readonly deps: CoreDeps) {
     const auth = deps.config.auth;
@@ -95,5 +98,6 @@ export class Core {
     this.quotas = new QuotaService(deps);
     this.stats = new StatsService(deps.store);
     this.callbacks = new CallbackService(deps);
+    this.aliases = new AliasService(deps.store);
   }
 }
