@@ -321,6 +321,8 @@ export interface CallbackRow {
   url: string;
   method: string;
   format: string;
+  /** JSON the renderer gets back (what the registering dialect knew then: its user and DC numbers, ...). */
+  meta: string | null;
   state: 'pending' | 'delivered' | 'failed';
   attempts: number;
   /** Epoch ms: when the next attempt is due (also the lease of an attempt under way). */

@@ -7,5 +7,5 @@ export interface RenderedCallback {
   headers?: Record<string, string>;
 }
 
-/** Makes the payload of a finished task's callback; registered per format by the dialect that knows the format. */
-export type CallbackRenderer = (job: JobView) => Promise<RenderedCallback>;
+/** Makes the payload of a finished task's callback from the task and the meta given at registration; one per format. */
+export type CallbackRenderer = (job: JobView, meta: Record<string, unknown>) => Promise<RenderedCallback>;

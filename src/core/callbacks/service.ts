@@ -16,6 +16,8 @@ export interface CallbackInput {
   url: string;
   method?: string;
   format: string;
+  /** What the format's renderer needs besides the task (JSON-serializable). */
+  meta?: Record<string, unknown>;
 }
 
 /** Registers callbacks and runs their delivery worker (started with the task engine). */
@@ -48,6 +50,7 @@ export class CallbackService {
         url: input.url,
         method,
         format: input.format,
+        meta: input.meta ? JSON.stringify(input.meta) : null,
         state: 'pending',
         attempts: 0,
         next_attempt_at: Date.now(),
@@ -58,6 +61,25 @@ export class CallbackService {
       .execute();
     this.worker.wake();
     return { id };
+  }
+
+  /** Appends text to the detail of the first task-log entry of a task of the caller's account (what was asked of it). */
+  async annotate(ctx: CallContext, taskId: string, text: string): Promise<void> {
+    const db = this.deps.store.db;
+    const first = await db
+      .selectFrom('task_log')
+      .select(['id', 'detail'])
+      .where('task_id', '=', taskId)
+      .where('account_id', '=', ctx.accountId)
+      .orderBy('id')
+      .limit(1)
+      .executeTakeFirst();
+    if (!first) throw notFound('task', taskId, 'object');
+    await db
+      .updateTable('task_log')
+      .set({ detail: first.detail ? `${first.detail} ${text}` : text })
+      .where('id', '=', first.id)
+      .execute();
   }
 
   /** Sets the renderer of a format; until one is set, callbacks of that format stay pending. */

@@ -7,7 +7,7 @@ import { sql } from 'kysely';
 import type { CallbackRow, TaskRow } from '../../store/schema.js';
 import { isDatabaseUnavailable } from '../../lib/errors.js';
 import { OutboundError, outboundRequest } from '../../lib/outbound.js';
-import { nowIso } from '../../lib/util.js';
+import { nowIso, parseJson } from '../../lib/util.js';
 import { writeLog } from '../../tasks/log.js';
 import type { CoreDeps } from '../deps.js';
 import { toJob } from '../tasks-log/jobs.js';
@@ -138,7 +138,7 @@ export class CallbackWorker {
     let ok = false;
     let detail: string;
     try {
-      const rendered = await render(toJob(task));
+      const rendered = await render(toJob(task), parseJson<Record<string, unknown>>(cb.meta, {}));
       const headers: Record<string, string> = { 'content-type': 'application/json', 'user-agent': 'Nube' };
       for (const [k, v] of Object.entries(rendered.headers ?? {})) headers[k.toLowerCase()] = v;
       const res = await outboundRequest({

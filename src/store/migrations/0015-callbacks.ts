@@ -12,6 +12,7 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('url', 'text', (c) => c.notNull())
     .addColumn('method', 'text', (c) => c.notNull())
     .addColumn('format', 'text', (c) => c.notNull())
+    .addColumn('meta', 'text')
     .addColumn('state', 'text', (c) => c.notNull())
     .addColumn('attempts', 'bigint', (c) => c.notNull())
     .addColumn('next_attempt_at', 'bigint', (c) => c.notNull())
