@@ -139,6 +139,14 @@ test('the task log shows the callback settings on the first entry and `Remote ca
   const first = entries.find((e) => e.status === 'PENDING');
   assert.match(first.detail, new RegExp(`cb_url='${base}/es/logged' cb_method='PUT'$`));
   assert.equal(received.find((r) => r.path === '/es/logged')!.method, 'PUT');
+  const stats = await d.bob.get('/task/log/stats');
+  const tasks = await d.env.rt.store.db
+    .selectFrom('tasks')
+    .select('id')
+    .where('account_id', '=', (await bob(d.env.rt.core)).ctx.accountId)
+    .where('status', '=', 'SUCCESS')
+    .execute();
+  assert.equal(stats.body.succeeded, tasks.length, 'callback responses are not counted as tasks');
 });
 
 test('GET and DELETE callbacks carry the JSON body too', async () => {
