@@ -4,8 +4,9 @@ import assert from 'node:assert/strict';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import pino from 'pino';
-import { startTestEnv, type TestEnv } from '../support/runtime.js';
-import { createRuntime, type Runtime } from '../../src/runtime.js';
+import { startTestEnv, TEST_DB, type TestEnv } from '../support/runtime.js';
+import { CallbackService } from '../../src/core/callbacks/service.js';
+import { createRuntime } from '../../src/runtime.js';
 import type { Config } from '../../src/config.js';
 import type { CallContext } from '../../src/lib/context.js';
 import { CoreError } from '../../src/lib/errors.js';
@@ -233,15 +234,28 @@ test('register refuses a URL that is not http(s), an unknown method, and another
   assert.equal(Number(count.n), 0);
 });
 
-/** Another process on the same database: its own engine and callback worker. */
-async function secondRuntime(config: Config): Promise<Runtime> {
-  return createRuntime(config, { startEngine: true, log: pino({ level: 'silent' }), masterKey: env.masterKey });
+/**
+ * Another worker on the same database: on PostgreSQL a second process (its own runtime and pools); on SQLite, which one
+ * process owns, a second callback service over the same store.
+ */
+async function secondWorker(config: Config): Promise<{ callbacks: CallbackService; close(): Promise<void> }> {
+  if (TEST_DB === 'postgres') {
+    const rt = await createRuntime(config, {
+      startEngine: true,
+      log: pino({ level: 'silent' }),
+      masterKey: env.masterKey,
+    });
+    return { callbacks: rt.core.callbacks, close: () => rt.close() };
+  }
+  const callbacks = new CallbackService({ ...env.rt.core.deps, config });
+  callbacks.start();
+  return { callbacks, close: () => callbacks.stop() };
 }
 
-test('two processes on one database deliver each callback once', async () => {
-  const rt2 = await secondRuntime(env.config);
+test('two workers on one database (two processes on PostgreSQL) deliver each callback once', async () => {
+  const rt2 = await secondWorker(env.config);
   try {
-    rt2.core.callbacks.renderer('test', async (job) => ({ body: { task: job.id, by: 'second' } }));
+    rt2.callbacks.renderer('test', async (job) => ({ body: { task: job.id, by: 'second' } }));
     const { taskId } = await finishedTask('cb-shared');
     const ids = [];
     for (let i = 0; i < 12; i++)
@@ -257,9 +271,9 @@ test('two processes on one database deliver each callback once', async () => {
 });
 
 test('without NUBE_OUTBOUND_ALLOW_PRIVATE a callback to a name resolving to loopback is refused and logged, never called', async () => {
-  const strict = await secondRuntime({ ...env.config, outbound: { ...env.config.outbound, allowPrivate: false } });
+  const strict = await secondWorker({ ...env.config, outbound: { ...env.config.outbound, allowPrivate: false } });
   try {
-    strict.core.callbacks.renderer('strict', async (job) => ({ body: { task: job.id } }));
+    strict.callbacks.renderer('strict', async (job) => ({ body: { task: job.id } }));
     const { taskId } = await finishedTask('cb-strict');
     const port = (server.address() as AddressInfo).port;
     const { id } = await env.rt.core.callbacks.register(ctx, taskId, {

@@ -40,12 +40,25 @@ export class CallbackWorker {
     private readonly renderers: ReadonlyMap<string, CallbackRenderer>,
   ) {}
 
-  /** Starts polling. */
+  /** Starts polling; on SQLite (one owner) the leases and backoffs of a process that died end at once. */
   start(log?: WorkerLog): void {
     if (this.active) return;
     this.active = true;
     this.log = log;
-    this.schedule(0);
+    if (this.deps.store.kind !== 'sqlite') return this.schedule(0);
+    const now = Date.now();
+    this.ticking = true;
+    void this.deps.store.db
+      .updateTable('callbacks')
+      .set({ next_attempt_at: now })
+      .where('state', '=', 'pending')
+      .where('next_attempt_at', '>', now)
+      .execute()
+      .catch((err: unknown) => this.trouble(err, 'callback leases could not be reset'))
+      .finally(() => {
+        this.ticking = false;
+        if (this.active) this.schedule(0);
+      });
   }
 
   /** Stops polling and waits for the attempts under way. */
