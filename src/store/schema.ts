@@ -295,6 +295,8 @@ export interface TaskRow {
   created_at: string;
   started_at: string | null;
   finished_at: string | null;
+  /** When a cancel of the running task was asked for; its runner then settles it as REVOKED. */
+  cancel_at: string | null;
 }
 export interface TaskLogRow {
   id: Generated<number>;
