@@ -102,6 +102,25 @@ test('a pending start is revoked at once; a running start is aborted; both VMs e
   }
 });
 
+test('a cancelled stop leaves the VM running as the driver reports it, and a following stop works', async () => {
+  const { receipt } = await core.vms.create(ctx, {
+    zoneId: c.zone.id,
+    offeringId: c.micro.id,
+    templateId: c.template.id,
+    start: true,
+  });
+  assert.equal((await core.jobs.wait(ctx, receipt.taskId, 20_000)).status, 'SUCCESS');
+  const stop = await core.vms.stop(ctx, receipt.objectId);
+  await started(stop.taskId);
+  await core.jobs.cancel(ctx, stop.taskId);
+  assert.equal((await core.jobs.wait(ctx, stop.taskId, 10_000)).status, 'REVOKED');
+  assert.equal((await core.vms.get(ctx, receipt.objectId)).state, 'running');
+  assert.equal(await simPower(receipt.objectId), 'running');
+  const again = await core.vms.stop(ctx, receipt.objectId, true);
+  assert.equal((await core.jobs.wait(ctx, again.taskId, 20_000)).status, 'SUCCESS');
+  assert.equal((await core.vms.get(ctx, receipt.objectId)).state, 'stopped');
+});
+
 test('a cancelled create leaves no VM behind', async () => {
   const { receipt } = await core.vms.create(ctx, {
     zoneId: c.zone.id,
