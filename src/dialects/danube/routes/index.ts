@@ -2,6 +2,7 @@
 import type { DanubeRouter } from '../router.js';
 import { baseRoutes } from './base.js';
 import { taskRoutes } from './task.js';
+import { taskCancelRoutes } from './task-cancel.js';
 import { systemRoutes } from './system.js';
 import { dcRoutes } from './dc.js';
 
@@ -9,6 +10,7 @@ import { dcRoutes } from './dc.js';
 export function registerRoutes(r: DanubeRouter): void {
   baseRoutes(r);
   taskRoutes(r);
+  taskCancelRoutes(r);
   systemRoutes(r);
   dcRoutes(r);
 }
