@@ -50,7 +50,7 @@ export function taskCancelRoutes(r: DanubeRouter): void {
       const st = await taskStatus(q.core, q.ctx, job, danubeId);
       return raw(st.body, st.code);
     },
-    "Cancels a pending or running task (force=true: at once); answers the task's status, 410 once revoked.",
+    "Cancels a pending or running task (force is accepted: every cancel stops the task at its next step); answers the task's status, 410 once revoked.",
   );
   r.delete(
     '/task/:task_id/',
