@@ -288,7 +288,7 @@ export class TaskEngine {
         for (const t of tasks) this.interrupted(t);
         return;
       }
-      await Promise.all(tasks.map((t) => this.execute(t)));
+      await Promise.all(tasks.map((t) => (signals.get(t.id)?.aborted ? this.revoke(handler, t) : this.execute(t))));
       return;
     } finally {
       for (const t of tasks) this.aborts.delete(t.id);
