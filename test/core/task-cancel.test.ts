@@ -2,7 +2,9 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import pino from 'pino';
-import { startTestEnv, TEST_DB, type TestEnv } from '../support/runtime.js';
+import { freshDatabase, startTestEnv, TEST_DB, type TestEnv } from '../support/runtime.js';
+import { loadConfig } from '../../src/config.js';
+import { MasterKey } from '../../src/core/accounts/secrets.js';
 import { aliceContext } from '../support/receipts.js';
 import { catalog, type Catalog } from '../dialects/cloudstack/vm-fixtures.js';
 import { createRuntime } from '../../src/runtime.js';
@@ -177,6 +179,46 @@ test(
     }
   },
 );
+
+test('a task cancelled while its runner is dead is settled by the next runner, never run again', async () => {
+  const db = await freshDatabase();
+  const config = loadConfig({ NUBE_LISTEN: '127.0.0.1:0', NUBE_TASK_LEASE_MS: '300', ...db.env });
+  const key = MasterKey.ephemeral();
+  const log = pino({ level: 'silent' });
+  try {
+    const rt1 = await createRuntime(config, { log, masterKey: key });
+    const acct = await rt1.core.accounts.createAccount('ghost');
+    const own = { ...ctx, accountId: acct.account.id, accountName: 'ghost', userId: acct.user.id };
+    const { receipt } = await rt1.core.vms.create(own, {
+      zoneId: (await rt1.core.catalog.listZones())[0]!.id,
+      offeringId: (await rt1.core.catalog.listServiceOfferings())[0]!.id,
+      templateId: (await rt1.store.db.selectFrom('templates').select('id').executeTakeFirstOrThrow()).id,
+    });
+    // A worker claimed the create and died: STARTED with an expired lease of another owner.
+    await rt1.store.db
+      .updateTable('tasks')
+      .set({ status: 'STARTED', lease_owner: 'dead-worker', lease_until: Date.now() - 1000, attempts: 1 })
+      .where('id', '=', receipt.taskId)
+      .execute();
+    assert.equal((await rt1.core.jobs.cancel(own, receipt.taskId)).status, 'STARTED', 'asked of its runner');
+    await rt1.close();
+
+    const rt2 = await createRuntime(config, { log, masterKey: key, startEngine: true });
+    try {
+      assert.equal((await rt2.core.jobs.wait(own, receipt.taskId, 10_000)).status, 'REVOKED');
+      await assert.rejects(rt2.core.vms.get(own, receipt.objectId), (e: CoreError) => e.kind === 'NotFound');
+      const entries = await rt2.core.tasks.log(own, { taskId: receipt.taskId }, {});
+      assert.deepEqual(
+        entries.items.map((e) => e.status),
+        ['PENDING', 'REVOKED'],
+      );
+    } finally {
+      await rt2.close();
+    }
+  } finally {
+    await db.drop();
+  }
+});
 
 async function bobAccount(): Promise<{ id: string }> {
   return env.rt.store.db.selectFrom('accounts').select('id').where('name', '=', 'bob').executeTakeFirstOrThrow();
