@@ -4,6 +4,7 @@ import { baseRoutes } from './base.js';
 import { taskRoutes } from './task.js';
 import { systemRoutes } from './system.js';
 import { dcRoutes } from './dc.js';
+import { accountRoutes } from './accounts.js';
 
 /** Registers every module's routes on the router. */
 export function registerRoutes(r: DanubeRouter): void {
@@ -11,4 +12,5 @@ export function registerRoutes(r: DanubeRouter): void {
   taskRoutes(r);
   systemRoutes(r);
   dcRoutes(r);
+  accountRoutes(r);
 }
