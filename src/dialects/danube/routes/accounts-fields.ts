@@ -28,7 +28,7 @@ export async function withFields<T>(q: DanubeRequest, call: () => Promise<T>): P
 }
 
 /** The read-only groups a user is in: SuperAdmins (the admin account's users) and account owners. */
-export function groupsOf(u: Pick<UserView, 'superAdmin' | 'owner'>): string[] {
+function groupsOf(u: Pick<UserView, 'superAdmin' | 'owner'>): string[] {
   return [...(u.superAdmin ? ['superadmin'] : []), ...(u.owner ? ['owner'] : [])];
 }
 
