@@ -62,6 +62,13 @@ test('an account owner creates a user with API access and a key; the user signs 
   assert.equal(viaKey.headers.es_username, 'carl');
   assert.equal((await carl.get('/accounts/user')).status, 403, 'a plain user manages no users');
   assert.equal((await carl.get('/accounts/user/bob')).status, 403);
+  const byCarl = await carl.create('/accounts/user/carl2', {
+    first_name: 'C',
+    last_name: 'D',
+    email: 'carl2@example.com',
+    password: 'carl2-password',
+  });
+  assert.equal(byCarl.status, 403, 'only owners and SuperAdmins create users');
 });
 
 test('a user without API access cannot sign in, and their key is refused', async () => {
@@ -99,6 +106,10 @@ test('apikeys regenerate: the old key stops working, the new one works; never ov
   assert.equal((await bobByKey.get('/accounts/user/bob/apikeys')).status, 403);
   assert.equal((await bobByKey.set('/accounts/user/bob/apikeys', { api_key: true })).status, 403);
   assert.equal((await bobByKey.get('/dc')).status, 200, 'the key still works after the refusal');
+  assert.equal((await d.bob.set('/accounts/user/erin', { api_key: true })).status, 200);
+  const third = (await d.bob.get('/accounts/user/erin/apikeys')).body.result;
+  assert.notEqual(third.api_key, fresh.body.result.api_key, 'PUT user with api_key=true regenerates it too');
+  assert.equal(third.callback_key, fresh.body.result.callback_key, 'and leaves the callback key');
 });
 
 test('users change their names, email, password and profile extras; admins vouch for verified fields', async () => {

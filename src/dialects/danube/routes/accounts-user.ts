@@ -72,10 +72,7 @@ export function accountUserRoutes(r: DanubeRouter): void {
     async (q) => {
       const p = readParams(q, userSpec(false));
       const username = q.params.username!;
-      if (p.api_key || p.callback_key) {
-        requireToken(q);
-        await q.core.users.regenerateKeys(q.ctx, username, { apiKey: p.api_key, callbackKey: p.callback_key });
-      }
+      if (p.api_key || p.callback_key) requireToken(q);
       const changed = await withFields(q, () =>
         q.core.users.update(q.ctx, username, {
           email: p.email,
@@ -87,6 +84,8 @@ export function accountUserRoutes(r: DanubeRouter): void {
           superAdmin: p.is_super_admin,
         }),
       );
+      if (p.api_key || p.callback_key)
+        await q.core.users.regenerateKeys(q.ctx, username, { apiKey: p.api_key, callbackKey: p.callback_key });
       return ok(q, userView(changed.user), { taskId: changed.receipt.taskId });
     },
     'Changes a user: names, email, password; is_active and api_access (for users you manage, not yourself).',
