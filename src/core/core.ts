@@ -29,6 +29,7 @@ import { hashPool } from './accounts/hash-pool.js';
 import { QuotaService } from './quotas/service.js';
 import { StatsService } from './stats.js';
 import { AliasService } from './aliases/service.js';
+import { UserService } from './accounts/users.js';
 
 /** All core services. */
 export class Core {
@@ -62,6 +63,8 @@ export class Core {
   readonly stats: StatsService;
   /** Numbered aliases of objects for dialects that name them by integers. */
   readonly aliases: AliasService;
+  /** Users as their callers manage them (SuperAdmin, account owner, themselves). */
+  readonly users: UserService;
 
   constructor(readonly deps: CoreDeps) {
     const auth = deps.config.auth;
@@ -95,5 +98,6 @@ export class Core {
     this.quotas = new QuotaService(deps);
     this.stats = new StatsService(deps.store);
     this.aliases = new AliasService(deps.store);
+    this.users = new UserService(deps.store, this.credentials, this.accounts);
   }
 }

@@ -16,6 +16,7 @@ import * as m0012 from './migrations/0012-neutral-result-types.js';
 import * as m0013 from './migrations/0013-neutral-vm-result-types.js';
 import * as m0016 from './migrations/0016-task-cancel.js';
 import * as m0018 from './migrations/0018-danube-identity.js';
+import * as m0020 from './migrations/0020-user-profile.js';
 
 interface Migration {
   name: string;
@@ -37,6 +38,7 @@ const MIGRATIONS: Migration[] = [
   { name: '0013-neutral-vm-result-types', up: m0013.up },
   { name: '0016-task-cancel', up: m0016.up },
   { name: '0018-danube-identity', up: m0018.up },
+  { name: '0020-user-profile', up: m0020.up },
 ];
 
 /** Brings the schema up to date; safe to call from several processes at once on PostgreSQL. */

@@ -24,6 +24,8 @@ export interface UserRow {
   created_at: string;
   /** Danube: 1 when the user may use the API (migration 0018; absent before it = 1). */
   api_access?: Flag;
+  /** Extra profile fields as a JSON object, or null (migration 0020). */
+  profile?: string | null;
 }
 export interface CredentialRow {
   id: string;

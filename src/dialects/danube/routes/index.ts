@@ -5,6 +5,7 @@ import { taskRoutes } from './task.js';
 import { taskCancelRoutes } from './task-cancel.js';
 import { systemRoutes } from './system.js';
 import { dcRoutes } from './dc.js';
+import { accountRoutes } from './accounts.js';
 
 /** Registers every module's routes on the router. */
 export function registerRoutes(r: DanubeRouter): void {
@@ -13,4 +14,5 @@ export function registerRoutes(r: DanubeRouter): void {
   taskCancelRoutes(r);
   systemRoutes(r);
   dcRoutes(r);
+  accountRoutes(r);
 }
