@@ -30,6 +30,7 @@ import { QuotaService } from './quotas/service.js';
 import { StatsService } from './stats.js';
 import { CallbackService } from './callbacks/service.js';
 import { AliasService } from './aliases/service.js';
+import { UserService } from './accounts/users.js';
 
 /** All core services. */
 export class Core {
@@ -65,6 +66,8 @@ export class Core {
   readonly callbacks: CallbackService;
   /** Numbered aliases of objects for dialects that name them by integers. */
   readonly aliases: AliasService;
+  /** Users as their callers manage them (SuperAdmin, account owner, themselves). */
+  readonly users: UserService;
 
   constructor(readonly deps: CoreDeps) {
     const auth = deps.config.auth;
@@ -99,5 +102,6 @@ export class Core {
     this.stats = new StatsService(deps.store);
     this.callbacks = new CallbackService(deps);
     this.aliases = new AliasService(deps.store);
+    this.users = new UserService(deps.store, this.credentials, this.accounts);
   }
 }

@@ -31,6 +31,7 @@ interface CallState {
   principal?: Principal;
   user?: DanubeUser;
   dcName: string;
+  authVia?: 'token' | 'api_key';
 }
 const states = new WeakMap<FastifyRequest, CallState>();
 
@@ -89,7 +90,12 @@ async function authenticate(core: Core, req: FastifyRequest): Promise<CallState>
     accountId: principal.account.id,
     isSuperAdmin: principal.account.type === 'admin',
   };
-  return { principal, user, dcName: MAIN_DC.name };
+  return {
+    principal,
+    user,
+    dcName: MAIN_DC.name,
+    authVia: typeof apiKey === 'string' && apiKey !== '' ? 'api_key' : 'token',
+  };
 }
 
 /** Registers the dialect (mount it with prefix /api). */
@@ -149,6 +155,7 @@ export async function danubePlugin(app: FastifyInstance, opts: { core: Core }): 
       dc,
       params,
       data,
+      authVia: st?.authVia ?? 'none',
       req,
       reply,
     };

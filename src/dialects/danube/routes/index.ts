@@ -2,13 +2,17 @@
 import type { DanubeRouter } from '../router.js';
 import { baseRoutes } from './base.js';
 import { taskRoutes } from './task.js';
+import { taskCancelRoutes } from './task-cancel.js';
 import { systemRoutes } from './system.js';
 import { dcRoutes } from './dc.js';
+import { accountRoutes } from './accounts.js';
 
 /** Registers every module's routes on the router. */
 export function registerRoutes(r: DanubeRouter): void {
   baseRoutes(r);
   taskRoutes(r);
+  taskCancelRoutes(r);
   systemRoutes(r);
   dcRoutes(r);
+  accountRoutes(r);
 }
