@@ -5,7 +5,7 @@ import { FINISHED, type TaskHandler } from '../../../tasks/engine.js';
 import { finishTask } from '../../../tasks/queue.js';
 import { createBatch } from './create-batch.js';
 import { payloadOf, type HandlerDeps } from '../../task-steps.js';
-import { expungeVm, setVmState, taskVm, vmSpec } from './common.js';
+import { backToDefinition, expungeVm, setVmState, taskVm, vmSpec } from './common.js';
 
 const vmResult = (task: TaskRow) => ({ type: 'vm', id: task.object_id });
 
@@ -18,7 +18,7 @@ async function ensurePlaced(deps: HandlerDeps, task: TaskRow): Promise<string> {
   });
 }
 
-/** vm.create: define (and with start, place and boot) a freshly deployed VM; a failed deploy is expunged. */
+/** vm.create: define (and with start, place and boot) a freshly deployed VM; a failed create is expunged, a failed deploy of a definition returns to it. */
 export function vmCreate(deps: HandlerDeps): TaskHandler {
   return {
     async run(task) {
@@ -50,7 +50,9 @@ export function vmCreate(deps: HandlerDeps): TaskHandler {
     },
     async onFailure(q, task) {
       const vm = await taskVm(q, task);
-      if (vm && !vm.removed_at) await expungeVm(q, vm);
+      if (!vm || vm.removed_at) return;
+      if (payloadOf<{ deploy?: boolean }>(task).deploy) await backToDefinition(q, vm);
+      else await expungeVm(q, vm);
     },
     runBatch: (tasks) => createBatch(deps, tasks),
   };
