@@ -28,6 +28,7 @@ import { AuthThrottle } from './accounts/throttle.js';
 import { hashPool } from './accounts/hash-pool.js';
 import { QuotaService } from './quotas/service.js';
 import { StatsService } from './stats.js';
+import { AliasService } from './aliases/service.js';
 
 /** All core services. */
 export class Core {
@@ -59,6 +60,8 @@ export class Core {
   readonly vmConsole: VmConsoleService;
   readonly quotas: QuotaService;
   readonly stats: StatsService;
+  /** Numbered aliases of objects for dialects that name them by integers. */
+  readonly aliases: AliasService;
 
   constructor(readonly deps: CoreDeps) {
     const auth = deps.config.auth;
@@ -91,5 +94,6 @@ export class Core {
     this.vmConsole = new VmConsoleService(deps);
     this.quotas = new QuotaService(deps);
     this.stats = new StatsService(deps.store);
+    this.aliases = new AliasService(deps.store);
   }
 }
