@@ -1,14 +1,14 @@
-/** /vm/define/ and /vm/<h>/define/: VM definitions, their disks (define/disk/<1-9>/) and NICs (define/nic/<1-16>/). */
+/** /vm/define/ and /vm/<h>/define/: VM definitions and their disks (define/disk/<1-9>/); NICs are in vm-define-nics.ts. */
 import type { VmView } from '../../../core/vms/model.js';
 import { apiError, failure, ok } from '../answers.js';
 import { flag, readParams, sortBy, type FieldSpec } from '../params.js';
 import type { DanubeRequest } from '../request.js';
 import type { DanubeRouter } from '../router.js';
-import { OSTYPES, defineObject, diskObject, nicObject, vmContext, vmOf, vmsInDc } from './vm-views.js';
+import { OSTYPES, defineObject, diskObject, indexOf, vmContext, vmOf, vmsInDc } from './vm-views.js';
+import { nicRoutes } from './vm-define-nics.js';
 
 const HOSTNAME = /^[A-Za-z0-9][A-Za-z0-9.-]+[A-Za-z0-9]$/;
 const DISK_MODELS = ['virtio', 'ide', 'scsi', 'sata', 'nvme'];
-const NIC_MODELS = ['virtio', 'e1000', 'rtl8139'];
 
 /** The fields of a definition (POST requires vcpus and ram); settings are kept as strings. */
 const DEFINE: Record<string, FieldSpec> = {
@@ -61,25 +61,9 @@ async function definitionInput(q: DanubeRequest, creating: boolean) {
   };
 }
 
-/** The 1-based index of :disk or :nic, or 406 `VM <what> out of range`. */
-function indexOf(q: DanubeRequest, name: 'disk' | 'nic', max: number): number {
-  const raw = q.params[name] ?? '';
-  const n = /^\d{1,2}$/.test(raw) ? Number(raw) : 0;
-  if (n < 1 || n > max) throw apiError(406, `VM ${name === 'disk' ? 'disk' : 'NIC'} out of range`);
-  return n;
-}
-
 /** A definition's answer: the VM's definition object (full: with disks and NICs). */
 async function defineAnswer(q: DanubeRequest, vm: VmView, full: boolean) {
   return defineObject(vm, await vmContext(q, [vm]), full);
-}
-
-/** A network in the VM's zone by name or id, or a FAILURE on net. */
-async function networkId(q: DanubeRequest, vm: VmView, ref: string): Promise<string> {
-  const nets = (await q.core.networks.list(q.ctx, { zoneId: vm.zoneId })).items;
-  const n = nets.find((x) => x.name === ref) ?? nets.find((x) => x.id === ref);
-  if (!n) throw failure(q, { net: [`Object with name=${ref} does not exist.`] });
-  return n.id;
 }
 
 /** Registers the definition routes. */
@@ -239,98 +223,5 @@ function diskRoutes(r: DanubeRouter): void {
       return ok(q, null, { taskId: receipt.taskId });
     },
     'Removes a disk of a VM definition.',
-  );
-}
-
-const NIC: Record<string, FieldSpec> = {
-  net: { type: 'str', maxLength: 255 },
-  ip: { type: 'str', maxLength: 64, nullable: true },
-  mac: { type: 'str', maxLength: 32 },
-  model: { type: 'str', choices: NIC_MODELS },
-  dns: { type: 'bool' },
-  primary: { type: 'bool' },
-  monitoring: { type: 'bool' },
-  use_net_dns: { type: 'bool' },
-  set_gateway: { type: 'bool' },
-  allow_dhcp_spoofing: { type: 'bool' },
-  allow_ip_spoofing: { type: 'bool' },
-  allow_mac_spoofing: { type: 'bool' },
-  allow_restricted_traffic: { type: 'bool' },
-  allow_unfiltered_promisc: { type: 'bool' },
-  allowed_ips: { type: 'list' },
-};
-
-function nicRoutes(r: DanubeRouter): void {
-  const answer = async (q: DanubeRequest, vmId: string, i: number, status: 200 | 201, taskId: string) => {
-    const vm = await q.core.vms.get(q.ctx, vmId);
-    return ok(q, nicObject(vm, i - 1, await vmContext(q, [vm])), { status, taskId });
-  };
-  r.get(
-    '/vm/:vm/define/nic/',
-    async (q) => {
-      const vm = await vmOf(q);
-      const c = await vmContext(q, [vm]);
-      return ok(
-        q,
-        vm.nics.map((_, i) => nicObject(vm, i, c)),
-      );
-    },
-    'The NICs of a VM definition.',
-  );
-  r.get(
-    '/vm/:vm/define/nic/:nic/',
-    async (q) => {
-      const i = indexOf(q, 'nic', 16);
-      const vm = await vmOf(q);
-      if (i > vm.nics.length) throw apiError(406, 'VM NIC out of range');
-      return ok(q, nicObject(vm, i - 1, await vmContext(q, [vm])));
-    },
-    'One NIC of a VM definition.',
-  );
-  r.post(
-    '/vm/:vm/define/nic/:nic/',
-    async (q) => {
-      const i = indexOf(q, 'nic', 16);
-      const vm = await vmOf(q);
-      if (i <= vm.nics.length) throw apiError(406, 'VM NIC already exists');
-      if (i > vm.nics.length + 1) throw apiError(406, 'VM NIC out of range');
-      const p: Record<string, unknown> = readParams(q, { ...NIC, net: { ...NIC.net!, required: true } });
-      const receipt = await q.core.nics.defined.add(q.ctx, vm.id, i, {
-        networkId: await networkId(q, vm, p.net as string),
-        ipAddress: (p.ip as string | null | undefined) ?? undefined,
-        macAddress: p.mac as string | undefined,
-        model: p.model as string | undefined,
-      });
-      return answer(q, vm.id, i, 201, receipt.taskId);
-    },
-    'Adds a NIC to a VM definition.',
-  );
-  r.put(
-    '/vm/:vm/define/nic/:nic/',
-    async (q) => {
-      const i = indexOf(q, 'nic', 16);
-      const vm = await vmOf(q);
-      if (i > vm.nics.length) throw apiError(406, 'VM NIC out of range');
-      const p = readParams(q, NIC);
-      const receipt = await q.core.nics.defined.update(q.ctx, vm.id, i, {
-        networkId: p.net !== undefined ? await networkId(q, vm, p.net as string) : undefined,
-        ipAddress: p.ip as string | null | undefined,
-        macAddress: p.mac as string | undefined,
-        model: p.model as string | undefined,
-      });
-      return answer(q, vm.id, i, 200, receipt.taskId);
-    },
-    'Changes a NIC of a VM definition.',
-  );
-  r.delete(
-    '/vm/:vm/define/nic/:nic/',
-    async (q) => {
-      const i = indexOf(q, 'nic', 16);
-      const vm = await vmOf(q);
-      if (i > vm.nics.length) throw apiError(406, 'VM NIC out of range');
-      const receipt = await q.core.nics.defined.remove(q.ctx, vm.id, i);
-      return ok(q, null, { taskId: receipt.taskId });
-    },
-    'Removes a NIC of a VM definition.',
   );
 }

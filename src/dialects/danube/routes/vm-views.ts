@@ -177,3 +177,11 @@ export function defineObject(vm: VmView, c: VmContext, full: boolean): Record<st
   }
   return out;
 }
+
+/** The 1-based index of :disk or :nic, or 406 `VM <what> out of range`. */
+export function indexOf(q: DanubeRequest, name: 'disk' | 'nic', max: number): number {
+  const raw = q.params[name] ?? '';
+  const n = /^\d{1,2}$/.test(raw) ? Number(raw) : 0;
+  if (n < 1 || n > max) throw apiError(406, `VM ${name === 'disk' ? 'disk' : 'NIC'} out of range`);
+  return n;
+}
