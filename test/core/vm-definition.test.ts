@@ -219,3 +219,20 @@ test("another account's definition is not found, and its name is free for others
   assert.notEqual(theirs.objectId, id);
   assert.equal((await core.vms.get(ctx, id)).state, 'defined');
 });
+
+test('a deploy that fails to start returns the VM to its definition, with its disks and addresses', async () => {
+  const id = await defineSmall('fail-1');
+  const ip = (await core.vms.get(ctx, id)).nics[0]!.ipAddress;
+  await core.hosts.addFault({ kind: 'fail_next_start', vmId: id });
+  const r = await core.vms.deploy(ctx, id);
+  const t = await core.deps.tasks.wait(r.taskId, 10_000);
+  assert.equal(t?.status, 'FAILURE');
+  const vm = await core.vms.get(ctx, id);
+  assert.deepEqual([vm.state, vm.hostId, vm.nics[0]!.ipAddress], ['defined', null, ip]);
+  assert.deepEqual(
+    (await core.vms.disks.list(ctx, id)).map((d) => d.state),
+    ['Allocated'],
+  );
+  await done(await core.vms.deploy(ctx, id));
+  assert.equal((await core.vms.get(ctx, id)).state, 'running');
+});
