@@ -171,3 +171,17 @@ test('a VM defined and deployed through es is a CloudStack VM of the same accoun
   await carolCs.done('stopVirtualMachine', { id: cs.id });
   assert.equal((await carol.get('/vm/cross01/status')).body.result.status, 'stopped');
 });
+
+test('a VM defined under /dc/<dc>/ lives in that DC: other zone DCs do not see it, main does', async () => {
+  const zones = (await carolCs.ok('listZones')).zone.map((z: any) => z.name);
+  const [z1, z2] = zones;
+  const def = await carol.create(`/dc/${z2}/vm/dc01/define`, { vcpus: 1, ram: 256 });
+  assert.equal(def.status, 201, def.text);
+  assert.equal(def.headers.es_dc, z2);
+  assert.equal((await carol.get(`/dc/${z2}/vm/dc01`)).status, 200);
+  assert.equal((await carol.get(`/dc/${z1}/vm/dc01`)).status, 404);
+  assert.ok(!((await carol.get(`/dc/${z1}/vm`)).body.result as string[]).includes('dc01'));
+  assert.ok(((await carol.get('/dc/main/vm')).body.result as string[]).includes('dc01'));
+  const cs = (await carolCs.ok('listVirtualMachines', { name: 'dc01' })).virtualmachine[0];
+  assert.equal(cs.zonename, z2);
+});
