@@ -146,6 +146,9 @@ test('GET /vm/ lists hostnames or objects in order, 412 on a bad order_by; anoth
   const full = await carol.get('/vm', { full: true });
   const a = full.body.result.find((v: any) => v.hostname === 'list-a');
   assert.deepEqual([a.status, a.vcpus, a.ram, a.disk, a.owner], ['notcreated', 1, 512, 10240, 'carol']);
+  const defs = (await carol.get('/vm/define', { full: true })).body.result;
+  const da = defs.find((x: any) => x.hostname === 'list-a');
+  assert.deepEqual([da.vcpus, da.ram, da.disks.length, da.nics[0].net], [1, 512, 1, net]);
   const bad = await carol.get('/vm', { order_by: 'ram' });
   assert.deepEqual([bad.status, bad.body.detail], [412, 'Invalid order_by; Possible sort fields are: hostname']);
 
