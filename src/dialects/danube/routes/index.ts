@@ -5,8 +5,6 @@ import { taskRoutes } from './task.js';
 import { systemRoutes } from './system.js';
 import { dcRoutes } from './dc.js';
 import { vmRoutes } from './vm.js';
-import { vmDefineRoutes } from './vm-define.js';
-import { vmStatusRoutes } from './vm-status.js';
 
 /** Registers every module's routes on the router. */
 export function registerRoutes(r: DanubeRouter): void {
@@ -14,7 +12,5 @@ export function registerRoutes(r: DanubeRouter): void {
   taskRoutes(r);
   systemRoutes(r);
   dcRoutes(r);
-  vmDefineRoutes(r);
-  vmStatusRoutes(r);
   vmRoutes(r);
 }

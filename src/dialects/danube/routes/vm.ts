@@ -3,12 +3,16 @@ import { apiError, ok, taskStarted } from '../answers.js';
 import { flag, sortBy } from '../params.js';
 import type { DanubeRouter } from '../router.js';
 import { vmContext, vmExtended, vmObject, vmOf, vmsInDc } from './vm-views.js';
+import { vmDefineRoutes } from './vm-define.js';
+import { vmStatusRoutes } from './vm-status.js';
 
 /** Fields GET /vm/ sorts by. */
 const ORDER = ['hostname'];
 
-/** Registers the VM routes. */
+/** Registers the VM routes, with the definition and status routes of vm-define.ts and vm-status.ts. */
 export function vmRoutes(r: DanubeRouter): void {
+  vmDefineRoutes(r);
+  vmStatusRoutes(r);
   r.get(
     '/vm/',
     async (q) => {
