@@ -221,6 +221,29 @@ export class VmService {
     return this.defs.undeploy(ctx, id);
   }
 
+  /** The unfinished tasks (PENDING or STARTED) of the caller's VMs by VM id, oldest first. */
+  async pendingTasks(
+    ctx: CallContext,
+    vmIds: string[],
+  ): Promise<Map<string, Array<{ id: string; kind: string; created: string }>>> {
+    const out = new Map<string, Array<{ id: string; kind: string; created: string }>>();
+    if (vmIds.length === 0) return out;
+    const rows = await this.deps.store.db
+      .selectFrom('tasks')
+      .select(['id', 'kind', 'object_id', 'created_at'])
+      .where('account_id', '=', ctx.accountId)
+      .where('object_id', 'in', vmIds)
+      .where('status', 'in', ['PENDING', 'STARTED'])
+      .orderBy('created_at')
+      .execute();
+    for (const r of rows) {
+      const list = out.get(r.object_id) ?? [];
+      list.push({ id: r.id, kind: r.kind, created: r.created_at });
+      out.set(r.object_id, list);
+    }
+    return out;
+  }
+
   /** The definition parts (note, settings, disks, NIC models) of the caller's VMs by id. */
   async definitions(ctx: CallContext, vms: VmView[]): Promise<Map<string, VmDefinitionExtras>> {
     const db = this.deps.store.db;

@@ -5,12 +5,39 @@ import { flag, sortBy } from '../params.js';
 import type { DanubeRequest } from '../request.js';
 import type { DanubeRouter } from '../router.js';
 import { statusOf, vmOf, vmsInDc } from './vm-views.js';
+import { danubeTaskId } from '../task-ids.js';
 
 /** Statuses in which start, stop and reboot are considered at all (else 423). */
 const OPERATIONAL = ['running', 'stopped', 'stopping', 'frozen'];
 
-/** A VM's status object. */
-function statusObject(vm: VmView): Record<string, unknown> {
+/** The view, method and log message of a VM task kind, as a status object's `tasks` shows them. */
+const TASK_VIEWS: Record<string, [string, string, string]> = {
+  'vm.start': ['vm_status', 'PUT', 'Start server'],
+  'vm.stop': ['vm_status', 'PUT', 'Stop server'],
+  'vm.reboot': ['vm_status', 'PUT', 'Reboot server'],
+  'vm.create': ['vm_manage', 'POST', 'Create server'],
+  'vm.undeploy': ['vm_manage', 'DELETE', 'Delete server'],
+  'vm.destroy': ['vm_manage', 'DELETE', 'Delete server'],
+};
+
+/** Pending tasks of one VM, each as it is in Danube's `tasks` map. */
+type Pending = Array<{ id: string; kind: string; created: string }>;
+
+/** The status objects of VMs, with their pending tasks under Danube task ids. */
+async function statusObjects(q: DanubeRequest, vms: VmView[]): Promise<Array<Record<string, unknown>>> {
+  const pending = await q.core.vms.pendingTasks(
+    q.ctx,
+    vms.map((v) => v.id),
+  );
+  return vms.map((vm) => statusObject(q, vm, pending.get(vm.id) ?? []));
+}
+
+function statusObject(q: DanubeRequest, vm: VmView, pending: Pending): Record<string, unknown> {
+  const tasks: Record<string, unknown> = {};
+  for (const t of pending) {
+    const [view, method, msg] = TASK_VIEWS[t.kind] ?? ['vm_manage', 'PUT', 'Update server'];
+    tasks[danubeTaskId(q.user, q.dc, t.id)] = { view, method, msg, time: t.created };
+  }
   return {
     hostname: vm.name,
     uuid: vm.id,
@@ -18,7 +45,7 @@ function statusObject(vm: VmView): Record<string, unknown> {
     status: statusOf(vm.state),
     status_change: vm.created,
     node_status: vm.hostId ? 'online' : null,
-    tasks: {},
+    tasks,
     uptime: 0,
   };
 }
@@ -72,10 +99,10 @@ async function freeze(q: DanubeRequest, vm: VmView, st: string, on: boolean) {
 export function vmStatusRoutes(r: DanubeRouter): void {
   r.get(
     '/vm/status/',
-    async (q) => ok(q, sortBy(q, (await vmsInDc(q)).map(statusObject), ['hostname'], 'hostname')),
+    async (q) => ok(q, sortBy(q, await statusObjects(q, await vmsInDc(q)), ['hostname'], 'hostname')),
     'The statuses of your VMs.',
   );
-  r.get('/vm/:vm/status/', async (q) => ok(q, statusObject(await vmOf(q))), "A VM's status.");
+  r.get('/vm/:vm/status/', async (q) => ok(q, (await statusObjects(q, [await vmOf(q)]))[0]), "A VM's status.");
   r.get('/vm/:vm/status/current/', current, "A VM's status as its node reports it.");
   r.put('/vm/:vm/status/current/', current, "A VM's status as its node reports it.");
   r.put('/vm/:vm/status/start/', (q) => action(q, 'start'), 'Starts a VM.');
