@@ -20,9 +20,9 @@ import { cloneVm, type VmCloneInput } from './clone.js';
 import { VmLifecycle } from './lifecycle.js';
 import { VmSizing, type VmExtras, type VmReshape } from './sized.js';
 import { liveStatus, type VmLiveStatus } from './status.js';
-import { VmDefinitions, settingsOf, type VmDefineInput, type VmDefinitionUpdate } from './definition.js';
-import { VmDefinedDisks, disksOf, type VmDiskView } from './define-disks.js';
-import { nicModels } from '../nics/define.js';
+import { VmDefinitions, type VmDefineInput, type VmDefinitionUpdate } from './definition.js';
+import { VmDefinedDisks } from './define-disks.js';
+import { definitionExtras, pendingTasks, type PendingTask, type VmDefinitionExtras } from './definition-views.js';
 
 /** Filters of a VM list. */
 export interface VmFilter {
@@ -60,13 +60,7 @@ export interface VmChanged {
   vm: VmView;
 }
 
-/** What a definition adds to a VM's view: its note, settings, disks in index order, and its NICs' models by NIC id. */
-export interface VmDefinitionExtras {
-  note: string | null;
-  settings: Record<string, string>;
-  disks: VmDiskView[];
-  nicModels: Map<string, string>;
-}
+export type { VmDefinitionExtras };
 
 /** The one VM service every dialect uses: reads, creates, clones, reshapes and powers VMs. */
 export class VmService {
@@ -222,44 +216,13 @@ export class VmService {
   }
 
   /** The unfinished tasks (PENDING or STARTED) of the caller's VMs by VM id, oldest first. */
-  async pendingTasks(
-    ctx: CallContext,
-    vmIds: string[],
-  ): Promise<Map<string, Array<{ id: string; kind: string; created: string }>>> {
-    const out = new Map<string, Array<{ id: string; kind: string; created: string }>>();
-    if (vmIds.length === 0) return out;
-    const rows = await this.deps.store.db
-      .selectFrom('tasks')
-      .select(['id', 'kind', 'object_id', 'created_at'])
-      .where('account_id', '=', ctx.accountId)
-      .where('object_id', 'in', vmIds)
-      .where('status', 'in', ['PENDING', 'STARTED'])
-      .orderBy('created_at')
-      .execute();
-    for (const r of rows) {
-      const list = out.get(r.object_id) ?? [];
-      list.push({ id: r.id, kind: r.kind, created: r.created_at });
-      out.set(r.object_id, list);
-    }
-    return out;
+  pendingTasks(ctx: CallContext, vmIds: string[]): Promise<Map<string, PendingTask[]>> {
+    return pendingTasks(this.deps.store.db, ctx, vmIds);
   }
 
   /** The definition parts (note, settings, disks, NIC models) of the caller's VMs by id. */
-  async definitions(ctx: CallContext, vms: VmView[]): Promise<Map<string, VmDefinitionExtras>> {
-    const db = this.deps.store.db;
-    const ids = vms.filter((v) => v.accountId === ctx.accountId).map((v) => v.id);
-    if (ids.length === 0) return new Map();
-    const [rows, disks, models] = await Promise.all([
-      db.selectFrom('vms').select(['id', 'note', 'settings']).where('id', 'in', ids).execute(),
-      disksOf(db, ids),
-      nicModels(db, ids),
-    ]);
-    return new Map(
-      rows.map((r) => [
-        r.id,
-        { note: r.note ?? null, settings: settingsOf(r), disks: disks.get(r.id) ?? [], nicModels: models },
-      ]),
-    );
+  definitions(ctx: CallContext, vms: VmView[]): Promise<Map<string, VmDefinitionExtras>> {
+    return definitionExtras(this.deps.store.db, ctx, vms);
   }
 
   /** Rebuilds the root volume from the template (or a new one), keeping the VM's power state; returns the receipt of its task. */
