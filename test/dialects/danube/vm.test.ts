@@ -188,3 +188,19 @@ test('a VM defined under /dc/<dc>/ lives in that DC: other zone DCs do not see i
   const cs = (await carolCs.ok('listVirtualMachines', { name: 'dc01' })).virtualmachine[0];
   assert.equal(cs.zonename, z2);
 });
+
+test('a SuperAdmin freezes a stopped VM and unfreezes it; a frozen VM does not start', async () => {
+  await defineVm(d.admin, 'frz01');
+  assert.equal((await d.admin.create('/vm/frz01')).status, 200);
+  const early = await d.admin.set('/vm/frz01/status/stop', { freeze: true });
+  assert.deepEqual([early.status, early.body.detail], [417, 'Bad action']);
+  assert.equal((await d.admin.set('/vm/frz01/status/stop')).status, 200);
+  const frozen = await d.admin.set('/vm/frz01/status/stop', { freeze: true });
+  assert.equal(frozen.status, 200, frozen.text);
+  assert.equal(frozen.body.result.message, 'VM frz01 is already stopped. Changing status to frozen.');
+  assert.equal((await d.admin.get('/vm/frz01/status')).body.result.status, 'frozen');
+  const start = await d.admin.set('/vm/frz01/status/start');
+  assert.deepEqual([start.status, start.body.detail], [417, 'Bad action']);
+  assert.equal((await d.admin.set('/vm/frz01/status/stop', { unfreeze: true })).status, 200);
+  assert.equal((await d.admin.get('/vm/frz01/status')).body.result.status, 'stopped');
+});
