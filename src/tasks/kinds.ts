@@ -16,6 +16,7 @@ export const TASK_KINDS = [
   'snapshot.create',
   'snapshot.revert',
   'sync',
+  'vm.undeploy',
 ] as const;
 
 /** One kind of task. */

@@ -6,6 +6,7 @@ import { taskCancelRoutes } from './task-cancel.js';
 import { systemRoutes } from './system.js';
 import { dcRoutes } from './dc.js';
 import { accountRoutes } from './accounts.js';
+import { vmRoutes } from './vm.js';
 
 /** Registers every module's routes on the router. */
 export function registerRoutes(r: DanubeRouter): void {
@@ -15,4 +16,5 @@ export function registerRoutes(r: DanubeRouter): void {
   systemRoutes(r);
   dcRoutes(r);
   accountRoutes(r);
+  vmRoutes(r);
 }
