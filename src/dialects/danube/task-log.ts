@@ -3,6 +3,7 @@ import type { Core } from '../../core/core.js';
 import type { TaskLogEntry } from '../../core/tasks-log/service.js';
 import type { DanubeDc } from './request.js';
 import { danubeTaskId, dummyTaskId } from './task-ids.js';
+import { doneMessage } from './task-status.js';
 
 /** Danube object types of core object types. */
 export const OBJECT_TYPES: Readonly<Record<string, string>> = {
@@ -72,7 +73,11 @@ export async function logEntries(
       status: e.status === 'STARTED' ? 'PENDING' : e.status,
       username: e.username ?? '_system',
       msg,
-      detail: e.detail ?? '',
+      detail:
+        e.detail ||
+        (e.status === 'SUCCESS' && !sync && e.action !== 'callback'
+          ? doneMessage(e.action, e.objectName ?? e.objectId)
+          : ''),
       object_name: e.objectName ?? e.objectId,
       object_alias: e.objectName ?? e.objectId,
       object_type: type,

@@ -26,6 +26,11 @@ const DONE_MESSAGES: Readonly<Record<string, string>> = {
   'snapshot.delete': 'Snapshot successfully deleted',
 };
 
+/** The message of a finished task of this kind on the named object. */
+export function doneMessage(kind: string, name: string): string {
+  return (DONE_MESSAGES[kind] ?? `Successfully completed ${kind} of {name}`).replace('{name}', name);
+}
+
 /** The name a task's object is shown by (a VM's hostname), or its id. */
 async function objectName(core: Core, ctx: CallContext, job: JobView): Promise<string> {
   if (job.objectType !== 'virtual machine') return job.objectId;
@@ -45,8 +50,7 @@ export async function danubeResult(core: Core, ctx: CallContext, job: JobView): 
     const message = job.error?.message ?? 'The task failed';
     return { returncode: 1, message, detail: message };
   }
-  const template = DONE_MESSAGES[job.kind] ?? `Successfully completed ${job.kind} of {name}`;
-  return { message: template.replace('{name}', name), returncode: 0 };
+  return { message: doneMessage(job.kind, name), returncode: 0 };
 }
 
 /** The status answer of a job known to Danube by danubeId. */
