@@ -29,6 +29,8 @@ import { hashPool } from './accounts/hash-pool.js';
 import { QuotaService } from './quotas/service.js';
 import { StatsService } from './stats.js';
 import { AliasService } from './aliases/service.js';
+import { HostInventory } from './hosts/inventory.js';
+import { NetworkAddressService } from './networks/addresses.js';
 
 /** All core services. */
 export class Core {
@@ -62,6 +64,10 @@ export class Core {
   readonly stats: StatsService;
   /** Numbered aliases of objects for dialects that name them by integers. */
   readonly aliases: AliasService;
+  /** Hosts as operators manage them: status, maintenance, notes, VMs. */
+  readonly hostInventory: HostInventory;
+  /** The leased, reserved and gateway addresses of networks. */
+  readonly networkAddresses: NetworkAddressService;
 
   constructor(readonly deps: CoreDeps) {
     const auth = deps.config.auth;
@@ -95,5 +101,7 @@ export class Core {
     this.quotas = new QuotaService(deps);
     this.stats = new StatsService(deps.store);
     this.aliases = new AliasService(deps.store);
+    this.hostInventory = new HostInventory(deps);
+    this.networkAddresses = new NetworkAddressService(deps);
   }
 }

@@ -31,6 +31,51 @@ export interface NetworkView {
   endIp: string | null;
   created: string;
   tags: Tag[];
+  /** VLAN, NIC tag, MTU, resolvers, DNS domain and alias (defaults for networks that never set them). */
+  settings: NetworkSettings;
+}
+
+/** A network's link and naming settings, shown by dialects that expose them (Danube). */
+export interface NetworkSettings {
+  vlanId: number;
+  nicTag: string;
+  mtu: number | null;
+  resolvers: string[];
+  dnsDomain: string;
+  alias: string;
+}
+
+/** The settings of a network row, with defaults for what it never set. */
+export function networkSettings(r: Pick<NetworkRow, 'name' | 'gateway' | 'settings'>): NetworkSettings {
+  let s: Partial<NetworkSettings> = {};
+  try {
+    s = r.settings ? (JSON.parse(r.settings) as Partial<NetworkSettings>) : {};
+  } catch {
+    s = {};
+  }
+  return {
+    vlanId: s.vlanId ?? 0,
+    nicTag: s.nicTag ?? 'admin',
+    mtu: s.mtu ?? null,
+    resolvers: s.resolvers ?? (r.gateway ? [r.gateway] : []),
+    dnsDomain: s.dnsDomain ?? '',
+    alias: s.alias ?? r.name,
+  };
+}
+
+/** Checks settings given by a caller. */
+function checkSettings(s: Partial<NetworkSettings>): void {
+  if (s.vlanId !== undefined && (!Number.isSafeInteger(s.vlanId) || s.vlanId < 0 || s.vlanId > 4096))
+    throw invalid('vlan_id must be a whole number from 0 to 4096', 'vlanId');
+  if (s.mtu !== undefined && s.mtu !== null && (!Number.isSafeInteger(s.mtu) || s.mtu < 576 || s.mtu > 9000))
+    throw invalid('mtu must be a whole number from 576 to 9000', 'mtu');
+  for (const r of s.resolvers ?? []) if (!isIpv4(r)) throw invalid(`resolver ${r} is not an IPv4 address`, 'resolvers');
+  for (const [f, v] of [
+    ['nicTag', s.nicTag],
+    ['dnsDomain', s.dnsDomain],
+    ['alias', s.alias],
+  ] as const)
+    if (v !== undefined && v.length > TEXT_MAX) throw invalid(`${f} must be at most ${TEXT_MAX} characters`, f);
 }
 
 /** Filters of a network list. */
@@ -45,11 +90,19 @@ export interface NetworkFilter {
   pageSize?: number;
 }
 
-/** An address range of a managed private network. */
+/** An address range of a managed private network, its gateway and settings. */
 export interface RangeInput {
   startIp?: string;
   endIp?: string;
   netmask?: string;
+  /** A gateway inside the range is leased to the network itself, so no NIC gets it. */
+  gateway?: string;
+  settings?: Partial<NetworkSettings>;
+}
+
+/** The owner of the lease that keeps a network's gateway address from NICs. */
+export function gatewayOwner(networkId: string): string {
+  return `gateway:${networkId}`;
 }
 
 /** Most addresses a private network's range may hold. */
@@ -133,6 +186,9 @@ export class NetworkService {
     if (given !== 0 && given !== 3)
       throw invalid('startip, endip and netmask must be given together for a managed network', 'startIp');
     const range = given === 3 ? checkRange(input.startIp!, input.endIp!, input.netmask!) : null;
+    if (input.gateway !== undefined && !isIpv4(input.gateway))
+      throw invalid(`gateway must be an IPv4 address, not "${input.gateway}"`, 'gateway');
+    if (input.settings) checkSettings(input.settings);
     await reserveQuota(this.deps, trx, ctx.accountId, { networks: 1 });
     const id = newId();
     await trx
@@ -145,7 +201,7 @@ export class NetworkService {
         display_text: input.displayText,
         type: 'Isolated',
         cidr: range?.cidr ?? '',
-        gateway: null,
+        gateway: input.gateway ?? null,
         netmask: range ? input.netmask! : '',
         start_ip: range ? input.startIp! : null,
         end_ip: range ? input.endIp! : null,
@@ -153,8 +209,17 @@ export class NetworkService {
         managed: range ? 1 : 0,
         created_at: nowIso(),
         removed_at: null,
+        ...(input.settings ? { settings: JSON.stringify(input.settings) } : {}),
       })
       .execute();
+    if (range && input.gateway) {
+      const g = ipv4ToInt(input.gateway);
+      if (g >= range.first && g <= range.last)
+        await trx
+          .insertInto('ip_leases')
+          .values({ network_id: id, address: g, owner_id: gatewayOwner(id) })
+          .execute();
+    }
     return id;
   }
 
@@ -166,9 +231,18 @@ export class NetworkService {
   ): Promise<TaskReceipt> {
     checkText('name', input.name, false);
     checkText('displayText', input.displayText, false);
+    if (input.settings) checkSettings(input.settings);
     return this.deps.store.tx(async (trx) => {
       const row = await this.ownRow(trx, ctx, id);
       const set: Partial<NetworkRow> = {};
+      if (input.settings) {
+        const cur = row.settings ? (JSON.parse(row.settings) as Partial<NetworkSettings>) : {};
+        set.settings = JSON.stringify({ ...cur, ...input.settings });
+      }
+      if (input.gateway !== undefined) {
+        if (!isIpv4(input.gateway)) throw invalid(`gateway must be an IPv4 address, not "${input.gateway}"`, 'gateway');
+        set.gateway = input.gateway;
+      }
       if (input.name !== undefined) set.name = input.name;
       if (input.displayText !== undefined) set.display_text = input.displayText;
       if (input.startIp !== undefined || input.endIp !== undefined || input.netmask !== undefined) {
@@ -319,6 +393,7 @@ export class NetworkService {
         endIp: managed ? r.end_ip : null,
         created: r.created_at,
         tags: tags.get(r.id) ?? [],
+        settings: networkSettings(r),
       });
     }
     return out;
