@@ -1,0 +1,325 @@
+/** /network/: the core networks every dialect lists (public zone networks and the caller's own), and their addresses. */
+import type { NetworkView } from '../../../core/networks/service.js';
+import type { AddressView } from '../../../core/networks/addresses.js';
+import { CoreError } from '../../../lib/errors.js';
+import { isIpv4 } from '../../../core/net/ip.js';
+import { apiError, ok } from '../answers.js';
+import { flag, readParams, sortBy } from '../params.js';
+import type { DanubeRequest } from '../request.js';
+import type { DanubeRouter } from '../router.js';
+
+/** A network with the unique name Danube shows for it. */
+interface Named {
+  name: string;
+  net: NetworkView;
+}
+
+/** Danube's IP usage codes: 1 server, 2 other. */
+const USAGE_SERVER = 1;
+const USAGE_OTHER = 2;
+
+/**
+ * Every network the caller sees, each with a unique Danube name: its core name, or when several share it
+ * `<name>-<zone>`, or when that is still shared `<name>-<first 8 characters of its id>`.
+ */
+async function namedNetworks(q: DanubeRequest): Promise<Named[]> {
+  const all = (await q.core.networks.list(q.ctx)).items;
+  const count = (names: string[]) => names.reduce((m, n) => m.set(n, (m.get(n) ?? 0) + 1), new Map<string, number>());
+  const plain = count(all.map((n) => n.name));
+  const zoned = count(all.map((n) => `${n.name}-${n.zoneName}`));
+  return all.map((net) => {
+    if (plain.get(net.name) === 1) return { name: net.name, net };
+    const z = `${net.name}-${net.zoneName}`;
+    return { name: zoned.get(z) === 1 ? z : `${net.name}-${net.id.slice(0, 8)}`, net };
+  });
+}
+
+/** The networks of the DC in force. */
+async function dcNetworks(q: DanubeRequest): Promise<Named[]> {
+  return (await namedNetworks(q)).filter((n) => !q.dc.zoneId || n.net.zoneId === q.dc.zoneId);
+}
+
+/** The network named (or with the id) :name, or 404 `Network not found`. */
+async function networkOf(q: DanubeRequest): Promise<Named> {
+  const name = q.params.name ?? '';
+  const found = (await dcNetworks(q)).find((n) => n.name === name || n.net.id === name);
+  if (!found) throw apiError(404, 'Network not found');
+  return found;
+}
+
+/** A network as Danube shows it. */
+function networkView(n: Named) {
+  const v = n.net;
+  const s = v.settings;
+  return {
+    name: n.name,
+    uuid: v.id,
+    alias: s.alias,
+    access: v.accountId === null ? 1 : 3,
+    owner: v.accountName ?? 'admin',
+    desc: v.displayText === v.name ? '' : v.displayText,
+    network: v.cidr ? v.cidr.split('/')[0]! : null,
+    netmask: v.netmask,
+    gateway: v.gateway,
+    nic_tag: s.nicTag,
+    vlan_id: s.vlanId,
+    vxlan_id: null,
+    mtu: s.mtu,
+    resolvers: s.resolvers,
+    dns_domain: s.dnsDomain,
+    ptr_domain: '',
+    dhcp_passthrough: false,
+    dc_bound: v.zoneName,
+    dc: [v.zoneName],
+    created: v.created,
+  };
+}
+
+/** An address as Danube shows it. */
+function ipView(a: AddressView, net: string) {
+  return {
+    ip: a.ip,
+    net,
+    hostname: a.vmName,
+    vm_uuid: a.vmId,
+    mac: a.mac,
+    nic_id: a.nicIndex,
+    usage: a.usage ?? (a.holder === 'nic' ? USAGE_SERVER : USAGE_OTHER),
+    note: a.holder === 'gateway' && a.note === '' ? 'gateway' : a.note,
+  };
+}
+
+/** The first and last host address of a subnet (network address and netmask), or undefined for a bad pair. */
+function hostRange(network: string, netmask: string): { start: string; end: string } | undefined {
+  if (!isIpv4(network) || !isIpv4(netmask)) return undefined;
+  const toInt = (ip: string) => ip.split('.').reduce((a, o) => a * 256 + Number(o), 0);
+  const toIp = (n: number) => [24, 16, 8, 0].map((b) => Math.floor(n / 2 ** b) % 256).join('.');
+  const mask = toInt(netmask);
+  const size = 2 ** 32 - mask;
+  if (size < 4 || (size & (size - 1)) !== 0) return undefined;
+  const base = toInt(network) - (toInt(network) % size);
+  return { start: toIp(base + 1), end: toIp(base + size - 2) };
+}
+
+/** The fields POST and PUT take. */
+const FIELDS = {
+  network: { type: 'str', maxLength: 15 },
+  netmask: { type: 'str', maxLength: 15 },
+  gateway: { type: 'str', maxLength: 15 },
+  nic_tag: { type: 'str', maxLength: 32 },
+  vlan_id: { type: 'int', min: 0, max: 4096 },
+  vxlan_id: { type: 'int', nullable: true },
+  mtu: { type: 'int', min: 576, max: 9000, nullable: true },
+  resolvers: { type: 'list' },
+  dns_domain: { type: 'str', maxLength: 255 },
+  ptr_domain: { type: 'str', maxLength: 255 },
+  dhcp_passthrough: { type: 'bool' },
+  alias: { type: 'str', maxLength: 32 },
+  access: { type: 'int', choices: [1, 3] },
+  owner: { type: 'str' },
+  desc: { type: 'str', maxLength: 128 },
+  dc_bound: { type: 'bool' },
+} as const;
+
+/** Reads the settings part of a POST or PUT. */
+function settingsOf(p: {
+  nic_tag?: string;
+  vlan_id?: number;
+  mtu?: number | null;
+  resolvers?: unknown[];
+  dns_domain?: string;
+  alias?: string;
+}) {
+  return {
+    ...(p.nic_tag !== undefined ? { nicTag: p.nic_tag } : {}),
+    ...(p.vlan_id !== undefined ? { vlanId: p.vlan_id } : {}),
+    ...(p.mtu !== undefined ? { mtu: p.mtu } : {}),
+    ...(p.resolvers !== undefined ? { resolvers: p.resolvers.map(String) } : {}),
+    ...(p.dns_domain !== undefined ? { dnsDomain: p.dns_domain } : {}),
+    ...(p.alias !== undefined ? { alias: p.alias } : {}),
+  };
+}
+
+/** The address named by :ip of the network, or 404 `IP address not found`. */
+async function addressOf(q: DanubeRequest, n: Named): Promise<AddressView> {
+  const a = (await q.core.networkAddresses.list(q.ctx, n.net.id)).find((x) => x.ip === q.params.ip);
+  if (!a) throw apiError(404, 'IP address not found');
+  return a;
+}
+
+/** Runs a core call, answering its NotFound as Danube's `<what> not found`. */
+async function orNotFound<T>(what: string, call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (err) {
+    if (err instanceof CoreError && err.kind === 'NotFound') throw apiError(404, `${what} not found`);
+    throw err;
+  }
+}
+
+/** Registers the network routes (the DC prefix lists and creates a zone's networks). */
+export function networkRoutes(r: DanubeRouter): void {
+  r.get(
+    '/network/',
+    async (q) => {
+      const views = sortBy(q, (await dcNetworks(q)).map(networkView), ['name', 'created'], 'name');
+      return ok(q, flag(q, 'full') || flag(q, 'extended') ? views : views.map((v) => v.name));
+    },
+    'Networks: public ones and your own; names, or objects with full=true.',
+  );
+  r.get('/network/:name/', async (q) => ok(q, networkView(await networkOf(q))), 'One network.');
+  r.post(
+    '/network/:name/',
+    async (q) => {
+      const name = q.params.name ?? '';
+      const p = readParams(q, {
+        ...FIELDS,
+        network: { ...FIELDS.network, required: true },
+        netmask: { ...FIELDS.netmask, required: true },
+        gateway: { ...FIELDS.gateway, required: true },
+        nic_tag: { ...FIELDS.nic_tag, required: true },
+        vlan_id: { ...FIELDS.vlan_id, required: true },
+      });
+      const errors: Record<string, string[]> = {};
+      if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(name) || name.length < 3 || name.length > 32)
+        errors.name = ['Enter a valid name (3 to 32 letters, digits, dots, dashes or underscores).'];
+      const range = hostRange(p.network!, p.netmask!);
+      if (!range) errors.network = ['Enter a valid IPv4 network address and netmask.'];
+      if (!isIpv4(p.gateway!)) errors.gateway = ['Enter a valid IPv4 address.'];
+      if (Object.keys(errors).length) throw apiError(400, errors);
+      if ((await namedNetworks(q)).some((n) => n.name === name)) throw apiError(406, 'Network already exists');
+      const zones = await q.core.catalog.listZones();
+      const zoneId = q.dc.zoneId ?? zones[0]!.id;
+      const { network } = await q.core.networks.create(q.ctx, {
+        zoneId,
+        name,
+        displayText: p.desc || name,
+        startIp: range!.start,
+        endIp: range!.end,
+        netmask: p.netmask!,
+        gateway: p.gateway!,
+        settings: settingsOf(p),
+      });
+      const named = (await namedNetworks(q)).find((n) => n.net.id === network.id)!;
+      return ok(q, networkView(named), { status: 201 });
+    },
+    'Creates a network of your own (network, netmask, gateway, nic_tag, vlan_id required).',
+  );
+  r.put(
+    '/network/:name/',
+    async (q) => {
+      const n = await networkOf(q);
+      const p = readParams(q, FIELDS);
+      let range: { start: string; end: string } | undefined;
+      if (p.network !== undefined || p.netmask !== undefined) {
+        range = hostRange(p.network ?? n.net.cidr?.split('/')[0] ?? '', p.netmask ?? n.net.netmask ?? '');
+        if (!range) throw apiError(400, { network: ['Enter a valid IPv4 network address and netmask.'] });
+      }
+      await q.core.networks.update(q.ctx, n.net.id, {
+        ...(p.desc !== undefined ? { displayText: p.desc || n.net.name } : {}),
+        ...(range ? { startIp: range.start, endIp: range.end, netmask: p.netmask ?? n.net.netmask! } : {}),
+        ...(p.gateway !== undefined ? { gateway: p.gateway } : {}),
+        settings: settingsOf(p),
+      });
+      return ok(q, networkView(await networkOf(q)));
+    },
+    'Changes a network of your own.',
+  );
+  r.delete(
+    '/network/:name/',
+    async (q) => {
+      const n = await networkOf(q);
+      const vms = await q.core.vms.list(q.ctx, { networkId: n.net.id, pageSize: 1 });
+      if (vms.count > 0) throw apiError(428, 'Network is in use');
+      const receipt = await q.core.networks.delete(q.ctx, n.net.id);
+      return ok(q, null, { taskId: receipt.taskId });
+    },
+    'Deletes a network of your own; 428 while a VM uses it.',
+  );
+  r.get(
+    '/network/:name/ip/',
+    async (q) => {
+      const n = await networkOf(q);
+      const p = readParams(q, { usage: { type: 'int', choices: [USAGE_SERVER, USAGE_OTHER] } });
+      const ips = (await q.core.networkAddresses.list(q.ctx, n.net.id)).map((a) => ipView(a, n.name));
+      const shown = ips.filter((a) => p.usage === undefined || a.usage === p.usage);
+      const pad = (ip: string) => ip.replace(/\d+/g, (o) => o.padStart(3, '0'));
+      const sorted = sortBy(
+        q,
+        shown.map((a) => ({ ...a, ip: pad(a.ip), shownIp: a.ip })),
+        ['ip', 'hostname', 'usage'],
+        'ip',
+      );
+      return ok(
+        q,
+        sorted.map(({ shownIp, ...a }) => ({ ...a, ip: shownIp })),
+      );
+    },
+    'The addresses in use or reserved in a network (filter usage; order_by ip).',
+  );
+  r.get(
+    '/network/:name/ip/:ip/',
+    async (q) => {
+      const n = await networkOf(q);
+      return ok(q, ipView(await addressOf(q, n), n.name));
+    },
+    'One address of a network.',
+  );
+  r.post(
+    '/network/:name/ip/:ip/',
+    async (q) => {
+      const n = await networkOf(q);
+      const p = readParams(q, {
+        usage: { type: 'int', choices: [USAGE_SERVER, USAGE_OTHER], default: USAGE_OTHER },
+        note: { type: 'str', maxLength: 255 },
+      });
+      if (!isIpv4(q.params.ip ?? '')) throw apiError(400, { ip: ['Enter a valid IPv4 address.'] });
+      const receipt = await orNotFound('Network', () =>
+        q.core.networkAddresses.reserve(q.ctx, n.net.id, q.params.ip!, { note: p.note, usage: p.usage }),
+      );
+      return ok(q, ipView(await addressOf(q, n), n.name), { status: 201, taskId: receipt.taskId });
+    },
+    'Reserves an address of a network so no VM is given it (usage, note).',
+  );
+  r.put(
+    '/network/:name/ip/:ip/',
+    async (q) => {
+      const n = await networkOf(q);
+      await addressOf(q, n);
+      const p = readParams(q, {
+        usage: { type: 'int', choices: [USAGE_SERVER, USAGE_OTHER] },
+        note: { type: 'str', maxLength: 255 },
+      });
+      const receipt = await orNotFound('IP address', () =>
+        q.core.networkAddresses.update(q.ctx, n.net.id, q.params.ip!, { note: p.note, usage: p.usage }),
+      );
+      return ok(q, ipView(await addressOf(q, n), n.name), { taskId: receipt.taskId });
+    },
+    "Changes an address's note or usage.",
+  );
+  r.delete(
+    '/network/:name/ip/:ip/',
+    async (q) => {
+      const n = await networkOf(q);
+      await addressOf(q, n);
+      const receipt = await orNotFound('IP address', () => q.core.networkAddresses.free(q.ctx, n.net.id, q.params.ip!));
+      return ok(q, null, { taskId: receipt.taskId });
+    },
+    'Frees a reserved address; 428 for an address a VM holds.',
+  );
+  r.get(
+    '/network/:name/vm/',
+    async (q) => {
+      const n = await networkOf(q);
+      const vms = (await q.core.vms.list(q.ctx, { networkId: n.net.id })).items;
+      const views = sortBy(
+        q,
+        vms.map((v) => ({ hostname: v.name, uuid: v.id, alias: v.displayName, status: v.state.toLowerCase() })),
+        ['hostname'],
+        'hostname',
+      );
+      return ok(q, flag(q, 'full') || flag(q, 'extended') ? views : views.map((v) => v.hostname));
+    },
+    'Your VMs with a NIC on a network.',
+  );
+}
