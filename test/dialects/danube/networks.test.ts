@@ -164,4 +164,25 @@ test('deleting a network through es removes it from CloudStack; a CloudStack net
   assert.equal(shown.status, 200);
   assert.equal(shown.body.result.desc, 'made by CloudStack');
   assert.equal((await es.get('/dc/ch-gva-2/network/from-cs')).status, 404, 'a network of another DC');
+  const attach = await es.create('/dc/de-fra-1/network/from-cs', LAN);
+  assert.deepEqual([attach.status, attach.body], [501, { detail: 'Operation not supported' }]);
+  assert.equal((await es.delete('/dc/de-fra-1/network/from-cs')).status, 501, 'detaching is not deleting');
+  assert.equal((await es.get('/network/from-cs')).status, 200);
+  const pub = await d.admin.set('/network/guestNetworkForBasicZone-ch-gva-2', { desc: 'mine now' });
+  assert.equal(pub.status, 403);
+});
+
+test('several reserved addresses are freed at once; none is freed when one is held by a VM', async () => {
+  assert.equal((await es.create('/network/lan3', { ...LAN, network: '10.30.0.0', gateway: '10.30.0.1' })).status, 201);
+  for (const ip of ['10.30.0.10', '10.30.0.11']) assert.equal((await es.create(`/network/lan3/ip/${ip}`)).status, 201);
+  const withGateway = await es.delete('/network/lan3/ip', { ips: ['10.30.0.10', '10.30.0.1'] });
+  assert.equal(withGateway.status, 428);
+  assert.equal((await es.get('/network/lan3/ip')).body.result.length, 3, 'nothing was freed');
+  assert.equal((await es.delete('/network/lan3/ip', { ips: ['10.30.0.99'] })).status, 404);
+  const freed = await es.delete('/network/lan3/ip', { ips: ['10.30.0.10', '10.30.0.11'] });
+  assert.equal(freed.status, 200);
+  assert.deepEqual(
+    (await es.get('/network/lan3/ip')).body.result.map((a: any) => a.ip),
+    ['10.30.0.1'],
+  );
 });

@@ -69,6 +69,8 @@ test('a node in maintenance gets no new VMs from any dialect; its VMs of every a
     assert.equal(a.body.result.status, 1);
     assert.equal(a.body.result.note, 'disk swap');
   }
+  const core = (await d.env.rt.core.hosts.list()).find((h) => h.name === H(1))!;
+  assert.equal(core.state, 'down', 'the core host state every dialect and placement read');
   const one = await d.admin.get(`/node/${H(1)}`);
   assert.equal(one.body.result.status, 'maintenance');
   assert.equal(one.body.result.node_status, 1);

@@ -157,6 +157,20 @@ async function orNotFound<T>(what: string, call: () => Promise<T>): Promise<T> {
   }
 }
 
+/**
+ * Under /dc/<dc>/, POST and DELETE of a network attach and detach it in Danube: Nube's networks belong to their zone,
+ * so that answers 501 rather than creating or deleting the network.
+ */
+function notAttach(q: DanubeRequest): void {
+  if (q.params.dc !== undefined) throw apiError(501, 'Operation not supported');
+}
+
+/** A public network is nobody's to change through this dialect: 403. */
+function ownNetwork(n: Named): Named {
+  if (n.net.accountId === null) throw apiError(403, 'You do not have permission to perform this action.');
+  return n;
+}
+
 /** Registers the network routes (the DC prefix lists and creates a zone's networks). */
 export function networkRoutes(r: DanubeRouter): void {
   r.get(
@@ -171,6 +185,7 @@ export function networkRoutes(r: DanubeRouter): void {
   r.post(
     '/network/:name/',
     async (q) => {
+      notAttach(q);
       const name = q.params.name ?? '';
       const p = readParams(q, {
         ...FIELDS,
@@ -208,7 +223,7 @@ export function networkRoutes(r: DanubeRouter): void {
   r.put(
     '/network/:name/',
     async (q) => {
-      const n = await networkOf(q);
+      const n = ownNetwork(await networkOf(q));
       const p = readParams(q, FIELDS);
       let range: { start: string; end: string } | undefined;
       if (p.network !== undefined || p.netmask !== undefined) {
@@ -228,7 +243,8 @@ export function networkRoutes(r: DanubeRouter): void {
   r.delete(
     '/network/:name/',
     async (q) => {
-      const n = await networkOf(q);
+      notAttach(q);
+      const n = ownNetwork(await networkOf(q));
       const vms = await q.core.vms.list(q.ctx, { networkId: n.net.id, pageSize: 1 });
       if (vms.count > 0) throw apiError(428, 'Network is in use');
       const receipt = await q.core.networks.delete(q.ctx, n.net.id);
@@ -256,6 +272,21 @@ export function networkRoutes(r: DanubeRouter): void {
       );
     },
     'The addresses in use or reserved in a network (filter usage; order_by ip).',
+  );
+  r.delete(
+    '/network/:name/ip/',
+    async (q) => {
+      const n = await networkOf(q);
+      const p = readParams(q, { ips: { type: 'list', required: true } });
+      const ips = p.ips!.map(String);
+      const held = new Map((await q.core.networkAddresses.list(q.ctx, n.net.id)).map((a) => [a.ip, a.holder]));
+      if (ips.some((ip) => !held.has(ip))) throw apiError(404, 'IP address not found');
+      if (ips.some((ip) => held.get(ip) !== 'reserved')) throw apiError(428, 'IP address is used by a VM');
+      let taskId: string | undefined;
+      for (const ip of ips) taskId = (await q.core.networkAddresses.free(q.ctx, n.net.id, ip)).taskId;
+      return ok(q, null, taskId ? { taskId } : {});
+    },
+    'Frees several reserved addresses (ips); 428 if one is held by a VM.',
   );
   r.get(
     '/network/:name/ip/:ip/',
