@@ -20,6 +20,8 @@ import { ES_VERSION } from './version.js';
 const OPEN_PATHS = new Set(['/api/ping/', '/api/accounts/login/']);
 /** Paths that have no /dc/<dc>/ twin. */
 const UNPREFIXED = new Set(['/ping/', '/accounts/login/', '/accounts/logout/']);
+/** DC-unbound paths: they always run in main, whatever DC the request names. */
+const DC_UNBOUND = /^\/api(\/dc\/[^/]+)?\/(node|system|accounts)\//;
 /** Largest JSON body a Danube call takes. */
 const BODY_MAX = 256 * 1024;
 
@@ -133,7 +135,7 @@ export async function danubePlugin(app: FastifyInstance, opts: { core: Core }): 
     const params = (req.params ?? {}) as Record<string, string>;
     if (hasNul(data) || hasNul(params)) throw apiError(400, 'Malformed request');
     const st = states.get(req);
-    const dc = await resolveDc(core, data.dc ?? params.dc);
+    const dc = DC_UNBOUND.test(req.routeOptions.url ?? '') ? MAIN_DC : await resolveDc(core, data.dc ?? params.dc);
     if (st) st.dcName = dc.name;
     const anonymous: DanubeUser = { id: '', number: 0, username: '', accountId: '', isSuperAdmin: false };
     const q: DanubeRequest = {
