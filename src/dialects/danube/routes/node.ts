@@ -5,6 +5,7 @@ import { apiError, ok, requireSuperAdmin } from '../answers.js';
 import { flag, readParams, sortBy } from '../params.js';
 import type { DanubeRequest } from '../request.js';
 import type { DanubeRouter } from '../router.js';
+import { resolveDc } from '../dcs.js';
 
 /** Danube's node status codes: define's `status` takes 1 (maintenance) or 2 (online); 3 is unreachable. */
 const STATUS_CODES: Record<HostInventoryView['status'], number> = { maintenance: 1, online: 2, unreachable: 3 };
@@ -85,12 +86,22 @@ function vmView(v: HostVmView, node: string) {
   };
 }
 
+/**
+ * The zone of the DC a /dc/<dc>/node/ path names (the DC's attached nodes), or undefined for every node: node paths are
+ * DC-unbound, so q.dc is always main and the DC comes from the path alone.
+ */
+async function pathZone(q: DanubeRequest): Promise<string | undefined> {
+  if (q.params.dc === undefined) return undefined;
+  return (await resolveDc(q.core, q.params.dc)).zoneId ?? undefined;
+}
+
 /** The node named by :hostname (SuperAdmin only); 404 `Node not found`. */
 async function nodeOf(q: DanubeRequest): Promise<HostInventoryView> {
   requireSuperAdmin(q);
   try {
     const h = await q.core.hostInventory.get(q.ctx, q.params.hostname ?? '');
-    if (q.dc.zoneId && h.zoneId !== q.dc.zoneId) throw apiError(404, 'Node not found');
+    const zoneId = await pathZone(q);
+    if (zoneId && h.zoneId !== zoneId) throw apiError(404, 'Node not found');
     return h;
   } catch (err) {
     if (err instanceof CoreError && err.kind === 'NotFound') throw apiError(404, 'Node not found');
@@ -115,7 +126,7 @@ export function nodeRoutes(r: DanubeRouter): void {
     '/node/',
     async (q) => {
       requireSuperAdmin(q);
-      const hosts = await q.core.hostInventory.list(q.ctx, q.dc.zoneId ?? undefined);
+      const hosts = await q.core.hostInventory.list(q.ctx, await pathZone(q));
       return listed(q, hosts.map(nodeView), 'hostname', ['hostname', 'status', 'cpu', 'ram']);
     },
     'Compute nodes: hostnames, or objects with full=true (SuperAdmin).',
@@ -124,7 +135,7 @@ export function nodeRoutes(r: DanubeRouter): void {
     '/node/define/',
     async (q) => {
       requireSuperAdmin(q);
-      const hosts = await q.core.hostInventory.list(q.ctx, q.dc.zoneId ?? undefined);
+      const hosts = await q.core.hostInventory.list(q.ctx, await pathZone(q));
       return ok(q, sortBy(q, hosts.map(defineView), ['hostname'], 'hostname'));
     },
     "Every node's definition.",
