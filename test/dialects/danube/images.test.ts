@@ -67,7 +67,8 @@ test("an account's registered template is its private image, in its zone's DC on
   assert.equal(mine.body.result.uuid, t.id);
   assert.equal(mine.body.result.access, 3);
   assert.equal(mine.body.result.owner, 'carol');
-  assert.equal(mine.body.result.dc_bound, 'ch-gva-2');
+  assert.equal(mine.body.result.dc_bound, true);
+  assert.equal(mine.body.result.dc, 'ch-gva-2');
   assert.equal((await d.bob.get('/image/My-App-Image')).status, 404, "another account's image is not found");
   assert.ok((await es.get('/dc/ch-gva-2/image')).body.result.includes('My-App-Image'));
   assert.ok(!(await es.get('/dc/de-fra-1/image')).body.result.includes('My-App-Image'));

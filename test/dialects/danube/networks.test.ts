@@ -41,6 +41,7 @@ test('the zone networks are public: every account lists them under names unique 
   const n = dc.body.result[0];
   assert.equal(n.name, 'guestNetworkForBasicZone-de-fra-1');
   assert.equal(n.access, 1);
+  assert.equal(n.dc, 'de-fra-1');
   assert.ok(n.network && n.netmask && n.gateway);
   const missing = await d.bob.get('/network/nope');
   assert.deepEqual([missing.status, missing.body], [404, { detail: 'Network not found' }]);

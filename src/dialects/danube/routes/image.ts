@@ -67,7 +67,8 @@ async function imageView(q: DanubeRequest, n: { name: string; item: TemplateRow 
     tags: [],
     status: t.ready === 1 ? IMAGE_READY : IMAGE_PENDING,
     created: t.created_at,
-    dc_bound: zone?.name ?? false,
+    dc_bound: zone !== undefined,
+    dc: zone?.name ?? null,
   };
 }
 

@@ -69,8 +69,8 @@ function networkView(n: Named) {
     dns_domain: s.dnsDomain,
     ptr_domain: '',
     dhcp_passthrough: false,
-    dc_bound: v.zoneName,
-    dc: [v.zoneName],
+    dc_bound: true,
+    dc: v.zoneName,
     created: v.created,
   };
 }
