@@ -12,6 +12,9 @@ import type { TaskReceipt } from '../receipt.js';
 import { deleteTagsOf, idsWithTags, loadTags, type Tag, type TagMatch } from '../tags/service.js';
 import { countedPage } from '../../store/page.js';
 import { reserveQuota } from '../quotas/service.js';
+import { checkSettings, networkSettings, type NetworkSettings } from './settings.js';
+
+export type { NetworkSettings } from './settings.js';
 
 /** A network as every dialect may show it; private networks are "Isolated", the zone's guest network "Shared". */
 export interface NetworkView {
@@ -33,49 +36,6 @@ export interface NetworkView {
   tags: Tag[];
   /** VLAN, NIC tag, MTU, resolvers, DNS domain and alias (defaults for networks that never set them). */
   settings: NetworkSettings;
-}
-
-/** A network's link and naming settings, shown by dialects that expose them (Danube). */
-export interface NetworkSettings {
-  vlanId: number;
-  nicTag: string;
-  mtu: number | null;
-  resolvers: string[];
-  dnsDomain: string;
-  alias: string;
-}
-
-/** The settings of a network row, with defaults for what it never set. */
-export function networkSettings(r: Pick<NetworkRow, 'name' | 'gateway' | 'settings'>): NetworkSettings {
-  let s: Partial<NetworkSettings> = {};
-  try {
-    s = r.settings ? (JSON.parse(r.settings) as Partial<NetworkSettings>) : {};
-  } catch {
-    s = {};
-  }
-  return {
-    vlanId: s.vlanId ?? 0,
-    nicTag: s.nicTag ?? 'admin',
-    mtu: s.mtu ?? null,
-    resolvers: s.resolvers ?? (r.gateway ? [r.gateway] : []),
-    dnsDomain: s.dnsDomain ?? '',
-    alias: s.alias ?? r.name,
-  };
-}
-
-/** Checks settings given by a caller. */
-function checkSettings(s: Partial<NetworkSettings>): void {
-  if (s.vlanId !== undefined && (!Number.isSafeInteger(s.vlanId) || s.vlanId < 0 || s.vlanId > 4096))
-    throw invalid('vlan_id must be a whole number from 0 to 4096', 'vlanId');
-  if (s.mtu !== undefined && s.mtu !== null && (!Number.isSafeInteger(s.mtu) || s.mtu < 576 || s.mtu > 9000))
-    throw invalid('mtu must be a whole number from 576 to 9000', 'mtu');
-  for (const r of s.resolvers ?? []) if (!isIpv4(r)) throw invalid(`resolver ${r} is not an IPv4 address`, 'resolvers');
-  for (const [f, v] of [
-    ['nicTag', s.nicTag],
-    ['dnsDomain', s.dnsDomain],
-    ['alias', s.alias],
-  ] as const)
-    if (v !== undefined && v.length > TEXT_MAX) throw invalid(`${f} must be at most ${TEXT_MAX} characters`, f);
 }
 
 /** Filters of a network list. */

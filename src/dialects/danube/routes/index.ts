@@ -6,6 +6,7 @@ import { systemRoutes } from './system.js';
 import { dcRoutes } from './dc.js';
 import { nodeRoutes } from './node.js';
 import { networkRoutes } from './network.js';
+import { networkIpRoutes } from './network-ip.js';
 import { imageRoutes } from './image.js';
 
 /** Registers every module's routes on the router. */
@@ -16,5 +17,6 @@ export function registerRoutes(r: DanubeRouter): void {
   dcRoutes(r);
   nodeRoutes(r);
   networkRoutes(r);
+  networkIpRoutes(r);
   imageRoutes(r);
 }
