@@ -3,6 +3,8 @@ import type { CallContext } from '../../lib/context.js';
 import type { CoreDeps } from '../deps.js';
 import type { HostRow } from '../../store/schema.js';
 import { forbidden, invalid, notFound } from '../../lib/errors.js';
+import { recordSyncChange } from '../sync-change.js';
+import type { TaskReceipt } from '../receipt.js';
 
 const MIB = 1024 * 1024;
 /** Longest host note. */
@@ -60,12 +62,12 @@ export class HostInventory {
     return this.view(await this.row(idOrName), new Set(await this.unreachable()));
   }
 
-  /** Puts a host in maintenance (placement skips it) or back online, and sets its note. */
+  /** Puts a host in maintenance (placement skips it) or back online, and sets its note; the change is one finished task of the caller. */
   async update(
     ctx: CallContext,
     idOrName: string,
     change: { maintenance?: boolean; note?: string },
-  ): Promise<HostInventoryView> {
+  ): Promise<{ receipt: TaskReceipt; host: HostInventoryView }> {
     requireAdmin(ctx);
     const h = await this.row(idOrName);
     if (change.note !== undefined && change.note.length > NOTE_MAX)
@@ -73,9 +75,16 @@ export class HostInventory {
     const set: Partial<HostRow> = {};
     if (change.maintenance !== undefined) set.state = change.maintenance ? 'down' : 'up';
     if (change.note !== undefined) set.note = change.note;
-    if (Object.keys(set).length)
-      await this.deps.store.db.updateTable('hosts').set(set).where('id', '=', h.id).execute();
-    return this.get(ctx, h.id);
+    const receipt = await this.deps.store.tx(async (trx) => {
+      if (Object.keys(set).length) await trx.updateTable('hosts').set(set).where('id', '=', h.id).execute();
+      return recordSyncChange(trx, {
+        objectType: 'host',
+        objectId: h.id,
+        ctx,
+        payload: { action: 'update', ...(set.state ? { state: set.state } : {}) },
+      });
+    });
+    return { receipt, host: await this.get(ctx, h.id) };
   }
 
   /** The VMs placed on a host, of every account. */

@@ -69,6 +69,12 @@ test('a node in maintenance gets no new VMs from any dialect; its VMs of every a
     assert.equal(a.body.result.status, 1);
     assert.equal(a.body.result.note, 'disk swap');
   }
+  const log = await d.admin.get('/task/log', { object_type: 'node' });
+  assert.equal(log.status, 200, log.text);
+  assert.ok(
+    log.body.results.some((e: any) => e.msg === 'Update node' && e.status === 'SUCCESS'),
+    'the change is in the task log',
+  );
   const core = (await d.env.rt.core.hosts.list()).find((h) => h.name === H(1))!;
   assert.equal(core.state, 'down', 'the core host state every dialect and placement read');
   const one = await d.admin.get(`/node/${H(1)}`);

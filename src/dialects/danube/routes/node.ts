@@ -156,11 +156,11 @@ export function nodeRoutes(r: DanubeRouter): void {
         cpu_coef: { type: 'any' },
         ram_coef: { type: 'any' },
       });
-      const changed = await q.core.hostInventory.update(q.ctx, h.id, {
+      const { receipt, host } = await q.core.hostInventory.update(q.ctx, h.id, {
         ...(p.status !== undefined ? { maintenance: p.status === 1 } : {}),
         ...(p.note !== undefined ? { note: p.note } : {}),
       });
-      return ok(q, defineView(changed));
+      return ok(q, defineView(host), { taskId: receipt.taskId });
     },
     'Changes a node: status 1 puts it in maintenance (no new VMs are placed on it), 2 brings it back online; note.',
   );
