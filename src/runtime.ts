@@ -26,7 +26,7 @@ export interface Runtime {
   engine: TaskEngine;
   driver: ComputeDriver;
   log: Logger;
-  /** Stops the engine and closes the store. */
+  /** Stops the engine and the callback worker and closes the store. */
   close(): Promise<void>;
 }
 
@@ -90,7 +90,10 @@ export async function createRuntime(config: Config, opts: RuntimeOptions = {}): 
   registerTaskHandlers(engine, { store: taskStore, driver, storage });
   const catalog = new CatalogService(store);
   const core = new Core({ store, config, secrets, catalog, tasks: engine, storage, driver });
-  if (opts.startEngine) await engine.start();
+  if (opts.startEngine) {
+    await engine.start();
+    core.callbacks.start(log);
+  }
   return {
     config,
     store,
@@ -99,6 +102,7 @@ export async function createRuntime(config: Config, opts: RuntimeOptions = {}): 
     driver,
     log,
     async close() {
+      await core.callbacks.stop();
       await engine.stop();
       await core.volumes
         .flushCounters()

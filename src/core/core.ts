@@ -28,9 +28,11 @@ import { AuthThrottle } from './accounts/throttle.js';
 import { hashPool } from './accounts/hash-pool.js';
 import { QuotaService } from './quotas/service.js';
 import { StatsService } from './stats.js';
+import { CallbackService } from './callbacks/service.js';
 import { AliasService } from './aliases/service.js';
 import { HostInventory } from './hosts/inventory.js';
 import { NetworkAddressService } from './networks/addresses.js';
+import { UserService } from './accounts/users.js';
 
 /** All core services. */
 export class Core {
@@ -62,12 +64,16 @@ export class Core {
   readonly vmConsole: VmConsoleService;
   readonly quotas: QuotaService;
   readonly stats: StatsService;
+  /** Task callbacks: registered by dialects, delivered from the database by a worker started with the engine. */
+  readonly callbacks: CallbackService;
   /** Numbered aliases of objects for dialects that name them by integers. */
   readonly aliases: AliasService;
   /** Hosts as operators manage them: status, maintenance, notes, VMs. */
   readonly hostInventory: HostInventory;
   /** The leased, reserved and gateway addresses of networks. */
   readonly networkAddresses: NetworkAddressService;
+  /** Users as their callers manage them (SuperAdmin, account owner, themselves). */
+  readonly users: UserService;
 
   constructor(readonly deps: CoreDeps) {
     const auth = deps.config.auth;
@@ -100,8 +106,10 @@ export class Core {
     this.vmConsole = new VmConsoleService(deps);
     this.quotas = new QuotaService(deps);
     this.stats = new StatsService(deps.store);
+    this.callbacks = new CallbackService(deps);
     this.aliases = new AliasService(deps.store);
     this.hostInventory = new HostInventory(deps);
     this.networkAddresses = new NetworkAddressService(deps);
+    this.users = new UserService(deps.store, this.credentials, this.accounts);
   }
 }

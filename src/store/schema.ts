@@ -24,6 +24,8 @@ export interface UserRow {
   created_at: string;
   /** Danube: 1 when the user may use the API (migration 0018; absent before it = 1). */
   api_access?: Flag;
+  /** Extra profile fields as a JSON object, or null (migration 0020). */
+  profile?: string | null;
 }
 export interface CredentialRow {
   id: string;
@@ -307,6 +309,8 @@ export interface TaskRow {
   created_at: string;
   started_at: string | null;
   finished_at: string | null;
+  /** When a cancel of the running task was asked for; its runner then settles it as REVOKED. */
+  cancel_at: string | null;
 }
 export interface TaskLogRow {
   id: Generated<number>;
@@ -319,6 +323,25 @@ export interface TaskLogRow {
   status: string;
   detail: string | null;
   created_at: string;
+}
+/** A task callback: called once its task ends, retried with backoff until delivered or given up. */
+export interface CallbackRow {
+  id: string;
+  task_id: string;
+  account_id: string;
+  user_id: string | null;
+  url: string;
+  method: string;
+  format: string;
+  /** JSON the renderer gets back (what the registering dialect knew then: its user and DC numbers, ...). */
+  meta: string | null;
+  state: 'pending' | 'delivered' | 'failed';
+  attempts: number;
+  /** Epoch ms: when the next attempt is due (also the lease of an attempt under way). */
+  next_attempt_at: number;
+  last_result: string | null;
+  created_at: string;
+  delivered_at: string | null;
 }
 export interface SimDomainRow {
   vm_id: string;
@@ -477,6 +500,7 @@ export interface DB {
   tags: TagRow;
   tasks: TaskRow;
   task_log: TaskLogRow;
+  callbacks: CallbackRow;
   sim_domains: SimDomainRow;
   sim_faults: SimFaultRow;
   meta: MetaRow;

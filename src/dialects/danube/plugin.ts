@@ -15,6 +15,7 @@ import { MAIN_DC, resolveDc } from './dcs.js';
 import { streamTask } from './stream.js';
 import { registerRoutes } from './routes/index.js';
 import { ES_VERSION } from './version.js';
+import { danubeCallbacks } from './callbacks.js';
 
 /** Paths served without credentials. */
 const OPEN_PATHS = new Set(['/api/ping/', '/api/accounts/login/']);
@@ -30,6 +31,7 @@ interface CallState {
   principal?: Principal;
   user?: DanubeUser;
   dcName: string;
+  authVia?: 'token' | 'api_key';
 }
 const states = new WeakMap<FastifyRequest, CallState>();
 
@@ -88,12 +90,18 @@ async function authenticate(core: Core, req: FastifyRequest): Promise<CallState>
     accountId: principal.account.id,
     isSuperAdmin: principal.account.type === 'admin',
   };
-  return { principal, user, dcName: MAIN_DC.name };
+  return {
+    principal,
+    user,
+    dcName: MAIN_DC.name,
+    authVia: typeof apiKey === 'string' && apiKey !== '' ? 'api_key' : 'token',
+  };
 }
 
 /** Registers the dialect (mount it with prefix /api). */
 export async function danubePlugin(app: FastifyInstance, opts: { core: Core }): Promise<void> {
   const { core } = opts;
+  danubeCallbacks(core);
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('application/json', { parseAs: 'string', bodyLimit: BODY_MAX }, (_req, body, done) => {
     const text = String(body).trim();
@@ -147,6 +155,7 @@ export async function danubePlugin(app: FastifyInstance, opts: { core: Core }): 
       dc,
       params,
       data,
+      authVia: st?.authVia ?? 'none',
       req,
       reply,
     };

@@ -2,21 +2,25 @@
 import type { DanubeRouter } from '../router.js';
 import { baseRoutes } from './base.js';
 import { taskRoutes } from './task.js';
+import { taskCancelRoutes } from './task-cancel.js';
 import { systemRoutes } from './system.js';
 import { dcRoutes } from './dc.js';
 import { nodeRoutes } from './node.js';
 import { networkRoutes } from './network.js';
 import { networkIpRoutes } from './network-ip.js';
 import { imageRoutes } from './image.js';
+import { accountRoutes } from './accounts.js';
 
 /** Registers every module's routes on the router. */
 export function registerRoutes(r: DanubeRouter): void {
   baseRoutes(r);
   taskRoutes(r);
+  taskCancelRoutes(r);
   systemRoutes(r);
   dcRoutes(r);
   nodeRoutes(r);
   networkRoutes(r);
   networkIpRoutes(r);
   imageRoutes(r);
+  accountRoutes(r);
 }

@@ -106,8 +106,7 @@ export function taskRoutes(r: DanubeRouter): void {
   r.get(
     '/task/',
     async (q) => {
-      const page = await q.core.jobs.list(q.ctx, { pageSize: 1000 });
-      const pending = page.items.filter((j) => j.status === 'PENDING' || j.status === 'STARTED');
+      const pending = await q.core.jobs.pending(q.ctx, { zoneId: q.dc.zoneId ?? undefined });
       return raw(pending.map((j) => danubeTaskId(q.user, q.dc, j.id)));
     },
     'The ids of your pending tasks.',
