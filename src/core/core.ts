@@ -32,6 +32,7 @@ import { CallbackService } from './callbacks/service.js';
 import { AliasService } from './aliases/service.js';
 import { HostInventory } from './hosts/inventory.js';
 import { NetworkAddressService } from './networks/addresses.js';
+import { TemplateImport } from './templates/import.js';
 import { UserService } from './accounts/users.js';
 
 /** All core services. */
@@ -72,6 +73,8 @@ export class Core {
   readonly hostInventory: HostInventory;
   /** The leased, reserved and gateway addresses of networks. */
   readonly networkAddresses: NetworkAddressService;
+  /** Images imported from manifests over the guarded outbound path. */
+  readonly templateImport: TemplateImport;
   /** Users as their callers manage them (SuperAdmin, account owner, themselves). */
   readonly users: UserService;
 
@@ -110,6 +113,7 @@ export class Core {
     this.aliases = new AliasService(deps.store);
     this.hostInventory = new HostInventory(deps);
     this.networkAddresses = new NetworkAddressService(deps);
+    this.templateImport = new TemplateImport(deps);
     this.users = new UserService(deps.store, this.credentials, this.accounts);
   }
 }

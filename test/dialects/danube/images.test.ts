@@ -1,5 +1,9 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { createServer, type Server } from 'node:http';
+import { TemplateImport } from '../../../src/core/templates/import.js';
+import { systemContext } from '../../../src/lib/context.js';
+import { CoreError } from '../../../src/lib/errors.js';
 import { startDanube, type DanubeEnv } from '../../support/danube.js';
 import { CsClient } from '../../support/cs-client.js';
 import type { EsClient } from '../../support/es-client.js';
@@ -9,8 +13,27 @@ let d: DanubeEnv;
 let es: EsClient;
 let cs: CsClient;
 let cat: NetCatalog;
+let images: Server;
+let imagesUrl = '';
+const MANIFEST = {
+  v: 2,
+  uuid: '7b5981c4-1889-11e7-b4c5-3f3bdfc9b88b',
+  name: 'alpine',
+  version: '3.19',
+  os: 'linux',
+  type: 'zvol',
+  description: 'Alpine Linux 3.19',
+  files: [{ size: 2 * 1024 ** 3, sha1: 'a'.repeat(40), compression: 'gzip' }],
+};
 before(async () => {
-  d = await startDanube();
+  images = createServer((req, res) => {
+    if (req.url === '/images/alpine') return res.writeHead(200).end(JSON.stringify(MANIFEST));
+    if (req.url === '/images/broken') return res.writeHead(200).end('<html>not a manifest</html>');
+    res.writeHead(404).end('{}');
+  });
+  await new Promise<void>((ok) => images.listen(0, '127.0.0.1', ok));
+  imagesUrl = `http://127.0.0.1:${(images.address() as { port: number }).port}/images`;
+  d = await startDanube({ NUBE_OUTBOUND_ALLOW_PRIVATE: '1' });
   const carol = await d.env.rt.core.accounts.createAccount('carol', { password: 'carol-password-1' });
   cs = new CsClient(d.env.app, carol.credentials['api-key-pair'].key, carol.credentials['api-key-pair'].secret);
   es = d.client();
@@ -19,6 +42,7 @@ before(async () => {
 });
 after(async () => {
   await d.close();
+  images.close();
 });
 
 /** Registers a private template through CloudStack in the first zone. */
@@ -56,8 +80,8 @@ test('images are the catalog templates under slugged names; full objects; by nam
   const missing = await d.bob.get('/image/no-such-image');
   assert.deepEqual([missing.status, missing.body], [404, { detail: 'Image not found' }]);
   assert.equal((await d.bob.get('/image', { order_by: 'colour' })).status, 412);
-  const imp = await d.admin.create('/image/new-image', { manifest_url: 'https://images.example/manifest' });
-  assert.deepEqual([imp.status, imp.body], [501, { detail: 'Operation not supported' }]);
+  const put = await d.admin.set('/image/Linux-Ubuntu-22.04-LTS-64-bit', { desc: 'x' });
+  assert.deepEqual([put.status, put.body], [501, { detail: 'Operation not supported' }]);
 });
 
 test("an account's registered template is its private image, in its zone's DC only; in use it cannot be deleted", async () => {
@@ -102,4 +126,53 @@ test('templates are the service offerings as VM presets; ISOs are an empty list'
   assert.deepEqual((await d.bob.get('/iso')).body.result, []);
   assert.equal((await d.bob.get('/iso/rescue')).status, 404);
   assert.ok((await d.bob.get('/dc/de-fra-1/template')).body.result.includes('Micro'));
+});
+
+test('an image is imported from its manifest (fetched under the outbound rules) as a private ready template', async () => {
+  const imp = await es.create('/image/alpine-3.19', { manifest_url: `${imagesUrl}/alpine` });
+  assert.equal(imp.status, 200, imp.text);
+  assert.equal(imp.body.status, 'SUCCESS');
+  const got = await es.get('/image/alpine-3.19');
+  assert.equal(got.status, 200);
+  const v = got.body.result;
+  assert.deepEqual(
+    [v.version, v.size, v.desc, v.owner, v.access, v.status],
+    ['3.19', 2048, 'Alpine Linux 3.19', 'carol', 3, 1],
+  );
+  const self = (await cs.ok('listTemplates', { templatefilter: 'self' })).template ?? [];
+  assert.ok(
+    self.some((t: any) => t.id === v.uuid && t.isready === true),
+    'CloudStack lists it, ready',
+  );
+  const log = await es.get('/task/log', { object_type: 'image' });
+  assert.ok(
+    log.body.results.some((e: any) => e.msg === 'Import image' && e.status === 'SUCCESS'),
+    log.text,
+  );
+  const again = await es.create('/image/alpine-3.19', { manifest_url: `${imagesUrl}/alpine` });
+  assert.deepEqual([again.status, again.body], [406, { detail: 'Image already exists' }]);
+  const none = await es.create('/image/alpine-x', {});
+  assert.equal(none.status, 400);
+  assert.deepEqual(none.body.result.manifest_url, ['This field is required.']);
+  for (const bad of [`${imagesUrl}/broken`, `${imagesUrl}/gone`, 'file:///etc/passwd']) {
+    const a = await es.create('/image/alpine-bad', { manifest_url: bad });
+    assert.equal(a.status, 400, `${bad}: ${a.text}`);
+    assert.equal(a.body.status, 'FAILURE');
+    assert.ok(a.body.result.manifest_url, a.text);
+  }
+  assert.equal((await es.get('/image/alpine-bad')).status, 404, 'nothing was imported');
+});
+
+test('without NUBE_OUTBOUND_ALLOW_PRIVATE an import from a loopback address is refused', async () => {
+  const deps = d.env.rt.core.deps;
+  const strict = new TemplateImport({
+    ...deps,
+    config: { ...deps.config, outbound: { ...deps.config.outbound, allowPrivate: false } },
+  });
+  const account = await d.env.rt.core.accounts.createAccount('dave');
+  const ctx = systemContext(account.account.id, 'dave');
+  await assert.rejects(
+    strict.importImage(ctx, { name: 'local', zoneId: cat.zone.id, manifestUrl: `${imagesUrl}/alpine` }),
+    (err: unknown) => err instanceof CoreError && err.kind === 'Invalid' && /Refused/.test(err.message),
+  );
 });

@@ -5,8 +5,8 @@
 import type { Core } from '../../../core/core.js';
 import type { TemplateRow } from '../../../core/catalog/service.js';
 import { CoreError } from '../../../lib/errors.js';
-import { apiError, ok } from '../answers.js';
-import { flag, sortBy } from '../params.js';
+import { apiError, failure, ok, taskStarted } from '../answers.js';
+import { flag, readParams, sortBy } from '../params.js';
 import type { DanubeRequest } from '../request.js';
 import type { DanubeRouter } from '../router.js';
 
@@ -47,6 +47,16 @@ async function templatesOf(q: DanubeRequest, iso: boolean): Promise<Array<{ name
   return slugNames(rows).filter((n) => !q.dc.zoneId || !n.item.zone_id || n.item.zone_id === q.dc.zoneId);
 }
 
+/** The version an imported image's manifest gave, else 1.0. */
+function versionOf(details: string | null): string {
+  try {
+    const v = details ? (JSON.parse(details) as { version?: unknown }).version : undefined;
+    return typeof v === 'string' ? v : '1.0';
+  } catch {
+    return '1.0';
+  }
+}
+
 /** An image (or ISO) as Danube shows it. */
 async function imageView(q: DanubeRequest, n: { name: string; item: TemplateRow }) {
   const t = n.item;
@@ -56,7 +66,7 @@ async function imageView(q: DanubeRequest, n: { name: string; item: TemplateRow 
     name: n.name,
     uuid: t.id,
     alias: t.name,
-    version: '1.0',
+    version: versionOf(t.details),
     owner: t.account_id === null ? 'admin' : q.ctx.accountName,
     access: t.public === 1 ? 1 : 3,
     desc: t.display_text,
@@ -107,6 +117,14 @@ async function findTemplate(q: DanubeRequest, iso: boolean) {
   return found;
 }
 
+/** Field errors of an import under Danube's parameter names. */
+function danubeFields(fields: Record<string, string[]>): Record<string, string[]> {
+  const names: Record<string, string> = { manifestUrl: 'manifest_url', fileUrl: 'file_url' };
+  const out: Record<string, string[]> = {};
+  for (const [f, msgs] of Object.entries(fields)) out[names[f] ?? f] = msgs;
+  return out;
+}
+
 /** Refuses what Nube cannot do through this dialect. */
 async function unsupported(): Promise<never> {
   throw apiError(501, 'Operation not supported');
@@ -125,7 +143,41 @@ export function imageRoutes(r: DanubeRouter): void {
     'Images (disk templates) you may deploy: names, or objects with full=true.',
   );
   r.get('/image/:name/', async (q) => ok(q, await imageView(q, await findTemplate(q, false))), 'One image.');
-  r.post('/image/:name/', unsupported, 'Importing images is not supported yet (501).');
+  r.post(
+    '/image/:name/',
+    async (q) => {
+      const name = q.params.name ?? '';
+      const p = readParams(q, {
+        manifest_url: { type: 'str', required: true, maxLength: 2048 },
+        file_url: { type: 'str', maxLength: 2048 },
+        desc: { type: 'str', maxLength: 128 },
+        alias: { type: 'str', maxLength: 32 },
+        version: { type: 'str', maxLength: 16 },
+        access: { type: 'int', choices: [1, 3] },
+        owner: { type: 'str' },
+        resize: { type: 'bool' },
+        deploy: { type: 'bool' },
+        tags: { type: 'list' },
+        dc_bound: { type: 'bool' },
+      });
+      if ((await templatesOf(q, false)).some((n) => n.name === name)) throw apiError(406, 'Image already exists');
+      const zoneId = q.dc.zoneId ?? (await q.core.catalog.listZones())[0]!.id;
+      try {
+        const receipt = await q.core.templateImport.importImage(q.ctx, {
+          name,
+          zoneId,
+          manifestUrl: p.manifest_url!,
+          ...(p.file_url ? { fileUrl: p.file_url } : {}),
+          ...(p.desc ? { description: p.desc } : {}),
+        });
+        return taskStarted(q, receipt, { msg: 'Import image', objectName: name, objectType: 'image' });
+      } catch (err) {
+        if (err instanceof CoreError && err.kind === 'Invalid') throw failure(q, danubeFields(err.fields));
+        throw err;
+      }
+    },
+    'Imports an image from a manifest (manifest_url, file_url), fetched under the outbound rules.',
+  );
   r.put('/image/:name/', unsupported, 'Changing images is not supported (501).');
   r.delete(
     '/image/:name/',
