@@ -80,6 +80,9 @@ test('images are the catalog templates under slugged names; full objects; by nam
   const missing = await d.bob.get('/image/no-such-image');
   assert.deepEqual([missing.status, missing.body], [404, { detail: 'Image not found' }]);
   assert.equal((await d.bob.get('/image', { order_by: 'colour' })).status, 412);
+  const attach = await d.admin.create('/dc/ch-gva-2/image/Linux-Ubuntu-22.04-LTS-64-bit', {});
+  assert.deepEqual([attach.status, attach.body], [501, { detail: 'Operation not supported' }]);
+  assert.equal((await d.admin.delete('/dc/ch-gva-2/image/Linux-Ubuntu-22.04-LTS-64-bit')).status, 501);
   const put = await d.admin.set('/image/Linux-Ubuntu-22.04-LTS-64-bit', { desc: 'x' });
   assert.deepEqual([put.status, put.body], [501, { detail: 'Operation not supported' }]);
 });

@@ -1,6 +1,7 @@
 /**
  * /image/, /template/ and /iso/ over Nube's catalog: images are the disk templates, Danube "templates" (VM presets) are
  * the service offerings, ISOs are the catalog's ISO templates. Names are slugs of catalog names (see slugNames).
+ * Images are imported from a manifest; templates and ISOs are read-only here (501).
  */
 import type { Core } from '../../../core/core.js';
 import type { TemplateRow } from '../../../core/catalog/service.js';
@@ -125,6 +126,11 @@ function danubeFields(fields: Record<string, string[]>): Record<string, string[]
   return out;
 }
 
+/** Under /dc/<dc>/, POST and DELETE attach and detach an image in Danube: images belong to their zone, so 501. */
+function notAttach(q: DanubeRequest): void {
+  if (q.params.dc !== undefined) throw apiError(501, 'Operation not supported');
+}
+
 /** Refuses what Nube cannot do through this dialect. */
 async function unsupported(): Promise<never> {
   throw apiError(501, 'Operation not supported');
@@ -146,6 +152,7 @@ export function imageRoutes(r: DanubeRouter): void {
   r.post(
     '/image/:name/',
     async (q) => {
+      notAttach(q);
       const name = q.params.name ?? '';
       const p = readParams(q, {
         manifest_url: { type: 'str', required: true, maxLength: 2048 },
@@ -182,6 +189,7 @@ export function imageRoutes(r: DanubeRouter): void {
   r.delete(
     '/image/:name/',
     async (q) => {
+      notAttach(q);
       const n = await findTemplate(q, false);
       if (n.item.account_id !== q.ctx.accountId)
         throw apiError(403, 'You do not have permission to perform this action.');
