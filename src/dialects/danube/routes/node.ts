@@ -187,14 +187,13 @@ export function nodeRoutes(r: DanubeRouter): void {
     },
     'The VMs on a node, of every account: hostnames, or objects with full=true.',
   );
-  for (const path of ['/dc/:dc/node/:hostname/'])
-    for (const method of ['post', 'delete'] as const)
-      r[method](
-        path,
-        async (q) => {
-          requireSuperAdmin(q);
-          throw apiError(501, 'Operation not supported');
-        },
-        "Attaching and detaching nodes is not supported: a DC is a zone and owns its zone's hosts.",
-      );
+  for (const method of ['post', 'delete'] as const)
+    r[method](
+      '/dc/:dc/node/:hostname/',
+      async (q) => {
+        requireSuperAdmin(q);
+        throw apiError(501, 'Operation not supported');
+      },
+      "Attaching and detaching nodes is not supported: a DC is a zone and owns its zone's hosts.",
+    );
 }
