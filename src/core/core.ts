@@ -30,6 +30,9 @@ import { QuotaService } from './quotas/service.js';
 import { StatsService } from './stats.js';
 import { CallbackService } from './callbacks/service.js';
 import { AliasService } from './aliases/service.js';
+import { HostInventory } from './hosts/inventory.js';
+import { NetworkAddressService } from './networks/addresses.js';
+import { TemplateImport } from './templates/import.js';
 import { UserService } from './accounts/users.js';
 
 /** All core services. */
@@ -66,6 +69,12 @@ export class Core {
   readonly callbacks: CallbackService;
   /** Numbered aliases of objects for dialects that name them by integers. */
   readonly aliases: AliasService;
+  /** Hosts as operators manage them: status, maintenance, notes, VMs. */
+  readonly hostInventory: HostInventory;
+  /** The leased, reserved and gateway addresses of networks. */
+  readonly networkAddresses: NetworkAddressService;
+  /** Images imported from manifests over the guarded outbound path. */
+  readonly templateImport: TemplateImport;
   /** Users as their callers manage them (SuperAdmin, account owner, themselves). */
   readonly users: UserService;
 
@@ -102,6 +111,9 @@ export class Core {
     this.stats = new StatsService(deps.store);
     this.callbacks = new CallbackService(deps);
     this.aliases = new AliasService(deps.store);
+    this.hostInventory = new HostInventory(deps);
+    this.networkAddresses = new NetworkAddressService(deps);
+    this.templateImport = new TemplateImport(deps);
     this.users = new UserService(deps.store, this.credentials, this.accounts);
   }
 }

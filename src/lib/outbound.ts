@@ -21,12 +21,16 @@ export interface OutboundRequest {
   timeoutMs?: number;
   /** Bytes of the answer read at most before the connection is dropped (default 64 KiB). */
   maxResponseBytes?: number;
+  /** Keep what was read of the answer's body (as UTF-8 text) in the response. */
+  readBody?: boolean;
 }
 
 /** What the far end answered. */
 export interface OutboundResponse {
   status: number;
   statusText: string;
+  /** The body read (at most maxResponseBytes), when the request set readBody. */
+  body?: string;
 }
 
 /** A request that was refused or could not be completed; the message says why in one line. */
@@ -61,8 +65,12 @@ export async function outboundRequest(req: OutboundRequest): Promise<OutboundRes
       body: req.body,
       signal: AbortSignal.timeout(left),
     });
-    await readCapped(res.body, req.maxResponseBytes ?? DEFAULT_MAX_RESPONSE);
-    return { status: res.statusCode, statusText: res.statusText || STATUS_CODES[res.statusCode] || '' };
+    const body = await readCapped(res.body, req.maxResponseBytes ?? DEFAULT_MAX_RESPONSE);
+    return {
+      status: res.statusCode,
+      statusText: res.statusText || STATUS_CODES[res.statusCode] || '',
+      ...(req.readBody ? { body: body.toString('utf8') } : {}),
+    };
   } catch (err) {
     throw failure(err, timeoutMs);
   } finally {
@@ -117,14 +125,17 @@ async function checkedAddresses(
   return addresses;
 }
 
-/** Reads at most max bytes of the answer, then drops the rest. */
-async function readCapped(body: AsyncIterable<Buffer> & { destroy(): void }, max: number): Promise<void> {
+/** Reads at most max bytes of the answer (returned), then drops the rest. */
+async function readCapped(body: AsyncIterable<Buffer> & { destroy(): void }, max: number): Promise<Buffer> {
+  const chunks: Buffer[] = [];
   let read = 0;
   for await (const chunk of body) {
+    chunks.push(chunk);
     read += chunk.length;
     if (read >= max) break;
   }
   body.destroy();
+  return Buffer.concat(chunks).subarray(0, max);
 }
 
 function failure(err: unknown, timeoutMs: number): OutboundError {

@@ -66,6 +66,8 @@ export interface HostRow {
   vm_count: number;
   details: string;
   created_at: string;
+  /** The operator's note (0019). */
+  note?: string | null;
 }
 export interface ServiceOfferingRow {
   id: string;
@@ -135,11 +137,17 @@ export interface NetworkRow {
   removed_at: string | null;
   /** Space-separated resolvers of an ElasticIP pool (migration 0005); null shows the gateway. */
   nameservers?: string | null;
+  /** JSON NetworkSettings (VLAN, NIC tag, MTU, resolvers, DNS domain, alias; 0019); null = defaults. */
+  settings?: string | null;
 }
 export interface IpLeaseRow {
   network_id: string;
   address: number;
   owner_id: string;
+  /** A note on the address (0019). */
+  note?: string | null;
+  /** What the address is for, Danube's usage code (1 server, 2 other; 0019); null = by its owner. */
+  usage_code?: number | null;
 }
 export interface VmRow {
   id: string;

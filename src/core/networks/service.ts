@@ -12,6 +12,9 @@ import type { TaskReceipt } from '../receipt.js';
 import { deleteTagsOf, idsWithTags, loadTags, type Tag, type TagMatch } from '../tags/service.js';
 import { countedPage } from '../../store/page.js';
 import { reserveQuota } from '../quotas/service.js';
+import { checkSettings, networkSettings, type NetworkSettings } from './settings.js';
+
+export type { NetworkSettings } from './settings.js';
 
 /** A network as every dialect may show it; private networks are "Isolated", the zone's guest network "Shared". */
 export interface NetworkView {
@@ -31,6 +34,8 @@ export interface NetworkView {
   endIp: string | null;
   created: string;
   tags: Tag[];
+  /** VLAN, NIC tag, MTU, resolvers, DNS domain and alias (defaults for networks that never set them). */
+  settings: NetworkSettings;
 }
 
 /** Filters of a network list. */
@@ -45,11 +50,19 @@ export interface NetworkFilter {
   pageSize?: number;
 }
 
-/** An address range of a managed private network. */
+/** An address range of a managed private network, its gateway and settings. */
 export interface RangeInput {
   startIp?: string;
   endIp?: string;
   netmask?: string;
+  /** A gateway inside the range is leased to the network itself, so no NIC gets it. */
+  gateway?: string;
+  settings?: Partial<NetworkSettings>;
+}
+
+/** The owner of the lease that keeps a network's gateway address from NICs. */
+export function gatewayOwner(networkId: string): string {
+  return `gateway:${networkId}`;
 }
 
 /** Most addresses a private network's range may hold. */
@@ -133,6 +146,9 @@ export class NetworkService {
     if (given !== 0 && given !== 3)
       throw invalid('startip, endip and netmask must be given together for a managed network', 'startIp');
     const range = given === 3 ? checkRange(input.startIp!, input.endIp!, input.netmask!) : null;
+    if (input.gateway !== undefined && !isIpv4(input.gateway))
+      throw invalid(`gateway must be an IPv4 address, not "${input.gateway}"`, 'gateway');
+    if (input.settings) checkSettings(input.settings);
     await reserveQuota(this.deps, trx, ctx.accountId, { networks: 1 });
     const id = newId();
     await trx
@@ -145,7 +161,7 @@ export class NetworkService {
         display_text: input.displayText,
         type: 'Isolated',
         cidr: range?.cidr ?? '',
-        gateway: null,
+        gateway: input.gateway ?? null,
         netmask: range ? input.netmask! : '',
         start_ip: range ? input.startIp! : null,
         end_ip: range ? input.endIp! : null,
@@ -153,8 +169,17 @@ export class NetworkService {
         managed: range ? 1 : 0,
         created_at: nowIso(),
         removed_at: null,
+        ...(input.settings ? { settings: JSON.stringify(input.settings) } : {}),
       })
       .execute();
+    if (range && input.gateway) {
+      const g = ipv4ToInt(input.gateway);
+      if (g >= range.first && g <= range.last)
+        await trx
+          .insertInto('ip_leases')
+          .values({ network_id: id, address: g, owner_id: gatewayOwner(id) })
+          .execute();
+    }
     return id;
   }
 
@@ -166,9 +191,18 @@ export class NetworkService {
   ): Promise<TaskReceipt> {
     checkText('name', input.name, false);
     checkText('displayText', input.displayText, false);
+    if (input.settings) checkSettings(input.settings);
     return this.deps.store.tx(async (trx) => {
       const row = await this.ownRow(trx, ctx, id);
       const set: Partial<NetworkRow> = {};
+      if (input.settings) {
+        const cur = row.settings ? (JSON.parse(row.settings) as Partial<NetworkSettings>) : {};
+        set.settings = JSON.stringify({ ...cur, ...input.settings });
+      }
+      if (input.gateway !== undefined) {
+        if (!isIpv4(input.gateway)) throw invalid(`gateway must be an IPv4 address, not "${input.gateway}"`, 'gateway');
+        set.gateway = input.gateway;
+      }
       if (input.name !== undefined) set.name = input.name;
       if (input.displayText !== undefined) set.display_text = input.displayText;
       if (input.startIp !== undefined || input.endIp !== undefined || input.netmask !== undefined) {
@@ -319,6 +353,7 @@ export class NetworkService {
         endIp: managed ? r.end_ip : null,
         created: r.created_at,
         tags: tags.get(r.id) ?? [],
+        settings: networkSettings(r),
       });
     }
     return out;

@@ -5,6 +5,10 @@ import { taskRoutes } from './task.js';
 import { taskCancelRoutes } from './task-cancel.js';
 import { systemRoutes } from './system.js';
 import { dcRoutes } from './dc.js';
+import { nodeRoutes } from './node.js';
+import { networkRoutes } from './network.js';
+import { networkIpRoutes } from './network-ip.js';
+import { imageRoutes } from './image.js';
 import { accountRoutes } from './accounts.js';
 import { vmRoutes } from './vm.js';
 
@@ -15,6 +19,10 @@ export function registerRoutes(r: DanubeRouter): void {
   taskCancelRoutes(r);
   systemRoutes(r);
   dcRoutes(r);
+  nodeRoutes(r);
+  networkRoutes(r);
+  networkIpRoutes(r);
+  imageRoutes(r);
   accountRoutes(r);
   vmRoutes(r);
 }
