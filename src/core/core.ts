@@ -28,6 +28,8 @@ import { AuthThrottle } from './accounts/throttle.js';
 import { hashPool } from './accounts/hash-pool.js';
 import { QuotaService } from './quotas/service.js';
 import { StatsService } from './stats.js';
+import { BackupService } from './backups/service.js';
+import { ScheduleService } from './schedules/service.js';
 
 /** All core services. */
 export class Core {
@@ -59,6 +61,9 @@ export class Core {
   readonly vmConsole: VmConsoleService;
   readonly quotas: QuotaService;
   readonly stats: StatsService;
+  readonly backups: BackupService;
+  /** Snapshot and backup definitions (cron schedules) per VM disk. */
+  readonly schedules: ScheduleService;
 
   constructor(readonly deps: CoreDeps) {
     const auth = deps.config.auth;
@@ -91,5 +96,7 @@ export class Core {
     this.vmConsole = new VmConsoleService(deps);
     this.quotas = new QuotaService(deps);
     this.stats = new StatsService(deps.store);
+    this.backups = new BackupService(deps);
+    this.schedules = new ScheduleService(deps);
   }
 }

@@ -14,6 +14,7 @@ import * as m0009 from './migrations/0009-nic-unique-macs.js';
 import * as m0010 from './migrations/0010-aliases.js';
 import * as m0012 from './migrations/0012-neutral-result-types.js';
 import * as m0013 from './migrations/0013-neutral-vm-result-types.js';
+import * as m0017 from './migrations/0017-backups-schedules.js';
 
 interface Migration {
   name: string;
@@ -33,6 +34,7 @@ const MIGRATIONS: Migration[] = [
   { name: '0010-aliases', up: m0010.up },
   { name: '0012-neutral-result-types', up: m0012.up },
   { name: '0013-neutral-vm-result-types', up: m0013.up },
+  { name: '0017-backups-schedules', up: m0017.up },
 ];
 
 /** Brings the schema up to date; safe to call from several processes at once on PostgreSQL. */

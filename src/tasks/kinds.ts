@@ -16,6 +16,8 @@ export const TASK_KINDS = [
   'snapshot.create',
   'snapshot.revert',
   'sync',
+  'backup.create',
+  'backup.restore',
 ] as const;
 
 /** One kind of task. */
