@@ -47,7 +47,7 @@ export interface BackupFilter {
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 
 /** Refuses a backup or snapshot name that is empty, too long or has characters other than letters, digits, `.`, `_` and `-`. */
-export function checkName(name: string, what: string): string {
+function checkName(name: string, what: string): string {
   if (!NAME.test(name))
     throw invalid(
       `A ${what} name is 1 to 64 letters, digits, dots, underscores and dashes, starting with a letter or digit`,

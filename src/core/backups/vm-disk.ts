@@ -14,7 +14,7 @@ export interface VmDisk {
 }
 
 /** The VM's live volumes, first disk (device 0, the root disk) first. */
-export async function vmVolumes(q: Q, vmId: string): Promise<VolumeRow[]> {
+async function vmVolumes(q: Q, vmId: string): Promise<VolumeRow[]> {
   return q
     .selectFrom('volumes')
     .selectAll()
