@@ -30,6 +30,7 @@ import { QuotaService } from './quotas/service.js';
 import { StatsService } from './stats.js';
 import { BackupService } from './backups/service.js';
 import { ScheduleService } from './schedules/service.js';
+import { VmSnapshotService } from './snapshots/vm-snapshots.js';
 
 /** All core services. */
 export class Core {
@@ -64,6 +65,8 @@ export class Core {
   readonly backups: BackupService;
   /** Snapshot and backup definitions (cron schedules) per VM disk. */
   readonly schedules: ScheduleService;
+  /** The same snapshots by VM, disk index and name. */
+  readonly vmSnapshots: VmSnapshotService;
 
   constructor(readonly deps: CoreDeps) {
     const auth = deps.config.auth;
@@ -98,5 +101,6 @@ export class Core {
     this.stats = new StatsService(deps.store);
     this.backups = new BackupService(deps);
     this.schedules = new ScheduleService(deps);
+    this.vmSnapshots = new VmSnapshotService(deps, this.snapshots);
   }
 }
