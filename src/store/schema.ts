@@ -453,6 +453,8 @@ export interface DiskScheduleRow {
   retention: number;
   active: Flag;
   description: string;
+  /** JSON object of settings a dialect keeps for it (Danube's backup node, zpool, compression...). */
+  options: string;
   /** When it fires next (ISO); claimed by moving it forward with a conditional update. */
   next_run_at: string;
   created_at: string;

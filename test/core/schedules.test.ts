@@ -145,7 +145,9 @@ test('a backup definition fires real backups and keeps `retention` of them', asy
     name: 'daily',
     schedule: '30 2 * * *',
     retention: 1,
+    options: { compression: 1 },
   });
+  assert.deepEqual(def.options, { compression: 1 });
   const due = Date.parse(def.nextRunAt);
   assert.equal(new Date(due).toISOString().slice(11), '02:30:00.000Z');
   await tickAt(due);
@@ -188,7 +190,7 @@ test('definitions: update, deactivate, delete; refusals; another account sees no
     'schedule',
   );
   await rejects(
-    () => core.schedules.create(ctx, 'snapshot', vm, { name: 'bad', schedule: '* * * * *', retention: 0 }),
+    () => core.schedules.create(ctx, 'snapshot', vm, { name: 'bad', schedule: '* * * * *', retention: -1 }),
     'Invalid',
     'bad_input',
     'retention',

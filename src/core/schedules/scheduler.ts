@@ -101,7 +101,8 @@ export class Scheduler {
     const firing: Firing = { definitionId: def.id, kind: def.kind, dueAt: def.next_run_at, pruned: [] };
     const ctx = await this.ownerContext(def);
     if (!ctx) return { ...firing, error: 'the account is gone' };
-    const name = `${def.name}-${def.next_run_at.replace(/[-:]/g, '').slice(0, 15)}`;
+    // Danube's automatic names: <definition>-<YYYYmmdd_HHMMSS> of the due time.
+    const name = `${def.name}-${def.next_run_at.slice(0, 19).replace(/[-:]/g, '').replace('T', '_')}`;
     try {
       if (def.kind === 'snapshot') {
         const disk = await vmDisk(this.core.deps.store.db, ctx, def.vm_id, Number(def.disk_index));
@@ -122,10 +123,11 @@ export class Scheduler {
     return firing;
   }
 
-  /** Deletes the definition's finished snapshots or backups beyond the newest `retention` (those still being taken count but stay). */
+  /** Deletes the definition's finished snapshots or backups beyond the newest `retention` (those still being taken count but stay); 0 keeps all. */
   private async prune(def: DiskScheduleRow, ctx: CallContext): Promise<string[]> {
     const db = this.core.deps.store.db;
     const keep = Number(def.retention);
+    if (keep === 0) return [];
     const rows =
       def.kind === 'snapshot'
         ? await db

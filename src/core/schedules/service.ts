@@ -5,7 +5,7 @@ import type { CallContext } from '../../lib/context.js';
 import type { CoreDeps } from '../deps.js';
 import { conflict, invalid, notFound } from '../../lib/errors.js';
 import { isUniqueViolation } from '../../store/db.js';
-import { newId, nowIso } from '../../lib/util.js';
+import { newId, nowIso, parseJson } from '../../lib/util.js';
 import { recordSyncChange } from '../sync-change.js';
 import type { TaskReceipt } from '../receipt.js';
 import { vmDisk } from '../backups/vm-disk.js';
@@ -26,10 +26,12 @@ export interface ScheduleView {
   name: string;
   /** Five-field cron expression, UTC. */
   schedule: string;
-  /** How many of its own snapshots or backups are kept; older ones are deleted when it fires. */
+  /** How many of its own snapshots or backups are kept; older ones are deleted when it fires (0 keeps all). */
   retention: number;
   active: boolean;
   description: string;
+  /** Settings a dialect keeps with the definition, returned as given. */
+  options: Record<string, unknown>;
   /** When it fires next. */
   nextRunAt: string;
   createdAt: string;
@@ -43,6 +45,7 @@ export interface ScheduleInput {
   retention: number;
   active?: boolean;
   description?: string;
+  options?: Record<string, unknown>;
 }
 
 /** Fields a definition update may change. */
@@ -115,6 +118,7 @@ export class ScheduleService {
             retention,
             active: input.active === false ? 0 : 1,
             description: checkDescription(input.description ?? ''),
+            options: JSON.stringify(input.options ?? {}),
             next_run_at: nextRun(schedule, this.now()).toISOString(),
             created_at: nowIso(),
           })
@@ -148,6 +152,8 @@ export class ScheduleService {
       if (patch.retention !== undefined) set.retention = checkRetention(patch.retention);
       if (patch.description !== undefined) set.description = checkDescription(patch.description);
       if (patch.active !== undefined) set.active = patch.active ? 1 : 0;
+      if (patch.options !== undefined)
+        set.options = JSON.stringify({ ...parseJson<Record<string, unknown>>(row.options, {}), ...patch.options });
       const schedule = patch.schedule !== undefined ? checkCron(patch.schedule) : row.schedule;
       if (schedule !== row.schedule || (patch.active && !row.active)) {
         set.schedule = schedule;
@@ -208,6 +214,7 @@ export class ScheduleService {
       retention: Number(r.retention),
       active: Number(r.active) === 1,
       description: r.description,
+      options: parseJson<Record<string, unknown>>(r.options, {}),
       nextRunAt: r.next_run_at,
       createdAt: r.created_at,
     }));
@@ -219,8 +226,8 @@ function exists(kind: ScheduleKind, name: string) {
 }
 
 function checkRetention(n: number): number {
-  if (!Number.isSafeInteger(n) || n < 1 || n > MAX_RETENTION)
-    throw invalid(`Retention is a whole number from 1 to ${MAX_RETENTION}`, 'retention');
+  if (!Number.isSafeInteger(n) || n < 0 || n > MAX_RETENTION)
+    throw invalid(`Retention is a whole number from 0 to ${MAX_RETENTION}`, 'retention');
   return n;
 }
 

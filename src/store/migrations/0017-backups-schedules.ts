@@ -15,6 +15,7 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('retention', 'integer', (c) => c.notNull())
     .addColumn('active', 'integer', (c) => c.notNull())
     .addColumn('description', 'text', (c) => c.notNull())
+    .addColumn('options', 'text', (c) => c.notNull())
     .addColumn('next_run_at', 'text', (c) => c.notNull())
     .addColumn('created_at', 'text', (c) => c.notNull())
     .execute();
