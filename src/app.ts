@@ -16,6 +16,7 @@ import { cloudstackPlugin } from './dialects/cloudstack/plugin.js';
 import { adminBadUrl, adminPlugin } from './dialects/admin/plugin.js';
 import { cvmBadUrl, cvmPlugin } from './dialects/cvm/plugin.js';
 import { cloudsigmaPlugin, sigmaBadUrl, SIGMA_ROOTS } from './dialects/cloudsigma/plugin.js';
+import { danubePlugin } from './dialects/danube/plugin.js';
 
 /** What the app is built from. */
 export interface AppDeps {
@@ -80,5 +81,6 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await mount('admin', adminPlugin, { core: deps.core, prefix: '/admin' });
   await mount('cvm', cvmPlugin, { core: deps.core, prefix: '/api/client' });
   await mount('cloudsigma', cloudsigmaPlugin, { core: deps.core });
+  await mount('danube', danubePlugin, { core: deps.core, prefix: '/api' });
   return app;
 }

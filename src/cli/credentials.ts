@@ -8,6 +8,7 @@ const URL_FIELDS: ReadonlyArray<{ dialect: string; field: string; path: string }
   { dialect: 'cloudstack', field: 'endpoint', path: '/compute' },
   { dialect: 'cvm', field: 'url', path: '/api/client' },
   { dialect: 'cloudsigma', field: 'url', path: '' },
+  { dialect: 'danube', field: 'url', path: '/api' },
 ];
 
 function urlOf(cfg: Config, dialect: string): string {
@@ -20,6 +21,7 @@ export function credentialsJson(cfg: Config, a: CreatedAccount): Record<string, 
     password: { password },
     'api-key-pair': keyPair,
     'token-pair': pair,
+    'user-api-key': danubeKeys,
   } = a.credentials;
   return {
     account: a.account.name,
@@ -28,6 +30,7 @@ export function credentialsJson(cfg: Config, a: CreatedAccount): Record<string, 
     cloudstack: { endpoint: urlOf(cfg, 'cloudstack'), key: keyPair.key, secret: keyPair.secret },
     cvm: { url: urlOf(cfg, 'cvm'), public: pair.public, private: pair.private },
     cloudsigma: { url: urlOf(cfg, 'cloudsigma'), user: a.user.email, password },
+    danube: { url: urlOf(cfg, 'danube'), username: a.user.username, password, api_key: danubeKeys.apiKey },
   };
 }
 

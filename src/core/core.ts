@@ -31,6 +31,7 @@ import { StatsService } from './stats.js';
 import { BackupService } from './backups/service.js';
 import { ScheduleService } from './schedules/service.js';
 import { VmSnapshotService } from './snapshots/vm-snapshots.js';
+import { AliasService } from './aliases/service.js';
 
 /** All core services. */
 export class Core {
@@ -67,6 +68,8 @@ export class Core {
   readonly schedules: ScheduleService;
   /** The same snapshots by VM, disk index and name. */
   readonly vmSnapshots: VmSnapshotService;
+  /** Numbered aliases of objects for dialects that name them by integers. */
+  readonly aliases: AliasService;
 
   constructor(readonly deps: CoreDeps) {
     const auth = deps.config.auth;
@@ -102,5 +105,6 @@ export class Core {
     this.backups = new BackupService(deps);
     this.schedules = new ScheduleService(deps);
     this.vmSnapshots = new VmSnapshotService(deps, this.snapshots);
+    this.aliases = new AliasService(deps.store);
   }
 }

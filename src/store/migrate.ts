@@ -15,6 +15,7 @@ import * as m0010 from './migrations/0010-aliases.js';
 import * as m0012 from './migrations/0012-neutral-result-types.js';
 import * as m0013 from './migrations/0013-neutral-vm-result-types.js';
 import * as m0017 from './migrations/0017-backups-schedules.js';
+import * as m0018 from './migrations/0018-danube-identity.js';
 
 interface Migration {
   name: string;
@@ -35,6 +36,7 @@ const MIGRATIONS: Migration[] = [
   { name: '0012-neutral-result-types', up: m0012.up },
   { name: '0013-neutral-vm-result-types', up: m0013.up },
   { name: '0017-backups-schedules', up: m0017.up },
+  { name: '0018-danube-identity', up: m0018.up },
 ];
 
 /** Brings the schema up to date; safe to call from several processes at once on PostgreSQL. */

@@ -22,6 +22,8 @@ export interface UserRow {
   last_name: string;
   state: string;
   created_at: string;
+  /** Danube: 1 when the user may use the API (migration 0018; absent before it = 1). */
+  api_access?: Flag;
 }
 export interface CredentialRow {
   id: string;
@@ -36,6 +38,8 @@ export interface CredentialRow {
   revoked_at: string | null;
   /** CVM token pairs: 1 when the pair may use the client API (null on rows older than 0003 = 1). */
   client_api?: Flag | null;
+  /** When the credential stops working (login tokens), or null (migration 0018). */
+  expires_at?: string | null;
 }
 export interface ZoneRow {
   id: string;

@@ -1,7 +1,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startTestEnv, type TestEnv } from '../support/runtime.js';
-import type { CredentialKind, IssuedCredentials } from '../../src/core/credentials/index.js';
+import type { CredentialKind, DefaultKind, IssuedCredentials } from '../../src/core/credentials/index.js';
 import type { Principal } from '../../src/core/accounts/principal.js';
 
 let env: TestEnv;
@@ -50,7 +50,22 @@ const cases: { [K in CredentialKind]: Case<K> } = {
     ref: (s) => s.public,
     secret: (s) => s.private,
   },
+  'user-api-key': {
+    verify: (s, right) =>
+      env.rt.core.credentials.issuers['user-api-key'].verify(right ? s.apiKey : 'f'.repeat(40), '10.0.0.1'),
+    ref: (s) => s.apiKey,
+    secret: (s) => s.apiKey,
+  },
+  'session-token': {
+    verify: (s, right) =>
+      env.rt.core.credentials.issuers['session-token'].verify(right ? s.token : '0'.repeat(40), '10.0.0.1'),
+    ref: (s) => s.token,
+    secret: (s) => s.token,
+  },
 };
+
+/** Kinds a new account gets by default (session tokens come from a login). */
+const DEFAULT_KINDS = (Object.keys(cases) as CredentialKind[]).filter((k) => k !== 'session-token') as DefaultKind[];
 
 async function check<K extends CredentialKind>(kind: K, name: string): Promise<void> {
   const { accounts, credentials } = env.rt.core;
@@ -70,8 +85,9 @@ async function check<K extends CredentialKind>(kind: K, name: string): Promise<v
     undefined,
     `${kind}: a revoked credential does not verify`,
   );
-  const defaults = created.credentials[kind] as IssuedCredentials[K];
-  if (kind !== 'password')
+  if (kind === 'password' || kind === 'session-token') return;
+  const defaults = created.credentials[kind as DefaultKind] as IssuedCredentials[K];
+  if (kind !== 'user-api-key')
     assert.ok(await c.verify(defaults, true, created.user.email), `${kind}: the default credential still verifies`);
 }
 
@@ -81,9 +97,9 @@ test('every issuer issues, verifies, refuses a wrong secret, lists without secre
 
 test('createAccount issues one working default credential per issuer, keyed by kind', async () => {
   const created = await env.rt.core.accounts.createAccount('cred-all', { password: 'chosen-password' });
-  assert.deepEqual(Object.keys(created.credentials).sort(), Object.keys(env.rt.core.credentials.issuers).sort());
+  assert.deepEqual(Object.keys(created.credentials).sort(), [...DEFAULT_KINDS].sort());
   assert.equal(created.credentials.password.password, 'chosen-password');
-  for (const kind of Object.keys(cases) as CredentialKind[]) {
+  for (const kind of DEFAULT_KINDS) {
     const shown = created.credentials[kind];
     const principal = await (cases[kind] as Case<typeof kind>).verify(shown as never, true, created.user.email);
     assert.equal(principal?.account.id, created.account.id, `${kind}: the default credential verifies`);
@@ -94,4 +110,26 @@ test('createAccount issues one working default credential per issuer, keyed by k
     '10.0.0.2',
   );
   assert.equal(second?.user.id, user.user.id, 'createUser sets the password through the password issuer');
+});
+
+test('a login issues a 40-hex session token that replaces the earlier one and refuses users without API access', async () => {
+  const { accounts, credentials } = env.rt.core;
+  const created = await accounts.createAccount('cred-login', { password: 'login-password' });
+  const tokens = credentials.issuers['session-token'];
+  const first = await tokens.login('cred-login', 'login-password', '10.0.0.3');
+  assert.ok('token' in first && /^[0-9a-f]{40}$/.test(first.token.token));
+  const second = await tokens.login('cred-login', 'login-password', '10.0.0.3');
+  assert.ok('token' in second && 'token' in first);
+  assert.equal(await tokens.verify(first.token.token, '10.0.0.3'), undefined, 'the earlier token stops working');
+  assert.equal((await tokens.verify(second.token.token, '10.0.0.3'))?.user.id, created.user.id);
+  assert.deepEqual(await tokens.login('cred-login', 'wrong', '10.0.0.4'), { refused: 'bad_credentials' });
+  const keys = credentials.issuers['user-api-key'];
+  const regenerated = await keys.regenerate(
+    { accountId: created.account.id, userId: created.user.id },
+    { apiKey: true },
+  );
+  assert.notEqual(regenerated.apiKey, created.credentials['user-api-key'].apiKey);
+  assert.equal(regenerated.callbackKey, created.credentials['user-api-key'].callbackKey, 'the callback key is kept');
+  assert.equal(await keys.verify(created.credentials['user-api-key'].apiKey, '10.0.0.5'), undefined);
+  assert.equal((await keys.verify(regenerated.apiKey, '10.0.0.5'))?.user.id, created.user.id);
 });

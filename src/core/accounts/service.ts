@@ -5,7 +5,7 @@ import type { AccountRow, UserRow } from '../../store/schema.js';
 import { conflict, invalid, notFound } from '../../lib/errors.js';
 import { newId, nowIso } from '../../lib/util.js';
 import { createDefaultSecurityGroup } from '../firewalls/defaults.js';
-import type { Credentials, IssuedCredentials } from '../credentials/index.js';
+import type { Credentials, DefaultCredentials } from '../credentials/index.js';
 
 /** The user row this service returns, for dialects to render (they never import the store). */
 export type { UserRow };
@@ -14,7 +14,7 @@ export type { UserRow };
 export interface CreatedAccount {
   account: AccountRow;
   user: UserRow;
-  credentials: IssuedCredentials;
+  credentials: DefaultCredentials;
 }
 
 const ACCOUNT_NAME = /^[a-z0-9][a-z0-9._-]{0,62}$/i;

@@ -57,3 +57,18 @@ export async function objectByNumber(
     .executeTakeFirst();
   return r?.object_id;
 }
+
+/** Numbered aliases for dialects, which never touch the store: the number of an object under a scheme, and back. */
+export class AliasService {
+  constructor(private readonly store: Store) {}
+
+  /** The numbers of objects under scheme, assigning the next free number to those without one. */
+  numbers(objectType: string, scheme: string, objectIds: string[]): Promise<Map<string, number>> {
+    return numberedAliases(this.store, objectType, scheme, objectIds);
+  }
+
+  /** The object known by number n under scheme, or undefined. */
+  objectOf(objectType: string, scheme: string, n: number): Promise<string | undefined> {
+    return objectByNumber(this.store, objectType, scheme, n);
+  }
+}

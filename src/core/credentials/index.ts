@@ -10,14 +10,19 @@ import type { AuthThrottle } from '../accounts/throttle.js';
 import { ApiKeyPairIssuer } from './api-key-pair.js';
 import { PasswordIssuer } from './password.js';
 import { TokenPairIssuer } from './token-pair.js';
+import { SessionTokenIssuer } from './session-token.js';
+import { UserApiKeyIssuer } from './user-api-key.js';
 import type { Issued, Owner, ShownOf } from './issuer.js';
 
 /** Every issuer, by kind; each issues one default credential to a new account. */
 function makeIssuers(store: Store, secrets: MasterKey, throttle: AuthThrottle) {
+  const password = new PasswordIssuer(store, throttle);
   return {
-    password: new PasswordIssuer(store, throttle),
+    password,
     'api-key-pair': new ApiKeyPairIssuer(store, secrets, throttle),
     'token-pair': new TokenPairIssuer(store, throttle),
+    'user-api-key': new UserApiKeyIssuer(store, secrets, throttle),
+    'session-token': new SessionTokenIssuer(store, throttle, password),
   };
 }
 
@@ -27,8 +32,16 @@ export type Issuers = ReturnType<typeof makeIssuers>;
 /** A credential kind. */
 export type CredentialKind = keyof Issuers;
 
-/** A new account's default credentials, keyed by issuer kind, each as shown once. */
+/** The kinds a new account gets one of (issuers marked byDefault false, such as login tokens, are issued later). */
+export type DefaultKind = {
+  [K in CredentialKind]: Issuers[K] extends { byDefault: false } ? never : K;
+}[CredentialKind];
+
+/** Credentials keyed by issuer kind, each as shown once. */
 export type IssuedCredentials = { [K in CredentialKind]: ShownOf<Issuers[K]> };
+
+/** A new account's default credentials, keyed by issuer kind. */
+export type DefaultCredentials = Pick<IssuedCredentials, DefaultKind>;
 
 /** What issuing a kind takes. */
 type IssueOptionsOf<K extends CredentialKind> = Parameters<Issuers[K]['issue']>[0];
@@ -44,7 +57,7 @@ type Listing = { [K in CredentialKind]: { list(account: { id: string; name: stri
 
 /** A new account's default credentials ready to save in its creation transaction. */
 export interface PendingDefaults {
-  shown: IssuedCredentials;
+  shown: DefaultCredentials;
   save(q: Q, owner: Owner): Promise<void>;
 }
 
@@ -62,11 +75,13 @@ export class Credentials {
 
   /** Issues every kind's default credential, named 'default' (opts.password is the chosen password, if any). */
   async issueDefaults(opts: { password?: string }): Promise<PendingDefaults> {
-    const kinds = Object.keys(this.issuers) as CredentialKind[];
+    const kinds = (Object.keys(this.issuers) as CredentialKind[]).filter(
+      (k) => (this.issuers[k] as { byDefault?: boolean }).byDefault !== false,
+    );
     const issued = await Promise.all(
       kinds.map((k) => this.issuers[k].issue({ name: 'default', password: opts.password })),
     );
-    const shown = Object.fromEntries(kinds.map((k, i) => [k, issued[i]!.shown])) as IssuedCredentials;
+    const shown = Object.fromEntries(kinds.map((k, i) => [k, issued[i]!.shown])) as DefaultCredentials;
     return {
       shown,
       async save(q, owner) {

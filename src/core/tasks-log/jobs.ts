@@ -45,6 +45,18 @@ export class JobService {
     return toJob(row);
   }
 
+  /** The caller's task whose id starts with prefix (a dialect that shows shortened task ids), or NotFound. */
+  async byIdPrefix(ctx: CallContext, prefix: string): Promise<JobView> {
+    const row = await this.deps.store.db
+      .selectFrom('tasks')
+      .selectAll()
+      .where('id', 'like', `${prefix.replace(/[%_\\]/g, '')}-%`)
+      .where('account_id', '=', ctx.accountId)
+      .executeTakeFirst();
+    if (!row) throw notFound('job', prefix, 'object');
+    return toJob(row);
+  }
+
   /** The caller's tasks, newest first, optionally since a date. */
   async list(
     ctx: CallContext,

@@ -18,6 +18,16 @@ export interface TaskLogFilter {
   accountId?: string;
   /** Admins: every account's entries (accountId, when also given, wins). */
   allAccounts?: boolean;
+  /** Entries of this status (PENDING, SUCCESS, FAILURE, REVOKED). */
+  status?: string;
+  /** Entries written before this moment. */
+  until?: Date;
+  /** Leaves out the first entry of each synchronous change, so each one shows once (as Danube's log does). */
+  oneEntryPerChange?: boolean;
+  /** Tasks only (no synchronous changes). */
+  tasksOnly?: boolean;
+  /** Newest first instead of oldest first. */
+  newestFirst?: boolean;
 }
 
 /** One task log entry; origin is the dialect and command that started its task (null for a change without a task). */
@@ -33,6 +43,10 @@ export interface TaskLogEntry {
   detail: string | null;
   origin: string | null;
   created: string;
+  /** The name of the object when it is a VM (its hostname), else null. */
+  objectName: string | null;
+  /** The login of the user who made the change, when known. */
+  username: string | null;
 }
 
 /** Reads the task log of the caller's account (or, for admins, of another or every account). */
@@ -50,13 +64,29 @@ export class TaskLogService {
     if (f.taskId !== undefined) q = q.where('task_log.task_id', '=', f.taskId);
     if (f.action !== undefined) q = q.where('task_log.action', '=', f.action);
     if (f.since !== undefined) q = q.where('task_log.created_at', '>=', f.since.toISOString());
-    const rows = q.selectAll('task_log').select('tasks.origin').orderBy('task_log.id');
+    if (f.until !== undefined) q = q.where('task_log.created_at', '<', f.until.toISOString());
+    if (f.status !== undefined) q = q.where('task_log.status', '=', f.status);
+    if (f.oneEntryPerChange)
+      q = q.where((eb) =>
+        eb.not(eb.and([eb('task_log.action', 'like', 'sync%'), eb('task_log.status', '=', 'PENDING')])),
+      );
+    if (f.tasksOnly) q = q.where('task_log.action', 'not like', 'sync%');
+    const rows = q
+      .leftJoin('vms', (j) =>
+        j.onRef('vms.id', '=', 'task_log.object_id').on('task_log.object_type', '=', 'virtual machine'),
+      )
+      .leftJoin('users', 'users.id', 'task_log.user_id')
+      .selectAll('task_log')
+      .select(['tasks.origin', 'vms.name as object_name', 'users.username'])
+      .orderBy('task_log.id', f.newestFirst ? 'desc' : 'asc');
     const page = await countedPage(q, rows, paging);
     return { count: page.count, items: page.rows.map(toEntry) };
   }
 }
 
-function toEntry(r: Selectable<TaskLogRow> & { origin: string | null }): TaskLogEntry {
+function toEntry(
+  r: Selectable<TaskLogRow> & { origin: string | null; object_name: string | null; username: string | null },
+): TaskLogEntry {
   return {
     id: Number(r.id),
     taskId: r.task_id,
@@ -69,5 +99,7 @@ function toEntry(r: Selectable<TaskLogRow> & { origin: string | null }): TaskLog
     detail: r.detail,
     origin: r.origin,
     created: r.created_at,
+    objectName: r.object_name,
+    username: r.username,
   };
 }

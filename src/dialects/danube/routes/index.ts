@@ -1,0 +1,14 @@
+/** Every Danube route module, in one list: a new resource is one file under routes/ and one line here. */
+import type { DanubeRouter } from '../router.js';
+import { baseRoutes } from './base.js';
+import { taskRoutes } from './task.js';
+import { systemRoutes } from './system.js';
+import { dcRoutes } from './dc.js';
+
+/** Registers every module's routes on the router. */
+export function registerRoutes(r: DanubeRouter): void {
+  baseRoutes(r);
+  taskRoutes(r);
+  systemRoutes(r);
+  dcRoutes(r);
+}
