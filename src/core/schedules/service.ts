@@ -21,6 +21,8 @@ export interface ScheduleView {
   kind: ScheduleKind;
   vmId: string;
   vmName: string;
+  /** The zone of the VM. */
+  vmZoneId: string;
   /** 1-based index of the disk among the VM's disks. */
   diskIndex: number;
   name: string;
@@ -201,13 +203,18 @@ export class ScheduleService {
   private async views(rows: DiskScheduleRow[]): Promise<ScheduleView[]> {
     if (rows.length === 0) return [];
     const vmIds = [...new Set(rows.map((r) => r.vm_id))];
-    const vms = await this.deps.store.db.selectFrom('vms').select(['id', 'name']).where('id', 'in', vmIds).execute();
-    const vmName = new Map(vms.map((v) => [v.id, v.name]));
+    const vms = await this.deps.store.db
+      .selectFrom('vms')
+      .select(['id', 'name', 'zone_id'])
+      .where('id', 'in', vmIds)
+      .execute();
+    const vmOf = new Map(vms.map((v) => [v.id, v]));
     return rows.map((r) => ({
       id: r.id,
       kind: r.kind,
       vmId: r.vm_id,
-      vmName: vmName.get(r.vm_id) ?? '',
+      vmName: vmOf.get(r.vm_id)?.name ?? '',
+      vmZoneId: vmOf.get(r.vm_id)?.zone_id ?? '',
       diskIndex: Number(r.disk_index),
       name: r.name,
       schedule: r.schedule,

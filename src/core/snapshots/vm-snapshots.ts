@@ -5,7 +5,8 @@ import { conflict, invalid, notFound } from '../../lib/errors.js';
 import type { TaskReceipt } from '../receipt.js';
 import type { SnapshotView } from '../volumes/model.js';
 import type { SnapshotService } from './service.js';
-import { vmDisk } from '../backups/vm-disk.js';
+import { vmByRef, vmDisk } from '../backups/vm-disk.js';
+import { recordSyncChange } from '../sync-change.js';
 import { vmRow } from '../vms/rows.js';
 
 /** A snapshot of one of a VM's disks. */
@@ -33,6 +34,25 @@ export class VmSnapshotService {
     private readonly deps: CoreDeps,
     private readonly snapshots: SnapshotService,
   ) {}
+
+  /** One of the caller's live VMs by host name or id, or NotFound: what Danube's paths name. */
+  async vm(ctx: CallContext, ref: string): Promise<{ id: string; name: string; state: string; zoneId: string }> {
+    const row = await vmByRef(this.deps.store.db, ctx, ref);
+    return { id: row.id, name: row.name, state: row.state, zoneId: row.zone_id };
+  }
+
+  /** Checks a VM disk's snapshots against storage: they are always in step here, so this only records one finished task on the VM. */
+  async sync(ctx: CallContext, vmId: string, diskIndex = 1): Promise<TaskReceipt> {
+    return this.deps.store.tx(async (trx) => {
+      const disk = await vmDisk(trx, ctx, vmId, diskIndex);
+      return recordSyncChange(trx, {
+        objectType: 'virtual machine',
+        objectId: disk.vm.id,
+        ctx,
+        payload: { action: 'snapshot_sync', diskIndex: disk.index },
+      });
+    });
+  }
 
   /** The caller's VM's live snapshots of its disks (NotFound for another account's VM), oldest first. */
   async list(ctx: CallContext, vmId: string, f: VmSnapshotFilter = {}): Promise<VmSnapshotView[]> {

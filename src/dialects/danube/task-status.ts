@@ -24,6 +24,8 @@ const DONE_MESSAGES: Readonly<Record<string, string>> = {
   'snapshot.create': 'Snapshot successfully created',
   'snapshot.revert': 'Successfully rolled back snapshot',
   'snapshot.delete': 'Snapshot successfully deleted',
+  'backup.create': 'Backup successfully created',
+  'backup.restore': 'Backup successfully restored',
 };
 
 /** The name a task's object is shown by (a VM's hostname), or its id. */

@@ -4,6 +4,9 @@ import { baseRoutes } from './base.js';
 import { taskRoutes } from './task.js';
 import { systemRoutes } from './system.js';
 import { dcRoutes } from './dc.js';
+import { vmSnapshotRoutes } from './vm-snapshot.js';
+import { vmDefineSnapshotRoutes } from './vm-define-snapshot.js';
+import { vmBackupRoutes } from './vm-backup.js';
 
 /** Registers every module's routes on the router. */
 export function registerRoutes(r: DanubeRouter): void {
@@ -11,4 +14,7 @@ export function registerRoutes(r: DanubeRouter): void {
   taskRoutes(r);
   systemRoutes(r);
   dcRoutes(r);
+  vmSnapshotRoutes(r);
+  vmDefineSnapshotRoutes(r);
+  vmBackupRoutes(r);
 }
