@@ -139,6 +139,36 @@ test('concurrent ticks and two schedulers on one database fire a due definition 
   assert.equal(snaps.length, 1);
 });
 
+test('two definitions due at once on one disk both fire: the one that finds the disk busy is tried again on the next tick', async () => {
+  const vm = await stoppedVm();
+  const { definition: a } = await core.schedules.create(ctx, 'snapshot', vm, {
+    name: 'first',
+    schedule: '0 3 * * *',
+    retention: 5,
+  });
+  const { definition: b } = await core.schedules.create(ctx, 'snapshot', vm, {
+    name: 'second',
+    schedule: '0 3 * * *',
+    retention: 5,
+  });
+  const at = Date.parse(a.nextRunAt);
+  const fired = (await tickAt(at)).filter((f) => f.definitionId === a.id || f.definitionId === b.id);
+  assert.equal(fired.length, 2);
+  const busy = fired.filter((f) => f.retry);
+  if (busy.length > 0) {
+    assert.equal(busy.length, 1);
+    const again = (await tickAt(at + 1000)).filter((f) => f.definitionId === busy[0]!.definitionId);
+    assert.equal(again.length, 1);
+    assert.ok(again[0]!.receipt);
+  }
+  const mine = (await core.snapshots.list(ctx)).items.filter((s) => s.definitionId === a.id || s.definitionId === b.id);
+  assert.equal(mine.length, 2);
+  assert.equal(
+    (await core.schedules.get(ctx, 'snapshot', vm, 'second')).nextRunAt,
+    new Date(at + 24 * HOUR).toISOString(),
+  );
+});
+
 test('a backup definition fires real backups and keeps `retention` of them', async () => {
   const vm = await stoppedVm();
   const { definition: def } = await core.schedules.create(ctx, 'backup', vm, {

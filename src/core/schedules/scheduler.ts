@@ -31,6 +31,8 @@ export interface Firing {
   error?: string;
   /** Ids of the snapshots or backups deleted because the definition keeps fewer. */
   pruned: string[];
+  /** The disk was busy with another task: the firing is given back and tried again on the next tick. */
+  retry?: boolean;
 }
 
 /** How often start() ticks, and where it logs. */
@@ -83,15 +85,18 @@ export class Scheduler {
       .execute();
     const out: Firing[] = [];
     for (const def of due) {
+      const next = nextRun(def.schedule, now).toISOString();
       const claimed = await db
         .updateTable('disk_schedules')
-        .set({ next_run_at: nextRun(def.schedule, now).toISOString() })
+        .set({ next_run_at: next })
         .where('id', '=', def.id)
         .where('next_run_at', '=', def.next_run_at)
         .where('active', '=', 1)
         .executeTakeFirst();
       if (Number(claimed.numUpdatedRows) !== 1) continue;
-      out.push(await this.fire(def));
+      const firing = await this.fire(def);
+      if (firing.retry) await this.unclaim(def, next);
+      out.push(firing);
     }
     return out;
   }
@@ -117,6 +122,8 @@ export class Scheduler {
     } catch (err) {
       firing.error = err instanceof Error ? err.message : String(err);
       if (err instanceof CoreError && err.kind === 'NotFound' && err.reason === 'vm') await this.deactivate(def);
+      if (err instanceof CoreError && err.kind === 'Conflict' && err.reason === 'busy')
+        return { ...firing, retry: true };
       this.opts.log?.warn({ definition: def.id, err: firing.error }, `a scheduled ${def.kind} was not taken`);
     }
     firing.pruned = await this.prune(def, ctx);
@@ -176,6 +183,16 @@ export class Scheduler {
       requestId: `schedule-${def.id}`,
       origin: `scheduler:${def.kind}_definition`,
     };
+  }
+
+  /** Gives a claimed firing back (its due time again) unless the definition changed meanwhile. */
+  private async unclaim(def: DiskScheduleRow, claimedNext: string): Promise<void> {
+    await this.core.deps.store.db
+      .updateTable('disk_schedules')
+      .set({ next_run_at: def.next_run_at })
+      .where('id', '=', def.id)
+      .where('next_run_at', '=', claimedNext)
+      .execute();
   }
 
   /** Stops a definition whose VM is gone from firing again. */
