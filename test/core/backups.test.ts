@@ -1,5 +1,6 @@
 import { test, before, after } from 'node:test';
-import { readdirSync } from 'node:fs';
+import { existsSync, readdirSync, utimesSync, writeFileSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import assert from 'node:assert/strict';
 import { startTestEnv, type TestEnv } from '../support/runtime.js';
@@ -152,4 +153,25 @@ test('a note changes; a removed backup is gone and its name free again', async (
   );
   assert.deepEqual(await core.backups.list(ctx, { vmId: a.id }), []);
   await done(await core.backups.create(ctx, a.id, { diskIndex: 1, name: 'weekly' }));
+});
+
+test('the start-up sweep deletes backup files no live backup owns and keeps the others', async () => {
+  const a = await stoppedVm();
+  await core.volumes.write(ctx, a.root, 0, ORIGINAL);
+  const receipt = await core.backups.create(ctx, a.id, { diskIndex: 1, name: 'swept' });
+  await done(receipt);
+  const dir = join(env.config.dataDir, 'backups');
+  const live = join(
+    dir,
+    readdirSync(dir).find((f) => f.startsWith(receipt.objectId))!,
+  );
+  const orphan = join(dir, `${randomUUID()}.img`);
+  writeFileSync(orphan, 'left by a crash');
+  const old = new Date(Date.now() - 60_000);
+  utimesSync(orphan, old, old);
+  utimesSync(live, old, old);
+  const removed = await core.volumes.sweepOrphans(Date.now() - 1000);
+  assert.ok(removed.includes(orphan), JSON.stringify(removed));
+  assert.ok(!existsSync(orphan));
+  assert.ok(existsSync(live), 'a live backup keeps its file');
 });

@@ -260,11 +260,13 @@ export class Qcow2Storage implements VolumeStorage {
     return step(0);
   }
 
-  /** The volume, snapshot and temporary files on disk. */
+  /** The volume, snapshot, backup and temporary files on disk. */
   files(): Promise<StoredFile[]> {
     return listStoredFiles({
       volumeDir: this.volumeDir,
       snapshotDir: this.snapshotDir,
+      backupDir: this.backupDir,
+      backupExts: ['qcow2'],
       volumeExts: ['qcow2', 'img'],
       snapshotExts: ['qcow2', 'ref'],
     });
@@ -274,6 +276,7 @@ export class Qcow2Storage implements VolumeStorage {
   async discard(file: StoredFile): Promise<void> {
     if (file.kind === 'volume') return this.remove(file.id);
     if (file.kind === 'snapshot') return this.removeSnapshot(file.id);
+    if (file.kind === 'backup') return this.removeBackup(file.id);
     return removeTemp(file);
   }
 

@@ -188,11 +188,13 @@ export class RawStorage implements VolumeStorage {
     await fs.rm(this.backupPath(id), { force: true });
   }
 
-  /** The volume, snapshot and temporary files on disk. */
+  /** The volume, snapshot, backup and temporary files on disk. */
   files(): Promise<StoredFile[]> {
     return listStoredFiles({
       volumeDir: this.volumeDir,
       snapshotDir: this.snapshotDir,
+      backupDir: this.backupDir,
+      backupExts: ['img'],
       volumeExts: ['img'],
       snapshotExts: ['img'],
     });
@@ -202,6 +204,7 @@ export class RawStorage implements VolumeStorage {
   async discard(file: StoredFile): Promise<void> {
     if (file.kind === 'volume') return this.remove(file.id);
     if (file.kind === 'snapshot') return this.removeSnapshot(file.id);
+    if (file.kind === 'backup') return this.removeBackup(file.id);
     return removeTemp(file);
   }
 

@@ -37,9 +37,9 @@ export interface VolumeStorage {
   restoreBackup(backupId: string, volumeId: string): Promise<void>;
   /** Deletes a backup's data; absent is fine. */
   removeBackup(id: string): Promise<void>;
-  /** Every volume, snapshot and temporary file on disk, by the id it belongs to (to find files nothing owns any more). */
+  /** Every volume, snapshot, backup and temporary file on disk, by the id it belongs to (to find files nothing owns any more). */
   files(): Promise<StoredFile[]>;
-  /** Deletes a listed file as its kind is deleted: a volume by remove, a snapshot by removeSnapshot, a temporary file as it is. */
+  /** Deletes a listed file as its kind is deleted: a volume by remove, a snapshot by removeSnapshot, a backup by removeBackup, a temporary file as it is. */
   discard(file: StoredFile): Promise<void>;
   /** Lets go of anything held open (servers, file handles). */
   close(): Promise<void>;
