@@ -1,6 +1,8 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startTestEnv, type TestEnv } from '../support/runtime.js';
+import pino from 'pino';
+import { startTestEnv, TEST_DB, type TestEnv } from '../support/runtime.js';
+import { createRuntime } from '../../src/runtime.js';
 import { aliceContext } from '../support/receipts.js';
 import { catalog, type Catalog } from '../dialects/cloudstack/vm-fixtures.js';
 import type { CallContext } from '../../src/lib/context.js';
@@ -168,6 +170,36 @@ test('two definitions due at once on one disk both fire: the one that finds the 
     new Date(at + 24 * HOUR).toISOString(),
   );
 });
+
+test(
+  'two processes on one PostgreSQL database fire a due definition once',
+  { skip: TEST_DB !== 'postgres' },
+  async () => {
+    const vm = await stoppedVm();
+    const { definition: def } = await core.schedules.create(ctx, 'snapshot', vm, {
+      name: 'two-procs',
+      schedule: '*/15 * * * *',
+      retention: 10,
+    });
+    const other = await createRuntime(env.config, { masterKey: env.masterKey, log: pino({ level: 'silent' }) });
+    try {
+      const at = new Date(Date.parse(def.nextRunAt) + 1000);
+      const results = await Promise.all([
+        env.rt.scheduler.tick(at),
+        other.scheduler.tick(at),
+        env.rt.scheduler.tick(at),
+        other.scheduler.tick(at),
+      ]);
+      const fired = results.flat().filter((f) => f.definitionId === def.id && f.receipt);
+      assert.equal(fired.length, 1);
+      await done(fired[0]!.receipt);
+    } finally {
+      await other.close();
+    }
+    const snaps = (await core.snapshots.list(ctx)).items.filter((s) => s.definitionId === def.id);
+    assert.equal(snaps.length, 1);
+  },
+);
 
 test('a backup definition fires real backups and keeps `retention` of them', async () => {
   const vm = await stoppedVm();
