@@ -2,6 +2,7 @@
 import type { CallContext } from '../../lib/context.js';
 import type { CoreDeps } from '../deps.js';
 import { conflict, invalid, notFound } from '../../lib/errors.js';
+import { enqueueTask } from '../../tasks/queue.js';
 import type { TaskReceipt } from '../receipt.js';
 import type { SnapshotView } from '../volumes/model.js';
 import type { SnapshotService } from './service.js';
@@ -39,6 +40,17 @@ export class VmSnapshotService {
   async vm(ctx: CallContext, ref: string): Promise<{ id: string; name: string; state: string; zoneId: string }> {
     const row = await vmByRef(this.deps.store.db, ctx, ref);
     return { id: row.id, name: row.name, state: row.state, zoneId: row.zone_id };
+  }
+
+  /** A disk of one of the caller's VMs: its volume and size in bytes (Invalid on `field` when the VM has no such disk). */
+  async disk(
+    ctx: CallContext,
+    vmId: string,
+    diskIndex: number,
+    field = 'diskIndex',
+  ): Promise<{ volumeId: string; size: number }> {
+    const d = await vmDisk(this.deps.store.db, ctx, vmId, diskIndex, field);
+    return { volumeId: d.volume.id, size: Number(d.volume.size) };
   }
 
   /** Checks a VM disk's snapshots against storage: they are always in step here, so this only records one finished task on the VM. */
@@ -122,6 +134,45 @@ export class VmSnapshotService {
   /** Puts a VM disk back to the snapshot's bytes; the VM must be stopped (Conflict wrong_state). */
   async rollback(ctx: CallContext, vmId: string, name: string, diskIndex = 1): Promise<TaskReceipt> {
     return this.snapshots.revert(ctx, (await this.get(ctx, vmId, name, diskIndex)).id);
+  }
+
+  /**
+   * Copies a snapshot of one VM disk onto a disk of the same size of another of the caller's VMs, which must be
+   * stopped (Conflict wrong_state); a different size is Invalid on targetDiskIndex. A task holding the target volume.
+   */
+  async restoreTo(
+    ctx: CallContext,
+    vmId: string,
+    name: string,
+    diskIndex: number,
+    to: { targetVmId: string; targetDiskIndex: number },
+  ): Promise<TaskReceipt> {
+    const snap = await this.get(ctx, vmId, name, diskIndex);
+    if (snap.state !== 'BackedUp')
+      throw conflict(`Snapshot ${snap.name} is still being created; try again when it has finished`, 'busy');
+    const { store } = this.deps;
+    const taskId = await store.tx(async (trx) => {
+      const target = await vmDisk(trx, ctx, to.targetVmId, to.targetDiskIndex, 'targetDiskIndex');
+      if (target.vm.state !== 'stopped')
+        throw conflict(
+          `Virtual machine ${target.vm.name} must be stopped to restore a snapshot onto its disk (it is ${target.vm.state})`,
+          'wrong_state',
+        );
+      if (Number(target.volume.size) !== snap.size)
+        throw invalid(
+          `Disk ${target.index} of ${target.vm.name} (${target.volume.size} bytes) is not the size of snapshot ${snap.name} (${snap.size} bytes)`,
+          'targetDiskIndex',
+        );
+      return enqueueTask(store, trx, {
+        kind: 'snapshot.revert',
+        objectType: 'volume',
+        objectId: target.volume.id,
+        payload: { snapshotId: snap.id, vmId: target.vm.id },
+        ctx,
+      });
+    });
+    this.deps.tasks.wake();
+    return { taskId, objectId: snap.id };
   }
 
   /** Changes the note of a VM's snapshot; one finished task. */

@@ -74,6 +74,21 @@ test('snapshots through es: take, list (names and full), note, refusals, rollbac
   assert.equal(rolled.body.status, 'SUCCESS');
   assert.deepEqual(await d.env.rt.core.volumes.read(bob, web.root, 0, data.length), data);
 
+  const web02 = await makeVm(d, bob, 'web02', true);
+  const busyTarget = await d.bob.set('/vm/web01/snapshot/snap1', {
+    target_hostname_or_uuid: 'web02',
+    target_disk_id: 1,
+  });
+  assert.equal(busyTarget.status, 423);
+  await finished(d, await d.env.rt.core.vms.stop(bob, web02.id, true));
+  const noDisk = await d.bob.set('/vm/web01/snapshot/snap1', { target_hostname_or_uuid: 'web02', target_disk_id: 2 });
+  assert.equal(noDisk.status, 400, noDisk.text);
+  assert.ok(noDisk.body.result.target_disk_id, noDisk.text);
+  const copied = await d.bob.set('/vm/web01/snapshot/snap1', { target_hostname_or_uuid: 'web02', target_disk_id: 1 });
+  assert.equal(copied.status, 200, copied.text);
+  assert.deepEqual(await d.env.rt.core.volumes.read(bob, web02.root, 0, data.length), data);
+  assert.equal((await d.bob.get('/vm/web02/snapshot')).body.result.length, 0, 'the snapshot stays with web01');
+
   const missing = await d.bob.get('/vm/web01/snapshot/nope');
   assert.equal(missing.status, 404);
   assert.equal(missing.body.detail, 'Snapshot not found');

@@ -120,13 +120,27 @@ export function vmSnapshotRoutes(r: DanubeRouter): void {
         const changed = await pathSnapshot(q, vm.id, snap.name, p.disk_id!);
         return ok(q, snapshotView(changed, vm.name), { taskId: receipt.taskId });
       }
-      const target = p.target_hostname_or_uuid;
-      if (
-        (target !== undefined && target !== vm.name && target !== vm.id) ||
-        (p.target_disk_id ?? p.disk_id) !== p.disk_id
-      )
-        throw apiError(501, 'Operation not supported');
       requireOk(snap);
+      const ref = p.target_hostname_or_uuid;
+      const target =
+        ref === undefined || ref === vm.name || ref === vm.id ? vm : await q.core.vmSnapshots.vm(q.ctx, ref);
+      const targetDisk = p.target_disk_id ?? p.disk_id!;
+      if (target.id !== vm.id || targetDisk !== p.disk_id) {
+        const disk = await withFields(q, () =>
+          q.core.vmSnapshots.disk(q.ctx, target.id, targetDisk, 'targetDiskIndex'),
+        );
+        if (disk.size !== snap.size) throw apiError(428, 'Disk size mismatch');
+        if (!p.force && (await q.core.vmSnapshots.list(q.ctx, target.id, { diskIndex: targetDisk })).length > 0)
+          throw apiError(417, 'Target VM has snapshots');
+        if (target.state !== 'stopped') throw apiError(423, 'VM is not stopped');
+        const receipt = await withFields(q, () =>
+          q.core.vmSnapshots.restoreTo(q.ctx, vm.id, snap.name, p.disk_id!, {
+            targetVmId: target.id,
+            targetDiskIndex: targetDisk,
+          }),
+        );
+        return taskStarted(q, receipt, { msg: "Rollback snapshot of server's disk", objectName: target.name });
+      }
       if (!p.force) {
         const newest = (await q.core.vmSnapshots.list(q.ctx, vm.id, { diskIndex: p.disk_id })).at(-1);
         if (newest && newest.id !== snap.id) throw apiError(417, 'VM has more recent snapshots');
@@ -135,7 +149,7 @@ export function vmSnapshotRoutes(r: DanubeRouter): void {
       const receipt = await q.core.vmSnapshots.rollback(q.ctx, vm.id, snap.name, p.disk_id);
       return taskStarted(q, receipt, { msg: "Rollback snapshot of server's disk", objectName: vm.name });
     },
-    'Rolls the disk back to the snapshot (VM stopped), or changes its note when only note is given.',
+    'Rolls the disk (or target_disk_id of target_hostname_or_uuid) back to the snapshot, VM stopped; or changes its note.',
   );
   r.delete(
     '/vm/:vm/snapshot/:snapname/',
