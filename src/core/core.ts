@@ -32,6 +32,7 @@ import { BackupService } from './backups/service.js';
 import { ScheduleService } from './schedules/service.js';
 import { VmSnapshotService } from './snapshots/vm-snapshots.js';
 import { AliasService } from './aliases/service.js';
+import { UserService } from './accounts/users.js';
 
 /** All core services. */
 export class Core {
@@ -70,6 +71,8 @@ export class Core {
   readonly vmSnapshots: VmSnapshotService;
   /** Numbered aliases of objects for dialects that name them by integers. */
   readonly aliases: AliasService;
+  /** Users as their callers manage them (SuperAdmin, account owner, themselves). */
+  readonly users: UserService;
 
   constructor(readonly deps: CoreDeps) {
     const auth = deps.config.auth;
@@ -106,5 +109,6 @@ export class Core {
     this.schedules = new ScheduleService(deps);
     this.vmSnapshots = new VmSnapshotService(deps, this.snapshots);
     this.aliases = new AliasService(deps.store);
+    this.users = new UserService(deps.store, this.credentials, this.accounts);
   }
 }

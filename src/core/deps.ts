@@ -1,16 +1,18 @@
 /** What core services are built from: the store, configuration, secrets, catalog and a way to wake the task engine. */
 import type { Store } from '../store/db.js';
 import type { TaskRow } from '../store/schema.js';
+import type { CancelOutcome } from '../tasks/cancel.js';
 import type { Config } from '../config.js';
 import type { MasterKey } from './accounts/secrets.js';
 import type { CatalogService } from './catalog/service.js';
 import type { VolumeStorage } from '../drivers/storage/storage.js';
 import type { ComputeDriver } from '../drivers/compute/driver.js';
 
-/** The slice of the task engine the core uses: wake it after enqueueing, wait for a task to end. */
+/** The slice of the task engine the core uses: wake it after enqueueing, wait for a task to end, cancel one. */
 export interface TaskWaker {
   wake(): void;
   wait(taskId: string, timeoutMs: number): Promise<TaskRow | undefined>;
+  cancel(taskId: string, detail?: string): Promise<CancelOutcome>;
 }
 
 /** Shared dependencies of every core service. */

@@ -24,6 +24,8 @@ export interface UserRow {
   created_at: string;
   /** Danube: 1 when the user may use the API (migration 0018; absent before it = 1). */
   api_access?: Flag;
+  /** Extra profile fields as a JSON object, or null (migration 0020). */
+  profile?: string | null;
 }
 export interface CredentialRow {
   id: string;
@@ -303,6 +305,8 @@ export interface TaskRow {
   created_at: string;
   started_at: string | null;
   finished_at: string | null;
+  /** When a cancel of the running task was asked for; its runner then settles it as REVOKED. */
+  cancel_at: string | null;
 }
 export interface TaskLogRow {
   id: Generated<number>;

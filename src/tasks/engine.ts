@@ -8,21 +8,26 @@ import { CoreError, asCoreError, isDatabaseUnavailable, operationFailed } from '
 import { newId, nowIso, sleep } from '../lib/util.js';
 import { failTask, finishTask } from './queue.js';
 import { TaskListener } from './listener.js';
+import { cancelRequested, cancelTask, cancelledError, settleRevoked, type CancelOutcome } from './cancel.js';
 
 /** Returned by a handler that already finished its task in its own last transaction. */
 export const FINISHED = Symbol('finished');
 
 /** Runs one kind of task; must be idempotent because a task may run again after a crash. */
 export interface TaskHandler {
-  /** Does the work; may finish the task itself (finishTask in its last transaction) or return a result. */
-  run(task: TaskRow): Promise<unknown>;
-  /** Undoes or settles state after a failure, in the transaction that marks the task failed. */
+  /** Does the work; may finish the task itself (finishTask in its last transaction) or return a result; signal aborts on a cancel. */
+  run(task: TaskRow, signal: AbortSignal): Promise<unknown>;
+  /** Undoes or settles state after a failure, in the transaction that marks the task failed (and, without onRevoke, revoked). */
   onFailure?(q: import('../store/db.js').Q, task: TaskRow, err: CoreError): Promise<void>;
   /**
    * Runs several claimed tasks of this kind together (fewer transactions); returns the error of each task that
    * failed, the others being finished. Throwing makes the engine run each task alone with run().
    */
-  runBatch?(tasks: TaskRow[]): Promise<Map<string, unknown>>;
+  runBatch?(tasks: TaskRow[], signals: Map<string, AbortSignal>): Promise<Map<string, unknown>>;
+  /** The run stops at its await points once its signal aborts, so a running task of this kind may be cancelled. */
+  abortable?: boolean;
+  /** Settles a cancelled run (undoes or re-reads what the driver did) and calls revokeTask in its last transaction. */
+  onRevoke?(task: TaskRow): Promise<void>;
 }
 
 /** Engine tuning. */
@@ -39,6 +44,8 @@ export class TaskEngine {
   readonly owner = newId();
   private readonly events = new EventEmitter();
   private readonly running = new Map<string, Promise<void>>();
+  /** The abort controllers of the running tasks of abortable kinds, for cancels. */
+  private readonly aborts = new Map<string, AbortController>();
   private handlers = new Map<string, TaskHandler>();
   private active = false;
   private loopPromise: Promise<void> | null = null;
@@ -137,9 +144,40 @@ export class TaskEngine {
     }
   }
 
+  /** Cancels a task (tasks/cancel.ts): one that never ran is revoked at once; a run here is aborted now, elsewhere at its runner's next check. */
+  async cancel(taskId: string, detail = 'Cancelled'): Promise<CancelOutcome> {
+    const out = await cancelTask(
+      this.store,
+      taskId,
+      {
+        abortable: (kind) => this.handlers.get(kind)?.abortable === true,
+        settle: async (q, task) => this.handlers.get(task.kind)?.onFailure?.(q, task, cancelledError()),
+      },
+      detail,
+    );
+    if (out === 'revoked') this.events.emit(`done:${taskId}`);
+    if (out === 'requested') {
+      this.aborts.get(taskId)?.abort(cancelledError());
+      this.wake();
+    }
+    return out;
+  }
+
+  /** Aborts the runs here whose cancel another process asked for. */
+  private async abortCancelled(): Promise<void> {
+    if (this.aborts.size === 0) return;
+    try {
+      for (const id of await cancelRequested(this.store.db, [...this.aborts.keys()]))
+        this.aborts.get(id)?.abort(cancelledError());
+    } catch (err) {
+      if (!isDatabaseUnavailable(err)) this.opts.log?.warn({ err: String(err) }, 'cancel check failed');
+    }
+  }
+
   private async loop(): Promise<void> {
     const pollMs = this.opts.pollMs ?? 500;
     while (this.active) {
+      await this.abortCancelled();
       const free = this.opts.workers - this.running.size;
       let claimed: TaskRow[] = [];
       if (free > 0) {
@@ -216,7 +254,7 @@ export class TaskEngine {
       // Claimed again (its lease ran out) before it could be handed back: this run is its retry.
       this.handBack.delete(t.id);
       const h = this.handlers.get(t.kind);
-      if (!h?.runBatch || t.attempts > 1) {
+      if (!h?.runBatch || t.attempts > 1 || t.cancel_at) {
         this.launch(t);
         continue;
       }
@@ -242,19 +280,27 @@ export class TaskEngine {
 
   private async executeBatch(handler: TaskHandler, tasks: TaskRow[]): Promise<void> {
     let failed: Map<string, unknown>;
+    const signals = new Map(tasks.map((t) => [t.id, this.abortable(handler, t).signal]));
     try {
-      failed = await handler.runBatch!(tasks);
+      failed = await handler.runBatch!(tasks, signals);
     } catch (err) {
       if (isDatabaseUnavailable(err)) {
         for (const t of tasks) this.interrupted(t);
         return;
       }
-      await Promise.all(tasks.map((t) => this.execute(t)));
+      await Promise.all(tasks.map((t) => (signals.get(t.id)?.aborted ? this.revoke(handler, t) : this.execute(t))));
       return;
+    } finally {
+      for (const t of tasks) this.aborts.delete(t.id);
     }
-    await Promise.all(
-      tasks.filter((t) => failed.has(t.id)).map((t) => this.recordFailure(handler, t, failed.get(t.id))),
-    );
+    await Promise.all(tasks.filter((t) => failed.has(t.id)).map((t) => this.ended(handler, t, failed.get(t.id))));
+  }
+
+  /** A new abort controller for the task's run, listed for cancels when its kind is abortable. */
+  private abortable(handler: TaskHandler | undefined, task: TaskRow): AbortController {
+    const ctl = new AbortController();
+    if (handler?.abortable) this.aborts.set(task.id, ctl);
+    return ctl;
   }
 
   private launch(task: TaskRow): void {
@@ -269,13 +315,40 @@ export class TaskEngine {
   private async execute(task: TaskRow): Promise<void> {
     const handler = this.handlers.get(task.kind);
     const max = this.opts.maxAttempts ?? 5;
+    const ctl = this.abortable(handler, task);
     try {
       if (!handler) throw operationFailed(`No handler for task kind ${task.kind}`);
+      // A cancel asked for before this run (its runner died, or this process restarted): settled, never run again.
+      if (task.cancel_at) return await this.revoke(handler, task, task.attempts > max);
       if (task.attempts > max) throw operationFailed(`Gave up after ${max} attempts`);
-      const result = await handler.run(task);
+      const result = await handler.run(task, ctl.signal);
       if (result !== FINISHED) await this.store.tx((trx) => finishTask(trx, task, result).then(() => undefined));
     } catch (err) {
-      await this.recordFailure(handler, task, err);
+      await this.ended(handler, task, err);
+    } finally {
+      this.aborts.delete(task.id);
+    }
+  }
+
+  /** A run that threw: revoked when its cancel was asked for, else failed. */
+  private async ended(handler: TaskHandler | undefined, task: TaskRow, err: unknown): Promise<void> {
+    let cancelled = false;
+    if (handler && !isDatabaseUnavailable(err))
+      cancelled = (await cancelRequested(this.store.db, [task.id]).catch(() => [])).length > 0;
+    if (cancelled) await this.revoke(handler!, task);
+    else await this.recordFailure(handler, task, err);
+  }
+
+  /** Settles a cancelled task as REVOKED; plain (after too many attempts) skips the handler's driver-side undo. */
+  private async revoke(handler: TaskHandler, task: TaskRow, plain = false): Promise<void> {
+    try {
+      await settleRevoked(this.store, handler, task, plain);
+    } catch (err) {
+      if (isDatabaseUnavailable(err)) return this.interrupted(task);
+      this.opts.log?.error(
+        { err: String(err), task: task.id },
+        'could not settle a cancelled task; it will be retried',
+      );
     }
   }
 
@@ -323,6 +396,7 @@ export class TaskEngine {
     } catch (err) {
       if (!isDatabaseUnavailable(err)) this.opts.log?.warn({ err: String(err) }, 'lease renewal failed');
     }
+    await this.abortCancelled();
   }
 }
 

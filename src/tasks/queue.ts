@@ -186,3 +186,31 @@ export async function failTask(q: Q, task: TaskRow, err: CoreError): Promise<boo
   });
   return true;
 }
+
+/** Marks an open task REVOKED in the caller's transaction with its final log entry; false when it had already ended. */
+export async function revokeTask(q: Q, task: TaskRow, detail = 'Cancelled'): Promise<boolean> {
+  const r = await q
+    .updateTable('tasks')
+    .set({
+      status: 'REVOKED',
+      error: JSON.stringify(conflict('The task was cancelled', 'cancelled').toJSON()),
+      finished_at: nowIso(),
+      lease_owner: null,
+      lease_until: null,
+    })
+    .where('id', '=', task.id)
+    .where('status', 'in', ['PENDING', 'STARTED'])
+    .executeTakeFirst();
+  if (Number(r.numUpdatedRows) === 0) return false;
+  await writeLog(q, {
+    taskId: task.id,
+    accountId: task.account_id,
+    userId: task.user_id,
+    objectType: task.object_type,
+    objectId: task.object_id,
+    action: task.kind,
+    status: 'REVOKED',
+    detail,
+  });
+  return true;
+}

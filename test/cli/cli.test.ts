@@ -60,6 +60,10 @@ test('admin account create prints working credentials; key pairs can be created,
     const cred = JSON.parse(created.stdout);
     assert.equal(cred.account, 'carol');
     assert.ok(cred.cloudstack.key && cred.cloudstack.secret && cred.password);
+    assert.match(cred.danube.url, /^http:\/\/.+\/api$/);
+    assert.equal(cred.danube.username, 'carol');
+    assert.equal(cred.danube.password, cred.password);
+    assert.match(cred.danube.api_key, /^[0-9a-f]{40}$/);
     const dup = nube(db.env, 'admin', 'account', 'create', 'carol');
     assert.notEqual(dup.status, 0);
     assert.match(dup.stderr, /already exists/);
@@ -73,6 +77,10 @@ test('admin account create prints working credentials; key pairs can be created,
     );
 
     const s = await serve(db.env);
+    const dcs = await fetch(`http://127.0.0.1:${s.port}/api/dc/`, { headers: { 'ES-API-KEY': cred.danube.api_key } });
+    assert.equal(dcs.status, 200, 'the printed Danube API key works');
+    assert.equal(dcs.headers.get('es_username'), 'carol');
+    assert.equal(((await dcs.json()) as { status: string }).status, 'SUCCESS');
     const base = `http://127.0.0.1:${s.port}/client/api`;
     const before = await fetch(signedUrl(base, extra.key, extra.secret, { command: 'listZones', response: 'json' }));
     assert.equal(before.status, 200);

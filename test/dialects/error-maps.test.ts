@@ -15,6 +15,7 @@ import { CS_ERRORS, csError, csJobError } from '../../src/dialects/cloudstack/er
 import { SIGMA_ERRORS, sigmaError } from '../../src/dialects/cloudsigma/errors.js';
 import { CVM_ERRORS, NO_SUCH_VPS, cvmError } from '../../src/dialects/cvm/errors.js';
 import { ADMIN_STATUS, adminError } from '../../src/dialects/admin/errors.js';
+import { DANUBE_ERRORS, danubeFailure } from '../../src/dialects/danube/errors.js';
 
 const coreError = (kind: string, reason: string, message: string) =>
   new CoreError(...([kind, reason, message] as CoreErrorArgs));
@@ -40,6 +41,14 @@ const DIALECTS: Record<string, { table: ErrorTable<unknown>; answer(err: CoreErr
     answer: (e) => {
       const a = cvmError(e, 'req-1');
       return [a.status, a.body.errors.join()];
+    },
+  },
+  danube: {
+    table: DANUBE_ERRORS,
+    answer: (e) => {
+      const a = danubeFailure(e, 'req-1').answer;
+      const body = a.body as { detail?: string; result?: unknown };
+      return [a.status, body.detail ?? JSON.stringify(body.result)];
     },
   },
   admin: {

@@ -6,6 +6,9 @@ import { conflict, invalid, notFound } from '../../lib/errors.js';
 import { newId, nowIso } from '../../lib/util.js';
 import { createDefaultSecurityGroup } from '../firewalls/defaults.js';
 import type { Credentials, DefaultCredentials } from '../credentials/index.js';
+import type { CallContext } from '../../lib/context.js';
+import type { TaskReceipt } from '../receipt.js';
+import { recordSyncChange } from '../sync-change.js';
 
 /** The user row this service returns, for dialects to render (they never import the store). */
 export type { UserRow };
@@ -18,6 +21,53 @@ export interface CreatedAccount {
 }
 
 const ACCOUNT_NAME = /^[a-z0-9][a-z0-9._-]{0,62}$/i;
+
+/** What a new user may be given beyond its username (see createUser). */
+export interface NewUserOptions {
+  email?: string;
+  password?: string;
+  firstName?: string;
+  lastName?: string;
+  active?: boolean;
+  apiAccess?: boolean;
+  apiKey?: boolean;
+  callbackKey?: boolean;
+  ctx?: CallContext;
+}
+
+/** A new user, its password (shown once) and, when a caller's context was given, the receipt of the change. */
+export interface CreatedUser {
+  user: UserRow;
+  password: string;
+  receipt?: TaskReceipt;
+}
+
+/** A change of a user's email and names. */
+export interface ProfileChange {
+  email?: string;
+  firstName?: string;
+  lastName?: string;
+}
+
+/** The users columns a profile change sets, checked: the email must look valid, names 1 to 100 characters. */
+export function profileChanges(p: ProfileChange): Partial<UserRow> {
+  const set: Partial<UserRow> = {};
+  if (p.email !== undefined) {
+    if (!/^[^\s@]{1,64}@[^\s@]{1,190}\.[^\s@]{1,63}$/.test(p.email))
+      throw invalid('Enter a valid e-mail address.', 'email');
+    set.email = p.email;
+  }
+  for (const [k, col] of [
+    ['firstName', 'first_name'],
+    ['lastName', 'last_name'],
+  ] as const) {
+    const v = p[k];
+    if (v === undefined) continue;
+    if (v.trim() === '' || v.length > 100) throw invalid('This field is required (1 to 100 characters).', col);
+    set[col] = v.trim();
+  }
+  return set;
+}
 
 /** Stands in a new user's row until its password issuer saves the hash in the same transaction; no password matches it. */
 const NO_PASSWORD_YET = '';
@@ -101,12 +151,12 @@ export class AccountService {
       .execute();
   }
 
-  /** Adds a user to an account; the password is generated unless given and returned once. */
-  async createUser(
-    accountName: string,
-    username: string,
-    opts: { email?: string; password?: string } = {},
-  ): Promise<{ user: UserRow; password: string }> {
+  /**
+   * Adds a user to an account; the password is generated unless given and returned once. Names default to the
+   * username, API access to allowed and the user to enabled; apiKey/callbackKey issue the user's Danube keys, and
+   * ctx records the creation as a synchronous change of the caller (its receipt returned).
+   */
+  async createUser(accountName: string, username: string, opts: NewUserOptions = {}): Promise<CreatedUser> {
     const account = await this.accountByName(accountName);
     if (!ACCOUNT_NAME.test(username)) throw invalid('User names are 1-63 letters, digits, ".", "_" or "-"', 'username');
     const issued = await this.credentials.issuers.password.issue({ password: opts.password });
@@ -116,40 +166,36 @@ export class AccountService {
       username,
       email: opts.email ?? `${username.toLowerCase()}@nube.local`,
       password_hash: NO_PASSWORD_YET,
-      first_name: username,
-      last_name: username,
-      state: 'enabled',
+      first_name: opts.firstName ?? username,
+      last_name: opts.lastName ?? username,
+      state: opts.active === false ? 'disabled' : 'enabled',
       created_at: nowIso(),
+      ...(opts.apiAccess !== undefined ? { api_access: opts.apiAccess ? 1 : 0 } : {}),
     };
+    let receipt: TaskReceipt | undefined;
     try {
-      await this.store.tx(async (trx) => {
+      receipt = await this.store.tx(async (trx) => {
         await trx.insertInto('users').values(user).execute();
         await issued.save(trx, { accountId: account.id, userId: user.id });
+        if (!opts.ctx) return undefined;
+        const payload = { action: 'create', username };
+        return recordSyncChange(trx, { objectType: 'user', objectId: user.id, ctx: opts.ctx, payload });
       });
     } catch (err) {
       if (isUniqueViolation(err)) throw conflict(`A user named ${username} (${user.email}) already exists`, 'exists');
       throw err;
     }
-    return { user: await this.userById(user.id), password: issued.shown.password };
+    if (opts.apiKey || opts.callbackKey)
+      await this.credentials.issuers['user-api-key'].regenerate(
+        { accountId: account.id, userId: user.id },
+        { apiKey: opts.apiKey, callbackKey: opts.callbackKey },
+      );
+    return { user: await this.userById(user.id), password: issued.shown.password, receipt };
   }
 
   /** Changes the calling user's email and names (the seed's profile): email must look valid and stay unique. */
-  async updateProfile(userId: string, p: { email?: string; firstName?: string; lastName?: string }): Promise<UserRow> {
-    const set: Partial<UserRow> = {};
-    if (p.email !== undefined) {
-      if (!/^[^\s@]{1,64}@[^\s@]{1,190}\.[^\s@]{1,63}$/.test(p.email))
-        throw invalid('Enter a valid e-mail address.', 'email');
-      set.email = p.email;
-    }
-    for (const [k, col] of [
-      ['firstName', 'first_name'],
-      ['lastName', 'last_name'],
-    ] as const) {
-      const v = p[k];
-      if (v === undefined) continue;
-      if (v.trim() === '' || v.length > 100) throw invalid('This field is required (1 to 100 characters).', col);
-      set[col] = v.trim();
-    }
+  async updateProfile(userId: string, p: ProfileChange): Promise<UserRow> {
+    const set = profileChanges(p);
     if (Object.keys(set).length) {
       try {
         await this.store.db.updateTable('users').set(set).where('id', '=', userId).execute();

@@ -69,6 +69,71 @@ export class JobService {
     return { count, items: rows.map(toJob) };
   }
 
+  /**
+   * Cancels one of the caller's tasks (an admin's: any account's): one that never ran is REVOKED at once, a running one
+   * is aborted by its runner, which settles its object and marks it REVOKED; an ended task (or one that cannot stop once
+   * running) is a Conflict. Answers the task as it is after up to waitMs (default 0), REVOKED once its runner settled it.
+   */
+  async cancel(ctx: CallContext, id: string, opts: { force?: boolean; waitMs?: number } = {}): Promise<JobView> {
+    await this.visible(ctx, id);
+    const out = await this.deps.tasks.cancel(id, opts.force ? 'Cancelled (force)' : 'Cancelled');
+    if (out !== 'revoked' && out !== 'requested') throw conflict('Task cannot be canceled', 'wrong_state');
+    if (out === 'requested' && opts.waitMs) await this.deps.tasks.wait(id, opts.waitMs);
+    return this.visible(ctx, id);
+  }
+
+  /** The task whose id starts with prefix (a dialect's shortened id) that the caller may cancel: its account's, an admin's any. */
+  async cancellableByIdPrefix(ctx: CallContext, prefix: string): Promise<JobView> {
+    let q = this.deps.store.db
+      .selectFrom('tasks')
+      .selectAll()
+      .where('id', 'like', `${prefix.replace(/[%_\\]/g, '')}-%`);
+    if (!ctx.isAdmin) q = q.where('account_id', '=', ctx.accountId);
+    const row = await q.executeTakeFirst();
+    if (!row) throw notFound('job', prefix, 'object');
+    return toJob(row);
+  }
+
+  /** The open (PENDING or STARTED) tasks of the caller's account (an admin's: every account), oldest first; zoneId keeps those on objects of that zone. */
+  async pending(ctx: CallContext, opts: { zoneId?: string } = {}): Promise<JobView[]> {
+    let q = this.deps.store.db
+      .selectFrom('tasks')
+      .selectAll('tasks')
+      .where('tasks.status', 'in', ['PENDING', 'STARTED']);
+    if (!ctx.isAdmin) q = q.where('tasks.account_id', '=', ctx.accountId);
+    const zoneId = opts.zoneId;
+    if (zoneId !== undefined)
+      q = q.where((eb) =>
+        eb.or([
+          eb.exists(
+            eb
+              .selectFrom('vms')
+              .select('vms.id')
+              .whereRef('vms.id', '=', 'tasks.object_id')
+              .where('vms.zone_id', '=', zoneId),
+          ),
+          eb.exists(
+            eb
+              .selectFrom('volumes')
+              .select('volumes.id')
+              .whereRef('volumes.id', '=', 'tasks.object_id')
+              .where('volumes.zone_id', '=', zoneId),
+          ),
+        ]),
+      );
+    const rows = await q.orderBy('tasks.created_at').orderBy('tasks.id').execute();
+    return rows.map(toJob);
+  }
+
+  /** A task the caller may act on: its account's, or any for an admin; NotFound otherwise. */
+  private async visible(ctx: CallContext, id: string): Promise<JobView> {
+    let q = this.deps.store.db.selectFrom('tasks').selectAll().where('id', '=', id);
+    if (!ctx.isAdmin) q = q.where('account_id', '=', ctx.accountId);
+    const row = await q.executeTakeFirst();
+    if (!row) throw notFound('job', id, 'object');
+    return toJob(row);
+  }
+
   /** Waits (up to timeoutMs) for a task to end, for synchronous dialects and tests. */
   async wait(ctx: CallContext, id: string, timeoutMs: number): Promise<JobView> {
     await this.get(ctx, id);

@@ -20,6 +20,8 @@ import { ES_VERSION } from './version.js';
 const OPEN_PATHS = new Set(['/api/ping/', '/api/accounts/login/']);
 /** Paths that have no /dc/<dc>/ twin. */
 const UNPREFIXED = new Set(['/ping/', '/accounts/login/', '/accounts/logout/']);
+/** DC-unbound paths: they always run in main, whatever DC the request names. */
+const DC_UNBOUND = /^\/api(\/dc\/[^/]+)?\/(node|system|accounts)\//;
 /** Largest JSON body a Danube call takes. */
 const BODY_MAX = 256 * 1024;
 
@@ -28,6 +30,7 @@ interface CallState {
   principal?: Principal;
   user?: DanubeUser;
   dcName: string;
+  authVia?: 'token' | 'api_key';
 }
 const states = new WeakMap<FastifyRequest, CallState>();
 
@@ -86,7 +89,12 @@ async function authenticate(core: Core, req: FastifyRequest): Promise<CallState>
     accountId: principal.account.id,
     isSuperAdmin: principal.account.type === 'admin',
   };
-  return { principal, user, dcName: MAIN_DC.name };
+  return {
+    principal,
+    user,
+    dcName: MAIN_DC.name,
+    authVia: typeof apiKey === 'string' && apiKey !== '' ? 'api_key' : 'token',
+  };
 }
 
 /** Registers the dialect (mount it with prefix /api). */
@@ -133,7 +141,7 @@ export async function danubePlugin(app: FastifyInstance, opts: { core: Core }): 
     const params = (req.params ?? {}) as Record<string, string>;
     if (hasNul(data) || hasNul(params)) throw apiError(400, 'Malformed request');
     const st = states.get(req);
-    const dc = await resolveDc(core, data.dc ?? params.dc);
+    const dc = DC_UNBOUND.test(req.routeOptions.url ?? '') ? MAIN_DC : await resolveDc(core, data.dc ?? params.dc);
     if (st) st.dcName = dc.name;
     const anonymous: DanubeUser = { id: '', number: 0, username: '', accountId: '', isSuperAdmin: false };
     const q: DanubeRequest = {
@@ -145,6 +153,7 @@ export async function danubePlugin(app: FastifyInstance, opts: { core: Core }): 
       dc,
       params,
       data,
+      authVia: st?.authVia ?? 'none',
       req,
       reply,
     };

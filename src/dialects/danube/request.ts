@@ -32,6 +32,8 @@ export interface DanubeRequest {
   params: Record<string, string>;
   /** The GET query or the JSON body, values as sent (strings, numbers, booleans, lists, objects). */
   data: Record<string, unknown>;
+  /** How the caller authenticated: a login token, an ES-API-KEY, or not at all (open paths). */
+  authVia: 'token' | 'api_key' | 'none';
   req: FastifyRequest;
   reply: FastifyReply;
 }

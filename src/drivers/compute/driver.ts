@@ -87,12 +87,12 @@ export interface ComputeDriver {
   readonly name: string;
   /** Creates the VM's definition on its host (no power change). */
   define(spec: VmSpec): Promise<void>;
-  /** Powers the VM on; already running is success. */
-  start(spec: VmSpec): Promise<void>;
-  /** Powers the VM off, gracefully unless force; already stopped is success. */
-  stop(vmId: string, opts: { force: boolean }): Promise<void>;
-  /** Restarts a running VM. */
-  reboot(spec: VmSpec): Promise<void>;
+  /** Powers the VM on; already running is success; a driver may stop waiting when signal aborts (the task was cancelled). */
+  start(spec: VmSpec, opts?: { signal?: AbortSignal }): Promise<void>;
+  /** Powers the VM off, gracefully unless force; already stopped is success; signal as for start. */
+  stop(vmId: string, opts: { force: boolean; signal?: AbortSignal }): Promise<void>;
+  /** Restarts a running VM; signal as for start. */
+  reboot(spec: VmSpec, opts?: { signal?: AbortSignal }): Promise<void>;
   /** Removes the VM from its host; already gone is success. */
   destroy(vmId: string): Promise<void>;
   /** Hot-plugs or records a data volume. */

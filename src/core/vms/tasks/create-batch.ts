@@ -7,8 +7,12 @@ import { finishTask } from '../../../tasks/queue.js';
 import { payloadOf, type HandlerDeps } from '../../task-steps.js';
 import { vmSpec } from './common.js';
 
-/** Runs claimed vm.create tasks together; returns the error of each task that failed (the others are finished). */
-export async function createBatch(deps: HandlerDeps, tasks: TaskRow[]): Promise<Map<string, unknown>> {
+/** Runs claimed vm.create tasks together; returns the error of each task that failed or was cancelled (the others are finished). */
+export async function createBatch(
+  deps: HandlerDeps,
+  tasks: TaskRow[],
+  signals: Map<string, AbortSignal>,
+): Promise<Map<string, unknown>> {
   const failed = new Map<string, unknown>();
   const rows = await deps.store.db
     .selectFrom('vms')
@@ -42,11 +46,15 @@ export async function createBatch(deps: HandlerDeps, tasks: TaskRow[]): Promise<
     if (!hostId) continue;
     const vm = vmOf.get(t.object_id)!;
     try {
-      await deps.driver.start(await vmSpec(deps.store.db, vm, hostId));
+      await deps.driver.start(await vmSpec(deps.store.db, vm, hostId), { signal: signals.get(t.id) });
     } catch (err) {
       await deps.driver.destroy(vm.id).catch(() => undefined);
       failed.set(t.id, err);
     }
+  }
+  for (const t of tasks) {
+    const signal = signals.get(t.id);
+    if (signal?.aborted && !failed.has(t.id)) failed.set(t.id, signal.reason);
   }
   const done = tasks.filter((t) => !failed.has(t.id));
   if (done.length === 0) return failed;

@@ -2,8 +2,10 @@
 import type { DanubeRouter } from '../router.js';
 import { baseRoutes } from './base.js';
 import { taskRoutes } from './task.js';
+import { taskCancelRoutes } from './task-cancel.js';
 import { systemRoutes } from './system.js';
 import { dcRoutes } from './dc.js';
+import { accountRoutes } from './accounts.js';
 import { vmSnapshotRoutes } from './vm-snapshot.js';
 import { vmDefineSnapshotRoutes } from './vm-define-snapshot.js';
 import { vmBackupRoutes } from './vm-backup.js';
@@ -12,8 +14,10 @@ import { vmBackupRoutes } from './vm-backup.js';
 export function registerRoutes(r: DanubeRouter): void {
   baseRoutes(r);
   taskRoutes(r);
+  taskCancelRoutes(r);
   systemRoutes(r);
   dcRoutes(r);
+  accountRoutes(r);
   vmSnapshotRoutes(r);
   vmDefineSnapshotRoutes(r);
   vmBackupRoutes(r);

@@ -2,7 +2,7 @@
 import type { JobView } from '../../../core/tasks-log/jobs.js';
 import type { TaskLogFilter } from '../../../core/tasks-log/service.js';
 import { CoreError } from '../../../lib/errors.js';
-import { apiError, raw } from '../answers.js';
+import { apiError, DanubeHttpError, raw } from '../answers.js';
 import { readParams } from '../params.js';
 import type { DanubeRequest } from '../request.js';
 import type { DanubeRouter } from '../router.js';
@@ -37,17 +37,19 @@ function viewOf(job: JobView): string {
 
 /** The log filter a request's parameters ask for; 400 with field errors for bad ones. */
 async function logFilter(q: DanubeRequest): Promise<{ filter: TaskLogFilter; page: number | undefined }> {
-  const p = readParams(q, {
-    page: { type: 'int', min: 1 },
-    status: { type: 'str', choices: ['PENDING', 'SUCCESS', 'FAILURE', 'REVOKED'] },
-    object_type: { type: 'str', choices: [...new Set(Object.values(OBJECT_TYPES)), 'dc', 'nodestorage', 'role'] },
-    object_name: { type: 'str', maxLength: 255 },
-    show_running: { type: 'bool', default: false },
-    hide_auto: { type: 'bool', default: false },
-    date_from: { type: 'str', maxLength: 10 },
-    date_to: { type: 'str', maxLength: 10 },
-    order_by: { type: 'str', choices: ['time', '-time', '+time'], default: '-time' },
-  });
+  const p = fieldErrorsBare(() =>
+    readParams(q, {
+      page: { type: 'int', min: 1 },
+      status: { type: 'str', choices: ['PENDING', 'SUCCESS', 'FAILURE', 'REVOKED'] },
+      object_type: { type: 'str', choices: [...new Set(Object.values(OBJECT_TYPES)), 'dc', 'nodestorage', 'role'] },
+      object_name: { type: 'str', maxLength: 255 },
+      show_running: { type: 'bool', default: false },
+      hide_auto: { type: 'bool', default: false },
+      date_from: { type: 'str', maxLength: 10 },
+      date_to: { type: 'str', maxLength: 10 },
+      order_by: { type: 'str', choices: ['time', '-time', '+time'], default: '-time' },
+    }),
+  );
   const errors: Record<string, string[]> = {};
   if (p.object_name !== undefined && p.object_type === undefined)
     errors.object_type = ['object_type attribute is required when filtering by object_name.'];
@@ -59,7 +61,7 @@ async function logFilter(q: DanubeRequest): Promise<{ filter: TaskLogFilter; pag
   };
   const since = day(p.date_from, 'date_from');
   const to = day(p.date_to, 'date_to');
-  if (Object.keys(errors).length > 0) throw apiError(400, errors);
+  if (Object.keys(errors).length > 0) throw new DanubeHttpError(raw(errors, 400));
   const filter: TaskLogFilter = {
     oneEntryPerChange: true,
     newestFirst: p.order_by !== 'time',
@@ -79,6 +81,18 @@ async function logFilter(q: DanubeRequest): Promise<{ filter: TaskLogFilter; pag
   return { filter, page: p.page };
 }
 
+/** Runs read, answering field errors as a bare {field: [messages]} (the task log's shape) instead of a FAILURE envelope. */
+function fieldErrorsBare<T>(read: () => T): T {
+  try {
+    return read();
+  } catch (err) {
+    const body =
+      err instanceof DanubeHttpError ? (err.answer.body as { status?: string; result?: unknown }) : undefined;
+    if (body?.status === 'FAILURE') throw new DanubeHttpError(raw(body.result, 400));
+    throw err;
+  }
+}
+
 /** The URL of another page of the log, or null. */
 function pageUrl(q: DanubeRequest, page: number, last: number): string | null {
   if (page < 1 || page > last) return null;
@@ -92,8 +106,7 @@ export function taskRoutes(r: DanubeRouter): void {
   r.get(
     '/task/',
     async (q) => {
-      const page = await q.core.jobs.list(q.ctx, { pageSize: 1000 });
-      const pending = page.items.filter((j) => j.status === 'PENDING' || j.status === 'STARTED');
+      const pending = await q.core.jobs.pending(q.ctx, { zoneId: q.dc.zoneId ?? undefined });
       return raw(pending.map((j) => danubeTaskId(q.user, q.dc, j.id)));
     },
     'The ids of your pending tasks.',

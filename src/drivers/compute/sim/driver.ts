@@ -1,7 +1,8 @@
 /** The sim driver: a simulated hypervisor whose domains live in the database, with delays and injected faults. */
 import type { Store } from '../../../store/db.js';
 import { operationFailed, unavailable } from '../../../lib/errors.js';
-import { nowIso, sleep } from '../../../lib/util.js';
+import { setTimeout as wait } from 'node:timers/promises';
+import { nowIso } from '../../../lib/util.js';
 import type { SimFaultRow } from '../../../store/schema.js';
 import { FAULT_KINDS, addFault, clearFaults, faultsVersion, listFaults } from './faults.js';
 import type { ComputeDriver, FaultControl, PowerState, VmMetrics, VmSpec } from '../driver.js';
@@ -29,8 +30,8 @@ export class SimDriver implements ComputeDriver {
     clear: (id) => clearFaults(this.store.db, id),
   };
 
-  async define(spec: VmSpec): Promise<void> {
-    await this.gate(spec.hostId, spec.id);
+  async define(spec: VmSpec, signal?: AbortSignal): Promise<void> {
+    await this.gate(spec.hostId, spec.id, signal);
     const db = this.store.db;
     const existing = await db.selectFrom('sim_domains').select('vm_id').where('vm_id', '=', spec.id).executeTakeFirst();
     if (existing) {
@@ -44,10 +45,10 @@ export class SimDriver implements ComputeDriver {
     }
   }
 
-  async start(spec: VmSpec): Promise<void> {
-    await this.define(spec);
+  async start(spec: VmSpec, opts: { signal?: AbortSignal } = {}): Promise<void> {
+    await this.define(spec, opts.signal);
     await this.consumeStartFault(spec.hostId, spec.id);
-    await this.transition();
+    await this.transition(opts.signal);
     await this.store.db
       .updateTable('sim_domains')
       .set((eb) => ({ power: 'running', started_at: nowIso(), boot_count: eb('boot_count', '+', 1) }))
@@ -56,11 +57,11 @@ export class SimDriver implements ComputeDriver {
       .execute();
   }
 
-  async stop(vmId: string, opts: { force: boolean }): Promise<void> {
+  async stop(vmId: string, opts: { force: boolean; signal?: AbortSignal }): Promise<void> {
     const dom = await this.domain(vmId);
     if (!dom) return;
-    if (!opts.force) await this.gate(dom.host_id, vmId);
-    await this.transition();
+    if (!opts.force) await this.gate(dom.host_id, vmId, opts.signal);
+    await this.transition(opts.signal);
     await this.store.db
       .updateTable('sim_domains')
       .set({ power: 'stopped', started_at: null })
@@ -68,9 +69,9 @@ export class SimDriver implements ComputeDriver {
       .execute();
   }
 
-  async reboot(spec: VmSpec): Promise<void> {
-    await this.gate(spec.hostId, spec.id);
-    await this.transition();
+  async reboot(spec: VmSpec, opts: { signal?: AbortSignal } = {}): Promise<void> {
+    await this.gate(spec.hostId, spec.id, opts.signal);
+    await this.transition(opts.signal);
     await this.store.db
       .updateTable('sim_domains')
       .set((eb) => ({ power: 'running', started_at: nowIso(), boot_count: eb('boot_count', '+', 1) }))
@@ -143,18 +144,19 @@ export class SimDriver implements ComputeDriver {
     return this.store.db.selectFrom('sim_domains').selectAll().where('vm_id', '=', vmId).executeTakeFirst();
   }
 
-  private async transition(): Promise<void> {
-    if (this.opts.delayMs > 0) await sleep(this.opts.delayMs);
+  /** Waits the configured transition delay; a cancelled task's signal cuts it short with its reason. */
+  private async transition(signal?: AbortSignal): Promise<void> {
+    if (this.opts.delayMs > 0) await pause(this.opts.delayMs, signal);
   }
 
   /** Applies latency and refuses work on an unreachable host. */
-  private async gate(hostId: string, vmId: string): Promise<void> {
+  private async gate(hostId: string, vmId: string, signal?: AbortSignal): Promise<void> {
     const faults = (await this.activeFaults()).filter(
       (f) => f.host_id === hostId || f.vm_id === vmId || (f.host_id === null && f.vm_id === null),
     );
     if (faults.length === 0) return;
     const latency = faults.filter((f) => f.kind === 'latency').reduce((s, f) => s + Number(f.value), 0);
-    if (latency > 0) await sleep(latency);
+    if (latency > 0) await pause(latency, signal);
     if (faults.some((f) => f.kind === 'host_unreachable' && (f.host_id === hostId || f.host_id === null))) {
       throw unavailable(`Host ${hostId} is unreachable`, 'unreachable');
     }
@@ -186,5 +188,15 @@ export class SimDriver implements ComputeDriver {
         .where('id', '=', f.id)
         .execute();
     throw operationFailed(`Simulated fault: start of VM ${vmId} failed on host ${hostId}`);
+  }
+}
+
+/** Sleeps ms, or throws the signal's reason as soon as it aborts. */
+async function pause(ms: number, signal?: AbortSignal): Promise<void> {
+  try {
+    await wait(ms, undefined, { signal });
+  } catch (err) {
+    if (signal?.aborted) throw signal.reason;
+    throw err;
   }
 }
