@@ -201,6 +201,35 @@ test(
   },
 );
 
+test('a started scheduler fires due definitions on its own timer until stopped', async () => {
+  const vm = await stoppedVm();
+  const { definition: def } = await core.schedules.create(ctx, 'snapshot', vm, {
+    name: 'timer',
+    schedule: '0 0 1 1 *',
+    retention: 5,
+  });
+  // Make it due now, as if its time had come.
+  await env.rt.store.db
+    .updateTable('disk_schedules')
+    .set({ next_run_at: new Date(Date.now() - 1000).toISOString() })
+    .where('id', '=', def.id)
+    .execute();
+  const timer = new Scheduler(core, { intervalMs: 20 });
+  timer.start();
+  try {
+    let mine: unknown[] = [];
+    for (let i = 0; i < 500 && mine.length === 0; i++) {
+      await new Promise((r) => setTimeout(r, 20));
+      mine = (await core.snapshots.list(ctx)).items.filter((s) => s.definitionId === def.id);
+    }
+    assert.equal(mine.length, 1, 'the timer fired the due definition');
+  } finally {
+    await timer.stop();
+  }
+  const after = await core.schedules.get(ctx, 'snapshot', vm, 'timer');
+  assert.ok(Date.parse(after.nextRunAt) > Date.now(), 'the next run is in the future');
+});
+
 test('a backup definition fires real backups and keeps `retention` of them', async () => {
   const vm = await stoppedVm();
   const { definition: def } = await core.schedules.create(ctx, 'backup', vm, {

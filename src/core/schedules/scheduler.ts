@@ -5,7 +5,7 @@
  */
 import type { Logger } from 'pino';
 import type { CallContext } from '../../lib/context.js';
-import { CoreError } from '../../lib/errors.js';
+import { CoreError, isDatabaseUnavailable } from '../../lib/errors.js';
 import type { DiskScheduleRow } from '../../store/schema.js';
 import type { CoreDeps } from '../deps.js';
 import type { SnapshotService } from '../snapshots/service.js';
@@ -58,9 +58,10 @@ export class Scheduler {
   start(): void {
     if (this.timer) return;
     this.timer = setInterval(() => {
-      this.running = this.tick(new Date()).catch((err: unknown) =>
-        this.opts.log?.error({ err: String(err) }, 'snapshot and backup schedules could not be checked'),
-      );
+      this.running = this.tick(new Date()).catch((err: unknown) => {
+        if (isDatabaseUnavailable(err)) this.opts.log?.warn('schedules not checked: the database is unavailable');
+        else this.opts.log?.error({ err: String(err) }, 'snapshot and backup schedules could not be checked');
+      });
     }, this.opts.intervalMs ?? 30_000);
     this.timer.unref();
   }
