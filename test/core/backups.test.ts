@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import assert from 'node:assert/strict';
 import { startTestEnv, type TestEnv } from '../support/runtime.js';
-import { aliceContext } from '../support/receipts.js';
+import { aliceContext, receiptChecker } from '../support/receipts.js';
 import { catalog, type Catalog } from '../dialects/cloudstack/vm-fixtures.js';
 import type { CallContext } from '../../src/lib/context.js';
 import type { Core } from '../../src/core/core.js';
@@ -174,4 +174,34 @@ test('the start-up sweep deletes backup files no live backup owns and keeps the 
   assert.ok(removed.includes(orphan), JSON.stringify(removed));
   assert.ok(!existsSync(orphan));
   assert.ok(existsSync(live), 'a live backup keeps its file');
+});
+
+test('every backup and definition change leaves exactly the one finished task its receipt names', async () => {
+  const check = receiptChecker(
+    () => env,
+    () => ctx,
+  );
+  const a = await stoppedVm();
+  const made = await check('backups.create', () => core.backups.create(ctx, a.id, { diskIndex: 1, name: 'checked' }));
+  await check('backups.setNote', () => core.backups.setNote(ctx, made.objectId, 'n'));
+  await check('backups.restore', () =>
+    core.backups.restore(ctx, made.objectId, { targetVmId: a.id, targetDiskIndex: 1 }),
+  );
+  await check('backups.remove', () => core.backups.remove(ctx, made.objectId));
+  await check(
+    'schedules.create',
+    () => core.schedules.create(ctx, 'backup', a.id, { name: 'chk', schedule: '0 4 * * *', retention: 2 }),
+    (r) => r.receipt,
+  );
+  await check(
+    'schedules.update',
+    () => core.schedules.update(ctx, 'backup', a.id, 'chk', { retention: 3 }),
+    (r) => r.receipt,
+  );
+  await check('schedules.remove', () => core.schedules.remove(ctx, 'backup', a.id, 'chk'));
+  await check('vmSnapshots.create', () => core.vmSnapshots.create(ctx, a.id, { name: 'chk' }));
+  await check('vmSnapshots.setNote', () => core.vmSnapshots.setNote(ctx, a.id, 'chk', 'n'));
+  await check('vmSnapshots.sync', () => core.vmSnapshots.sync(ctx, a.id));
+  await check('vmSnapshots.rollback', () => core.vmSnapshots.rollback(ctx, a.id, 'chk'));
+  await check('vmSnapshots.delete', () => core.vmSnapshots.delete(ctx, a.id, 'chk'));
 });
