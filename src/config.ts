@@ -42,6 +42,17 @@ export interface Config {
   defaultLimits: Limits;
   /** The HTTP listener's guards: open connections at most, and how long a client may take to send headers, a whole request, or nothing at all. */
   http: HttpLimits;
+  /** Outbound HTTP (task callbacks, webhooks): whether private addresses may be reached, and the callback retry schedule. */
+  outbound: OutboundConfig;
+}
+
+/** How Nube calls out: NUBE_OUTBOUND_ALLOW_PRIVATE=1 lets callbacks reach loopback/private addresses (tests, labs). */
+export interface OutboundConfig {
+  allowPrivate: boolean;
+  /** Delay before a callback's second attempt; each further delay doubles. */
+  callbackRetryMs: number;
+  /** Attempts of one callback before it is given up as failed. */
+  callbackAttempts: number;
 }
 
 /** Limits of the HTTP listener, so no client can hold connections or memory for ever. */
@@ -168,6 +179,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     defaultLimits: parseLimits('NUBE_DEFAULT_LIMITS', merged.NUBE_DEFAULT_LIMITS),
     http: httpLimits(merged),
+    outbound: {
+      allowPrivate: merged.NUBE_OUTBOUND_ALLOW_PRIVATE === '1',
+      callbackRetryMs: int('NUBE_CALLBACK_RETRY_MS', merged.NUBE_CALLBACK_RETRY_MS, 1000, 10),
+      callbackAttempts: int('NUBE_CALLBACK_ATTEMPTS', merged.NUBE_CALLBACK_ATTEMPTS, 5, 1),
+    },
   };
 }
 

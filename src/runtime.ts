@@ -29,7 +29,7 @@ export interface Runtime {
   /** Fires snapshot and backup definitions; started beside the engine (serve starts both). */
   scheduler: Scheduler;
   log: Logger;
-  /** Stops the scheduler and the engine and closes the store. */
+  /** Stops the scheduler, the engine and the callback worker and closes the store. */
   close(): Promise<void>;
 }
 
@@ -96,6 +96,7 @@ export async function createRuntime(config: Config, opts: RuntimeOptions = {}): 
   const scheduler = new Scheduler(core, { log });
   if (opts.startEngine) {
     await engine.start();
+    core.callbacks.start(log);
     scheduler.start();
   }
   return {
@@ -108,6 +109,7 @@ export async function createRuntime(config: Config, opts: RuntimeOptions = {}): 
     log,
     async close() {
       await scheduler.stop();
+      await core.callbacks.stop();
       await engine.stop();
       await core.volumes
         .flushCounters()

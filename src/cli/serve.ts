@@ -34,6 +34,7 @@ export async function serve(): Promise<void> {
   if (firstStart) writeCredentialsFile(credFile, firstStart);
   const fileState = firstStart ? 'current' : syncCredentialsFile(credFile, config);
   await rt.engine.start();
+  rt.core.callbacks.start(rt.log);
   rt.scheduler.start();
   const metering =
     config.billing.meterEveryMs > 0

@@ -28,6 +28,7 @@ import { AuthThrottle } from './accounts/throttle.js';
 import { hashPool } from './accounts/hash-pool.js';
 import { QuotaService } from './quotas/service.js';
 import { StatsService } from './stats.js';
+import { CallbackService } from './callbacks/service.js';
 import { BackupService } from './backups/service.js';
 import { ScheduleService } from './schedules/service.js';
 import { VmSnapshotService } from './snapshots/vm-snapshots.js';
@@ -64,6 +65,8 @@ export class Core {
   readonly vmConsole: VmConsoleService;
   readonly quotas: QuotaService;
   readonly stats: StatsService;
+  /** Task callbacks: registered by dialects, delivered from the database by a worker started with the engine. */
+  readonly callbacks: CallbackService;
   readonly backups: BackupService;
   /** Snapshot and backup definitions (cron schedules) per VM disk. */
   readonly schedules: ScheduleService;
@@ -105,6 +108,7 @@ export class Core {
     this.vmConsole = new VmConsoleService(deps);
     this.quotas = new QuotaService(deps);
     this.stats = new StatsService(deps.store);
+    this.callbacks = new CallbackService(deps);
     this.backups = new BackupService(deps);
     this.schedules = new ScheduleService(deps);
     this.vmSnapshots = new VmSnapshotService(deps, this.snapshots);

@@ -3,6 +3,7 @@ import type { TaskEngine } from '../tasks/engine.js';
 import type { HandlerDeps } from './task-steps.js';
 import { vmCreate, vmDestroy, vmReboot, vmStart, vmStop } from './vms/tasks/power.js';
 import { vmRestore } from './vms/tasks/restore.js';
+import { vmUndeploy } from './vms/tasks/undeploy.js';
 import { vmNicAdd, vmNicRemove } from './vms/tasks/nic.js';
 import { volumeAttach, volumeDetach, volumeResize } from './volumes/tasks.js';
 import { snapshotCreate, snapshotRevert } from './snapshots/tasks.js';
@@ -23,6 +24,7 @@ export function registerTaskHandlers(engine: TaskEngine, deps: HandlerDeps): voi
   engine.register('snapshot.revert', snapshotRevert(deps));
   engine.register('vm.nic_add', vmNicAdd(deps));
   engine.register('vm.nic_remove', vmNicRemove(deps));
+  engine.register('vm.undeploy', vmUndeploy(deps));
   engine.register('backup.create', backupCreate(deps));
   engine.register('backup.restore', backupRestore(deps));
 }

@@ -57,6 +57,8 @@ export const REASONS_BY_KIND = {
     gone: 'removed meanwhile',
     /** The task carrying out the call was cancelled (REVOKED) before it finished. */
     cancelled: 'task cancelled',
+    /** Something the call needs is missing (e.g. a VM definition without a disk cannot be deployed). */
+    precondition: 'a prerequisite is missing',
   },
   Forbidden: {
     /** The caller may not do this, or may not see this object's details. */

@@ -14,6 +14,8 @@ import * as m0009 from './migrations/0009-nic-unique-macs.js';
 import * as m0010 from './migrations/0010-aliases.js';
 import * as m0012 from './migrations/0012-neutral-result-types.js';
 import * as m0013 from './migrations/0013-neutral-vm-result-types.js';
+import * as m0014 from './migrations/0014-vm-definitions.js';
+import * as m0015 from './migrations/0015-callbacks.js';
 import * as m0016 from './migrations/0016-task-cancel.js';
 import * as m0017 from './migrations/0017-backups-schedules.js';
 import * as m0018 from './migrations/0018-danube-identity.js';
@@ -37,6 +39,8 @@ const MIGRATIONS: Migration[] = [
   { name: '0010-aliases', up: m0010.up },
   { name: '0012-neutral-result-types', up: m0012.up },
   { name: '0013-neutral-vm-result-types', up: m0013.up },
+  { name: '0014-vm-definitions', up: m0014.up },
+  { name: '0015-callbacks', up: m0015.up },
   { name: '0016-task-cancel', up: m0016.up },
   { name: '0017-backups-schedules', up: m0017.up },
   { name: '0018-danube-identity', up: m0018.up },

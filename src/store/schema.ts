@@ -166,6 +166,10 @@ export interface VmRow {
   created_at: string;
   updated_at: string;
   removed_at: string | null;
+  /** Free text about the VM, set when it is defined (0014). */
+  note?: string | null;
+  /** JSON object of string settings kept with a VM definition (0014). */
+  settings?: string | null;
 }
 export interface NicRow {
   id: string;
@@ -179,6 +183,8 @@ export interface NicRow {
   created_at: string;
   /** Set when the NIC's VM is removed (0009): live NICs have distinct MACs and IPv6 addresses. */
   removed_at?: string | null;
+  /** The emulated NIC model of a defined VM (0014), e.g. virtio. */
+  model?: string | null;
 }
 export interface NicSecondaryIpRow {
   id: string;
@@ -201,6 +207,10 @@ export interface VolumeRow {
   created_at: string;
   attached_at: string | null;
   removed_at: string | null;
+  /** The disk bus model of a defined VM's disk (0014), e.g. virtio. */
+  model?: string | null;
+  /** Whether the VM boots from this disk (0014). */
+  boot?: Flag | null;
 }
 export interface SnapshotRow {
   id: string;
@@ -319,6 +329,25 @@ export interface TaskLogRow {
   status: string;
   detail: string | null;
   created_at: string;
+}
+/** A task callback: called once its task ends, retried with backoff until delivered or given up. */
+export interface CallbackRow {
+  id: string;
+  task_id: string;
+  account_id: string;
+  user_id: string | null;
+  url: string;
+  method: string;
+  format: string;
+  /** JSON the renderer gets back (what the registering dialect knew then: its user and DC numbers, ...). */
+  meta: string | null;
+  state: 'pending' | 'delivered' | 'failed';
+  attempts: number;
+  /** Epoch ms: when the next attempt is due (also the lease of an attempt under way). */
+  next_attempt_at: number;
+  last_result: string | null;
+  created_at: string;
+  delivered_at: string | null;
 }
 export interface SimDomainRow {
   vm_id: string;
@@ -510,6 +539,7 @@ export interface DB {
   tags: TagRow;
   tasks: TaskRow;
   task_log: TaskLogRow;
+  callbacks: CallbackRow;
   sim_domains: SimDomainRow;
   sim_faults: SimFaultRow;
   meta: MetaRow;

@@ -16,6 +16,7 @@ export const TASK_KINDS = [
   'snapshot.create',
   'snapshot.revert',
   'sync',
+  'vm.undeploy',
   'backup.create',
   'backup.restore',
 ] as const;

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { request } from 'undici';
 import { startTestEnv, type TestEnv } from '../support/runtime.js';
 import { listen, wireCredentials, WireCs, WireCvm, WireSigma } from './wire-dialects.js';
+import { EsClient } from '../support/es-client.js';
 
 /** The power states every dialect shows, in Nube's words; anything else is an operation still under way. */
 type Power = 'running' | 'stopped';
@@ -21,7 +22,7 @@ interface Names {
 
 /** What one dialect offers for VMs, spoken over the wire. CVM has no create and no destroy (its client API lists, reports and powers VPSes only). */
 interface Dialect {
-  name: 'cloudstack' | 'cloudsigma' | 'cvm';
+  name: 'cloudstack' | 'cloudsigma' | 'cvm' | 'danube';
   create?(name: string): Promise<string>;
   find(vm: Names): Promise<Listed | undefined>;
   start(ref: string): Promise<void>;
@@ -49,7 +50,10 @@ before(async () => {
   const c = await catalog(cs);
   const sigma = new WireSigma(base, creds.cloudsigma.email, creds.cloudsigma.password);
   const cvm = new WireCvm(base, creds.cvm.publicToken, creds.cvm.privateToken);
-  dialects = [cloudstack(cs, c), cloudsigma(sigma), cvmDialect(cvm)];
+  const es = new EsClient(`${base}/api`, { apiKey: creds.danube.apiKey });
+  const image = (await cs.ok('listTemplates', { templatefilter: 'featured' })).template[0].name as string;
+  const net = (await cs.ok('listNetworks', { type: 'Shared' })).network[0].name as string;
+  dialects = [cloudstack(cs, c), cloudsigma(sigma), cvmDialect(cvm), danube(es, image, net)];
 });
 after(async () => {
   await cs?.close();
@@ -180,6 +184,44 @@ function cvmDialect(api: WireCvm): Dialect {
   };
 }
 
+/** Danube through the es client's rules (ES-STREAM waits for each task): a VM is defined, given a disk and a NIC, then deployed; no destroy here (Danube's keeps the definition). */
+function danube(es: EsClient, image: string, net: string): Dialect {
+  const ok = async (a: Promise<{ status: number; body: any; text: string }>, status = 200) => {
+    const r = await a;
+    assert.equal(r.status, status, r.text);
+    return r.body;
+  };
+  const powerOf = (s: string): Listed['power'] =>
+    s === 'running' ? 'running' : s === 'stopped' ? 'stopped' : 'transit';
+  return {
+    name: 'danube',
+    async create(name) {
+      const vm = (await ok(es.create(`/vm/${name}/define`, { vcpus: '1', ram: '512' }), 201)).result;
+      await ok(es.create(`/vm/${name}/define/disk/1`, { size: '10240', image }), 201);
+      await ok(es.create(`/vm/${name}/define/nic/1`, { net }), 201);
+      const done = await ok(es.create(`/vm/${name}`));
+      assert.equal(done.status, 'SUCCESS', 'the stream ends with the finished deploy');
+      return vm.uuid;
+    },
+    async find(names) {
+      const vms = (await ok(es.get('/vm', { full: true }))).result as Array<Record<string, any>>;
+      const vm = vms.find((v) => v.hostname === names.host);
+      if (!vm) return undefined;
+      assert.equal((await ok(es.get(`/vm/${vm.uuid}`))).result.hostname, names.host, 'a VM is found by UUID too');
+      return { ref: vm.hostname, power: powerOf(vm.status) };
+    },
+    async start(ref) {
+      assert.equal((await ok(es.set(`/vm/${ref}/status/start`))).status, 'SUCCESS');
+    },
+    async stop(ref) {
+      assert.equal((await ok(es.set(`/vm/${ref}/status/stop`))).status, 'SUCCESS');
+    },
+    async gone(ref) {
+      return (await es.get(`/vm/${ref}`)).status === 404;
+    },
+  };
+}
+
 /** Polls the dialect until it lists the VM in the power state (20 s at most) and returns the dialect's id for it. */
 async function seen(d: Dialect, names: Names, power: Power): Promise<string> {
   const deadline = Date.now() + 20_000;
@@ -210,14 +252,14 @@ async function taskLog(objectId: string): Promise<LogLine[]> {
 }
 
 // CVM's client API cannot create a VPS (nor destroy one): it is covered as the dialect that lists, reports and powers the others' VMs.
-for (const creator of ['cloudstack', 'cloudsigma'] as const) {
+for (const creator of ['cloudstack', 'cloudsigma', 'danube'] as const) {
   test(`a VM created through ${creator} is listed, stopped, started and destroyed through every other dialect, each step logged once`, async () => {
     const d = dialects.find((x) => x.name === creator)!;
     const display = `xd-${creator}`;
     const id = await d.create!(display);
     // A CloudStack name is a hostname; CloudSigma has only display names, so Nube gives its VMs a generated hostname, which CVM shows.
     const host = String((await cs.ok('listVirtualMachines', { id })).virtualmachine[0].name);
-    if (creator === 'cloudstack') assert.equal(host, display);
+    if (creator !== 'cloudsigma') assert.equal(host, display);
     else assert.match(host, /^[a-z0-9][a-z0-9-]*$/);
     const name: Names = { display, host };
     const others = dialects.filter((x) => x !== d);
@@ -245,7 +287,14 @@ for (const creator of ['cloudstack', 'cloudsigma'] as const) {
       assert.ok(await x.gone(refs.get(x)!), `${x.name} answers "not found" for ${display}`);
     }
 
-    const log = await taskLog(id);
+    // Danube defines a VM in synchronous steps (definition, disk, NIC), each one finished task, before the deploy task.
+    const all = await taskLog(id);
+    if (creator === 'danube')
+      assert.ok(
+        all.some((l) => l.action.startsWith('sync.') && String(l.origin).startsWith('danube:')),
+        'the definition is logged as a synchronous change asked for through Danube',
+      );
+    const log = all.filter((l) => !(creator === 'danube' && l.action.startsWith('sync.')));
     assert.deepEqual(
       log.filter((l) => l.taskId === null),
       [],

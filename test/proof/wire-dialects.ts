@@ -11,6 +11,7 @@ export interface WireCredentials {
   cloudstack: { key: string; secret: string };
   cloudsigma: { email: string; password: string };
   cvm: { publicToken: string; privateToken: string };
+  danube: { apiKey: string };
 }
 
 /** Creates an account and one credential per dialect (the only place that knows how; switch it when credentials get issuers). */
@@ -18,10 +19,12 @@ export async function wireCredentials(env: TestEnv, name: string): Promise<WireC
   const sigma = await sigmaUser(env, name);
   const cs = (await env.rt.core.credentials.issueTo('api-key-pair', name, {})).shown;
   const cvm = await cvmFor(env, name);
+  const danube = (await env.rt.core.credentials.issueTo('user-api-key', name, {})).shown;
   return {
     cloudstack: { key: cs.key, secret: cs.secret },
     cloudsigma: { email: sigma.user, password: sigma.password },
     cvm: { publicToken: cvm.pub!, privateToken: cvm.priv! },
+    danube: { apiKey: danube.apiKey },
   };
 }
 

@@ -177,7 +177,7 @@ async function totals(q: Q, accountId: string): Promise<AccountTotals> {
   return {
     vmTotal: vms.length,
     vmRunning: vms.filter((v) => v.state === 'running' || v.state === 'rebooting').length,
-    vmStopped: vms.filter((v) => v.state === 'stopped').length,
+    vmStopped: vms.filter((v) => v.state === 'stopped' || v.state === 'defined').length,
     cpuTotal: vms.reduce((s, v) => s + Number(v.cpu_number), 0),
     memoryTotal: vms.reduce((s, v) => s + Number(v.memory), 0),
     volumeTotal: Number(vols.n),

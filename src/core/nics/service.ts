@@ -16,6 +16,7 @@ import { recordSyncChange } from '../sync-change.js';
 import type { TaskReceipt } from '../receipt.js';
 import type { NicView } from '../vms/model.js';
 import type { VmService } from '../vms/service.js';
+import { DefinedNics } from './define.js';
 
 /** A NIC with the VM it belongs to and, once activated, its IPv6 prefix length. */
 export interface VmNicView extends NicView {
@@ -43,10 +44,15 @@ const IP6_PREFIX_LENGTH = 64;
 
 /** The one NIC service: lists, plugs, unplugs and re-addresses NICs, activates IPv6 and attaches/detaches elastic IPs. */
 export class NicService {
+  /** The NICs of VM definitions by 1-based index (add, update, remove; only while the VM is defined). */
+  readonly defined: DefinedNics;
+
   constructor(
     private readonly deps: CoreDeps,
     private readonly vms: VmService,
-  ) {}
+  ) {
+    this.defined = new DefinedNics(deps);
+  }
 
   /** One page of the NICs of one of the caller's VMs, optionally only nicId or those on networkId. */
   async list(

@@ -153,7 +153,8 @@ export class JobService {
   }
 }
 
-function toJob(row: TaskRow): JobView {
+/** A task row as its owner sees it. */
+export function toJob(row: TaskRow): JobView {
   const err = parseJson<{ kind?: string; reason?: string; message?: string } | null>(row.error, null);
   return {
     id: row.id,

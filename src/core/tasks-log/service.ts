@@ -24,7 +24,7 @@ export interface TaskLogFilter {
   until?: Date;
   /** Leaves out the first entry of each synchronous change, so each one shows once (as Danube's log does). */
   oneEntryPerChange?: boolean;
-  /** Tasks only (no synchronous changes). */
+  /** Tasks only (no synchronous changes, no callback attempts). */
   tasksOnly?: boolean;
   /** Newest first instead of oldest first. */
   newestFirst?: boolean;
@@ -70,7 +70,7 @@ export class TaskLogService {
       q = q.where((eb) =>
         eb.not(eb.and([eb('task_log.action', 'like', 'sync%'), eb('task_log.status', '=', 'PENDING')])),
       );
-    if (f.tasksOnly) q = q.where('task_log.action', 'not like', 'sync%');
+    if (f.tasksOnly) q = q.where('task_log.action', 'not like', 'sync%').where('task_log.action', '<>', 'callback');
     const rows = q
       .leftJoin('vms', (j) =>
         j.onRef('vms.id', '=', 'task_log.object_id').on('task_log.object_type', '=', 'virtual machine'),

@@ -90,3 +90,13 @@ export async function isCurrentMac(q: Q, vmId: string, raw: string): Promise<boo
     .executeTakeFirst();
   return nic?.mac_address === raw.trim().toLowerCase();
 }
+
+/** A MAC a user chose for any NIC, normalized, or the one Invalid answer when it is unusable or another live NIC has it. */
+export async function checkChosenMac(q: Q, raw: string, exceptNicId?: string): Promise<string> {
+  const mac = parseMac(raw);
+  const octets = mac.split(':');
+  const unusable =
+    parseInt(octets[0]!, 16) % 2 === 1 || octets.every((o) => o === '00') || octets[0] === NUBE_MAC_PREFIX;
+  if (unusable || (await macTaken(q, mac, exceptNicId))) throw unusableMac(mac);
+  return mac;
+}

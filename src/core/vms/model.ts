@@ -4,8 +4,9 @@ import type { VmRow } from '../../store/schema.js';
 import type { CatalogService } from '../catalog/service.js';
 import { flag } from '../../lib/util.js';
 
-/** VM lifecycle states of the core; dialects map them to their own words. */
+/** VM lifecycle states of the core (`defined`: described but not deployed on any host); dialects map them to their own words. */
 export type VmState =
+  | 'defined'
   | 'creating'
   | 'starting'
   | 'running'

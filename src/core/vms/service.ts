@@ -20,6 +20,9 @@ import { cloneVm, type VmCloneInput } from './clone.js';
 import { VmLifecycle } from './lifecycle.js';
 import { VmSizing, type VmExtras, type VmReshape } from './sized.js';
 import { liveStatus, type VmLiveStatus } from './status.js';
+import { VmDefinitions, type VmDefineInput, type VmDefinitionUpdate } from './definition.js';
+import { VmDefinedDisks } from './define-disks.js';
+import { definitionExtras, pendingTasks, type PendingTask, type VmDefinitionExtras } from './definition-views.js';
 
 /** Filters of a VM list. */
 export interface VmFilter {
@@ -57,10 +60,15 @@ export interface VmChanged {
   vm: VmView;
 }
 
+export type { VmDefinitionExtras };
+
 /** The one VM service every dialect uses: reads, creates, clones, reshapes and powers VMs. */
 export class VmService {
   private readonly lifecycle: VmLifecycle;
   private readonly sizing: VmSizing;
+  private readonly defs: VmDefinitions;
+  /** The disks of VM definitions by 1-based index (add, update, remove, list; changes only while defined). */
+  readonly disks: VmDefinedDisks;
 
   constructor(
     private readonly deps: CoreDeps,
@@ -68,6 +76,8 @@ export class VmService {
   ) {
     this.lifecycle = new VmLifecycle(deps);
     this.sizing = new VmSizing(deps);
+    this.defs = new VmDefinitions(deps);
+    this.disks = new VmDefinedDisks(deps);
   }
 
   /** One page of the caller's VMs and the total count. */
@@ -153,9 +163,10 @@ export class VmService {
     return liveStatus(this.deps, vm);
   }
 
-  /** Starts a stopped VM (placing it on a host); returns the receipt of its task. */
-  start(ctx: CallContext, id: string): Promise<TaskReceipt> {
-    return this.lifecycle.start(ctx, id);
+  /** Starts a stopped VM (placing it on a host), or deploys a defined one; returns the receipt of its task. */
+  async start(ctx: CallContext, id: string): Promise<TaskReceipt> {
+    const vm = await this.row(this.deps.store.db, ctx, id);
+    return vm.state === 'defined' ? this.defs.deploy(ctx, id) : this.lifecycle.start(ctx, id);
   }
 
   /** Stops a running VM; force skips the graceful shutdown. Returns the receipt of its task. */
@@ -169,8 +180,49 @@ export class VmService {
   }
 
   /** Destroys a VM: its root volume and addresses are released and data volumes detached. Returns the receipt of its task. */
-  destroy(ctx: CallContext, id: string, expunge = true): Promise<TaskReceipt> {
-    return this.lifecycle.destroy(ctx, id, expunge);
+  async destroy(ctx: CallContext, id: string, expunge = true): Promise<TaskReceipt> {
+    const vm = await this.row(this.deps.store.db, ctx, id);
+    return vm.state === 'defined' ? this.defs.deleteDefinition(ctx, id) : this.lifecycle.destroy(ctx, id, expunge);
+  }
+
+  /** One of the caller's live VMs by host name or id, or NotFound (also for another account's VM). */
+  async byNameOrId(ctx: CallContext, ref: string): Promise<VmView> {
+    return this.get(ctx, (await this.defs.byNameOrId(this.deps.store.db, ctx, ref)).id);
+  }
+
+  /** Defines a VM (state defined, on no host, quota reserved); disks and NICs follow, then deploy. One finished task. */
+  define(ctx: CallContext, input: VmDefineInput): Promise<TaskReceipt> {
+    return this.defs.define(ctx, input);
+  }
+
+  /** Changes the size, names, template, note or settings of a defined or stopped VM; one finished task. */
+  updateDefinition(ctx: CallContext, id: string, u: VmDefinitionUpdate): Promise<TaskReceipt> {
+    return this.defs.updateDefinition(ctx, id, u);
+  }
+
+  /** Removes a defined VM with its disks and NICs; one finished task. */
+  deleteDefinition(ctx: CallContext, id: string): Promise<TaskReceipt> {
+    return this.defs.deleteDefinition(ctx, id);
+  }
+
+  /** Deploys a defined VM with at least one disk: placed, its disks created, started (task vm.create). */
+  deploy(ctx: CallContext, id: string): Promise<TaskReceipt> {
+    return this.defs.deploy(ctx, id);
+  }
+
+  /** Takes a stopped VM off its host back to its definition (task vm.undeploy); NICs keep their addresses. */
+  undeploy(ctx: CallContext, id: string): Promise<TaskReceipt> {
+    return this.defs.undeploy(ctx, id);
+  }
+
+  /** The unfinished tasks (PENDING or STARTED) of the caller's VMs by VM id, oldest first. */
+  pendingTasks(ctx: CallContext, vmIds: string[]): Promise<Map<string, PendingTask[]>> {
+    return pendingTasks(this.deps.store.db, ctx, vmIds);
+  }
+
+  /** The definition parts (note, settings, disks, NIC models) of the caller's VMs by id. */
+  definitions(ctx: CallContext, vms: VmView[]): Promise<Map<string, VmDefinitionExtras>> {
+    return definitionExtras(this.deps.store.db, ctx, vms);
   }
 
   /** Rebuilds the root volume from the template (or a new one), keeping the VM's power state; returns the receipt of its task. */

@@ -22,6 +22,7 @@ export const SIGMA_ERRORS: ErrorTable<SigmaMapping> = {
     in_use: { status: 409 },
     gone: { status: 409 },
     cancelled: { status: 409 },
+    precondition: { status: 409 },
   },
   Forbidden: { denied: { status: 400 } },
   Unauthenticated: { bad_credentials: { status: 401 } },

@@ -48,6 +48,7 @@ export const CS_ERRORS: ErrorTable<CsMapping> = {
     in_use: PARAM_ERROR,
     gone: PARAM_ERROR,
     cancelled: PARAM_ERROR,
+    precondition: PARAM_ERROR,
   },
   Forbidden: { denied: ACCOUNT_ERROR },
   Unauthenticated: { bad_credentials: UNAUTHENTICATED },

@@ -36,6 +36,7 @@ export const CVM_ERRORS: ErrorTable<CvmMapping> = {
     in_use: REFUSED,
     gone: REFUSED,
     cancelled: REFUSED,
+    precondition: REFUSED,
   },
   Forbidden: { denied: { status: 403 } },
   Unauthenticated: { bad_credentials: { status: 401 } },

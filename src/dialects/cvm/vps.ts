@@ -60,7 +60,11 @@ export async function powerVps(core: Core, ctx: CallContext, serial: number, act
   let receipt: TaskReceipt;
   if (action === 'start') receipt = await core.vms.start(ctx, vm.id);
   else if (action === 'stop') receipt = await core.vms.stop(ctx, vm.id, false);
-  else receipt = vm.state === 'stopped' ? await core.vms.start(ctx, vm.id) : await core.vms.reboot(ctx, vm.id);
+  else
+    receipt =
+      vm.state === 'stopped' || vm.state === 'defined'
+        ? await core.vms.start(ctx, vm.id)
+        : await core.vms.reboot(ctx, vm.id);
   await settle(core, ctx, receipt.taskId, action);
 }
 

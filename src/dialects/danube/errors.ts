@@ -22,6 +22,7 @@ export const DANUBE_ERRORS: ErrorTable<DanubeMapping> = {
     in_use: { status: 428 },
     gone: { status: 404 },
     cancelled: { status: 410 },
+    precondition: { status: 428 },
   },
   Forbidden: { denied: { status: 403, text: 'You do not have permission to perform this action.' } },
   Unauthenticated: { bad_credentials: { status: 403 } },

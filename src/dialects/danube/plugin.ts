@@ -15,6 +15,7 @@ import { MAIN_DC, resolveDc } from './dcs.js';
 import { streamTask } from './stream.js';
 import { registerRoutes } from './routes/index.js';
 import { ES_VERSION } from './version.js';
+import { danubeCallbacks } from './callbacks.js';
 
 /** Paths served without credentials. */
 const OPEN_PATHS = new Set(['/api/ping/', '/api/accounts/login/']);
@@ -100,6 +101,7 @@ async function authenticate(core: Core, req: FastifyRequest): Promise<CallState>
 /** Registers the dialect (mount it with prefix /api). */
 export async function danubePlugin(app: FastifyInstance, opts: { core: Core }): Promise<void> {
   const { core } = opts;
+  danubeCallbacks(core);
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('application/json', { parseAs: 'string', bodyLimit: BODY_MAX }, (_req, body, done) => {
     const text = String(body).trim();

@@ -111,3 +111,15 @@ export async function expungeVm(q: Q, vm: VmRow): Promise<void> {
     .executeTakeFirst();
   if (Number(r.numUpdatedRows) > 0) await bumpLiveVms(q, vm.account_id, -1);
 }
+
+/** Returns a VM to its definition: host released, its disks back to Allocated (their data is gone), state defined; NICs and addresses stay. */
+export async function backToDefinition(q: Q, vm: VmRow): Promise<void> {
+  await releaseHost(q, vm);
+  await q
+    .updateTable('volumes')
+    .set({ state: 'Allocated' })
+    .where('vm_id', '=', vm.id)
+    .where('removed_at', 'is', null)
+    .execute();
+  await setVmState(q, vm.id, 'defined', 'stopped');
+}

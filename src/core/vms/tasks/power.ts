@@ -5,7 +5,7 @@ import { FINISHED, type TaskHandler } from '../../../tasks/engine.js';
 import { finishTask, revokeTask } from '../../../tasks/queue.js';
 import { createBatch } from './create-batch.js';
 import { payloadOf, type HandlerDeps } from '../../task-steps.js';
-import { expungeVm, setVmState, taskVm, vmSpec } from './common.js';
+import { backToDefinition, expungeVm, setVmState, taskVm, vmSpec } from './common.js';
 
 const vmResult = (task: TaskRow) => ({ type: 'vm', id: task.object_id });
 
@@ -24,7 +24,7 @@ async function powerOff(deps: HandlerDeps, vmId: string): Promise<void> {
   if (power !== 'stopped' && power !== 'absent') await deps.driver.stop(vmId, { force: true });
 }
 
-/** vm.create: define (and with start, place and boot) a freshly deployed VM; a failed or cancelled deploy is expunged. */
+/** vm.create: define (and with start, place and boot) a freshly deployed VM; a failed or cancelled create is expunged, a failed deploy of a definition returns to it. */
 export function vmCreate(deps: HandlerDeps): TaskHandler {
   return {
     abortable: true,
@@ -58,14 +58,18 @@ export function vmCreate(deps: HandlerDeps): TaskHandler {
     },
     async onFailure(q, task) {
       const vm = await taskVm(q, task);
-      if (vm && !vm.removed_at) await expungeVm(q, vm);
+      if (!vm || vm.removed_at) return;
+      if (payloadOf<{ deploy?: boolean }>(task).deploy) await backToDefinition(q, vm);
+      else await expungeVm(q, vm);
     },
     async onRevoke(task) {
       await deps.driver.destroy(task.object_id);
       await deps.store.tx(async (trx) => {
         if (!(await revokeTask(trx, task))) return;
         const vm = await taskVm(trx, task);
-        if (vm && !vm.removed_at) await expungeVm(trx, vm);
+        if (!vm || vm.removed_at) return;
+        if (payloadOf<{ deploy?: boolean }>(task).deploy) await backToDefinition(trx, vm);
+        else await expungeVm(trx, vm);
       });
     },
     runBatch: (tasks, signals) => createBatch(deps, tasks, signals),

@@ -103,7 +103,7 @@ export async function start(c: SigmaCall, id: string): Promise<void> {
 /** Stops (force) or shuts down a server unless it is already stopped, waiting for the task. */
 export async function stop(c: SigmaCall, id: string, force: boolean): Promise<void> {
   const vm = await c.core.vms.get(c.ctx, id);
-  if (vm.state === 'stopped') return;
+  if (vm.state === 'stopped' || vm.state === 'defined') return;
   await settle(c, (await c.core.vms.stop(c.ctx, id, force)).taskId);
 }
 

@@ -5,6 +5,7 @@ import type { VmState, VmView } from '../../../core/vms/model.js';
 import { csDate, csTags } from './common.js';
 
 const STATE: Record<VmState, string> = {
+  defined: 'Stopped',
   creating: 'Starting',
   starting: 'Starting',
   running: 'Running',

@@ -6,6 +6,7 @@ import { taskCancelRoutes } from './task-cancel.js';
 import { systemRoutes } from './system.js';
 import { dcRoutes } from './dc.js';
 import { accountRoutes } from './accounts.js';
+import { vmRoutes } from './vm.js';
 import { vmSnapshotRoutes } from './vm-snapshot.js';
 import { vmDefineSnapshotRoutes } from './vm-define-snapshot.js';
 import { vmBackupRoutes } from './vm-backup.js';
@@ -18,6 +19,7 @@ export function registerRoutes(r: DanubeRouter): void {
   systemRoutes(r);
   dcRoutes(r);
   accountRoutes(r);
+  vmRoutes(r);
   vmSnapshotRoutes(r);
   vmDefineSnapshotRoutes(r);
   vmBackupRoutes(r);

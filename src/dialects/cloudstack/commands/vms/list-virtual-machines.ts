@@ -5,7 +5,7 @@ import { csVm } from '../../views/vm.js';
 
 const STATES: Record<string, string[]> = {
   running: ['running', 'rebooting'],
-  stopped: ['stopped'],
+  stopped: ['stopped', 'defined'],
   starting: ['creating', 'starting', 'restoring'],
   stopping: ['stopping'],
   destroyed: ['destroyed'],
