@@ -2,7 +2,7 @@
 import type { Q } from '../../store/db.js';
 import type { VmRow, VolumeRow } from '../../store/schema.js';
 import type { CallContext } from '../../lib/context.js';
-import { invalid, notFound } from '../../lib/errors.js';
+import { invalid } from '../../lib/errors.js';
 import { vmRow } from '../vms/rows.js';
 
 /** One disk of one of the caller's VMs. */
@@ -38,15 +38,4 @@ export async function vmDisk(
   const volume = (await vmVolumes(q, vm.id))[index - 1];
   if (!volume) throw invalid(`Virtual machine ${vm.name} has no disk ${index}`, field);
   return { vm, volume, index };
-}
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-/** One of the caller's live VMs by host name or id (Danube's hostname_or_uuid), or NotFound. */
-export async function vmByRef(q: Q, ctx: CallContext, ref: string): Promise<VmRow> {
-  let s = q.selectFrom('vms').selectAll().where('account_id', '=', ctx.accountId).where('removed_at', 'is', null);
-  s = UUID.test(ref) ? s.where((eb) => eb.or([eb('id', '=', ref), eb('name', '=', ref)])) : s.where('name', '=', ref);
-  const row = await s.executeTakeFirst();
-  if (!row) throw notFound('virtual machine', ref, 'vm');
-  return row;
 }

@@ -6,7 +6,7 @@ import { enqueueTask } from '../../tasks/queue.js';
 import type { TaskReceipt } from '../receipt.js';
 import type { SnapshotView } from '../volumes/model.js';
 import type { SnapshotService } from './service.js';
-import { vmByRef, vmDisk } from '../backups/vm-disk.js';
+import { vmDisk } from '../backups/vm-disk.js';
 import { recordSyncChange } from '../sync-change.js';
 import { vmRow } from '../vms/rows.js';
 
@@ -35,12 +35,6 @@ export class VmSnapshotService {
     private readonly deps: CoreDeps,
     private readonly snapshots: SnapshotService,
   ) {}
-
-  /** One of the caller's live VMs by host name or id, or NotFound: what Danube's paths name. */
-  async vm(ctx: CallContext, ref: string): Promise<{ id: string; name: string; state: string; zoneId: string }> {
-    const row = await vmByRef(this.deps.store.db, ctx, ref);
-    return { id: row.id, name: row.name, state: row.state, zoneId: row.zone_id };
-  }
 
   /** A disk of one of the caller's VMs: its volume and size in bytes (Invalid on `field` when the VM has no such disk). */
   async disk(

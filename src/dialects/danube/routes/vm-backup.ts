@@ -118,7 +118,7 @@ export function vmBackupRoutes(r: DanubeRouter): void {
         force: { type: 'bool', default: true },
       });
       requireOk(b);
-      const target = await q.core.vmSnapshots.vm(q.ctx, p.target_hostname_or_uuid!);
+      const target = await q.core.vms.byNameOrId(q.ctx, p.target_hostname_or_uuid!);
       if (target.state !== 'stopped') throw apiError(423, 'VM is not stopped');
       const receipt = await withFields(q, () =>
         q.core.backups.restore(q.ctx, b.id, { targetVmId: target.id, targetDiskIndex: p.target_disk_id! }),

@@ -11,7 +11,7 @@ const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 
 /** The VM of the path (hostname or uuid), or 404 VM not found. */
 export function pathVm(q: DanubeRequest) {
-  return q.core.vmSnapshots.vm(q.ctx, q.params.vm!);
+  return q.core.vms.byNameOrId(q.ctx, q.params.vm!);
 }
 
 /** Refuses a name that Danube would not take (400 FAILURE on `field`). */

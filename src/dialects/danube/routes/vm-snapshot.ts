@@ -123,7 +123,7 @@ export function vmSnapshotRoutes(r: DanubeRouter): void {
       requireOk(snap);
       const ref = p.target_hostname_or_uuid;
       const target =
-        ref === undefined || ref === vm.name || ref === vm.id ? vm : await q.core.vmSnapshots.vm(q.ctx, ref);
+        ref === undefined || ref === vm.name || ref === vm.id ? vm : await q.core.vms.byNameOrId(q.ctx, ref);
       const targetDisk = p.target_disk_id ?? p.disk_id!;
       if (target.id !== vm.id || targetDisk !== p.disk_id) {
         const disk = await withFields(q, () =>
