@@ -17,6 +17,7 @@ import { checkMasterKey } from './core/accounts/key-check.js';
 import { storeLabel } from './store/locate.js';
 import { SETTINGS, writeSetting } from './store/settings.js';
 import { makeDataDirPrivate } from './lib/private-files.js';
+import { Scheduler } from './core/schedules/scheduler.js';
 
 /** Everything a running Nube holds. */
 export interface Runtime {
@@ -25,8 +26,10 @@ export interface Runtime {
   core: Core;
   engine: TaskEngine;
   driver: ComputeDriver;
+  /** Fires snapshot and backup definitions; started beside the engine (serve starts both). */
+  scheduler: Scheduler;
   log: Logger;
-  /** Stops the engine and the callback worker and closes the store. */
+  /** Stops the scheduler, the engine and the callback worker and closes the store. */
   close(): Promise<void>;
 }
 
@@ -90,9 +93,11 @@ export async function createRuntime(config: Config, opts: RuntimeOptions = {}): 
   registerTaskHandlers(engine, { store: taskStore, driver, storage });
   const catalog = new CatalogService(store);
   const core = new Core({ store, config, secrets, catalog, tasks: engine, storage, driver });
+  const scheduler = new Scheduler(core, { log });
   if (opts.startEngine) {
     await engine.start();
     core.callbacks.start(log);
+    scheduler.start();
   }
   return {
     config,
@@ -100,8 +105,10 @@ export async function createRuntime(config: Config, opts: RuntimeOptions = {}): 
     core,
     engine,
     driver,
+    scheduler,
     log,
     async close() {
+      await scheduler.stop();
       await core.callbacks.stop();
       await engine.stop();
       await core.volumes

@@ -29,6 +29,9 @@ import { hashPool } from './accounts/hash-pool.js';
 import { QuotaService } from './quotas/service.js';
 import { StatsService } from './stats.js';
 import { CallbackService } from './callbacks/service.js';
+import { BackupService } from './backups/service.js';
+import { ScheduleService } from './schedules/service.js';
+import { VmSnapshotService } from './snapshots/vm-snapshots.js';
 import { AliasService } from './aliases/service.js';
 import { HostInventory } from './hosts/inventory.js';
 import { NetworkAddressService } from './networks/addresses.js';
@@ -67,6 +70,11 @@ export class Core {
   readonly stats: StatsService;
   /** Task callbacks: registered by dialects, delivered from the database by a worker started with the engine. */
   readonly callbacks: CallbackService;
+  readonly backups: BackupService;
+  /** Snapshot and backup definitions (cron schedules) per VM disk. */
+  readonly schedules: ScheduleService;
+  /** The same snapshots by VM, disk index and name. */
+  readonly vmSnapshots: VmSnapshotService;
   /** Numbered aliases of objects for dialects that name them by integers. */
   readonly aliases: AliasService;
   /** Hosts as operators manage them: status, maintenance, notes, VMs. */
@@ -110,6 +118,9 @@ export class Core {
     this.quotas = new QuotaService(deps);
     this.stats = new StatsService(deps.store);
     this.callbacks = new CallbackService(deps);
+    this.backups = new BackupService(deps);
+    this.schedules = new ScheduleService(deps);
+    this.vmSnapshots = new VmSnapshotService(deps, this.snapshots);
     this.aliases = new AliasService(deps.store);
     this.hostInventory = new HostInventory(deps);
     this.networkAddresses = new NetworkAddressService(deps);

@@ -7,6 +7,7 @@ import { vmUndeploy } from './vms/tasks/undeploy.js';
 import { vmNicAdd, vmNicRemove } from './vms/tasks/nic.js';
 import { volumeAttach, volumeDetach, volumeResize } from './volumes/tasks.js';
 import { snapshotCreate, snapshotRevert } from './snapshots/tasks.js';
+import { backupCreate, backupRestore } from './backups/tasks.js';
 
 /** Wires handlers to kinds; a kind without a handler fails its tasks with a clear error. */
 export function registerTaskHandlers(engine: TaskEngine, deps: HandlerDeps): void {
@@ -24,4 +25,6 @@ export function registerTaskHandlers(engine: TaskEngine, deps: HandlerDeps): voi
   engine.register('vm.nic_add', vmNicAdd(deps));
   engine.register('vm.nic_remove', vmNicRemove(deps));
   engine.register('vm.undeploy', vmUndeploy(deps));
+  engine.register('backup.create', backupCreate(deps));
+  engine.register('backup.restore', backupRestore(deps));
 }

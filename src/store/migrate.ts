@@ -17,6 +17,7 @@ import * as m0013 from './migrations/0013-neutral-vm-result-types.js';
 import * as m0014 from './migrations/0014-vm-definitions.js';
 import * as m0015 from './migrations/0015-callbacks.js';
 import * as m0016 from './migrations/0016-task-cancel.js';
+import * as m0017 from './migrations/0017-backups-schedules.js';
 import * as m0018 from './migrations/0018-danube-identity.js';
 import * as m0019 from './migrations/0019-danube-infra.js';
 import * as m0020 from './migrations/0020-user-profile.js';
@@ -42,6 +43,7 @@ const MIGRATIONS: Migration[] = [
   { name: '0014-vm-definitions', up: m0014.up },
   { name: '0015-callbacks', up: m0015.up },
   { name: '0016-task-cancel', up: m0016.up },
+  { name: '0017-backups-schedules', up: m0017.up },
   { name: '0018-danube-identity', up: m0018.up },
   { name: '0019-danube-infra', up: m0019.up },
   { name: '0020-user-profile', up: m0020.up },

@@ -230,6 +230,10 @@ export interface SnapshotRow {
   volume_type: string;
   created_at: string;
   removed_at: string | null;
+  /** A note (migration 0017; null on older rows). */
+  note?: string | null;
+  /** The disk schedule that took it (0017); null for a snapshot taken by hand. */
+  definition_id?: string | null;
 }
 export interface SecurityGroupRow {
   id: string;
@@ -482,6 +486,39 @@ export interface SettingRow {
   key: string;
   value: string;
 }
+/** A snapshot or backup schedule of one VM disk (migration 0017): fires at its cron times, keeps `retention` of its own. */
+export interface DiskScheduleRow {
+  id: string;
+  account_id: string;
+  kind: 'snapshot' | 'backup';
+  vm_id: string;
+  disk_index: number;
+  name: string;
+  schedule: string;
+  retention: number;
+  active: Flag;
+  description: string;
+  /** JSON object of settings a dialect keeps for it (Danube's backup node, zpool, compression...). */
+  options: string;
+  /** When it fires next (ISO); claimed by moving it forward with a conditional update. */
+  next_run_at: string;
+  created_at: string;
+}
+/** A copy of one VM disk's bytes kept apart from its volume (migration 0017). */
+export interface BackupRow {
+  id: string;
+  account_id: string;
+  vm_id: string;
+  disk_index: number;
+  volume_id: string;
+  name: string;
+  size: number;
+  note: string;
+  definition_id: string | null;
+  state: string;
+  created_at: string;
+  removed_at: string | null;
+}
 /** The whole database as Kysely sees it. */
 export interface DB {
   accounts: AccountRow;
@@ -527,4 +564,6 @@ export interface DB {
   vm_usage_log: VmUsageLogRow;
   account_limits: AccountLimitRow;
   settings: SettingRow;
+  disk_schedules: DiskScheduleRow;
+  backups: BackupRow;
 }

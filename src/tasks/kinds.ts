@@ -17,6 +17,8 @@ export const TASK_KINDS = [
   'snapshot.revert',
   'sync',
   'vm.undeploy',
+  'backup.create',
+  'backup.restore',
 ] as const;
 
 /** One kind of task. */

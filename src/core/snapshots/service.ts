@@ -78,7 +78,12 @@ export class SnapshotService {
   }
 
   /** Takes a snapshot of a volume that holds data (Ready); the copy runs as a task holding the volume. The receipt names the snapshot. */
-  async create(ctx: CallContext, volumeId: string, name?: string): Promise<TaskReceipt> {
+  async create(
+    ctx: CallContext,
+    volumeId: string,
+    name?: string,
+    extra: { note?: string; definitionId?: string } = {},
+  ): Promise<TaskReceipt> {
     const { store } = this.deps;
     const id = newId();
     const taskId = await store.tx(async (trx) => {
@@ -108,6 +113,8 @@ export class SnapshotService {
           volume_type: vol.type,
           created_at: now.toISOString(),
           removed_at: null,
+          note: extra.note ?? null,
+          definition_id: extra.definitionId ?? null,
         })
         .execute();
       return enqueueTask(store, trx, {
@@ -120,6 +127,16 @@ export class SnapshotService {
     });
     this.deps.tasks.wake();
     return { taskId, objectId: id };
+  }
+
+  /** Changes a snapshot's note; one finished task. */
+  async setNote(ctx: CallContext, id: string, note: string): Promise<TaskReceipt> {
+    if (note.length > 1024) throw invalid('A note is at most 1024 characters', 'note');
+    return this.deps.store.tx(async (trx) => {
+      await this.row(trx, ctx, id);
+      await trx.updateTable('snapshots').set({ note }).where('id', '=', id).execute();
+      return recordSyncChange(trx, { objectType: 'snapshot', objectId: id, ctx, payload: { action: 'update' } });
+    });
   }
 
   /** Deletes a finished snapshot and its data; answered as a finished task. */

@@ -54,6 +54,10 @@ export interface SnapshotView {
   size: number;
   created: string;
   tags: Array<{ key: string; value: string }>;
+  /** The snapshot's note ('' when none). */
+  note: string;
+  /** The snapshot definition (schedule) that took it; null for a snapshot taken by hand. */
+  definitionId: string | null;
 }
 
 /** Tags of some resources, by resource id. */
@@ -176,6 +180,8 @@ export async function loadSnapshotViews(q: Q, catalog: CatalogService, rows: Sna
       size: Number(r.size),
       created: r.created_at,
       tags: tags.get(r.id) ?? [],
+      note: r.note ?? '',
+      definitionId: r.definition_id ?? null,
     });
   }
   return views;

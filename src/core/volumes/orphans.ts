@@ -1,4 +1,4 @@
-/** The start-up sweep of volume storage: files no live volume or snapshot owns (left by a crash mid-copy or mid-destroy) are deleted. */
+/** The start-up sweep of volume storage: files no live volume, snapshot or backup owns (left by a crash mid-copy or mid-destroy) are deleted. */
 import type { Store } from '../../store/db.js';
 import type { StoredFile, VolumeStorage } from '../../drivers/storage/storage.js';
 
@@ -7,8 +7,8 @@ const BATCH = 500;
 
 /**
  * Deletes the storage's files changed before `before` (ms since the epoch, e.g. the process start) that nothing owns:
- * temporary files of unfinished copies, and volume or snapshot files without a live row. Files changed later may belong
- * to work under way and are left alone. Returns what was deleted, temporary files first, then snapshots, then volumes.
+ * temporary files of unfinished copies, and volume, snapshot or backup files without a live row. Files changed later may belong
+ * to work under way and are left alone. Returns what was deleted, temporary files first, then backups, snapshots, volumes.
  */
 export async function sweepOrphanFiles(store: Store, storage: VolumeStorage, before: number): Promise<StoredFile[]> {
   const old = (await storage.files()).filter((f) => f.mtimeMs < before);
@@ -22,8 +22,14 @@ export async function sweepOrphanFiles(store: Store, storage: VolumeStorage, bef
     'snapshots',
     old.filter((f) => f.kind === 'snapshot').map((f) => f.id),
   );
+  const liveBackups = await liveIds(
+    store,
+    'backups',
+    old.filter((f) => f.kind === 'backup').map((f) => f.id),
+  );
   const orphans = [
     ...old.filter((f) => f.kind === 'temp'),
+    ...old.filter((f) => f.kind === 'backup' && !liveBackups.has(f.id)),
     ...old.filter((f) => f.kind === 'snapshot' && !liveSnapshots.has(f.id)),
     ...old.filter((f) => f.kind === 'volume' && !liveVolumes.has(f.id)),
   ];
@@ -36,7 +42,7 @@ export async function sweepOrphanFiles(store: Store, storage: VolumeStorage, bef
 }
 
 /** The ids among ids that have a row not removed in table. */
-async function liveIds(store: Store, table: 'volumes' | 'snapshots', ids: string[]): Promise<Set<string>> {
+async function liveIds(store: Store, table: 'volumes' | 'snapshots' | 'backups', ids: string[]): Promise<Set<string>> {
   const live = new Set<string>();
   const unique = [...new Set(ids)];
   for (let i = 0; i < unique.length; i += BATCH) {

@@ -24,6 +24,8 @@ const DONE_MESSAGES: Readonly<Record<string, string>> = {
   'snapshot.create': 'Snapshot successfully created',
   'snapshot.revert': 'Successfully rolled back snapshot',
   'snapshot.delete': 'Snapshot successfully deleted',
+  'backup.create': 'Backup successfully created',
+  'backup.restore': 'Backup successfully restored',
 };
 
 /** The message of a finished task of this kind on the named object. */

@@ -24,6 +24,7 @@ export class Qcow2Storage implements VolumeStorage {
   readonly format = 'qcow2' as const;
   readonly volumeDir: string;
   readonly snapshotDir: string;
+  readonly backupDir: string;
   private liveDisk: (volumeId: string) => Promise<LiveDisk | undefined> = async () => undefined;
   private readonly lock = new KeyedLock();
   private readonly writers = new OpenWriters();
@@ -32,6 +33,7 @@ export class Qcow2Storage implements VolumeStorage {
   constructor(readonly dataDir: string) {
     this.volumeDir = join(dataDir, 'volumes');
     this.snapshotDir = join(dataDir, 'snapshots');
+    this.backupDir = join(dataDir, 'backups');
     this.nbd = new NbdSessions(
       join(dataDir, 'run'),
       this.lock,
@@ -188,6 +190,49 @@ export class Qcow2Storage implements VolumeStorage {
     await fs.rm(this.snapshotFile(id), { force: true });
   }
 
+  /** Writes a standalone image of the volume (through a transient internal snapshot while its VM runs) to `backups/<id>.qcow2`. */
+  async backup(volumeId: string, backupId: string): Promise<boolean> {
+    const file = this.backupFile(backupId);
+    return this.lock.run(volumeId, async () => {
+      if (!(await this.present(volumeId))) {
+        await fs.rm(file, { force: true });
+        return false;
+      }
+      await this.nbd.end(volumeId);
+      const src = this.volumePath(volumeId);
+      const live = await this.liveDisk(volumeId);
+      if (!live) {
+        await writeAtomically(file, (tmp) => convertQcow2(src, tmp));
+        return true;
+      }
+      const mark = `backup-${randomBytes(6).toString('hex')}`;
+      await qmpOnce(live.qmp, 'blockdev-snapshot-internal-sync', { device: live.node, name: mark });
+      try {
+        await writeAtomically(file, (tmp) => convertQcow2(src, tmp, { snapshot: mark }));
+      } finally {
+        await qmpOnce(live.qmp, 'blockdev-snapshot-delete-internal-sync', { device: live.node, name: mark }).catch(
+          () => undefined,
+        );
+      }
+      return true;
+    });
+  }
+
+  /** Replaces the volume's image with a copy of the backup's (its snapshots exported first, as a revert does). */
+  async restoreBackup(backupId: string, volumeId: string): Promise<void> {
+    const file = this.backupFile(backupId);
+    await this.lock.run(volumeId, async () => {
+      await this.nbd.end(volumeId);
+      await this.exportSnapshotsOf(volumeId);
+      await this.replace(volumeId, (await exists(file)) ? (tmp) => convertQcow2(file, tmp) : null);
+    });
+  }
+
+  /** Deletes a backup's image; absent is fine. */
+  async removeBackup(id: string): Promise<void> {
+    await fs.rm(this.backupFile(id), { force: true });
+  }
+
   /** Makes the volume's image when missing (an overlay on base when given) and grows it to at least size bytes. */
   async ensureImage(id: string, size: number, base?: string): Promise<string> {
     return this.lock.run(id, async () => {
@@ -215,11 +260,13 @@ export class Qcow2Storage implements VolumeStorage {
     return step(0);
   }
 
-  /** The volume, snapshot and temporary files on disk. */
+  /** The volume, snapshot, backup and temporary files on disk. */
   files(): Promise<StoredFile[]> {
     return listStoredFiles({
       volumeDir: this.volumeDir,
       snapshotDir: this.snapshotDir,
+      backupDir: this.backupDir,
+      backupExts: ['qcow2'],
       volumeExts: ['qcow2', 'img'],
       snapshotExts: ['qcow2', 'ref'],
     });
@@ -229,6 +276,7 @@ export class Qcow2Storage implements VolumeStorage {
   async discard(file: StoredFile): Promise<void> {
     if (file.kind === 'volume') return this.remove(file.id);
     if (file.kind === 'snapshot') return this.removeSnapshot(file.id);
+    if (file.kind === 'backup') return this.removeBackup(file.id);
     return removeTemp(file);
   }
 
@@ -241,6 +289,9 @@ export class Qcow2Storage implements VolumeStorage {
   }
   private refPath(id: string): string {
     return join(this.snapshotDir, `${checkId(id)}.ref`);
+  }
+  private backupFile(id: string): string {
+    return join(this.backupDir, `${checkId(id)}.qcow2`);
   }
   private snapshotFile(id: string): string {
     return join(this.snapshotDir, `${checkId(id)}.qcow2`);

@@ -32,6 +32,7 @@ export class RawStorage implements VolumeStorage {
   readonly format = 'raw' as const;
   readonly volumeDir: string;
   readonly snapshotDir: string;
+  readonly backupDir: string;
 
   private readonly copy: (src: string, dst: string) => Promise<void>;
   private readonly handles = new HandleCache();
@@ -51,6 +52,7 @@ export class RawStorage implements VolumeStorage {
     this.copy = (src, dst) => copyData(src, dst, useCp);
     this.volumeDir = join(dataDir, 'volumes');
     this.snapshotDir = join(dataDir, 'snapshots');
+    this.backupDir = join(dataDir, 'backups');
   }
 
   /** Path of a volume's file (which may not exist yet). */
@@ -61,6 +63,11 @@ export class RawStorage implements VolumeStorage {
   /** Path of a snapshot's file (absent when the volume had never been written). */
   snapshotPath(id: string): string {
     return join(this.snapshotDir, `${checkId(id)}.img`);
+  }
+
+  /** Path of a backup's file (absent when the volume had never been written). */
+  backupPath(id: string): string {
+    return join(this.backupDir, `${checkId(id)}.img`);
   }
 
   /** True when the volume has a data file. */
@@ -165,11 +172,29 @@ export class RawStorage implements VolumeStorage {
     await fs.rm(this.snapshotPath(id), { force: true });
   }
 
-  /** The volume, snapshot and temporary files on disk. */
+  /** Copies the volume's bytes to a backup file; returns false when the volume has no data to copy. */
+  async backup(volumeId: string, backupId: string): Promise<boolean> {
+    return copyOrClear(this.copy, this.volumePath(volumeId), this.backupPath(backupId));
+  }
+
+  /** Replaces a volume's bytes with a backup's (a backup without data leaves the volume all zeros). */
+  async restoreBackup(backupId: string, volumeId: string): Promise<void> {
+    this.handles.forget(this.volumePath(volumeId));
+    await copyOrClear(this.copy, this.backupPath(backupId), this.volumePath(volumeId));
+  }
+
+  /** Deletes a backup's data; absent is fine. */
+  async removeBackup(id: string): Promise<void> {
+    await fs.rm(this.backupPath(id), { force: true });
+  }
+
+  /** The volume, snapshot, backup and temporary files on disk. */
   files(): Promise<StoredFile[]> {
     return listStoredFiles({
       volumeDir: this.volumeDir,
       snapshotDir: this.snapshotDir,
+      backupDir: this.backupDir,
+      backupExts: ['img'],
       volumeExts: ['img'],
       snapshotExts: ['img'],
     });
@@ -179,6 +204,7 @@ export class RawStorage implements VolumeStorage {
   async discard(file: StoredFile): Promise<void> {
     if (file.kind === 'volume') return this.remove(file.id);
     if (file.kind === 'snapshot') return this.removeSnapshot(file.id);
+    if (file.kind === 'backup') return this.removeBackup(file.id);
     return removeTemp(file);
   }
 

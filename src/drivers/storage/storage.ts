@@ -31,9 +31,15 @@ export interface VolumeStorage {
   fromSnapshot(snapshotId: string, volumeId: string): Promise<void>;
   /** Deletes a snapshot's data; absent is fine. */
   removeSnapshot(id: string): Promise<void>;
-  /** Every volume, snapshot and temporary file on disk, by the id it belongs to (to find files nothing owns any more). */
+  /** Copies the volume's bytes to a backup kept apart from it (`<dataDir>/backups/`); false when the volume had no data yet. */
+  backup(volumeId: string, backupId: string): Promise<boolean>;
+  /** Makes a volume's bytes (and size) a backup's; a backup without data leaves the volume all zeros. */
+  restoreBackup(backupId: string, volumeId: string): Promise<void>;
+  /** Deletes a backup's data; absent is fine. */
+  removeBackup(id: string): Promise<void>;
+  /** Every volume, snapshot, backup and temporary file on disk, by the id it belongs to (to find files nothing owns any more). */
   files(): Promise<StoredFile[]>;
-  /** Deletes a listed file as its kind is deleted: a volume by remove, a snapshot by removeSnapshot, a temporary file as it is. */
+  /** Deletes a listed file as its kind is deleted: a volume by remove, a snapshot by removeSnapshot, a backup by removeBackup, a temporary file as it is. */
   discard(file: StoredFile): Promise<void>;
   /** Lets go of anything held open (servers, file handles). */
   close(): Promise<void>;

@@ -11,6 +11,9 @@ import { networkIpRoutes } from './network-ip.js';
 import { imageRoutes } from './image.js';
 import { accountRoutes } from './accounts.js';
 import { vmRoutes } from './vm.js';
+import { vmSnapshotRoutes } from './vm-snapshot.js';
+import { vmDefineSnapshotRoutes } from './vm-define-snapshot.js';
+import { vmBackupRoutes } from './vm-backup.js';
 
 /** Registers every module's routes on the router. */
 export function registerRoutes(r: DanubeRouter): void {
@@ -25,4 +28,7 @@ export function registerRoutes(r: DanubeRouter): void {
   imageRoutes(r);
   accountRoutes(r);
   vmRoutes(r);
+  vmSnapshotRoutes(r);
+  vmDefineSnapshotRoutes(r);
+  vmBackupRoutes(r);
 }
