@@ -17,7 +17,7 @@ import type { PasswordIssuer } from './password.js';
 const KIND = 'session-token';
 
 /** How long a session token lives, in seconds (Danube's AUTHTOKEN_DURATION). */
-export const SESSION_TOKEN_TTL_SEC = 3600;
+const SESSION_TOKEN_TTL_SEC = 3600;
 
 /** A new session token, shown once, with its expiry (ISO-8601). */
 export interface SessionToken {

@@ -14,7 +14,7 @@ import { vmRow } from '../vms/rows.js';
 import { requireState } from '../vms/definition.js';
 
 /** The NIC models a definition accepts. */
-export const NIC_MODELS = ['virtio', 'e1000', 'rtl8139'] as const;
+const NIC_MODELS = ['virtio', 'e1000', 'rtl8139'] as const;
 
 /** A NIC to define or the changes of one: networkId is required when adding; ipAddress null asks for any free address. */
 export interface DefinedNicInput {

@@ -14,10 +14,10 @@ import { requireState } from './definition.js';
 const MIB = 1024 ** 2;
 
 /** The most disks a definition has (indexes 1 to 9). */
-export const MAX_DISKS = 9;
+const MAX_DISKS = 9;
 
 /** The disk models a definition accepts. */
-export const DISK_MODELS = ['virtio', 'ide', 'scsi', 'sata', 'nvme'] as const;
+const DISK_MODELS = ['virtio', 'ide', 'scsi', 'sata', 'nvme'] as const;
 
 /** A disk of a VM as a definition shows it. */
 export interface VmDiskView {

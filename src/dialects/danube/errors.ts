@@ -39,7 +39,7 @@ export const DANUBE_ERRORS: ErrorTable<DanubeMapping> = {
 };
 
 /** Core field names as Danube's parameters call them. */
-export const DANUBE_FIELD_NAMES: Readonly<Record<string, string>> = {
+const DANUBE_FIELD_NAMES: Readonly<Record<string, string>> = {
   cpuCount: 'vcpus',
   memoryMb: 'ram',
   name: 'hostname',

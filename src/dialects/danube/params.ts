@@ -34,7 +34,7 @@ type Out<S extends FieldSpec> = S['type'] extends 'str'
 export type Params<T extends Record<string, FieldSpec>> = { [K in keyof T]: Out<T[K]> | undefined };
 
 /** Reads a boolean the way Danube does; undefined when the value is not one. */
-export function toBool(v: unknown): boolean | undefined {
+function toBool(v: unknown): boolean | undefined {
   if (typeof v === 'boolean') return v;
   if (typeof v === 'number') return v === 1 ? true : v === 0 ? false : undefined;
   if (typeof v === 'string') return TRUE.has(v) ? true : FALSE.has(v) ? false : undefined;

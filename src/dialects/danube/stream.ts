@@ -11,7 +11,7 @@ import { taskStatus } from './task-status.js';
 const STREAM_TIMEOUT_MS = 3600_000;
 
 /** The wait before the next poll after elapsedMs: 1 s up to 5 s, 3 s up to 30 s, 6 s up to 60 s, 12 s up to 20 min, then 30 s. */
-export function pollInterval(elapsedMs: number): number {
+function pollInterval(elapsedMs: number): number {
   if (elapsedMs < 5_000) return 1_000;
   if (elapsedMs < 30_000) return 3_000;
   if (elapsedMs < 60_000) return 6_000;

@@ -46,7 +46,7 @@ function messageOf(e: TaskLogEntry, objectType: string): string {
 }
 
 /** The flag of a message: 1 create, 2 delete, 3 update, 4 remote, 0 other. */
-export function flagOf(msg: string): number {
+function flagOf(msg: string): number {
   if (/^(Add|Create|Recreate|Import|Define)/.test(msg)) return 1;
   if (/^(Remove|Delete|Invalid)/.test(msg)) return 2;
   if (/^(Update|Rollback|Restore|Revert)/.test(msg)) return 3;

@@ -44,7 +44,7 @@ async function objectName(core: Core, ctx: CallContext, job: JobView): Promise<s
 }
 
 /** The result Danube shows for a job: null while it runs, {message, returncode} when done, with detail on failure. */
-export async function danubeResult(core: Core, ctx: CallContext, job: JobView): Promise<unknown> {
+async function danubeResult(core: Core, ctx: CallContext, job: JobView): Promise<unknown> {
   if (job.status === 'PENDING' || job.status === 'STARTED') return null;
   if (job.status === 'REVOKED') return 'terminated';
   const name = await objectName(core, ctx, job);

@@ -23,7 +23,7 @@ const IMAGE_PENDING = 2;
  * one dash (leading and trailing dashes dropped); when two objects get the same slug, each becomes
  * `<slug>-<first 8 characters of its id>`.
  */
-export function slugNames<T extends { id: string; name: string }>(items: T[]): Array<{ name: string; item: T }> {
+function slugNames<T extends { id: string; name: string }>(items: T[]): Array<{ name: string; item: T }> {
   const slug = (s: string) => s.replace(/[^A-Za-z0-9._-]+/g, '-').replace(/^-+|-+$/g, '') || 'unnamed';
   const counts = new Map<string, number>();
   for (const i of items) counts.set(slug(i.name), (counts.get(slug(i.name)) ?? 0) + 1);

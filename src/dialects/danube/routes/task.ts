@@ -15,7 +15,7 @@ const LOG_PAGE = 100;
 const LOG_RECENT = 10;
 
 /** The caller's job named by the :task_id parameter: 403 for a malformed id, 404 for a dummy or unknown one. */
-export async function jobOf(q: DanubeRequest): Promise<{ job: JobView; danubeId: string }> {
+async function jobOf(q: DanubeRequest): Promise<{ job: JobView; danubeId: string }> {
   const id = q.params.task_id ?? '';
   const parsed = parseTaskId(id);
   if (!parsed) throw apiError(403, 'Permission denied');
