@@ -133,6 +133,7 @@ test('es set status/stop -cb_url: the receiver gets the task status signed with 
 
 test('the task log shows the task’s two entries and `Remote callback response` with `200: OK`', async () => {
   await deployVm(d.bob, 'cb-web02');
+  const before = (await d.bob.get('/task/log/stats')).body.succeeded as number;
   const stop = await d.bob.set('/vm/cb-web02/status/stop', { cb_url: `${base}/es/logged`, cb_method: 'PUT' });
   assert.equal(stop.status, 200, stop.text);
   const taskId = stop.body.task_id as string;
@@ -153,6 +154,8 @@ test('the task log shows the task’s two entries and `Remote callback response`
   assert.equal(entries[2].detail, '200: OK');
   assert.equal(entries[0].object_name, 'cb-web02');
   assert.equal(received.find((r) => r.path === '/es/logged')!.method, 'PUT');
+  const stats = await d.bob.get('/task/log/stats');
+  assert.equal(stats.body.succeeded, before + 1, 'the callback response is not counted as a task');
 });
 
 test('GET, PUT and DELETE callbacks carry the JSON status body too', async () => {
