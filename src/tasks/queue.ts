@@ -132,17 +132,17 @@ export async function recordDoneTask(
   return id;
 }
 
-/** Marks a task SUCCESS with its result in the caller's transaction (idempotent: only an open task changes). */
-export async function finishTask(q: Q, task: TaskRow, result: unknown): Promise<boolean> {
+/** Ends an open task with status and the given columns, writing its final log entry; false when it had already ended. */
+async function endTask(
+  q: Q,
+  task: TaskRow,
+  status: 'SUCCESS' | 'FAILURE' | 'REVOKED',
+  cols: { result?: string; error?: string },
+  detail?: string,
+): Promise<boolean> {
   const r = await q
     .updateTable('tasks')
-    .set({
-      status: 'SUCCESS',
-      result: JSON.stringify(result ?? null),
-      finished_at: nowIso(),
-      lease_owner: null,
-      lease_until: null,
-    })
+    .set({ status, ...cols, finished_at: nowIso(), lease_owner: null, lease_until: null })
     .where('id', '=', task.id)
     .where('status', 'in', ['PENDING', 'STARTED'])
     .executeTakeFirst();
@@ -154,63 +154,24 @@ export async function finishTask(q: Q, task: TaskRow, result: unknown): Promise<
     objectType: task.object_type,
     objectId: task.object_id,
     action: task.kind,
-    status: 'SUCCESS',
-  });
-  return true;
-}
-
-/** Marks a task FAILURE with a CoreError in the caller's transaction. */
-export async function failTask(q: Q, task: TaskRow, err: CoreError): Promise<boolean> {
-  const r = await q
-    .updateTable('tasks')
-    .set({
-      status: 'FAILURE',
-      error: JSON.stringify(err.toJSON()),
-      finished_at: nowIso(),
-      lease_owner: null,
-      lease_until: null,
-    })
-    .where('id', '=', task.id)
-    .where('status', 'in', ['PENDING', 'STARTED'])
-    .executeTakeFirst();
-  if (Number(r.numUpdatedRows) === 0) return false;
-  await writeLog(q, {
-    taskId: task.id,
-    accountId: task.account_id,
-    userId: task.user_id,
-    objectType: task.object_type,
-    objectId: task.object_id,
-    action: task.kind,
-    status: 'FAILURE',
-    detail: err.message,
-  });
-  return true;
-}
-
-/** Marks an open task REVOKED in the caller's transaction with its final log entry; false when it had already ended. */
-export async function revokeTask(q: Q, task: TaskRow, detail = 'Cancelled'): Promise<boolean> {
-  const r = await q
-    .updateTable('tasks')
-    .set({
-      status: 'REVOKED',
-      error: JSON.stringify(conflict('The task was cancelled', 'cancelled').toJSON()),
-      finished_at: nowIso(),
-      lease_owner: null,
-      lease_until: null,
-    })
-    .where('id', '=', task.id)
-    .where('status', 'in', ['PENDING', 'STARTED'])
-    .executeTakeFirst();
-  if (Number(r.numUpdatedRows) === 0) return false;
-  await writeLog(q, {
-    taskId: task.id,
-    accountId: task.account_id,
-    userId: task.user_id,
-    objectType: task.object_type,
-    objectId: task.object_id,
-    action: task.kind,
-    status: 'REVOKED',
+    status,
     detail,
   });
   return true;
+}
+
+/** Marks a task SUCCESS with its result in the caller's transaction (idempotent: only an open task changes). */
+export function finishTask(q: Q, task: TaskRow, result: unknown): Promise<boolean> {
+  return endTask(q, task, 'SUCCESS', { result: JSON.stringify(result ?? null) });
+}
+
+/** Marks a task FAILURE with a CoreError in the caller's transaction. */
+export function failTask(q: Q, task: TaskRow, err: CoreError): Promise<boolean> {
+  return endTask(q, task, 'FAILURE', { error: JSON.stringify(err.toJSON()) }, err.message);
+}
+
+/** Marks an open task REVOKED in the caller's transaction with its final log entry; false when it had already ended. */
+export function revokeTask(q: Q, task: TaskRow, detail = 'Cancelled'): Promise<boolean> {
+  const error = JSON.stringify(conflict('The task was cancelled', 'cancelled').toJSON());
+  return endTask(q, task, 'REVOKED', { error }, detail);
 }
