@@ -2,7 +2,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startTestEnv, type TestEnv } from '../support/runtime.js';
 import { aliceContext } from '../support/receipts.js';
-import { catalog, type Catalog } from '../dialects/cloudstack/vm-fixtures.js';
+import { catalog, deploy, type Catalog } from '../dialects/cloudstack/vm-fixtures.js';
 import type { CallContext } from '../../src/lib/context.js';
 import type { Core } from '../../src/core/core.js';
 import type { TaskReceipt } from '../../src/core/receipt.js';
@@ -130,4 +130,25 @@ test('refusals: no other host up in the zone, the current host, a busy VM, anoth
   const mallory = await core.accounts.createAccount('mallory');
   const other: CallContext = { ...ctx, accountId: mallory.account.id, accountName: 'mallory' };
   await assert.rejects(core.vms.migrate(other, id), refusedAs('NotFound', 'vm'));
+});
+
+test('a VM never moves onto a host that runs another member of its anti-affinity group', async () => {
+  const g = (await env.cs.ok('createAntiAffinityGroup', { name: 'mig-ha' })).affinitygroup;
+  const [a, b] = [
+    (await deploy(env.cs, c, { name: 'mig-ha-a', affinitygroupids: g.id })).virtualmachine.id,
+    (await deploy(env.cs, c, { name: 'mig-ha-b', affinitygroupids: g.id })).virtualmachine.id,
+  ];
+  const hostB = (await core.vms.get(ctx, b)).hostId!;
+  await assert.rejects(core.vms.migrate(ctx, a, { hostId: hostB }), refusedAs('Conflict', 'precondition'));
+  // With only B's host left besides its own, A has nowhere to go.
+  const hostA = (await core.vms.get(ctx, a)).hostId!;
+  const others = (await core.hosts.list()).filter((h) => h.zone_id === c.zone.id && h.id !== hostA && h.id !== hostB);
+  for (const h of others) await core.hosts.setState(h.id, 'down');
+  try {
+    await assert.rejects(core.vms.migrate(ctx, a), refusedAs('Unavailable', 'no_capacity'));
+  } finally {
+    for (const h of others) await core.hosts.setState(h.id, 'up');
+  }
+  await done(await core.vms.migrate(ctx, a));
+  assert.ok(![hostA, hostB].includes((await core.vms.get(ctx, a)).hostId!));
 });

@@ -57,9 +57,24 @@ export async function migrateVm(
   return { taskId, objectId: id };
 }
 
+/** Hosts where another member of one of the VM's anti-affinity groups runs: the VM may not move there. */
+async function groupHosts(q: Q, vm: VmRow): Promise<Set<string>> {
+  const rows = await q
+    .selectFrom('vm_affinity_groups as mine')
+    .innerJoin('vm_affinity_groups as g', 'g.group_id', 'mine.group_id')
+    .innerJoin('vms', 'vms.id', 'g.vm_id')
+    .select('vms.host_id')
+    .where('mine.vm_id', '=', vm.id)
+    .where('vms.id', '!=', vm.id)
+    .where('vms.host_id', 'is not', null)
+    .execute();
+  return new Set(rows.map((r) => r.host_id!));
+}
+
 /** The named host after checking it, or the least used other host of the zone with room for the VM. */
 async function targetHost(q: Q, vm: VmRow, hostId: string | undefined, unreachable: Set<string>): Promise<HostRow> {
   const current = currentHost(vm);
+  const taken = await groupHosts(q, vm);
   if (hostId) {
     const h = await q.selectFrom('hosts').selectAll().where('id', '=', hostId).executeTakeFirst();
     if (!h || h.zone_id !== vm.zone_id) throw invalid('The host is not in the zone of the virtual machine', 'hostId');
@@ -68,6 +83,8 @@ async function targetHost(q: Q, vm: VmRow, hostId: string | undefined, unreachab
       throw unavailable(`Host ${h.name} is not up and reachable`, 'unreachable');
     if (!hostFits(h, vm))
       throw unavailable(`Host ${h.name} has no free resources for the virtual machine`, 'no_capacity');
+    if (taken.has(h.id))
+      throw conflict(`Host ${h.name} runs another member of the VM's anti-affinity groups`, 'precondition');
     return h;
   }
   const hosts = await q
@@ -78,7 +95,7 @@ async function targetHost(q: Q, vm: VmRow, hostId: string | undefined, unreachab
     .orderBy('mem_used')
     .orderBy('name')
     .execute();
-  const h = hosts.find((x) => x.id !== current && !unreachable.has(x.id) && hostFits(x, vm));
+  const h = hosts.find((x) => x.id !== current && !unreachable.has(x.id) && !taken.has(x.id) && hostFits(x, vm));
   if (!h) throw unavailable(NO_OTHER, 'no_capacity');
   return h;
 }
