@@ -55,6 +55,20 @@ test('PUT /vm/<h>/migrate/ with node moves a running VM there; it keeps running'
   assert.ok(JSON.stringify(log.body).includes('Migrate server'), log.text);
 });
 
+test('a stopped VM migrated to a node shows that node and starts there', async () => {
+  await defineVm('mig03');
+  assert.equal((await carol.create('/vm/mig03')).status, 200);
+  const running = (await carol.get('/vm/mig03')).body.result;
+  assert.equal((await carol.set('/vm/mig03/status/stop')).status, 200);
+  const target = await otherNode(running.node);
+  assert.equal((await carol.set('/vm/mig03/migrate', { node: target })).status, 200);
+  const stopped = (await carol.get('/vm/mig03')).body.result;
+  assert.deepEqual([stopped.status, stopped.node], ['stopped', target]);
+  assert.equal((await carol.set('/vm/mig03/status/start')).status, 200);
+  const started = (await carol.get('/vm/mig03')).body.result;
+  assert.deepEqual([started.status, started.node], ['running', target]);
+});
+
 test('migrate refusals: 404 Node not found, 423 on a VM that is not created', async () => {
   await defineVm('mig02');
   const notCreated = await carol.set('/vm/mig02/migrate', {});
