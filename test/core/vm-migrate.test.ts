@@ -7,6 +7,7 @@ import type { CallContext } from '../../src/lib/context.js';
 import type { Core } from '../../src/core/core.js';
 import type { TaskReceipt } from '../../src/core/receipt.js';
 import { CoreError } from '../../src/lib/errors.js';
+import { enqueueTask } from '../../src/tasks/queue.js';
 
 let env: TestEnv;
 let core: Core;
@@ -151,4 +152,26 @@ test('a VM never moves onto a host that runs another member of its anti-affinity
   }
   await done(await core.vms.migrate(ctx, a));
   assert.ok(![hostA, hostB].includes((await core.vms.get(ctx, a)).hostId!));
+});
+
+test('a migration run again after a crash, with the VM already on its target, just finishes', async () => {
+  const id = await newVm(true);
+  const vm = await core.vms.get(ctx, id);
+  const used = Number((await host(vm.hostId!)).mem_used);
+  // The task as a crashed run leaves it: the move recorded, the task still open.
+  const taskId = await env.rt.store.tx((trx) =>
+    enqueueTask(env.rt.store, trx, {
+      kind: 'vm.migrate',
+      objectType: 'virtual machine',
+      objectId: id,
+      payload: { hostId: vm.hostId, from: 'running' },
+      ctx,
+    }),
+  );
+  core.deps.tasks.wake();
+  await done({ taskId, objectId: id });
+  const after = await core.vms.get(ctx, id);
+  assert.deepEqual([after.state, after.hostId], ['running', vm.hostId]);
+  assert.equal((await core.vms.liveStatus(after)).power, 'running');
+  assert.equal(Number((await host(vm.hostId!)).mem_used), used, 'capacity is not counted twice');
 });

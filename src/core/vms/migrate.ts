@@ -14,7 +14,7 @@ const BUSY = ['creating', 'starting', 'stopping', 'rebooting', 'restoring', 'des
 const NO_OTHER = 'No other node with free resources in this zone';
 
 /** Whether the host has room for the VM's memory and CPU, as placement counts them. */
-export function hostFits(h: HostRow, vm: VmRow): boolean {
+function hostFits(h: HostRow, vm: VmRow): boolean {
   const mem = Number(vm.memory) * MIB;
   const mhz = Number(vm.cpu_number) * Number(vm.cpu_speed);
   return (
@@ -24,7 +24,7 @@ export function hostFits(h: HostRow, vm: VmRow): boolean {
 }
 
 /** The host a VM sits on: the one it runs on, else the one it returns to. */
-export const currentHost = (vm: VmRow): string | null => vm.host_id ?? vm.home_host_id ?? null;
+const currentHost = (vm: VmRow): string | null => vm.host_id ?? vm.home_host_id ?? null;
 
 /** Moves a running or stopped VM to another host of its zone: the named one, or the one placement would choose. */
 export async function migrateVm(
