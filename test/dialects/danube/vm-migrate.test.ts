@@ -6,6 +6,7 @@ import type { EsClient } from '../../support/es-client.js';
 
 let d: DanubeEnv;
 let carol: EsClient;
+let carolKey: string;
 let net: string;
 let image: string;
 
@@ -14,6 +15,7 @@ before(async () => {
   const c = await d.env.rt.core.accounts.createAccount('carol', { password: 'carol-password-1' });
   carol = d.client();
   assert.equal((await carol.login('carol', 'carol-password-1')).status, 200);
+  carolKey = c.credentials['user-api-key'].apiKey;
   const keys = c.credentials['api-key-pair'];
   const cs = new CsClient(d.env.app, keys.key, keys.secret);
   net = (await cs.ok('listNetworks', { type: 'Shared' })).network[0].name;
@@ -69,7 +71,7 @@ test('a stopped VM migrated to a node shows that node and starts there', async (
   assert.deepEqual([started.status, started.node], ['running', target]);
 });
 
-test('migrate refusals: 404 Node not found, 423 on a VM that is not created', async () => {
+test('migrate refusals: 404 Node not found, 423 on a VM that is not created, 409 while a move runs', async () => {
   await defineVm('mig02');
   const notCreated = await carol.set('/vm/mig02/migrate', {});
   assert.deepEqual([notCreated.status, notCreated.body.detail], [423, 'VM is not operational']);
@@ -77,6 +79,17 @@ test('migrate refusals: 404 Node not found, 423 on a VM that is not created', as
   assert.equal((await carol.create('/vm/mig02')).status, 200);
   const unknown = await carol.set('/vm/mig02/migrate', { node: 'no-such-node.example.com' });
   assert.deepEqual([unknown.status, unknown.body.detail], [404, 'Node not found']);
+  // A slow move (its graceful stop waits) holds the VM: a second migration is refused.
+  const vm = (await carol.get('/vm/mig02')).body.result;
+  await d.env.rt.core.hosts.addFault({ kind: 'latency', vmId: vm.uuid, value: 1500 });
+  const first = await d.client({ apiKey: carolKey, stream: false }).set('/vm/mig02/migrate', {});
+  assert.deepEqual([first.status, first.body.status], [201, 'PENDING']);
+  const second = await carol.set('/vm/mig02/migrate', {});
+  assert.deepEqual([second.status, second.body.detail], [409, 'VM has pending tasks']);
+  await d.env.rt.core.hosts.clearFaults();
+  for (let i = 0; i < 200 && !(await carol.get(`/task/${first.body.task_id}/done`)).body.done; i++)
+    await new Promise((r) => setTimeout(r, 50));
+  assert.equal((await carol.get('/vm/mig02')).body.result.status, 'running');
   const missing = await carol.set('/vm/nothere/migrate', {});
   assert.deepEqual([missing.status, missing.body.detail], [404, 'VM not found']);
 });

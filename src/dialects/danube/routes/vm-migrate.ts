@@ -1,4 +1,5 @@
 /** PUT /vm/<h>/migrate/: moves a running or stopped VM to another node of its DC (the named one, or the best one). */
+import { CoreError } from '../../../lib/errors.js';
 import { apiError, taskStarted } from '../answers.js';
 import { readParams } from '../params.js';
 import type { DanubeRequest } from '../request.js';
@@ -24,7 +25,9 @@ async function migrate(q: DanubeRequest) {
     if (!host) throw apiError(404, 'Node not found');
     hostId = host.id;
   }
-  const receipt = await q.core.vms.migrate(q.ctx, vm.id, { hostId });
+  const receipt = await q.core.vms.migrate(q.ctx, vm.id, { hostId }).catch((err: unknown) => {
+    throw err instanceof CoreError && err.reason === 'busy' ? apiError(409, 'VM has pending tasks') : err;
+  });
   return taskStarted(q, receipt, { msg: 'Migrate server', objectName: vm.name });
 }
 
