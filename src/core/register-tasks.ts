@@ -4,6 +4,7 @@ import type { HandlerDeps } from './task-steps.js';
 import { vmCreate, vmDestroy, vmReboot, vmStart, vmStop } from './vms/tasks/power.js';
 import { vmRestore } from './vms/tasks/restore.js';
 import { vmUndeploy } from './vms/tasks/undeploy.js';
+import { vmMigrate } from './vms/tasks/migrate.js';
 import { vmNicAdd, vmNicRemove } from './vms/tasks/nic.js';
 import { volumeAttach, volumeDetach, volumeResize } from './volumes/tasks.js';
 import { snapshotCreate, snapshotRevert } from './snapshots/tasks.js';
@@ -27,4 +28,5 @@ export function registerTaskHandlers(engine: TaskEngine, deps: HandlerDeps): voi
   engine.register('vm.undeploy', vmUndeploy(deps));
   engine.register('backup.create', backupCreate(deps));
   engine.register('backup.restore', backupRestore(deps));
+  engine.register('vm.migrate', vmMigrate(deps));
 }

@@ -21,6 +21,7 @@ import * as m0017 from './migrations/0017-backups-schedules.js';
 import * as m0018 from './migrations/0018-danube-identity.js';
 import * as m0019 from './migrations/0019-danube-infra.js';
 import * as m0020 from './migrations/0020-user-profile.js';
+import * as m0021 from './migrations/0021-vm-home-host.js';
 
 interface Migration {
   name: string;
@@ -47,6 +48,7 @@ const MIGRATIONS: Migration[] = [
   { name: '0018-danube-identity', up: m0018.up },
   { name: '0019-danube-infra', up: m0019.up },
   { name: '0020-user-profile', up: m0020.up },
+  { name: '0021-vm-home-host', up: m0021.up },
 ];
 
 /** Brings the schema up to date; safe to call from several processes at once on PostgreSQL. */

@@ -178,6 +178,8 @@ export interface VmRow {
   note?: string | null;
   /** JSON object of string settings kept with a VM definition (0014). */
   settings?: string | null;
+  /** The host placement tries first when the VM starts, set by a migration (0021); null = any. */
+  home_host_id?: string | null;
 }
 export interface NicRow {
   id: string;

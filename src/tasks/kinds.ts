@@ -19,6 +19,7 @@ export const TASK_KINDS = [
   'vm.undeploy',
   'backup.create',
   'backup.restore',
+  'vm.migrate',
 ] as const;
 
 /** One kind of task. */

@@ -38,7 +38,7 @@ export async function placeVm(q: Q, vm: VmRow, excludeHosts: string[] = []): Pro
   }
   const mem = Number(vm.memory) * MIB;
   const mhz = Number(vm.cpu_number) * Number(vm.cpu_speed);
-  const hosts = await q
+  const zoneHosts = await q
     .selectFrom('hosts')
     .selectAll()
     .where('zone_id', '=', vm.zone_id)
@@ -46,6 +46,11 @@ export async function placeVm(q: Q, vm: VmRow, excludeHosts: string[] = []): Pro
     .orderBy('mem_used')
     .orderBy('name')
     .execute();
+  // A migrated VM returns to the host it was moved to while that host can take it.
+  const hosts = [
+    ...zoneHosts.filter((h) => h.id === vm.home_host_id),
+    ...zoneHosts.filter((h) => h.id !== vm.home_host_id),
+  ];
   let blockedByAffinity = false;
   let reachable = 0;
   for (const h of hosts) {

@@ -45,6 +45,8 @@ export interface VmView {
   zoneId: string;
   zoneName: string;
   hostId: string | null;
+  /** The host a migration moved the VM to: it starts there next (0021); null when never moved. */
+  homeHostId?: string | null;
   name: string;
   displayName: string;
   group: string | null;
@@ -172,6 +174,7 @@ export async function loadVmViews(q: Q, catalog: CatalogService, rows: VmRow[]):
       zoneId: r.zone_id,
       zoneName: zone?.name ?? '',
       hostId: r.host_id,
+      homeHostId: r.home_host_id ?? null,
       name: r.name,
       displayName: r.display_name,
       group: r.group_name,

@@ -21,6 +21,7 @@ import { VmLifecycle } from './lifecycle.js';
 import { VmSizing, type VmExtras, type VmReshape } from './sized.js';
 import { liveStatus, type VmLiveStatus } from './status.js';
 import { VmDefinitions, type VmDefineInput, type VmDefinitionUpdate } from './definition.js';
+import { migrateVm } from './migrate.js';
 import { VmDefinedDisks } from './define-disks.js';
 import { definitionExtras, pendingTasks, type PendingTask, type VmDefinitionExtras } from './definition-views.js';
 
@@ -177,6 +178,11 @@ export class VmService {
   /** Reboots a running VM; returns the receipt of its task. */
   reboot(ctx: CallContext, id: string): Promise<TaskReceipt> {
     return this.lifecycle.reboot(ctx, id);
+  }
+
+  /** Moves a running or stopped VM to another host of its zone (hostId, or the best other one); returns the receipt of its task. */
+  migrate(ctx: CallContext, id: string, opts: { hostId?: string } = {}): Promise<TaskReceipt> {
+    return migrateVm(this.deps, ctx, id, opts);
   }
 
   /** Destroys a VM: its root volume and addresses are released and data volumes detached. Returns the receipt of its task. */

@@ -14,6 +14,7 @@ import { vmRoutes } from './vm.js';
 import { vmSnapshotRoutes } from './vm-snapshot.js';
 import { vmDefineSnapshotRoutes } from './vm-define-snapshot.js';
 import { vmBackupRoutes } from './vm-backup.js';
+import { vmMigrateRoutes } from './vm-migrate.js';
 
 /** Registers every module's routes on the router. */
 export function registerRoutes(r: DanubeRouter): void {
@@ -31,4 +32,5 @@ export function registerRoutes(r: DanubeRouter): void {
   vmSnapshotRoutes(r);
   vmDefineSnapshotRoutes(r);
   vmBackupRoutes(r);
+  vmMigrateRoutes(r);
 }

@@ -18,6 +18,7 @@ const TASK_VIEWS: Record<string, [string, string, string]> = {
   'vm.create': ['vm_manage', 'POST', 'Create server'],
   'vm.undeploy': ['vm_manage', 'DELETE', 'Delete server'],
   'vm.destroy': ['vm_manage', 'DELETE', 'Delete server'],
+  'vm.migrate': ['vm_migrate', 'PUT', 'Migrate server'],
 };
 
 /** Pending tasks of one VM, each as it is in Danube's `tasks` map. */

@@ -47,6 +47,12 @@ export interface VmContext {
   templates: Map<string, string>;
 }
 
+/** The node a VM runs on, or for a stopped VM the one a migration moved it to. */
+const nodeOf = (c: VmContext, vm: VmView): string | null => {
+  const host = vm.hostId ?? vm.homeHostId;
+  return host ? (c.hosts.get(host) ?? null) : null;
+};
+
 /** Loads the definitions, host names and template names the views of these VMs show. */
 export async function vmContext(q: DanubeRequest, vms: VmView[]): Promise<VmContext> {
   const [defs, hosts, templates] = await Promise.all([
@@ -69,7 +75,7 @@ export function vmObject(vm: VmView, c: VmContext): Record<string, unknown> {
     hostname: vm.name,
     uuid: vm.id,
     alias: vm.displayName,
-    node: vm.hostId ? (c.hosts.get(vm.hostId) ?? null) : null,
+    node: nodeOf(c, vm),
     owner: vm.accountName,
     status: statusOf(vm.state),
     node_status: vm.hostId ? 'online' : null,
@@ -155,7 +161,7 @@ export function defineObject(vm: VmView, c: VmContext, full: boolean): Record<st
     ram: vm.memoryMb,
     note: def?.note ?? '',
     owner: vm.accountName,
-    node: vm.hostId ? (c.hosts.get(vm.hostId) ?? null) : null,
+    node: nodeOf(c, vm),
     tags: vm.tags.map((t) => t.key),
     monitored: s.monitored !== 'false',
     installed: s.installed === 'true',
