@@ -37,6 +37,43 @@ import { HostInventory } from './hosts/inventory.js';
 import { NetworkAddressService } from './networks/addresses.js';
 import { TemplateImport } from './templates/import.js';
 import { UserService } from './accounts/users.js';
+import { guardServices } from './permissions.js';
+
+/** The services a restricted caller reaches only through the permission guard (the others take no CallContext). */
+const GUARDED = [
+  'vms',
+  'jobs',
+  'tasks',
+  'hosts',
+  'volumes',
+  'snapshots',
+  'ips',
+  'nics',
+  'networks',
+  'tags',
+  'templates',
+  'usage',
+  'firewalls',
+  'affinity',
+  'sshKeys',
+  'traffic',
+  'vmHold',
+  'nodes',
+  'ipPools',
+  'serverGroups',
+  'billing',
+  'vmConsole',
+  'quotas',
+  'callbacks',
+  'backups',
+  'schedules',
+  'vmSnapshots',
+  'aliases',
+  'hostInventory',
+  'networkAddresses',
+  'templateImport',
+  'users',
+] as const;
 
 /** All core services. */
 export class Core {
@@ -126,5 +163,6 @@ export class Core {
     this.networkAddresses = new NetworkAddressService(deps);
     this.templateImport = new TemplateImport(deps);
     this.users = new UserService(deps.store, this.credentials, this.accounts);
+    guardServices(this, GUARDED);
   }
 }

@@ -10,6 +10,11 @@ export interface CallContext {
   requestId: string;
   /** The dialect and command that started the call, recorded with tasks (e.g. "cloudstack:deployVirtualMachine"). */
   origin: string;
+  /**
+   * What a restricted credential may do, as `<resource>:<action>` permissions (e.g. `vps:read`), checked by the core's
+   * guard; undefined means the credential is not restricted.
+   */
+  permissions?: ReadonlySet<string>;
 }
 
 /** A context for operator tooling (CLI, seeding) acting as the given account. */

@@ -63,6 +63,8 @@ export const REASONS_BY_KIND = {
   Forbidden: {
     /** The caller may not do this, or may not see this object's details. */
     denied: 'not allowed',
+    /** The credential lacks the permission the call needs (a token scope, an IAM operation); details name it. */
+    permission: 'missing permission',
   },
   Unauthenticated: {
     /** Credentials are missing, wrong, revoked or expired. */

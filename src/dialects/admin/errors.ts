@@ -7,7 +7,7 @@ export const ADMIN_STATUS: ErrorTable<number> = {
   NotFound: { object: 404, vm: 404 },
   Invalid: { bad_input: 400 },
   Conflict: { busy: 409, wrong_state: 409, exists: 409, in_use: 409, gone: 409, cancelled: 409, precondition: 409 },
-  Forbidden: { denied: 403 },
+  Forbidden: { denied: 403, permission: 403 },
   Unauthenticated: { bad_credentials: 401 },
   QuotaExceeded: { limit: 403, balance: 403, exhausted: 403 },
   RateLimited: { throttled: 429 },

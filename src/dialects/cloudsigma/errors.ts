@@ -24,7 +24,7 @@ export const SIGMA_ERRORS: ErrorTable<SigmaMapping> = {
     cancelled: { status: 409 },
     precondition: { status: 409 },
   },
-  Forbidden: { denied: { status: 400 } },
+  Forbidden: { denied: { status: 400 }, permission: { status: 403 } },
   Unauthenticated: { bad_credentials: { status: 401 } },
   QuotaExceeded: { limit: { status: 400 }, balance: { status: 400 }, exhausted: { status: 400 } },
   RateLimited: { throttled: { status: 429 } },

@@ -50,7 +50,7 @@ export const CS_ERRORS: ErrorTable<CsMapping> = {
     cancelled: PARAM_ERROR,
     precondition: PARAM_ERROR,
   },
-  Forbidden: { denied: ACCOUNT_ERROR },
+  Forbidden: { denied: ACCOUNT_ERROR, permission: ACCOUNT_ERROR },
   Unauthenticated: { bad_credentials: UNAUTHENTICATED },
   QuotaExceeded: {
     limit: RESOURCE_ALLOCATION_ERROR,

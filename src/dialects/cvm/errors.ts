@@ -38,7 +38,7 @@ export const CVM_ERRORS: ErrorTable<CvmMapping> = {
     cancelled: REFUSED,
     precondition: REFUSED,
   },
-  Forbidden: { denied: { status: 403 } },
+  Forbidden: { denied: { status: 403 }, permission: { status: 403 } },
   Unauthenticated: { bad_credentials: { status: 401 } },
   QuotaExceeded: { limit: { status: 403 }, balance: { status: 403 }, exhausted: { status: 403 } },
   RateLimited: { throttled: { status: 429 } },

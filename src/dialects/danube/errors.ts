@@ -24,7 +24,10 @@ export const DANUBE_ERRORS: ErrorTable<DanubeMapping> = {
     cancelled: { status: 410 },
     precondition: { status: 428 },
   },
-  Forbidden: { denied: { status: 403, text: 'You do not have permission to perform this action.' } },
+  Forbidden: {
+    denied: { status: 403, text: 'You do not have permission to perform this action.' },
+    permission: { status: 403, text: 'You do not have permission to perform this action.' },
+  },
   Unauthenticated: { bad_credentials: { status: 403 } },
   QuotaExceeded: { limit: { status: 417 }, balance: { status: 417 }, exhausted: { status: 428 } },
   RateLimited: { throttled: { status: 429 } },

@@ -1,0 +1,184 @@
+/**
+ * The core's permission guard: every dialect-facing service call made with a restricted CallContext (a token with
+ * scopes, later an IAM key with operations) is checked here against one table, so no dialect can forget a check and
+ * a restricted credential can do nothing, through any path, that its permissions do not allow. Calls the table does
+ * not know are refused to restricted callers (deny by default).
+ */
+import { CoreError } from '../lib/errors.js';
+import type { CallContext } from '../lib/context.js';
+
+/** What a permission allows on its resource. */
+export type PermissionAction = 'read' | 'write' | 'delete';
+
+/** The resources permissions are granted on, with the actions each has (webhooks cannot be deleted, only disabled). */
+export const PERMISSION_RESOURCES = {
+  vps: ['read', 'write', 'delete'],
+  database: ['read', 'write', 'delete'],
+  cache: ['read', 'write', 'delete'],
+  storage: ['read', 'write', 'delete'],
+  firewall: ['read', 'write', 'delete'],
+  snapshot: ['read', 'write', 'delete'],
+  'ssh-key': ['read', 'write', 'delete'],
+  webhook: ['read', 'write'],
+} as const satisfies Record<string, readonly PermissionAction[]>;
+
+/** A resource permissions are granted on. */
+export type PermissionResource = keyof typeof PERMISSION_RESOURCES;
+
+/** Every permission there is, `<resource>:<action>`. */
+export const ALL_PERMISSIONS: readonly string[] = Object.entries(PERMISSION_RESOURCES).flatMap(([r, acts]) =>
+  acts.map((a) => `${r}:${a}`),
+);
+
+/** The permissions a new token gets when none are chosen: read access to the main resources. */
+export const DEFAULT_PERMISSIONS: readonly string[] = ['vps:read', 'database:read', 'cache:read', 'storage:read'];
+
+/** Predefined roles: Editor reads and writes everything, Admin may also delete. */
+export const ROLES = {
+  editor: ALL_PERMISSIONS.filter((p) => !p.endsWith(':delete')),
+  admin: ALL_PERMISSIONS,
+} as const satisfies Record<string, readonly string[]>;
+
+/** A predefined role. */
+export type Role = keyof typeof ROLES;
+
+/** The unknown permissions among ps (empty when all are valid). */
+export function unknownPermissions(ps: readonly string[]): string[] {
+  return ps.filter((p) => !ALL_PERMISSIONS.includes(p));
+}
+
+/** A resource's plural for messages ("Insufficient permissions to read snapshots"). */
+const PLURAL: Record<PermissionResource, string> = {
+  vps: 'VPS instances',
+  database: 'databases',
+  cache: 'cache instances',
+  storage: 'storage',
+  firewall: 'firewalls',
+  snapshot: 'snapshots',
+  'ssh-key': 'SSH keys',
+  webhook: 'webhooks',
+};
+
+/** Which permission each guarded service method needs, by service field of Core and method name. */
+const TABLE: Record<string, Record<string, `${PermissionResource}:${PermissionAction}`>> = {
+  vms: {
+    list: 'vps:read',
+    get: 'vps:read',
+    row: 'vps:read',
+    bySerial: 'vps:read',
+    byNameOrId: 'vps:read',
+    liveStatus: 'vps:read',
+    pendingTasks: 'vps:read',
+    extras: 'vps:read',
+    revealPassword: 'vps:read',
+    encryptedPassword: 'vps:read',
+    create: 'vps:write',
+    start: 'vps:write',
+    stop: 'vps:write',
+    reboot: 'vps:write',
+    resize: 'vps:write',
+    changeOffering: 'vps:write',
+    reshape: 'vps:write',
+    restore: 'vps:write',
+    update: 'vps:write',
+    resetPassword: 'vps:write',
+    destroy: 'vps:delete',
+  },
+  vmMetrics: { of: 'vps:read' },
+  tasks: { log: 'vps:read' },
+  firewalls: {
+    list: 'firewall:read',
+    get: 'firewall:read',
+    create: 'firewall:write',
+    authorize: 'firewall:write',
+    revoke: 'firewall:write',
+    update: 'firewall:write',
+    replaceRules: 'firewall:write',
+    attach: 'firewall:write',
+    detach: 'firewall:write',
+    deploy: 'firewall:write',
+    delete: 'firewall:delete',
+  },
+  sshKeys: {
+    list: 'ssh-key:read',
+    get: 'ssh-key:read',
+    create: 'ssh-key:write',
+    register: 'ssh-key:write',
+    delete: 'ssh-key:delete',
+  },
+  snapshots: {
+    list: 'snapshot:read',
+    get: 'snapshot:read',
+    row: 'snapshot:read',
+    create: 'snapshot:write',
+    setNote: 'snapshot:write',
+    revert: 'snapshot:write',
+    delete: 'snapshot:delete',
+  },
+  webhooks: {
+    config: 'webhook:read',
+    deliveries: 'webhook:read',
+    configure: 'webhook:write',
+    regenerateSecret: 'webhook:write',
+  },
+};
+
+/** True when v looks like a CallContext (the first argument of every context-taking service method). */
+function isContext(v: unknown): v is CallContext {
+  return typeof v === 'object' && v !== null && typeof (v as CallContext).accountId === 'string' && 'origin' in v;
+}
+
+/** Throws Forbidden (reason permission) unless ctx is unrestricted or holds permission. */
+export function requirePermission(ctx: CallContext, permission: string): void {
+  if (!ctx.permissions || ctx.permissions.has(permission)) return;
+  const [resource, action] = permission.split(':') as [PermissionResource, PermissionAction];
+  throw new CoreError(
+    'Forbidden',
+    'permission',
+    `Insufficient permissions to ${action} ${PLURAL[resource] ?? resource}`,
+    { permission: [permission] },
+  );
+}
+
+/** Refuses a restricted caller a call the table does not list. */
+function unlisted(service: string, method: string): CoreError {
+  return new CoreError('Forbidden', 'permission', `This credential may not call ${service}.${method}`, {
+    permission: [],
+  });
+}
+
+/**
+ * Wraps a service so that each method called with a restricted context first checks the permission the table names;
+ * unrestricted calls (and calls that take no context) go straight through.
+ */
+export function guarded<S extends object>(name: string, service: S): S {
+  const wrapped = new Map<PropertyKey, unknown>();
+  const perms = TABLE[name] ?? {};
+  return new Proxy(service, {
+    get(target, prop, receiver) {
+      const value = Reflect.get(target, prop, receiver);
+      if (typeof value !== 'function' || typeof prop !== 'string') return value;
+      let fn = wrapped.get(prop);
+      if (!fn) {
+        const needed = perms[prop];
+        fn = function (this: unknown, ...args: unknown[]) {
+          const ctx = args[0];
+          if (isContext(ctx) && ctx.permissions) {
+            if (!needed) throw unlisted(name, prop);
+            requirePermission(ctx, needed);
+          }
+          return (value as (...a: unknown[]) => unknown).apply(this === receiver ? target : this, args);
+        };
+        wrapped.set(prop, fn);
+      }
+      return fn;
+    },
+  });
+}
+
+/** Replaces each named service field of holder by its guarded form (internal references keep the raw services). */
+export function guardServices<H extends object>(holder: H, names: readonly (keyof H & string)[]): void {
+  for (const n of names) {
+    (holder as Record<string, unknown>)[n] = guarded(n, holder[n] as object);
+  }
+}
