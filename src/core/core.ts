@@ -38,6 +38,7 @@ import { NetworkAddressService } from './networks/addresses.js';
 import { TemplateImport } from './templates/import.js';
 import { UserService } from './accounts/users.js';
 import { guardServices } from './permissions.js';
+import { VmMetricsService } from './vms/metrics.js';
 
 /** The services a restricted caller reaches only through the permission guard (the others take no CallContext). */
 const GUARDED = [
@@ -73,6 +74,7 @@ const GUARDED = [
   'networkAddresses',
   'templateImport',
   'users',
+  'vmMetrics',
 ] as const;
 
 /** All core services. */
@@ -122,6 +124,8 @@ export class Core {
   readonly templateImport: TemplateImport;
   /** Users as their callers manage them (SuperAdmin, account owner, themselves). */
   readonly users: UserService;
+  /** VMs' live usage as rates (CPU percent, bytes per second). */
+  readonly vmMetrics: VmMetricsService;
 
   constructor(readonly deps: CoreDeps) {
     const auth = deps.config.auth;
@@ -163,6 +167,7 @@ export class Core {
     this.networkAddresses = new NetworkAddressService(deps);
     this.templateImport = new TemplateImport(deps);
     this.users = new UserService(deps.store, this.credentials, this.accounts);
+    this.vmMetrics = new VmMetricsService(deps, this.vms);
     guardServices(this, GUARDED);
   }
 }
