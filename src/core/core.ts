@@ -39,6 +39,7 @@ import { TemplateImport } from './templates/import.js';
 import { UserService } from './accounts/users.js';
 import { guardServices } from './permissions.js';
 import { RateLimitService } from './rate-limits/service.js';
+import { VmMetricsService } from './vms/metrics.js';
 
 /** The services a restricted caller reaches only through the permission guard (the others take no CallContext). */
 const GUARDED = [
@@ -74,6 +75,7 @@ const GUARDED = [
   'networkAddresses',
   'templateImport',
   'users',
+  'vmMetrics',
 ] as const;
 
 /** All core services. */
@@ -125,6 +127,8 @@ export class Core {
   readonly users: UserService;
   /** REST API request limits per account tier, shared by every process on the database. */
   readonly rateLimits: RateLimitService;
+  /** VMs' live usage as rates (CPU percent, bytes per second). */
+  readonly vmMetrics: VmMetricsService;
 
   constructor(readonly deps: CoreDeps) {
     const auth = deps.config.auth;
@@ -167,6 +171,7 @@ export class Core {
     this.networkAddresses = new NetworkAddressService(deps);
     this.templateImport = new TemplateImport(deps);
     this.users = new UserService(deps.store, this.credentials, this.accounts);
+    this.vmMetrics = new VmMetricsService(deps, this.vms);
     guardServices(this, GUARDED);
   }
 }

@@ -10,6 +10,10 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Core } from '../../../core/core.js';
 import { teamRoutes, userRoute as registerUser } from './user.js';
 import { sshKeyRoutes } from './ssh-keys.js';
+import { vpsRoutes } from './vps.js';
+import { vpsActionRoutes } from './vps-actions.js';
+import { vpsCatalogRoutes } from './vps-catalog.js';
+import { vpsMetricsRoutes } from './vps-metrics.js';
 
 /** A Fastify scope whose handlers are typed from their TypeBox schemas. */
 export type RestApp = FastifyInstance<
@@ -35,4 +39,8 @@ export function v1Routes(app: FastifyInstance, core: Core): void {
   const t = typed(app);
   teamRoutes(t);
   sshKeyRoutes(t, core);
+  vpsCatalogRoutes(t, core);
+  vpsRoutes(t, core);
+  vpsActionRoutes(t, core);
+  vpsMetricsRoutes(t, core);
 }
