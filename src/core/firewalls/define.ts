@@ -6,7 +6,7 @@ import { conflict } from '../../lib/errors.js';
 import { newId, nowIso } from '../../lib/util.js';
 import { recordSyncChange } from '../sync-change.js';
 import type { TaskReceipt } from '../receipt.js';
-import { checkGroupDescription, checkGroupName, GROUP_OBJECT, groupById, nameTaken } from './group-rows.js';
+import { checkGroupDescription, checkGroupName, GROUP_OBJECT, groupById, MAX_NAME, nameTaken } from './group-rows.js';
 import { normalizeFirewallRules, writeFirewallRules, type FirewallRuleInput } from './firewall-rules.js';
 
 /** What a new firewall is made of. */
@@ -127,7 +127,7 @@ const DEFAULT_RULES: FirewallRuleInput[] = [
 
 /** Creates the default firewall of a new VM (`<vm>-default`, or `<vm>-default-<n>` if taken), active at once; returns its id for the VM's securityGroupIds. */
 export async function createDefaultFor(deps: CoreDeps, ctx: CallContext, vmName: string): Promise<string> {
-  const base = `${vmName}-default`;
+  const base = `${vmName.slice(0, MAX_NAME - '-default-50'.length)}-default`;
   for (let n = 1; n <= 50; n++) {
     const name = n === 1 ? base : `${base}-${n}`;
     if (await nameTaken(deps.store.db, ctx, name)) continue;

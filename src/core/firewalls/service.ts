@@ -177,8 +177,9 @@ export class FirewallService {
     return { receipt, group: await this.get(ctx, id) };
   }
 
-  /** Deletes a group and its rules; refused for "default", while a VM uses it or while another group's rule names it. */
-  async delete(ctx: CallContext, ref: GroupRef): Promise<TaskReceipt> {
+  /** Deletes a group (by reference or id) and its rules; refused for "default", while a VM uses it or while another group's rule names it. */
+  async delete(ctx: CallContext, target: GroupRef | string): Promise<TaskReceipt> {
+    const ref = typeof target === 'string' ? { id: target } : target;
     return this.deps.store.tx(async (trx) => {
       const g = await this.row(trx, ctx, ref);
       if (g.name === DEFAULT_GROUP)
