@@ -122,8 +122,8 @@ async function describe(
   payload: string,
 ): Promise<{ name: string | null; status: string | null }> {
   if (object === 'vps') {
-    const vm = await q.selectFrom('vms').select(['name', 'state']).where('id', '=', id).executeTakeFirst();
-    return { name: vm?.name ?? null, status: event === 'vps.deleted' ? 'deleted' : (vm?.state ?? null) };
+    const vm = await q.selectFrom('vms').select(['display_name', 'state']).where('id', '=', id).executeTakeFirst();
+    return { name: vm?.display_name ?? null, status: event === 'vps.deleted' ? 'deleted' : (vm?.state ?? null) };
   }
   if (object === 'firewall') {
     const g = await q.selectFrom('security_groups').select('name').where('id', '=', id).executeTakeFirst();
