@@ -72,7 +72,7 @@ export class WebhookWorker implements DeliveryQueue<WebhookDeliveryRow> {
       where state = 'pending' and next_attempt_at <= ${now} and id in (
         select id from webhook_deliveries
         where state = 'pending' and next_attempt_at <= ${now}
-        order by next_attempt_at limit ${limit} ${lock})
+        order by next_attempt_at, created_at limit ${limit} ${lock})
       returning *`.execute(this.deps.store.db);
     return res.rows.map((r) => ({ ...r, attempts: Number(r.attempts), next_attempt_at: Number(r.next_attempt_at) }));
   }
