@@ -17,7 +17,7 @@ import { backoffMs, DeliveryLoop, LEASE_MS, type DeliveryQueue, type WorkerLog }
 const RESPONSE_KEPT = 2048;
 
 /** `sha256=<hex>`: HMAC-SHA256 of the exact body bytes under the secret, as the X-Nube-Signature header carries it. */
-export function webhookSignature(secret: string, body: string): string {
+function webhookSignature(secret: string, body: string): string {
   return `sha256=${createHmac('sha256', secret).update(body, 'utf8').digest('hex')}`;
 }
 
