@@ -5,7 +5,8 @@ import { createHmac } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import pino from 'pino';
-import { startTestEnv, type TestEnv } from '../support/runtime.js';
+import { startTestEnv, TEST_DB, type TestEnv } from '../support/runtime.js';
+import { createRuntime } from '../../src/runtime.js';
 import { WebhookService } from '../../src/core/webhooks/service.js';
 import type { CallContext } from '../../src/lib/context.js';
 import { systemContext } from '../../src/lib/context.js';
@@ -232,6 +233,52 @@ test('without NUBE_OUTBOUND_ALLOW_PRIVATE a loopback receiver is refused and the
   } finally {
     await strict.stop();
     env.rt.core.webhooks.start();
+  }
+});
+
+/**
+ * Another worker on the same database: on PostgreSQL a second process (its own runtime and pools); on SQLite, which one
+ * process owns, a second webhook service over the same store.
+ */
+async function secondWorker(): Promise<{ close(): Promise<void> }> {
+  if (TEST_DB === 'postgres') {
+    const rt = await createRuntime(env.config, {
+      startEngine: true,
+      log: pino({ level: 'silent' }),
+      masterKey: env.masterKey,
+    });
+    return { close: () => rt.close() };
+  }
+  const webhooks = new WebhookService(env.rt.core.deps);
+  webhooks.start();
+  return { close: () => webhooks.stop() };
+}
+
+test('two workers on one database (two processes on PostgreSQL) send each delivery once', async () => {
+  await env.rt.core.webhooks.configure(ctx, { url: `${base}/shared` });
+  await env.rt.core.webhooks.stop();
+  const groups = [];
+  for (let i = 0; i < 12; i++)
+    groups.push((await env.rt.core.firewalls.create(ctx, { name: `wh-shared-${i}` })).group.id);
+  const second = await secondWorker();
+  env.rt.core.webhooks.start();
+  try {
+    await until('twelve deliveries', () => hits('/shared').length >= 12);
+    await until('all marked delivered', async () => {
+      const rows = await env.rt.store.db
+        .selectFrom('webhook_deliveries')
+        .select('state')
+        .where('url', '=', `${base}/shared`)
+        .execute();
+      return rows.length === 12 && rows.every((r) => r.state === 'delivered');
+    });
+    await new Promise((r) => setTimeout(r, 300));
+    const ids = hits('/shared').map((h) => h.body.id);
+    assert.equal(new Set(ids).size, 12);
+    assert.equal(ids.length, 12, 'no delivery was sent twice');
+    assert.deepEqual(new Set(hits('/shared').map((h) => h.body.data.id)), new Set(groups));
+  } finally {
+    await second.close();
   }
 });
 

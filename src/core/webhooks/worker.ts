@@ -88,9 +88,10 @@ export class WebhookWorker implements DeliveryQueue<WebhookDeliveryRow> {
       const error = 'Webhooks are disabled for this account';
       return this.record(d, { ok: false, status: null, body: null, error, signature: null }, true);
     }
-    const signature = webhookSignature(this.deps.secrets.decrypt(config.secret_enc), d.payload);
+    let signature: string | null = null;
     let outcome: Outcome;
     try {
+      signature = webhookSignature(this.deps.secrets.decrypt(config.secret_enc), d.payload);
       const res = await outboundRequest({
         url: d.url,
         method: 'POST',
