@@ -157,6 +157,11 @@ test('a VM started through core posts a signed vps.started to the receiver; afte
   assert.equal(stopped.headers['x-nube-signature'], sign(renewed, stopped.raw), 'the new secret signs');
   assert.notEqual(stopped.headers['x-nube-signature'], sign(secret, stopped.raw), 'the old secret no longer does');
   assert.equal(stopped.body.data.status, 'stopped');
+  await done(await env.rt.core.vms.destroy(ctx, vmId));
+  const deleted = await until('vps.deleted', () =>
+    hits('/hook').find((h) => h.body.event === 'vps.deleted' && h.body.data.id === vmId),
+  );
+  assert.deepEqual(deleted.body.data, { object: 'vps', id: vmId, name: 'wh-start', status: 'deleted' });
 });
 
 test('firewall and snapshot changes are events too, and a disabled webhook queues nothing', async () => {
