@@ -10,6 +10,7 @@ import { newId, nowIso, parseJson } from '../../lib/util.js';
 
 /** Every event a webhook receives. */
 export const WEBHOOK_EVENTS = [
+  'vps.defined',
   'vps.created',
   'vps.started',
   'vps.stopped',
@@ -65,7 +66,7 @@ const VM_TASK_EVENTS: Record<string, WebhookEvent> = {
 
 /** What a synchronous change of a VM did, by its log action (others are vps.updated). */
 const VM_SYNC_EVENTS: Record<string, WebhookEvent | null> = {
-  'sync.define': 'vps.created',
+  'sync.define': 'vps.defined',
   'sync.delete_definition': 'vps.deleted',
   'sync.change_offering': 'vps.resized',
   'sync.reshape': 'vps.resized',
