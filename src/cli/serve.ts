@@ -47,6 +47,7 @@ export async function serve(): Promise<void> {
   }
   await rt.engine.start();
   rt.core.callbacks.start(rt.log);
+  rt.core.webhooks.start(rt.log);
   rt.scheduler.start();
   const metering =
     config.billing.meterEveryMs > 0
