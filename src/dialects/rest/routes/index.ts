@@ -10,6 +10,8 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Core } from '../../../core/core.js';
 import { teamRoutes, userRoute as registerUser } from './user.js';
 import { sshKeyRoutes } from './ssh-keys.js';
+import { snapshotRoutes } from './snapshots.js';
+import { webhookRoutes } from './webhooks.js';
 
 /** A Fastify scope whose handlers are typed from their TypeBox schemas. */
 export type RestApp = FastifyInstance<
@@ -35,4 +37,6 @@ export function v1Routes(app: FastifyInstance, core: Core): void {
   const t = typed(app);
   teamRoutes(t);
   sshKeyRoutes(t, core);
+  snapshotRoutes(t, core);
+  webhookRoutes(t, core);
 }
