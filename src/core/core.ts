@@ -38,6 +38,7 @@ import { NetworkAddressService } from './networks/addresses.js';
 import { TemplateImport } from './templates/import.js';
 import { UserService } from './accounts/users.js';
 import { guardServices } from './permissions.js';
+import { RateLimitService } from './rate-limits/service.js';
 
 /** The services a restricted caller reaches only through the permission guard (the others take no CallContext). */
 const GUARDED = [
@@ -122,13 +123,16 @@ export class Core {
   readonly templateImport: TemplateImport;
   /** Users as their callers manage them (SuperAdmin, account owner, themselves). */
   readonly users: UserService;
+  /** REST API request limits per account tier, shared by every process on the database. */
+  readonly rateLimits: RateLimitService;
 
   constructor(readonly deps: CoreDeps) {
     const auth = deps.config.auth;
     hashPool.configure(auth.hashThreads, auth.hashQueue);
     const throttle = new AuthThrottle(auth);
     this.credentials = new Credentials(deps.store, deps.secrets, throttle);
-    this.accounts = new AccountService(deps.store, this.credentials);
+    this.rateLimits = new RateLimitService(deps.store, deps.config.rateLimits);
+    this.accounts = new AccountService(deps.store, this.credentials, (id) => this.rateLimits.forget(id));
     this.catalog = deps.catalog;
     this.jobs = new JobService(deps);
     this.tasks = new TaskLogService(deps);
