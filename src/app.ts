@@ -17,6 +17,7 @@ import { adminBadUrl, adminPlugin } from './dialects/admin/plugin.js';
 import { cvmBadUrl, cvmPlugin } from './dialects/cvm/plugin.js';
 import { cloudsigmaPlugin, sigmaBadUrl, SIGMA_ROOTS } from './dialects/cloudsigma/plugin.js';
 import { danubePlugin } from './dialects/danube/plugin.js';
+import { restPlugin } from './dialects/rest/plugin.js';
 
 /** What the app is built from. */
 export interface AppDeps {
@@ -82,5 +83,6 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await mount('cvm', cvmPlugin, { core: deps.core, prefix: '/api/client' });
   await mount('cloudsigma', cloudsigmaPlugin, { core: deps.core });
   await mount('danube', danubePlugin, { core: deps.core, prefix: '/api' });
+  await mount('rest', restPlugin, { core: deps.core, prefix: '/api' });
   return app;
 }

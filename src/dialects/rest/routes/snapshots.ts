@@ -1,6 +1,7 @@
 /** VPS snapshots (integer ids): list, create, delete, restore — snapshots of the VM's root volume, the same ones CloudStack lists. */
 import { Type } from '@sinclair/typebox';
 import type { FastifyRequest } from 'fastify';
+import type {} from '@fastify/swagger';
 import type { Core } from '../../../core/core.js';
 import type { RootSnapshotView } from '../../../core/snapshots/root-snapshots.js';
 import type { VmState } from '../../../core/vms/model.js';
