@@ -1,26 +1,15 @@
 /** Every REST route, registered on the typed app of the v1 scope (and /api/user on its own scope). */
-import type {
-  FastifyBaseLogger,
-  FastifyInstance,
-  RawReplyDefaultExpression,
-  RawRequestDefaultExpression,
-  RawServerDefault,
-} from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Core } from '../../../core/core.js';
+import type { RestApp } from '../app-type.js';
 import { teamRoutes, userRoute as registerUser } from './user.js';
 import { sshKeyRoutes } from './ssh-keys.js';
 import { snapshotRoutes } from './snapshots.js';
 import { webhookRoutes } from './webhooks.js';
 
 /** A Fastify scope whose handlers are typed from their TypeBox schemas. */
-export type RestApp = FastifyInstance<
-  RawServerDefault,
-  RawRequestDefaultExpression,
-  RawReplyDefaultExpression,
-  FastifyBaseLogger,
-  TypeBoxTypeProvider
->;
+export type { RestApp };
 
 /** Types a scope's handlers from their schemas. */
 function typed(app: FastifyInstance): RestApp {

@@ -9,7 +9,7 @@ import { CoreError, invalid } from '../../../lib/errors.js';
 import { ctxOf } from '../auth.js';
 import { COMMON_ERRORS, IntParams, Message, PageOf, PageQuery, pageAnswer, pagingOf } from '../envelope.js';
 import { objectOfNumber, restNumbers } from '../ids.js';
-import type { RestApp } from './index.js';
+import type { RestApp } from '../app-type.js';
 
 const OBJECT_TYPE = 'snapshot';
 

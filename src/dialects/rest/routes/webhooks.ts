@@ -5,7 +5,7 @@ import type { WebhookDelivery as CoreDelivery } from '../../../core/webhooks/ser
 import { callerOf, ctxOf } from '../auth.js';
 import { COMMON_ERRORS, PageOf, PageQuery, pageAnswer, pagingOf } from '../envelope.js';
 import { restNumbers } from '../ids.js';
-import type { RestApp } from './index.js';
+import type { RestApp } from '../app-type.js';
 
 const OBJECT_TYPE = 'webhook delivery';
 
