@@ -216,8 +216,11 @@ export class VmSnapshotService {
     return this.snapshots.revert(ctx, (await this.rootGet(ctx, snapshotId)).id);
   }
 
-  /** Deletes a snapshot of a VM's root volume (Conflict busy while it is being taken); one finished task. */
+  /** Deletes a snapshot of a VM's root volume (Conflict busy while it is being taken or restored); one finished task. */
   async rootDelete(ctx: CallContext, snapshotId: string): Promise<TaskReceipt> {
-    return this.snapshots.delete(ctx, (await this.rootGet(ctx, snapshotId)).id);
+    const snap = await this.rootGet(ctx, snapshotId);
+    if (snap.restoring)
+      throw conflict(`Snapshot ${snap.name} is being restored; try again when the restore has finished`, 'busy');
+    return this.snapshots.delete(ctx, snap.id);
   }
 }

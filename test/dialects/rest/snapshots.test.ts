@@ -199,3 +199,38 @@ test('bad bodies are 422 with the field named; bad ids 404; database and cache s
   }
   assert.equal((await r.req('GET', '/snapshots/database', { token: 'nope' })).status, 401);
 });
+
+test('status follows the core tasks: creating while taken, restoring while put back; neither can be deleted or restored meanwhile', async () => {
+  const core = r.env.rt.core;
+  const vm = await runningVm(adminCtx);
+  await done(await core.vms.stop(adminCtx, vm, true));
+  await r.env.rt.engine.stop();
+  let id: number;
+  try {
+    const made = await r.req('POST', '/snapshots/vps', { body: { vps_instance_id: vm, name: 'slow' } });
+    assert.equal(made.status, 201);
+    id = made.json.snapshot.id;
+    assert.equal(made.json.snapshot.status, 'creating');
+    const early = await r.req('POST', `/snapshots/vps/${id}/restore`);
+    assert.equal(early.status, 422);
+    assert.deepEqual(early.json, { error: 'VPS snapshot cannot be restored in the current state', status: 'creating' });
+    const busy = await r.req('DELETE', `/snapshots/vps/${id}`);
+    assert.equal(busy.status, 409);
+    assert.match(busy.json.error, /still being created/);
+  } finally {
+    await r.env.rt.engine.start();
+  }
+  await until(id!, 'ready');
+  await r.env.rt.engine.stop();
+  try {
+    assert.equal((await r.req('POST', `/snapshots/vps/${id!}/restore`)).status, 200);
+    await until(id!, 'restoring');
+    const busy = await r.req('DELETE', `/snapshots/vps/${id!}`);
+    assert.equal(busy.status, 409);
+    assert.match(busy.json.error, /being restored/);
+  } finally {
+    await r.env.rt.engine.start();
+  }
+  await until(id!, 'ready');
+  assert.equal((await r.req('DELETE', `/snapshots/vps/${id!}`)).status, 200);
+});
