@@ -36,6 +36,8 @@ function badUrl(err: Error, req: FastifyRequest, reply: FastifyReply): FastifyRe
     ? 'A path segment is longer than 1000 characters'
     : 'The URL holds a broken percent-escape';
   if (path.startsWith('/api/client/')) return cvmBadUrl(reply, why);
+  if (path.startsWith('/api/v1/') || path.startsWith('/api/user'))
+    return reply.code(404).type('application/json').send({ message: why });
   if (path.startsWith('/admin/')) return adminBadUrl(reply, why);
   if (SIGMA_ROOTS.includes(path.split(/[/?]/)[1] ?? '')) return sigmaBadUrl(reply, why);
   return reply.code(400).type('application/json').send({ error: why, request_id: req.id });
@@ -82,7 +84,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await mount('admin', adminPlugin, { core: deps.core, prefix: '/admin' });
   await mount('cvm', cvmPlugin, { core: deps.core, prefix: '/api/client' });
   await mount('cloudsigma', cloudsigmaPlugin, { core: deps.core });
-  await mount('danube', danubePlugin, { core: deps.core, prefix: '/api' });
   await mount('rest', restPlugin, { core: deps.core, prefix: '/api' });
+  await mount('danube', danubePlugin, { core: deps.core, prefix: '/api' });
   return app;
 }

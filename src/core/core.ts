@@ -39,6 +39,7 @@ import { NetworkAddressService } from './networks/addresses.js';
 import { TemplateImport } from './templates/import.js';
 import { UserService } from './accounts/users.js';
 import { guardServices } from './permissions.js';
+import { VmMetricsService } from './vms/metrics.js';
 import { RateLimitService } from './rate-limits/service.js';
 
 /** The services a restricted caller reaches only through the permission guard (the others take no CallContext). */
@@ -76,6 +77,7 @@ const GUARDED = [
   'networkAddresses',
   'templateImport',
   'users',
+  'vmMetrics',
 ] as const;
 
 /** All core services. */
@@ -127,6 +129,8 @@ export class Core {
   readonly templateImport: TemplateImport;
   /** Users as their callers manage them (SuperAdmin, account owner, themselves). */
   readonly users: UserService;
+  /** VMs' live usage as rates (CPU percent, bytes per second). */
+  readonly vmMetrics: VmMetricsService;
   /** REST API request limits per account tier, shared by every process on the database. */
   readonly rateLimits: RateLimitService;
 
@@ -172,6 +176,7 @@ export class Core {
     this.networkAddresses = new NetworkAddressService(deps);
     this.templateImport = new TemplateImport(deps);
     this.users = new UserService(deps.store, this.credentials, this.accounts);
+    this.vmMetrics = new VmMetricsService(deps, this.vms);
     guardServices(this, GUARDED);
   }
 }

@@ -106,7 +106,10 @@ function ajvMessage(
 }
 
 /** A 422 answer from fields → messages. */
-export function invalidAnswer(fields: Record<string, string[]>): RestErrorAnswer {
+export function invalidAnswer(fields: Record<string, string[]>): {
+  status: 422;
+  body: { message: string; errors: Record<string, string[]> };
+} {
   const first = Object.values(fields)[0]?.[0];
   return { status: 422, body: { message: first ?? INVALID_DATA, errors: fields } };
 }

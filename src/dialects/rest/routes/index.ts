@@ -7,6 +7,11 @@ import { teamRoutes, userRoute as registerUser } from './user.js';
 import { sshKeyRoutes } from './ssh-keys.js';
 import { snapshotRoutes } from './snapshots.js';
 import { webhookRoutes } from './webhooks.js';
+import { firewallRoutes } from './firewalls.js';
+import { vpsRoutes } from './vps.js';
+import { vpsActionRoutes } from './vps-actions.js';
+import { vpsCatalogRoutes } from './vps-catalog.js';
+import { vpsMetricsRoutes } from './vps-metrics.js';
 
 /** A Fastify scope whose handlers are typed from their TypeBox schemas. */
 export type { RestApp };
@@ -28,4 +33,9 @@ export function v1Routes(app: FastifyInstance, core: Core): void {
   sshKeyRoutes(t, core);
   snapshotRoutes(t, core);
   webhookRoutes(t, core);
+  firewallRoutes(t, core);
+  vpsCatalogRoutes(t, core);
+  vpsRoutes(t, core);
+  vpsActionRoutes(t, core);
+  vpsMetricsRoutes(t, core);
 }

@@ -8,7 +8,7 @@ import { COMMON_ERRORS, IntParams, Message, PageOf, PageQuery, pageAnswer, pagin
 import { objectOfNumber, restNumbers } from '../ids.js';
 import type { RestApp } from '../app-type.js';
 
-const OBJECT_TYPE = 'ssh key';
+import { SSH_KEY_TYPE as OBJECT_TYPE } from '../vps-shared.js';
 
 /** An SSH key as the API shows it. */
 export const SshKey = Type.Object({
