@@ -1,8 +1,10 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import pino from 'pino';
+import { sql } from 'kysely';
 import { startTestEnv, TEST_DB, type TestEnv } from '../support/runtime.js';
 import { createRuntime } from '../../src/runtime.js';
+import { migrate } from '../../src/store/migrate.js';
 import { loadConfig, ConfigError } from '../../src/config.js';
 import { RateLimitService, type RateVerdict } from '../../src/core/rate-limits/service.js';
 import { CoreError } from '../../src/lib/errors.js';
@@ -158,3 +160,30 @@ test(
     }
   },
 );
+
+test('migration 0022 puts existing admin accounts on the pro tier and the others on free', async () => {
+  const db = env.rt.store.db;
+  await sql`drop table api_tokens`.execute(db);
+  await sql`drop table rate_counters`.execute(db);
+  await sql`alter table accounts drop column tier`.execute(db);
+  await sql`delete from nube_migrations where name = '0022-api-tokens'`.execute(db);
+  const now = new Date().toISOString();
+  await sql`insert into accounts (id, name, email, type, state, created_at)
+    values ('old-admin', 'old-admin', 'old-admin@nube.local', 'admin', 'enabled', ${now}),
+           ('old-user', 'old-user', 'old-user@nube.local', 'user', 'enabled', ${now})`.execute(db);
+  assert.deepEqual(await migrate(env.rt.store), ['0022-api-tokens']);
+  const tiers = await db
+    .selectFrom('accounts')
+    .select(['name', 'tier'])
+    .where('name', 'in', ['old-admin', 'old-user', 'alice'])
+    .orderBy('name')
+    .execute();
+  assert.deepEqual(
+    tiers.map((a) => [a.name, a.tier]),
+    [
+      ['alice', 'free'],
+      ['old-admin', 'pro'],
+      ['old-user', 'free'],
+    ],
+  );
+});
