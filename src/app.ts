@@ -17,6 +17,9 @@ import { adminBadUrl, adminPlugin } from './dialects/admin/plugin.js';
 import { cvmBadUrl, cvmPlugin } from './dialects/cvm/plugin.js';
 import { cloudsigmaPlugin, sigmaBadUrl, SIGMA_ROOTS } from './dialects/cloudsigma/plugin.js';
 import { danubePlugin } from './dialects/danube/plugin.js';
+import { registerOpenApi } from './dialects/rest/docs/openapi.js';
+import { restDocsPlugin } from './dialects/rest/docs/docs-plugin.js';
+import { tokenPagesPlugin } from './dialects/rest/web/web-plugin.js';
 
 /** What the app is built from. */
 export interface AppDeps {
@@ -66,6 +69,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       .type('application/json')
       .send({ error: `No route for ${req.method} ${req.url.split('?')[0]}`, request_id: req.id });
   });
+  // The OpenAPI generator first, so that it sees the REST routes of every dialect mounted below.
+  await registerOpenApi(app);
   // Root hooks first, so they reach every plugin's routes and not-found handlers.
   guardEdge(app, limits);
   const metrics = new AppMetrics(deps.core.stats, deps.log);
@@ -82,5 +87,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await mount('cvm', cvmPlugin, { core: deps.core, prefix: '/api/client' });
   await mount('cloudsigma', cloudsigmaPlugin, { core: deps.core });
   await mount('danube', danubePlugin, { core: deps.core, prefix: '/api' });
+  await mount('rest', restDocsPlugin, {});
+  await mount('rest', tokenPagesPlugin, { core: deps.core });
   return app;
 }
