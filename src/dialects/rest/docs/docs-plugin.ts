@@ -7,7 +7,7 @@ import type { FastifyInstance } from 'fastify';
 import { API_TITLE } from './openapi.js';
 
 /** Where the interactive docs live (DanubeData's path). */
-export const DOCS_PREFIX = '/docs/api';
+const DOCS_PREFIX = '/docs/api';
 
 /** Registers /docs/api.json and the interactive docs under /docs/api (needs registerOpenApi on the root app). */
 export async function restDocsPlugin(app: FastifyInstance): Promise<void> {

@@ -10,7 +10,7 @@ import type { FastifyInstance } from 'fastify';
 export const API_TITLE = 'Nube — DanubeData API v1';
 
 /** True when a route URL belongs to the REST API and so to its document. */
-export function inApiDocument(url: string): boolean {
+function inApiDocument(url: string): boolean {
   return url === '/api/v1' || url.startsWith('/api/v1/') || url === '/api/user';
 }
 

@@ -3,7 +3,7 @@ import { ALL_PERMISSIONS, DEFAULT_PERMISSIONS } from '../../../core/permissions.
 import { esc, page } from './html.js';
 
 /** The URL of the page's script. */
-export const SCRIPT_URL = '/user/api-tokens.js';
+const SCRIPT_URL = '/user/api-tokens.js';
 
 /** One checkbox per permission, the defaults ticked. */
 function permissionBoxes(): string {

@@ -11,7 +11,7 @@ import { CoreError, notFound } from '../../../lib/errors.js';
 import type { Role } from '../../../core/permissions.js';
 import { apiTokensPage } from './api-tokens-page.js';
 import { API_TOKENS_SCRIPT } from './api-tokens-script.js';
-import { INVALID_DATA } from './errors.js';
+import { INVALID_DATA, UNAUTHENTICATED } from './errors.js';
 import { sendPage } from './html.js';
 import { sessionOf } from './session.js';
 import { apiTokens, type ListedApiToken } from './token-issuer.js';
@@ -78,7 +78,7 @@ export function apiTokenRoutes(app: FastifyInstance, core: Core): void {
   /** The signed-in principal of a JSON call; Unauthenticated (401) without a live session. */
   const caller = async (req: FastifyRequest): Promise<Principal> => {
     const s = await sessionOf(core, req);
-    if (!s) throw new CoreError('Unauthenticated', 'bad_credentials', 'Unauthenticated.');
+    if (!s) throw new CoreError('Unauthenticated', 'bad_credentials', UNAUTHENTICATED);
     return s.principal;
   };
 

@@ -22,7 +22,7 @@ const UNAVAILABLE: WebMapping = { status: 503 };
 const HIDDEN: WebMapping = { status: 500, text: 'Server Error' };
 
 /** Every core error (kind and reason) to its answer; total, so a new kind or reason fails to compile until mapped. */
-export const WEB_ERRORS: ErrorTable<WebMapping> = {
+const WEB_ERRORS: ErrorTable<WebMapping> = {
   NotFound: { object: { status: 404 }, vm: { status: 404 } },
   Invalid: { bad_input: { status: 422, text: INVALID_DATA } },
   Conflict: {
@@ -49,7 +49,7 @@ export const WEB_ERRORS: ErrorTable<WebMapping> = {
 };
 
 /** The status and JSON body for anything a token-page handler threw (an unknown exception is a 500 without details). */
-export function webError(err: FastifyError | Error): { status: number; body: Record<string, unknown> } {
+function webError(err: FastifyError | Error): { status: number; body: Record<string, unknown> } {
   if (err instanceof CoreError) {
     const m = errorEntry(WEB_ERRORS, err);
     const body: Record<string, unknown> = { message: m.text ?? err.message };

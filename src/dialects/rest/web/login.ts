@@ -9,10 +9,10 @@ import { esc, page, sendPage } from './html.js';
 import { clearSession, sessionOf, setSession } from './session.js';
 
 /** Where a signed-in user goes. */
-export const HOME = '/user/api-tokens';
+const HOME = '/user/api-tokens';
 
 /** Laravel's text for a wrong email or password. */
-export const BAD_LOGIN = 'These credentials do not match our records.';
+const BAD_LOGIN = 'These credentials do not match our records.';
 
 /** The text for a user who may not use the API (api_access turned off). */
 const NO_API_ACCESS = 'This user may not use the API.';

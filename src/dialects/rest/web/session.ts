@@ -7,7 +7,7 @@ import type { Core } from '../../../core/core.js';
 import type { Principal } from '../../../core/accounts/principal.js';
 
 /** The cookie holding the session token. */
-export const SESSION_COOKIE = 'nube_session';
+const SESSION_COOKIE = 'nube_session';
 
 /** What a session token looks like (40 lowercase hex characters); anything else is not looked up. */
 const TOKEN_SHAPE = /^[0-9a-f]{40}$/;
