@@ -23,8 +23,10 @@ export async function registerOpenApi(app: FastifyInstance): Promise<void> {
         title: API_TITLE,
         version: '1.0.0',
         description:
-          'Manage VPS instances, firewalls, SSH keys, snapshots and webhooks. Every call needs an API token ' +
-          '(Authorization: Bearer <token>), made on the API Tokens page (/user/api-tokens).',
+          'Manage VPS instances, firewalls, SSH keys, snapshots and webhooks through the DanubeData API v1. ' +
+          'Every call needs an API token, sent as `Authorization: Bearer <token>`: make one on the ' +
+          '[API Tokens](/user/api-tokens) page, then press **Authorize**. ' +
+          'The OpenAPI document is at [/docs/api.json](/docs/api.json).',
       },
       components: {
         securitySchemes: {

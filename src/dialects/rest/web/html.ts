@@ -16,6 +16,7 @@ body{font-family:system-ui,sans-serif;margin:0;background:#f3f4f6;color:#111827}
 header{background:#1e3a8a;color:#fff;padding:.8rem 1.5rem;display:flex;justify-content:space-between;align-items:center}
 header a,header button{color:#fff}
 main{max-width:60rem;margin:1.5rem auto;padding:0 1rem}
+section.narrow{max-width:26rem;margin:2rem auto}
 section{background:#fff;border-radius:.5rem;padding:1.2rem 1.5rem;margin-bottom:1.5rem;box-shadow:0 1px 3px #0002}
 label{display:block;margin:.5rem 0 .2rem;font-weight:600}
 input[type=text],input[type=email],input[type=password],input[type=date],select{padding:.4rem;width:100%;max-width:24rem;box-sizing:border-box}
@@ -40,6 +41,7 @@ export function page(title: string, headerRight: string, body: string, script?: 
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
+<link rel="icon" href="data:,">
 <title>${esc(title)} — Nube</title>
 <style>${STYLE}</style>
 </head>

@@ -25,7 +25,7 @@ function loginPage(error?: string, email = ''): string {
   return page(
     'Sign in',
     '',
-    `<section>
+    `<section class="narrow">
 <h1>Sign in</h1>
 ${error ? `<p class="error" role="alert">${esc(error)}</p>` : ''}
 <form method="post" action="/login">
