@@ -195,3 +195,30 @@ test('the token endpoints need a session, take only JSON, validate, and revoke o
   assert.equal((await del(made.id)).statusCode, 200);
   assert.equal((await del(made.id)).statusCode, 404, 'a revoked token cannot be revoked again');
 });
+
+test('sign-in is throttled like every login: after too many wrong passwords even the right one waits', async () => {
+  const strict = await startTestEnv({ NUBE_AUTH_FAILURES_PER_LOGIN: '3', NUBE_AUTH_LOCKOUT_MS: '60000' });
+  try {
+    await strict.rt.core.accounts.createAccount('carol', { email: 'carol@example.com', password: PASSWORD });
+    const login = (password: string) =>
+      strict.app.inject({
+        method: 'POST',
+        url: '/login',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        payload: new URLSearchParams({ email: 'carol@example.com', password }).toString(),
+      });
+    for (let i = 0; i < 3; i++) {
+      const wrong = await login('wrong-password');
+      assert.equal(wrong.statusCode, 422);
+      assert.match(wrong.body, /These credentials do not match our records\./);
+      assert.match(wrong.body, /value="carol@example\.com"/, 'the form keeps the email typed');
+    }
+    const locked = await login(PASSWORD);
+    assert.equal(locked.statusCode, 429, locked.body);
+    assert.match(locked.body, /Too many login attempts\. Please try again in \d+ seconds\./);
+    assert.ok(Number(locked.headers['retry-after']) > 0);
+    assert.equal(locked.headers['set-cookie'], undefined);
+  } finally {
+    await strict.close();
+  }
+});
