@@ -17,6 +17,7 @@ import { adminBadUrl, adminPlugin } from './dialects/admin/plugin.js';
 import { cvmBadUrl, cvmPlugin } from './dialects/cvm/plugin.js';
 import { cloudsigmaPlugin, sigmaBadUrl, SIGMA_ROOTS } from './dialects/cloudsigma/plugin.js';
 import { danubePlugin } from './dialects/danube/plugin.js';
+import { restPlugin } from './dialects/rest/plugin.js';
 import { registerOpenApi } from './dialects/rest/docs/openapi.js';
 import { restDocsPlugin } from './dialects/rest/docs/docs-plugin.js';
 import { tokenPagesPlugin } from './dialects/rest/web/web-plugin.js';
@@ -38,6 +39,8 @@ function badUrl(err: Error, req: FastifyRequest, reply: FastifyReply): FastifyRe
     ? 'A path segment is longer than 1000 characters'
     : 'The URL holds a broken percent-escape';
   if (path.startsWith('/api/client/')) return cvmBadUrl(reply, why);
+  if (path.startsWith('/api/v1/') || path.startsWith('/api/user'))
+    return reply.code(404).type('application/json').send({ message: why });
   if (path.startsWith('/admin/')) return adminBadUrl(reply, why);
   if (SIGMA_ROOTS.includes(path.split(/[/?]/)[1] ?? '')) return sigmaBadUrl(reply, why);
   return reply.code(400).type('application/json').send({ error: why, request_id: req.id });
@@ -86,6 +89,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await mount('admin', adminPlugin, { core: deps.core, prefix: '/admin' });
   await mount('cvm', cvmPlugin, { core: deps.core, prefix: '/api/client' });
   await mount('cloudsigma', cloudsigmaPlugin, { core: deps.core });
+  await mount('rest', restPlugin, { core: deps.core, prefix: '/api' });
   await mount('danube', danubePlugin, { core: deps.core, prefix: '/api' });
   await mount('rest', restDocsPlugin, {});
   await mount('rest', tokenPagesPlugin, { core: deps.core });

@@ -44,6 +44,8 @@ export interface Config {
   http: HttpLimits;
   /** Outbound HTTP (task callbacks, webhooks): whether private addresses may be reached, and the callback retry schedule. */
   outbound: OutboundConfig;
+  /** NUBE_RATE_LIMITS: whether the REST API's per-tier request limits apply (off for emulator use). */
+  rateLimits: boolean;
 }
 
 /** How Nube calls out: NUBE_OUTBOUND_ALLOW_PRIVATE=1 lets callbacks reach loopback/private addresses (tests, labs). */
@@ -184,7 +186,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       callbackRetryMs: int('NUBE_CALLBACK_RETRY_MS', merged.NUBE_CALLBACK_RETRY_MS, 1000, 10),
       callbackAttempts: int('NUBE_CALLBACK_ATTEMPTS', merged.NUBE_CALLBACK_ATTEMPTS, 5, 1),
     },
+    rateLimits: onOff('NUBE_RATE_LIMITS', merged.NUBE_RATE_LIMITS, true),
   };
+}
+
+/** An on/off switch: `on` or `off` (any case), the default when unset. */
+function onOff(name: string, raw: string | undefined, dflt: boolean): boolean {
+  const v = (raw ?? '').trim().toLowerCase();
+  if (v === '') return dflt;
+  if (v !== 'on' && v !== 'off') throw new ConfigError(`${name} must be on or off, got "${raw}"`);
+  return v === 'on';
 }
 
 /** `name=N,...` over the built-in limits (names not given keep theirs; -1 = unlimited), or `off` for no limits at all. */

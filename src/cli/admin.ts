@@ -1,4 +1,4 @@
-/** `nube admin ...`: accounts, users, key pairs, hosts, sim faults and the task log, straight against the store. */
+/** `nube admin ...`: accounts, users, key pairs, API tokens, hosts, sim faults and the task log, straight against the store. */
 import type { Command } from 'commander';
 import { credentialsJson } from './credentials.js';
 import { addCvmAdminCommands } from './admin-cvm.js';
@@ -6,6 +6,7 @@ import { addCloudsigmaAdminCommands } from './admin-cloudsigma.js';
 import { withRuntime } from './with-runtime.js';
 import { addLimitCommands } from './admin-limits.js';
 import { addTaskCommands } from './admin-tasks.js';
+import { addTierCommand, addTokenCommands } from './admin-tokens.js';
 
 /** Adds the admin subcommands to the program. */
 export function addAdminCommands(program: Command): void {
@@ -31,10 +32,12 @@ export function addAdminCommands(program: Command): void {
           email: a.email,
           type: a.type,
           state: a.state,
+          tier: a.tier ?? 'free',
         })),
       ),
     );
   addLimitCommands(account);
+  addTierCommand(account);
   const user = admin.command('user').description('users');
   user
     .command('create <account> <username>')
@@ -109,4 +112,5 @@ export function addAdminCommands(program: Command): void {
   addCvmAdminCommands(admin);
   addCloudsigmaAdminCommands(admin);
   addTaskCommands(admin);
+  addTokenCommands(admin);
 }

@@ -9,6 +9,7 @@ const URL_FIELDS: ReadonlyArray<{ dialect: string; field: string; path: string }
   { dialect: 'cvm', field: 'url', path: '/api/client' },
   { dialect: 'cloudsigma', field: 'url', path: '' },
   { dialect: 'danube', field: 'url', path: '/api' },
+  { dialect: 'rest', field: 'url', path: '/api/v1' },
 ];
 
 function urlOf(cfg: Config, dialect: string): string {
@@ -22,6 +23,7 @@ export function credentialsJson(cfg: Config, a: CreatedAccount): Record<string, 
     'api-key-pair': keyPair,
     'token-pair': pair,
     'user-api-key': danubeKeys,
+    'api-token': restToken,
   } = a.credentials;
   return {
     account: a.account.name,
@@ -31,6 +33,7 @@ export function credentialsJson(cfg: Config, a: CreatedAccount): Record<string, 
     cvm: { url: urlOf(cfg, 'cvm'), public: pair.public, private: pair.private },
     cloudsigma: { url: urlOf(cfg, 'cloudsigma'), user: a.user.email, password },
     danube: { url: urlOf(cfg, 'danube'), username: a.user.username, password, api_key: danubeKeys.apiKey },
+    rest: { url: urlOf(cfg, 'rest'), token: restToken.token },
   };
 }
 

@@ -38,6 +38,8 @@ import { NetworkAddressService } from './networks/addresses.js';
 import { TemplateImport } from './templates/import.js';
 import { UserService } from './accounts/users.js';
 import { guardServices } from './permissions.js';
+import { VmMetricsService } from './vms/metrics.js';
+import { RateLimitService } from './rate-limits/service.js';
 
 /** The services a restricted caller reaches only through the permission guard (the others take no CallContext). */
 const GUARDED = [
@@ -73,6 +75,7 @@ const GUARDED = [
   'networkAddresses',
   'templateImport',
   'users',
+  'vmMetrics',
 ] as const;
 
 /** All core services. */
@@ -122,13 +125,18 @@ export class Core {
   readonly templateImport: TemplateImport;
   /** Users as their callers manage them (SuperAdmin, account owner, themselves). */
   readonly users: UserService;
+  /** VMs' live usage as rates (CPU percent, bytes per second). */
+  readonly vmMetrics: VmMetricsService;
+  /** REST API request limits per account tier, shared by every process on the database. */
+  readonly rateLimits: RateLimitService;
 
   constructor(readonly deps: CoreDeps) {
     const auth = deps.config.auth;
     hashPool.configure(auth.hashThreads, auth.hashQueue);
     const throttle = new AuthThrottle(auth);
     this.credentials = new Credentials(deps.store, deps.secrets, throttle);
-    this.accounts = new AccountService(deps.store, this.credentials);
+    this.rateLimits = new RateLimitService(deps.store, deps.config.rateLimits);
+    this.accounts = new AccountService(deps.store, this.credentials, (id) => this.rateLimits.forget(id));
     this.catalog = deps.catalog;
     this.jobs = new JobService(deps);
     this.tasks = new TaskLogService(deps);
@@ -163,6 +171,7 @@ export class Core {
     this.networkAddresses = new NetworkAddressService(deps);
     this.templateImport = new TemplateImport(deps);
     this.users = new UserService(deps.store, this.credentials, this.accounts);
+    this.vmMetrics = new VmMetricsService(deps, this.vms);
     guardServices(this, GUARDED);
   }
 }

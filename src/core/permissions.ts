@@ -71,6 +71,7 @@ const TABLE: Record<string, Record<string, `${PermissionResource}:${PermissionAc
     pendingTasks: 'vps:read',
     extras: 'vps:read',
     revealPassword: 'vps:read',
+    password: 'vps:read',
     encryptedPassword: 'vps:read',
     create: 'vps:write',
     start: 'vps:write',

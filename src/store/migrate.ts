@@ -22,6 +22,7 @@ import * as m0018 from './migrations/0018-danube-identity.js';
 import * as m0019 from './migrations/0019-danube-infra.js';
 import * as m0020 from './migrations/0020-user-profile.js';
 import * as m0021 from './migrations/0021-vm-home-host.js';
+import * as m0022 from './migrations/0022-api-tokens.js';
 
 interface Migration {
   name: string;
@@ -49,6 +50,7 @@ const MIGRATIONS: Migration[] = [
   { name: '0019-danube-infra', up: m0019.up },
   { name: '0020-user-profile', up: m0020.up },
   { name: '0021-vm-home-host', up: m0021.up },
+  { name: '0022-api-tokens', up: m0022.up },
 ];
 
 /** Brings the schema up to date; safe to call from several processes at once on PostgreSQL. */

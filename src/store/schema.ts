@@ -11,6 +11,8 @@ export interface AccountRow {
   type: string;
   state: string;
   created_at: string;
+  /** The REST API rate-limit tier: 'free', 'starter' or 'pro' (migration 0022; absent before it = 'free'). */
+  tier?: string;
 }
 export interface UserRow {
   id: string;
@@ -42,6 +44,27 @@ export interface CredentialRow {
   client_api?: Flag | null;
   /** When the credential stops working (login tokens), or null (migration 0018). */
   expires_at?: string | null;
+}
+/** A REST API token (migration 0022): Sanctum's `<id>|<secret>`, only the SHA-256 of the secret kept. */
+export interface ApiTokenRow {
+  id: Generated<number>;
+  account_id: string;
+  user_id: string;
+  name: string;
+  token_hash: string;
+  /** JSON array of permissions; `["*"]` = unrestricted. */
+  permissions: string;
+  last_used_at: string | null;
+  expires_at: string | null;
+  created_at: string;
+  revoked_at: string | null;
+}
+/** One fixed rate-limit window of an account (migration 0022): span 'minute' | 'hour' | 'day', start in unix seconds. */
+export interface RateCounterRow {
+  account_id: string;
+  span: string;
+  window_start: number;
+  count: number;
 }
 export interface ZoneRow {
   id: string;
@@ -568,4 +591,6 @@ export interface DB {
   settings: SettingRow;
   disk_schedules: DiskScheduleRow;
   backups: BackupRow;
+  api_tokens: ApiTokenRow;
+  rate_counters: RateCounterRow;
 }

@@ -62,6 +62,17 @@ const cases: { [K in CredentialKind]: Case<K> } = {
     ref: (s) => s.token,
     secret: (s) => s.token,
   },
+  'api-token': {
+    verify: async (s, right) =>
+      (
+        await env.rt.core.credentials.issuers['api-token'].verify(
+          right ? s.token : `${s.id}|${'x'.repeat(40)}`,
+          '10.0.0.1',
+        )
+      )?.principal,
+    ref: (s) => String(s.id),
+    secret: (s) => s.token.split('|')[1]!,
+  },
 };
 
 /** Kinds a new account gets by default (session tokens come from a login). */

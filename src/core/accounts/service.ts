@@ -9,6 +9,7 @@ import type { Credentials, DefaultCredentials } from '../credentials/index.js';
 import type { CallContext } from '../../lib/context.js';
 import type { TaskReceipt } from '../receipt.js';
 import { recordSyncChange } from '../sync-change.js';
+import { isTier, TIERS } from '../rate-limits/tiers.js';
 
 /** The user row this service returns, for dialects to render (they never import the store). */
 export type { UserRow };
@@ -77,6 +78,7 @@ export class AccountService {
   constructor(
     private readonly store: Store,
     private readonly credentials: Credentials,
+    private readonly onTierChange: (accountId: string) => void = () => {},
   ) {}
 
   /** Creates an account with one user, a default security group and every default credential (the password generated unless given). */
@@ -95,6 +97,7 @@ export class AccountService {
       type: opts.admin ? 'admin' : 'user',
       state: 'enabled',
       created_at: now,
+      tier: opts.admin ? 'pro' : 'free',
     };
     const user: UserRow = {
       id: newId(),
@@ -134,6 +137,15 @@ export class AccountService {
     const a = await this.store.db.selectFrom('accounts').selectAll().where('id', '=', id).executeTakeFirst();
     if (!a) throw notFound('account', id, 'object');
     return a;
+  }
+
+  /** Puts the named account on a REST API rate-limit tier (free, starter or pro); returns the account. */
+  async setTier(name: string, tier: string): Promise<AccountRow> {
+    if (!isTier(tier)) throw invalid(`Unknown tier ${tier} (${TIERS.join(', ')})`, 'tier');
+    const account = await this.accountByName(name);
+    await this.store.db.updateTable('accounts').set({ tier }).where('id', '=', account.id).execute();
+    this.onTierChange(account.id);
+    return { ...account, tier };
   }
 
   /** All accounts, by name. */

@@ -12,6 +12,7 @@ import { PasswordIssuer } from './password.js';
 import { TokenPairIssuer } from './token-pair.js';
 import { SessionTokenIssuer } from './session-token.js';
 import { UserApiKeyIssuer } from './user-api-key.js';
+import { ApiTokenIssuer } from './api-token.js';
 import type { Issued, Owner, ShownOf } from './issuer.js';
 
 /** Every issuer, by kind; each issues one default credential to a new account. */
@@ -23,6 +24,7 @@ function makeIssuers(store: Store, secrets: MasterKey, throttle: AuthThrottle) {
     'token-pair': new TokenPairIssuer(store, throttle),
     'user-api-key': new UserApiKeyIssuer(store, secrets, throttle),
     'session-token': new SessionTokenIssuer(store, throttle, password),
+    'api-token': new ApiTokenIssuer(store, throttle),
   };
 }
 
@@ -73,13 +75,13 @@ export class Credentials {
     this.issuers = makeIssuers(store, secrets, throttle);
   }
 
-  /** Issues every kind's default credential, named 'default' (opts.password is the chosen password, if any). */
+  /** Issues every kind's default credential, named 'default' and marked accountDefault (opts.password is the chosen password, if any). */
   async issueDefaults(opts: { password?: string }): Promise<PendingDefaults> {
     const kinds = (Object.keys(this.issuers) as CredentialKind[]).filter(
       (k) => (this.issuers[k] as { byDefault?: boolean }).byDefault !== false,
     );
     const issued = await Promise.all(
-      kinds.map((k) => this.issuers[k].issue({ name: 'default', password: opts.password })),
+      kinds.map((k) => this.issuers[k].issue({ name: 'default', password: opts.password, accountDefault: true })),
     );
     const shown = Object.fromEntries(kinds.map((k, i) => [k, issued[i]!.shown])) as DefaultCredentials;
     return {

@@ -14,10 +14,12 @@ export interface Issued<Shown> {
   save(q: Q, owner: Owner): Promise<void>;
 }
 
-/** What issuing may be told: the credential's name and, for issuers of passwords, a chosen password. */
+/** What issuing may be told: the credential's name, for issuers of passwords a chosen password, and whether it is a new account's default credential. */
 export interface IssueOptions {
   name?: string;
   password?: string;
+  /** True when issued with a new account (Credentials.issueDefaults); an issuer may then give it fuller rights. */
+  accountDefault?: boolean;
 }
 
 /** One kind of credential: issues it, verifies one presented from a source address, revokes it and lists it without secrets. */

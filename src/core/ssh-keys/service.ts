@@ -65,6 +65,18 @@ export class SshKeyService {
     return { ...(await this.insert(ctx, n, kp.fingerprint, kp.publicKey, 'create')), privateKey: kp.privateKey };
   }
 
+  /** One of the caller's key pairs by id; another account's is NotFound. */
+  async get(ctx: CallContext, id: string): Promise<SshKeyView> {
+    const row = await this.deps.store.db
+      .selectFrom('ssh_keys')
+      .selectAll()
+      .where('account_id', '=', ctx.accountId)
+      .where('id', '=', id)
+      .executeTakeFirst();
+    if (!row) throw notFound(OBJECT, undefined, 'object');
+    return view(row, ctx);
+  }
+
   /** Stores a user's OpenSSH public key under a name; anything but a valid key is Invalid. */
   async register(
     ctx: CallContext,

@@ -44,6 +44,8 @@ export interface VmCreateInput {
   extras?: Record<string, string | null>;
   /** The console (VNC) password, stored encrypted under the master key. */
   consolePassword?: string | null;
+  /** A root password of the caller's choosing (8-128 printable characters) instead of a generated one; null: no password (key login only). */
+  password?: string | null;
 }
 
 /** A created VM: the receipt of the task that defines (and maybe starts) it, and its first password when the template sets one. */
@@ -57,6 +59,14 @@ export async function createVm(deps: CoreDeps, ctx: CallContext, input: VmCreate
   const created = input.size ? await bySize(deps, ctx, input, input.size) : await fromOffering(deps, ctx, input);
   deps.tasks.wake();
   return created;
+}
+
+/** A password the caller chose: 8-128 printable characters, or null for none. */
+function chosenPassword(p: string | null): string | null {
+  if (p === null) return null;
+  if (typeof p !== 'string' || p.length < 8 || p.length > 128 || /[\x00-\x1f\x7f]/.test(p))
+    throw invalid('The password must be 8 to 128 printable characters', 'password');
+  return p;
 }
 
 async function fromOffering(deps: CoreDeps, ctx: CallContext, input: VmCreateInput): Promise<VmCreated> {
@@ -80,7 +90,12 @@ async function fromOffering(deps: CoreDeps, ctx: CallContext, input: VmCreateInp
   const id = newId();
   const name = input.name ?? `VM-${id}`;
   if (input.name !== undefined) checkHostname(input.name);
-  const password = template.password_enabled === 1 ? randomToken(9).replace(/[-_]/g, 'x').slice(0, 12) : null;
+  const password =
+    input.password !== undefined
+      ? chosenPassword(input.password)
+      : template.password_enabled === 1
+        ? randomToken(9).replace(/[-_]/g, 'x').slice(0, 12)
+        : null;
   const now = nowIso();
   const taskId = await store.tx(async (trx) => {
     await reserveQuota(deps, trx, ctx.accountId, {

@@ -66,6 +66,8 @@ export interface VmView {
   haEnable: boolean;
   displayVm: boolean;
   created: string;
+  /** When the VM's row last changed. */
+  updated: string;
   rootDiskSize: number;
   rootVolumeId: string | null;
   userData: string | null;
@@ -193,6 +195,7 @@ export async function loadVmViews(q: Q, catalog: CatalogService, rows: VmRow[]):
       haEnable: flag(r.ha_enable),
       displayVm: flag(r.display_vm),
       created: r.created_at,
+      updated: r.updated_at,
       rootDiskSize: root ? Number(root.size) : Number(r.root_disk_size),
       rootVolumeId: root?.id ?? null,
       userData: r.userdata,

@@ -267,6 +267,12 @@ export class VmService {
     return this.lifecycle.encryptedPassword(ctx, id);
   }
 
+  /** The VM's current root password in clear for its owner, or null when it has none (key login only). */
+  async password(ctx: CallContext, id: string): Promise<string | null> {
+    const row = await this.row(this.deps.store.db, ctx, id);
+    return row.password_enc ? this.deps.secrets.decrypt(row.password_enc) : null;
+  }
+
   /** Decrypts a password stored in a task result, for the one answer that reveals it. */
   revealPassword(enc: string): string {
     return this.lifecycle.revealPassword(enc);

@@ -27,6 +27,8 @@ export interface VmMetrics {
   diskWriteBytes: number;
   netRxBytes: number;
   netTxBytes: number;
+  /** Seconds since the VM was powered on, when the driver knows. */
+  uptimeSec?: number;
 }
 
 /** A template the driver can boot, for the catalog to list as public and featured. */

@@ -201,6 +201,7 @@ export class QemuDriver implements ComputeDriver {
     const use = processUsage(pid);
     m.cpuTimeMs = use.cpuTimeMs;
     m.memoryUsedBytes = use.rssBytes;
+    m.uptimeSec = use.uptimeSec;
     const stats = await qmpOnce<Array<{ stats: { rd_bytes: number; wr_bytes: number } }>>(
       paths.qmp,
       'query-blockstats',

@@ -84,15 +84,17 @@ export async function kill(paths: VmPaths, pid: number): Promise<void> {
 }
 
 /** CPU time (ms) and resident memory (bytes) of a process, from /proc. */
-export function processUsage(pid: number): { cpuTimeMs: number; rssBytes: number } {
+export function processUsage(pid: number): { cpuTimeMs: number; rssBytes: number; uptimeSec: number } {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
     const ticks = Number(f[11]) + Number(f[12]);
     const rssKb = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0);
-    return { cpuTimeMs: Math.round((ticks * 1000) / 100), rssBytes: rssKb * 1024 };
+    const bootSecs = Number(readFileSync('/proc/uptime', 'utf8').split(' ')[0]);
+    const uptimeSec = Math.max(0, Math.floor(bootSecs - Number(f[19]) / 100));
+    return { cpuTimeMs: Math.round((ticks * 1000) / 100), rssBytes: rssKb * 1024, uptimeSec };
   } catch {
-    return { cpuTimeMs: 0, rssBytes: 0 };
+    return { cpuTimeMs: 0, rssBytes: 0, uptimeSec: 0 };
   }
 }
 

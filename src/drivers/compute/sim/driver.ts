@@ -114,6 +114,7 @@ export class SimDriver implements ComputeDriver {
       diskWriteBytes: secs * 2048,
       netRxBytes: secs * 1500,
       netTxBytes: secs * 700,
+      uptimeSec: secs,
     };
   }
 

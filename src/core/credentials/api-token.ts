@@ -1,0 +1,249 @@
+/**
+ * REST API tokens, Laravel Sanctum style: the text is `<id>|<secret>` where id is the row's integer id and secret 40
+ * letters and digits; only sha256(secret) is stored, compared in constant time. Each token carries permissions
+ * (`["*"]` = unrestricted, like Sanctum's abilities) checked by the core's guard, may expire, and records when it was
+ * last used (written at most once a minute, not on every request).
+ */
+import { randomBytes, randomInt, timingSafeEqual } from 'node:crypto';
+import type { Q, Store } from '../../store/db.js';
+import type { ApiTokenRow } from '../../store/schema.js';
+import { invalid, notFound } from '../../lib/errors.js';
+import { nowIso, parseJson } from '../../lib/util.js';
+import { hashToken } from '../accounts/secrets.js';
+import type { Principal } from '../accounts/principal.js';
+import type { AuthThrottle } from '../accounts/throttle.js';
+import { DEFAULT_PERMISSIONS, ROLES, unknownPermissions, type Role } from '../permissions.js';
+import type { IssueOptions, Issued, Issuer, Owner } from './issuer.js';
+import { enabledPrincipal } from './principals.js';
+
+/** The issuer kind of API tokens. */
+const KIND = 'api-token';
+
+/** What a token's permissions are when it is unrestricted. */
+const UNRESTRICTED = '*';
+
+/** How often last_used_at is written at most, per token. */
+const LAST_USED_EVERY_MS = 60_000;
+
+/** The shape of a presented token: the row id, a bar, the 40-character secret. */
+const TOKEN = /^([0-9]{1,15})\|([A-Za-z0-9]{40})$/;
+
+/** Compared against when the id is unknown, so that unknown and known ids take the same work. */
+const NO_SUCH_TOKEN_HASH = hashToken(randomBytes(32).toString('hex'));
+
+const ALNUM = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+
+/** Issuing a token: a role, or chosen permissions (DEFAULT_PERMISSIONS otherwise), and an optional expiry (ISO-8601). */
+export interface ApiTokenOptions extends IssueOptions {
+  permissions?: string[];
+  role?: Role;
+  expiresAt?: string;
+}
+
+/** A new token as shown once: the only time its text exists outside the client. */
+export interface ApiTokenShown {
+  token: string;
+  id: number;
+  name: string;
+  permissions: string[];
+  expiresAt: string | null;
+}
+
+/** A token as listed: never its secret or the secret's hash. */
+export interface ApiTokenInfo {
+  id: number;
+  name: string;
+  permissions: string[];
+  lastUsedAt: string | null;
+  expiresAt: string | null;
+  createdAt: string;
+  revokedAt: string | null;
+}
+
+/** A verified token: its principal, its permissions (undefined = unrestricted) and its id. */
+export interface ApiTokenAuth {
+  principal: Principal;
+  permissions: ReadonlySet<string> | undefined;
+  tokenId: number;
+}
+
+/** A random secret of 40 letters and digits. */
+function newSecret(): string {
+  let s = '';
+  for (let i = 0; i < 40; i++) s += ALNUM[randomInt(ALNUM.length)];
+  return s;
+}
+
+/** The permissions a token is issued with: by role, else the chosen ones (all known), else the defaults. */
+function permissionsOf(opts: ApiTokenOptions): string[] {
+  if (opts.accountDefault || opts.role === 'admin') return [UNRESTRICTED];
+  if (opts.role === 'editor') return [...ROLES.editor];
+  if (opts.role !== undefined) throw invalid(`Unknown role ${String(opts.role)} (editor or admin)`, 'role');
+  if (opts.permissions === undefined) return [...DEFAULT_PERMISSIONS];
+  if (opts.permissions.includes(UNRESTRICTED)) return [UNRESTRICTED];
+  const unknown = unknownPermissions(opts.permissions);
+  if (unknown.length) throw invalid(`Unknown permissions: ${unknown.join(', ')}`, 'permissions');
+  return [...new Set(opts.permissions)];
+}
+
+/** The token's name: 'default' for an account's first token, else the given one (1 to 255 characters) or 'token'. */
+function nameOf(opts: ApiTokenOptions): string {
+  if (opts.accountDefault) return 'default';
+  const name = (opts.name ?? 'token').trim();
+  if (name === '' || name.length > 255) throw invalid('Token names are 1 to 255 characters', 'name');
+  return name;
+}
+
+/** The expiry as ISO-8601, or null; it must be a date in the future. */
+function expiryOf(opts: ApiTokenOptions): string | null {
+  if (opts.expiresAt === undefined || opts.accountDefault) return null;
+  const at = Date.parse(opts.expiresAt);
+  if (Number.isNaN(at)) throw invalid(`Not a date: ${opts.expiresAt}`, 'expires_at');
+  if (at <= Date.now()) throw invalid('The expiry date must be in the future', 'expires_at');
+  return new Date(at).toISOString();
+}
+
+/** A stored permissions column as a list. */
+function storedPermissions(row: Pick<ApiTokenRow, 'permissions'>): string[] {
+  const ps = parseJson<unknown>(row.permissions, []);
+  return Array.isArray(ps) ? ps.filter((p): p is string => typeof p === 'string') : [];
+}
+
+/** Issues, verifies, revokes and lists REST API tokens. */
+export class ApiTokenIssuer implements Issuer<
+  typeof KIND,
+  ApiTokenShown,
+  string,
+  ApiTokenAuth,
+  ApiTokenInfo,
+  ApiTokenOptions
+> {
+  readonly kind = KIND;
+
+  constructor(
+    private readonly store: Store,
+    private readonly throttle: AuthThrottle,
+  ) {}
+
+  /** A new token (options checked now); its id and text are filled in by save, since the id is the new row's. */
+  async issue(opts: ApiTokenOptions): Promise<Issued<ApiTokenShown>> {
+    const secret = newSecret();
+    const shown: ApiTokenShown = {
+      token: '',
+      id: 0,
+      name: nameOf(opts),
+      permissions: permissionsOf(opts),
+      expiresAt: expiryOf(opts),
+    };
+    return {
+      shown,
+      save: async (q: Q, owner: Owner) => {
+        const row = await q
+          .insertInto('api_tokens')
+          .values({
+            account_id: owner.accountId,
+            user_id: owner.userId,
+            name: shown.name,
+            token_hash: hashToken(secret),
+            permissions: JSON.stringify(shown.permissions),
+            last_used_at: null,
+            expires_at: shown.expiresAt,
+            created_at: nowIso(),
+            revoked_at: null,
+          })
+          .returning('id')
+          .executeTakeFirstOrThrow();
+        shown.id = Number(row.id);
+        shown.token = `${shown.id}|${secret}`;
+      },
+    };
+  }
+
+  /** Issues a token to owner and saves it at once (the web token page, the REST dialect). */
+  async issueFor(owner: Owner, opts: ApiTokenOptions): Promise<ApiTokenShown> {
+    const issued = await this.issue(opts);
+    await this.store.tx((trx) => issued.save(trx, owner));
+    return issued.shown;
+  }
+
+  /**
+   * The principal and permissions of a live token presented from source; undefined for a malformed, unknown, wrong,
+   * revoked or expired token or a disabled account or user. Failures count for the throttle under the token id (or the
+   * source, for malformed text): RateLimited while either is locked.
+   */
+  async verify(token: string, source: string): Promise<ApiTokenAuth | undefined> {
+    const m = typeof token === 'string' && token.length <= 64 ? TOKEN.exec(token) : null;
+    const login = m ? `${KIND}:${m[1]}` : `${KIND}:${source}`;
+    return this.throttle.attempt(source, login, async () => {
+      if (!m) return undefined;
+      const id = Number(m[1]);
+      const row = await this.store.db.selectFrom('api_tokens').selectAll().where('id', '=', id).executeTakeFirst();
+      const want = Buffer.from(row?.token_hash ?? NO_SUCH_TOKEN_HASH, 'hex');
+      const got = Buffer.from(hashToken(m[2]!), 'hex');
+      const matches = want.length === got.length && timingSafeEqual(want, got);
+      if (!row || !matches || row.revoked_at || (row.expires_at && row.expires_at <= nowIso())) return undefined;
+      const principal = await enabledPrincipal(this.store.db, row.account_id, row.user_id);
+      if (!principal) return undefined;
+      await this.touch(id, row.last_used_at);
+      const ps = storedPermissions(row);
+      return { principal, permissions: ps.includes(UNRESTRICTED) ? undefined : new Set(ps), tokenId: id };
+    });
+  }
+
+  /** Revokes a live token given by its id or its full text (whose secret must match); NotFound otherwise. */
+  async revoke(ref: string): Promise<void> {
+    const m = TOKEN.exec(ref);
+    if (!m && !/^[0-9]{1,15}$/.test(ref)) throw notFound('API token', ref, 'object');
+    let q = this.store.db
+      .updateTable('api_tokens')
+      .set({ revoked_at: nowIso() })
+      .where('id', '=', Number(m ? m[1] : ref))
+      .where('revoked_at', 'is', null);
+    if (m) q = q.where('token_hash', '=', hashToken(m[2]!));
+    const r = await q.executeTakeFirst();
+    if (Number(r.numUpdatedRows) === 0) throw notFound('API token', m ? m[1] : ref, 'object');
+  }
+
+  /** Revokes the account's live token with this id; NotFound when it is another account's or already revoked. */
+  async revokeOwned(accountId: string, id: number): Promise<void> {
+    const r = await this.store.db
+      .updateTable('api_tokens')
+      .set({ revoked_at: nowIso() })
+      .where('id', '=', id)
+      .where('account_id', '=', accountId)
+      .where('revoked_at', 'is', null)
+      .executeTakeFirst();
+    if (Number(r.numUpdatedRows) === 0) throw notFound('API token', String(id), 'object');
+  }
+
+  /** The account's tokens, oldest first, revoked ones included, never with their secrets. */
+  async list(account: { id: string; name: string }): Promise<ApiTokenInfo[]> {
+    const rows = await this.store.db
+      .selectFrom('api_tokens')
+      .select(['id', 'name', 'permissions', 'last_used_at', 'expires_at', 'created_at', 'revoked_at'])
+      .where('account_id', '=', account.id)
+      .orderBy('id')
+      .execute();
+    return rows.map((r) => ({
+      id: Number(r.id),
+      name: r.name,
+      permissions: storedPermissions(r),
+      lastUsedAt: r.last_used_at,
+      expiresAt: r.expires_at,
+      createdAt: r.created_at,
+      revokedAt: r.revoked_at,
+    }));
+  }
+
+  /** Records the token as used now unless that was recorded less than a minute ago (by this or another process). */
+  private async touch(id: number, lastUsedAt: string | null): Promise<void> {
+    const cutoff = new Date(Date.now() - LAST_USED_EVERY_MS).toISOString();
+    if (lastUsedAt && lastUsedAt > cutoff) return;
+    await this.store.db
+      .updateTable('api_tokens')
+      .set({ last_used_at: nowIso() })
+      .where('id', '=', id)
+      .where((eb) => eb.or([eb('last_used_at', 'is', null), eb('last_used_at', '<=', cutoff)]))
+      .execute();
+  }
+}

@@ -1,0 +1,74 @@
+/**
+ * Bearer tokens (Sanctum's `<id>|<secret>`), the team a request acts for (X-Team-Id; a team is a Nube account) and
+ * the per-tier rate limit, run as hooks before every REST call; routes read the caller with callOf(req).
+ */
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { Core } from '../../core/core.js';
+import type { Principal } from '../../core/accounts/principal.js';
+import type { CallContext } from '../../lib/context.js';
+import { contextFor } from '../shared/context.js';
+import { UNAUTHENTICATED } from './errors.js';
+
+/** Who calls: the principal of the token, its permissions, and the team number the request acts for. */
+export interface RestCaller {
+  principal: Principal;
+  permissions: ReadonlySet<string> | undefined;
+  tokenId: number;
+  teamId: number;
+}
+
+const callers = new WeakMap<FastifyRequest, RestCaller>();
+
+/** The object-type and scheme under which accounts are numbered as teams. */
+export const TEAM_ALIAS = ['account', 'rest-team'] as const;
+
+/** The caller of an authenticated request (the auth hook ran before every route). */
+export function callerOf(req: FastifyRequest): RestCaller {
+  const c = callers.get(req);
+  if (!c) throw new Error('REST route reached without authentication');
+  return c;
+}
+
+/** The CallContext of an authenticated request, its permissions included, recorded under origin `rest:<what>`. */
+export function ctxOf(req: FastifyRequest, what: string): CallContext {
+  const c = callerOf(req);
+  const ctx = contextFor(c.principal, req, `rest:${what}`);
+  return c.permissions ? { ...ctx, permissions: c.permissions } : ctx;
+}
+
+/** Sends a bare {message} answer. */
+function refuse(reply: FastifyReply, status: number, message: string): FastifyReply {
+  return reply.code(status).type('application/json').send({ message });
+}
+
+/** The onRequest hook: verifies the bearer token, checks X-Team-Id, counts the call against the account's rate limit. */
+export function restAuthHook(core: Core) {
+  return async (req: FastifyRequest, reply: FastifyReply) => {
+    const m = /^Bearer\s+(\S{1,300})\s*$/i.exec(String(req.headers.authorization ?? ''));
+    if (!m) return refuse(reply, 401, UNAUTHENTICATED);
+    const verified = await core.credentials.issuers['api-token'].verify(m[1]!, req.ip);
+    if (!verified) return refuse(reply, 401, UNAUTHENTICATED);
+    const { principal } = verified;
+    const verdict = await core.rateLimits.hit(principal.account.id);
+    if (verdict) {
+      reply.headers({
+        'x-ratelimit-limit': String(verdict.limit),
+        'x-ratelimit-remaining': String(verdict.remaining),
+        'x-ratelimit-reset': String(verdict.reset),
+      });
+      if (verdict.retryAfter !== undefined) {
+        reply.header('retry-after', String(verdict.retryAfter));
+        return reply
+          .code(429)
+          .type('application/json')
+          .send({ message: 'Too Many Requests', retry_after: verdict.retryAfter });
+      }
+    }
+    const numbers = await core.aliases.numbers(...TEAM_ALIAS, [principal.account.id]);
+    const teamId = numbers.get(principal.account.id)!;
+    const asked = req.headers['x-team-id'];
+    if (asked !== undefined && String(asked).trim() !== String(teamId))
+      return refuse(reply, 403, 'You do not have access to this team.');
+    callers.set(req, { principal, permissions: verified.permissions, tokenId: verified.tokenId, teamId });
+  };
+}

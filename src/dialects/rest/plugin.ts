@@ -1,0 +1,56 @@
+/**
+ * The DanubeData REST API v1 under /api/v1 and the Laravel identity route /api/user: bearer tokens with scopes,
+ * per-tier rate limits, `{data, pagination}` envelopes and `{message}` / 422 `{message, errors}` errors; every route
+ * carries TypeBox schemas that validate it and make the OpenAPI document.
+ */
+import type { FastifyInstance } from 'fastify';
+import type { Core } from '../../core/core.js';
+import { hasNul } from '../../http/nul-bytes.js';
+import { restAuthHook } from './auth.js';
+import { restErrorHandler } from './errors.js';
+import { userRoute, v1Routes } from './routes/index.js';
+
+/** Largest JSON body a REST call takes (custom_cloud_init is at most 10,000 characters). */
+const BODY_MAX = 128 * 1024;
+
+/** Paths of resources that come in their own issues: they answer 404 {message} until then. */
+const LATER = ['database', 'cache', 'storage'];
+
+/** The hooks and handlers every REST scope shares. */
+function common(app: FastifyInstance, core: Core): void {
+  app.setErrorHandler(restErrorHandler);
+  app.addHook('onRoute', (route) => {
+    route.bodyLimit ??= BODY_MAX;
+  });
+  app.addHook('onRequest', restAuthHook(core));
+  app.addHook('preValidation', async (req, reply) => {
+    if (hasNul(req.body) || hasNul(req.query))
+      return reply
+        .code(422)
+        .type('application/json')
+        .send({ message: 'The request holds a NUL byte.', errors: { body: ['The request holds a NUL byte.'] } });
+  });
+}
+
+/** Registers the dialect (mount it with prefix /api). */
+export async function restPlugin(app: FastifyInstance, opts: { core: Core }): Promise<void> {
+  const { core } = opts;
+  await app.register(async (user) => {
+    common(user, core);
+    userRoute(user, core);
+  });
+  await app.register(
+    async (v1) => {
+      common(v1, core);
+      v1.setNotFoundHandler((req, reply) => {
+        const first = req.url.split('?')[0]!.split('/')[3] ?? '';
+        const message = LATER.includes(first)
+          ? `The ${first} API is not available on this server yet.`
+          : `The route ${req.url.split('?')[0]} could not be found.`;
+        reply.code(404).type('application/json').send({ message });
+      });
+      v1Routes(v1, core);
+    },
+    { prefix: '/v1' },
+  );
+}

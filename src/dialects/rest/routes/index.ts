@@ -1,0 +1,46 @@
+/** Every REST route, registered on the typed app of the v1 scope (and /api/user on its own scope). */
+import type {
+  FastifyBaseLogger,
+  FastifyInstance,
+  RawReplyDefaultExpression,
+  RawRequestDefaultExpression,
+  RawServerDefault,
+} from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { Core } from '../../../core/core.js';
+import { teamRoutes, userRoute as registerUser } from './user.js';
+import { sshKeyRoutes } from './ssh-keys.js';
+import { vpsRoutes } from './vps.js';
+import { vpsActionRoutes } from './vps-actions.js';
+import { vpsCatalogRoutes } from './vps-catalog.js';
+import { vpsMetricsRoutes } from './vps-metrics.js';
+
+/** A Fastify scope whose handlers are typed from their TypeBox schemas. */
+export type RestApp = FastifyInstance<
+  RawServerDefault,
+  RawRequestDefaultExpression,
+  RawReplyDefaultExpression,
+  FastifyBaseLogger,
+  TypeBoxTypeProvider
+>;
+
+/** Types a scope's handlers from their schemas. */
+function typed(app: FastifyInstance): RestApp {
+  return app.withTypeProvider<TypeBoxTypeProvider>();
+}
+
+/** GET /api/user on the /api scope. */
+export function userRoute(app: FastifyInstance, core: Core): void {
+  registerUser(typed(app), core);
+}
+
+/** The /api/v1 routes. */
+export function v1Routes(app: FastifyInstance, core: Core): void {
+  const t = typed(app);
+  teamRoutes(t);
+  sshKeyRoutes(t, core);
+  vpsCatalogRoutes(t, core);
+  vpsRoutes(t, core);
+  vpsActionRoutes(t, core);
+  vpsMetricsRoutes(t, core);
+}
