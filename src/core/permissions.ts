@@ -90,6 +90,10 @@ const TABLE: Record<string, Record<string, `${PermissionResource}:${PermissionAc
   firewalls: {
     list: 'firewall:read',
     get: 'firewall:read',
+    listFirewalls: 'firewall:read',
+    firewall: 'firewall:read',
+    createFirewall: 'firewall:write',
+    createDefaultFor: 'vps:write',
     create: 'firewall:write',
     authorize: 'firewall:write',
     revoke: 'firewall:write',

@@ -266,6 +266,13 @@ export interface SecurityGroupRow {
   name: string;
   description: string;
   created_at: string;
+  /** REST firewall status: draft | active | applying | error (0024). */
+  status?: string;
+  /** What traffic no rule matches gets: deny | allow (0024). */
+  default_action?: string;
+  /** 1 for the firewall made with a VM (0024). */
+  is_default?: number;
+  updated_at?: string | null;
 }
 export interface SecurityRuleRow {
   id: string;
@@ -282,6 +289,15 @@ export interface SecurityRuleRow {
   user_group: string | null;
   description: string | null;
   created_at: string;
+  /** The firewall rule this row belongs to (one row per source CIDR); null = the row is a rule by itself (0024). */
+  rule_key?: string | null;
+  name?: string | null;
+  /** allow | deny (0024). */
+  action?: string;
+  /** The rule's order as the caller gave it (0024). */
+  position?: number | null;
+  /** Submission index within its firewall times 1000 plus the source's index: the tie-break after position, and the order of sources (0024). */
+  seq?: number | null;
 }
 export interface VmSecurityGroupRow {
   vm_id: string;

@@ -1,7 +1,7 @@
 /** FirewallService: security groups and their ingress/egress rules, every read and write scoped to the caller's account. */
 import type { Q } from '../../store/db.js';
 import { isUniqueViolation } from '../../store/db.js';
-import type { SecurityGroupRow, SecurityRuleRow } from '../../store/schema.js';
+import type { SecurityGroupRow } from '../../store/schema.js';
 import type { CallContext } from '../../lib/context.js';
 import type { CoreDeps } from '../deps.js';
 import { conflict, invalid, notFound } from '../../lib/errors.js';
@@ -11,6 +11,11 @@ import { recordSyncChange } from '../sync-change.js';
 import type { TaskReceipt } from '../receipt.js';
 import { DEFAULT_GROUP } from './defaults.js';
 import { normalizeRule, type RuleInput } from './rules.js';
+import { checkGroupName, GROUP_OBJECT, groupById, MAX_NAME } from './group-rows.js';
+import { firewallViews, type FirewallView } from './firewall-view.js';
+import { createDefaultFor, createFirewall, updateFirewall, type FirewallInput, type FirewallUpdate } from './define.js';
+import { sameRule, securityGroupViews } from './group-view.js';
+import { attachFirewall, deployFirewall, detachFirewall } from './attach.js';
 import { countedPage } from '../../store/page.js';
 
 /** Which way a rule filters traffic. */
@@ -75,18 +80,7 @@ export interface AuthorizeResult {
   ruleIds: string[];
 }
 
-const MAX_NAME = 255;
-const OBJECT = 'security group';
-
-/** Checks a group name: non-empty, printable, at most 255 characters, and not the reserved "default". */
-function checkGroupName(name: string): string {
-  const n = typeof name === 'string' ? name : '';
-  if (n.trim() === '') throw invalid('The security group name must not be empty', 'name');
-  if (n.length > MAX_NAME) throw invalid(`The security group name must be at most ${MAX_NAME} characters`, 'name');
-  if (/[\x00-\x1f\x7f]/.test(n)) throw invalid('The security group name must not contain control characters', 'name');
-  if (n.toLowerCase() === DEFAULT_GROUP) throw invalid(`The security group name ${DEFAULT_GROUP} is reserved`, 'name');
-  return n;
-}
+const OBJECT = GROUP_OBJECT;
 
 /** Creates, lists and deletes security groups; authorizes and revokes their rules. */
 export class FirewallService {
@@ -134,13 +128,13 @@ export class FirewallService {
       );
     }
     const { count, rows } = await countedPage(q, q.selectAll().orderBy('created_at').orderBy('id'), f);
-    return { count, items: await this.views(db, ctx, rows) };
+    return { count, items: await securityGroupViews(db, ctx, rows) };
   }
 
   /** One of the caller's groups, or NotFound (also for another account's group). */
   async get(ctx: CallContext, id: string): Promise<SecurityGroupView> {
     const row = await this.row(this.deps.store.db, ctx, { id });
-    return (await this.views(this.deps.store.db, ctx, [row]))[0]!;
+    return (await securityGroupViews(this.deps.store.db, ctx, [row]))[0]!;
   }
 
   /** Creates an empty group (no rules: all ingress denied, all egress allowed); a duplicate name is a Conflict. */
@@ -183,8 +177,9 @@ export class FirewallService {
     return { receipt, group: await this.get(ctx, id) };
   }
 
-  /** Deletes a group and its rules; refused for "default", while a VM uses it or while another group's rule names it. */
-  async delete(ctx: CallContext, ref: GroupRef): Promise<TaskReceipt> {
+  /** Deletes a group (by reference or id) and its rules; refused for "default", while a VM uses it or while another group's rule names it. */
+  async delete(ctx: CallContext, target: GroupRef | string): Promise<TaskReceipt> {
+    const ref = typeof target === 'string' ? { id: target } : target;
     return this.deps.store.tx(async (trx) => {
       const g = await this.row(trx, ctx, ref);
       if (g.name === DEFAULT_GROUP)
@@ -323,6 +318,59 @@ export class FirewallService {
     });
   }
 
+  /** One page of the caller's firewalls: groups with status, default action and whole rules. */
+  async listFirewalls(ctx: CallContext, p: { page?: number; pageSize?: number } = {}): Promise<Page<FirewallView>> {
+    const db = this.deps.store.db;
+    const q = db.selectFrom('security_groups').where('account_id', '=', ctx.accountId);
+    const { count, rows } = await countedPage(q, q.selectAll().orderBy('created_at').orderBy('id'), p);
+    return { count, items: await firewallViews(db, rows) };
+  }
+
+  /** One of the caller's firewalls, or NotFound. */
+  async firewall(ctx: CallContext, id: string): Promise<FirewallView> {
+    const db = this.deps.store.db;
+    return (await firewallViews(db, [await groupById(db, ctx, id)]))[0]!;
+  }
+
+  /** Creates a firewall with a description and whole rules (draft until deployed). */
+  async createFirewall(
+    ctx: CallContext,
+    input: FirewallInput,
+  ): Promise<{ receipt: TaskReceipt; firewall: FirewallView }> {
+    const { id, receipt } = await createFirewall(this.deps, ctx, input);
+    return { receipt, firewall: await this.firewall(ctx, id) };
+  }
+
+  /** Changes a firewall's name, description and rules (given rules replace all of them). */
+  async update(
+    ctx: CallContext,
+    id: string,
+    u: FirewallUpdate,
+  ): Promise<{ receipt: TaskReceipt; firewall: FirewallView }> {
+    const receipt = await updateFirewall(this.deps, ctx, id, u);
+    return { receipt, firewall: await this.firewall(ctx, id) };
+  }
+
+  /** Attaches a firewall to one of the caller's VMs (CloudStack then lists it among the VM's security groups). */
+  attach(ctx: CallContext, id: string, vmId: string): Promise<TaskReceipt> {
+    return attachFirewall(this.deps, ctx, id, vmId);
+  }
+
+  /** Detaches a firewall from one of the caller's VMs. */
+  detach(ctx: CallContext, id: string, vmId: string): Promise<TaskReceipt> {
+    return detachFirewall(this.deps, ctx, id, vmId);
+  }
+
+  /** Deploys a firewall: status active, recorded in the task log. */
+  deploy(ctx: CallContext, id: string): Promise<TaskReceipt> {
+    return deployFirewall(this.deps, ctx, id);
+  }
+
+  /** Creates a new VM's default firewall (SSH and ICMP in, the rest denied) and returns its id for the VM's securityGroupIds. */
+  createDefaultFor(ctx: CallContext, vmName: string): Promise<string> {
+    return createDefaultFor(this.deps, ctx, vmName);
+  }
+
   /** The caller's group by id or name (exactly one), or NotFound; `prefix` is how messages name the reference (e.g. "securitygroup"). */
   private async row(q: Q, ctx: CallContext, ref: GroupRef, prefix = ''): Promise<SecurityGroupRow> {
     const field = prefix ? 'groupId' : 'id';
@@ -334,71 +382,4 @@ export class FirewallService {
     if (!row) throw notFound(OBJECT, ref.id ?? ref.name, 'object');
     return row;
   }
-
-  /** Builds views for rows (in order) with one query per related table. */
-  private async views(q: Q, ctx: CallContext, rows: SecurityGroupRow[]): Promise<SecurityGroupView[]> {
-    if (rows.length === 0) return [];
-    const ids = rows.map((r) => r.id);
-    const rules = await q
-      .selectFrom('security_rules')
-      .selectAll()
-      .where('group_id', 'in', ids)
-      .orderBy('created_at')
-      .orderBy('id')
-      .execute();
-    const tagged = [...ids, ...rules.map((r) => r.id)];
-    const tags = await q
-      .selectFrom('tags')
-      .select(['resource_id', 'key', 'value'])
-      .where('account_id', '=', ctx.accountId)
-      .where('resource_id', 'in', tagged)
-      .orderBy('key')
-      .execute();
-    const tagsOf = (id: string) =>
-      tags.filter((t) => t.resource_id === id).map((t) => ({ key: t.key, value: t.value }));
-    const ruleView = (r: SecurityRuleRow): SecurityRuleView => ({
-      id: r.id,
-      groupId: r.group_id,
-      direction: r.direction as RuleDirection,
-      protocol: r.protocol,
-      startPort: r.start_port === null ? null : Number(r.start_port),
-      endPort: r.end_port === null ? null : Number(r.end_port),
-      icmpType: r.icmp_type === null ? null : Number(r.icmp_type),
-      icmpCode: r.icmp_code === null ? null : Number(r.icmp_code),
-      cidr: r.cidr,
-      userAccount: r.user_account,
-      userGroup: r.user_group,
-      description: r.description,
-      tags: tagsOf(r.id),
-    });
-    return rows.map((g) => {
-      const own = rules.filter((r) => r.group_id === g.id).map(ruleView);
-      return {
-        id: g.id,
-        name: g.name,
-        description: g.description,
-        accountId: g.account_id,
-        accountName: ctx.accountName,
-        created: g.created_at,
-        ingress: own.filter((r) => r.direction === 'ingress'),
-        egress: own.filter((r) => r.direction === 'egress'),
-        tags: tagsOf(g.id),
-      };
-    });
-  }
-}
-
-/** True when a stored rule matches a candidate on every field that defines what it lets through. */
-function sameRule(e: SecurityRuleRow, c: Omit<SecurityRuleRow, 'id' | 'created_at'>): boolean {
-  const num = (v: number | null) => (v === null ? null : Number(v));
-  return (
-    e.protocol === c.protocol &&
-    num(e.start_port) === c.start_port &&
-    num(e.end_port) === c.end_port &&
-    num(e.icmp_type) === c.icmp_type &&
-    num(e.icmp_code) === c.icmp_code &&
-    e.cidr === c.cidr &&
-    e.user_account === c.user_account &&
-    e.user_group === c.user_group
-  );
 }

@@ -10,6 +10,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Core } from '../../../core/core.js';
 import { teamRoutes, userRoute as registerUser } from './user.js';
 import { sshKeyRoutes } from './ssh-keys.js';
+import { firewallRoutes } from './firewalls.js';
 import { vpsRoutes } from './vps.js';
 import { vpsActionRoutes } from './vps-actions.js';
 import { vpsCatalogRoutes } from './vps-catalog.js';
@@ -39,6 +40,7 @@ export function v1Routes(app: FastifyInstance, core: Core): void {
   const t = typed(app);
   teamRoutes(t);
   sshKeyRoutes(t, core);
+  firewallRoutes(t, core);
   vpsCatalogRoutes(t, core);
   vpsRoutes(t, core);
   vpsActionRoutes(t, core);
