@@ -31,9 +31,10 @@ export const API_TOKENS_SCRIPT = `'use strict';
       }
       return res.json().catch(function () { return {}; }).then(function (data) {
         if (!res.ok) {
-          var msgs = [data.message || ('Request failed (' + res.status + ')')];
+          var msgs = [];
           var errs = data.errors || {};
           Object.keys(errs).forEach(function (k) { msgs = msgs.concat(errs[k]); });
+          if (msgs.length === 0) msgs.push(data.message || data.error || ('Request failed (' + res.status + ')'));
           throw new Error(msgs.join(' '));
         }
         return data;

@@ -11,7 +11,7 @@ import { CoreError, notFound } from '../../../lib/errors.js';
 import type { Role } from '../../../core/permissions.js';
 import { apiTokensPage } from './api-tokens-page.js';
 import { API_TOKENS_SCRIPT } from './api-tokens-script.js';
-import { INVALID_DATA, UNAUTHENTICATED } from './errors.js';
+import { INVALID_DATA, UNAUTHENTICATED } from '../errors.js';
 import { sendPage } from './html.js';
 import { sessionOf } from './session.js';
 import { apiTokens, type ListedApiToken } from './token-issuer.js';

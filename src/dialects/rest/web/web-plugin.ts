@@ -6,8 +6,8 @@ import cookie from '@fastify/cookie';
 import formbody from '@fastify/formbody';
 import type { FastifyInstance } from 'fastify';
 import type { Core } from '../../../core/core.js';
+import { restErrorHandler } from '../errors.js';
 import { apiTokenRoutes } from './api-tokens.js';
-import { webErrorHandler } from './errors.js';
 import { loginRoutes } from './login.js';
 
 /** Largest form or JSON body the pages take. */
@@ -17,7 +17,7 @@ const BODY_MAX = 16 * 1024;
 export async function tokenPagesPlugin(app: FastifyInstance, opts: { core: Core }): Promise<void> {
   await app.register(cookie);
   await app.register(formbody, { bodyLimit: BODY_MAX });
-  app.setErrorHandler(webErrorHandler);
+  app.setErrorHandler(restErrorHandler);
   await app.register(async (scope) => {
     scope.addHook('onRoute', (route) => {
       route.bodyLimit ??= BODY_MAX;
