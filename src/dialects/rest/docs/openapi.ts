@@ -9,6 +9,24 @@ import type { FastifyInstance } from 'fastify';
 /** The title of the document and of the interactive docs page. */
 export const API_TITLE = 'Nube — DanubeData API v1';
 
+/** The document's sections in reading order, with what each covers (only those with operations are kept). */
+const TAGS = [
+  { name: 'User', description: 'The user and teams a token belongs to' },
+  { name: 'VPS', description: 'Virtual private servers: create, manage, power, reinstall, status, metrics' },
+  { name: 'Firewalls', description: 'Firewalls and their rules, attached to VPS instances' },
+  { name: 'SSH Keys', description: 'Public keys installed on new VPS instances' },
+  { name: 'Snapshots', description: 'Backups of VPS instances, restore' },
+  { name: 'Webhooks', description: 'Event notifications sent to your URL' },
+];
+
+/** The tags used by at least one operation of the document. */
+function usedTags(paths: Record<string, Record<string, { tags?: string[] }>>): Set<string> {
+  const used = new Set<string>();
+  for (const ops of Object.values(paths))
+    for (const op of Object.values(ops)) for (const t of op.tags ?? []) used.add(t);
+  return used;
+}
+
 /** True when a route URL belongs to the REST API and so to its document. */
 function inApiDocument(url: string): boolean {
   return url === '/api/v1' || url.startsWith('/api/v1/') || url === '/api/user';
@@ -34,6 +52,12 @@ export async function registerOpenApi(app: FastifyInstance): Promise<void> {
         },
       },
       security: [{ bearerAuth: [] }],
+    },
+    transformObject: (doc) => {
+      const o = (doc as { openapiObject: { paths?: Record<string, Record<string, { tags?: string[] }>> } })
+        .openapiObject;
+      const used = usedTags(o.paths ?? {});
+      return { ...o, tags: TAGS.filter((t) => used.has(t.name)) };
     },
     transform: ({ schema, url }) => ({
       schema: inApiDocument(url) ? schema : { ...schema, hide: true },
