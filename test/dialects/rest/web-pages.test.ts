@@ -162,6 +162,16 @@ test('the token endpoints need a session, take only JSON, validate, and revoke o
   const text = await post('{"name":"x"}', 'text/plain');
   assert.equal(text.statusCode, 415);
 
+  const nul = await post(JSON.stringify({ name: 'a\u0000b' }));
+  assert.equal(nul.statusCode, 422, 'a NUL byte is refused, not stored');
+  const nulLogin = await env.app.inject({
+    method: 'POST',
+    url: '/login',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    payload: 'email=bob%00@example.com&password=x',
+  });
+  assert.equal(nulLogin.statusCode, 422);
+
   const noName = await post('{}');
   assert.equal(noName.statusCode, 422);
   assert.deepEqual(noName.json().errors, { name: ['The name field is required.'] });

@@ -6,6 +6,7 @@ import cookie from '@fastify/cookie';
 import formbody from '@fastify/formbody';
 import type { FastifyInstance } from 'fastify';
 import type { Core } from '../../../core/core.js';
+import { hasNul } from '../../../http/nul-bytes.js';
 import { restErrorHandler } from '../errors.js';
 import { apiTokenRoutes } from './api-tokens.js';
 import { loginRoutes } from './login.js';
@@ -21,6 +22,14 @@ export async function tokenPagesPlugin(app: FastifyInstance, opts: { core: Core 
   await app.register(async (scope) => {
     scope.addHook('onRoute', (route) => {
       route.bodyLimit ??= BODY_MAX;
+    });
+    // NUL bytes are refused before anything reads them (no store can keep them).
+    scope.addHook('preValidation', async (req, reply) => {
+      if (hasNul(req.body) || hasNul(req.query))
+        return reply
+          .code(422)
+          .type('application/json')
+          .send({ message: 'The request holds a NUL byte.', errors: { body: ['The request holds a NUL byte.'] } });
     });
     loginRoutes(scope, opts.core);
     apiTokenRoutes(scope, opts.core);
