@@ -7,6 +7,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Core } from '../../../core/core.js';
 import type { Principal } from '../../../core/accounts/principal.js';
+import type { ApiTokenInfo } from '../../../core/credentials/api-token.js';
 import { CoreError, notFound } from '../../../lib/errors.js';
 import type { Role } from '../../../core/permissions.js';
 import { apiTokensPage } from './api-tokens-page.js';
@@ -14,7 +15,6 @@ import { API_TOKENS_SCRIPT } from './api-tokens-script.js';
 import { INVALID_DATA, UNAUTHENTICATED } from '../errors.js';
 import { sendPage } from './html.js';
 import { sessionOf } from './session.js';
-import { apiTokens, type ListedApiToken } from './token-issuer.js';
 
 /** Longest token name (Jetstream's). */
 const MAX_NAME = 255;
@@ -31,7 +31,7 @@ interface NewTokenBody {
 }
 
 /** A listed token in the JSON the page reads (the REST API's snake_case). */
-function tokenJson(t: ListedApiToken) {
+function tokenJson(t: ApiTokenInfo) {
   return {
     id: t.id,
     name: t.name,
@@ -74,7 +74,7 @@ function isJson(req: FastifyRequest): boolean {
 
 /** Registers the page, its script and its JSON endpoints. */
 export function apiTokenRoutes(app: FastifyInstance, core: Core): void {
-  const tokens = apiTokens(core);
+  const tokens = core.credentials.issuers['api-token'];
   /** The signed-in principal of a JSON call; Unauthenticated (401) without a live session. */
   const caller = async (req: FastifyRequest): Promise<Principal> => {
     const s = await sessionOf(core, req);
