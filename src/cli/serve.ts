@@ -35,6 +35,7 @@ export async function serve(): Promise<void> {
   const fileState = firstStart ? 'current' : syncCredentialsFile(credFile, config);
   await rt.engine.start();
   rt.core.callbacks.start(rt.log);
+  rt.core.webhooks.start(rt.log);
   rt.scheduler.start();
   const metering =
     config.billing.meterEveryMs > 0

@@ -52,6 +52,8 @@ const REST_FIELD_NAMES: Readonly<Record<string, string>> = {
   sshKeyName: 'ssh_key_id',
   publicKey: 'public_key',
   displayName: 'name',
+  vmId: 'vps_instance_id',
+  note: 'description',
 };
 
 /** A failed call's answer: status, body, Retry-After seconds when known, and how it is logged. */

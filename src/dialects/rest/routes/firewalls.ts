@@ -6,7 +6,7 @@ import type { FirewallView } from '../../../core/firewalls/firewall-view.js';
 import { CoreError } from '../../../lib/errors.js';
 import { callerOf, ctxOf } from '../auth.js';
 import { COMMON_ERRORS, Message, PageOf, PageQuery, pageAnswer, pagingOf, UuidParams } from '../envelope.js';
-import type { RestApp } from './index.js';
+import type { RestApp } from '../app-type.js';
 
 /** A rule as the API shows it. */
 const FirewallRule = Type.Object({

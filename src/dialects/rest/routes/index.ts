@@ -1,13 +1,8 @@
 /** Every REST route, registered on the typed app of the v1 scope (and /api/user on its own scope). */
-import type {
-  FastifyBaseLogger,
-  FastifyInstance,
-  RawReplyDefaultExpression,
-  RawRequestDefaultExpression,
-  RawServerDefault,
-} from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Core } from '../../../core/core.js';
+import type { RestApp } from '../app-type.js';
 import { teamRoutes, userRoute as registerUser } from './user.js';
 import { sshKeyRoutes } from './ssh-keys.js';
 import { firewallRoutes } from './firewalls.js';
@@ -15,15 +10,11 @@ import { vpsRoutes } from './vps.js';
 import { vpsActionRoutes } from './vps-actions.js';
 import { vpsCatalogRoutes } from './vps-catalog.js';
 import { vpsMetricsRoutes } from './vps-metrics.js';
+import { snapshotRoutes } from './snapshots.js';
+import { webhookRoutes } from './webhooks.js';
 
 /** A Fastify scope whose handlers are typed from their TypeBox schemas. */
-export type RestApp = FastifyInstance<
-  RawServerDefault,
-  RawRequestDefaultExpression,
-  RawReplyDefaultExpression,
-  FastifyBaseLogger,
-  TypeBoxTypeProvider
->;
+export type { RestApp };
 
 /** Types a scope's handlers from their schemas. */
 function typed(app: FastifyInstance): RestApp {
@@ -45,4 +36,6 @@ export function v1Routes(app: FastifyInstance, core: Core): void {
   vpsRoutes(t, core);
   vpsActionRoutes(t, core);
   vpsMetricsRoutes(t, core);
+  snapshotRoutes(t, core);
+  webhookRoutes(t, core);
 }

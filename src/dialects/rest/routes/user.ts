@@ -3,7 +3,7 @@ import { Type } from '@sinclair/typebox';
 import type { Core } from '../../../core/core.js';
 import { callerOf } from '../auth.js';
 import { COMMON_ERRORS } from '../envelope.js';
-import type { RestApp } from './index.js';
+import type { RestApp } from '../app-type.js';
 
 /** The object-type and scheme under which users are numbered. */
 const USER_ALIAS = ['user', 'rest-user'] as const;

@@ -10,7 +10,7 @@ import { ctxOf } from '../auth.js';
 import { ActionStarted, COMMON_ERRORS, Refused, UuidParams } from '../envelope.js';
 import { templateOfImage } from '../vps-shared.js';
 import { abilities, addressesOf, statusAnswer, statusOf } from '../vps-view.js';
-import type { RestApp } from './index.js';
+import type { RestApp } from '../app-type.js';
 
 const tags = ['VPS'];
 const security = [{ bearerAuth: [] }];

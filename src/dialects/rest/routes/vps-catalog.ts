@@ -6,7 +6,7 @@ import { COMMON_ERRORS } from '../envelope.js';
 import { groupImages, type VpsImage } from '../images.js';
 import { PLANS } from '../plans.js';
 import { imagesFor } from '../vps-shared.js';
-import type { RestApp } from './index.js';
+import type { RestApp } from '../app-type.js';
 
 const tags = ['VPS'];
 const security = [{ bearerAuth: [] }];

@@ -9,7 +9,7 @@ import { objectOfNumber } from '../ids.js';
 import { DEFAULT_PLAN, PLANS, planBySlug } from '../plans.js';
 import { SSH_KEY_TYPE, templateOfImage, vpsShapes } from '../vps-shared.js';
 import { addressesOf, datacenterOf, planOf, statusOf, VpsInstance, zoneOfDatacenter } from '../vps-view.js';
-import type { RestApp } from './index.js';
+import type { RestApp } from '../app-type.js';
 
 const tags = ['VPS'];
 const security = [{ bearerAuth: [] }];
