@@ -86,6 +86,5 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await mount('cloudsigma', cloudsigmaPlugin, { core: deps.core });
   await mount('rest', restPlugin, { core: deps.core, prefix: '/api' });
   await mount('danube', danubePlugin, { core: deps.core, prefix: '/api' });
-  await mount('rest', restPlugin, { core: deps.core, prefix: '/api' });
   return app;
 }
