@@ -24,6 +24,11 @@ function common(app: FastifyInstance, core: Core): void {
   });
   app.addHook('onRequest', restAuthHook(core));
   app.addHook('preValidation', async (req, reply) => {
+    if (hasNul(req.params))
+      return reply
+        .code(404)
+        .type('application/json')
+        .send(JSON.stringify({ message: 'Resource not found.' }));
     const type = String(req.headers['content-type'] ?? '');
     if (req.body !== undefined && type !== '' && !/^application\/(.+\+)?json\b/i.test(type))
       return reply
