@@ -179,7 +179,7 @@ test('firewall and snapshot changes are events too, and a disabled webhook queue
     return got.length >= 5 ? got : null;
   });
   assert.deepEqual(
-    events.filter((e) => e[1] !== 'vps'),
+    events.filter((e) => e[1] !== 'vps').sort((a, b) => a[0].localeCompare(b[0])),
     [
       ['firewall.created', 'firewall', group.id, 'wh-fw'],
       ['firewall.deleted', 'firewall', group.id, 'wh-fw'],

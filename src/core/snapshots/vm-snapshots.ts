@@ -205,6 +205,8 @@ export class VmSnapshotService {
     if (name.length === 0 || name.length > 255) throw invalid('A snapshot name is 1 to 255 characters', 'name');
     if ((input.note ?? '').length > 1024) throw invalid('A note is at most 1024 characters', 'note');
     const disk = await vmDisk(this.deps.store.db, ctx, vmId, 1, 'vmId');
+    if (disk.volume.state !== 'Ready')
+      throw invalid(`Virtual machine ${disk.vm.name} has never run, so its disk holds nothing to snapshot yet`, 'vmId');
     const taken = (await this.list(ctx, vmId, { diskIndex: 1 })).some((s) => s.name === name);
     if (taken) throw conflict(`A snapshot named ${name} already exists on this disk`, 'exists');
     const receipt = await this.snapshots.create(ctx, disk.volume.id, name, input.note ? { note: input.note } : {});

@@ -74,7 +74,7 @@ const VM_SYNC_EVENTS: Record<string, WebhookEvent | null> = {
 };
 
 /** The event an ended task is, and the object it is about; null when it is none (another resource, a cancel). */
-export function eventOf(ended: EndedTask): { event: WebhookEvent; object: WebhookObject; id: string } | null {
+function eventOf(ended: EndedTask): { event: WebhookEvent; object: WebhookObject; id: string } | null {
   const { task, status, action } = ended;
   if (status === 'REVOKED') return null;
   const failed = status === 'FAILURE';

@@ -17,7 +17,7 @@ import { backoffMs, DeliveryLoop, LEASE_MS, type DeliveryQueue, type WorkerLog }
 const RESPONSE_KEPT = 2048;
 
 /** `sha256=<hex>`: HMAC-SHA256 of the exact body bytes under the secret, as the X-Nube-Signature header carries it. */
-export function webhookSignature(secret: string, body: string): string {
+function webhookSignature(secret: string, body: string): string {
   return `sha256=${createHmac('sha256', secret).update(body, 'utf8').digest('hex')}`;
 }
 
@@ -72,7 +72,7 @@ export class WebhookWorker implements DeliveryQueue<WebhookDeliveryRow> {
       where state = 'pending' and next_attempt_at <= ${now} and id in (
         select id from webhook_deliveries
         where state = 'pending' and next_attempt_at <= ${now}
-        order by next_attempt_at limit ${limit} ${lock})
+        order by next_attempt_at, created_at limit ${limit} ${lock})
       returning *`.execute(this.deps.store.db);
     return res.rows.map((r) => ({ ...r, attempts: Number(r.attempts), next_attempt_at: Number(r.next_attempt_at) }));
   }

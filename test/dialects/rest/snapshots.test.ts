@@ -146,6 +146,7 @@ test("bob neither sees nor touches admin's snapshots or VPS", async () => {
   assert.equal(own.status, 201);
   assert.equal(own.json.snapshot.vps_instance_id, bobVm);
   assert.notEqual(own.json.snapshot.id, id);
+  await until(own.json.snapshot.id, 'ready', r.bobToken);
 });
 
 test('snapshot scopes: read lists, write creates and restores, delete deletes; others get 403', async () => {

@@ -106,6 +106,13 @@ test('power actions answer {message, status}, refuse the wrong state with 422 {e
   assert.equal(resized.status, 200);
   assert.equal(resized.json.message, 'VPS instance update initiated');
   assert.deepEqual([resized.json.instance.cpu_cores, resized.json.instance.memory_size_gb], [2, 4]);
+  for (let i = 0; i < 200 && (await r.req('GET', `/vps/${id}`)).json.instance.storage_size_gb !== 80; i++)
+    await new Promise((res) => setTimeout(res, 25));
+  const grown = (await r.req('GET', `/vps/${id}`)).json.instance;
+  assert.deepEqual(
+    [grown.storage_size_gb, grown.resource_profile, grown.monthly_cost_dollars],
+    [80, 'micro_shared', 7.99],
+  );
   const start = await r.req('POST', `/vps/${id}/start`);
   assert.deepEqual([start.status, start.json.status], [200, 'starting']);
   await until(id, 'running');
@@ -120,6 +127,11 @@ test('power actions answer {message, status}, refuse the wrong state with 422 {e
   assert.equal(events.status, 200);
   assert.equal(events.json.success, true);
   assert.ok(events.json.data.events.length >= 4);
+  const diag = await r.req('GET', `/vps/${id}/diagnose`);
+  assert.equal(diag.status, 200);
+  assert.equal(diag.json.data.verdict, 'healthy');
+  assert.equal(diag.json.data.status.summary, 'ready');
+  assert.deepEqual(diag.json.data.findings, []);
 });
 
 test('SSH key auth: ssh_key_id as a number or a numeric string; no password is stored', async () => {

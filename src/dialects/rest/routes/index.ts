@@ -5,13 +5,14 @@ import type { Core } from '../../../core/core.js';
 import type { RestApp } from '../app-type.js';
 import { teamRoutes, userRoute as registerUser } from './user.js';
 import { sshKeyRoutes } from './ssh-keys.js';
+import { snapshotRoutes } from './snapshots.js';
+import { webhookRoutes } from './webhooks.js';
 import { firewallRoutes } from './firewalls.js';
 import { vpsRoutes } from './vps.js';
 import { vpsActionRoutes } from './vps-actions.js';
 import { vpsCatalogRoutes } from './vps-catalog.js';
 import { vpsMetricsRoutes } from './vps-metrics.js';
-import { snapshotRoutes } from './snapshots.js';
-import { webhookRoutes } from './webhooks.js';
+import { vpsDiagnoseRoute } from './vps-diagnose.js';
 
 /** A Fastify scope whose handlers are typed from their TypeBox schemas. */
 export type { RestApp };
@@ -31,11 +32,12 @@ export function v1Routes(app: FastifyInstance, core: Core): void {
   const t = typed(app);
   teamRoutes(t);
   sshKeyRoutes(t, core);
+  snapshotRoutes(t, core);
+  webhookRoutes(t, core);
   firewallRoutes(t, core);
   vpsCatalogRoutes(t, core);
   vpsRoutes(t, core);
   vpsActionRoutes(t, core);
   vpsMetricsRoutes(t, core);
-  snapshotRoutes(t, core);
-  webhookRoutes(t, core);
+  vpsDiagnoseRoute(t, core);
 }
