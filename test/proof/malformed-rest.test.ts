@@ -39,6 +39,7 @@ const ROUTES: Array<[string, string]> = [
   ['GET', '/v1/vps/:vps/password'],
   ['GET', '/v1/vps/:vps/metrics'],
   ['GET', '/v1/vps/:vps/events'],
+  ['GET', '/v1/vps/:vps/diagnose'],
   ['GET', '/v1/firewalls'],
   ['POST', '/v1/firewalls'],
   ['GET', '/v1/firewalls/:fw'],
