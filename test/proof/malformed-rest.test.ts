@@ -61,8 +61,8 @@ const ROUTES: Array<[string, string]> = [
   ['GET', '/v1/nothing/:vps'],
 ];
 
-/** The statuses a REST answer may have. */
-const STATUSES = new Set([200, 201, 400, 401, 403, 404, 405, 409, 413, 415, 422, 429, 503]);
+/** The statuses a REST answer may have (402: a quota's balance, as docs/dialects/rest.md maps it). */
+const STATUSES = new Set([200, 201, 400, 401, 402, 403, 404, 405, 409, 413, 415, 422, 429, 503]);
 
 /** Numbers a path id or a body field may be: the edges of 32 and 64 bits, negatives, fractions, exponents. */
 const NUMBERS = [
