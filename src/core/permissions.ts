@@ -109,6 +109,7 @@ const TABLE: Record<string, Record<string, `${PermissionResource}:${PermissionAc
   sshKeys: {
     list: 'ssh-key:read',
     get: 'ssh-key:read',
+    idsByName: 'vps:read',
     create: 'ssh-key:write',
     register: 'ssh-key:write',
     delete: 'ssh-key:delete',

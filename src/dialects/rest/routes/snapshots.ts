@@ -6,7 +6,7 @@ import type { Core } from '../../../core/core.js';
 import type { RootSnapshotView } from '../../../core/snapshots/root-snapshots.js';
 import type { VmState } from '../../../core/vms/model.js';
 import { CoreError, invalid } from '../../../lib/errors.js';
-import { ctxOf } from '../auth.js';
+import { ctxNeeding, ctxOf } from '../auth.js';
 import { COMMON_ERRORS, IntParams, Message, PageOf, PageQuery, pageAnswer, pagingOf } from '../envelope.js';
 import { objectOfNumber, restNumbers } from '../ids.js';
 import type { RestApp } from '../app-type.js';
@@ -92,6 +92,9 @@ async function refusedStatus(core: Core, req: FastifyRequest, id: string): Promi
     return undefined;
   }
 }
+
+/** The action of each method of the snapshot types that come later (their scopes are checked already). */
+const STUB_ACTION: Record<string, string> = { GET: 'read', POST: 'write', PUT: 'write', DELETE: 'delete' };
 
 const tags = ['Snapshots'];
 const security = [{ bearerAuth: [] }];
@@ -190,10 +193,12 @@ export function snapshotRoutes(app: RestApp, core: Core): void {
       method: ['GET', 'POST', 'PUT', 'DELETE'],
       url: `/snapshots/${kind}*`,
       schema: { hide: true },
-      handler: async (_req, reply) =>
-        reply
+      handler: async (req, reply) => {
+        ctxNeeding(req, `snapshots/${kind}`, `snapshot:${STUB_ACTION[req.method] ?? 'read'}`);
+        return reply
           .code(404)
           .type('application/json')
-          .send({ message: `The ${kind} snapshots API is not available on this server yet.` }),
+          .send({ message: `The ${kind} snapshots API is not available on this server yet.` });
+      },
     });
 }

@@ -2,7 +2,7 @@
 import { Type } from '@sinclair/typebox';
 import type { Core } from '../../../core/core.js';
 import { CoreError } from '../../../lib/errors.js';
-import { ctxOf } from '../auth.js';
+import { ctxNeeding, ctxOf } from '../auth.js';
 import { COMMON_ERRORS, PageOf, PageQuery, Refused, UuidParams, pageAnswer, pagingOf } from '../envelope.js';
 import { invalidAnswer } from '../errors.js';
 import { objectOfNumber } from '../ids.js';
@@ -213,7 +213,7 @@ export function vpsRoutes(app: RestApp, core: Core): void {
       },
     },
     async (req, reply) => {
-      const ctx = ctxOf(req, 'vps/update');
+      const ctx = ctxNeeding(req, 'vps/update', 'vps:write');
       let vm = await core.vms.get(ctx, req.params.id);
       const want = req.body.resource_profile ? planBySlug(req.body.resource_profile)! : undefined;
       if (want && want.slug !== planOf(vm)?.slug) {
