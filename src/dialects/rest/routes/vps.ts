@@ -251,9 +251,23 @@ export function vpsRoutes(app: RestApp, core: Core): void {
     async (req, reply) => {
       const ctx = ctxOf(req, 'vps/destroy');
       const vm = await core.vms.get(ctx, req.params.id);
-      if (statusOf(vm) === 'destroying')
-        return reply.code(422).send({ error: 'VPS cannot be deleted in its current state', status: statusOf(vm) });
-      await core.vms.destroy(ctx, vm.id);
+      const refused = async () =>
+        reply.code(422).send({
+          error: 'VPS cannot be deleted in its current state',
+          status: statusOf(await core.vms.get(ctx, vm.id)),
+        });
+      if (statusOf(vm) === 'destroying') return refused();
+      try {
+        await core.vms.destroy(ctx, vm.id);
+      } catch (err) {
+        if (
+          err instanceof CoreError &&
+          err.kind === 'Conflict' &&
+          (err.reason === 'busy' || err.reason === 'wrong_state')
+        )
+          return refused();
+        throw err;
+      }
       return { message: 'VPS instance deletion initiated', status: 'destroying' };
     },
   );
