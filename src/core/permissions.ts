@@ -175,7 +175,7 @@ function unlisted(service: string, method: string): CoreError {
  * Wraps a service so that each method called with a restricted context first checks the permission the table names;
  * unrestricted calls (and calls that take no context) go straight through.
  */
-export function guarded<S extends object>(name: string, service: S): S {
+function guarded<S extends object>(name: string, service: S): S {
   const wrapped = new Map<PropertyKey, unknown>();
   const perms = TABLE[name] ?? {};
   return new Proxy(service, {

@@ -21,7 +21,7 @@ export interface RestCaller {
 const callers = new WeakMap<FastifyRequest, RestCaller>();
 
 /** The object-type and scheme under which accounts are numbered as teams. */
-export const TEAM_ALIAS = ['account', 'rest-team'] as const;
+const TEAM_ALIAS = ['account', 'rest-team'] as const;
 
 /** The caller of an authenticated request (the auth hook ran before every route). */
 export function callerOf(req: FastifyRequest): RestCaller {

@@ -2,8 +2,8 @@
 import { Type, type TSchema } from '@sinclair/typebox';
 
 /** Default and largest page sizes. */
-export const PER_PAGE_DEFAULT = 15;
-export const PER_PAGE_MAX = 100;
+const PER_PAGE_DEFAULT = 15;
+const PER_PAGE_MAX = 100;
 
 /** The query of every list: page (from 1) and per_page (1-100). */
 export const PageQuery = Type.Object({
@@ -23,7 +23,7 @@ export function pagingOf(q: { page?: number; per_page?: number }): Paging {
 }
 
 /** The pagination block of a page. */
-export const Pagination = Type.Object({
+const Pagination = Type.Object({
   current_page: Type.Integer(),
   last_page: Type.Integer(),
   per_page: Type.Integer(),
@@ -48,11 +48,6 @@ export function pageAnswer<T>(items: T[], total: number, p: Paging) {
   };
 }
 
-/** Cuts one page out of a whole list (for lists the core gives whole). */
-export function pageOfAll<T>(all: T[], p: Paging) {
-  return pageAnswer(all.slice((p.page - 1) * p.perPage, p.page * p.perPage), all.length, p);
-}
-
 /** `{message}`: deletes, errors. */
 export const Message = Type.Object({ message: Type.String() });
 
@@ -63,7 +58,7 @@ export const ActionStarted = Type.Object({ message: Type.String(), status: Type.
 export const Refused = Type.Object({ error: Type.String(), status: Type.Optional(Type.String()) });
 
 /** `{message, errors}`: a validation failure. */
-export const ValidationFailed = Type.Object({
+const ValidationFailed = Type.Object({
   message: Type.String(),
   errors: Type.Record(Type.String(), Type.Array(Type.String())),
 });

@@ -10,11 +10,6 @@ export function restNumbers(core: Core, objectType: string, ids: string[]): Prom
   return core.aliases.numbers(objectType, SCHEME, ids);
 }
 
-/** The integer id of one object. */
-export async function restNumber(core: Core, objectType: string, id: string): Promise<number> {
-  return (await restNumbers(core, objectType, [id])).get(id)!;
-}
-
 /** The core id behind an integer id; NotFound (as `what`) when none. */
 export async function objectOfNumber(core: Core, objectType: string, n: number, what: string): Promise<string> {
   const id = await core.aliases.objectOf(objectType, SCHEME, n);

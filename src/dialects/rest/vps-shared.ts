@@ -38,12 +38,7 @@ export async function templateOfImage(core: Core, ctx: CallContext, image: strin
 }
 
 /** The view context of some VMs: the team, the numbers of the account's SSH keys, the API image ids. */
-export async function vpsContext(
-  core: Core,
-  req: FastifyRequest,
-  ctx: CallContext,
-  vms: VmView[],
-): Promise<VpsContext> {
+async function vpsContext(core: Core, req: FastifyRequest, ctx: CallContext, vms: VmView[]): Promise<VpsContext> {
   const keyNames = [...new Set(vms.map((v) => v.sshKeyName).filter((n): n is string => !!n))];
   const sshKeyIds = new Map<string, number>();
   if (keyNames.length) {

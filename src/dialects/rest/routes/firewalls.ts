@@ -23,7 +23,7 @@ const FirewallRule = Type.Object({
 });
 
 /** A firewall as the API shows it (FirewallResource). */
-export const Firewall = Type.Object({
+const Firewall = Type.Object({
   id: Type.String(),
   name: Type.String(),
   description: Type.Union([Type.String(), Type.Null()]),

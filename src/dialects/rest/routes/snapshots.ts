@@ -14,7 +14,7 @@ import type { RestApp } from '../app-type.js';
 const OBJECT_TYPE = 'snapshot';
 
 /** A VPS snapshot as the API shows it. */
-export const VpsSnapshot = Type.Object({
+const VpsSnapshot = Type.Object({
   id: Type.Integer(),
   name: Type.String(),
   description: Type.Union([Type.String(), Type.Null()]),

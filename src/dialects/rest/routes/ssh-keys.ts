@@ -11,7 +11,7 @@ import type { RestApp } from '../app-type.js';
 import { SSH_KEY_TYPE as OBJECT_TYPE } from '../vps-shared.js';
 
 /** An SSH key as the API shows it. */
-export const SshKey = Type.Object({
+const SshKey = Type.Object({
   id: Type.Integer(),
   name: Type.String(),
   fingerprint: Type.String(),

@@ -22,7 +22,7 @@ const ConfigBody = Type.Object({
 });
 
 /** One delivery of an event as the API shows it. */
-export const WebhookDelivery = Type.Object({
+const WebhookDelivery = Type.Object({
   id: Type.Integer(),
   team_id: Type.Integer(),
   event: Type.String(),
