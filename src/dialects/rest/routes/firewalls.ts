@@ -53,7 +53,10 @@ const RuleBody = Type.Object({
   order: OptionalInt,
 });
 
-const Rules = Type.Optional(Type.Union([Type.Array(RuleBody, { maxItems: 200 }), Type.Null()]));
+/** The rule list, which may be null; `nullable` (not a union) so a bad rule is reported once, at its own path. */
+const Rules = Type.Optional(
+  Type.Unsafe<Static<typeof RuleBody>[] | null>({ ...Type.Array(RuleBody, { maxItems: 200 }), nullable: true }),
+);
 
 const CreateBody = Type.Object({
   name: Type.String({ minLength: 1, maxLength: 255 }),
