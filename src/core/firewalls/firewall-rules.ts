@@ -8,7 +8,7 @@ import type { CallContext } from '../../lib/context.js';
 import { invalid } from '../../lib/errors.js';
 import { newId, nowIso } from '../../lib/util.js';
 import { parseCidr } from '../net/ip.js';
-import type { RuleDirection } from './service.js';
+import type { RuleDirection } from './model.js';
 
 /** A rule as a caller sends it, before validation (`port` is shorthand for startPort = endPort). */
 export interface FirewallRuleInput {

@@ -2,7 +2,7 @@
 import type { Q } from '../../store/db.js';
 import type { SecurityGroupRow, SecurityRuleRow } from '../../store/schema.js';
 import type { CallContext } from '../../lib/context.js';
-import type { RuleDirection, SecurityGroupView, SecurityRuleView } from './service.js';
+import type { RuleDirection, SecurityGroupView, SecurityRuleView } from './model.js';
 
 /** Builds views for rows (in order) with one query per related table. */
 export async function securityGroupViews(

@@ -280,5 +280,11 @@ test('createDefaultFor: a VM made with its default firewall is listed with SSH a
   assert.equal((await core.firewalls.firewall(ctx, second)).name, 'edge-default-2');
   // VPS creation with only vps:write may make it.
   const vpsOnly = { ...ctx, permissions: new Set(['vps:write']) };
-  assert.ok(await core.firewalls.createDefaultFor(vpsOnly, 'edge3'));
+  const third = await core.firewalls.createDefaultFor(vpsOnly, 'edge3');
+  // ...and take it back when the VM could not be made, while other firewalls stay out of its reach.
+  await core.firewalls.discardDefault(vpsOnly, third);
+  assert.equal((await r.req('GET', `/firewalls/${third}`, { token: r.bobToken })).status, 404);
+  const plain = await r.req('POST', '/firewalls', { token: r.bobToken, body: { name: 'plain' } });
+  await assert.rejects(core.firewalls.discardDefault(vpsOnly, plain.json.firewall.id), /not a default firewall/);
+  await assert.rejects(core.firewalls.delete(vpsOnly, plain.json.firewall.id), /Insufficient permissions/);
 });
