@@ -285,6 +285,9 @@ test('createDefaultFor: a VM made with its default firewall is listed with SSH a
   await core.firewalls.discardDefault(vpsOnly, third);
   assert.equal((await r.req('GET', `/firewalls/${third}`, { token: r.bobToken })).status, 404);
   const plain = await r.req('POST', '/firewalls', { token: r.bobToken, body: { name: 'plain' } });
-  await assert.rejects(core.firewalls.discardDefault(vpsOnly, plain.json.firewall.id), /not a default firewall/);
-  await assert.rejects(core.firewalls.delete(vpsOnly, plain.json.firewall.id), /Insufficient permissions/);
+  await assert.rejects(
+    async () => core.firewalls.discardDefault(vpsOnly, plain.json.firewall.id),
+    /not a default firewall/,
+  );
+  await assert.rejects(async () => core.firewalls.delete(vpsOnly, plain.json.firewall.id), /Insufficient permissions/);
 });
