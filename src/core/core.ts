@@ -38,8 +38,8 @@ import { NetworkAddressService } from './networks/addresses.js';
 import { TemplateImport } from './templates/import.js';
 import { UserService } from './accounts/users.js';
 import { guardServices } from './permissions.js';
-import { RateLimitService } from './rate-limits/service.js';
 import { VmMetricsService } from './vms/metrics.js';
+import { RateLimitService } from './rate-limits/service.js';
 
 /** The services a restricted caller reaches only through the permission guard (the others take no CallContext). */
 const GUARDED = [
@@ -125,10 +125,10 @@ export class Core {
   readonly templateImport: TemplateImport;
   /** Users as their callers manage them (SuperAdmin, account owner, themselves). */
   readonly users: UserService;
-  /** REST API request limits per account tier, shared by every process on the database. */
-  readonly rateLimits: RateLimitService;
   /** VMs' live usage as rates (CPU percent, bytes per second). */
   readonly vmMetrics: VmMetricsService;
+  /** REST API request limits per account tier, shared by every process on the database. */
+  readonly rateLimits: RateLimitService;
 
   constructor(readonly deps: CoreDeps) {
     const auth = deps.config.auth;

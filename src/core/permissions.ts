@@ -86,6 +86,8 @@ const TABLE: Record<string, Record<string, `${PermissionResource}:${PermissionAc
     destroy: 'vps:delete',
   },
   vmMetrics: { of: 'vps:read' },
+  /** A VPS's root disk grows with its profile. */
+  volumes: { resize: 'vps:write' },
   tasks: { log: 'vps:read' },
   firewalls: {
     list: 'firewall:read',

@@ -16,6 +16,7 @@ import { SIGMA_ERRORS, sigmaError } from '../../src/dialects/cloudsigma/errors.j
 import { CVM_ERRORS, NO_SUCH_VPS, cvmError } from '../../src/dialects/cvm/errors.js';
 import { ADMIN_STATUS, adminError } from '../../src/dialects/admin/errors.js';
 import { DANUBE_ERRORS, danubeFailure } from '../../src/dialects/danube/errors.js';
+import { REST_ERRORS, restError } from '../../src/dialects/rest/errors.js';
 
 const coreError = (kind: string, reason: string, message: string) =>
   new CoreError(...([kind, reason, message] as CoreErrorArgs));
@@ -49,6 +50,14 @@ const DIALECTS: Record<string, { table: ErrorTable<unknown>; answer(err: CoreErr
       const a = danubeFailure(e, 'req-1').answer;
       const body = a.body as { detail?: string; result?: unknown };
       return [a.status, body.detail ?? JSON.stringify(body.result)];
+    },
+  },
+  rest: {
+    table: REST_ERRORS,
+    answer: (e) => {
+      const a = restError(e, 'req-1');
+      const body = a.body as { message?: string; error?: string };
+      return [a.status, body.message ?? body.error ?? ''];
     },
   },
   admin: {
@@ -128,6 +137,14 @@ test("unknown exceptions become each dialect's internal error with the request i
   assert.equal(sigmaError(boom, 'req-5').status, 500);
   assert.deepEqual(cvmError(boom, 'req-5').body, { errors: ['Internal error (request req-5)'] });
   assert.deepEqual(adminError(boom, 'req-5').body, { error: 'Internal error', request_id: 'req-5' });
+  assert.deepEqual(restError(boom, 'req-5'), {
+    status: 500,
+    body: { message: 'Server Error (request req-5)' },
+    log: 'error',
+  });
+  assert.deepEqual(restError(coreError('Internal', 'unexpected', 'secret detail'), 'req-6').body, {
+    message: 'Server Error (request req-6)',
+  });
   for (const text of [
     csError(boom, 'r').body.errortext,
     sigmaError(boom, 'r').body,

@@ -128,6 +128,8 @@ export function restError(
       if (Object.keys(fields).length === 0) fields.body = [err.message];
       return { ...invalidAnswer(fields), ...extra };
     }
+    if (err.kind === 'Internal' && err.reason === 'unexpected')
+      return { status: 500, body: { message: `Server Error (request ${requestId})` }, log: 'warn' };
     if (err.kind === 'RateLimited')
       return { status: 429, body: { message: text, retry_after: err.retryAfterSec ?? 60 }, ...extra };
     return { status: m.status, body: m.error ? { error: text } : { message: text }, ...extra, ...log };

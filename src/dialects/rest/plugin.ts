@@ -24,6 +24,12 @@ function common(app: FastifyInstance, core: Core): void {
   });
   app.addHook('onRequest', restAuthHook(core));
   app.addHook('preValidation', async (req, reply) => {
+    const type = String(req.headers['content-type'] ?? '');
+    if (req.body !== undefined && type !== '' && !/^application\/(.+\+)?json\b/i.test(type))
+      return reply
+        .code(415)
+        .type('application/json')
+        .send({ message: 'Requests with a body must be sent as application/json.' });
     if (hasNul(req.body) || hasNul(req.query))
       return reply
         .code(422)

@@ -224,6 +224,8 @@ export function vpsRoutes(app: RestApp, core: Core): void {
           });
         const offering = (await core.catalog.listServiceOfferings()).find((o) => o.name === want.offering);
         if (offering && offering.id !== vm.offeringId) await core.vms.resize(ctx, vm.id, offering.id);
+        if (vm.rootVolumeId && want.storageGb * 1024 ** 3 > vm.rootDiskSize)
+          await core.volumes.resize(ctx, vm.rootVolumeId, { sizeGb: want.storageGb });
         vm = await core.vms.get(ctx, vm.id);
       }
       const [instance] = await vpsShapes(core, req, ctx, [vm]);
