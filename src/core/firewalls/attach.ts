@@ -9,7 +9,7 @@ import type { TaskReceipt } from '../receipt.js';
 import { GROUP_OBJECT, groupById } from './group-rows.js';
 
 /** The caller's live VM, or NotFound (reason vm). */
-async function liveVm(q: Q, ctx: CallContext, vmId: string): Promise<{ id: string; name: string }> {
+export async function liveVm(q: Q, ctx: CallContext, vmId: string): Promise<{ id: string; name: string }> {
   const vm = await q
     .selectFrom('vms')
     .select(['id', 'name'])
@@ -22,7 +22,7 @@ async function liveVm(q: Q, ctx: CallContext, vmId: string): Promise<{ id: strin
 }
 
 /** True when the VM is linked to the group. */
-async function linked(q: Q, vmId: string, groupId: string): Promise<boolean> {
+export async function linked(q: Q, vmId: string, groupId: string): Promise<boolean> {
   const row = await q
     .selectFrom('vm_security_groups')
     .select('vm_id')

@@ -177,6 +177,22 @@ test('attach and detach link a VPS, visible as its security group; an attached f
   assert.equal(again.status, 422);
   assert.ok(again.json.errors.instance_id);
 
+  const withVm = await r.req('POST', '/firewalls', {
+    token: r.bobToken,
+    body: { name: 'born-attached', attached_instances: [{ id: vmId, type: 'vps' }] },
+  });
+  assert.equal(withVm.status, 201);
+  assert.ok((await groupsOf(vmId)).includes('born-attached'));
+  const ghost = await r.req('POST', '/firewalls', {
+    token: r.bobToken,
+    body: { name: 'ghost', attached_instances: [{ id: 'no-such-vm', type: 'vps' }] },
+  });
+  assert.equal(ghost.status, 404);
+  const names = (await r.req('GET', '/firewalls?per_page=100', { token: r.bobToken })).json.data.map(
+    (f: any) => f.name,
+  );
+  assert.ok(!names.includes('ghost'), 'a firewall whose instance is missing is not created');
+
   const gone = await r.req('DELETE', `/firewalls/${id}`, { token: r.bobToken });
   assert.equal(gone.status, 200);
   assert.equal(gone.json.message, 'Firewall deleted successfully');

@@ -58,10 +58,17 @@ const Rules = Type.Optional(
   Type.Unsafe<Static<typeof RuleBody>[] | null>({ ...Type.Array(RuleBody, { maxItems: 200 }), nullable: true }),
 );
 
+/** An instance a new firewall is attached to at once; only VPS instances exist on this server so far. */
+const AttachedInstance = Type.Object({
+  id: Type.String({ minLength: 1, maxLength: 64 }),
+  type: Type.String({ enum: ['vps'] }),
+});
+
 const CreateBody = Type.Object({
   name: Type.String({ minLength: 1, maxLength: 255 }),
   description: OptionalText,
   rules: Rules,
+  attached_instances: Type.Optional(Type.Array(AttachedInstance, { maxItems: 100 })),
 });
 
 const UpdateBody = Type.Object({
@@ -200,6 +207,7 @@ export function firewallRoutes(app: RestApp, core: Core): void {
           name: req.body.name,
           description: req.body.description,
           rules: req.body.rules?.map(ruleInput),
+          vmIds: req.body.attached_instances?.map((i) => i.id),
         }),
       );
       return reply
