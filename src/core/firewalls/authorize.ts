@@ -37,6 +37,7 @@ export async function authorizeRule(
       .selectAll()
       .where('group_id', '=', g.id)
       .where('direction', '=', direction)
+      .where('action', '!=', 'deny')
       .execute();
     const base = {
       group_id: g.id,

@@ -16,6 +16,8 @@ export async function securityGroupViews(
     .selectFrom('security_rules')
     .selectAll()
     .where('group_id', 'in', ids)
+    // Security groups only allow: a firewall's deny rules have no CloudStack form, so they are not shown as allows.
+    .where('action', '!=', 'deny')
     .orderBy('created_at')
     .orderBy('id')
     .execute();

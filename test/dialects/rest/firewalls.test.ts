@@ -101,6 +101,7 @@ test('create returns the firewall with its rules as sent, in order then submissi
   assert.equal(sg.ingress.length, 2 + 2 + 2);
   assert.ok(sg.ingress.some((x) => x.cidr === '203.0.113.0/24' && x.startPort === 22));
   assert.ok(sg.egress.some((x) => x.protocol === 'all'));
+  assert.ok(!sg.egress.some((x) => x.startPort === 25), 'a deny rule is not shown to CloudStack as an allow');
 });
 
 test('update renames and replaces the rules; deploy makes it active and leaves a task', async () => {
@@ -151,6 +152,9 @@ test('attach and detach link a VPS, visible as its security group; an attached f
   assert.equal(att.status, 200, JSON.stringify(att.json));
   assert.equal(att.json.message, 'Firewall attachment initiated');
   assert.ok((await groupsOf(vmId)).includes('app'));
+  const listed = await r.bobCs.ok('listVirtualMachines', { id: vmId });
+  const vmGroups = listed.virtualmachine[0].securitygroup.map((g: any) => g.name);
+  assert.ok(vmGroups.includes('app'), JSON.stringify(vmGroups));
 
   const del = await r.req('DELETE', `/firewalls/${id}`, { token: r.bobToken });
   assert.equal(del.status, 422);
