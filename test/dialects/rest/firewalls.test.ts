@@ -267,6 +267,9 @@ test('bad rules are refused with 422 naming the field', async () => {
     'rules.1.port_range_end',
   ]);
   assert.deepEqual(await bad({ direction: 'inbound', protocol: 'icmp', port: 22 }), ['rules.1.port']);
+  const twice = await r.req('POST', '/firewalls', { token: r.bobToken, body: { name: 'web' } });
+  assert.equal(twice.status, 422);
+  assert.deepEqual(twice.json.errors, { name: ['The name has already been taken.'] });
   const noName = await r.req('POST', '/firewalls', { token: r.bobToken, body: { rules: [] } });
   assert.equal(noName.status, 422);
   assert.ok(noName.json.errors.name);

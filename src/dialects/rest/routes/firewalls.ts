@@ -101,7 +101,7 @@ function restField(field: string): string {
     .join('.');
 }
 
-/** Runs a core call, answering its errors in this resource's words: API field names, "Firewall not found.". */
+/** Runs a core call, answering its errors in this resource's words: API field names, "Firewall not found.", a taken name as Laravel's 422. */
 async function inRestTerms<T>(call: Promise<T>): Promise<T> {
   try {
     return await call;
@@ -109,6 +109,10 @@ async function inRestTerms<T>(call: Promise<T>): Promise<T> {
     if (!(err instanceof CoreError)) throw err;
     if (err.kind === 'NotFound' && err.reason === 'object')
       throw new CoreError('NotFound', 'object', 'Firewall not found.');
+    if (err.kind === 'Conflict' && err.reason === 'exists') {
+      const taken = 'The name has already been taken.';
+      throw new CoreError('Invalid', 'bad_input', taken, { name: [taken] });
+    }
     if (err.kind !== 'Invalid') throw err;
     const fields: Record<string, string[]> = {};
     const rename = (m: string) => m.replace(/rules\.\d+\.\w+/g, restField);
