@@ -55,6 +55,10 @@ export interface OutboundConfig {
   callbackRetryMs: number;
   /** Attempts of one callback before it is given up as failed. */
   callbackAttempts: number;
+  /** Delay before a webhook delivery's second attempt (NUBE_WEBHOOK_RETRY_MS, default the callbacks'); each further delay doubles. */
+  webhookRetryMs: number;
+  /** Attempts of one webhook delivery before it is marked failed (NUBE_WEBHOOK_ATTEMPTS, default the callbacks'). */
+  webhookAttempts: number;
 }
 
 /** Limits of the HTTP listener, so no client can hold connections or memory for ever. */
@@ -181,12 +185,21 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     defaultLimits: parseLimits('NUBE_DEFAULT_LIMITS', merged.NUBE_DEFAULT_LIMITS),
     http: httpLimits(merged),
-    outbound: {
-      allowPrivate: merged.NUBE_OUTBOUND_ALLOW_PRIVATE === '1',
-      callbackRetryMs: int('NUBE_CALLBACK_RETRY_MS', merged.NUBE_CALLBACK_RETRY_MS, 1000, 10),
-      callbackAttempts: int('NUBE_CALLBACK_ATTEMPTS', merged.NUBE_CALLBACK_ATTEMPTS, 5, 1),
-    },
+    outbound: outboundConfig(merged),
     rateLimits: onOff('NUBE_RATE_LIMITS', merged.NUBE_RATE_LIMITS, true),
+  };
+}
+
+/** The outbound settings: private targets, and the retry schedules of callbacks and of webhooks (which default to the callbacks'). */
+function outboundConfig(merged: Record<string, string | undefined>): OutboundConfig {
+  const callbackRetryMs = int('NUBE_CALLBACK_RETRY_MS', merged.NUBE_CALLBACK_RETRY_MS, 1000, 10);
+  const callbackAttempts = int('NUBE_CALLBACK_ATTEMPTS', merged.NUBE_CALLBACK_ATTEMPTS, 5, 1);
+  return {
+    allowPrivate: merged.NUBE_OUTBOUND_ALLOW_PRIVATE === '1',
+    callbackRetryMs,
+    callbackAttempts,
+    webhookRetryMs: int('NUBE_WEBHOOK_RETRY_MS', merged.NUBE_WEBHOOK_RETRY_MS, callbackRetryMs, 10),
+    webhookAttempts: int('NUBE_WEBHOOK_ATTEMPTS', merged.NUBE_WEBHOOK_ATTEMPTS, callbackAttempts, 1),
   };
 }
 

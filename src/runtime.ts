@@ -29,7 +29,7 @@ export interface Runtime {
   /** Fires snapshot and backup definitions; started beside the engine (serve starts both). */
   scheduler: Scheduler;
   log: Logger;
-  /** Stops the scheduler, the engine and the callback worker and closes the store. */
+  /** Stops the scheduler, the engine and the callback and webhook workers and closes the store. */
   close(): Promise<void>;
 }
 
@@ -97,6 +97,7 @@ export async function createRuntime(config: Config, opts: RuntimeOptions = {}): 
   if (opts.startEngine) {
     await engine.start();
     core.callbacks.start(log);
+    core.webhooks.start(log);
     scheduler.start();
   }
   return {
@@ -110,6 +111,7 @@ export async function createRuntime(config: Config, opts: RuntimeOptions = {}): 
     async close() {
       await scheduler.stop();
       await core.callbacks.stop();
+      await core.webhooks.stop();
       await engine.stop();
       await core.volumes
         .flushCounters()

@@ -71,3 +71,20 @@ export function syncCredentialsFile(file: string, cfg: Config): CredentialsFileS
   writeCredentialsFile(file, json);
   return 'updated';
 }
+
+/** The account named by a readable credentials file that has no `rest` section (written before the REST dialect existed), or undefined. */
+export function accountLackingRest(file: string): string | undefined {
+  try {
+    const json = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
+    return !json.rest && typeof json.account === 'string' ? json.account : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Adds the `rest` section with a newly issued token to an existing credentials file. */
+export function addRestSection(file: string, cfg: Config, token: string): void {
+  const json = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
+  json.rest = { url: urlOf(cfg, 'rest'), token };
+  writeCredentialsFile(file, json);
+}

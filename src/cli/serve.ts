@@ -7,7 +7,13 @@ import { buildApp } from '../app.js';
 import { CoreError, isDatabaseUnavailable } from '../lib/errors.js';
 import type { CreatedAccount } from '../core/accounts/service.js';
 import { lockDataDir } from '../store/data-dir-lock.js';
-import { credentialsJson, syncCredentialsFile, writeCredentialsFile } from './credentials.js';
+import {
+  accountLackingRest,
+  addRestSection,
+  credentialsJson,
+  syncCredentialsFile,
+  writeCredentialsFile,
+} from './credentials.js';
 
 /** Runs the server until SIGINT/SIGTERM. */
 export async function serve(): Promise<void> {
@@ -33,8 +39,15 @@ export async function serve(): Promise<void> {
   const firstStart = admin.created ? credentialsJson(config, admin.created) : null;
   if (firstStart) writeCredentialsFile(credFile, firstStart);
   const fileState = firstStart ? 'current' : syncCredentialsFile(credFile, config);
+  // A data dir from before the REST dialect: its admin gets an Admin-role token, added to the file.
+  const lacking = fileState === 'current' || fileState === 'updated' ? accountLackingRest(credFile) : undefined;
+  if (lacking) {
+    const { shown } = await rt.core.credentials.issueTo('api-token', lacking, { role: 'admin', name: 'default' });
+    addRestSection(credFile, config, shown.token);
+  }
   await rt.engine.start();
   rt.core.callbacks.start(rt.log);
+  rt.core.webhooks.start(rt.log);
   rt.scheduler.start();
   const metering =
     config.billing.meterEveryMs > 0

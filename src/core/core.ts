@@ -29,6 +29,7 @@ import { hashPool } from './accounts/hash-pool.js';
 import { QuotaService } from './quotas/service.js';
 import { StatsService } from './stats.js';
 import { CallbackService } from './callbacks/service.js';
+import { WebhookService } from './webhooks/service.js';
 import { BackupService } from './backups/service.js';
 import { ScheduleService } from './schedules/service.js';
 import { VmSnapshotService } from './snapshots/vm-snapshots.js';
@@ -67,6 +68,7 @@ const GUARDED = [
   'vmConsole',
   'quotas',
   'callbacks',
+  'webhooks',
   'backups',
   'schedules',
   'vmSnapshots',
@@ -110,6 +112,8 @@ export class Core {
   readonly stats: StatsService;
   /** Task callbacks: registered by dialects, delivered from the database by a worker started with the engine. */
   readonly callbacks: CallbackService;
+  /** Webhooks: one configuration per account; events queued when changes commit, delivered by a worker started with the engine. */
+  readonly webhooks: WebhookService;
   readonly backups: BackupService;
   /** Snapshot and backup definitions (cron schedules) per VM disk. */
   readonly schedules: ScheduleService;
@@ -163,6 +167,7 @@ export class Core {
     this.quotas = new QuotaService(deps);
     this.stats = new StatsService(deps.store);
     this.callbacks = new CallbackService(deps);
+    this.webhooks = new WebhookService(deps);
     this.backups = new BackupService(deps);
     this.schedules = new ScheduleService(deps);
     this.vmSnapshots = new VmSnapshotService(deps, this.snapshots);

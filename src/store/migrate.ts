@@ -23,6 +23,7 @@ import * as m0019 from './migrations/0019-danube-infra.js';
 import * as m0020 from './migrations/0020-user-profile.js';
 import * as m0021 from './migrations/0021-vm-home-host.js';
 import * as m0022 from './migrations/0022-api-tokens.js';
+import * as m0023 from './migrations/0023-webhooks.js';
 import * as m0024 from './migrations/0024-firewall-rules.js';
 
 interface Migration {
@@ -52,6 +53,7 @@ const MIGRATIONS: Migration[] = [
   { name: '0020-user-profile', up: m0020.up },
   { name: '0021-vm-home-host', up: m0021.up },
   { name: '0022-api-tokens', up: m0022.up },
+  { name: '0023-webhooks', up: m0023.up },
   { name: '0024-firewall-rules', up: m0024.up },
 ];
 

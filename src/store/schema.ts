@@ -398,6 +398,37 @@ export interface CallbackRow {
   created_at: string;
   delivered_at: string | null;
 }
+/** An account's webhook configuration (0023): where its events go and the secret that signs them (encrypted). */
+export interface WebhookConfigRow {
+  account_id: string;
+  url: string | null;
+  enabled: Flag;
+  secret_enc: string | null;
+  created_at: string;
+  updated_at: string;
+}
+/** One webhook event to deliver (0023): pending until a 2xx answer or the last attempt. */
+export interface WebhookDeliveryRow {
+  id: string;
+  account_id: string;
+  event: string;
+  url: string;
+  /** The exact JSON body sent. */
+  payload: string;
+  /** `sha256=<hex>` of the last attempt (null before the first). */
+  signature: string | null;
+  state: 'pending' | 'delivered' | 'failed';
+  attempts: number;
+  /** Epoch ms: when the next attempt is due (also the lease of an attempt under way). */
+  next_attempt_at: number;
+  response_status: number | null;
+  response_body: string | null;
+  error_message: string | null;
+  delivered_at: string | null;
+  failed_at: string | null;
+  created_at: string;
+  updated_at: string;
+}
 export interface SimDomainRow {
   vm_id: string;
   host_id: string;
@@ -589,6 +620,8 @@ export interface DB {
   tasks: TaskRow;
   task_log: TaskLogRow;
   callbacks: CallbackRow;
+  webhook_configs: WebhookConfigRow;
+  webhook_deliveries: WebhookDeliveryRow;
   sim_domains: SimDomainRow;
   sim_faults: SimFaultRow;
   meta: MetaRow;

@@ -8,6 +8,7 @@ import { CoreError, conflict } from '../lib/errors.js';
 import { newId, nowIso } from '../lib/util.js';
 import type { TaskKind } from './kinds.js';
 import { writeLog } from './log.js';
+import { notifyTaskEnd } from './observers.js';
 
 /** What to enqueue: the kind, the object it changes and its inputs. */
 export interface TaskSpec {
@@ -129,6 +130,15 @@ export async function recordDoneTask(
   const action = spec.logAction ?? spec.kind;
   await writeLog(q, { ...base, action, status: 'PENDING' });
   await writeLog(q, { ...base, action, status: 'SUCCESS' });
+  const task = {
+    id,
+    account_id: spec.ctx.accountId,
+    kind: spec.kind,
+    object_type: spec.objectType,
+    object_id: spec.objectId,
+    payload: JSON.stringify(spec.payload ?? {}),
+  };
+  await notifyTaskEnd(q, { task, status: 'SUCCESS', action });
   return id;
 }
 
@@ -157,6 +167,7 @@ async function endTask(
     status,
     detail,
   });
+  await notifyTaskEnd(q, { task, status, action: task.kind });
   return true;
 }
 

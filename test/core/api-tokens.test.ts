@@ -223,4 +223,8 @@ test('guessing secrets is throttled per source address', async () => {
   for (let i = 0; i < 5; i++) assert.equal(await tokens().verify(`${id}|${'Z'.repeat(40)}`, attacker), undefined);
   assert.equal(await kindOf(() => tokens().verify(shown.token, attacker)), 'RateLimited', 'the address is locked');
   assert.ok(await tokens().verify(shown.token, src()), 'other addresses are not');
+  const victim = await tokens().issueFor(o, {});
+  const victimId = victim.token.split('|')[0];
+  for (let i = 0; i < 60; i++) await tokens().verify(`${victimId}|${'Y'.repeat(40)}`, src());
+  assert.ok(await tokens().verify(victim.token, src()), 'guesses spread over many addresses do not lock the token out');
 });

@@ -13,6 +13,7 @@ import type { Store } from '../../src/store/db.js';
 import { loadConfig } from '../../src/config.js';
 import { createRuntime } from '../../src/runtime.js';
 import { buildApp } from '../../src/app.js';
+import { systemContext } from '../../src/lib/context.js';
 
 const V1 = /^v1:[A-Za-z0-9+/]+=*$/;
 
@@ -29,6 +30,7 @@ const SECRET_COLUMNS: Record<string, (value: string) => Kept> = {
   'credentials.secret_enc': (v) => sealedIf(V1.test(v)),
   'credentials.secret_hash': (v) => sealedIf(/^[0-9a-f]{64}$/.test(v)),
   'vms.password_enc': (v) => sealedIf(V1.test(v)),
+  'webhook_configs.secret_enc': (v) => sealedIf(V1.test(v)),
   'vm_extras.attrs': (v) => {
     const o = JSON.parse(v) as Record<string, unknown>;
     if ('vnc:password' in o) return 'bad';
@@ -95,7 +97,7 @@ async function storeBytes(env: { config: { dataDir: string }; rt: { store: Store
     .join('\n');
 }
 
-/** Creates accounts, users, key pairs, CVM tokens and VMs with passwords and VNC passwords; returns every plain secret made. */
+/** Creates accounts, users, key pairs, CVM tokens, a webhook secret and VMs with passwords and VNC passwords; returns every plain secret made. */
 async function realisticSession(env: TestEnv): Promise<string[]> {
   const core = env.rt.core;
   const secrets: string[] = [];
@@ -105,6 +107,10 @@ async function realisticSession(env: TestEnv): Promise<string[]> {
   secrets.push((await core.accounts.createUser('bob', 'bob-ops')).password);
   const pair = (await core.credentials.issueTo('api-key-pair', 'bob', {})).shown;
   secrets.push(pair.secret, (await core.credentials.issueTo('token-pair', 'bob', {})).shown.private);
+
+  const bobCtx = systemContext(bob.account.id, 'bob');
+  secrets.push((await core.webhooks.regenerateSecret(bobCtx)).secret);
+  secrets.push((await core.webhooks.configure(bobCtx, { url: 'http://127.0.0.1:9/nube' })).secret);
 
   const cs = new CsClient(env.app, bob.credentials['api-key-pair'].key, bob.credentials['api-key-pair'].secret);
   const vm = await deployVm(cs, await netCatalog(cs));

@@ -4,7 +4,8 @@ import { invalid, notFound } from '../../lib/errors.js';
 import { newId, nowIso } from '../../lib/util.js';
 import type { CoreDeps } from '../deps.js';
 import type { CallbackRenderer } from './renderer.js';
-import { CallbackWorker, type WorkerLog } from './worker.js';
+import { CallbackWorker } from './worker.js';
+import type { WorkerLog } from '../outbound/loop.js';
 
 /** The HTTP methods a callback may use. */
 export const CALLBACK_METHODS = ['GET', 'POST', 'PUT', 'DELETE'] as const;

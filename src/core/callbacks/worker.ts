@@ -1,7 +1,8 @@
 /**
- * The callback delivery loop: claims due callbacks whose task has ended (a lease in next_attempt_at, SKIP LOCKED on
+ * Task-callback delivery: claims due callbacks whose task has ended (a lease in next_attempt_at, SKIP LOCKED on
  * PostgreSQL so several processes share the work), calls each through lib/outbound, and records every attempt in the
  * callback row and the task log, retrying with exponential backoff. Everything is in the database: a restart resumes.
+ * The polling itself is the shared outbound DeliveryLoop.
  */
 import { sql } from 'kysely';
 import type { CallbackRow, TaskRow } from '../../store/schema.js';
@@ -11,104 +12,53 @@ import { nowIso, parseJson } from '../../lib/util.js';
 import { writeLog } from '../../tasks/log.js';
 import type { CoreDeps } from '../deps.js';
 import { toJob } from '../tasks-log/jobs.js';
+import { backoffMs, DeliveryLoop, LEASE_MS, type DeliveryQueue, type WorkerLog } from '../outbound/loop.js';
 import type { CallbackRenderer } from './renderer.js';
 
-/** Where the worker reports trouble it cannot put in the task log (the database itself failing). */
-export interface WorkerLog {
-  warn(obj: object, msg: string): void;
-}
-
-/** How often due callbacks are looked for: a finished task's callback leaves within about this long. */
-const POLL_MS = 250;
-/** Attempts under way at once in one process. */
-const CONCURRENCY = 8;
-/** An attempt's lease: longer than an outbound request may take; a process that died mid-attempt is taken over after it. */
-const LEASE_MS = 30_000;
-
 /** Delivers the callbacks of finished tasks; one per process, started and stopped with the task engine. */
-export class CallbackWorker {
-  private active = false;
-  private timer: NodeJS.Timeout | null = null;
-  private ticking = false;
-  private again = false;
-  private readonly running = new Set<Promise<void>>();
-  private log?: WorkerLog;
-  private databaseDown = false;
+export class CallbackWorker implements DeliveryQueue<CallbackRow> {
+  readonly name = 'callbacks';
+  private readonly loop: DeliveryLoop<CallbackRow>;
 
   constructor(
     private readonly deps: CoreDeps,
     private readonly renderers: ReadonlyMap<string, CallbackRenderer>,
-  ) {}
+  ) {
+    this.loop = new DeliveryLoop(this, deps.store.kind);
+  }
 
   /** Starts polling; on SQLite (one owner) the leases and backoffs of a process that died end at once. */
   start(log?: WorkerLog): void {
-    if (this.active) return;
-    this.active = true;
-    this.log = log;
-    if (this.deps.store.kind !== 'sqlite') return this.schedule(0);
-    const now = Date.now();
-    this.ticking = true;
-    void this.deps.store.db
-      .updateTable('callbacks')
-      .set({ next_attempt_at: now })
-      .where('state', '=', 'pending')
-      .where('next_attempt_at', '>', now)
-      .execute()
-      .catch((err: unknown) => this.trouble(err, 'callback leases could not be reset'))
-      .finally(() => {
-        this.ticking = false;
-        if (this.active) this.schedule(0);
-      });
+    this.loop.start(log);
   }
 
   /** Stops polling and waits for the attempts under way. */
-  async stop(): Promise<void> {
-    this.active = false;
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = null;
-    while (this.ticking || this.running.size > 0) {
-      await Promise.allSettled([...this.running]);
-      if (this.ticking) await new Promise((r) => setTimeout(r, 10));
-    }
+  stop(): Promise<void> {
+    return this.loop.stop();
   }
 
   /** Looks for due callbacks now rather than at the next poll. */
   wake(): void {
-    if (!this.active) return;
-    if (this.ticking) this.again = true;
-    else this.schedule(0);
+    this.loop.wake();
   }
 
-  private schedule(ms: number): void {
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = setTimeout(() => void this.tick(), ms);
-    this.timer.unref();
+  /** Ends the leases and backoffs of pending callbacks (SQLite start-up). */
+  async resetLeases(now: number): Promise<void> {
+    await this.deps.store.db
+      .updateTable('callbacks')
+      .set({ next_attempt_at: now })
+      .where('state', '=', 'pending')
+      .where('next_attempt_at', '>', now)
+      .execute();
   }
 
-  private async tick(): Promise<void> {
-    this.timer = null;
-    if (!this.active || this.ticking) return;
-    this.ticking = true;
-    this.again = false;
-    try {
-      const free = CONCURRENCY - this.running.size;
-      if (free > 0 && this.renderers.size > 0) {
-        const claimed = await this.claim(free);
-        if (claimed.length === free) this.again = true;
-        for (const cb of claimed) this.launch(cb);
-      }
-      this.databaseIs(true);
-    } catch (err) {
-      this.trouble(err, 'callback claim failed');
-    } finally {
-      this.ticking = false;
-    }
-    if (this.active) this.schedule(this.again ? 0 : POLL_MS);
+  /** Callbacks wait until some dialect registered a renderer. */
+  ready(): boolean {
+    return this.renderers.size > 0;
   }
 
   /** Takes up to limit due callbacks of finished tasks whose format has a renderer, leasing each for one attempt. */
-  private async claim(limit: number): Promise<CallbackRow[]> {
-    const now = Date.now();
+  async claim(limit: number, now: number): Promise<CallbackRow[]> {
     const formats = sql.join([...this.renderers.keys()]);
     const lock = this.deps.store.kind === 'postgres' ? sql`for update of c skip locked` : sql``;
     const res = await sql<CallbackRow>`
@@ -122,17 +72,8 @@ export class CallbackWorker {
     return res.rows.map((r) => ({ ...r, attempts: Number(r.attempts), next_attempt_at: Number(r.next_attempt_at) }));
   }
 
-  private launch(cb: CallbackRow): void {
-    const p: Promise<void> = this.deliver(cb)
-      .catch((err: unknown) => this.trouble(err, 'callback attempt could not be recorded; it is retried'))
-      .finally(() => {
-        this.running.delete(p);
-      });
-    this.running.add(p);
-  }
-
   /** One attempt: render the payload, call the URL, record the answer. */
-  private async deliver(cb: CallbackRow): Promise<void> {
+  async attempt(cb: CallbackRow): Promise<void> {
     const task = await this.deps.store.db
       .selectFrom('tasks')
       .selectAll()
@@ -201,19 +142,7 @@ export class CallbackWorker {
     });
   }
 
-  /** The delay after the given attempt failed: the configured first delay, doubling with each attempt. */
   private retryMs(attempt: number): number {
-    return this.deps.config.outbound.callbackRetryMs * 2 ** Math.max(0, attempt - 1);
-  }
-
-  private databaseIs(up: boolean): void {
-    if (up === !this.databaseDown) return;
-    this.databaseDown = !up;
-    this.log?.warn({}, up ? 'the database is back; callbacks resume' : 'the database is unavailable; callbacks wait');
-  }
-
-  private trouble(err: unknown, msg: string): void {
-    if (isDatabaseUnavailable(err)) this.databaseIs(false);
-    else this.log?.warn({ err: String((err as Error)?.message ?? err) }, msg);
+    return backoffMs(this.deps.config.outbound.callbackRetryMs, attempt);
   }
 }

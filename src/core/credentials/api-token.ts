@@ -168,13 +168,12 @@ export class ApiTokenIssuer implements Issuer<
 
   /**
    * The principal and permissions of a live token presented from source; undefined for a malformed, unknown, wrong,
-   * revoked or expired token or a disabled account or user. Failures count for the throttle under the token id (or the
-   * source, for malformed text): RateLimited while either is locked.
+   * revoked or expired token or a disabled account or user. Failures count for the throttle per source address only
+   * (ids are small sequential integers: counting per id would let anyone lock a token out): RateLimited while locked.
    */
   async verify(token: string, source: string): Promise<ApiTokenAuth | undefined> {
     const m = typeof token === 'string' && token.length <= 64 ? TOKEN.exec(token) : null;
-    const login = m ? `${KIND}:${m[1]}` : `${KIND}:${source}`;
-    return this.throttle.attempt(source, login, async () => {
+    return this.throttle.attempt(source, `${KIND}:${source}`, async () => {
       if (!m) return undefined;
       const id = Number(m[1]);
       const row = await this.store.db.selectFrom('api_tokens').selectAll().where('id', '=', id).executeTakeFirst();

@@ -173,7 +173,12 @@ export class FirewallService {
       await trx.deleteFrom('security_rules').where('group_id', '=', g.id).execute();
       await trx.deleteFrom('vm_security_groups').where('group_id', '=', g.id).execute();
       await trx.deleteFrom('security_groups').where('id', '=', g.id).execute();
-      return recordSyncChange(trx, { objectType: OBJECT, objectId: g.id, ctx, payload: { action: 'delete' } });
+      return recordSyncChange(trx, {
+        objectType: OBJECT,
+        objectId: g.id,
+        ctx,
+        payload: { action: 'delete', name: g.name },
+      });
     });
   }
 

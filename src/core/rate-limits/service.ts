@@ -58,16 +58,7 @@ export class RateLimitService {
       start: sec - (sec % SPANS[span]),
       limit: limits[span],
     }));
-    const rows = await this.store.db
-      .insertInto('rate_counters')
-      .values(windows.map((w) => ({ account_id: accountId, span: w.span, window_start: w.start, count: 1 })))
-      .onConflict((oc) =>
-        oc
-          .columns(['account_id', 'span', 'window_start'])
-          .doUpdateSet({ count: (eb) => eb('rate_counters.count', '+', 1) }),
-      )
-      .returning(['span', 'count'])
-      .execute();
+    const rows = await this.bump(accountId, windows, 1);
     const counted = (w: Window) => Number(rows.find((r) => r.span === w.span)?.count ?? 1);
     const resetOf = (w: Window) => w.start + SPANS[w.span];
     const exhausted = windows.filter((w) => counted(w) > w.limit).sort((a, b) => resetOf(b) - resetOf(a));
@@ -75,7 +66,7 @@ export class RateLimitService {
       const minute = windows[0]!;
       return { limit: minute.limit, remaining: Math.max(0, minute.limit - counted(minute)), reset: resetOf(minute) };
     }
-    await this.takeBack(accountId, windows);
+    await this.bump(accountId, windows, -1);
     const w = exhausted[0]!;
     const retryAfter = Math.max(1, Math.ceil((resetOf(w) * 1000 - nowMs) / 1000));
     return { limit: w.limit, remaining: 0, reset: resetOf(w), retryAfter };
@@ -86,13 +77,23 @@ export class RateLimitService {
     this.tiers.delete(accountId);
   }
 
-  /** Uncounts a refused request from every window it was counted in. */
-  private async takeBack(accountId: string, windows: Window[]): Promise<void> {
-    await this.store.db
-      .updateTable('rate_counters')
-      .set((eb) => ({ count: eb('count', '-', 1) }))
-      .where('account_id', '=', accountId)
-      .where((eb) => eb.or(windows.map((w) => eb.and([eb('span', '=', w.span), eb('window_start', '=', w.start)]))))
+  /**
+   * Adds delta to the account's counters of these windows (creating them at 1 when delta is 1) in one atomic upsert,
+   * returning the new counts. Both directions touch the rows in the same order, so concurrent hits and take-backs on
+   * PostgreSQL lock them in one order and cannot deadlock.
+   */
+  private async bump(accountId: string, windows: Window[], delta: 1 | -1) {
+    return this.store.db
+      .insertInto('rate_counters')
+      .values(
+        windows.map((w) => ({ account_id: accountId, span: w.span, window_start: w.start, count: Math.max(0, delta) })),
+      )
+      .onConflict((oc) =>
+        oc
+          .columns(['account_id', 'span', 'window_start'])
+          .doUpdateSet({ count: (eb) => eb('rate_counters.count', '+', delta) }),
+      )
+      .returning(['span', 'count'])
       .execute();
   }
 
@@ -116,7 +117,7 @@ export class RateLimitService {
     if (nowMs - this.prunedAt < PRUNE_EVERY_MS && nowMs >= this.prunedAt) return;
     this.prunedAt = nowMs;
     const sec = Math.floor(nowMs / 1000);
-    await this.store.db
+    const pruning = this.store.db
       .deleteFrom('rate_counters')
       .where((eb) =>
         eb.or(
@@ -126,5 +127,7 @@ export class RateLimitService {
         ),
       )
       .execute();
+    // A prune that fails (a deadlock with a process whose clock lags, an outage the hit itself reports) is retried next time.
+    await pruning.catch(() => undefined);
   }
 }

@@ -107,8 +107,8 @@ export function statusAnswer(vm: VmView) {
   };
 }
 
-/** The status_details object: summary, health and the state of the operation in flight. */
-function statusDetails(vm: VmView, status: VpsStatus) {
+/** The status_details object: summary, health and the state of the operation in flight (also the status of a diagnosis). */
+export function statusDetails(vm: VmView, status: VpsStatus) {
   const moving = TRANSITIONAL.has(status);
   const summary =
     status === 'running'
@@ -177,7 +177,7 @@ export function vpsOf(vm: VmView, c: VpsContext) {
     status,
     status_label: label(status),
     status_details: statusDetails(vm, status),
-    capabilities: { logs: false, events: true, diagnose: false },
+    capabilities: { logs: false, events: true, diagnose: true },
     resource_profile: plan?.slug ?? vm.offeringName.toLowerCase(),
     cpu_allocation_type: plan?.type ?? 'shared',
     cpu_cores: vm.cpuCount,

@@ -127,6 +127,11 @@ test('power actions answer {message, status}, refuse the wrong state with 422 {e
   assert.equal(events.status, 200);
   assert.equal(events.json.success, true);
   assert.ok(events.json.data.events.length >= 4);
+  const diag = await r.req('GET', `/vps/${id}/diagnose`);
+  assert.equal(diag.status, 200);
+  assert.equal(diag.json.data.verdict, 'healthy');
+  assert.equal(diag.json.data.status.summary, 'ready');
+  assert.deepEqual(diag.json.data.findings, []);
 });
 
 test('SSH key auth: ssh_key_id as a number or a numeric string; no password is stored', async () => {

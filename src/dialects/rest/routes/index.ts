@@ -15,6 +15,7 @@ import { vpsRoutes } from './vps.js';
 import { vpsActionRoutes } from './vps-actions.js';
 import { vpsCatalogRoutes } from './vps-catalog.js';
 import { vpsMetricsRoutes } from './vps-metrics.js';
+import { vpsDiagnoseRoute } from './vps-diagnose.js';
 
 /** A Fastify scope whose handlers are typed from their TypeBox schemas. */
 export type RestApp = FastifyInstance<
@@ -45,4 +46,5 @@ export function v1Routes(app: FastifyInstance, core: Core): void {
   vpsRoutes(t, core);
   vpsActionRoutes(t, core);
   vpsMetricsRoutes(t, core);
+  vpsDiagnoseRoute(t, core);
 }
