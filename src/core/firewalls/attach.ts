@@ -22,7 +22,7 @@ export async function liveVm(q: Q, ctx: CallContext, vmId: string): Promise<{ id
 }
 
 /** True when the VM is linked to the group. */
-export async function linked(q: Q, vmId: string, groupId: string): Promise<boolean> {
+async function linked(q: Q, vmId: string, groupId: string): Promise<boolean> {
   const row = await q
     .selectFrom('vm_security_groups')
     .select('vm_id')

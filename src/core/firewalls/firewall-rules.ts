@@ -43,10 +43,10 @@ export interface NormalizedFirewallRule {
 }
 
 /** Protocols a firewall rule may name ("all" is what the REST API calls "any"). */
-export const FIREWALL_PROTOCOLS = ['tcp', 'udp', 'icmp', 'all', 'gre', 'esp', 'icmpv6', 'ah', 'ipip'] as const;
+const FIREWALL_PROTOCOLS = ['tcp', 'udp', 'icmp', 'all', 'gre', 'esp', 'icmpv6', 'ah', 'ipip'] as const;
 
 /** Sources of a rule that names none: every IPv4 and IPv6 address. */
-export const ANYWHERE = ['0.0.0.0/0', '::/0'];
+const ANYWHERE = ['0.0.0.0/0', '::/0'];
 
 const MAX_TEXT = 255;
 const MAX_SOURCES = 100;

@@ -4,7 +4,7 @@ import type { FirewallRuleInput } from '../../core/firewalls/firewall-rules.js';
 import type { FirewallView } from '../../core/firewalls/firewall-view.js';
 
 /** A rule as the API shows it. */
-export const FirewallRule = Type.Object({
+const FirewallRule = Type.Object({
   id: Type.String(),
   name: Type.Union([Type.String(), Type.Null()]),
   description: Type.Union([Type.String(), Type.Null()]),
@@ -49,12 +49,12 @@ export const RuleBody = Type.Object({
 });
 
 /** The rule list, which may be null; `nullable` (not a union) so a bad rule is reported once, at its own path. */
-export const Rules = Type.Optional(
+const Rules = Type.Optional(
   Type.Unsafe<Static<typeof RuleBody>[] | null>({ ...Type.Array(RuleBody, { maxItems: 200 }), nullable: true }),
 );
 
 /** An instance a new firewall is attached to at once; only VPS instances exist on this server so far. */
-export const AttachedInstance = Type.Object({
+const AttachedInstance = Type.Object({
   id: Type.String({ minLength: 1, maxLength: 64 }),
   type: Type.String({ enum: ['vps'] }),
 });
