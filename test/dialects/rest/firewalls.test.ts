@@ -301,6 +301,8 @@ test('createDefaultFor: a VM made with its default firewall is listed with SSH a
   const second = await core.firewalls.createDefaultFor(ctx, 'edge');
   assert.notEqual(second, fwId);
   assert.equal((await core.firewalls.firewall(ctx, second)).name, 'edge-default-2');
+  const sized = await core.vms.create(ctx, { name: 'edge-sized', size: {}, securityGroupIds: [second] });
+  assert.deepEqual(await groupsOf(sized.receipt.objectId), ['edge-default-2'], 'a VM made by size takes it too');
   // VPS creation with only vps:write may make it.
   const vpsOnly = { ...ctx, permissions: new Set(['vps:write']) };
   const third = await core.firewalls.createDefaultFor(vpsOnly, 'edge3');
