@@ -161,9 +161,9 @@ export function firewallRoutes(app: RestApp, core: Core): void {
         await inRestTerms(core.firewalls.delete(ctxOf(req, 'firewalls/destroy'), { id: req.params.id }));
       } catch (err) {
         if (err instanceof CoreError && err.kind === 'Conflict' && err.reason === 'in_use')
-          return reply
-            .code(422)
-            .send({ error: 'The firewall is attached to instances and cannot be deleted. Detach it first.' });
+          return reply.code(422).send({
+            error: 'The firewall is in use (attached to an instance or named by another rule) and cannot be deleted.',
+          });
         if (err instanceof CoreError && err.kind === 'Invalid') return reply.code(422).send({ error: err.message });
         throw err;
       }
