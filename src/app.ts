@@ -18,6 +18,9 @@ import { cvmBadUrl, cvmPlugin } from './dialects/cvm/plugin.js';
 import { cloudsigmaPlugin, sigmaBadUrl, SIGMA_ROOTS } from './dialects/cloudsigma/plugin.js';
 import { danubePlugin } from './dialects/danube/plugin.js';
 import { restPlugin } from './dialects/rest/plugin.js';
+import { registerOpenApi } from './dialects/rest/docs/openapi.js';
+import { restDocsPlugin } from './dialects/rest/docs/docs-plugin.js';
+import { tokenPagesPlugin } from './dialects/rest/web/web-plugin.js';
 
 /** What the app is built from. */
 export interface AppDeps {
@@ -69,6 +72,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       .type('application/json')
       .send({ error: `No route for ${req.method} ${req.url.split('?')[0]}`, request_id: req.id });
   });
+  // The OpenAPI generator first, so that it sees the REST routes of every dialect mounted below.
+  await registerOpenApi(app);
   // Root hooks first, so they reach every plugin's routes and not-found handlers.
   guardEdge(app, limits);
   const metrics = new AppMetrics(deps.core.stats, deps.log);
@@ -86,5 +91,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await mount('cloudsigma', cloudsigmaPlugin, { core: deps.core });
   await mount('rest', restPlugin, { core: deps.core, prefix: '/api' });
   await mount('danube', danubePlugin, { core: deps.core, prefix: '/api' });
+  await mount('rest', restDocsPlugin, {});
+  await mount('rest', tokenPagesPlugin, { core: deps.core });
   return app;
 }

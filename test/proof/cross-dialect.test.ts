@@ -2,7 +2,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { request } from 'undici';
 import { startTestEnv, type TestEnv } from '../support/runtime.js';
-import { listen, wireCredentials, WireCs, WireCvm, WireSigma } from './wire-dialects.js';
+import { listen, wireCredentials, WireCs, WireCvm, WireRest, WireSigma } from './wire-dialects.js';
 import { EsClient } from '../support/es-client.js';
 
 /** The power states every dialect shows, in Nube's words; anything else is an operation still under way. */
@@ -22,7 +22,7 @@ interface Names {
 
 /** What one dialect offers for VMs, spoken over the wire. CVM has no create and no destroy (its client API lists, reports and powers VPSes only). */
 interface Dialect {
-  name: 'cloudstack' | 'cloudsigma' | 'cvm' | 'danube';
+  name: 'cloudstack' | 'cloudsigma' | 'cvm' | 'danube' | 'rest';
   create?(name: string): Promise<string>;
   find(vm: Names): Promise<Listed | undefined>;
   start(ref: string): Promise<void>;
@@ -40,7 +40,7 @@ let base: string;
 let opsAuth: string;
 let ownerId: string;
 before(async () => {
-  env = await startTestEnv({ NUBE_SYNC_WAIT_MS: '20000' });
+  env = await startTestEnv({ NUBE_SYNC_WAIT_MS: '20000', NUBE_RATE_LIMITS: 'off' });
   base = await listen(env);
   const creds = await wireCredentials(env, 'xavier');
   cs = new WireCs(base, creds.cloudstack.key, creds.cloudstack.secret, 4);
@@ -53,7 +53,8 @@ before(async () => {
   const es = new EsClient(`${base}/api`, { apiKey: creds.danube.apiKey });
   const image = (await cs.ok('listTemplates', { templatefilter: 'featured' })).template[0].name as string;
   const net = (await cs.ok('listNetworks', { type: 'Shared' })).network[0].name as string;
-  dialects = [cloudstack(cs, c), cloudsigma(sigma), cvmDialect(cvm), danube(es, image, net)];
+  const rest = new WireRest(base, creds.rest.token);
+  dialects = [cloudstack(cs, c), cloudsigma(sigma), cvmDialect(cvm), danube(es, image, net), restDialect(rest)];
 });
 after(async () => {
   await cs?.close();
@@ -222,6 +223,67 @@ function danube(es: EsClient, image: string, net: string): Dialect {
   };
 }
 
+/** REST (DanubeData's API): a VPS by its UUID, named by its display name; create, power and delete answer at once and their task runs on,
+ * so create and delete wait here until GET shows the VPS running or answers 404. */
+function restDialect(api: WireRest): Dialect {
+  const ok = async (method: 'GET' | 'POST' | 'DELETE', path: string, body?: unknown, status = 200) => {
+    const r = await api.call(method, path, body);
+    assert.equal(r.status, status, `${method} ${path}: ${JSON.stringify(r.body)}`);
+    return r.body;
+  };
+  const powerOf = (s: string): Listed['power'] =>
+    s === 'running' ? 'running' : s === 'stopped' ? 'stopped' : 'transit';
+  const until = async (what: string, done: () => Promise<boolean>) => {
+    for (const deadline = Date.now() + 20_000; !(await done()); await new Promise((r) => setTimeout(r, 25)))
+      if (Date.now() > deadline) assert.fail(`REST: ${what} did not happen`);
+  };
+  return {
+    name: 'rest',
+    async create(name) {
+      const password = 'cross-dialect-password';
+      const made = await ok(
+        'POST',
+        '/vps',
+        {
+          name,
+          image: 'ubuntu-24.04',
+          datacenter: 'fsn1',
+          auth_method: 'password',
+          password,
+          password_confirmation: password,
+        },
+        201,
+      );
+      assert.equal(made.instance.name, name);
+      const id = made.instance.id as string;
+      await until(`${name} running`, async () => (await ok('GET', `/vps/${id}/status`)).status === 'running');
+      return id;
+    },
+    async find(names) {
+      const page = await ok('GET', '/vps?per_page=100');
+      const vps = (page.data as Array<Record<string, any>>).find((v) => v.name === names.display);
+      if (!vps) return undefined;
+      assert.match(vps.id, /^[0-9a-f-]{36}$/);
+      const one = await ok('GET', `/vps/${vps.id}`);
+      assert.equal(one.instance.status, vps.status, 'GET /vps/{id} shows the status the list shows');
+      return { ref: vps.id, power: powerOf((await ok('GET', `/vps/${vps.id}/status`)).status) };
+    },
+    async start(ref) {
+      assert.deepEqual(await ok('POST', `/vps/${ref}/start`), { message: 'VPS start initiated', status: 'starting' });
+    },
+    async stop(ref) {
+      assert.deepEqual(await ok('POST', `/vps/${ref}/stop`), { message: 'VPS stop initiated', status: 'stopping' });
+    },
+    async destroy(ref) {
+      await ok('DELETE', `/vps/${ref}`);
+      await until(`${ref} deleted`, async () => (await api.call('GET', `/vps/${ref}`)).status === 404);
+    },
+    async gone(ref) {
+      return (await api.call('GET', `/vps/${ref}`)).status === 404;
+    },
+  };
+}
+
 /** Polls the dialect until it lists the VM in the power state (20 s at most) and returns the dialect's id for it. */
 async function seen(d: Dialect, names: Names, power: Power): Promise<string> {
   const deadline = Date.now() + 20_000;
@@ -252,7 +314,7 @@ async function taskLog(objectId: string): Promise<LogLine[]> {
 }
 
 // CVM's client API cannot create a VPS (nor destroy one): it is covered as the dialect that lists, reports and powers the others' VMs.
-for (const creator of ['cloudstack', 'cloudsigma', 'danube'] as const) {
+for (const creator of ['cloudstack', 'cloudsigma', 'danube', 'rest'] as const) {
   test(`a VM created through ${creator} is listed, stopped, started and destroyed through every other dialect, each step logged once`, async () => {
     const d = dialects.find((x) => x.name === creator)!;
     const display = `xd-${creator}`;

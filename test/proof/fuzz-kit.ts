@@ -147,6 +147,7 @@ export interface Credentials {
   cloudsigma: { user: string; password: string };
   cvm: { public: string; private: string };
   danube: { username: string; password: string; api_key: string };
+  rest: { url: string; token: string };
 }
 
 /** A real `nube serve` on a fresh database (SQLite or PostgreSQL, as NUBE_TEST_DB says), with a client pool. */

@@ -1,4 +1,5 @@
-/** Clients of the three VM dialects over a real HTTP listener (CloudStack signed GETs, CloudSigma Basic-auth text, CVM token pairs), for cross-dialect proofs. */
+/** Clients of the VM dialects over a real HTTP listener (CloudStack signed GETs, CloudSigma Basic-auth text, CVM token pairs, REST bearer
+ * tokens), for cross-dialect proofs. */
 import type { AddressInfo } from 'node:net';
 import type { TestEnv } from '../support/runtime.js';
 import { sigmaUser } from '../dialects/cloudsigma/sigma-client.js';
@@ -12,6 +13,7 @@ export interface WireCredentials {
   cloudsigma: { email: string; password: string };
   cvm: { publicToken: string; privateToken: string };
   danube: { apiKey: string };
+  rest: { token: string };
 }
 
 /** Creates an account and one credential per dialect (the only place that knows how; switch it when credentials get issuers). */
@@ -20,11 +22,13 @@ export async function wireCredentials(env: TestEnv, name: string): Promise<WireC
   const cs = (await env.rt.core.credentials.issueTo('api-key-pair', name, {})).shown;
   const cvm = await cvmFor(env, name);
   const danube = (await env.rt.core.credentials.issueTo('user-api-key', name, {})).shown;
+  const rest = (await env.rt.core.credentials.issueTo('api-token', name, { role: 'admin' })).shown;
   return {
     cloudstack: { key: cs.key, secret: cs.secret },
     cloudsigma: { email: sigma.user, password: sigma.password },
     cvm: { publicToken: cvm.pub!, privateToken: cvm.priv! },
     danube: { apiKey: danube.apiKey },
+    rest: { token: rest.token },
   };
 }
 
@@ -129,6 +133,29 @@ export class WireCvm {
     const res = await fetch(`${this.baseUrl}/api/client${path}`, {
       method,
       headers: { 'API-Public-Token': this.publicToken, 'API-Private-Token': this.privateToken },
+    });
+    const text = await res.text();
+    return { status: res.status, body: text ? JSON.parse(text) : undefined };
+  }
+}
+
+/** The REST API (/api/v1) over HTTP: a bearer token, JSON bodies and answers. */
+export class WireRest {
+  constructor(
+    readonly baseUrl: string,
+    readonly token: string,
+  ) {}
+
+  /** Calls a path under /api/v1 and answers its status and parsed JSON. */
+  async call(method: 'GET' | 'POST' | 'PUT' | 'DELETE', path: string, body?: unknown): Promise<WireCvmAnswer> {
+    const res = await fetch(`${this.baseUrl}/api/v1${path}`, {
+      method,
+      headers: {
+        authorization: `Bearer ${this.token}`,
+        accept: 'application/json',
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      },
+      body: body === undefined ? undefined : JSON.stringify(body),
     });
     const text = await res.text();
     return { status: res.status, body: text ? JSON.parse(text) : undefined };

@@ -9,6 +9,8 @@ import type { SnapshotService } from './service.js';
 import { vmDisk } from '../backups/vm-disk.js';
 import { recordSyncChange } from '../sync-change.js';
 import { vmRow } from '../vms/rows.js';
+import type { Page } from '../../lib/page.js';
+import { rootSnapshotPage, type RootSnapshotFilter, type RootSnapshotView } from './root-snapshots.js';
 
 /** A snapshot of one of a VM's disks. */
 export interface VmSnapshotView extends SnapshotView {
@@ -177,5 +179,50 @@ export class VmSnapshotService {
   /** Deletes a VM's snapshot; one finished task. */
   async delete(ctx: CallContext, vmId: string, name: string, diskIndex = 1): Promise<TaskReceipt> {
     return this.snapshots.delete(ctx, (await this.get(ctx, vmId, name, diskIndex)).id);
+  }
+
+  /** One page of the caller's snapshots of its VMs' root volumes (NotFound for another account's vmId), oldest first. */
+  async rootList(ctx: CallContext, f: Omit<RootSnapshotFilter, 'snapshotId'> = {}): Promise<Page<RootSnapshotView>> {
+    if (f.vmId) await vmRow(this.deps.store.db, ctx, f.vmId);
+    return rootSnapshotPage(this.deps.store.db, this.deps.catalog, ctx, f);
+  }
+
+  /** The caller's snapshot of a VM's root volume, or NotFound (another account's, or of another volume). */
+  async rootGet(ctx: CallContext, snapshotId: string): Promise<RootSnapshotView> {
+    const page = await rootSnapshotPage(this.deps.store.db, this.deps.catalog, ctx, { snapshotId });
+    const found = page.items[0];
+    if (!found) throw notFound('snapshot', snapshotId, 'object');
+    return found;
+  }
+
+  /** Takes a snapshot of a VM's root volume under any name of 1-255 characters unique on that disk (Conflict exists), with a note; the receipt and the new snapshot. */
+  async rootCreate(
+    ctx: CallContext,
+    vmId: string,
+    input: { name: string; note?: string },
+  ): Promise<{ receipt: TaskReceipt; snapshot: RootSnapshotView }> {
+    const name = input.name.trim();
+    if (name.length === 0 || name.length > 255) throw invalid('A snapshot name is 1 to 255 characters', 'name');
+    if ((input.note ?? '').length > 1024) throw invalid('A note is at most 1024 characters', 'note');
+    const disk = await vmDisk(this.deps.store.db, ctx, vmId, 1, 'vmId');
+    if (disk.volume.state !== 'Ready')
+      throw invalid(`Virtual machine ${disk.vm.name} has never run, so its disk holds nothing to snapshot yet`, 'vmId');
+    const taken = (await this.list(ctx, vmId, { diskIndex: 1 })).some((s) => s.name === name);
+    if (taken) throw conflict(`A snapshot named ${name} already exists on this disk`, 'exists');
+    const receipt = await this.snapshots.create(ctx, disk.volume.id, name, input.note ? { note: input.note } : {});
+    return { receipt, snapshot: await this.rootGet(ctx, receipt.objectId) };
+  }
+
+  /** Puts a VM's root volume back to one of its snapshots; the VM must be stopped (Conflict wrong_state). */
+  async rootRestore(ctx: CallContext, snapshotId: string): Promise<TaskReceipt> {
+    return this.snapshots.revert(ctx, (await this.rootGet(ctx, snapshotId)).id);
+  }
+
+  /** Deletes a snapshot of a VM's root volume (Conflict busy while it is being taken or restored); one finished task. */
+  async rootDelete(ctx: CallContext, snapshotId: string): Promise<TaskReceipt> {
+    const snap = await this.rootGet(ctx, snapshotId);
+    if (snap.restoring)
+      throw conflict(`Snapshot ${snap.name} is being restored; try again when the restore has finished`, 'busy');
+    return this.snapshots.delete(ctx, snap.id);
   }
 }

@@ -57,6 +57,19 @@ export class SshKeyService {
     return { count, items: rows.map((r) => view(r, ctx)) };
   }
 
+  /** The ids of the caller's keys with these names, by name: what a VM's view shows of the key it was made with (so reading a VM,
+   * not the keys, is the permission it needs). */
+  async idsByName(ctx: CallContext, names: readonly string[]): Promise<Map<string, string>> {
+    if (!names.length) return new Map();
+    const rows = await this.deps.store.db
+      .selectFrom('ssh_keys')
+      .select(['id', 'name'])
+      .where('account_id', '=', ctx.accountId)
+      .where('name', 'in', [...names])
+      .execute();
+    return new Map(rows.map((r) => [r.name, r.id]));
+  }
+
   /** Generates an RSA key pair, stores its public half and returns the private key this one time. */
   async create(ctx: CallContext, name: string): Promise<{ receipt: TaskReceipt; key: SshKeyView; privateKey: string }> {
     const n = checkKeyName(name);

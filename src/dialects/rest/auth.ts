@@ -6,6 +6,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Core } from '../../core/core.js';
 import type { Principal } from '../../core/accounts/principal.js';
 import type { CallContext } from '../../lib/context.js';
+import { requirePermission } from '../../core/permissions.js';
 import { contextFor } from '../shared/context.js';
 import { UNAUTHENTICATED } from './errors.js';
 
@@ -34,6 +35,14 @@ export function ctxOf(req: FastifyRequest, what: string): CallContext {
   const c = callerOf(req);
   const ctx = contextFor(c.principal, req, `rest:${what}`);
   return c.permissions ? { ...ctx, permissions: c.permissions } : ctx;
+}
+
+/** The CallContext of a request whose token must hold permission before anything is answered: for routes that answer from
+ * catalog data or from the object's state before their guarded core call (a wrong-state 422 must not precede the 403). */
+export function ctxNeeding(req: FastifyRequest, what: string, permission: string): CallContext {
+  const ctx = ctxOf(req, what);
+  requirePermission(ctx, permission);
+  return ctx;
 }
 
 /** Sends a bare {message} answer. */

@@ -52,6 +52,8 @@ const REST_FIELD_NAMES: Readonly<Record<string, string>> = {
   sshKeyName: 'ssh_key_id',
   publicKey: 'public_key',
   displayName: 'name',
+  vmId: 'vps_instance_id',
+  note: 'description',
 };
 
 /** A failed call's answer: status, body, Retry-After seconds when known, and how it is logged. */
@@ -157,11 +159,12 @@ export function restError(
   return { status: 500, body: { message: `Server Error (request ${requestId})` }, log: 'error' };
 }
 
-/** The dialect's error handler: answers as restError says, logging failed calls and unexpected exceptions. */
+/** The dialect's error handler: answers as restError says, logging failed calls and unexpected exceptions; the body is sent
+ * serialized, so no route's response schema (a 422 of {error, status}, say) can turn an error answer into a 500. */
 export function restErrorHandler(err: FastifyError, req: FastifyRequest, reply: FastifyReply): FastifyReply {
   const e = restError(err, req.id);
   if (e.log === 'warn') req.log.warn({ err: err.message }, 'rest call failed');
   if (e.log === 'error') req.log.error({ err }, 'rest request failed');
   if (e.retryAfterSec !== undefined) reply.header('retry-after', String(e.retryAfterSec));
-  return reply.code(e.status).type('application/json').send(e.body);
+  return reply.code(e.status).type('application/json').send(JSON.stringify(e.body));
 }

@@ -16,7 +16,7 @@ const BODY_MAX = 128 * 1024;
 /** Paths of resources that come in their own issues: they answer 404 {message} until then. */
 const LATER = ['database', 'cache', 'storage'];
 
-/** The hooks and handlers every REST scope shares. */
+/** The hooks and handlers every REST scope shares (their answers are sent serialized: a route's response schema is not theirs). */
 function common(app: FastifyInstance, core: Core): void {
   app.setErrorHandler(restErrorHandler);
   app.addHook('onRoute', (route) => {
@@ -24,17 +24,27 @@ function common(app: FastifyInstance, core: Core): void {
   });
   app.addHook('onRequest', restAuthHook(core));
   app.addHook('preValidation', async (req, reply) => {
+    if (hasNul(req.params))
+      return reply
+        .code(404)
+        .type('application/json')
+        .send(JSON.stringify({ message: 'Resource not found.' }));
     const type = String(req.headers['content-type'] ?? '');
     if (req.body !== undefined && type !== '' && !/^application\/(.+\+)?json\b/i.test(type))
       return reply
         .code(415)
         .type('application/json')
-        .send({ message: 'Requests with a body must be sent as application/json.' });
+        .send(JSON.stringify({ message: 'Requests with a body must be sent as application/json.' }));
     if (hasNul(req.body) || hasNul(req.query))
       return reply
         .code(422)
         .type('application/json')
-        .send({ message: 'The request holds a NUL byte.', errors: { body: ['The request holds a NUL byte.'] } });
+        .send(
+          JSON.stringify({
+            message: 'The request holds a NUL byte.',
+            errors: { body: ['The request holds a NUL byte.'] },
+          }),
+        );
   });
 }
 

@@ -47,13 +47,9 @@ export async function vpsContext(
   const keyNames = [...new Set(vms.map((v) => v.sshKeyName).filter((n): n is string => !!n))];
   const sshKeyIds = new Map<string, number>();
   if (keyNames.length) {
-    const keys = (await core.sshKeys.list(ctx, { pageSize: 10_000 })).items.filter((k) => keyNames.includes(k.name));
-    const n = await restNumbers(
-      core,
-      SSH_KEY_TYPE,
-      keys.map((k) => k.id),
-    );
-    for (const k of keys) sshKeyIds.set(k.name, n.get(k.id)!);
+    const keys = await core.sshKeys.idsByName(ctx, keyNames);
+    const n = await restNumbers(core, SSH_KEY_TYPE, [...keys.values()]);
+    for (const [name, id] of keys) sshKeyIds.set(name, n.get(id)!);
   }
   const imageIds = new Map<string, string>();
   for (const v of vms) if (!imageIds.has(v.templateId)) imageIds.set(v.templateId, imageIdOf(v));

@@ -13,7 +13,7 @@ import {
   ruleInput,
   UpdateBody,
 } from '../firewall-shapes.js';
-import type { RestApp } from './index.js';
+import type { RestApp } from '../app-type.js';
 
 /** Core field names (segments of `rules.<i>.<field>`) as the API's bodies call them. */
 const FIELDS: Record<string, string> = {

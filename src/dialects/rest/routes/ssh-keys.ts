@@ -6,7 +6,7 @@ import type { SshKeyView } from '../../../core/ssh-keys/service.js';
 import { callerOf, ctxOf } from '../auth.js';
 import { COMMON_ERRORS, IntParams, Message, PageOf, PageQuery, pageAnswer, pagingOf } from '../envelope.js';
 import { objectOfNumber, restNumbers } from '../ids.js';
-import type { RestApp } from './index.js';
+import type { RestApp } from '../app-type.js';
 
 import { SSH_KEY_TYPE as OBJECT_TYPE } from '../vps-shared.js';
 

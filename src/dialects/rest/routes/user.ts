@@ -3,7 +3,7 @@ import { Type } from '@sinclair/typebox';
 import type { Core } from '../../../core/core.js';
 import { callerOf } from '../auth.js';
 import { COMMON_ERRORS } from '../envelope.js';
-import type { RestApp } from './index.js';
+import type { RestApp } from '../app-type.js';
 
 /** The object-type and scheme under which users are numbered. */
 const USER_ALIAS = ['user', 'rest-user'] as const;
@@ -17,7 +17,7 @@ const Team = Type.Object({
   registry_namespace: Type.String(),
 });
 
-/** GET /api/user. */
+/** GET /api/user; its other methods answer 405 {message} (the path is this dialect's, not the Danube API's). */
 export function userRoute(app: RestApp, core: Core): void {
   app.get(
     '/user',
@@ -36,6 +36,19 @@ export function userRoute(app: RestApp, core: Core): void {
       return { id: n.get(user.id)!, name, email: user.email };
     },
   );
+  app.route({
+    method: ['POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'],
+    url: '/user',
+    schema: { hide: true },
+    handler: async (req, reply) =>
+      reply
+        .code(405)
+        .header('allow', 'GET, HEAD')
+        .type('application/json')
+        .send({
+          message: `The ${req.method} method is not supported for route api/user. Supported methods: GET, HEAD.`,
+        }),
+  });
 }
 
 /** GET /api/v1/user/teams: a team is the Nube account of the token; it is the only one a token may use. */

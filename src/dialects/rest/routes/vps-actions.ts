@@ -6,11 +6,11 @@ import type { VmView } from '../../../core/vms/model.js';
 import type { CallContext } from '../../../lib/context.js';
 import { CoreError } from '../../../lib/errors.js';
 import type { TaskReceipt } from '../../../core/receipt.js';
-import { ctxOf } from '../auth.js';
+import { ctxNeeding, ctxOf } from '../auth.js';
 import { ActionStarted, COMMON_ERRORS, Refused, UuidParams } from '../envelope.js';
 import { templateOfImage } from '../vps-shared.js';
 import { abilities, addressesOf, statusAnswer, statusOf } from '../vps-view.js';
-import type { RestApp } from './index.js';
+import type { RestApp } from '../app-type.js';
 
 const tags = ['VPS'];
 const security = [{ bearerAuth: [] }];
@@ -73,7 +73,7 @@ export function vpsActionRoutes(app: RestApp, core: Core): void {
         },
       },
       async (req, reply) => {
-        const ctx = ctxOf(req, `vps/${a.path}`);
+        const ctx = ctxNeeding(req, `vps/${a.path}`, 'vps:write');
         const vm = await core.vms.get(ctx, req.params.id);
         if (!abilities(statusOf(vm))[a.ability]) return refuse(reply, a.verb, vm);
         try {
@@ -103,7 +103,7 @@ export function vpsActionRoutes(app: RestApp, core: Core): void {
       },
     },
     async (req, reply) => {
-      const ctx = ctxOf(req, 'vps/reinstall');
+      const ctx = ctxNeeding(req, 'vps/reinstall', 'vps:write');
       const vm = await core.vms.get(ctx, req.params.id);
       const s = statusOf(vm);
       if (s !== 'running' && s !== 'stopped') return refuse(reply, 'reinstalled', vm);

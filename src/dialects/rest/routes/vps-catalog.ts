@@ -1,12 +1,12 @@
 /** What a VPS can be made of: images (flat and grouped by distribution) and resource profiles (plans). */
 import { Type } from '@sinclair/typebox';
 import type { Core } from '../../../core/core.js';
-import { ctxOf } from '../auth.js';
+import { ctxNeeding } from '../auth.js';
 import { COMMON_ERRORS } from '../envelope.js';
 import { groupImages, type VpsImage } from '../images.js';
 import { PLANS } from '../plans.js';
 import { imagesFor } from '../vps-shared.js';
-import type { RestApp } from './index.js';
+import type { RestApp } from '../app-type.js';
 
 const tags = ['VPS'];
 const security = [{ bearerAuth: [] }];
@@ -51,7 +51,7 @@ export function vpsCatalogRoutes(app: RestApp, core: Core): void {
         response: { 200: Type.Object({ images: Type.Array(Image) }), ...COMMON_ERRORS },
       },
     },
-    async (req) => ({ images: (await imagesFor(core, ctxOf(req, 'vps/images'))).map(shown) }),
+    async (req) => ({ images: (await imagesFor(core, ctxNeeding(req, 'vps/images', 'vps:read'))).map(shown) }),
   );
   app.get(
     '/vps/images/grouped',
@@ -69,7 +69,7 @@ export function vpsCatalogRoutes(app: RestApp, core: Core): void {
       },
     },
     async (req) => ({
-      groups: groupImages(await imagesFor(core, ctxOf(req, 'vps/images/grouped'))).map((g) => ({
+      groups: groupImages(await imagesFor(core, ctxNeeding(req, 'vps/images/grouped', 'vps:read'))).map((g) => ({
         ...g,
         images: g.images.map(shown),
       })),
@@ -85,7 +85,8 @@ export function vpsCatalogRoutes(app: RestApp, core: Core): void {
         response: { 200: Type.Object({ plans: Type.Array(Plan) }), ...COMMON_ERRORS },
       },
     },
-    async () => {
+    async (req) => {
+      ctxNeeding(req, 'vps/plans', 'vps:read');
       const offerings = new Set((await core.catalog.listServiceOfferings()).map((o) => o.name));
       return {
         plans: PLANS.map((p) => ({

@@ -5,7 +5,7 @@ import type { TaskLogEntry } from '../../../core/tasks-log/service.js';
 import { ctxOf } from '../auth.js';
 import { COMMON_ERRORS, UuidParams } from '../envelope.js';
 import { statusDetails, statusOf, type VpsStatus } from '../vps-view.js';
-import type { RestApp } from './index.js';
+import type { RestApp } from '../app-type.js';
 
 /** How many recent task log entries a diagnosis reads. */
 const WINDOW = 50;

@@ -4,7 +4,7 @@ import type { Core } from '../../../core/core.js';
 import { CoreError } from '../../../lib/errors.js';
 import { ctxOf } from '../auth.js';
 import { COMMON_ERRORS, UuidParams } from '../envelope.js';
-import type { RestApp } from './index.js';
+import type { RestApp } from '../app-type.js';
 
 const tags = ['VPS'];
 const security = [{ bearerAuth: [] }];

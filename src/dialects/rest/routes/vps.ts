@@ -2,14 +2,14 @@
 import { Type } from '@sinclair/typebox';
 import type { Core } from '../../../core/core.js';
 import { CoreError } from '../../../lib/errors.js';
-import { ctxOf } from '../auth.js';
+import { ctxNeeding, ctxOf } from '../auth.js';
 import { COMMON_ERRORS, PageOf, PageQuery, Refused, UuidParams, pageAnswer, pagingOf } from '../envelope.js';
 import { invalidAnswer } from '../errors.js';
 import { objectOfNumber } from '../ids.js';
 import { DEFAULT_PLAN, PLANS, planBySlug } from '../plans.js';
 import { SSH_KEY_TYPE, templateOfImage, vpsShapes } from '../vps-shared.js';
 import { addressesOf, datacenterOf, planOf, statusOf, VpsInstance, zoneOfDatacenter } from '../vps-view.js';
-import type { RestApp } from './index.js';
+import type { RestApp } from '../app-type.js';
 
 const tags = ['VPS'];
 const security = [{ bearerAuth: [] }];
@@ -213,7 +213,7 @@ export function vpsRoutes(app: RestApp, core: Core): void {
       },
     },
     async (req, reply) => {
-      const ctx = ctxOf(req, 'vps/update');
+      const ctx = ctxNeeding(req, 'vps/update', 'vps:write');
       let vm = await core.vms.get(ctx, req.params.id);
       const want = req.body.resource_profile ? planBySlug(req.body.resource_profile)! : undefined;
       if (want && want.slug !== planOf(vm)?.slug) {
