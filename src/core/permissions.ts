@@ -96,6 +96,7 @@ const TABLE: Record<string, Record<string, `${PermissionResource}:${PermissionAc
     firewall: 'firewall:read',
     createFirewall: 'firewall:write',
     createDefaultFor: 'vps:write',
+    discardDefault: 'vps:write',
     create: 'firewall:write',
     authorize: 'firewall:write',
     revoke: 'firewall:write',

@@ -9,7 +9,7 @@ import type { TaskReceipt } from '../receipt.js';
 import { GROUP_OBJECT, groupById } from './group-rows.js';
 
 /** The caller's live VM, or NotFound (reason vm). */
-async function liveVm(q: Q, ctx: CallContext, vmId: string): Promise<{ id: string; name: string }> {
+export async function liveVm(q: Q, ctx: CallContext, vmId: string): Promise<{ id: string; name: string }> {
   const vm = await q
     .selectFrom('vms')
     .select(['id', 'name'])

@@ -7,6 +7,7 @@ import { newId, nowIso } from '../../lib/util.js';
 import { recordSyncChange } from '../sync-change.js';
 import type { TaskReceipt } from '../receipt.js';
 import { checkGroupDescription, checkGroupName, GROUP_OBJECT, groupById, MAX_NAME, nameTaken } from './group-rows.js';
+import { liveVm } from './attach.js';
 import { normalizeFirewallRules, writeFirewallRules, type FirewallRuleInput } from './firewall-rules.js';
 
 /** What a new firewall is made of. */
@@ -14,6 +15,8 @@ export interface FirewallInput {
   name: string;
   description?: string | null;
   rules?: FirewallRuleInput[] | null;
+  /** The caller's VMs to attach it to at once. */
+  vmIds?: string[];
 }
 
 /** What an update changes (absent fields stay; rules, when given, replace every rule). */
@@ -58,11 +61,18 @@ async function insertFirewall(
         })
         .execute();
       await writeFirewallRules(trx, ctx, id, rules);
+      const vmIds: string[] = [];
+      for (const vmId of input.vmIds ?? []) {
+        const vm = await liveVm(trx, ctx, vmId);
+        if (vmIds.includes(vm.id)) continue;
+        vmIds.push(vm.id);
+        await trx.insertInto('vm_security_groups').values({ vm_id: vm.id, group_id: id }).execute();
+      }
       return recordSyncChange(trx, {
         objectType: GROUP_OBJECT,
         objectId: id,
         ctx,
-        payload: { action: 'create' },
+        payload: { action: 'create', vmIds },
         result: { type: 'securityGroup', id },
       });
     });

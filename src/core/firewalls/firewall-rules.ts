@@ -8,7 +8,7 @@ import type { CallContext } from '../../lib/context.js';
 import { invalid } from '../../lib/errors.js';
 import { newId, nowIso } from '../../lib/util.js';
 import { parseCidr } from '../net/ip.js';
-import type { RuleDirection } from './service.js';
+import type { RuleDirection } from './model.js';
 
 /** A rule as a caller sends it, before validation (`port` is shorthand for startPort = endPort). */
 export interface FirewallRuleInput {
@@ -43,10 +43,10 @@ export interface NormalizedFirewallRule {
 }
 
 /** Protocols a firewall rule may name ("all" is what the REST API calls "any"). */
-export const FIREWALL_PROTOCOLS = ['tcp', 'udp', 'icmp', 'all', 'gre', 'esp', 'icmpv6', 'ah', 'ipip'] as const;
+const FIREWALL_PROTOCOLS = ['tcp', 'udp', 'icmp', 'all', 'gre', 'esp', 'icmpv6', 'ah', 'ipip'] as const;
 
 /** Sources of a rule that names none: every IPv4 and IPv6 address. */
-export const ANYWHERE = ['0.0.0.0/0', '::/0'];
+const ANYWHERE = ['0.0.0.0/0', '::/0'];
 
 const MAX_TEXT = 255;
 const MAX_SOURCES = 100;

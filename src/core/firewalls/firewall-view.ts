@@ -1,7 +1,7 @@
 /** Firewalls as whole objects (the REST view of a security group): status, default action, and rules regrouped from their per-CIDR rows. */
 import type { Q } from '../../store/db.js';
 import type { SecurityGroupRow, SecurityRuleRow } from '../../store/schema.js';
-import type { RuleDirection } from './service.js';
+import type { RuleDirection } from './model.js';
 import type { RuleAction } from './firewall-rules.js';
 
 /** Where a firewall stands: draft until deployed, then active. */

@@ -4,6 +4,7 @@ import type { SecurityGroupRow } from '../../store/schema.js';
 import type { CallContext } from '../../lib/context.js';
 import { invalid, notFound } from '../../lib/errors.js';
 import { DEFAULT_GROUP } from './defaults.js';
+import type { GroupRef } from './model.js';
 
 /** Longest group name and description. */
 export const MAX_NAME = 255;
@@ -50,4 +51,16 @@ export async function nameTaken(q: Q, ctx: CallContext, name: string, except?: s
     .where('name', '=', name);
   if (except) sel = sel.where('id', '!=', except);
   return (await sel.executeTakeFirst()) !== undefined;
+}
+
+/** The caller's group by id or name (exactly one), or NotFound; `prefix` is how messages name the reference (e.g. "securitygroup"). */
+export async function groupByRef(q: Q, ctx: CallContext, ref: GroupRef, prefix = ''): Promise<SecurityGroupRow> {
+  const field = prefix ? 'groupId' : 'id';
+  if (ref.id && ref.name) throw invalid(`${prefix}id and ${prefix}name are mutually exclusive`, field);
+  if (!ref.id && !ref.name) throw invalid(`Either ${prefix}id or ${prefix}name must be specified`, field);
+  let sel = q.selectFrom('security_groups').selectAll().where('account_id', '=', ctx.accountId);
+  sel = ref.id ? sel.where('id', '=', ref.id) : sel.where('name', '=', ref.name!);
+  const row = await sel.executeTakeFirst();
+  if (!row) throw notFound(GROUP_OBJECT, ref.id ?? ref.name, 'object');
+  return row;
 }

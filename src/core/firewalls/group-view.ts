@@ -2,7 +2,7 @@
 import type { Q } from '../../store/db.js';
 import type { SecurityGroupRow, SecurityRuleRow } from '../../store/schema.js';
 import type { CallContext } from '../../lib/context.js';
-import type { RuleDirection, SecurityGroupView, SecurityRuleView } from './service.js';
+import type { RuleDirection, SecurityGroupView, SecurityRuleView } from './model.js';
 
 /** Builds views for rows (in order) with one query per related table. */
 export async function securityGroupViews(
@@ -16,6 +16,8 @@ export async function securityGroupViews(
     .selectFrom('security_rules')
     .selectAll()
     .where('group_id', 'in', ids)
+    // Security groups only allow: a firewall's deny rules have no CloudStack form, so they are not shown as allows.
+    .where('action', '!=', 'deny')
     .orderBy('created_at')
     .orderBy('id')
     .execute();

@@ -1,7 +1,5 @@
 /** FirewallService: security groups and their ingress/egress rules, every read and write scoped to the caller's account. */
-import type { Q } from '../../store/db.js';
 import { isUniqueViolation } from '../../store/db.js';
-import type { SecurityGroupRow } from '../../store/schema.js';
 import type { CallContext } from '../../lib/context.js';
 import type { CoreDeps } from '../deps.js';
 import { conflict, invalid, notFound } from '../../lib/errors.js';
@@ -10,75 +8,25 @@ import type { Page } from '../../lib/page.js';
 import { recordSyncChange } from '../sync-change.js';
 import type { TaskReceipt } from '../receipt.js';
 import { DEFAULT_GROUP } from './defaults.js';
-import { normalizeRule, type RuleInput } from './rules.js';
-import { checkGroupName, GROUP_OBJECT, groupById, MAX_NAME } from './group-rows.js';
+import type { RuleInput } from './rules.js';
+import type { AuthorizeResult, GroupRef, RuleDirection, SecurityGroupFilter, SecurityGroupView } from './model.js';
+import { checkGroupName, GROUP_OBJECT, groupById, groupByRef, MAX_NAME } from './group-rows.js';
 import { firewallViews, type FirewallView } from './firewall-view.js';
 import { createDefaultFor, createFirewall, updateFirewall, type FirewallInput, type FirewallUpdate } from './define.js';
-import { sameRule, securityGroupViews } from './group-view.js';
+import { securityGroupViews } from './group-view.js';
+import { authorizeRule, revokeRule } from './authorize.js';
 import { attachFirewall, deployFirewall, detachFirewall } from './attach.js';
 import { countedPage } from '../../store/page.js';
 
-/** Which way a rule filters traffic. */
-export type RuleDirection = 'ingress' | 'egress';
-
-/** A tag on a group or rule. */
-export interface TagView {
-  key: string;
-  value: string;
-}
-
-/** One rule: a single CIDR or a single account/group source, as every dialect may show it. */
-export interface SecurityRuleView {
-  id: string;
-  groupId: string;
-  direction: RuleDirection;
-  protocol: string;
-  startPort: number | null;
-  endPort: number | null;
-  icmpType: number | null;
-  icmpCode: number | null;
-  cidr: string | null;
-  userAccount: string | null;
-  userGroup: string | null;
-  description: string | null;
-  tags: TagView[];
-}
-
-/** A security group with its rules split by direction. */
-export interface SecurityGroupView {
-  id: string;
-  name: string;
-  description: string;
-  accountId: string;
-  accountName: string;
-  created: string;
-  ingress: SecurityRuleView[];
-  egress: SecurityRuleView[];
-  tags: TagView[];
-}
-
-/** Filters of a security group list. */
-export interface SecurityGroupFilter {
-  id?: string;
-  name?: string;
-  keyword?: string;
-  vmId?: string;
-  tags?: Array<{ key: string; value?: string }>;
-  page?: number;
-  pageSize?: number;
-}
-
-/** A group named by id or by name (exactly one). */
-export interface GroupRef {
-  id?: string;
-  name?: string;
-}
-
-/** What authorize produced: the finished task on the group, and the rules it added. */
-export interface AuthorizeResult {
-  receipt: TaskReceipt;
-  ruleIds: string[];
-}
+export type {
+  AuthorizeResult,
+  GroupRef,
+  RuleDirection,
+  SecurityGroupFilter,
+  SecurityGroupView,
+  SecurityRuleView,
+  TagView,
+} from './model.js';
 
 const OBJECT = GROUP_OBJECT;
 
@@ -133,7 +81,7 @@ export class FirewallService {
 
   /** One of the caller's groups, or NotFound (also for another account's group). */
   async get(ctx: CallContext, id: string): Promise<SecurityGroupView> {
-    const row = await this.row(this.deps.store.db, ctx, { id });
+    const row = await groupByRef(this.deps.store.db, ctx, { id });
     return (await securityGroupViews(this.deps.store.db, ctx, [row]))[0]!;
   }
 
@@ -181,7 +129,7 @@ export class FirewallService {
   async delete(ctx: CallContext, target: GroupRef | string): Promise<TaskReceipt> {
     const ref = typeof target === 'string' ? { id: target } : target;
     return this.deps.store.tx(async (trx) => {
-      const g = await this.row(trx, ctx, ref);
+      const g = await groupByRef(trx, ctx, ref);
       if (g.name === DEFAULT_GROUP)
         throw invalid(`The ${DEFAULT_GROUP} security group cannot be deleted`, ref.id ? 'id' : 'name');
       const users = await trx
@@ -235,92 +183,13 @@ export class FirewallService {
   }
 
   /** Validates a rule and adds one row per CIDR and per account/group source; answered as a finished job. */
-  async authorize(
-    ctx: CallContext,
-    direction: RuleDirection,
-    ref: GroupRef,
-    input: RuleInput,
-  ): Promise<AuthorizeResult> {
-    const rule = normalizeRule(input);
-    return this.deps.store.tx(async (trx) => {
-      const g = await this.row(trx, ctx, ref, 'securitygroup');
-      for (const u of rule.userGroups) {
-        const known =
-          u.account === ctx.accountName &&
-          (await trx
-            .selectFrom('security_groups')
-            .select('id')
-            .where('account_id', '=', ctx.accountId)
-            .where('name', '=', u.group)
-            .executeTakeFirst());
-        if (!known) throw invalid(`Unable to find security group ${u.group} in account ${u.account}`, 'userGroups');
-      }
-      const existing = await trx
-        .selectFrom('security_rules')
-        .selectAll()
-        .where('group_id', '=', g.id)
-        .where('direction', '=', direction)
-        .execute();
-      const base = {
-        group_id: g.id,
-        account_id: ctx.accountId,
-        direction,
-        protocol: rule.protocol,
-        start_port: rule.startPort,
-        end_port: rule.endPort,
-        icmp_type: rule.icmpType,
-        icmp_code: rule.icmpCode,
-        description: rule.description,
-      };
-      const candidates = [
-        ...rule.cidrs.map((cidr) => ({ ...base, cidr, user_account: null, user_group: null })),
-        ...rule.userGroups.map((u) => ({ ...base, cidr: null, user_account: u.account, user_group: u.group })),
-      ];
-      const fresh = candidates.filter((c) => !existing.some((e) => sameRule(e, c)));
-      if (fresh.length === 0)
-        throw conflict(`The ${direction} rule already exists in security group ${g.name}`, 'exists');
-      const now = nowIso();
-      const ruleIds: string[] = [];
-      for (const c of fresh) {
-        const id = newId();
-        ruleIds.push(id);
-        await trx
-          .insertInto('security_rules')
-          .values({ ...c, id, created_at: now })
-          .execute();
-      }
-      const receipt = await recordSyncChange(trx, {
-        objectType: OBJECT,
-        objectId: g.id,
-        ctx,
-        payload: { action: `authorize_${direction}` },
-        result: { type: 'securityGroup', id: g.id, ruleIds },
-      });
-      return { receipt, ruleIds };
-    });
+  authorize(ctx: CallContext, direction: RuleDirection, ref: GroupRef, input: RuleInput): Promise<AuthorizeResult> {
+    return authorizeRule(this.deps, ctx, direction, ref, input);
   }
 
   /** Removes one rule of the given direction; answered as a finished job. */
-  async revoke(ctx: CallContext, direction: RuleDirection, ruleId: string): Promise<TaskReceipt> {
-    return this.deps.store.tx(async (trx) => {
-      const r = await trx
-        .selectFrom('security_rules')
-        .selectAll()
-        .where('id', '=', ruleId)
-        .where('account_id', '=', ctx.accountId)
-        .executeTakeFirst();
-      if (!r) throw notFound('security group rule', ruleId, 'object');
-      if (r.direction !== direction)
-        throw invalid(`Security group rule ${ruleId} is an ${r.direction} rule, not an ${direction} rule`, 'id');
-      await trx.deleteFrom('tags').where('account_id', '=', ctx.accountId).where('resource_id', '=', r.id).execute();
-      await trx.deleteFrom('security_rules').where('id', '=', r.id).execute();
-      return recordSyncChange(trx, {
-        objectType: OBJECT,
-        objectId: r.group_id,
-        ctx,
-        payload: { action: `revoke_${direction}`, ruleId },
-      });
-    });
+  revoke(ctx: CallContext, direction: RuleDirection, ruleId: string): Promise<TaskReceipt> {
+    return revokeRule(this.deps, ctx, direction, ruleId);
   }
 
   /** One page of the caller's firewalls: groups with status, default action and whole rules. */
@@ -371,20 +240,15 @@ export class FirewallService {
     return deployFirewall(this.deps, ctx, id);
   }
 
+  /** Deletes a VM's default firewall that its VM never used (a failed VPS create), with vps:write; Invalid for any other firewall. */
+  async discardDefault(ctx: CallContext, id: string): Promise<TaskReceipt> {
+    const g = await groupById(this.deps.store.db, ctx, id);
+    if (Number(g.is_default ?? 0) !== 1) throw invalid(`${g.name} is not a default firewall`, 'id');
+    return this.delete(ctx, { id: g.id });
+  }
+
   /** Creates a new VM's default firewall (SSH and ICMP in, the rest denied) and returns its id for the VM's securityGroupIds. */
   createDefaultFor(ctx: CallContext, vmName: string): Promise<string> {
     return createDefaultFor(this.deps, ctx, vmName);
-  }
-
-  /** The caller's group by id or name (exactly one), or NotFound; `prefix` is how messages name the reference (e.g. "securitygroup"). */
-  private async row(q: Q, ctx: CallContext, ref: GroupRef, prefix = ''): Promise<SecurityGroupRow> {
-    const field = prefix ? 'groupId' : 'id';
-    if (ref.id && ref.name) throw invalid(`${prefix}id and ${prefix}name are mutually exclusive`, field);
-    if (!ref.id && !ref.name) throw invalid(`Either ${prefix}id or ${prefix}name must be specified`, field);
-    let sel = q.selectFrom('security_groups').selectAll().where('account_id', '=', ctx.accountId);
-    sel = ref.id ? sel.where('id', '=', ref.id) : sel.where('name', '=', ref.name!);
-    const row = await sel.executeTakeFirst();
-    if (!row) throw notFound(OBJECT, ref.id ?? ref.name, 'object');
-    return row;
   }
 }

@@ -274,6 +274,17 @@ async function bySize(deps: CoreDeps, ctx: CallContext, input: VmCreateInput, wa
       await attachDrives(trx, ctx, id, zone.id, input.drives ?? []);
       await addDefaultNics(trx, ctx, id, serial, zone.id);
       if (mac) await chooseMac(trx, id, mac);
+      // A server made by size joins only the security groups (firewalls) it names.
+      const groups = await resolveGroups(
+        trx,
+        ctx,
+        'security_groups',
+        input.securityGroupIds,
+        input.securityGroupNames,
+        'securitygroup',
+        'securityGroup',
+      );
+      for (const g of groups) await trx.insertInto('vm_security_groups').values({ vm_id: id, group_id: g }).execute();
       const attrs = encodeExtras(
         { cpuCountAuto: false, attrs: {} },
         input.extras,

@@ -151,7 +151,7 @@ export function vpsRoutes(app: RestApp, core: Core): void {
           start: true,
         });
       } catch (err) {
-        await core.firewalls.delete(ctx, firewallId).catch(() => undefined);
+        await core.firewalls.discardDefault(ctx, firewallId).catch(() => undefined);
         if (err instanceof CoreError && err.kind === 'Conflict' && err.reason === 'exists')
           return reply.code(422).send(fieldError('name', 'The name has already been taken.').body);
         throw err;
