@@ -10,6 +10,7 @@ import { createRuntime } from '../../src/runtime.js';
 import type { Config } from '../../src/config.js';
 import type { CallContext } from '../../src/lib/context.js';
 import { CoreError } from '../../src/lib/errors.js';
+import { until } from '../support/until.js';
 
 interface Received {
   path: string;
@@ -68,17 +69,6 @@ after(async () => {
   server.closeAllConnections();
   await new Promise<void>((resolve) => server.close(() => resolve()));
 });
-
-/** Polls until check answers something truthy (the worker runs in the background), failing after 15 s. */
-async function until<T>(what: string, check: () => Promise<T> | T): Promise<Exclude<T, null | undefined | false>> {
-  const deadline = Date.now() + 15_000;
-  for (;;) {
-    const v = await check();
-    if (v) return v as Exclude<T, null | undefined | false>;
-    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 const hits = (path: string) => received.filter((r) => r.path === path);
 

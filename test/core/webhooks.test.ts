@@ -12,6 +12,7 @@ import type { CallContext } from '../../src/lib/context.js';
 import { systemContext } from '../../src/lib/context.js';
 import { CoreError } from '../../src/lib/errors.js';
 import { catalog } from '../dialects/cloudstack/vm-fixtures.js';
+import { until } from '../support/until.js';
 
 interface Received {
   path: string;
@@ -58,17 +59,6 @@ after(async () => {
   server.closeAllConnections();
   await new Promise<void>((resolve) => server.close(() => resolve()));
 });
-
-/** Polls until check answers something truthy (the worker runs in the background), failing after 15 s. */
-async function until<T>(what: string, check: () => Promise<T> | T): Promise<Exclude<T, null | undefined | false>> {
-  const deadline = Date.now() + 15_000;
-  for (;;) {
-    const v = await check();
-    if (v) return v as Exclude<T, null | undefined | false>;
-    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
 
 const hits = (path: string) => received.filter((r) => r.path === path);
 const sign = (secret: string, raw: string) => `sha256=${createHmac('sha256', secret).update(raw).digest('hex')}`;

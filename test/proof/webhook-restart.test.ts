@@ -12,6 +12,7 @@ import { systemContext } from '../../src/lib/context.js';
 import { openStore, type Store } from '../../src/store/db.js';
 import { freePort, startServe, type ServeChild } from './child.js';
 import { HttpCs } from './http-cs.js';
+import { until } from '../support/until.js';
 
 const children: ServeChild[] = [];
 const clients: HttpCs[] = [];
@@ -27,21 +28,6 @@ after(async () => {
   await new Promise((r) => (receiver ? receiver.close(r) : r(undefined)));
   await dropDb?.();
 });
-
-/** Polls until check answers something truthy, failing after ms. */
-async function until<T>(
-  what: string,
-  check: () => Promise<T> | T,
-  ms = 60_000,
-): Promise<Exclude<T, null | undefined | false>> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = await check();
-    if (v) return v as Exclude<T, null | undefined | false>;
-    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 test(
   'kill -9 with a webhook delivery pending: the restarted server delivers it with a valid signature',
@@ -80,14 +66,17 @@ test(
       serviceofferingid: offering.id,
       templateid: template.id,
     });
-    const failedOnce = await until('a failed first attempt', () =>
-      store!.db
-        .selectFrom('webhook_deliveries')
-        .selectAll()
-        .where('account_id', '=', hooked.account.id)
-        .where('attempts', '>=', 1)
-        .where('error_message', 'is not', null)
-        .executeTakeFirst(),
+    const failedOnce = await until(
+      'a failed first attempt',
+      () =>
+        store!.db
+          .selectFrom('webhook_deliveries')
+          .selectAll()
+          .where('account_id', '=', hooked.account.id)
+          .where('attempts', '>=', 1)
+          .where('error_message', 'is not', null)
+          .executeTakeFirst(),
+      60_000,
     );
     await first.kill9();
     assert.equal(failedOnce.state, 'pending', 'the delivery waits for its next attempt when the server dies');
@@ -121,13 +110,16 @@ test(
     assert.equal(body.team_id, hooked.account.id);
     assert.equal(body.data.object, 'vps');
     assert.equal(body.data.id, deployed.id);
-    const done = await until('the delivery marked delivered', () =>
-      store!.db
-        .selectFrom('webhook_deliveries')
-        .selectAll()
-        .where('id', '=', failedOnce.id)
-        .where('state', '=', 'delivered')
-        .executeTakeFirst(),
+    const done = await until(
+      'the delivery marked delivered',
+      () =>
+        store!.db
+          .selectFrom('webhook_deliveries')
+          .selectAll()
+          .where('id', '=', failedOnce.id)
+          .where('state', '=', 'delivered')
+          .executeTakeFirst(),
+      60_000,
     );
     assert.equal(Number(done.response_status), 204);
     assert.ok(Number(done.attempts) >= 2);

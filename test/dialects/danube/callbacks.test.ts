@@ -18,6 +18,7 @@ import { EsClient } from '../../support/es-client.js';
 import { freshDatabase } from '../../support/runtime.js';
 import { readCredentials, startServe, type ServeChild } from '../../proof/child.js';
 import { HttpCs } from '../../proof/http-cs.js';
+import { until } from '../../support/until.js';
 
 interface Received {
   path: string;
@@ -68,20 +69,6 @@ after(async () => {
   server.closeAllConnections();
   await new Promise<void>((resolve) => server.close(() => resolve()));
 });
-
-async function until<T>(
-  what: string,
-  check: () => Promise<T> | T,
-  ms = 20_000,
-): Promise<Exclude<T, null | undefined | false>> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = await check();
-    if (v) return v as Exclude<T, null | undefined | false>;
-    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 /** Defines a VM with a disk from the image and a NIC on the shared network, and deploys it (es waits: ES-STREAM). */
 async function deployVm(es: EsClient, hostname: string, img = image, network = net): Promise<void> {

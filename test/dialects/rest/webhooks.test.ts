@@ -6,6 +6,7 @@ import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { startRest, type RestEnv } from '../../support/rest.js';
 import { catalog } from '../cloudstack/vm-fixtures.js';
+import { until } from '../../support/until.js';
 
 interface Received {
   headers: IncomingHttpHeaders;
@@ -37,17 +38,6 @@ after(async () => {
   server.closeAllConnections();
   await new Promise<void>((ok) => server.close(() => ok()));
 });
-
-/** Polls until check answers something truthy, failing after 15 s. */
-async function until<T>(what: string, check: () => Promise<T> | T): Promise<Exclude<T, null | undefined | false>> {
-  const deadline = Date.now() + 15_000;
-  for (;;) {
-    const v = await check();
-    if (v) return v as Exclude<T, null | undefined | false>;
-    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
-    await new Promise((ok) => setTimeout(ok, 25));
-  }
-}
 
 const sign = (secret: string, raw: string) => `sha256=${createHmac('sha256', secret).update(raw).digest('hex')}`;
 
