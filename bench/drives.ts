@@ -1,9 +1,10 @@
-/** CloudSigma drive throughput (issue 4): 4 MiB API writes (raw, gzip) and reads against a real `nube serve`, as ratios to `dd` on the same disk. */
+/** CloudSigma drive throughput (issues 4 and 13): 4 MiB API writes (raw, gzip) and reads against a real `nube serve`, as ratios to bare node:http servers, to inflate alone and to `dd` on the same disk. */
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { readFileSync, rmSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { gzipSync } from 'node:zlib';
+import { promisify } from 'node:util';
+import { gunzip, gzipSync } from 'node:zlib';
 import { Pool } from 'undici';
 import { parseRecord } from '../src/dialects/cloudsigma/text-codec.js';
 
@@ -22,6 +23,16 @@ export interface DriveThroughput {
   gzipRatio: number;
   /** The same client and bodies against a bare node:http server that discards them: what one connection can carry at all. */
   bareSink: number;
+  /** The same client fetching the same 4 MiB bodies from a bare node:http server that sends them from memory. */
+  bareSender: number;
+  /** Decompressed MB/s of gunzip alone on the same gzip bodies, one after another as the server takes them: what gzip writes can reach at most. */
+  inflateOnly: number;
+  /** writeRaw / bareSink (issue 13 goal: at least 0.8). */
+  writeVsSink: number;
+  /** read / bareSender (issue 13 goal: at least 0.8). */
+  readVsSender: number;
+  /** writeGzip / inflateOnly (issue 13 goal: bound only by inflate). */
+  gzipVsInflate: number;
   ddWrite: number;
   ddRead: number;
   ddWriteFlag: string;
@@ -97,38 +108,82 @@ async function ddRates(
   }
 }
 
+/** Ports for the bare servers (0: any free port). */
+export interface DriveBenchOptions {
+  barePort?: number;
+}
+
 /** A bare node:http server in its own process that reads and discards bodies and answers 204. */
 const SINK = `require('node:http').createServer((q, r) => { q.on('data', () => {}); q.on('end', () => { r.statusCode = 204; r.end(); }); })
-  .listen(0, '127.0.0.1', function () { console.log(this.address().port); });`;
+  .listen(Number(process.argv[1]), '127.0.0.1', function () { console.log(this.address().port); });`;
 
-/** Sends count 4 MiB bodies one after another on one keep-alive connection to a bare sink server; MB/s. */
-async function bareSinkRate(data: Buffer[], count: number): Promise<number> {
-  const sink = spawn(process.execPath, ['-e', SINK], { stdio: ['ignore', 'pipe', 'inherit'] });
+/** A bare node:http server in its own process that answers GET /N with the N-th 4 MiB chunk of the file it was given. */
+const SENDER = `const data = require('node:fs').readFileSync(process.argv[2]); const n = data.length / ${CHUNK};
+require('node:http').createServer((q, r) => { const i = Number(q.url.split('/').pop()) % n;
+  r.setHeader('content-type', 'application/octet-stream'); r.end(data.subarray(i * ${CHUNK}, (i + 1) * ${CHUNK})); })
+  .listen(Number(process.argv[1]), '127.0.0.1', function () { console.log(this.address().port); });`;
+
+/** Runs a bare server script in its own process and gives a one-connection keep-alive pool to it to fn. */
+async function withBare<T>(script: string, args: string[], fn: (pool: Pool) => Promise<T>): Promise<T> {
+  const bare = spawn(process.execPath, ['-e', script, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
   try {
     const port = await new Promise<number>((resolve, reject) => {
-      sink.once('exit', (code) => reject(new Error(`sink server exited ${code}`)));
-      sink.stdout.once('data', (b: Buffer) => resolve(Number(b.toString().trim())));
+      bare.once('exit', (code) => reject(new Error(`bare server exited ${code}`)));
+      bare.stdout.once('data', (b: Buffer) => resolve(Number(b.toString().trim())));
     });
     const pool = new Pool(`http://127.0.0.1:${port}`, { connections: 1, pipelining: 1, keepAliveTimeout: 60_000 });
     try {
-      const t0 = performance.now();
-      for (let i = 0; i < count; i++) {
-        const res = await pool.request({
-          method: 'POST',
-          path: `/drives/x/write/${i * CHUNK}`,
-          body: data[i % PATTERNS],
-          headers: { 'content-type': 'application/octet-stream' },
-        });
-        await res.body.arrayBuffer();
-      }
-      return (count * CHUNK) / ((performance.now() - t0) / 1000) / 1e6;
+      return await fn(pool);
     } finally {
       await pool.close();
     }
   } finally {
-    sink.removeAllListeners('exit');
-    sink.kill('SIGKILL');
+    bare.removeAllListeners('exit');
+    bare.kill('SIGKILL');
   }
+}
+
+/** Sends count 4 MiB bodies one after another on one keep-alive connection to a bare sink server; MB/s. */
+function bareSinkRate(data: Buffer[], count: number, port: number): Promise<number> {
+  return withBare(SINK, [String(port)], async (pool) => {
+    const t0 = performance.now();
+    for (let i = 0; i < count; i++) {
+      const res = await pool.request({
+        method: 'POST',
+        path: `/drives/x/write/${i * CHUNK}`,
+        body: data[i % PATTERNS],
+        headers: { 'content-type': 'application/octet-stream' },
+      });
+      await res.body.arrayBuffer();
+    }
+    return (count * CHUNK) / ((performance.now() - t0) / 1000) / 1e6;
+  });
+}
+
+/** Fetches count 4 MiB bodies (the same bytes as the drive holds) one after another on one keep-alive connection from a bare sender; MB/s. */
+function bareSenderRate(data: Buffer[], count: number, port: number, dir: string): Promise<number> {
+  const file = join(dir, 'bare-sender.bin');
+  writeFileSync(file, Buffer.concat(data));
+  return withBare(SENDER, [String(port), file], async (pool) => {
+    let got = 0;
+    const t0 = performance.now();
+    for (let i = 0; i < count; i++) {
+      const res = await pool.request({ method: 'GET', path: `/drives/x/read/${i}` });
+      got += Buffer.from(await res.body.arrayBuffer()).length;
+    }
+    const rate = (count * CHUNK) / ((performance.now() - t0) / 1000) / 1e6;
+    if (got !== count * CHUNK) throw new Error(`bare sender returned ${got} bytes, expected ${count * CHUNK}`);
+    return rate;
+  }).finally(() => rmSync(file, { force: true }));
+}
+
+/** Decompressed MB/s of gunzip (libuv's pool, as the server runs it) on count gzip bodies one after another. */
+async function inflateRate(gz: Buffer[], count: number): Promise<number> {
+  const inflate = promisify(gunzip);
+  const t0 = performance.now();
+  let out = 0;
+  for (let i = 0; i < count; i++) out += (await inflate(gz[i % PATTERNS]!, { maxOutputLength: CHUNK })).length;
+  return out / ((performance.now() - t0) / 1000) / 1e6;
 }
 
 /** After a warm-up on a throw-away drive, creates a drive of sizeMiB through the API, writes it raw then gzip and reads it back in sequential 4 MiB calls on one connection, then writes a second fresh drive raw over two connections; dd in the same data dir. */
@@ -137,6 +192,7 @@ export async function driveThroughput(
   dataDir: string,
   sizeMiB: number,
   log: (m: string) => void,
+  opts: DriveBenchOptions = {},
 ): Promise<DriveThroughput> {
   const creds = (
     JSON.parse(readFileSync(join(dataDir, 'credentials.json'), 'utf8')) as {
@@ -232,8 +288,20 @@ export async function driveThroughput(
     );
     await verify(second);
     await call('POST', `/drives/${second}/destroy`, '');
-    const bareSink = await bareSinkRate(data, chunks);
+    const port = opts.barePort ?? 0;
+    const bareSink = await bareSinkRate(data, chunks, port);
     log(`bare node:http sink, same client and bodies: ${Math.round(bareSink)} MB/s`);
+    const bareSender = await bareSenderRate(data, chunks, port, dataDir);
+    log(`bare node:http sender, same client and bytes: ${Math.round(bareSender)} MB/s`);
+    const inflateOnly = await inflateRate(gz, chunks);
+    log(`gunzip alone, same bodies: ${Math.round(inflateOnly)} MB/s`);
+    const ratio = (a: number, b: number) => Math.round((a / b) * 100) / 100;
+    const [writeVsSink, readVsSender, gzipVsInflate] = [
+      ratio(writeRaw, bareSink),
+      ratio(read, bareSender),
+      ratio(writeGzip, inflateOnly),
+    ];
+    log(`ratios: write/sink ${writeVsSink}, read/sender ${readVsSender}, gzip/inflate ${gzipVsInflate}`);
     const d = await ddRates(dataDir, chunks);
     log(
       `dd: write ${Math.round(d.write / 1e6)} MB/s (${d.writeFlag}), read ${Math.round(d.read / 1e6)} MB/s (${d.readFlag})`,
@@ -246,6 +314,11 @@ export async function driveThroughput(
       read,
       gzipRatio,
       bareSink,
+      bareSender,
+      inflateOnly,
+      writeVsSink,
+      readVsSender,
+      gzipVsInflate,
       ddWrite: d.write / 1e6,
       ddRead: d.read / 1e6,
       ddWriteFlag: d.writeFlag,
