@@ -1,9 +1,6 @@
 /** Volume data as sparse raw files (the `sim` driver's storage): `<dataDir>/volumes/<id>.img` and `<dataDir>/snapshots/<id>.img`, made on first write, held open between calls, large aligned transfers with O_DIRECT. */
 import { constants, promises as fs } from 'node:fs';
-import { randomBytes } from 'node:crypto';
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { invalid } from '../../lib/errors.js';
 import type { VolumeStorage, VolumeWriter } from './storage.js';
 import { HandleCache, type OpenFile } from './raw-handles.js';
@@ -12,14 +9,12 @@ import { OpenWriters } from './open-writers.js';
 import { listStoredFiles, removeTemp, type StoredFile } from './stored-files.js';
 import { PAGE_BYTES } from '../../lib/page-buffers.js';
 import { AlignedSlots, directFits, readDirect, refusesDirect, writeDirect } from './direct-io.js';
+import { copyData, copyOrClear, exists } from './file-copy.js';
+import { WriteBehind } from './write-behind.js';
 
-/** Bytes copied per step when a clone cannot be done by the filesystem (reflink). */
-const CHUNK = 1024 * 1024;
-/** Granularity at which zero runs are left as holes. */
-const BLOCK = 4096;
-const ZERO = Buffer.alloc(BLOCK);
+export { exists };
+
 const SAFE_ID = /^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$/;
-const run = promisify(execFile);
 
 /** Tuning: whether GNU `cp` may copy files (it skips holes with SEEK_DATA, which Node cannot), and whether aligned transfers of 64 KiB or more bypass the page cache (O_DIRECT, on Linux by default). */
 export interface StorageOptions {
@@ -38,6 +33,7 @@ export class RawStorage implements VolumeStorage {
   private readonly handles = new HandleCache();
   private readonly slots = new AlignedSlots();
   private readonly writers = new OpenWriters();
+  private readonly behind = new WriteBehind();
   private direct: boolean;
 
   constructor(
@@ -84,6 +80,7 @@ export class RawStorage implements VolumeStorage {
   async read(id: string, offset: number, length: number, size?: number): Promise<Buffer> {
     checkRange(offset, length, size);
     const path = this.volumePath(id);
+    await this.behind.flush(id);
     if (length === 0) return Buffer.alloc(0);
     const out = await this.handles.use(path, false, async (f) => {
       const buf = Buffer.allocUnsafe(length);
@@ -106,14 +103,17 @@ export class RawStorage implements VolumeStorage {
   async write(id: string, offset: number, data: Uint8Array, size: number): Promise<void> {
     checkRange(offset, data.length, size);
     const path = this.volumePath(id);
-    await this.writers.run(id, () => this.handles.use(path, true, (f) => this.writeTo(f, offset, data, size)));
+    await this.writers.run(id, async () => {
+      await this.behind.flush(id, offset, data.length);
+      return this.handles.use(path, true, (f) => this.writeTo(f, offset, data, size));
+    });
   }
 
-  /** A write fed as it arrives: 1 MiB pieces written (O_DIRECT when aligned) while the next ones fill; the file is made at the first full piece and held open until the end. */
+  /** A write fed as it arrives: 1 MiB pieces written (O_DIRECT when aligned) while the next ones fill; the file is made at the first full piece and held open until the end; finish resolves once every byte is queued (write-behind, see write-behind.ts). */
   openWrite(id: string, offset: number, length: number, size: number): VolumeWriter {
     checkRange(offset, length, size);
     const path = this.volumePath(id);
-    return this.writers.track(
+    const tracked = this.writers.track(
       id,
       new PieceWriter(offset, length, {
         buffers: (count) => this.slots.pieces(count, PIECE_BYTES),
@@ -123,11 +123,13 @@ export class RawStorage implements VolumeStorage {
         },
       }),
     );
+    return this.behind.wrap(id, offset, length, tracked);
   }
 
   /** Sets the volume's length; a volume without a file needs nothing (it already reads as zeros). */
   async resize(id: string, size: number): Promise<void> {
     if (!Number.isSafeInteger(size) || size < 0) throw invalid('A volume size must be a whole number of bytes', 'size');
+    await this.behind.flush(id);
     this.handles.forget(this.volumePath(id));
     try {
       await fs.truncate(this.volumePath(id), size);
@@ -138,6 +140,8 @@ export class RawStorage implements VolumeStorage {
 
   /** Makes dst a copy of src's bytes (no file when src has none); the copy is independent of src afterwards. */
   async clone(srcId: string, dstId: string): Promise<void> {
+    await this.behind.flush(srcId);
+    await this.behind.flush(dstId);
     this.handles.forget(this.volumePath(dstId));
     await copyOrClear(this.copy, this.volumePath(srcId), this.volumePath(dstId));
   }
@@ -146,23 +150,27 @@ export class RawStorage implements VolumeStorage {
   async remove(id: string): Promise<void> {
     const path = this.volumePath(id);
     await this.writers.cancel(id);
+    await this.behind.forget(id);
     this.handles.forget(path);
     await fs.rm(path, { force: true });
   }
 
   /** Copies the volume's bytes to a snapshot file; returns false when the volume has no data to copy. */
   async snapshot(volumeId: string, snapshotId: string): Promise<boolean> {
+    await this.behind.flush(volumeId);
     return copyOrClear(this.copy, this.volumePath(volumeId), this.snapshotPath(snapshotId));
   }
 
   /** Puts a snapshot's bytes back into a volume (a snapshot without data leaves the volume all zeros). */
   async revert(snapshotId: string, volumeId: string): Promise<void> {
+    await this.behind.flush(volumeId);
     this.handles.forget(this.volumePath(volumeId));
     await copyOrClear(this.copy, this.snapshotPath(snapshotId), this.volumePath(volumeId));
   }
 
   /** Fills a new volume from a snapshot. */
   async fromSnapshot(snapshotId: string, volumeId: string): Promise<void> {
+    await this.behind.flush(volumeId);
     this.handles.forget(this.volumePath(volumeId));
     await copyOrClear(this.copy, this.snapshotPath(snapshotId), this.volumePath(volumeId));
   }
@@ -174,11 +182,13 @@ export class RawStorage implements VolumeStorage {
 
   /** Copies the volume's bytes to a backup file; returns false when the volume has no data to copy. */
   async backup(volumeId: string, backupId: string): Promise<boolean> {
+    await this.behind.flush(volumeId);
     return copyOrClear(this.copy, this.volumePath(volumeId), this.backupPath(backupId));
   }
 
   /** Replaces a volume's bytes with a backup's (a backup without data leaves the volume all zeros). */
   async restoreBackup(backupId: string, volumeId: string): Promise<void> {
+    await this.behind.flush(volumeId);
     this.handles.forget(this.volumePath(volumeId));
     await copyOrClear(this.copy, this.backupPath(backupId), this.volumePath(volumeId));
   }
@@ -208,9 +218,13 @@ export class RawStorage implements VolumeStorage {
     return removeTemp(file);
   }
 
-  /** Closes the volume files held open between calls. */
+  /** Writes out every answered write, then closes the volume files held open between calls; a failure of those writes is thrown after. */
   async close(): Promise<void> {
-    await this.handles.closeAll();
+    try {
+      await this.behind.flushAll();
+    } finally {
+      await this.handles.closeAll();
+    }
   }
 
   /** Writes data at offset of an open file of a volume of size bytes, growing the file to size first. */
@@ -279,99 +293,4 @@ export function checkRange(offset: number, length: number, size: number | undefi
 
 function isMissing(err: unknown): boolean {
   return (err as NodeJS.ErrnoException | null)?.code === 'ENOENT';
-}
-
-/** True when the path exists. */
-export async function exists(path: string): Promise<boolean> {
-  try {
-    await fs.access(path);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/** Replaces dst with a copy of src through a temporary file and a rename, so a crash never leaves half a copy; no src removes dst. */
-async function copyOrClear(
-  copy: (src: string, dst: string) => Promise<void>,
-  src: string,
-  dst: string,
-): Promise<boolean> {
-  if (!(await exists(src))) {
-    await fs.rm(dst, { force: true });
-    return false;
-  }
-  await fs.mkdir(dirname(dst), { recursive: true });
-  const tmp = `${dst}.${randomBytes(6).toString('hex')}.tmp`;
-  try {
-    await copy(src, tmp);
-    await fs.rename(tmp, dst);
-  } catch (err) {
-    await fs.rm(tmp, { force: true });
-    throw err;
-  }
-  return true;
-}
-
-/** Copies a file keeping holes: a reflink when the filesystem can, else GNU cp, else chunk by chunk in-process. */
-async function copyData(src: string, dst: string, useCp: boolean): Promise<void> {
-  try {
-    await fs.copyFile(src, dst, constants.COPYFILE_FICLONE_FORCE);
-    return;
-  } catch {
-    /* no reflink on this filesystem */
-  }
-  if (useCp) {
-    try {
-      await run('cp', ['--sparse=always', '--reflink=auto', '--', src, dst]);
-      return;
-    } catch {
-      /* not GNU cp: copy in-process */
-    }
-  }
-  await sparseCopy(src, dst);
-}
-
-/** Copies src to dst chunk by chunk, skipping all-zero chunks so holes stay holes. */
-async function sparseCopy(src: string, dst: string): Promise<void> {
-  const from = await fs.open(src, 'r');
-  try {
-    const to = await fs.open(dst, 'w', 0o600);
-    try {
-      const size = (await from.stat()).size;
-      await to.truncate(size);
-      const buf = Buffer.alloc(CHUNK);
-      for (let pos = 0; pos < size; pos += CHUNK) {
-        const want = Math.min(CHUNK, size - pos);
-        let got = 0;
-        while (got < want) {
-          const { bytesRead } = await from.read(buf, got, want - got, pos + got);
-          if (bytesRead === 0) break;
-          got += bytesRead;
-        }
-        if (got === 0) break;
-        await writeNonZero(to, buf.subarray(0, got), pos);
-      }
-    } finally {
-      await to.close();
-    }
-  } finally {
-    await from.close();
-  }
-}
-
-/** Writes the runs of non-zero BLOCK-sized blocks of buf at pos, leaving zero blocks unwritten. */
-async function writeNonZero(to: fs.FileHandle, buf: Buffer, pos: number): Promise<void> {
-  let start = -1;
-  for (let at = 0; at <= buf.length; at += BLOCK) {
-    const block = buf.subarray(at, Math.min(at + BLOCK, buf.length));
-    const zero = block.length === 0 || block.equals(ZERO.subarray(0, block.length));
-    if (!zero && start < 0) start = at;
-    if ((zero || at + BLOCK >= buf.length) && start >= 0) {
-      const end = zero ? at : buf.length;
-      let put = start;
-      while (put < end) put += (await to.write(buf, put, end - put, pos + put)).bytesWritten;
-      start = -1;
-    }
-  }
 }
