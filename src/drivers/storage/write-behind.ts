@@ -2,7 +2,7 @@
 import type { VolumeWriter } from './storage.js';
 
 /** Bytes of answered writes per volume that may still be on their way to the disk. */
-export const PENDING_MAX = 16 * 1024 * 1024;
+const PENDING_MAX = 16 * 1024 * 1024;
 
 /** One answered write still on its way to the disk. */
 interface Pending {
