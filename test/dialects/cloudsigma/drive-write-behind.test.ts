@@ -1,0 +1,50 @@
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { startTestEnv, type TestEnv } from '../../support/runtime.js';
+import { sigmaUser, type SigmaClient } from './sigma-client.js';
+
+let env: TestEnv;
+let carol: SigmaClient;
+before(async () => {
+  env = await startTestEnv();
+  carol = await sigmaUser(env, 'carol');
+});
+after(async () => {
+  await env.close();
+});
+
+const MB = 1024 * 1024;
+const octet = { 'content-type': 'application/octet-stream' };
+
+test('4 MiB raw writes answered back to back are seen by the next read and clone of the drive, in order', async () => {
+  const d = (await carol.post('/drives/create', { name: 'behind', size: '64M' })).record;
+  const chunks = Array.from({ length: 8 }, () => randomBytes(4 * MB));
+  for (let i = 0; i < chunks.length; i++)
+    await carol.post(`/drives/${d.drive}/write/${i * 4 * MB}`, chunks[i]!, 204, octet);
+  for (let i = 0; i < chunks.length; i++)
+    assert.ok((await carol.get(`/drives/${d.drive}/read/${i * 4 * MB}/4M`)).raw.equals(chunks[i]!), `chunk ${i}`);
+  const last = randomBytes(4 * MB);
+  await carol.post(`/drives/${d.drive}/write/${60 * MB}`, last, 204, octet);
+  const c = (await carol.post(`/drives/${d.drive}/clone`, { name: 'copy' })).record;
+  assert.ok(
+    (await carol.get(`/drives/${c.drive}/read/${60 * MB}/4M`)).raw.equals(last),
+    'the clone has the last write',
+  );
+  const over = randomBytes(4 * MB);
+  await carol.post(`/drives/${d.drive}/write/${2 * MB}`, over, 204, octet);
+  const back = (await carol.get(`/drives/${d.drive}/read/0/4M`)).raw;
+  assert.ok(back.subarray(0, 2 * MB).equals(chunks[0]!.subarray(0, 2 * MB)));
+  assert.ok(back.subarray(2 * MB).equals(over.subarray(0, 2 * MB)), 'an overlapping write lands after the earlier one');
+});
+
+test('a drive destroyed right after a raw write is gone, and its pending write is not reported elsewhere', async () => {
+  const d = (await carol.post('/drives/create', { name: 'short', size: '8M' })).record;
+  await carol.post(`/drives/${d.drive}/write/0`, randomBytes(4 * MB), 204, octet);
+  await carol.post(`/drives/${d.drive}/destroy`, '', 204);
+  const e = (await carol.post('/drives/create', { name: 'next', size: '8M' })).record;
+  const data = randomBytes(4 * MB);
+  await carol.post(`/drives/${e.drive}/write/0`, data, 204, octet);
+  assert.ok((await carol.get(`/drives/${e.drive}/read/0/4M`)).raw.equals(data));
+  assert.equal(await env.rt.core.deps.storage!.has(d.drive!), false);
+});
