@@ -11,6 +11,7 @@ import { PAGE_BYTES } from '../../lib/page-buffers.js';
 import { AlignedSlots, directFits, readDirect, refusesDirect, writeDirect } from './direct-io.js';
 import { copyData, copyOrClear, exists } from './file-copy.js';
 import { WriteBehind } from './write-behind.js';
+import { ReadAhead } from './read-ahead.js';
 
 export { exists };
 
@@ -34,6 +35,7 @@ export class RawStorage implements VolumeStorage {
   private readonly slots = new AlignedSlots();
   private readonly writers = new OpenWriters();
   private readonly behind = new WriteBehind();
+  private readonly ahead = new ReadAhead();
   private direct: boolean;
 
   constructor(
@@ -82,6 +84,11 @@ export class RawStorage implements VolumeStorage {
     const path = this.volumePath(id);
     await this.behind.flush(id);
     if (length === 0) return Buffer.alloc(0);
+    return this.ahead.read(id, offset, length, size, (at, n) => this.load(path, at, n));
+  }
+
+  /** Reads length bytes at offset of the file at path (zeros past its end, or without a file). */
+  private async load(path: string, offset: number, length: number): Promise<Buffer> {
     const out = await this.handles.use(path, false, async (f) => {
       const buf = Buffer.allocUnsafe(length);
       if (this.direct && directFits(offset, length)) {
@@ -103,10 +110,12 @@ export class RawStorage implements VolumeStorage {
   async write(id: string, offset: number, data: Uint8Array, size: number): Promise<void> {
     checkRange(offset, data.length, size);
     const path = this.volumePath(id);
-    await this.writers.run(id, async () => {
-      await this.behind.flush(id, offset, data.length);
-      return this.handles.use(path, true, (f) => this.writeTo(f, offset, data, size));
-    });
+    await this.changing(id, () =>
+      this.writers.run(id, async () => {
+        await this.behind.flush(id, offset, data.length);
+        return this.handles.use(path, true, (f) => this.writeTo(f, offset, data, size));
+      }),
+    );
   }
 
   /** A write fed as it arrives: 1 MiB pieces written (O_DIRECT when aligned) while the next ones fill; the file is made at the first full piece and held open until the end; finish resolves once every byte is queued (write-behind, see write-behind.ts). */
@@ -123,7 +132,12 @@ export class RawStorage implements VolumeStorage {
         },
       }),
     );
-    return this.behind.wrap(id, offset, length, tracked);
+    const end = this.ahead.begin(id);
+    return this.behind.wrap(id, offset, length, {
+      write: (chunk) => tracked.write(chunk),
+      finish: () => tracked.finish().finally(end),
+      abort: () => tracked.abort().finally(end),
+    });
   }
 
   /** Sets the volume's length; a volume without a file needs nothing (it already reads as zeros). */
@@ -131,11 +145,11 @@ export class RawStorage implements VolumeStorage {
     if (!Number.isSafeInteger(size) || size < 0) throw invalid('A volume size must be a whole number of bytes', 'size');
     await this.behind.flush(id);
     this.handles.forget(this.volumePath(id));
-    try {
-      await fs.truncate(this.volumePath(id), size);
-    } catch (err) {
-      if (!isMissing(err)) throw err;
-    }
+    await this.changing(id, () =>
+      fs.truncate(this.volumePath(id), size).catch((err: unknown) => {
+        if (!isMissing(err)) throw err;
+      }),
+    );
   }
 
   /** Makes dst a copy of src's bytes (no file when src has none); the copy is independent of src afterwards. */
@@ -143,7 +157,7 @@ export class RawStorage implements VolumeStorage {
     await this.behind.flush(srcId);
     await this.behind.flush(dstId);
     this.handles.forget(this.volumePath(dstId));
-    await copyOrClear(this.copy, this.volumePath(srcId), this.volumePath(dstId));
+    await this.changing(dstId, () => copyOrClear(this.copy, this.volumePath(srcId), this.volumePath(dstId)));
   }
 
   /** Deletes a volume's data once the writes under way are stopped (streamed ones are refused from then on); absent is fine. */
@@ -152,7 +166,8 @@ export class RawStorage implements VolumeStorage {
     await this.writers.cancel(id);
     await this.behind.forget(id);
     this.handles.forget(path);
-    await fs.rm(path, { force: true });
+    await this.changing(id, () => fs.rm(path, { force: true }));
+    this.ahead.forget(id);
   }
 
   /** Copies the volume's bytes to a snapshot file; returns false when the volume has no data to copy. */
@@ -165,14 +180,18 @@ export class RawStorage implements VolumeStorage {
   async revert(snapshotId: string, volumeId: string): Promise<void> {
     await this.behind.flush(volumeId);
     this.handles.forget(this.volumePath(volumeId));
-    await copyOrClear(this.copy, this.snapshotPath(snapshotId), this.volumePath(volumeId));
+    await this.changing(volumeId, () =>
+      copyOrClear(this.copy, this.snapshotPath(snapshotId), this.volumePath(volumeId)),
+    );
   }
 
   /** Fills a new volume from a snapshot. */
   async fromSnapshot(snapshotId: string, volumeId: string): Promise<void> {
     await this.behind.flush(volumeId);
     this.handles.forget(this.volumePath(volumeId));
-    await copyOrClear(this.copy, this.snapshotPath(snapshotId), this.volumePath(volumeId));
+    await this.changing(volumeId, () =>
+      copyOrClear(this.copy, this.snapshotPath(snapshotId), this.volumePath(volumeId)),
+    );
   }
 
   /** Deletes a snapshot's data; absent is fine. */
@@ -190,7 +209,7 @@ export class RawStorage implements VolumeStorage {
   async restoreBackup(backupId: string, volumeId: string): Promise<void> {
     await this.behind.flush(volumeId);
     this.handles.forget(this.volumePath(volumeId));
-    await copyOrClear(this.copy, this.backupPath(backupId), this.volumePath(volumeId));
+    await this.changing(volumeId, () => copyOrClear(this.copy, this.backupPath(backupId), this.volumePath(volumeId)));
   }
 
   /** Deletes a backup's data; absent is fine. */
@@ -224,6 +243,16 @@ export class RawStorage implements VolumeStorage {
       await this.behind.flushAll();
     } finally {
       await this.handles.closeAll();
+    }
+  }
+
+  /** Runs a change of volume id so that no range read ahead before or during it is used after it. */
+  private async changing<T>(id: string, fn: () => Promise<T>): Promise<T> {
+    const end = this.ahead.begin(id);
+    try {
+      return await fn();
+    } finally {
+      end();
     }
   }
 
