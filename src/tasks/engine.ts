@@ -81,7 +81,8 @@ export class TaskEngine {
       await this.store.db
         .updateTable('tasks')
         .set({ status: 'PENDING', lease_owner: null, lease_until: null })
-        .where('status', '=', 'STARTED')
+        // Literal IN (not bound values) so SQLite uses the tasks_open partial index instead of scanning every task.
+        .where(sql<boolean>`status in ('PENDING', 'STARTED') and status = 'STARTED'`)
         .execute();
     } else if (this.store.pool) {
       this.listener = new TaskListener(this.store.pool, {
