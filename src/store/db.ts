@@ -14,6 +14,7 @@ import pg from 'pg';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { openPgPool, unavailableAware } from './pg-pool.js';
+import { FALLBACK_AUTOCHECKPOINT_PAGES, startCheckpointer } from './checkpointer.js';
 import type { DB } from './schema.js';
 
 /** A transaction or the database itself: repos accept either. */
@@ -86,6 +87,8 @@ export function openStore(opts: StoreOptions): Store {
   sqlite.pragma('synchronous = NORMAL');
   sqlite.pragma('busy_timeout = 5000');
   sqlite.pragma('foreign_keys = OFF');
+  const checkpointer = file === ':memory:' ? undefined : startCheckpointer(file);
+  if (checkpointer) sqlite.pragma(`wal_autocheckpoint = ${FALLBACK_AUTOCHECKPOINT_PAGES}`);
   const inTx = new AsyncLocalStorage<true>();
   const db = new Kysely<DB>({ dialect: new GuardedSqliteDialect({ database: cachedStatements(sqlite) }, inTx) });
   return {
@@ -96,6 +99,7 @@ export function openStore(opts: StoreOptions): Store {
       /* one process writes a SQLite store: serve holds the data-dir lock */
     },
     async close() {
+      await checkpointer?.stop();
       await db.destroy();
     },
   };
