@@ -6,6 +6,7 @@ import type { Store } from '../store/db.js';
 import type { TaskRow } from '../store/schema.js';
 import { CoreError, asCoreError, isDatabaseUnavailable, operationFailed } from '../lib/errors.js';
 import { newId, nowIso, sleep } from '../lib/util.js';
+import { nextTurn } from '../lib/time-slice.js';
 import { failTask, finishTask } from './queue.js';
 import { TaskListener } from './listener.js';
 import { cancelRequested, cancelTask, cancelledError, settleRevoked, type CancelOutcome } from './cancel.js';
@@ -178,6 +179,8 @@ export class TaskEngine {
   private async loop(): Promise<void> {
     const pollMs = this.opts.pollMs ?? 500;
     while (this.active) {
+      // Give queued requests a turn before each claim: a busy engine must not hold the event loop.
+      await nextTurn();
       await this.abortCancelled();
       const free = this.opts.workers - this.running.size;
       let claimed: TaskRow[] = [];
