@@ -14,6 +14,8 @@ import pg from 'pg';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { openPgPool, unavailableAware } from './pg-pool.js';
+import { FALLBACK_AUTOCHECKPOINT_PAGES, startCheckpointer } from './checkpointer.js';
+import { nextTurn, TimeSlice } from '../lib/time-slice.js';
 import type { DB } from './schema.js';
 
 /** A transaction or the database itself: repos accept either. */
@@ -86,6 +88,8 @@ export function openStore(opts: StoreOptions): Store {
   sqlite.pragma('synchronous = NORMAL');
   sqlite.pragma('busy_timeout = 5000');
   sqlite.pragma('foreign_keys = OFF');
+  const checkpointer = file === ':memory:' ? undefined : startCheckpointer(file);
+  if (checkpointer) sqlite.pragma(`wal_autocheckpoint = ${FALLBACK_AUTOCHECKPOINT_PAGES}`);
   const inTx = new AsyncLocalStorage<true>();
   const db = new Kysely<DB>({ dialect: new GuardedSqliteDialect({ database: cachedStatements(sqlite) }, inTx) });
   return {
@@ -96,6 +100,7 @@ export function openStore(opts: StoreOptions): Store {
       /* one process writes a SQLite store: serve holds the data-dir lock */
     },
     async close() {
+      await checkpointer?.stop();
       await db.destroy();
     },
   };
@@ -103,45 +108,60 @@ export function openStore(opts: StoreOptions): Store {
 
 type TxFn = (trx: Transaction<DB>) => Promise<unknown>;
 
+/** Group commit: a batch takes callers for this long, then commits and lets the event loop run. */
+const SLICE_MS = 5;
+/** Group commit: most callers in one transaction, whatever the time. */
+const MAX_BATCH = 256;
+
 /**
  * SQLite group commit: transactions that queue up while one commits run together in the next transaction, each in
  * its own savepoint (an error rolls back only its own work), and share one COMMIT — the costliest step of a small write.
+ * A batch starts one event-loop turn after the first caller (so concurrent callers join it) and takes callers only
+ * while its ~5 ms time slice lasts, so the event loop is never held long by a burst of writes.
  */
 function groupCommit(db: Kysely<DB>, inTx: AsyncLocalStorage<true>): Store['tx'] {
   const queue: Array<{ fn: TxFn; resolve(v: unknown): void; reject(e: unknown): void }> = [];
   let draining = false;
+  const runBatch = async () => {
+    const batch: typeof queue = [];
+    const outcomes: Array<{ ok: boolean; value: unknown }> = [];
+    const alone = queue.length === 1;
+    const slice = new TimeSlice(SLICE_MS);
+    try {
+      await db.transaction().execute(async (trx) => {
+        while (queue.length > 0 && batch.length < MAX_BATCH && (batch.length === 0 || !slice.spent)) {
+          const item = queue.shift()!;
+          batch.push(item);
+          if (alone) {
+            outcomes.push({ ok: true, value: await inTx.run(true, () => item.fn(trx)) });
+            break;
+          }
+          await sql`savepoint nube_tx`.execute(trx);
+          try {
+            const value = await inTx.run(true, () => item.fn(trx));
+            await sql`release savepoint nube_tx`.execute(trx);
+            outcomes.push({ ok: true, value });
+          } catch (err) {
+            await sql`rollback to savepoint nube_tx`.execute(trx);
+            await sql`release savepoint nube_tx`.execute(trx);
+            outcomes.push({ ok: false, value: err });
+          }
+        }
+      });
+      batch.forEach((item, i) =>
+        outcomes[i]!.ok ? item.resolve(outcomes[i]!.value) : item.reject(outcomes[i]!.value),
+      );
+    } catch (err) {
+      batch.forEach((item, i) =>
+        outcomes[i] && !outcomes[i]!.ok ? item.reject(outcomes[i]!.value) : item.reject(err),
+      );
+    }
+  };
   const drain = async () => {
     draining = true;
     while (queue.length > 0) {
-      const batch = queue.splice(0, 128);
-      const outcomes: Array<{ ok: boolean; value: unknown }> = [];
-      try {
-        await db.transaction().execute(async (trx) => {
-          for (const item of batch) {
-            if (batch.length === 1) {
-              outcomes.push({ ok: true, value: await inTx.run(true, () => item.fn(trx)) });
-              continue;
-            }
-            await sql`savepoint nube_tx`.execute(trx);
-            try {
-              const value = await inTx.run(true, () => item.fn(trx));
-              await sql`release savepoint nube_tx`.execute(trx);
-              outcomes.push({ ok: true, value });
-            } catch (err) {
-              await sql`rollback to savepoint nube_tx`.execute(trx);
-              await sql`release savepoint nube_tx`.execute(trx);
-              outcomes.push({ ok: false, value: err });
-            }
-          }
-        });
-        batch.forEach((item, i) =>
-          outcomes[i]!.ok ? item.resolve(outcomes[i]!.value) : item.reject(outcomes[i]!.value),
-        );
-      } catch (err) {
-        batch.forEach((item, i) =>
-          outcomes[i] && !outcomes[i]!.ok ? item.reject(outcomes[i]!.value) : item.reject(err),
-        );
-      }
+      await nextTurn();
+      await runBatch();
     }
     draining = false;
   };

@@ -6,6 +6,7 @@ import type { Store } from '../store/db.js';
 import type { TaskRow } from '../store/schema.js';
 import { CoreError, asCoreError, isDatabaseUnavailable, operationFailed } from '../lib/errors.js';
 import { newId, nowIso, sleep } from '../lib/util.js';
+import { nextTurn } from '../lib/time-slice.js';
 import { failTask, finishTask } from './queue.js';
 import { TaskListener } from './listener.js';
 import { cancelRequested, cancelTask, cancelledError, settleRevoked, type CancelOutcome } from './cancel.js';
@@ -81,7 +82,8 @@ export class TaskEngine {
       await this.store.db
         .updateTable('tasks')
         .set({ status: 'PENDING', lease_owner: null, lease_until: null })
-        .where('status', '=', 'STARTED')
+        // Literal IN (not bound values) so SQLite uses the tasks_open partial index instead of scanning every task.
+        .where(sql<boolean>`status in ('PENDING', 'STARTED') and status = 'STARTED'`)
         .execute();
     } else if (this.store.pool) {
       this.listener = new TaskListener(this.store.pool, {
@@ -177,6 +179,8 @@ export class TaskEngine {
   private async loop(): Promise<void> {
     const pollMs = this.opts.pollMs ?? 500;
     while (this.active) {
+      // Give queued requests a turn before each claim: a busy engine must not hold the event loop.
+      await nextTurn();
       await this.abortCancelled();
       const free = this.opts.workers - this.running.size;
       let claimed: TaskRow[] = [];

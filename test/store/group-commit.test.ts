@@ -1,0 +1,49 @@
+/** SQLite group commit: concurrent transactions share commits, fail alone, and a burst of them never starves the event loop. */
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { sql } from 'kysely';
+import { openStore } from '../../src/store/db.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'nube-group-commit-'));
+const store = openStore({ sqlitePath: join(dir, 'nube.db') });
+after(async () => {
+  await store.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+test('a failing transaction in a burst rolls back only its own work', async () => {
+  await sql`create table gc_items (n integer primary key)`.execute(store.db);
+  const results = await Promise.allSettled(
+    Array.from({ length: 500 }, (_, n) =>
+      store.tx(async (trx) => {
+        await sql`insert into gc_items (n) values (${n})`.execute(trx);
+        if (n % 50 === 7) throw new Error(`refused ${n}`);
+        return n;
+      }),
+    ),
+  );
+  const refused = results.filter((r) => r.status === 'rejected').length;
+  assert.equal(refused, 10);
+  const rows = await sql<{ c: number }>`select count(*) as c from gc_items`.execute(store.db);
+  assert.equal(Number(rows.rows[0]!.c), 490);
+});
+
+test('a burst of slow transactions lets timers run in between instead of holding the event loop to the end', async () => {
+  const busy = (ms: number) => {
+    const end = performance.now() + ms;
+    while (performance.now() < end);
+  };
+  let finished = 0;
+  const burst = Array.from({ length: 200 }, () =>
+    store.tx(async () => {
+      busy(1);
+      finished++;
+    }),
+  );
+  const seenByTimer = await new Promise<number>((resolve) => setTimeout(() => resolve(finished), 0));
+  await Promise.all(burst);
+  assert.ok(seenByTimer < 200, `a timer waited for all ${seenByTimer} transactions (200 ms of work) to end`);
+});
