@@ -1,10 +1,10 @@
 /** `npm run bench`: list throughput vs bare Fastify, deploys/s, list latency at 100k VMs, time to Ready, CloudSigma drive throughput vs dd and real qemu guests, drive reads during a sign-in flood, in one run; writes BENCHMARKS.md. */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { openStore, type Store } from '../src/store/db.js';
-import { REPO_ROOT, freePort, readCredentials, startServe, type ServeChild } from '../test/proof/child.js';
+import { REPO_ROOT, readCredentials, startServe, type ServeChild } from '../test/proof/child.js';
 import { HttpCs, signedQuery } from '../test/proof/http-cs.js';
 import { driveThroughput } from './drives.js';
 import { authFlood, type FloodPhase } from './auth-flood.js';
@@ -12,20 +12,22 @@ import { killQemus, qemuFigures, qemuMissing } from './qemu.js';
 import { populateVms } from './populate.js';
 import { summariseProfiles } from './profile.js';
 import type { DeployResult, GetResult } from './load.js';
+import { listFiguresOf, measureLists } from './lists.js';
 import { PARTS, row, table, writeMarkdown, type Figure, type Note, type Part } from './report.js';
 
 const ENTRY = process.env.BENCH_ENTRY === 'source' ? 'source' : 'built';
 const PROFILE = process.env.BENCH_PROFILE === '1';
 const DEPLOYS = Number(process.env.BENCH_DEPLOYS ?? 5000);
 const LIST_SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
-const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 10);
+/** Connections of the goal-1 list runs (wrk -c). */
+const LIST_CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 64);
 const DRIVE_MIB = Number(process.env.BENCH_DRIVE_MIB ?? 512);
 const AUTH_SECONDS = Number(process.env.BENCH_AUTH_SECONDS ?? 5);
 const QEMU_VMS = Number(process.env.BENCH_QEMU_VMS ?? 3);
 const QEMU_IDLE_S = Number(process.env.BENCH_QEMU_IDLE_S ?? 10);
 const QEMU_TEMPLATE_DIR = process.env.BENCH_QEMU_TEMPLATE_DIR ?? join(tmpdir(), 'nube-bench-guest-template');
 const PROFILE_ROOT = join(REPO_ROOT, 'bench', 'profiles');
-/** BENCH_LIST_QUICK=1: the list part stops after the 10,000-VM lists (CloudStack and REST): no bare Fastify, no 100,000 VMs. */
+/** BENCH_LIST_QUICK=1: the list part stops after the 10,000-VM lists (CloudStack and REST) and their ceilings: no 100,000 VMs. */
 const QUICK_LIST = process.env.BENCH_LIST_QUICK === '1';
 
 const ONLY = (process.env.BENCH_ONLY ?? '')
@@ -73,33 +75,6 @@ async function loader<T>(args: string[], env: Record<string, string> = {}): Prom
   return JSON.parse(out.trim().split('\n').pop()!) as T;
 }
 
-/** autocannon in its own process (with these request headers): requests/s and latency percentiles (ms). */
-async function autocannon(
-  url: string,
-  seconds: number,
-  headers: Record<string, string> = {},
-): Promise<{ rps: number; p50: number; p99: number; non2xx: number; errors: number }> {
-  const bin = join(REPO_ROOT, 'node_modules', 'autocannon', 'autocannon.js');
-  const h = Object.entries(headers).flatMap(([k, v]) => ['-H', `${k}=${v}`]);
-  await run(process.execPath, [bin, '-c', String(CONNECTIONS), '-d', '2', ...h, '-j', url]);
-  const r = JSON.parse(
-    await run(process.execPath, [bin, '-c', String(CONNECTIONS), '-d', String(seconds), ...h, '-j', url]),
-  ) as {
-    requests: { average: number; total: number };
-    latency: { p50: number; p99: number };
-    non2xx: number;
-    errors: number;
-    duration: number;
-  };
-  return {
-    rps: r.requests.total / r.duration,
-    p50: r.latency.p50,
-    p99: r.latency.p99,
-    non2xx: r.non2xx,
-    errors: r.errors,
-  };
-}
-
 async function serve(
   dataDir: string,
   phase: string,
@@ -113,26 +88,6 @@ async function serve(
   );
   children.push(child);
   return child;
-}
-
-/** Starts bench/hello.ts (hello-world, or a fixed JSON file) and measures it with autocannon like Nube. */
-async function bareFastify(bodyFile: string | null): Promise<{ rps: number; p50: number; p99: number }> {
-  const port = await freePort();
-  const args = ['--import', 'tsx', join(REPO_ROOT, 'bench', 'hello.ts'), String(port), ...(bodyFile ? [bodyFile] : [])];
-  const hello = spawn(process.execPath, args, { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
-  try {
-    await new Promise<void>((resolve, reject) => {
-      hello.once('exit', (code) => reject(new Error(`bench/hello.ts exited ${code}`)));
-      hello.stdout.on('data', (b: Buffer) => {
-        if (b.toString().includes('Ready.')) resolve();
-      });
-    });
-    log(`autocannon: bare Fastify${bodyFile ? ' (fixed list answer)' : ''}`);
-    return await autocannon(`http://127.0.0.1:${port}/`, LIST_SECONDS);
-  } finally {
-    hello.removeAllListeners('exit');
-    hello.kill('SIGKILL');
-  }
 }
 
 function tempDir(name: string): string {
@@ -238,73 +193,40 @@ async function listFigures(dir: string): Promise<void> {
   // REST rate limits off: the free tier's 60 calls a minute would refuse the REST list's load (the CloudStack list has none).
   let child = await serve(dir, 'list-10k', { NUBE_RATE_LIMITS: 'off' });
   const restart10k = child.readyMs;
-  const check = new HttpCs(child.baseUrl, creds.key, creds.secret, 1);
-  const first = await check.ok('listVirtualMachines', { page: 1, pagesize: 20 });
-  const listBody = (await check.call('listVirtualMachines', { page: 1, pagesize: 20 })).raw;
-  await check.close();
-  if (first.count !== 10_000 || first.virtualmachine.length !== 20)
-    throw new Error(`list answered count ${first.count} with ${first.virtualmachine?.length} items`);
-  log('autocannon: listVirtualMachines');
-  const nube = await autocannon(`${child.baseUrl}${listPath(1)}`, LIST_SECONDS);
-  const rest = await restList(child, dir);
+  const token = (JSON.parse(readFileSync(join(dir, 'credentials.json'), 'utf8')) as { rest: { token: string } }).rest
+    .token;
+  const runs = await measureLists(
+    [
+      {
+        name: 'signed listVirtualMachines, page of 20 of 10,000 VMs',
+        url: `${child.baseUrl}${listPath(1)}`,
+        check(body) {
+          const r = (
+            JSON.parse(body.toString()) as {
+              listvirtualmachinesresponse: { count?: number; virtualmachine?: unknown[] };
+            }
+          ).listvirtualmachinesresponse;
+          if (r.count !== 10_000 || r.virtualmachine?.length !== 20)
+            throw new Error(`list answered count ${r.count} with ${r.virtualmachine?.length} items`);
+        },
+      },
+      {
+        name: 'REST GET /api/v1/vps, page of 20 of the same 10,000 VMs (bearer token)',
+        url: `${child.baseUrl}/api/v1/vps?page=1&per_page=20`,
+        headers: { authorization: `Bearer ${token}`, accept: 'application/json' },
+        check(body) {
+          const r = JSON.parse(body.toString()) as { data?: unknown[]; pagination?: { total: number } };
+          if (r.pagination?.total !== 10_000 || r.data?.length !== 20)
+            throw new Error(`REST list answered total ${r.pagination?.total} with ${r.data?.length} items`);
+        },
+      },
+    ],
+    { seconds: LIST_SECONDS, connections: LIST_CONNECTIONS },
+    log,
+  );
   await child.stop();
-  const csFigure: Figure = {
-    part: 'list',
-    name: `(a) signed listVirtualMachines, page of 20 of 10,000 VMs (${CONNECTIONS} connections)`,
-    value: `${Math.round(nube.rps)} req/s`,
-    goal: '',
-    ok: null,
-  };
-  const restFigure = (bare?: number): Figure => ({
-    part: 'list',
-    name: `(a) REST GET /api/v1/vps, page of 15 of the same 10,000 VMs (${CONNECTIONS} connections, bearer token)`,
-    value:
-      `${Math.round(rest.rps)} req/s, p99 ${rest.p99} ms (p50 ${rest.p50} ms)` +
-      (bare ? `, ratio to bare Fastify ${round(rest.rps / bare, 2)}` : ''),
-    goal: '',
-    ok: null,
-  });
-  if (QUICK_LIST) {
-    figures.push(csFigure, restFigure());
-    return;
-  }
-
-  const base = await bareFastify(null);
-  const bodyFile = join(tempDir('body'), 'list.json');
-  writeFileSync(bodyFile, listBody);
-  const ceiling = await bareFastify(bodyFile);
-  const ratio = nube.rps / base.rps;
-  if (nube.non2xx || nube.errors)
-    notes.push({ part: 'list', text: `List run: ${nube.non2xx} non-2xx answers, ${nube.errors} errors.` });
-  figures.push(csFigure, restFigure(base.rps));
-  figures.push({
-    part: 'list',
-    name: '(a) bare Fastify hello-world, same load generator',
-    value: `${Math.round(base.rps)} req/s`,
-    goal: '',
-    ok: null,
-  });
-  figures.push({
-    part: 'list',
-    name: `(a') bare Fastify sending the same list answer (${Math.round(listBody.length / 1024)} KB) from memory: the ceiling`,
-    value: `${Math.round(ceiling.rps)} req/s (ratio ${round(ceiling.rps / base.rps, 2)})`,
-    goal: '',
-    ok: null,
-  });
-  figures.push({
-    part: 'list',
-    name: '(a) ratio Nube list / bare Fastify',
-    value: `${round(ratio, 2)}`,
-    goal: '≥ 0.4',
-    ok: ratio >= 0.4,
-  });
-  figures.push({
-    part: 'list',
-    name: '(a) list p99 latency under that load',
-    value: `${nube.p99} ms (p50 ${nube.p50} ms)`,
-    goal: '< 20 ms',
-    ok: nube.p99 < 20,
-  });
+  figures.push(...listFiguresOf(runs, LIST_CONNECTIONS));
+  if (QUICK_LIST) return;
 
   store = openSqlite(dir);
   log('inserting 90,000 more VMs');
@@ -338,29 +260,6 @@ async function listFigures(dir: string): Promise<void> {
     goal: '< 1000 ms',
     ok: Math.max(restart10k, restart100k) < 1000,
   });
-}
-
-/** The REST VPS list, page 1 of 15, under the CloudStack list's autocannon load; checks one answer first and prints the figure. */
-async function restList(
-  child: ServeChild,
-  dir: string,
-): Promise<{ rps: number; p50: number; p99: number; non2xx: number; errors: number }> {
-  const token = (JSON.parse(readFileSync(join(dir, 'credentials.json'), 'utf8')) as { rest: { token: string } }).rest
-    .token;
-  const url = `${child.baseUrl}/api/v1/vps?page=1&per_page=15`;
-  const headers = { authorization: `Bearer ${token}`, accept: 'application/json' };
-  const res = await fetch(url, { headers });
-  const body = (await res.json()) as { data?: unknown[]; pagination?: { total: number } };
-  if (res.status !== 200 || body.pagination?.total !== 10_000 || body.data?.length !== 15)
-    throw new Error(
-      `REST list answered ${res.status} with total ${body.pagination?.total} and ${body.data?.length} items`,
-    );
-  log('autocannon: REST GET /api/v1/vps');
-  const r = await autocannon(url, LIST_SECONDS, headers);
-  if (r.non2xx || r.errors)
-    notes.push({ part: 'list', text: `List run (REST): ${r.non2xx} non-2xx answers, ${r.errors} errors.` });
-  log(`REST list: ${Math.round(r.rps)} req/s, p50 ${r.p50} ms, p99 ${r.p99} ms`);
-  return r;
 }
 
 /** (e) CloudSigma drive write (raw, gzip) and read throughput in 4 MiB API calls, as ratios to dd in the same data dir. */
@@ -572,9 +471,13 @@ async function main(): Promise<void> {
   if (selected('drives')) await driveFigures();
   if (selected('qemu')) await qemuPart();
   if (selected('auth')) await authFloodFigures();
-  process.stdout.write(`\nNube benchmarks — ${date}\n${mach}\n\n${table(figures.map(row))}\n`);
+  process.stdout.write(
+    `\nNube benchmarks — ${date}\n${mach}\nload average at the end: ${loadavg()
+      .map((x) => x.toFixed(2))
+      .join(' ')}\n\n${table(figures.map(row))}\n`,
+  );
   for (const n of notes) process.stdout.write(`- ${n.text}\n`);
-  if (QUICK_LIST) log('BENCH_LIST_QUICK=1: BENCHMARKS.md is left as it is');
+  if (QUICK_LIST || process.env.BENCH_NO_WRITE === '1') log('BENCHMARKS.md is left as it is');
   else writeMarkdown(join(REPO_ROOT, 'BENCHMARKS.md'), { date, mach, figures, notes, only: ONLY });
   if (PROFILE) {
     for (const phase of ['list-10k', 'list-100k', 'deploy', 'drives', 'qemu', 'auth', 'ready']) {

@@ -1,5 +1,6 @@
 /** Prometheus metrics of one app: every request of every dialect (count and latency by dialect, route and status), plus tasks, VMs and outbound deliveries read from the core when /metrics is scraped. */
 import client from 'prom-client';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import type { FastifyInstance, FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify';
 import type { Logger } from 'pino';
 import type { TaskCount, VmStateCount } from '../core/stats.js';
@@ -30,8 +31,44 @@ function processMetrics(): client.Registry {
   if (!processRegistry) {
     processRegistry = new client.Registry();
     client.collectDefaultMetrics({ register: processRegistry });
+    eventLoopDelay(processRegistry);
   }
   return processRegistry;
+}
+
+/** Event-loop delay since the previous scrape (p99 and max), so a scrape taken during a load shows whether anything held the loop. */
+function eventLoopDelay(registry: client.Registry): void {
+  const histogram = monitorEventLoopDelay({ resolution: 10 });
+  histogram.enable();
+  let read: { p99: number; max: number } | undefined;
+  let taken = 0;
+  /** Both gauges read one window; the second to read it starts the next. */
+  const take = (which: 'p99' | 'max') => {
+    read ??= { p99: histogram.percentile(99) / 1e9, max: histogram.max / 1e9 };
+    const value = read[which];
+    if (++taken === 2) {
+      taken = 0;
+      read = undefined;
+      histogram.reset();
+    }
+    return value;
+  };
+  new client.Gauge({
+    name: 'nube_event_loop_delay_p99_seconds',
+    help: 'p99 of the event-loop delay since the previous scrape (sampled every 10 ms)',
+    registers: [registry],
+    collect() {
+      this.set(take('p99'));
+    },
+  });
+  new client.Gauge({
+    name: 'nube_event_loop_delay_max_seconds',
+    help: 'Longest event-loop delay since the previous scrape; the window restarts at every scrape',
+    registers: [registry],
+    collect() {
+      this.set(take('max'));
+    },
+  });
 }
 
 /** Marks every request handled inside scope (its routes and not-found handler) as the dialect's. */

@@ -30,7 +30,7 @@ async function scrape(): Promise<{ text: string; get(name: string, labels?: Reco
     `${name}${JSON.stringify(labels.sort(([a], [b]) => (a < b ? -1 : 1)))}`;
   const samples = new Map<string, number>();
   for (const line of r.body.split('\n')) {
-    const m = /^([a-z_]+)(?:\{([^}]*)\})? (\S+)$/.exec(line);
+    const m = /^([a-z0-9_]+)(?:\{([^}]*)\})? (\S+)$/.exec(line);
     if (m)
       samples.set(
         key(
@@ -171,4 +171,18 @@ test("tasks by kind and state, the oldest queued task's age, VMs by state and ou
   const age = later.get('nube_tasks_oldest_age_seconds', { state: 'queued' });
   assert.ok(age >= 3599 && age < 3700, `oldest queued task age ${age}`);
   assert.equal(later.get('nube_tasks_oldest_age_seconds', { state: 'running' }), 0);
+});
+
+test('the event-loop delay gauges show a block of the loop in the next scrape, and the window restarts at each scrape', async () => {
+  await scrape();
+  await new Promise((r) => setTimeout(r, 50));
+  const until = performance.now() + 150;
+  while (performance.now() < until);
+  await new Promise((r) => setTimeout(r, 200));
+  const blocked = await scrape();
+  assert.ok(blocked.get('nube_event_loop_delay_max_seconds') >= 0.1, blocked.text);
+  assert.ok(blocked.get('nube_event_loop_delay_p99_seconds') > 0);
+  await new Promise((r) => setTimeout(r, 50));
+  const calm = await scrape();
+  assert.ok(calm.get('nube_event_loop_delay_max_seconds') < 0.1, calm.text);
 });
