@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { NbdClient } from './nbd.js';
 import { qmpOnce } from '../compute/qemu/qmp.js';
 import type { KeyedLock } from '../keyed-lock.js';
-import { checkId } from './raw.js';
+import { checkId } from './checks.js';
 import { resizeImage, startNbdServer, stopNbdServer, waitExit } from './qemu-img.js';
 
 /** A volume open in a running VM: that QEMU's QMP socket, the volume's block node, and where that QEMU serves NBD. */

@@ -11,11 +11,8 @@ import { PAGE_BYTES } from '../../lib/page-buffers.js';
 import { AlignedSlots, directFits, readDirect, refusesDirect, writeDirect } from './direct-io.js';
 import { copyData, copyOrClear, exists } from './file-copy.js';
 import { WriteBehind } from './write-behind.js';
+import { checkId, checkRange } from './checks.js';
 import { ReadAhead } from './read-ahead.js';
-
-export { exists };
-
-const SAFE_ID = /^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$/;
 
 /** Tuning: whether GNU `cp` may copy files (it skips holes with SEEK_DATA, which Node cannot), and whether aligned transfers of 64 KiB or more bypass the page cache (O_DIRECT, on Linux by default). */
 export interface StorageOptions {
@@ -297,26 +294,6 @@ export class RawStorage implements VolumeStorage {
       this.direct = false;
       return false;
     }
-  }
-}
-
-/** Refuses ids that could escape the storage directory. */
-export function checkId(id: string): string {
-  if (!SAFE_ID.test(id)) throw invalid(`Invalid storage id ${JSON.stringify(id).slice(0, 60)}`, 'id');
-  return id;
-}
-
-/** Refuses negative or fractional offsets and lengths, and access past size. */
-export function checkRange(offset: number, length: number, size: number | undefined): void {
-  if (!Number.isSafeInteger(offset) || offset < 0)
-    throw invalid('The offset must be a non-negative whole number', 'offset');
-  if (!Number.isSafeInteger(length) || length < 0)
-    throw invalid('The length must be a non-negative whole number', 'length');
-  if (size !== undefined && offset + length > size) {
-    throw invalid(
-      `Access of ${length} bytes at offset ${offset} goes past the end of the volume (${size} bytes)`,
-      'offset',
-    );
   }
 }
 
