@@ -116,7 +116,9 @@ export async function createRuntime(config: Config, opts: RuntimeOptions = {}): 
       await core.volumes
         .flushCounters()
         .catch((err: unknown) => log.error({ err }, 'drive I/O counters could not be saved'));
-      await storage.close();
+      await storage
+        .close()
+        .catch((err: unknown) => log.error({ err }, 'a drive write accepted earlier could not be written'));
       if (taskStore !== store) await taskStore.close();
       await store.close();
     },
