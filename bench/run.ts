@@ -5,13 +5,14 @@ import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { openStore, type Store } from '../src/store/db.js';
 import { REPO_ROOT, readCredentials, startServe, type ServeChild } from '../test/proof/child.js';
-import { HttpCs, signedQuery } from '../test/proof/http-cs.js';
+import { signedQuery } from '../test/proof/http-cs.js';
 import { driveThroughput } from './drives.js';
 import { authFlood, type FloodPhase } from './auth-flood.js';
 import { killQemus, qemuFigures, qemuMissing } from './qemu.js';
 import { populateVms } from './populate.js';
 import { summariseProfiles } from './profile.js';
-import type { DeployResult, GetResult } from './load.js';
+import type { GetResult } from './load.js';
+import { deployFigures } from './deploy.js';
 import { listFiguresOf, measureLists } from './lists.js';
 import { PARTS, row, table, writeMarkdown, type Figure, type Note, type Part } from './report.js';
 
@@ -113,69 +114,6 @@ async function readyTimes(): Promise<{ dir: string; first: number }> {
   await child.stop();
   log(`first start Ready. after ${Math.round(first)} ms`);
   return { dir, first };
-}
-
-/** (b) deploys reaching Running per second through the HTTP API, sim driver with zero delay. */
-async function deployRate(): Promise<void> {
-  const dir = tempDir('deploy');
-  const child = await serve(dir, 'deploy', { NUBE_SIM_DELAY_MS: '0', NUBE_DEFAULT_LIMITS: 'off' });
-  const creds = readCredentials(dir);
-  const cs = new HttpCs(child.baseUrl, creds.key, creds.secret, 2);
-  const zone = (await cs.ok('listZones')).zone[0];
-  const offering = (await cs.ok('listServiceOfferings', { name: 'Micro' })).serviceoffering[0];
-  const template = (await cs.ok('listTemplates', { templatefilter: 'featured' })).template[0];
-  await cs.close();
-  const params = { zoneid: zone.id, serviceofferingid: offering.id, templateid: template.id };
-  log(`sending ${DEPLOYS} deploys`);
-  const r = await loader<DeployResult>(['deploy', child.baseUrl, String(DEPLOYS), '64', JSON.stringify(params)], {
-    BENCH_KEY: creds.key,
-    BENCH_SECRET: creds.secret,
-  });
-  const store = openSqlite(dir);
-  const deadline = Date.now() + 300_000;
-  let running = 0;
-  while (Date.now() < deadline) {
-    running = Number(
-      (
-        await store.db
-          .selectFrom('vms')
-          .select((eb) => eb.fn.countAll<number>().as('n'))
-          .where('state', '=', 'running')
-          .executeTakeFirstOrThrow()
-      ).n,
-    );
-    if (running >= r.accepted) break;
-    await new Promise((res) => setTimeout(res, 50));
-  }
-  const span = await store.db
-    .selectFrom('vms')
-    .select((eb) => [eb.fn.min('created_at').as('first'), eb.fn.max('updated_at').as('last')])
-    .where('state', '=', 'running')
-    .executeTakeFirstOrThrow();
-  await store.close();
-  await child.stop();
-  const seconds = (Date.parse(String(span.last)) - Date.parse(String(span.first))) / 1000;
-  const rate = running / seconds;
-  log(`deploys: ${r.accepted} accepted in ${round(r.seconds)} s, ${running} Running after ${round(seconds, 2)} s`);
-  if (r.refused || r.errors)
-    notes.push({
-      part: 'deploy',
-      text: `Deploy run: ${r.refused} refused, ${r.errors} transport errors (first refusal: ${r.firstRefusal ?? '-'}).`,
-    });
-  figures.push({
-    part: 'deploy',
-    name: `(b) deploys reaching Running per second (${running} VMs, 64 concurrent HTTP clients, sim delay 0)`,
-    value: `${Math.round(rate)}/s`,
-    goal: '≥ 2000/s',
-    ok: rate >= 2000,
-  });
-  figures.push({
-    part: 'deploy',
-    name: "(b') deploy calls answered per second (HTTP accept rate)",
-    value: `${Math.round(r.accepted / r.seconds)}/s`,
-    goal: '',
-    ok: null,
-  });
 }
 
 /** (a) list throughput vs bare Fastify and (c) list latency at 100k VMs, plus restart times (d'). */
@@ -467,7 +405,20 @@ async function main(): Promise<void> {
     }
     if (selected('list')) await listFigures(dir);
   }
-  if (selected('deploy')) await deployRate();
+  for (const part of ['deploy', 'deploy-pg'] as const)
+    if (selected(part)) {
+      const r = await deployFigures(part === 'deploy' ? 'sqlite' : 'postgres', {
+        deploys: DEPLOYS,
+        probeRate: Number(process.env.BENCH_PROBE_RATE ?? 20),
+        pgUrl: process.env.BENCH_PG_URL,
+        tempDir,
+        serve,
+        loader,
+        log,
+      });
+      figures.push(...r.figures);
+      notes.push(...r.notes);
+    }
   if (selected('drives')) await driveFigures();
   if (selected('qemu')) await qemuPart();
   if (selected('auth')) await authFloodFigures();
@@ -480,7 +431,7 @@ async function main(): Promise<void> {
   if (QUICK_LIST || process.env.BENCH_NO_WRITE === '1') log('BENCHMARKS.md is left as it is');
   else writeMarkdown(join(REPO_ROOT, 'BENCHMARKS.md'), { date, mach, figures, notes, only: ONLY });
   if (PROFILE) {
-    for (const phase of ['list-10k', 'list-100k', 'deploy', 'drives', 'qemu', 'auth', 'ready']) {
+    for (const phase of ['list-10k', 'list-100k', 'deploy', 'deploy-pg', 'drives', 'qemu', 'auth', 'ready']) {
       const d = join(PROFILE_ROOT, phase);
       if (!existsSync(d)) continue;
       const s = summariseProfiles(d, 15);
