@@ -2,7 +2,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 
 /** The parts of the bench, in table order (BENCH_ONLY names them). */
-export const PARTS = ['ready', 'list', 'deploy', 'drives', 'qemu', 'auth'] as const;
+export const PARTS = ['ready', 'list', 'deploy', 'deploy-pg', 'scale', 'drives', 'qemu', 'auth'] as const;
 /** One part of the bench. */
 export type Part = (typeof PARTS)[number];
 
@@ -24,11 +24,13 @@ const PART_OF_LABEL: Record<string, Part> = {
   '(d)': 'ready',
   '(a)': 'list',
   "(a')": 'list',
-  '(c)': 'list',
-  "(c')": 'list',
-  "(d')": 'list',
+  '(c)': 'scale',
+  "(c')": 'scale',
+  "(d')": 'scale',
   '(b)': 'deploy',
   "(b')": 'deploy',
+  '(h)': 'deploy-pg',
+  "(h')": 'deploy-pg',
   '(e)': 'drives',
   '(f)': 'qemu',
   "(f')": 'qemu',
@@ -36,6 +38,7 @@ const PART_OF_LABEL: Record<string, Part> = {
 };
 const NOTE_PREFIX: Array<[string, Part]> = [
   ['List run', 'list'],
+  ['Deploy run (postgres)', 'deploy-pg'],
   ['Deploy run', 'deploy'],
   ['Drive figures', 'drives'],
   ['qemu', 'qemu'],

@@ -5,13 +5,14 @@ import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { openStore, type Store } from '../src/store/db.js';
 import { REPO_ROOT, readCredentials, startServe, type ServeChild } from '../test/proof/child.js';
-import { HttpCs, signedQuery } from '../test/proof/http-cs.js';
+import { signedQuery } from '../test/proof/http-cs.js';
 import { driveThroughput } from './drives.js';
 import { authFlood, type FloodPhase } from './auth-flood.js';
 import { killQemus, qemuFigures, qemuMissing } from './qemu.js';
 import { populateVms } from './populate.js';
 import { summariseProfiles } from './profile.js';
-import type { DeployResult, GetResult } from './load.js';
+import { deployFigures } from './deploy.js';
+import { scaleFigures } from './scale.js';
 import { listFiguresOf, measureLists } from './lists.js';
 import { PARTS, row, table, writeMarkdown, type Figure, type Note, type Part } from './report.js';
 
@@ -27,7 +28,7 @@ const QEMU_VMS = Number(process.env.BENCH_QEMU_VMS ?? 3);
 const QEMU_IDLE_S = Number(process.env.BENCH_QEMU_IDLE_S ?? 10);
 const QEMU_TEMPLATE_DIR = process.env.BENCH_QEMU_TEMPLATE_DIR ?? join(tmpdir(), 'nube-bench-guest-template');
 const PROFILE_ROOT = join(REPO_ROOT, 'bench', 'profiles');
-/** BENCH_LIST_QUICK=1: the list part stops after the 10,000-VM lists (CloudStack and REST) and their ceilings: no 100,000 VMs. */
+/** BENCH_LIST_QUICK=1: BENCHMARKS.md is left as it is (as BENCH_NO_WRITE=1). */
 const QUICK_LIST = process.env.BENCH_LIST_QUICK === '1';
 
 const ONLY = (process.env.BENCH_ONLY ?? '')
@@ -115,83 +116,20 @@ async function readyTimes(): Promise<{ dir: string; first: number }> {
   return { dir, first };
 }
 
-/** (b) deploys reaching Running per second through the HTTP API, sim driver with zero delay. */
-async function deployRate(): Promise<void> {
-  const dir = tempDir('deploy');
-  const child = await serve(dir, 'deploy', { NUBE_SIM_DELAY_MS: '0', NUBE_DEFAULT_LIMITS: 'off' });
-  const creds = readCredentials(dir);
-  const cs = new HttpCs(child.baseUrl, creds.key, creds.secret, 2);
-  const zone = (await cs.ok('listZones')).zone[0];
-  const offering = (await cs.ok('listServiceOfferings', { name: 'Micro' })).serviceoffering[0];
-  const template = (await cs.ok('listTemplates', { templatefilter: 'featured' })).template[0];
-  await cs.close();
-  const params = { zoneid: zone.id, serviceofferingid: offering.id, templateid: template.id };
-  log(`sending ${DEPLOYS} deploys`);
-  const r = await loader<DeployResult>(['deploy', child.baseUrl, String(DEPLOYS), '64', JSON.stringify(params)], {
-    BENCH_KEY: creds.key,
-    BENCH_SECRET: creds.secret,
-  });
-  const store = openSqlite(dir);
-  const deadline = Date.now() + 300_000;
-  let running = 0;
-  while (Date.now() < deadline) {
-    running = Number(
-      (
-        await store.db
-          .selectFrom('vms')
-          .select((eb) => eb.fn.countAll<number>().as('n'))
-          .where('state', '=', 'running')
-          .executeTakeFirstOrThrow()
-      ).n,
-    );
-    if (running >= r.accepted) break;
-    await new Promise((res) => setTimeout(res, 50));
-  }
-  const span = await store.db
-    .selectFrom('vms')
-    .select((eb) => [eb.fn.min('created_at').as('first'), eb.fn.max('updated_at').as('last')])
-    .where('state', '=', 'running')
-    .executeTakeFirstOrThrow();
-  await store.close();
-  await child.stop();
-  const seconds = (Date.parse(String(span.last)) - Date.parse(String(span.first))) / 1000;
-  const rate = running / seconds;
-  log(`deploys: ${r.accepted} accepted in ${round(r.seconds)} s, ${running} Running after ${round(seconds, 2)} s`);
-  if (r.refused || r.errors)
-    notes.push({
-      part: 'deploy',
-      text: `Deploy run: ${r.refused} refused, ${r.errors} transport errors (first refusal: ${r.firstRefusal ?? '-'}).`,
-    });
-  figures.push({
-    part: 'deploy',
-    name: `(b) deploys reaching Running per second (${running} VMs, 64 concurrent HTTP clients, sim delay 0)`,
-    value: `${Math.round(rate)}/s`,
-    goal: '≥ 2000/s',
-    ok: rate >= 2000,
-  });
-  figures.push({
-    part: 'deploy',
-    name: "(b') deploy calls answered per second (HTTP accept rate)",
-    value: `${Math.round(r.accepted / r.seconds)}/s`,
-    goal: '',
-    ok: null,
-  });
-}
-
 /** (a) list throughput vs bare Fastify and (c) list latency at 100k VMs, plus restart times (d'). */
 async function listFigures(dir: string): Promise<void> {
   const creds = readCredentials(dir);
   const listPath = (page: number) =>
     `/compute?${signedQuery(creds.key, creds.secret, 'listVirtualMachines', { page, pagesize: 20 })}`;
-  let store = openSqlite(dir);
+  const store = openSqlite(dir);
   log('inserting 10,000 VMs');
-  let t0 = performance.now();
+  const t0 = performance.now();
   await populateVms(store, dir, 'admin', 10_000);
   log(`inserted in ${Math.round(performance.now() - t0)} ms`);
   await store.close();
 
   // REST rate limits off: the free tier's 60 calls a minute would refuse the REST list's load (the CloudStack list has none).
-  let child = await serve(dir, 'list-10k', { NUBE_RATE_LIMITS: 'off' });
+  const child = await serve(dir, 'list-10k', { NUBE_RATE_LIMITS: 'off' });
   const restart10k = child.readyMs;
   const token = (JSON.parse(readFileSync(join(dir, 'credentials.json'), 'utf8')) as { rest: { token: string } }).rest
     .token;
@@ -226,40 +164,7 @@ async function listFigures(dir: string): Promise<void> {
   );
   await child.stop();
   figures.push(...listFiguresOf(runs, LIST_CONNECTIONS));
-  if (QUICK_LIST) return;
-
-  store = openSqlite(dir);
-  log('inserting 90,000 more VMs');
-  t0 = performance.now();
-  await populateVms(store, dir, 'admin', 90_000);
-  log(`inserted in ${Math.round(performance.now() - t0)} ms`);
-  await store.close();
-  child = await serve(dir, 'list-100k');
-  const restart100k = child.readyMs;
-  const first100 = await loader<GetResult>(['get', child.baseUrl, listPath(1), '1', '1000', '5000']);
-  const deep = await loader<GetResult>(['get', child.baseUrl, listPath(2500), '1', '1000', '5000']);
-  await child.stop();
-  figures.push({
-    part: 'list',
-    name: '(c) list p50 latency, first page of 20, 100,000 VMs (one client)',
-    value: `${round(first100.p50, 2)} ms (p99 ${round(first100.p99, 1)} ms)`,
-    goal: '< 10 ms',
-    ok: first100.p50 < 10,
-  });
-  figures.push({
-    part: 'list',
-    name: "(c') same, page 2,500 (offset 49,980)",
-    value: `${round(deep.p50, 2)} ms (p99 ${round(deep.p99, 1)} ms)`,
-    goal: '',
-    ok: null,
-  });
-  figures.push({
-    part: 'list',
-    name: "(d') restart to `Ready.` with 10,000 / 100,000 VMs",
-    value: `${Math.round(restart10k)} / ${Math.round(restart100k)} ms`,
-    goal: '< 1000 ms',
-    ok: Math.max(restart10k, restart100k) < 1000,
-  });
+  log(`restart to Ready. with 10,000 VMs: ${Math.round(restart10k)} ms`);
 }
 
 /** (e) CloudSigma drive write (raw, gzip) and read throughput in 4 MiB API calls, as ratios to dd in the same data dir. */
@@ -441,7 +346,7 @@ async function main(): Promise<void> {
   }
   log(mach);
   if (ONLY.length) log(`BENCH_ONLY=${ONLY.join(',')}: the other rows of BENCHMARKS.md are kept as they are`);
-  if (selected('ready') || selected('list')) {
+  if (selected('ready') || selected('list') || selected('scale')) {
     const { dir, first } = await readyTimes();
     if (selected('ready')) {
       figures.push({
@@ -466,8 +371,31 @@ async function main(): Promise<void> {
       });
     }
     if (selected('list')) await listFigures(dir);
+    if (selected('scale'))
+      figures.push(
+        ...(await scaleFigures(dir, selected('list') ? 10_000 : 0, {
+          vms: Number(process.env.BENCH_SCALE_VMS ?? 100_000),
+          restarts: Number(process.env.BENCH_RESTARTS ?? 5),
+          serve: (d, phase, env) => serve(d, phase, env),
+          loader: (args) => loader(args),
+          log,
+        })),
+      );
   }
-  if (selected('deploy')) await deployRate();
+  for (const part of ['deploy', 'deploy-pg'] as const)
+    if (selected(part)) {
+      const r = await deployFigures(part === 'deploy' ? 'sqlite' : 'postgres', {
+        deploys: DEPLOYS,
+        probeRate: Number(process.env.BENCH_PROBE_RATE ?? 20),
+        pgUrl: process.env.BENCH_PG_URL,
+        tempDir,
+        serve,
+        loader,
+        log,
+      });
+      figures.push(...r.figures);
+      notes.push(...r.notes);
+    }
   if (selected('drives')) await driveFigures();
   if (selected('qemu')) await qemuPart();
   if (selected('auth')) await authFloodFigures();
@@ -480,7 +408,17 @@ async function main(): Promise<void> {
   if (QUICK_LIST || process.env.BENCH_NO_WRITE === '1') log('BENCHMARKS.md is left as it is');
   else writeMarkdown(join(REPO_ROOT, 'BENCHMARKS.md'), { date, mach, figures, notes, only: ONLY });
   if (PROFILE) {
-    for (const phase of ['list-10k', 'list-100k', 'deploy', 'drives', 'qemu', 'auth', 'ready']) {
+    for (const phase of [
+      'list-10k',
+      'list-100k',
+      'restart-100k',
+      'deploy',
+      'deploy-pg',
+      'drives',
+      'qemu',
+      'auth',
+      'ready',
+    ]) {
       const d = join(PROFILE_ROOT, phase);
       if (!existsSync(d)) continue;
       const s = summariseProfiles(d, 15);

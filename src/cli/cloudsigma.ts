@@ -3,7 +3,6 @@ import type { Command } from 'commander';
 import { existsSync, openSync, readFileSync, readSync, closeSync, statSync, writeSync, ftruncateSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
-import { request } from 'undici';
 import cliProgress from 'cli-progress';
 
 /** Size of one drive read or write. */
@@ -44,6 +43,8 @@ async function call(
   body?: Buffer | string,
   headers: Record<string, string> = {},
 ): Promise<Buffer> {
+  // Loaded here, not at import: `nube serve` imports this file through the CLI and never calls it.
+  const { request } = await import('undici');
   const res = await request(`${c.url}${path}`, {
     method,
     body,

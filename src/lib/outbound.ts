@@ -6,7 +6,6 @@
 import { lookup as dnsLookup } from 'node:dns/promises';
 import { STATUS_CODES } from 'node:http';
 import { isIP, type LookupFunction } from 'node:net';
-import { Agent, request } from 'undici';
 import { addressClass } from './outbound-address.js';
 
 /** One outbound request. */
@@ -51,6 +50,8 @@ export async function outboundRequest(req: OutboundRequest): Promise<OutboundRes
     if (options.all) (callback as (e: null, a: { address: string; family: number }[]) => void)(null, addresses);
     else callback(null, addresses[0]!.address, addresses[0]!.family);
   };
+  // undici is loaded on the first outbound request, not at start: most servers never send one.
+  const { Agent, request } = await import('undici');
   const left = Math.max(1, deadline - Date.now());
   const agent = new Agent({
     connect: { lookup: pinned, timeout: left },
