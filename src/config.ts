@@ -46,6 +46,8 @@ export interface Config {
   outbound: OutboundConfig;
   /** NUBE_RATE_LIMITS: whether the REST API's per-tier request limits apply (off for emulator use). */
   rateLimits: boolean;
+  /** NUBE_LIST_CACHE_ITEMS: how many VM views the list cache may hold (0 = no cache). */
+  listCacheItems: number;
 }
 
 /** How Nube calls out: NUBE_OUTBOUND_ALLOW_PRIVATE=1 lets callbacks reach loopback/private addresses (tests, labs). */
@@ -187,6 +189,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     http: httpLimits(merged),
     outbound: outboundConfig(merged),
     rateLimits: onOff('NUBE_RATE_LIMITS', merged.NUBE_RATE_LIMITS, true),
+    listCacheItems: int('NUBE_LIST_CACHE_ITEMS', merged.NUBE_LIST_CACHE_ITEMS, 10_000, 0),
   };
 }
 

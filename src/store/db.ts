@@ -17,6 +17,7 @@ import { openPgPool, unavailableAware } from './pg-pool.js';
 import { FALLBACK_AUTOCHECKPOINT_PAGES, startCheckpointer } from './checkpointer.js';
 import { nextTurn, TimeSlice } from '../lib/time-slice.js';
 import type { DB } from './schema.js';
+import { pgDataVersion, sqliteDataVersion, type DataVersionReader } from './data-versions.js';
 
 /** A transaction or the database itself: repos accept either. */
 export type Q = Kysely<DB> | Transaction<DB>;
@@ -29,6 +30,8 @@ export interface Store {
   tx<T>(fn: (trx: Transaction<DB>) => Promise<T>): Promise<T>;
   /** Holds a named lock until trx ends, so processes sharing a PostgreSQL database run that step one at a time (no-op on SQLite: one writer). */
   lock(trx: Transaction<DB>, name: string): Promise<void>;
+  /** The committed data version, for caches of reads that must never be stale (see data-versions.ts). */
+  dataVersion: DataVersionReader;
   close(): Promise<void>;
   /** PostgreSQL only: the pool, for LISTEN/NOTIFY. */
   pool?: pg.Pool;
@@ -62,6 +65,7 @@ export function openStore(opts: StoreOptions): Store {
       db,
       kind: 'postgres',
       pool,
+      dataVersion: pgDataVersion(db),
       async lock(trx, name) {
         await sql`select pg_advisory_xact_lock(hashtext(${name}))`.execute(trx);
       },
@@ -96,6 +100,7 @@ export function openStore(opts: StoreOptions): Store {
     db,
     kind: 'sqlite',
     tx: groupCommit(db, inTx),
+    dataVersion: sqliteDataVersion(sqlite),
     async lock() {
       /* one process writes a SQLite store: serve holds the data-dir lock */
     },

@@ -23,6 +23,7 @@ import { liveStatus, type VmLiveStatus } from './status.js';
 import { VmDefinitions, type VmDefineInput, type VmDefinitionUpdate } from './definition.js';
 import { migrateVm } from './migrate.js';
 import { VmDefinedDisks } from './define-disks.js';
+import { VmListCache } from './list-cache.js';
 import { definitionExtras, pendingTasks, type PendingTask, type VmDefinitionExtras } from './definition-views.js';
 
 /** Filters of a VM list. */
@@ -68,6 +69,7 @@ export class VmService {
   private readonly lifecycle: VmLifecycle;
   private readonly sizing: VmSizing;
   private readonly defs: VmDefinitions;
+  private readonly pages: VmListCache;
   /** The disks of VM definitions by 1-based index (add, update, remove, list; changes only while defined). */
   readonly disks: VmDefinedDisks;
 
@@ -79,10 +81,15 @@ export class VmService {
     this.sizing = new VmSizing(deps);
     this.defs = new VmDefinitions(deps);
     this.disks = new VmDefinedDisks(deps);
+    this.pages = new VmListCache(deps.store.dataVersion, deps.config.listCacheItems);
   }
 
-  /** One page of the caller's VMs and the total count. */
-  async list(ctx: CallContext, f: VmFilter = {}): Promise<Page<VmView>> {
+  /** One page of the caller's VMs and the total count; served from the list cache while the data is unchanged (read-only views). */
+  list(ctx: CallContext, f: VmFilter = {}): Promise<Page<VmView>> {
+    return this.pages.get(`${ctx.accountId}\n${JSON.stringify(f)}`, () => this.readPage(ctx, f));
+  }
+
+  private async readPage(ctx: CallContext, f: VmFilter): Promise<Page<VmView>> {
     const db = this.deps.store.db;
     let q = db.selectFrom('vms').where('vms.account_id', '=', ctx.accountId);
     if (!f.includeRemoved) q = q.where('vms.removed_at', 'is', null);

@@ -1,0 +1,90 @@
+/**
+ * The data version: one number the database bumps, in the same transaction, whenever a row that a cached read
+ * depends on changes, so a cache keyed by it can never serve an answer older than the last commit.
+ */
+import type { Kysely } from 'kysely';
+import type Database from 'better-sqlite3';
+import type { DB } from './schema.js';
+
+/** The tables whose changes end cached reads (what a VM list reads: VMs and all they are shown with). */
+export const VERSIONED_TABLES = [
+  'accounts',
+  'affinity_groups',
+  'counters',
+  'disk_offerings',
+  'networks',
+  'nic_secondary_ips',
+  'nics',
+  'os_types',
+  'security_groups',
+  'service_offerings',
+  'tags',
+  'templates',
+  'vm_affinity_groups',
+  'vm_security_groups',
+  'vms',
+  'volumes',
+  'zones',
+] as const;
+
+const SCOPE = '*';
+
+/** SQLite: row triggers that bump the version in the writing statement's own transaction. */
+function sqliteTriggers(table: string): string[] {
+  return (['insert', 'update', 'delete'] as const).map(
+    (op) =>
+      `create trigger if not exists data_version_${table}_${op} after ${op} on ${table} begin ` +
+      `update data_versions set version = version + 1 where scope = '${SCOPE}'; end`,
+  );
+}
+
+/** PostgreSQL: the bump runs once per transaction, deferred to its commit, so the shared row is locked only then. */
+const PG_FUNCTION = `create or replace function nube_bump_data_version() returns trigger language plpgsql as $$
+begin
+  if current_setting('nube.data_version_tx', true) is distinct from txid_current()::text then
+    perform set_config('nube.data_version_tx', txid_current()::text, true);
+    update data_versions set version = version + 1 where scope = '${SCOPE}';
+  end if;
+  return null;
+end $$`;
+
+function pgTrigger(table: string): string {
+  return (
+    `create constraint trigger data_version_${table} after insert or update or delete on ${table} ` +
+    `deferrable initially deferred for each row execute function nube_bump_data_version()`
+  );
+}
+
+/** The DDL that creates the version row and its triggers, for one kind of database. */
+export function dataVersionDdl(kind: 'sqlite' | 'postgres'): string[] {
+  const table = `create table if not exists data_versions (scope text primary key, version bigint not null)`;
+  const row = `insert into data_versions (scope, version) values ('${SCOPE}', 0) on conflict (scope) do nothing`;
+  if (kind === 'sqlite') return [table, row, ...VERSIONED_TABLES.flatMap(sqliteTriggers)];
+  return [table, row, PG_FUNCTION, ...VERSIONED_TABLES.map(pgTrigger)];
+}
+
+/** Reads the committed data version; undefined when it cannot be known without waiting (SQLite mid-transaction). */
+export type DataVersionReader = () => Promise<number | undefined>;
+
+/** SQLite: one prepared statement on the store's only connection, skipped while a transaction holds it (its bumps are not committed yet). */
+export function sqliteDataVersion(sqlite: Database.Database): DataVersionReader {
+  let stmt: Database.Statement | undefined;
+  return async () => {
+    if (sqlite.inTransaction) return undefined;
+    stmt ??= sqlite.prepare(`select version from data_versions where scope = '${SCOPE}'`).pluck();
+    const v = stmt.get() as number | bigint | undefined;
+    return v === undefined ? undefined : Number(v);
+  };
+}
+
+/** PostgreSQL: one round trip outside any transaction, so only committed bumps are seen. */
+export function pgDataVersion(db: Kysely<DB>): DataVersionReader {
+  return async () => {
+    const r = await (db as unknown as Kysely<{ data_versions: { scope: string; version: number } }>)
+      .selectFrom('data_versions')
+      .select('version')
+      .where('scope', '=', SCOPE)
+      .executeTakeFirst();
+    return r === undefined ? undefined : Number(r.version);
+  };
+}
