@@ -7,7 +7,7 @@ import type Database from 'better-sqlite3';
 import type { DB } from './schema.js';
 
 /** The tables whose changes end cached reads (what a VM list reads: VMs and all they are shown with). */
-export const VERSIONED_TABLES = [
+const VERSIONED_TABLES = [
   'accounts',
   'affinity_groups',
   'counters',
