@@ -48,6 +48,8 @@ export interface Config {
   rateLimits: boolean;
   /** NUBE_LIST_CACHE_ITEMS: how many VM views the list cache may hold (0 = no cache). */
   listCacheItems: number;
+  /** NUBE_ANSWER_CACHE_MB: rendered list answers kept by data version, in MiB (0 = none). */
+  answerCacheMb: number;
 }
 
 /** How Nube calls out: NUBE_OUTBOUND_ALLOW_PRIVATE=1 lets callbacks reach loopback/private addresses (tests, labs). */
@@ -190,6 +192,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     outbound: outboundConfig(merged),
     rateLimits: onOff('NUBE_RATE_LIMITS', merged.NUBE_RATE_LIMITS, true),
     listCacheItems: int('NUBE_LIST_CACHE_ITEMS', merged.NUBE_LIST_CACHE_ITEMS, 10_000, 0),
+    answerCacheMb: int('NUBE_ANSWER_CACHE_MB', merged.NUBE_ANSWER_CACHE_MB, 16, 0),
   };
 }
 

@@ -134,6 +134,11 @@ export class Core {
   /** REST API request limits per account tier, shared by every process on the database. */
   readonly rateLimits: RateLimitService;
 
+  /** The committed data version, or undefined when it cannot be read without waiting: answers cached under it are never stale. */
+  dataVersion(): Promise<number | undefined> {
+    return this.deps.store.dataVersion();
+  }
+
   constructor(readonly deps: CoreDeps) {
     const auth = deps.config.auth;
     hashPool.configure(auth.hashThreads, auth.hashQueue);

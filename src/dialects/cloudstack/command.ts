@@ -26,6 +26,8 @@ export interface CsCommand {
   responseName?: string;
   /** Only admin accounts may call it; for anyone else it does not exist (CloudStack's 432), and listApis leaves it out. */
   adminOnly?: boolean;
+  /** Its answer depends only on the caller's account, its parameters and data the data version covers (VM lists), so the rendered answer may be cached. */
+  cacheable?: boolean;
   /** Runs the command on parameters that decodeParams decoded from `params`. */
   handle(core: Core, ctx: CallContext, p: Record<string, unknown>, req: CsRequestInfo): Promise<CsAnswer>;
 }

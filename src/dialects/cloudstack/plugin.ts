@@ -11,6 +11,7 @@ import type { CsAnswer, CsCommand } from './command.js';
 import { allCommands } from './commands/index.js';
 import { labelRoute } from '../../http/metrics.js';
 import { hasNul } from '../../http/nul-bytes.js';
+import { AnswerCache } from '../shared/answer-cache.js';
 
 /** CloudStack's prefixes; all serve the same commands. */
 const CS_PREFIXES = ['/compute', '/client/api', '/v1'];
@@ -23,6 +24,7 @@ export async function cloudstackPlugin(app: FastifyInstance, opts: { core: Core 
   const core = opts.core;
   const commands = allCommands();
   const byName = new Map<string, CsCommand>(commands.map((c) => [c.name.toLowerCase(), c]));
+  const answers = new AnswerCache(core);
   await app.register(formbody, { bodyLimit: 1024 * 1024 });
   // Parameters come from the query and form bodies; a flat JSON object body is accepted too, any other body is ignored.
   app.removeContentTypeParser(['application/json', 'text/plain']);
@@ -69,12 +71,18 @@ export async function cloudstackPlugin(app: FastifyInstance, opts: { core: Core 
         );
       }
       const ctx = contextFor(principal, req, `cloudstack:${cmd.name}`);
-      const answer = await cmd.handle(core, ctx, params, {
-        method: req.method,
-        apiKey: lower.get('apikey') ?? '',
-        commands,
-      });
-      return send(reply, json, cmd.responseKey ?? `${cmd.name.toLowerCase()}response`, 200, bodyOf(answer));
+      const run = async () => {
+        const answer = await cmd.handle(core, ctx, params, {
+          method: req.method,
+          apiKey: lower.get('apikey') ?? '',
+          commands,
+        });
+        return { text: render(json, cmd.responseKey ?? `${cmd.name.toLowerCase()}response`, bodyOf(answer)), ok: true };
+      };
+      const text = cmd.cacheable
+        ? await answers.get(`${ctx.accountId}\n${json}\n${cmd.name}\n${JSON.stringify(params)}`, run)
+        : (await run()).text;
+      return sendText(reply.code(200), json, text);
     } catch (err) {
       return sendError(req, reply, json, key, err);
     }
@@ -107,9 +115,16 @@ function sendError(req: FastifyRequest, reply: FastifyReply, json: boolean, key:
 }
 
 function send(reply: FastifyReply, json: boolean, key: string, status: number, body: unknown) {
-  reply.code(status);
-  if (json) return reply.type('application/json; charset=utf-8').send(toJson(key, body));
-  return reply.type('text/xml; charset=UTF-8').send(toXml(key, body));
+  return sendText(reply.code(status), json, render(json, key, body));
+}
+
+/** The answer's text in the format asked for. */
+function render(json: boolean, key: string, body: unknown): string {
+  return json ? toJson(key, body) : toXml(key, body);
+}
+
+function sendText(reply: FastifyReply, json: boolean, text: string) {
+  return reply.type(json ? 'application/json; charset=utf-8' : 'text/xml; charset=UTF-8').send(text);
 }
 
 /** The signer of a request sent from source; 401 for missing or wrong credentials, RateLimited (429) while the source or API key is locked out. */

@@ -18,6 +18,7 @@ export const listVirtualMachines = command({
   name: 'listVirtualMachines',
   description: 'List the virtual machines.',
   isAsync: false,
+  cacheable: true,
   responseName: 'virtualmachine',
   params: {
     ...LIST_PARAMS,
