@@ -1,5 +1,6 @@
 /** Traffic accounting per VM: limits set by the operator, usage metered from the driver's network counters. */
 import type { CoreDeps } from '../deps.js';
+import type { Q } from '../../store/db.js';
 import type { VmTrafficRow } from '../../store/schema.js';
 import { invalid, notFound } from '../../lib/errors.js';
 import { nowIso } from '../../lib/util.js';
@@ -51,6 +52,38 @@ function trafficView(r: Partial<VmTrafficRow> | undefined): TrafficView {
   };
 }
 
+/** Readings written per transaction: one commit for a page of VMs, short enough not to hold the database long. */
+const WRITES_PER_TX = 100;
+
+/** The counter columns one reading writes. */
+type TrafficCounters = Pick<
+  VmTrafficRow,
+  'in_used' | 'out_used' | 'in_last' | 'out_last' | 'last_host_id' | 'updated_at'
+>;
+
+/** Writes readings in one transaction; only the reader that saw a row's last counters adds its delta (a concurrent reader's update wins otherwise). */
+async function saveCounters(
+  trx: Q,
+  writes: Array<{ vmId: string; exists: boolean; inLast: number; outLast: number; next: TrafficCounters }>,
+): Promise<void> {
+  for (const w of writes) {
+    if (w.exists)
+      await trx
+        .updateTable('vm_traffic')
+        .set(w.next)
+        .where('vm_id', '=', w.vmId)
+        .where('in_last', '=', w.inLast)
+        .where('out_last', '=', w.outLast)
+        .execute();
+    else
+      await trx
+        .insertInto('vm_traffic')
+        .values({ ...EMPTY, vm_id: w.vmId, ...w.next })
+        .onConflict((oc) => oc.column('vm_id').doNothing())
+        .execute();
+  }
+}
+
 /** Meters and limits traffic. */
 export class TrafficService {
   constructor(private readonly deps: CoreDeps) {}
@@ -71,17 +104,20 @@ export class TrafficService {
       .execute();
     const by = new Map(rows.map((r) => [r.vm_id, r]));
     const driver = this.deps.driver;
+    const writes: Array<{ vmId: string; exists: boolean; inLast: number; outLast: number; next: TrafficCounters }> = [];
     for (const vm of vms) {
       const cur = by.get(vm.id);
       const c = { ...EMPTY, ...cur };
       const m = driver && vm.state === 'running' ? await driver.metrics(vm.id).catch(() => null) : null;
       const hostMoved = vm.hostId !== null && vm.hostId !== c.last_host_id;
-      if (!m && !hostMoved) {
+      const inLast = Number(c.in_last);
+      const outLast = Number(c.out_last);
+      // Counters that have not moved since the last reading add nothing: no write, so steady reads stay reads.
+      const moved = m !== null && (m.netRxBytes !== inLast || m.netTxBytes !== outLast || !cur);
+      if (!moved && !hostMoved) {
         out.set(vm.id, trafficView(cur));
         continue;
       }
-      const inLast = Number(c.in_last);
-      const outLast = Number(c.out_last);
       const next = {
         in_used: Number(c.in_used) + (m ? (m.netRxBytes >= inLast ? m.netRxBytes - inLast : m.netRxBytes) : 0),
         out_used: Number(c.out_used) + (m ? (m.netTxBytes >= outLast ? m.netTxBytes - outLast : m.netTxBytes) : 0),
@@ -90,23 +126,12 @@ export class TrafficService {
         last_host_id: vm.hostId ?? c.last_host_id,
         updated_at: nowIso(),
       };
-      if (cur) {
-        // Only the reader that saw these counters adds their delta; a concurrent reader's update wins otherwise.
-        await db
-          .updateTable('vm_traffic')
-          .set(next)
-          .where('vm_id', '=', vm.id)
-          .where('in_last', '=', inLast)
-          .where('out_last', '=', outLast)
-          .execute();
-      } else {
-        await db
-          .insertInto('vm_traffic')
-          .values({ ...EMPTY, vm_id: vm.id, ...next })
-          .onConflict((oc) => oc.column('vm_id').doNothing())
-          .execute();
-      }
+      writes.push({ vmId: vm.id, exists: cur !== undefined, inLast, outLast, next });
       out.set(vm.id, trafficView({ ...c, ...next }));
+    }
+    for (let i = 0; i < writes.length; i += WRITES_PER_TX) {
+      const part = writes.slice(i, i + WRITES_PER_TX);
+      await this.deps.store.tx((trx) => saveCounters(trx, part));
     }
     return out;
   }
