@@ -104,11 +104,18 @@ export class TrafficService {
       .execute();
     const by = new Map(rows.map((r) => [r.vm_id, r]));
     const driver = this.deps.driver;
+    const running = vms.filter((v) => v.state === 'running').map((v) => v.id);
+    const batch = driver?.metricsOf && running.length > 0 ? await driver.metricsOf(running).catch(() => null) : null;
     const writes: Array<{ vmId: string; exists: boolean; inLast: number; outLast: number; next: TrafficCounters }> = [];
     for (const vm of vms) {
       const cur = by.get(vm.id);
       const c = { ...EMPTY, ...cur };
-      const m = driver && vm.state === 'running' ? await driver.metrics(vm.id).catch(() => null) : null;
+      const m =
+        driver && vm.state === 'running'
+          ? batch
+            ? (batch.get(vm.id) ?? null)
+            : await driver.metrics(vm.id).catch(() => null)
+          : null;
       const hostMoved = vm.hostId !== null && vm.hostId !== c.last_host_id;
       const inLast = Number(c.in_last);
       const outLast = Number(c.out_last);

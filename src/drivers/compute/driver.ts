@@ -105,6 +105,8 @@ export interface ComputeDriver {
   status(vmId: string): Promise<PowerState>;
   /** Usage counters of the VM. */
   metrics(vmId: string): Promise<VmMetrics>;
+  /** Usage counters of several VMs in one call, for lists; a VM the driver cannot read is left out. Optional: without it, metrics is called per VM. */
+  metricsOf?(vmIds: string[]): Promise<Map<string, VmMetrics>>;
   /** Whether a host answers. */
   hostReachable(hostId: string): Promise<boolean>;
   /** Ids of the hosts that do not answer, in one call (placement skips them). */

@@ -103,19 +103,15 @@ export class SimDriver implements ComputeDriver {
   }
 
   async metrics(vmId: string): Promise<VmMetrics> {
-    const dom = await this.domain(vmId);
-    const up =
-      dom?.power === 'running' && dom.started_at ? Math.max(0, Date.now() - Date.parse(dom.started_at)) / 1000 : 0;
-    const secs = Math.floor(up);
-    return {
-      cpuTimeMs: secs * 50,
-      memoryUsedBytes: dom?.power === 'running' ? 128 * 1024 * 1024 : 0,
-      diskReadBytes: secs * 4096,
-      diskWriteBytes: secs * 2048,
-      netRxBytes: secs * 1500,
-      netTxBytes: secs * 700,
-      uptimeSec: secs,
-    };
+    return simMetrics(await this.domain(vmId));
+  }
+
+  async metricsOf(vmIds: string[]): Promise<Map<string, VmMetrics>> {
+    const doms = vmIds.length
+      ? await this.store.db.selectFrom('sim_domains').selectAll().where('vm_id', 'in', vmIds).execute()
+      : [];
+    const by = new Map(doms.map((d) => [d.vm_id, d]));
+    return new Map(vmIds.map((id) => [id, simMetrics(by.get(id))]));
   }
 
   async hostReachable(hostId: string): Promise<boolean> {
@@ -200,4 +196,20 @@ async function pause(ms: number, signal?: AbortSignal): Promise<void> {
     if (signal?.aborted) throw signal.reason;
     throw err;
   }
+}
+
+/** Counters that grow with uptime, as a running guest's would (zero while stopped). */
+function simMetrics(dom: { power: string; started_at: string | null } | undefined): VmMetrics {
+  const up =
+    dom?.power === 'running' && dom.started_at ? Math.max(0, Date.now() - Date.parse(dom.started_at)) / 1000 : 0;
+  const secs = Math.floor(up);
+  return {
+    cpuTimeMs: secs * 50,
+    memoryUsedBytes: dom?.power === 'running' ? 128 * 1024 * 1024 : 0,
+    diskReadBytes: secs * 4096,
+    diskWriteBytes: secs * 2048,
+    netRxBytes: secs * 1500,
+    netTxBytes: secs * 700,
+    uptimeSec: secs,
+  };
 }
