@@ -4,13 +4,8 @@
  */
 import type { DataVersionReader } from '../../store/data-versions.js';
 import type { Page } from '../../lib/page.js';
+import { VersionedLru } from '../../lib/versioned-lru.js';
 import type { VmView } from './model.js';
-
-interface Entry {
-  version: number;
-  page: Page<VmView>;
-  items: number;
-}
 
 /** Freezes a page and all it holds: a dialect that tried to change a shared cached view would fail loudly. */
 function deepFreeze<T>(value: T): T {
@@ -21,45 +16,26 @@ function deepFreeze<T>(value: T): T {
   return value;
 }
 
-/** A least-recently-used cache of list pages, bounded by the number of VM views it holds (0 turns it off). */
+/** List pages bounded by the number of VM views they hold (0 turns the cache off). */
 export class VmListCache {
-  private readonly entries = new Map<string, Entry>();
-  private held = 0;
+  private readonly pages: VersionedLru<Page<VmView>>;
 
   constructor(
     private readonly version: DataVersionReader,
     private readonly maxItems: number,
-  ) {}
+  ) {
+    this.pages = new VersionedLru(maxItems);
+  }
 
   /** The page for this key: the cached one when the data has not changed since it was read, else a fresh read. */
   async get(key: string, read: () => Promise<Page<VmView>>): Promise<Page<VmView>> {
     if (this.maxItems === 0) return read();
     const version = await this.version();
     if (version === undefined) return read();
-    const hit = this.entries.get(key);
-    if (hit && hit.version === version) {
-      this.entries.delete(key);
-      this.entries.set(key, hit);
-      return hit.page;
-    }
+    const hit = this.pages.get(key, version);
+    if (hit) return hit;
     const page = deepFreeze(await read());
-    this.put(key, { version, page, items: Math.max(1, page.items.length) });
+    this.pages.set(key, version, page, Math.max(1, page.items.length));
     return page;
-  }
-
-  private put(key: string, entry: Entry): void {
-    const old = this.entries.get(key);
-    if (old) {
-      this.entries.delete(key);
-      this.held -= old.items;
-    }
-    if (entry.items > this.maxItems) return;
-    this.entries.set(key, entry);
-    this.held += entry.items;
-    while (this.held > this.maxItems) {
-      const [oldest, e] = this.entries.entries().next().value!;
-      this.entries.delete(oldest);
-      this.held -= e.items;
-    }
   }
 }

@@ -3,17 +3,11 @@
  * while no change has been committed since, so a dialect skips rendering without ever answering stale.
  */
 import type { Core } from '../../core/core.js';
+import { VersionedLru } from '../../lib/versioned-lru.js';
 
-interface Entry {
-  version: number;
-  text: string;
-  bytes: number;
-}
-
-/** A least-recently-used cache of answer texts, bounded by their size (0 MiB turns it off). */
+/** Answer texts bounded by their size (0 MiB turns the cache off). */
 export class AnswerCache {
-  private readonly entries = new Map<string, Entry>();
-  private held = 0;
+  private readonly texts: VersionedLru<string>;
   private readonly maxBytes: number;
 
   constructor(
@@ -21,6 +15,7 @@ export class AnswerCache {
     maxMb = core.deps.config.answerCacheMb,
   ) {
     this.maxBytes = maxMb * 1024 * 1024;
+    this.texts = new VersionedLru(this.maxBytes);
   }
 
   /** The answer for key: the cached text while the data is unchanged since it was rendered, else render()'s text (kept when ok). */
@@ -28,30 +23,10 @@ export class AnswerCache {
     if (this.maxBytes === 0) return (await render()).text;
     const version = await this.core.dataVersion();
     if (version === undefined) return (await render()).text;
-    const hit = this.entries.get(key);
-    if (hit && hit.version === version) {
-      this.entries.delete(key);
-      this.entries.set(key, hit);
-      return hit.text;
-    }
+    const hit = this.texts.get(key, version);
+    if (hit !== undefined) return hit;
     const { text, ok } = await render();
-    if (ok) this.put(key, { version, text, bytes: text.length * 2 + key.length * 2 });
+    if (ok) this.texts.set(key, version, text, (text.length + key.length) * 2);
     return text;
-  }
-
-  private put(key: string, entry: Entry): void {
-    const old = this.entries.get(key);
-    if (old) {
-      this.entries.delete(key);
-      this.held -= old.bytes;
-    }
-    if (entry.bytes > this.maxBytes) return;
-    this.entries.set(key, entry);
-    this.held += entry.bytes;
-    while (this.held > this.maxBytes) {
-      const [oldest, e] = this.entries.entries().next().value!;
-      this.entries.delete(oldest);
-      this.held -= e.bytes;
-    }
   }
 }
