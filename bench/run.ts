@@ -1,5 +1,4 @@
 /** `npm run bench`: list throughput vs bare Fastify, deploys/s, list latency at 100k VMs, time to Ready, CloudSigma drive throughput vs dd and real qemu guests, drive reads during a sign-in flood, in one run; writes BENCHMARKS.md. */
-import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
@@ -14,6 +13,7 @@ import { summariseProfiles } from './profile.js';
 import { deployFigures } from './deploy.js';
 import { scaleFigures } from './scale.js';
 import { listFiguresOf, measureLists } from './lists.js';
+import { run } from './wrk.js';
 import { parseRecords } from '../src/dialects/cloudsigma/text-codec.js';
 import { PARTS, row, table, writeMarkdown, type Figure, type Note, type Part } from './report.js';
 
@@ -52,24 +52,6 @@ function log(msg: string): void {
 }
 const round = (n: number, d = 1) => Math.round(n * 10 ** d) / 10 ** d;
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
-
-/** Runs a command to completion and returns its stdout. */
-function run(cmd: string, args: string[], env: Record<string, string> = {}): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const p = spawn(cmd, args, { cwd: REPO_ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    p.stdout.on('data', (b: Buffer) => {
-      out += b.toString();
-    });
-    p.stderr.on('data', (b: Buffer) => {
-      err += b.toString();
-    });
-    p.on('exit', (code) =>
-      code === 0 ? resolve(out) : reject(new Error(`${cmd} ${args.join(' ')} exited ${code}: ${err}`)),
-    );
-  });
-}
 
 /** The load generator process (bench/load.ts). */
 async function loader<T>(args: string[], env: Record<string, string> = {}): Promise<T> {

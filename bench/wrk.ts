@@ -25,9 +25,10 @@ export interface LoadOptions {
 const LOAD_TOOL: 'wrk' | 'autocannon' =
   spawnSync('wrk', ['--version'], { stdio: 'ignore' }).error === undefined ? 'wrk' : 'autocannon';
 
-function output(cmd: string, args: string[]): Promise<string> {
+/** Runs a command to completion in the repository (env added to this process's) and answers its stdout. */
+export function run(cmd: string, args: string[], env: Record<string, string> = {}): Promise<string> {
   return new Promise((resolve, reject) => {
-    const p = spawn(cmd, args, { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    const p = spawn(cmd, args, { cwd: REPO_ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
     p.stdout.on('data', (b: Buffer) => {
@@ -36,7 +37,9 @@ function output(cmd: string, args: string[]): Promise<string> {
     p.stderr.on('data', (b: Buffer) => {
       err += b.toString();
     });
-    p.on('exit', (code) => (code === 0 ? resolve(out) : reject(new Error(`${cmd} exited ${code}: ${err}`))));
+    p.on('exit', (code) =>
+      code === 0 ? resolve(out) : reject(new Error(`${cmd} ${args.join(' ')} exited ${code}: ${err}`)),
+    );
   });
 }
 
@@ -70,14 +73,14 @@ export async function loadUrl(url: string, opts: LoadOptions): Promise<LoadResul
   if (LOAD_TOOL === 'wrk') {
     const h = headers.flatMap(([k, v]) => ['-H', `${k}: ${v}`]);
     const args = (s: number) => ['-t2', `-c${opts.connections}`, `-d${s}s`, '--latency', ...h, url];
-    await output('wrk', args(2));
-    return { tool: 'wrk', ...parseWrk(await output('wrk', args(opts.seconds))) };
+    await run('wrk', args(2));
+    return { tool: 'wrk', ...parseWrk(await run('wrk', args(opts.seconds))) };
   }
   const bin = join(REPO_ROOT, 'node_modules', 'autocannon', 'autocannon.js');
   const h = headers.flatMap(([k, v]) => ['-H', `${k}=${v}`]);
   const args = (s: number) => ['-c', String(opts.connections), '-d', String(s), ...h, '-j', url];
-  await output(process.execPath, [bin, ...args(2)]);
-  const r = JSON.parse(await output(process.execPath, [bin, ...args(opts.seconds)])) as {
+  await run(process.execPath, [bin, ...args(2)]);
+  const r = JSON.parse(await run(process.execPath, [bin, ...args(opts.seconds)])) as {
     requests: { total: number };
     latency: { p50: number; p90: number; p99: number };
     non2xx: number;
