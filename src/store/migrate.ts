@@ -63,7 +63,11 @@ const MIGRATIONS: Migration[] = [
 export async function migrate(store: Store): Promise<string[]> {
   const ctx: MigrationContext = { dialect: store.kind };
   return store.db.transaction().execute(async (trx) => {
-    if (store.kind === 'postgres') await sql`select pg_advisory_xact_lock(727274)`.execute(trx);
+    if (store.kind === 'postgres') {
+      await sql`select pg_advisory_xact_lock(727274)`.execute(trx);
+      // Data-version triggers are deferred to commit; a migration that changes rows and then alters their table must not leave them pending.
+      await sql`set constraints all immediate`.execute(trx);
+    }
     await trx.schema
       .createTable('nube_migrations')
       .ifNotExists()
