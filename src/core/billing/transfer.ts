@@ -44,7 +44,10 @@ export async function refreshTraffic(deps: CoreDeps): Promise<void> {
     .where('removed_at', 'is', null)
     .where('state', 'in', ACTIVE_STATES)
     .execute();
-  await new TrafficService(deps).meter(vms.map((v) => ({ id: v.id, state: v.state, hostId: v.host_id })));
+  await new TrafficService(deps).meter(
+    vms.map((v) => ({ id: v.id, state: v.state, hostId: v.host_id })),
+    { save: true },
+  );
 }
 
 /**

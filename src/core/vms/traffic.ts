@@ -55,17 +55,30 @@ function trafficView(r: Partial<VmTrafficRow> | undefined): TrafficView {
 /** Readings written per transaction: one commit for a page of VMs, short enough not to hold the database long. */
 const WRITES_PER_TX = 100;
 
+/**
+ * How often a steadily read VM's counters are saved. Between saves a reading adds the live delta to the saved usage
+ * without writing, so lists stay reads; a save happens sooner when the counters went down (a restarted guest) or the
+ * VM moved host, and at once when the caller asks (before a power change resets the counters).
+ */
+const CHECKPOINT_MS = 60_000;
+
 /** The counter columns one reading writes. */
 type TrafficCounters = Pick<
   VmTrafficRow,
   'in_used' | 'out_used' | 'in_last' | 'out_last' | 'last_host_id' | 'updated_at'
 >;
 
+/** A reading to save: the counters it was computed from guard the update. */
+interface CounterWrite {
+  vmId: string;
+  exists: boolean;
+  inLast: number;
+  outLast: number;
+  next: TrafficCounters;
+}
+
 /** Writes readings in one transaction; only the reader that saw a row's last counters adds its delta (a concurrent reader's update wins otherwise). */
-async function saveCounters(
-  trx: Q,
-  writes: Array<{ vmId: string; exists: boolean; inLast: number; outLast: number; next: TrafficCounters }>,
-): Promise<void> {
+async function saveCounters(trx: Q, writes: CounterWrite[]): Promise<void> {
   for (const w of writes) {
     if (w.exists)
       await trx
@@ -84,12 +97,20 @@ async function saveCounters(
   }
 }
 
+/** Usage grown by a counter's delta since its last saved value (a counter below it was reset: its value is all new). */
+function grown(used: number, last: number, now: number): number {
+  return used + (now >= last ? now - last : now);
+}
+
 /** Meters and limits traffic. */
 export class TrafficService {
   constructor(private readonly deps: CoreDeps) {}
 
-  /** Adds the counter deltas of running VMs (a counter that went down was reset: its value is all new) and returns every VM's view. */
-  async meter(vms: MeteredVm[]): Promise<Map<string, TrafficView>> {
+  /**
+   * Every VM's view with the running VMs' counter deltas added (exact at the time of reading). Readings are saved only
+   * when due (see CHECKPOINT_MS) or, with opts.save, at once.
+   */
+  async meter(vms: MeteredVm[], opts: { save?: boolean } = {}): Promise<Map<string, TrafficView>> {
     const db = this.deps.store.db;
     const out = new Map<string, TrafficView>();
     if (vms.length === 0) return out;
@@ -106,7 +127,8 @@ export class TrafficService {
     const driver = this.deps.driver;
     const running = vms.filter((v) => v.state === 'running').map((v) => v.id);
     const batch = driver?.metricsOf && running.length > 0 ? await driver.metricsOf(running).catch(() => null) : null;
-    const writes: Array<{ vmId: string; exists: boolean; inLast: number; outLast: number; next: TrafficCounters }> = [];
+    const writes: CounterWrite[] = [];
+    const now = Date.now();
     for (const vm of vms) {
       const cur = by.get(vm.id);
       const c = { ...EMPTY, ...cur };
@@ -119,22 +141,24 @@ export class TrafficService {
       const hostMoved = vm.hostId !== null && vm.hostId !== c.last_host_id;
       const inLast = Number(c.in_last);
       const outLast = Number(c.out_last);
-      // Counters that have not moved since the last reading add nothing: no write, so steady reads stay reads.
       const moved = m !== null && (m.netRxBytes !== inLast || m.netTxBytes !== outLast || !cur);
       if (!moved && !hostMoved) {
         out.set(vm.id, trafficView(cur));
         continue;
       }
       const next = {
-        in_used: Number(c.in_used) + (m ? (m.netRxBytes >= inLast ? m.netRxBytes - inLast : m.netRxBytes) : 0),
-        out_used: Number(c.out_used) + (m ? (m.netTxBytes >= outLast ? m.netTxBytes - outLast : m.netTxBytes) : 0),
+        in_used: m ? grown(Number(c.in_used), inLast, m.netRxBytes) : Number(c.in_used),
+        out_used: m ? grown(Number(c.out_used), outLast, m.netTxBytes) : Number(c.out_used),
         in_last: m ? m.netRxBytes : inLast,
         out_last: m ? m.netTxBytes : outLast,
         last_host_id: vm.hostId ?? c.last_host_id,
         updated_at: nowIso(),
       };
-      writes.push({ vmId: vm.id, exists: cur !== undefined, inLast, outLast, next });
       out.set(vm.id, trafficView({ ...c, ...next }));
+      const reset = m !== null && (m.netRxBytes < inLast || m.netTxBytes < outLast);
+      const due = !cur || !(now - Date.parse(String(c.updated_at)) < CHECKPOINT_MS);
+      if (opts.save || hostMoved || reset || due)
+        writes.push({ vmId: vm.id, exists: cur !== undefined, inLast, outLast, next });
     }
     for (let i = 0; i < writes.length; i += WRITES_PER_TX) {
       const part = writes.slice(i, i + WRITES_PER_TX);

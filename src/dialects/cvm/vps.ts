@@ -56,7 +56,7 @@ export async function vpsStatus(core: Core, ctx: CallContext, serial: number): P
 /** Starts, stops or restarts (reboot when running, start when stopped) and waits for the task; its failure is thrown. */
 export async function powerVps(core: Core, ctx: CallContext, serial: number, action: VpsAction): Promise<void> {
   const vm = await vpsOf(core, ctx, serial);
-  if (action !== 'start') await core.traffic.meter([vm]);
+  if (action !== 'start') await core.traffic.meter([vm], { save: true });
   let receipt: TaskReceipt;
   if (action === 'start') receipt = await core.vms.start(ctx, vm.id);
   else if (action === 'stop') receipt = await core.vms.stop(ctx, vm.id, false);
