@@ -6,26 +6,33 @@ import type { Kysely } from 'kysely';
 import type Database from 'better-sqlite3';
 import type { DB } from './schema.js';
 
-/** The tables whose changes end cached reads (what a VM list reads: VMs and all they are shown with). */
-const VERSIONED_TABLES = [
-  'accounts',
-  'affinity_groups',
-  'counters',
-  'disk_offerings',
-  'networks',
-  'nic_secondary_ips',
-  'nics',
-  'os_types',
-  'security_groups',
-  'service_offerings',
-  'tags',
-  'templates',
-  'vm_affinity_groups',
-  'vm_security_groups',
-  'vms',
-  'volumes',
-  'zones',
-] as const;
+/**
+ * The tables whose changes end cached reads, by the migration that began versioning them (each migration creates the
+ * triggers of its own list, so a database migrated earlier gets the later tables' triggers too): what a VM list reads
+ * (VMs and all they are shown with), then what the REST list shows besides (SSH key and object numbers).
+ */
+export const VERSIONED_SINCE = {
+  '0025': [
+    'accounts',
+    'affinity_groups',
+    'counters',
+    'disk_offerings',
+    'networks',
+    'nic_secondary_ips',
+    'nics',
+    'os_types',
+    'security_groups',
+    'service_offerings',
+    'tags',
+    'templates',
+    'vm_affinity_groups',
+    'vm_security_groups',
+    'vms',
+    'volumes',
+    'zones',
+  ],
+  '0029': ['aliases', 'ssh_keys'],
+} as const;
 
 const SCOPE = '*';
 
@@ -55,12 +62,12 @@ function pgTrigger(table: string): string {
   );
 }
 
-/** The DDL that creates the version row and its triggers, for one kind of database. */
-export function dataVersionDdl(kind: 'sqlite' | 'postgres'): string[] {
+/** The DDL that creates the version row (unless it exists) and the triggers of tables, for one kind of database. */
+export function dataVersionDdl(kind: 'sqlite' | 'postgres', tables: readonly string[]): string[] {
   const table = `create table if not exists data_versions (scope text primary key, version bigint not null)`;
   const row = `insert into data_versions (scope, version) values ('${SCOPE}', 0) on conflict (scope) do nothing`;
-  if (kind === 'sqlite') return [table, row, ...VERSIONED_TABLES.flatMap(sqliteTriggers)];
-  return [table, row, PG_FUNCTION, ...VERSIONED_TABLES.map(pgTrigger)];
+  if (kind === 'sqlite') return [table, row, ...tables.flatMap(sqliteTriggers)];
+  return [table, row, PG_FUNCTION, ...tables.map(pgTrigger)];
 }
 
 /** Reads the committed data version; undefined when it cannot be known without waiting (SQLite mid-transaction). */

@@ -154,3 +154,28 @@ test('every change through any dialect, the engine or another connection is in t
     await other.close();
   }
 });
+
+test('the REST list, kept as rendered text, shows SSH key numbers and their removal on the very next call', async () => {
+  const zone = (await cs.ok('listZones')).zone[0].id;
+  const template = (await cs.ok('listTemplates', { templatefilter: 'featured' })).template[0].id;
+  await cs.ok('createSSHKeyPair', { name: 'fresh-key' });
+  const keyed = (
+    await cs.done('deployVirtualMachine', {
+      zoneid: zone,
+      templateid: template,
+      serviceofferingid: offering,
+      name: 'fresh-keyed',
+      keypair: 'fresh-key',
+    })
+  ).virtualmachine.id as string;
+  const restVm = async () => (await rest.call('GET', '/vps?per_page=50')).body.data.find((v: any) => v.id === keyed);
+  const keys = (await rest.call('GET', '/ssh-keys')).body.data as Array<{ id: number; name: string }>;
+  const key = keys.find((k) => k.name === 'fresh-key');
+  assert.ok(key, 'REST lists the key made through CloudStack');
+  assert.equal((await restVm()).ssh_key_id, key.id);
+  assert.equal((await restVm()).ssh_key_id, key.id, 'the same answer again (from the kept text)');
+  assert.equal((await rest.call('DELETE', `/ssh-keys/${key.id}`)).status < 300, true);
+  assert.equal((await restVm()).ssh_key_id, null, 'the removed key is gone from the next list');
+  await cs.ok('updateVirtualMachine', { id: keyed, displayname: 'keyed-renamed' });
+  assert.equal((await restVm()).name, 'keyed-renamed');
+});

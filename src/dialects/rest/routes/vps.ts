@@ -10,6 +10,7 @@ import { DEFAULT_PLAN, PLANS, planBySlug } from '../plans.js';
 import { SSH_KEY_TYPE, templateOfImage, vpsShapes } from '../vps-shared.js';
 import { addressesOf, datacenterOf, planOf, statusOf, VpsInstance, zoneOfDatacenter } from '../vps-view.js';
 import type { RestApp } from '../app-type.js';
+import { AnswerCache } from '../../shared/answer-cache.js';
 
 const tags = ['VPS'];
 const security = [{ bearerAuth: [] }];
@@ -78,6 +79,7 @@ function crossCheck(body: Record<string, unknown>) {
 
 /** /vps CRUD routes. */
 export function vpsRoutes(app: RestApp, core: Core): void {
+  const answers = new AnswerCache(core);
   app.get(
     '/vps',
     {
@@ -89,11 +91,17 @@ export function vpsRoutes(app: RestApp, core: Core): void {
         response: { 200: PageOf(VpsInstance), ...COMMON_ERRORS },
       },
     },
-    async (req) => {
+    async (req, reply) => {
       const ctx = ctxOf(req, 'vps/index');
       const p = pagingOf(req.query);
-      const page = await core.vms.list(ctx, { page: p.page, pageSize: p.perPage });
-      return pageAnswer(await vpsShapes(core, req, ctx, page.items), page.count, p);
+      // The page depends only on the account (its team number is the account's) and the paging, so its text is kept by data version.
+      const text = await answers.get(`${ctx.accountId}\n${p.page}\n${p.perPage}`, async () => {
+        const page = await core.vms.list(ctx, { page: p.page, pageSize: p.perPage });
+        const body = pageAnswer(await vpsShapes(core, req, ctx, page.items), page.count, p);
+        return { text: String(reply.serialize(body)), ok: true };
+      });
+      // Sent as the text already serialized by the route's own response schema.
+      return reply.type('application/json; charset=utf-8').send(text as never);
     },
   );
 
