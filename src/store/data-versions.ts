@@ -9,7 +9,8 @@ import type { DB } from './schema.js';
 /**
  * The tables whose changes end cached reads, by the migration that began versioning them (each migration creates the
  * triggers of its own list, so a database migrated earlier gets the later tables' triggers too): what a VM list reads
- * (VMs and all they are shown with), then what the REST list shows besides (SSH key and object numbers).
+ * (VMs and all they are shown with), then what the REST list shows besides (SSH key and object numbers) and what
+ * credential lookups read (core/credentials/memo.ts).
  */
 export const VERSIONED_SINCE = {
   '0025': [
@@ -31,7 +32,7 @@ export const VERSIONED_SINCE = {
     'volumes',
     'zones',
   ],
-  '0029': ['aliases', 'ssh_keys'],
+  '0029': ['aliases', 'api_tokens', 'credentials', 'ssh_keys', 'users'],
 } as const;
 
 const SCOPE = '*';

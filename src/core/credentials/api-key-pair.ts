@@ -8,6 +8,7 @@ import type { Principal } from '../accounts/principal.js';
 import type { IssueOptions, Issued, Issuer } from './issuer.js';
 import { enabledPrincipal } from './principals.js';
 import { insertRow, listRows, revokeRow } from './rows.js';
+import { LookupMemo } from './memo.js';
 
 /** The issuer kind of API key pairs. */
 const KIND = 'api-key-pair';
@@ -44,13 +45,15 @@ const NO_SUCH_KEY_SECRET = randomToken(30);
 /** Issues, verifies, revokes and lists API key pairs. */
 export class ApiKeyPairIssuer implements Issuer<typeof KIND, KeyPair, SignedRequest, Principal, KeyPairInfo> {
   readonly kind = KIND;
-  private secretCache = new Map<string, { principal: Principal; secret: string; at: number }>();
+  private readonly lookups: LookupMemo<{ principal: Principal; secret: string }>;
 
   constructor(
     private readonly store: Store,
     private readonly secrets: MasterKey,
     private readonly throttle: AuthThrottle,
-  ) {}
+  ) {
+    this.lookups = new LookupMemo(store);
+  }
 
   /** A new key pair, named opts.name ('key' unless given). */
   async issue(opts: IssueOptions): Promise<Issued<KeyPair>> {
@@ -91,7 +94,6 @@ export class ApiKeyPairIssuer implements Issuer<typeof KIND, KeyPair, SignedRequ
   /** Revokes a key pair by its API key or id; later requests signed with it are refused. */
   async revoke(keyOrId: string): Promise<void> {
     await revokeRow(this.store.db, ROW_KIND, keyOrId, 'key pair');
-    this.secretCache.clear();
   }
 
   /** The account's key pairs, without secrets. */
@@ -107,22 +109,19 @@ export class ApiKeyPairIssuer implements Issuer<typeof KIND, KeyPair, SignedRequ
     }));
   }
 
-  /** Resolves an API key to its principal and decrypted secret (cached for two seconds). */
-  private async secretOf(key: string): Promise<{ principal: Principal; secret: string } | undefined> {
-    const hit = this.secretCache.get(key);
-    if (hit && Date.now() - hit.at < 2000) return hit;
-    const cred: CredentialRow | undefined = await this.store.db
-      .selectFrom('credentials')
-      .selectAll()
-      .where('kind', '=', ROW_KIND)
-      .where('public_key', '=', key)
-      .executeTakeFirst();
-    if (!cred || cred.revoked_at || !cred.secret_enc) return undefined;
-    const principal = await enabledPrincipal(this.store.db, cred.account_id, cred.user_id);
-    if (!principal) return undefined;
-    const entry = { principal, secret: this.secrets.decrypt(cred.secret_enc), at: Date.now() };
-    if (this.secretCache.size > 10000) this.secretCache.clear();
-    this.secretCache.set(key, entry);
-    return entry;
+  /** Resolves an API key to its principal and decrypted secret (kept while the data version holds). */
+  private secretOf(key: string): Promise<{ principal: Principal; secret: string } | undefined> {
+    return this.lookups.get(key, async () => {
+      const cred: CredentialRow | undefined = await this.store.db
+        .selectFrom('credentials')
+        .selectAll()
+        .where('kind', '=', ROW_KIND)
+        .where('public_key', '=', key)
+        .executeTakeFirst();
+      if (!cred || cred.revoked_at || !cred.secret_enc) return undefined;
+      const principal = await enabledPrincipal(this.store.db, cred.account_id, cred.user_id);
+      if (!principal) return undefined;
+      return { principal, secret: this.secrets.decrypt(cred.secret_enc) };
+    });
   }
 }

@@ -5,6 +5,7 @@
  * last used (written at most once a minute, not on every request).
  */
 import { randomBytes, randomInt, timingSafeEqual } from 'node:crypto';
+import type { Selectable } from 'kysely';
 import type { Q, Store } from '../../store/db.js';
 import type { ApiTokenRow } from '../../store/schema.js';
 import { invalid, notFound } from '../../lib/errors.js';
@@ -15,6 +16,7 @@ import type { AuthThrottle } from '../accounts/throttle.js';
 import { DEFAULT_PERMISSIONS, ROLES, unknownPermissions, type Role } from '../permissions.js';
 import type { IssueOptions, Issued, Issuer, Owner } from './issuer.js';
 import { enabledPrincipal } from './principals.js';
+import { LookupMemo } from './memo.js';
 
 /** The issuer kind of API tokens. */
 const KIND = 'api-token';
@@ -120,10 +122,14 @@ export class ApiTokenIssuer implements Issuer<
 > {
   readonly kind = KIND;
 
+  private readonly lookups: LookupMemo<{ row: Selectable<ApiTokenRow>; principal: Principal }>;
+
   constructor(
     private readonly store: Store,
     private readonly throttle: AuthThrottle,
-  ) {}
+  ) {
+    this.lookups = new LookupMemo(store);
+  }
 
   /** A new token (options checked now); its id and text are filled in by save, since the id is the new row's. */
   async issue(opts: ApiTokenOptions): Promise<Issued<ApiTokenShown>> {
@@ -176,13 +182,18 @@ export class ApiTokenIssuer implements Issuer<
     return this.throttle.attempt(source, `${KIND}:${source}`, async () => {
       if (!m) return undefined;
       const id = Number(m[1]);
-      const row = await this.store.db.selectFrom('api_tokens').selectAll().where('id', '=', id).executeTakeFirst();
-      const want = Buffer.from(row?.token_hash ?? NO_SUCH_TOKEN_HASH, 'hex');
+      const found = await this.lookups.get(String(id), async () => {
+        const row = await this.store.db.selectFrom('api_tokens').selectAll().where('id', '=', id).executeTakeFirst();
+        if (!row || row.revoked_at) return undefined;
+        const principal = await enabledPrincipal(this.store.db, row.account_id, row.user_id);
+        return principal && { row, principal };
+      });
+      const want = Buffer.from(found?.row.token_hash ?? NO_SUCH_TOKEN_HASH, 'hex');
       const got = Buffer.from(hashToken(m[2]!), 'hex');
       const matches = want.length === got.length && timingSafeEqual(want, got);
-      if (!row || !matches || row.revoked_at || (row.expires_at && row.expires_at <= nowIso())) return undefined;
-      const principal = await enabledPrincipal(this.store.db, row.account_id, row.user_id);
-      if (!principal) return undefined;
+      if (!found || !matches) return undefined;
+      const { row, principal } = found;
+      if (row.expires_at && row.expires_at <= nowIso()) return undefined;
       await this.touch(id, row.last_used_at);
       const ps = storedPermissions(row);
       return { principal, permissions: ps.includes(UNRESTRICTED) ? undefined : new Set(ps), tokenId: id };

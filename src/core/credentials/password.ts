@@ -8,6 +8,8 @@ import type { Principal } from '../accounts/principal.js';
 import type { AuthThrottle } from '../accounts/throttle.js';
 import type { IssueOptions, Issued, Issuer } from './issuer.js';
 import { enabledPrincipal } from './principals.js';
+import { LookupMemo } from './memo.js';
+import type { UserRow } from '../../store/schema.js';
 
 /** The kind of passwords. */
 const KIND = 'password';
@@ -40,11 +42,14 @@ function throttleKey(login: string): string {
 /** Issues, verifies, revokes and lists users' passwords. */
 export class PasswordIssuer implements Issuer<typeof KIND, NewPassword, PresentedLogin, Principal, PasswordInfo> {
   readonly kind = KIND;
+  private readonly users: LookupMemo<{ user: UserRow; principal: Principal }>;
 
   constructor(
     private readonly store: Store,
     private readonly throttle: AuthThrottle,
-  ) {}
+  ) {
+    this.users = new LookupMemo(store);
+  }
 
   /** The chosen password (opts.password) or a generated one, hashed now; save sets it as the owner user's password. */
   async issue(opts: IssueOptions): Promise<Issued<NewPassword>> {
@@ -84,12 +89,16 @@ export class PasswordIssuer implements Issuer<typeof KIND, NewPassword, Presente
    */
   async recheck(login: string, userId: string, passwordHash: string, source: string): Promise<Principal | undefined> {
     this.throttle.check(source, throttleKey(login));
-    const user = await this.store.db.selectFrom('users').selectAll().where('id', '=', userId).executeTakeFirst();
+    const found = await this.users.get(userId, async () => {
+      const user = await this.store.db.selectFrom('users').selectAll().where('id', '=', userId).executeTakeFirst();
+      const principal = user && (await enabledPrincipal(this.store.db, user.account_id, user.id));
+      return principal && { user: user!, principal };
+    });
+    const user = found?.user;
     if (!user || user.password_hash !== passwordHash || (user.email !== login && user.username !== login))
       return undefined;
-    const principal = await enabledPrincipal(this.store.db, user.account_id, user.id);
-    if (principal) this.throttle.succeeded(source, throttleKey(login));
-    return principal;
+    this.throttle.succeeded(source, throttleKey(login));
+    return found.principal;
   }
 
   /** Revokes a user's password (by user id): it gets a random hash no password matches. */

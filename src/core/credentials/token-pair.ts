@@ -9,6 +9,7 @@ import type { AuthThrottle } from '../accounts/throttle.js';
 import type { IssueOptions, Issued, Issuer } from './issuer.js';
 import { enabledPrincipal } from './principals.js';
 import { insertRow, listRows, revokeRow } from './rows.js';
+import { LookupMemo } from './memo.js';
 
 /** The issuer kind of token pairs. */
 const KIND = 'token-pair';
@@ -74,11 +75,14 @@ export class TokenPairIssuer implements Issuer<
   TokenPairOptions
 > {
   readonly kind = KIND;
+  private readonly lookups: LookupMemo<{ cred: CredentialRow; principal: Principal }>;
 
   constructor(
     private readonly store: Store,
     private readonly throttle: AuthThrottle,
-  ) {}
+  ) {
+    this.lookups = new LookupMemo(store);
+  }
 
   /** A new pair, named opts.name ('default' unless given). */
   async issue(opts: TokenPairOptions): Promise<Issued<TokenPair>> {
@@ -116,18 +120,22 @@ export class TokenPairIssuer implements Issuer<
     const { public: publicToken, private: privateToken } = pair;
     if (!publicToken || !privateToken || publicToken.length > 200 || privateToken.length > 200) return undefined;
     return this.throttle.attempt(source, `${KIND}:${publicToken}`, async () => {
-      const cred: CredentialRow | undefined = await this.store.db
-        .selectFrom('credentials')
-        .selectAll()
-        .where('kind', '=', ROW_KIND)
-        .where('public_key', '=', publicToken)
-        .executeTakeFirst();
-      const want = Buffer.from(cred?.secret_hash ?? NO_SUCH_PAIR_HASH, 'hex');
+      const found = await this.lookups.get(publicToken, async () => {
+        const cred: CredentialRow | undefined = await this.store.db
+          .selectFrom('credentials')
+          .selectAll()
+          .where('kind', '=', ROW_KIND)
+          .where('public_key', '=', publicToken)
+          .executeTakeFirst();
+        if (!cred || cred.revoked_at || !cred.secret_hash) return undefined;
+        const principal = await enabledPrincipal(this.store.db, cred.account_id, cred.user_id);
+        return principal && { cred, principal };
+      });
+      const want = Buffer.from(found?.cred.secret_hash ?? NO_SUCH_PAIR_HASH, 'hex');
       const got = Buffer.from(hashToken(privateToken), 'hex');
       const matches = want.length === got.length && timingSafeEqual(want, got);
-      if (!cred || cred.revoked_at || !cred.secret_hash || !matches) return undefined;
-      const principal = await enabledPrincipal(this.store.db, cred.account_id, cred.user_id);
-      return principal && { principal, clientApi: Number(cred.client_api ?? 1) === 1 };
+      if (!found || !matches) return undefined;
+      return { principal: found.principal, clientApi: Number(found.cred.client_api ?? 1) === 1 };
     });
   }
 
