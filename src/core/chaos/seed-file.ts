@@ -3,7 +3,7 @@
  * shape (POST /admin/chaos and /admin/chaos/delays), so a test suite can start Nube with its faults already in place.
  */
 import { invalid } from '../../lib/errors.js';
-import type { ChaosRule, ChaosRuleInput } from './model.js';
+import { checkDelay, checkRule, checkSeed, type ChaosRule, type ChaosRuleInput } from './model.js';
 import type { ChaosService, SimDelay } from './service.js';
 
 /** The chaos section of a seed file; every part is optional. */
@@ -16,17 +16,23 @@ export interface ChaosSeedSpec {
   delays?: Array<{ operation?: unknown; ms?: unknown; jitter?: unknown }>;
 }
 
-/** Applies a seed file's chaos section (adding to what is there); Invalid names the entry at fault, e.g. `rules[2].rate`. */
+/** Applies a seed file's chaos section (adding to what is there) once every entry checked out; Invalid names the entry at fault, e.g. `chaos.rules[2].rate`. */
 export async function applyChaosSeed(
   core: { chaos: ChaosService },
   spec: ChaosSeedSpec,
 ): Promise<{ seed?: number; rules: ChaosRule[]; delays: SimDelay[] }> {
   if (!spec || typeof spec !== 'object' || Array.isArray(spec)) throw invalid('chaos must be an object', 'chaos');
+  const ruleSpecs = listOf(spec.rules, 'rules');
+  const delaySpecs = listOf(spec.delays, 'delays');
+  for (const [i, r] of ruleSpecs.entries()) await within(`rules[${i}]`, async () => checkRule(r as ChaosRuleInput));
+  for (const [i, d] of delaySpecs.entries())
+    await within(`delays[${i}]`, async () => checkDelay(d as Record<string, unknown>));
+  if (spec.seed !== undefined) await within('seed', async () => checkSeed(spec.seed));
   const rules: ChaosRule[] = [];
   const delays: SimDelay[] = [];
-  for (const [i, r] of listOf(spec.rules, 'rules').entries())
+  for (const [i, r] of ruleSpecs.entries())
     rules.push(await within(`rules[${i}]`, () => core.chaos.addRule(r as ChaosRuleInput)));
-  for (const [i, d] of listOf(spec.delays, 'delays').entries())
+  for (const [i, d] of delaySpecs.entries())
     delays.push(await within(`delays[${i}]`, () => core.chaos.setDelay(d as Record<string, unknown>)));
   const seed = spec.seed !== undefined ? await within('seed', () => core.chaos.setSeed(spec.seed)) : undefined;
   return seed === undefined ? { rules, delays } : { seed, rules, delays };
