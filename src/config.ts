@@ -1,6 +1,7 @@
 /** Typed configuration: defaults, then environment variables, then an optional JSON config file; validated once. */
 import { readFileSync, existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { MAX_SEED } from './lib/seeded-random.js';
 
 /** Everything `nube` reads from its environment. */
 export interface Config {
@@ -204,7 +205,7 @@ function chaosSeed(v: string | undefined): number | undefined {
   if (v === undefined || v.trim() === '') return undefined;
   const n = /^\s*\d{1,10}\s*$/.test(v) ? Number(v) : NaN;
   if (!(n >= 0 && n <= 0xffff_ffff))
-    throw new ConfigError(`NUBE_CHAOS_SEED must be a whole number from 0 to 4294967295, got "${v}"`);
+    throw new ConfigError(`NUBE_CHAOS_SEED must be a whole number from 0 to ${MAX_SEED}, got "${v}"`);
   return n;
 }
 

@@ -1,7 +1,7 @@
 /** `nube admin chaos ...`: API-level fault rules, the seed and per-operation sim delays, straight against the store (a running serve sees changes within 100 ms). */
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { CHAOS_KINDS, SIM_OPERATIONS } from '../core/chaos/model.js';
+import { CHAOS_DIALECTS, CHAOS_KINDS, CHAOS_REASONS, SIM_OPERATIONS } from '../core/chaos/model.js';
 import { applyChaosSeed, type ChaosSeedSpec } from '../core/chaos/seed-file.js';
 import { withRuntime } from './with-runtime.js';
 
@@ -31,12 +31,12 @@ export function addChaosCommands(admin: Command): void {
   chaos
     .command('add <kind>')
     .description(`add a rule: ${CHAOS_KINDS.join(' | ')}`)
-    .option('--dialect <name>', 'cloudstack, cloudsigma, cvm, danube, rest or * (default *)')
+    .option('--dialect <name>', `${CHAOS_DIALECTS.join(', ')} or * (default *)`)
     .option('--operation <glob>', 'CloudStack command, or "METHOD /path" of the others; * matches anything (default *)')
     .option('--rate <p>', 'probability from 0 to 1 that a matching request is hit (default 1)')
     .option('--count <n>', 'fire at most n times (default: until cleared)')
     .option('--account <account>', 'only requests of this account (name or id)')
-    .option('--reason <reason>', 'error: unavailable, conflict, internal, ... (default internal)')
+    .option('--reason <reason>', `error: ${Object.keys(CHAOS_REASONS).join(', ')} (default internal)`)
     .option('--status <code>', 'error: answer this plain 5xx status instead of the dialect error')
     .option('--message <text>', 'error or throttle: the message')
     .option('--retry-after <s>', 'throttle: Retry-After seconds (default 1)')

@@ -1,5 +1,6 @@
 /** What a chaos rule and a sim delay are, in Nube's own terms, and the checks that turn loose input into them. */
 import { CoreError, invalid, type CoreErrorArgs } from '../../lib/errors.js';
+import { MAX_SEED } from '../../lib/seeded-random.js';
 
 /** The dialects a rule may name (`*` = every dialect; the admin API is never one of them). */
 export const CHAOS_DIALECTS = ['cloudstack', 'cloudsigma', 'cvm', 'danube', 'rest'] as const;
@@ -162,7 +163,7 @@ function escapeRe(s: string): string {
 
 /** A seed: a whole number from 0 to 2^32 - 1 (a number or its decimal text). */
 export function checkSeed(v: unknown): number {
-  const n = whole(v, 'seed', 0, 0xffff_ffff);
+  const n = whole(v, 'seed', 0, MAX_SEED);
   if (n === undefined) throw invalid('seed is required', 'seed');
   return n;
 }
