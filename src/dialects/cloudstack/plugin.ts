@@ -36,7 +36,10 @@ export async function cloudstackPlugin(app: FastifyInstance, opts: { core: Core 
     done(null, undefined),
   );
   app.setErrorHandler((err, req, reply) => {
-    const { lower } = collectParams(req.query as Record<string, string>, undefined);
+    const { lower } = collectParams(
+      req.query as Record<string, string>,
+      isRecord(req.body) ? (req.body as Record<string, string>) : undefined,
+    );
     return sendError(
       req,
       reply,

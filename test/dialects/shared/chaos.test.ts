@@ -51,6 +51,10 @@ test('an error rule answers each dialect its own error for the reason, or a plai
   assert.equal(cs.status, 533);
   assert.equal(cs.body.errorcode, 533);
   assert.match(cs.body.errortext, /unavailable \(simulated\)/i);
+  const posted = await env.cs.call('listZones', {}, { method: 'POST' });
+  assert.deepEqual([posted.status, posted.body.errorcode], [533, 533], 'a form POST gets the JSON it asked for');
+  const xml = await env.cs.call('listZones', {}, { json: false });
+  assert.match(xml.raw, /<listzonesresponse[^>]*><errorcode>533<\/errorcode>/);
   assert.equal((await env.cs.call('listTemplates', { templatefilter: 'featured' })).status, 200, 'other commands pass');
   assert.equal((await sigma('/drives/list')).statusCode, 200, 'other dialects pass');
 
