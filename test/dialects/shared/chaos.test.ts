@@ -10,6 +10,8 @@ let sigmaAuth: string;
 let restToken: string;
 let base: string;
 let bob: CsClient;
+let cvmHeaders: Record<string, string>;
+let danubeKey: string;
 
 before(async () => {
   env = await startTestEnv();
@@ -19,6 +21,9 @@ before(async () => {
   sigmaAuth = 'Basic ' + Buffer.from(`${carol.user.email}:carol-password`).toString('base64');
   restToken = carol.credentials['api-token'].token;
   bob = await env.account('bob');
+  const pair = carol.credentials['token-pair'];
+  cvmHeaders = { 'api-public-token': pair.public, 'api-private-token': pair.private };
+  danubeKey = carol.credentials['user-api-key'].apiKey;
   await env.app.listen({ host: '127.0.0.1', port: 0 });
   base = `http://127.0.0.1:${(env.app.server.address() as AddressInfo).port}`;
 });
@@ -74,6 +79,20 @@ test('an error rule answers each dialect its own error for the reason, or a plai
   assert.equal(r.statusCode, 502);
   assert.match(String(r.headers['content-type']), /text\/plain/);
   assert.match(r.body, /Simulated 502/);
+});
+
+test('CVM and Danube requests are named by route for rules and answered in their own error format', async () => {
+  await addRule({ dialect: 'cvm', operation: 'GET /api/client/vps/*', kind: 'error', reason: 'conflict' });
+  await addRule({ dialect: 'danube', operation: 'GET /api/vm/', kind: 'throttle', retry_after: 4 });
+  const cvm = await env.app.inject({ url: '/api/client/vps/list', headers: cvmHeaders });
+  assert.equal(cvm.statusCode, 500, 'CVM answers a refused call 500 with a message');
+  assert.equal(cvm.json().errors.length, 1);
+  assert.match(cvm.json().errors[0], /simulated/);
+  const danube = await env.app.inject({ url: '/api/vm/', headers: { 'es-api-key': danubeKey } });
+  assert.equal(danube.statusCode, 429);
+  assert.equal(danube.headers['retry-after'], '4');
+  assert.match(danube.json().detail, /throttled/);
+  assert.ok(danube.headers.es_version, 'with the es_* headers of every Danube answer');
 });
 
 test('a throttle rule answers 429 with Retry-After in the dialect format', async () => {
