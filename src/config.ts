@@ -1,6 +1,7 @@
 /** Typed configuration: defaults, then environment variables, then an optional JSON config file; validated once. */
 import { readFileSync, existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { MAX_SEED } from './lib/seeded-random.js';
 
 /** Everything `nube` reads from its environment. */
 export interface Config {
@@ -16,6 +17,8 @@ export interface Config {
   masterKey?: string;
   logLevel: string;
   sim: { hostsPerZone: number; delayMs: number; hostCpus: number; hostMemMb: number; hostDiskGb: number };
+  /** NUBE_CHAOS_SEED: the seed `nube serve` sets at start for chaos draws (unset: the stored one, or a random one). */
+  chaosSeed?: number;
   /** The qemu driver: guest template directory, accelerator choice, graceful-stop timeout. */
   qemu: { templateDir: string; accel: 'auto' | 'kvm' | 'tcg'; stopTimeoutMs: number };
   workers: number;
@@ -161,6 +164,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       hostMemMb: int('NUBE_SIM_HOST_MEM_MB', merged.NUBE_SIM_HOST_MEM_MB, 4 * 1024 * 1024, 1),
       hostDiskGb: int('NUBE_SIM_HOST_DISK_GB', merged.NUBE_SIM_HOST_DISK_GB, 1024 * 1024, 1),
     },
+    chaosSeed: chaosSeed(merged.NUBE_CHAOS_SEED),
     qemu: {
       templateDir: resolve(
         merged.NUBE_QEMU_TEMPLATE_DIR ?? join(resolve(merged.NUBE_DATA_DIR ?? './.nube'), 'templates', 'nube-guest'),
@@ -194,6 +198,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     listCacheItems: int('NUBE_LIST_CACHE_ITEMS', merged.NUBE_LIST_CACHE_ITEMS, 10_000, 0),
     answerCacheMb: int('NUBE_ANSWER_CACHE_MB', merged.NUBE_ANSWER_CACHE_MB, 16, 0),
   };
+}
+
+/** NUBE_CHAOS_SEED: a whole number from 0 to 2^32 - 1, or unset. */
+function chaosSeed(v: string | undefined): number | undefined {
+  if (v === undefined || v.trim() === '') return undefined;
+  const n = /^\s*\d{1,10}\s*$/.test(v) ? Number(v) : NaN;
+  if (!(n >= 0 && n <= 0xffff_ffff))
+    throw new ConfigError(`NUBE_CHAOS_SEED must be a whole number from 0 to ${MAX_SEED}, got "${v}"`);
+  return n;
 }
 
 /** The outbound settings: private targets, and the retry schedules of callbacks and of webhooks (which default to the callbacks'). */

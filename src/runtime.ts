@@ -18,6 +18,7 @@ import { storeLabel } from './store/locate.js';
 import { SETTINGS, writeSetting } from './store/settings.js';
 import { makeDataDirPrivate } from './lib/private-files.js';
 import { Scheduler } from './core/schedules/scheduler.js';
+import { ChaosSnapshots } from './store/chaos.js';
 
 /** Everything a running Nube holds. */
 export interface Runtime {
@@ -88,13 +89,15 @@ export async function createRuntime(config: Config, opts: RuntimeOptions = {}): 
   const taskStore =
     store.kind === 'postgres' ? openStore({ databaseUrl: config.databaseUrl, poolSize: 10, ...pgOptions }) : store;
   const storage = openVolumeStorage(config.dataDir, config.driver);
-  const driver = loadComputeDriver(taskStore, config, storage);
+  const chaos = new ChaosSnapshots(store.db);
+  const driver = loadComputeDriver(taskStore, config, storage, chaos);
   const engine = new TaskEngine(taskStore, { workers: config.workers, leaseMs: config.taskLeaseMs, log });
   registerTaskHandlers(engine, { store: taskStore, driver, storage });
   const catalog = new CatalogService(store);
-  const core = new Core({ store, config, secrets, catalog, tasks: engine, storage, driver });
+  const core = new Core({ store, config, secrets, catalog, tasks: engine, storage, driver, chaos });
   const scheduler = new Scheduler(core, { log });
   if (opts.startEngine) {
+    await core.chaos.start(config.chaosSeed);
     await engine.start();
     core.callbacks.start(log);
     core.webhooks.start(log);

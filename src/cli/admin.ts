@@ -1,4 +1,4 @@
-/** `nube admin ...`: accounts, users, key pairs, API tokens, hosts, sim faults and the task log, straight against the store. */
+/** `nube admin ...`: accounts, users, key pairs, API tokens, hosts, sim faults, chaos and the task log, straight against the store. */
 import type { Command } from 'commander';
 import { credentialsJson } from './credentials.js';
 import { addCvmAdminCommands } from './admin-cvm.js';
@@ -7,6 +7,7 @@ import { withRuntime } from './with-runtime.js';
 import { addLimitCommands } from './admin-limits.js';
 import { addTaskCommands } from './admin-tasks.js';
 import { addTierCommand, addTokenCommands } from './admin-tokens.js';
+import { addChaosCommands } from './admin-chaos.js';
 
 /** Adds the admin subcommands to the program. */
 export function addAdminCommands(program: Command): void {
@@ -113,4 +114,5 @@ export function addAdminCommands(program: Command): void {
   addCloudsigmaAdminCommands(admin);
   addTaskCommands(admin);
   addTokenCommands(admin);
+  addChaosCommands(admin);
 }

@@ -41,6 +41,7 @@ import { UserService } from './accounts/users.js';
 import { guardServices } from './permissions.js';
 import { VmMetricsService } from './vms/metrics.js';
 import { RateLimitService } from './rate-limits/service.js';
+import { ChaosService } from './chaos/service.js';
 
 /** The services a restricted caller reaches only through the permission guard (the others take no CallContext). */
 const GUARDED = [
@@ -133,6 +134,8 @@ export class Core {
   readonly vmMetrics: VmMetricsService;
   /** REST API request limits per account tier, shared by every process on the database. */
   readonly rateLimits: RateLimitService;
+  /** API-level fault rules, per-operation sim delays and the seed every chaos draw comes from (operator tooling). */
+  readonly chaos: ChaosService;
 
   /** The committed data version, or undefined when it cannot be read without waiting: answers cached under it are never stale. */
   dataVersion(): Promise<number | undefined> {
@@ -182,6 +185,7 @@ export class Core {
     this.templateImport = new TemplateImport(deps);
     this.users = new UserService(deps.store, this.credentials, this.accounts);
     this.vmMetrics = new VmMetricsService(deps, this.vms);
+    this.chaos = new ChaosService(deps.store, this.accounts, deps.chaos);
     guardServices(this, GUARDED);
   }
 }

@@ -7,6 +7,7 @@ import type { MasterKey } from './accounts/secrets.js';
 import type { CatalogService } from './catalog/service.js';
 import type { VolumeStorage } from '../drivers/storage/storage.js';
 import type { ComputeDriver } from '../drivers/compute/driver.js';
+import type { ChaosSnapshots } from '../store/chaos.js';
 
 /** The slice of the task engine the core uses: wake it after enqueueing, wait for a task to end, cancel one. */
 export interface TaskWaker {
@@ -26,4 +27,6 @@ export interface CoreDeps {
   storage?: VolumeStorage;
   /** The compute driver, for reads (status, metrics) and operator actions; absent in tools that run none. */
   driver?: ComputeDriver;
+  /** The chaos snapshot shared with the sim driver (one generator per process); absent: the core makes its own. */
+  chaos?: ChaosSnapshots;
 }

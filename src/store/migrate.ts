@@ -26,6 +26,7 @@ import * as m0022 from './migrations/0022-api-tokens.js';
 import * as m0023 from './migrations/0023-webhooks.js';
 import * as m0024 from './migrations/0024-firewall-rules.js';
 import * as m0025 from './migrations/0025-data-versions.js';
+import * as m0028 from './migrations/0028-chaos.js';
 import * as m0029 from './migrations/0029-versioned-keys-credentials.js';
 
 interface Migration {
@@ -58,6 +59,7 @@ const MIGRATIONS: Migration[] = [
   { name: '0023-webhooks', up: m0023.up },
   { name: '0024-firewall-rules', up: m0024.up },
   { name: '0025-data-versions', up: m0025.up },
+  { name: '0028-chaos', up: m0028.up },
   { name: '0029-versioned-keys-credentials', up: m0029.up },
 ];
 

@@ -592,6 +592,31 @@ export interface BackupRow {
   removed_at: string | null;
 }
 /** The whole database as Kysely sees it. */
+/** An API-level chaos rule (0028): which dialect and operation it hits, its kind, rate, parameters (JSON) and firings left (-1 = until cleared). */
+export interface ChaosRuleRow {
+  id: string;
+  dialect: string;
+  operation: string;
+  kind: string;
+  rate: number;
+  params: string;
+  remaining: number;
+  account_id: string | null;
+  created_at: string;
+}
+/** A per-operation sim delay (0028): the sim driver waits delay_ms ± jitter_ms for this operation instead of the global delay. */
+export interface ChaosDelayRow {
+  operation: string;
+  delay_ms: number;
+  jitter_ms: number;
+  created_at: string;
+}
+/** The chaos generator's seed (0028, one row, id 1); epoch grows on every set, so setting the same seed again restarts the sequence. */
+export interface ChaosSeedRow {
+  id: number;
+  seed: number;
+  epoch: number;
+}
 export interface DB {
   accounts: AccountRow;
   users: UserRow;
@@ -624,6 +649,9 @@ export interface DB {
   webhook_deliveries: WebhookDeliveryRow;
   sim_domains: SimDomainRow;
   sim_faults: SimFaultRow;
+  chaos_rules: ChaosRuleRow;
+  chaos_delays: ChaosDelayRow;
+  chaos_seed: ChaosSeedRow;
   meta: MetaRow;
   counters: CounterRow;
   volume_extras: VolumeExtrasRow;

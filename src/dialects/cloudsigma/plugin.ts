@@ -2,7 +2,8 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Core } from '../../core/core.js';
 import { BasicAuth } from './auth.js';
-import { errorBody, sigmaRequestError } from './errors.js';
+import { errorBody, sigmaError, sigmaRequestError } from './errors.js';
+import { CoreError } from '../../lib/errors.js';
 import { SigmaRouter, TEXT_BODY_MAX } from './router.js';
 import { profileRoutes } from './routes/profile.js';
 import { driveRoutes } from './routes/drives.js';
@@ -11,6 +12,7 @@ import { serverRoutes } from './routes/servers.js';
 import { resourceRoutes } from './routes/resources.js';
 import { serverGroupRoutes } from './routes/server-groups.js';
 import { billingRoutes } from './routes/billing.js';
+import { registerChaos, routeOperations } from '../shared/chaos.js';
 
 /** The first path segments this dialect owns; unknown commands under them answer 404 in text. */
 export const SIGMA_ROOTS = [
@@ -44,11 +46,22 @@ export async function cloudsigmaPlugin(app: FastifyInstance, opts: { core: Core 
     done(null, body),
   );
   app.setErrorHandler((err: Error & { statusCode?: number }, req, reply) => {
-    const e = sigmaRequestError(err, req.id, req.routeOptions.bodyLimit ?? TEXT_BODY_MAX);
+    // Core errors thrown by hooks (chaos) are answered as handlers' are; anything else is Fastify's own request error.
+    const e =
+      err instanceof CoreError
+        ? sigmaError(err, req.id)
+        : sigmaRequestError(err, req.id, req.routeOptions.bodyLimit ?? TEXT_BODY_MAX);
     if (e.internal) req.log.error({ err }, 'cloudsigma request failed');
+    if (e.retryAfterSec !== undefined) reply.header('retry-after', String(e.retryAfterSec));
     return reply.code(e.status).type('text/plain; charset=utf-8').send(e.body);
   });
-  const r = new SigmaRouter(app, opts.core, new BasicAuth(opts.core));
+  const auth = new BasicAuth(opts.core);
+  registerChaos(app, opts.core, {
+    dialect: 'cloudsigma',
+    operations: routeOperations,
+    accountId: async (req) => (await auth.check(req.headers.authorization, req.ip))?.account.id,
+  });
+  const r = new SigmaRouter(app, opts.core, auth);
   profileRoutes(r);
   driveRoutes(r);
   driveDataRoutes(r);

@@ -12,6 +12,7 @@ import { allCommands } from './commands/index.js';
 import { labelRoute } from '../../http/metrics.js';
 import { hasNul } from '../../http/nul-bytes.js';
 import { AnswerCache } from '../shared/answer-cache.js';
+import { registerChaos } from '../shared/chaos.js';
 
 /** CloudStack's prefixes; all serve the same commands. */
 const CS_PREFIXES = ['/compute', '/client/api', '/v1'];
@@ -35,7 +36,10 @@ export async function cloudstackPlugin(app: FastifyInstance, opts: { core: Core 
     done(null, undefined),
   );
   app.setErrorHandler((err, req, reply) => {
-    const { lower } = collectParams(req.query as Record<string, string>, undefined);
+    const { lower } = collectParams(
+      req.query as Record<string, string>,
+      isRecord(req.body) ? (req.body as Record<string, string>) : undefined,
+    );
     return sendError(
       req,
       reply,
@@ -43,6 +47,21 @@ export async function cloudstackPlugin(app: FastifyInstance, opts: { core: Core 
       responseKey(lower.get('command') ?? ''),
       err,
     );
+  });
+
+  // Chaos rules name a request by its command; an account-bound rule checks the request's signature to learn its account.
+  const paramsOf = (req: FastifyRequest) =>
+    collectParams(
+      req.query as Record<string, string>,
+      isRecord(req.body) ? (req.body as Record<string, string>) : undefined,
+    );
+  registerChaos(app, core, {
+    dialect: 'cloudstack',
+    operations: (req) => [paramsOf(req).lower.get('command') ?? ''],
+    accountId: async (req) => {
+      const { pairs, lower } = paramsOf(req);
+      return (await authenticate(core, pairs, lower, req.ip)).account.id;
+    },
   });
 
   // Metrics name a request by its command once it is known to exist, so unknown names cannot grow the label set.

@@ -2,7 +2,8 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import formbody from '@fastify/formbody';
 import type { Core } from '../../core/core.js';
-import { cvmAuthHook } from './auth.js';
+import { cvmAuthHook, cvmContext } from './auth.js';
+import { registerChaos, routeOperations } from '../shared/chaos.js';
 import { cvmErrorHandler, NO_SUCH_ID } from './errors.js';
 import { vpsRoutes } from './routes/vps.js';
 import { nodeRoutes } from './routes/nodes.js';
@@ -49,6 +50,11 @@ export async function cvmPlugin(app: FastifyInstance, opts: { core: Core }): Pro
         .code(422)
         .type('application/json')
         .send({ errors: ['The request body holds a NUL byte.'] });
+  });
+  registerChaos(app, core, {
+    dialect: 'cvm',
+    operations: routeOperations,
+    accountId: async (req) => cvmContext(req, 'chaos').accountId,
   });
   vpsRoutes(app, core);
   nodeRoutes(app, core);

@@ -16,6 +16,7 @@ import { streamTask } from './stream.js';
 import { registerRoutes } from './routes/index.js';
 import { ES_VERSION } from './version.js';
 import { danubeCallbacks } from './callbacks.js';
+import { registerChaos, routeOperations } from '../shared/chaos.js';
 
 /** Paths served without credentials. */
 const OPEN_PATHS = new Set(['/api/ping/', '/api/accounts/login/']);
@@ -134,6 +135,11 @@ export async function danubePlugin(app: FastifyInstance, opts: { core: Core }): 
     if (!route || req.method === 'OPTIONS' || OPEN_PATHS.has(route)) return;
     states.set(req, { dcName: MAIN_DC.name });
     states.set(req, await authenticate(core, req));
+  });
+  registerChaos(app, core, {
+    dialect: 'danube',
+    operations: routeOperations,
+    accountId: async (req) => states.get(req)?.principal?.account.id,
   });
   const run = async (req: FastifyRequest, reply: FastifyReply, handler: DanubeHandler): Promise<FastifyReply> => {
     const raw = req.method === 'GET' ? req.query : req.body;

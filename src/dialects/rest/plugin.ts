@@ -6,7 +6,8 @@
 import type { FastifyInstance } from 'fastify';
 import type { Core } from '../../core/core.js';
 import { hasNul } from '../../http/nul-bytes.js';
-import { restAuthHook } from './auth.js';
+import { callerOf, restAuthHook } from './auth.js';
+import { registerChaos, routeOperations } from '../shared/chaos.js';
 import { restErrorHandler } from './errors.js';
 import { userRoute, v1Routes } from './routes/index.js';
 
@@ -23,6 +24,11 @@ function common(app: FastifyInstance, core: Core): void {
     route.bodyLimit ??= BODY_MAX;
   });
   app.addHook('onRequest', restAuthHook(core));
+  registerChaos(app, core, {
+    dialect: 'rest',
+    operations: routeOperations,
+    accountId: async (req) => callerOf(req).principal.account.id,
+  });
   app.addHook('preValidation', async (req, reply) => {
     if (hasNul(req.params))
       return reply

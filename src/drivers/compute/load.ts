@@ -7,20 +7,29 @@ import { Qcow2Storage } from '../storage/qcow2.js';
 import { SimDriver } from './sim/driver.js';
 import { QemuDriver } from './qemu/driver.js';
 import { qemuSeed } from './qemu/seed.js';
+import type { ChaosSnapshots } from '../../store/chaos.js';
 
-const FACTORIES: Record<string, (store: Store, cfg: Config, storage: VolumeStorage) => ComputeDriver> = {
-  sim: (store, cfg) => new SimDriver(store, { delayMs: cfg.sim.delayMs }),
+const FACTORIES: Record<
+  string,
+  (store: Store, cfg: Config, storage: VolumeStorage, chaos?: ChaosSnapshots) => ComputeDriver
+> = {
+  sim: (store, cfg, _storage, chaos) => new SimDriver(store, { delayMs: cfg.sim.delayMs, chaos }),
   qemu: (_store, cfg, storage) => {
     if (!(storage instanceof Qcow2Storage)) throw new Error('The qemu driver needs qcow2 volume storage');
     return new QemuDriver({ dataDir: cfg.dataDir, ...cfg.qemu }, storage);
   },
 };
 
-/** The configured compute driver; unknown names are a configuration error. */
-export function loadComputeDriver(store: Store, cfg: Config, storage: VolumeStorage): ComputeDriver {
+/** The configured compute driver (the sim driver reads its per-operation delays from chaos); unknown names are a configuration error. */
+export function loadComputeDriver(
+  store: Store,
+  cfg: Config,
+  storage: VolumeStorage,
+  chaos?: ChaosSnapshots,
+): ComputeDriver {
   const make = FACTORIES[cfg.driver];
   if (!make) throw new Error(`Compute driver "${cfg.driver}" is not available in this build`);
-  return make(store, cfg, storage);
+  return make(store, cfg, storage, chaos);
 }
 
 /** Start-up steps of the drivers that bring something to the catalog (templates they boot, their hosts' capacity). */

@@ -6,11 +6,17 @@ import { nowIso } from '../../../lib/util.js';
 import type { SimFaultRow } from '../../../store/schema.js';
 import { FAULT_KINDS, addFault, clearFaults, faultsVersion, listFaults } from './faults.js';
 import type { ComputeDriver, FaultControl, PowerState, VmMetrics, VmSpec } from '../driver.js';
+import type { ChaosSnapshots } from '../../../store/chaos.js';
 
-/** Sim tuning: the delay of every power transition. */
+/** Sim tuning: the delay of every power transition, and chaos, whose per-operation delays override it. */
 export interface SimOptions {
   delayMs: number;
+  /** Per-operation delays and jitter (chaos_delays) and the process's seeded generator for the jitter. */
+  chaos?: ChaosSnapshots;
 }
+
+/** The driver operations that wait the global delay when chaos sets none of their own. */
+const POWER_OPERATIONS = new Set(['start', 'stop', 'reboot']);
 
 /** Simulated hypervisor; every operation is idempotent and consults the fault table first. */
 export class SimDriver implements ComputeDriver {
@@ -31,24 +37,30 @@ export class SimDriver implements ComputeDriver {
   };
 
   async define(spec: VmSpec, signal?: AbortSignal): Promise<void> {
+    if (await this.place(spec, signal)) await this.transition('create', signal);
+  }
+
+  /** Defines the domain on its host; true when it did not exist before (a VM's first definition: its creation). */
+  private async place(spec: VmSpec, signal?: AbortSignal): Promise<boolean> {
     await this.gate(spec.hostId, spec.id, signal);
     const db = this.store.db;
     const existing = await db.selectFrom('sim_domains').select('vm_id').where('vm_id', '=', spec.id).executeTakeFirst();
     if (existing) {
       await db.updateTable('sim_domains').set({ host_id: spec.hostId }).where('vm_id', '=', spec.id).execute();
-    } else {
-      await db
-        .insertInto('sim_domains')
-        .values({ vm_id: spec.id, host_id: spec.hostId, power: 'stopped', started_at: null, boot_count: 0 })
-        .onConflict((oc) => oc.column('vm_id').doUpdateSet({ host_id: spec.hostId }))
-        .execute();
+      return false;
     }
+    await db
+      .insertInto('sim_domains')
+      .values({ vm_id: spec.id, host_id: spec.hostId, power: 'stopped', started_at: null, boot_count: 0 })
+      .onConflict((oc) => oc.column('vm_id').doUpdateSet({ host_id: spec.hostId }))
+      .execute();
+    return true;
   }
 
   async start(spec: VmSpec, opts: { signal?: AbortSignal } = {}): Promise<void> {
     await this.define(spec, opts.signal);
     await this.consumeStartFault(spec.hostId, spec.id);
-    await this.transition(opts.signal);
+    await this.transition('start', opts.signal);
     await this.store.db
       .updateTable('sim_domains')
       .set((eb) => ({ power: 'running', started_at: nowIso(), boot_count: eb('boot_count', '+', 1) }))
@@ -61,7 +73,7 @@ export class SimDriver implements ComputeDriver {
     const dom = await this.domain(vmId);
     if (!dom) return;
     if (!opts.force) await this.gate(dom.host_id, vmId, opts.signal);
-    await this.transition(opts.signal);
+    await this.transition('stop', opts.signal);
     await this.store.db
       .updateTable('sim_domains')
       .set({ power: 'stopped', started_at: null })
@@ -71,7 +83,7 @@ export class SimDriver implements ComputeDriver {
 
   async reboot(spec: VmSpec, opts: { signal?: AbortSignal } = {}): Promise<void> {
     await this.gate(spec.hostId, spec.id, opts.signal);
-    await this.transition(opts.signal);
+    await this.transition('reboot', opts.signal);
     await this.store.db
       .updateTable('sim_domains')
       .set((eb) => ({ power: 'running', started_at: nowIso(), boot_count: eb('boot_count', '+', 1) }))
@@ -82,17 +94,20 @@ export class SimDriver implements ComputeDriver {
   async destroy(vmId: string): Promise<void> {
     const dom = await this.domain(vmId);
     if (!dom) return;
+    await this.transition('destroy');
     await this.store.db.deleteFrom('sim_domains').where('vm_id', '=', vmId).execute();
   }
 
   async attachVolume(vmId: string): Promise<void> {
     const dom = await this.domain(vmId);
     if (dom) await this.gate(dom.host_id, vmId);
+    await this.transition('attach');
   }
 
   async detachVolume(vmId: string): Promise<void> {
     const dom = await this.domain(vmId);
     if (dom) await this.gate(dom.host_id, vmId);
+    await this.transition('detach');
   }
 
   async status(vmId: string): Promise<PowerState> {
@@ -141,9 +156,18 @@ export class SimDriver implements ComputeDriver {
     return this.store.db.selectFrom('sim_domains').selectAll().where('vm_id', '=', vmId).executeTakeFirst();
   }
 
-  /** Waits the configured transition delay; a cancelled task's signal cuts it short with its reason. */
-  private async transition(signal?: AbortSignal): Promise<void> {
-    if (this.opts.delayMs > 0) await pause(this.opts.delayMs, signal);
+  /**
+   * Waits an operation's delay: its own from chaos (delay ± jitter, the jitter drawn from the seeded generator) when set,
+   * else the global delay for power transitions; a cancelled task's signal cuts it short with its reason.
+   */
+  private async transition(operation: string, signal?: AbortSignal): Promise<void> {
+    const own = this.opts.chaos ? (await this.opts.chaos.current()).delays.get(operation) : undefined;
+    let ms = POWER_OPERATIONS.has(operation) ? this.opts.delayMs : 0;
+    if (own) {
+      const jitter = own.jitter_ms > 0 ? Math.round((this.opts.chaos!.random.next() * 2 - 1) * own.jitter_ms) : 0;
+      ms = Math.max(0, own.delay_ms + jitter);
+    }
+    if (ms > 0) await pause(ms, signal);
   }
 
   /** Applies latency and refuses work on an unreachable host. */
