@@ -76,6 +76,11 @@ export function computeSignature(secret: string, canonical: string): string {
   return createHmac('sha1', secret).update(canonical, 'utf8').digest('base64');
 }
 
+/** Signs request parameters the default client way, which verifySignature accepts: for tools that build signed URLs (`nube cloudstack sign`). */
+export function signParams(params: Array<[string, string]>, secret: string): string {
+  return computeSignature(secret, canonicalString(params, VARIANTS[0]!));
+}
+
 /** Accepts a request if any client variant of the canonical string signs to `signature` (constant-time compare); an empty secret never verifies and no input makes it throw. */
 export function verifySignature(params: Array<[string, string]>, signature: string, secret: string): boolean {
   try {
