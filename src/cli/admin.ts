@@ -15,8 +15,8 @@ export function addAdminCommands(program: Command): void {
   account
     .command('create <name>')
     .description('create an account with a user and credentials; prints its credentials JSON')
-    .option('--email <email>', 'the owner user\'s e-mail (default: NAME@nube.local)')
-    .option('--password <password>', 'the owner user\'s password (default: generated)')
+    .option('--email <email>', "the owner user's e-mail (default: NAME@nube.local)")
+    .option('--password <password>', "the owner user's password (default: generated)")
     .option('--admin', 'make it an admin account')
     .action((name: string, o: { email?: string; password?: string; admin?: boolean }) =>
       withRuntime(async (rt) => credentialsJson(rt.config, await rt.core.accounts.createAccount(name, o))),
@@ -42,8 +42,8 @@ export function addAdminCommands(program: Command): void {
   user
     .command('create <account> <username>')
     .description('add a user to an account; prints its password once')
-    .option('--email <email>', 'the user\'s e-mail (default: USERNAME@nube.local)')
-    .option('--password <password>', 'the user\'s password (default: generated)')
+    .option('--email <email>', "the user's e-mail (default: USERNAME@nube.local)")
+    .option('--password <password>', "the user's password (default: generated)")
     .action((acct: string, username: string, o: { email?: string; password?: string }) =>
       withRuntime(async (rt) => {
         const r = await rt.core.accounts.createUser(acct, username, o);

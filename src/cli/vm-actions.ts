@@ -19,7 +19,8 @@ interface ActionOptions {
 
 /** The wait in milliseconds from --timeout (whole seconds). */
 function timeoutMs(text: string): number {
-  if (!/^\d{1,6}$/.test(text)) throw new CliError(`--timeout must be a whole number of seconds, got "${text}"`, EXIT.usage);
+  if (!/^\d{1,6}$/.test(text))
+    throw new CliError(`--timeout must be a whole number of seconds, got "${text}"`, EXIT.usage);
   return Number(text) * 1000;
 }
 

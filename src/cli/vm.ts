@@ -14,14 +14,18 @@ export function addVmCommands(program: Command): void {
     .option('--account <account>', 'only this account (name or id)')
     .option('--json', 'print JSON instead of a table')
     .action((o: { account?: string; json?: boolean }) =>
-      usingRuntime(async (rt) => printList(await allVms(rt.core, 'cli:vm list', o.account), VM_COLUMNS, !!o.json, vmJson)),
+      usingRuntime(async (rt) =>
+        printList(await allVms(rt.core, 'cli:vm list', o.account), VM_COLUMNS, !!o.json, vmJson),
+      ),
     );
   vm.command('show <vm>')
     .description('show one VM (by id or name)')
     .option('--account <account>', 'look the VM up in this account only (name or id)')
     .option('--json', 'print JSON instead of a table')
     .action((ref: string, o: { account?: string; json?: boolean }) =>
-      usingRuntime(async (rt) => printRecord(vmJson((await findVm(rt.core, ref, 'cli:vm show', o.account)).vm), !!o.json)),
+      usingRuntime(async (rt) =>
+        printRecord(vmJson((await findVm(rt.core, ref, 'cli:vm show', o.account)).vm), !!o.json),
+      ),
     );
   addVmActionCommands(vm);
   vm.command('console <vm>')
