@@ -8,11 +8,11 @@ import type { TaskReceipt } from '../receipt.js';
 
 /** Live resources that keep an account from being deleted, with the words the refusal uses. */
 const LIVE = [
-  ['vms', 'VMs'],
-  ['volumes', 'volumes'],
-  ['snapshots', 'snapshots'],
-  ['backups', 'backups'],
-  ['networks', 'networks'],
+  ['vms', 'VM'],
+  ['volumes', 'volume'],
+  ['snapshots', 'snapshot'],
+  ['backups', 'backup'],
+  ['networks', 'network'],
 ] as const;
 
 /** What belongs to the account alone and goes with it: who may log in, and its settings. */
@@ -37,7 +37,7 @@ const OWNED = [
 export async function deleteAccountIn(trx: Q, ctx: CallContext, account: AccountRow): Promise<TaskReceipt> {
   if (account.type === 'admin') throw conflict(`${account.name} is an admin account and cannot be deleted`, 'in_use');
   const held: string[] = [];
-  for (const [table, words] of LIVE) {
+  for (const [table, word] of LIVE) {
     const row = await trx
       .selectFrom(table)
       .select((eb) => eb.fn.countAll<number | string>().as('n'))
@@ -45,7 +45,7 @@ export async function deleteAccountIn(trx: Q, ctx: CallContext, account: Account
       .where('removed_at', 'is', null)
       .executeTakeFirst();
     const n = Number(row?.n ?? 0);
-    if (n > 0) held.push(`${n} ${words}`);
+    if (n > 0) held.push(`${n} ${word}${n === 1 ? '' : 's'}`);
   }
   const ips = await trx
     .selectFrom('public_ips')
