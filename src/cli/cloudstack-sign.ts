@@ -1,6 +1,6 @@
 /** `nube cloudstack sign`: prints a signed CloudStack API URL for curl users, signed by the code the dialect verifies with. */
 import type { Command } from 'commander';
-import { signParams } from '../dialects/cloudstack/signature.js';
+import { signParams } from '../lib/query-signature.js';
 import { resolveCredentials } from './client-credentials.js';
 import { CliError, EXIT } from './exit.js';
 
