@@ -80,6 +80,7 @@ async function firstDifference(c: SigmaCreds, id: string, fd: number, size: numb
 export async function uploadDrive(c: SigmaCreds, id: string, file: string, o: UploadOptions): Promise<number> {
   const size = statSync(file).size;
   if (o.from > size) throw new CliError(`--from ${o.from} is past the end of ${file} (${size} bytes)`, EXIT.usage);
+  if (o.resume && o.from > 0) throw new CliError('Give --from or --resume, not both', EXIT.usage);
   const room = await driveSize(c, id);
   if (o.offset + size > room)
     throw new CliError(
