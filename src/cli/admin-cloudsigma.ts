@@ -7,12 +7,15 @@ export function addCloudsigmaAdminCommands(admin: Command): void {
   const pool = admin
     .command('ip-pool')
     .description('static (elastic) IP pools: the gateway, netmask and nameservers clients are told');
-  pool.command('list').action(() => withRuntime(async (rt) => [...(await rt.core.ipPools.all()).values()]));
+  pool
+    .command('list')
+    .description('list the pools of every zone')
+    .action(() => withRuntime(async (rt) => [...(await rt.core.ipPools.all()).values()]));
   pool
     .command('set <zone>')
     .description('change a zone pool (zone id or name); unset options keep their value')
-    .option('--gateway <ip>')
-    .option('--netmask <mask>')
+    .option('--gateway <ip>', 'the gateway clients are told')
+    .option('--netmask <mask>', 'the netmask clients are told, e.g. 255.255.255.0')
     .option('--nameservers <ips>', 'comma- or space-separated')
     .action((zone: string, o: { gateway?: string; netmask?: string; nameservers?: string }) =>
       withRuntime((rt) =>

@@ -19,8 +19,8 @@ export function addCvmAdminCommands(admin: Command): void {
   tokens
     .command('create <account>')
     .description('create a token pair; the private token is printed once')
-    .option('--user <username>')
-    .option('--name <name>')
+    .option('--user <username>', 'the user the pair belongs to (default: the account owner)')
+    .option('--name <name>', 'a name to tell the pair apart by')
     .option('--no-client-api', 'a pair the client API refuses (403)')
     .action((acct: string, o: { user?: string; name?: string; clientApi: boolean }) =>
       withRuntime(async (rt) => {
@@ -68,9 +68,9 @@ export function addCvmAdminCommands(admin: Command): void {
   vps
     .command('set-traffic <serial>')
     .description('traffic limits in bytes: --total N (combined) or --total 0 --in N --out N (split)')
-    .option('--total <bytes>')
-    .option('--in <bytes>')
-    .option('--out <bytes>')
+    .option('--total <bytes>', 'combined limit of traffic in and out (0: split limits)')
+    .option('--in <bytes>', 'limit of incoming traffic (with --total 0)')
+    .option('--out <bytes>', 'limit of outgoing traffic (with --total 0)')
     .action((s: string, o: { total?: string; in?: string; out?: string }) =>
       withRuntime((rt) =>
         rt.core.traffic.setLimits(serialArg(s), {

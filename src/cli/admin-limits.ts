@@ -22,7 +22,8 @@ export function addLimitCommands(account: Command): void {
   const set = account
     .command('set-limits <account>')
     .description('override limits of an account: N, -1 or unlimited, or default to use NUBE_DEFAULT_LIMITS again');
-  for (const n of LIMIT_NAMES) set.option(`--${n.replace('_', '-')} <n>`);
+  for (const n of LIMIT_NAMES)
+    set.option(`--${n.replace('_', '-')} <n>`, `limit on ${n.replace('_', ' ')}: N, -1 or unlimited, or default`);
   set.action((acct: string, o: Record<string, string | undefined>) => {
     const changes: LimitChanges = {};
     for (const n of LIMIT_NAMES) {

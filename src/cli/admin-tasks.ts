@@ -1,10 +1,9 @@
 /** `nube admin tasks log`: the task log of one account or of every account, as JSON. */
 import type { Command } from 'commander';
 import { systemContext } from '../lib/context.js';
-import { CoreError } from '../lib/errors.js';
 import type { TaskLogFilter } from '../core/tasks-log/service.js';
-import type { Core } from '../core/core.js';
 import { withRuntime } from './with-runtime.js';
+import { accountOf } from './account-ref.js';
 
 /** The options of `admin tasks log`. */
 interface LogOptions {
@@ -37,8 +36,8 @@ export function addTaskCommands(admin: Command): void {
     .option('--action <action>', 'entries of one action (vm.create, vm.start, ...)')
     .option('--account <account>', 'account name or id')
     .option('--since <time>', 'entries at or after an ISO 8601 time')
-    .option('--page <n>')
-    .option('--page-size <n>')
+    .option('--page <n>', 'page number, from 1')
+    .option('--page-size <n>', 'entries per page')
     .action((o: LogOptions) =>
       withRuntime(async (rt) => {
         const f: TaskLogFilter = {
@@ -60,16 +59,4 @@ export function addTaskCommands(admin: Command): void {
         return { count: page.count, entries: page.items };
       }),
     );
-}
-
-/** An account by name, else by id (NotFound as for the name). */
-async function accountOf(accounts: Core['accounts'], ref: string): Promise<{ id: string }> {
-  try {
-    return await accounts.accountByName(ref);
-  } catch (err) {
-    if (!(err instanceof CoreError) || err.kind !== 'NotFound') throw err;
-    return accounts.accountById(ref).catch(() => {
-      throw err;
-    });
-  }
 }

@@ -30,9 +30,9 @@ export function addTokenCommands(admin: Command): void {
     .description('create a token; it is printed once (default permissions: read access to the main resources)')
     .option('--scopes <list>', 'comma-separated permissions, e.g. vps:read,firewall:write')
     .option('--role <role>', 'editor (read and write everything) or admin (everything)')
-    .option('--name <name>')
+    .option('--name <name>', 'a name to tell the token apart by')
     .option('--expires <date>', 'expiry date (ISO-8601), in the future')
-    .option('--user <username>')
+    .option('--user <username>', 'the user the token belongs to (default: the account owner)')
     .action((acct: string, o: { scopes?: string; role?: string; name?: string; expires?: string; user?: string }) =>
       withRuntime(async (rt) => {
         const permissions = o.scopes

@@ -16,8 +16,8 @@ export function addAdminCommands(program: Command): void {
   account
     .command('create <name>')
     .description('create an account with a user and credentials; prints its credentials JSON')
-    .option('--email <email>')
-    .option('--password <password>')
+    .option('--email <email>', "the owner user's e-mail (default: NAME@nube.local)")
+    .option('--password <password>', "the owner user's password (default: generated)")
     .option('--admin', 'make it an admin account')
     .action((name: string, o: { email?: string; password?: string; admin?: boolean }) =>
       withRuntime(async (rt) => credentialsJson(rt.config, await rt.core.accounts.createAccount(name, o))),
@@ -43,8 +43,8 @@ export function addAdminCommands(program: Command): void {
   user
     .command('create <account> <username>')
     .description('add a user to an account; prints its password once')
-    .option('--email <email>')
-    .option('--password <password>')
+    .option('--email <email>', "the user's e-mail (default: USERNAME@nube.local)")
+    .option('--password <password>', "the user's password (default: generated)")
     .action((acct: string, username: string, o: { email?: string; password?: string }) =>
       withRuntime(async (rt) => {
         const r = await rt.core.accounts.createUser(acct, username, o);
@@ -55,8 +55,8 @@ export function addAdminCommands(program: Command): void {
   keys
     .command('create <account>')
     .description('create a key pair; the secret is printed once')
-    .option('--user <username>')
-    .option('--name <name>')
+    .option('--user <username>', 'the user the pair belongs to (default: the account owner)')
+    .option('--name <name>', 'a name to tell the pair apart by')
     .action((acct: string, o: { user?: string; name?: string }) =>
       withRuntime(
         async (rt) =>
@@ -77,7 +77,10 @@ export function addAdminCommands(program: Command): void {
       }),
     );
   const host = admin.command('host').description('hosts');
-  host.command('list').action(() => withRuntime((rt) => rt.core.hosts.list()));
+  host
+    .command('list')
+    .description('list hosts')
+    .action(() => withRuntime((rt) => rt.core.hosts.list()));
   host
     .command('set-state <host> <state>')
     .description('mark a host up or down')
@@ -106,9 +109,13 @@ export function addAdminCommands(program: Command): void {
         }),
       ),
     );
-  fault.command('list').action(() => withRuntime((rt) => rt.core.hosts.listFaults()));
+  fault
+    .command('list')
+    .description('list the faults in force')
+    .action(() => withRuntime((rt) => rt.core.hosts.listFaults()));
   fault
     .command('clear [id]')
+    .description('clear one fault by id, or all of them')
     .action((id?: string) => withRuntime(async (rt) => ({ removed: await rt.core.hosts.clearFaults(id) })));
   addCvmAdminCommands(admin);
   addCloudsigmaAdminCommands(admin);

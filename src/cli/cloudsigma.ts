@@ -1,73 +1,8 @@
-/** `nube cloudsigma ...`: a CloudSigma 1.0 client (drives, servers, chunked gzip drive upload/download) over undici. */
+/** `nube cloudsigma ...`: a CloudSigma 1.0 client over HTTP (drives, servers, drive upload and download). */
 import type { Command } from 'commander';
-import { existsSync, openSync, readFileSync, readSync, closeSync, statSync, writeSync, ftruncateSync } from 'node:fs';
-import { join } from 'node:path';
-import { gunzipSync, gzipSync } from 'node:zlib';
-import cliProgress from 'cli-progress';
-
-/** Size of one drive read or write. */
-const CHUNK = 4 * 1024 * 1024;
-
-interface Creds {
-  url: string;
-  user: string;
-  password: string;
-}
-interface GlobalOpts {
-  url?: string;
-  user?: string;
-  password?: string;
-}
-
-/** Credentials from options, then CLOUDSIGMA_URL/USER/PASSWORD, then ./.nube/credentials.json's cloudsigma block. */
-function credentials(o: GlobalOpts): Creds {
-  let file: Partial<Creds> = {};
-  const path = join(process.cwd(), '.nube', 'credentials.json');
-  if (existsSync(path))
-    file = (JSON.parse(readFileSync(path, 'utf8')) as { cloudsigma?: Partial<Creds> }).cloudsigma ?? {};
-  const url = o.url ?? process.env.CLOUDSIGMA_URL ?? file.url;
-  const user = o.user ?? process.env.CLOUDSIGMA_USER ?? file.user;
-  const password = o.password ?? process.env.CLOUDSIGMA_PASSWORD ?? file.password;
-  if (!url || !user || password === undefined)
-    throw new Error(
-      'No CloudSigma credentials: give --url/--user/--password, CLOUDSIGMA_* or ./.nube/credentials.json',
-    );
-  return { url: url.replace(/\/$/, ''), user, password };
-}
-
-/** One API call; non-2xx answers become an error carrying the server's text. */
-async function call(
-  c: Creds,
-  method: 'GET' | 'POST',
-  path: string,
-  body?: Buffer | string,
-  headers: Record<string, string> = {},
-): Promise<Buffer> {
-  // Loaded here, not at import: `nube serve` imports this file through the CLI and never calls it.
-  const { request } = await import('undici');
-  const res = await request(`${c.url}${path}`, {
-    method,
-    body,
-    headers: {
-      authorization: `Basic ${Buffer.from(`${c.user}:${c.password}`).toString('base64')}`,
-      'content-type': 'text/plain',
-      ...headers,
-    },
-  });
-  const buf = Buffer.from(await res.body.arrayBuffer());
-  if (res.statusCode >= 300)
-    throw new Error(`${method} ${path}: HTTP ${res.statusCode}: ${buf.toString('utf8').trim()}`);
-  return res.headers['content-encoding'] === 'gzip' ? gunzipSync(buf) : buf;
-}
-
-function bar(total: number): cliProgress.SingleBar {
-  const b = new cliProgress.SingleBar(
-    { stream: process.stderr, format: '{bar} {percentage}% {value}/{total} bytes' },
-    cliProgress.Presets.shades_classic,
-  );
-  b.start(total, 0);
-  return b;
-}
+import { CliError, EXIT } from './exit.js';
+import { sigmaCall, sigmaCredentials, type SigmaOptions } from './cloudsigma-http.js';
+import { downloadDrive, uploadDrive, type RetryOptions } from './cloudsigma-transfer.js';
 
 async function readStdin(): Promise<string> {
   const parts: Buffer[] = [];
@@ -75,112 +10,119 @@ async function readStdin(): Promise<string> {
   return Buffer.concat(parts).toString('utf8');
 }
 
-/** A drive's size in bytes, from its info. */
-async function driveSize(c: Creds, id: string): Promise<number> {
-  const info = (await call(c, 'GET', `/drives/${id}/info`)).toString('utf8');
-  const size = Number(/^size (\d+)$/m.exec(info)?.[1]);
-  if (!Number.isSafeInteger(size)) throw new Error(`The info of drive ${id} has no size`);
-  return size;
-}
-
-/** Uploads a file to a drive from offset in 4 MiB gzip-compressed writes; refused before the first byte when the file does not fit. */
-async function uploadDrive(c: Creds, id: string, file: string, offset = 0): Promise<number> {
-  const size = statSync(file).size;
-  const room = await driveSize(c, id);
-  if (offset + size > room) {
-    throw new Error(
-      `${file} (${size} bytes) does not fit on drive ${id} (${room} bytes) at offset ${offset}: nothing was written; ` +
-        'clone the drive to a larger size first',
-    );
-  }
-  const fd = openSync(file, 'r');
-  const b = bar(size);
-  try {
-    const buf = Buffer.alloc(CHUNK);
-    for (let off = 0; off < size; off += CHUNK) {
-      const n = readSync(fd, buf, 0, Math.min(CHUNK, size - off), off);
-      await call(c, 'POST', `/drives/${id}/write/${offset + off}`, gzipSync(buf.subarray(0, n), { level: 1 }), {
-        'content-type': 'application/octet-stream',
-        'content-encoding': 'gzip',
-      });
-      b.update(off + n);
-    }
-  } finally {
-    b.stop();
-    closeSync(fd);
-  }
-  return size;
-}
-
-/** A byte offset given on the command line: a whole number of bytes, 0 or more. */
-function offsetOption(text: string | undefined): number {
-  if (text === undefined) return 0;
+/** A whole number of bytes (or of anything else) given on the command line. */
+function whole(name: string, text: string): number {
   const n = Number(text);
   if (!/^\d+$/.test(text.trim()) || !Number.isSafeInteger(n))
-    throw new Error(`--offset must be a whole number of bytes, got ${JSON.stringify(text)}`);
+    throw new CliError(`--${name} must be a whole number, got ${JSON.stringify(text)}`, EXIT.usage);
   return n;
 }
 
-/** Downloads a whole drive to a file in 4 MiB reads (gzip answers are accepted). */
-async function downloadDrive(c: Creds, id: string, file: string): Promise<number> {
-  const size = await driveSize(c, id);
-  const fd = openSync(file, 'w');
-  const b = bar(size);
-  try {
-    ftruncateSync(fd, 0);
-    for (let off = 0; off < size; off += CHUNK) {
-      const data = await call(c, 'GET', `/drives/${id}/read/${off}/${Math.min(CHUNK, size - off)}`, undefined, {
-        'accept-encoding': 'gzip',
-      });
-      writeSync(fd, data, 0, data.length, off);
-      b.update(off + data.length);
-    }
-  } finally {
-    b.stop();
-    closeSync(fd);
-  }
-  return size;
+/** The retry options every transfer takes. */
+interface RetryFlags {
+  retries: string;
+  retryDelay: string;
+}
+
+/** Adds --retries and --retry-delay to a transfer command. */
+function retryable(cmd: Command): Command {
+  return cmd
+    .option('--retries <n>', 'retries of each failed chunk (server errors, 429, lost connections)', '3')
+    .option('--retry-delay <ms>', 'pause before the first retry, doubled for each next one (at most 8 s)', '500');
+}
+
+function retryOptions(o: RetryFlags): RetryOptions {
+  return { retries: whole('retries', o.retries), backoffMs: whole('retry-delay', o.retryDelay) };
 }
 
 /** Adds `nube cloudsigma` with drives and servers subcommands. */
 export function addCloudsigmaCommands(program: Command): void {
   const cs = program
     .command('cloudsigma')
-    .description('CloudSigma 1.0 API client')
-    .option('--url <url>')
-    .option('--user <email>')
-    .option('--password <password>');
-  const creds = () => credentials(cs.opts<GlobalOpts>());
+    .description('CloudSigma 1.0 API client (talks HTTP to a running server)')
+    .option('--url <url>', 'API URL (env CLOUDSIGMA_URL, else ./.nube/credentials.json)')
+    .option('--user <email>', 'user e-mail (env CLOUDSIGMA_USER, else ./.nube/credentials.json)')
+    .option('--password <password>', 'password (env CLOUDSIGMA_PASSWORD, else ./.nube/credentials.json)');
+  const creds = () => sigmaCredentials(cs.opts<SigmaOptions>());
   const out = (b: Buffer | string) => {
     process.stdout.write(b);
   };
   const drives = cs.command('drives').description('drives');
-  drives.command('list').action(async () => out(await call(creds(), 'GET', '/drives/list')));
+  drives
+    .command('list')
+    .description('list drive UUIDs')
+    .action(async () => out(await sigmaCall(creds(), 'GET', '/drives/list')));
   drives
     .command('create')
-    .description('reads `key value` lines (name, size, ...) on stdin')
-    .action(async () => out(await call(creds(), 'POST', '/drives/create', await readStdin())));
-  drives.command('info <uuid>').action(async (id: string) => out(await call(creds(), 'GET', `/drives/${id}/info`)));
+    .description('create a drive from `key value` lines (name, size, ...) on stdin')
+    .action(async () => out(await sigmaCall(creds(), 'POST', '/drives/create', await readStdin())));
   drives
-    .command('upload <uuid> <file>')
-    .description('writes a file to a drive in 4 MB gzip chunks (refused up front when it does not fit)')
-    .option('--offset <bytes>', 'where on the drive the file starts', '0')
-    .action(async (id: string, file: string, o: { offset?: string }) => {
-      await uploadDrive(creds(), id, file, offsetOption(o.offset));
-    });
+    .command('info <uuid>')
+    .description("print a drive's settings")
+    .action(async (id: string) => out(await sigmaCall(creds(), 'GET', `/drives/${id}/info`)));
   drives
-    .command('download <uuid> <file>')
-    .description('reads a whole drive into a file in 4 MB chunks')
-    .action(async (id: string, file: string) => {
-      await downloadDrive(creds(), id, file);
+    .command('destroy <uuid>')
+    .description('destroy a drive (refused while it is mounted on a server)')
+    .action(async (id: string) => out(await sigmaCall(creds(), 'POST', `/drives/${id}/destroy`)));
+  retryable(
+    drives
+      .command('upload <uuid> <file>')
+      .description('write a file to a drive in 4 MiB chunks, gzip unless --raw (refused up front when it does not fit)')
+      .option('--offset <bytes>', 'where on the drive the file starts', '0')
+      .option('--from <bytes>', 'resume: start with this byte of the file (a failed upload says which)', '0')
+      .option('--resume', 'resume: skip the leading chunks the drive already holds (compared by reading them back)')
+      .option('--raw', 'send chunks uncompressed (for data that does not compress)'),
+  ).action(
+    async (
+      id: string,
+      file: string,
+      o: RetryFlags & { offset: string; from: string; resume?: boolean; raw?: boolean },
+    ) => {
+      const sent = await uploadDrive(creds(), id, file, {
+        ...retryOptions(o),
+        offset: whole('offset', o.offset),
+        from: whole('from', o.from),
+        resume: !!o.resume,
+        raw: !!o.raw,
+      });
+      process.stderr.write(`nube: wrote ${sent} bytes of ${file} to drive ${id}\n`);
+    },
+  );
+  retryable(
+    drives
+      .command('download <uuid> <file>')
+      .description('read a drive (or --length bytes of it) into a file of exactly that length, in 4 MiB chunks')
+      .option('--offset <bytes>', 'where on the drive to start', '0')
+      .option('--length <bytes>', 'how many bytes to read (default: to the end of the drive)'),
+  ).action(async (id: string, file: string, o: RetryFlags & { offset: string; length?: string }) => {
+    const n = await downloadDrive(creds(), id, file, {
+      ...retryOptions(o),
+      offset: whole('offset', o.offset),
+      length: o.length === undefined ? undefined : whole('length', o.length),
     });
+    process.stderr.write(`nube: read ${n} bytes of drive ${id} into ${file}\n`);
+  });
   const servers = cs.command('servers').description('servers');
-  servers.command('list').action(async () => out(await call(creds(), 'GET', '/servers/list')));
+  servers
+    .command('list')
+    .description('list server UUIDs')
+    .action(async () => out(await sigmaCall(creds(), 'GET', '/servers/list')));
   servers
     .command('info [uuid]')
-    .action(async (id?: string) => out(await call(creds(), 'GET', id ? `/servers/${id}/info` : '/servers/info')));
+    .description("print one server's settings, or every server's")
+    .action(async (id?: string) => out(await sigmaCall(creds(), 'GET', id ? `/servers/${id}/info` : '/servers/info')));
   servers
     .command('create')
-    .description('reads `key value` lines on stdin')
-    .action(async () => out(await call(creds(), 'POST', '/servers/create', await readStdin())));
+    .description('create a server from `key value` lines on stdin')
+    .action(async () => out(await sigmaCall(creds(), 'POST', '/servers/create', await readStdin())));
+  for (const [verb, what] of [
+    ['start', 'start a server (waits until it runs)'],
+    ['stop', 'power a server off (waits until it stopped)'],
+    ['shutdown', 'shut a server down cleanly (waits until it stopped)'],
+    ['destroy', 'destroy a server'],
+  ] as const)
+    servers
+      .command(`${verb} <uuid>`)
+      .description(what)
+      .action(async (id: string) => out(await sigmaCall(creds(), 'POST', `/servers/${id}/${verb}`)));
 }

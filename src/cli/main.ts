@@ -1,26 +1,47 @@
-/** The `nube` command line: serve, admin and clients. */
+/** The `nube` command line: serve, operator commands and API clients. */
+import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
-import { ConfigError } from '../config.js';
-import { CoreError } from '../lib/errors.js';
 import { serve } from './serve.js';
 import { addAdminCommands } from './admin.js';
 import { addCloudsigmaCommands } from './cloudsigma.js';
 import { addVmCommands } from './vm.js';
+import { addAccountCommands } from './account.js';
+import { addUserCommands } from './user.js';
+import { addCloudstackCommands } from './cloudstack-sign.js';
+import { addCompletionCommand } from './completion.js';
+import { exitCodeOf } from './exit.js';
 
-/** Parses argv and runs the chosen command; errors are printed as one line, never a stack trace. */
-export async function main(argv: string[]): Promise<void> {
-  const program = new Command('nube').description('Nube: an open, self-hostable cloud control plane').exitOverride();
+/** The package's version, read from package.json two levels up (src/cli in the repository, dist/cli when built). */
+function version(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
+}
+
+/** The whole command tree, built without running anything (completion and tests walk it). */
+export function buildProgram(): Command {
+  const program = new Command('nube')
+    .description('Nube: an open, self-hostable cloud control plane')
+    .version(version(), '-V, --version', 'print the version of nube')
+    .helpOption('-h, --help', 'show help for a command')
+    .exitOverride();
   program.command('serve').description('run the API server (all dialects)').action(serve);
+  addVmCommands(program);
+  addAccountCommands(program);
+  addUserCommands(program);
   addAdminCommands(program);
   addCloudsigmaCommands(program);
-  addVmCommands(program);
+  addCloudstackCommands(program);
+  addCompletionCommand(program);
+  return program;
+}
+
+/** Parses argv and runs the chosen command; errors are printed as one line, never a stack trace (exit codes: exit.ts). */
+export async function main(argv: string[]): Promise<void> {
   try {
-    await program.parseAsync(argv);
+    await buildProgram().parseAsync(argv);
   } catch (err) {
     if (err instanceof CommanderError) process.exit(err.exitCode);
-    const msg =
-      err instanceof CoreError || err instanceof ConfigError || err instanceof Error ? err.message : String(err);
-    process.stderr.write(`nube: ${msg}\n`);
-    process.exit(err instanceof CoreError ? 2 : 1);
+    process.stderr.write(`nube: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.exit(exitCodeOf(err));
   }
 }

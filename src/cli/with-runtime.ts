@@ -18,10 +18,17 @@ export async function openExistingRuntime(): Promise<Runtime> {
 
 /** Opens the existing runtime, runs fn, prints what it returns, and closes everything. */
 export async function withRuntime<T>(fn: (rt: Runtime) => Promise<T>): Promise<void> {
-  const rt = await openExistingRuntime();
-  try {
+  await usingRuntime(async (rt) => {
     const out = await fn(rt);
     if (out !== undefined) process.stdout.write(JSON.stringify(out, null, 2) + '\n');
+  });
+}
+
+/** Opens the existing runtime for a command that prints its own output (a table or JSON), and closes it after. */
+export async function usingRuntime(fn: (rt: Runtime) => Promise<void>): Promise<void> {
+  const rt = await openExistingRuntime();
+  try {
+    await fn(rt);
   } finally {
     await rt.close();
   }

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { createStore, freshDatabase } from '../support/runtime.js';
-import { canonicalString, computeSignature } from '../../src/dialects/cloudstack/signature.js';
+import { canonicalString, computeSignature } from '../../src/lib/query-signature.js';
 import { nube, serve } from '../support/cli-process.js';
 
 function signedUrl(base: string, key: string, secret: string, params: Record<string, string>): string {

@@ -100,3 +100,23 @@ test('upload of a file larger than the room left on the drive is refused before 
     'an offset upload that fits lands at the offset',
   );
 });
+
+test('servers start, stop and destroy and drives destroy act through the API; what is gone is a refusal (exit 2)', async () => {
+  const s = await nube('name cli-power\ncpu 1000\nmem 512\n', 'servers', 'create');
+  assert.equal(s.code, 0, s.stderr);
+  const sid = /^server (\S+)$/m.exec(s.stdout)![1]!;
+  const state = async () => /^status (\S+)$/m.exec((await nube(undefined, 'servers', 'info', sid)).stdout)?.[1];
+  assert.equal((await nube(undefined, 'servers', 'start', sid)).code, 0);
+  assert.equal(await state(), 'active');
+  assert.equal((await nube(undefined, 'servers', 'stop', sid)).code, 0);
+  assert.equal(await state(), 'stopped');
+  assert.equal((await nube(undefined, 'servers', 'destroy', sid)).code, 0);
+  const gone = await nube(undefined, 'servers', 'info', sid);
+  assert.equal(gone.code, 2, gone.stderr);
+  assert.match(gone.stderr, /HTTP 404/);
+
+  const d = await nube('name cli-doomed\nsize 1M\n', 'drives', 'create');
+  const did = /^drive (\S+)$/m.exec(d.stdout)![1]!;
+  assert.equal((await nube(undefined, 'drives', 'destroy', did)).code, 0);
+  assert.ok(!(await nube(undefined, 'drives', 'list')).stdout.split('\n').includes(did), 'the drive is gone');
+});

@@ -9,7 +9,7 @@ import { nube, serve, serveRefused } from '../support/cli-process.js';
 import { loadConfig } from '../../src/config.js';
 import { createRuntime } from '../../src/runtime.js';
 import { readSetting } from '../../src/store/settings.js';
-import { canonicalString, computeSignature } from '../../src/dialects/cloudstack/signature.js';
+import { canonicalString, computeSignature } from '../../src/lib/query-signature.js';
 
 const hexKey = () => randomBytes(32).toString('hex');
 

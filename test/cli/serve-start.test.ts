@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { freshDatabase } from '../support/runtime.js';
 import { serve } from '../support/cli-process.js';
-import { canonicalString, computeSignature } from '../../src/dialects/cloudstack/signature.js';
+import { canonicalString, computeSignature } from '../../src/lib/query-signature.js';
 
 interface Creds {
   password: string;

@@ -3,7 +3,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startTestEnv, type TestEnv } from '../support/runtime.js';
 import { captureLog, type CapturedLog } from '../support/log-capture.js';
-import { canonicalString, computeSignature } from '../../src/dialects/cloudstack/signature.js';
+import { canonicalString, computeSignature } from '../../src/lib/query-signature.js';
 
 let env: TestEnv;
 let logs: CapturedLog;

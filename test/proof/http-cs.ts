@@ -1,6 +1,6 @@
 /** A signed CloudStack client over real HTTP (undici pool), for proof tests and benchmarks against a `nube serve` child. */
 import { Pool } from 'undici';
-import { canonicalString, computeSignature } from '../../src/dialects/cloudstack/signature.js';
+import { canonicalString, computeSignature } from '../../src/lib/query-signature.js';
 
 /** Parameters of one command. */
 export type CsParams = Record<string, string | number | boolean | undefined>;

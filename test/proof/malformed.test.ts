@@ -4,7 +4,7 @@ import { test, before, after } from 'node:test';
 import { gzipSync } from 'node:zlib';
 import { randomUUID } from 'node:crypto';
 import { XMLParser } from 'fast-xml-parser';
-import { canonicalString, computeSignature } from '../../src/dialects/cloudstack/signature.js';
+import { canonicalString, computeSignature } from '../../src/lib/query-signature.js';
 import { allCommands } from '../../src/dialects/cloudstack/commands/index.js';
 import type { CsCommand } from '../../src/dialects/cloudstack/command.js';
 import type { ParamSpec } from '../../src/dialects/cloudstack/params.js';

@@ -1,6 +1,6 @@
 /** A CloudStack client for tests: signs like cs does and talks through app.inject (or a real URL). */
 import type { FastifyInstance } from 'fastify';
-import { canonicalString, computeSignature } from '../../src/dialects/cloudstack/signature.js';
+import { canonicalString, computeSignature } from '../../src/lib/query-signature.js';
 
 /** A parsed answer: HTTP status and the object inside `<command>response`. */
 export interface CsAnswer {

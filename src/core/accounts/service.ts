@@ -10,6 +10,7 @@ import type { CallContext } from '../../lib/context.js';
 import type { TaskReceipt } from '../receipt.js';
 import { recordSyncChange } from '../sync-change.js';
 import { isTier, TIERS } from '../rate-limits/tiers.js';
+import { deleteAccountIn } from './delete.js';
 
 /** The user row this service returns, for dialects to render (they never import the store). */
 export type { UserRow };
@@ -146,6 +147,15 @@ export class AccountService {
     await this.store.db.updateTable('accounts').set({ tier }).where('id', '=', account.id).execute();
     this.onTierChange(account.id);
     return { ...account, tier };
+  }
+
+  /** Deletes the named account with its users and credentials (operator tooling); refused for admin accounts and while it owns live resources. */
+  async deleteAccount(ctx: CallContext, name: string): Promise<TaskReceipt> {
+    return this.store.tx(async (trx) => {
+      const account = await trx.selectFrom('accounts').selectAll().where('name', '=', name).executeTakeFirst();
+      if (!account) throw notFound('account', name, 'object');
+      return deleteAccountIn(trx, ctx, account);
+    });
   }
 
   /** All accounts, by name. */

@@ -180,6 +180,15 @@ export class UserService {
     return this.apply(ctx, t.user, set);
   }
 
+  /** Replaces a managed user's password with a generated one (the old one stops working at once); the new one is returned once. */
+  async resetPassword(ctx: CallContext, username: string): Promise<UserChanged & { password: string }> {
+    const t = await this.target(ctx, username, true);
+    const issued = await this.credentials.issuers.password.issue({});
+    const owner = { accountId: t.account.id, userId: t.user.id };
+    const changed = await this.apply(ctx, t.user, {}, (trx) => issued.save(trx, owner));
+    return { ...changed, password: issued.shown.password };
+  }
+
   /** Deletes a user the caller manages and every credential of theirs; not the caller, not an account's owner. */
   async delete(ctx: CallContext, username: string): Promise<TaskReceipt> {
     const t = await this.target(ctx, username, true);
