@@ -12,6 +12,7 @@ import type { Core } from './core/core.js';
 import { healthPlugin, type Readiness } from './http/health.js';
 import { AppMetrics, labelDialect } from './http/metrics.js';
 import { edgeServerOptions, guardEdge } from './http/edge.js';
+import { lazySchemaController } from './http/lazy-compilers.js';
 import { cloudstackPlugin } from './dialects/cloudstack/plugin.js';
 import { adminBadUrl, adminPlugin } from './dialects/admin/plugin.js';
 import { cvmBadUrl, cvmPlugin } from './dialects/cvm/plugin.js';
@@ -56,6 +57,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     bodyLimit: DEFAULT_BODY_MAX,
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 1000 },
     frameworkErrors: badUrl,
+    schemaController: lazySchemaController(),
     ...edgeServerOptions(limits),
   } as never) as unknown as FastifyInstance;
   app.setErrorHandler((err: Error & { statusCode?: number }, req, reply) => {
