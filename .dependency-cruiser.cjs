@@ -32,10 +32,11 @@ module.exports = {
     },
     {
       name: 'config-is-neutral',
-      comment: 'The configuration schema is read by every layer, so it may use only src/lib.',
+      comment:
+        'The configuration (src/config.ts and its variable schema src/config-vars.ts) is read by every layer, so it may use only src/lib.',
       severity: 'error',
-      from: { path: '^src/config\\.ts$' },
-      to: { path: '^src/', pathNot: ['^src/lib/', '^src/config\\.ts$'] },
+      from: { path: '^src/config(-vars)?\\.ts$' },
+      to: { path: '^src/', pathNot: ['^src/lib/', '^src/config(-vars)?\\.ts$'] },
     },
     {
       name: 'store-is-the-bottom',
