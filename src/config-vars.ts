@@ -200,12 +200,15 @@ export const CONFIG_VARS = Type.Object({
     description: "the admin's email (CloudSigma login) at first start",
     shownDefault: '`admin@nube.local`',
   }),
-  NUBE_ADMIN_PASSWORD: optStr({
-    description: "the admin's password (CloudSigma, Danube, web console) at first start, 8 to 128 characters",
-    shownDefault: 'generated',
-    expected: '8 to 128 characters',
-    secret: true,
-  }),
+  NUBE_ADMIN_PASSWORD: optStr(
+    {
+      description: "the admin's password (CloudSigma, Danube, web console) at first start, 8 to 128 characters",
+      shownDefault: 'generated',
+      expected: '8 to 128 characters',
+      secret: true,
+    },
+    '^[\\s\\S]{8,128}$',
+  ),
   NUBE_ADMIN_KEY: optStr(
     {
       description:
@@ -247,7 +250,7 @@ export function configTable(): string {
   const rows = Object.entries(CONFIG_VARS.properties).map(([name, s]) => {
     const schema = s as VarSchema;
     const dflt = schema.shownDefault ?? (schema.default === undefined ? 'unset' : `\`${String(schema.default)}\``);
-    return `| \`${name}\` | ${dflt} | ${schema.description} |`;
+    return `| \`${name}\` | ${dflt} | ${schema.description.replace(/\|/g, '\\|')} |`;
   });
   return ['| variable | default | meaning |', '| --- | --- | --- |', ...rows].join('\n');
 }
