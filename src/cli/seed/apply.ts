@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import type { Runtime } from '../../runtime.js';
 import { systemContext } from '../../lib/context.js';
 import { CoreError } from '../../lib/errors.js';
-import { deleteSetting, SETTINGS, writeSettingOnce } from '../../store/settings.js';
+import { deleteSetting, readSetting, SETTINGS, writeSettingOnce } from '../../store/settings.js';
 import type { TaskReceipt } from '../../core/receipt.js';
 import { readSeed, seedError, type SeedSource } from './read.js';
 import type { SeedAccount, SeedDoc } from './schema.js';
@@ -36,6 +36,7 @@ interface CatalogNames {
 export async function applySeedOnce(rt: Runtime, source: SeedSource | undefined): Promise<SeededAccount[]> {
   if (source === undefined) return [];
   const { doc, label } = readSeed(source);
+  if (await readSetting(rt.store.db, SETTINGS.seedApplied)) return [];
   const names = await catalogNames(rt);
   await checkReferences(rt, doc, label, names);
   const marker = `${new Date().toISOString()} ${randomUUID()}`;
