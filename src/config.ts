@@ -130,8 +130,8 @@ const BUILTIN_LIMITS: Limits = {
 /** Thrown for configuration that cannot work; printed without a stack trace. */
 export class ConfigError extends Error {}
 
-/** Variables of the environment that are not Nube's own but its test suite's, never warned about. */
-const TEST_PREFIX = 'NUBE_TEST_';
+/** Variables read by Nube's test suite, proofs and template build script, not by the server: never warned about. */
+const NOT_SERVER_VARS = /^NUBE_(TEST_|PROOF_|TEMPLATE_KERNEL$)/;
 
 /** The variables as read: validated values, the file each came from (when NUBE_CONFIG's), and warnings. */
 interface ReadVars {
@@ -166,7 +166,7 @@ function readVars(env: NodeJS.ProcessEnv): ReadVars {
   const where = (name: string) => (fromFile.has(name) ? `${name} (in ${file})` : name);
   const warnings: string[] = [];
   for (const name of Object.keys(merged)) {
-    if (name in known || name.startsWith(TEST_PREFIX)) continue;
+    if (name in known || NOT_SERVER_VARS.test(name)) continue;
     if (name.startsWith('NUBE_') || fromFile.has(name)) warnings.push(`unknown variable ${where(name)} ignored`);
   }
   const vars: Record<string, unknown> = {};

@@ -144,6 +144,9 @@ test('a bad seed is refused naming the seed file, the entry and the field', asyn
     assert.match(refused[2]!, /: accounts\[0\] \(bob\)\.colour: /);
     await refusal('accounts: [\n');
     assert.match(refused[3]!, /is not valid YAML/);
+    const key = '{ key: shared-key-0001, secret: shared-secret-0001 }';
+    await refusal(`accounts:\n  - { name: x, cloudstack: ${key} }\n  - { name: y, cloudstack: ${key} }\n`);
+    assert.match(refused[4]!, /: accounts\[1\] \(y\)\.cloudstack\.key: is in use by another account already$/);
     const fine = await startNube({ ...storeOptions(db.env), seed: { accounts: [{ name: 'bob' }] } });
     await fine.stop();
   } finally {

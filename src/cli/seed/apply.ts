@@ -75,10 +75,20 @@ async function checkReferences(rt: Runtime, doc: SeedDoc, label: string, names: 
   const known = (map: Map<string, string>, v: string, path: string, what: string) => {
     if (!map.has(v)) throw seedError(label, doc, path, `unknown ${what} "${v}" (known: ${[...map.keys()].join(', ')})`);
   };
+  const publicParts = new Set<string>();
   for (const [i, a] of (doc.accounts ?? []).entries()) {
     const at = `/accounts/${i}`;
     const taken = await rt.store.db.selectFrom('accounts').select('id').where('name', '=', a.name).executeTakeFirst();
     if (taken) throw seedError(label, doc, `${at}/name`, `an account named ${a.name} exists already`);
+    for (const [path, value] of [
+      [`${at}/cloudstack/key`, a.cloudstack?.key],
+      [`${at}/cvm/public`, a.cvm?.public],
+    ] as const) {
+      if (value === undefined) continue;
+      if (publicParts.has(value) || (await credentialInUse(rt, value)))
+        throw seedError(label, doc, path, 'is in use by another account already');
+      publicParts.add(value);
+    }
     const keys = new Set((a.ssh_keys ?? []).map((k) => k.name));
     const nets = new Set((a.networks ?? []).map((n) => n.name));
     for (const [j, n] of (a.networks ?? []).entries()) known(names.zones, n.zone, `${at}/networks/${j}/zone`, 'zone');
@@ -99,6 +109,16 @@ async function checkReferences(rt: Runtime, doc: SeedDoc, label: string, names: 
           throw seedError(label, doc, `${p}/networks`, `no network "${net}" in this account's networks`);
     }
   }
+}
+
+/** True when a CloudStack key or CVM public token is some account's already. */
+async function credentialInUse(rt: Runtime, publicPart: string): Promise<boolean> {
+  const row = await rt.store.db
+    .selectFrom('credentials')
+    .select('id')
+    .where('public_key', '=', publicPart)
+    .executeTakeFirst();
+  return !!row;
 }
 
 /** Creates one account and its resources; a core refusal becomes an error naming the entry. */
