@@ -1,5 +1,14 @@
-/** Writes the generated dialect reference pages. */
-import { writeFileSync } from 'node:fs';
+/** Writes the generated documentation: the dialect reference pages and README's configuration table (from CONFIG_VARS). */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { format } from 'prettier';
 import { coverageMarkdown } from '../src/dialects/cloudstack/coverage.js';
+import { configTable } from '../src/config-vars.js';
 
 writeFileSync(new URL('../docs/dialects/cloudstack.md', import.meta.url), coverageMarkdown());
+
+const readmeUrl = new URL('../README.md', import.meta.url);
+const readme = readFileSync(readmeUrl, 'utf8');
+const m = /(<!-- config-table:start[^>]*-->\n)[\s\S]*?(\n<!-- config-table:end -->)/.exec(readme);
+if (!m) throw new Error('README.md has no <!-- config-table:start --> ... <!-- config-table:end --> markers');
+const spliced = readme.replace(m[0], () => `${m[1]}\n${configTable()}\n${m[2]}`);
+writeFileSync(readmeUrl, await format(spliced, { parser: 'markdown', printWidth: 120 }));

@@ -1,7 +1,8 @@
-/** Typed configuration: defaults, then environment variables, then an optional JSON config file; validated once. */
+/** Typed configuration: defaults, then an optional JSON config file, then environment variables; validated once against CONFIG_VARS. */
 import { readFileSync, existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { MAX_SEED } from './lib/seeded-random.js';
+import { Value } from '@sinclair/typebox/value';
+import { CONFIG_VARS, type ConfigVars, type VarSchema } from './config-vars.js';
 
 /** Everything `nube` reads from its environment. */
 export interface Config {
@@ -53,6 +54,23 @@ export interface Config {
   listCacheItems: number;
   /** NUBE_ANSWER_CACHE_MB: rendered list answers kept by data version, in MiB (0 = none). */
   answerCacheMb: number;
+  /** NUBE_SEED_FILE: accounts and resources created once, at first start (absolute path). */
+  seedFile?: string;
+  /** NUBE_ADMIN_*: the admin's credentials chosen by the operator, used when the admin account is created. */
+  admin: AdminCredentials;
+  /** One line per problem that does not stop Nube (an unknown NUBE_* variable); serve logs each. */
+  warnings: string[];
+}
+
+/** Credentials the operator fixes for the admin account at first start; each one unset is generated. */
+export interface AdminCredentials {
+  email?: string;
+  password?: string;
+  /** CloudStack API key and secret (set together). */
+  key?: string;
+  secret?: string;
+  /** The secret part of the REST API token. */
+  token?: string;
 }
 
 /** How Nube calls out: NUBE_OUTBOUND_ALLOW_PRIVATE=1 lets callbacks reach loopback/private addresses (tests, labs). */
@@ -114,126 +132,145 @@ const BUILTIN_LIMITS: Limits = {
 /** Thrown for configuration that cannot work; printed without a stack trace. */
 export class ConfigError extends Error {}
 
-function int(name: string, raw: string | undefined, dflt: number, min = 0): number {
-  if (raw === undefined || raw === '') return dflt;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < min) throw new ConfigError(`${name} must be an integer >= ${min}, got "${raw}"`);
-  return n;
+/** Variables read by Nube's test suite, proofs and template build script, not by the server: never warned about. */
+const NOT_SERVER_VARS = /^NUBE_(TEST_|PROOF_|TEMPLATE_KERNEL$)/;
+
+/** The variables as read: validated values, the file each came from (when NUBE_CONFIG's), and warnings. */
+interface ReadVars {
+  vars: ConfigVars;
+  /** Names of the variables taken from the NUBE_CONFIG file (the environment wins over it). */
+  fromFile: Set<string>;
+  file?: string;
+  warnings: string[];
 }
 
-/** Builds the configuration from env (and NUBE_CONFIG, a JSON file of the same variable names). */
+/** The NUBE_CONFIG file's variables as strings, or a ConfigError naming the file. */
+function readConfigFile(file: string): Record<string, string> {
+  if (!existsSync(file)) throw new ConfigError(`NUBE_CONFIG file not found: ${file}`);
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (err) {
+    throw new ConfigError(`NUBE_CONFIG file ${file} is not valid JSON (${(err as Error).message.split('\n')[0]})`);
+  }
+  if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed))
+    throw new ConfigError(`NUBE_CONFIG file ${file} must hold a JSON object of variable names to values`);
+  return Object.fromEntries(Object.entries(parsed).map(([k, v]) => [k, typeof v === 'string' ? v : JSON.stringify(v)]));
+}
+
+/** Reads every variable of CONFIG_VARS from env over NUBE_CONFIG's file, converting and checking each against its schema. */
+function readVars(env: NodeJS.ProcessEnv): ReadVars {
+  const file = env.NUBE_CONFIG || undefined;
+  const fileVars = file ? readConfigFile(file) : {};
+  const merged: Record<string, string | undefined> = { ...fileVars, ...env };
+  const fromFile = new Set(Object.keys(fileVars).filter((k) => env[k] === undefined));
+  const known = CONFIG_VARS.properties as Record<string, VarSchema>;
+  const where = (name: string) => (fromFile.has(name) ? `${name} (in ${file})` : name);
+  const warnings: string[] = [];
+  for (const name of Object.keys(merged)) {
+    if (name in known || NOT_SERVER_VARS.test(name)) continue;
+    if (name.startsWith('NUBE_') || fromFile.has(name)) warnings.push(`unknown variable ${where(name)} ignored`);
+  }
+  const vars: Record<string, unknown> = {};
+  for (const [name, schema] of Object.entries(known)) {
+    const raw = merged[name];
+    if (raw === undefined || raw === '') {
+      if (schema.default !== undefined) vars[name] = schema.default;
+      continue;
+    }
+    const value = Value.Convert(schema, raw);
+    if (!Value.Check(schema, value)) {
+      const got = schema.secret ? '' : `, got "${raw}"`;
+      throw new ConfigError(`${where(name)} must be ${schema.expected ?? 'set to a valid value'}${got}`);
+    }
+    vars[name] = value;
+  }
+  return { vars: vars as ConfigVars, fromFile, file, warnings };
+}
+
+/** Builds the configuration from env (and NUBE_CONFIG, a JSON file of the same variable names), validated by CONFIG_VARS. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
-  let merged: Record<string, string | undefined> = { ...env };
-  const file = env.NUBE_CONFIG;
-  if (file) {
-    if (!existsSync(file)) throw new ConfigError(`NUBE_CONFIG file not found: ${file}`);
-    const parsed = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
-    const fromFile = Object.fromEntries(Object.entries(parsed).map(([k, v]) => [k, String(v)]));
-    merged = { ...fromFile, ...env };
-  }
-  const listen = merged.NUBE_LISTEN ?? '127.0.0.1:8080';
-  const m = /^(\[[^\]]+\]|[^:]+):(\d+)$/.exec(listen);
-  if (!m) throw new ConfigError(`NUBE_LISTEN must be HOST:PORT, got "${listen}"`);
+  const { vars: v, fromFile, file, warnings } = readVars(env);
+  const where = (name: string) => (fromFile.has(name) ? `${name} (in ${file})` : name);
+  const m = /^(\[[^\]]+\]|[^:]+):(\d+)$/.exec(v.NUBE_LISTEN);
+  if (!m) throw new ConfigError(`${where('NUBE_LISTEN')} must be HOST:PORT, got "${v.NUBE_LISTEN}"`);
   const host = m[1]!.replace(/^\[|\]$/g, '');
-  const port = int('NUBE_LISTEN port', m[2], 8080);
-  if (port > 65535) throw new ConfigError(`NUBE_LISTEN port out of range: ${port}`);
-  const driver = (merged.NUBE_DRIVER ?? 'sim') as Config['driver'];
-  if (driver !== 'sim' && driver !== 'qemu') throw new ConfigError(`NUBE_DRIVER must be sim or qemu, got "${driver}"`);
-  const databaseUrl = merged.DATABASE_URL || undefined;
-  if (databaseUrl && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
-    throw new ConfigError('DATABASE_URL must start with postgres:// (unset it to use the embedded SQLite store)');
-  }
+  const port = Number(m[2]);
+  if (port > 65535) throw new ConfigError(`${where('NUBE_LISTEN')} port out of range: ${port}`);
+  if (!!v.NUBE_ADMIN_KEY !== !!v.NUBE_ADMIN_SECRET)
+    throw new ConfigError('NUBE_ADMIN_KEY and NUBE_ADMIN_SECRET must be set together');
   const shownHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
+  const dataDir = resolve(v.NUBE_DATA_DIR);
   return {
-    dataDir: resolve(merged.NUBE_DATA_DIR ?? './.nube'),
+    dataDir,
     host,
     port,
-    databaseUrl,
-    driver,
-    db: {
-      waitMs: int('NUBE_DB_WAIT_MS', merged.NUBE_DB_WAIT_MS, 60000, 0),
-      connectTimeoutMs: int('NUBE_DB_CONNECT_TIMEOUT_MS', merged.NUBE_DB_CONNECT_TIMEOUT_MS, 5000, 100),
-    },
-    publicUrl: (merged.NUBE_PUBLIC_URL ?? `http://${shownHost}:${port}`).replace(/\/$/, ''),
-    masterKey: merged.NUBE_MASTER_KEY || undefined,
-    logLevel: merged.NUBE_LOG_LEVEL ?? 'info',
+    databaseUrl: v.DATABASE_URL,
+    driver: v.NUBE_DRIVER,
+    db: { waitMs: v.NUBE_DB_WAIT_MS, connectTimeoutMs: v.NUBE_DB_CONNECT_TIMEOUT_MS },
+    publicUrl: (v.NUBE_PUBLIC_URL ?? `http://${shownHost}:${port}`).replace(/\/$/, ''),
+    masterKey: v.NUBE_MASTER_KEY,
+    logLevel: v.NUBE_LOG_LEVEL,
     sim: {
-      hostsPerZone: int('NUBE_SIM_HOSTS', merged.NUBE_SIM_HOSTS, 4, 1),
-      delayMs: int('NUBE_SIM_DELAY_MS', merged.NUBE_SIM_DELAY_MS, 0),
-      hostCpus: int('NUBE_SIM_HOST_CPUS', merged.NUBE_SIM_HOST_CPUS, 512, 1),
-      hostMemMb: int('NUBE_SIM_HOST_MEM_MB', merged.NUBE_SIM_HOST_MEM_MB, 4 * 1024 * 1024, 1),
-      hostDiskGb: int('NUBE_SIM_HOST_DISK_GB', merged.NUBE_SIM_HOST_DISK_GB, 1024 * 1024, 1),
+      hostsPerZone: v.NUBE_SIM_HOSTS,
+      delayMs: v.NUBE_SIM_DELAY_MS,
+      hostCpus: v.NUBE_SIM_HOST_CPUS,
+      hostMemMb: v.NUBE_SIM_HOST_MEM_MB,
+      hostDiskGb: v.NUBE_SIM_HOST_DISK_GB,
     },
-    chaosSeed: chaosSeed(merged.NUBE_CHAOS_SEED),
+    chaosSeed: v.NUBE_CHAOS_SEED,
     qemu: {
-      templateDir: resolve(
-        merged.NUBE_QEMU_TEMPLATE_DIR ?? join(resolve(merged.NUBE_DATA_DIR ?? './.nube'), 'templates', 'nube-guest'),
-      ),
-      accel: qemuAccel(merged.NUBE_QEMU_ACCEL),
-      stopTimeoutMs: int('NUBE_QEMU_STOP_TIMEOUT_MS', merged.NUBE_QEMU_STOP_TIMEOUT_MS, 30000, 0),
+      templateDir: resolve(v.NUBE_QEMU_TEMPLATE_DIR ?? join(dataDir, 'templates', 'nube-guest')),
+      accel: v.NUBE_QEMU_ACCEL,
+      stopTimeoutMs: v.NUBE_QEMU_STOP_TIMEOUT_MS,
     },
-    workers: int('NUBE_WORKERS', merged.NUBE_WORKERS, 64, 1),
-    taskLeaseMs: int('NUBE_TASK_LEASE_MS', merged.NUBE_TASK_LEASE_MS, 15000, 100),
-    syncWaitMs: int('NUBE_SYNC_WAIT_MS', merged.NUBE_SYNC_WAIT_MS, 60000, 1),
-    cloudsigmaWaitMs: int('NUBE_CLOUDSIGMA_WAIT_MS', merged.NUBE_CLOUDSIGMA_WAIT_MS, 120_000, 1000),
+    workers: v.NUBE_WORKERS,
+    taskLeaseMs: v.NUBE_TASK_LEASE_MS,
+    syncWaitMs: v.NUBE_SYNC_WAIT_MS,
+    cloudsigmaWaitMs: v.NUBE_CLOUDSIGMA_WAIT_MS,
     billing: {
-      currency: (merged.NUBE_BILLING_CURRENCY ?? 'EUR').toUpperCase(),
-      prices: merged.NUBE_BILLING_PRICES ?? '',
-      meterEveryMs: int('NUBE_BILLING_METER_MS', merged.NUBE_BILLING_METER_MS, 60000, 0),
+      currency: v.NUBE_BILLING_CURRENCY.toUpperCase(),
+      prices: v.NUBE_BILLING_PRICES,
+      meterEveryMs: v.NUBE_BILLING_METER_MS,
     },
     auth: {
-      perAddress: int('NUBE_AUTH_FAILURES_PER_ADDRESS', merged.NUBE_AUTH_FAILURES_PER_ADDRESS, 30, 0),
-      perLogin: int('NUBE_AUTH_FAILURES_PER_LOGIN', merged.NUBE_AUTH_FAILURES_PER_LOGIN, 10, 0),
-      windowMs: int('NUBE_AUTH_WINDOW_MS', merged.NUBE_AUTH_WINDOW_MS, 600_000, 1000),
-      lockoutMs: int('NUBE_AUTH_LOCKOUT_MS', merged.NUBE_AUTH_LOCKOUT_MS, 60_000, 100),
-      lockoutMaxMs: int('NUBE_AUTH_LOCKOUT_MAX_MS', merged.NUBE_AUTH_LOCKOUT_MAX_MS, 900_000, 100),
-      tracked: int('NUBE_AUTH_TRACKED', merged.NUBE_AUTH_TRACKED, 10_000, 100),
-      hashThreads: int('NUBE_AUTH_HASH_THREADS', merged.NUBE_AUTH_HASH_THREADS, 0, 0),
-      hashQueue: int('NUBE_AUTH_HASH_QUEUE', merged.NUBE_AUTH_HASH_QUEUE, 32, 0),
+      perAddress: v.NUBE_AUTH_FAILURES_PER_ADDRESS,
+      perLogin: v.NUBE_AUTH_FAILURES_PER_LOGIN,
+      windowMs: v.NUBE_AUTH_WINDOW_MS,
+      lockoutMs: v.NUBE_AUTH_LOCKOUT_MS,
+      lockoutMaxMs: v.NUBE_AUTH_LOCKOUT_MAX_MS,
+      tracked: v.NUBE_AUTH_TRACKED,
+      hashThreads: v.NUBE_AUTH_HASH_THREADS,
+      hashQueue: v.NUBE_AUTH_HASH_QUEUE,
     },
-    defaultLimits: parseLimits('NUBE_DEFAULT_LIMITS', merged.NUBE_DEFAULT_LIMITS),
-    http: httpLimits(merged),
-    outbound: outboundConfig(merged),
-    rateLimits: onOff('NUBE_RATE_LIMITS', merged.NUBE_RATE_LIMITS, true),
-    listCacheItems: int('NUBE_LIST_CACHE_ITEMS', merged.NUBE_LIST_CACHE_ITEMS, 10_000, 0),
-    answerCacheMb: int('NUBE_ANSWER_CACHE_MB', merged.NUBE_ANSWER_CACHE_MB, 16, 0),
+    defaultLimits: parseLimits(where('NUBE_DEFAULT_LIMITS'), v.NUBE_DEFAULT_LIMITS),
+    http: httpLimits(v, where),
+    outbound: {
+      allowPrivate: v.NUBE_OUTBOUND_ALLOW_PRIVATE === '1',
+      callbackRetryMs: v.NUBE_CALLBACK_RETRY_MS,
+      callbackAttempts: v.NUBE_CALLBACK_ATTEMPTS,
+      webhookRetryMs: v.NUBE_WEBHOOK_RETRY_MS ?? v.NUBE_CALLBACK_RETRY_MS,
+      webhookAttempts: v.NUBE_WEBHOOK_ATTEMPTS ?? v.NUBE_CALLBACK_ATTEMPTS,
+    },
+    rateLimits: v.NUBE_RATE_LIMITS.toLowerCase() === 'on',
+    listCacheItems: v.NUBE_LIST_CACHE_ITEMS,
+    answerCacheMb: v.NUBE_ANSWER_CACHE_MB,
+    seedFile: v.NUBE_SEED_FILE ? resolve(v.NUBE_SEED_FILE) : undefined,
+    admin: {
+      email: v.NUBE_ADMIN_EMAIL,
+      password: v.NUBE_ADMIN_PASSWORD,
+      key: v.NUBE_ADMIN_KEY,
+      secret: v.NUBE_ADMIN_SECRET,
+      token: v.NUBE_ADMIN_TOKEN,
+    },
+    warnings,
   };
-}
-
-/** NUBE_CHAOS_SEED: a whole number from 0 to 2^32 - 1, or unset. */
-function chaosSeed(v: string | undefined): number | undefined {
-  if (v === undefined || v.trim() === '') return undefined;
-  const n = /^\s*\d{1,10}\s*$/.test(v) ? Number(v) : NaN;
-  if (!(n >= 0 && n <= 0xffff_ffff))
-    throw new ConfigError(`NUBE_CHAOS_SEED must be a whole number from 0 to ${MAX_SEED}, got "${v}"`);
-  return n;
-}
-
-/** The outbound settings: private targets, and the retry schedules of callbacks and of webhooks (which default to the callbacks'). */
-function outboundConfig(merged: Record<string, string | undefined>): OutboundConfig {
-  const callbackRetryMs = int('NUBE_CALLBACK_RETRY_MS', merged.NUBE_CALLBACK_RETRY_MS, 1000, 10);
-  const callbackAttempts = int('NUBE_CALLBACK_ATTEMPTS', merged.NUBE_CALLBACK_ATTEMPTS, 5, 1);
-  return {
-    allowPrivate: merged.NUBE_OUTBOUND_ALLOW_PRIVATE === '1',
-    callbackRetryMs,
-    callbackAttempts,
-    webhookRetryMs: int('NUBE_WEBHOOK_RETRY_MS', merged.NUBE_WEBHOOK_RETRY_MS, callbackRetryMs, 10),
-    webhookAttempts: int('NUBE_WEBHOOK_ATTEMPTS', merged.NUBE_WEBHOOK_ATTEMPTS, callbackAttempts, 1),
-  };
-}
-
-/** An on/off switch: `on` or `off` (any case), the default when unset. */
-function onOff(name: string, raw: string | undefined, dflt: boolean): boolean {
-  const v = (raw ?? '').trim().toLowerCase();
-  if (v === '') return dflt;
-  if (v !== 'on' && v !== 'off') throw new ConfigError(`${name} must be on or off, got "${raw}"`);
-  return v === 'on';
 }
 
 /** `name=N,...` over the built-in limits (names not given keep theirs; -1 = unlimited), or `off` for no limits at all. */
-function parseLimits(setting: string, raw: string | undefined): Limits {
+function parseLimits(setting: string, raw: string): Limits {
   const out: Limits = { ...BUILTIN_LIMITS };
-  const text = (raw ?? '').trim();
+  const text = raw.trim();
   if (text === '') return out;
   if (text.toLowerCase() === 'off') return Object.fromEntries(LIMIT_NAMES.map((n) => [n, -1])) as Limits;
   for (const part of text.split(',')) {
@@ -249,26 +286,20 @@ function parseLimits(setting: string, raw: string | undefined): Limits {
   return out;
 }
 
-function httpLimits(env: Record<string, string | undefined>): HttpLimits {
+/** The listener's limits; the headers timeout may not exceed the whole request's. */
+function httpLimits(v: ConfigVars, where: (name: string) => string): HttpLimits {
   const limits: HttpLimits = {
-    maxConnections: int('NUBE_MAX_CONNECTIONS', env.NUBE_MAX_CONNECTIONS, 1024, 1),
-    headersTimeoutMs: int('NUBE_HEADERS_TIMEOUT_MS', env.NUBE_HEADERS_TIMEOUT_MS, 10_000, 100),
-    requestTimeoutMs: int('NUBE_REQUEST_TIMEOUT_MS', env.NUBE_REQUEST_TIMEOUT_MS, 300_000, 100),
-    idleTimeoutMs: int('NUBE_IDLE_TIMEOUT_MS', env.NUBE_IDLE_TIMEOUT_MS, 30_000, 100),
+    maxConnections: v.NUBE_MAX_CONNECTIONS,
+    headersTimeoutMs: v.NUBE_HEADERS_TIMEOUT_MS,
+    requestTimeoutMs: v.NUBE_REQUEST_TIMEOUT_MS,
+    idleTimeoutMs: v.NUBE_IDLE_TIMEOUT_MS,
   };
   if (limits.headersTimeoutMs > limits.requestTimeoutMs) {
     throw new ConfigError(
-      `NUBE_HEADERS_TIMEOUT_MS (${limits.headersTimeoutMs}) may not exceed NUBE_REQUEST_TIMEOUT_MS (${limits.requestTimeoutMs})`,
+      `${where('NUBE_HEADERS_TIMEOUT_MS')} (${limits.headersTimeoutMs}) may not exceed ${where('NUBE_REQUEST_TIMEOUT_MS')} (${limits.requestTimeoutMs})`,
     );
   }
   return limits;
-}
-
-function qemuAccel(raw: string | undefined): Config['qemu']['accel'] {
-  const v = raw || 'auto';
-  if (v !== 'auto' && v !== 'kvm' && v !== 'tcg')
-    throw new ConfigError(`NUBE_QEMU_ACCEL must be auto, kvm or tcg, got "${v}"`);
-  return v;
 }
 
 /** Path of the SQLite file inside the data dir. */

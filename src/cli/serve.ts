@@ -1,86 +1,14 @@
-/** `nube serve`: boots the runtime, listens, creates the admin account on first start, prints Ready. */
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
-import { ConfigError, loadConfig, type Config } from '../config.js';
-import { createRuntime, type Runtime } from '../runtime.js';
-import { buildApp } from '../app.js';
-import { CoreError, isDatabaseUnavailable } from '../lib/errors.js';
-import type { CreatedAccount } from '../core/accounts/service.js';
-import { lockDataDir } from '../store/data-dir-lock.js';
-import {
-  accountLackingRest,
-  addRestSection,
-  credentialsJson,
-  syncCredentialsFile,
-  writeCredentialsFile,
-} from './credentials.js';
+/** `nube serve`: boots Nube (src/cli/boot.ts), prints where the admin's credentials are and Ready, stops on a signal. */
+import { loadConfig } from '../config.js';
+import { boot, type Booted } from './boot.js';
 
 /** Runs the server until SIGINT/SIGTERM. */
 export async function serve(): Promise<void> {
   const t0 = performance.now();
-  const config = loadConfig();
-  mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
-  const dirLock = config.databaseUrl ? undefined : lockDataDir(config.dataDir);
-  let ready = false;
-  const rt = await createRuntime(config, { startEngine: false, waitForDatabase: true });
-  for (const file of await rt.core.volumes.sweepOrphans(performance.timeOrigin))
-    rt.log.warn({ file }, 'removed a storage file that no volume or snapshot owns');
-  const app = await buildApp({ core: rt.core, readiness: { ready: () => ready }, log: rt.log });
-  try {
-    await app.listen({ host: config.host, port: config.port });
-  } catch (err) {
-    await app.close();
-    await rt.close();
-    throw listenError(config, err);
-  }
-  // Only now, with the listener up, is the admin account created and credentials.json written: its URLs work.
-  const credFile = join(config.dataDir, 'credentials.json');
-  const admin = await ensureAdmin(rt);
-  const firstStart = admin.created ? credentialsJson(config, admin.created) : null;
-  if (firstStart) writeCredentialsFile(credFile, firstStart);
-  const fileState = firstStart ? 'current' : syncCredentialsFile(credFile, config);
-  // A data dir from before the REST dialect: its admin gets an Admin-role token, added to the file.
-  const lacking = fileState === 'current' || fileState === 'updated' ? accountLackingRest(credFile) : undefined;
-  if (lacking) {
-    const { shown } = await rt.core.credentials.issueTo('api-token', lacking, { role: 'admin', name: 'default' });
-    addRestSection(credFile, config, shown.token);
-  }
-  await rt.engine.start();
-  rt.core.callbacks.start(rt.log);
-  rt.core.webhooks.start(rt.log);
-  rt.scheduler.start();
-  const metering =
-    config.billing.meterEveryMs > 0
-      ? setInterval(() => {
-          rt.core.billing.meterDue().catch((err: unknown) => {
-            if (isDatabaseUnavailable(err)) rt.log.warn('billing metering skipped: the database is unavailable');
-            else rt.log.error({ err }, 'billing metering failed');
-          });
-        }, config.billing.meterEveryMs)
-      : undefined;
-  metering?.unref();
-  ready = true;
-  if (firstStart) {
-    process.stdout.write(
-      `Admin credentials (shown once, also in ${credFile}):\n${JSON.stringify(firstStart, null, 2)}\n`,
-    );
-  } else if (admin.byOther) {
-    process.stdout.write(
-      "The admin account was created by another nube serve starting on this database at the same time; its credentials.json is in that server's data dir.\n",
-    );
-  } else if (fileState === 'missing') {
-    process.stdout.write(
-      `The admin account exists but ${credFile} is missing; create a new key pair with \`nube admin keys create admin\`.\n`,
-    );
-  } else if (fileState === 'unreadable') {
-    process.stdout.write(
-      `Credentials of the admin account: ${credFile} is not valid JSON; its URLs were left as they are.\n`,
-    );
-  } else {
-    process.stdout.write(
-      `Credentials of the admin account are in ${credFile}${fileState === 'updated' ? ` (URLs now ${config.publicUrl})` : ''}.\n`,
-    );
-  }
+  const booted = await boot(loadConfig());
+  const { config, rt } = booted;
+  process.stdout.write(credentialsNote(booted));
+  for (const a of booted.seeded) process.stdout.write(`Seeded account ${a.name} (${a.resources} resources).\n`);
   process.stdout.write(
     `Nube listening on ${config.publicUrl} (driver ${config.driver}, store ${rt.store.kind}) in ${Math.round(performance.now() - t0)} ms\nReady.\n`,
   );
@@ -88,38 +16,23 @@ export async function serve(): Promise<void> {
   const stop = async () => {
     if (stopping) return;
     stopping = true;
-    ready = false;
-    if (metering) clearInterval(metering);
-    await app.close();
-    await rt.close();
-    dirLock?.release();
+    await booted.stop();
     process.exit(0);
   };
   process.on('SIGINT', () => void stop());
   process.on('SIGTERM', () => void stop());
 }
 
-/** Creates the admin account unless it exists; another serve starting on the same database may create it first. */
-async function ensureAdmin(rt: Runtime): Promise<{ created?: CreatedAccount; byOther?: boolean }> {
-  const exists = async () =>
-    !!(await rt.store.db.selectFrom('accounts').select('id').where('name', '=', 'admin').executeTakeFirst());
-  if (await exists()) return {};
-  try {
-    return { created: await rt.core.accounts.createAccount('admin', { email: 'admin@nube.local', admin: true }) };
-  } catch (err) {
-    if (err instanceof CoreError && err.reason === 'exists' && (await exists())) return { byOther: true };
-    throw err;
-  }
-}
-
-/** A listen failure as one line naming the setting to change. */
-function listenError(config: Config, err: unknown): Error {
-  const code = (err as { code?: string }).code;
-  const why =
-    code === 'EADDRINUSE'
-      ? 'the address is already in use'
-      : code === 'EACCES'
-        ? 'permission denied'
-        : (err as Error).message;
-  return new ConfigError(`Cannot listen on ${config.host}:${config.port} (${why}); set NUBE_LISTEN to a free address`);
+/** What serve says about the admin's credentials: shown once on first start, else where they are. */
+function credentialsNote(b: Booted): string {
+  const { credFile, fileState, config } = b;
+  if (b.firstStart)
+    return `Admin credentials (shown once, also in ${credFile}):\n${JSON.stringify(b.firstStart, null, 2)}\n`;
+  if (b.adminByOther)
+    return "The admin account was created by another nube serve starting on this database at the same time; its credentials.json is in that server's data dir.\n";
+  if (fileState === 'missing')
+    return `The admin account exists but ${credFile} is missing; create a new key pair with \`nube admin keys create admin\`.\n`;
+  if (fileState === 'unreadable')
+    return `Credentials of the admin account: ${credFile} is not valid JSON; its URLs were left as they are.\n`;
+  return `Credentials of the admin account are in ${credFile}${fileState === 'updated' ? ` (URLs now ${config.publicUrl})` : ''}.\n`;
 }

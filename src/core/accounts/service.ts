@@ -6,6 +6,7 @@ import { conflict, invalid, notFound } from '../../lib/errors.js';
 import { newId, nowIso } from '../../lib/util.js';
 import { createDefaultSecurityGroup } from '../firewalls/defaults.js';
 import type { Credentials, DefaultCredentials } from '../credentials/index.js';
+import type { GivenCredentials } from '../credentials/issuer.js';
 import type { CallContext } from '../../lib/context.js';
 import type { TaskReceipt } from '../receipt.js';
 import { recordSyncChange } from '../sync-change.js';
@@ -82,14 +83,14 @@ export class AccountService {
     private readonly onTierChange: (accountId: string) => void = () => {},
   ) {}
 
-  /** Creates an account with one user, a default security group and every default credential (the password generated unless given). */
+  /** Creates an account with one user, a default security group and every default credential (each generated unless given). */
   async createAccount(
     name: string,
-    opts: { email?: string; password?: string; admin?: boolean } = {},
+    opts: { email?: string; password?: string; admin?: boolean; given?: GivenCredentials } = {},
   ): Promise<CreatedAccount> {
     if (!ACCOUNT_NAME.test(name)) throw invalid('Account names are 1-63 letters, digits, ".", "_" or "-"', 'name');
     const email = opts.email ?? `${name.toLowerCase()}@nube.local`;
-    const defaults = await this.credentials.issueDefaults({ password: opts.password });
+    const defaults = await this.credentials.issueDefaults({ password: opts.password, given: opts.given });
     const now = nowIso();
     const account: AccountRow = {
       id: newId(),

@@ -3,12 +3,14 @@ import type { Q } from '../../store/db.js';
 import type { Config } from '../../config.js';
 import type { DriverSeed } from '../../drivers/compute/driver.js';
 import { newId, nowIso } from '../../lib/util.js';
+import { stableId } from '../../lib/stable-id.js';
 import { ipv4ToInt } from '../net/ip.js';
 
 /** The zones Nube creates on first start: a guest network and an elastic-IP pool each. */
 export const SEED_ZONES = [
   {
     name: 'ch-gva-2',
+    id: '1128bd56-b4d9-4ac6-a7b9-c715b187ce11',
     description: 'Geneva, Switzerland',
     guest: '100.64.0.0/12',
     gateway: '100.64.0.1',
@@ -16,6 +18,7 @@ export const SEED_ZONES = [
   },
   {
     name: 'de-fra-1',
+    id: stableId('zone:de-fra-1'),
     description: 'Frankfurt, Germany',
     guest: '100.80.0.0/12',
     gateway: '100.80.0.1',
@@ -23,23 +26,24 @@ export const SEED_ZONES = [
   },
 ];
 
-/** Service offerings as seed 004 lists them (memory MB, vCPUs, authorized). */
+/** Service offerings as seed 004 lists them (name, text, vCPUs, memory MB, authorized, the id it shows). */
 export const SEED_OFFERINGS = [
-  ['Micro', 'Micro 512mb 1cpu', 1, 512, true],
-  ['Tiny', 'Tiny 1024mb 1cpu', 1, 1024, true],
-  ['Small', 'Small 2048mb 2cpu', 2, 2048, true],
-  ['Medium', 'Medium 4096mb 2cpu', 2, 4096, true],
-  ['Large', 'Large 8192mb 4cpu', 4, 8192, true],
-  ['Extra-large', 'Extra-large 16384mb 4cpu', 4, 16384, true],
-  ['Huge', 'Huge 32768mb 8cpu', 8, 32768, true],
-  ['Mega', 'Mega 64gb 12cpu', 12, 65536, false],
-  ['Titan', 'Titan 128gb 16cpu', 16, 131072, false],
-  ['GPU-small', 'GPU small 1gpu 60gb 12cpu', 12, 57344, true],
-  ['GPU-huge', 'GPU huge 4gpu 240gb 48cpu', 48, 230400, true],
+  ['Micro', 'Micro 512mb 1cpu', 1, 512, true, '71004023-bb72-4a97-b1e9-bc66dfce9470'],
+  ['Tiny', 'Tiny 1024mb 1cpu', 1, 1024, true, 'b6cd1ff5-3a2f-4e9d-a4d1-8988c1191fe8'],
+  ['Small', 'Small 2048mb 2cpu', 2, 2048, true, '21624abb-764e-4def-81d7-9fc54b5957fb'],
+  ['Medium', 'Medium 4096mb 2cpu', 2, 4096, true, 'b6e9d1e8-89fc-4db3-aaa4-9b4c5b1d0844'],
+  ['Large', 'Large 8192mb 4cpu', 4, 8192, true, 'c6f99499-7f59-4138-9427-a09db13af2bc'],
+  ['Extra-large', 'Extra-large 16384mb 4cpu', 4, 16384, true, '350dc5ea-fe6d-42ba-b6c0-efb8b75617ad'],
+  ['Huge', 'Huge 32768mb 8cpu', 8, 32768, true, 'a216b0d1-370f-4e21-a0eb-3dfc6302b564'],
+  ['Mega', 'Mega 64gb 12cpu', 12, 65536, false, 'c0d3fb5d-6fdb-4a63-9361-3e5cfa8b36d0'],
+  ['Titan', 'Titan 128gb 16cpu', 16, 131072, false, '74bfaf4e-7d67-4adf-9322-12b9a36e84f7'],
+  ['GPU-small', 'GPU small 1gpu 60gb 12cpu', 12, 57344, true, '07246b95-bbe4-498f-92a3-ce5be4d38342'],
+  ['GPU-huge', 'GPU huge 4gpu 240gb 48cpu', 48, 230400, true, 'dee65287-12cf-4e36-b635-32dbc9a2e909'],
 ] as const;
 
 const GIB = 1024 ** 3;
 
+/** OS types; seed 004 shows the id of "Other (64-bit)", the rest get stable ids of their description. */
 const OS_TYPES = [
   ['Debian GNU/Linux 12 (64-bit)', 'Debian'],
   ['Ubuntu 22.04 LTS', 'Ubuntu'],
@@ -48,6 +52,11 @@ const OS_TYPES = [
   ['Windows Server 2022 (64-bit)', 'Windows'],
   ['Other (64-bit)', 'Other'],
 ] as const;
+
+/** The OS type ids seed 004 shows. */
+const KNOWN_OS_TYPE_IDS: Readonly<Record<string, string>> = {
+  'Other (64-bit)': '8fec0e5f-345a-4681-b077-6792fd09cd22',
+};
 
 const TEMPLATES = [
   { name: 'Linux Debian 12 (Bookworm) 64-bit', os: 0, size: 10, user: 'debian', pw: true },
@@ -60,13 +69,17 @@ const TEMPLATES = [
 /** The store lock every seeding step holds, so processes starting together on one PostgreSQL database seed once. */
 export const SEED_LOCK = 'nube:catalog-seed';
 
-/** Seeds the catalog once (call it holding SEED_LOCK in the same transaction); returns false when it was already there. */
+/**
+ * Seeds the catalog once (call it holding SEED_LOCK in the same transaction); returns false when it was already there.
+ * Every row gets a fixed id (seed 004's where it shows one, else stableId of its kind and name), the same on every
+ * machine; an existing catalog keeps the ids it was given.
+ */
 export async function seedCatalog(q: Q, cfg: Config): Promise<boolean> {
   const done = await q.selectFrom('meta').select('value').where('key', '=', 'catalog_seeded').executeTakeFirst();
   if (done) return false;
   const now = nowIso();
   for (const z of SEED_ZONES) {
-    const zoneId = newId();
+    const zoneId = z.id;
     await q
       .insertInto('zones')
       .values({ id: zoneId, name: z.name, description: z.description, network_type: 'Basic', created_at: now })
@@ -76,7 +89,7 @@ export async function seedCatalog(q: Q, cfg: Config): Promise<boolean> {
       await q
         .insertInto('hosts')
         .values({
-          id: newId(),
+          id: stableId(`host:${z.name}-host-${String(i).padStart(2, '0')}`),
           zone_id: zoneId,
           name: `${z.name}-host-${String(i).padStart(2, '0')}`,
           state: 'up',
@@ -100,7 +113,7 @@ export async function seedCatalog(q: Q, cfg: Config): Promise<boolean> {
     await q
       .insertInto('networks')
       .values({
-        id: newId(),
+        id: stableId(`network:${z.name}:guestNetworkForBasicZone`),
         account_id: null,
         zone_id: zoneId,
         name: 'guestNetworkForBasicZone',
@@ -120,7 +133,7 @@ export async function seedCatalog(q: Q, cfg: Config): Promise<boolean> {
     await q
       .insertInto('networks')
       .values({
-        id: newId(),
+        id: stableId(`network:${z.name}:elasticIpPool`),
         account_id: null,
         zone_id: zoneId,
         name: 'elasticIpPool',
@@ -138,12 +151,12 @@ export async function seedCatalog(q: Q, cfg: Config): Promise<boolean> {
       })
       .execute();
   }
-  for (const [name, text, cpus, mem, authorized] of SEED_OFFERINGS) {
+  for (const [name, text, cpus, mem, authorized, id] of SEED_OFFERINGS) {
     const gpu = name.startsWith('GPU');
     await q
       .insertInto('service_offerings')
       .values({
-        id: newId(),
+        id,
         name,
         display_text: text,
         cpu_number: cpus,
@@ -168,7 +181,7 @@ export async function seedCatalog(q: Q, cfg: Config): Promise<boolean> {
     await q
       .insertInto('disk_offerings')
       .values({
-        id: newId(),
+        id: stableId(`disk-offering:${name}`),
         name,
         display_text: custom ? 'Custom size disk' : `${name} ${size}GB disk`,
         disk_size: size * GIB,
@@ -179,7 +192,7 @@ export async function seedCatalog(q: Q, cfg: Config): Promise<boolean> {
   }
   const osIds: string[] = [];
   for (const [description, category] of OS_TYPES) {
-    const id = newId();
+    const id = KNOWN_OS_TYPE_IDS[description] ?? stableId(`os-type:${description}`);
     osIds.push(id);
     await q
       .insertInto('os_types')
@@ -190,7 +203,7 @@ export async function seedCatalog(q: Q, cfg: Config): Promise<boolean> {
     await q
       .insertInto('templates')
       .values({
-        id: newId(),
+        id: stableId(`template:${t.name}`),
         account_id: null,
         zone_id: null,
         name: t.name,

@@ -57,7 +57,11 @@ export class ApiKeyPairIssuer implements Issuer<typeof KIND, KeyPair, SignedRequ
 
   /** A new key pair, named opts.name ('key' unless given). */
   async issue(opts: IssueOptions): Promise<Issued<KeyPair>> {
-    const shown: KeyPair = { id: newId(), key: randomToken(30), secret: randomToken(30) };
+    const shown: KeyPair = {
+      id: newId(),
+      key: opts.given?.apiKey ?? randomToken(30),
+      secret: opts.given?.apiSecret ?? randomToken(30),
+    };
     const secretEnc = this.secrets.encrypt(shown.secret);
     return {
       shown,

@@ -133,7 +133,7 @@ export class ApiTokenIssuer implements Issuer<
 
   /** A new token (options checked now); its id and text are filled in by save, since the id is the new row's. */
   async issue(opts: ApiTokenOptions): Promise<Issued<ApiTokenShown>> {
-    const secret = newSecret();
+    const secret = opts.given?.restToken ?? newSecret();
     const shown: ApiTokenShown = {
       token: '',
       id: 0,

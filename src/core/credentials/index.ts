@@ -13,7 +13,7 @@ import { TokenPairIssuer } from './token-pair.js';
 import { SessionTokenIssuer } from './session-token.js';
 import { UserApiKeyIssuer } from './user-api-key.js';
 import { ApiTokenIssuer } from './api-token.js';
-import type { Issued, Owner, ShownOf } from './issuer.js';
+import type { GivenCredentials, Issued, Owner, ShownOf } from './issuer.js';
 
 /** Every issuer, by kind; each issues one default credential to a new account. */
 function makeIssuers(store: Store, secrets: MasterKey, throttle: AuthThrottle) {
@@ -75,13 +75,15 @@ export class Credentials {
     this.issuers = makeIssuers(store, secrets, throttle);
   }
 
-  /** Issues every kind's default credential, named 'default' and marked accountDefault (opts.password is the chosen password, if any). */
-  async issueDefaults(opts: { password?: string }): Promise<PendingDefaults> {
+  /** Issues every kind's default credential, named 'default' and marked accountDefault (opts.password and opts.given are chosen values, if any). */
+  async issueDefaults(opts: { password?: string; given?: GivenCredentials }): Promise<PendingDefaults> {
     const kinds = (Object.keys(this.issuers) as CredentialKind[]).filter(
       (k) => (this.issuers[k] as { byDefault?: boolean }).byDefault !== false,
     );
     const issued = await Promise.all(
-      kinds.map((k) => this.issuers[k].issue({ name: 'default', password: opts.password, accountDefault: true })),
+      kinds.map((k) =>
+        this.issuers[k].issue({ name: 'default', password: opts.password, accountDefault: true, given: opts.given }),
+      ),
     );
     const shown = Object.fromEntries(kinds.map((k, i) => [k, issued[i]!.shown])) as DefaultCredentials;
     return {

@@ -20,6 +20,25 @@ export interface IssueOptions {
   password?: string;
   /** True when issued with a new account (Credentials.issueDefaults); an issuer may then give it fuller rights. */
   accountDefault?: boolean;
+  /** Values chosen by the operator instead of generated ones; each issuer takes the ones of its kind. */
+  given?: GivenCredentials;
+}
+
+/**
+ * Credential values an operator fixes (seed file, NUBE_ADMIN_*) so test suites can hard-code them; their shape is
+ * checked where they are read.
+ */
+export interface GivenCredentials {
+  /** CloudStack API key and secret. */
+  apiKey?: string;
+  apiSecret?: string;
+  /** CVM token pair. */
+  tokenPublic?: string;
+  tokenPrivate?: string;
+  /** Danube user API key. */
+  userApiKey?: string;
+  /** The secret part (40 letters and digits) of the REST API token. */
+  restToken?: string;
 }
 
 /** One kind of credential: issues it, verifies one presented from a source address, revokes it and lists it without secrets. */

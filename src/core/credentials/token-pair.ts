@@ -88,8 +88,8 @@ export class TokenPairIssuer implements Issuer<
   async issue(opts: TokenPairOptions): Promise<Issued<TokenPair>> {
     const shown: TokenPair = {
       id: newId(),
-      public: alnumToken(),
-      private: alnumToken(),
+      public: opts.given?.tokenPublic ?? alnumToken(),
+      private: opts.given?.tokenPrivate ?? alnumToken(),
       clientApi: opts.clientApi ?? true,
     };
     return {

@@ -50,8 +50,8 @@ export class UserApiKeyIssuer implements Issuer<typeof KIND, UserApiKeys, string
   ) {}
 
   /** A new API key and callback key; save stores both for the owner user. */
-  async issue(_opts: IssueOptions): Promise<Issued<UserApiKeys>> {
-    const shown: UserApiKeys = { apiKey: newKey(), callbackKey: newKey() };
+  async issue(opts: IssueOptions): Promise<Issued<UserApiKeys>> {
+    const shown: UserApiKeys = { apiKey: opts.given?.userApiKey ?? newKey(), callbackKey: newKey() };
     return { shown, save: (q, owner) => this.saveKeys(q, owner, shown, true, true) };
   }
 
