@@ -50,6 +50,8 @@ export interface Config {
   listCacheItems: number;
   /** NUBE_ANSWER_CACHE_MB: rendered list answers kept by data version, in MiB (0 = none). */
   answerCacheMb: number;
+  /** NUBE_SHUTDOWN_TIMEOUT_MS: how long `nube serve` lets requests and task steps finish after SIGTERM/SIGINT before it exits anyway. */
+  shutdownTimeoutMs: number;
 }
 
 /** How Nube calls out: NUBE_OUTBOUND_ALLOW_PRIVATE=1 lets callbacks reach loopback/private addresses (tests, labs). */
@@ -193,6 +195,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     rateLimits: onOff('NUBE_RATE_LIMITS', merged.NUBE_RATE_LIMITS, true),
     listCacheItems: int('NUBE_LIST_CACHE_ITEMS', merged.NUBE_LIST_CACHE_ITEMS, 10_000, 0),
     answerCacheMb: int('NUBE_ANSWER_CACHE_MB', merged.NUBE_ANSWER_CACHE_MB, 16, 0),
+    shutdownTimeoutMs: int('NUBE_SHUTDOWN_TIMEOUT_MS', merged.NUBE_SHUTDOWN_TIMEOUT_MS, 10_000, 0),
   };
 }
 

@@ -135,7 +135,10 @@ async function processLogger(level: string): Promise<Logger> {
     const { default: prettyStream } = (await import(pretty)) as {
       default: (opts: Record<string, unknown>) => NodeJS.WritableStream;
     };
-    return pino({ level }, prettyStream({ colorize: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' }));
+    return pino(
+      { level },
+      prettyStream({ colorize: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname', sync: true }),
+    );
   } catch {
     return pino({ level });
   }
