@@ -24,7 +24,13 @@ const work = mkdtempSync(join(tmpdir(), 'nube-pack-'));
 let serve: ChildProcess | undefined;
 after(() => {
   // The server runs under npx in its own process group: nothing of it may outlive the test.
-  if (serve?.pid && serve.exitCode === null) process.kill(-serve.pid, 'SIGKILL');
+  if (serve?.pid && serve.exitCode === null && serve.signalCode === null) {
+    try {
+      process.kill(-serve.pid, 'SIGKILL');
+    } catch {
+      /* the group has already gone */
+    }
+  }
   rmSync(work, { recursive: true, force: true });
 });
 
