@@ -131,6 +131,7 @@ export async function createRuntime(config: Config, opts: RuntimeOptions = {}): 
 async function processLogger(level: string): Promise<Logger> {
   if (!process.stdout.isTTY) return pino({ level });
   try {
+    // Named through a variable: the import happens only on a terminal, and without the package the lines stay JSON.
     const pretty = 'pino-pretty';
     const { default: prettyStream } = (await import(pretty)) as {
       default: (opts: Record<string, unknown>) => NodeJS.WritableStream;
