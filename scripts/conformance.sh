@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Starts Nube on a scratch data dir and runs the shared conformance scripts (real cs and libcloud clients) against it.
-# Usage: scripts/conformance.sh   (CONFORMANCE_SKIP defaults to 'dns_*'; SHARED points at the shared/ folder)
+# Usage: scripts/conformance.sh [DIR]   DIR holds the conformance scripts (run_all.sh and the scripts it runs);
+# default: ../shared/conformance beside the checkout. CONFORMANCE_SKIP defaults to 'dns_*'.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
-shared="${SHARED:-$root/../shared}"
-[ -d "$shared/conformance" ] || { echo "conformance scripts not found under $shared" >&2; exit 2; }
+scripts="${1:-$root/../shared/conformance}"
+[ -f "$scripts/run_all.sh" ] || { echo "no run_all.sh in $scripts: give the conformance scripts' directory as the argument" >&2; exit 2; }
 data="$(mktemp -d)"
 port="${CONFORMANCE_PORT:-18080}"
 log="$data/serve.log"
@@ -18,4 +19,4 @@ get() { python3 -c "import json,sys; d=json.load(open('$cred')); print(eval('d'+
 export CS_ENDPOINT="$(get "['cloudstack']['endpoint']")" CS_KEY="$(get "['cloudstack']['key']")" CS_SECRET="$(get "['cloudstack']['secret']")"
 export CLOUDSIGMA_URL="$(get "['cloudsigma']['url']")" CLOUDSIGMA_USER="$(get "['cloudsigma']['user']")" CLOUDSIGMA_PASSWORD="$(get "['cloudsigma']['password']")"
 export CONFORMANCE_SKIP="${CONFORMANCE_SKIP:-dns_*}" JOB_TIMEOUT="${JOB_TIMEOUT:-60}" POLL_INTERVAL="${POLL_INTERVAL:-0.2}"
-bash "$shared/conformance/run_all.sh"
+bash "$scripts/run_all.sh"

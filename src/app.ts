@@ -6,11 +6,12 @@ import Fastify, {
   type FastifyReply,
   type FastifyRequest,
 } from 'fastify';
-import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Core } from './core/core.js';
 import { healthPlugin, type Readiness } from './http/health.js';
-import { AppMetrics, labelDialect } from './http/metrics.js';
+import { AppMetrics } from './http/metrics.js';
+import { labelDialect } from './http/request-labels.js';
+import { logRequests, requestIdOf } from './http/access-log.js';
 import { edgeServerOptions, guardEdge } from './http/edge.js';
 import { lazySchemaController } from './http/lazy-compilers.js';
 import { cloudstackPlugin } from './dialects/cloudstack/plugin.js';
@@ -36,6 +37,7 @@ const DEFAULT_BODY_MAX = 1024 * 1024;
 /** Answers a URL the router cannot decode (a broken percent-escape, a segment over maxParamLength) in the format of the dialect owning the path. */
 function badUrl(err: Error, req: FastifyRequest, reply: FastifyReply): FastifyReply {
   const path = req.raw.url ?? '';
+  reply.header('x-request-id', req.id);
   const why = /PARAM_LENGTH/.test((err as { code?: string }).code ?? '')
     ? 'A path segment is longer than 1000 characters'
     : 'The URL holds a broken percent-escape';
@@ -53,7 +55,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: deps.log,
     logController: new LogController({ disableRequestLogging: true }),
-    genReqId: () => randomUUID(),
+    genReqId: requestIdOf,
     bodyLimit: DEFAULT_BODY_MAX,
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 1000 },
     frameworkErrors: badUrl,
@@ -77,6 +79,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   // The OpenAPI generator first, so that it sees the REST routes of every dialect mounted below.
   await registerOpenApi(app);
   // Root hooks first, so they reach every plugin's routes and not-found handlers.
+  logRequests(app, deps.log);
   guardEdge(app, limits);
   const metrics = new AppMetrics(deps.core.stats, deps.log);
   metrics.observe(app);

@@ -100,6 +100,10 @@ export const CONFIG_VARS = Type.Object({
       expected: 'a whole number from 0 to 4294967295',
     }),
   ),
+  NUBE_SHUTDOWN_TIMEOUT_MS: int(10_000, 0, {
+    description:
+      'how long `nube serve` lets requests in flight and running task steps finish after SIGTERM/SIGINT before it exits anyway (exit 1; see the shutdown paragraph below)',
+  }),
   NUBE_WORKERS: int(64, 1, { description: 'task handlers running at once per process' }),
   NUBE_TASK_LEASE_MS: int(15000, 100, {
     description: 'task lease; a task whose worker stops heartbeating is taken over after it',

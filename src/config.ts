@@ -60,6 +60,8 @@ export interface Config {
   admin: AdminCredentials;
   /** One line per problem that does not stop Nube (an unknown NUBE_* variable); serve logs each. */
   warnings: string[];
+  /** NUBE_SHUTDOWN_TIMEOUT_MS: how long `nube serve` lets requests and task steps finish after SIGTERM/SIGINT before it exits anyway. */
+  shutdownTimeoutMs: number;
 }
 
 /** Credentials the operator fixes for the admin account at first start; each one unset is generated. */
@@ -219,6 +221,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       hostDiskGb: v.NUBE_SIM_HOST_DISK_GB,
     },
     chaosSeed: v.NUBE_CHAOS_SEED,
+    shutdownTimeoutMs: v.NUBE_SHUTDOWN_TIMEOUT_MS,
     qemu: {
       templateDir: resolve(v.NUBE_QEMU_TEMPLATE_DIR ?? join(dataDir, 'templates', 'nube-guest')),
       accel: v.NUBE_QEMU_ACCEL,

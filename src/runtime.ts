@@ -19,6 +19,7 @@ import { SETTINGS, writeSetting } from './store/settings.js';
 import { makeDataDirPrivate } from './lib/private-files.js';
 import { Scheduler } from './core/schedules/scheduler.js';
 import { ChaosSnapshots } from './store/chaos.js';
+import { logTasksOf } from './tasks/task-lines.js';
 
 /** Everything a running Nube holds. */
 export interface Runtime {
@@ -46,7 +47,7 @@ export interface RuntimeOptions {
 
 /** Opens and prepares everything; the engine starts only when startEngine is true. */
 export async function createRuntime(config: Config, opts: RuntimeOptions = {}): Promise<Runtime> {
-  const log = opts.log ?? pino({ level: config.logLevel });
+  const log = opts.log ?? (await processLogger(config.logLevel));
   if (!opts.existing) makeDataDirPrivate(config.dataDir, log);
   const secrets = opts.masterKey ?? MasterKey.load(config.dataDir, config.masterKey, { create: !opts.existing });
   const pgOptions: Partial<StoreOptions> = {
@@ -92,6 +93,7 @@ export async function createRuntime(config: Config, opts: RuntimeOptions = {}): 
   const chaos = new ChaosSnapshots(store.db);
   const driver = loadComputeDriver(taskStore, config, storage, chaos);
   const engine = new TaskEngine(taskStore, { workers: config.workers, leaseMs: config.taskLeaseMs, log });
+  logTasksOf(store, log);
   registerTaskHandlers(engine, { store: taskStore, driver, storage });
   const catalog = new CatalogService(store);
   const core = new Core({ store, config, secrets, catalog, tasks: engine, storage, driver, chaos });
@@ -126,4 +128,22 @@ export async function createRuntime(config: Config, opts: RuntimeOptions = {}): 
       await store.close();
     },
   };
+}
+
+/** The process's logger: JSON lines for log collectors, or pino-pretty's readable lines when stdout is a terminal (loaded only then). */
+async function processLogger(level: string): Promise<Logger> {
+  if (!process.stdout.isTTY) return pino({ level });
+  try {
+    // Named through a variable: the import happens only on a terminal, and without the package the lines stay JSON.
+    const pretty = 'pino-pretty';
+    const { default: prettyStream } = (await import(pretty)) as {
+      default: (opts: Record<string, unknown>) => NodeJS.WritableStream;
+    };
+    return pino(
+      { level },
+      prettyStream({ colorize: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname', sync: true }),
+    );
+  } catch {
+    return pino({ level });
+  }
 }

@@ -47,6 +47,9 @@ export interface BootOptions {
   seed?: SeedSource;
 }
 
+/** How often a stopping server closes the connections that have become idle. */
+const IDLE_SWEEP_MS = 100;
+
 /** Boots Nube on config and returns it ready; a listen failure is a ConfigError naming NUBE_LISTEN. */
 export async function boot(config: Config, opts: BootOptions = {}): Promise<Booted> {
   mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
@@ -58,7 +61,9 @@ export async function boot(config: Config, opts: BootOptions = {}): Promise<Boot
   const stop = async () => {
     ready = false;
     if (metering) clearInterval(metering);
-    await app?.close();
+    // A keep-alive connection whose request was in flight becomes idle once answered: close it then, not after NUBE_IDLE_TIMEOUT_MS.
+    const idle = app && setInterval(() => app!.server.closeIdleConnections(), IDLE_SWEEP_MS);
+    await app?.close().finally(() => clearInterval(idle));
     await rt?.close();
     dirLock?.release();
   };
@@ -86,6 +91,7 @@ export async function boot(config: Config, opts: BootOptions = {}): Promise<Boot
       const { shown } = await rt.core.credentials.issueTo('api-token', lacking, { role: 'admin', name: 'default' });
       addRestSection(credFile, config, shown.token);
     }
+    await rt.core.chaos.start(config.chaosSeed);
     await rt.engine.start();
     rt.core.callbacks.start(rt.log);
     rt.core.webhooks.start(rt.log);

@@ -1,6 +1,7 @@
 /** `nube serve`: boots Nube (src/cli/boot.ts), prints where the admin's credentials are and Ready, stops on a signal. */
 import { loadConfig } from '../config.js';
 import { boot, type Booted } from './boot.js';
+import type { Runtime } from '../runtime.js';
 
 /** Runs the server until SIGINT/SIGTERM. */
 export async function serve(): Promise<void> {
@@ -12,15 +13,51 @@ export async function serve(): Promise<void> {
   process.stdout.write(
     `Nube listening on ${config.publicUrl} (driver ${config.driver}, store ${rt.store.kind}) in ${Math.round(performance.now() - t0)} ms\nReady.\n`,
   );
-  let stopping = false;
-  const stop = async () => {
-    if (stopping) return;
-    stopping = true;
-    await booted.stop();
-    process.exit(0);
+  stopOnSignals(rt, () => booted.stop());
+}
+
+/** Exit code of a second signal during shutdown (as a shell reports an interrupted command). */
+const EXIT_INTERRUPTED = 130;
+/** Exit code when requests or task steps were still running at NUBE_SHUTDOWN_TIMEOUT_MS. */
+const EXIT_TIMED_OUT = 1;
+
+/**
+ * Graceful stop on SIGTERM/SIGINT: close (the listener stops accepting, in-flight requests and running task steps
+ * finish), within NUBE_SHUTDOWN_TIMEOUT_MS; past it, or on a second signal, the process exits at once and the tasks left
+ * running are taken up again by the next start (SQLite: at once; PostgreSQL: when their lease runs out).
+ */
+function stopOnSignals(rt: Runtime, close: () => Promise<void>): void {
+  const timeoutMs = rt.config.shutdownTimeoutMs;
+  let since = 0;
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (since) {
+      rt.log.warn({ signal }, 'second signal: exiting now; unfinished tasks are taken up again at the next start');
+      process.exit(EXIT_INTERRUPTED);
+    }
+    since = performance.now();
+    rt.log.info({ signal, timeoutMs }, 'shutting down: no new connections; letting requests and task steps finish');
+    const timer = setTimeout(() => {
+      rt.log.warn(
+        { timeoutMs },
+        'shutdown timed out (NUBE_SHUTDOWN_TIMEOUT_MS): exiting; unfinished tasks are taken up again at the next start',
+      );
+      process.exit(EXIT_TIMED_OUT);
+    }, timeoutMs);
+    close().then(
+      () => {
+        clearTimeout(timer);
+        rt.log.info({ ms: Math.round(performance.now() - since) }, 'stopped');
+        process.exit(0);
+      },
+      (err: unknown) => {
+        clearTimeout(timer);
+        rt.log.error({ err }, 'shutdown failed');
+        process.exit(EXIT_TIMED_OUT);
+      },
+    );
   };
-  process.on('SIGINT', () => void stop());
-  process.on('SIGTERM', () => void stop());
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
 }
 
 /** What serve says about the admin's credentials: shown once on first start, else where they are. */

@@ -4,6 +4,7 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import type { FastifyInstance, FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify';
 import type { Logger } from 'pino';
 import type { TaskCount, VmStateCount } from '../core/stats.js';
+import { labelsOf } from './request-labels.js';
 
 /** What the store-backed gauges read: one grouped query each, called only while /metrics is scraped. */
 export interface StatsSource {
@@ -21,9 +22,6 @@ const TASK_STATES: Record<string, string> = {
 };
 /** Latency buckets in seconds: fast reads up to synchronous waits for a task. */
 const BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
-
-const dialects = new WeakMap<FastifyRequest, string>();
-const routes = new WeakMap<FastifyRequest, string>();
 
 /** Process metrics (CPU, memory, event loop, GC), registered once per process and shown by every app. */
 let processRegistry: client.Registry | undefined;
@@ -69,19 +67,6 @@ function eventLoopDelay(registry: client.Registry): void {
       this.set(take('max'));
     },
   });
-}
-
-/** Marks every request handled inside scope (its routes and not-found handler) as the dialect's. */
-export function labelDialect(scope: FastifyInstance, dialect: string): void {
-  scope.addHook('onRequest', (req: FastifyRequest, _reply: FastifyReply, done: HookHandlerDoneFunction) => {
-    dialects.set(req, dialect);
-    done();
-  });
-}
-
-/** Names a request's route in the metrics when its URL pattern does not say it (a CloudStack command); the label must come from a closed set. */
-export function labelRoute(req: FastifyRequest, route: string): void {
-  routes.set(req, route);
 }
 
 /** The metrics registry of one app and the hooks that feed it. */
@@ -162,8 +147,7 @@ export class AppMetrics {
   /** Counts every request answered by app, whichever plugin answered it; call on the root instance before any plugin is registered. */
   observe(app: FastifyInstance): void {
     app.addHook('onResponse', (req: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction) => {
-      const dialect = dialects.get(req) ?? 'none';
-      const route = routes.get(req) ?? req.routeOptions.url ?? 'unmatched';
+      const { dialect, route } = labelsOf(req);
       this.requests.inc({ dialect, route, status: String(reply.statusCode) });
       this.latency.observe({ dialect, route }, reply.elapsedTime / 1000);
       done();

@@ -10,6 +10,7 @@ import { nextTurn } from '../lib/time-slice.js';
 import { failTask, finishTask } from './queue.js';
 import { TaskListener } from './listener.js';
 import { cancelRequested, cancelTask, cancelledError, settleRevoked, type CancelOutcome } from './cancel.js';
+import { logTasksOf, taskLine } from './task-lines.js';
 
 /** Returned by a handler that already finished its task in its own last transaction. */
 export const FINISHED = Symbol('finished');
@@ -57,12 +58,15 @@ export class TaskEngine {
   /** Tasks this process claimed whose run met a database outage: handed back (attempt not counted) once it is back. */
   private readonly handBack = new Set<string>();
   private databaseDown = false;
+  /** When each run here began, for the duration on its end line. */
+  private readonly began = new Map<string, number>();
 
   constructor(
     private readonly store: Store,
     private readonly opts: EngineOptions,
   ) {
     this.events.setMaxListeners(0);
+    logTasksOf(store, opts.log);
   }
 
   /** Registers the handler of a task kind. */
@@ -148,16 +152,23 @@ export class TaskEngine {
 
   /** Cancels a task (tasks/cancel.ts): one that never ran is revoked at once; a run here is aborted now, elsewhere at its runner's next check. */
   async cancel(taskId: string, detail = 'Cancelled'): Promise<CancelOutcome> {
+    let revoked: TaskRow | undefined;
     const out = await cancelTask(
       this.store,
       taskId,
       {
         abortable: (kind) => this.handlers.get(kind)?.abortable === true,
-        settle: async (q, task) => this.handlers.get(task.kind)?.onFailure?.(q, task, cancelledError()),
+        settle: async (q, task) => {
+          revoked = task;
+          await this.handlers.get(task.kind)?.onFailure?.(q, task, cancelledError());
+        },
       },
       detail,
     );
-    if (out === 'revoked') this.events.emit(`done:${taskId}`);
+    if (out === 'revoked') {
+      if (revoked) taskLine(this.store, 'cancelled', revoked, { ms: 0 });
+      this.events.emit(`done:${taskId}`);
+    }
     if (out === 'requested') {
       this.aborts.get(taskId)?.abort(cancelledError());
       this.wake();
@@ -284,6 +295,7 @@ export class TaskEngine {
 
   private async executeBatch(handler: TaskHandler, tasks: TaskRow[]): Promise<void> {
     let failed: Map<string, unknown>;
+    for (const t of tasks) this.started(t);
     const signals = new Map(tasks.map((t) => [t.id, this.abortable(handler, t).signal]));
     try {
       failed = await handler.runBatch!(tasks, signals);
@@ -297,7 +309,22 @@ export class TaskEngine {
     } finally {
       for (const t of tasks) this.aborts.delete(t.id);
     }
+    for (const t of tasks) if (!failed.has(t.id)) this.endLine(t, 'succeeded');
     await Promise.all(tasks.filter((t) => failed.has(t.id)).map((t) => this.ended(handler, t, failed.get(t.id))));
+  }
+
+  /** Logs that a run of task begins here. */
+  private started(task: TaskRow): void {
+    this.began.set(task.id, performance.now());
+    taskLine(this.store, 'started', task, { attempt: Number(task.attempts) });
+  }
+
+  /** Logs how a run of task ended, with its duration. */
+  private endLine(task: TaskRow, event: 'succeeded' | 'failed' | 'cancelled', error?: string): void {
+    const t0 = this.began.get(task.id);
+    this.began.delete(task.id);
+    const ms = t0 === undefined ? 0 : Math.round(performance.now() - t0);
+    taskLine(this.store, event, task, error === undefined ? { ms } : { ms, error });
   }
 
   /** A new abort controller for the task's run, listed for cancels when its kind is abortable. */
@@ -320,6 +347,7 @@ export class TaskEngine {
     const handler = this.handlers.get(task.kind);
     const max = this.opts.maxAttempts ?? 5;
     const ctl = this.abortable(handler, task);
+    this.started(task);
     try {
       if (!handler) throw operationFailed(`No handler for task kind ${task.kind}`);
       // A cancel asked for before this run (its runner died, or this process restarted): settled, never run again.
@@ -327,6 +355,7 @@ export class TaskEngine {
       if (task.attempts > max) throw operationFailed(`Gave up after ${max} attempts`);
       const result = await handler.run(task, ctl.signal);
       if (result !== FINISHED) await this.store.tx((trx) => finishTask(trx, task, result).then(() => undefined));
+      this.endLine(task, 'succeeded');
     } catch (err) {
       await this.ended(handler, task, err);
     } finally {
@@ -347,6 +376,7 @@ export class TaskEngine {
   private async revoke(handler: TaskHandler, task: TaskRow, plain = false): Promise<void> {
     try {
       await settleRevoked(this.store, handler, task, plain);
+      this.endLine(task, 'cancelled');
     } catch (err) {
       if (isDatabaseUnavailable(err)) return this.interrupted(task);
       this.opts.log?.error(
@@ -358,6 +388,7 @@ export class TaskEngine {
 
   /** A run cut short by a database outage is not the task's failure: it runs again once the database is back. */
   private interrupted(task: TaskRow): void {
+    this.began.delete(task.id);
     this.handBack.add(task.id);
     this.databaseIs(false);
   }
@@ -372,12 +403,13 @@ export class TaskEngine {
       if (!(err instanceof CoreError))
         this.opts.log?.error({ err: String((err as Error)?.stack ?? err), task: task.id }, 'task handler crashed');
       try {
-        await this.store.tx(async (trx) => {
+        const failed = await this.store.tx(async (trx) => {
           const open = await trx.selectFrom('tasks').select('status').where('id', '=', task.id).executeTakeFirst();
-          if (!open || isTerminal(open.status)) return;
+          if (!open || isTerminal(open.status)) return false;
           if (handler?.onFailure) await handler.onFailure(trx, task, core);
-          await failTask(trx, task, core);
+          return failTask(trx, task, core);
         });
+        if (failed) this.endLine(task, 'failed', core.message);
       } catch (inner) {
         this.opts.log?.error(
           { err: String(inner), task: task.id },

@@ -9,6 +9,7 @@ import { newId, nowIso } from '../lib/util.js';
 import type { TaskKind } from './kinds.js';
 import { writeLog } from './log.js';
 import { notifyTaskEnd } from './observers.js';
+import { taskLine } from './task-lines.js';
 
 /** What to enqueue: the kind, the object it changes and its inputs. */
 export interface TaskSpec {
@@ -83,6 +84,7 @@ export async function enqueueTask(store: Store, q: Q, spec: TaskSpec): Promise<s
     action: spec.kind,
     status: 'PENDING',
   });
+  taskLine(store, 'queued', row);
   return id;
 }
 

@@ -9,7 +9,7 @@ import { toJson, toXml } from './serialize.js';
 import { csError, CsFailure, PARAM_ERROR, UNAUTHENTICATED, UNKNOWN_COMMAND } from './errors.js';
 import type { CsAnswer, CsCommand } from './command.js';
 import { allCommands } from './commands/index.js';
-import { labelRoute } from '../../http/metrics.js';
+import { labelRoute } from '../../http/request-labels.js';
 import { hasNul } from '../../http/nul-bytes.js';
 import { AnswerCache } from '../shared/answer-cache.js';
 import { registerChaos } from '../shared/chaos.js';

@@ -30,7 +30,13 @@ export async function streamTask(
   const reply = q.reply;
   reply.hijack();
   const res = reply.raw;
-  res.writeHead(201, { ...headers, es_stream: 'True', 'content-type': 'application/json' });
+  // A hijacked reply skips the headers set on it: the request id goes in here.
+  res.writeHead(201, {
+    ...headers,
+    es_stream: 'True',
+    'content-type': 'application/json',
+    'x-request-id': q.req.id,
+  });
   let closed = false;
   res.on('close', () => {
     closed = true;

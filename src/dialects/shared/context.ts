@@ -1,10 +1,12 @@
 /** The dialect kit's one way to build a CallContext, so every dialect hands core the same caller fields. */
 import type { Principal } from '../../core/accounts/principal.js';
 import type { CallContext } from '../../lib/context.js';
+import { labelAccount } from '../../http/request-labels.js';
 
-/** The call context of a request (only its id is read) made by principal, recorded with tasks under origin (e.g. "cvm:vps/start"). */
+/** The call context of a request made by principal, recorded with tasks under origin (e.g. "cvm:vps/start"); the access log names the account from it. */
 export function contextFor(principal: Principal, request: { id: string }, origin: string): CallContext {
   const { account, user } = principal;
+  labelAccount(request, account.name);
   return {
     accountId: account.id,
     accountName: account.name,

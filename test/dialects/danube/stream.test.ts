@@ -57,6 +57,7 @@ test('es set status/stop with ES-STREAM: spaces while it runs, then "200\\n" and
   assert.equal(a.streamed, true);
   assert.equal(a.headers.es_stream, 'True');
   assert.equal(a.headers.es_task_id, a.body.task_id);
+  assert.ok(a.headers['x-request-id'], 'a streamed answer carries its request id');
   const m = /^( *)200\n([\s\S]*)$/.exec(a.text);
   assert.ok(m, `spaces, the code line, then the status: ${JSON.stringify(a.text)}`);
   assert.ok(m[1]!.length >= 2, `a space per poll while the 2.5 s stop runs: ${JSON.stringify(m[1])}`);
