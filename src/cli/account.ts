@@ -6,8 +6,8 @@ import { accountOf } from './account-ref.js';
 import { printList, printRecord, type Column } from './output.js';
 import { usingRuntime } from './with-runtime.js';
 
-/** An account in the CLI's JSON: stable snake_case keys. */
-function accountJson(a: AccountRow) {
+/** An account in the CLI's JSON: stable snake_case keys (also `nube admin account list`'s). */
+export function accountJson(a: AccountRow) {
   return {
     id: a.id,
     name: a.name,

@@ -1,6 +1,7 @@
 /** `nube admin ...`: accounts, users, key pairs, API tokens, hosts, sim faults, chaos and the task log, straight against the store. */
 import type { Command } from 'commander';
 import { credentialsJson } from './credentials.js';
+import { accountJson } from './account.js';
 import { addCvmAdminCommands } from './admin-cvm.js';
 import { addCloudsigmaAdminCommands } from './admin-cloudsigma.js';
 import { withRuntime } from './with-runtime.js';
@@ -25,18 +26,7 @@ export function addAdminCommands(program: Command): void {
   account
     .command('list')
     .description('list accounts')
-    .action(() =>
-      withRuntime(async (rt) =>
-        (await rt.core.accounts.listAccounts()).map((a) => ({
-          id: a.id,
-          name: a.name,
-          email: a.email,
-          type: a.type,
-          state: a.state,
-          tier: a.tier ?? 'free',
-        })),
-      ),
-    );
+    .action(() => withRuntime(async (rt) => (await rt.core.accounts.listAccounts()).map(accountJson)));
   addLimitCommands(account);
   addTierCommand(account);
   const user = admin.command('user').description('users');
