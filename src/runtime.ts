@@ -92,7 +92,16 @@ export async function createRuntime(config: Config, opts: RuntimeOptions = {}): 
   const engine = new TaskEngine(taskStore, { workers: config.workers, leaseMs: config.taskLeaseMs, log });
   registerTaskHandlers(engine, { store: taskStore, driver, storage });
   const catalog = new CatalogService(store);
-  const core = new Core({ store, config, secrets, catalog, tasks: engine, storage, driver });
+  const core = new Core({
+    store,
+    config,
+    secrets,
+    catalog,
+    tasks: engine,
+    storage,
+    driver,
+    driverSeed: () => loadDriverSeed(config),
+  });
   const scheduler = new Scheduler(core, { log });
   if (opts.startEngine) {
     await engine.start();

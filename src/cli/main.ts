@@ -6,6 +6,8 @@ import { serve } from './serve.js';
 import { addAdminCommands } from './admin.js';
 import { addCloudsigmaCommands } from './cloudsigma.js';
 import { addVmCommands } from './vm.js';
+import { addResetCommand } from './reset.js';
+import { addStateCommands } from './state.js';
 
 /** Parses argv and runs the chosen command; errors are printed as one line, never a stack trace. */
 export async function main(argv: string[]): Promise<void> {
@@ -14,6 +16,8 @@ export async function main(argv: string[]): Promise<void> {
   addAdminCommands(program);
   addCloudsigmaCommands(program);
   addVmCommands(program);
+  addResetCommand(program);
+  addStateCommands(program);
   try {
     await program.parseAsync(argv);
   } catch (err) {

@@ -41,6 +41,7 @@ import { UserService } from './accounts/users.js';
 import { guardServices } from './permissions.js';
 import { VmMetricsService } from './vms/metrics.js';
 import { RateLimitService } from './rate-limits/service.js';
+import { StateService } from './state/service.js';
 
 /** The services a restricted caller reaches only through the permission guard (the others take no CallContext). */
 const GUARDED = [
@@ -133,6 +134,8 @@ export class Core {
   readonly vmMetrics: VmMetricsService;
   /** REST API request limits per account tier, shared by every process on the database. */
   readonly rateLimits: RateLimitService;
+  /** Reset, save and load of the whole state (the admin API and `nube reset` / `nube state`). */
+  readonly state: StateService;
 
   /** The committed data version, or undefined when it cannot be read without waiting: answers cached under it are never stale. */
   dataVersion(): Promise<number | undefined> {
@@ -182,6 +185,7 @@ export class Core {
     this.templateImport = new TemplateImport(deps);
     this.users = new UserService(deps.store, this.credentials, this.accounts);
     this.vmMetrics = new VmMetricsService(deps, this.vms);
+    this.state = new StateService(deps, this.accounts, this.volumes, this.credentials);
     guardServices(this, GUARDED);
   }
 }

@@ -6,7 +6,7 @@ import type { Config } from '../config.js';
 import type { MasterKey } from './accounts/secrets.js';
 import type { CatalogService } from './catalog/service.js';
 import type { VolumeStorage } from '../drivers/storage/storage.js';
-import type { ComputeDriver } from '../drivers/compute/driver.js';
+import type { ComputeDriver, DriverSeed } from '../drivers/compute/driver.js';
 
 /** The slice of the task engine the core uses: wake it after enqueueing, wait for a task to end, cancel one. */
 export interface TaskWaker {
@@ -26,4 +26,6 @@ export interface CoreDeps {
   storage?: VolumeStorage;
   /** The compute driver, for reads (status, metrics) and operator actions; absent in tools that run none. */
   driver?: ComputeDriver;
+  /** What the compute driver brings to the catalog (its templates, its hosts' capacity), for a reset that seeds it again. */
+  driverSeed?: () => Promise<DriverSeed | null>;
 }

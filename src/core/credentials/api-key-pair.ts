@@ -94,6 +94,11 @@ export class ApiKeyPairIssuer implements Issuer<typeof KIND, KeyPair, SignedRequ
     this.secretCache.clear();
   }
 
+  /** Drops every cached secret: after the state was replaced (reset, load) no key pair is trusted from memory. */
+  forgetSecrets(): void {
+    this.secretCache.clear();
+  }
+
   /** The account's key pairs, without secrets. */
   async list(account: { id: string; name: string }): Promise<KeyPairInfo[]> {
     return (await listRows(this.store.db, ROW_KIND, account.id)).map((r) => ({
