@@ -39,3 +39,27 @@ export async function resyncSequences(q: Q, kind: 'sqlite' | 'postgres'): Promis
     );
   }
 }
+
+/**
+ * Runs fn with the tables' triggers off, inside the caller's transaction, so rows copied in whole (a state load, a
+ * reset) are not logged a second time by the triggers that log changes (vm_usage_log) nor bump the data version row
+ * by row (the caller bumps it once). SQLite: the triggers are dropped and created again; PostgreSQL: disabled and
+ * enabled again (the store's owner may). Both are part of the transaction: a failure leaves them as they were.
+ */
+export async function withoutTriggers<T>(q: Q, kind: 'sqlite' | 'postgres', fn: () => Promise<T>): Promise<T> {
+  if (kind === 'sqlite') {
+    const triggers = await sql<{
+      name: string;
+      sql: string;
+    }>`select name, sql from sqlite_master where type = 'trigger' order by name`.execute(q);
+    for (const t of triggers.rows) await sql`drop trigger ${sql.id(t.name)}`.execute(q);
+    const out = await fn();
+    for (const t of triggers.rows) await sql.raw(t.sql).execute(q);
+    return out;
+  }
+  const tables = await stateTables(q, kind);
+  for (const t of tables) await sql`alter table ${sql.table(t)} disable trigger user`.execute(q);
+  const out = await fn();
+  for (const t of tables) await sql`alter table ${sql.table(t)} enable trigger user`.execute(q);
+  return out;
+}

@@ -1,6 +1,6 @@
 /**
- * The state file: a tar archive of one JSON-lines file per table (`tables/<name>.jsonl`), the bytes of every volume
- * (`volumes/<id>.seg`) and of every snapshot and backup file (`files/<dir>/<name>`), then `manifest.json`, which names
+ * The state file: a tar archive of one JSON-lines file per table (`tables/<name>.jsonl`), the files of every volume,
+ * snapshot and backup as the storage keeps them (`files/<dir>/<name>`), then `manifest.json`, which names
  * the format and schema versions, the store it came from, whether secrets travel (sealed under the source's master
  * key) and the sha256 of every other entry. Bytes are stored as segments (a 16-byte header — offset and length, both
  * 64-bit big-endian — then the bytes), zero blocks left out, so a sparse volume takes the room of its data only.
@@ -18,14 +18,14 @@ export interface StateManifest {
   schema_version: string;
   /** The kind of store saved (sqlite or postgres); either kind loads it. */
   store: 'sqlite' | 'postgres';
-  /** The compute driver and the volume file format of the source (snapshot and backup files are kept as they were). */
+  /** The compute driver and the volume file format of the source (files are kept as they were: a store loads files of its own format only). */
   driver: string;
   storage_format: string;
   created_at: string;
   /** Secrets stay encrypted under the source's master key; key_check identifies that key (null when the store never had one). */
   secrets: { sealed: true; key_check: string | null };
   tables: string[];
-  /** The logical size in bytes of every volume and file whose bytes are in the archive, by entry name. */
+  /** The length in bytes of every file whose bytes are in the archive, by entry name. */
   sizes: Record<string, number>;
   /** The sha256 (hex) of every other entry, by entry name. */
   sha256: Record<string, string>;
@@ -37,8 +37,7 @@ export const MANIFEST = 'manifest.json';
 const ID = '[A-Za-z0-9][A-Za-z0-9_-]{0,127}';
 const ENTRY_NAMES = [
   /^tables\/[a-z0-9_]{1,64}\.jsonl$/,
-  new RegExp(`^volumes/${ID}\\.seg$`),
-  new RegExp(`^files/(?:snapshots|backups)/${ID}\\.[a-z0-9]{1,8}$`),
+  new RegExp(`^files/(?:volumes|snapshots|backups)/${ID}\\.[a-z0-9]{1,8}$`),
 ];
 
 /** True for the names an archive may hold (anything else, such as `../x`, is refused before it is written anywhere). */

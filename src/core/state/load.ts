@@ -8,7 +8,7 @@ import { pipeline } from 'node:stream/promises';
 import { Transform, type Readable } from 'node:stream';
 import tar from 'tar-stream';
 import { markStateReplaced } from '../../store/data-versions.js';
-import { resyncSequences, schemaVersion, stateTables } from '../../store/tables.js';
+import { resyncSequences, schemaVersion, stateTables, withoutTriggers } from '../../store/tables.js';
 import { CoreError, invalid } from '../../lib/errors.js';
 import type { CoreDeps } from '../deps.js';
 import { clearTables, insertRows, STORE_SETTINGS, type PlainRow } from './rows.js';
@@ -36,30 +36,32 @@ export async function loadState(
     const entries = await unpack(input, tmp);
     const manifest = await check(deps, entries, tmp);
     await beforeReplace();
-    const loaded = await deps.store.tx(async (trx) => {
-      await clearTables(trx, manifest.tables);
-      let rows = 0;
-      for (const table of manifest.tables) {
-        let batch: PlainRow[] = [];
-        const lines = createInterface({ input: createReadStream(entryPath(tmp, `tables/${table}.jsonl`)) });
-        for await (const line of lines) {
-          if (line === '') continue;
-          const row = JSON.parse(line) as PlainRow;
-          if (table === 'settings' && STORE_SETTINGS.includes(String(row.key))) continue;
-          batch.push(row);
-          if (batch.length >= BATCH) {
-            await insertRows(trx, table, batch);
-            rows += batch.length;
-            batch = [];
+    const loaded = await deps.store.tx((trx) =>
+      withoutTriggers(trx, deps.store.kind, async () => {
+        await clearTables(trx, manifest.tables);
+        let rows = 0;
+        for (const table of manifest.tables) {
+          let batch: PlainRow[] = [];
+          const lines = createInterface({ input: createReadStream(entryPath(tmp, `tables/${table}.jsonl`)) });
+          for await (const line of lines) {
+            if (line === '') continue;
+            const row = JSON.parse(line) as PlainRow;
+            if (table === 'settings' && STORE_SETTINGS.includes(String(row.key))) continue;
+            batch.push(row);
+            if (batch.length >= BATCH) {
+              await insertRows(trx, table, batch);
+              rows += batch.length;
+              batch = [];
+            }
           }
+          await insertRows(trx, table, batch);
+          rows += batch.length;
         }
-        await insertRows(trx, table, batch);
-        rows += batch.length;
-      }
-      await resyncSequences(trx, deps.store.kind);
-      await markStateReplaced(trx);
-      return rows;
-    });
+        await resyncSequences(trx, deps.store.kind);
+        await markStateReplaced(trx);
+        return rows;
+      }),
+    );
     const { volumes, files } = await putBytes(deps, manifest, entries, tmp);
     return { tables: manifest.tables.length, rows: loaded, volumes, files };
   } finally {
@@ -143,15 +145,15 @@ async function check(deps: CoreDeps, entries: Map<string, string>, tmp: string):
   const hasFiles = [...entries.keys()].some((n) => n.startsWith('files/'));
   if (hasFiles && m.storage_format !== deps.storage?.format)
     throw refuse(
-      `its snapshot files are ${m.storage_format} and this store keeps ${deps.storage?.format ?? 'no'} files`,
+      `its volume files are ${m.storage_format} and this store keeps ${deps.storage?.format ?? 'no'} files (another compute driver)`,
     );
   for (const name of entries.keys())
-    if ((name.startsWith('volumes/') || name.startsWith('files/')) && !Number.isSafeInteger(m.sizes?.[name]))
+    if (name.startsWith('files/') && !Number.isSafeInteger(m.sizes?.[name]))
       throw refuse(`its manifest gives no size for ${name}`);
   return m;
 }
 
-/** Replaces the bytes on disk: every file of the old state goes, then volumes are written and snapshot and backup files put back. */
+/** Replaces the bytes on disk: every file of the old state goes, then the volume, snapshot and backup files of the archive are put in their place. */
 async function putBytes(
   deps: CoreDeps,
   m: StateManifest,
@@ -164,25 +166,20 @@ async function putBytes(
   let volumes = 0;
   let files = 0;
   for (const name of entries.keys()) {
+    if (!name.startsWith('files/')) continue;
     const size = m.sizes[name]!;
-    if (name.startsWith('volumes/')) {
-      const id = name.slice('volumes/'.length, -'.seg'.length);
+    const target = join(deps.config.dataDir, name.slice('files/'.length));
+    await mkdir(dirname(target), { recursive: true, mode: 0o700 });
+    const f = await open(target, 'w', 0o600);
+    try {
       for await (const { offset, data } of decodeSegments(entryPath(tmp, name), size))
-        await storage.write(id, offset, data, size);
-      volumes++;
-    } else if (name.startsWith('files/')) {
-      const target = join(deps.config.dataDir, name.slice('files/'.length));
-      await mkdir(dirname(target), { recursive: true, mode: 0o700 });
-      const f = await open(target, 'w', 0o600);
-      try {
-        for await (const { offset, data } of decodeSegments(entryPath(tmp, name), size))
-          await f.write(data, 0, data.length, offset);
-        await f.truncate(size);
-      } finally {
-        await f.close();
-      }
-      files++;
+        await f.write(data, 0, data.length, offset);
+      await f.truncate(size);
+    } finally {
+      await f.close();
     }
+    if (name.startsWith('files/volumes/')) volumes++;
+    else files++;
   }
   return { volumes, files };
 }

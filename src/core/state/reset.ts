@@ -1,7 +1,7 @@
 /** Reset: back to a fresh catalog, every account but `admin` gone with all it owned; admin's credentials kept or issued anew. */
 import type { Transaction } from 'kysely';
 import type { DB } from '../../store/schema.js';
-import { stateTables } from '../../store/tables.js';
+import { stateTables, withoutTriggers } from '../../store/tables.js';
 import { markStateReplaced } from '../../store/data-versions.js';
 import { SEED_LOCK, seedCatalog, seedDriverCatalog } from '../catalog/seed.js';
 import { DEFAULT_GROUP } from '../firewalls/defaults.js';
@@ -32,8 +32,10 @@ export async function resetTables(deps: CoreDeps, trx: Transaction<DB>, keepAdmi
     .where('type', '=', 'admin')
     .executeTakeFirst();
   const kept = admin && keepAdmin ? await adminRows(trx, admin.id) : new Map<string, PlainRow[]>();
-  await clearTables(trx, await stateTables(trx, store.kind));
-  for (const [table, rows] of kept) await insertRows(trx, table, rows);
+  await withoutTriggers(trx, store.kind, async () => {
+    await clearTables(trx, await stateTables(trx, store.kind));
+    for (const [table, rows] of kept) await insertRows(trx, table, rows);
+  });
   await seedCatalog(trx, config);
   const driverSeed = await deps.driverSeed?.();
   if (driverSeed) await seedDriverCatalog(trx, config.driver, driverSeed);

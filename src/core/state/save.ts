@@ -71,36 +71,18 @@ async function write(deps: CoreDeps, snap: Snapshot, pack: tar.Pack): Promise<vo
   }
   const storage = deps.storage;
   if (storage) {
-    for (const v of snap.rows.get('volumes') ?? []) {
-      const id = String(v.id);
-      if (v.removed_at !== null || !(await storage.has(id))) continue;
-      const size = Number(v.size);
-      const read: ReadAt = (offset, length) => storage.read(id, offset, length, size);
-      const runs = await dataRuns(size, read);
-      sizes[`volumes/${id}.seg`] = size;
-      await add(`volumes/${id}.seg`, segmentsLength(runs), encodeSegments(runs, read));
-    }
-    const owned = new Set(['snapshots', 'backups'].flatMap((t) => (snap.rows.get(t) ?? []).map((r) => String(r.id))));
+    const live = (t: string) =>
+      (snap.rows.get(t) ?? []).filter((r) => r.removed_at === null || r.removed_at === undefined);
+    const volumeSize = new Map(live('volumes').map((v) => [String(v.id), Number(v.size)]));
+    const owned = new Set([...live('snapshots'), ...live('backups')].map((r) => String(r.id)));
     for (const file of await storage.files()) {
-      if ((file.kind !== 'snapshot' && file.kind !== 'backup') || !owned.has(file.id)) continue;
+      const size = volumeSize.get(file.id);
+      if (file.kind === 'volume' ? size === undefined : file.kind === 'temp' || !owned.has(file.id)) continue;
       const name = `files/${relative(deps.config.dataDir, file.path).split(sep).join('/')}`;
       if (!isEntryName(name)) continue;
-      const f = await open(file.path, 'r');
-      try {
-        const size = (await f.stat()).size;
-        const read: ReadAt = async (offset, length) => {
-          const buf = Buffer.alloc(length);
-          const { bytesRead } = await f.read(buf, 0, length, offset);
-          return bytesRead === length
-            ? buf
-            : Buffer.concat([buf.subarray(0, bytesRead), Buffer.alloc(length - bytesRead)]);
-        };
-        const runs = await dataRuns(size, read);
-        sizes[name] = size;
-        await add(name, segmentsLength(runs), encodeSegments(runs, read));
-      } finally {
-        await f.close();
-      }
+      // A read makes the storage write out what it accepted for the volume and still holds.
+      if (size !== undefined && size > 0) await storage.read(file.id, 0, 1, size);
+      sizes[name] = await addFile(name, file.path, add);
     }
   }
   const manifest: StateManifest = {
@@ -119,6 +101,29 @@ async function write(deps: CoreDeps, snap: Snapshot, pack: tar.Pack): Promise<vo
   const body = Buffer.from(JSON.stringify(manifest, null, 2) + '\n');
   await addEntry(pack, MANIFEST, body.length, [body]);
   pack.finalize();
+}
+
+/** Adds a file's bytes as segments (zero blocks left out); returns its length. */
+async function addFile(
+  name: string,
+  path: string,
+  add: (name: string, size: number, chunks: AsyncIterable<Buffer>) => Promise<void>,
+): Promise<number> {
+  const f = await open(path, 'r');
+  try {
+    const st = await f.stat();
+    const read: ReadAt = async (offset, length) => {
+      const buf = Buffer.allocUnsafe(length);
+      const { bytesRead } = await f.read(buf, 0, length, offset);
+      return bytesRead === length ? buf : buf.fill(0, bytesRead);
+    };
+    // A file without a single allocated block is all holes: nothing to scan.
+    const runs = st.blocks === 0 ? [] : await dataRuns(st.size, read);
+    await add(name, segmentsLength(runs), encodeSegments(runs, read));
+    return st.size;
+  } finally {
+    await f.close();
+  }
 }
 
 /** Writes one entry of exactly size bytes, waiting while the reader is behind; returns its sha256. */
