@@ -52,18 +52,37 @@ const HEADER = 16;
 /** Reads length bytes at offset of the thing being saved. */
 export type ReadAt = (offset: number, length: number) => Promise<Buffer>;
 
-/** The runs of blocks holding any non-zero byte, as [offset, length]. */
-export async function dataRuns(size: number, read: ReadAt): Promise<Array<[number, number]>> {
+/**
+ * The runs of blocks holding any non-zero byte, as [offset, length]. With the file's allocation (st_blocks * 512 bytes
+ * in file-system blocks of at least `unit` bytes: min(st_blksize, 4096) on Linux file systems), the scan ends once the
+ * non-zero units seen fill it: each lies in an allocated block of its own, so the rest of the file is holes (Node
+ * cannot seek to data, and reading gigabytes of holes takes long).
+ */
+export async function dataRuns(
+  size: number,
+  read: ReadAt,
+  alloc: { bytes: number; unit: number } = { bytes: Infinity, unit: SECTOR },
+): Promise<Array<[number, number]>> {
   const runs: Array<[number, number]> = [];
-  for (let at = 0; at < size; at += BLOCK) {
+  let seen = 0;
+  for (let at = 0; at < size && seen < alloc.bytes; at += BLOCK) {
     const len = Math.min(BLOCK, size - at);
     const buf = await read(at, len);
     if (isZero(buf)) continue;
+    if (alloc.bytes !== Infinity) seen += nonZeroUnits(buf, alloc.unit) * alloc.unit;
     const last = runs[runs.length - 1];
     if (last && last[0] + last[1] === at) last[1] += len;
     else runs.push([at, len]);
   }
   return runs;
+}
+
+const SECTOR = 512;
+
+function nonZeroUnits(buf: Buffer, unit: number): number {
+  let n = 0;
+  for (let i = 0; i < buf.length; i += unit) if (!isZero(buf.subarray(i, Math.min(buf.length, i + unit)))) n++;
+  return n;
 }
 
 /** The encoded length of these runs. */

@@ -117,8 +117,8 @@ async function addFile(
       const { bytesRead } = await f.read(buf, 0, length, offset);
       return bytesRead === length ? buf : buf.fill(0, bytesRead);
     };
-    // A file without a single allocated block is all holes: nothing to scan.
-    const runs = st.blocks === 0 ? [] : await dataRuns(st.size, read);
+    const unit = Math.max(512, Math.min(st.blksize || 512, 4096));
+    const runs = await dataRuns(st.size, read, { bytes: st.blocks * 512, unit });
     await add(name, segmentsLength(runs), encodeSegments(runs, read));
     return st.size;
   } finally {
