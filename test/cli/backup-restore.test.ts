@@ -31,6 +31,7 @@ function nube(
       (err, stdout, stderr) =>
         resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr }),
     );
+    p.stdin!.end(args[1] === 'drives' && args[2] === 'create' ? 'name restored-drive\nsize 4M\n' : '');
   });
 }
 
