@@ -24,7 +24,7 @@ function nube(
   ...args: string[]
 ): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(
+    const p = execFile(
       process.execPath,
       ['--import', 'tsx', 'test/support/cli-main.ts', ...args],
       { env: { ...process.env, ...env }, encoding: 'utf8', timeout: 120000, maxBuffer: 1 << 26 },
