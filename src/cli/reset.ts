@@ -1,4 +1,5 @@
 /** `nube reset`: back to a fresh catalog on the store `nube serve` uses (while it runs, too), keeping or re-issuing the admin's credentials. */
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { withRuntime } from './with-runtime.js';
@@ -16,7 +17,7 @@ export function addResetCommand(program: Command): void {
       withRuntime(async (rt) => {
         const r = await rt.core.state.reset({ credentials: o.credentials === true });
         const file = join(rt.config.dataDir, 'credentials.json');
-        if (r.admin) writeCredentialsFile(file, credentialsJson(rt.config, r.admin));
+        if (r.admin) writeCredentialsFile(file, keepUrls(file, credentialsJson(rt.config, r.admin)));
         return {
           reset: true,
           took_ms: r.ms,
@@ -26,4 +27,23 @@ export function addResetCommand(program: Command): void {
         };
       }),
     );
+}
+
+/** The new credentials with the URLs the existing file gives (those of the running server, whose listen address this process may not know). */
+function keepUrls(file: string, json: Record<string, unknown>): Record<string, unknown> {
+  let old: Record<string, unknown>;
+  try {
+    old = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
+  } catch {
+    return json;
+  }
+  for (const [dialect, section] of Object.entries(json)) {
+    const before = old?.[dialect];
+    if (!section || typeof section !== 'object' || !before || typeof before !== 'object') continue;
+    for (const field of ['url', 'endpoint']) {
+      const url = (before as Record<string, unknown>)[field];
+      if (field in section && typeof url === 'string') (section as Record<string, unknown>)[field] = url;
+    }
+  }
+  return json;
 }
