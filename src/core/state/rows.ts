@@ -1,5 +1,6 @@
 /** Whole-table row moves shared by reset and state load: clearing every state table and inserting rows in batches. */
-import type { Transaction } from 'kysely';
+import type { Kysely, Transaction } from 'kysely';
+import type { Q } from '../../store/db.js';
 import type { DB } from '../../store/schema.js';
 import { SETTINGS } from '../../store/settings.js';
 
@@ -32,4 +33,9 @@ export async function insertRows(trx: Transaction<DB>, table: string, rows: read
       .insertInto(table)
       .values(rows.slice(i, i + per))
       .execute();
+}
+
+/** Every row of a table, as the database hands them out. */
+export async function allRows(q: Q, table: string): Promise<PlainRow[]> {
+  return (q as unknown as Kysely<Record<string, PlainRow>>).selectFrom(table).selectAll().execute();
 }

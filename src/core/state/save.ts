@@ -5,14 +5,12 @@ import { open } from 'node:fs/promises';
 import { relative, sep } from 'node:path';
 import type { Readable } from 'node:stream';
 import tar from 'tar-stream';
-import type { Q } from '../../store/db.js';
-import type { DB } from '../../store/schema.js';
 import { readSnapshot } from '../../store/snapshot.js';
 import { schemaVersion, stateTables } from '../../store/tables.js';
 import { readSetting, SETTINGS } from '../../store/settings.js';
 import { nowIso } from '../../lib/util.js';
 import type { CoreDeps } from '../deps.js';
-import type { PlainRow } from './rows.js';
+import { allRows, type PlainRow } from './rows.js';
 import {
   dataRuns,
   encodeSegments,
@@ -37,15 +35,7 @@ export async function saveState(deps: CoreDeps): Promise<Readable> {
   const snap = await readSnapshot(deps.store, async (q): Promise<Snapshot> => {
     const tables = await stateTables(q, deps.store.kind);
     const rows = new Map<string, PlainRow[]>();
-    const any = q as unknown as Q & { selectFrom(t: string): ReturnType<Q['selectFrom']> };
-    for (const t of tables)
-      rows.set(
-        t,
-        (await any
-          .selectFrom(t as keyof DB)
-          .selectAll()
-          .execute()) as PlainRow[],
-      );
+    for (const t of tables) rows.set(t, await allRows(q, t));
     return {
       tables,
       rows,
