@@ -2,7 +2,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 
 /** The parts of the bench, in table order (BENCH_ONLY names them). */
-export const PARTS = ['ready', 'list', 'deploy', 'deploy-pg', 'scale', 'drives', 'qemu', 'auth'] as const;
+export const PARTS = ['ready', 'list', 'deploy', 'deploy-pg', 'scale', 'state', 'drives', 'qemu', 'auth'] as const;
 /** One part of the bench. */
 export type Part = (typeof PARTS)[number];
 

@@ -12,6 +12,7 @@ import { populateVms } from './populate.js';
 import { summariseProfiles } from './profile.js';
 import { deployFigures } from './deploy.js';
 import { scaleFigures } from './scale.js';
+import { stateFigures } from './state.js';
 import { listFiguresOf, measureLists } from './lists.js';
 import { run } from './wrk.js';
 import { parseRecords } from '../src/dialects/cloudsigma/text-codec.js';
@@ -395,6 +396,8 @@ async function main(): Promise<void> {
       figures.push(...r.figures);
       notes.push(...r.notes);
     }
+  if (selected('state'))
+    figures.push(...(await stateFigures({ vms: Number(process.env.BENCH_STATE_VMS ?? 10_000), tempDir, log })));
   if (selected('drives')) await driveFigures();
   if (selected('qemu')) await qemuPart();
   if (selected('auth')) await authFloodFigures();

@@ -96,7 +96,17 @@ export async function createRuntime(config: Config, opts: RuntimeOptions = {}): 
   logTasksOf(store, log);
   registerTaskHandlers(engine, { store: taskStore, driver, storage });
   const catalog = new CatalogService(store);
-  const core = new Core({ store, config, secrets, catalog, tasks: engine, storage, driver, chaos });
+  const core = new Core({
+    store,
+    config,
+    secrets,
+    catalog,
+    tasks: engine,
+    storage,
+    driver,
+    chaos,
+    driverSeed: () => loadDriverSeed(config),
+  });
   const scheduler = new Scheduler(core, { log });
   if (opts.startEngine) {
     await core.chaos.start(config.chaosSeed);

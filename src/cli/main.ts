@@ -10,6 +10,8 @@ import { addUserCommands } from './user.js';
 import { addCloudstackCommands } from './cloudstack-sign.js';
 import { addCompletionCommand } from './completion.js';
 import { exitCodeOf } from './exit.js';
+import { addResetCommand } from './reset.js';
+import { addStateCommands } from './state.js';
 
 /** The package's version, read from package.json two levels up (src/cli in the repository, dist/cli when built). */
 function version(): string {
@@ -30,6 +32,8 @@ export function buildProgram(): Command {
   addUserCommands(program);
   addAdminCommands(program);
   addCloudsigmaCommands(program);
+  addResetCommand(program);
+  addStateCommands(program);
   addCloudstackCommands(program);
   addCompletionCommand(program);
   return program;

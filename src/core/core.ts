@@ -42,6 +42,7 @@ import { guardServices } from './permissions.js';
 import { VmMetricsService } from './vms/metrics.js';
 import { RateLimitService } from './rate-limits/service.js';
 import { ChaosService } from './chaos/service.js';
+import { StateService } from './state/service.js';
 
 /** The services a restricted caller reaches only through the permission guard (the others take no CallContext). */
 const GUARDED = [
@@ -136,6 +137,8 @@ export class Core {
   readonly rateLimits: RateLimitService;
   /** API-level fault rules, per-operation sim delays and the seed every chaos draw comes from (operator tooling). */
   readonly chaos: ChaosService;
+  /** Reset, save and load of the whole state (the admin API and `nube reset` / `nube state`). */
+  readonly state: StateService;
 
   /** The committed data version, or undefined when it cannot be read without waiting: answers cached under it are never stale. */
   dataVersion(): Promise<number | undefined> {
@@ -186,6 +189,7 @@ export class Core {
     this.users = new UserService(deps.store, this.credentials, this.accounts);
     this.vmMetrics = new VmMetricsService(deps, this.vms);
     this.chaos = new ChaosService(deps.store, this.accounts, deps.chaos);
+    this.state = new StateService(deps, this.accounts, this.volumes);
     guardServices(this, GUARDED);
   }
 }

@@ -6,8 +6,8 @@ import type { Config } from '../config.js';
 import type { MasterKey } from './accounts/secrets.js';
 import type { CatalogService } from './catalog/service.js';
 import type { VolumeStorage } from '../drivers/storage/storage.js';
-import type { ComputeDriver } from '../drivers/compute/driver.js';
 import type { ChaosSnapshots } from '../store/chaos.js';
+import type { ComputeDriver, DriverSeed } from '../drivers/compute/driver.js';
 
 /** The slice of the task engine the core uses: wake it after enqueueing, wait for a task to end, cancel one. */
 export interface TaskWaker {
@@ -29,4 +29,6 @@ export interface CoreDeps {
   driver?: ComputeDriver;
   /** The chaos snapshot shared with the sim driver (one generator per process); absent: the core makes its own. */
   chaos?: ChaosSnapshots;
+  /** What the compute driver brings to the catalog (its templates, its hosts' capacity), for a reset that seeds it again. */
+  driverSeed?: () => Promise<DriverSeed | null>;
 }

@@ -2,7 +2,7 @@
  * The data version: one number the database bumps, in the same transaction, whenever a row that a cached read
  * depends on changes, so a cache keyed by it can never serve an answer older than the last commit.
  */
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import type Database from 'better-sqlite3';
 import type { DB } from './schema.js';
 
@@ -95,4 +95,22 @@ export function pgDataVersion(db: Kysely<DB>): DataVersionReader {
       .executeTakeFirst();
     return r === undefined ? undefined : Number(r.version);
   };
+}
+
+/** The scope whose version counts wholesale replacements of the state (reset, state load), for in-process caches of rows that otherwise never change. */
+const REPLACED_SCOPE = 'replaced';
+
+/** Ends every cached read after the whole state was replaced: bumps every data version scope (VM lists, chaos, ...) and the replacement count, in the caller's transaction. */
+export async function markStateReplaced(q: Kysely<DB>): Promise<void> {
+  await sql`update data_versions set version = version + 1`.execute(q);
+  await sql`insert into data_versions (scope, version) values (${REPLACED_SCOPE}, 1)
+    on conflict (scope) do update set version = data_versions.version + 1`.execute(q);
+}
+
+/** How many times the state was replaced (0 before the first time): a cache of catalog rows is stale once it changes. */
+export async function stateReplacements(q: Kysely<DB>): Promise<number> {
+  const r = await sql<{
+    version: number | string;
+  }>`select version from data_versions where scope = ${REPLACED_SCOPE}`.execute(q);
+  return r.rows[0] ? Number(r.rows[0].version) : 0;
 }

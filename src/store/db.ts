@@ -35,6 +35,8 @@ export interface Store {
   close(): Promise<void>;
   /** PostgreSQL only: the pool, for LISTEN/NOTIFY. */
   pool?: pg.Pool;
+  /** SQLite only: the database file, for readers that need a connection of their own (snapshot.ts). */
+  sqlitePath?: string;
 }
 
 /** Store location: a SQLite file path or a postgres:// URL. */
@@ -99,6 +101,7 @@ export function openStore(opts: StoreOptions): Store {
   return {
     db,
     kind: 'sqlite',
+    sqlitePath: file,
     tx: groupCommit(db, inTx),
     dataVersion: sqliteDataVersion(sqlite),
     async lock() {

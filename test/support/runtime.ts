@@ -29,10 +29,12 @@ export interface TestEnv {
   close(): Promise<void>;
 }
 
-/** Creates an empty database and returns its URL (PostgreSQL) or data dir (SQLite). */
-export async function freshDatabase(): Promise<{ env: Record<string, string>; drop(): Promise<void> }> {
+/** Creates an empty database (of the suite's kind unless told) and returns its URL (PostgreSQL) or data dir (SQLite). */
+export async function freshDatabase(
+  kind: 'sqlite' | 'postgres' = TEST_DB,
+): Promise<{ env: Record<string, string>; drop(): Promise<void> }> {
   const dir = mkdtempSync(join(tmpdir(), 'nube-test-'));
-  if (TEST_DB === 'sqlite')
+  if (kind === 'sqlite')
     return {
       env: { NUBE_DATA_DIR: dir },
       async drop() {

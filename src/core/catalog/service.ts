@@ -1,5 +1,6 @@
 /** Catalog reads: zones, hosts, service and disk offerings, OS types and templates, cached because they rarely change. */
 import type { Store } from '../../store/db.js';
+import { stateReplacements } from '../../store/data-versions.js';
 import type {
   DiskOfferingRow,
   HostRow,
@@ -54,14 +55,37 @@ export interface TemplateInZone {
   zone: ZoneRow;
 }
 
+/** How long cached catalog rows are trusted before the store's replacement count is read again. */
+const REVALIDATE_MS = 250;
+
 /** Read access to the catalog with an in-process cache of the small, hot tables. */
 export class CatalogService {
   private zones: ZoneRow[] | null = null;
   private offerings: ServiceOfferingRow[] | null = null;
   private templates = new Map<string, TemplateRow>();
   private osTypes: OsTypeRow[] | null = null;
+  /** The store's count of wholesale replacements (reset, state load) the cached rows were read under, and when it was last read. */
+  private replacements = 0;
+  private checkedAt = 0;
 
   constructor(private readonly store: Store) {}
+
+  /** Drops the cached rows when the state was replaced since they were read, by this process or another (checked every 250 ms at most). */
+  private async revalidate(): Promise<void> {
+    const now = Date.now();
+    if (now - this.checkedAt < REVALIDATE_MS) return;
+    this.checkedAt = now;
+    let seen: number;
+    try {
+      seen = await stateReplacements(this.store.db);
+    } catch {
+      return; // inside a SQLite transaction the store cannot be read apart from it: checked on a later call
+    }
+    if (seen !== this.replacements) {
+      this.replacements = seen;
+      this.invalidate();
+    }
+  }
 
   /** Forgets cached rows after a catalog change. */
   invalidate(): void {
@@ -73,6 +97,7 @@ export class CatalogService {
 
   /** All zones, ordered by name. */
   async listZones(): Promise<ZoneRow[]> {
+    await this.revalidate();
     this.zones ??= await this.store.db.selectFrom('zones').selectAll().orderBy('name').execute();
     return this.zones;
   }
@@ -91,6 +116,7 @@ export class CatalogService {
 
   /** All service offerings in catalog order (smallest first). */
   async listServiceOfferings(): Promise<ServiceOfferingRow[]> {
+    await this.revalidate();
     this.offerings ??= await this.store.db
       .selectFrom('service_offerings')
       .selectAll()
@@ -121,6 +147,7 @@ export class CatalogService {
 
   /** All OS types. */
   async listOsTypes(): Promise<OsTypeRow[]> {
+    await this.revalidate();
     this.osTypes ??= await this.store.db.selectFrom('os_types').selectAll().orderBy('description').execute();
     return this.osTypes;
   }
@@ -132,6 +159,7 @@ export class CatalogService {
 
   /** A template visible to the caller (public, or the caller's own), or NotFound. */
   async template(ctx: CallContext, id: string, opts: { includeRemoved?: boolean } = {}): Promise<TemplateRow> {
+    await this.revalidate();
     let t = this.templates.get(id);
     if (!t) {
       t = await this.store.db.selectFrom('templates').selectAll().where('id', '=', id).executeTakeFirst();
@@ -145,6 +173,7 @@ export class CatalogService {
 
   /** A template row for rendering names, whatever its owner or state. */
   async templateForDisplay(id: string): Promise<TemplateRow | undefined> {
+    await this.revalidate();
     let t = this.templates.get(id);
     if (!t) {
       t = await this.store.db.selectFrom('templates').selectAll().where('id', '=', id).executeTakeFirst();

@@ -1,4 +1,4 @@
-/** The operator HTTP API under /admin (HTTP Basic auth of an admin account's user): hosts, VM consoles, sim faults, chaos and the task log. */
+/** The operator HTTP API under /admin (HTTP Basic auth of an admin account's user): hosts, VM consoles, sim faults, chaos, the task log, reset and state files. */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Core } from '../../core/core.js';
 import { CoreError, invalid } from '../../lib/errors.js';
@@ -10,6 +10,7 @@ import type { Principal } from '../../core/accounts/principal.js';
 import type { CallContext } from '../../lib/context.js';
 import { taskLogRoutes } from './tasks-log.js';
 import { chaosRoutes } from './chaos.js';
+import { stateRoutes } from './state.js';
 
 /** Answers a call whose URL the router cannot decode (a broken percent-escape, an overlong segment). */
 export function adminBadUrl(reply: FastifyReply, why: string): FastifyReply {
@@ -63,6 +64,7 @@ export async function adminPlugin(app: FastifyInstance, opts: { core: Core }): P
   });
   taskLogRoutes(app, core, contextOf);
   chaosRoutes(app, core);
+  stateRoutes(app, core);
   app.get('/sim/faults', async () => ({ faults: await core.hosts.listFaults() }));
   app.post<{ Body: Record<string, unknown> }>('/sim/faults', async (req, reply) => {
     const b = (req.body && typeof req.body === 'object' ? req.body : {}) as Record<string, unknown>;
