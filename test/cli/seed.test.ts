@@ -178,3 +178,29 @@ test('startNube starts and stops twice in one process, each on a free port with 
     await d2.drop();
   }
 });
+
+test("a seed file's chaos section is in place from the start, and a bad entry is refused before anything is made", async () => {
+  const db = await freshDatabase();
+  try {
+    const bad = { accounts: [{ name: 'carol' }], chaos: { rules: [{ dialect: 'cloudstack', kind: 'boom' }] } };
+    await assert.rejects(startNube({ ...storeOptions(db.env), seed: bad }), /chaos\.rules\[0\]/);
+    const seed = {
+      accounts: [{ name: 'carol', cloudstack: { key: 'carol-api-key-0001', secret: 'carol-secret-key-0001' } }],
+      chaos: {
+        seed: 7,
+        rules: [{ dialect: 'cloudstack', operation: 'listZones', kind: 'error', reason: 'unavailable', rate: 1 }],
+      },
+    };
+    const nube = await startNube({ ...storeOptions(db.env), seed });
+    try {
+      const cs = new CsClient(overHttp(nube.url), 'carol-api-key-0001', 'carol-secret-key-0001');
+      const zones = await cs.call('listZones');
+      assert.ok(zones.status >= 500, `listZones answered ${zones.status} under the seeded rule`);
+      assert.equal((await cs.call('listTemplates', { templatefilter: 'featured' })).status, 200, 'other commands');
+    } finally {
+      await nube.stop();
+    }
+  } finally {
+    await db.drop();
+  }
+});

@@ -8,10 +8,12 @@ import { randomUUID } from 'node:crypto';
 import type { Runtime } from '../../runtime.js';
 import { systemContext } from '../../lib/context.js';
 import { CoreError } from '../../lib/errors.js';
+import { ConfigError } from '../../config.js';
 import { deleteSetting, readSetting, SETTINGS, writeSettingOnce } from '../../store/settings.js';
 import type { TaskReceipt } from '../../core/receipt.js';
 import { readSeed, seedError, type SeedSource } from './read.js';
 import type { SeedAccount, SeedDoc } from './schema.js';
+import { applyChaosSeed, type ChaosSeedSpec } from '../../core/chaos/seed-file.js';
 
 export type { SeedSource } from './read.js';
 
@@ -43,6 +45,14 @@ export async function applySeedOnce(rt: Runtime, source: SeedSource | undefined)
   if ((await writeSettingOnce(rt.store.db, SETTINGS.seedApplied, marker)) !== marker) return [];
   try {
     const out: SeededAccount[] = [];
+    // Chaos first: its entries are all checked before any is added, so a bad one leaves nothing behind.
+    if (doc.chaos) {
+      try {
+        await applyChaosSeed(rt.core, doc.chaos as ChaosSeedSpec);
+      } catch (err) {
+        throw err instanceof CoreError ? new ConfigError(`${label}: ${err.message}`) : err;
+      }
+    }
     for (const [i, a] of (doc.accounts ?? []).entries()) out.push(await applyAccount(rt, doc, label, names, a, i));
     rt.log.info({ accounts: out.map((a) => a.name) }, `applied ${label}`);
     return out;

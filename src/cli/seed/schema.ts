@@ -86,7 +86,11 @@ const Account = Type.Object(
 
 /** The whole seed document. */
 export const SEED_SCHEMA = Type.Object(
-  { accounts: Type.Optional(Type.Array(Account)) },
+  {
+    accounts: Type.Optional(Type.Array(Account)),
+    /** Faults and sim delays in place from the start (checked entry by entry by core/chaos/seed-file.ts). */
+    chaos: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+  },
   { additionalProperties: false },
 );
 
