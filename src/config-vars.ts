@@ -195,7 +195,7 @@ export const CONFIG_VARS = Type.Object({
   }),
   NUBE_ANSWER_CACHE_MB: int(16, 0, {
     description:
-      'MiB of rendered list answers (CloudStack `listVirtualMachines`) kept by the same data version, so a repeated list skips rendering; 0 turns it off',
+      'MiB of rendered list answers (CloudStack `listVirtualMachines`, REST `GET /api/v1/vps`; each cache its own) kept by the same data version, so a repeated list skips rendering; 0 turns it off',
   }),
   NUBE_WEBHOOK_RETRY_MS: optInt(10, {
     description: 'delay before a failed webhook delivery is sent again; each further delay doubles',
