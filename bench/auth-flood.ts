@@ -12,7 +12,7 @@ import { request } from 'node:http';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Pool } from 'undici';
-import { parseRecord } from '../src/dialects/cloudsigma/text-codec.js';
+import { parseRecord } from '../src/lib/sigma-text.js';
 
 const READ = 64 * 1024;
 const DRIVE_MIB = 64;

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { gunzip, gzipSync } from 'node:zlib';
 import { Pool } from 'undici';
-import { parseRecord } from '../src/dialects/cloudsigma/text-codec.js';
+import { parseRecord } from '../src/lib/sigma-text.js';
 
 const CHUNK = 4 * 1024 * 1024;
 const PATTERNS = 16;

@@ -15,7 +15,7 @@ import { scaleFigures } from './scale.js';
 import { stateFigures } from './state.js';
 import { listFiguresOf, measureLists } from './lists.js';
 import { run } from './wrk.js';
-import { parseRecords } from '../src/dialects/cloudsigma/text-codec.js';
+import { parseRecords } from '../src/lib/sigma-text.js';
 import { PARTS, row, table, writeMarkdown, type Figure, type Note, type Part } from './report.js';
 
 const ENTRY = process.env.BENCH_ENTRY === 'source' ? 'source' : 'built';

@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { CliError, EXIT } from './exit.js';
 import { sigmaCall, sigmaCredentials, type SigmaOptions } from './cloudsigma-http.js';
 import { downloadDrive, uploadDrive, type RetryOptions } from './cloudsigma-transfer.js';
+import { parseList, parseRecord, parseRecords } from '../lib/sigma-text.js';
 
 async function readStdin(): Promise<string> {
   const parts: Buffer[] = [];
@@ -47,11 +48,20 @@ export function addCloudsigmaCommands(program: Command): void {
   const out = (b: Buffer | string) => {
     process.stdout.write(b);
   };
+  /** The server's `key value` text as is, or with --json as JSON (a list of UUIDs, a record, or a list of records). */
+  const shown = (b: Buffer | string, json: boolean | undefined, as: 'list' | 'record' | 'records') => {
+    if (!json) return out(b);
+    const text = b.toString();
+    const value = as === 'list' ? parseList(text) : as === 'record' ? parseRecord(text) : parseRecords(text);
+    out(`${JSON.stringify(value, null, 2)}\n`);
+  };
+  const JSON_FLAG = ['--json', "print JSON instead of the API's `key value` text"] as const;
   const drives = cs.command('drives').description('drives');
   drives
     .command('list')
     .description('list drive UUIDs')
-    .action(async () => out(await sigmaCall(creds(), 'GET', '/drives/list')));
+    .option(...JSON_FLAG)
+    .action(async (o: { json?: boolean }) => shown(await sigmaCall(creds(), 'GET', '/drives/list'), o.json, 'list'));
   drives
     .command('create')
     .description('create a drive from `key value` lines (name, size, ...) on stdin')
@@ -59,7 +69,10 @@ export function addCloudsigmaCommands(program: Command): void {
   drives
     .command('info <uuid>')
     .description("print a drive's settings")
-    .action(async (id: string) => out(await sigmaCall(creds(), 'GET', `/drives/${id}/info`)));
+    .option(...JSON_FLAG)
+    .action(async (id: string, o: { json?: boolean }) =>
+      shown(await sigmaCall(creds(), 'GET', `/drives/${id}/info`), o.json, 'record'),
+    );
   drives
     .command('destroy <uuid>')
     .description('destroy a drive (refused while it is mounted on a server)')
@@ -106,11 +119,19 @@ export function addCloudsigmaCommands(program: Command): void {
   servers
     .command('list')
     .description('list server UUIDs')
-    .action(async () => out(await sigmaCall(creds(), 'GET', '/servers/list')));
+    .option(...JSON_FLAG)
+    .action(async (o: { json?: boolean }) => shown(await sigmaCall(creds(), 'GET', '/servers/list'), o.json, 'list'));
   servers
     .command('info [uuid]')
     .description("print one server's settings, or every server's")
-    .action(async (id?: string) => out(await sigmaCall(creds(), 'GET', id ? `/servers/${id}/info` : '/servers/info')));
+    .option(...JSON_FLAG)
+    .action(async (id: string | undefined, o: { json?: boolean }) =>
+      shown(
+        await sigmaCall(creds(), 'GET', id ? `/servers/${id}/info` : '/servers/info'),
+        o.json,
+        id ? 'record' : 'records',
+      ),
+    );
   servers
     .command('create')
     .description('create a server from `key value` lines on stdin')

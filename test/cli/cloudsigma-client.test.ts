@@ -65,6 +65,14 @@ test('drives create from stdin, list, upload and download a 9 MiB file in chunks
   assert.equal(s.code, 0, s.stderr);
   const sid = /^server (\S+)$/m.exec(s.stdout)![1]!;
   assert.match((await nube(undefined, 'servers', 'info', sid)).stdout, /^name cli-server$/m);
+  const asJson = async (...args: string[]) => JSON.parse((await nube(undefined, ...args, '--json')).stdout);
+  assert.equal((await asJson('servers', 'info', sid)).name, 'cli-server', '--json gives the record as an object');
+  assert.ok(
+    (await asJson('servers', 'info')).some((r: any) => r.server === sid),
+    'and every server as a list',
+  );
+  assert.ok((await asJson('drives', 'list')).includes(id), 'and a list of UUIDs as an array');
+  assert.equal((await asJson('drives', 'info', id)).size, '10485760');
   const bad = await nube(undefined, '--password', 'wrong', 'drives', 'list');
   assert.notEqual(bad.code, 0);
   assert.match(bad.stderr, /HTTP 401/);

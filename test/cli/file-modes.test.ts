@@ -4,7 +4,7 @@ import { chmodSync, existsSync, readdirSync, readFileSync, statSync } from 'node
 import { join } from 'node:path';
 import { freshDatabase, TEST_DB } from '../support/runtime.js';
 import { serve } from '../support/cli-process.js';
-import { encodeRecord, parseRecord } from '../../src/dialects/cloudsigma/text-codec.js';
+import { encodeRecord, parseRecord } from '../../src/lib/sigma-text.js';
 
 const TIGHTENED = /readable by other local users; they are now owner-only/g;
 

@@ -7,7 +7,7 @@ import { freshDatabase, startTestEnv, TEST_DB, type TestEnv } from '../support/r
 import { CsClient } from '../support/cs-client.js';
 import { aliceContext } from '../support/receipts.js';
 import { catalog } from '../dialects/cloudstack/vm-fixtures.js';
-import { parseRecords } from '../../src/dialects/cloudsigma/text-codec.js';
+import { parseRecords } from '../../src/lib/sigma-text.js';
 
 const KEY = { NUBE_MASTER_KEY: 'ab'.repeat(32) };
 const BYTES = Buffer.from('bytes that travel with the state');

@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import type { TestEnv } from '../support/runtime.js';
 import { sigmaUser } from '../dialects/cloudsigma/sigma-client.js';
 import { cvmFor } from '../dialects/cvm/cvm-client.js';
-import { encodeRecord, parseList, parseRecord, parseRecords } from '../../src/dialects/cloudsigma/text-codec.js';
+import { encodeRecord, parseList, parseRecord, parseRecords } from '../../src/lib/sigma-text.js';
 import { HttpCs, type CsParams } from './http-cs.js';
 
 /** One account's credentials in each dialect's own form. */

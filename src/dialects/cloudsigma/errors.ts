@@ -1,6 +1,6 @@
 /** CloudSigma 1.0's whole error mapping: every core error (kind and reason), the dialect's own failures and transport errors to the seed's status codes, with `errors:<field> <message>` bodies. */
 import { CoreError, errorEntry, type ErrorTable } from '../../lib/errors.js';
-import { CodecError, encodeRecord } from './text-codec.js';
+import { CodecError, encodeRecord } from '../../lib/sigma-text.js';
 
 /** How one core error is answered: its HTTP status, and `hide` when its message is replaced by the internal-error text with the request id. */
 export interface SigmaMapping {

@@ -6,7 +6,7 @@ import type { CallContext } from '../../lib/context.js';
 import type { Principal } from '../../core/accounts/principal.js';
 import type { BasicAuth } from './auth.js';
 import { SigmaFailure, sigmaError } from './errors.js';
-import { parseRecord, type SigmaRecord } from './text-codec.js';
+import { parseRecord, type SigmaRecord } from '../../lib/sigma-text.js';
 import { nulInRequest } from '../../http/nul-bytes.js';
 import { contextFor } from '../shared/context.js';
 

@@ -2,7 +2,7 @@
 import type { FastifyInstance } from 'fastify';
 import { after, before } from 'node:test';
 import { startTestEnv, type TestEnv } from '../../support/runtime.js';
-import { encodeRecord, parseRecord, parseRecords, parseList } from '../../../src/dialects/cloudsigma/text-codec.js';
+import { encodeRecord, parseRecord, parseRecords, parseList } from '../../../src/lib/sigma-text.js';
 
 /** An HTTP answer with its text and parsed forms. */
 export interface SigmaAnswer {

@@ -4,7 +4,7 @@ import type { SubscriptionOrder, SubscriptionView } from '../../../core/billing/
 import { fmtDate } from '../../../core/billing/ledger.js';
 import { CURRENCIES, SOFTWARE, formatMoney } from '../../../core/billing/money.js';
 import { PERIOD_MS } from '../../../core/billing/meter.js';
-import { encodeList, encodeRecord, encodeRecords, type SigmaRecord } from '../text-codec.js';
+import { encodeList, encodeRecord, encodeRecords, type SigmaRecord } from '../../../lib/sigma-text.js';
 
 const GB = 1024 ** 3;
 type Kind = 'resources' | 'ip' | 'vlan' | 'software';

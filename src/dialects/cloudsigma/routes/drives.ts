@@ -2,7 +2,7 @@
 import type { SigmaCall, SigmaRouter } from '../router.js';
 import type { VolumeAttrs } from '../../../core/volumes/data-io.js';
 import { invalid } from '../../../lib/errors.js';
-import { encodeList, encodeRecord, encodeRecords, parseBytes, type SigmaRecord } from '../text-codec.js';
+import { encodeList, encodeRecord, encodeRecords, parseBytes, type SigmaRecord } from '../../../lib/sigma-text.js';
 import { driveRecord, isCd, standardRecord } from '../views.js';
 
 const ALL_READERS = 'ffffffff-ffff-ffff-ffff-ffffffffffff';

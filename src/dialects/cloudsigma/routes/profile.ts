@@ -1,7 +1,7 @@
 /** Profile info and set (seed section 6): the calling user's email and names. */
 import type { UserRow } from '../../../core/accounts/service.js';
 import type { SigmaRouter } from '../router.js';
-import { encodeRecord } from '../text-codec.js';
+import { encodeRecord } from '../../../lib/sigma-text.js';
 import { invalid } from '../../../lib/errors.js';
 
 /** Registers /profile/info and /profile/set. */

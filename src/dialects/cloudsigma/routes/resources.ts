@@ -4,7 +4,7 @@ import type { NetworkView } from '../../../core/networks/service.js';
 import type { PublicIpView } from '../../../core/ips/service.js';
 import type { IpPoolSettings } from '../../../core/ips/pools.js';
 import { invalid, notFound, unavailable } from '../../../lib/errors.js';
-import { encodeList, encodeRecord, encodeRecords } from '../text-codec.js';
+import { encodeList, encodeRecord, encodeRecords } from '../../../lib/sigma-text.js';
 import { required } from './drives.js';
 import { settle } from './servers.js';
 

@@ -2,7 +2,7 @@
 import type { SigmaCall, SigmaRouter } from '../router.js';
 import type { ServerGroupView } from '../../../core/server-groups/service.js';
 import { invalid } from '../../../lib/errors.js';
-import { encodeList, encodeRecord, encodeRecords, type SigmaRecord } from '../text-codec.js';
+import { encodeList, encodeRecord, encodeRecords, type SigmaRecord } from '../../../lib/sigma-text.js';
 import { required } from './drives.js';
 import { start, stop } from './servers.js';
 

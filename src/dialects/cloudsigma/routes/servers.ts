@@ -4,7 +4,7 @@ import type { VmView } from '../../../core/vms/model.js';
 import type { VmReshape } from '../../../core/vms/sized.js';
 import { invalid, timedOut } from '../../../lib/errors.js';
 import { awaitTask } from '../../shared/await-task.js';
-import { encodeList, encodeRecord, encodeRecords, type SigmaRecord } from '../text-codec.js';
+import { encodeList, encodeRecord, encodeRecords, type SigmaRecord } from '../../../lib/sigma-text.js';
 import { deviceIdOf, deviceKey } from '../views.js';
 import { serverPaths } from '../router.js';
 import { required } from './drives.js';

@@ -9,7 +9,7 @@ import {
   parseList,
   parseRecord,
   parseRecords,
-} from '../../../src/dialects/cloudsigma/text-codec.js';
+} from '../../src/lib/sigma-text.js';
 
 test('parses key value lines: split at the first space, the value keeps its spaces, the last duplicate wins', () => {
   const r = parseRecord('name Test server\r\nsize 12582912\n\nide:0:0:media  cdrom\nname Again  x\nvnc:password\n');
