@@ -1,6 +1,7 @@
 /** Writes the generated documentation: the dialect reference pages and README's configuration table (from CONFIG_VARS). */
 import { readFileSync, writeFileSync } from 'node:fs';
-import { format } from 'prettier';
+import { fileURLToPath } from 'node:url';
+import { format, resolveConfig } from 'prettier';
 import { coverageMarkdown } from '../src/dialects/cloudstack/coverage.js';
 import { configTable } from '../src/config-vars.js';
 
@@ -11,4 +12,6 @@ const readme = readFileSync(readmeUrl, 'utf8');
 const m = /(<!-- config-table:start[^>]*-->\n)[\s\S]*?(\n<!-- config-table:end -->)/.exec(readme);
 if (!m) throw new Error('README.md has no <!-- config-table:start --> ... <!-- config-table:end --> markers');
 const spliced = readme.replace(m[0], () => `${m[1]}\n${configTable()}\n${m[2]}`);
-writeFileSync(readmeUrl, await format(spliced, { parser: 'markdown', printWidth: 120 }));
+// Formatted with the project's own prettier settings, so `npm run format:check` agrees with what this writes.
+const readmePath = fileURLToPath(readmeUrl);
+writeFileSync(readmeUrl, await format(spliced, { ...(await resolveConfig(readmePath)), filepath: readmePath }));
