@@ -6,10 +6,10 @@ import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from '
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import type { FastifyInstance } from 'fastify';
 import { freshDatabase } from '../support/runtime.js';
 import { serve } from '../support/cli-process.js';
 import { CsClient } from '../support/cs-client.js';
+import { overHttp } from '../support/url-client.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'nube-backup-'));
 const drops: Array<() => Promise<void>> = [];
@@ -35,19 +35,9 @@ function nube(
   });
 }
 
-/** A CloudStack client of the test kit talking to a real listener (it only needs inject). */
+/** A CloudStack client of the test kit talking to the server listening on port. */
 function httpClient(port: number, key: string, secret: string): CsClient {
-  const app = {
-    async inject(o: { method?: string; url: string; payload?: string; headers?: Record<string, string> }) {
-      const r = await fetch(`http://127.0.0.1:${port}${o.url}`, {
-        method: o.method ?? 'GET',
-        body: o.payload,
-        headers: o.headers,
-      });
-      return { statusCode: r.status, headers: Object.fromEntries(r.headers), body: await r.text() };
-    },
-  };
-  return new CsClient(app as unknown as FastifyInstance, key, secret);
+  return new CsClient(overHttp(`http://127.0.0.1:${port}`), key, secret);
 }
 
 test('a state saved from a running server restores on a fresh data dir with only the master key copied: same VM list, same drive bytes', async () => {

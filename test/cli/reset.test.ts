@@ -4,10 +4,10 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { FastifyInstance } from 'fastify';
 import { freshDatabase } from '../support/runtime.js';
 import { serve } from '../support/cli-process.js';
 import { CsClient } from '../support/cs-client.js';
+import { overHttp } from '../support/url-client.js';
 
 const drops: Array<() => Promise<void>> = [];
 after(async () => {
@@ -29,18 +29,9 @@ function nube(
   });
 }
 
+/** A CloudStack client of the test kit talking to the server listening on port. */
 function httpClient(port: number, key: string, secret: string): CsClient {
-  const app = {
-    async inject(o: { method?: string; url: string; payload?: string; headers?: Record<string, string> }) {
-      const r = await fetch(`http://127.0.0.1:${port}${o.url}`, {
-        method: o.method ?? 'GET',
-        body: o.payload,
-        headers: o.headers,
-      });
-      return { statusCode: r.status, headers: Object.fromEntries(r.headers), body: await r.text() };
-    },
-  };
-  return new CsClient(app as unknown as FastifyInstance, key, secret);
+  return new CsClient(overHttp(`http://127.0.0.1:${port}`), key, secret);
 }
 
 test('nube reset against a running server: VMs gone and a fresh catalog served; --credentials rewrites credentials.json', async () => {
