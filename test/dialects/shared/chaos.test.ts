@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import type { AddressInfo } from 'node:net';
 import { startTestEnv, type TestEnv } from '../../support/runtime.js';
 import type { CsClient } from '../../support/cs-client.js';
+import { catalog, deploy } from '../cloudstack/vm-fixtures.js';
 
 let env: TestEnv;
 let adminAuth: string;
@@ -216,17 +217,7 @@ test('a rate-0.5 rule replayed with the same seed gives the same fault sequence'
 });
 
 test('a per-operation sim delay slows start but not stop', async () => {
-  const zone = (await env.cs.ok('listZones')).zone[0];
-  const offering = (await env.cs.ok('listServiceOfferings', { name: 'Tiny' })).serviceoffering[0];
-  const template = (await env.cs.ok('listTemplates', { templatefilter: 'featured' })).template[0];
-  const vm = (
-    await env.cs.done('deployVirtualMachine', {
-      zoneid: zone.id,
-      serviceofferingid: offering.id,
-      templateid: template.id,
-      name: 'slowpoke',
-    })
-  ).virtualmachine;
+  const vm = (await deploy(env.cs, await catalog(env.cs), { name: 'slowpoke' })).virtualmachine;
   const set = await admin('POST', '/admin/chaos/delays', { operation: 'start', ms: 2500, jitter: 200 });
   assert.equal(set.status, 201);
   assert.deepEqual((await admin('GET', '/admin/chaos/delays')).json.delays, [
