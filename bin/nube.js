@@ -4,8 +4,11 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { dirname, join } from 'node:path';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const built = join(root, 'dist', 'cli', 'main.js');
-if (!existsSync(built)) {
+// The one-file bundle loads fastest; the plain tsc output serves when the bundle was not made.
+const built = [join(root, 'dist', 'bundle', 'nube.js'), join(root, 'dist', 'cli', 'main.js')].find((f) =>
+  existsSync(f),
+);
+if (!built) {
   process.stderr.write('nube is not built yet: run `npm install` (or `npm run build`) in ' + root + '\n');
   process.exit(1);
 }

@@ -1,6 +1,7 @@
 /** The `nube` command line: serve, operator commands and API clients. */
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
+import { packagePath } from '../lib/package-root.js';
 import { serve } from './serve.js';
 import { addAdminCommands } from './admin.js';
 import { addCloudsigmaCommands } from './cloudsigma.js';
@@ -13,9 +14,9 @@ import { exitCodeOf } from './exit.js';
 import { addResetCommand } from './reset.js';
 import { addStateCommands } from './state.js';
 
-/** The package's version, read from package.json two levels up (src/cli in the repository, dist/cli when built). */
+/** The package's version, from the package's own package.json (wherever this module was built to). */
 function version(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+  const pkg = JSON.parse(readFileSync(packagePath('package.json'), 'utf8')) as { version: string };
   return pkg.version;
 }
 

@@ -4,11 +4,9 @@ import { createReadStream, promises as fs } from 'node:fs';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { packagePath } from '../../../lib/package-root.js';
 
 const run = promisify(execFile);
-/** The build script, found from this module in src/ and in dist/ alike. */
-const BUILD_SCRIPT = fileURLToPath(new URL('../../../../scripts/build-template.sh', import.meta.url));
 
 /** A built template: its files and the checksum recorded in the catalog (sha256 of its SHA256SUMS manifest). */
 export interface GuestTemplate {
@@ -33,7 +31,7 @@ export async function ensureGuestTemplate(dir: string): Promise<GuestTemplate> {
   );
   if (!present) {
     try {
-      await run('bash', [BUILD_SCRIPT, dir], { timeout: 300000 });
+      await run('bash', [packagePath('scripts', 'build-template.sh'), dir], { timeout: 300000 });
     } catch (err) {
       const e = err as { stderr?: string; message: string };
       throw new Error(`Building the guest template failed: ${(e.stderr || e.message).trim()}`);
