@@ -179,3 +179,29 @@ test('the REST list, kept as rendered text, shows SSH key numbers and their remo
   await cs.ok('updateVirtualMachine', { id: keyed, displayname: 'keyed-renamed' });
   assert.equal((await restVm()).name, 'keyed-renamed');
 });
+
+test("CloudSigma's servers/info and CVM's vps/list, kept as text, show server settings and traffic limits on the very next call", async () => {
+  const zone = (await cs.ok('listZones')).zone[0].id;
+  const template = (await cs.ok('listTemplates', { templatefilter: 'featured' })).template[0].id;
+  const id = (
+    await cs.done('deployVirtualMachine', {
+      zoneid: zone,
+      templateid: template,
+      serviceofferingid: offering,
+      name: 'fresh-kept',
+      startvm: 'false',
+    })
+  ).virtualmachine.id as string;
+  const server = async () => (await sigma.expect('GET', '/servers/info')).records.find((r) => r.server === id)!;
+  const vps = async () =>
+    ((await cvm.call('GET', '/vps/list')).body.response.vpses as any[]).find((v) => v.hostname === 'fresh-kept');
+  assert.equal((await server())['nic:1:model'], undefined);
+  assert.equal((await server())['nic:1:model'], undefined, 'the same answer again (from the kept text)');
+  await sigma.expect('POST', `/servers/${id}/set`, { 'nic:1:model': 'virtio', 'nic:1:vlan': 'v1' });
+  assert.equal((await server())['nic:1:model'], 'virtio', 'a server setting (vm_extras) is in the next list');
+
+  const before = await vps();
+  assert.equal((await vps()).traffic_in_limit, before.traffic_in_limit, 'the same answer again (from the kept text)');
+  await env.rt.core.traffic.setLimits(Number(before.id), { total: 7_000_000_000 });
+  assert.equal((await vps()).traffic_limit, '7000000000', 'a traffic limit (vm_traffic) is in the next list');
+});

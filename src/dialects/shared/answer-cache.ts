@@ -29,4 +29,9 @@ export class AnswerCache {
     if (ok) this.texts.set(key, version, text, (text.length + key.length) * 2);
     return text;
   }
+
+  /** Like get, for answers that show live counters (traffic read from the hypervisor): kept only within the current second, so counters are never more than a second old. */
+  metered(key: string, render: () => Promise<{ text: string; ok: boolean }>): Promise<string> {
+    return this.get(`${key}\n@${Math.floor(Date.now() / 1000)}`, render);
+  }
 }

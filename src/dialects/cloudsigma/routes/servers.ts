@@ -4,6 +4,7 @@ import type { VmView } from '../../../core/vms/model.js';
 import type { VmReshape } from '../../../core/vms/sized.js';
 import { invalid, timedOut } from '../../../lib/errors.js';
 import { awaitTask } from '../../shared/await-task.js';
+import { AnswerCache } from '../../shared/answer-cache.js';
 import { encodeList, encodeRecord, encodeRecords, type SigmaRecord } from '../../../lib/sigma-text.js';
 import { deviceIdOf, deviceKey } from '../views.js';
 import { serverPaths } from '../router.js';
@@ -19,8 +20,13 @@ export function serverRoutes(r: SigmaRouter): void {
   r.route('read', serverPaths('/list'), async (c) => ({
     text: encodeList((await c.core.vms.list(c.ctx)).items.map((v) => v.id)),
   }));
+  const answers = new AnswerCache(r.core);
+  // The list depends only on the account, its VMs, their settings and drives, and their traffic counters: its text is kept by data version within the second.
   r.route('read', serverPaths('/info'), async (c) => ({
-    text: encodeRecords(await records(c, (await c.core.vms.list(c.ctx)).items)),
+    text: await answers.metered(c.ctx.accountId, async () => ({
+      text: encodeRecords(await records(c, (await c.core.vms.list(c.ctx)).items)),
+      ok: true,
+    })),
   }));
   r.route('read', serverPaths('/:id/info'), async (c) => ({ text: await recordText(c, c.params.id!) }));
   r.route('body', serverPaths('/create'), async (c) => {

@@ -1,11 +1,12 @@
 /** VPS calls: list, status, start, stop, restart and reinstall; power calls wait for their task. */
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import type { Core } from '../../../core/core.js';
 import { invalid } from '../../../lib/errors.js';
 import { getVps, listVps, powerVps, reinstallVps, vpsStatus, type VpsAction } from '../vps.js';
 import { cvmContext } from '../auth.js';
+import { AnswerCache } from '../../shared/answer-cache.js';
 import { cvmStatus, cvmVps } from '../views.js';
 import { IdParams, ok, type IdParamsT } from './common.js';
 
@@ -13,8 +14,16 @@ const ReinstallInput = Type.Object({ template: Type.String({ pattern: '^[0-9]{1,
 
 /** Registers the VPS calls. */
 export function vpsRoutes(app: FastifyInstance, core: Core): void {
-  const list = async (req: FastifyRequest) =>
-    ok({ vpses: (await listVps(core, cvmContext(req, 'vps/list'))).map(cvmVps) });
+  const answers = new AnswerCache(core);
+  // The list depends only on the account and its VMs' traffic counters, so its text is kept by data version within the second.
+  const list = async (req: FastifyRequest, reply: FastifyReply) => {
+    const ctx = cvmContext(req, 'vps/list');
+    const text = await answers.metered(ctx.accountId, async () => ({
+      text: JSON.stringify(ok({ vpses: (await listVps(core, ctx)).map(cvmVps) })),
+      ok: true,
+    }));
+    return reply.type('application/json; charset=utf-8').send(text);
+  };
   app.get('/vps/list', list);
   app.get('/list', list);
   app.get<{ Params: IdParamsT }>('/vps/:id', { schema: { params: IdParams } }, async (req) => {
