@@ -21,7 +21,7 @@ const OPERATION = /^([a-z]+)\/([A-Za-z][A-Za-z0-9]{0,99}|\*)$/;
 const BUCKET_RESOURCE = /^sos\/bucket:([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])$/;
 
 /** The wildcard operation of a service (`compute/*`). */
-export function serviceWildcard(service: string): string {
+function serviceWildcard(service: string): string {
   return `${service}/*`;
 }
 
