@@ -51,15 +51,17 @@ export class IamService {
 
   /**
    * Creates a key (`EXO` and 24 hex digits, with a new secret) for the caller's user; catalog is every operation the
-   * key may name. A restricted caller can only hand out operations it holds itself.
+   * key may name. A key created by a restricted key without operations inherits the creator's; a restricted key can
+   * hand out no operation it does not hold itself.
    */
   async create(ctx: CallContext, input: ApiKeyInput, catalog: readonly string[]): Promise<NewApiKey> {
     const name = checkName(input.name);
-    const operations = input.operations?.length ? checkOperations(input.operations, new Set(catalog)) : undefined;
     const resources = input.resources?.length ? checkResources(input.resources) : undefined;
+    let operations = input.operations?.length ? checkOperations(input.operations, new Set(catalog)) : undefined;
     if (ctx.operations) {
       const held = ctx.operations;
-      const beyond = operations ? operations.filter((op) => !operationGranted(held, op)) : ['every operation'];
+      operations ??= [...held];
+      const beyond = operations.filter((op) => !operationGranted(held, op));
       if (beyond.length)
         throw new CoreError(
           'Forbidden',

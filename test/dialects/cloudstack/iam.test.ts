@@ -178,24 +178,30 @@ test('listApiKeyOperations lists what the signing key may do', async () => {
   assert.equal(refused.body.cserrorcode, 4365);
 });
 
-test('a restricted key can only create keys allowed no more than itself', async () => {
+test('a key created by a restricted key inherits its operations and gets none beyond them', async () => {
   const { client } = await createKey({ name: 'creator', operations: 'iam/createApiKey,compute/listZones,dns/*' });
-  for (const params of [
-    { name: 'wider', operations: 'compute/*' },
-    { name: 'open' },
-    { name: 'r', resources: 'sos/bucket:abc' },
-  ]) {
-    const r = await client.call('createApiKey', params);
-    assert.equal(r.status, 531, JSON.stringify(params));
+  for (const operations of ['compute/*', 'compute/listZones,iam/*', 'sos/getObject']) {
+    const r = await client.call('createApiKey', { name: 'wider', operations });
+    assert.equal(r.status, 531, operations);
     assert.equal(r.body.cserrorcode, 4365);
+    assert.match(r.body.errortext, /cannot create a key allowed more than itself/);
   }
-  const ok = await client.call('createApiKey', {
+  const narrower = await client.call('createApiKey', {
     name: 'narrower',
     operations: 'compute/listZones,dns/listDnsDomains',
   });
-  assert.equal(ok.status, 200);
-  secrets.push(ok.body.apikey.secret);
-  assert.deepEqual(ok.body.apikey.operations, ['compute/listZones', 'dns/listDnsDomains']);
+  assert.equal(narrower.status, 200);
+  secrets.push(narrower.body.apikey.secret);
+  assert.deepEqual(narrower.body.apikey.operations, ['compute/listZones', 'dns/listDnsDomains']);
+  const inherited = await client.call('createApiKey', { name: 'inherits', resources: 'sos/bucket:abc' });
+  assert.equal(inherited.status, 200);
+  secrets.push(inherited.body.apikey.secret);
+  assert.equal(inherited.body.apikey.type, 'restricted');
+  assert.deepEqual(inherited.body.apikey.operations, ['iam/createApiKey', 'compute/listZones', 'dns/*']);
+  assert.deepEqual(inherited.body.apikey.resources, ['sos/bucket:abc']);
+  const child = new CsClient(env.app, inherited.body.apikey.key, inherited.body.apikey.secret);
+  assert.equal((await child.call('listZones')).status, 200);
+  assert.equal((await child.call('listVirtualMachines')).status, 531);
 });
 
 test('secrets are stored sealed and never logged', async () => {
