@@ -175,7 +175,13 @@ function listColumn(text: string | null): string[] | undefined {
 }
 
 /** The view of a key from its parts; restricted when it has operations or resources. */
-function view(k: { key: string; name: string; operations?: string[]; resources?: string[]; created: string }) {
+function view(k: {
+  key: string;
+  name: string;
+  operations?: string[];
+  resources?: string[];
+  created: string;
+}): ApiKeyView {
   const v: ApiKeyView = {
     key: k.key,
     name: k.name,

@@ -27,6 +27,7 @@ export async function cloudstackPlugin(app: FastifyInstance, opts: { core: Core 
   const core = opts.core;
   const commands = allCommands();
   const byName = new Map<string, CsCommand>(commands.map((c) => [c.name.toLowerCase(), c]));
+  const operations = new Map<CsCommand, string>(commands.map((c) => [c, operationOf(c)]));
   const answers = new AnswerCache(core);
   await app.register(formbody, { bodyLimit: 1024 * 1024 });
   // Parameters come from the query and form bodies; a flat JSON object body is accepted too, any other body is ignored.
@@ -85,7 +86,7 @@ export async function cloudstackPlugin(app: FastifyInstance, opts: { core: Core 
       if (!cmd || (cmd.adminOnly && principal.account.type !== 'admin'))
         throw new CsFailure(UNKNOWN_COMMAND, 'The given command does not exist or it is not available for user');
       // Every command names its IAM operation, and a restricted key is refused one it lacks before anything else runs.
-      const ctx = contextFor(principal, req, `cloudstack:${cmd.name}`, operationOf(cmd));
+      const ctx = contextFor(principal, req, `cloudstack:${cmd.name}`, operations.get(cmd));
       requireOperation(ctx);
       const params = decodeParams(cmd.name, cmd.params, lower);
       if (req.method === 'GET' && typeof params.userdata === 'string' && params.userdata.length > USERDATA_GET_MAX) {
