@@ -1,11 +1,13 @@
 /**
- * The core's permission guard: every dialect-facing service call made with a restricted CallContext (a token with
- * scopes, later an IAM key with operations) is checked here against one table, so no dialect can forget a check and
- * a restricted credential can do nothing, through any path, that its permissions do not allow. Calls the table does
- * not know are refused to restricted callers (deny by default).
+ * The core's permission guard: every dialect-facing service call made with a restricted CallContext (a REST token with
+ * scopes, an IAM API key with operations) is checked here, so no dialect can forget a check and a restricted credential
+ * can do nothing, through any path, that its permissions do not allow. Token scopes are checked against one table of
+ * service methods; IAM operations against the operation the dialect names for the call. Calls the table does not know,
+ * and calls of a restricted key that name no operation or one it lacks, are refused (deny by default).
  */
 import { CoreError } from '../lib/errors.js';
 import type { CallContext } from '../lib/context.js';
+import { operationGranted } from './iam/operations.js';
 
 /** What a permission allows on its resource. */
 export type PermissionAction = 'read' | 'write' | 'delete';
@@ -165,6 +167,24 @@ export function requirePermission(ctx: CallContext, permission: string): void {
   );
 }
 
+/**
+ * Throws Forbidden (reason permission) when ctx is a restricted IAM key's and its operation is missing or not granted;
+ * dialects call it before anything else of a request runs, and the guard again on every service call.
+ */
+export function requireOperation(ctx: CallContext): void {
+  if (!ctx.operations) return;
+  const op = ctx.operation;
+  if (op !== undefined && operationGranted(ctx.operations, op)) return;
+  throw new CoreError(
+    'Forbidden',
+    'permission',
+    op === undefined
+      ? 'This API key may not perform an operation that is not named'
+      : `This API key is not allowed to perform ${op}`,
+    { operation: [op ?? ''] },
+  );
+}
+
 /** Refuses a restricted caller a call the table does not list. */
 function unlisted(service: string, method: string): CoreError {
   return new CoreError('Forbidden', 'permission', `This credential may not call ${service}.${method}`, {
@@ -173,8 +193,8 @@ function unlisted(service: string, method: string): CoreError {
 }
 
 /**
- * Wraps a service so that each method called with a restricted context first checks the permission the table names;
- * unrestricted calls (and calls that take no context) go straight through.
+ * Wraps a service so that each method called with a restricted context first checks the IAM operation of the call and
+ * the permission the table names; unrestricted calls (and calls that take no context) go straight through.
  */
 function guarded<S extends object>(name: string, service: S): S {
   const wrapped = new Map<PropertyKey, unknown>();
@@ -188,9 +208,12 @@ function guarded<S extends object>(name: string, service: S): S {
         const needed = perms[prop];
         fn = function (this: unknown, ...args: unknown[]) {
           const ctx = args[0];
-          if (isContext(ctx) && ctx.permissions) {
-            if (!needed) throw unlisted(name, prop);
-            requirePermission(ctx, needed);
+          if (isContext(ctx)) {
+            requireOperation(ctx);
+            if (ctx.permissions) {
+              if (!needed) throw unlisted(name, prop);
+              requirePermission(ctx, needed);
+            }
           }
           return (value as (...a: unknown[]) => unknown).apply(this === receiver ? target : this, args);
         };

@@ -15,6 +15,13 @@ export interface CallContext {
    * guard; undefined means the credential is not restricted.
    */
   permissions?: ReadonlySet<string>;
+  /**
+   * What a restricted IAM API key may do, as operations (`compute/*`, `dns/listDnsDomains`), checked by the core's guard
+   * against `operation`; undefined means the key is not restricted.
+   */
+  operations?: ReadonlySet<string>;
+  /** The IAM operation this call performs (`compute/deployVirtualMachine`), named by the dialect for every command. */
+  operation?: string;
 }
 
 /** A context for operator tooling (CLI, seeding) acting as the given account. */

@@ -10,8 +10,8 @@ import type { DB } from './schema.js';
  * The tables whose changes end cached reads, by the migration that began versioning them (each migration creates the
  * triggers of its own list, so a database migrated earlier gets the later tables' triggers too): what a VM list reads
  * (VMs and all they are shown with), then what the REST list shows besides (SSH key and object numbers) and what
- * credential lookups read (core/credentials/memo.ts), then what CloudSigma's and CVM's lists show besides (server
- * settings, drive media, traffic).
+ * credential lookups read (core/credentials/memo.ts), then the restrictions of IAM API keys (read with them), then what
+ * CloudSigma's and CVM's lists show besides (server settings, drive media, traffic).
  */
 export const VERSIONED_SINCE = {
   '0025': [
@@ -34,6 +34,7 @@ export const VERSIONED_SINCE = {
     'zones',
   ],
   '0029': ['aliases', 'api_tokens', 'credentials', 'ssh_keys', 'users'],
+  '0031': ['iam_api_keys'],
   '0034': ['vm_extras', 'vm_traffic', 'volume_extras'],
 } as const;
 

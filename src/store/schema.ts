@@ -59,6 +59,16 @@ export interface ApiTokenRow {
   created_at: string;
   revoked_at: string | null;
 }
+/** What an IAM API key may do (migration 0031), beside its credentials row; null columns = unrestricted. */
+export interface IamApiKeyRow {
+  credential_id: string;
+  account_id: string;
+  /** JSON array of operations (`compute/*`, `dns/listDnsDomains`), or null when the key may call every operation. */
+  operations: string | null;
+  /** JSON array of resources (`sos/bucket:NAME`), or null. */
+  resources: string | null;
+  created_at: string;
+}
 /** One fixed rate-limit window of an account (migration 0022): span 'minute' | 'hour' | 'day', start in unix seconds. */
 export interface RateCounterRow {
   account_id: string;
@@ -670,4 +680,5 @@ export interface DB {
   backups: BackupRow;
   api_tokens: ApiTokenRow;
   rate_counters: RateCounterRow;
+  iam_api_keys: IamApiKeyRow;
 }

@@ -17,6 +17,7 @@ const LIVE = [
 
 /** What belongs to the account alone and goes with it: who may log in, and its settings. */
 const OWNED = [
+  'iam_api_keys',
   'credentials',
   'api_tokens',
   'rate_counters',

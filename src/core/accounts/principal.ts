@@ -5,4 +5,6 @@ import type { AccountRow, UserRow } from '../../store/schema.js';
 export interface Principal {
   account: AccountRow;
   user: UserRow;
+  /** The IAM operations a restricted API key may perform; undefined for every other credential. */
+  operations?: ReadonlySet<string>;
 }

@@ -1,7 +1,10 @@
-/** API key pairs (CloudStack): a public key that identifies and a secret that signs, stored encrypted under the master key. */
+/**
+ * API key pairs (CloudStack): a public key that identifies and a secret that signs, stored encrypted under the master
+ * key; a key made by createApiKey may be restricted to IAM operations (core/iam), which its principal carries.
+ */
 import type { Store } from '../../store/db.js';
 import type { CredentialRow } from '../../store/schema.js';
-import { newId, randomToken } from '../../lib/util.js';
+import { newId, parseJson, randomToken } from '../../lib/util.js';
 import type { MasterKey } from '../accounts/secrets.js';
 import type { AuthThrottle } from '../accounts/throttle.js';
 import type { Principal } from '../accounts/principal.js';
@@ -113,7 +116,19 @@ export class ApiKeyPairIssuer implements Issuer<typeof KIND, KeyPair, SignedRequ
     }));
   }
 
-  /** Resolves an API key to its principal and decrypted secret (kept while the data version holds). */
+  /** The IAM operations a key created by createApiKey is restricted to; undefined for an unrestricted key. */
+  private async operationsOf(credentialId: string): Promise<ReadonlySet<string> | undefined> {
+    const row = await this.store.db
+      .selectFrom('iam_api_keys')
+      .select('operations')
+      .where('credential_id', '=', credentialId)
+      .executeTakeFirst();
+    if (!row || row.operations === null) return undefined;
+    const ops = parseJson<unknown>(row.operations, []);
+    return new Set(Array.isArray(ops) ? ops.filter((o): o is string => typeof o === 'string') : []);
+  }
+
+  /** Resolves an API key to its principal (with the operations an IAM key is restricted to) and decrypted secret (kept while the data version holds). */
   private secretOf(key: string): Promise<{ principal: Principal; secret: string } | undefined> {
     return this.lookups.get(key, async () => {
       const cred: CredentialRow | undefined = await this.store.db
@@ -125,7 +140,11 @@ export class ApiKeyPairIssuer implements Issuer<typeof KIND, KeyPair, SignedRequ
       if (!cred || cred.revoked_at || !cred.secret_enc) return undefined;
       const principal = await enabledPrincipal(this.store.db, cred.account_id, cred.user_id);
       if (!principal) return undefined;
-      return { principal, secret: this.secrets.decrypt(cred.secret_enc) };
+      const operations = await this.operationsOf(cred.id);
+      return {
+        principal: operations ? { ...principal, operations } : principal,
+        secret: this.secrets.decrypt(cred.secret_enc),
+      };
     });
   }
 }

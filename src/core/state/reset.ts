@@ -18,9 +18,10 @@ export interface ResetOutcome {
 }
 
 /**
- * In one transaction: reads the admin account's identity rows (account, users, credentials, API tokens, limits,
- * aliases, default firewall group) unless they are to be issued anew, clears every state table, puts those rows back
- * and seeds the catalog again; the data version and the replacement count are bumped so no cache answers from before.
+ * In one transaction: reads the admin account's identity rows (account, users, credentials, API tokens, IAM keys,
+ * limits, aliases, default firewall group) unless they are to be issued anew, clears every state table, puts those
+ * rows back and seeds the catalog again; the data version and the replacement count are bumped so no cache answers
+ * from before.
  */
 export async function resetTables(deps: CoreDeps, trx: Transaction<DB>, keepAdmin: boolean): Promise<ResetOutcome> {
   const { store, config } = deps;
@@ -47,7 +48,7 @@ export async function resetTables(deps: CoreDeps, trx: Transaction<DB>, keepAdmi
 async function adminRows(trx: Transaction<DB>, accountId: string): Promise<Map<string, PlainRow[]>> {
   const out = new Map<string, PlainRow[]>();
   out.set('accounts', await trx.selectFrom('accounts').selectAll().where('id', '=', accountId).execute());
-  for (const table of ['users', 'credentials', 'api_tokens', 'account_limits'] as const)
+  for (const table of ['users', 'credentials', 'api_tokens', 'account_limits', 'iam_api_keys'] as const)
     out.set(table, await trx.selectFrom(table).selectAll().where('account_id', '=', accountId).execute());
   const groups = await trx
     .selectFrom('security_groups')

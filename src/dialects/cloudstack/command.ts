@@ -2,6 +2,7 @@
 import type { Core } from '../../core/core.js';
 import type { CallContext } from '../../lib/context.js';
 import type { ParamSpec } from './params.js';
+import type { IamServiceName } from '../../core/iam/operations.js';
 
 /** What a command handler may know about the HTTP request. */
 export interface CsRequestInfo {
@@ -24,6 +25,11 @@ export interface CsCommand {
   responseKey?: string;
   /** Name of the response item for listApis. */
   responseName?: string;
+  /**
+   * The IAM service the command belongs to: its operation is `<service>/<name>`, what an API key must be granted to call
+   * it; unset, the service follows from the name (iam-operations.ts: `*DnsDomain*` commands are dns, others compute).
+   */
+  service?: IamServiceName;
   /** Only admin accounts may call it; for anyone else it does not exist (CloudStack's 432), and listApis leaves it out. */
   adminOnly?: boolean;
   /** Its answer depends only on the caller's account, its parameters and data the data version covers (VM lists), so the rendered answer may be cached. */

@@ -1,6 +1,7 @@
 /** The dialect's reference page (docs/dialects/cloudstack.md), generated from the registered commands and the error map. */
 import { ERROR_KINDS, REASONS_BY_KIND, type ErrorKind } from '../../lib/errors.js';
 import { allCommands } from './commands/index.js';
+import { operationOf } from './iam-operations.js';
 import {
   CS_ERRORS,
   PARAM_ERROR,
@@ -23,13 +24,19 @@ export function coverageMarkdown(): string {
     'Python `quote(v, safe="*")`); `signatureVersion=3` requires a future `expires`. Parameter names are case-insensitive,',
     'booleans are `true`/`false` in any case. User data is limited to 2 KB (base64) with GET and 32 KB with POST.',
     '',
+    'IAM API keys (createApiKey) may be restricted to operations: a command is the operation `<service>/<command>` (below)',
+    'and `<service>/*` grants all of a service (`compute`, `dns`, `iam`, `sos`). A restricted key is refused every other',
+    `command with errorcode ${CS_ERRORS.Forbidden.permission.errorcode} / cserrorcode ${CS_ERRORS.Forbidden.permission.cserrorcode} before its parameters are read; the core checks the operation`,
+    'again on every service call. A key created by a restricted key without operations inherits its operations; a',
+    'restricted key cannot create a key allowed more than itself. Resources (`sos/bucket:NAME`) are checked and shown.',
+    '',
     `## Commands (${cmds.length})`,
     '',
-    '| command | async | parameters (required in bold) |',
-    '| --- | --- | --- |',
+    '| command | IAM operation | async | parameters (required in bold) |',
+    '| --- | --- | --- | --- |',
     ...cmds.map(
       (c) =>
-        `| ${c.name} | ${c.isAsync ? 'yes' : 'no'} | ${c.params.map((p) => (p.required ? `**${p.name}**` : p.name)).join(', ')} |`,
+        `| ${c.name} | ${operationOf(c)} | ${c.isAsync ? 'yes' : 'no'} | ${c.params.map((p) => (p.required ? `**${p.name}**` : p.name)).join(', ')} |`,
     ),
     '',
     '## Error map',

@@ -13,6 +13,8 @@ import { labelRoute } from '../../http/request-labels.js';
 import { hasNul } from '../../http/nul-bytes.js';
 import { AnswerCache } from '../shared/answer-cache.js';
 import { registerChaos } from '../shared/chaos.js';
+import { requireOperation } from '../../core/permissions.js';
+import { operationOf } from './iam-operations.js';
 
 /** CloudStack's prefixes; all serve the same commands. */
 const CS_PREFIXES = ['/compute', '/client/api', '/v1'];
@@ -25,6 +27,7 @@ export async function cloudstackPlugin(app: FastifyInstance, opts: { core: Core 
   const core = opts.core;
   const commands = allCommands();
   const byName = new Map<string, CsCommand>(commands.map((c) => [c.name.toLowerCase(), c]));
+  const operations = new Map<CsCommand, string>(commands.map((c) => [c, operationOf(c)]));
   const answers = new AnswerCache(core);
   await app.register(formbody, { bodyLimit: 1024 * 1024 });
   // Parameters come from the query and form bodies; a flat JSON object body is accepted too, any other body is ignored.
@@ -82,6 +85,9 @@ export async function cloudstackPlugin(app: FastifyInstance, opts: { core: Core 
       const principal = await authenticate(core, pairs, lower, req.ip);
       if (!cmd || (cmd.adminOnly && principal.account.type !== 'admin'))
         throw new CsFailure(UNKNOWN_COMMAND, 'The given command does not exist or it is not available for user');
+      // Every command names its IAM operation, and a restricted key is refused one it lacks before anything else runs.
+      const ctx = contextFor(principal, req, `cloudstack:${cmd.name}`, operations.get(cmd));
+      requireOperation(ctx);
       const params = decodeParams(cmd.name, cmd.params, lower);
       if (req.method === 'GET' && typeof params.userdata === 'string' && params.userdata.length > USERDATA_GET_MAX) {
         throw new CsFailure(
@@ -89,7 +95,6 @@ export async function cloudstackPlugin(app: FastifyInstance, opts: { core: Core 
           `User data is too long for an HTTP GET request (${params.userdata.length} > ${USERDATA_GET_MAX} base64 characters); use POST`,
         );
       }
-      const ctx = contextFor(principal, req, `cloudstack:${cmd.name}`);
       const run = async () => {
         const answer = await cmd.handle(core, ctx, params, {
           method: req.method,

@@ -64,6 +64,11 @@ import { restoreVirtualMachine } from './vms/restore-virtual-machine.js';
 import { resetPasswordForVirtualMachine } from './vms/reset-password-for-virtual-machine.js';
 import { updateVirtualMachine } from './vms/update-virtual-machine.js';
 import { getVMPassword } from './vms/get-vm-password.js';
+import { createApiKey } from './iam/create-api-key.js';
+import { revokeApiKey } from './iam/revoke-api-key.js';
+import { getApiKey } from './iam/get-api-key.js';
+import { listApiKeys } from './iam/list-api-keys.js';
+import { listApiKeyOperations } from './iam/list-api-key-operations.js';
 import { listVolumes } from './volumes/list-volumes.js';
 import { createVolume } from './volumes/create-volume.js';
 import { attachVolume, detachVolume } from './volumes/attach-volume.js';
@@ -148,5 +153,10 @@ export function allCommands(): CsCommand[] {
     addNicToVirtualMachine,
     removeNicFromVirtualMachine,
     updateVmNicIp,
+    createApiKey,
+    revokeApiKey,
+    getApiKey,
+    listApiKeys,
+    listApiKeyOperations,
   ];
 }
