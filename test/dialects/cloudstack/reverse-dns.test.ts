@@ -6,6 +6,7 @@ import { startTestEnv, type TestEnv } from '../../support/runtime.js';
 import type { CsClient } from '../../support/cs-client.js';
 import { deployVm, fails, netCatalog, type NetCatalog } from './network-fixtures.js';
 import { addressFromReverseName, reverseName } from '../../../src/lib/reverse-name.js';
+import { SigmaClient } from '../cloudsigma/sigma-client.js';
 
 const KEY = { NUBE_MASTER_KEY: 'cd'.repeat(32) };
 const MISSING = '00000000-0000-4000-8000-000000000000';
@@ -234,6 +235,29 @@ test('a destroyed VM loses the records of both its addresses; other VMs keep the
   assert.equal((await ptr(keep.ip6))?.name, 'alive.example.com');
   const rows = await env.rt.store.db.selectFrom('reverse_dns').select('address').execute();
   assert.ok(!rows.some((r) => r.address === vm.ip4 || r.address === vm.ip6), 'no row outlives the addresses');
+});
+
+test('a new MAC (through CloudSigma) gives the NIC a new IPv6 address: the old address loses its record, IPv4 keeps its own', async () => {
+  const vm = await deployVm(env.cs, c, { startvm: false });
+  const ip4 = vm.nic[0].ipaddress;
+  const ip6 = (await env.cs.done('activateIp6', { nicid: vm.nic[0].id })).nic.ip6address;
+  await env.cs.ok('updateReverseDnsForVirtualMachine', { id: vm.id, domainname: 'remac.example.com' });
+  await env.rt.core.credentials.issueTo('password', 'alice', { password: 'alice-sigma-password' });
+  const email = (
+    await env.rt.store.db.selectFrom('users').select('email').where('username', '=', 'alice').executeTakeFirstOrThrow()
+  ).email;
+  const sigma = new SigmaClient(env.app, email, 'alice-sigma-password');
+  await sigma.post(`/servers/${vm.id}/set`, { 'nic:0:mac': '02:00:00:00:5e:01' });
+  const nic = (await env.cs.ok('listNics', { virtualmachineid: vm.id })).nic[0];
+  assert.notEqual(nic.ip6address, ip6);
+  assert.equal(await ptr(ip6), undefined);
+  assert.equal(await ptr(nic.ip6address), undefined);
+  assert.equal((await ptr(ip4))?.name, 'remac.example.com');
+  const records = (await env.cs.ok('queryReverseDnsForVirtualMachine', { id: vm.id })).virtualmachine.nic[0].reversedns;
+  assert.deepEqual(
+    records.map((e: any) => [e.ipaddress, e.ip6address]),
+    [[ip4, undefined]],
+  );
 });
 
 test('listApis lists the six synchronous reverse DNS commands with their parameters', async () => {
