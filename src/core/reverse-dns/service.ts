@@ -16,7 +16,7 @@ import { vmRow } from '../vms/rows.js';
 import { checkDomainName } from './rules.js';
 
 /** Time to live, in seconds, of every PTR answer. */
-export const PTR_TTL = 3600;
+const PTR_TTL = 3600;
 
 /** One PTR record: the address (canonical text), its family and the name it points to (lower case, no trailing dot). */
 export interface ReverseDnsEntry {

@@ -60,3 +60,14 @@ test('a new address for the NIC removes the record of the old one', async () => 
   await carolCs.ok('updateReverseDnsForVirtualMachine', { id: vm.id, domainname: 'rdns02.example.com' });
   assert.equal((await ptr(wanted))?.name, 'rdns02.example.com');
 });
+
+test('a VM without a default NIC has no record and refuses one', async () => {
+  assert.equal((await carol.create('/vm/rdns03.example.com/define', { vcpus: 1, ram: 512 })).status, 201);
+  const vm = (await carolCs.ok('listVirtualMachines', { name: 'rdns03.example.com' })).virtualmachine[0];
+  const q = await carolCs.ok('queryReverseDnsForVirtualMachine', { id: vm.id });
+  assert.deepEqual(q.virtualmachine, { id: vm.id, nic: [] });
+  const r = await carolCs.call('updateReverseDnsForVirtualMachine', { id: vm.id, domainname: 'rdns03.example.com' });
+  assert.equal(r.status, 431, r.raw);
+  assert.match(r.body.errortext, /no public address/);
+  assert.deepEqual(await carolCs.ok('deleteReverseDnsFromVirtualMachine', { id: vm.id }), { success: true });
+});
