@@ -68,6 +68,10 @@ test('updateReverseDnsForVirtualMachine points the IPv4 and IPv6 addresses of th
   assert.equal((await ptr(fromQueryName))?.name, 'my.host.example.com', 'an ip6.arpa query name finds it');
   assert.equal((await ptr(addressFromReverseName(reverseName(vm.ip4)!)!))?.name, 'my.host.example.com');
   assert.equal(await ptr('not an address'), undefined);
+  const xml = await env.cs.call('queryReverseDnsForVirtualMachine', { id: vm.id }, { json: false });
+  assert.equal(xml.status, 200, xml.raw);
+  assert.match(xml.raw, /<queryreversednsforvirtualmachineresponse[^>]*>[\s\S]*<reversedns>[\s\S]*<ip6address>/);
+  assert.ok(xml.raw.includes(`<ipaddress>${vm.ip4}</ipaddress><domainname>my.host.example.com</domainname>`), xml.raw);
 });
 
 test('a second update replaces the name and delete removes every record of the VM', async () => {
