@@ -44,6 +44,7 @@ import { RateLimitService } from './rate-limits/service.js';
 import { ChaosService } from './chaos/service.js';
 import { StateService } from './state/service.js';
 import { IamService } from './iam/service.js';
+import { ReverseDnsService } from './reverse-dns/service.js';
 
 /** The services a restricted caller reaches only through the permission guard (the others take no CallContext). */
 const GUARDED = [
@@ -82,6 +83,7 @@ const GUARDED = [
   'users',
   'vmMetrics',
   'iam',
+  'reverseDns',
 ] as const;
 
 /** All core services. */
@@ -143,6 +145,8 @@ export class Core {
   readonly state: StateService;
   /** IAM API keys: CloudStack key pairs that may be restricted to operations, which the permission guard enforces. */
   readonly iam: IamService;
+  /** PTR names of public addresses (VMs' default NICs, elastic IPs); `ptr(address)` answers the authoritative DNS server. */
+  readonly reverseDns: ReverseDnsService;
 
   /** The committed data version, or undefined when it cannot be read without waiting: answers cached under it are never stale. */
   dataVersion(): Promise<number | undefined> {
@@ -195,6 +199,7 @@ export class Core {
     this.chaos = new ChaosService(deps.store, this.accounts, deps.chaos);
     this.state = new StateService(deps, this.accounts, this.volumes);
     this.iam = new IamService(deps, this.credentials);
+    this.reverseDns = new ReverseDnsService(deps);
     guardServices(this, GUARDED);
   }
 }

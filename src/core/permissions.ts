@@ -88,6 +88,8 @@ const TABLE: Record<string, Record<string, `${PermissionResource}:${PermissionAc
     destroy: 'vps:delete',
   },
   vmMetrics: { of: 'vps:read' },
+  /** A VPS's PTR names; elastic IPs' are not granted to restricted credentials (as the IPs themselves are not). */
+  reverseDns: { forVm: 'vps:read', setForVm: 'vps:write', deleteForVm: 'vps:write' },
   /** A VPS's root disk grows with its profile. */
   volumes: { resize: 'vps:write' },
   tasks: { log: 'vps:read' },

@@ -627,6 +627,19 @@ export interface ChaosSeedRow {
   seed: number;
   epoch: number;
 }
+/** The PTR name of a public address (0032): a VM's default NIC address (owner_type nic) or an elastic IP (public_ip). */
+export interface ReverseDnsRow {
+  /** The address in canonical text (IPv4 dotted quad, IPv6 RFC 5952). */
+  address: string;
+  account_id: string;
+  owner_type: string;
+  /** The NIC or public IP holding the address; its PTR goes when it releases the address. */
+  owner_id: string;
+  /** The PTR target, lower case, without the trailing dot. */
+  domain_name: string;
+  created_at: string;
+  updated_at: string;
+}
 export interface DB {
   accounts: AccountRow;
   users: UserRow;
@@ -681,4 +694,5 @@ export interface DB {
   api_tokens: ApiTokenRow;
   rate_counters: RateCounterRow;
   iam_api_keys: IamApiKeyRow;
+  reverse_dns: ReverseDnsRow;
 }

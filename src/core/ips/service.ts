@@ -15,6 +15,7 @@ import { deleteTagsOf, idsWithTags, loadTags, type Tag, type TagMatch } from '..
 import { buildHealthcheck, hasHealthcheck, type Healthcheck, type HealthcheckInput } from './healthcheck.js';
 import { countedPage } from '../../store/page.js';
 import { reserveQuota } from '../quotas/service.js';
+import { dropReverseDns } from '../reverse-dns/release.js';
 
 /** An elastic IP as every dialect may show it. */
 export interface PublicIpView {
@@ -142,7 +143,7 @@ export class PublicIpService {
     });
   }
 
-  /** Releases one of the caller's IPs back to the pool; refused while it is attached to a VM. */
+  /** Releases one of the caller's IPs back to the pool, with its PTR record; refused while it is attached to a VM. */
   async disassociate(ctx: CallContext, id: string): Promise<TaskReceipt> {
     return this.deps.store.tx(async (trx) => {
       const row = await this.row(trx, ctx, id);
@@ -165,6 +166,7 @@ export class PublicIpService {
         .where('type', '=', 'ElasticIP')
         .execute();
       for (const p of pool) await releaseAddress(trx, p.id, row.address);
+      await dropReverseDns(trx, [id]);
       await trx.deleteFrom('public_ips').where('id', '=', id).execute();
       await deleteTagsOf(trx, id);
       return recordSyncChange(trx, {

@@ -3,6 +3,7 @@ import type { Q } from '../../store/db.js';
 import type { NetworkRow } from '../../store/schema.js';
 import { invalid, quotaExceeded } from '../../lib/errors.js';
 import { intToIpv4, ipv4ToInt } from '../net/ip.js';
+import { dropReverseDns } from '../reverse-dns/release.js';
 
 /** Leases the next free address of the network's range to ownerId; QuotaExceeded when the range is full. */
 export async function leaseAddress(q: Q, network: NetworkRow, ownerId: string, wanted?: string): Promise<string> {
@@ -81,9 +82,10 @@ export async function leaseAddress(q: Q, network: NetworkRow, ownerId: string, w
   return intToIpv4(candidate);
 }
 
-/** Frees every address leased to ownerId. */
+/** Frees every address leased to ownerId (a NIC), with the PTR records it holds (its IPv6 one too: the NIC is removed or re-addressed). */
 export async function releaseAddresses(q: Q, ownerId: string): Promise<void> {
   await q.deleteFrom('ip_leases').where('owner_id', '=', ownerId).execute();
+  await dropReverseDns(q, [ownerId]);
 }
 
 /** Frees one address of a network. */

@@ -7,6 +7,7 @@ import type { Q } from '../../store/db.js';
 import { isUniqueViolation } from '../../store/db.js';
 import { conflict, invalid, type CoreError } from '../../lib/errors.js';
 import { NUBE_MAC_PREFIX, ip6FromMac, macFromNumber, spareMac } from '../../lib/mac.js';
+import { dropReverseDnsAt } from '../reverse-dns/release.js';
 
 /** A VM has at most this many NICs: device ids 0..15 keep every serial-made MAC (serial × 16 + device) distinct. */
 export const MAX_NICS = 16;
@@ -58,7 +59,7 @@ export function parseMac(raw: string): string {
   return mac;
 }
 
-/** Gives the VM's first NIC a MAC its user chose (guests boot with it), with its IPv6 address re-derived when it has one; keeping the current MAC is a no-op. */
+/** Gives the VM's first NIC a MAC its user chose (guests boot with it), with its IPv6 address re-derived when it has one (the old one's PTR goes); keeping the current MAC is a no-op. */
 export async function chooseMac(q: Q, vmId: string, raw: string): Promise<void> {
   const mac = parseMac(raw);
   const nic = await q
@@ -78,6 +79,7 @@ export async function chooseMac(q: Q, vmId: string, raw: string): Promise<void> 
     .set({ mac_address: mac, ...(nic.ip6_address ? { ip6_address: ip6FromMac(nic.zone_id, mac) } : {}) })
     .where('id', '=', nic.id)
     .execute();
+  if (nic.ip6_address) await dropReverseDnsAt(q, [nic.ip6_address]);
 }
 
 /** True when the MAC is the one the VM's first NIC has now (setting it again changes nothing). */

@@ -32,6 +32,12 @@ import { updateIpAddress } from './public-ips/update-ip-address.js';
 import { disassociateIpAddress } from './public-ips/disassociate-ip-address.js';
 import { listPublicIpAddresses } from './public-ips/list-public-ip-addresses.js';
 import { listIpForwardingRules, listPortForwardingRules } from './public-ips/list-forwarding-rules.js';
+import { queryReverseDnsForVirtualMachine } from './reverse-dns/query-reverse-dns-for-virtual-machine.js';
+import { updateReverseDnsForVirtualMachine } from './reverse-dns/update-reverse-dns-for-virtual-machine.js';
+import { deleteReverseDnsFromVirtualMachine } from './reverse-dns/delete-reverse-dns-from-virtual-machine.js';
+import { queryReverseDnsForPublicIpAddress } from './reverse-dns/query-reverse-dns-for-public-ip-address.js';
+import { updateReverseDnsForPublicIpAddress } from './reverse-dns/update-reverse-dns-for-public-ip-address.js';
+import { deleteReverseDnsFromPublicIpAddress } from './reverse-dns/delete-reverse-dns-from-public-ip-address.js';
 import { createSecurityGroup } from './security-groups/create-security-group.js';
 import { deleteSecurityGroup } from './security-groups/delete-security-group.js';
 import {
@@ -158,5 +164,11 @@ export function allCommands(): CsCommand[] {
     getApiKey,
     listApiKeys,
     listApiKeyOperations,
+    queryReverseDnsForVirtualMachine,
+    updateReverseDnsForVirtualMachine,
+    deleteReverseDnsFromVirtualMachine,
+    queryReverseDnsForPublicIpAddress,
+    updateReverseDnsForPublicIpAddress,
+    deleteReverseDnsFromPublicIpAddress,
   ];
 }
