@@ -617,6 +617,29 @@ export interface ChaosSeedRow {
   seed: number;
   epoch: number;
 }
+/** A hosted DNS domain (0030): a zone owned by one account, hosted once across Nube; serial is the SOA serial. */
+export interface DnsDomainRow {
+  id: Generated<number>;
+  account_id: string;
+  name: string;
+  unicode_name: string;
+  token_enc: string;
+  serial: number;
+  created_at: string;
+  updated_at: string;
+}
+/** A record of a hosted domain (0030): name relative to the zone ('' = apex), type, content as the API shows it. */
+export interface DnsRecordRow {
+  id: Generated<number>;
+  domain_id: number;
+  name: string;
+  type: string;
+  content: string;
+  ttl: number;
+  priority: number | null;
+  created_at: string;
+  updated_at: string;
+}
 export interface DB {
   accounts: AccountRow;
   users: UserRow;
@@ -670,4 +693,6 @@ export interface DB {
   backups: BackupRow;
   api_tokens: ApiTokenRow;
   rate_counters: RateCounterRow;
+  dns_domains: DnsDomainRow;
+  dns_records: DnsRecordRow;
 }
