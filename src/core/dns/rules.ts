@@ -143,17 +143,12 @@ function checkContent(type: RecordType, content: string): string {
     }
     case 'SSHFP': {
       const [alg, fpType, fp, ...rest] = words;
-      const lengths: Record<number, number> = { 1: 40, 2: 64 };
-      const t = uint(fpType, 255);
-      const ok =
-        !rest.length &&
-        uint(alg, 255) !== undefined &&
-        t !== undefined &&
-        !!fp &&
-        /^([0-9a-fA-F]{2})+$/.test(fp) &&
-        (lengths[t] === undefined || fp.length === lengths[t]);
-      if (!ok) bad(type, '"algorithm type fingerprint" (fingerprint in hex: 40 digits for SHA-1, 64 for SHA-256)');
-      return `${Number(alg)} ${t} ${fp!.toLowerCase()}`;
+      const lengths: Record<string, number> = { '1': 40, '2': 64 };
+      const t = fpType === undefined ? undefined : lengths[fpType];
+      const ok = !rest.length && uint(alg, 255) !== undefined && t !== undefined && !!fp && /^[0-9a-fA-F]+$/.test(fp);
+      if (!ok || fp!.length !== t)
+        bad(type, '"algorithm type fingerprint" (type 1 with 40 hex digits of SHA-1, or 2 with 64 of SHA-256)');
+      return `${Number(alg)} ${fpType} ${fp!.toLowerCase()}`;
     }
     case 'URL': {
       let url: URL | undefined;

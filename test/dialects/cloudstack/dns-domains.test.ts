@@ -84,7 +84,7 @@ test("another account's domain is not found by id or name, for every command", a
     content: '192.0.2.1',
   });
   assert.equal((await bob.ok('listDnsDomains')).count, 0);
-  for (const ref of [{ id: d.id }, { name: 'private.example' }]) {
+  for (const ref of [{ id: d.id }, { name: 'private.example' }] as Array<Record<string, string | number>>) {
     for (const command of ['deleteDnsDomain', 'resetDnsDomainToken', 'getDnsDomainZoneFile', 'listDnsDomainRecords'])
       await refused(bob, command, ref, /not found/);
     for (const command of ['getDnsDomainRecord', 'deleteDnsDomainRecord'])
