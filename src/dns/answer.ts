@@ -138,7 +138,7 @@ function isReverse(name: string): boolean {
 }
 
 /** The address a full reverse name stands for (1.2.0.192.in-addr.arpa → 192.0.2.1), or undefined for a partial one. */
-export function reverseAddress(name: string): string | undefined {
+function reverseAddress(name: string): string | undefined {
   const n = name.toLowerCase();
   const v4 = /^((?:\d{1,3}\.){4})in-addr\.arpa$/.exec(n);
   if (v4) {

@@ -13,7 +13,7 @@ export function onWire(type: string): boolean {
 }
 
 /** TXT-like content as wire strings of at most 255 bytes: quoted strings as given, bare text cut into pieces. */
-export function txtStrings(content: string): Buffer[] {
+function txtStrings(content: string): Buffer[] {
   const strings = content.startsWith('"') ? charStrings(content) : [content];
   const out: Buffer[] = [];
   for (const s of strings) {

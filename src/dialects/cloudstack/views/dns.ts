@@ -1,5 +1,6 @@
 /** Hosted DNS domains and records as the Exoscale DNS commands show them (integer ids, `Z` timestamps without fractions). */
 import type { DnsDomainView, DnsRecordView } from '../../../core/dns/model.js';
+import { DEFAULT_TTL, TTL_MAX, TTL_MIN } from '../../../core/dns/rules.js';
 import { param } from '../command.js';
 
 /** An ISO timestamp as the DNS answers show it, e.g. 2019-08-16T10:03:50Z. */
@@ -55,7 +56,9 @@ export const RECORD_FIELDS = {
     'the type of record (A, AAAA, ALIAS, CAA, CNAME, HINFO, MX, NAPTR, NS, POOL, PTR, SPF, SRV, SSHFP, TXT, URL)',
   ),
   content: param.string('the record content'),
-  ttl: param.long('time to live (TTL), the number of seconds the record can be cached'),
+  ttl: param.long(
+    `time to live (TTL), the number of seconds the record can be cached (${TTL_MIN} to ${TTL_MAX}; default ${DEFAULT_TTL})`,
+  ),
   priority: param.long('the record priority, the lower number is the higher priority'),
 };
 
