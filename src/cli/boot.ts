@@ -65,10 +65,10 @@ export async function boot(config: Config, opts: BootOptions = {}): Promise<Boot
   const stop = async () => {
     ready = false;
     if (metering) clearInterval(metering);
-    await dns?.stop();
     // A keep-alive connection whose request was in flight becomes idle once answered: close it then, not after NUBE_IDLE_TIMEOUT_MS.
     const idle = app && setInterval(() => app!.server.closeIdleConnections(), IDLE_SWEEP_MS);
     await app?.close().finally(() => clearInterval(idle));
+    await dns?.stop();
     await rt?.close();
     dirLock?.release();
   };
