@@ -1,5 +1,6 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { Readable } from 'node:stream';
 import { startTestEnv, type TestEnv } from '../support/runtime.js';
 import { systemContext, type CallContext } from '../../src/lib/context.js';
 import { CoreError } from '../../src/lib/errors.js';
@@ -45,4 +46,21 @@ test('a new domain gets SOA and NS records from the configuration; every change 
   const zone = await dns.hostedZone('deep.www.core-example.com.');
   assert.equal(zone?.name, 'core-example.com');
   assert.equal(await dns.hostedZone('example.org.'), undefined);
+});
+
+test('state save and load keep domains, records, tokens and serials; a reset removes them', async () => {
+  const dns = env.rt.core.dns;
+  const { domain } = await dns.create(alice, 'kept.example');
+  const { record } = await dns.createRecord(alice, { id: domain.id }, { name: 'www', type: 'A', content: '192.0.2.7' });
+  const saved = await dns.get(alice, { id: domain.id });
+  const chunks: Buffer[] = [];
+  for await (const c of await env.rt.core.state.save()) chunks.push(c as Buffer);
+  await dns.delete(alice, { id: domain.id });
+  await env.rt.core.state.load(Readable.from([Buffer.concat(chunks)]));
+  assert.deepEqual(await dns.get(alice, { id: domain.id }), saved);
+  assert.equal((await dns.record(alice, { id: domain.id }, record.id)).content, '192.0.2.7');
+  const next = await dns.createRecord(alice, { id: domain.id }, { name: 'new', type: 'A', content: '192.0.2.8' });
+  assert.ok(next.record.id > record.id, 'record ids go on after a load');
+  await env.rt.core.state.reset();
+  assert.equal(await dns.hostedZone('kept.example'), undefined);
 });
