@@ -134,6 +134,14 @@ module.exports = {
       to: { path: '^src/', pathNot: ['^src/(http|core|lib)/', '^src/config\\.ts$'] },
     },
     {
+      name: 'dns-server-reads-core-only',
+      comment:
+        'src/dns (the authoritative DNS server) answers from hosted zones through the core; it never touches the store, the engine, a driver, a dialect or the HTTP plumbing.',
+      severity: 'error',
+      from: { path: '^src/dns/' },
+      to: { path: '^src/', pathNot: ['^src/(dns|core|lib)/'] },
+    },
+    {
       name: 'driver-loaders-only-in-the-composition-root',
       comment:
         'Choosing and building drivers (load.ts: name → factory) is wiring: only src/runtime.ts and the CLI do it; everything else gets the built driver.',

@@ -182,6 +182,24 @@ export const CONFIG_VARS = Type.Object({
     description:
       'attempts of one task callback before it is given up (each attempt is a `callback` entry in the task log)',
   }),
+  NUBE_DNS_LISTEN: Type.String({
+    default: '127.0.0.1:8053',
+    pattern: '^(([oO][fF][fF])|((\\[[0-9A-Fa-f:.]+\\]|[^:\\[\\]]+):[0-9]{1,5}))$',
+    expected: 'HOST:PORT or off',
+    description: 'address and port of the authoritative DNS server for hosted domains (UDP and TCP); `off` disables it',
+  }),
+  NUBE_DNS_NAMESERVERS: Type.String({
+    default: 'ns1.nube.local,ns2.nube.local',
+    pattern: '^[A-Za-z0-9.-]+(,[A-Za-z0-9.-]+)*$',
+    expected: 'a comma-separated list of host names',
+    description: 'the name servers every new DNS domain gets as NS records and as the SOA primary (the first)',
+  }),
+  NUBE_DNS_CONTACT: Type.String({
+    default: 'hostmaster.nube.local',
+    pattern: '^[A-Za-z0-9.-]+$',
+    expected: 'a mailbox written as a host name (hostmaster.example.com)',
+    description: "the SOA contact (RNAME) of new DNS domains, the mailbox's @ written as a dot",
+  }),
   NUBE_RATE_LIMITS: Type.String({
     default: 'on',
     pattern: '^([oO][nN]|[oO][fF][fF])$',

@@ -48,6 +48,8 @@ export interface Config {
   http: HttpLimits;
   /** Outbound HTTP (task callbacks, webhooks): whether private addresses may be reached, and the callback retry schedule. */
   outbound: OutboundConfig;
+  /** The authoritative DNS server's address (undefined: off) and what new domains get: name servers and SOA contact. */
+  dns: DnsConfig;
   /** NUBE_RATE_LIMITS: whether the REST API's per-tier request limits apply (off for emulator use). */
   rateLimits: boolean;
   /** NUBE_LIST_CACHE_ITEMS: how many VM views the list cache may hold (0 = no cache). */
@@ -86,6 +88,13 @@ export interface OutboundConfig {
   webhookRetryMs: number;
   /** Attempts of one webhook delivery before it is marked failed (NUBE_WEBHOOK_ATTEMPTS, default the callbacks'). */
   webhookAttempts: number;
+}
+
+/** The DNS settings: where the server listens (undefined: it does not), the NS names and the SOA contact of new domains. */
+export interface DnsConfig {
+  listen?: { host: string; port: number };
+  nameservers: string[];
+  contact: string;
 }
 
 /** Limits of the HTTP listener, so no client can hold connections or memory for ever. */
@@ -255,6 +264,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       webhookRetryMs: v.NUBE_WEBHOOK_RETRY_MS ?? v.NUBE_CALLBACK_RETRY_MS,
       webhookAttempts: v.NUBE_WEBHOOK_ATTEMPTS ?? v.NUBE_CALLBACK_ATTEMPTS,
     },
+    dns: dnsConfig(v, where),
     rateLimits: v.NUBE_RATE_LIMITS.toLowerCase() === 'on',
     listCacheItems: v.NUBE_LIST_CACHE_ITEMS,
     answerCacheMb: v.NUBE_ANSWER_CACHE_MB,
@@ -268,6 +278,18 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     warnings,
   };
+}
+
+/** NUBE_DNS_*: the listener (HOST:PORT or off), the name servers and the SOA contact, lower-cased without trailing dots. */
+function dnsConfig(v: ConfigVars, where: (name: string) => string): DnsConfig {
+  const clean = (n: string) => n.trim().toLowerCase().replace(/\.$/, '');
+  const nameservers = v.NUBE_DNS_NAMESERVERS.split(',').map(clean);
+  const contact = clean(v.NUBE_DNS_CONTACT);
+  if (v.NUBE_DNS_LISTEN.toLowerCase() === 'off') return { nameservers, contact };
+  const m = /^(\[[^\]]+\]|[^:]+):(\d+)$/.exec(v.NUBE_DNS_LISTEN)!;
+  const port = Number(m[2]);
+  if (port > 65535) throw new ConfigError(`${where('NUBE_DNS_LISTEN')} port out of range: ${port}`);
+  return { listen: { host: m[1]!.replace(/^\[|\]$/g, ''), port }, nameservers, contact };
 }
 
 /** `name=N,...` over the built-in limits (names not given keep theirs; -1 = unlimited), or `off` for no limits at all. */

@@ -26,7 +26,7 @@ export interface StartNubeOptions {
   seed?: string | SeedDoc;
   /** pino log level; default `silent`. */
   logLevel?: string;
-  /** Any other configuration variables (`NUBE_*`), as `nube serve` reads them from the environment. */
+  /** Any other configuration variables (`NUBE_*`), as `nube serve` reads them from the environment (the DNS server is off unless NUBE_DNS_LISTEN is given here). */
   env?: Record<string, string>;
 }
 
@@ -47,6 +47,8 @@ export async function startNube(options: StartNubeOptions = {}): Promise<Running
     NUBE_DATA_DIR: options.dataDir ?? madeDir!,
     NUBE_LISTEN: `127.0.0.1:${options.port ?? 0}`,
     NUBE_LOG_LEVEL: options.logLevel ?? 'silent',
+    // A suite may start several embedded servers at once: none takes the DNS port unless env asks for it.
+    NUBE_DNS_LISTEN: 'off',
     ...(options.databaseUrl ? { DATABASE_URL: options.databaseUrl } : {}),
     ...(options.driver ? { NUBE_DRIVER: options.driver } : {}),
     ...(typeof options.seed === 'string' ? { NUBE_SEED_FILE: options.seed } : {}),

@@ -22,6 +22,7 @@ import {
   type CredentialsFileState,
 } from './credentials.js';
 import { applySeedOnce, type SeedSource, type SeededAccount } from './seed/apply.js';
+import { DnsServer } from '../dns/server.js';
 
 /** A Nube booted and serving: what serve prints and what the embedding API returns. */
 export interface Booted {
@@ -37,6 +38,8 @@ export interface Booted {
   fileState: CredentialsFileState;
   /** Accounts the seed file created on this start (empty when it was applied before or there is none). */
   seeded: SeededAccount[];
+  /** The authoritative DNS server, unless NUBE_DNS_LISTEN is off. */
+  dns?: DnsServer;
   /** Stops accepting, closes the app, the runtime and the data dir lock. */
   stop(): Promise<void>;
 }
@@ -58,12 +61,14 @@ export async function boot(config: Config, opts: BootOptions = {}): Promise<Boot
   let rt: Runtime | undefined;
   let app: FastifyInstance | undefined;
   let metering: NodeJS.Timeout | undefined;
+  let dns: DnsServer | undefined;
   const stop = async () => {
     ready = false;
     if (metering) clearInterval(metering);
     // A keep-alive connection whose request was in flight becomes idle once answered: close it then, not after NUBE_IDLE_TIMEOUT_MS.
     const idle = app && setInterval(() => app!.server.closeIdleConnections(), IDLE_SWEEP_MS);
     await app?.close().finally(() => clearInterval(idle));
+    await dns?.stop();
     await rt?.close();
     dirLock?.release();
   };
@@ -79,6 +84,7 @@ export async function boot(config: Config, opts: BootOptions = {}): Promise<Boot
       throw listenError(config, err);
     }
     usePortListenedOn(config, app);
+    dns = await startDns(config, rt);
     // Only now, with the listener up, is the admin account created and credentials.json written: its URLs work.
     const credFile = join(config.dataDir, 'credentials.json');
     const admin = await ensureAdmin(rt);
@@ -99,11 +105,32 @@ export async function boot(config: Config, opts: BootOptions = {}): Promise<Boot
     const seeded = await applySeedOnce(rt, opts.seed ?? config.seedFile);
     metering = startMetering(rt);
     ready = true;
-    return { config, rt, app, credFile, firstStart, adminByOther: !!admin.byOther, fileState, seeded, stop };
+    return { config, rt, app, credFile, firstStart, adminByOther: !!admin.byOther, fileState, seeded, dns, stop };
   } catch (err) {
     await stop();
     throw err;
   }
+}
+
+/** Starts the DNS server on NUBE_DNS_LISTEN (none when off); a bind failure is a ConfigError naming the setting. */
+async function startDns(config: Config, rt: Runtime): Promise<DnsServer | undefined> {
+  const at = config.dns.listen;
+  if (!at) return undefined;
+  const server = new DnsServer({
+    host: at.host,
+    port: at.port,
+    zones: rt.core.dns,
+    ptr: rt.core.reverseDns,
+    log: rt.log,
+  });
+  try {
+    await server.start();
+  } catch (err) {
+    throw new ConfigError(
+      `Cannot listen for DNS on ${at.host}:${at.port} (${(err as Error).message}); set NUBE_DNS_LISTEN to a free address or off`,
+    );
+  }
+  return server;
 }
 
 /** With NUBE_LISTEN's port 0 the system picks one: the configuration (and the public URL derived from it) take it. */

@@ -45,6 +45,7 @@ import { ChaosService } from './chaos/service.js';
 import { StateService } from './state/service.js';
 import { IamService } from './iam/service.js';
 import { ReverseDnsService } from './reverse-dns/service.js';
+import { DnsService } from './dns/service.js';
 
 /** The services a restricted caller reaches only through the permission guard (the others take no CallContext). */
 const GUARDED = [
@@ -84,6 +85,7 @@ const GUARDED = [
   'vmMetrics',
   'iam',
   'reverseDns',
+  'dns',
 ] as const;
 
 /** All core services. */
@@ -147,6 +149,8 @@ export class Core {
   readonly iam: IamService;
   /** PTR names of public addresses (VMs' default NICs, elastic IPs); `ptr(address)` answers the authoritative DNS server. */
   readonly reverseDns: ReverseDnsService;
+  /** Hosted DNS domains and records; the DNS server answers from them. */
+  readonly dns: DnsService;
 
   /** The committed data version, or undefined when it cannot be read without waiting: answers cached under it are never stale. */
   dataVersion(): Promise<number | undefined> {
@@ -200,6 +204,7 @@ export class Core {
     this.state = new StateService(deps, this.accounts, this.volumes);
     this.iam = new IamService(deps, this.credentials);
     this.reverseDns = new ReverseDnsService(deps);
+    this.dns = new DnsService(deps);
     guardServices(this, GUARDED);
   }
 }

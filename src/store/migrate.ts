@@ -28,6 +28,7 @@ import * as m0024 from './migrations/0024-firewall-rules.js';
 import * as m0025 from './migrations/0025-data-versions.js';
 import * as m0028 from './migrations/0028-chaos.js';
 import * as m0029 from './migrations/0029-versioned-keys-credentials.js';
+import * as m0030 from './migrations/0030-dns.js';
 import * as m0031 from './migrations/0031-iam-api-keys.js';
 import * as m0032 from './migrations/0032-reverse-dns.js';
 import * as m0034 from './migrations/0034-versioned-extras-traffic.js';
@@ -64,6 +65,7 @@ const MIGRATIONS: Migration[] = [
   { name: '0025-data-versions', up: m0025.up },
   { name: '0028-chaos', up: m0028.up },
   { name: '0029-versioned-keys-credentials', up: m0029.up },
+  { name: '0030-dns', up: m0030.up },
   { name: '0031-iam-api-keys', up: m0031.up },
   { name: '0032-reverse-dns', up: m0032.up },
   { name: '0034-versioned-extras-traffic', up: m0034.up },

@@ -640,6 +640,29 @@ export interface ReverseDnsRow {
   created_at: string;
   updated_at: string;
 }
+/** A hosted DNS domain (0030): a zone owned by one account, hosted once across Nube; serial is the SOA serial. */
+export interface DnsDomainRow {
+  id: Generated<number>;
+  account_id: string;
+  name: string;
+  unicode_name: string;
+  token_enc: string;
+  serial: number;
+  created_at: string;
+  updated_at: string;
+}
+/** A record of a hosted domain (0030): name relative to the zone ('' = apex), type, content as the API shows it. */
+export interface DnsRecordRow {
+  id: Generated<number>;
+  domain_id: number;
+  name: string;
+  type: string;
+  content: string;
+  ttl: number;
+  priority: number | null;
+  created_at: string;
+  updated_at: string;
+}
 export interface DB {
   accounts: AccountRow;
   users: UserRow;
@@ -695,4 +718,6 @@ export interface DB {
   rate_counters: RateCounterRow;
   iam_api_keys: IamApiKeyRow;
   reverse_dns: ReverseDnsRow;
+  dns_domains: DnsDomainRow;
+  dns_records: DnsRecordRow;
 }

@@ -44,7 +44,13 @@ test(
     const takenPort = (taken.address() as { port: number }).port;
     try {
       const r = spawnSync(process.execPath, ['--import', 'tsx', 'test/support/cli-main.ts', 'serve'], {
-        env: { ...process.env, ...db.env, NUBE_LISTEN: `127.0.0.1:${takenPort}`, NUBE_LOG_LEVEL: 'warn' },
+        env: {
+          ...process.env,
+          ...db.env,
+          NUBE_LISTEN: `127.0.0.1:${takenPort}`,
+          NUBE_DNS_LISTEN: '127.0.0.1:0',
+          NUBE_LOG_LEVEL: 'warn',
+        },
         encoding: 'utf8',
         timeout: 60_000,
       });

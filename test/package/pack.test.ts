@@ -96,7 +96,7 @@ test(
     const port = await freePort();
     serve = spawn('npx', ['nube', 'serve'], {
       cwd: app,
-      env: userEnv({ ...db.env, NUBE_LISTEN: `127.0.0.1:${port}` }),
+      env: userEnv({ ...db.env, NUBE_LISTEN: `127.0.0.1:${port}`, NUBE_DNS_LISTEN: '127.0.0.1:0' }),
       stdio: ['ignore', 'pipe', 'pipe'],
       detached: true,
     });

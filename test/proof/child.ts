@@ -52,7 +52,13 @@ export async function startServe(
   const t0 = performance.now();
   const proc = spawn(process.execPath, args, {
     cwd: REPO_ROOT,
-    env: { ...process.env, NUBE_LOG_LEVEL: 'warn', ...env, NUBE_LISTEN: `127.0.0.1:${port}` },
+    env: {
+      ...process.env,
+      NUBE_LOG_LEVEL: 'warn',
+      NUBE_DNS_LISTEN: '127.0.0.1:0',
+      ...env,
+      NUBE_LISTEN: `127.0.0.1:${port}`,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';

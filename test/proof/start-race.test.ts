@@ -106,7 +106,13 @@ test(
       ['--import', 'tsx', join(REPO_ROOT, 'test', 'support', 'cli-main.ts'), 'serve'],
       {
         cwd: REPO_ROOT,
-        env: { ...process.env, ...env, NUBE_LISTEN: `127.0.0.1:${port}`, NUBE_LOG_LEVEL: 'warn' },
+        env: {
+          ...process.env,
+          NUBE_DNS_LISTEN: '127.0.0.1:0',
+          ...env,
+          NUBE_LISTEN: `127.0.0.1:${port}`,
+          NUBE_LOG_LEVEL: 'warn',
+        },
         encoding: 'utf8',
         timeout: 30_000,
       },

@@ -40,7 +40,7 @@ export function nubeAt(cwd: string, env: Record<string, string>, ...args: string
 /** Runs a `nube serve` that is expected to refuse to start: its exit status and output (killed after timeoutMs if it starts after all). */
 export function serveRefused(env: Record<string, string>, timeoutMs = 30000) {
   return spawnSync(process.execPath, ['--import', 'tsx', 'test/support/cli-main.ts', 'serve'], {
-    env: { ...process.env, NUBE_LISTEN: '127.0.0.1:0', NUBE_LOG_LEVEL: 'warn', ...env },
+    env: { ...process.env, NUBE_LISTEN: '127.0.0.1:0', NUBE_DNS_LISTEN: '127.0.0.1:0', NUBE_LOG_LEVEL: 'warn', ...env },
     encoding: 'utf8',
     timeout: timeoutMs,
     killSignal: 'SIGKILL',
@@ -53,7 +53,13 @@ export async function serve(
 ): Promise<{ port: number; out: () => string; child: ChildProcess }> {
   const port = await freePort();
   const child = spawn(process.execPath, ['--import', 'tsx', 'test/support/cli-main.ts', 'serve'], {
-    env: { ...process.env, ...env, NUBE_LISTEN: `127.0.0.1:${port}`, NUBE_LOG_LEVEL: 'warn' },
+    env: {
+      ...process.env,
+      NUBE_DNS_LISTEN: '127.0.0.1:0',
+      ...env,
+      NUBE_LISTEN: `127.0.0.1:${port}`,
+      NUBE_LOG_LEVEL: 'warn',
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   children.push(child);

@@ -1,6 +1,6 @@
 /**
  * Applies a seed once per store: its accounts (with the credentials it fixes), then each account's SSH keys,
- * networks, volumes and VMs, all through the core so they are what the API would have made. Every reference (zone,
+ * networks, volumes, VMs and DNS domains with their records, all through the core so they are what the API would have made. Every reference (zone,
  * offering, template, SSH key, network) is checked before anything is created; a settings row records the seed as
  * applied, so later starts (and other processes on the same database) leave it alone.
  */
@@ -215,6 +215,15 @@ async function applyAccount(
     );
     await finished(rt, receipt, () => seedError(label, doc, path, 'the VM could not be deployed'));
     resources++;
+  }
+  for (const [j, d] of (a.dns_domains ?? []).entries()) {
+    const path = `${at}/dns_domains/${j}`;
+    const { domain } = await step(path, () => rt.core.dns.create(ctx, d.name));
+    resources++;
+    for (const [k, r] of (d.records ?? []).entries()) {
+      await step(`${path}/records/${k}`, () => rt.core.dns.createRecord(ctx, { id: domain.id }, r));
+      resources++;
+    }
   }
   return { name: a.name, resources };
 }

@@ -47,6 +47,27 @@ const Vm = Type.Object(
   { additionalProperties: false },
 );
 
+const DnsRecord = Type.Object(
+  {
+    name: Type.Optional(
+      Type.String({ maxLength: 253, expected: "a name relative to the domain ('' or @ for the apex)" }),
+    ),
+    type: Type.String({ minLength: 1, maxLength: 10, expected: 'a record type (A, AAAA, CNAME, MX, TXT, ...)' }),
+    content: Type.String({ minLength: 1, maxLength: 4096 }),
+    ttl: Type.Optional(Type.Integer({ minimum: 1, expected: 'a whole number of seconds >= 1' })),
+    priority: Type.Optional(Type.Integer({ minimum: 0, maximum: 65535, expected: 'a whole number from 0 to 65535' })),
+  },
+  { additionalProperties: false },
+);
+
+const DnsDomain = Type.Object(
+  {
+    name: Type.String({ minLength: 1, maxLength: 253, expected: 'a domain name' }),
+    records: Type.Optional(Type.Array(DnsRecord)),
+  },
+  { additionalProperties: false },
+);
+
 const Account = Type.Object(
   {
     name,
@@ -80,6 +101,7 @@ const Account = Type.Object(
     networks: Type.Optional(Type.Array(Network)),
     volumes: Type.Optional(Type.Array(Volume)),
     vms: Type.Optional(Type.Array(Vm)),
+    dns_domains: Type.Optional(Type.Array(DnsDomain)),
   },
   { additionalProperties: false },
 );

@@ -17,6 +17,16 @@ import { listZones } from './catalog/list-zones.js';
 import { listServiceOfferings } from './catalog/list-service-offerings.js';
 import { listDiskOfferings } from './catalog/list-disk-offerings.js';
 import { listOsTypes } from './catalog/list-os-types.js';
+import { createDnsDomain } from './dns/create-dns-domain.js';
+import { listDnsDomains } from './dns/list-dns-domains.js';
+import { deleteDnsDomain } from './dns/delete-dns-domain.js';
+import { resetDnsDomainToken } from './dns/reset-dns-domain-token.js';
+import { getDnsDomainZoneFile } from './dns/get-dns-domain-zone-file.js';
+import { listDnsDomainRecords } from './dns/list-dns-domain-records.js';
+import { createDnsDomainRecord } from './dns/create-dns-domain-record.js';
+import { getDnsDomainRecord } from './dns/get-dns-domain-record.js';
+import { deleteDnsDomainRecord } from './dns/delete-dns-domain-record.js';
+import { updateDnsDomainRecord } from './dns/update-dns-domain-record.js';
 import { queryAsyncJobResult } from './jobs/query-async-job-result.js';
 import { listAsyncJobs } from './jobs/list-async-jobs.js';
 import { createNetwork } from './networks/create-network.js';
@@ -170,5 +180,15 @@ export function allCommands(): CsCommand[] {
     queryReverseDnsForPublicIpAddress,
     updateReverseDnsForPublicIpAddress,
     deleteReverseDnsFromPublicIpAddress,
+    createDnsDomain,
+    listDnsDomains,
+    deleteDnsDomain,
+    resetDnsDomainToken,
+    getDnsDomainZoneFile,
+    listDnsDomainRecords,
+    createDnsDomainRecord,
+    getDnsDomainRecord,
+    deleteDnsDomainRecord,
+    updateDnsDomainRecord,
   ];
 }
