@@ -43,6 +43,7 @@ import { VmMetricsService } from './vms/metrics.js';
 import { RateLimitService } from './rate-limits/service.js';
 import { ChaosService } from './chaos/service.js';
 import { StateService } from './state/service.js';
+import { InstancePoolService } from './instance-pools/service.js';
 
 /** The services a restricted caller reaches only through the permission guard (the others take no CallContext). */
 const GUARDED = [
@@ -80,6 +81,7 @@ const GUARDED = [
   'templateImport',
   'users',
   'vmMetrics',
+  'instancePools',
 ] as const;
 
 /** All core services. */
@@ -139,6 +141,8 @@ export class Core {
   readonly chaos: ChaosService;
   /** Reset, save and load of the whole state (the admin API and `nube reset` / `nube state`). */
   readonly state: StateService;
+  /** Pools of identical VMs that a durable reconciler keeps at their size. */
+  readonly instancePools: InstancePoolService;
 
   /** The committed data version, or undefined when it cannot be read without waiting: answers cached under it are never stale. */
   dataVersion(): Promise<number | undefined> {
@@ -190,6 +194,7 @@ export class Core {
     this.vmMetrics = new VmMetricsService(deps, this.vms);
     this.chaos = new ChaosService(deps.store, this.accounts, deps.chaos);
     this.state = new StateService(deps, this.accounts, this.volumes);
+    this.instancePools = new InstancePoolService(deps);
     guardServices(this, GUARDED);
   }
 }

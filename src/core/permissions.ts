@@ -86,6 +86,15 @@ const TABLE: Record<string, Record<string, `${PermissionResource}:${PermissionAc
     destroy: 'vps:delete',
   },
   vmMetrics: { of: 'vps:read' },
+  /** Pool members are VPS instances. */
+  instancePools: {
+    list: 'vps:read',
+    get: 'vps:read',
+    create: 'vps:write',
+    update: 'vps:write',
+    scale: 'vps:write',
+    destroy: 'vps:delete',
+  },
   /** A VPS's root disk grows with its profile. */
   volumes: { resize: 'vps:write' },
   tasks: { log: 'vps:read' },

@@ -28,6 +28,7 @@ import * as m0024 from './migrations/0024-firewall-rules.js';
 import * as m0025 from './migrations/0025-data-versions.js';
 import * as m0028 from './migrations/0028-chaos.js';
 import * as m0029 from './migrations/0029-versioned-keys-credentials.js';
+import * as m0033 from './migrations/0033-instance-pools.js';
 
 interface Migration {
   name: string;
@@ -61,6 +62,7 @@ const MIGRATIONS: Migration[] = [
   { name: '0025-data-versions', up: m0025.up },
   { name: '0028-chaos', up: m0028.up },
   { name: '0029-versioned-keys-credentials', up: m0029.up },
+  { name: '0033-instance-pools', up: m0033.up },
 ];
 
 /** Brings the schema up to date; safe to call from several processes at once on PostgreSQL. */
