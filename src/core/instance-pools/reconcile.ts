@@ -230,7 +230,8 @@ function nextState(
   const broken = active.find((m) => m.state === 'error');
   if (broken) return { state: 'error', error: `Instance Pool member ${broken.vmId} is in error` };
   const leaving = members.some((m) => m.leaving);
-  const settled = active.length === Number(pool.size) && !leaving && active.every((m) => !m.busy && m.state !== 'creating');
+  const settled =
+    active.length === Number(pool.size) && !leaving && active.every((m) => !m.busy && m.state !== 'creating');
   if (settled) return { state: 'running', error: null };
   if (pool.state === 'creating') return { state: 'creating', error: null };
   if (active.length < Number(pool.size) || active.some((m) => m.state === 'creating'))

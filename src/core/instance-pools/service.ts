@@ -58,8 +58,10 @@ const MAX_TEXT = 255;
 /** Checks a pool name or description: printable, at most 255 characters, and (names) not empty. */
 function checkText(value: string, field: 'name' | 'description'): string {
   if (field === 'name' && value.trim() === '') throw invalid('The Instance Pool name must not be empty', field);
-  if (value.length > MAX_TEXT) throw invalid(`The Instance Pool ${field} must be at most ${MAX_TEXT} characters`, field);
-  if (/[\x00-\x1f\x7f]/.test(value)) throw invalid(`The Instance Pool ${field} must not contain control characters`, field);
+  if (value.length > MAX_TEXT)
+    throw invalid(`The Instance Pool ${field} must be at most ${MAX_TEXT} characters`, field);
+  if (/[\x00-\x1f\x7f]/.test(value))
+    throw invalid(`The Instance Pool ${field} must not contain control characters`, field);
   return value;
 }
 
@@ -269,7 +271,8 @@ export class InstancePoolService {
         .executeTakeFirst();
       if (!n || n.type === 'Shared' || n.type === 'ElasticIP')
         throw invalid(`Unable to find private network ${nid}`, 'networkIds');
-      if (n.zone_id !== zoneId) throw invalid(`Private network ${nid} is not in the Instance Pool's zone`, 'networkIds');
+      if (n.zone_id !== zoneId)
+        throw invalid(`Private network ${nid} is not in the Instance Pool's zone`, 'networkIds');
     }
     return wanted;
   }

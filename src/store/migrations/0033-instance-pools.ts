@@ -25,7 +25,11 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('created_at', 'text', (c) => c.notNull())
     .addColumn('updated_at', 'text', (c) => c.notNull())
     .execute();
-  await db.schema.createIndex('instance_pools_account').on('instance_pools').columns(['account_id', 'created_at']).execute();
+  await db.schema
+    .createIndex('instance_pools_account')
+    .on('instance_pools')
+    .columns(['account_id', 'created_at'])
+    .execute();
   await db.schema
     .createTable('instance_pool_members')
     .addColumn('vm_id', 'text', (c) => c.primaryKey())

@@ -107,11 +107,9 @@ test('a member destroyed behind the pool is replaced, whichever way it was destr
   assert.equal(healed.virtualmachines.length, 2);
   // The same through the core's VM service directly (as any other dialect destroys a VM).
   const ctx = {
-    accountId: (await env.rt.store.db
-      .selectFrom('accounts')
-      .select('id')
-      .where('name', '=', 'pc-heal')
-      .executeTakeFirstOrThrow()).id,
+    accountId: (
+      await env.rt.store.db.selectFrom('accounts').select('id').where('name', '=', 'pc-heal').executeTakeFirstOrThrow()
+    ).id,
     accountName: 'pc-heal',
     userId: null,
     isAdmin: false,

@@ -36,8 +36,13 @@ export async function csInstancePools(
   const ids = pools.flatMap((p) => p.vmIds);
   const vms = ids.length ? (await core.vms.list(ctx, { ids })).items : [];
   const byId = new Map(vms.map((vm) => [vm.id, csVm(vm)]));
-  return pools.map((p) => csInstancePool(p, p.vmIds.flatMap((id): Array<Record<string, unknown>> => {
-    const vm = byId.get(id);
-    return vm ? [vm] : [];
-  })));
+  return pools.map((p) =>
+    csInstancePool(
+      p,
+      p.vmIds.flatMap((id): Array<Record<string, unknown>> => {
+        const vm = byId.get(id);
+        return vm ? [vm] : [];
+      }),
+    ),
+  );
 }
