@@ -27,11 +27,11 @@ async function liveVms(db: Store['db']): Promise<Array<{ id: string; state: stri
 }
 
 /** Polls fn until it answers something truthy, failing with what after ms. */
-async function until<T>(what: string, fn: () => Promise<T>, ms: number): Promise<T> {
+async function until<T>(what: string, fn: () => Promise<T>, ms: number): Promise<NonNullable<T>> {
   const deadline = Date.now() + ms;
   for (;;) {
     const v = await fn();
-    if (v) return v;
+    if (v) return v as NonNullable<T>;
     if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 50));
   }
@@ -90,7 +90,7 @@ test(
       async () => {
         const vms = await liveVms(store!.db);
         const running = vms.filter((v) => v.state === 'running').length;
-        return running >= 3 && running < SIZE && vms;
+        return running >= 3 && running < SIZE ? vms : undefined;
       },
       60_000,
     );

@@ -11,7 +11,7 @@ export type PoolState = 'creating' | 'running' | 'scaling-up' | 'scaling-down' |
 export const ANTI_AFFINITY_MAX_MEMBERS = 8;
 
 /** The largest size a pool may be given. */
-export const MAX_POOL_SIZE = 100;
+const MAX_POOL_SIZE = 100;
 
 /** Member deploys (or destroys) that may fail in a row before the pool stops trying and reports `error`. */
 export const MAX_FAILURES = 3;

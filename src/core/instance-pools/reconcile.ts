@@ -12,7 +12,7 @@ import { nowIso, randomToken } from '../../lib/util.js';
 import type { TaskHandler } from '../../tasks/engine.js';
 import { enqueueTask } from '../../tasks/queue.js';
 import type { CoreDeps } from '../deps.js';
-import type { VmCreateInput } from '../vms/create.js';
+import type { VmCreateInput } from '../vms/create-input.js';
 import { insertOfferingVm, prepareOfferingVm, type PreparedVm } from '../vms/create-offering.js';
 import { ANTI_AFFINITY_MAX_MEMBERS, MAX_FAILURES, idList, type PoolState } from './model.js';
 import { POOL_OBJECT } from './trigger.js';

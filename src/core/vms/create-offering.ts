@@ -10,7 +10,7 @@ import { checkDisplayName, checkHostname, checkUserdata, rootDiskBytes } from '.
 import { bumpLiveVms } from './counts.js';
 import { reserveQuota } from '../quotas/service.js';
 import { addDefaultNics, nextSerial, resolveGroups } from './rows.js';
-import type { VmCreateInput, VmCreated } from './create.js';
+import type { VmCreateInput, VmCreated } from './create-input.js';
 
 /** An offering-path VM checked against the catalog, ready to be written in a transaction (see insertOfferingVm). */
 export interface PreparedVm {
