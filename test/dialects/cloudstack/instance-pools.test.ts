@@ -1,7 +1,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startTestEnv, type TestEnv } from '../../support/runtime.js';
-import type { CsClient } from '../../support/cs-client.js';
+import { CsClient } from '../../support/cs-client.js';
 import { until } from '../../support/until.js';
 import { addKeyPair, catalog, deploy, type Catalog } from './vm-fixtures.js';
 
@@ -94,8 +94,10 @@ test('scaleInstancePool up and down reaches exactly the new size', async () => {
   assert.deepEqual(await liveVms(cs), [...kept].sort());
 });
 
-test('a member destroyed behind the pool is replaced, whichever way it was destroyed', async () => {
-  const cs = await env.account('pc-heal');
+test('a member destroyed behind the pool is replaced, through CloudStack or another dialect', async () => {
+  const made = await env.rt.core.accounts.createAccount('pc-heal');
+  const keys = made.credentials['api-key-pair'];
+  const cs = new CsClient(env.app, keys.key, keys.secret);
   const { id } = await createPool(cs, { size: 2 });
   const before = await settled(cs, id, 2);
   const victim = before.virtualmachines[0].id;
@@ -105,25 +107,20 @@ test('a member destroyed behind the pool is replaced, whichever way it was destr
     return !p.virtualmachines.some((vm: any) => vm.id === victim) && p;
   });
   assert.equal(healed.virtualmachines.length, 2);
-  // The same through the core's VM service directly (as any other dialect destroys a VM).
-  const ctx = {
-    accountId: (
-      await env.rt.store.db.selectFrom('accounts').select('id').where('name', '=', 'pc-heal').executeTakeFirstOrThrow()
-    ).id,
-    accountName: 'pc-heal',
-    userId: null,
-    isAdmin: false,
-    requestId: 't',
-    origin: 'rest:deleteVps',
-  };
+  // The REST dialect (DanubeData) deletes the other member as a VPS.
   const second = healed.virtualmachines[1].id;
-  await env.rt.core.vms.destroy(ctx, second);
+  const del = await env.app.inject({
+    method: 'DELETE',
+    url: `/api/v1/vps/${second}`,
+    headers: { authorization: `Bearer ${made.credentials['api-token'].token}`, accept: 'application/json' },
+  });
+  assert.equal(del.statusCode, 200, del.body);
   const again = await until('a second replacement', async () => {
     const p = await settled(cs, id, 2);
     return !p.virtualmachines.some((vm: any) => vm.id === second) && p;
   });
-  assert.equal((await liveVms(cs)).length, 2);
   assert.equal(again.virtualmachines.length, 2);
+  assert.deepEqual(await liveVms(cs), again.virtualmachines.map((vm: any) => vm.id).sort());
 });
 
 test('anti-affinity groups hold at most 8 instances: create, scale and update refuse larger pools', async () => {
