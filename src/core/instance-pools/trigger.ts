@@ -1,7 +1,9 @@
 /**
  * What starts a pool's reconcile: a pool change (create, scale, update, destroy) and the end of any task on one of its
  * member VMs (a deploy done or failed, a destroy through any dialect behind the pool's back). Both queue the reconcile
- * in the transaction that makes the change, so a crash never loses one.
+ * in the transaction that makes the change, so a crash never loses one. A hook at the end of member tasks (rather
+ * than a periodic sweep) sees every way a VM goes away, since every dialect destroys VMs through a task, and reacts at
+ * once without scanning pools on a timer.
  */
 import type { Q } from '../../store/db.js';
 import type { EndedTask } from '../../tasks/observers.js';
@@ -86,5 +88,9 @@ export async function onMemberTaskEnd(q: Q, ended: EndedTask): Promise<void> {
     else if (status === 'SUCCESS')
       await q.updateTable('instance_pools').set({ failures: 0 }).where('id', '=', member.pool_id).execute();
   }
-  await queueReconcile(q, member.pool_id, { accountId: task.account_id, userId: null, origin: 'instance-pool' });
+  await queueReconcile(q, member.pool_id, {
+    accountId: task.account_id,
+    userId: null,
+    origin: 'instance-pool:reconcile',
+  });
 }
