@@ -1,5 +1,6 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
 import { startTestEnv, type TestEnv } from '../../support/runtime.js';
 import { CsClient } from '../../support/cs-client.js';
 import { until } from '../../support/until.js';
@@ -177,6 +178,40 @@ test('updateInstancePool changes the pool; members deployed afterwards use the n
     pool.virtualmachines.map((vm: any) => vm.templateid),
     [cat.template.id, cat.template2.id],
   );
+});
+
+test('member deploys that keep failing put the pool in error; scaling it tries again', async () => {
+  const cs = await env.account('pc-fail');
+  const fault = randomUUID();
+  await env.rt.store.db
+    .insertInto('sim_faults')
+    .values({
+      id: fault,
+      kind: 'fail_next_start',
+      host_id: null,
+      vm_id: null,
+      value: 0,
+      remaining: 1000,
+      created_at: new Date().toISOString(),
+    })
+    .execute();
+  // The sim re-reads its faults shortly (they are cached for a moment).
+  await new Promise((r) => setTimeout(r, 300));
+  let id: string;
+  try {
+    id = (await createPool(cs, { size: 2 })).id;
+    const broken = await until('the pool in error', async () => {
+      const p = (await cs.ok('getInstancePool', { id })).instancepool[0];
+      return p.state === 'error' && p;
+    });
+    assert.match(broken.errortext, /3 member deployments failed in a row/);
+    assert.deepEqual(await liveVms(cs), [], 'failed deploys leave no VM behind');
+  } finally {
+    await env.rt.store.db.deleteFrom('sim_faults').where('id', '=', fault).execute();
+  }
+  await new Promise((r) => setTimeout(r, 300));
+  await cs.ok('scaleInstancePool', { id, size: 2 });
+  await settled(cs, id, 2);
 });
 
 test('destroyInstancePool destroys every member, then the pool', async () => {
