@@ -202,7 +202,7 @@ test('member deploys that keep failing put the pool in error; scaling it tries a
     id = (await createPool(cs, { size: 2 })).id;
     const broken = await until('the pool in error', async () => {
       const p = (await cs.ok('getInstancePool', { id })).instancepool[0];
-      return p.state === 'error' && p;
+      return p.state === 'error' && p.virtualmachines.length === 0 && p;
     });
     assert.match(broken.errortext, /3 member deployments failed in a row/);
     assert.deepEqual(await liveVms(cs), [], 'failed deploys leave no VM behind');
