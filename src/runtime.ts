@@ -8,6 +8,7 @@ import { MasterKey } from './core/accounts/secrets.js';
 import { CatalogService } from './core/catalog/service.js';
 import { SEED_LOCK, seedCatalog, seedDriverCatalog } from './core/catalog/seed.js';
 import { Core } from './core/core.js';
+import type { CoreDeps } from './core/deps.js';
 import { TaskEngine } from './tasks/engine.js';
 import { registerTaskHandlers } from './core/register-tasks.js';
 import { loadComputeDriver, loadDriverSeed } from './drivers/compute/load.js';
@@ -94,9 +95,8 @@ export async function createRuntime(config: Config, opts: RuntimeOptions = {}): 
   const driver = loadComputeDriver(taskStore, config, storage, chaos);
   const engine = new TaskEngine(taskStore, { workers: config.workers, leaseMs: config.taskLeaseMs, log });
   logTasksOf(store, log);
-  registerTaskHandlers(engine, { store: taskStore, driver, storage });
   const catalog = new CatalogService(store);
-  const core = new Core({
+  const coreDeps: CoreDeps = {
     store,
     config,
     secrets,
@@ -106,7 +106,9 @@ export async function createRuntime(config: Config, opts: RuntimeOptions = {}): 
     driver,
     chaos,
     driverSeed: () => loadDriverSeed(config),
-  });
+  };
+  registerTaskHandlers(engine, { store: taskStore, driver, storage, core: { ...coreDeps, store: taskStore } });
+  const core = new Core(coreDeps);
   const scheduler = new Scheduler(core, { log });
   if (opts.startEngine) {
     await core.chaos.start(config.chaosSeed);

@@ -46,6 +46,7 @@ import { StateService } from './state/service.js';
 import { IamService } from './iam/service.js';
 import { ReverseDnsService } from './reverse-dns/service.js';
 import { DnsService } from './dns/service.js';
+import { InstancePoolService } from './instance-pools/service.js';
 
 /** The services a restricted caller reaches only through the permission guard (the others take no CallContext). */
 const GUARDED = [
@@ -86,6 +87,7 @@ const GUARDED = [
   'iam',
   'reverseDns',
   'dns',
+  'instancePools',
 ] as const;
 
 /** All core services. */
@@ -151,6 +153,8 @@ export class Core {
   readonly reverseDns: ReverseDnsService;
   /** Hosted DNS domains and records; the DNS server answers from them. */
   readonly dns: DnsService;
+  /** Pools of identical VMs that a durable reconciler keeps at their size. */
+  readonly instancePools: InstancePoolService;
 
   /** The committed data version, or undefined when it cannot be read without waiting: answers cached under it are never stale. */
   dataVersion(): Promise<number | undefined> {
@@ -205,6 +209,7 @@ export class Core {
     this.iam = new IamService(deps, this.credentials);
     this.reverseDns = new ReverseDnsService(deps);
     this.dns = new DnsService(deps);
+    this.instancePools = new InstancePoolService(deps);
     guardServices(this, GUARDED);
   }
 }

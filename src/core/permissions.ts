@@ -90,6 +90,15 @@ const TABLE: Record<string, Record<string, `${PermissionResource}:${PermissionAc
   vmMetrics: { of: 'vps:read' },
   /** A VPS's PTR names; elastic IPs' are not granted to restricted credentials (as the IPs themselves are not). */
   reverseDns: { forVm: 'vps:read', setForVm: 'vps:write', deleteForVm: 'vps:write' },
+  /** Pool members are VPS instances. */
+  instancePools: {
+    list: 'vps:read',
+    get: 'vps:read',
+    create: 'vps:write',
+    update: 'vps:write',
+    scale: 'vps:write',
+    destroy: 'vps:delete',
+  },
   /** A VPS's root disk grows with its profile. */
   volumes: { resize: 'vps:write' },
   tasks: { log: 'vps:read' },

@@ -9,6 +9,7 @@ import { vmNicAdd, vmNicRemove } from './vms/tasks/nic.js';
 import { volumeAttach, volumeDetach, volumeResize } from './volumes/tasks.js';
 import { snapshotCreate, snapshotRevert } from './snapshots/tasks.js';
 import { backupCreate, backupRestore } from './backups/tasks.js';
+import { poolReconcile } from './instance-pools/reconcile.js';
 
 /** Wires handlers to kinds; a kind without a handler fails its tasks with a clear error. */
 export function registerTaskHandlers(engine: TaskEngine, deps: HandlerDeps): void {
@@ -29,4 +30,5 @@ export function registerTaskHandlers(engine: TaskEngine, deps: HandlerDeps): voi
   engine.register('backup.create', backupCreate(deps));
   engine.register('backup.restore', backupRestore(deps));
   engine.register('vm.migrate', vmMigrate(deps));
+  engine.register('pool.reconcile', poolReconcile(deps.core));
 }

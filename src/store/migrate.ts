@@ -31,6 +31,7 @@ import * as m0029 from './migrations/0029-versioned-keys-credentials.js';
 import * as m0030 from './migrations/0030-dns.js';
 import * as m0031 from './migrations/0031-iam-api-keys.js';
 import * as m0032 from './migrations/0032-reverse-dns.js';
+import * as m0033 from './migrations/0033-instance-pools.js';
 import * as m0034 from './migrations/0034-versioned-extras-traffic.js';
 
 interface Migration {
@@ -68,6 +69,7 @@ const MIGRATIONS: Migration[] = [
   { name: '0030-dns', up: m0030.up },
   { name: '0031-iam-api-keys', up: m0031.up },
   { name: '0032-reverse-dns', up: m0032.up },
+  { name: '0033-instance-pools', up: m0033.up },
   { name: '0034-versioned-extras-traffic', up: m0034.up },
 ];
 

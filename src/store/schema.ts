@@ -663,6 +663,37 @@ export interface DnsRecordRow {
   created_at: string;
   updated_at: string;
 }
+/** An instance pool (0033): the settings its members are deployed with, its wanted size and its state. */
+export interface InstancePoolRow {
+  id: string;
+  account_id: string;
+  zone_id: string;
+  name: string;
+  description: string;
+  size: number;
+  service_offering_id: string;
+  template_id: string;
+  root_disk_gb: number | null;
+  keypair: string | null;
+  userdata: string | null;
+  /** JSON arrays of ids. */
+  security_group_ids: string;
+  affinity_group_ids: string;
+  network_ids: string;
+  state: string;
+  error: string | null;
+  /** Member deploys that failed in a row; the reconciler stops deploying at a limit until the pool is changed. */
+  failures: number;
+  created_at: string;
+  updated_at: string;
+}
+/** A VM an instance pool manages (0033); leaving = 1 once the pool destroys it (scale-down, pool destroy). */
+export interface InstancePoolMemberRow {
+  vm_id: string;
+  pool_id: string;
+  leaving: number;
+  created_at: string;
+}
 export interface DB {
   accounts: AccountRow;
   users: UserRow;
@@ -720,4 +751,6 @@ export interface DB {
   reverse_dns: ReverseDnsRow;
   dns_domains: DnsDomainRow;
   dns_records: DnsRecordRow;
+  instance_pools: InstancePoolRow;
+  instance_pool_members: InstancePoolMemberRow;
 }

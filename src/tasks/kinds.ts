@@ -20,6 +20,7 @@ export const TASK_KINDS = [
   'backup.create',
   'backup.restore',
   'vm.migrate',
+  'pool.reconcile',
 ] as const;
 
 /** One kind of task. */

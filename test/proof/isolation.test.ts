@@ -69,6 +69,22 @@ async function aliceEstate(): Promise<void> {
     })
   ).virtualmachine;
   aliceIds.set('stoppedvm', stopped.id);
+  const pool = await tryOk('createInstancePool', {
+    name: 'alice-pool',
+    zoneid: zone.id,
+    serviceofferingid: offering.id,
+    templateid: template.id,
+    size: 1,
+  });
+  if (pool) {
+    aliceIds.set('instancepool', pool.id);
+    // Settled before alice's view is taken, so only bob's attempts could change it.
+    for (let i = 0; i < 400; i++) {
+      const p = (await a.ok('getInstancePool', { id: pool.id })).instancepool[0];
+      if (p.state === 'running' && p.virtualmachines[0]?.state === 'Running') break;
+      await new Promise((r) => setTimeout(r, 25));
+    }
+  }
   const root = (await tryOk('listVolumes', { virtualmachineid: vm.id }))?.volume?.[0];
   if (root) aliceIds.set('volume', root.id);
   const disk = (await a.ok('listDiskOfferings')).diskoffering.find((d: { iscustomized: boolean }) => !d.iscustomized);
@@ -111,6 +127,7 @@ async function aliceView(): Promise<string> {
     'listPublicIpAddresses',
     'listNetworks',
     'listTags',
+    'listInstancePools',
   ]) {
     const r = await env.cs.call(cmd);
     if (r.status === 200)

@@ -1,217 +1,25 @@
 /** Creating a VM, for every dialect: from an offering and a template, or by explicit size from existing volumes. */
 import type { CallContext } from '../../lib/context.js';
 import type { CoreDeps } from '../deps.js';
-import { conflict, invalid, unavailable } from '../../lib/errors.js';
-import { newId, nowIso, randomToken, toFlag } from '../../lib/util.js';
-import type { TaskReceipt } from '../receipt.js';
+import { unavailable } from '../../lib/errors.js';
+import { newId, nowIso } from '../../lib/util.js';
 import { enqueueTask } from '../../tasks/queue.js';
-import { checkDisplayName, checkHostname, checkUserdata, rootDiskBytes } from './rules.js';
 import { bumpLiveVms } from './counts.js';
 import { reserveQuota } from '../quotas/service.js';
 import { addDefaultNics, nextSerial, resolveGroups } from './rows.js';
-import { attachDrives, checkServerName, sizeOf, volumeOf, type VmDrive, type VmSize } from './sized.js';
+import { attachDrives, checkServerName, sizeOf, volumeOf, type VmSize } from './sized.js';
 import { chooseMac, isMacClash, parseMac, unusableMac } from './macs.js';
 import { encodeExtras } from './extras.js';
+import { fromOffering } from './create-offering.js';
+import type { VmCreateInput, VmCreated } from './create-input.js';
 
-/**
- * What a new VM is made of. With `size` the VM is made by explicit size (in `zoneId` or the first zone, with the
- * caller's drives attached, created stopped); otherwise from `offeringId` and `templateId` in `zoneId`, with a new root volume.
- */
-export interface VmCreateInput {
-  /** Host name (offering path); by size it is the display name. */
-  name?: string;
-  displayName?: string;
-  group?: string;
-  zoneId?: string;
-  offeringId?: string;
-  templateId?: string;
-  size?: VmSize;
-  drives?: VmDrive[];
-  sshKeyName?: string;
-  userData?: string;
-  userDataMax?: number;
-  rootDiskSizeGb?: number;
-  securityGroupIds?: string[];
-  securityGroupNames?: string[];
-  affinityGroupIds?: string[];
-  affinityGroupNames?: string[];
-  networkIds?: string[];
-  ipAddress?: string;
-  macAddress?: string;
-  start?: boolean;
-  displayVm?: boolean;
-  /** Free-form settings kept with the VM (boot, console, NIC models, ...); null removes a key. */
-  extras?: Record<string, string | null>;
-  /** The console (VNC) password, stored encrypted under the master key. */
-  consolePassword?: string | null;
-  /** A root password of the caller's choosing (8-128 printable characters) instead of a generated one; null: no password (key login only). */
-  password?: string | null;
-}
-
-/** A created VM: the receipt of the task that defines (and maybe starts) it, and its first password when the template sets one. */
-export interface VmCreated {
-  receipt: TaskReceipt;
-  password: string | null;
-}
+export type { VmCreateInput, VmCreated } from './create-input.js';
 
 /** Creates a VM (offering path or size path, see VmCreateInput) and enqueues vm.create. */
 export async function createVm(deps: CoreDeps, ctx: CallContext, input: VmCreateInput): Promise<VmCreated> {
   const created = input.size ? await bySize(deps, ctx, input, input.size) : await fromOffering(deps, ctx, input);
   deps.tasks.wake();
   return created;
-}
-
-/** A password the caller chose: 8-128 printable characters, or null for none. */
-function chosenPassword(p: string | null): string | null {
-  if (p === null) return null;
-  if (typeof p !== 'string' || p.length < 8 || p.length > 128 || /[\x00-\x1f\x7f]/.test(p))
-    throw invalid('The password must be 8 to 128 printable characters', 'password');
-  return p;
-}
-
-async function fromOffering(deps: CoreDeps, ctx: CallContext, input: VmCreateInput): Promise<VmCreated> {
-  const { catalog, store } = deps;
-  const zone = await catalog.zone(input.zoneId ?? '');
-  const offering = await catalog.serviceOffering(input.offeringId ?? '');
-  if (offering.authorized !== 1)
-    throw invalid(`Service offering ${offering.name} is not authorized for this account`, 'offeringId');
-  const template = await catalog.template(ctx, input.templateId ?? '');
-  if (template.zone_id && template.zone_id !== zone.id)
-    throw invalid(`Template ${template.name} is not available in zone ${zone.name}`, 'templateId');
-  if (template.ready !== 1) throw invalid(`Template ${template.name} is not ready`, 'templateId');
-  const rootSize = rootDiskBytes(input.rootDiskSizeGb, Number(template.size));
-  const userdata =
-    input.userData !== undefined && input.userData !== '' ? checkUserdata(input.userData, input.userDataMax) : null;
-  if (input.displayName !== undefined) checkDisplayName(input.displayName);
-  if (input.securityGroupIds?.length && input.securityGroupNames?.length)
-    throw invalid('securitygroupids and securitygroupnames are mutually exclusive', 'securityGroupIds');
-  if (input.affinityGroupIds?.length && input.affinityGroupNames?.length)
-    throw invalid('affinitygroupids and affinitygroupnames are mutually exclusive', 'affinityGroupIds');
-  const id = newId();
-  const name = input.name ?? `VM-${id}`;
-  if (input.name !== undefined) checkHostname(input.name);
-  const password =
-    input.password !== undefined
-      ? chosenPassword(input.password)
-      : template.password_enabled === 1
-        ? randomToken(9).replace(/[-_]/g, 'x').slice(0, 12)
-        : null;
-  const now = nowIso();
-  const taskId = await store.tx(async (trx) => {
-    await reserveQuota(deps, trx, ctx.accountId, {
-      vms: 1,
-      cpus: offering.cpu_number,
-      memoryMb: offering.memory,
-      volumes: 1,
-      storageBytes: rootSize,
-    });
-    if (input.sshKeyName) {
-      const kp = await trx
-        .selectFrom('ssh_keys')
-        .select('id')
-        .where('account_id', '=', ctx.accountId)
-        .where('name', '=', input.sshKeyName)
-        .executeTakeFirst();
-      if (!kp) throw invalid(`A key pair named ${input.sshKeyName} does not exist`, 'sshKeyName');
-    }
-    const dup = await trx
-      .selectFrom('vms')
-      .select('id')
-      .where('account_id', '=', ctx.accountId)
-      .where('name', '=', name)
-      .where('removed_at', 'is', null)
-      .executeTakeFirst();
-    if (dup) throw conflict(`A virtual machine named ${name} already exists in this account`, 'exists');
-    const sgIds = await resolveGroups(
-      trx,
-      ctx,
-      'security_groups',
-      input.securityGroupIds,
-      input.securityGroupNames,
-      'securitygroup',
-      'securityGroup',
-    );
-    const agIds = await resolveGroups(
-      trx,
-      ctx,
-      'affinity_groups',
-      input.affinityGroupIds,
-      input.affinityGroupNames,
-      'affinitygroup',
-      'affinityGroup',
-    );
-    if (sgIds.length === 0) {
-      const def = await trx
-        .selectFrom('security_groups')
-        .select('id')
-        .where('account_id', '=', ctx.accountId)
-        .where('name', '=', 'default')
-        .executeTakeFirst();
-      if (def) sgIds.push(def.id);
-    }
-    const serial = await nextSerial(trx);
-    await bumpLiveVms(trx, ctx.accountId, 1);
-    await trx
-      .insertInto('vms')
-      .values({
-        id,
-        serial,
-        account_id: ctx.accountId,
-        zone_id: zone.id,
-        host_id: null,
-        name,
-        display_name: input.displayName ?? name,
-        group_name: input.group ?? null,
-        state: 'creating',
-        power: 'stopped',
-        service_offering_id: offering.id,
-        template_id: template.id,
-        cpu_number: offering.cpu_number,
-        cpu_speed: offering.cpu_speed,
-        memory: offering.memory,
-        keypair: input.sshKeyName ?? null,
-        userdata,
-        password_enc: password ? deps.secrets.encrypt(password) : null,
-        ha_enable: 0,
-        display_vm: toFlag(input.displayVm ?? true),
-        root_disk_size: rootSize,
-        created_at: now,
-        updated_at: now,
-        removed_at: null,
-      })
-      .execute();
-    await trx
-      .insertInto('volumes')
-      .values({
-        id: newId(),
-        account_id: ctx.accountId,
-        zone_id: zone.id,
-        name: `ROOT-${serial}`,
-        type: 'ROOT',
-        size: rootSize,
-        disk_offering_id: null,
-        template_id: template.id,
-        vm_id: id,
-        device_id: 0,
-        state: 'Allocated',
-        created_at: now,
-        attached_at: now,
-        removed_at: null,
-      })
-      .execute();
-    await addDefaultNics(trx, ctx, id, serial, zone.id, input.networkIds, input.ipAddress);
-    for (const g of sgIds) await trx.insertInto('vm_security_groups').values({ vm_id: id, group_id: g }).execute();
-    for (const g of agIds) await trx.insertInto('vm_affinity_groups').values({ vm_id: id, group_id: g }).execute();
-    return enqueueTask(store, trx, {
-      kind: 'vm.create',
-      objectType: 'virtual machine',
-      objectId: id,
-      payload: { start: input.start ?? true },
-      ctx,
-      fresh: true,
-    });
-  });
-  return { receipt: { taskId, objectId: id }, password };
 }
 
 async function bySize(deps: CoreDeps, ctx: CallContext, input: VmCreateInput, wanted: VmSize): Promise<VmCreated> {

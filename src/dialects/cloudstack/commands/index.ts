@@ -13,6 +13,12 @@ import {
 } from './affinity-groups/anti-affinity-groups.js';
 import { updateVMAffinityGroup } from './affinity-groups/update-vm-affinity-group.js';
 import { listApis } from './apis/list-apis.js';
+import { createInstancePool } from './instance-pools/create-instance-pool.js';
+import { updateInstancePool } from './instance-pools/update-instance-pool.js';
+import { scaleInstancePool } from './instance-pools/scale-instance-pool.js';
+import { destroyInstancePool } from './instance-pools/destroy-instance-pool.js';
+import { getInstancePool } from './instance-pools/get-instance-pool.js';
+import { listInstancePools } from './instance-pools/list-instance-pools.js';
 import { listZones } from './catalog/list-zones.js';
 import { listServiceOfferings } from './catalog/list-service-offerings.js';
 import { listDiskOfferings } from './catalog/list-disk-offerings.js';
@@ -190,5 +196,11 @@ export function allCommands(): CsCommand[] {
     getDnsDomainRecord,
     deleteDnsDomainRecord,
     updateDnsDomainRecord,
+    createInstancePool,
+    updateInstancePool,
+    scaleInstancePool,
+    destroyInstancePool,
+    getInstancePool,
+    listInstancePools,
   ];
 }

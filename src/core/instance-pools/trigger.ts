@@ -1,0 +1,96 @@
+/**
+ * What starts a pool's reconcile: a pool change (create, scale, update, destroy) and the end of any task on one of its
+ * member VMs (a deploy done or failed, a destroy through any dialect behind the pool's back). Both queue the reconcile
+ * in the transaction that makes the change, so a crash never loses one. A hook at the end of member tasks (rather
+ * than a periodic sweep) sees every way a VM goes away, since every dialect destroys VMs through a task, and reacts at
+ * once without scanning pools on a timer.
+ */
+import type { Q } from '../../store/db.js';
+import type { EndedTask } from '../../tasks/observers.js';
+import { writeLog } from '../../tasks/log.js';
+import { newId, nowIso } from '../../lib/util.js';
+
+/** The task log's name for pools. */
+export const POOL_OBJECT = 'instance pool';
+
+/** Who queued a reconcile: the pool's account, the user when a call did, and the origin recorded with the task. */
+export interface ReconcileCause {
+  accountId: string;
+  userId: string | null;
+  origin: string;
+}
+
+/**
+ * Queues a pool.reconcile task in q's transaction unless one is waiting to start. The waiting one is claimed by an
+ * UPDATE, which on PostgreSQL holds it until this transaction ends, so it cannot start before this change is visible.
+ */
+export async function queueReconcile(q: Q, poolId: string, cause: ReconcileCause): Promise<void> {
+  const waiting = await q
+    .updateTable('tasks')
+    .set((eb) => ({ payload: eb.ref('payload') }))
+    .where('object_id', '=', poolId)
+    .where('kind', '=', 'pool.reconcile')
+    .where('status', '=', 'PENDING')
+    .executeTakeFirst();
+  if (Number(waiting.numUpdatedRows) > 0) return;
+  const id = newId();
+  await q
+    .insertInto('tasks')
+    .values({
+      id,
+      account_id: cause.accountId,
+      user_id: cause.userId,
+      kind: 'pool.reconcile',
+      object_type: POOL_OBJECT,
+      object_id: poolId,
+      exclusive: 0,
+      status: 'PENDING',
+      payload: '{}',
+      result: null,
+      error: null,
+      origin: cause.origin,
+      attempts: 0,
+      lease_owner: null,
+      lease_until: null,
+      created_at: nowIso(),
+      started_at: null,
+      finished_at: null,
+    })
+    .execute();
+  await writeLog(q, {
+    taskId: id,
+    accountId: cause.accountId,
+    userId: cause.userId,
+    objectType: POOL_OBJECT,
+    objectId: poolId,
+    action: 'pool.reconcile',
+    status: 'PENDING',
+  });
+}
+
+/** Task-end observer: a task on a pool member ended, so its pool reconciles; member deploy and destroy failures are counted. */
+export async function onMemberTaskEnd(q: Q, ended: EndedTask): Promise<void> {
+  const { task, status } = ended;
+  if (task.object_type !== 'virtual machine') return;
+  const member = await q
+    .selectFrom('instance_pool_members')
+    .select('pool_id')
+    .where('vm_id', '=', task.object_id)
+    .executeTakeFirst();
+  if (!member) return;
+  if (task.kind === 'vm.create' || task.kind === 'vm.destroy') {
+    if (status === 'FAILURE')
+      await q
+        .updateTable('instance_pools')
+        .set((eb) => ({ failures: eb('failures', '+', 1) }))
+        .where('id', '=', member.pool_id)
+        .execute();
+    else if (status === 'SUCCESS')
+      await q.updateTable('instance_pools').set({ failures: 0 }).where('id', '=', member.pool_id).execute();
+  }
+  await queueReconcile(q, member.pool_id, {
+    accountId: task.account_id,
+    userId: null,
+    origin: 'instance-pool:reconcile',
+  });
+}

@@ -1,0 +1,196 @@
+/** Creating a VM from a service offering and a template: checks outside the transaction, rows and task inside one. */
+import type { Transaction } from 'kysely';
+import type { DB } from '../../store/schema.js';
+import type { CallContext } from '../../lib/context.js';
+import type { CoreDeps } from '../deps.js';
+import { conflict, invalid } from '../../lib/errors.js';
+import { newId, nowIso, randomToken, toFlag } from '../../lib/util.js';
+import { enqueueTask } from '../../tasks/queue.js';
+import { checkDisplayName, checkHostname, checkUserdata, rootDiskBytes } from './rules.js';
+import { bumpLiveVms } from './counts.js';
+import { reserveQuota } from '../quotas/service.js';
+import { addDefaultNics, nextSerial, resolveGroups } from './rows.js';
+import type { VmCreateInput, VmCreated } from './create-input.js';
+
+/** An offering-path VM checked against the catalog, ready to be written in a transaction (see insertOfferingVm). */
+export interface PreparedVm {
+  id: string;
+  name: string;
+  zoneId: string;
+  offering: { id: string; cpu_number: number; cpu_speed: number; memory: number };
+  templateId: string;
+  rootSize: number;
+  userdata: string | null;
+  password: string | null;
+}
+
+/** A password the caller chose: 8-128 printable characters, or null for none. */
+function chosenPassword(p: string | null): string | null {
+  if (p === null) return null;
+  if (typeof p !== 'string' || p.length < 8 || p.length > 128 || /[\x00-\x1f\x7f]/.test(p))
+    throw invalid('The password must be 8 to 128 printable characters', 'password');
+  return p;
+}
+
+/** Checks the input against the catalog (read outside any transaction: on SQLite it would wait for the only connection). */
+export async function prepareOfferingVm(deps: CoreDeps, ctx: CallContext, input: VmCreateInput): Promise<PreparedVm> {
+  const { catalog } = deps;
+  const zone = await catalog.zone(input.zoneId ?? '');
+  const offering = await catalog.serviceOffering(input.offeringId ?? '');
+  if (offering.authorized !== 1)
+    throw invalid(`Service offering ${offering.name} is not authorized for this account`, 'offeringId');
+  const template = await catalog.template(ctx, input.templateId ?? '');
+  if (template.zone_id && template.zone_id !== zone.id)
+    throw invalid(`Template ${template.name} is not available in zone ${zone.name}`, 'templateId');
+  if (template.ready !== 1) throw invalid(`Template ${template.name} is not ready`, 'templateId');
+  const rootSize = rootDiskBytes(input.rootDiskSizeGb, Number(template.size));
+  const userdata =
+    input.userData !== undefined && input.userData !== '' ? checkUserdata(input.userData, input.userDataMax) : null;
+  if (input.displayName !== undefined) checkDisplayName(input.displayName);
+  if (input.securityGroupIds?.length && input.securityGroupNames?.length)
+    throw invalid('securitygroupids and securitygroupnames are mutually exclusive', 'securityGroupIds');
+  if (input.affinityGroupIds?.length && input.affinityGroupNames?.length)
+    throw invalid('affinitygroupids and affinitygroupnames are mutually exclusive', 'affinityGroupIds');
+  const id = newId();
+  const name = input.name ?? `VM-${id}`;
+  if (input.name !== undefined) checkHostname(input.name);
+  const password =
+    input.password !== undefined
+      ? chosenPassword(input.password)
+      : template.password_enabled === 1
+        ? randomToken(9).replace(/[-_]/g, 'x').slice(0, 12)
+        : null;
+  return { id, name, zoneId: zone.id, offering, templateId: template.id, rootSize, userdata, password };
+}
+
+/** Writes a prepared VM (quota, VM, root volume, NICs, groups) and its vm.create task in the caller's transaction; returns the task id. */
+export async function insertOfferingVm(
+  deps: CoreDeps,
+  trx: Transaction<DB>,
+  ctx: CallContext,
+  input: VmCreateInput,
+  vm: PreparedVm,
+): Promise<string> {
+  const { store } = deps;
+  const { id, name, offering, rootSize } = vm;
+  const now = nowIso();
+  await reserveQuota(deps, trx, ctx.accountId, {
+    vms: 1,
+    cpus: offering.cpu_number,
+    memoryMb: offering.memory,
+    volumes: 1,
+    storageBytes: rootSize,
+  });
+  if (input.sshKeyName) {
+    const kp = await trx
+      .selectFrom('ssh_keys')
+      .select('id')
+      .where('account_id', '=', ctx.accountId)
+      .where('name', '=', input.sshKeyName)
+      .executeTakeFirst();
+    if (!kp) throw invalid(`A key pair named ${input.sshKeyName} does not exist`, 'sshKeyName');
+  }
+  const dup = await trx
+    .selectFrom('vms')
+    .select('id')
+    .where('account_id', '=', ctx.accountId)
+    .where('name', '=', name)
+    .where('removed_at', 'is', null)
+    .executeTakeFirst();
+  if (dup) throw conflict(`A virtual machine named ${name} already exists in this account`, 'exists');
+  const sgIds = await resolveGroups(
+    trx,
+    ctx,
+    'security_groups',
+    input.securityGroupIds,
+    input.securityGroupNames,
+    'securitygroup',
+    'securityGroup',
+  );
+  const agIds = await resolveGroups(
+    trx,
+    ctx,
+    'affinity_groups',
+    input.affinityGroupIds,
+    input.affinityGroupNames,
+    'affinitygroup',
+    'affinityGroup',
+  );
+  if (sgIds.length === 0) {
+    const def = await trx
+      .selectFrom('security_groups')
+      .select('id')
+      .where('account_id', '=', ctx.accountId)
+      .where('name', '=', 'default')
+      .executeTakeFirst();
+    if (def) sgIds.push(def.id);
+  }
+  const serial = await nextSerial(trx);
+  await bumpLiveVms(trx, ctx.accountId, 1);
+  await trx
+    .insertInto('vms')
+    .values({
+      id,
+      serial,
+      account_id: ctx.accountId,
+      zone_id: vm.zoneId,
+      host_id: null,
+      name,
+      display_name: input.displayName ?? name,
+      group_name: input.group ?? null,
+      state: 'creating',
+      power: 'stopped',
+      service_offering_id: offering.id,
+      template_id: vm.templateId,
+      cpu_number: offering.cpu_number,
+      cpu_speed: offering.cpu_speed,
+      memory: offering.memory,
+      keypair: input.sshKeyName ?? null,
+      userdata: vm.userdata,
+      password_enc: vm.password ? deps.secrets.encrypt(vm.password) : null,
+      ha_enable: 0,
+      display_vm: toFlag(input.displayVm ?? true),
+      root_disk_size: rootSize,
+      created_at: now,
+      updated_at: now,
+      removed_at: null,
+    })
+    .execute();
+  await trx
+    .insertInto('volumes')
+    .values({
+      id: newId(),
+      account_id: ctx.accountId,
+      zone_id: vm.zoneId,
+      name: `ROOT-${serial}`,
+      type: 'ROOT',
+      size: rootSize,
+      disk_offering_id: null,
+      template_id: vm.templateId,
+      vm_id: id,
+      device_id: 0,
+      state: 'Allocated',
+      created_at: now,
+      attached_at: now,
+      removed_at: null,
+    })
+    .execute();
+  await addDefaultNics(trx, ctx, id, serial, vm.zoneId, input.networkIds, input.ipAddress);
+  for (const g of sgIds) await trx.insertInto('vm_security_groups').values({ vm_id: id, group_id: g }).execute();
+  for (const g of agIds) await trx.insertInto('vm_affinity_groups').values({ vm_id: id, group_id: g }).execute();
+  return enqueueTask(store, trx, {
+    kind: 'vm.create',
+    objectType: 'virtual machine',
+    objectId: id,
+    payload: { start: input.start ?? true },
+    ctx,
+    fresh: true,
+  });
+}
+
+/** Creates a VM from an offering and a template in one transaction; answered once its vm.create task is queued. */
+export async function fromOffering(deps: CoreDeps, ctx: CallContext, input: VmCreateInput): Promise<VmCreated> {
+  const vm = await prepareOfferingVm(deps, ctx, input);
+  const taskId = await deps.store.tx((trx) => insertOfferingVm(deps, trx, ctx, input, vm));
+  return { receipt: { taskId, objectId: vm.id }, password: vm.password };
+}
