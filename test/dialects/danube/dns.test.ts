@@ -219,4 +219,9 @@ test('records are changed and deleted through es, with Danube errors for bad inp
   ).body.result;
   assert.equal((await es.delete(`/dns/domain/edit.example/record/${one.id}`)).status, 200);
   assert.equal((await es.get(`/dns/domain/edit.example/record/${one.id}`)).status, 404);
+  const log = (await es.get('/task/log', { page: 1 })).body.results.filter((e: any) => / DNS /.test(e.msg));
+  const msgs = log.map((e: any) => e.msg);
+  for (const m of ['Create DNS domain', 'Create DNS record', 'Update DNS record', 'Delete DNS record'])
+    assert.ok(msgs.includes(m), `${m} in ${msgs.join(', ')}`);
+  assert.ok(log.every((e: any) => e.object_type === 'domain' && e.status === 'SUCCESS'));
 });
