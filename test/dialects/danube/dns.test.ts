@@ -160,6 +160,13 @@ test('records are changed and deleted through es, with Danube errors for bad inp
   );
   const cs1 = await cs.ok('getDnsDomainRecord', { name: 'edit.example', record_id: a.id });
   assert.equal(cs1.content, '192.0.2.2');
+  const toMx = await es.set(`/dns/domain/edit.example/record/${a.id}`, { type: 'MX', content: 'mx.edit.example' });
+  assert.deepEqual([toMx.status, toMx.body.result.type, toMx.body.result.prio], [200, 'MX', 0], toMx.text);
+  const prio = await es.set(`/dns/domain/edit.example/record/${a.id}`, { prio: 5 });
+  assert.equal(prio.body.result.prio, 5);
+  assert.equal((await cs.ok('getDnsDomainRecord', { name: 'edit.example', record_id: a.id })).priority, 5);
+  const back = await es.set(`/dns/domain/edit.example/record/${a.id}`, { type: 'A', content: '192.0.2.2' });
+  assert.deepEqual([back.status, back.body.result.prio], [200, 0]);
 
   const missing = await es.create('/dns/domain/edit.example/record', { type: 'A' });
   assert.equal(missing.status, 400);

@@ -8,7 +8,7 @@ import { apiError, failure } from '../answers.js';
 import type { DanubeRequest } from '../request.js';
 
 /** The only domain type, access and description this server keeps (they have no column of their own). */
-export const DOMAIN_DEFAULTS = { type: 'MASTER', access: 3, desc: '', dc_bound: false } as const;
+const DOMAIN_DEFAULTS = { type: 'MASTER', access: 3, desc: '', dc_bound: false } as const;
 
 /** A domain as Danube shows it; extended adds its record count, DCs and TSIG keys. */
 export function domainView(d: DnsDomainView, records?: number) {
@@ -55,7 +55,7 @@ const DNS_FIELDS: Readonly<Record<string, string>> = {
 };
 
 /** What a NotFound from a core call means: the domain in the path, or a record of it. */
-export type DnsObject = 'Domain' | 'Record';
+type DnsObject = 'Domain' | 'Record';
 
 /**
  * Runs a core DNS call in Danube's terms: Invalid becomes a FAILURE envelope with the /dns/ field names, NotFound

@@ -119,18 +119,19 @@ export function dnsRecordRoutes(r: DanubeRouter): void {
       const id = recordIdOf(q);
       const p = readParams(q, FIELDS);
       refuseUnkept(q, { disabled: p.disabled });
+      const old = await dnsCall(q, 'Record', () => q.core.dns.record(q.ctx, { id: d.id }, id));
       const changed = await dnsCall(q, 'Record', () =>
         q.core.dns.updateRecord(q.ctx, { id: d.id }, id, {
           ...(p.name !== undefined ? { name: coreRecordName(p.name) } : {}),
           ...(p.type !== undefined ? { type: p.type } : {}),
           ...(p.content !== undefined ? { content: p.content } : {}),
           ...(p.ttl !== undefined ? { ttl: p.ttl } : {}),
-          ...(p.prio !== undefined ? { priority: p.prio } : {}),
+          priority: p.prio ?? old.priority ?? 0,
         }),
       );
       return ok(q, recordView(d.name, changed.record), { taskId: changed.receipt.taskId });
     },
-    'Changes a record (what is not given stays); the SOA record cannot be changed.',
+    'Changes a record (what is not given stays; prio stays 0 when a record becomes MX or SRV); the SOA record cannot be changed.',
   );
   r.delete(
     '/dns/domain/:name/record/:record_id/',
