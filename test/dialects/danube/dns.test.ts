@@ -36,6 +36,8 @@ test('a domain made through es is hosted with SOA and NS, listed by name, and se
     },
   );
   assert.deepEqual((await es.get('/dns/domain')).body.result, ['shop.example']);
+  const dc = await es.get('/dc/de-fra-1/dns/domain');
+  assert.deepEqual([dc.status, dc.body.result], [200, ['shop.example']], 'domains are DC-unbound');
   const full = await es.get('/dns/domain', { extended: true });
   assert.equal(full.body.result[0].records, 3, 'SOA and two NS records');
   const one = await es.get('/dns/domain/shop.example');
