@@ -18,6 +18,14 @@ export const OBJECT_TYPES: Readonly<Record<string, string>> = {
   user: 'user',
   'ssh key': 'user',
   domain: 'domain',
+  'dns domain': 'domain',
+  'dns record': 'domain',
+};
+
+/** How messages name core object types whose Danube type is too coarse (both DNS types are Danube's "domain"). */
+const MESSAGE_NOUNS: Readonly<Record<string, string>> = {
+  'dns domain': 'DNS domain',
+  'dns record': 'DNS record',
 };
 
 /** Log messages of core actions. */
@@ -41,7 +49,7 @@ function messageOf(e: TaskLogEntry, objectType: string): string {
   const known = MESSAGES[e.action];
   if (known) return known;
   const verb = e.action.replace(/^sync\./, '').replace(/[._]/g, ' ');
-  const what = objectType === 'vm' ? 'server' : objectType;
+  const what = MESSAGE_NOUNS[e.objectType] ?? (objectType === 'vm' ? 'server' : objectType);
   return `${verb.charAt(0).toUpperCase()}${verb.slice(1)} ${what}`.replace(/^Sync /, 'Update ');
 }
 

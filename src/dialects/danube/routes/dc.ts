@@ -47,7 +47,7 @@ export function dcRoutes(r: DanubeRouter): void {
         API_LOG_USER_CALLBACK: true,
         VMS_VM_SNAPSHOT_ENABLED: true,
         VMS_VM_BACKUP_ENABLED: true,
-        DNS_ENABLED: false,
+        DNS_ENABLED: true,
         MON_ZABBIX_ENABLED: false,
       });
     },

@@ -15,6 +15,8 @@ import { vmSnapshotRoutes } from './vm-snapshot.js';
 import { vmDefineSnapshotRoutes } from './vm-define-snapshot.js';
 import { vmBackupRoutes } from './vm-backup.js';
 import { vmMigrateRoutes } from './vm-migrate.js';
+import { dnsDomainRoutes } from './dns-domain.js';
+import { dnsRecordRoutes } from './dns-record.js';
 
 /** Registers every module's routes on the router. */
 export function registerRoutes(r: DanubeRouter): void {
@@ -33,4 +35,6 @@ export function registerRoutes(r: DanubeRouter): void {
   vmDefineSnapshotRoutes(r);
   vmBackupRoutes(r);
   vmMigrateRoutes(r);
+  dnsDomainRoutes(r);
+  dnsRecordRoutes(r);
 }
