@@ -46,6 +46,12 @@ test('boot starts the DNS server on NUBE_DNS_LISTEN with the seeded domains and 
     );
     const ns = await dig(port, 'seeded.example', 'NS', ['+tcp']);
     assert.deepEqual(ns.answer.map((r) => r.data).sort(), ['ns-a.example.net.', 'ns-b.example.net.']);
+    const unset = await dig(port, '1.2.0.192.in-addr.arpa', 'PTR');
+    assert.equal(
+      unset.status,
+      'NXDOMAIN',
+      'reverse names are answered from reverse DNS (REFUSED if it were not wired)',
+    );
     const soa = await dig(port, 'seeded.example', 'SOA');
     assert.match(soa.answer[0]!.data, /^ns-a\.example\.net\. dns-admin\.example\.net\. \d+ /);
   } finally {
