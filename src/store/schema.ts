@@ -648,6 +648,7 @@ export interface DnsDomainRow {
   unicode_name: string;
   token_enc: string;
   serial: number;
+  description: Generated<string>;
   created_at: string;
   updated_at: string;
 }
@@ -660,6 +661,8 @@ export interface DnsRecordRow {
   content: string;
   ttl: number;
   priority: number | null;
+  /** 1: kept and listed, not served by the DNS server. */
+  disabled: Generated<number>;
   created_at: string;
   updated_at: string;
 }

@@ -19,6 +19,8 @@ export interface DnsDomainView {
   accountNumber: number;
   token: string;
   serial: number;
+  /** The owner's free-text note (Danube's desc). */
+  description: string;
   created: string;
   updated: string;
 }
@@ -32,6 +34,8 @@ export interface DnsRecordView {
   content: string;
   ttl: number;
   priority: number | null;
+  /** Kept and listed, but not served by the DNS server nor written to the zone file. */
+  disabled: boolean;
   created: string;
   updated: string;
 }
@@ -43,6 +47,7 @@ export interface RecordInput {
   content?: string;
   ttl?: number;
   priority?: number;
+  disabled?: boolean;
 }
 
 /** Filters and paging of a domain list. */

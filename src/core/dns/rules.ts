@@ -50,6 +50,17 @@ export function recordType(raw: unknown): RecordType {
   return t as RecordType;
 }
 
+/** Longest domain description. */
+const DESCRIPTION_MAX = 255;
+
+/** A domain's description: free text on one line, at most 255 characters; undefined gives none. */
+export function domainDescription(raw: string | undefined): string {
+  const d = (raw ?? '').trim();
+  if (d.length > DESCRIPTION_MAX || /[\u0000-\u001f\u007f]/.test(d))
+    throw invalid(`The description must be one line of at most ${DESCRIPTION_MAX} characters`, 'description');
+  return d;
+}
+
 /** A TTL in range; undefined gives the default. */
 export function recordTtl(raw: number | undefined): number {
   if (raw === undefined) return DEFAULT_TTL;

@@ -16,7 +16,14 @@ import { recordSyncChange } from '../sync-change.js';
 import type { TaskReceipt } from '../receipt.js';
 import { numberedAliases } from '../aliases/service.js';
 import { domainName, recordName } from './names.js';
-import { recordData, recordTtl, recordType, type RecordType, type StoredRecordType } from './rules.js';
+import {
+  domainDescription,
+  recordData,
+  recordTtl,
+  recordType,
+  type RecordType,
+  type StoredRecordType,
+} from './rules.js';
 import { renderZoneFile } from './zone-file.js';
 import {
   SOA_TIMERS,
@@ -56,8 +63,13 @@ export class DnsService {
   }
 
   /** Hosts a new domain with its SOA and NS records; a name hosted already (by anyone) is a Conflict. */
-  async create(ctx: CallContext, name: string): Promise<{ receipt: TaskReceipt; domain: DnsDomainView }> {
+  async create(
+    ctx: CallContext,
+    name: string,
+    opts: { description?: string } = {},
+  ): Promise<{ receipt: TaskReceipt; domain: DnsDomainView }> {
     const n = domainName(name);
+    const description = domainDescription(opts.description);
     const { nameservers, contact } = this.deps.config.dns;
     const now = nowIso();
     const serial = Math.floor(Date.now() / 1000);
@@ -72,6 +84,7 @@ export class DnsService {
             unicode_name: n.unicodeName,
             token_enc: this.deps.secrets.encrypt(newToken()),
             serial,
+            description,
             created_at: now,
             updated_at: now,
           })
@@ -103,6 +116,32 @@ export class DnsService {
       if (isUniqueViolation(err)) throw hostedAlready(n.name);
       throw err;
     }
+  }
+
+  /** Changes a domain's description (its name never changes; nothing served changes, so the serial stays). */
+  async update(
+    ctx: CallContext,
+    ref: DomainRef,
+    input: { description?: string },
+  ): Promise<{ receipt: TaskReceipt; domain: DnsDomainView }> {
+    const { receipt, id } = await this.deps.store.tx(async (trx) => {
+      const row = await this.domainRow(trx, ctx, ref);
+      if (input.description !== undefined) {
+        await trx
+          .updateTable('dns_domains')
+          .set({ description: domainDescription(input.description), updated_at: nowIso() })
+          .where('id', '=', row.id)
+          .execute();
+      }
+      const receipt = await recordSyncChange(trx, {
+        objectType: DOMAIN,
+        objectId: String(row.id),
+        ctx,
+        payload: { action: 'update', name: row.name },
+      });
+      return { receipt, id: row.id };
+    });
+    return { receipt, domain: await this.get(ctx, { id }) };
   }
 
   /** Stops hosting a domain: it and all its records are deleted. */
@@ -148,7 +187,7 @@ export class DnsService {
       domain,
       zoneFile: renderZoneFile(
         domain.name,
-        rows.map((r) => recordView(r, domain.serial)),
+        rows.filter((r) => !r.disabled).map((r) => recordView(r, domain.serial)),
       ),
     };
   }
@@ -191,7 +230,17 @@ export class DnsService {
       const now = nowIso();
       const row = await trx
         .insertInto('dns_records')
-        .values({ domain_id: domain.id, name, type, content, ttl, priority, created_at: now, updated_at: now })
+        .values({
+          domain_id: domain.id,
+          name,
+          type,
+          content,
+          ttl,
+          priority,
+          disabled: input.disabled ? 1 : 0,
+          created_at: now,
+          updated_at: now,
+        })
         .returningAll()
         .executeTakeFirstOrThrow();
       const serial = await bumpSerial(trx, domain.id);
@@ -227,7 +276,15 @@ export class DnsService {
       await this.assertCoexists(trx, domain, name, type, old.id);
       const row = await trx
         .updateTable('dns_records')
-        .set({ name, type, content, ttl, priority, updated_at: nowIso() })
+        .set({
+          name,
+          type,
+          content,
+          ttl,
+          priority,
+          disabled: input.disabled === undefined ? old.disabled : input.disabled ? 1 : 0,
+          updated_at: nowIso(),
+        })
         .where('id', '=', old.id)
         .returningAll()
         .executeTakeFirstOrThrow();
@@ -273,7 +330,8 @@ export class DnsService {
       if (!row) return undefined;
       const serial = Number(row.serial);
       const records = await this.recordRows(trx, Number(row.id)).execute();
-      return { id: Number(row.id), name: row.name, serial, records: records.map((r) => recordView(r, serial)) };
+      const served = records.filter((r) => !r.disabled).map((r) => recordView(r, serial));
+      return { id: Number(row.id), name: row.name, serial, records: served };
     });
   }
 
@@ -348,6 +406,7 @@ export class DnsService {
       accountNumber: numbers.get(ctx.accountId) ?? 0,
       token: this.deps.secrets.decrypt(r.token_enc),
       serial: Number(r.serial),
+      description: r.description,
       created: r.created_at,
       updated: r.updated_at,
     }));
@@ -383,6 +442,7 @@ function recordView(r: DnsRecordRow, serial: number): DnsRecordView {
     content: r.type === 'SOA' ? withSerial(r.content, serial) : r.content,
     ttl: r.ttl,
     priority: r.priority,
+    disabled: Number(r.disabled) === 1,
     created: r.created_at,
     updated: r.updated_at,
   };

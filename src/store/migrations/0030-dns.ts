@@ -4,7 +4,8 @@ import type { MigrationContext } from '../migration-context.js';
 
 /**
  * Adds dns_domains (integer ids; a name is hosted once across Nube; the SOA serial moves with every change of the zone)
- * and dns_records (integer ids; the name relative to the zone, '' for the apex).
+ * with a free-text description, and dns_records (integer ids; the name relative to the zone, '' for the apex; a disabled
+ * record is kept and listed but not served).
  */
 export async function up(db: Kysely<any>, ctx: MigrationContext): Promise<void> {
   const pg = ctx.dialect === 'postgres';
@@ -17,6 +18,7 @@ export async function up(db: Kysely<any>, ctx: MigrationContext): Promise<void> 
     .addColumn('unicode_name', 'text', (c) => c.notNull())
     .addColumn('token_enc', 'text', (c) => c.notNull())
     .addColumn('serial', 'bigint', (c) => c.notNull())
+    .addColumn('description', 'text', (c) => c.notNull().defaultTo(''))
     .addColumn('created_at', 'text', (c) => c.notNull())
     .addColumn('updated_at', 'text', (c) => c.notNull())
     .execute();
@@ -31,6 +33,7 @@ export async function up(db: Kysely<any>, ctx: MigrationContext): Promise<void> 
     .addColumn('content', 'text', (c) => c.notNull())
     .addColumn('ttl', 'integer', (c) => c.notNull())
     .addColumn('priority', 'integer')
+    .addColumn('disabled', 'integer', (c) => c.notNull().defaultTo(0))
     .addColumn('created_at', 'text', (c) => c.notNull())
     .addColumn('updated_at', 'text', (c) => c.notNull())
     .execute();

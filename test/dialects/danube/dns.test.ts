@@ -3,6 +3,9 @@ import assert from 'node:assert/strict';
 import { startDanube, type DanubeEnv } from '../../support/danube.js';
 import { CsClient } from '../../support/cs-client.js';
 import type { EsClient } from '../../support/es-client.js';
+import pino from 'pino';
+import { DnsServer } from '../../../src/dns/server.js';
+import { dig } from '../../dns/dig.js';
 
 let d: DanubeEnv;
 let es: EsClient;
@@ -72,7 +75,7 @@ test("another account's domain is not found, and bad names and unkept settings a
   assert.ok(bad.body.result.name, bad.text);
   const unkept = await es.create('/dns/domain/other.example', { access: 1, desc: 'mine', type: 'NATIVE' });
   assert.equal(unkept.status, 400);
-  assert.deepEqual(Object.keys(unkept.body.result).sort(), ['access', 'desc', 'type']);
+  assert.deepEqual(Object.keys(unkept.body.result).sort(), ['access', 'type']);
   const choice = await es.create('/dns/domain/other.example', { type: 'SLAVE' });
   assert.deepEqual(choice.body.result, { type: ['"SLAVE" is not a valid choice.'] });
   assert.equal((await es.get('/dns/domain/other.example')).status, 404, 'nothing was created');
@@ -216,7 +219,9 @@ test('records are changed and deleted through es, with Danube errors for bad inp
   assert.deepEqual([invalid.status, invalid.body], [412, { detail: 'Invalid records' }]);
   const none = await es.delete('/dns/domain/edit.example/record', { records: [99999] });
   assert.equal(none.status, 404);
-  const many = await es.delete('/dns/domain/edit.example/record', { records: [a.id, b.id] });
+  const many = await es.delete('/dns/domain/edit.example/record', {
+    records: [a.id, b.id, disabled.body.result.id],
+  });
   assert.equal(many.status, 200, many.text);
   const left = await cs.ok('listDnsDomainRecords', { name: 'edit.example' });
   assert.deepEqual(
@@ -233,4 +238,58 @@ test('records are changed and deleted through es, with Danube errors for bad inp
   for (const m of ['Create DNS domain', 'Create DNS record', 'Update DNS record', 'Delete DNS record'])
     assert.ok(msgs.includes(m), `${m} in ${msgs.join(', ')}`);
   assert.ok(log.every((e: any) => e.object_type === 'domain' && e.status === 'SUCCESS'));
+});
+
+test('a description is kept and changed; a disabled record is listed everywhere but neither served nor in the zone file', async () => {
+  const made = await es.create('/dns/domain/notes.example', { desc: 'shop front' });
+  assert.equal(made.status, 201, made.text);
+  assert.equal(made.body.result.desc, 'shop front');
+  assert.equal((await es.get('/dns/domain/notes.example')).body.result.desc, 'shop front');
+  const changed = await es.set('/dns/domain/notes.example', { desc: 'shop front, moved' });
+  assert.equal(changed.status, 200, changed.text);
+  assert.equal((await es.get('/dns/domain/notes.example')).body.result.desc, 'shop front, moved');
+  const long = await es.set('/dns/domain/notes.example', { desc: 'x'.repeat(200) });
+  assert.equal(long.status, 400);
+  assert.ok(long.body.result.desc, long.text);
+
+  const server = new DnsServer({
+    host: '127.0.0.1',
+    port: 0,
+    zones: d.env.rt.core.dns,
+    log: pino({ level: 'silent' }),
+  });
+  await server.start();
+  try {
+    const off = await es.create('/dns/domain/notes.example/record', {
+      name: 'off.notes.example',
+      type: 'A',
+      content: '192.0.2.40',
+      disabled: true,
+    });
+    assert.equal(off.status, 201, off.text);
+    assert.equal(off.body.result.disabled, true);
+    const listed = await cs.ok('listDnsDomainRecords', { name: 'notes.example' });
+    assert.ok(
+      listed.records.some((r: any) => r.content === '192.0.2.40'),
+      'CloudStack lists the disabled record',
+    );
+    assert.equal(
+      (await dig(server.port, 'off.notes.example', 'A')).status,
+      'NXDOMAIN',
+      'a disabled record is not served',
+    );
+    const zone = (await cs.ok('getDnsDomainZoneFile', { name: 'notes.example' })).domain.zonefile as string;
+    assert.doesNotMatch(zone, /192\.0\.2\.40/);
+
+    const on = await es.set(`/dns/domain/notes.example/record/${off.body.result.id}`, { disabled: false });
+    assert.equal(on.body.result.disabled, false, on.text);
+    const served = await dig(server.port, 'off.notes.example', 'A');
+    assert.deepEqual(
+      served.answer.map((r) => r.data),
+      ['192.0.2.40'],
+      'enabled again, it is served by the next query',
+    );
+  } finally {
+    await server.stop();
+  }
 });

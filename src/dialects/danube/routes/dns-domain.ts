@@ -25,11 +25,12 @@ async function shown(q: DanubeRequest, d: DnsDomainView) {
   return domainView(d, records.count);
 }
 
-/** Reads POST/PUT data and refuses what this server cannot keep (see refuseUnkept); TSIG keys are never kept. */
-function readDomain(q: DanubeRequest) {
+/** Reads POST/PUT data, refusing what this server cannot keep (see refuseUnkept); the description is kept. */
+function readDomain(q: DanubeRequest): { desc?: string } {
   const p = readParams(q, FIELDS);
-  const { type, owner, access, desc, dc_bound, tsig_keys } = p;
-  refuseUnkept(q, { type, owner, access, desc, dc_bound, tsig_keys: tsig_keys?.trim() });
+  const { type, owner, access, dc_bound, tsig_keys } = p;
+  refuseUnkept(q, { type, owner, access, dc_bound, tsig_keys: tsig_keys?.trim() });
+  return { desc: p.desc };
 }
 
 /** Registers the domain routes. */
@@ -49,10 +50,10 @@ export function dnsDomainRoutes(r: DanubeRouter): void {
   r.post(
     '/dns/domain/:name/',
     async (q) => {
-      readDomain(q);
+      const { desc } = readDomain(q);
       const name = q.params.name ?? '';
       if (q.data.name !== undefined && String(q.data.name).toLowerCase() !== name.toLowerCase()) throw renamed(q);
-      const made = await dnsCall(q, 'Domain', () => q.core.dns.create(q.ctx, name));
+      const made = await dnsCall(q, 'Domain', () => q.core.dns.create(q.ctx, name, { description: desc }));
       return ok(q, domainView(made.domain), { status: 201, taskId: made.receipt.taskId });
     },
     'Hosts a new DNS domain (type MASTER, private) with its SOA and NS records; 406 when it is hosted already.',
@@ -61,11 +62,13 @@ export function dnsDomainRoutes(r: DanubeRouter): void {
     '/dns/domain/:name/',
     async (q) => {
       const d = await domainOf(q);
-      readDomain(q);
+      const { desc } = readDomain(q);
       if (q.data.name !== undefined && String(q.data.name).toLowerCase() !== d.name) throw renamed(q);
-      return ok(q, domainView(d));
+      if (desc === undefined) return ok(q, domainView(d));
+      const changed = await dnsCall(q, 'Domain', () => q.core.dns.update(q.ctx, { id: d.id }, { description: desc }));
+      return ok(q, domainView(changed.domain), { taskId: changed.receipt.taskId });
     },
-    'Changes a DNS domain: this server keeps no settings besides the name, which cannot change (400 for any change).',
+    "Changes a DNS domain's description (the name cannot change; type, access and DC binding are fixed: 400 for a change).",
   );
   r.delete(
     '/dns/domain/:name/',

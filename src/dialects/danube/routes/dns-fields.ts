@@ -7,8 +7,8 @@ import { CoreError } from '../../../lib/errors.js';
 import { apiError, failure } from '../answers.js';
 import type { DanubeRequest } from '../request.js';
 
-/** The only domain type, access and description this server keeps (they have no column of their own). */
-const DOMAIN_DEFAULTS = { type: 'MASTER', access: 3, desc: '', dc_bound: false } as const;
+/** The only domain type and access this server keeps (Nube's zones are all masters, private to their account). */
+const DOMAIN_DEFAULTS = { type: 'MASTER', access: 3, dc_bound: false } as const;
 
 /** A domain as Danube shows it; extended adds its record count, DCs and TSIG keys. */
 export function domainView(d: DnsDomainView, records?: number) {
@@ -17,14 +17,14 @@ export function domainView(d: DnsDomainView, records?: number) {
     owner: d.accountName,
     type: DOMAIN_DEFAULTS.type,
     access: DOMAIN_DEFAULTS.access,
-    desc: DOMAIN_DEFAULTS.desc,
+    desc: d.description,
     created: d.created,
     dc_bound: DOMAIN_DEFAULTS.dc_bound,
     ...(records === undefined ? {} : { records, dcs: [] as string[], tsig_keys: [] as string[] }),
   };
 }
 
-/** A record as Danube shows it: an absolute name, prio 0 when the type has none, never disabled. */
+/** A record as Danube shows it: an absolute name, prio 0 when the type has none; a disabled record is not served. */
 export function recordView(domain: string, r: DnsRecordView) {
   return {
     id: r.id,
@@ -34,7 +34,7 @@ export function recordView(domain: string, r: DnsRecordView) {
     content: r.content,
     ttl: r.ttl,
     prio: r.priority ?? 0,
-    disabled: false,
+    disabled: r.disabled,
     changed: r.updated,
   };
 }
@@ -50,6 +50,7 @@ const DNS_FIELDS: Readonly<Record<string, string>> = {
   record_name: 'name',
   record_type: 'type',
   priority: 'prio',
+  description: 'desc',
   record_id: 'non_field_errors',
   id: 'non_field_errors',
 };
@@ -86,11 +87,11 @@ export function domainOf(q: DanubeRequest): Promise<DnsDomainView> {
 
 /**
  * Refuses, as FAILURE field errors, settings this server does not keep: another owner, a type other than MASTER, public
- * access, a description, DC binding, TSIG keys or disabled records.
+ * access, DC binding or TSIG keys.
  */
 export function refuseUnkept(q: DanubeRequest, given: Record<string, unknown>): void {
   const errors: Record<string, string[]> = {};
-  const fixed: Record<string, unknown> = { ...DOMAIN_DEFAULTS, disabled: false, tsig_keys: '' };
+  const fixed: Record<string, unknown> = { ...DOMAIN_DEFAULTS, tsig_keys: '' };
   for (const [field, value] of Object.entries(given)) {
     if (value === undefined) continue;
     if (field === 'owner') {

@@ -5,7 +5,7 @@ import { apiError, failure, ok } from '../answers.js';
 import { flag, readParams, sortBy } from '../params.js';
 import type { DanubeRequest } from '../request.js';
 import type { DanubeRouter } from '../router.js';
-import { coreRecordName, dnsCall, domainOf, recordView, refuseUnkept } from './dns-fields.js';
+import { coreRecordName, dnsCall, domainOf, recordView } from './dns-fields.js';
 
 /** Fields GET sorts by. */
 const ORDER = ['id', 'name', 'type', 'ttl', 'disabled', 'changed'];
@@ -45,12 +45,18 @@ async function createRecord(q: DanubeRequest) {
     ttl: { ...FIELDS.ttl, default: DEFAULT_TTL },
     prio: { ...FIELDS.prio, default: 0 },
   });
-  refuseUnkept(q, { disabled: p.disabled });
   const made = await dnsCall(q, 'Record', () =>
     q.core.dns.createRecord(
       q.ctx,
       { id: d.id },
-      { name: coreRecordName(p.name!), type: p.type!, content: p.content!, ttl: p.ttl!, priority: p.prio! },
+      {
+        name: coreRecordName(p.name!),
+        type: p.type!,
+        content: p.content!,
+        ttl: p.ttl!,
+        priority: p.prio!,
+        disabled: p.disabled ?? false,
+      },
     ),
   );
   return ok(q, recordView(d.name, made.record), { status: 201, taskId: made.receipt.taskId });
@@ -118,7 +124,6 @@ export function dnsRecordRoutes(r: DanubeRouter): void {
       const d = await domainOf(q);
       const id = recordIdOf(q);
       const p = readParams(q, FIELDS);
-      refuseUnkept(q, { disabled: p.disabled });
       const old = await dnsCall(q, 'Record', () => q.core.dns.record(q.ctx, { id: d.id }, id));
       const changed = await dnsCall(q, 'Record', () =>
         q.core.dns.updateRecord(q.ctx, { id: d.id }, id, {
@@ -127,6 +132,7 @@ export function dnsRecordRoutes(r: DanubeRouter): void {
           ...(p.content !== undefined ? { content: p.content } : {}),
           ...(p.ttl !== undefined ? { ttl: p.ttl } : {}),
           priority: p.prio ?? old.priority ?? 0,
+          ...(p.disabled !== undefined ? { disabled: p.disabled } : {}),
         }),
       );
       return ok(q, recordView(d.name, changed.record), { taskId: changed.receipt.taskId });
