@@ -4,11 +4,9 @@
  */
 import { randomBytes } from 'node:crypto';
 import { isUniqueViolation, type Q } from '../../store/db.js';
-import type { Selectable } from 'kysely';
-import type { DnsDomainRow as DomainTable, DnsRecordRow as RecordTable } from '../../store/schema.js';
 import type { CallContext } from '../../lib/context.js';
 import type { CoreDeps } from '../deps.js';
-import { conflict, invalid, notFound } from '../../lib/errors.js';
+import { conflict } from '../../lib/errors.js';
 import { nowIso } from '../../lib/util.js';
 import type { Page } from '../../lib/page.js';
 import { countedPage } from '../../store/page.js';
@@ -16,18 +14,12 @@ import { recordSyncChange } from '../sync-change.js';
 import type { TaskReceipt } from '../receipt.js';
 import { numberedAliases } from '../aliases/service.js';
 import { domainName, recordName } from './names.js';
-import {
-  domainDescription,
-  recordData,
-  recordTtl,
-  recordType,
-  type RecordType,
-  type StoredRecordType,
-} from './rules.js';
+import { domainDescription } from './rules.js';
 import { renderZoneFile } from './zone-file.js';
+import { addRecord, changeRecord, removeRecord } from './records.js';
+import { DOMAIN, domainRow, recordRow, recordRows, recordView, type DnsDomainRow } from './rows.js';
 import {
   SOA_TIMERS,
-  withSerial,
   type DnsDomainView,
   type DnsRecordView,
   type DomainFilter,
@@ -36,14 +28,6 @@ import {
   type RecordFilter,
   type RecordInput,
 } from './model.js';
-
-type DnsDomainRow = Selectable<DomainTable>;
-type DnsRecordRow = Selectable<RecordTable>;
-
-const DOMAIN = 'dns domain';
-const RECORD = 'dns record';
-/** Records one domain may hold, so no caller can grow a zone (and every answer read from it) without bound. */
-const MAX_RECORDS = 10000;
 
 /** Hosted domains and records for every dialect; the DNS server reads zones through hostedZone. */
 export class DnsService {
@@ -59,7 +43,7 @@ export class DnsService {
 
   /** One of the caller's domains by id or name; another account's is NotFound. */
   async get(ctx: CallContext, ref: DomainRef): Promise<DnsDomainView> {
-    return (await this.domainViews(ctx, [await this.domainRow(this.deps.store.db, ctx, ref)]))[0]!;
+    return (await this.domainViews(ctx, [await domainRow(this.deps.store.db, ctx, ref)]))[0]!;
   }
 
   /** Hosts a new domain with its SOA and NS records; a name hosted already (by anyone) is a Conflict. */
@@ -125,7 +109,7 @@ export class DnsService {
     input: { description?: string },
   ): Promise<{ receipt: TaskReceipt; domain: DnsDomainView }> {
     const { receipt, id } = await this.deps.store.tx(async (trx) => {
-      const row = await this.domainRow(trx, ctx, ref);
+      const row = await domainRow(trx, ctx, ref);
       if (input.description !== undefined) {
         await trx
           .updateTable('dns_domains')
@@ -147,7 +131,7 @@ export class DnsService {
   /** Stops hosting a domain: it and all its records are deleted. */
   async delete(ctx: CallContext, ref: DomainRef): Promise<TaskReceipt> {
     return this.deps.store.tx(async (trx) => {
-      const row = await this.domainRow(trx, ctx, ref);
+      const row = await domainRow(trx, ctx, ref);
       await trx.deleteFrom('dns_records').where('domain_id', '=', row.id).execute();
       await trx.deleteFrom('dns_domains').where('id', '=', row.id).execute();
       return recordSyncChange(trx, {
@@ -162,7 +146,7 @@ export class DnsService {
   /** Replaces a domain's token with a new random one (the old one stops being shown). */
   async resetToken(ctx: CallContext, ref: DomainRef): Promise<{ receipt: TaskReceipt; domain: DnsDomainView }> {
     const { receipt, id } = await this.deps.store.tx(async (trx) => {
-      const row = await this.domainRow(trx, ctx, ref);
+      const row = await domainRow(trx, ctx, ref);
       await trx
         .updateTable('dns_domains')
         .set({ token_enc: this.deps.secrets.encrypt(newToken()), updated_at: nowIso() })
@@ -182,7 +166,7 @@ export class DnsService {
   /** A domain with its records as an RFC 1035 zone file. */
   async zoneFile(ctx: CallContext, ref: DomainRef): Promise<{ domain: DnsDomainView; zoneFile: string }> {
     const domain = await this.get(ctx, ref);
-    const rows = await this.recordRows(this.deps.store.db, domain.id).execute();
+    const rows = await recordRows(this.deps.store.db, domain.id).execute();
     return {
       domain,
       zoneFile: renderZoneFile(
@@ -194,7 +178,7 @@ export class DnsService {
 
   /** One page of a domain's records (SOA and NS included), in creation order. */
   async records(ctx: CallContext, ref: DomainRef, f: RecordFilter = {}): Promise<Page<DnsRecordView>> {
-    const domain = await this.domainRow(this.deps.store.db, ctx, ref);
+    const domain = await domainRow(this.deps.store.db, ctx, ref);
     let q = this.deps.store.db.selectFrom('dns_records').where('domain_id', '=', domain.id);
     if (f.name !== undefined) q = q.where('name', '=', recordName(f.name, domain.name));
     if (f.type !== undefined) q = q.where('type', '=', f.type.trim().toUpperCase());
@@ -204,116 +188,32 @@ export class DnsService {
 
   /** One record of one of the caller's domains. */
   async record(ctx: CallContext, ref: DomainRef, recordId: number): Promise<DnsRecordView> {
-    const domain = await this.domainRow(this.deps.store.db, ctx, ref);
-    return recordView(await this.recordRow(this.deps.store.db, domain, recordId), Number(domain.serial));
+    const domain = await domainRow(this.deps.store.db, ctx, ref);
+    return recordView(await recordRow(this.deps.store.db, domain, recordId), Number(domain.serial));
   }
 
   /** Adds a record, its content checked for its type; a CNAME shares its name with no other record. */
-  async createRecord(
+  createRecord(
     ctx: CallContext,
     ref: DomainRef,
     input: RecordInput,
   ): Promise<{ receipt: TaskReceipt; record: DnsRecordView }> {
-    return this.deps.store.tx(async (trx) => {
-      const domain = await this.domainRow(trx, ctx, ref);
-      const type = recordType(input.type);
-      const name = recordName(input.name, domain.name);
-      const { content, priority } = recordData(type, input.content, input.priority);
-      const ttl = recordTtl(input.ttl);
-      await this.assertCoexists(trx, domain, name, type);
-      const n = await trx
-        .selectFrom('dns_records')
-        .select((eb) => eb.fn.countAll<number>().as('n'))
-        .where('domain_id', '=', domain.id)
-        .executeTakeFirstOrThrow();
-      if (Number(n.n) >= MAX_RECORDS) throw conflict(`A domain holds at most ${MAX_RECORDS} records`, 'precondition');
-      const now = nowIso();
-      const row = await trx
-        .insertInto('dns_records')
-        .values({
-          domain_id: domain.id,
-          name,
-          type,
-          content,
-          ttl,
-          priority,
-          disabled: input.disabled ? 1 : 0,
-          created_at: now,
-          updated_at: now,
-        })
-        .returningAll()
-        .executeTakeFirstOrThrow();
-      const serial = await bumpSerial(trx, domain.id);
-      const receipt = await recordSyncChange(trx, {
-        objectType: RECORD,
-        objectId: String(row.id),
-        ctx,
-        payload: { action: 'create', domain: domain.name, name, type },
-      });
-      return { receipt, record: recordView(row, serial) };
-    });
+    return addRecord(this.deps.store, ctx, ref, input);
   }
 
-  /** Changes a record's name, type, content, TTL or priority (what is not given stays); SOA records cannot be changed. */
-  async updateRecord(
+  /** Changes a record's name, type, content, TTL, priority or disabled flag (what is not given stays); SOA records cannot be changed. */
+  updateRecord(
     ctx: CallContext,
     ref: DomainRef,
     recordId: number,
     input: RecordInput,
   ): Promise<{ receipt: TaskReceipt; record: DnsRecordView }> {
-    return this.deps.store.tx(async (trx) => {
-      const domain = await this.domainRow(trx, ctx, ref);
-      const old = await this.recordRow(trx, domain, recordId);
-      if (old.type === 'SOA') throw invalid('SOA records are managed by Nube and cannot be changed', 'record_id');
-      const type = recordType(input.type ?? old.type);
-      const name = input.name === undefined ? old.name : recordName(input.name, domain.name);
-      const { content, priority } = recordData(
-        type,
-        input.content ?? old.content,
-        input.priority ?? (type === old.type ? (old.priority ?? undefined) : undefined),
-      );
-      const ttl = input.ttl === undefined ? old.ttl : recordTtl(input.ttl);
-      await this.assertCoexists(trx, domain, name, type, old.id);
-      const row = await trx
-        .updateTable('dns_records')
-        .set({
-          name,
-          type,
-          content,
-          ttl,
-          priority,
-          disabled: input.disabled === undefined ? old.disabled : input.disabled ? 1 : 0,
-          updated_at: nowIso(),
-        })
-        .where('id', '=', old.id)
-        .returningAll()
-        .executeTakeFirstOrThrow();
-      const serial = await bumpSerial(trx, domain.id);
-      const receipt = await recordSyncChange(trx, {
-        objectType: RECORD,
-        objectId: String(row.id),
-        ctx,
-        payload: { action: 'update', domain: domain.name, name, type },
-      });
-      return { receipt, record: recordView(row, serial) };
-    });
+    return changeRecord(this.deps.store, ctx, ref, recordId, input);
   }
 
   /** Deletes a record; the SOA record cannot be deleted. */
-  async deleteRecord(ctx: CallContext, ref: DomainRef, recordId: number): Promise<TaskReceipt> {
-    return this.deps.store.tx(async (trx) => {
-      const domain = await this.domainRow(trx, ctx, ref);
-      const row = await this.recordRow(trx, domain, recordId);
-      if (row.type === 'SOA') throw invalid('SOA records are managed by Nube and cannot be deleted', 'record_id');
-      await trx.deleteFrom('dns_records').where('id', '=', row.id).execute();
-      await bumpSerial(trx, domain.id);
-      return recordSyncChange(trx, {
-        objectType: RECORD,
-        objectId: String(row.id),
-        ctx,
-        payload: { action: 'delete', domain: domain.name, name: row.name, type: row.type },
-      });
-    });
+  deleteRecord(ctx: CallContext, ref: DomainRef, recordId: number): Promise<TaskReceipt> {
+    return removeRecord(this.deps.store, ctx, ref, recordId);
   }
 
   /**
@@ -329,63 +229,15 @@ export class DnsService {
       const row = rows.sort((a, b) => b.name.length - a.name.length)[0];
       if (!row) return undefined;
       const serial = Number(row.serial);
-      const records = await this.recordRows(trx, Number(row.id)).execute();
+      const records = await recordRows(trx, Number(row.id)).execute();
       const served = records.filter((r) => !r.disabled).map((r) => recordView(r, serial));
       return { id: Number(row.id), name: row.name, serial, records: served };
     });
   }
 
-  private recordRows(q: Q, domainId: number) {
-    return q.selectFrom('dns_records').selectAll().where('domain_id', '=', domainId).orderBy('id');
-  }
-
-  private async domainRow(q: Q, ctx: CallContext, ref: DomainRef): Promise<DnsDomainRow> {
-    if (ref.id === undefined && (ref.name === undefined || ref.name === ''))
-      throw invalid('Either the id or the name of the domain must be given', 'id');
-    let sel = q.selectFrom('dns_domains').selectAll().where('account_id', '=', ctx.accountId);
-    if (ref.id !== undefined) sel = sel.where('id', '=', ref.id);
-    if (ref.name !== undefined && ref.name !== '') {
-      const name = ref.name.trim().toLowerCase().replace(/\.$/, '');
-      sel = sel.where((eb) => eb.or([eb('name', '=', name), eb('unicode_name', '=', name)]));
-    }
-    const row = await sel.executeTakeFirst();
-    if (!row) throw notFound(DOMAIN, ref.name ?? String(ref.id), 'object');
-    return { ...row, id: Number(row.id) };
-  }
-
-  private async recordRow(q: Q, domain: { id: number }, recordId: number): Promise<DnsRecordRow> {
-    const row = await q
-      .selectFrom('dns_records')
-      .selectAll()
-      .where('domain_id', '=', domain.id)
-      .where('id', '=', recordId)
-      .executeTakeFirst();
-    if (!row) throw notFound(RECORD, String(recordId), 'object');
-    return { ...row, id: Number(row.id) };
-  }
-
   private async assertFree(q: Q, name: string): Promise<void> {
     const dup = await q.selectFrom('dns_domains').select('id').where('name', '=', name).executeTakeFirst();
     if (dup) throw hostedAlready(name);
-  }
-
-  /** A CNAME is alone at its name and never at the apex; no other record joins a CNAME. */
-  private async assertCoexists(
-    q: Q,
-    domain: { id: number },
-    name: string,
-    type: RecordType,
-    except?: number,
-  ): Promise<void> {
-    if (type === 'CNAME' && name === '')
-      throw invalid('A CNAME record cannot be at the apex of the domain (use ALIAS)', 'record_name');
-    let sel = q.selectFrom('dns_records').select('type').where('domain_id', '=', domain.id).where('name', '=', name);
-    if (except !== undefined) sel = sel.where('id', '!=', except);
-    const others = (await sel.execute()).map((r) => r.type);
-    if (type === 'CNAME' && others.length)
-      throw invalid(`A CNAME record cannot share its name with other records (${name} has some)`, 'record_name');
-    if (type !== 'CNAME' && others.includes('CNAME'))
-      throw invalid(`${name} has a CNAME record, which cannot share its name with other records`, 'record_name');
   }
 
   private async domainViews(ctx: CallContext, rows: DnsDomainRow[]): Promise<DnsDomainView[]> {
@@ -420,30 +272,4 @@ function newToken(): string {
 
 function hostedAlready(name: string) {
   return conflict(`The domain ${name} is already hosted`, 'exists');
-}
-
-/** Moves the domain's SOA serial on by one in the caller's transaction and returns the new serial. */
-async function bumpSerial(q: Q, domainId: number): Promise<number> {
-  const row = await q
-    .updateTable('dns_domains')
-    .set((eb) => ({ serial: eb('serial', '+', 1), updated_at: nowIso() }))
-    .where('id', '=', domainId)
-    .returning('serial')
-    .executeTakeFirstOrThrow();
-  return Number(row.serial);
-}
-
-function recordView(r: DnsRecordRow, serial: number): DnsRecordView {
-  return {
-    id: Number(r.id),
-    domainId: Number(r.domain_id),
-    name: r.name,
-    type: r.type as StoredRecordType,
-    content: r.type === 'SOA' ? withSerial(r.content, serial) : r.content,
-    ttl: r.ttl,
-    priority: r.priority,
-    disabled: Number(r.disabled) === 1,
-    created: r.created_at,
-    updated: r.updated_at,
-  };
 }
