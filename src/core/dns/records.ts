@@ -8,7 +8,7 @@ import type { TaskReceipt } from '../receipt.js';
 import { recordName } from './names.js';
 import { recordData, recordTtl, recordType, type RecordType } from './rules.js';
 import type { DnsRecordView, DomainRef, RecordInput } from './model.js';
-import { bumpSerial, domainRow, RECORD, recordRow, recordView } from './rows.js';
+import { bumpSerial, domainRow, RECORD, recordRow, recordView, type DnsRecordRow } from './rows.js';
 
 /** Records one domain may hold, so no caller can grow a zone (and every answer read from it) without bound. */
 const MAX_RECORDS = 10000;
@@ -49,14 +49,7 @@ export async function addRecord(
       })
       .returningAll()
       .executeTakeFirstOrThrow();
-    const serial = await bumpSerial(trx, domain.id);
-    const receipt = await recordSyncChange(trx, {
-      objectType: RECORD,
-      objectId: String(row.id),
-      ctx,
-      payload: { action: 'create', domain: domain.name, name, type },
-    });
-    return { receipt, record: recordView(row, serial) };
+    return settled(trx, ctx, domain.name, row, 'create');
   });
 }
 
@@ -95,14 +88,7 @@ export async function changeRecord(
       .where('id', '=', old.id)
       .returningAll()
       .executeTakeFirstOrThrow();
-    const serial = await bumpSerial(trx, domain.id);
-    const receipt = await recordSyncChange(trx, {
-      objectType: RECORD,
-      objectId: String(row.id),
-      ctx,
-      payload: { action: 'update', domain: domain.name, name, type },
-    });
-    return { receipt, record: recordView(row, serial) };
+    return settled(trx, ctx, domain.name, row, 'update');
   });
 }
 
@@ -145,4 +131,22 @@ async function assertCoexists(
     throw invalid(`A CNAME record cannot share its name with other records (${name} has some)`, 'record_name');
   if (type !== 'CNAME' && others.includes('CNAME'))
     throw invalid(`${name} has a CNAME record, which cannot share its name with other records`, 'record_name');
+}
+
+/** Moves the zone's serial on and logs the change of row, in the change's transaction: the receipt and the record as shown. */
+async function settled(
+  trx: Q,
+  ctx: CallContext,
+  domain: string,
+  row: DnsRecordRow,
+  action: 'create' | 'update',
+): Promise<{ receipt: TaskReceipt; record: DnsRecordView }> {
+  const serial = await bumpSerial(trx, Number(row.domain_id));
+  const receipt = await recordSyncChange(trx, {
+    objectType: RECORD,
+    objectId: String(row.id),
+    ctx,
+    payload: { action, domain, name: row.name, type: row.type },
+  });
+  return { receipt, record: recordView(row, serial) };
 }
