@@ -108,24 +108,8 @@ export class DnsService {
     ref: DomainRef,
     input: { description?: string },
   ): Promise<{ receipt: TaskReceipt; domain: DnsDomainView }> {
-    const { receipt, id } = await this.deps.store.tx(async (trx) => {
-      const row = await domainRow(trx, ctx, ref);
-      if (input.description !== undefined) {
-        await trx
-          .updateTable('dns_domains')
-          .set({ description: domainDescription(input.description), updated_at: nowIso() })
-          .where('id', '=', row.id)
-          .execute();
-      }
-      const receipt = await recordSyncChange(trx, {
-        objectType: DOMAIN,
-        objectId: String(row.id),
-        ctx,
-        payload: { action: 'update', name: row.name },
-      });
-      return { receipt, id: row.id };
-    });
-    return { receipt, domain: await this.get(ctx, { id }) };
+    const set = input.description === undefined ? {} : { description: domainDescription(input.description) };
+    return this.changeDomain(ctx, ref, 'update', set);
   }
 
   /** Stops hosting a domain: it and all its records are deleted. */
@@ -145,18 +129,30 @@ export class DnsService {
 
   /** Replaces a domain's token with a new random one (the old one stops being shown). */
   async resetToken(ctx: CallContext, ref: DomainRef): Promise<{ receipt: TaskReceipt; domain: DnsDomainView }> {
+    return this.changeDomain(ctx, ref, 'reset_token', { token_enc: this.deps.secrets.encrypt(newToken()) });
+  }
+
+  /** Sets columns of one of the caller's domains and logs the change, in one transaction; answers the domain as it is now. */
+  private async changeDomain(
+    ctx: CallContext,
+    ref: DomainRef,
+    action: string,
+    set: { description?: string; token_enc?: string },
+  ): Promise<{ receipt: TaskReceipt; domain: DnsDomainView }> {
     const { receipt, id } = await this.deps.store.tx(async (trx) => {
       const row = await domainRow(trx, ctx, ref);
-      await trx
-        .updateTable('dns_domains')
-        .set({ token_enc: this.deps.secrets.encrypt(newToken()), updated_at: nowIso() })
-        .where('id', '=', row.id)
-        .execute();
+      if (Object.keys(set).length) {
+        await trx
+          .updateTable('dns_domains')
+          .set({ ...set, updated_at: nowIso() })
+          .where('id', '=', row.id)
+          .execute();
+      }
       const receipt = await recordSyncChange(trx, {
         objectType: DOMAIN,
         objectId: String(row.id),
         ctx,
-        payload: { action: 'reset_token', name: row.name },
+        payload: { action, name: row.name },
       });
       return { receipt, id: Number(row.id) };
     });
