@@ -134,20 +134,29 @@ export class ChaosService {
   /** Sets the seed (a random one when absent) and restarts the sequence in every process, even for the same seed. */
   async setSeed(seed?: unknown): Promise<number> {
     const value = seed === undefined || seed === null || seed === '' ? randomSeed() : checkSeed(seed);
-    await this.store.tx(async (trx) => {
-      const row = await trx.selectFrom('chaos_seed').select('epoch').where('id', '=', 1).executeTakeFirst();
-      const epoch = Number(row?.epoch ?? 0) + 1;
-      if (row) await trx.updateTable('chaos_seed').set({ seed: value, epoch }).where('id', '=', 1).execute();
-      else await trx.insertInto('chaos_seed').values({ id: 1, seed: value, epoch }).execute();
-    });
+    // One statement, so processes starting together on one database cannot both insert the row.
+    await this.store.db
+      .insertInto('chaos_seed')
+      .values({ id: 1, seed: value, epoch: 1 })
+      .onConflict((oc) => oc.column('id').doUpdateSet((eb) => ({ seed: value, epoch: eb('chaos_seed.epoch', '+', 1) })))
+      .execute();
     this.snapshots.invalidate();
     return value;
   }
 
   /** At start: the configured seed (NUBE_CHAOS_SEED) when given, else a random one unless the store holds one already. */
   async start(configuredSeed?: number): Promise<void> {
-    if (configuredSeed !== undefined) await this.setSeed(configuredSeed);
-    else if (!(await this.fresh()).seed) await this.setSeed();
+    if (configuredSeed !== undefined) {
+      await this.setSeed(configuredSeed);
+      return;
+    }
+    // The first process to start keeps its random seed; the others find it there.
+    await this.store.db
+      .insertInto('chaos_seed')
+      .values({ id: 1, seed: randomSeed(), epoch: 1 })
+      .onConflict((oc) => oc.column('id').doNothing())
+      .execute();
+    this.snapshots.invalidate();
   }
 
   /**
