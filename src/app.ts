@@ -5,6 +5,7 @@ import Fastify, {
   type FastifyPluginAsync,
   type FastifyReply,
   type FastifyRequest,
+  type HookHandlerDoneFunction,
 } from 'fastify';
 import type { Logger } from 'pino';
 import type { Core } from './core/core.js';
@@ -80,6 +81,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await registerOpenApi(app);
   // Root hooks first, so they reach every plugin's routes and not-found handlers.
   logRequests(app, deps.log);
+  app.addHook('onRequest', (_req: FastifyRequest, _reply: FastifyReply, done: HookHandlerDoneFunction) => {
+    deps.core.requestStarted();
+    done();
+  });
   guardEdge(app, limits);
   const metrics = new AppMetrics(deps.core.stats, deps.log);
   metrics.observe(app);

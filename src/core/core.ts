@@ -161,6 +161,11 @@ export class Core {
     return this.deps.store.dataVersion();
   }
 
+  /** Marks the start of a request: the data version is read afresh for it, so commits of other processes made before it arrived are seen. */
+  requestStarted(): void {
+    this.deps.store.forgetDataVersion();
+  }
+
   constructor(readonly deps: CoreDeps) {
     const auth = deps.config.auth;
     hashPool.configure(auth.hashThreads, auth.hashQueue);

@@ -1,9 +1,14 @@
-/** A least-recently-used map of values read under a data version, bounded by a total weight (items, bytes), for caches that must never serve stale reads. */
+/**
+ * A map of values read under a data version, bounded by a total weight (items, bytes), for caches that must never serve
+ * stale reads. Eviction is second-chance (CLOCK), close to least-recently-used: a hit only marks its entry, so the hot
+ * path of a cached answer never reorders the map.
+ */
 
 interface Entry<V> {
   version: number;
   value: V;
   weight: number;
+  used: boolean;
 }
 
 /** Keeps values with the version they were read under; a value is given back only for that same version. */
@@ -17,8 +22,7 @@ export class VersionedLru<V> {
   get(key: string, version: number): V | undefined {
     const hit = this.entries.get(key);
     if (!hit || hit.version !== version) return undefined;
-    this.entries.delete(key);
-    this.entries.set(key, hit);
+    hit.used = true;
     return hit.value;
   }
 
@@ -30,12 +34,18 @@ export class VersionedLru<V> {
       this.held -= old.weight;
     }
     if (weight > this.maxWeight) return;
-    this.entries.set(key, { version, value, weight });
-    this.held += weight;
-    while (this.held > this.maxWeight) {
+    while (this.held + weight > this.maxWeight) {
       const [oldest, e] = this.entries.entries().next().value!;
       this.entries.delete(oldest);
-      this.held -= e.weight;
+      if (e.used) {
+        // Used since it was kept or last spared: spared once more, now the newest.
+        e.used = false;
+        this.entries.set(oldest, e);
+      } else {
+        this.held -= e.weight;
+      }
     }
+    this.entries.set(key, { version, value, weight, used: false });
+    this.held += weight;
   }
 }

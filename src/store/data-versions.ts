@@ -77,14 +77,35 @@ export function dataVersionDdl(kind: 'sqlite' | 'postgres', tables: readonly str
 /** Reads the committed data version; undefined when it cannot be known without waiting (SQLite mid-transaction). */
 export type DataVersionReader = () => Promise<number | undefined>;
 
-/** SQLite: one prepared statement on the store's only connection, skipped while a transaction holds it (its bumps are not committed yet). */
-export function sqliteDataVersion(sqlite: Database.Database): DataVersionReader {
+/** SQLite: the committed version, kept until forget() or a statement that may write. */
+export interface SqliteVersion {
+  read: DataVersionReader;
+  /** Drops the kept version: the next read queries it (a new request, whose arrival may follow other processes' commits). */
+  forget(): void;
+}
+
+/**
+ * SQLite: the version query costs a read transaction (system calls and the WAL index), too much to pay twice per
+ * request (credential lookup, answer cache). It is kept until forget() or until this process prepares a statement that
+ * is not read-only (driver statements run at once), and never read while a transaction holds the store's connection
+ * (its bumps are not committed yet). `nube admin` may commit from another process while serve runs: the caller forgets
+ * the version as each request begins, so every request sees every commit made before it arrived.
+ */
+export function sqliteDataVersion(sqlite: Database.Database): SqliteVersion {
   let stmt: Database.Statement | undefined;
-  return async () => {
-    if (sqlite.inTransaction) return undefined;
-    stmt ??= sqlite.prepare(`select version from data_versions where scope = '${SCOPE}'`).pluck();
-    const v = stmt.get() as number | bigint | undefined;
-    return v === undefined ? undefined : Number(v);
+  let kept: number | undefined;
+  return {
+    forget() {
+      kept = undefined;
+    },
+    async read() {
+      if (sqlite.inTransaction) return undefined;
+      if (kept !== undefined) return kept;
+      stmt ??= sqlite.prepare(`select version from data_versions where scope = '${SCOPE}'`).pluck();
+      const v = stmt.get() as number | bigint | undefined;
+      kept = v === undefined ? undefined : Number(v);
+      return kept;
+    },
   };
 }
 

@@ -32,6 +32,8 @@ export interface Store {
   lock(trx: Transaction<DB>, name: string): Promise<void>;
   /** The committed data version, for caches of reads that must never be stale (see data-versions.ts). */
   dataVersion: DataVersionReader;
+  /** Makes the next dataVersion() query the database: called as each request begins. */
+  forgetDataVersion(): void;
   close(): Promise<void>;
   /** PostgreSQL only: the pool, for LISTEN/NOTIFY. */
   pool?: pg.Pool;
@@ -68,6 +70,9 @@ export function openStore(opts: StoreOptions): Store {
       kind: 'postgres',
       pool,
       dataVersion: pgDataVersion(db),
+      forgetDataVersion() {
+        /* read on every call: other processes share the database */
+      },
       async lock(trx, name) {
         await sql`select pg_advisory_xact_lock(hashtext(${name}))`.execute(trx);
       },
@@ -97,13 +102,17 @@ export function openStore(opts: StoreOptions): Store {
   const checkpointer = file === ':memory:' ? undefined : startCheckpointer(file);
   if (checkpointer) sqlite.pragma(`wal_autocheckpoint = ${FALLBACK_AUTOCHECKPOINT_PAGES}`);
   const inTx = new AsyncLocalStorage<true>();
-  const db = new Kysely<DB>({ dialect: new GuardedSqliteDialect({ database: cachedStatements(sqlite) }, inTx) });
+  const version = sqliteDataVersion(sqlite);
+  const db = new Kysely<DB>({
+    dialect: new GuardedSqliteDialect({ database: cachedStatements(sqlite, version.forget) }, inTx),
+  });
   return {
     db,
     kind: 'sqlite',
     sqlitePath: file,
     tx: groupCommit(db, inTx),
-    dataVersion: sqliteDataVersion(sqlite),
+    dataVersion: version.read,
+    forgetDataVersion: version.forget,
     async lock() {
       /* one process writes a SQLite store: serve holds the data-dir lock */
     },
@@ -212,8 +221,11 @@ class GuardedSqliteDialect extends SqliteDialect {
   }
 }
 
-/** better-sqlite3 with a bounded cache of prepared statements: preparing is most of the cost of a small query. */
-function cachedStatements(sqlite: Database.Database) {
+/**
+ * better-sqlite3 with a bounded cache of prepared statements (preparing is most of the cost of a small query); before
+ * a statement that is not read-only runs (the driver runs what it prepares at once), writing() is told.
+ */
+function cachedStatements(sqlite: Database.Database, writing: () => void) {
   const cache = new Map<string, Database.Statement>();
   return {
     close: () => sqlite.close(),
@@ -226,6 +238,7 @@ function cachedStatements(sqlite: Database.Database) {
         if (cache.size >= 1000) cache.delete(cache.keys().next().value!);
       }
       cache.set(text, stmt);
+      if (!stmt.readonly) writing();
       return stmt;
     },
   };

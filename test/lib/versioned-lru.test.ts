@@ -26,3 +26,16 @@ test('the total weight stays within the bound, dropping the least recently used 
   assert.equal(lru.get('huge', 1), undefined, 'a value heavier than the bound is not kept');
   assert.equal(lru.get('c', 1), 3);
 });
+
+test('when every kept value was used, a new one still fits: each is spared once, then the oldest goes', () => {
+  const lru = new VersionedLru<number>(3);
+  for (const k of ['a', 'b', 'c']) lru.set(k, 1, 0, 1);
+  for (const k of ['a', 'b', 'c']) assert.equal(lru.get(k, 1), 0);
+  lru.set('d', 1, 4, 1);
+  assert.equal(lru.get('d', 1), 4);
+  assert.equal(lru.get('a', 1), undefined, 'a, the oldest, went once all were spared');
+  assert.deepEqual(
+    ['b', 'c'].map((k) => lru.get(k, 1)),
+    [0, 0],
+  );
+});

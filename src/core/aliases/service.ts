@@ -5,6 +5,10 @@
  */
 import type { Store } from '../../store/db.js';
 import { isUniqueViolation } from '../../store/db.js';
+import { VersionedLru } from '../../lib/versioned-lru.js';
+
+/** Numbers kept in memory at most (each counts one). */
+const MAX_KEPT = 10_000;
 
 /** The number each object is known by under scheme, assigning the next free number to those without one (never inside a transaction). */
 export async function numberedAliases(
@@ -60,11 +64,28 @@ export async function objectByNumber(
 
 /** Numbered aliases for dialects, which never touch the store: the number of an object under a scheme, and back. */
 export class AliasService {
+  /** Numbers read under a data version (aliases bump it), so the REST dialect's per-request team number costs no query. */
+  private readonly kept = new VersionedLru<number>(MAX_KEPT);
+
   constructor(private readonly store: Store) {}
 
   /** The numbers of objects under scheme, assigning the next free number to those without one. */
-  numbers(objectType: string, scheme: string, objectIds: string[]): Promise<Map<string, number>> {
-    return numberedAliases(this.store, objectType, scheme, objectIds);
+  async numbers(objectType: string, scheme: string, objectIds: string[]): Promise<Map<string, number>> {
+    const version = await this.store.dataVersion();
+    const key = (id: string) => `${objectType}\n${scheme}\n${id}`;
+    const out = new Map<string, number>();
+    const missing: string[] = [];
+    for (const id of objectIds) {
+      const n = version === undefined ? undefined : this.kept.get(key(id), version);
+      if (n === undefined) missing.push(id);
+      else out.set(id, n);
+    }
+    if (missing.length === 0) return out;
+    for (const [id, n] of await numberedAliases(this.store, objectType, scheme, missing)) {
+      out.set(id, n);
+      if (version !== undefined) this.kept.set(key(id), version, n, 1);
+    }
+    return out;
   }
 
   /** The object known by number n under scheme, or undefined. */
