@@ -40,6 +40,8 @@ export interface ThrottleLimits {
 
 /** How long a successful sign-in makes its address trusted for that login. */
 const TRUST_MS = 30 * 24 * 3600_000;
+/** A trusted address is marked again (its expiry and recency moved) at most this often. */
+const TRUST_REFRESH_MS = 60_000;
 /** Most trusted addresses remembered per login. */
 const TRUST_PER_LOGIN = 8;
 /** How many of the least recently used entries are looked at for an unlocked one to drop. */
@@ -148,7 +150,11 @@ export class AuthThrottle {
   succeeded(source: string, login: string): void {
     const key = loginKey(login);
     const src = sourceKey(source);
+    const now = this.now();
     let addrs = this.trusted.get(key);
+    // Trusted again within the last minute: already among the most recent, nothing to reorder (the hot path of every call).
+    const until = addrs?.get(src);
+    if (until !== undefined && until - TRUST_MS > now - TRUST_REFRESH_MS) return;
     if (addrs) this.trusted.delete(key);
     else {
       if (this.trusted.size >= this.lim.tracked) this.trusted.delete(this.trusted.keys().next().value!);
@@ -157,7 +163,7 @@ export class AuthThrottle {
     this.trusted.set(key, addrs);
     addrs.delete(src);
     if (addrs.size >= TRUST_PER_LOGIN) addrs.delete(addrs.keys().next().value!);
-    addrs.set(src, this.now() + TRUST_MS);
+    addrs.set(src, now + TRUST_MS);
   }
 
   /** Checks, runs verify (undefined = wrong credentials) and records the outcome; RateLimited when locked. */
@@ -182,6 +188,7 @@ export class AuthThrottle {
 
 /** The key a source address is counted under: IPv4 as is, IPv4-mapped IPv6 as IPv4, other IPv6 by its /64. */
 export function sourceKey(ip: string): string {
+  if (!ip.includes(':')) return ip;
   const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(ip);
   if (mapped) return mapped[1]!;
   if (!isIPv6(ip)) return ip;

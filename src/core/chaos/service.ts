@@ -45,7 +45,8 @@ export interface ChaosVerdict {
 /** A request as chaos sees it: its dialect, the names its operation answers to, and a lazy way to learn its account id. */
 export interface ChaosRequest {
   dialect: string;
-  operations: string[];
+  /** The names the request is matched by, asked only when some rule is set (most requests meet none). */
+  operations: () => string[];
   accountId: () => Promise<string | undefined>;
 }
 
@@ -171,9 +172,10 @@ export class ChaosService {
     let account: string | undefined | null = null;
     let delayMs = 0;
     let fired = false;
+    const operations = req.operations();
     for (const rule of snap.rules) {
       if (rule.remaining === 0 || (rule.dialect !== '*' && rule.dialect !== req.dialect)) continue;
-      if (!req.operations.some((op) => globMatch(rule.operation, op))) continue;
+      if (!operations.some((op) => globMatch(rule.operation, op))) continue;
       if (rule.account_id) {
         if (account === null) account = await req.accountId();
         if (account !== rule.account_id) continue;

@@ -33,7 +33,7 @@ export function registerChaos(app: FastifyInstance, core: Core, opts: ChaosHookO
   app.addHook('preHandler', async (req, reply) => {
     const verdict = await core.chaos.decide({
       dialect: opts.dialect,
-      operations: opts.operations(req),
+      operations: () => opts.operations(req),
       accountId: async () => (opts.accountId ? opts.accountId(req).catch(() => undefined) : undefined),
     });
     if (!verdict) return;
