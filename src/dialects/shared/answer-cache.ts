@@ -9,6 +9,8 @@ import { VersionedLru } from '../../lib/versioned-lru.js';
 export class AnswerCache {
   private readonly texts: VersionedLru<string>;
   private readonly maxBytes: number;
+  /** Renders under way, by version and key: requests that miss together share one render instead of each making its own. */
+  private readonly rendering = new Map<string, Promise<{ text: string; ok: boolean }>>();
 
   constructor(
     private readonly core: Core,
@@ -25,9 +27,18 @@ export class AnswerCache {
     if (version === undefined) return (await render()).text;
     const hit = this.texts.get(key, version);
     if (hit !== undefined) return hit;
-    const { text, ok } = await render();
-    if (ok) this.texts.set(key, version, text, (text.length + key.length) * 2);
-    return text;
+    const slot = `${version}\n${key}`;
+    const shared = this.rendering.get(slot);
+    if (shared) return (await shared).text;
+    const mine = render();
+    this.rendering.set(slot, mine);
+    try {
+      const { text, ok } = await mine;
+      if (ok) this.texts.set(key, version, text, (text.length + key.length) * 2);
+      return text;
+    } finally {
+      this.rendering.delete(slot);
+    }
   }
 
   /** Like get, for answers that show live counters (traffic read from the hypervisor): kept only within the current second, so counters are never more than a second old. */
