@@ -319,3 +319,24 @@ test(
     }
   },
 );
+
+test(
+  'the same new Basic credentials sent at once on many connections cost one check: none is refused as a flood',
+  { timeout: 120_000 },
+  async () => {
+    const busy = await startTestEnv({ NUBE_AUTH_HASH_THREADS: '1', NUBE_AUTH_HASH_QUEUE: '2' });
+    try {
+      const dave = await busy.rt.core.accounts.createAccount('dave');
+      const headers = basic(dave.user.email, dave.credentials.password.password);
+      const answers = await Promise.all(
+        Array.from({ length: 30 }, () => busy.app.inject({ method: 'GET', url: '/profile/info', headers })),
+      );
+      assert.deepEqual(
+        answers.map((r) => r.statusCode),
+        Array<number>(30).fill(200),
+      );
+    } finally {
+      await busy.close();
+    }
+  },
+);

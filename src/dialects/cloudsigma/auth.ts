@@ -25,6 +25,8 @@ interface Verified {
 /** Checks Basic credentials; undefined when missing or wrong. */
 export class BasicAuth {
   private cache = new Map<string, Verified>();
+  /** Full checks under way by header and source: the same credentials sent at once from one address share one scrypt. */
+  private checking = new Map<string, Promise<Principal | undefined>>();
 
   constructor(private readonly core: Core) {}
 
@@ -49,6 +51,24 @@ export class BasicAuth {
         }
       }
     }
+    const slot = `${key}\n${source}`;
+    const shared = this.checking.get(slot);
+    if (shared) return shared;
+    const mine = this.verify(key, creds, source);
+    this.checking.set(slot, mine);
+    try {
+      return await mine;
+    } finally {
+      this.checking.delete(slot);
+    }
+  }
+
+  /** One full check (scrypt in core, counted by its throttle); a success is remembered under key. */
+  private async verify(
+    key: string,
+    creds: { user: string; password: string },
+    source: string,
+  ): Promise<Principal | undefined> {
     const principal = await this.core.credentials.issuers.password.verify(
       { login: creds.user, password: creds.password },
       source,
