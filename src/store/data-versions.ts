@@ -77,7 +77,7 @@ export function dataVersionDdl(kind: 'sqlite' | 'postgres', tables: readonly str
 /** Reads the committed data version; undefined when it cannot be known without waiting (SQLite mid-transaction). */
 export type DataVersionReader = () => Promise<number | undefined>;
 
-/** SQLite: the committed version, kept until forget() or a statement that may write. */
+/** SQLite: the committed version, kept for the current event-loop turn at most (see sqliteDataVersion). */
 export interface SqliteVersion {
   read: DataVersionReader;
   /** Drops the kept version: the next read queries it (a new request, whose arrival may follow other processes' commits). */
@@ -86,24 +86,34 @@ export interface SqliteVersion {
 
 /**
  * SQLite: the version query costs a read transaction (system calls and the WAL index), too much to pay twice per
- * request (credential lookup, answer cache). It is kept until forget() or until this process prepares a statement that
- * is not read-only (driver statements run at once), and never read while a transaction holds the store's connection
- * (its bumps are not committed yet). `nube admin` may commit from another process while serve runs: the caller forgets
- * the version as each request begins, so every request sees every commit made before it arrived.
+ * request (credential lookup, answer cache). A read is kept for the rest of the current event-loop turn only, and less
+ * when forget() is called or this process prepares a statement that is not read-only (driver statements run at once);
+ * nothing is read while a transaction holds the store's connection (its bumps are not committed yet). `nube admin` may
+ * commit from another process while serve runs: the caller forgets the version as each request begins, so every
+ * request sees every commit made before it arrived, and timers, tasks and CLI commands read it afresh each turn.
  */
 export function sqliteDataVersion(sqlite: Database.Database): SqliteVersion {
   let stmt: Database.Statement | undefined;
   let kept: number | undefined;
+  let expiring = false;
+  const forget = () => {
+    kept = undefined;
+  };
   return {
-    forget() {
-      kept = undefined;
-    },
+    forget,
     async read() {
       if (sqlite.inTransaction) return undefined;
       if (kept !== undefined) return kept;
       stmt ??= sqlite.prepare(`select version from data_versions where scope = '${SCOPE}'`).pluck();
       const v = stmt.get() as number | bigint | undefined;
       kept = v === undefined ? undefined : Number(v);
+      if (!expiring) {
+        expiring = true;
+        setImmediate(() => {
+          expiring = false;
+          forget();
+        });
+      }
       return kept;
     },
   };

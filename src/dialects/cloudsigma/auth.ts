@@ -8,6 +8,7 @@ import { createHash } from 'node:crypto';
 import type { Core } from '../../core/core.js';
 import type { Principal } from '../../core/accounts/principal.js';
 import { parseBasic } from '../shared/basic-auth.js';
+import { SharedRuns } from '../../lib/shared-runs.js';
 
 /** How long a successful check is remembered (each use still checks that the user, its password hash and its account are unchanged). */
 const CACHE_MS = 5 * 60_000;
@@ -26,7 +27,7 @@ interface Verified {
 export class BasicAuth {
   private cache = new Map<string, Verified>();
   /** Full checks under way by header and source: the same credentials sent at once from one address share one scrypt. */
-  private checking = new Map<string, Promise<Principal | undefined>>();
+  private readonly checking = new SharedRuns<Principal | undefined>();
 
   constructor(private readonly core: Core) {}
 
@@ -51,16 +52,7 @@ export class BasicAuth {
         }
       }
     }
-    const slot = `${key}\n${source}`;
-    const shared = this.checking.get(slot);
-    if (shared) return shared;
-    const mine = this.verify(key, creds, source);
-    this.checking.set(slot, mine);
-    try {
-      return await mine;
-    } finally {
-      this.checking.delete(slot);
-    }
+    return this.checking.run(`${key}\n${source}`, () => this.verify(key, creds, source));
   }
 
   /** One full check (scrypt in core, counted by its throttle); a success is remembered under key. */

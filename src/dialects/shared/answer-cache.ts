@@ -4,13 +4,14 @@
  */
 import type { Core } from '../../core/core.js';
 import { VersionedLru } from '../../lib/versioned-lru.js';
+import { SharedRuns } from '../../lib/shared-runs.js';
 
 /** Answer texts bounded by their size (0 MiB turns the cache off). */
 export class AnswerCache {
   private readonly texts: VersionedLru<string>;
   private readonly maxBytes: number;
   /** Renders under way, by version and key: requests that miss together share one render instead of each making its own. */
-  private readonly rendering = new Map<string, Promise<{ text: string; ok: boolean }>>();
+  private readonly rendering = new SharedRuns<string>();
 
   constructor(
     private readonly core: Core,
@@ -27,18 +28,11 @@ export class AnswerCache {
     if (version === undefined) return (await render()).text;
     const hit = this.texts.get(key, version);
     if (hit !== undefined) return hit;
-    const slot = `${version}\n${key}`;
-    const shared = this.rendering.get(slot);
-    if (shared) return (await shared).text;
-    const mine = render();
-    this.rendering.set(slot, mine);
-    try {
-      const { text, ok } = await mine;
+    return this.rendering.run(`${version}\n${key}`, async () => {
+      const { text, ok } = await render();
       if (ok) this.texts.set(key, version, text, (text.length + key.length) * 2);
       return text;
-    } finally {
-      this.rendering.delete(slot);
-    }
+    });
   }
 
   /** Like get, for answers that show live counters (traffic read from the hypervisor): kept only within the current second, so counters are never more than a second old. */
