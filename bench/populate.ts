@@ -6,6 +6,7 @@ import type { DB } from '../src/store/schema.js';
 import { intToIpv4, ipv4ToInt, macFromNumber } from '../src/core/net/ip.js';
 import { MasterKey } from '../src/core/accounts/secrets.js';
 import { bumpLiveVms } from '../src/core/vms/counts.js';
+import { syncSerialSequence } from '../src/store/vm-serials.js';
 
 const MIB = 1024 * 1024;
 const BATCH = 1000;
@@ -56,7 +57,7 @@ export async function populateVms(store: Store, dataDir: string, accountName: st
         .returning('value')
         .executeTakeFirstOrThrow();
       const firstSerial = Number(serialRow.value) - n + 1;
-      await bumpLiveVms(trx, account.id, n);
+      await bumpLiveVms(trx, store.kind, account.id, n);
       const netRow = await trx
         .selectFrom('networks')
         .select('next_ip')
@@ -214,4 +215,5 @@ export async function populateVms(store: Store, dataDir: string, accountName: st
         .execute();
     }
   });
+  await syncSerialSequence(store.db, store.kind);
 }

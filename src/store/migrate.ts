@@ -33,6 +33,7 @@ import * as m0031 from './migrations/0031-iam-api-keys.js';
 import * as m0032 from './migrations/0032-reverse-dns.js';
 import * as m0033 from './migrations/0033-instance-pools.js';
 import * as m0034 from './migrations/0034-versioned-extras-traffic.js';
+import * as m0035 from './migrations/0035-vm-serial-sequence.js';
 
 interface Migration {
   name: string;
@@ -71,6 +72,7 @@ const MIGRATIONS: Migration[] = [
   { name: '0032-reverse-dns', up: m0032.up },
   { name: '0033-instance-pools', up: m0033.up },
   { name: '0034-versioned-extras-traffic', up: m0034.up },
+  { name: '0035-vm-serial-sequence', up: m0035.up },
 ];
 
 /** Brings the schema up to date; safe to call from several processes at once on PostgreSQL. */

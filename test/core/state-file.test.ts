@@ -152,6 +152,18 @@ for (const kind of [TEST_DB, TEST_DB === 'sqlite' ? 'postgres' : 'sqlite'] as co
       const alice = new CsClient(t.app, source.cs.key, source.cs.secret);
       const vmId = (vmList as any).virtualmachine[0].id;
       assert.equal((await alice.done('stopVirtualMachine', { id: vmId })).virtualmachine.state, 'Stopped');
+      // New VMs are numbered after the loaded ones (a serial taken again would fail the deploy).
+      const c = await catalog(alice);
+      const args = { zoneid: c.zone.id, serviceofferingid: c.micro.id, templateid: c.template.id, name: 'web-2' };
+      assert.equal((await alice.done('deployVirtualMachine', args)).virtualmachine.state, 'Running');
+      const serials = await t.rt.store.db.selectFrom('vms').select(['name', 'serial']).orderBy('serial').execute();
+      assert.deepEqual(
+        serials.map((r) => [r.name, Number(r.serial)]),
+        [
+          ['web-1', 1],
+          ['web-2', 2],
+        ],
+      );
       assert.equal((await t.app.inject({ url: '/admin/state', headers: { authorization: ADMIN } })).statusCode, 200);
     } finally {
       await t.done();

@@ -158,10 +158,14 @@ export async function liveCounterDrift(db: Kysely<DB>): Promise<string[]> {
   const counters = await db.selectFrom('counters').selectAll().where('name', 'like', 'live_vms:%').execute();
   const want = new Map(rows.map((r) => [r.account_id, Number(r.n)]));
   const bad: string[] = [];
+  // PostgreSQL spreads one account's count over rows named live_vms:<account>#<shard>: the count is their sum.
+  const counted = new Map<string, number>();
   for (const c of counters) {
-    const acct = c.name.slice('live_vms:'.length);
-    if (Number(c.value) !== (want.get(acct) ?? 0))
-      bad.push(`account ${acct}: counter ${c.value}, live VMs ${want.get(acct) ?? 0}`);
+    const acct = c.name.slice('live_vms:'.length).split('#')[0]!;
+    counted.set(acct, (counted.get(acct) ?? 0) + Number(c.value));
+  }
+  for (const [acct, value] of counted) {
+    if (value !== (want.get(acct) ?? 0)) bad.push(`account ${acct}: counter ${value}, live VMs ${want.get(acct) ?? 0}`);
     want.delete(acct);
   }
   for (const [acct, n] of want) bad.push(`account ${acct}: no counter, live VMs ${n}`);

@@ -1,7 +1,7 @@
 /** Placement: picks a host with room for a VM, keeping anti-affinity group members on distinct hosts. */
 import type { Q } from '../../store/db.js';
 import type { VmRow } from '../../store/schema.js';
-import { unavailable } from '../../lib/errors.js';
+import { CoreError, unavailable } from '../../lib/errors.js';
 
 const MIB = 1024 * 1024;
 
@@ -76,7 +76,12 @@ export async function placeVm(q: Q, vm: VmRow, excludeHosts: string[] = []): Pro
     await q.updateTable('vms').set({ host_id: h.id }).where('id', '=', vm.id).execute();
     return h.id;
   }
-  throw reachable === 0
+  throw noHost(reachable, blockedByAffinity);
+}
+
+/** Why a VM found no host: none reachable, or none with room (or allowed by its anti-affinity groups). */
+function noHost(reachable: number, blockedByAffinity: boolean): CoreError {
+  return reachable === 0
     ? unavailable('Unable to create a deployment for VM: no host of the zone is up and reachable', 'unreachable')
     : unavailable(
         blockedByAffinity
@@ -84,6 +89,103 @@ export async function placeVm(q: Q, vm: VmRow, excludeHosts: string[] = []): Pro
           : 'Unable to create a deployment for VM: insufficient capacity in the zone',
         'no_capacity',
       );
+}
+
+/**
+ * Places many VMs in the caller's transaction: each gets its host id, or the error placeVm would give. VMs in
+ * affinity groups, returning home or already placed go through placeVm; the others are placed in memory the same
+ * way (least memory used first, then name) and their hosts are charged last, with one update per host in id order:
+ * on PostgreSQL a host's row stays locked until the commit, so concurrent batches hold it only for that moment.
+ */
+export async function placeVms(
+  q: Q,
+  vms: VmRow[],
+  excludeHosts: string[] = [],
+): Promise<Map<string, string | CoreError>> {
+  const out = new Map<string, string | CoreError>();
+  const grouped = new Set(
+    vms.length === 0
+      ? []
+      : (
+          await q
+            .selectFrom('vm_affinity_groups')
+            .select('vm_id')
+            .where(
+              'vm_id',
+              'in',
+              vms.map((v) => v.id),
+            )
+            .execute()
+        ).map((r) => r.vm_id),
+  );
+  const single = vms.filter((v) => v.host_id || v.home_host_id || grouped.has(v.id));
+  const byZone = new Map<string, VmRow[]>();
+  for (const v of vms) if (!single.includes(v)) byZone.set(v.zone_id, [...(byZone.get(v.zone_id) ?? []), v]);
+  const unreachable = new Set(excludeHosts);
+  const charges = new Map<string, { vms: VmRow[]; mem: number; mhz: number }>();
+  for (const [zoneId, zoneVms] of byZone) {
+    const hosts = (
+      await q.selectFrom('hosts').selectAll().where('zone_id', '=', zoneId).where('state', '=', 'up').execute()
+    ).filter((h) => !unreachable.has(h.id));
+    const used = new Map(hosts.map((h) => [h.id, { mem: Number(h.mem_used), mhz: Number(h.cpu_used_mhz) }]));
+    for (const vm of zoneVms) {
+      const mem = Number(vm.memory) * MIB;
+      const mhz = Number(vm.cpu_number) * Number(vm.cpu_speed);
+      const fits = hosts
+        .filter((h) => {
+          const u = used.get(h.id)!;
+          return u.mem + mem <= Number(h.mem_total) && u.mhz + mhz <= Number(h.cpu_count) * Number(h.cpu_mhz) * 4;
+        })
+        .sort((a, b) => used.get(a.id)!.mem - used.get(b.id)!.mem || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+      const h = fits[0];
+      if (!h) {
+        out.set(vm.id, noHost(hosts.length, false));
+        continue;
+      }
+      const u = used.get(h.id)!;
+      u.mem += mem;
+      u.mhz += mhz;
+      const c = charges.get(h.id) ?? { vms: [], mem: 0, mhz: 0 };
+      c.vms.push(vm);
+      c.mem += mem;
+      c.mhz += mhz;
+      charges.set(h.id, c);
+    }
+  }
+  for (const [hostId, c] of charges)
+    await q
+      .updateTable('vms')
+      .set({ host_id: hostId })
+      .where(
+        'id',
+        'in',
+        c.vms.map((v) => v.id),
+      )
+      .execute();
+  for (const hostId of [...charges.keys()].sort()) {
+    const c = charges.get(hostId)!;
+    const r = await q
+      .updateTable('hosts')
+      .set((eb) => ({
+        mem_used: eb('mem_used', '+', c.mem),
+        cpu_used_mhz: eb('cpu_used_mhz', '+', c.mhz),
+        vm_count: eb('vm_count', '+', c.vms.length),
+      }))
+      .where('id', '=', hostId)
+      .where((eb) => eb(eb('mem_used', '+', c.mem), '<=', eb.ref('mem_total')))
+      .executeTakeFirst();
+    if (Number(r.numUpdatedRows) > 0) for (const v of c.vms) out.set(v.id, hostId);
+    else single.push(...c.vms.map((v) => ({ ...v, host_id: null })));
+  }
+  for (const vm of single) {
+    try {
+      out.set(vm.id, await placeVm(q, vm, excludeHosts));
+    } catch (err) {
+      if (!(err instanceof CoreError)) throw err;
+      out.set(vm.id, err);
+    }
+  }
+  return out;
 }
 
 /** Returns the VM's reserved capacity to its host and clears the VM's host, in the caller's transaction. */

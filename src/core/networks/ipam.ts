@@ -28,58 +28,94 @@ export async function leaseAddress(q: Q, network: NetworkRow, ownerId: string, w
     await q.insertInto('ip_leases').values({ network_id: network.id, address: n, owner_id: ownerId }).execute();
     return wanted;
   }
-  // Updating the row takes its lock on PostgreSQL, so concurrent leases in one network take turns.
-  const cur = await q
-    .updateTable('networks')
-    .set((eb) => ({ next_ip: eb.ref('next_ip') }))
-    .where('id', '=', network.id)
-    .returning('next_ip')
-    .executeTakeFirstOrThrow();
-  let candidate = Number(cur.next_ip);
-  if (candidate < first || candidate > last) candidate = first;
-  const taken = await q
+  return leaseNext(q, network, ownerId, first, last);
+}
+
+/** How many addresses after the cursor are tried before the range is searched for a free one. */
+const PROBES = 16;
+/** Networks whose cursor this process keeps; past this many the cursors start afresh (they are only hints). */
+const MAX_CURSORS = 1000;
+
+/**
+ * Per network range, the address this process leases next. It is a hint: the lease's primary key decides, so a
+ * taken address (by another process, or before a restart) is skipped. Keeping it here instead of in the network's
+ * row means concurrent creates in one network lock no shared row (on PostgreSQL the row's lock was held by each
+ * creating transaction until its commit, so they took turns).
+ */
+const cursors = new Map<string, number>();
+
+/** Leases the address after the last one this process leased (after the highest leased, at first), else the lowest free one. */
+async function leaseNext(q: Q, network: NetworkRow, ownerId: string, first: number, last: number): Promise<string> {
+  const key = `${network.id}|${network.created_at}|${first}|${last}`;
+  if (!cursors.has(key)) {
+    const top = await q
+      .selectFrom('ip_leases')
+      .select((eb) => eb.fn.max('address').as('top'))
+      .where('network_id', '=', network.id)
+      .where('address', '>=', first)
+      .where('address', '<=', last)
+      .executeTakeFirst();
+    const start = Math.max(Number(network.next_ip), top?.top == null ? first : Number(top.top) + 1);
+    if (cursors.size >= MAX_CURSORS) cursors.clear();
+    if (!cursors.has(key)) cursors.set(key, start);
+  }
+  for (let tries = 0; tries < PROBES; tries++) {
+    let candidate = cursors.get(key) ?? first;
+    if (candidate < first || candidate > last) candidate = first;
+    cursors.set(key, candidate + 1);
+    if (await tryLease(q, network.id, candidate, ownerId)) return intToIpv4(candidate);
+  }
+  for (let tries = 0; tries < 3; tries++) {
+    const free = await lowestFree(q, network.id, first, last);
+    if (free === null) break;
+    if (await tryLease(q, network.id, free, ownerId)) {
+      cursors.set(key, free + 1);
+      return intToIpv4(free);
+    }
+  }
+  throw quotaExceeded(`No free IP address left in network ${network.name}`, 'exhausted');
+}
+
+/** Inserts the lease unless the address is taken (on PostgreSQL, after the transaction holding it ends). */
+async function tryLease(q: Q, networkId: string, address: number, ownerId: string): Promise<boolean> {
+  const row = await q
+    .insertInto('ip_leases')
+    .values({ network_id: networkId, address, owner_id: ownerId })
+    .onConflict((oc) => oc.doNothing())
+    .returning('address')
+    .executeTakeFirst();
+  return row !== undefined;
+}
+
+/** The lowest address of first..last no lease holds, or null when all are taken. */
+async function lowestFree(q: Q, networkId: string, first: number, last: number): Promise<number | null> {
+  const firstTaken = await q
     .selectFrom('ip_leases')
     .select('address')
-    .where('network_id', '=', network.id)
-    .where('address', '=', candidate)
+    .where('network_id', '=', networkId)
+    .where('address', '=', first)
     .executeTakeFirst();
-  if (taken) {
-    const gap = await q
-      .selectFrom('ip_leases as l')
-      .select((eb) => eb.fn.min(eb('l.address', '+', 1)).as('free'))
-      .where('l.network_id', '=', network.id)
-      .where('l.address', '>=', first - 1)
-      .where('l.address', '<', last)
-      .where((eb) =>
-        eb.not(
-          eb.exists(
-            eb
-              .selectFrom('ip_leases as l2')
-              .select('l2.address')
-              .whereRef('l2.network_id', '=', 'l.network_id')
-              .whereRef('l2.address', '=', eb('l.address', '+', 1)),
-          ),
+  if (!firstTaken) return first;
+  const gap = await q
+    .selectFrom('ip_leases as l')
+    .select((eb) => eb.fn.min(eb('l.address', '+', 1)).as('free'))
+    .where('l.network_id', '=', networkId)
+    .where('l.address', '>=', first)
+    .where('l.address', '<', last)
+    .where((eb) =>
+      eb.not(
+        eb.exists(
+          eb
+            .selectFrom('ip_leases as l2')
+            .select('l2.address')
+            .whereRef('l2.network_id', '=', 'l.network_id')
+            .whereRef('l2.address', '=', eb('l.address', '+', 1)),
         ),
-      )
-      .executeTakeFirst();
-    const firstTaken = await q
-      .selectFrom('ip_leases')
-      .select('address')
-      .where('network_id', '=', network.id)
-      .where('address', '=', first)
-      .executeTakeFirst();
-    const free = !firstTaken ? first : gap?.free != null ? Number(gap.free) : null;
-    if (free === null || free > last)
-      throw quotaExceeded(`No free IP address left in network ${network.name}`, 'exhausted');
-    candidate = free;
-  }
-  await q.insertInto('ip_leases').values({ network_id: network.id, address: candidate, owner_id: ownerId }).execute();
-  await q
-    .updateTable('networks')
-    .set({ next_ip: candidate + 1 })
-    .where('id', '=', network.id)
-    .execute();
-  return intToIpv4(candidate);
+      ),
+    )
+    .executeTakeFirst();
+  const free = gap?.free == null ? null : Number(gap.free);
+  return free === null || free > last ? null : free;
 }
 
 /** Frees every address leased to ownerId (a NIC), with the PTR records it holds (its IPv6 one too: the NIC is removed or re-addressed). */

@@ -7,6 +7,8 @@ import type { Readable } from 'node:stream';
 import tar from 'tar-stream';
 import { readSnapshot } from '../../store/snapshot.js';
 import { schemaVersion, stateTables } from '../../store/tables.js';
+import { lastSerial } from '../../store/vm-serials.js';
+import { foldShards } from '../vms/counts.js';
 import { readSetting, SETTINGS } from '../../store/settings.js';
 import { nowIso } from '../../lib/util.js';
 import type { CoreDeps } from '../deps.js';
@@ -36,6 +38,12 @@ export async function saveState(deps: CoreDeps): Promise<Readable> {
     const tables = await stateTables(q, deps.store.kind);
     const rows = new Map<string, PlainRow[]>();
     for (const t of tables) rows.set(t, await allRows(q, t));
+    // Counters as SQLite keeps them: one live-VM row per account, the serial last handed out.
+    const counters = foldShards(rows.get('counters') ?? []);
+    const serial = await lastSerial(q, deps.store.kind);
+    for (const r of counters)
+      if (r.name === 'vm_serial' && serial !== undefined) r.value = Math.max(Number(r.value), serial);
+    if (rows.has('counters')) rows.set('counters', counters);
     return {
       tables,
       rows,

@@ -7,6 +7,7 @@ import { quiesceTasks } from './quiesce.js';
 import { ADMIN_ACCOUNT, resetTables } from './reset.js';
 import { saveState } from './save.js';
 import { loadState, type LoadedState } from './load.js';
+import { syncSerialSequence } from '../../store/vm-serials.js';
 
 /** What a reset did: tasks cancelled, the admin kept or issued anew (its new credentials, shown once), and how long it took. */
 export interface ResetResult {
@@ -58,8 +59,9 @@ export class StateService {
     return loaded;
   }
 
-  /** In-process caches that are not keyed by the data version forget what they held. */
+  /** In-process caches that are not keyed by the data version forget what they held; VM serials go on from the new state's. */
   private async afterReplace(): Promise<void> {
     this.deps.catalog.invalidate();
+    await syncSerialSequence(this.deps.store.db, this.deps.store.kind);
   }
 }

@@ -9,7 +9,8 @@ import { enqueueTask } from '../../tasks/queue.js';
 import { checkDisplayName, checkHostname, checkUserdata, rootDiskBytes } from './rules.js';
 import { bumpLiveVms } from './counts.js';
 import { reserveQuota } from '../quotas/service.js';
-import { addDefaultNics, nextSerial, resolveGroups } from './rows.js';
+import { addDefaultNics, resolveGroups } from './rows.js';
+import { nextSerial } from '../../store/vm-serials.js';
 import type { VmCreateInput, VmCreated } from './create-input.js';
 
 /** An offering-path VM checked against the catalog, ready to be written in a transaction (see insertOfferingVm). */
@@ -125,8 +126,7 @@ export async function insertOfferingVm(
       .executeTakeFirst();
     if (def) sgIds.push(def.id);
   }
-  const serial = await nextSerial(trx);
-  await bumpLiveVms(trx, ctx.accountId, 1);
+  const serial = await nextSerial(trx, store.kind);
   await trx
     .insertInto('vms')
     .values({
@@ -178,6 +178,8 @@ export async function insertOfferingVm(
   await addDefaultNics(trx, ctx, id, serial, vm.zoneId, input.networkIds, input.ipAddress);
   for (const g of sgIds) await trx.insertInto('vm_security_groups').values({ vm_id: id, group_id: g }).execute();
   for (const g of agIds) await trx.insertInto('vm_affinity_groups').values({ vm_id: id, group_id: g }).execute();
+  // Late in the transaction: on PostgreSQL the counter's row stays locked until the commit.
+  await bumpLiveVms(trx, store.kind, ctx.accountId, 1);
   return enqueueTask(store, trx, {
     kind: 'vm.create',
     objectType: 'virtual machine',

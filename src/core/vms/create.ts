@@ -6,7 +6,8 @@ import { newId, nowIso } from '../../lib/util.js';
 import { enqueueTask } from '../../tasks/queue.js';
 import { bumpLiveVms } from './counts.js';
 import { reserveQuota } from '../quotas/service.js';
-import { addDefaultNics, nextSerial, resolveGroups } from './rows.js';
+import { addDefaultNics, resolveGroups } from './rows.js';
+import { nextSerial } from '../../store/vm-serials.js';
 import { attachDrives, checkServerName, sizeOf, volumeOf, type VmSize } from './sized.js';
 import { chooseMac, isMacClash, parseMac, unusableMac } from './macs.js';
 import { encodeExtras } from './extras.js';
@@ -47,8 +48,8 @@ async function bySize(deps: CoreDeps, ctx: CallContext, input: VmCreateInput, wa
             .executeTakeFirst()
         )?.id;
       if (!template) throw unavailable('No template is configured', 'not_configured');
-      const serial = await nextSerial(trx);
-      await bumpLiveVms(trx, ctx.accountId, 1);
+      const serial = await nextSerial(trx, store.kind);
+      await bumpLiveVms(trx, store.kind, ctx.accountId, 1);
       const now = nowIso();
       await trx
         .insertInto('vms')

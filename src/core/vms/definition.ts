@@ -10,7 +10,8 @@ import { recordSyncChange } from '../sync-change.js';
 import type { TaskReceipt } from '../receipt.js';
 import { reserveQuota } from '../quotas/service.js';
 import { bumpLiveVms } from './counts.js';
-import { nextSerial, vmRow } from './rows.js';
+import { vmRow } from './rows.js';
+import { nextSerial } from '../../store/vm-serials.js';
 import { checkDisplayName } from './rules.js';
 import { expungeVm } from './tasks/common.js';
 import type { VmState } from './model.js';
@@ -123,8 +124,8 @@ export class VmDefinitions {
         .where('removed_at', 'is', null)
         .executeTakeFirst();
       if (dup) throw conflict(`A virtual machine named ${input.name} already exists in this account`, 'exists');
-      const serial = await nextSerial(trx);
-      await bumpLiveVms(trx, ctx.accountId, 1);
+      const serial = await nextSerial(trx, store.kind);
+      await bumpLiveVms(trx, store.kind, ctx.accountId, 1);
       const now = nowIso();
       await trx
         .insertInto('vms')
@@ -218,7 +219,7 @@ export class VmDefinitions {
         .where('vm_id', '=', id)
         .where('removed_at', 'is', null)
         .execute();
-      await expungeVm(trx, vm);
+      await expungeVm(trx, this.deps.store.kind, vm);
       return recordSyncChange(trx, {
         objectType: 'virtual machine',
         objectId: id,

@@ -1,5 +1,4 @@
 /** Row-level helpers every VM operation shares: the caller's VM row, the next serial, group lookups and the NICs a new VM gets. */
-import { sql } from 'kysely';
 import type { Q } from '../../store/db.js';
 import type { VmRow } from '../../store/schema.js';
 import type { CallContext } from '../../lib/context.js';
@@ -23,14 +22,6 @@ export async function vmRow(
     .executeTakeFirst();
   if (!row || (row.removed_at && !opts.includeRemoved)) throw notFound('virtual machine', id, 'vm');
   return row;
-}
-
-/** The next VM serial (the integer id some dialects show), from a counter row that serializes concurrent creates. */
-export async function nextSerial(q: Q): Promise<number> {
-  const r = await sql<{
-    value: number;
-  }>`update counters set value = value + 1 where name = 'vm_serial' returning value`.execute(q);
-  return Number(r.rows[0]!.value);
 }
 
 /** Resolves group ids or names of the caller's account, NotFound-style Invalid (on `<field>Ids` or `<field>Names`) for unknown ones. */

@@ -72,7 +72,7 @@ export async function setVmState(q: Q, vmId: string, state: string, power?: 'run
 }
 
 /** Removes a VM for good: host capacity, addresses, root volume, group links and tags released; data volumes detached. */
-export async function expungeVm(q: Q, vm: VmRow): Promise<void> {
+export async function expungeVm(q: Q, kind: 'sqlite' | 'postgres', vm: VmRow): Promise<void> {
   const now = nowIso();
   await releaseHost(q, vm);
   const nics = await q.selectFrom('nics').select('id').where('vm_id', '=', vm.id).execute();
@@ -109,7 +109,7 @@ export async function expungeVm(q: Q, vm: VmRow): Promise<void> {
     .where('id', '=', vm.id)
     .where('removed_at', 'is', null)
     .executeTakeFirst();
-  if (Number(r.numUpdatedRows) > 0) await bumpLiveVms(q, vm.account_id, -1);
+  if (Number(r.numUpdatedRows) > 0) await bumpLiveVms(q, kind, vm.account_id, -1);
 }
 
 /** Returns a VM to its definition: host released, its disks back to Allocated (their data is gone), state defined; NICs and addresses stay. */

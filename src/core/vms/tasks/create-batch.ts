@@ -1,7 +1,6 @@
 /** vm.create for many tasks at once: one placement transaction and one settling transaction for the whole batch. */
 import type { TaskRow, VmRow } from '../../../store/schema.js';
-import { placeVm } from '../../hosts/placement.js';
-import { CoreError } from '../../../lib/errors.js';
+import { placeVms } from '../../hosts/placement.js';
 import { nowIso } from '../../../lib/util.js';
 import { finishTask } from '../../../tasks/queue.js';
 import { payloadOf, type HandlerDeps } from '../../task-steps.js';
@@ -30,16 +29,18 @@ export async function createBatch(
   const hosts = new Map<string, string>();
   if (starting.length > 0) {
     const unreachable = await deps.driver.unreachableHosts();
-    await deps.store.tx(async (trx) => {
-      for (const t of starting) {
-        try {
-          hosts.set(t.id, await placeVm(trx, vmOf.get(t.object_id)!, unreachable));
-        } catch (err) {
-          if (!(err instanceof CoreError)) throw err;
-          failed.set(t.id, err);
-        }
-      }
-    });
+    const placed = await deps.store.tx((trx) =>
+      placeVms(
+        trx,
+        starting.map((t) => vmOf.get(t.object_id)!),
+        unreachable,
+      ),
+    );
+    for (const t of starting) {
+      const host = placed.get(t.object_id);
+      if (typeof host === 'string') hosts.set(t.id, host);
+      else failed.set(t.id, host);
+    }
   }
   for (const t of starting) {
     const hostId = hosts.get(t.id);

@@ -60,7 +60,7 @@ export function vmCreate(deps: HandlerDeps): TaskHandler {
       const vm = await taskVm(q, task);
       if (!vm || vm.removed_at) return;
       if (payloadOf<{ deploy?: boolean }>(task).deploy) await backToDefinition(q, vm);
-      else await expungeVm(q, vm);
+      else await expungeVm(q, deps.store.kind, vm);
     },
     async onRevoke(task) {
       await deps.driver.destroy(task.object_id);
@@ -69,7 +69,7 @@ export function vmCreate(deps: HandlerDeps): TaskHandler {
         const vm = await taskVm(trx, task);
         if (!vm || vm.removed_at) return;
         if (payloadOf<{ deploy?: boolean }>(task).deploy) await backToDefinition(trx, vm);
-        else await expungeVm(trx, vm);
+        else await expungeVm(trx, deps.store.kind, vm);
       });
     },
     runBatch: (tasks, signals) => createBatch(deps, tasks, signals),
@@ -189,7 +189,7 @@ export function vmDestroy(deps: HandlerDeps): TaskHandler {
       for (const r of roots) await deps.storage?.remove(r.id);
       await deps.store.tx(async (trx) => {
         const cur = (await taskVm(trx, task))!;
-        await expungeVm(trx, cur);
+        await expungeVm(trx, deps.store.kind, cur);
         await finishTask(trx, task, vmResult(task));
       });
       return FINISHED;
