@@ -11,7 +11,7 @@ import type { Q } from '../../store/db.js';
 const SHARDS = 16;
 
 /** The counter row name of an account's count (shard 0, the only one on SQLite). */
-export function liveVmsKey(accountId: string): string {
+function liveVmsKey(accountId: string): string {
   return `live_vms:${accountId}`;
 }
 
