@@ -16,6 +16,7 @@ import { dirname } from 'node:path';
 import { openPgPool, unavailableAware } from './pg-pool.js';
 import { FALLBACK_AUTOCHECKPOINT_PAGES, startCheckpointer } from './checkpointer.js';
 import { nextTurn, TimeSlice } from '../lib/time-slice.js';
+import { Gate } from '../lib/gate.js';
 import type { DB } from './schema.js';
 import { pgDataVersion, sqliteDataVersion, type DataVersionReader } from './data-versions.js';
 
@@ -52,19 +53,38 @@ export interface StoreOptions {
   onConnectionError?: (err: Error) => void;
 }
 
+/** PostgreSQL: connections of the pool that transactions leave to lone statements. */
+const PG_RESERVED_CONNECTIONS = 2;
+
 pg.types.setTypeParser(20, (v) => Number(v));
 pg.types.setTypeParser(1700, (v) => Number(v));
 
 /** Opens (creating if needed) the database named by the options. */
 export function openStore(opts: StoreOptions): Store {
   if (opts.databaseUrl) {
+    const poolSize = opts.poolSize ?? 10;
     const pool = openPgPool({
       databaseUrl: opts.databaseUrl,
-      poolSize: opts.poolSize ?? 10,
+      poolSize,
       connectTimeoutMs: opts.connectTimeoutMs ?? 5000,
       onConnectionError: opts.onConnectionError,
     });
     const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool: unavailableAware(pool) }) });
+    // Transactions hold their connection while this process works between statements; under load they could take
+    // every connection, and each lone statement (a list, a sign-in) would wait for a commit. Two are kept for those.
+    const txGate = new Gate(Math.max(1, poolSize - PG_RESERVED_CONNECTIONS));
+    const inTx = new AsyncLocalStorage<true>();
+    const attempt = async <T>(fn: (trx: Transaction<DB>) => Promise<T>): Promise<T> => {
+      for (let attempt = 0; ; attempt++) {
+        try {
+          return await db.transaction().execute(fn);
+        } catch (err) {
+          const code = (err as { code?: string }).code;
+          if ((code === '40001' || code === '40P01') && attempt < 5) continue;
+          throw err;
+        }
+      }
+    };
     return {
       db,
       kind: 'postgres',
@@ -77,15 +97,9 @@ export function openStore(opts: StoreOptions): Store {
         await sql`select pg_advisory_xact_lock(hashtext(${name}))`.execute(trx);
       },
       async tx(fn) {
-        for (let attempt = 0; ; attempt++) {
-          try {
-            return await db.transaction().execute(fn);
-          } catch (err) {
-            const code = (err as { code?: string }).code;
-            if ((code === '40001' || code === '40P01') && attempt < 5) continue;
-            throw err;
-          }
-        }
+        // A transaction opened inside another (its own connection) must not wait for a place its caller holds.
+        if (inTx.getStore()) return attempt(fn);
+        return txGate.run(() => inTx.run(true, () => attempt(fn)));
       },
       async close() {
         await db.destroy();
