@@ -138,6 +138,28 @@ test('verifySignature never throws and rejects junk', () => {
   assert.equal(verifySignature([], computeSignature('s', ''), 's'), true);
 });
 
+test('a signed request verified once verifies again, and its signature still fails with any other value or secret', () => {
+  const params: Array<[string, string]> = [
+    ['command', 'listVirtualMachines'],
+    ['apikey', 'KEY'],
+    ['page', '1'],
+    ['pagesize', '20'],
+  ];
+  const sig = computeSignature('s3cret', canonicalString(params, DEFAULT));
+  for (let i = 0; i < 3; i++) assert.equal(verifySignature(params, sig, 's3cret'), true);
+  assert.equal(verifySignature(params, sig, 's3cret2'), false, 'another secret');
+  assert.equal(verifySignature([...params.slice(0, 3), ['pagesize', '21']], sig, 's3cret'), false, 'another value');
+  assert.equal(verifySignature([...params, ['x', '']], sig, 's3cret'), false, 'one more parameter');
+  // Length prefixes keep a value's text from standing in for the next key.
+  const shifted: Array<[string, string]> = [
+    ['command', 'listVirtualMachines'],
+    ['apikey', 'KEY'],
+    ['page', '1pagesize'],
+    ['', '20'],
+  ];
+  assert.equal(verifySignature(shifted, sig, 's3cret'), false, 'shifted boundaries');
+});
+
 test('checkExpiry', () => {
   const now = new Date('2024-05-01T12:00:00Z');
   const v3 = (expires?: string) =>
