@@ -13,7 +13,7 @@ import { summariseProfiles } from './profile.js';
 import { deployFigures } from './deploy.js';
 import { scaleFigures } from './scale.js';
 import { stateFigures } from './state.js';
-import { listFiguresOf, measureLists } from './lists.js';
+import { listFiguresOf, measureLists, type ListCase } from './lists.js';
 import { run } from './wrk.js';
 import { parseRecords } from '../src/lib/sigma-text.js';
 import { PARTS, row, table, writeMarkdown, type Figure, type Note, type Part } from './report.js';
@@ -30,6 +30,12 @@ const QEMU_VMS = Number(process.env.BENCH_QEMU_VMS ?? 3);
 const QEMU_IDLE_S = Number(process.env.BENCH_QEMU_IDLE_S ?? 10);
 const QEMU_TEMPLATE_DIR = process.env.BENCH_QEMU_TEMPLATE_DIR ?? join(tmpdir(), 'nube-bench-guest-template');
 const PROFILE_ROOT = join(REPO_ROOT, 'bench', 'profiles');
+/** BENCH_LISTS=rest,cvm: only the lists whose name holds one of these words (to profile one dialect; printed only). */
+const LIST_FILTER = (process.env.BENCH_LISTS ?? '')
+  .toLowerCase()
+  .split(',')
+  .map((w) => w.trim())
+  .filter(Boolean);
 /** BENCH_LIST_QUICK=1: BENCHMARKS.md is left as it is (as BENCH_NO_WRITE=1). */
 const QUICK_LIST = process.env.BENCH_LIST_QUICK === '1';
 
@@ -130,52 +136,53 @@ async function listFigures(dir: string): Promise<void> {
   const restart10k = child.readyMs;
   const token = (JSON.parse(readFileSync(join(dir, 'credentials.json'), 'utf8')) as { rest: { token: string } }).rest
     .token;
+  const cases: ListCase[] = [
+    {
+      name: 'signed listVirtualMachines, page of 20 of 10,000 VMs',
+      url: `${child.baseUrl}${listPath(1)}`,
+      check(body) {
+        const r = (
+          JSON.parse(body.toString()) as {
+            listvirtualmachinesresponse: { count?: number; virtualmachine?: unknown[] };
+          }
+        ).listvirtualmachinesresponse;
+        if (r.count !== 10_000 || r.virtualmachine?.length !== 20)
+          throw new Error(`list answered count ${r.count} with ${r.virtualmachine?.length} items`);
+      },
+    },
+    {
+      name: 'REST GET /api/v1/vps, page of 20 of the same 10,000 VMs (bearer token)',
+      url: `${child.baseUrl}/api/v1/vps?page=1&per_page=20`,
+      headers: { authorization: `Bearer ${token}`, accept: 'application/json' },
+      check(body) {
+        const r = JSON.parse(body.toString()) as { data?: unknown[]; pagination?: { total: number } };
+        if (r.pagination?.total !== 10_000 || r.data?.length !== 20)
+          throw new Error(`REST list answered total ${r.pagination?.total} with ${r.data?.length} items`);
+      },
+    },
+    {
+      name: 'CloudSigma GET /servers/info, all 20 servers of an account (Basic auth)',
+      url: `${child.baseUrl}/servers/info`,
+      headers: {
+        authorization: `Basic ${Buffer.from(`${small.cloudsigma.user}:${small.cloudsigma.password}`).toString('base64')}`,
+      },
+      check(body) {
+        const n = parseRecords(body.toString()).length;
+        if (n !== 20) throw new Error(`CloudSigma servers/info answered ${n} servers`);
+      },
+    },
+    {
+      name: 'CVM GET /api/client/vps/list, all 20 VPSes of an account (token pair)',
+      url: `${child.baseUrl}/api/client/vps/list`,
+      headers: { 'API-Public-Token': small.cvm.public, 'API-Private-Token': small.cvm.private },
+      check(body) {
+        const n = (JSON.parse(body.toString()) as { response?: { vpses?: unknown[] } }).response?.vpses?.length;
+        if (n !== 20) throw new Error(`CVM vps/list answered ${n} VPSes`);
+      },
+    },
+  ];
   const runs = await measureLists(
-    [
-      {
-        name: 'signed listVirtualMachines, page of 20 of 10,000 VMs',
-        url: `${child.baseUrl}${listPath(1)}`,
-        check(body) {
-          const r = (
-            JSON.parse(body.toString()) as {
-              listvirtualmachinesresponse: { count?: number; virtualmachine?: unknown[] };
-            }
-          ).listvirtualmachinesresponse;
-          if (r.count !== 10_000 || r.virtualmachine?.length !== 20)
-            throw new Error(`list answered count ${r.count} with ${r.virtualmachine?.length} items`);
-        },
-      },
-      {
-        name: 'REST GET /api/v1/vps, page of 20 of the same 10,000 VMs (bearer token)',
-        url: `${child.baseUrl}/api/v1/vps?page=1&per_page=20`,
-        headers: { authorization: `Bearer ${token}`, accept: 'application/json' },
-        check(body) {
-          const r = JSON.parse(body.toString()) as { data?: unknown[]; pagination?: { total: number } };
-          if (r.pagination?.total !== 10_000 || r.data?.length !== 20)
-            throw new Error(`REST list answered total ${r.pagination?.total} with ${r.data?.length} items`);
-        },
-      },
-      {
-        name: 'CloudSigma GET /servers/info, all 20 servers of an account (Basic auth)',
-        url: `${child.baseUrl}/servers/info`,
-        headers: {
-          authorization: `Basic ${Buffer.from(`${small.cloudsigma.user}:${small.cloudsigma.password}`).toString('base64')}`,
-        },
-        check(body) {
-          const n = parseRecords(body.toString()).length;
-          if (n !== 20) throw new Error(`CloudSigma servers/info answered ${n} servers`);
-        },
-      },
-      {
-        name: 'CVM GET /api/client/vps/list, all 20 VPSes of an account (token pair)',
-        url: `${child.baseUrl}/api/client/vps/list`,
-        headers: { 'API-Public-Token': small.cvm.public, 'API-Private-Token': small.cvm.private },
-        check(body) {
-          const n = (JSON.parse(body.toString()) as { response?: { vpses?: unknown[] } }).response?.vpses?.length;
-          if (n !== 20) throw new Error(`CVM vps/list answered ${n} VPSes`);
-        },
-      },
-    ],
+    cases.filter((c) => LIST_FILTER.length === 0 || LIST_FILTER.some((w) => c.name.toLowerCase().includes(w))),
     { seconds: LIST_SECONDS, connections: LIST_CONNECTIONS },
     log,
   );
@@ -407,7 +414,7 @@ async function main(): Promise<void> {
       .join(' ')}\n\n${table(figures.map(row))}\n`,
   );
   for (const n of notes) process.stdout.write(`- ${n.text}\n`);
-  if (QUICK_LIST || process.env.BENCH_NO_WRITE === '1') log('BENCHMARKS.md is left as it is');
+  if (QUICK_LIST || LIST_FILTER.length > 0 || process.env.BENCH_NO_WRITE === '1') log('BENCHMARKS.md is left as it is');
   else writeMarkdown(join(REPO_ROOT, 'BENCHMARKS.md'), { date, mach, figures, notes, only: ONLY });
   if (PROFILE) {
     for (const phase of [

@@ -33,6 +33,9 @@ const TOKEN = /^([0-9]{1,15})\|([A-Za-z0-9]{40})$/;
 /** Compared against when the id is unknown, so that unknown and known ids take the same work. */
 const NO_SUCH_TOKEN_HASH = hashToken(randomBytes(32).toString('hex'));
 
+/** How many token secrets that matched their stored hash are kept (see ApiTokenIssuer.matched). */
+const MATCHED_ITEMS = 1024;
+
 const ALNUM = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
 
 /** Issuing a token: a role, or chosen permissions (DEFAULT_PERMISSIONS otherwise), and an optional expiry (ISO-8601). */
@@ -122,7 +125,16 @@ export class ApiTokenIssuer implements Issuer<
 > {
   readonly kind = KIND;
 
-  private readonly lookups: LookupMemo<{ row: Selectable<ApiTokenRow>; principal: Principal }>;
+  private readonly lookups: LookupMemo<{
+    row: Selectable<ApiTokenRow>;
+    principal: Principal;
+    permissions: Set<string> | undefined;
+  }>;
+  /**
+   * Token secrets that matched their stored hash, with that hash: a token sent again whose row still holds the same
+   * hash needs no SHA-256 (a pure function of the secret, so a kept one is never wrong). Guesses are never kept.
+   */
+  private readonly matched = new Map<string, string>();
 
   constructor(
     private readonly store: Store,
@@ -186,17 +198,24 @@ export class ApiTokenIssuer implements Issuer<
         const row = await this.store.db.selectFrom('api_tokens').selectAll().where('id', '=', id).executeTakeFirst();
         if (!row || row.revoked_at) return undefined;
         const principal = await enabledPrincipal(this.store.db, row.account_id, row.user_id);
-        return principal && { row, principal };
+        const ps = storedPermissions(row);
+        return principal && { row, principal, permissions: ps.includes(UNRESTRICTED) ? undefined : new Set(ps) };
       });
-      const want = Buffer.from(found?.row.token_hash ?? NO_SUCH_TOKEN_HASH, 'hex');
-      const got = Buffer.from(hashToken(m[2]!), 'hex');
-      const matches = want.length === got.length && timingSafeEqual(want, got);
-      if (!found || !matches) return undefined;
-      const { row, principal } = found;
-      if (row.expires_at && row.expires_at <= nowIso()) return undefined;
-      await this.touch(id, row.last_used_at);
-      const ps = storedPermissions(row);
-      return { principal, permissions: ps.includes(UNRESTRICTED) ? undefined : new Set(ps), tokenId: id };
+      const secret = m[2]!;
+      const hash = found && this.matched.get(secret) === found.row.token_hash ? found.row.token_hash : undefined;
+      if (hash === undefined) {
+        const want = Buffer.from(found?.row.token_hash ?? NO_SUCH_TOKEN_HASH, 'hex');
+        const got = Buffer.from(hashToken(secret), 'hex');
+        const matches = want.length === got.length && timingSafeEqual(want, got);
+        if (!found || !matches) return undefined;
+        if (this.matched.size >= MATCHED_ITEMS) this.matched.delete(this.matched.keys().next().value!);
+        this.matched.set(secret, found.row.token_hash);
+      }
+      const { row, principal, permissions } = found!;
+      const now = Date.now();
+      if (row.expires_at && Date.parse(row.expires_at) <= now) return undefined;
+      await this.touch(id, row.last_used_at, now);
+      return { principal, permissions, tokenId: id };
     });
   }
 
@@ -246,9 +265,9 @@ export class ApiTokenIssuer implements Issuer<
   }
 
   /** Records the token as used now unless that was recorded less than a minute ago (by this or another process). */
-  private async touch(id: number, lastUsedAt: string | null): Promise<void> {
-    const cutoff = new Date(Date.now() - LAST_USED_EVERY_MS).toISOString();
-    if (lastUsedAt && lastUsedAt > cutoff) return;
+  private async touch(id: number, lastUsedAt: string | null, now: number): Promise<void> {
+    if (lastUsedAt && Date.parse(lastUsedAt) > now - LAST_USED_EVERY_MS) return;
+    const cutoff = new Date(now - LAST_USED_EVERY_MS).toISOString();
     await this.store.db
       .updateTable('api_tokens')
       .set({ last_used_at: nowIso() })
