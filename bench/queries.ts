@@ -50,9 +50,12 @@ const VMS = Number(process.argv[2] ?? 100_000);
 const DEPLOYS = Number(process.argv[3] ?? 2000);
 const dir = mkdtempSync(join(tmpdir(), 'nube-queries-'));
 try {
-  const rt = await createRuntime(loadConfig({ NUBE_DATA_DIR: dir, NUBE_LISTEN: '127.0.0.1:0', NUBE_DEFAULT_LIMITS: 'off' }), {
-    log: pino({ level: 'silent' }),
-  });
+  const rt = await createRuntime(
+    loadConfig({ NUBE_DATA_DIR: dir, NUBE_LISTEN: '127.0.0.1:0', NUBE_DEFAULT_LIMITS: 'off' }),
+    {
+      log: pino({ level: 'silent' }),
+    },
+  );
   const created = await rt.core.accounts.createAccount('admin', { admin: true });
   await populateVms(rt.store, dir, 'admin', VMS);
   const ctx: CallContext = {
