@@ -159,3 +159,29 @@ test(
     assert.deepEqual(await checkInvariants(db), []);
   },
 );
+
+test('48 deploys sent at once in one account and network all run, each with its own serial and address, and every count adds up', async () => {
+  const db = env.rt.store.db;
+  const zone = (await env.cs.ok('listZones')).zone[0];
+  const offering = (await env.cs.ok('listServiceOfferings', { name: 'Micro' })).serviceoffering[0];
+  const template = (await env.cs.ok('listTemplates', { templatefilter: 'featured' })).template[0];
+  const before = (await env.cs.ok('listVirtualMachines')).count ?? 0;
+  const deployed = await Promise.all(
+    Array.from({ length: 48 }, (_, i) =>
+      env.cs.done('deployVirtualMachine', {
+        zoneid: zone.id,
+        serviceofferingid: offering.id,
+        templateid: template.id,
+        name: `burst-${i}`,
+      }),
+    ),
+  );
+  for (const d of deployed) assert.equal(d.virtualmachine.state, 'Running', d.virtualmachine.name);
+  const ids = deployed.map((d) => d.virtualmachine.id as string);
+  const rows = await db.selectFrom('vms').select(['id', 'serial']).where('id', 'in', ids).execute();
+  assert.equal(new Set(rows.map((r) => Number(r.serial))).size, 48, 'every VM has its own serial');
+  const addresses = deployed.map((d) => d.virtualmachine.nic[0].ipaddress as string);
+  assert.equal(new Set(addresses).size, 48, 'every VM has its own address');
+  assert.equal((await env.cs.ok('listVirtualMachines')).count, before + 48, 'the list counts every new VM');
+  assert.deepEqual(await checkInvariants(db), []);
+});
