@@ -55,11 +55,20 @@ async function probe(origin: string, paths: Array<() => string>, rate: number, s
   return probes;
 }
 
-/** The event-loop delay gauges of one /metrics scrape, in ms (each scrape starts a new window). */
-async function loopDelay(origin: string): Promise<{ p99: number; max: number }> {
+/** The event-loop delay gauges of one /metrics scrape, in ms (each scrape starts a new window), and the heap's sizes in MB. */
+async function loopDelay(
+  origin: string,
+): Promise<{ p99: number; max: number; heapUsed: number; heapTotal: number; external: number }> {
   const text = await (await fetch(`${origin}/metrics`)).text();
-  const read = (name: string) => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1] ?? NaN) * 1000;
-  return { p99: read('nube_event_loop_delay_p99_seconds'), max: read('nube_event_loop_delay_max_seconds') };
+  const value = (name: string) => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1] ?? NaN);
+  const mb = (name: string) => value(name) / 1024 / 1024;
+  return {
+    p99: value('nube_event_loop_delay_p99_seconds') * 1000,
+    max: value('nube_event_loop_delay_max_seconds') * 1000,
+    heapUsed: mb('nodejs_heap_size_used_bytes'),
+    heapTotal: mb('nodejs_heap_size_total_bytes'),
+    external: mb('nodejs_external_memory_bytes'),
+  };
 }
 
 /** Resident memory of a process in MB, from /proc. */
@@ -196,7 +205,7 @@ export async function deployFigures(
       {
         part,
         name: `(${label}') ${store}: RSS of nube serve after the deploys`,
-        value: `${Math.round(rss)} MB`,
+        value: `${Math.round(rss)} MB (V8 heap ${Math.round(loop.heapUsed)} MB used of ${Math.round(loop.heapTotal)} MB, external ${Math.round(loop.external)} MB)`,
         goal: '< 250 MB',
         ok: rss < 250,
       },
