@@ -72,7 +72,10 @@ async function serve(
   env: Record<string, string> = {},
   timeoutMs = 60_000,
 ): Promise<ServeChild> {
-  const nodeArgs = PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${join(PROFILE_ROOT, phase)}`] : [];
+  const nodeArgs = [
+    ...(PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${join(PROFILE_ROOT, phase)}`] : []),
+    ...(process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean),
+  ];
   const child = await startServe(
     { NUBE_DATA_DIR: dataDir, NUBE_LOG_LEVEL: 'warn', ...env },
     { entry: ENTRY, nodeArgs, timeoutMs },
