@@ -204,3 +204,22 @@ test('a SuperAdmin freezes a stopped VM and unfreezes it; a frozen VM does not s
   assert.equal((await d.admin.set('/vm/frz01/status/stop', { unfreeze: true })).status, 200);
   assert.equal((await d.admin.get('/vm/frz01/status')).body.result.status, 'stopped');
 });
+
+test('a disk and a NIC are defined by the names GET /image and GET /network list; an unknown image is a FAILURE on image', async () => {
+  const es = carol;
+  const names = (await es.get('/image')).body.result as string[];
+  const name = names.find((n) => /^Linux-/.test(n))!;
+  assert.ok(name, `a Linux image among ${names.join(', ')}`);
+  assert.equal((await es.create('/vm/img01.example.com/define', { vcpus: 1, ram: 512 })).status, 201);
+  const disk = await es.create('/vm/img01.example.com/define/disk/1', { size: 10240, image: name });
+  assert.equal(disk.status, 201, disk.text);
+  const nets = (await es.get('/network')).body.result as string[];
+  const nic = await es.create('/vm/img01.example.com/define/nic/1', { net: nets[0] });
+  assert.equal(nic.status, 201, `${nets.join(', ')}: ${nic.text}`);
+  const unknown = await es.create('/vm/img01.example.com/define/disk/2', { size: 10240, image: 'No-Such-Image' });
+  assert.deepEqual(
+    [unknown.status, unknown.body.result.image],
+    [400, ['Object with name=No-Such-Image does not exist.']],
+  );
+  assert.equal((await es.delete('/vm/img01.example.com/define')).status, 200);
+});

@@ -48,6 +48,11 @@ async function templatesOf(q: DanubeRequest, iso: boolean): Promise<Array<{ name
   return slugNames(rows).filter((n) => !q.dc.zoneId || !n.item.zone_id || n.item.zone_id === q.dc.zoneId);
 }
 
+/** The disk image the caller sees under this Danube name (as `GET /image` lists it), else undefined. */
+export async function diskImageNamed(q: DanubeRequest, name: string): Promise<TemplateRow | undefined> {
+  return (await templatesOf(q, false)).find((n) => n.name === name)?.item;
+}
+
 /** The version an imported image's manifest gave, else 1.0. */
 function versionOf(details: string | null): string {
   try {

@@ -5,13 +5,17 @@ import { readParams, type FieldSpec } from '../params.js';
 import type { DanubeRequest } from '../request.js';
 import type { DanubeRouter } from '../router.js';
 import { indexOf, nicObject, vmContext, vmOf } from './vm-views.js';
+import { namedNetworks } from '../networks.js';
 
 const NIC_MODELS = ['virtio', 'e1000', 'rtl8139'];
 
-/** A network in the VM's zone by name or id, or a FAILURE on net. */
+/** A network in the VM's zone by its name, its Danube name (as `GET /network` lists it) or id, or a FAILURE on net. */
 async function networkId(q: DanubeRequest, vm: VmView, ref: string): Promise<string> {
   const nets = (await q.core.networks.list(q.ctx, { zoneId: vm.zoneId })).items;
-  const n = nets.find((x) => x.name === ref) ?? nets.find((x) => x.id === ref);
+  const n =
+    nets.find((x) => x.name === ref) ??
+    nets.find((x) => x.id === ref) ??
+    (await namedNetworks(q)).find((x) => x.name === ref && x.net.zoneId === vm.zoneId)?.net;
   if (!n) throw failure(q, { net: [`Object with name=${ref} does not exist.`] });
   return n.id;
 }

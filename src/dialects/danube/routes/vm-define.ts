@@ -6,6 +6,7 @@ import type { DanubeRequest } from '../request.js';
 import type { DanubeRouter } from '../router.js';
 import { OSTYPES, defineObject, diskObject, indexOf, vmContext, vmOf, vmsInDc } from './vm-views.js';
 import { nicRoutes } from './vm-define-nics.js';
+import { diskImageNamed } from './image.js';
 
 const HOSTNAME = /^[A-Za-z0-9][A-Za-z0-9.-]+[A-Za-z0-9]$/;
 const DISK_MODELS = ['virtio', 'ide', 'scsi', 'sata', 'nvme'];
@@ -32,11 +33,13 @@ const DEFINE: Record<string, FieldSpec> = {
 /** Settings a definition keeps for Danube, from the request's fields. */
 const SETTINGS = ['ostype', 'hvm_type', 'monitored', 'installed', 'cpu_type', 'vga', 'dns_domain'] as const;
 
-/** A template (Danube's template or disk image) by name or id, or undefined for none; a FAILURE on `field` when unknown. */
+/** A template (Danube's template or disk image) by catalog name, Danube image name or id, or undefined for none; a FAILURE on `field` when unknown. */
 async function templateId(q: DanubeRequest, ref: string | null | undefined, field: string) {
   if (ref === undefined) return undefined;
   if (ref === null || ref === '') return null;
-  const t = (await q.core.catalog.visibleTemplates(q.ctx, 'executable')).find((x) => x.name === ref || x.id === ref);
+  const t =
+    (await q.core.catalog.visibleTemplates(q.ctx, 'executable')).find((x) => x.name === ref || x.id === ref) ??
+    (await diskImageNamed(q, ref));
   if (!t) throw failure(q, { [field]: [`Object with name=${ref} does not exist.`] });
   return t.id;
 }
