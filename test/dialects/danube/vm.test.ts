@@ -53,7 +53,10 @@ test('define → disk → nic → deploy → stop → destroy → delete through
 
   const disk = await es.create('/vm/web01.example.com/define/disk/1', { size: 10240, image });
   assert.equal(disk.status, 201, disk.text);
-  assert.deepEqual([disk.body.result.size, disk.body.result.image, disk.body.result.boot], [10240, image, true]);
+  // The disk shows its image by the name GET /image lists it under (the catalog's name is its alias).
+  const images = (await es.get('/image', { full: true })).body.result as Array<{ name: string; alias: string }>;
+  const imageName = images.find((i) => i.alias === image)!.name;
+  assert.deepEqual([disk.body.result.size, disk.body.result.image, disk.body.result.boot], [10240, imageName, true]);
   const again = await es.create('/vm/web01.example.com/define/disk/1', { size: 10240 });
   assert.deepEqual([again.status, again.body.detail], [406, 'VM disk already exists']);
   const far = await es.create('/vm/web01.example.com/define/disk/3', { size: 1024 });

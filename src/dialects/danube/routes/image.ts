@@ -48,6 +48,11 @@ async function templatesOf(q: DanubeRequest, iso: boolean): Promise<Array<{ name
   return slugNames(rows).filter((n) => !q.dc.zoneId || !n.item.zone_id || n.item.zone_id === q.dc.zoneId);
 }
 
+/** Danube names of disk images by template id (as `GET /image` lists them), from the templates the caller sees. */
+export function diskImageNames(visible: TemplateRow[]): Map<string, string> {
+  return new Map(slugNames(visible.filter((t) => t.format.toUpperCase() !== 'ISO')).map((n) => [n.item.id, n.name]));
+}
+
 /** The disk image the caller sees under this Danube name (as `GET /image` lists it), else undefined. */
 export async function diskImageNamed(q: DanubeRequest, name: string): Promise<TemplateRow | undefined> {
   return (await templatesOf(q, false)).find((n) => n.name === name)?.item;

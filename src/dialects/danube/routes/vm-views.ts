@@ -4,6 +4,7 @@ import type { VmDefinitionExtras } from '../../../core/vms/service.js';
 import type { VmDiskView } from '../../../core/vms/define-disks.js';
 import { apiError } from '../answers.js';
 import type { DanubeRequest } from '../request.js';
+import { diskImageNames } from './image.js';
 
 /** Danube's status word of each core VM state. */
 const STATUS: Record<VmState, string> = {
@@ -40,7 +41,7 @@ export async function vmsInDc(q: DanubeRequest): Promise<VmView[]> {
   return (await q.core.vms.list(q.ctx, q.dc.zoneId ? { zoneId: q.dc.zoneId } : {})).items;
 }
 
-/** What serializing VMs needs besides the VMs: their definitions, host names and template names. */
+/** What serializing VMs needs besides the VMs: their definitions, host names and disk images' Danube names. */
 export interface VmContext {
   defs: Map<string, VmDefinitionExtras>;
   hosts: Map<string, string>;
@@ -63,7 +64,7 @@ export async function vmContext(q: DanubeRequest, vms: VmView[]): Promise<VmCont
   return {
     defs,
     hosts: new Map(hosts.map((h) => [h.id, h.name])),
-    templates: new Map(templates.map((t) => [t.id, t.name])),
+    templates: diskImageNames(templates),
   };
 }
 
