@@ -74,7 +74,7 @@ export function openStore(opts: StoreOptions): Store {
     // every connection, and each lone statement (a list, a sign-in) would wait for a commit. Two are kept for those.
     const txGate = new Gate(Math.max(1, poolSize - PG_RESERVED_CONNECTIONS));
     const inTx = new AsyncLocalStorage<true>();
-    const attempt = async <T>(fn: (trx: Transaction<DB>) => Promise<T>): Promise<T> => {
+    const withRetries = async <T>(fn: (trx: Transaction<DB>) => Promise<T>): Promise<T> => {
       for (let attempt = 0; ; attempt++) {
         try {
           return await db.transaction().execute(fn);
@@ -98,8 +98,8 @@ export function openStore(opts: StoreOptions): Store {
       },
       async tx(fn) {
         // A transaction opened inside another (its own connection) must not wait for a place its caller holds.
-        if (inTx.getStore()) return attempt(fn);
-        return txGate.run(() => inTx.run(true, () => attempt(fn)));
+        if (inTx.getStore()) return withRetries(fn);
+        return txGate.run(() => inTx.run(true, () => withRetries(fn)));
       },
       async close() {
         await db.destroy();

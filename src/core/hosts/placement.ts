@@ -118,9 +118,13 @@ export async function placeVms(
             .execute()
         ).map((r) => r.vm_id),
   );
-  const single = vms.filter((v) => v.host_id || v.home_host_id || grouped.has(v.id));
+  const single: VmRow[] = [];
   const byZone = new Map<string, VmRow[]>();
-  for (const v of vms) if (!single.includes(v)) byZone.set(v.zone_id, [...(byZone.get(v.zone_id) ?? []), v]);
+  for (const v of vms) {
+    if (v.host_id || v.home_host_id || grouped.has(v.id)) single.push(v);
+    else if (byZone.has(v.zone_id)) byZone.get(v.zone_id)!.push(v);
+    else byZone.set(v.zone_id, [v]);
+  }
   const unreachable = new Set(excludeHosts);
   const charges = new Map<string, { vms: VmRow[]; mem: number; mhz: number }>();
   for (const [zoneId, zoneVms] of byZone) {
