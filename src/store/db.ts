@@ -14,7 +14,7 @@ import pg from 'pg';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { openPgPool, unavailableAware } from './pg-pool.js';
-import { FALLBACK_AUTOCHECKPOINT_PAGES, startCheckpointer } from './checkpointer.js';
+import { FALLBACK_AUTOCHECKPOINT_PAGES, startCheckpointer, type CheckpointPace } from './checkpointer.js';
 import { nextTurn, TimeSlice } from '../lib/time-slice.js';
 import { Gate } from '../lib/gate.js';
 import type { DB } from './schema.js';
@@ -51,6 +51,8 @@ export interface StoreOptions {
   connectTimeoutMs?: number;
   /** PostgreSQL: told when an open connection breaks outside a query (it is replaced on next use). */
   onConnectionError?: (err: Error) => void;
+  /** SQLite file: how often the WAL is checkpointed (store/checkpointer.ts; the defaults suit a server). */
+  checkpointPace?: Partial<CheckpointPace>;
 }
 
 /** PostgreSQL: connections of the pool that transactions leave to lone statements. */
@@ -113,12 +115,20 @@ export function openStore(opts: StoreOptions): Store {
   sqlite.pragma('synchronous = NORMAL');
   sqlite.pragma('busy_timeout = 5000');
   sqlite.pragma('foreign_keys = OFF');
-  const checkpointer = file === ':memory:' ? undefined : startCheckpointer(file);
+  const checkpointer = file === ':memory:' ? undefined : startCheckpointer(file, opts.checkpointPace);
   if (checkpointer) sqlite.pragma(`wal_autocheckpoint = ${FALLBACK_AUTOCHECKPOINT_PAGES}`);
   const inTx = new AsyncLocalStorage<true>();
   const version = sqliteDataVersion(sqlite);
   const db = new Kysely<DB>({
-    dialect: new GuardedSqliteDialect({ database: cachedStatements(sqlite, version.forget) }, inTx),
+    dialect: new GuardedSqliteDialect(
+      {
+        database: cachedStatements(sqlite, () => {
+          version.forget();
+          checkpointer?.wrote();
+        }),
+      },
+      inTx,
+    ),
   });
   return {
     db,
