@@ -1,11 +1,12 @@
 /** SQLite WAL checkpoints are paced by writes: a few small writes stay in the WAL; many, or a long wait, are copied back. */
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sql } from 'kysely';
 import { openStore, type Store } from '../../src/store/db.js';
+import type { CheckpointPace } from '../../src/store/checkpointer.js';
 import { sleep } from '../../src/lib/util.js';
 
 /** Bytes in the database file itself: it grows only when a checkpoint copies pages out of the WAL. */
@@ -20,38 +21,35 @@ async function grows(file: string, from: number, withinMs: number): Promise<bool
   return false;
 }
 
+/** A store on a fresh SQLite file with the given pace and a scratch table, closed and removed after the test. */
+async function paced(t: TestContext, pace: Partial<CheckpointPace>): Promise<{ store: Store; file: string }> {
+  const dir = mkdtempSync(join(tmpdir(), 'nube-checkpoint-'));
+  const file = join(dir, 'nube.db');
+  const store = openStore({ sqlitePath: file, checkpointPace: pace });
+  t.after(async () => {
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  await sql`create table scratch (b blob)`.execute(store.db);
+  return { store, file };
+}
+
 const insert = (store: Store, n: number) =>
   sql`insert into scratch (b) values (randomblob(${n}))`.execute(store.db).then(() => undefined);
 
 test('a few writes wait in the WAL; enough writes are checkpointed within a few ticks', async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'nube-checkpoint-'));
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
-  const file = join(dir, 'nube.db');
-  const store = openStore({ sqlitePath: file, checkpointPace: { intervalMs: 20, minWrites: 100, maxWaitMs: 600_000 } });
-  try {
-    await sql`create table scratch (b blob)`.execute(store.db);
-    for (let i = 0; i < 5; i++) await insert(store, 64 * 1024);
-    const before = fileBytes(file);
-    assert.equal(await grows(file, before, 500), false, 'five writes were copied out of the WAL at once');
-    for (let i = 0; i < 100; i++) await insert(store, 4096);
-    assert.equal(await grows(file, before, 10_000), true, 'a hundred writes were not checkpointed');
-    const rows = await sql<{ n: number }>`select count(*) as n from scratch`.execute(store.db);
-    assert.equal(Number(rows.rows[0]!.n), 105);
-  } finally {
-    await store.close();
-  }
+  const { store, file } = await paced(t, { intervalMs: 20, minWrites: 100, maxWaitMs: 600_000 });
+  for (let i = 0; i < 5; i++) await insert(store, 64 * 1024);
+  const before = fileBytes(file);
+  assert.equal(await grows(file, before, 500), false, 'five writes were copied out of the WAL at once');
+  for (let i = 0; i < 100; i++) await insert(store, 4096);
+  assert.equal(await grows(file, before, 10_000), true, 'a hundred writes were not checkpointed');
+  const rows = await sql<{ n: number }>`select count(*) as n from scratch`.execute(store.db);
+  assert.equal(Number(rows.rows[0]!.n), 105);
 });
 
 test('a single write is checkpointed once it has waited maxWaitMs', async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'nube-checkpoint-'));
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
-  const file = join(dir, 'nube.db');
-  const store = openStore({ sqlitePath: file, checkpointPace: { intervalMs: 20, minWrites: 1e9, maxWaitMs: 300 } });
-  try {
-    await sql`create table scratch (b blob)`.execute(store.db);
-    await insert(store, 64 * 1024);
-    assert.equal(await grows(file, fileBytes(file), 10_000), true, 'the write stayed in the WAL');
-  } finally {
-    await store.close();
-  }
+  const { store, file } = await paced(t, { intervalMs: 20, minWrites: 1e9, maxWaitMs: 300 });
+  await insert(store, 64 * 1024);
+  assert.equal(await grows(file, fileBytes(file), 10_000), true, 'the write stayed in the WAL');
 });
