@@ -38,7 +38,7 @@ function report(title: string, wallMs: number, ops: number): void {
   process.stdout.write(
     `\n${title}: ${ops} operations in ${Math.round(wallMs)} ms wall, ${Math.round(sqlMs)} ms inside SQLite (${Math.round((sqlMs / wallMs) * 100)}%)\n`,
   );
-  for (const [sql, v] of rows.slice(0, 15)) {
+  for (const [sql, v] of rows.slice(0, Number(process.env.QUERIES_ROWS ?? 15))) {
     process.stdout.write(
       `${v.ms.toFixed(0).padStart(7)} ms ${String(v.calls).padStart(7)} calls ${(v.ms / v.calls).toFixed(3).padStart(8)} ms/call  ${sql.replace(/\s+/g, ' ').slice(0, 220)}\n`,
     );

@@ -40,42 +40,65 @@ export const VERSIONED_SINCE = {
 
 const SCOPE = '*';
 
-/** SQLite: row triggers that bump the version in the writing statement's own transaction. */
-function sqliteTriggers(table: string): string[] {
+/**
+ * Which version a cache follows: '*' moves with every versioned table; 'identity' only with the rows that say who a
+ * caller is and what an object is numbered (credential lookups, aliases), so those stay cached while VMs are written.
+ */
+export type VersionScope = '*' | 'identity';
+
+/** The tables the 'identity' scope follows (since migration 0036): everything credential lookups and aliases read. */
+export const IDENTITY_TABLES = ['accounts', 'users', 'credentials', 'api_tokens', 'iam_api_keys', 'aliases'] as const;
+
+/** The names of one scope's triggers and PostgreSQL function (the '*' scope keeps its original names). */
+function scopeNames(scope: VersionScope): { trigger: string; fn: string; setting: string } {
+  if (scope === '*') return { trigger: 'data_version', fn: 'nube_bump_data_version', setting: 'nube.data_version_tx' };
+  return { trigger: `data_version_${scope}`, fn: `nube_bump_${scope}_version`, setting: `nube.${scope}_version_tx` };
+}
+
+/** SQLite: row triggers that bump the scope's version in the writing statement's own transaction. */
+function sqliteTriggers(table: string, scope: VersionScope): string[] {
   return (['insert', 'update', 'delete'] as const).map(
     (op) =>
-      `create trigger if not exists data_version_${table}_${op} after ${op} on ${table} begin ` +
-      `update data_versions set version = version + 1 where scope = '${SCOPE}'; end`,
+      `create trigger if not exists ${scopeNames(scope).trigger}_${table}_${op} after ${op} on ${table} begin ` +
+      `update data_versions set version = version + 1 where scope = '${scope}'; end`,
   );
 }
 
 /** PostgreSQL: the bump runs once per transaction, deferred to its commit, so the shared row is locked only then. */
-const PG_FUNCTION = `create or replace function nube_bump_data_version() returns trigger language plpgsql as $$
+function pgFunction(scope: VersionScope): string {
+  const { fn, setting } = scopeNames(scope);
+  return `create or replace function ${fn}() returns trigger language plpgsql as $$
 begin
-  if current_setting('nube.data_version_tx', true) is distinct from txid_current()::text then
-    perform set_config('nube.data_version_tx', txid_current()::text, true);
-    update data_versions set version = version + 1 where scope = '${SCOPE}';
+  if current_setting('${setting}', true) is distinct from txid_current()::text then
+    perform set_config('${setting}', txid_current()::text, true);
+    update data_versions set version = version + 1 where scope = '${scope}';
   end if;
   return null;
 end $$`;
+}
 
-function pgTrigger(table: string): string {
+function pgTrigger(table: string, scope: VersionScope): string {
+  const { trigger, fn } = scopeNames(scope);
   return (
-    `create constraint trigger data_version_${table} after insert or update or delete on ${table} ` +
-    `deferrable initially deferred for each row execute function nube_bump_data_version()`
+    `create constraint trigger ${trigger}_${table} after insert or update or delete on ${table} ` +
+    `deferrable initially deferred for each row execute function ${fn}()`
   );
 }
 
 /** The DDL that creates the version row (unless it exists) and the triggers of tables, for one kind of database. */
-export function dataVersionDdl(kind: 'sqlite' | 'postgres', tables: readonly string[]): string[] {
+export function dataVersionDdl(
+  kind: 'sqlite' | 'postgres',
+  tables: readonly string[],
+  scope: VersionScope = SCOPE,
+): string[] {
   const table = `create table if not exists data_versions (scope text primary key, version bigint not null)`;
-  const row = `insert into data_versions (scope, version) values ('${SCOPE}', 0) on conflict (scope) do nothing`;
-  if (kind === 'sqlite') return [table, row, ...tables.flatMap(sqliteTriggers)];
-  return [table, row, PG_FUNCTION, ...tables.map(pgTrigger)];
+  const row = `insert into data_versions (scope, version) values ('${scope}', 0) on conflict (scope) do nothing`;
+  if (kind === 'sqlite') return [table, row, ...tables.flatMap((t) => sqliteTriggers(t, scope))];
+  return [table, row, pgFunction(scope), ...tables.map((t) => pgTrigger(t, scope))];
 }
 
-/** Reads the committed data version; undefined when it cannot be known without waiting (SQLite mid-transaction). */
-export type DataVersionReader = () => Promise<number | undefined>;
+/** Reads the committed version of a scope ('*' when none is given); undefined when it cannot be known without waiting (SQLite mid-transaction). */
+export type DataVersionReader = (scope?: VersionScope) => Promise<number | undefined>;
 
 /** SQLite: the committed version, kept for the current event-loop turn at most (see sqliteDataVersion). */
 export interface SqliteVersion {
@@ -94,19 +117,19 @@ export interface SqliteVersion {
  */
 export function sqliteDataVersion(sqlite: Database.Database): SqliteVersion {
   let stmt: Database.Statement | undefined;
-  let kept: number | undefined;
+  const kept = new Map<VersionScope, number>();
   let expiring = false;
-  const forget = () => {
-    kept = undefined;
-  };
+  const forget = () => kept.clear();
   return {
     forget,
-    async read() {
+    async read(scope = SCOPE) {
       if (sqlite.inTransaction) return undefined;
-      if (kept !== undefined) return kept;
-      stmt ??= sqlite.prepare(`select version from data_versions where scope = '${SCOPE}'`).pluck();
-      const v = stmt.get() as number | bigint | undefined;
-      kept = v === undefined ? undefined : Number(v);
+      const known = kept.get(scope);
+      if (known !== undefined) return known;
+      stmt ??= sqlite.prepare(`select version from data_versions where scope = ?`).pluck();
+      const v = stmt.get(scope) as number | bigint | undefined;
+      if (v === undefined) return undefined;
+      kept.set(scope, Number(v));
       if (!expiring) {
         expiring = true;
         setImmediate(() => {
@@ -114,18 +137,18 @@ export function sqliteDataVersion(sqlite: Database.Database): SqliteVersion {
           forget();
         });
       }
-      return kept;
+      return Number(v);
     },
   };
 }
 
 /** PostgreSQL: one round trip outside any transaction, so only committed bumps are seen. */
 export function pgDataVersion(db: Kysely<DB>): DataVersionReader {
-  return async () => {
+  return async (scope = SCOPE) => {
     const r = await (db as unknown as Kysely<{ data_versions: { scope: string; version: number } }>)
       .selectFrom('data_versions')
       .select('version')
-      .where('scope', '=', SCOPE)
+      .where('scope', '=', scope)
       .executeTakeFirst();
     return r === undefined ? undefined : Number(r.version);
   };

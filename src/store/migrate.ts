@@ -34,6 +34,8 @@ import * as m0032 from './migrations/0032-reverse-dns.js';
 import * as m0033 from './migrations/0033-instance-pools.js';
 import * as m0034 from './migrations/0034-versioned-extras-traffic.js';
 import * as m0035 from './migrations/0035-vm-serial-sequence.js';
+import * as m0036 from './migrations/0036-identity-version.js';
+import * as m0037 from './migrations/0037-task-notify-trigger.js';
 
 interface Migration {
   name: string;
@@ -73,6 +75,8 @@ const MIGRATIONS: Migration[] = [
   { name: '0033-instance-pools', up: m0033.up },
   { name: '0034-versioned-extras-traffic', up: m0034.up },
   { name: '0035-vm-serial-sequence', up: m0035.up },
+  { name: '0036-identity-version', up: m0036.up },
+  { name: '0037-task-notify-trigger', up: m0037.up },
 ];
 
 /** Brings the schema up to date; safe to call from several processes at once on PostgreSQL. */

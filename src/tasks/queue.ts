@@ -24,7 +24,7 @@ export interface TaskSpec {
   fresh?: boolean;
 }
 
-/** Inserts a PENDING task and its "created" log entry; a second open exclusive task on the object is a Conflict. */
+/** Inserts a PENDING task (on PostgreSQL a trigger tells every engine) and its "created" log entry; a second open exclusive task on the object is a Conflict. */
 export async function enqueueTask(store: Store, q: Q, spec: TaskSpec): Promise<string> {
   const id = newId();
   const exclusive = spec.exclusive ?? true;
@@ -58,19 +58,17 @@ export async function enqueueTask(store: Store, q: Q, spec: TaskSpec): Promise<s
       .executeTakeFirst();
     if (busy) throw busyError(spec.objectType);
   }
+  // Only an exclusive task on an object that existed before can meet the unique index of open exclusive tasks; on
+  // PostgreSQL a savepoint then keeps the caller's transaction usable if the index refuses the row (two round trips
+  // a fresh object's task does without).
+  const guarded = store.kind === 'postgres' && exclusive && !spec.fresh;
   try {
-    if (store.kind === 'postgres') {
-      // A savepoint keeps the caller's transaction usable if the unique index refuses the row.
-      await sql`savepoint enqueue`.execute(q);
-      await q.insertInto('tasks').values(row).execute();
-      await sql`release savepoint enqueue`.execute(q);
-      await sql`select pg_notify('nube_tasks', '')`.execute(q);
-    } else {
-      await q.insertInto('tasks').values(row).execute();
-    }
+    if (guarded) await sql`savepoint enqueue`.execute(q);
+    await q.insertInto('tasks').values(row).execute();
+    if (guarded) await sql`release savepoint enqueue`.execute(q);
   } catch (err) {
     if (isUniqueViolation(err)) {
-      if (store.kind === 'postgres') await sql`rollback to savepoint enqueue`.execute(q);
+      if (guarded) await sql`rollback to savepoint enqueue`.execute(q);
       throw busyError(spec.objectType);
     }
     throw err;

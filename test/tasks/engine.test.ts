@@ -4,7 +4,8 @@ import pino from 'pino';
 import { loadConfig } from '../../src/config.js';
 import { createRuntime } from '../../src/runtime.js';
 import { MasterKey } from '../../src/core/accounts/secrets.js';
-import { freshDatabase } from '../support/runtime.js';
+import pg from 'pg';
+import { freshDatabase, TEST_DB } from '../support/runtime.js';
 
 test('tasks left STARTED by a dead worker are picked up again and finish after a restart', async () => {
   const db = await freshDatabase();
@@ -93,3 +94,38 @@ test('a second open task on the same VM is refused (one writer per object)', asy
     await db.drop();
   }
 });
+
+test(
+  'PostgreSQL: queueing a task notifies the engines of every process on the database',
+  { skip: TEST_DB !== 'postgres' && 'PostgreSQL only (SQLite has one process)' },
+  async () => {
+    const db = await freshDatabase();
+    const config = loadConfig({ NUBE_LISTEN: '127.0.0.1:0', ...db.env });
+    const rt = await createRuntime(config, { log: pino({ level: 'silent' }), masterKey: MasterKey.ephemeral() });
+    const other = new pg.Client({ connectionString: db.env.DATABASE_URL });
+    try {
+      await other.connect();
+      await other.query('listen nube_tasks');
+      const heard = new Promise<string>((resolve) => other.on('notification', (n) => resolve(n.channel)));
+      const acct = await rt.core.accounts.createAccount('heard');
+      const ctx = {
+        accountId: acct.account.id,
+        accountName: 'heard',
+        userId: null,
+        isAdmin: false,
+        requestId: 't',
+        origin: 't',
+      };
+      await rt.core.vms.create(ctx, { name: 'heard-1', size: {} });
+      const channel = await Promise.race([
+        heard,
+        new Promise<string>((resolve) => setTimeout(() => resolve('nothing within 5 s'), 5000)),
+      ]);
+      assert.equal(channel, 'nube_tasks', 'another process listening on the database was told');
+    } finally {
+      await other.end();
+      await rt.close();
+      await db.drop();
+    }
+  },
+);

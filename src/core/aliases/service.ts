@@ -64,14 +64,14 @@ export async function objectByNumber(
 
 /** Numbered aliases for dialects, which never touch the store: the number of an object under a scheme, and back. */
 export class AliasService {
-  /** Numbers read under a data version (aliases bump it), so the REST dialect's per-request team number costs no query. */
+  /** Numbers read under the identity version (aliases bump it, VM writes do not), so the REST dialect's per-request team number costs no query. */
   private readonly kept = new VersionedLru<number>(MAX_KEPT);
 
   constructor(private readonly store: Store) {}
 
   /** The numbers of objects under scheme, assigning the next free number to those without one. */
   async numbers(objectType: string, scheme: string, objectIds: string[]): Promise<Map<string, number>> {
-    const version = await this.store.dataVersion();
+    const version = await this.store.dataVersion('identity');
     const key = (id: string) => `${objectType}\n${scheme}\n${id}`;
     const out = new Map<string, number>();
     const missing: string[] = [];

@@ -1,7 +1,8 @@
 /**
- * Credential lookups (a row and its enabled principal) kept by the data version they were read under: every table they
- * read bumps the version, so a revoked key, a changed password or a disabled account is seen by the very next request,
- * in this process or any other on the same database. Secrets are still checked on every request.
+ * Credential lookups (a row and its enabled principal) kept by the 'identity' data version they were read under: every
+ * table they read bumps it (and only those tables do, so writing VMs does not end them), so a revoked key, a changed
+ * password or a disabled account is seen by the very next request, in this process or any other on the same database.
+ * Secrets are still checked on every request.
  */
 import type { Store } from '../../store/db.js';
 import { VersionedLru } from '../../lib/versioned-lru.js';
@@ -9,15 +10,15 @@ import { VersionedLru } from '../../lib/versioned-lru.js';
 /** Lookups kept at most (each counts one). */
 const MAX_KEPT = 10_000;
 
-/** A lookup per key, read again whenever the data version moved. */
+/** A lookup per key, read again whenever the identity version moved. */
 export class LookupMemo<V> {
   private readonly kept = new VersionedLru<V>(MAX_KEPT);
 
   constructor(private readonly store: Store) {}
 
-  /** The value read() gave for key under the current data version; found values are kept, misses are read each time. */
+  /** The value read() gave for key under the current identity version; found values are kept, misses are read each time. */
   async get(key: string, read: () => Promise<V | undefined>): Promise<V | undefined> {
-    const version = await this.store.dataVersion();
+    const version = await this.store.dataVersion('identity');
     if (version === undefined) return read();
     const hit = this.kept.get(key, version);
     if (hit !== undefined) return hit;

@@ -44,17 +44,16 @@ export class SimDriver implements ComputeDriver {
   private async place(spec: VmSpec, signal?: AbortSignal): Promise<boolean> {
     await this.gate(spec.hostId, spec.id, signal);
     const db = this.store.db;
-    const existing = await db.selectFrom('sim_domains').select('vm_id').where('vm_id', '=', spec.id).executeTakeFirst();
-    if (existing) {
-      await db.updateTable('sim_domains').set({ host_id: spec.hostId }).where('vm_id', '=', spec.id).execute();
-      return false;
-    }
-    await db
+    // One statement for a VM's first definition (the common case): the row comes back only when it was inserted.
+    const created = await db
       .insertInto('sim_domains')
       .values({ vm_id: spec.id, host_id: spec.hostId, power: 'stopped', started_at: null, boot_count: 0 })
-      .onConflict((oc) => oc.column('vm_id').doUpdateSet({ host_id: spec.hostId }))
-      .execute();
-    return true;
+      .onConflict((oc) => oc.column('vm_id').doNothing())
+      .returning('vm_id')
+      .executeTakeFirst();
+    if (created) return true;
+    await db.updateTable('sim_domains').set({ host_id: spec.hostId }).where('vm_id', '=', spec.id).execute();
+    return false;
   }
 
   async start(spec: VmSpec, opts: { signal?: AbortSignal } = {}): Promise<void> {

@@ -1,0 +1,60 @@
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startTestEnv, type TestEnv } from '../support/runtime.js';
+import type { CallContext } from '../../src/lib/context.js';
+
+let env: TestEnv;
+let ctx: CallContext;
+before(async () => {
+  env = await startTestEnv();
+  const a = await env.rt.core.accounts.createAccount('versioned');
+  ctx = {
+    accountId: a.account.id,
+    accountName: 'versioned',
+    userId: null,
+    isAdmin: false,
+    requestId: 't',
+    origin: 't',
+  };
+});
+after(async () => {
+  await env.close();
+});
+
+/** Both versions after the store's own kept value is dropped (as each request begins). */
+async function versions(): Promise<{ all: number; identity: number }> {
+  env.rt.store.forgetDataVersion();
+  const all = await env.rt.store.dataVersion();
+  const identity = await env.rt.store.dataVersion('identity');
+  assert.ok(all !== undefined && identity !== undefined);
+  return { all, identity };
+}
+
+test('deploying a VM moves the data version but not the identity version credential lookups are kept by', async () => {
+  const before = await versions();
+  const made = await env.rt.core.vms.create(ctx, { name: 'kept-a', size: {} });
+  await env.rt.engine.wait(made.receipt.taskId, 10_000);
+  const after = await versions();
+  assert.ok(after.all > before.all, 'the VM write moved the data version lists are kept by');
+  assert.equal(after.identity, before.identity, 'credential lookups stay valid while VMs are written');
+});
+
+test('creating a user, changing an account and numbering an object each move the identity version', async () => {
+  let last = await versions();
+  const steps: Array<[string, () => Promise<unknown>]> = [
+    ['user', () => env.rt.core.accounts.createAccount('versioned-2')],
+    [
+      'account',
+      () =>
+        env.rt.store.db.updateTable('accounts').set({ state: 'disabled' }).where('id', '=', ctx.accountId).execute(),
+    ],
+    ['alias', () => env.rt.core.aliases.numbers('virtual machine', 'test', ['some-object'])],
+  ];
+  for (const [what, step] of steps) {
+    await step();
+    const now = await versions();
+    assert.ok(now.identity > last.identity, `${what}: the identity version moved`);
+    assert.ok(now.all > last.all, `${what}: the data version moved too`);
+    last = now;
+  }
+});
