@@ -13,7 +13,7 @@ import Database from 'better-sqlite3';
 import pg from 'pg';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { openPgPool, unavailableAware } from './pg-pool.js';
+import { isStalePlan, openPgPool, unavailableAware } from './pg-pool.js';
 import { FALLBACK_AUTOCHECKPOINT_PAGES, startCheckpointer, type CheckpointPace } from './checkpointer.js';
 import { nextTurn, TimeSlice } from '../lib/time-slice.js';
 import { Gate } from '../lib/gate.js';
@@ -27,7 +27,7 @@ export type Q = Kysely<DB> | Transaction<DB>;
 export interface Store {
   db: Kysely<DB>;
   kind: 'sqlite' | 'postgres';
-  /** Runs fn in one transaction; retried on PostgreSQL serialization failures and deadlocks. */
+  /** Runs fn in one transaction; retried on PostgreSQL serialization failures, deadlocks and stale prepared plans. */
   tx<T>(fn: (trx: Transaction<DB>) => Promise<T>): Promise<T>;
   /** Holds a named lock until trx ends, so processes sharing a PostgreSQL database run that step one at a time (no-op on SQLite: one writer). */
   lock(trx: Transaction<DB>, name: string): Promise<void>;
@@ -82,7 +82,7 @@ export function openStore(opts: StoreOptions): Store {
           return await db.transaction().execute(fn);
         } catch (err) {
           const code = (err as { code?: string }).code;
-          if ((code === '40001' || code === '40P01') && attempt < 5) continue;
+          if ((code === '40001' || code === '40P01' || isStalePlan(err)) && attempt < 5) continue;
           throw err;
         }
       }

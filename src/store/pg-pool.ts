@@ -97,8 +97,12 @@ function named(args: unknown[]): unknown[] {
   return [{ name, text, values }, ...args.slice(2)];
 }
 
-/** A prepared `select *` whose table changed columns since (a migration by another process): renamed on next use. */
-function isStalePlan(err: unknown): boolean {
+/**
+ * A named statement whose result columns changed since it was prepared (a migration, in this process or another,
+ * added a column to a `select *`'s table): its text gets a new name. A lone statement is then run again at once; a
+ * transaction cannot go on after the refusal, so the store's transaction helper runs it again (db.ts).
+ */
+export function isStalePlan(err: unknown): boolean {
   return (err as { code?: string } | null)?.code === '0A000' && /cached plan/.test((err as Error).message);
 }
 
@@ -117,16 +121,29 @@ export function unavailableAware(pool: pg.Pool): PostgresPool {
       if (!view) {
         const c = client;
         let broken = false;
+        // Between Kysely's `begin` and its `commit` or `rollback`, a refused statement has ended the transaction's use.
+        let inTransaction = false;
+        const run = (args: unknown[]) => (c.query as (...a: unknown[]) => unknown).apply(c, named(args));
         view = {
           query(...args: unknown[]) {
-            const out = (c.query as (...a: unknown[]) => unknown).apply(c, named(args));
+            const text = args[0];
+            if (typeof text === 'string') {
+              if (/^(begin|start transaction)\b/i.test(text)) inTransaction = true;
+              else if (/^(commit|rollback)$/i.test(text)) inTransaction = false;
+            }
+            const out = run(args);
             if (!(out instanceof Promise)) return out;
-            return out.catch((err: unknown) => {
-              if (isStalePlan(err) && typeof args[0] === 'string') names.delete(args[0]);
-              const mapped = storeError(err);
-              if (mapped instanceof DatabaseUnavailable) broken = true;
-              throw mapped;
-            });
+            const settle = (p: Promise<unknown>, again: boolean): Promise<unknown> =>
+              p.catch((err: unknown) => {
+                if (isStalePlan(err) && typeof text === 'string') {
+                  names.delete(text);
+                  if (again && !inTransaction) return settle(run(args) as Promise<unknown>, false);
+                }
+                const mapped = storeError(err);
+                if (mapped instanceof DatabaseUnavailable) broken = true;
+                throw mapped;
+              });
+            return settle(out, true);
           },
           // A connection that lost its server leaves the pool instead of waiting there for its error event.
           release: () => c.release(broken ? new Error('connection lost') : undefined),
