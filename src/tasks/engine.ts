@@ -11,6 +11,7 @@ import { failTask, finishTask } from './queue.js';
 import { TaskListener } from './listener.js';
 import { cancelRequested, cancelTask, cancelledError, settleRevoked, type CancelOutcome } from './cancel.js';
 import { logTasksOf, taskLine } from './task-lines.js';
+import { TASK_CHANNEL } from '../store/task-channel.js';
 
 /** Returned by a handler that already finished its task in its own last transaction. */
 export const FINISHED = Symbol('finished');
@@ -91,7 +92,7 @@ export class TaskEngine {
         .execute();
     } else if (this.store.pool) {
       this.listener = new TaskListener(this.store.pool, {
-        channel: 'nube_tasks',
+        channel: TASK_CHANNEL,
         log: this.opts.log,
         onNotify: () => this.wake(),
         onReconnect: () => this.wake(),

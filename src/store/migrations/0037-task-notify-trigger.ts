@@ -1,9 +1,7 @@
 /** PostgreSQL: a queued task tells the engines of every process itself (a trigger), one round trip less per enqueue. */
 import { sql, type Kysely } from 'kysely';
 import type { MigrationContext } from '../migration-context.js';
-
-/** The channel the task engines listen on (tasks/listener.ts). */
-const CHANNEL = 'nube_tasks';
+import { TASK_CHANNEL } from '../task-channel.js';
 
 /** Creates the trigger that notifies the engines when a PENDING task is inserted; nothing on SQLite (one process). */
 export async function up(db: Kysely<any>, ctx: MigrationContext): Promise<void> {
@@ -12,7 +10,7 @@ export async function up(db: Kysely<any>, ctx: MigrationContext): Promise<void> 
     .raw(
       `create or replace function nube_notify_task_queued() returns trigger language plpgsql as $$
 begin
-  perform pg_notify('${CHANNEL}', '');
+  perform pg_notify('${TASK_CHANNEL}', '');
   return null;
 end $$`,
     )
