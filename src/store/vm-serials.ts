@@ -23,6 +23,22 @@ export async function nextSerial(q: Q, kind: SerialStore): Promise<number> {
   return Number(r.rows[0]!.value);
 }
 
+/** The next n VM serials (ascending), in the caller's transaction, with one statement whatever n. */
+export async function nextSerials(q: Q, kind: SerialStore, n: number): Promise<number[]> {
+  if (n === 1) return [await nextSerial(q, kind)];
+  if (kind === 'postgres') {
+    const r = await sql<{
+      value: string;
+    }>`select nextval('vm_serial_seq') as value from generate_series(1, ${n}::int) order by 1`.execute(q);
+    return r.rows.map((row) => Number(row.value));
+  }
+  const r = await sql<{
+    value: number;
+  }>`update counters set value = value + ${n} where name = 'vm_serial' returning value`.execute(q);
+  const top = Number(r.rows[0]!.value);
+  return Array.from({ length: n }, (_, i) => top - n + 1 + i);
+}
+
 /** PostgreSQL: the last serial handed out, for the counter row of a saved state; undefined on SQLite (the row is exact). */
 export async function lastSerial(q: Q, kind: SerialStore): Promise<number | undefined> {
   if (kind !== 'postgres') return undefined;

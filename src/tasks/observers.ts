@@ -14,8 +14,8 @@ export interface EndedTask {
   action: string;
 }
 
-/** Runs in the transaction that ends the task; a throw aborts that transaction. */
-export type TaskEndObserver = (q: Q, ended: EndedTask) => Promise<void>;
+/** Runs in the transaction that ends the tasks (one or a batch); a throw aborts that transaction. */
+export type TaskEndObserver = (q: Q, ended: EndedTask[]) => Promise<void>;
 
 const observers = new Map<string, TaskEndObserver>();
 
@@ -24,7 +24,8 @@ export function observeTaskEnds(name: string, fn: TaskEndObserver): void {
   observers.set(name, fn);
 }
 
-/** Tells every observer about a task that ended in q's transaction. */
-export async function notifyTaskEnd(q: Q, ended: EndedTask): Promise<void> {
+/** Tells every observer about the tasks that ended in q's transaction (each observer reads for all of them at once). */
+export async function notifyTaskEnds(q: Q, ended: EndedTask[]): Promise<void> {
+  if (ended.length === 0) return;
   for (const fn of observers.values()) await fn(q, ended);
 }

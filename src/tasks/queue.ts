@@ -7,8 +7,8 @@ import type { CallContext } from '../lib/context.js';
 import { CoreError, conflict } from '../lib/errors.js';
 import { newId, nowIso } from '../lib/util.js';
 import type { TaskKind } from './kinds.js';
-import { writeLog } from './log.js';
-import { notifyTaskEnd } from './observers.js';
+import { writeLog, writeLogs, type LogEntry } from './log.js';
+import { notifyTaskEnds } from './observers.js';
 import { taskLine } from './task-lines.js';
 
 /** What to enqueue: the kind, the object it changes and its inputs. */
@@ -24,18 +24,16 @@ export interface TaskSpec {
   fresh?: boolean;
 }
 
-/** Inserts a PENDING task (on PostgreSQL a trigger tells every engine) and its "created" log entry; a second open exclusive task on the object is a Conflict. */
-export async function enqueueTask(store: Store, q: Q, spec: TaskSpec): Promise<string> {
-  const id = newId();
-  const exclusive = spec.exclusive ?? true;
-  const row = {
-    id,
+/** The row of a new PENDING task. */
+function pendingRow(spec: TaskSpec) {
+  return {
+    id: newId(),
     account_id: spec.ctx.accountId,
     user_id: spec.ctx.userId,
     kind: spec.kind,
     object_type: spec.objectType,
     object_id: spec.objectId,
-    exclusive: exclusive ? 1 : 0,
+    exclusive: (spec.exclusive ?? true) ? 1 : 0,
     status: 'PENDING',
     payload: JSON.stringify(spec.payload ?? {}),
     result: null,
@@ -48,6 +46,38 @@ export async function enqueueTask(store: Store, q: Q, spec: TaskSpec): Promise<s
     started_at: null,
     finished_at: null,
   };
+}
+
+/** The "created" log entry of a queued task. */
+function queuedEntry(row: ReturnType<typeof pendingRow>): LogEntry {
+  return {
+    taskId: row.id,
+    accountId: row.account_id,
+    userId: row.user_id,
+    objectType: row.object_type,
+    objectId: row.object_id,
+    action: row.kind,
+    status: 'PENDING',
+  };
+}
+
+/**
+ * Queues the tasks of objects created in this transaction (no other task can hold them yet, so no busy check): one
+ * statement for the tasks and one for their log entries, whatever their number; returns the task ids in order.
+ */
+export async function enqueueFreshTasks(store: Store, q: Q, specs: TaskSpec[]): Promise<string[]> {
+  if (specs.length === 0) return [];
+  const rows = specs.map(pendingRow);
+  await q.insertInto('tasks').values(rows).execute();
+  await writeLogs(q, rows.map(queuedEntry));
+  for (const row of rows) taskLine(store, 'queued', row);
+  return rows.map((r) => r.id);
+}
+
+/** Inserts a PENDING task (on PostgreSQL a trigger tells every engine) and its "created" log entry; a second open exclusive task on the object is a Conflict. */
+export async function enqueueTask(store: Store, q: Q, spec: TaskSpec): Promise<string> {
+  const row = pendingRow(spec);
+  const exclusive = row.exclusive === 1;
   if (exclusive && !spec.fresh) {
     const busy = await q
       .selectFrom('tasks')
@@ -73,17 +103,9 @@ export async function enqueueTask(store: Store, q: Q, spec: TaskSpec): Promise<s
     }
     throw err;
   }
-  await writeLog(q, {
-    taskId: id,
-    accountId: spec.ctx.accountId,
-    userId: spec.ctx.userId,
-    objectType: spec.objectType,
-    objectId: spec.objectId,
-    action: spec.kind,
-    status: 'PENDING',
-  });
+  await writeLog(q, queuedEntry(row));
   taskLine(store, 'queued', row);
-  return id;
+  return row.id;
 }
 
 function busyError(objectType: string): CoreError {
@@ -138,7 +160,7 @@ export async function recordDoneTask(
     object_id: spec.objectId,
     payload: JSON.stringify(spec.payload ?? {}),
   };
-  await notifyTaskEnd(q, { task, status: 'SUCCESS', action });
+  await notifyTaskEnds(q, [{ task, status: 'SUCCESS', action }]);
   return id;
 }
 
@@ -167,13 +189,47 @@ async function endTask(
     status,
     detail,
   });
-  await notifyTaskEnd(q, { task, status, action: task.kind });
+  await notifyTaskEnds(q, [{ task, status, action: task.kind }]);
   return true;
 }
 
 /** Marks a task SUCCESS with its result in the caller's transaction (idempotent: only an open task changes). */
 export function finishTask(q: Q, task: TaskRow, result: unknown): Promise<boolean> {
   return endTask(q, task, 'SUCCESS', { result: JSON.stringify(result ?? null) });
+}
+
+/**
+ * Marks open tasks SUCCESS, each with its result, in the caller's transaction: one update, one insert of their final
+ * log entries and one round of the task-end observers for all of them. Returns the tasks that were still open.
+ */
+export async function finishTasks(q: Q, done: Array<{ task: TaskRow; result: unknown }>): Promise<TaskRow[]> {
+  if (done.length === 0) return [];
+  const results = done.map((d) => sql`when ${d.task.id} then ${JSON.stringify(d.result ?? null)}`);
+  const ids = done.map((d) => d.task.id);
+  const r = await sql<{ id: string }>`update tasks set status = 'SUCCESS',
+      result = case id ${sql.join(results, sql` `)} end,
+      finished_at = ${nowIso()}, lease_owner = null, lease_until = null
+    where id in (${sql.join(ids)}) and status in ('PENDING', 'STARTED')
+    returning id`.execute(q);
+  const ended = new Set(r.rows.map((row) => row.id));
+  const tasks = done.map((d) => d.task).filter((t) => ended.has(t.id));
+  await writeLogs(
+    q,
+    tasks.map((t) => ({
+      taskId: t.id,
+      accountId: t.account_id,
+      userId: t.user_id,
+      objectType: t.object_type,
+      objectId: t.object_id,
+      action: t.kind,
+      status: 'SUCCESS',
+    })),
+  );
+  await notifyTaskEnds(
+    q,
+    tasks.map((task) => ({ task, status: 'SUCCESS' as const, action: task.kind })),
+  );
+  return tasks;
 }
 
 /** Marks a task FAILURE with a CoreError in the caller's transaction. */

@@ -17,7 +17,7 @@ import { resolveGroups } from '../vms/rows.js';
 import { checkUserdata, rootDiskBytes } from '../vms/rules.js';
 import { prepareOfferingVm } from '../vms/create-offering.js';
 import { checkAntiAffinityRoom, checkSize, poolViews, type InstancePoolView } from './model.js';
-import { POOL_OBJECT, onMemberTaskEnd, queueReconcile } from './trigger.js';
+import { POOL_OBJECT, onMemberTaskEnds, queueReconcile } from './trigger.js';
 
 /** What a new pool is made of (the settings of its members, and how many). */
 export interface InstancePoolInput {
@@ -68,7 +68,7 @@ function checkText(value: string, field: 'name' | 'description'): string {
 /** Creates, changes, scales, destroys and lists the caller's instance pools. */
 export class InstancePoolService {
   constructor(private readonly deps: CoreDeps) {
-    observeTaskEnds('instance-pools', onMemberTaskEnd);
+    observeTaskEnds('instance-pools', onMemberTaskEnds);
   }
 
   /** One page of the caller's pools (in a zone when given) with their members, and the total count. */

@@ -69,26 +69,39 @@ export async function queueReconcile(q: Q, poolId: string, cause: ReconcileCause
 }
 
 /** Task-end observer: a task on a pool member ended, so its pool reconciles; member deploy and destroy failures are counted. */
-export async function onMemberTaskEnd(q: Q, ended: EndedTask): Promise<void> {
-  const { task, status } = ended;
-  if (task.object_type !== 'virtual machine') return;
-  const member = await q
+export async function onMemberTaskEnds(q: Q, ended: EndedTask[]): Promise<void> {
+  const onVms = ended.filter((e) => e.task.object_type === 'virtual machine');
+  if (onVms.length === 0) return;
+  const members = await q
     .selectFrom('instance_pool_members')
-    .select('pool_id')
-    .where('vm_id', '=', task.object_id)
-    .executeTakeFirst();
-  if (!member) return;
+    .select(['vm_id', 'pool_id'])
+    .where(
+      'vm_id',
+      'in',
+      onVms.map((e) => e.task.object_id),
+    )
+    .execute();
+  const poolOf = new Map(members.map((m) => [m.vm_id, m.pool_id]));
+  for (const e of onVms) {
+    const poolId = poolOf.get(e.task.object_id);
+    if (poolId) await onMemberTaskEnd(q, e, poolId);
+  }
+}
+
+/** Counts a member's deploy or destroy outcome on its pool and queues the pool's reconcile. */
+async function onMemberTaskEnd(q: Q, ended: EndedTask, poolId: string): Promise<void> {
+  const { task, status } = ended;
   if (task.kind === 'vm.create' || task.kind === 'vm.destroy') {
     if (status === 'FAILURE')
       await q
         .updateTable('instance_pools')
         .set((eb) => ({ failures: eb('failures', '+', 1) }))
-        .where('id', '=', member.pool_id)
+        .where('id', '=', poolId)
         .execute();
     else if (status === 'SUCCESS')
-      await q.updateTable('instance_pools').set({ failures: 0 }).where('id', '=', member.pool_id).execute();
+      await q.updateTable('instance_pools').set({ failures: 0 }).where('id', '=', poolId).execute();
   }
-  await queueReconcile(q, member.pool_id, {
+  await queueReconcile(q, poolId, {
     accountId: task.account_id,
     userId: null,
     origin: 'instance-pool:reconcile',

@@ -44,8 +44,8 @@ const MAX_CURSORS = 1000;
  */
 const cursors = new Map<string, number>();
 
-/** Leases the address after the last one this process leased (after the highest leased, at first), else the lowest free one. */
-async function leaseNext(q: Q, network: NetworkRow, ownerId: string, first: number, last: number): Promise<string> {
+/** The key of the network range's cursor, which is set (after the highest leased address, at first) when missing. */
+async function cursorOf(q: Q, network: NetworkRow, first: number, last: number): Promise<string> {
   const key = `${network.id}|${network.created_at}|${first}|${last}`;
   if (!cursors.has(key)) {
     const top = await q
@@ -59,10 +59,49 @@ async function leaseNext(q: Q, network: NetworkRow, ownerId: string, first: numb
     if (cursors.size >= MAX_CURSORS) cursors.clear();
     if (!cursors.has(key)) cursors.set(key, start);
   }
+  return key;
+}
+
+/** The cursor's address, moving the cursor on (back to the range's start after its end). */
+function takeCandidate(key: string, first: number, last: number): number {
+  let candidate = cursors.get(key) ?? first;
+  if (candidate < first || candidate > last) candidate = first;
+  cursors.set(key, candidate + 1);
+  return candidate;
+}
+
+/**
+ * Leases one address to each of ownerIds in one network: one insert tries the next addresses after the cursor for all
+ * of them; an owner whose address was taken gets one as leaseAddress finds it. Returns the addresses in ownerIds' order.
+ */
+export async function leaseAddresses(q: Q, network: NetworkRow, ownerIds: string[]): Promise<string[]> {
+  if (!network.start_ip || !network.end_ip || ownerIds.length < 2)
+    return Promise.all(ownerIds.map((o) => leaseAddress(q, network, o)));
+  const first = ipv4ToInt(network.start_ip);
+  const last = ipv4ToInt(network.end_ip);
+  const key = await cursorOf(q, network, first, last);
+  const rows = ownerIds.map((owner_id) => ({
+    network_id: network.id,
+    address: takeCandidate(key, first, last),
+    owner_id,
+  }));
+  const got = await q
+    .insertInto('ip_leases')
+    .values(rows)
+    .onConflict((oc) => oc.doNothing())
+    .returning(['owner_id', 'address'])
+    .execute();
+  const leased = new Map(got.map((r) => [r.owner_id, intToIpv4(Number(r.address))]));
+  const out: string[] = [];
+  for (const o of ownerIds) out.push(leased.get(o) ?? (await leaseNext(q, network, o, first, last)));
+  return out;
+}
+
+/** Leases the address after the last one this process leased (after the highest leased, at first), else the lowest free one. */
+async function leaseNext(q: Q, network: NetworkRow, ownerId: string, first: number, last: number): Promise<string> {
+  const key = await cursorOf(q, network, first, last);
   for (let tries = 0; tries < PROBES; tries++) {
-    let candidate = cursors.get(key) ?? first;
-    if (candidate < first || candidate > last) candidate = first;
-    cursors.set(key, candidate + 1);
+    const candidate = takeCandidate(key, first, last);
     if (await tryLease(q, network.id, candidate, ownerId)) return intToIpv4(candidate);
   }
   for (let tries = 0; tries < 3; tries++) {

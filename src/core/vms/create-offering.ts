@@ -11,7 +11,7 @@ import { bumpLiveVms } from './counts.js';
 import { reserveQuota } from '../quotas/service.js';
 import { addDefaultNics, resolveGroups } from './rows.js';
 import { nextSerial } from '../../store/vm-serials.js';
-import type { VmCreateInput, VmCreated } from './create-input.js';
+import type { VmCreateInput } from './create-input.js';
 
 /** An offering-path VM checked against the catalog, ready to be written in a transaction (see insertOfferingVm). */
 export interface PreparedVm {
@@ -64,6 +64,69 @@ export async function prepareOfferingVm(deps: CoreDeps, ctx: CallContext, input:
   return { id, name, zoneId: zone.id, offering, templateId: template.id, rootSize, userdata, password };
 }
 
+/** The vms row of a prepared VM with its serial, state creating. */
+export function vmValues(
+  deps: Pick<CoreDeps, 'secrets'>,
+  ctx: CallContext,
+  input: VmCreateInput,
+  vm: PreparedVm,
+  serial: number,
+  now: string,
+) {
+  const { offering, name } = vm;
+  return {
+    id: vm.id,
+    serial,
+    account_id: ctx.accountId,
+    zone_id: vm.zoneId,
+    host_id: null,
+    name,
+    display_name: input.displayName ?? name,
+    group_name: input.group ?? null,
+    state: 'creating',
+    power: 'stopped',
+    service_offering_id: offering.id,
+    template_id: vm.templateId,
+    cpu_number: offering.cpu_number,
+    cpu_speed: offering.cpu_speed,
+    memory: offering.memory,
+    keypair: input.sshKeyName ?? null,
+    userdata: vm.userdata,
+    password_enc: vm.password ? deps.secrets.encrypt(vm.password) : null,
+    ha_enable: 0,
+    display_vm: toFlag(input.displayVm ?? true),
+    root_disk_size: vm.rootSize,
+    created_at: now,
+    updated_at: now,
+    removed_at: null,
+  };
+}
+
+/** The volumes row of a prepared VM's root disk (ROOT-<serial>, from its template). */
+export function rootVolumeValues(ctx: CallContext, vm: PreparedVm, serial: number, now: string) {
+  return {
+    id: newId(),
+    account_id: ctx.accountId,
+    zone_id: vm.zoneId,
+    name: `ROOT-${serial}`,
+    type: 'ROOT',
+    size: vm.rootSize,
+    disk_offering_id: null,
+    template_id: vm.templateId,
+    vm_id: vm.id,
+    device_id: 0,
+    state: 'Allocated',
+    created_at: now,
+    attached_at: now,
+    removed_at: null,
+  };
+}
+
+/** The quota a prepared VM takes: one VM and its root volume. */
+export function vmDemand(vm: PreparedVm) {
+  return { vms: 1, cpus: vm.offering.cpu_number, memoryMb: vm.offering.memory, volumes: 1, storageBytes: vm.rootSize };
+}
+
 /** Writes a prepared VM (quota, VM, root volume, NICs, groups) and its vm.create task in the caller's transaction; returns the task id. */
 export async function insertOfferingVm(
   deps: CoreDeps,
@@ -73,15 +136,9 @@ export async function insertOfferingVm(
   vm: PreparedVm,
 ): Promise<string> {
   const { store } = deps;
-  const { id, name, offering, rootSize } = vm;
+  const { id, name } = vm;
   const now = nowIso();
-  await reserveQuota(deps, trx, ctx.accountId, {
-    vms: 1,
-    cpus: offering.cpu_number,
-    memoryMb: offering.memory,
-    volumes: 1,
-    storageBytes: rootSize,
-  });
+  await reserveQuota(deps, trx, ctx.accountId, vmDemand(vm));
   if (input.sshKeyName) {
     const kp = await trx
       .selectFrom('ssh_keys')
@@ -129,51 +186,11 @@ export async function insertOfferingVm(
   const serial = await nextSerial(trx, store.kind);
   await trx
     .insertInto('vms')
-    .values({
-      id,
-      serial,
-      account_id: ctx.accountId,
-      zone_id: vm.zoneId,
-      host_id: null,
-      name,
-      display_name: input.displayName ?? name,
-      group_name: input.group ?? null,
-      state: 'creating',
-      power: 'stopped',
-      service_offering_id: offering.id,
-      template_id: vm.templateId,
-      cpu_number: offering.cpu_number,
-      cpu_speed: offering.cpu_speed,
-      memory: offering.memory,
-      keypair: input.sshKeyName ?? null,
-      userdata: vm.userdata,
-      password_enc: vm.password ? deps.secrets.encrypt(vm.password) : null,
-      ha_enable: 0,
-      display_vm: toFlag(input.displayVm ?? true),
-      root_disk_size: rootSize,
-      created_at: now,
-      updated_at: now,
-      removed_at: null,
-    })
+    .values(vmValues(deps, ctx, input, vm, serial, now))
     .execute();
   await trx
     .insertInto('volumes')
-    .values({
-      id: newId(),
-      account_id: ctx.accountId,
-      zone_id: vm.zoneId,
-      name: `ROOT-${serial}`,
-      type: 'ROOT',
-      size: rootSize,
-      disk_offering_id: null,
-      template_id: vm.templateId,
-      vm_id: id,
-      device_id: 0,
-      state: 'Allocated',
-      created_at: now,
-      attached_at: now,
-      removed_at: null,
-    })
+    .values(rootVolumeValues(ctx, vm, serial, now))
     .execute();
   await addDefaultNics(trx, ctx, id, serial, vm.zoneId, input.networkIds, input.ipAddress);
   for (const g of sgIds) await trx.insertInto('vm_security_groups').values({ vm_id: id, group_id: g }).execute();
@@ -188,11 +205,4 @@ export async function insertOfferingVm(
     ctx,
     fresh: true,
   });
-}
-
-/** Creates a VM from an offering and a template in one transaction; answered once its vm.create task is queued. */
-export async function fromOffering(deps: CoreDeps, ctx: CallContext, input: VmCreateInput): Promise<VmCreated> {
-  const vm = await prepareOfferingVm(deps, ctx, input);
-  const taskId = await deps.store.tx((trx) => insertOfferingVm(deps, trx, ctx, input, vm));
-  return { receipt: { taskId, objectId: vm.id }, password: vm.password };
 }

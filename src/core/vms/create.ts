@@ -11,7 +11,7 @@ import { nextSerial } from '../../store/vm-serials.js';
 import { attachDrives, checkServerName, sizeOf, volumeOf, type VmSize } from './sized.js';
 import { chooseMac, isMacClash, parseMac, unusableMac } from './macs.js';
 import { encodeExtras } from './extras.js';
-import { fromOffering } from './create-offering.js';
+import { fromOffering } from './create-many.js';
 import type { VmCreateInput, VmCreated } from './create-input.js';
 
 export type { VmCreateInput, VmCreated } from './create-input.js';

@@ -36,6 +36,24 @@ export async function automaticMac(q: Q, serial: number, device: number): Promis
   throw conflict('No free MAC address was found for the NIC; try again', 'busy');
 }
 
+/** The first NICs' MACs of several new VMs by serial: one query finds which serial MACs are taken, spares for those. */
+export async function automaticFirstMacs(q: Q, serials: number[]): Promise<string[]> {
+  const wanted = serials.map((s) => macFromNumber(s * MAX_NICS));
+  const taken = new Set(
+    (
+      await q
+        .selectFrom('nics')
+        .select('mac_address')
+        .where('mac_address', 'in', wanted)
+        .where('removed_at', 'is', null)
+        .execute()
+    ).map((r) => r.mac_address),
+  );
+  const out: string[] = [];
+  for (const [i, mac] of wanted.entries()) out.push(taken.has(mac) ? await automaticMac(q, serials[i]!, 0) : mac);
+  return out;
+}
+
 /** The one answer for a well-formed MAC that cannot be used, whatever the reason (multicast, all zeros, Nube's range, in use). */
 export function unusableMac(mac: string): CoreError {
   return invalid(

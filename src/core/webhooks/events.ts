@@ -147,18 +147,30 @@ function snapshotStatus(state: string, removedAt: string | null): string {
   return 'failed';
 }
 
-/** The task-end observer: queues one delivery for an ended task that is an event of an account with an enabled webhook. */
-export async function queueWebhookEvent(q: Q, ended: EndedTask): Promise<void> {
-  const spec = eventOf(ended);
-  if (!spec) return;
-  const accountId = ended.task.account_id;
-  const config = await q
+/** The task-end observer: queues one delivery for each ended task that is an event of an account with an enabled webhook. */
+export async function queueWebhookEvents(q: Q, ended: EndedTask[]): Promise<void> {
+  const events = ended.flatMap((e) => {
+    const spec = eventOf(e);
+    return spec ? [{ ended: e, spec }] : [];
+  });
+  if (events.length === 0) return;
+  const configs = await q
     .selectFrom('webhook_configs')
-    .select('url')
-    .where('account_id', '=', accountId)
+    .select(['account_id', 'url'])
+    .where('account_id', 'in', [...new Set(events.map((e) => e.ended.task.account_id))])
     .where('enabled', '=', 1)
-    .executeTakeFirst();
-  if (!config?.url) return;
+    .execute();
+  const urlOf = new Map<string, string>();
+  for (const c of configs) if (c.url && !urlOf.has(c.account_id)) urlOf.set(c.account_id, c.url);
+  for (const { ended: e, spec } of events) {
+    const url = urlOf.get(e.task.account_id);
+    if (url) await queueDelivery(q, e, spec, url);
+  }
+}
+
+/** Writes the pending delivery of one event to the account's webhook. */
+async function queueDelivery(q: Q, ended: EndedTask, spec: NonNullable<ReturnType<typeof eventOf>>, url: string) {
+  const accountId = ended.task.account_id;
   const { name, status } = await describe(q, spec.object, spec.id, spec.event, ended.task.payload);
   const id = newId();
   const now = nowIso();
@@ -175,7 +187,7 @@ export async function queueWebhookEvent(q: Q, ended: EndedTask): Promise<void> {
       id,
       account_id: accountId,
       event: spec.event,
-      url: config.url,
+      url,
       payload: JSON.stringify(body),
       signature: null,
       state: 'pending',

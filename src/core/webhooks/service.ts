@@ -10,7 +10,7 @@ import type { WebhookDeliveryRow } from '../../store/schema.js';
 import { observeTaskEnds } from '../../tasks/observers.js';
 import type { CoreDeps } from '../deps.js';
 import type { WorkerLog } from '../outbound/loop.js';
-import { queueWebhookEvent } from './events.js';
+import { queueWebhookEvents } from './events.js';
 import { WebhookWorker } from './worker.js';
 
 /** An account's webhook configuration as its owner sees it (never the secret). */
@@ -46,7 +46,7 @@ export class WebhookService {
 
   constructor(private readonly deps: CoreDeps) {
     this.worker = new WebhookWorker(deps);
-    observeTaskEnds('webhooks', queueWebhookEvent);
+    observeTaskEnds('webhooks', queueWebhookEvents);
   }
 
   /** The caller's account's configuration (no URL and disabled when none was ever set). */

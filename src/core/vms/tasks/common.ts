@@ -14,11 +14,19 @@ export async function taskVm(q: Q, task: TaskRow): Promise<VmRow | undefined> {
 
 /** Builds the driver's view of a VM placed on hostId. */
 export async function vmSpec(q: Q, vm: VmRow, hostId: string): Promise<VmSpec> {
+  return (await vmSpecs(q, [{ vm, hostId }]))[0]!;
+}
+
+/** Builds the driver's views of several placed VMs with two queries in all (their volumes, their NICs). */
+export async function vmSpecs(q: Q, placed: Array<{ vm: VmRow; hostId: string }>): Promise<VmSpec[]> {
+  if (placed.length === 0) return [];
+  const ids = placed.map((p) => p.vm.id);
   const [vols, nics] = await Promise.all([
     q
       .selectFrom('volumes')
       .leftJoin('templates', 'templates.id', 'volumes.template_id')
       .select([
+        'volumes.vm_id',
         'volumes.id',
         'volumes.device_id',
         'volumes.size',
@@ -27,39 +35,44 @@ export async function vmSpec(q: Q, vm: VmRow, hostId: string): Promise<VmSpec> {
         'templates.details',
         'templates.checksum',
       ])
-      .where('volumes.vm_id', '=', vm.id)
+      .where('volumes.vm_id', 'in', ids)
       .where('volumes.removed_at', 'is', null)
       .orderBy('volumes.device_id')
       .execute(),
     q
       .selectFrom('nics')
-      .select(['mac_address', 'ip_address', 'device_id'])
-      .where('vm_id', '=', vm.id)
+      .select(['vm_id', 'mac_address', 'ip_address', 'device_id'])
+      .where('vm_id', 'in', ids)
       .orderBy('device_id')
       .execute(),
   ]);
-  const root = vols.find((v) => v.type === 'ROOT');
-  return {
-    id: vm.id,
-    serial: Number(vm.serial),
-    hostname: vm.name,
-    hostId,
-    cpus: Number(vm.cpu_number),
-    cpuMhz: Number(vm.cpu_speed),
-    memoryMb: Number(vm.memory),
-    userdata: vm.userdata,
-    volumes: vols.map((v) => ({
-      id: v.id,
-      deviceId: Number(v.device_id ?? 0),
-      size: Number(v.size),
-      type: v.type as 'ROOT' | 'DATADISK',
-      templateId: v.template_id,
-    })),
-    nics: nics.map((n) => ({ mac: n.mac_address, ip: n.ip_address, deviceId: Number(n.device_id) })),
-    rootTemplate: root?.template_id
-      ? { checksum: root.checksum, details: parseJson<Record<string, unknown>>(root.details, {}) }
-      : null,
-  };
+  return placed.map(({ vm, hostId }) => {
+    const mine = vols.filter((v) => v.vm_id === vm.id);
+    const root = mine.find((v) => v.type === 'ROOT');
+    return {
+      id: vm.id,
+      serial: Number(vm.serial),
+      hostname: vm.name,
+      hostId,
+      cpus: Number(vm.cpu_number),
+      cpuMhz: Number(vm.cpu_speed),
+      memoryMb: Number(vm.memory),
+      userdata: vm.userdata,
+      volumes: mine.map((v) => ({
+        id: v.id,
+        deviceId: Number(v.device_id ?? 0),
+        size: Number(v.size),
+        type: v.type as 'ROOT' | 'DATADISK',
+        templateId: v.template_id,
+      })),
+      nics: nics
+        .filter((n) => n.vm_id === vm.id)
+        .map((n) => ({ mac: n.mac_address, ip: n.ip_address, deviceId: Number(n.device_id) })),
+      rootTemplate: root?.template_id
+        ? { checksum: root.checksum, details: parseJson<Record<string, unknown>>(root.details, {}) }
+        : null,
+    };
+  });
 }
 
 /** Sets the VM's state and power. */

@@ -2,9 +2,9 @@
 import type { TaskRow, VmRow } from '../../../store/schema.js';
 import { placeVms } from '../../hosts/placement.js';
 import { nowIso } from '../../../lib/util.js';
-import { finishTask } from '../../../tasks/queue.js';
+import { finishTasks } from '../../../tasks/queue.js';
 import { payloadOf, type HandlerDeps } from '../../task-steps.js';
-import { vmSpec } from './common.js';
+import { vmSpecs } from './common.js';
 
 /** Runs claimed vm.create tasks together; returns the error of each task that failed or was cancelled (the others are finished). */
 export async function createBatch(
@@ -42,14 +42,16 @@ export async function createBatch(
       else failed.set(t.id, host);
     }
   }
-  for (const t of starting) {
-    const hostId = hosts.get(t.id);
-    if (!hostId) continue;
-    const vm = vmOf.get(t.object_id)!;
+  const hosted = starting.filter((t) => hosts.has(t.id));
+  const specs = await vmSpecs(
+    deps.store.db,
+    hosted.map((t) => ({ vm: vmOf.get(t.object_id)!, hostId: hosts.get(t.id)! })),
+  );
+  for (const [i, t] of hosted.entries()) {
     try {
-      await deps.driver.start(await vmSpec(deps.store.db, vm, hostId), { signal: signals.get(t.id) });
+      await deps.driver.start(specs[i]!, { signal: signals.get(t.id) });
     } catch (err) {
-      await deps.driver.destroy(vm.id).catch(() => undefined);
+      await deps.driver.destroy(t.object_id).catch(() => undefined);
       failed.set(t.id, err);
     }
   }
@@ -88,11 +90,16 @@ export async function createBatch(
         .where('state', '=', 'Allocated')
         .execute();
     }
-    for (const t of done) {
-      const vm = vmOf.get(t.object_id);
-      const result = { type: 'vm', id: t.object_id, ...(vm?.password_enc ? { passwordEnc: vm.password_enc } : {}) };
-      await finishTask(trx, t, result);
-    }
+    await finishTasks(
+      trx,
+      done.map((task) => {
+        const vm = vmOf.get(task.object_id);
+        return {
+          task,
+          result: { type: 'vm', id: task.object_id, ...(vm?.password_enc ? { passwordEnc: vm.password_enc } : {}) },
+        };
+      }),
+    );
   });
   return failed;
 }

@@ -1,0 +1,235 @@
+/**
+ * Offering creates written together: the creates prepared during one event-loop turn join one transaction that writes
+ * each table once for all of them (VMs, root volumes, leases, NICs, group links, tasks and their log), so a burst of
+ * deploys costs a few statements per batch instead of ~15 per VM. When anything in a batch is refused (a quota, a
+ * name taken, a missing key pair) the batch is rolled back and each create runs alone through insertOfferingVm, so
+ * every caller gets the answer it would have had alone.
+ */
+import type { Transaction } from 'kysely';
+import type { DB, NetworkRow } from '../../store/schema.js';
+import type { CallContext } from '../../lib/context.js';
+import type { CoreDeps } from '../deps.js';
+import { conflict, invalid } from '../../lib/errors.js';
+import { newId, nowIso } from '../../lib/util.js';
+import { enqueueFreshTasks } from '../../tasks/queue.js';
+import { bumpLiveVms } from './counts.js';
+import { reserveQuota, type QuotaDemand } from '../quotas/service.js';
+import { nextSerials } from '../../store/vm-serials.js';
+import { leaseAddresses } from '../networks/ipam.js';
+import { automaticFirstMacs } from './macs.js';
+import {
+  insertOfferingVm,
+  prepareOfferingVm,
+  rootVolumeValues,
+  vmDemand,
+  vmValues,
+  type PreparedVm,
+} from './create-offering.js';
+import type { VmCreateInput, VmCreated } from './create-input.js';
+
+/** One prepared create of a batch. */
+interface BatchedCreate {
+  ctx: CallContext;
+  input: VmCreateInput;
+  vm: PreparedVm;
+}
+
+interface Waiting extends BatchedCreate {
+  resolve(taskId: string): void;
+  reject(err: unknown): void;
+}
+
+/** Most creates in one transaction (a multi-row insert of VMs stays well under either database's bound-value limit). */
+const MAX_BATCH = 200;
+
+/** The creates waiting for the next batch of each store. */
+const waiting = new WeakMap<object, Waiting[]>();
+
+/** True for a create the batch writes: the zone's guest network only, no chosen address, no groups named. */
+function batchable(input: VmCreateInput): boolean {
+  return (
+    !input.networkIds?.length &&
+    !input.ipAddress &&
+    !input.securityGroupIds?.length &&
+    !input.securityGroupNames?.length &&
+    !input.affinityGroupIds?.length &&
+    !input.affinityGroupNames?.length
+  );
+}
+
+/** Creates a VM from an offering and a template; answered once its vm.create task is queued (batchable ones with their turn's batch). */
+export async function fromOffering(deps: CoreDeps, ctx: CallContext, input: VmCreateInput): Promise<VmCreated> {
+  const vm = await prepareOfferingVm(deps, ctx, input);
+  const taskId = batchable(input)
+    ? await insertInBatch(deps, { ctx, input, vm })
+    : await deps.store.tx((trx) => insertOfferingVm(deps, trx, ctx, input, vm));
+  return { receipt: { taskId, objectId: vm.id }, password: vm.password };
+}
+
+/** Writes a prepared VM together with the others prepared in this turn; resolves with its vm.create task id. */
+function insertInBatch(deps: CoreDeps, create: BatchedCreate): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let queue = waiting.get(deps.store);
+    if (!queue) {
+      queue = [];
+      waiting.set(deps.store, queue);
+      setImmediate(() => flush(deps));
+    }
+    queue.push({ ...create, resolve, reject });
+  });
+}
+
+function flush(deps: CoreDeps): void {
+  const queue = waiting.get(deps.store) ?? [];
+  waiting.delete(deps.store);
+  for (let i = 0; i < queue.length; i += MAX_BATCH) void write(deps, queue.slice(i, i + MAX_BATCH));
+}
+
+async function write(deps: CoreDeps, batch: Waiting[]): Promise<void> {
+  if (batch.length > 1) {
+    try {
+      const ids = await deps.store.tx((trx) => insertOfferingVms(deps, trx, batch));
+      batch.forEach((w, i) => w.resolve(ids[i]!));
+      return;
+    } catch {
+      // Refused as a whole: each create alone below meets its own refusal, if any, and the others go through.
+    }
+  }
+  // One account's creates in their order (names and quotas are the account's), the accounts side by side.
+  const accounts = new Map<string, Waiting[]>();
+  for (const w of batch) accounts.set(w.ctx.accountId, [...(accounts.get(w.ctx.accountId) ?? []), w]);
+  await Promise.all(
+    [...accounts.values()].map(async (creates) => {
+      for (const w of creates)
+        await deps.store.tx((trx) => insertOfferingVm(deps, trx, w.ctx, w.input, w.vm)).then(w.resolve, w.reject);
+    }),
+  );
+}
+
+/** Sums the quota demand of an account's creates in the batch. */
+function demandOf(creates: BatchedCreate[]): QuotaDemand {
+  const sum = { vms: 0, cpus: 0, memoryMb: 0, volumes: 0, storageBytes: 0 };
+  for (const c of creates) {
+    const d = vmDemand(c.vm);
+    for (const k of Object.keys(sum) as Array<keyof typeof sum>) sum[k] += d[k];
+  }
+  return sum;
+}
+
+/** Throws when a named key pair is missing or a name is taken (in the account or twice in the batch). */
+async function checkNamesAndKeys(trx: Transaction<DB>, batch: BatchedCreate[], accounts: string[]): Promise<void> {
+  const keyed = batch.filter((b) => b.input.sshKeyName);
+  if (keyed.length) {
+    const keys = await trx
+      .selectFrom('ssh_keys')
+      .select(['account_id', 'name'])
+      .where('account_id', 'in', accounts)
+      .where('name', 'in', [...new Set(keyed.map((b) => b.input.sshKeyName!))])
+      .execute();
+    const have = new Set(keys.map((k) => `${k.account_id}/${k.name}`));
+    for (const b of keyed)
+      if (!have.has(`${b.ctx.accountId}/${b.input.sshKeyName}`))
+        throw invalid(`A key pair named ${b.input.sshKeyName} does not exist`, 'sshKeyName');
+  }
+  const names = new Set<string>();
+  for (const b of batch) {
+    const key = `${b.ctx.accountId}/${b.vm.name}`;
+    if (names.has(key)) throw conflict(`A virtual machine named ${b.vm.name} already exists in this account`, 'exists');
+    names.add(key);
+  }
+  const taken = await trx
+    .selectFrom('vms')
+    .select(['account_id', 'name'])
+    .where('account_id', 'in', accounts)
+    .where('name', 'in', [...new Set(batch.map((b) => b.vm.name))])
+    .where('removed_at', 'is', null)
+    .execute();
+  for (const t of taken)
+    if (names.has(`${t.account_id}/${t.name}`))
+      throw conflict(`A virtual machine named ${t.name} already exists in this account`, 'exists');
+}
+
+/** The guest network of each zone (its oldest live shared network); Invalid for a zone without one. */
+async function guestNetworks(trx: Transaction<DB>, zoneIds: string[]): Promise<Map<string, NetworkRow>> {
+  const rows = await trx
+    .selectFrom('networks')
+    .selectAll()
+    .where('zone_id', 'in', zoneIds)
+    .where('type', '=', 'Shared')
+    .where('removed_at', 'is', null)
+    .orderBy('created_at')
+    .execute();
+  const out = new Map<string, NetworkRow>();
+  for (const r of rows) if (!out.has(r.zone_id)) out.set(r.zone_id, r);
+  for (const z of zoneIds) if (!out.has(z)) throw invalid('The zone has no guest network', 'zoneId');
+  return out;
+}
+
+/** Writes batchable prepared VMs (see batchable) with their vm.create tasks in the caller's transaction; returns the task ids in order. */
+async function insertOfferingVms(deps: CoreDeps, trx: Transaction<DB>, batch: BatchedCreate[]): Promise<string[]> {
+  const { store } = deps;
+  const now = nowIso();
+  const accounts = [...new Set(batch.map((b) => b.ctx.accountId))].sort();
+  for (const a of accounts) await reserveQuota(deps, trx, a, demandOf(batch.filter((b) => b.ctx.accountId === a)));
+  await checkNamesAndKeys(trx, batch, accounts);
+  const defaults = await trx
+    .selectFrom('security_groups')
+    .select(['account_id', 'id'])
+    .where('account_id', 'in', accounts)
+    .where('name', '=', 'default')
+    .execute();
+  const defaultOf = new Map<string, string>();
+  for (const d of defaults) if (!defaultOf.has(d.account_id)) defaultOf.set(d.account_id, d.id);
+  const networks = await guestNetworks(trx, [...new Set(batch.map((b) => b.vm.zoneId))]);
+  const serials = await nextSerials(trx, store.kind, batch.length);
+  await trx
+    .insertInto('vms')
+    .values(batch.map((b, i) => vmValues(deps, b.ctx, b.input, b.vm, serials[i]!, now)))
+    .execute();
+  await trx
+    .insertInto('volumes')
+    .values(batch.map((b, i) => rootVolumeValues(b.ctx, b.vm, serials[i]!, now)))
+    .execute();
+  const nicIds = batch.map(() => newId());
+  const addresses = new Map<string, string>();
+  for (const net of new Set(networks.values())) {
+    const owners = nicIds.filter((_, i) => networks.get(batch[i]!.vm.zoneId) === net);
+    const leased = await leaseAddresses(trx, net, owners);
+    owners.forEach((o, i) => addresses.set(o, leased[i]!));
+  }
+  const macs = await automaticFirstMacs(trx, serials);
+  await trx
+    .insertInto('nics')
+    .values(
+      batch.map((b, i) => ({
+        id: nicIds[i]!,
+        vm_id: b.vm.id,
+        network_id: networks.get(b.vm.zoneId)!.id,
+        ip_address: addresses.get(nicIds[i]!)!,
+        ip6_address: null,
+        mac_address: macs[i]!,
+        is_default: 1,
+        device_id: 0,
+        created_at: now,
+      })),
+    )
+    .execute();
+  const links = batch.flatMap((b) => {
+    const g = defaultOf.get(b.ctx.accountId);
+    return g ? [{ vm_id: b.vm.id, group_id: g }] : [];
+  });
+  if (links.length) await trx.insertInto('vm_security_groups').values(links).execute();
+  for (const a of accounts) await bumpLiveVms(trx, store.kind, a, batch.filter((b) => b.ctx.accountId === a).length);
+  return enqueueFreshTasks(
+    store,
+    trx,
+    batch.map((b) => ({
+      kind: 'vm.create',
+      objectType: 'virtual machine',
+      objectId: b.vm.id,
+      payload: { start: b.input.start ?? true },
+      ctx: b.ctx,
+      fresh: true,
+    })),
+  );
+}

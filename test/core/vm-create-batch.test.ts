@@ -1,0 +1,199 @@
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startTestEnv, type TestEnv } from '../support/runtime.js';
+import { catalog, type Catalog } from '../dialects/cloudstack/vm-fixtures.js';
+import type { CallContext } from '../../src/lib/context.js';
+import type { VmCreateInput } from '../../src/core/vms/create-input.js';
+import { CoreError } from '../../src/lib/errors.js';
+import { macFromNumber } from '../../src/lib/mac.js';
+import { intToIpv4, ipv4ToInt } from '../../src/core/net/ip.js';
+
+let env: TestEnv;
+let c: Catalog;
+before(async () => {
+  env = await startTestEnv();
+  c = await catalog(env.cs);
+});
+after(async () => {
+  await env.close();
+});
+
+/** A fresh account's context. */
+async function accountCtx(name: string): Promise<CallContext> {
+  await env.account(name);
+  const a = await env.rt.store.db
+    .selectFrom('accounts')
+    .select(['id', 'name'])
+    .where('name', '=', name)
+    .executeTakeFirstOrThrow();
+  return { accountId: a.id, accountName: a.name, userId: null, isAdmin: false, requestId: 't', origin: 'test:batch' };
+}
+
+/** Starts every create in the same turn (as concurrent requests do) and settles them all. */
+function burst(ctx: CallContext, inputs: Array<Partial<VmCreateInput>>) {
+  return Promise.allSettled(
+    inputs.map((i) =>
+      env.rt.core.vms.create(ctx, { zoneId: c.zone.id, offeringId: c.micro.id, templateId: c.template.id, ...i }),
+    ),
+  );
+}
+
+function reasonOf(r: PromiseSettledResult<unknown>): string {
+  if (r.status === 'fulfilled') return 'ok';
+  assert.ok(r.reason instanceof CoreError, String(r.reason));
+  return `${r.reason.kind}/${r.reason.reason}`;
+}
+
+test('creates made together are written together, each VM whole: serial, ROOT volume, address, MAC, default group, Running', async () => {
+  const ctx = await accountCtx('batcher');
+  const n = 24;
+  const results = await burst(
+    ctx,
+    Array.from({ length: n }, (_, i) => ({ name: `b-${i}` })),
+  );
+  const created = results.map((r) => {
+    assert.equal(r.status, 'fulfilled', r.status === 'rejected' ? String(r.reason) : '');
+    return (r as PromiseFulfilledResult<Awaited<ReturnType<typeof env.rt.core.vms.create>>>).value;
+  });
+  const db = env.rt.store.db;
+  const vms = await db
+    .selectFrom('vms')
+    .select(['id', 'name', 'serial', 'created_at'])
+    .where('account_id', '=', ctx.accountId)
+    .execute();
+  assert.equal(vms.length, n);
+  assert.ok(new Set(vms.map((v) => v.created_at)).size < n, 'some creates shared one transaction');
+  assert.equal(new Set(vms.map((v) => Number(v.serial))).size, n, 'serials are distinct');
+  const ids = vms.map((v) => v.id);
+  const vols = await db.selectFrom('volumes').select(['vm_id', 'name', 'type']).where('vm_id', 'in', ids).execute();
+  const nics = await db
+    .selectFrom('nics')
+    .select(['vm_id', 'ip_address', 'mac_address', 'is_default'])
+    .where('vm_id', 'in', ids)
+    .execute();
+  const groups = await db
+    .selectFrom('vm_security_groups as l')
+    .innerJoin('security_groups as g', 'g.id', 'l.group_id')
+    .select(['l.vm_id', 'g.name', 'g.account_id'])
+    .where('l.vm_id', 'in', ids)
+    .execute();
+  for (const vm of vms) {
+    const serial = Number(vm.serial);
+    assert.deepEqual(
+      vols.filter((v) => v.vm_id === vm.id).map((v) => [v.name, v.type]),
+      [[`ROOT-${serial}`, 'ROOT']],
+    );
+    const mine = nics.filter((x) => x.vm_id === vm.id);
+    assert.equal(mine.length, 1);
+    assert.equal(mine[0]!.mac_address, macFromNumber(serial * 16));
+    assert.equal(Number(mine[0]!.is_default), 1);
+    assert.deepEqual(
+      groups.filter((g) => g.vm_id === vm.id).map((g) => [g.name, g.account_id]),
+      [['default', ctx.accountId]],
+    );
+  }
+  assert.equal(new Set(nics.map((x) => x.ip_address)).size, n, 'addresses are distinct');
+  for (const r of created) {
+    const t = await env.rt.core.deps.tasks.wait(r.receipt.taskId, 20_000);
+    assert.equal(t?.status, 'SUCCESS', t?.error ?? 'not finished');
+  }
+  const views = await Promise.all(created.map((r) => env.rt.core.vms.get(ctx, r.receipt.objectId)));
+  assert.ok(
+    views.every((v) => v.state === 'running'),
+    views.map((v) => v.state).join(),
+  );
+  const shown = await env.rt.core.quotas.show('batcher');
+  assert.equal(shown.limits.vms.used, n);
+});
+
+test('in one burst each create gets its own answer: a taken name, a name twice, a missing key pair; the rest are made', async () => {
+  const ctx = await accountCtx('mixed');
+  await burst(ctx, [{ name: 'taken' }]);
+  const results = await burst(ctx, [
+    { name: 'ok-1' },
+    { name: 'taken' },
+    { name: 'twin' },
+    { name: 'twin' },
+    { name: 'keyless', sshKeyName: 'no-such-key' },
+    { name: 'ok-2' },
+  ]);
+  assert.deepEqual(results.map(reasonOf), [
+    'ok',
+    'Conflict/exists',
+    'ok',
+    'Conflict/exists',
+    'Invalid/bad_input',
+    'ok',
+  ]);
+  const names = await env.rt.store.db
+    .selectFrom('vms')
+    .select('name')
+    .where('account_id', '=', ctx.accountId)
+    .orderBy('name')
+    .execute();
+  assert.deepEqual(
+    names.map((r) => r.name),
+    ['ok-1', 'ok-2', 'taken', 'twin'],
+  );
+});
+
+test('a burst past the account limit makes exactly as many VMs as the limit allows; the others are refused', async () => {
+  const ctx = await accountCtx('capped');
+  await env.rt.core.quotas.set('capped', { vms: 5 });
+  const results = await burst(
+    ctx,
+    Array.from({ length: 8 }, () => ({})),
+  );
+  const reasons = results.map(reasonOf);
+  assert.equal(reasons.filter((r) => r === 'ok').length, 5, reasons.join());
+  assert.equal(reasons.filter((r) => r !== 'ok').length, 3);
+  assert.ok(results.every((r) => r.status === 'fulfilled' || /Limit exceeded/.test(String(r.reason.message))));
+  assert.equal((await env.rt.core.quotas.show('capped')).limits.vms.used, 5);
+});
+
+test('addresses another process took after this one leased are skipped: every VM of a burst gets a free, distinct address', async () => {
+  const ctx = await accountCtx('leaser');
+  const first = await burst(ctx, [{ name: 'l-0' }]);
+  assert.equal(first[0]!.status, 'fulfilled');
+  const db = env.rt.store.db;
+  const nic = await db
+    .selectFrom('nics')
+    .select(['network_id', 'ip_address'])
+    .where('vm_id', '=', (first[0] as PromiseFulfilledResult<{ receipt: { objectId: string } }>).value.receipt.objectId)
+    .executeTakeFirstOrThrow();
+  const top = await db
+    .selectFrom('ip_leases')
+    .select((eb) => eb.fn.max('address').as('top'))
+    .where('network_id', '=', nic.network_id)
+    .executeTakeFirstOrThrow();
+  const stolen = [Number(top.top) + 1, Number(top.top) + 2, Number(top.top) + 4];
+  await db
+    .insertInto('ip_leases')
+    .values(stolen.map((address) => ({ network_id: nic.network_id, address, owner_id: `other-${address}` })))
+    .execute();
+  const results = await burst(
+    ctx,
+    Array.from({ length: 5 }, (_, i) => ({ name: `l-${i + 1}` })),
+  );
+  assert.deepEqual(results.map(reasonOf), ['ok', 'ok', 'ok', 'ok', 'ok']);
+  const got = await db
+    .selectFrom('nics as n')
+    .innerJoin('vms as v', 'v.id', 'n.vm_id')
+    .select('n.ip_address')
+    .where('v.account_id', '=', ctx.accountId)
+    .execute();
+  const addresses = got.map((g) => g.ip_address!);
+  assert.equal(new Set(addresses).size, 6);
+  for (const s of stolen) assert.ok(!addresses.includes(intToIpv4(s)), `${intToIpv4(s)} was another owner's`);
+  const owners = await db
+    .selectFrom('ip_leases')
+    .select(['address', 'owner_id'])
+    .where('network_id', '=', nic.network_id)
+    .where(
+      'address',
+      'in',
+      addresses.map((a) => ipv4ToInt(a)),
+    )
+    .execute();
+  assert.equal(owners.length, 6, 'each address is leased once');
+});
