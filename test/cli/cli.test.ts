@@ -84,7 +84,8 @@ test('admin account create prints working credentials; key pairs can be created,
     const base = `http://127.0.0.1:${s.port}/client/api`;
     const before = await fetch(signedUrl(base, extra.key, extra.secret, { command: 'listZones', response: 'json' }));
     assert.equal(before.status, 200);
-    assert.equal(nube(db.env, 'admin', 'keys', 'revoke', extra.key).status, 0);
+    const revoked = nube(db.env, 'admin', 'keys', 'revoke', extra.key);
+    assert.equal(revoked.status, 0, revoked.stderr);
     await new Promise((r) => setTimeout(r, 2100));
     const afterRevoke = await fetch(
       signedUrl(base, extra.key, extra.secret, { command: 'listZones', response: 'json' }),

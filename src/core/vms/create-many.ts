@@ -39,11 +39,21 @@ interface Waiting extends BatchedCreate {
   reject(err: unknown): void;
 }
 
-/** Most creates in one transaction (a multi-row insert of VMs stays well under either database's bound-value limit). */
-const MAX_BATCH = 200;
+/** Most creates in one transaction: a few milliseconds of writing on SQLite, well under either database's bound-value limit. */
+const MAX_BATCH = 64;
 
-/** The creates waiting for the next batch of each store. */
-const waiting = new WeakMap<object, Waiting[]>();
+/** Batch transactions of one store in flight at once: SQLite has one writer; PostgreSQL a few, on their own connections. */
+const IN_FLIGHT = { sqlite: 1, postgres: 4 } as const;
+
+/** A store's creates waiting for a batch, and its batches in flight. */
+interface Lane {
+  queue: Waiting[];
+  running: number;
+  scheduled: boolean;
+}
+
+/** The lane of each store. */
+const lanes = new WeakMap<object, Lane>();
 
 /** True for a create the batch writes: the zone's guest network only, no chosen address, no groups named. */
 function batchable(input: VmCreateInput): boolean {
@@ -66,23 +76,36 @@ export async function fromOffering(deps: CoreDeps, ctx: CallContext, input: VmCr
   return { receipt: { taskId, objectId: vm.id }, password: vm.password };
 }
 
-/** Writes a prepared VM together with the others prepared in this turn; resolves with its vm.create task id. */
+/**
+ * Writes a prepared VM together with the other creates waiting: a batch starts on the next turn when a place is free,
+ * and creates arriving while every place is taken wait for the next one, so batches grow with the load.
+ */
 function insertInBatch(deps: CoreDeps, create: BatchedCreate): Promise<string> {
   return new Promise((resolve, reject) => {
-    let queue = waiting.get(deps.store);
-    if (!queue) {
-      queue = [];
-      waiting.set(deps.store, queue);
-      setImmediate(() => flush(deps));
+    let lane = lanes.get(deps.store);
+    if (!lane) {
+      lane = { queue: [], running: 0, scheduled: false };
+      lanes.set(deps.store, lane);
     }
-    queue.push({ ...create, resolve, reject });
+    lane.queue.push({ ...create, resolve, reject });
+    schedule(deps, lane);
   });
 }
 
-function flush(deps: CoreDeps): void {
-  const queue = waiting.get(deps.store) ?? [];
-  waiting.delete(deps.store);
-  for (let i = 0; i < queue.length; i += MAX_BATCH) void write(deps, queue.slice(i, i + MAX_BATCH));
+/** Starts batches on the next turn (so this turn's creates join) while places are free. */
+function schedule(deps: CoreDeps, lane: Lane): void {
+  if (lane.scheduled || lane.queue.length === 0 || lane.running >= IN_FLIGHT[deps.store.kind]) return;
+  lane.scheduled = true;
+  setImmediate(() => {
+    lane.scheduled = false;
+    while (lane.queue.length > 0 && lane.running < IN_FLIGHT[deps.store.kind]) {
+      lane.running++;
+      void write(deps, lane.queue.splice(0, MAX_BATCH)).finally(() => {
+        lane.running--;
+        schedule(deps, lane);
+      });
+    }
+  });
 }
 
 async function write(deps: CoreDeps, batch: Waiting[]): Promise<void> {

@@ -91,6 +91,12 @@ export interface ComputeDriver {
   define(spec: VmSpec): Promise<void>;
   /** Powers the VM on; already running is success; a driver may stop waiting when signal aborts (the task was cancelled). */
   start(spec: VmSpec, opts?: { signal?: AbortSignal }): Promise<void>;
+  /**
+   * Powers on several new VMs at once where the driver can do it cheaper than one by one (the sim driver: one
+   * statement); signals and the returned errors of the VMs that failed are keyed by VM id. Drivers without it are
+   * started one by one.
+   */
+  startMany?(specs: VmSpec[], signals: Map<string, AbortSignal>): Promise<Map<string, unknown>>;
   /** Powers the VM off, gracefully unless force; already stopped is success; signal as for start. */
   stop(vmId: string, opts: { force: boolean; signal?: AbortSignal }): Promise<void>;
   /** Restarts a running VM; signal as for start. */

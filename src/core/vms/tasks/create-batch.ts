@@ -1,7 +1,9 @@
 /** vm.create for many tasks at once: one placement transaction and one settling transaction for the whole batch. */
 import type { TaskRow, VmRow } from '../../../store/schema.js';
+import type { VmSpec } from '../../../drivers/compute/driver.js';
 import { placeVms } from '../../hosts/placement.js';
 import { nowIso } from '../../../lib/util.js';
+import { TimeSlice, nextTurn } from '../../../lib/time-slice.js';
 import { finishTasks } from '../../../tasks/queue.js';
 import { payloadOf, type HandlerDeps } from '../../task-steps.js';
 import { vmSpecs } from './common.js';
@@ -47,14 +49,17 @@ export async function createBatch(
     deps.store.db,
     hosted.map((t) => ({ vm: vmOf.get(t.object_id)!, hostId: hosts.get(t.id)! })),
   );
-  for (const [i, t] of hosted.entries()) {
-    try {
-      await deps.driver.start(specs[i]!, { signal: signals.get(t.id) });
-    } catch (err) {
+  if (deps.driver.startMany && specs.length > 0) {
+    const byVm = new Map(
+      hosted.flatMap((t) => (signals.has(t.id) ? [[t.object_id, signals.get(t.id)!] as const] : [])),
+    );
+    const refused = await deps.driver.startMany(specs, byVm);
+    for (const t of hosted) {
+      if (!refused.has(t.object_id)) continue;
       await deps.driver.destroy(t.object_id).catch(() => undefined);
-      failed.set(t.id, err);
+      failed.set(t.id, refused.get(t.object_id));
     }
-  }
+  } else await startEach(deps, hosted, specs, signals, failed);
   for (const t of tasks) {
     const signal = signals.get(t.id);
     if (signal?.aborted && !failed.has(t.id)) failed.set(t.id, signal.reason);
@@ -102,4 +107,27 @@ export async function createBatch(
     );
   });
   return failed;
+}
+
+/** Starts the VMs one by one, giving the event loop a turn every few milliseconds; a VM that fails is destroyed. */
+async function startEach(
+  deps: HandlerDeps,
+  hosted: TaskRow[],
+  specs: VmSpec[],
+  signals: Map<string, AbortSignal>,
+  failed: Map<string, unknown>,
+): Promise<void> {
+  let slice = new TimeSlice();
+  for (const [i, t] of hosted.entries()) {
+    if (slice.spent) {
+      await nextTurn();
+      slice = new TimeSlice();
+    }
+    try {
+      await deps.driver.start(specs[i]!, { signal: signals.get(t.id) });
+    } catch (err) {
+      await deps.driver.destroy(t.object_id).catch(() => undefined);
+      failed.set(t.id, err);
+    }
+  }
 }
