@@ -197,3 +197,33 @@ test('addresses another process took after this one leased are skipped: every VM
     .execute();
   assert.equal(owners.length, 6, 'each address is leased once');
 });
+
+test('a start fault in a batch fails only the VM it hits: the others run, the failed one keeps no domain', async () => {
+  const ctx = await accountCtx('faulted');
+  await env.rt.core.hosts.addFault({ kind: 'fail_next_start' });
+  const results = await burst(
+    ctx,
+    Array.from({ length: 6 }, (_, i) => ({ name: `f-${i}` })),
+  );
+  const created = results.map((r) => {
+    assert.equal(r.status, 'fulfilled');
+    return (r as PromiseFulfilledResult<{ receipt: { taskId: string; objectId: string } }>).value.receipt;
+  });
+  const outcomes = await Promise.all(created.map((r) => env.rt.core.deps.tasks.wait(r.taskId, 20_000)));
+  const failed = created.filter((_, i) => outcomes[i]?.status === 'FAILURE');
+  assert.equal(failed.length, 1, outcomes.map((o) => o?.status).join());
+  assert.equal(outcomes.filter((o) => o?.status === 'SUCCESS').length, 5);
+  assert.match(outcomes.find((o) => o?.status === 'FAILURE')!.error ?? '', /Simulated fault/);
+  const domains = await env.rt.store.db
+    .selectFrom('sim_domains')
+    .select(['vm_id', 'power'])
+    .where(
+      'vm_id',
+      'in',
+      created.map((r) => r.objectId),
+    )
+    .execute();
+  assert.equal(domains.length, 5);
+  assert.ok(domains.every((d) => d.power === 'running'));
+  assert.ok(!domains.some((d) => d.vm_id === failed[0]!.objectId));
+});
