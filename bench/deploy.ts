@@ -207,7 +207,7 @@ export async function deployFigures(
         name: `(${label}) ${store}: deploys reaching Running per second (${running} VMs, 64 connections, sim delay 0)`,
         value:
           `${Math.round(rate)}/s (HTTP accept rate ${Math.round(r.accepted / r.seconds)}/s; CPU per VM: server ` +
-          `${cpu.server} ms${pgDb ? `, PostgreSQL ${cpu.db} ms` : ''})`,
+          `${cpu.server} ms${pgDb ? `, PostgreSQL ${cpu.db} ms` : ''}, load generator ${cpuMs(r.cpuMs / 1000)} ms)`,
         goal: `≥ ${goal}/s`,
         ok: rate >= goal,
       },

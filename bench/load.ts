@@ -23,6 +23,8 @@ export interface DeployResult {
   errors: number;
   seconds: number;
   firstRefusal?: string;
+  /** CPU milliseconds (user + system) the load generator used for the run: it shares the cores with the server. */
+  cpuMs: number;
 }
 
 function percentile(sorted: number[], p: number): number {
@@ -91,6 +93,7 @@ async function runDeploys(
   params: Record<string, string>,
 ): Promise<DeployResult> {
   const pool = new Pool(origin, { connections: concurrency, pipelining: 1 });
+  const cpu0 = process.cpuUsage();
   let next = 0;
   let accepted = 0;
   let refused = 0;
@@ -120,7 +123,8 @@ async function runDeploys(
   );
   const seconds = (performance.now() - t0) / 1000;
   await pool.close();
-  return { sent: count, accepted, refused, errors, seconds, firstRefusal };
+  const cpu = process.cpuUsage(cpu0);
+  return { sent: count, accepted, refused, errors, seconds, firstRefusal, cpuMs: (cpu.user + cpu.system) / 1000 };
 }
 
 const [mode, origin, ...rest] = process.argv.slice(2);
