@@ -2,6 +2,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startTestEnv, type TestEnv } from '../support/runtime.js';
 import { catalog, type Catalog } from '../dialects/cloudstack/vm-fixtures.js';
+import { accountContext } from '../support/receipts.js';
 import type { CallContext } from '../../src/lib/context.js';
 import type { VmCreateInput } from '../../src/core/vms/create-input.js';
 import { CoreError } from '../../src/lib/errors.js';
@@ -21,12 +22,7 @@ after(async () => {
 /** A fresh account's context. */
 async function accountCtx(name: string): Promise<CallContext> {
   await env.account(name);
-  const a = await env.rt.store.db
-    .selectFrom('accounts')
-    .select(['id', 'name'])
-    .where('name', '=', name)
-    .executeTakeFirstOrThrow();
-  return { accountId: a.id, accountName: a.name, userId: null, isAdmin: false, requestId: 't', origin: 'test:batch' };
+  return accountContext(env, name, 'test:batch');
 }
 
 /** Starts every create in the same turn (as concurrent requests do) and settles them all. */

@@ -55,11 +55,16 @@ export function receiptChecker(envOf: () => TestEnv, ctx: () => CallContext): On
 }
 
 /** The call context of the test env's user alice, as a dialect would build it (no user id, not an admin). */
-export async function aliceContext(env: TestEnv, origin: string): Promise<CallContext> {
+export function aliceContext(env: TestEnv, origin: string): Promise<CallContext> {
+  return accountContext(env, 'alice', origin);
+}
+
+/** The call context of an existing account by name, as a dialect would build it (no user id, not an admin). */
+export async function accountContext(env: TestEnv, name: string, origin: string): Promise<CallContext> {
   const acct = await env.rt.store.db
     .selectFrom('accounts')
     .select(['id', 'name'])
-    .where('name', '=', 'alice')
+    .where('name', '=', name)
     .executeTakeFirstOrThrow();
   return { accountId: acct.id, accountName: acct.name, userId: null, isAdmin: false, requestId: 'test', origin };
 }

@@ -6,7 +6,7 @@
  * every caller gets the answer it would have had alone.
  */
 import type { Transaction } from 'kysely';
-import type { DB, NetworkRow } from '../../store/schema.js';
+import type { DB } from '../../store/schema.js';
 import type { CallContext } from '../../lib/context.js';
 import type { CoreDeps } from '../deps.js';
 import { conflict, invalid } from '../../lib/errors.js';
@@ -17,6 +17,7 @@ import { reserveQuota, type QuotaDemand } from '../quotas/service.js';
 import { nextSerials } from '../../store/vm-serials.js';
 import { leaseAddresses } from '../networks/ipam.js';
 import { automaticFirstMacs } from './macs.js';
+import { guestNetworks } from './rows.js';
 import {
   insertOfferingVm,
   prepareOfferingVm,
@@ -170,22 +171,6 @@ async function checkNamesAndKeys(trx: Transaction<DB>, batch: BatchedCreate[], a
   for (const t of taken)
     if (names.has(`${t.account_id}/${t.name}`))
       throw conflict(`A virtual machine named ${t.name} already exists in this account`, 'exists');
-}
-
-/** The guest network of each zone (its oldest live shared network); Invalid for a zone without one. */
-async function guestNetworks(trx: Transaction<DB>, zoneIds: string[]): Promise<Map<string, NetworkRow>> {
-  const rows = await trx
-    .selectFrom('networks')
-    .selectAll()
-    .where('zone_id', 'in', zoneIds)
-    .where('type', '=', 'Shared')
-    .where('removed_at', 'is', null)
-    .orderBy('created_at')
-    .execute();
-  const out = new Map<string, NetworkRow>();
-  for (const r of rows) if (!out.has(r.zone_id)) out.set(r.zone_id, r);
-  for (const z of zoneIds) if (!out.has(z)) throw invalid('The zone has no guest network', 'zoneId');
-  return out;
 }
 
 /** Writes batchable prepared VMs (see batchable) with their vm.create tasks in the caller's transaction; returns the task ids in order. */

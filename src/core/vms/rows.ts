@@ -1,6 +1,6 @@
 /** Row-level helpers every VM operation shares: the caller's VM row, the next serial, group lookups and the NICs a new VM gets. */
 import type { Q } from '../../store/db.js';
-import type { VmRow } from '../../store/schema.js';
+import type { NetworkRow, VmRow } from '../../store/schema.js';
 import type { CallContext } from '../../lib/context.js';
 import { invalid, notFound } from '../../lib/errors.js';
 import { newId, nowIso } from '../../lib/util.js';
@@ -50,6 +50,22 @@ export async function resolveGroups(
   return [...new Set(rows.map((r) => r.id))];
 }
 
+/** The guest network of each zone (its oldest live shared network); Invalid for a zone without one. */
+export async function guestNetworks(q: Q, zoneIds: string[]): Promise<Map<string, NetworkRow>> {
+  const rows = await q
+    .selectFrom('networks')
+    .selectAll()
+    .where('zone_id', 'in', zoneIds)
+    .where('type', '=', 'Shared')
+    .where('removed_at', 'is', null)
+    .orderBy('created_at')
+    .execute();
+  const out = new Map<string, NetworkRow>();
+  for (const r of rows) if (!out.has(r.zone_id)) out.set(r.zone_id, r);
+  for (const z of zoneIds) if (!out.has(z)) throw invalid('The zone has no guest network', 'zoneId');
+  return out;
+}
+
 /** Gives a new VM its NICs: the zone's shared network first (with ip when given), then each of networkIds. */
 export async function addDefaultNics(
   q: Q,
@@ -60,15 +76,7 @@ export async function addDefaultNics(
   networkIds?: string[],
   ip?: string,
 ): Promise<void> {
-  const shared = await q
-    .selectFrom('networks')
-    .selectAll()
-    .where('zone_id', '=', zoneId)
-    .where('type', '=', 'Shared')
-    .where('removed_at', 'is', null)
-    .orderBy('created_at')
-    .executeTakeFirst();
-  if (!shared) throw invalid('The zone has no guest network', 'zoneId');
+  const shared = (await guestNetworks(q, [zoneId])).get(zoneId)!;
   const nets = [shared];
   for (const nid of networkIds ?? []) {
     if (nid === shared.id) continue;
