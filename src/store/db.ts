@@ -29,8 +29,11 @@ export interface Store {
   kind: 'sqlite' | 'postgres';
   /** Runs fn in one transaction; retried on PostgreSQL serialization failures, deadlocks and stale prepared plans. */
   tx<T>(fn: (trx: Transaction<DB>) => Promise<T>): Promise<T>;
-  /** Holds a named lock until trx ends, so processes sharing a PostgreSQL database run that step one at a time (no-op on SQLite: one writer). */
-  lock(trx: Transaction<DB>, name: string): Promise<void>;
+  /**
+   * Holds a named lock (or several, taken in name order with one statement) until trx ends, so transactions sharing a
+   * PostgreSQL database run that step one at a time (no-op on SQLite: one writer).
+   */
+  lock(trx: Transaction<DB>, name: string | string[]): Promise<void>;
   /** The committed data version, for caches of reads that must never be stale (see data-versions.ts). */
   dataVersion: DataVersionReader;
   /** Makes the next dataVersion() query the database: called as each request begins. */
@@ -96,7 +99,13 @@ export function openStore(opts: StoreOptions): Store {
         /* read on every call: other processes share the database */
       },
       async lock(trx, name) {
-        await sql`select pg_advisory_xact_lock(hashtext(${name}))`.execute(trx);
+        if (typeof name === 'string') {
+          await sql`select pg_advisory_xact_lock(hashtext(${name}))`.execute(trx);
+          return;
+        }
+        if (name.length === 0) return;
+        await sql`select pg_advisory_xact_lock(hashtext(n))
+          from (select distinct unnest(${[...name].sort()}::text[]) as n order by 1) as names`.execute(trx);
       },
       async tx(fn) {
         // A transaction opened inside another (its own connection) must not wait for a place its caller holds.

@@ -23,6 +23,7 @@ import {
   prepareOfferingVm,
   rootVolumeValues,
   vmDemand,
+  vmNameLock,
   vmValues,
   type PreparedVm,
 } from './create-offering.js';
@@ -141,7 +142,12 @@ function demandOf(creates: BatchedCreate[]): QuotaDemand {
 }
 
 /** Throws when a named key pair is missing or a name is taken (in the account or twice in the batch). */
-async function checkNamesAndKeys(trx: Transaction<DB>, batch: BatchedCreate[], accounts: string[]): Promise<void> {
+async function checkNamesAndKeys(
+  store: CoreDeps['store'],
+  trx: Transaction<DB>,
+  batch: BatchedCreate[],
+  accounts: string[],
+): Promise<void> {
   const keyed = batch.filter((b) => b.input.sshKeyName);
   if (keyed.length) {
     const keys = await trx
@@ -155,6 +161,11 @@ async function checkNamesAndKeys(trx: Transaction<DB>, batch: BatchedCreate[], a
       if (!have.has(`${b.ctx.accountId}/${b.input.sshKeyName}`))
         throw invalid(`A key pair named ${b.input.sshKeyName} does not exist`, 'sshKeyName');
   }
+  // Held to the commit: a create of the same name in another transaction waits, then sees this one's VM.
+  await store.lock(
+    trx,
+    batch.map((b) => vmNameLock(b.ctx.accountId, b.vm.name)),
+  );
   const names = new Set<string>();
   for (const b of batch) {
     const key = `${b.ctx.accountId}/${b.vm.name}`;
@@ -179,7 +190,7 @@ async function insertOfferingVms(deps: CoreDeps, trx: Transaction<DB>, batch: Ba
   const now = nowIso();
   const accounts = [...new Set(batch.map((b) => b.ctx.accountId))].sort();
   for (const a of accounts) await reserveQuota(deps, trx, a, demandOf(batch.filter((b) => b.ctx.accountId === a)));
-  await checkNamesAndKeys(trx, batch, accounts);
+  await checkNamesAndKeys(store, trx, batch, accounts);
   const defaults = await trx
     .selectFrom('security_groups')
     .select(['account_id', 'id'])

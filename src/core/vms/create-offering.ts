@@ -64,6 +64,14 @@ export async function prepareOfferingVm(deps: CoreDeps, ctx: CallContext, input:
   return { id, name, zoneId: zone.id, offering, templateId: template.id, rootSize, userdata, password };
 }
 
+/**
+ * The lock a create holds on its VM name from the name check to its commit: on PostgreSQL two creates of one name in
+ * concurrent transactions would otherwise both find the name free.
+ */
+export function vmNameLock(accountId: string, name: string): string {
+  return `vm-name:${accountId}:${name}`;
+}
+
 /** The vms row of a prepared VM with its serial, state creating. */
 export function vmValues(
   deps: Pick<CoreDeps, 'secrets'>,
@@ -148,6 +156,7 @@ export async function insertOfferingVm(
       .executeTakeFirst();
     if (!kp) throw invalid(`A key pair named ${input.sshKeyName} does not exist`, 'sshKeyName');
   }
+  await store.lock(trx, vmNameLock(ctx.accountId, name));
   const dup = await trx
     .selectFrom('vms')
     .select('id')
