@@ -163,7 +163,7 @@ export class Core {
 
   /** Marks the start of a request: the data version is read afresh for it, so commits of other processes made before it arrived are seen. */
   requestStarted(): void {
-    this.deps.store.forgetDataVersion();
+    this.deps.store.requestBegins();
   }
 
   constructor(readonly deps: CoreDeps) {

@@ -103,41 +103,51 @@ export type DataVersionReader = (scope?: VersionScope) => Promise<number | undef
 /** SQLite: the committed version, kept for the current event-loop turn at most (see sqliteDataVersion). */
 export interface SqliteVersion {
   read: DataVersionReader;
-  /** Drops the kept version: the next read queries it (a new request, whose arrival may follow other processes' commits). */
+  /** Drops the kept versions: the next read queries them (this process is about to write). */
   forget(): void;
+  /** A request begins: the first of a turn drops the kept versions, so they are read after every request of the turn arrived. */
+  requestBegins(): void;
 }
 
 /**
- * SQLite: the version query costs a read transaction (system calls and the WAL index), too much to pay twice per
- * request (credential lookup, answer cache). A read is kept for the rest of the current event-loop turn only, and less
- * when forget() is called or this process prepares a statement that is not read-only (driver statements run at once);
+ * SQLite: the version query costs a read transaction (system calls and the WAL index), too much to pay per request.
+ * One query reads every scope; the versions are kept for the rest of the current event-loop turn only, and less when
+ * forget() is called or this process prepares a statement that is not read-only (driver statements run at once);
  * nothing is read while a transaction holds the store's connection (its bumps are not committed yet). `nube admin` may
- * commit from another process while serve runs: the caller forgets the version as each request begins, so every
- * request sees every commit made before it arrived, and timers, tasks and CLI commands read it afresh each turn.
+ * commit from another process while serve runs: the first request that begins in a turn drops what an earlier phase of
+ * the turn (a timer, a task) read, so the versions its requests use are read after the poll that delivered them, and
+ * every request sees every commit made before it arrived. Timers, tasks and CLI commands read afresh each turn.
  */
 export function sqliteDataVersion(sqlite: Database.Database): SqliteVersion {
   let stmt: Database.Statement | undefined;
-  const kept = new Map<VersionScope, number>();
+  const kept = new Map<string, number>();
   let expiring = false;
+  let requestSeen = false;
   const forget = () => kept.clear();
   return {
     forget,
+    requestBegins() {
+      if (requestSeen) return;
+      requestSeen = true;
+      forget();
+      setImmediate(() => {
+        requestSeen = false;
+      });
+    },
     async read(scope = SCOPE) {
       if (sqlite.inTransaction) return undefined;
-      const known = kept.get(scope);
-      if (known !== undefined) return known;
-      stmt ??= sqlite.prepare(`select version from data_versions where scope = ?`).pluck();
-      const v = stmt.get(scope) as number | bigint | undefined;
-      if (v === undefined) return undefined;
-      kept.set(scope, Number(v));
-      if (!expiring) {
-        expiring = true;
-        setImmediate(() => {
-          expiring = false;
-          forget();
-        });
+      if (kept.size === 0) {
+        stmt ??= sqlite.prepare(`select scope, version from data_versions`).raw();
+        for (const [s, v] of stmt.all() as Array<[string, number | bigint]>) kept.set(s, Number(v));
+        if (!expiring) {
+          expiring = true;
+          setImmediate(() => {
+            expiring = false;
+            forget();
+          });
+        }
       }
-      return Number(v);
+      return kept.get(scope);
     },
   };
 }

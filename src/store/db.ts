@@ -36,8 +36,8 @@ export interface Store {
   lock(trx: Transaction<DB>, name: string | string[]): Promise<void>;
   /** The committed data version, for caches of reads that must never be stale (see data-versions.ts). */
   dataVersion: DataVersionReader;
-  /** Makes the next dataVersion() query the database: called as each request begins. */
-  forgetDataVersion(): void;
+  /** A request begins: later dataVersion() reads reflect every commit made before it arrived (see data-versions.ts). */
+  requestBegins(): void;
   close(): Promise<void>;
   /** PostgreSQL only: the pool, for LISTEN/NOTIFY. */
   pool?: pg.Pool;
@@ -95,7 +95,7 @@ export function openStore(opts: StoreOptions): Store {
       kind: 'postgres',
       pool,
       dataVersion: pgDataVersion(db),
-      forgetDataVersion() {
+      requestBegins() {
         /* read on every call: other processes share the database */
       },
       async lock(trx, name) {
@@ -145,7 +145,7 @@ export function openStore(opts: StoreOptions): Store {
     sqlitePath: file,
     tx: groupCommit(db, inTx),
     dataVersion: version.read,
-    forgetDataVersion: version.forget,
+    requestBegins: version.requestBegins,
     async lock() {
       /* one process writes a SQLite store: serve holds the data-dir lock */
     },
