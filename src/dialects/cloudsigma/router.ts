@@ -33,7 +33,7 @@ export interface SigmaCall {
 }
 
 /** A handler's answer: a text or binary body (200) or nothing (204). */
-export type SigmaAnswer = { status?: number; text?: string; bytes?: Buffer } | undefined;
+export type SigmaAnswer = { status?: number; text?: string | Buffer; bytes?: Buffer } | undefined;
 
 /** How a route takes its method: `read` is GET only, `body` is POST only (GET → 405), `action` takes both. */
 export type RouteMode = 'read' | 'body' | 'action';

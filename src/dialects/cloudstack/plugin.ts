@@ -147,7 +147,7 @@ function render(json: boolean, key: string, body: unknown): string {
   return json ? toJson(key, body) : toXml(key, body);
 }
 
-function sendText(reply: FastifyReply, json: boolean, text: string) {
+function sendText(reply: FastifyReply, json: boolean, text: string | Buffer) {
   return reply.type(json ? 'application/json; charset=utf-8' : 'text/xml; charset=UTF-8').send(text);
 }
 

@@ -1,17 +1,18 @@
 /**
  * Rendered answers of read-only list calls, kept by the data version they were read under: one is sent again only
- * while no change has been committed since, so a dialect skips rendering without ever answering stale.
+ * while no change has been committed since, so a dialect skips rendering without ever answering stale. Answers are
+ * kept as UTF-8 bytes: a text would be measured and encoded again by every send.
  */
 import type { Core } from '../../core/core.js';
 import { VersionedLru } from '../../lib/versioned-lru.js';
 import { SharedRuns } from '../../lib/shared-runs.js';
 
-/** Answer texts bounded by their size (0 MiB turns the cache off). */
+/** Answer bytes bounded by their size (0 MiB turns the cache off). */
 export class AnswerCache {
-  private readonly texts: VersionedLru<string>;
+  private readonly texts: VersionedLru<Buffer>;
   private readonly maxBytes: number;
   /** Renders under way, by version and key: requests that miss together share one render instead of each making its own. */
-  private readonly rendering = new SharedRuns<string>();
+  private readonly rendering = new SharedRuns<Buffer>();
 
   constructor(
     private readonly core: Core,
@@ -21,22 +22,23 @@ export class AnswerCache {
     this.texts = new VersionedLru(this.maxBytes);
   }
 
-  /** The answer for key: the cached text while the data is unchanged since it was rendered, else render()'s text (kept when ok). */
-  async get(key: string, render: () => Promise<{ text: string; ok: boolean }>): Promise<string> {
-    if (this.maxBytes === 0) return (await render()).text;
+  /** The answer for key: the cached bytes while the data is unchanged since it was rendered, else render()'s text (kept when ok). */
+  async get(key: string, render: () => Promise<{ text: string; ok: boolean }>): Promise<Buffer> {
+    if (this.maxBytes === 0) return Buffer.from((await render()).text);
     const version = await this.core.dataVersion();
-    if (version === undefined) return (await render()).text;
+    if (version === undefined) return Buffer.from((await render()).text);
     const hit = this.texts.get(key, version);
     if (hit !== undefined) return hit;
     return this.rendering.run(`${version}\n${key}`, async () => {
       const { text, ok } = await render();
-      if (ok) this.texts.set(key, version, text, (text.length + key.length) * 2);
-      return text;
+      const bytes = Buffer.from(text);
+      if (ok) this.texts.set(key, version, bytes, bytes.length + key.length * 2);
+      return bytes;
     });
   }
 
   /** Like get, for answers that show live counters (traffic read from the hypervisor): kept only within the current second, so counters are never more than a second old. */
-  metered(key: string, render: () => Promise<{ text: string; ok: boolean }>): Promise<string> {
+  metered(key: string, render: () => Promise<{ text: string; ok: boolean }>): Promise<Buffer> {
     return this.get(`${key}\n@${Math.floor(Date.now() / 1000)}`, render);
   }
 }
