@@ -207,6 +207,13 @@ export const CONFIG_VARS = Type.Object({
     description:
       "`off` turns off the REST API's per-account request limits (emulator use). Tiers per minute/hour/day: free 60/1000/10000, starter 120/3000/50000, pro 300/10000/200000 (admin accounts are pro; see `set-tier`); counted in the database, shared by every `nube serve`",
   }),
+  NUBE_TX_GUARD: Type.String({
+    default: 'off',
+    pattern: '^([oO][nN]|[oO][fF][fF])$',
+    expected: 'on or off',
+    description:
+      '`on` makes a SQLite query issued outside an open transaction by the code running in it fail at once instead of waiting for that transaction forever (a development check: the test scripts turn it on; it costs a hook on every promise, ~10% of a cached list)',
+  }),
   NUBE_LIST_CACHE_ITEMS: int(10_000, 0, {
     description:
       "VM views the list cache may hold (0 turns it off). A cached page is served only while the database's data version (bumped by triggers in the same transaction as any change a VM list shows) is the one it was read under, so lists are never stale, across processes too",

@@ -52,6 +52,8 @@ export interface Config {
   dns: DnsConfig;
   /** NUBE_RATE_LIMITS: whether the REST API's per-tier request limits apply (off for emulator use). */
   rateLimits: boolean;
+  /** NUBE_TX_GUARD: whether a SQLite query that would wait for the transaction its own code runs in fails at once (tests). */
+  txGuard: boolean;
   /** NUBE_LIST_CACHE_ITEMS: how many VM views the list cache may hold (0 = no cache). */
   listCacheItems: number;
   /** NUBE_ANSWER_CACHE_MB: rendered list answers kept by data version, in MiB (0 = none). */
@@ -266,6 +268,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     dns: dnsConfig(v, where),
     rateLimits: v.NUBE_RATE_LIMITS.toLowerCase() === 'on',
+    txGuard: v.NUBE_TX_GUARD.toLowerCase() === 'on',
     listCacheItems: v.NUBE_LIST_CACHE_ITEMS,
     answerCacheMb: v.NUBE_ANSWER_CACHE_MB,
     seedFile: v.NUBE_SEED_FILE ? resolve(v.NUBE_SEED_FILE) : undefined,

@@ -55,7 +55,12 @@ export async function createRuntime(config: Config, opts: RuntimeOptions = {}): 
     connectTimeoutMs: config.db.connectTimeoutMs,
     onConnectionError: (err) => log.warn({ err: err.message }, 'database connection lost; it is replaced on next use'),
   };
-  const store = openStore({ sqlitePath: sqlitePath(config), databaseUrl: config.databaseUrl, ...pgOptions });
+  const store = openStore({
+    sqlitePath: sqlitePath(config),
+    databaseUrl: config.databaseUrl,
+    guardTransactions: config.txGuard,
+    ...pgOptions,
+  });
   try {
     if (config.databaseUrl) {
       await waitForDatabase(store, {

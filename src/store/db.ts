@@ -56,6 +56,12 @@ export interface StoreOptions {
   onConnectionError?: (err: Error) => void;
   /** SQLite file: how often the WAL is checkpointed (store/checkpointer.ts; the defaults suit a server). */
   checkpointPace?: Partial<CheckpointPace>;
+  /**
+   * SQLite: a query on the database object made by code running inside a transaction fails at once instead of waiting
+   * for that transaction forever. Tracking which code runs inside a transaction (AsyncLocalStorage) puts a hook on every
+   * promise of the process, ~10% of a cached list's CPU, so it is a development check (tests), off by default.
+   */
+  guardTransactions?: boolean;
 }
 
 /** PostgreSQL: connections of the pool that transactions leave to lone statements. */
@@ -126,7 +132,7 @@ export function openStore(opts: StoreOptions): Store {
   sqlite.pragma('foreign_keys = OFF');
   const checkpointer = file === ':memory:' ? undefined : startCheckpointer(file, opts.checkpointPace);
   if (checkpointer) sqlite.pragma(`wal_autocheckpoint = ${FALLBACK_AUTOCHECKPOINT_PAGES}`);
-  const inTx = new AsyncLocalStorage<true>();
+  const inTx = opts.guardTransactions ? new AsyncLocalStorage<true>() : undefined;
   const version = sqliteDataVersion(sqlite);
   const db = new Kysely<DB>({
     dialect: new GuardedSqliteDialect(
@@ -169,7 +175,8 @@ const MAX_BATCH = 256;
  * A batch starts one event-loop turn after the first caller (so concurrent callers join it) and takes callers only
  * while its ~5 ms time slice lasts, so the event loop is never held long by a burst of writes.
  */
-function groupCommit(db: Kysely<DB>, inTx: AsyncLocalStorage<true>): Store['tx'] {
+function groupCommit(db: Kysely<DB>, inTx: AsyncLocalStorage<true> | undefined): Store['tx'] {
+  const inside = <T>(fn: () => Promise<T>) => (inTx ? inTx.run(true, fn) : fn());
   const queue: Array<{ fn: TxFn; resolve(v: unknown): void; reject(e: unknown): void }> = [];
   let draining = false;
   const runBatch = async () => {
@@ -183,12 +190,12 @@ function groupCommit(db: Kysely<DB>, inTx: AsyncLocalStorage<true>): Store['tx']
           const item = queue.shift()!;
           batch.push(item);
           if (alone) {
-            outcomes.push({ ok: true, value: await inTx.run(true, () => item.fn(trx)) });
+            outcomes.push({ ok: true, value: await inside(() => item.fn(trx)) });
             break;
           }
           await sql`savepoint nube_tx`.execute(trx);
           try {
-            const value = await inTx.run(true, () => item.fn(trx));
+            const value = await inside(() => item.fn(trx));
             await sql`release savepoint nube_tx`.execute(trx);
             outcomes.push({ ok: true, value });
           } catch (err) {
@@ -235,16 +242,18 @@ export function isUniqueViolation(err: unknown): boolean {
 class GuardedSqliteDialect extends SqliteDialect {
   constructor(
     config: SqliteDialectConfig,
-    private readonly inTx: AsyncLocalStorage<true>,
+    private readonly inTx: AsyncLocalStorage<true> | undefined,
   ) {
     super(config);
   }
 
   override createDriver(): Driver {
     const driver = super.createDriver();
+    const inTx = this.inTx;
+    if (!inTx) return driver;
     const acquire = driver.acquireConnection.bind(driver);
     driver.acquireConnection = async () => {
-      if (this.inTx.getStore())
+      if (inTx.getStore())
         throw new Error(
           'Query on the database inside a transaction: use the transaction object (it would deadlock on SQLite)',
         );

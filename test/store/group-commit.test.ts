@@ -47,3 +47,30 @@ test('a burst of slow transactions lets timers run in between instead of holding
   await Promise.all(burst);
   assert.ok(seenByTimer < 200, `a timer waited for all ${seenByTimer} transactions (200 ms of work) to end`);
 });
+
+test('with the transaction guard on, a query outside the open transaction by its own code fails at once; off, a concurrent query waits', async () => {
+  const guardedDir = mkdtempSync(join(tmpdir(), 'nube-tx-guard-'));
+  const guarded = openStore({ sqlitePath: join(guardedDir, 'nube.db'), guardTransactions: true });
+  try {
+    await assert.rejects(
+      guarded.tx(async () => sql`select 1`.execute(guarded.db)),
+      /inside a transaction: use the transaction object/,
+    );
+  } finally {
+    await guarded.close();
+    rmSync(guardedDir, { recursive: true, force: true });
+  }
+  // Unguarded (the default), a query from other code during a transaction simply waits for its commit.
+  await sql`create table gc_guard (n integer)`.execute(store.db);
+  let begun!: () => void;
+  const inside = new Promise<void>((r) => (begun = r));
+  const writing = store.tx(async (trx) => {
+    await sql`insert into gc_guard (n) values (1)`.execute(trx);
+    begun();
+    await new Promise((r) => setTimeout(r, 20));
+  });
+  await inside;
+  const seen = sql<{ c: number }>`select count(*) as c from gc_guard`.execute(store.db);
+  await writing;
+  assert.equal(Number((await seen).rows[0]!.c), 1);
+});

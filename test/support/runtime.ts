@@ -80,7 +80,7 @@ export async function createStore(env: Record<string, string>): Promise<void> {
 /** Boots Nube in-process on a fresh database with the engine running; env overrides configuration, opts.log replaces the (silent) logger. */
 export async function startTestEnv(env: Record<string, string> = {}, opts: { log?: Logger } = {}): Promise<TestEnv> {
   const db = await freshDatabase();
-  const config = loadConfig({ NUBE_LISTEN: '127.0.0.1:0', ...THROTTLE_OFF, ...db.env, ...env });
+  const config = loadConfig({ NUBE_LISTEN: '127.0.0.1:0', NUBE_TX_GUARD: 'on', ...THROTTLE_OFF, ...db.env, ...env });
   const log = opts.log ?? pino({ level: process.env.NUBE_TEST_LOG ?? 'silent' });
   const masterKey = config.masterKey ? MasterKey.load(config.dataDir, config.masterKey) : MasterKey.ephemeral();
   const rt = await createRuntime(config, { startEngine: true, log, masterKey });
