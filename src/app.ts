@@ -13,6 +13,7 @@ import { healthPlugin, type Readiness } from './http/health.js';
 import { AppMetrics } from './http/metrics.js';
 import { labelDialect } from './http/request-labels.js';
 import { logRequests, requestIdOf } from './http/access-log.js';
+import { lazyChildLogger } from './http/lazy-logger.js';
 import { edgeServerOptions, guardEdge } from './http/edge.js';
 import { lazySchemaController } from './http/lazy-compilers.js';
 import { cloudstackPlugin } from './dialects/cloudstack/plugin.js';
@@ -57,6 +58,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     loggerInstance: deps.log,
     logController: new LogController({ disableRequestLogging: true }),
     genReqId: requestIdOf,
+    childLoggerFactory: lazyChildLogger,
     bodyLimit: DEFAULT_BODY_MAX,
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 1000 },
     frameworkErrors: badUrl,

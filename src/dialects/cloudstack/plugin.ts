@@ -1,5 +1,5 @@
 /** The CloudStack/Exoscale compute API v1 at /compute, /client/api and /v1: signed commands, JSON or XML answers. */
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify';
 import formbody from '@fastify/formbody';
 import type { Core } from '../../core/core.js';
 import { contextFor } from '../shared/context.js';
@@ -68,7 +68,10 @@ export async function cloudstackPlugin(app: FastifyInstance, opts: { core: Core 
   });
 
   // Metrics name a request by its command once it is known to exist, so unknown names cannot grow the label set.
-  app.addHook('onRequest', async (req) => labelRoute(req, 'unknown'));
+  app.addHook('onRequest', (req: FastifyRequest, _reply: FastifyReply, done: HookHandlerDoneFunction) => {
+    labelRoute(req, 'unknown');
+    done();
+  });
 
   const handler = async (req: FastifyRequest, reply: FastifyReply) => {
     const { pairs, lower } = collectParams(
