@@ -2,6 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import Fastify, { type FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
 import { captureLog } from '../support/log-capture.js';
 import { lazyChildLogger } from '../../src/http/lazy-logger.js';
 import { requestIdOf } from '../../src/http/access-log.js';
@@ -17,7 +18,7 @@ test("a request's own log line carries its request id; a line below the logger's
   app.get('/:level', async (req) => {
     const level = (req.params as { level: string }).level as 'debug' | 'warn';
     req.log[level]({ probe: level }, 'request log line');
-    return { enabled: req.log.isLevelEnabled(level), level: req.log.level };
+    return { enabled: (req.log as unknown as Logger).isLevelEnabled(level), level: req.log.level };
   });
   try {
     const warn = await app.inject({ url: '/warn', headers: { 'x-request-id': 'lazy-warn-1' } });

@@ -226,7 +226,7 @@ export class VolumeData {
     await this.counters.flush();
   }
 
-  /** Reads length bytes (at most 4 MiB) at offset; refused past the end of the volume. */
+  /** Reads length bytes (at most 4 MiB) at offset; refused past the end of the volume. Give the buffer back with recycle() once sent. */
   async read(ctx: CallContext, id: string, offset: number, length: number): Promise<Buffer> {
     const vol = await this.liveRow(ctx, id);
     if (length > MAX_IO_BYTES) throw invalid(`At most ${MAX_IO_BYTES} bytes may be read at once`, 'length');
@@ -234,6 +234,11 @@ export class VolumeData {
     const out = await this.storage().read(id, offset, length, Number(vol.size));
     this.counters.add(id, 'read', length);
     return out;
+  }
+
+  /** Takes back a buffer read() returned once its bytes were sent (the caller no longer touches it): a later read reuses it. */
+  recycle(buf: Buffer): void {
+    this.deps.storage?.recycle?.(buf);
   }
 
   /** Renames a volume or changes its attributes; one finished task. */

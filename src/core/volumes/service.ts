@@ -150,6 +150,11 @@ export class VolumeService {
     return this.data.read(ctx, id, offset, length);
   }
 
+  /** Takes back a buffer read() returned once its bytes were sent (nothing touches it after): a later read reuses it. */
+  recycle(buf: Buffer): void {
+    this.data.recycle(buf);
+  }
+
   /** Deletes the storage files nothing owns that changed before `before` (ms since the epoch); returns their paths. */
   sweepOrphans(before: number): Promise<string[]> {
     return this.data.sweepOrphans(before);

@@ -33,7 +33,15 @@ export interface SigmaCall {
 }
 
 /** A handler's answer: a text or binary body (200) or nothing (204). */
-export type SigmaAnswer = { status?: number; text?: string | Buffer; bytes?: Buffer } | undefined;
+export type SigmaAnswer =
+  | {
+      status?: number;
+      text?: string | Buffer;
+      bytes?: Buffer;
+      /** Called once the answer's bytes were all handed to the socket (not when the connection broke first). */
+      sent?: () => void;
+    }
+  | undefined;
 
 /** How a route takes its method: `read` is GET only, `body` is POST only (GET → 405), `action` takes both. */
 export type RouteMode = 'read' | 'body' | 'action';
@@ -104,6 +112,7 @@ export class SigmaRouter {
         const answer = await handle(call);
         if (!answer || answer.status === 204) return reply.code(204).send();
         reply.code(answer.status ?? 200);
+        if (answer.sent) reply.raw.once('finish', answer.sent);
         if (answer.bytes) return reply.type('application/octet-stream').send(answer.bytes);
         return reply.type('text/plain; charset=utf-8').send(answer.text ?? '');
       } catch (err) {

@@ -13,6 +13,7 @@ import { copyData, copyOrClear, exists } from './file-copy.js';
 import { WriteBehind } from './write-behind.js';
 import { checkId, checkRange } from './checks.js';
 import { ReadAhead } from './read-ahead.js';
+import { ReadBuffers } from './read-buffers.js';
 
 /** Tuning: whether GNU `cp` may copy files (it skips holes with SEEK_DATA, which Node cannot), and whether aligned transfers of 64 KiB or more bypass the page cache (O_DIRECT, on Linux by default). */
 export interface StorageOptions {
@@ -33,6 +34,7 @@ export class RawStorage implements VolumeStorage {
   private readonly writers = new OpenWriters();
   private readonly behind = new WriteBehind();
   private readonly ahead = new ReadAhead();
+  private readonly reads = new ReadBuffers();
   private direct: boolean;
 
   constructor(
@@ -84,10 +86,15 @@ export class RawStorage implements VolumeStorage {
     return this.ahead.read(id, offset, length, size, (at, n) => this.load(path, at, n));
   }
 
+  /** Gives back a buffer read() returned once its bytes were sent: the next read of that length reuses it. */
+  recycle(buf: Buffer): void {
+    this.reads.give(buf);
+  }
+
   /** Reads length bytes at offset of the file at path (zeros past its end, or without a file). */
   private async load(path: string, offset: number, length: number): Promise<Buffer> {
     const out = await this.handles.use(path, false, async (f) => {
-      const buf = Buffer.allocUnsafe(length);
+      const buf = this.reads.take(length);
       if (this.direct && directFits(offset, length)) {
         const dfh = await this.handles.direct(f);
         if (dfh && (await this.tryDirect(() => readDirect(dfh, this.slots, buf, offset)))) return buf;

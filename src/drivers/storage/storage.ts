@@ -13,6 +13,8 @@ export interface VolumeStorage {
   hasSnapshot(id: string): Promise<boolean>;
   /** Reads length bytes at offset; never-written parts read as zeros; with size, reads past it are refused. */
   read(id: string, offset: number, length: number, size?: number): Promise<Buffer>;
+  /** Takes back a buffer read() returned, once nothing uses it any more (its bytes were sent), to serve a later read. */
+  recycle?(buf: Buffer): void;
   /** Writes data at offset of a volume of size bytes, creating its file on the first write. */
   write(id: string, offset: number, data: Uint8Array, size: number): Promise<void>;
   /** A write of length bytes at offset of a volume of size bytes whose data arrives in chunks: checked at once, nothing reaches the volume before the first chunk. */

@@ -48,3 +48,27 @@ test('a drive destroyed right after a raw write is gone, and its pending write i
   assert.ok((await carol.get(`/drives/${e.drive}/read/0/4M`)).raw.equals(data));
   assert.equal(await env.rt.core.deps.storage!.has(d.drive!), false);
 });
+
+test('4 MiB reads over real connections, many at once and back to back, each answer their own range while read buffers are reused', async () => {
+  await env.app.listen({ host: '127.0.0.1', port: 0 });
+  const base = `http://127.0.0.1:${(env.app.server.address() as { port: number }).port}`;
+  const auth = { authorization: `Basic ${Buffer.from(`${carol.user}:${carol.password}`).toString('base64')}` };
+  const drives: Array<{ id: string; chunks: Buffer[] }> = [];
+  for (const name of ['pool-a', 'pool-b']) {
+    const d = (await carol.post('/drives/create', { name, size: '16M' })).record;
+    const chunks = Array.from({ length: 4 }, () => randomBytes(4 * MB));
+    for (let i = 0; i < chunks.length; i++)
+      await carol.post(`/drives/${d.drive}/write/${i * 4 * MB}`, chunks[i]!, 204, octet);
+    drives.push({ id: d.drive!, chunks });
+  }
+  const read = async (d: { id: string; chunks: Buffer[] }, i: number) => {
+    const res = await fetch(`${base}/drives/${d.id}/read/${i * 4 * MB}/4M`, { headers: auth });
+    assert.equal(res.status, 200);
+    const body = Buffer.from(await res.arrayBuffer());
+    assert.ok(body.equals(d.chunks[i]!), `drive ${d.id} range ${i}`);
+  };
+  for (let round = 0; round < 3; round++) {
+    await Promise.all(drives.flatMap((d) => d.chunks.map((_, i) => read(d, i))));
+    for (const d of drives) for (let i = 0; i < d.chunks.length; i++) await read(d, i);
+  }
+});

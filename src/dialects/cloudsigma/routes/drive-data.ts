@@ -55,7 +55,8 @@ export function driveDataRoutes(r: SigmaRouter): void {
     const offset = bytes(c.params.offset!, 'offset');
     const size = bytes(c.params.size!, 'size');
     if (size > MAX_IO_BYTES) throw invalid(`SIZE may not exceed ${MAX_IO_BYTES} bytes (4M) per request`, 'size');
-    return { bytes: await c.core.volumes.read(c.ctx, c.params.id!, offset, size) };
+    const data = await c.core.volumes.read(c.ctx, c.params.id!, offset, size);
+    return { bytes: data, sent: () => c.core.volumes.recycle(data) };
   });
 }
 
