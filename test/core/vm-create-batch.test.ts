@@ -244,3 +244,29 @@ test('creates of one name in concurrent transactions (batched or alone) make one
     .execute();
   assert.equal(made.length, 5);
 });
+
+test('VM, root volume and NIC ids are time-ordered UUIDs: sorted by id, VMs made one after another come in the order they were made', async () => {
+  const ctx = await accountCtx('ordered-ids');
+  const made: string[] = [];
+  for (let i = 0; i < 5; i++) {
+    const r = await env.rt.core.vms.create(ctx, {
+      zoneId: c.zone.id,
+      offeringId: c.micro.id,
+      templateId: c.template.id,
+      name: `ordered-${i}`,
+    });
+    made.push(r.receipt.objectId);
+    await new Promise((res) => setTimeout(res, 2));
+  }
+  const v7 = /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+  for (const id of made) assert.match(id, v7);
+  assert.deepEqual([...made].sort(), made, 'ids sort in creation order');
+  const db = env.rt.store.db;
+  const vols = await db.selectFrom('volumes').select(['id', 'vm_id']).where('vm_id', 'in', made).execute();
+  const nics = await db.selectFrom('nics').select(['id', 'vm_id']).where('vm_id', 'in', made).execute();
+  for (const row of [...vols, ...nics]) assert.match(row.id, v7);
+  const byVm = (rows: Array<{ id: string; vm_id: string | null }>) =>
+    made.map((vm) => rows.find((r) => r.vm_id === vm)!.id);
+  assert.deepEqual([...byVm(vols)].sort(), byVm(vols), 'root volume ids sort in creation order');
+  assert.deepEqual([...byVm(nics)].sort(), byVm(nics), 'NIC ids sort in creation order');
+});

@@ -10,7 +10,7 @@ import type { DB } from '../../store/schema.js';
 import type { CallContext } from '../../lib/context.js';
 import type { CoreDeps } from '../deps.js';
 import { conflict, invalid } from '../../lib/errors.js';
-import { newId, nowIso } from '../../lib/util.js';
+import { orderedId, nowIso } from '../../lib/util.js';
 import { enqueueFreshTasks } from '../../tasks/queue.js';
 import { bumpLiveVms } from './counts.js';
 import { reserveQuota, type QuotaDemand } from '../quotas/service.js';
@@ -209,7 +209,7 @@ async function insertOfferingVms(deps: CoreDeps, trx: Transaction<DB>, batch: Ba
     .insertInto('volumes')
     .values(batch.map((b, i) => rootVolumeValues(b.ctx, b.vm, serials[i]!, now)))
     .execute();
-  const nicIds = batch.map(() => newId());
+  const nicIds = batch.map(() => orderedId());
   const addresses = new Map<string, string>();
   for (const net of new Set(networks.values())) {
     const owners = nicIds.filter((_, i) => networks.get(batch[i]!.vm.zoneId) === net);

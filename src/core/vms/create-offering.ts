@@ -4,7 +4,7 @@ import type { DB } from '../../store/schema.js';
 import type { CallContext } from '../../lib/context.js';
 import type { CoreDeps } from '../deps.js';
 import { conflict, invalid } from '../../lib/errors.js';
-import { newId, nowIso, randomToken, toFlag } from '../../lib/util.js';
+import { orderedId, nowIso, randomToken, toFlag } from '../../lib/util.js';
 import { enqueueTask } from '../../tasks/queue.js';
 import { checkDisplayName, checkHostname, checkUserdata, rootDiskBytes } from './rules.js';
 import { bumpLiveVms } from './counts.js';
@@ -52,7 +52,7 @@ export async function prepareOfferingVm(deps: CoreDeps, ctx: CallContext, input:
     throw invalid('securitygroupids and securitygroupnames are mutually exclusive', 'securityGroupIds');
   if (input.affinityGroupIds?.length && input.affinityGroupNames?.length)
     throw invalid('affinitygroupids and affinitygroupnames are mutually exclusive', 'affinityGroupIds');
-  const id = newId();
+  const id = orderedId();
   const name = input.name ?? `VM-${id}`;
   if (input.name !== undefined) checkHostname(input.name);
   const password =
@@ -113,7 +113,7 @@ export function vmValues(
 /** The volumes row of a prepared VM's root disk (ROOT-<serial>, from its template). */
 export function rootVolumeValues(ctx: CallContext, vm: PreparedVm, serial: number, now: string) {
   return {
-    id: newId(),
+    id: orderedId(),
     account_id: ctx.accountId,
     zone_id: vm.zoneId,
     name: `ROOT-${serial}`,

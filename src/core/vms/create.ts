@@ -2,7 +2,7 @@
 import type { CallContext } from '../../lib/context.js';
 import type { CoreDeps } from '../deps.js';
 import { unavailable } from '../../lib/errors.js';
-import { newId, nowIso } from '../../lib/util.js';
+import { orderedId, nowIso } from '../../lib/util.js';
 import { enqueueTask } from '../../tasks/queue.js';
 import { bumpLiveVms } from './counts.js';
 import { reserveQuota } from '../quotas/service.js';
@@ -30,7 +30,7 @@ async function bySize(deps: CoreDeps, ctx: CallContext, input: VmCreateInput, wa
   const zone = input.zoneId ? await catalog.zone(input.zoneId) : (await catalog.listZones())[0];
   const offering = (await catalog.listServiceOfferings())[0];
   if (!zone || !offering) throw unavailable('No zone or service offering is configured', 'not_configured');
-  const id = newId();
+  const id = orderedId();
   const mac = input.macAddress;
   const taskId = await store
     .tx(async (trx) => {

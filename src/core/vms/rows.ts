@@ -3,7 +3,7 @@ import type { Q } from '../../store/db.js';
 import type { NetworkRow, VmRow } from '../../store/schema.js';
 import type { CallContext } from '../../lib/context.js';
 import { invalid, notFound } from '../../lib/errors.js';
-import { newId, nowIso } from '../../lib/util.js';
+import { orderedId, nowIso } from '../../lib/util.js';
 import { automaticMac } from './macs.js';
 import { leaseAddress } from '../networks/ipam.js';
 
@@ -92,7 +92,7 @@ export async function addDefaultNics(
     nets.push(n);
   }
   for (const [i, n] of nets.entries()) {
-    const nicId = newId();
+    const nicId = orderedId();
     const address =
       n.managed === 1 || n.type === 'Shared' ? await leaseAddress(q, n, nicId, i === 0 ? ip : undefined) : null;
     await q
