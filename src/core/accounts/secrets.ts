@@ -3,6 +3,7 @@ import { createCipheriv, createDecipheriv, createHash, createHmac, randomBytes, 
 import { existsSync, linkSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { hashPool } from './hash-pool.js';
+import { randomPooled } from '../../lib/util.js';
 
 /** Where a master key came from, so a mismatch can name the setting to fix. */
 export type KeyOrigin = { kind: 'env' } | { kind: 'file'; path: string; created: boolean } | { kind: 'ephemeral' };
@@ -90,7 +91,7 @@ export class MasterKey {
 
   /** Ciphertext as "v1:" + base64(iv | tag | data). */
   encrypt(plaintext: string): string {
-    const iv = randomBytes(12);
+    const iv = randomPooled(12);
     const c = createCipheriv('aes-256-gcm', this.key, iv);
     const data = Buffer.concat([c.update(plaintext, 'utf8'), c.final()]);
     return 'v1:' + Buffer.concat([iv, c.getAuthTag(), data]).toString('base64');
