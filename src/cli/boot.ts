@@ -11,7 +11,7 @@ import { ConfigError, type Config } from '../config.js';
 import { createRuntime, type Runtime } from '../runtime.js';
 import { buildApp } from '../app.js';
 import { CoreError, isDatabaseUnavailable } from '../lib/errors.js';
-import type { CreatedAccount } from '../core/accounts/service.js';
+import type { CreatedAccount, PreparedAccount } from '../core/accounts/service.js';
 import { lockDataDir } from '../store/data-dir-lock.js';
 import {
   accountLackingRest,
@@ -77,6 +77,8 @@ export async function boot(config: Config, opts: BootOptions = {}): Promise<Boot
     for (const warning of config.warnings) rt.log.warn(warning);
     for (const file of await rt.core.volumes.sweepOrphans(performance.timeOrigin))
       rt.log.warn({ file }, 'removed a storage file that no volume or snapshot owns');
+    // A first start hashes the admin's password on the hashing threads while the HTTP routes are built.
+    const adminDraft = await draftAdmin(rt);
     app = await buildApp({ core: rt.core, readiness: { ready: () => ready }, log: rt.log });
     try {
       await app.listen({ host: config.host, port: config.port });
@@ -87,7 +89,7 @@ export async function boot(config: Config, opts: BootOptions = {}): Promise<Boot
     dns = await startDns(config, rt);
     // Only now, with the listener up, is the admin account created and credentials.json written: its URLs work.
     const credFile = join(config.dataDir, 'credentials.json');
-    const admin = await ensureAdmin(rt);
+    const admin = await ensureAdmin(rt, adminDraft);
     const firstStart = admin.created ? credentialsJson(config, admin.created) : null;
     if (firstStart) writeCredentialsFile(credFile, firstStart);
     const fileState = firstStart ? 'current' : syncCredentialsFile(credFile, config);
@@ -156,27 +158,38 @@ function startMetering(rt: Runtime): NodeJS.Timeout | undefined {
 }
 
 /**
- * Creates the admin account unless it exists, with the credentials NUBE_ADMIN_* fix (the rest generated); another
- * serve starting on the same database may create it first.
+ * Creates the admin account unless it exists (from draft when one was started), with the credentials NUBE_ADMIN_* fix
+ * (the rest generated); another serve starting on the same database may create it first.
  */
-async function ensureAdmin(rt: Runtime): Promise<{ created?: CreatedAccount; byOther?: boolean }> {
-  const exists = async () =>
-    !!(await rt.store.db.selectFrom('accounts').select('id').where('name', '=', 'admin').executeTakeFirst());
-  if (await exists()) return {};
-  const fixed = rt.config.admin;
+async function ensureAdmin(
+  rt: Runtime,
+  draft?: PreparedAccount,
+): Promise<{ created?: CreatedAccount; byOther?: boolean }> {
+  if (await adminExists(rt)) return {};
   try {
-    return {
-      created: await rt.core.accounts.createAccount('admin', {
-        email: fixed.email ?? 'admin@nube.local',
-        password: fixed.password,
-        admin: true,
-        given: { apiKey: fixed.key, apiSecret: fixed.secret, restToken: fixed.token },
-      }),
-    };
+    const prepared = draft ?? (await draftAdmin(rt));
+    return prepared ? { created: await prepared.create() } : {};
   } catch (err) {
-    if (err instanceof CoreError && err.reason === 'exists' && (await exists())) return { byOther: true };
+    if (err instanceof CoreError && err.reason === 'exists' && (await adminExists(rt))) return { byOther: true };
     throw err;
   }
+}
+
+/** The admin account's creation started (its credentials issued) when it does not exist yet; undefined when it does. */
+async function draftAdmin(rt: Runtime): Promise<PreparedAccount | undefined> {
+  if (await adminExists(rt)) return undefined;
+  const fixed = rt.config.admin;
+  return rt.core.accounts.prepareAccount('admin', {
+    email: fixed.email ?? 'admin@nube.local',
+    password: fixed.password,
+    admin: true,
+    given: { apiKey: fixed.key, apiSecret: fixed.secret, restToken: fixed.token },
+  });
+}
+
+/** True once an account named admin exists. */
+async function adminExists(rt: Runtime): Promise<boolean> {
+  return !!(await rt.store.db.selectFrom('accounts').select('id').where('name', '=', 'admin').executeTakeFirst());
 }
 
 /** A listen failure as one line naming the setting to change. */

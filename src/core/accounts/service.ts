@@ -5,7 +5,7 @@ import type { AccountRow, UserRow } from '../../store/schema.js';
 import { conflict, invalid, notFound } from '../../lib/errors.js';
 import { newId, nowIso } from '../../lib/util.js';
 import { createDefaultSecurityGroup } from '../firewalls/defaults.js';
-import type { Credentials, DefaultCredentials } from '../credentials/index.js';
+import type { Credentials, DefaultCredentials, PendingDefaults } from '../credentials/index.js';
 import type { GivenCredentials } from '../credentials/issuer.js';
 import type { CallContext } from '../../lib/context.js';
 import type { TaskReceipt } from '../receipt.js';
@@ -24,6 +24,19 @@ export interface CreatedAccount {
 }
 
 const ACCOUNT_NAME = /^[a-z0-9][a-z0-9._-]{0,62}$/i;
+
+/** What a new account may be given: its user's email and password, admin rights, and fixed credential values. */
+export interface NewAccountOptions {
+  email?: string;
+  password?: string;
+  admin?: boolean;
+  given?: GivenCredentials;
+}
+
+/** An account whose credentials are being issued; create writes it (see AccountService.prepareAccount). */
+export interface PreparedAccount {
+  create(): Promise<CreatedAccount>;
+}
 
 /** What a new user may be given beyond its username (see createUser). */
 export interface NewUserOptions {
@@ -84,13 +97,29 @@ export class AccountService {
   ) {}
 
   /** Creates an account with one user, a default security group and every default credential (each generated unless given). */
-  async createAccount(
-    name: string,
-    opts: { email?: string; password?: string; admin?: boolean; given?: GivenCredentials } = {},
-  ): Promise<CreatedAccount> {
+  async createAccount(name: string, opts: NewAccountOptions = {}): Promise<CreatedAccount> {
+    return this.prepareAccount(name, opts).create();
+  }
+
+  /**
+   * Starts an account's creation: its credentials are issued (the password hashed on the hashing threads) at once and
+   * its rows written only by create, so a caller can overlap the hashing with other work (nube serve's first start).
+   */
+  prepareAccount(name: string, opts: NewAccountOptions = {}): PreparedAccount {
     if (!ACCOUNT_NAME.test(name)) throw invalid('Account names are 1-63 letters, digits, ".", "_" or "-"', 'name');
+    const issuing = this.credentials.issueDefaults({ password: opts.password, given: opts.given });
+    // A prepared account that is never created must not leave an unhandled rejection behind.
+    issuing.catch(() => {});
+    return { create: async () => this.insertAccount(name, opts, await issuing) };
+  }
+
+  /** Writes a new account, its user, default credentials and security group in one transaction. */
+  private async insertAccount(
+    name: string,
+    opts: NewAccountOptions,
+    defaults: PendingDefaults,
+  ): Promise<CreatedAccount> {
     const email = opts.email ?? `${name.toLowerCase()}@nube.local`;
-    const defaults = await this.credentials.issueDefaults({ password: opts.password, given: opts.given });
     const now = nowIso();
     const account: AccountRow = {
       id: newId(),
