@@ -10,7 +10,7 @@ import {
   type Transaction,
 } from 'kysely';
 import Database from 'better-sqlite3';
-import pg from 'pg';
+import type pg from 'pg';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { isStalePlan, openPgPool, unavailableAware } from './pg-pool.js';
@@ -66,9 +66,6 @@ export interface StoreOptions {
 
 /** PostgreSQL: connections of the pool that transactions leave to lone statements. */
 const PG_RESERVED_CONNECTIONS = 2;
-
-pg.types.setTypeParser(20, (v) => Number(v));
-pg.types.setTypeParser(1700, (v) => Number(v));
 
 /** Opens (creating if needed) the database named by the options. */
 export function openStore(opts: StoreOptions): Store {

@@ -1,7 +1,7 @@
 /** Finds an existing store without creating one: CLI commands other than `serve` act only on the store `serve` set up. */
 import { existsSync } from 'node:fs';
 import Database from 'better-sqlite3';
-import pg from 'pg';
+import { pgLib } from './pg-lib.js';
 import type { StoreOptions } from './db.js';
 import { SETTINGS } from './settings.js';
 
@@ -50,7 +50,7 @@ export async function findStore(opts: StoreOptions): Promise<FoundStore> {
       db.close();
     }
   }
-  const client = new pg.Client({ connectionString: opts.databaseUrl });
+  const client = new (pgLib().Client)({ connectionString: opts.databaseUrl });
   client.on('error', () => undefined);
   try {
     await client.connect();

@@ -3,7 +3,8 @@
  * client (a dropped connection must never crash the process), and a view of the pool for Kysely that turns a lost
  * or refused connection into the store's DatabaseUnavailable error, so no dialect needs to know about pg.
  */
-import pg from 'pg';
+import type pg from 'pg';
+import { pgLib } from './pg-lib.js';
 import type { PostgresPool, PostgresPoolClient } from 'kysely';
 import { DatabaseUnavailable } from '../lib/errors.js';
 
@@ -51,13 +52,14 @@ export function storeError(err: unknown): unknown {
 /** Opens the pool; every client gets a permanent error listener before anyone can use it. */
 export function openPgPool(opts: PgPoolOptions): pg.Pool {
   const connectTimeoutMs = opts.connectTimeoutMs;
+  const lib = pgLib();
   // The timeout goes on each client only: on the pool it would also limit the wait for a free connection under load.
-  class TimedClient extends pg.Client {
+  class TimedClient extends lib.Client {
     constructor(config?: pg.ClientConfig) {
       super({ ...config, connectionTimeoutMillis: connectTimeoutMs });
     }
   }
-  const pool = new pg.Pool({
+  const pool = new lib.Pool({
     connectionString: opts.databaseUrl,
     max: opts.poolSize,
     keepAlive: true,
