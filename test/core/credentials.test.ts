@@ -144,3 +144,20 @@ test('a login issues a 40-hex session token that replaces the earlier one and re
   assert.equal(await keys.verify(created.credentials['user-api-key'].apiKey, '10.0.0.5'), undefined);
   assert.equal((await keys.verify(regenerated.apiKey, '10.0.0.5'))?.user.id, created.user.id);
 });
+
+test('a prepared account is written only by create, and its password works; one never created leaves nothing', async () => {
+  const accounts = env.rt.core.accounts;
+  const prepared = accounts.prepareAccount('prepared1', { password: 'Prepared-pass-1' });
+  accounts.prepareAccount('abandoned1');
+  await new Promise((r) => setTimeout(r, 50));
+  await assert.rejects(accounts.accountByName('prepared1'), /not found/i);
+  const created = await prepared.create();
+  assert.equal(created.credentials.password.password, 'Prepared-pass-1');
+  const p = await env.rt.core.credentials.issuers.password.verify(
+    { login: 'prepared1@nube.local', password: 'Prepared-pass-1' },
+    '10.0.0.9',
+  );
+  assert.equal(p?.account.name, 'prepared1');
+  await assert.rejects(accounts.accountByName('abandoned1'), /not found/i);
+  assert.throws(() => accounts.prepareAccount('bad name!'), /Account names/);
+});
