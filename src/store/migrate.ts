@@ -36,6 +36,7 @@ import * as m0034 from './migrations/0034-versioned-extras-traffic.js';
 import * as m0035 from './migrations/0035-vm-serial-sequence.js';
 import * as m0036 from './migrations/0036-identity-version.js';
 import * as m0037 from './migrations/0037-task-notify-trigger.js';
+import * as m0038 from './migrations/0038-tasks-pending-order.js';
 
 interface Migration {
   name: string;
@@ -77,6 +78,7 @@ const MIGRATIONS: Migration[] = [
   { name: '0035-vm-serial-sequence', up: m0035.up },
   { name: '0036-identity-version', up: m0036.up },
   { name: '0037-task-notify-trigger', up: m0037.up },
+  { name: '0038-tasks-pending-order', up: m0038.up },
 ];
 
 /** Brings the schema up to date; safe to call from several processes at once on PostgreSQL. */

@@ -1,6 +1,6 @@
 /** The durable task engine: claims tasks with a lease, heartbeats them, runs handlers and recovers after crashes. */
 import { EventEmitter } from 'node:events';
-import { sql } from 'kysely';
+import { sql, type RawBuilder } from 'kysely';
 import type { Logger } from 'pino';
 import type { Store } from '../store/db.js';
 import type { TaskRow } from '../store/schema.js';
@@ -225,17 +225,30 @@ export class TaskEngine {
     }
   }
 
+  /**
+   * Takes up to limit tasks: first those whose lease ran out (their runner died or stalled), then PENDING ones, oldest
+   * first. Two statements, each walking its own index (tasks_open by lease, tasks_pending by age): one over both states
+   * had to read and sort every open task, a backlog of thousands during a burst of deploys.
+   */
   private async claim(limit: number): Promise<TaskRow[]> {
     const now = Date.now();
-    const until = now + this.opts.leaseMs;
+    // Literal IN (not bound values) so SQLite uses the tasks_open partial index.
+    const expired = await this.claimWhere(
+      sql`status in ('PENDING', 'STARTED') and status = 'STARTED' and lease_until < ${now}`,
+      limit,
+    );
+    if (expired.length >= limit) return expired;
+    return [...expired, ...(await this.claimWhere(sql`status = 'PENDING'`, limit - expired.length))];
+  }
+
+  /** Claims up to limit tasks matching which, oldest first, for this engine's lease. */
+  private async claimWhere(which: RawBuilder<unknown>, limit: number): Promise<TaskRow[]> {
+    const until = Date.now() + this.opts.leaseMs;
     const lock = this.store.kind === 'postgres' ? sql`for update skip locked` : sql``;
     const res = await sql<TaskRow>`
       update tasks set status = 'STARTED', lease_owner = ${this.owner}, lease_until = ${until},
         attempts = attempts + 1, started_at = coalesce(started_at, ${nowIso()})
-      where id in (
-        select id from tasks
-        where status in ('PENDING', 'STARTED') and (status = 'PENDING' or lease_until < ${now})
-        order by created_at limit ${limit} ${lock})
+      where id in (select id from tasks where ${which} order by created_at limit ${limit} ${lock})
       returning *`.execute(this.store.db);
     return res.rows;
   }

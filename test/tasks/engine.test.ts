@@ -129,3 +129,45 @@ test(
     }
   },
 );
+
+test('a backlog of queued tasks is worked oldest first', async () => {
+  const db = await freshDatabase();
+  const config = loadConfig({ NUBE_LISTEN: '127.0.0.1:0', NUBE_WORKERS: '1', ...db.env });
+  const key = MasterKey.ephemeral();
+  const log = pino({ level: 'silent' });
+  try {
+    const rt1 = await createRuntime(config, { log, masterKey: key });
+    const acct = await rt1.core.accounts.createAccount('backlog');
+    const ctx = {
+      accountId: acct.account.id,
+      accountName: 'backlog',
+      userId: acct.user.id,
+      isAdmin: false,
+      requestId: 't',
+      origin: 'test:deploy',
+    };
+    const zone = (await rt1.core.catalog.listZones())[0]!;
+    const offering = (await rt1.core.catalog.listServiceOfferings())[0]!;
+    const tpl = await rt1.store.db.selectFrom('templates').select('id').executeTakeFirstOrThrow();
+    const ids: string[] = [];
+    for (let i = 0; i < 6; i++) {
+      const r = await rt1.core.vms.create(ctx, { zoneId: zone.id, offeringId: offering.id, templateId: tpl.id });
+      ids.push(r.receipt.taskId);
+      await new Promise((r) => setTimeout(r, 3));
+    }
+    await rt1.store.close();
+
+    // One worker: each claim takes the oldest PENDING task, so the tasks start in the order they were queued.
+    const rt2 = await createRuntime(config, { log, masterKey: key, startEngine: true });
+    for (const id of ids) assert.equal((await rt2.engine.wait(id, 10000))?.status, 'SUCCESS');
+    const rows = await rt2.store.db.selectFrom('tasks').select(['id', 'started_at']).where('id', 'in', ids).execute();
+    const started = new Map(rows.map((r) => [r.id, r.started_at!]));
+    const order = [...ids].sort(
+      (a, b) => started.get(a)!.localeCompare(started.get(b)!) || ids.indexOf(a) - ids.indexOf(b),
+    );
+    assert.deepEqual(order, ids);
+    await rt2.close();
+  } finally {
+    await db.drop();
+  }
+});
