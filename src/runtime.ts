@@ -1,5 +1,6 @@
 /** Boot sequence shared by `nube serve`, the admin CLI and tests: config → store → migrate → seed → core → engine. */
 import pino, { type Logger } from 'pino';
+import { logStream } from './lib/log-stream.js';
 import { type Config, sqlitePath } from './config.js';
 import { openStore, type Store, type StoreOptions } from './store/db.js';
 import { migrate } from './store/migrate.js';
@@ -147,9 +148,9 @@ export async function createRuntime(config: Config, opts: RuntimeOptions = {}): 
   };
 }
 
-/** The process's logger: JSON lines for log collectors, or pino-pretty's readable lines when stdout is a terminal (loaded only then). */
+/** The process's logger: JSON lines for log collectors (lib/log-stream.ts), or pino-pretty's readable lines when stdout is a terminal (loaded only then). */
 async function processLogger(level: string): Promise<Logger> {
-  if (!process.stdout.isTTY) return pino({ level });
+  if (!process.stdout.isTTY) return pino({ level }, logStream());
   try {
     // Named through a variable: the import happens only on a terminal, and without the package the lines stay JSON.
     const pretty = 'pino-pretty';

@@ -13,6 +13,7 @@ import { addCompletionCommand } from './completion.js';
 import { exitCodeOf } from './exit.js';
 import { addResetCommand } from './reset.js';
 import { addStateCommands } from './state.js';
+import { exitAfterLogs } from '../lib/log-stream.js';
 
 /** The package's version, from the package's own package.json (wherever this module was built to). */
 function version(): string {
@@ -45,8 +46,8 @@ export async function main(argv: string[]): Promise<void> {
   try {
     await buildProgram().parseAsync(argv);
   } catch (err) {
-    if (err instanceof CommanderError) process.exit(err.exitCode);
+    if (err instanceof CommanderError) return exitAfterLogs(err.exitCode);
     process.stderr.write(`nube: ${err instanceof Error ? err.message : String(err)}\n`);
-    process.exit(exitCodeOf(err));
+    exitAfterLogs(exitCodeOf(err));
   }
 }

@@ -2,6 +2,7 @@
 import { loadConfig } from '../config.js';
 import { boot, type Booted } from './boot.js';
 import type { Runtime } from '../runtime.js';
+import { exitAfterLogs } from '../lib/log-stream.js';
 
 /** Runs the server until SIGINT/SIGTERM. */
 export async function serve(): Promise<void> {
@@ -32,7 +33,7 @@ function stopOnSignals(rt: Runtime, close: () => Promise<void>): void {
   const onSignal = (signal: NodeJS.Signals) => {
     if (since) {
       rt.log.warn({ signal }, 'second signal: exiting now; unfinished tasks are taken up again at the next start');
-      process.exit(EXIT_INTERRUPTED);
+      exitAfterLogs(EXIT_INTERRUPTED);
     }
     since = performance.now();
     rt.log.info({ signal, timeoutMs }, 'shutting down: no new connections; letting requests and task steps finish');
@@ -41,18 +42,18 @@ function stopOnSignals(rt: Runtime, close: () => Promise<void>): void {
         { timeoutMs },
         'shutdown timed out (NUBE_SHUTDOWN_TIMEOUT_MS): exiting; unfinished tasks are taken up again at the next start',
       );
-      process.exit(EXIT_TIMED_OUT);
+      exitAfterLogs(EXIT_TIMED_OUT);
     }, timeoutMs);
     close().then(
       () => {
         clearTimeout(timer);
         rt.log.info({ ms: Math.round(performance.now() - since) }, 'stopped');
-        process.exit(0);
+        exitAfterLogs(0);
       },
       (err: unknown) => {
         clearTimeout(timer);
         rt.log.error({ err }, 'shutdown failed');
-        process.exit(EXIT_TIMED_OUT);
+        exitAfterLogs(EXIT_TIMED_OUT);
       },
     );
   };

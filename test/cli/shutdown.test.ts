@@ -102,3 +102,23 @@ test('a second signal exits at once (130), and the next start finishes the task 
   );
   await again.stop();
 });
+
+test('every access line written before a SIGTERM is in the output when the process has exited', async () => {
+  const db = await freshDatabase();
+  const srv = await startServe({ ...db.env, NUBE_LOG_LEVEL: 'info' });
+  cleanups.push(async () => {
+    await srv.kill9();
+    await db.drop();
+  });
+  const n = 300;
+  await Promise.all(Array.from({ length: n }, () => fetch(`${srv.baseUrl}/healthz`).then((r) => r.arrayBuffer())));
+  srv.proc.kill('SIGTERM');
+  assert.equal(await exitCode(srv.proc), 0, srv.output().slice(-3000));
+  const lines = srv
+    .output()
+    .split('\n')
+    .filter((l) => l.startsWith('{"'))
+    .map((l) => JSON.parse(l) as { msg?: string; route?: string });
+  assert.equal(lines.filter((l) => l.msg === 'request' && l.route === '/healthz').length, n);
+  assert.equal(lines.at(-1)?.msg, 'stopped');
+});
