@@ -19,7 +19,7 @@ export function logStream(fd = 1): WriteStream {
 }
 
 /** Resolves once every line written to a log stream has reached its descriptor, or after timeoutMs at the latest. */
-export async function flushLogs(timeoutMs = 1000): Promise<void> {
+async function flushLogs(timeoutMs = 1000): Promise<void> {
   const drained = [...streams]
     .filter((s) => s.writableLength > 0 && !s.destroyed)
     .map((s) => new Promise<void>((resolve) => s.write('', () => resolve())));
