@@ -2,6 +2,7 @@
 import type { CoreDeps } from '../deps.js';
 import { isUniqueViolation } from '../../store/db.js';
 import { TrafficService } from '../vms/traffic.js';
+import { nextTurn } from '../../lib/time-slice.js';
 import type { PriceTable } from './money.js';
 import { charge, fmtDate } from './ledger.js';
 import { ACTIVE_STATES, activeSubscriptions } from './usage.js';
@@ -35,7 +36,14 @@ async function trafficByAccount(deps: CoreDeps): Promise<Map<string, number>> {
   return out;
 }
 
-/** Reads the driver counters of active VMs into `vm_traffic`, so metering sees current traffic (what CVM does on reads). */
+/** VMs whose counters one slice of refreshTraffic reads and saves before the event loop gets a turn. */
+const REFRESH_SLICE = 250;
+
+/**
+ * Reads the driver counters of active VMs into `vm_traffic`, so metering sees current traffic (what CVM does on reads).
+ * Runs in slices of REFRESH_SLICE VMs with a turn of the event loop in between: in one piece, 10,000 VMs held the loop
+ * for ~150 ms every five minutes, and every request waiting meanwhile with it.
+ */
 export async function refreshTraffic(deps: CoreDeps): Promise<void> {
   if (!deps.driver) return;
   const vms = await deps.store.db
@@ -44,10 +52,14 @@ export async function refreshTraffic(deps: CoreDeps): Promise<void> {
     .where('removed_at', 'is', null)
     .where('state', 'in', ACTIVE_STATES)
     .execute();
-  await new TrafficService(deps).meter(
-    vms.map((v) => ({ id: v.id, state: v.state, hostId: v.host_id })),
-    { save: true },
-  );
+  const traffic = new TrafficService(deps);
+  for (let i = 0; i < vms.length; i += REFRESH_SLICE) {
+    if (i > 0) await nextTurn();
+    await traffic.meter(
+      vms.slice(i, i + REFRESH_SLICE).map((v) => ({ id: v.id, state: v.state, hostId: v.host_id })),
+      { save: true },
+    );
+  }
 }
 
 /**

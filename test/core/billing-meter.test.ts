@@ -1,0 +1,67 @@
+/** The billing meter over many VMs: traffic counters are read in slices and every active VM's are saved; use is summed by the database. */
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startTestEnv, type TestEnv } from '../support/runtime.js';
+import { catalog, type Catalog } from '../dialects/cloudstack/vm-fixtures.js';
+import { accountContext } from '../support/receipts.js';
+import { PERIOD_MS } from '../../src/core/billing/meter.js';
+
+let env: TestEnv;
+let c: Catalog;
+before(async () => {
+  env = await startTestEnv({ NUBE_DEFAULT_LIMITS: 'off' });
+  c = await catalog(env.cs);
+});
+after(async () => {
+  await env.close();
+});
+
+test('a metering run saves the traffic counters of every running VM, more than one slice of them', async () => {
+  await env.account('metered');
+  const ctx = await accountContext(env, 'metered', 'test:meter');
+  const n = 260;
+  const made = await Promise.all(
+    Array.from({ length: n }, (_, i) =>
+      env.rt.core.vms.create(ctx, {
+        zoneId: c.zone.id,
+        offeringId: c.micro.id,
+        templateId: c.template.id,
+        name: `m-${i}`,
+      }),
+    ),
+  );
+  for (const m of made) assert.equal((await env.rt.engine.wait(m.receipt.taskId, 30_000))?.status, 'SUCCESS');
+  const periods = await env.rt.core.billing.meterDue(new Date(Date.now() + PERIOD_MS));
+  assert.ok(periods >= 1, 'a period was metered');
+  const saved = await env.rt.store.db
+    .selectFrom('vm_traffic as t')
+    .innerJoin('vms as v', 'v.id', 't.vm_id')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('v.account_id', '=', ctx.accountId)
+    .executeTakeFirstOrThrow();
+  assert.equal(Number(saved.n), n);
+
+  // Use is summed by the database: it matches the sum of the rows.
+  const vms = await env.rt.store.db
+    .selectFrom('vms')
+    .select(['cpu_number', 'cpu_speed', 'memory'])
+    .where('account_id', '=', ctx.accountId)
+    .execute();
+  const bytes = await env.rt.store.db
+    .selectFrom('volumes')
+    .select('size')
+    .where('account_id', '=', ctx.accountId)
+    .where('removed_at', 'is', null)
+    .execute();
+  const use = await env.rt.core.billing.usage(ctx);
+  assert.equal(
+    use.cpu,
+    vms.reduce((s, v) => s + Number(v.cpu_number) * Number(v.cpu_speed), 0),
+  );
+  assert.equal(
+    use.mem,
+    vms.reduce((s, v) => s + Number(v.memory), 0),
+  );
+  assert.equal(use.disk, Math.ceil(bytes.reduce((s, b) => s + Number(b.size), 0) / 1024 ** 3));
+  assert.ok(use.cpu > 0 && use.disk > 0);
+});
