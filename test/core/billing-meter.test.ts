@@ -1,10 +1,11 @@
-/** The billing meter over many VMs: traffic counters are read in slices and every active VM's are saved; use is summed by the database. */
+/** The billing meter over many VMs: traffic counters and last logged states are read in slices, and nothing is missed; use is summed by the database. */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startTestEnv, type TestEnv } from '../support/runtime.js';
 import { catalog, type Catalog } from '../dialects/cloudstack/vm-fixtures.js';
 import { accountContext } from '../support/receipts.js';
 import { PERIOD_MS } from '../../src/core/billing/meter.js';
+import { peakUseByAccount } from '../../src/core/billing/history.js';
 
 let env: TestEnv;
 let c: Catalog;
@@ -16,10 +17,11 @@ after(async () => {
   await env.close();
 });
 
-test('a metering run saves the traffic counters of every running VM, more than one slice of them', async () => {
+test('a metering run saves the traffic counters of every running VM and sees the peak of all of them, over several slices', async () => {
   await env.account('metered');
   const ctx = await accountContext(env, 'metered', 'test:meter');
-  const n = 260;
+  // More VMs than one slice of the traffic refresh (250) and of the peak read (1,000).
+  const n = 1010;
   const made = await Promise.all(
     Array.from({ length: n }, (_, i) =>
       env.rt.core.vms.create(ctx, {
@@ -64,4 +66,7 @@ test('a metering run saves the traffic counters of every running VM, more than o
   );
   assert.equal(use.disk, Math.ceil(bytes.reduce((s, b) => s + Number(b.size), 0) / 1024 ** 3));
   assert.ok(use.cpu > 0 && use.disk > 0);
+  const at = new Date(Date.now() + 1000).toISOString();
+  const peaks = await peakUseByAccount(env.rt.store.db, at, new Date(Date.parse(at) + 1000).toISOString());
+  assert.deepEqual(peaks.get(ctx.accountId), { cpu: use.cpu, mem: use.mem });
 });

@@ -2,6 +2,10 @@
 import type { Q } from '../../store/db.js';
 import type { VmUsageLogRow } from '../../store/schema.js';
 import { ACTIVE_STATES } from './usage.js';
+import { nextTurn } from '../../lib/time-slice.js';
+
+/** VMs whose last logged state one read of peakUseByAccount takes. */
+const BASE_SLICE = 1000;
 
 type LogRow = Omit<VmUsageLogRow, 'seq'> & { seq: number };
 
@@ -22,30 +26,41 @@ export async function peakUseByAccount(
   from: string,
   until: string,
 ): Promise<Map<string, { cpu: number; mem: number }>> {
-  const base = await q
-    .selectFrom('vm_usage_log as l')
-    .selectAll('l')
-    .where('l.at', '<=', from)
-    .where('l.state', 'in', ACTIVE_STATES)
-    .where('l.removed', '=', 0)
-    .where((eb) =>
-      eb.not(
-        eb.exists(
-          eb
-            .selectFrom('vm_usage_log as n')
-            .select('n.seq')
-            .whereRef('n.vm_id', '=', 'l.vm_id')
-            .where('n.at', '<=', from)
-            .where((e) =>
-              e.or([
-                e('n.at', '>', e.ref('l.at')),
-                e.and([e('n.at', '=', e.ref('l.at')), e('n.seq', '>', e.ref('l.seq'))]),
-              ]),
-            ),
+  // Each VM's last change at or before `from`, a slice of VMs at a time (by id) with a turn of the event loop in
+  // between: with 10,000 VMs the whole read held the loop for ~50 ms.
+  const base: LogRow[] = [];
+  for (let after = ''; ; await nextTurn()) {
+    const slice = await q
+      .selectFrom('vm_usage_log as l')
+      .selectAll('l')
+      .where('l.vm_id', '>', after)
+      .where('l.at', '<=', from)
+      .where('l.state', 'in', ACTIVE_STATES)
+      .where('l.removed', '=', 0)
+      .where((eb) =>
+        eb.not(
+          eb.exists(
+            eb
+              .selectFrom('vm_usage_log as n')
+              .select('n.seq')
+              .whereRef('n.vm_id', '=', 'l.vm_id')
+              .where('n.at', '<=', from)
+              .where((e) =>
+                e.or([
+                  e('n.at', '>', e.ref('l.at')),
+                  e.and([e('n.at', '=', e.ref('l.at')), e('n.seq', '>', e.ref('l.seq'))]),
+                ]),
+              ),
+          ),
         ),
-      ),
-    )
-    .execute();
+      )
+      .orderBy('l.vm_id')
+      .limit(BASE_SLICE)
+      .execute();
+    base.push(...(slice as LogRow[]));
+    if (slice.length < BASE_SLICE) break;
+    after = slice.at(-1)!.vm_id;
+  }
   const changes = await q
     .selectFrom('vm_usage_log')
     .selectAll()
@@ -80,7 +95,7 @@ export async function peakUseByAccount(
       p.mem = Math.max(p.mem, u.mem);
     }
   };
-  for (const r of base) apply(r as LogRow);
+  for (const r of base) apply(r);
   measure();
   for (let i = 0; i < changes.length;) {
     const at = changes[i]!.at;
