@@ -2,10 +2,33 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import pino from 'pino';
 import { loadConfig } from '../../src/config.js';
-import { createRuntime } from '../../src/runtime.js';
+import { createRuntime, type Runtime } from '../../src/runtime.js';
 import { MasterKey } from '../../src/core/accounts/secrets.js';
 import pg from 'pg';
 import { freshDatabase, TEST_DB } from '../support/runtime.js';
+
+/** Queues count VM creates for a new account (engine not started, so their tasks stay PENDING), gapMs apart; their task ids. */
+async function queueCreates(rt: Runtime, name: string, count: number, gapMs = 0): Promise<string[]> {
+  const acct = await rt.core.accounts.createAccount(name);
+  const ctx = {
+    accountId: acct.account.id,
+    accountName: name,
+    userId: acct.user.id,
+    isAdmin: false,
+    requestId: 't',
+    origin: 'test:deploy',
+  };
+  const zone = (await rt.core.catalog.listZones())[0]!;
+  const offering = (await rt.core.catalog.listServiceOfferings())[0]!;
+  const tpl = await rt.store.db.selectFrom('templates').select('id').executeTakeFirstOrThrow();
+  const ids: string[] = [];
+  for (let i = 0; i < count; i++) {
+    const r = await rt.core.vms.create(ctx, { zoneId: zone.id, offeringId: offering.id, templateId: tpl.id });
+    ids.push(r.receipt.taskId);
+    if (gapMs) await new Promise((done) => setTimeout(done, gapMs));
+  }
+  return ids;
+}
 
 test('tasks left STARTED by a dead worker are picked up again and finish after a restart', async () => {
   const db = await freshDatabase();
@@ -14,23 +37,7 @@ test('tasks left STARTED by a dead worker are picked up again and finish after a
   const log = pino({ level: 'silent' });
   try {
     const rt1 = await createRuntime(config, { log, masterKey: key });
-    const acct = await rt1.core.accounts.createAccount('crashy');
-    const ctx = {
-      accountId: acct.account.id,
-      accountName: 'crashy',
-      userId: acct.user.id,
-      isAdmin: false,
-      requestId: 't',
-      origin: 'test:deploy',
-    };
-    const zone = (await rt1.core.catalog.listZones())[0]!;
-    const offering = (await rt1.core.catalog.listServiceOfferings())[0]!;
-    const tpl = await rt1.store.db.selectFrom('templates').select('id').executeTakeFirstOrThrow();
-    const ids: string[] = [];
-    for (let i = 0; i < 5; i++) {
-      const r = await rt1.core.vms.create(ctx, { zoneId: zone.id, offeringId: offering.id, templateId: tpl.id });
-      ids.push(r.receipt.taskId);
-    }
+    const ids = await queueCreates(rt1, 'crashy', 5);
     // Simulate a worker that claimed the tasks and died: STARTED with an expired lease of another owner.
     await rt1.store.db
       .updateTable('tasks')
@@ -137,24 +144,7 @@ test('a backlog of queued tasks is worked oldest first', async () => {
   const log = pino({ level: 'silent' });
   try {
     const rt1 = await createRuntime(config, { log, masterKey: key });
-    const acct = await rt1.core.accounts.createAccount('backlog');
-    const ctx = {
-      accountId: acct.account.id,
-      accountName: 'backlog',
-      userId: acct.user.id,
-      isAdmin: false,
-      requestId: 't',
-      origin: 'test:deploy',
-    };
-    const zone = (await rt1.core.catalog.listZones())[0]!;
-    const offering = (await rt1.core.catalog.listServiceOfferings())[0]!;
-    const tpl = await rt1.store.db.selectFrom('templates').select('id').executeTakeFirstOrThrow();
-    const ids: string[] = [];
-    for (let i = 0; i < 6; i++) {
-      const r = await rt1.core.vms.create(ctx, { zoneId: zone.id, offeringId: offering.id, templateId: tpl.id });
-      ids.push(r.receipt.taskId);
-      await new Promise((r) => setTimeout(r, 3));
-    }
+    const ids = await queueCreates(rt1, 'backlog', 6, 3);
     await rt1.store.close();
 
     // One worker: each claim takes the oldest PENDING task, so the tasks start in the order they were queued.
