@@ -4,7 +4,7 @@
  * a wrong password or an unknown login always costs one full check in core (the same for both), so the cache tells
  * nothing about which logins exist. The core's failure throttle applies to cached and uncached checks alike.
  */
-import { hash } from 'node:crypto';
+import { hashToken } from '../../core/accounts/secrets.js';
 import type { Core } from '../../core/core.js';
 import type { Principal } from '../../core/accounts/principal.js';
 import { parseBasic } from '../shared/basic-auth.js';
@@ -35,7 +35,7 @@ export class BasicAuth {
   async check(header: string | undefined, source: string): Promise<Principal | undefined> {
     const creds = parseBasic(header);
     if (!creds) return undefined;
-    const key = hash('sha256', header!, 'hex');
+    const key = hashToken(header!);
     const hit = this.cache.get(key);
     if (hit) {
       this.cache.delete(key);
