@@ -4,9 +4,15 @@
  * automatic checkpoint. It checkpoints once the main connection ran minWrites writing statements since the last one,
  * or any once maxWaitMs have passed: a checkpoint that empties the WAL makes the next write on the main connection
  * start the WAL over and fsync its header on the event loop (tens of milliseconds while the disk is busy, e.g. with
- * drive transfers), so checkpointing after every small write would cost an fsync per write. The main connection keeps
- * a large autocheckpoint as a fallback should the worker fall behind. Crash safety is SQLite's own: a checkpoint only
- * copies committed frames.
+ * drive transfers), so checkpointing after every small write would cost an fsync per write. Crash safety is SQLite's
+ * own: a checkpoint only copies committed frames.
+ *
+ * SQLite starts the WAL over only when a write begins after a checkpoint copied every frame; under a steady stream of
+ * transactions a new commit always lands while the checkpoint runs, so the WAL would grow until the main connection's
+ * fallback autocheckpoint copied it on the event loop (~90 ms with its fsyncs, measured during a deploy burst). Once
+ * the WAL holds restartFrames, the worker asks the main thread's transaction queue to hold new transactions, which it
+ * does between two of them (awaiting, so the event loop keeps serving), finishes the checkpoint, and lets them go: the
+ * first one starts the WAL over.
  */
 import { Worker } from 'node:worker_threads';
 import { createRequire } from 'node:module';
@@ -17,17 +23,43 @@ import { createRequire } from 'node:module';
  */
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
+const { statSync } = require('node:fs');
 const Database = require(workerData.driver);
 const db = new Database(workerData.file);
-const writes = new Int32Array(workerData.writes);
+const shared = new Int32Array(workerData.shared);
+const [WRITES, GATE, OPEN, ASKED, HELD] = [0, 1, 0, 1, 2];
 let last = Date.now();
-const tick = () => {
-  const n = Atomics.load(writes, 0);
-  if (n === 0 || (n < workerData.minWrites && Date.now() - last < workerData.maxWaitMs)) return;
+let walBytes = 0;
+const walGrew = () => {
+  const before = walBytes;
   try {
-    db.pragma('wal_checkpoint(PASSIVE)');
-    Atomics.sub(writes, 0, n);
+    walBytes = statSync(workerData.file + '-wal').size;
+  } catch {
+    walBytes = 0;
+  }
+  return walBytes > before && walBytes >= workerData.restartFrames * 4096;
+};
+const checkpoint = () => db.pragma('wal_checkpoint(PASSIVE)')[0];
+const restart = () => {
+  Atomics.store(shared, GATE, ASKED);
+  Atomics.wait(shared, GATE, ASKED, workerData.askMs);
+  if (Atomics.compareExchange(shared, GATE, ASKED, OPEN) === ASKED) return;
+  try {
+    checkpoint();
+  } finally {
+    Atomics.store(shared, GATE, OPEN);
+    Atomics.notify(shared, GATE);
+  }
+};
+const tick = () => {
+  const n = Atomics.load(shared, WRITES);
+  const grew = n > 0 && walGrew();
+  if (n === 0 || (!grew && n < workerData.minWrites && Date.now() - last < workerData.maxWaitMs)) return;
+  try {
+    const done = checkpoint();
+    Atomics.sub(shared, WRITES, n);
     last = Date.now();
+    if (done.log >= workerData.restartFrames) restart();
   } catch {
     /* busy or locked: the next tick tries again */
   }
@@ -47,6 +79,8 @@ export const FALLBACK_AUTOCHECKPOINT_PAGES = 16_000;
 export interface Checkpointer {
   /** Counts one writing statement of the main connection (what paces the checkpoints). */
   wrote(): void;
+  /** Resolves when a transaction may begin: at once, or once the checkpoint the worker asked to finish is done. */
+  writable(): Promise<void> | undefined;
   stop(): Promise<void>;
 }
 
@@ -57,18 +91,33 @@ export interface CheckpointPace {
   minWrites: number;
   /** Longest time fewer writes wait before they are checkpointed anyway. */
   maxWaitMs: number;
+  /** WAL frames (pages) past which the worker holds new transactions to finish a checkpoint and start the WAL over. */
+  restartFrames: number;
+  /** How long the worker waits for the transaction queue to hold before it gives up until its next checkpoint. */
+  askMs: number;
 }
 
-const DEFAULT_PACE: CheckpointPace = { intervalMs: 200, minWrites: 4096, maxWaitMs: 2000 };
+const DEFAULT_PACE: CheckpointPace = {
+  intervalMs: 200,
+  minWrites: 4096,
+  maxWaitMs: 2000,
+  restartFrames: 1024,
+  askMs: 250,
+};
+
+/** The gate word of the shared memory: open, asked to hold by the worker, held by the transaction queue. */
+const [GATE, ASKED, HELD] = [1, 1, 2];
+/** Longest hold of the transaction queue, should the worker never answer. */
+const HOLD_MS = 1000;
 
 /** Starts checkpointing the SQLite database at file from a worker thread, at the given pace. */
 export function startCheckpointer(file: string, pace: Partial<CheckpointPace> = {}): Checkpointer {
   const driver = createRequire(import.meta.url).resolve('better-sqlite3');
-  const shared = new SharedArrayBuffer(4);
-  const writes = new Int32Array(shared);
+  const shared = new SharedArrayBuffer(8);
+  const words = new Int32Array(shared);
   const worker = new Worker(WORKER_SOURCE, {
     eval: true,
-    workerData: { ...DEFAULT_PACE, ...pace, file, driver, writes: shared },
+    workerData: { ...DEFAULT_PACE, ...pace, file, driver, shared },
   });
   worker.unref();
   const exited = new Promise<void>((resolve) => {
@@ -77,7 +126,16 @@ export function startCheckpointer(file: string, pace: Partial<CheckpointPace> = 
   });
   return {
     wrote() {
-      Atomics.add(writes, 0, 1);
+      Atomics.add(words, 0, 1);
+    },
+    writable() {
+      if (Atomics.load(words, GATE) !== ASKED || Atomics.compareExchange(words, GATE, ASKED, HELD) !== ASKED) return;
+      Atomics.notify(words, GATE);
+      const held = Atomics.waitAsync(words, GATE, HELD, HOLD_MS);
+      if (!held.async) return;
+      // A wait on shared memory does not keep the process alive by itself.
+      const alive = setTimeout(() => undefined, HOLD_MS);
+      return held.value.then(() => clearTimeout(alive));
     },
     async stop() {
       worker.ref();

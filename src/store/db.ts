@@ -146,7 +146,7 @@ export function openStore(opts: StoreOptions): Store {
     db,
     kind: 'sqlite',
     sqlitePath: file,
-    tx: groupCommit(db, inTx),
+    tx: groupCommit(db, inTx, checkpointer?.writable),
     dataVersion: version.read,
     requestBegins: version.requestBegins,
     async lock() {
@@ -170,9 +170,14 @@ const MAX_BATCH = 256;
  * SQLite group commit: transactions that queue up while one commits run together in the next transaction, each in
  * its own savepoint (an error rolls back only its own work), and share one COMMIT — the costliest step of a small write.
  * A batch starts one event-loop turn after the first caller (so concurrent callers join it) and takes callers only
- * while its ~5 ms time slice lasts, so the event loop is never held long by a burst of writes.
+ * while its ~5 ms time slice lasts, so the event loop is never held long by a burst of writes. Between batches it
+ * holds while the WAL checkpointer asks it to (writable, store/checkpointer.ts).
  */
-function groupCommit(db: Kysely<DB>, inTx: AsyncLocalStorage<true> | undefined): Store['tx'] {
+function groupCommit(
+  db: Kysely<DB>,
+  inTx: AsyncLocalStorage<true> | undefined,
+  writable: () => Promise<void> | undefined = () => undefined,
+): Store['tx'] {
   const inside = <T>(fn: () => Promise<T>) => (inTx ? inTx.run(true, fn) : fn());
   const queue: Array<{ fn: TxFn; resolve(v: unknown): void; reject(e: unknown): void }> = [];
   let draining = false;
@@ -215,6 +220,8 @@ function groupCommit(db: Kysely<DB>, inTx: AsyncLocalStorage<true> | undefined):
     draining = true;
     while (queue.length > 0) {
       await nextTurn();
+      const held = writable();
+      if (held) await held;
       await runBatch();
     }
     draining = false;

@@ -1,4 +1,4 @@
-/** SQLite WAL checkpoints are paced by writes: a few small writes stay in the WAL; many, or a long wait, are copied back. */
+/** SQLite WAL checkpoints are paced by writes: a few small writes stay in the WAL; many, or a long wait, are copied back; a busy WAL still starts over. */
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
@@ -52,4 +52,20 @@ test('a single write is checkpointed once it has waited maxWaitMs', async (t) =>
   const { store, file } = await paced(t, { intervalMs: 20, minWrites: 1e9, maxWaitMs: 300 });
   await insert(store, 64 * 1024);
   assert.equal(await grows(file, fileBytes(file), 10_000), true, 'the write stayed in the WAL');
+});
+
+test('under a steady stream of transactions the WAL still starts over, so its file stays small', async (t) => {
+  const { store, file } = await paced(t, { intervalMs: 20, minWrites: 50, maxWaitMs: 600_000, restartFrames: 256 });
+  const blob = 64 * 1024;
+  const perWriter = 60;
+  const writer = async () => {
+    for (let i = 0; i < perWriter; i++)
+      await store.tx((trx) => sql`insert into scratch (b) values (randomblob(${blob}))`.execute(trx));
+  };
+  await Promise.all(Array.from({ length: 8 }, writer));
+  const written = 8 * perWriter * blob;
+  const wal = fileBytes(`${file}-wal`);
+  assert.ok(wal < written / 3, `the WAL file holds ${wal} bytes after ${written} bytes were written`);
+  const rows = await sql<{ n: number }>`select count(*) as n from scratch`.execute(store.db);
+  assert.equal(Number(rows.rows[0]!.n), 8 * perWriter);
 });
