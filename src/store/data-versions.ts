@@ -152,16 +152,40 @@ export function sqliteDataVersion(sqlite: Database.Database): SqliteVersion {
   };
 }
 
-/** PostgreSQL: one round trip outside any transaction, so only committed bumps are seen. */
+/**
+ * PostgreSQL: one round trip outside any transaction, so only committed bumps are seen. Concurrent callers share
+ * reads: a caller joins the next read not yet sent (one read of every scope), which is sent once the read in flight
+ * ends, so each caller's read still begins after the caller arrived and sees every commit made before it. A burst of
+ * requests (each checks a credential or a cached answer) then queues two reads for a pool connection, not one each.
+ */
 export function pgDataVersion(db: Kysely<DB>): DataVersionReader {
-  return async (scope = SCOPE) => {
-    const r = await (db as unknown as Kysely<{ data_versions: { scope: string; version: number } }>)
+  const q = db as unknown as Kysely<{ data_versions: { scope: string; version: number | string } }>;
+  let inFlight: Promise<unknown> | undefined;
+  let next: Promise<Map<string, number>> | undefined;
+  const send = () => {
+    next = undefined;
+    const read = q
       .selectFrom('data_versions')
-      .select('version')
-      .where('scope', '=', scope)
-      .executeTakeFirst();
-    return r === undefined ? undefined : Number(r.version);
+      .select(['scope', 'version'])
+      .execute()
+      .then((rows) => new Map(rows.map((r) => [r.scope, Number(r.version)])));
+    const settled = read.then(
+      () => undefined,
+      () => undefined,
+    );
+    inFlight = settled;
+    void settled.then(() => {
+      if (inFlight === settled) inFlight = undefined;
+    });
+    return read;
   };
+  const join = () => {
+    if (next) return next;
+    if (!inFlight) return send();
+    next = inFlight.then(send);
+    return next;
+  };
+  return async (scope = SCOPE) => (await join()).get(scope);
 }
 
 /** The scope whose version counts wholesale replacements of the state (reset, state load), for in-process caches of rows that otherwise never change. */

@@ -1,6 +1,8 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startTestEnv, type TestEnv } from '../support/runtime.js';
+import { sql, type KyselyPlugin } from 'kysely';
+import { startTestEnv, TEST_DB, type TestEnv } from '../support/runtime.js';
+import { pgDataVersion } from '../../src/store/data-versions.js';
 import type { CallContext } from '../../src/lib/context.js';
 
 let env: TestEnv;
@@ -58,3 +60,41 @@ test('creating a user, changing an account and numbering an object each move the
     last = now;
   }
 });
+
+test(
+  'PostgreSQL: a version read that begins while an earlier one is in flight sees a commit made in between',
+  {
+    skip: TEST_DB !== 'postgres' && 'the PostgreSQL reader shares reads between concurrent callers',
+  },
+  async () => {
+    let entered!: () => void;
+    const inFlight = new Promise<void>((resolve) => (entered = resolve));
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    let holdNext = true;
+    // Holds the first read's answer in the client after the database ran it: a read that began before the commit.
+    const holdFirst: KyselyPlugin = {
+      transformQuery: (args) => args.node,
+      async transformResult(args) {
+        if (holdNext) {
+          holdNext = false;
+          entered();
+          await released;
+        }
+        return args.result;
+      },
+    };
+    const read = pgDataVersion(env.rt.store.db.withPlugin(holdFirst));
+    const earlier = read();
+    await inFlight;
+    const bumped = await env.rt.store.tx(async (trx) => {
+      const r = await sql<{ version: number | string }>`update data_versions set version = version + 1
+      where scope = '*' returning version`.execute(trx);
+      return Number(r.rows[0]!.version);
+    });
+    const later = read();
+    release();
+    assert.equal(await earlier, bumped - 1, 'the held read ran before the commit');
+    assert.equal(await later, bumped, 'a read begun after the commit was answered by the read begun before it');
+  },
+);
