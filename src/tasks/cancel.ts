@@ -5,7 +5,7 @@ import type { TaskRow } from '../store/schema.js';
 import { conflict, type CoreError } from '../lib/errors.js';
 import { nowIso } from '../lib/util.js';
 import { revokeTask } from './queue.js';
-import { TASK_CHANNEL } from '../store/task-channel.js';
+import { CANCEL_PAYLOAD, TASK_CHANNEL } from '../store/task-channel.js';
 
 /** What a cancel did: revoked at once, asked the runner to stop, or nothing (already ended, cannot stop once running, no such task). */
 export type CancelOutcome = 'revoked' | 'requested' | 'finished' | 'running' | 'missing';
@@ -45,7 +45,7 @@ export async function cancelTask(
     if (!rules.abortable(task.kind)) return 'running';
     if (!task.cancel_at) {
       await trx.updateTable('tasks').set({ cancel_at: nowIso() }).where('id', '=', taskId).execute();
-      if (store.kind === 'postgres') await sql`select pg_notify(${TASK_CHANNEL}, '')`.execute(trx);
+      if (store.kind === 'postgres') await sql`select pg_notify(${TASK_CHANNEL}, ${CANCEL_PAYLOAD})`.execute(trx);
     }
     return 'requested';
   });

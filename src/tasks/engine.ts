@@ -11,7 +11,7 @@ import { failTask, finishTask } from './queue.js';
 import { TaskListener } from './listener.js';
 import { cancelRequested, cancelTask, cancelledError, settleRevoked, type CancelOutcome } from './cancel.js';
 import { logTasksOf, taskLine } from './task-lines.js';
-import { TASK_CHANNEL } from '../store/task-channel.js';
+import { CANCEL_PAYLOAD, TASK_CHANNEL } from '../store/task-channel.js';
 
 /** Returned by a handler that already finished its task in its own last transaction. */
 export const FINISHED = Symbol('finished');
@@ -59,6 +59,10 @@ export class TaskEngine {
   /** Tasks this process claimed whose run met a database outage: handed back (attempt not counted) once it is back. */
   private readonly handBack = new Set<string>();
   private databaseDown = false;
+  /** Another process may have asked to cancel a run here (a cancel notification, or notifications were missed). */
+  private cancelNews = false;
+  /** When the loop last looked for tasks whose lease ran out (performance.now()). */
+  private expiredCheckedAt = -Infinity;
   /** When each run here began, for the duration on its end line. */
   private readonly began = new Map<string, number>();
 
@@ -94,8 +98,14 @@ export class TaskEngine {
       this.listener = new TaskListener(this.store.pool, {
         channel: TASK_CHANNEL,
         log: this.opts.log,
-        onNotify: () => this.wake(),
-        onReconnect: () => this.wake(),
+        onNotify: (payload) => {
+          if (payload === CANCEL_PAYLOAD) this.cancelNews = true;
+          this.wake();
+        },
+        onReconnect: () => {
+          this.cancelNews = true;
+          this.wake();
+        },
       });
       await this.listener.start();
     }
@@ -193,14 +203,18 @@ export class TaskEngine {
     while (this.active) {
       // Give queued requests a turn before each claim: a busy engine must not hold the event loop.
       await nextTurn();
-      await this.abortCancelled();
+      // Cancels asked here abort at once (cancel()); others arrive as notifications, and the heartbeat checks anyway.
+      if (this.cancelNews) {
+        this.cancelNews = false;
+        await this.abortCancelled();
+      }
       const free = this.opts.workers - this.running.size;
       let claimed: TaskRow[] = [];
       if (free > 0) {
         this.woken = false;
         try {
           await this.handBackInterrupted();
-          claimed = await this.claim(free);
+          claimed = await this.claim(free, pollMs);
           this.databaseIs(true);
         } catch (err) {
           if (isDatabaseUnavailable(err)) this.databaseIs(false);
@@ -226,18 +240,23 @@ export class TaskEngine {
   }
 
   /**
-   * Takes up to limit tasks: first those whose lease ran out (their runner died or stalled), then PENDING ones, oldest
-   * first. Two statements, each walking its own index (tasks_open by lease, tasks_pending by age): one over both states
-   * had to read and sort every open task, a backlog of thousands during a burst of deploys.
+   * Takes up to limit tasks: first those whose lease ran out (their runner died or stalled), at most once per poll
+   * interval since a lease lasts far longer, then PENDING ones, oldest first. Two statements, each walking its own index
+   * (tasks_open by lease, tasks_pending by age): one over both states had to read and sort every open task, a backlog
+   * of thousands during a burst of deploys.
    */
-  private async claim(limit: number): Promise<TaskRow[]> {
+  private async claim(limit: number, pollMs: number): Promise<TaskRow[]> {
     const now = Date.now();
-    // Literal IN (not bound values) so SQLite uses the tasks_open partial index.
-    const expired = await this.claimWhere(
-      sql`status in ('PENDING', 'STARTED') and status = 'STARTED' and lease_until < ${now}`,
-      limit,
-    );
-    if (expired.length >= limit) return expired;
+    let expired: TaskRow[] = [];
+    if (performance.now() - this.expiredCheckedAt >= pollMs) {
+      this.expiredCheckedAt = performance.now();
+      // Literal IN (not bound values) so SQLite uses the tasks_open partial index.
+      expired = await this.claimWhere(
+        sql`status in ('PENDING', 'STARTED') and status = 'STARTED' and lease_until < ${now}`,
+        limit,
+      );
+      if (expired.length >= limit) return expired;
+    }
     return [...expired, ...(await this.claimWhere(sql`status = 'PENDING'`, limit - expired.length))];
   }
 

@@ -5,8 +5,8 @@ import type { Logger } from 'pino';
 /** What the listener listens to and whom it tells. */
 export interface ListenerOptions {
   channel: string;
-  /** A notification arrived. */
-  onNotify(): void;
+  /** A notification arrived, with its payload ('' when none). */
+  onNotify(payload: string): void;
   /** The connection is back after a loss: notifications sent meanwhile were missed. */
   onReconnect(): void;
   log?: Logger;
@@ -78,7 +78,7 @@ export class TaskListener {
     try {
       client = await this.pool.connect();
       client.on('error', lost);
-      client.on('notification', () => this.opts.onNotify());
+      client.on('notification', (msg) => this.opts.onNotify(msg.payload ?? ''));
       await client.query(`LISTEN ${this.opts.channel}`);
     } catch (err) {
       if (client) lost(err as Error);

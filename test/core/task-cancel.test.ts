@@ -17,9 +17,11 @@ let core: Core;
 let ctx: CallContext;
 let c: Catalog;
 
-// One worker, so a second task waits PENDING while the first runs; every sim power transition takes 2 s.
+// One worker, so a second task waits PENDING while the first runs; every sim power transition takes 2 s. The lease is
+// long, so its heartbeat (a third of it) never runs during a test: a cancel from another process must arrive as the
+// cancel notification.
 before(async () => {
-  env = await startTestEnv({ NUBE_SIM_DELAY_MS: '2000', NUBE_WORKERS: '1' });
+  env = await startTestEnv({ NUBE_SIM_DELAY_MS: '2000', NUBE_WORKERS: '1', NUBE_TASK_LEASE_MS: '600000' });
   core = env.rt.core;
   c = await catalog(env.cs);
   ctx = await aliceContext(env, 'test:task-cancel');
