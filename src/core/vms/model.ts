@@ -82,7 +82,7 @@ export async function loadVmViews(q: Q, catalog: CatalogService, rows: VmRow[]):
   if (rows.length === 0) return [];
   const ids = rows.map((r) => r.id);
   const accountIds = [...new Set(rows.map((r) => r.account_id))];
-  const [nics, sgs, ags, tags, roots, accounts, offerings] = await Promise.all([
+  const [nics, secondary, sgs, ags, tags, roots, accounts, offerings] = await Promise.all([
     q
       .selectFrom('nics')
       .innerJoin('networks', 'networks.id', 'nics.network_id')
@@ -102,6 +102,13 @@ export async function loadVmViews(q: Q, catalog: CatalogService, rows: VmRow[]):
       ])
       .where('nics.vm_id', 'in', ids)
       .orderBy('nics.device_id')
+      .execute(),
+    // By the NICs' VMs, not their ids, so it goes out with the other reads instead of after the NICs are read.
+    q
+      .selectFrom('nic_secondary_ips as s')
+      .innerJoin('nics as n', 'n.id', 's.nic_id')
+      .select(['s.id', 's.nic_id', 's.ip_address'])
+      .where('n.vm_id', 'in', ids)
       .execute(),
     q
       .selectFrom('vm_security_groups as l')
@@ -133,14 +140,6 @@ export async function loadVmViews(q: Q, catalog: CatalogService, rows: VmRow[]):
     q.selectFrom('accounts').select(['id', 'name']).where('id', 'in', accountIds).execute(),
     catalog.listServiceOfferings(),
   ]);
-  const nicIds = nics.map((n) => n.id);
-  const secondary = nicIds.length
-    ? await q
-        .selectFrom('nic_secondary_ips')
-        .select(['id', 'nic_id', 'ip_address'])
-        .where('nic_id', 'in', nicIds)
-        .execute()
-    : [];
   const group = <T extends { vm_id: string | null }>(list: T[]) => {
     const m = new Map<string, T[]>();
     for (const x of list) {

@@ -120,7 +120,7 @@ export class VmService {
       q = q.where('vms.id', 'in', taggedIds(db, ctx.accountId, f.tags));
     }
     const unfiltered = Object.entries(f).every(([k, v]) => v === undefined || k === 'page' || k === 'pageSize');
-    const known = unfiltered ? await liveVms(db, this.deps.store.kind, ctx.accountId) : undefined;
+    const known = unfiltered ? liveVms(db, this.deps.store.kind, ctx.accountId) : undefined;
     const { count, rows } = await countedPage(
       q,
       q.selectAll('vms').orderBy('vms.created_at').orderBy('vms.id'),

@@ -92,6 +92,9 @@ test('addIpToNic attaches an elastic IP and removeIpFromNic detaches it', async 
   assert.deepEqual((await env.cs.ok('listNics', { virtualmachineid: vm.id })).nic[0].secondaryip, [
     { id: sec.id, ipaddress: ip.ipaddress },
   ]);
+  const inList = async (id: string) =>
+    (await env.cs.ok('listVirtualMachines', { id })).virtualmachine[0].nic[0].secondaryip;
+  assert.deepEqual(await inList(vm.id), [{ id: sec.id, ipaddress: ip.ipaddress }], 'the VM list shows it too');
   assert.deepEqual(
     (await env.cs.ok('listPublicIpAddresses', { virtualmachineid: vm.id })).publicipaddress.map((x: any) => x.id),
     [ip.id],
@@ -107,6 +110,7 @@ test('addIpToNic attaches an elastic IP and removeIpFromNic detaches it', async 
     undefined,
   );
   assert.deepEqual((await env.cs.ok('listNics', { virtualmachineid: vm.id })).nic[0].secondaryip, []);
+  assert.deepEqual(await inList(vm.id), []);
   await fails(env.cs, 'removeIpFromNic', { id: sec.id }, 431, /not found/);
   const moved = (await env.cs.done('addIpToNic', { nicid: vm2.nic[0].id, ipaddress: ip.ipaddress })).nicsecondaryip;
   assert.equal(moved.virtualmachineid, vm2.id, 'a detached IP can go to another VM');
