@@ -49,10 +49,21 @@ export type VersionScope = '*' | 'identity';
 /** The tables the 'identity' scope follows (since migration 0036): everything credential lookups and aliases read. */
 export const IDENTITY_TABLES = ['accounts', 'users', 'credentials', 'api_tokens', 'iam_api_keys', 'aliases'] as const;
 
-/** The names of one scope's triggers and PostgreSQL function (the '*' scope keeps its original names). */
-function scopeNames(scope: VersionScope): { trigger: string; fn: string; setting: string } {
-  if (scope === '*') return { trigger: 'data_version', fn: 'nube_bump_data_version', setting: 'nube.data_version_tx' };
-  return { trigger: `data_version_${scope}`, fn: `nube_bump_${scope}_version`, setting: `nube.${scope}_version_tx` };
+/** The names of one scope's triggers, PostgreSQL function and transaction settings (the '*' scope keeps its original names). */
+function scopeNames(scope: VersionScope): { trigger: string; fn: string; setting: string; queued: string } {
+  if (scope === '*')
+    return {
+      trigger: 'data_version',
+      fn: 'nube_bump_data_version',
+      setting: 'nube.data_version_tx',
+      queued: 'nube.data_version_queued',
+    };
+  return {
+    trigger: `data_version_${scope}`,
+    fn: `nube_bump_${scope}_version`,
+    setting: `nube.${scope}_version_tx`,
+    queued: `nube.${scope}_version_queued`,
+  };
 }
 
 /** SQLite: row triggers that bump the scope's version in the writing statement's own transaction. */
@@ -77,12 +88,29 @@ begin
 end $$`;
 }
 
+/**
+ * The deferred row trigger of one table; its WHEN clause (evaluated as each row is written, in C, no function call)
+ * queues the bump for the transaction's first versioned row only and marks the transaction in a setting, so a batch
+ * of thousands of rows costs one bump at commit instead of one plpgsql call per row. The setting is local to the
+ * transaction and undone with a rolled-back savepoint, whose queued bump is dropped with it.
+ */
 function pgTrigger(table: string, scope: VersionScope): string {
-  const { trigger, fn } = scopeNames(scope);
+  const { trigger, fn, queued } = scopeNames(scope);
+  const tx = `txid_current()::text`;
   return (
     `create constraint trigger ${trigger}_${table} after insert or update or delete on ${table} ` +
-    `deferrable initially deferred for each row execute function ${fn}()`
+    `deferrable initially deferred for each row ` +
+    `when (case when current_setting('${queued}', true) = ${tx} then false ` +
+    `else set_config('${queued}', ${tx}, true) is not null end) execute function ${fn}()`
   );
+}
+
+/** PostgreSQL: drops and creates again the triggers of tables (made before their WHEN clause existed) for one scope. */
+export function pgTriggersRenewed(tables: readonly string[], scope: VersionScope): string[] {
+  return tables.flatMap((t) => [
+    `drop trigger if exists ${scopeNames(scope).trigger}_${t} on ${t}`,
+    pgTrigger(t, scope),
+  ]);
 }
 
 /** The DDL that creates the version row (unless it exists) and the triggers of tables, for one kind of database. */

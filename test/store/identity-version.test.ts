@@ -98,3 +98,47 @@ test(
     assert.equal(await later, bumped, 'a read begun after the commit was answered by the read begun before it');
   },
 );
+
+test(
+  'a transaction moves each version it touched once at commit, also when its first write was in a rolled-back savepoint',
+  { skip: TEST_DB !== 'postgres' },
+  async () => {
+    const db = env.rt.store.db;
+    const tags = (n: number, key: string) =>
+      Array.from({ length: n }, (_, i) => ({
+        id: `tag-${key}-${i}`,
+        resource_id: `v-${key}-${i}`,
+        resource_type: 'UserVm',
+        account_id: ctx.accountId,
+        key: `${key}${i}`,
+        value: 'x',
+        customer: null,
+        created_at: new Date().toISOString(),
+      }));
+    const start = await versions();
+    await db.transaction().execute(async (trx) => {
+      await trx.insertInto('tags').values(tags(50, 'many')).execute();
+      await trx.updateTable('accounts').set({ name: 'versioned' }).where('id', '=', ctx.accountId).execute();
+    });
+    const many = await versions();
+    assert.equal(many.all, start.all + 1, 'fifty tags and an account row: one bump of the data version');
+    assert.equal(many.identity, start.identity + 1, 'and one of the identity version');
+
+    await db.transaction().execute(async (trx) => {
+      await sql`savepoint undone`.execute(trx);
+      await trx.insertInto('tags').values(tags(1, 'undone')).execute();
+      await sql`rollback to savepoint undone`.execute(trx);
+      await trx.insertInto('tags').values(tags(1, 'kept')).execute();
+    });
+    const afterSavepoint = await versions();
+    assert.equal(afterSavepoint.all, many.all + 1, 'the write after the rolled-back savepoint still bumps');
+
+    await assert.rejects(
+      db.transaction().execute(async (trx) => {
+        await trx.insertInto('tags').values(tags(1, 'rolled')).execute();
+        throw new Error('roll back');
+      }),
+    );
+    assert.equal((await versions()).all, afterSavepoint.all, 'a rolled-back transaction bumps nothing');
+  },
+);
