@@ -22,6 +22,11 @@ export interface CallContext {
   operations?: ReadonlySet<string>;
   /** The IAM operation this call performs (`compute/deployVirtualMachine`), named by the dialect for every command. */
   operation?: string;
+  /**
+   * The data version this call's cached reads use instead of reading it again: set only for calls that write nothing,
+   * with a version read after their request arrived (an answer cache's), so they see every commit made before it.
+   */
+  dataVersion?: number;
 }
 
 /** A context for operator tooling (CLI, seeding) acting as the given account. */

@@ -27,10 +27,10 @@ export class VmListCache {
     this.pages = new VersionedLru(maxItems);
   }
 
-  /** The page for this key: the cached one when the data has not changed since it was read, else a fresh read. */
-  async get(key: string, read: () => Promise<Page<VmView>>): Promise<Page<VmView>> {
+  /** The page for this key: the cached one when the data has not changed since it was read (known: the caller's version), else a fresh read. */
+  async get(key: string, read: () => Promise<Page<VmView>>, known?: number): Promise<Page<VmView>> {
     if (this.maxItems === 0) return read();
-    const version = await this.version();
+    const version = known ?? (await this.version());
     if (version === undefined) return read();
     const hit = this.pages.get(key, version);
     if (hit) return hit;

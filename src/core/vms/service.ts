@@ -86,7 +86,7 @@ export class VmService {
 
   /** One page of the caller's VMs and the total count; served from the list cache while the data is unchanged (read-only views). */
   list(ctx: CallContext, f: VmFilter = {}): Promise<Page<VmView>> {
-    return this.pages.get(`${ctx.accountId}\n${JSON.stringify(f)}`, () => this.readPage(ctx, f));
+    return this.pages.get(`${ctx.accountId}\n${JSON.stringify(f)}`, () => this.readPage(ctx, f), ctx.dataVersion);
   }
 
   private async readPage(ctx: CallContext, f: VmFilter): Promise<Page<VmView>> {

@@ -11,7 +11,7 @@ import type { CsAnswer, CsCommand } from './command.js';
 import { allCommands } from './commands/index.js';
 import { labelRoute } from '../../http/request-labels.js';
 import { hasNul } from '../../http/nul-bytes.js';
-import { AnswerCache } from '../shared/answer-cache.js';
+import { AnswerCache, readAt } from '../shared/answer-cache.js';
 import { registerChaos } from '../shared/chaos.js';
 import { requireOperation } from '../../core/permissions.js';
 import { operationOf } from './iam-operations.js';
@@ -98,8 +98,8 @@ export async function cloudstackPlugin(app: FastifyInstance, opts: { core: Core 
           `User data is too long for an HTTP GET request (${params.userdata.length} > ${USERDATA_GET_MAX} base64 characters); use POST`,
         );
       }
-      const run = async () => {
-        const answer = await cmd.handle(core, ctx, params, {
+      const run = async (version?: number) => {
+        const answer = await cmd.handle(core, readAt(ctx, version), params, {
           method: req.method,
           apiKey: lower.get('apikey') ?? '',
           commands,

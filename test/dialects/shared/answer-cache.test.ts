@@ -6,7 +6,9 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startTestEnv, type TestEnv } from '../../support/runtime.js';
-import { AnswerCache } from '../../../src/dialects/shared/answer-cache.js';
+import { AnswerCache, readAt } from '../../../src/dialects/shared/answer-cache.js';
+import { VmListCache } from '../../../src/core/vms/list-cache.js';
+import { aliceContext } from '../../support/receipts.js';
 
 let env: TestEnv;
 
@@ -49,4 +51,43 @@ test('a failed render fails every request that shared it, and the next request r
   assert.equal(calls, 1);
   assert.ok(outcomes.every((o) => o.status === 'rejected'));
   assert.equal(String(await cache.get('broken', async () => ({ text: 'fine', ok: true }))), 'fine');
+});
+
+test('a render is given the version its answer is kept under, and the VM list it reads at that version reads no other', async () => {
+  const cache = new AnswerCache(env.rt.core);
+  const ctx = await aliceContext(env, 'test:answer-version');
+  const seen: Array<number | undefined> = [];
+  const render = async (version?: number) => {
+    seen.push(version);
+    const page = await env.rt.core.vms.list(readAt(ctx, version));
+    return { text: page.items.map((v) => v.id).join(','), ok: true };
+  };
+  env.rt.core.requestStarted();
+  const first = String(await cache.get('alice-vms', render));
+  env.rt.core.requestStarted();
+  assert.equal(seen[0], await env.rt.store.dataVersion(), 'the version the answer cache read');
+
+  const made = await env.rt.core.vms.create(ctx, { name: 'answer-version', size: {} });
+  await env.rt.engine.wait(made.receipt.taskId, 10_000);
+  env.rt.core.requestStarted();
+  const second = String(await cache.get('alice-vms', render));
+  assert.ok(seen[1]! > seen[0]!, 'rendered again under the later version');
+  assert.ok(second.split(',').includes(made.receipt.objectId), 'and the list read at it shows the new VM');
+  assert.ok(!first.split(',').includes(made.receipt.objectId));
+});
+
+test('the VM list cache uses a version given by its caller instead of reading one', async () => {
+  let versionReads = 0;
+  let pageReads = 0;
+  const pages = new VmListCache(async () => {
+    versionReads++;
+    return 1;
+  }, 100);
+  const read = async () => ({ count: ++pageReads, items: [] });
+  assert.equal((await pages.get('k', read, 7)).count, 1);
+  assert.equal((await pages.get('k', read, 7)).count, 1, 'kept under version 7');
+  assert.equal((await pages.get('k', read, 8)).count, 2, 'read again under version 8');
+  assert.equal(versionReads, 0);
+  assert.equal((await pages.get('k', read)).count, 3, 'without one it reads the version (1) and misses');
+  assert.equal(versionReads, 1);
 });

@@ -4,7 +4,7 @@ import type { VmView } from '../../../core/vms/model.js';
 import type { VmReshape } from '../../../core/vms/sized.js';
 import { invalid, timedOut } from '../../../lib/errors.js';
 import { awaitTask } from '../../shared/await-task.js';
-import { AnswerCache } from '../../shared/answer-cache.js';
+import { AnswerCache, readAt } from '../../shared/answer-cache.js';
 import { encodeList, encodeRecord, encodeRecords, type SigmaRecord } from '../../../lib/sigma-text.js';
 import { deviceIdOf, deviceKey } from '../views.js';
 import { serverPaths } from '../router.js';
@@ -23,8 +23,8 @@ export function serverRoutes(r: SigmaRouter): void {
   const answers = new AnswerCache(r.core);
   // The list depends only on the account, its VMs, their settings and drives, and their traffic counters: its text is kept by data version within the second.
   r.route('read', serverPaths('/info'), async (c) => ({
-    text: await answers.metered(c.ctx.accountId, async () => ({
-      text: encodeRecords(await records(c, (await c.core.vms.list(c.ctx)).items)),
+    text: await answers.metered(c.ctx.accountId, async (version) => ({
+      text: encodeRecords(await records(c, (await c.core.vms.list(readAt(c.ctx, version))).items)),
       ok: true,
     })),
   }));

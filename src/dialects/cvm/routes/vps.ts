@@ -6,7 +6,7 @@ import type { Core } from '../../../core/core.js';
 import { invalid } from '../../../lib/errors.js';
 import { getVps, listVps, powerVps, reinstallVps, vpsStatus, type VpsAction } from '../vps.js';
 import { cvmContext } from '../auth.js';
-import { AnswerCache } from '../../shared/answer-cache.js';
+import { AnswerCache, readAt } from '../../shared/answer-cache.js';
 import { cvmStatus, cvmVps } from '../views.js';
 import { IdParams, ok, type IdParamsT } from './common.js';
 
@@ -18,8 +18,8 @@ export function vpsRoutes(app: FastifyInstance, core: Core): void {
   // The list depends only on the account and its VMs' traffic counters, so its text is kept by data version within the second.
   const list = async (req: FastifyRequest, reply: FastifyReply) => {
     const ctx = cvmContext(req, 'vps/list');
-    const text = await answers.metered(ctx.accountId, async () => ({
-      text: JSON.stringify(ok({ vpses: (await listVps(core, ctx)).map(cvmVps) })),
+    const text = await answers.metered(ctx.accountId, async (version) => ({
+      text: JSON.stringify(ok({ vpses: (await listVps(core, readAt(ctx, version))).map(cvmVps) })),
       ok: true,
     }));
     return reply.type('application/json; charset=utf-8').send(text);

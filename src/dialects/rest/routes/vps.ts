@@ -10,7 +10,7 @@ import { DEFAULT_PLAN, PLANS, planBySlug } from '../plans.js';
 import { SSH_KEY_TYPE, templateOfImage, vpsShapes } from '../vps-shared.js';
 import { addressesOf, datacenterOf, planOf, statusOf, VpsInstance, zoneOfDatacenter } from '../vps-view.js';
 import type { RestApp } from '../app-type.js';
-import { AnswerCache } from '../../shared/answer-cache.js';
+import { AnswerCache, readAt } from '../../shared/answer-cache.js';
 
 const tags = ['VPS'];
 const security = [{ bearerAuth: [] }];
@@ -95,8 +95,8 @@ export function vpsRoutes(app: RestApp, core: Core): void {
       const ctx = ctxOf(req, 'vps/index');
       const p = pagingOf(req.query);
       // The page depends only on the account (its team number is the account's) and the paging, so its text is kept by data version.
-      const text = await answers.get(`${ctx.accountId}\n${p.page}\n${p.perPage}`, async () => {
-        const page = await core.vms.list(ctx, { page: p.page, pageSize: p.perPage });
+      const text = await answers.get(`${ctx.accountId}\n${p.page}\n${p.perPage}`, async (version) => {
+        const page = await core.vms.list(readAt(ctx, version), { page: p.page, pageSize: p.perPage });
         const body = pageAnswer(await vpsShapes(core, req, ctx, page.items), page.count, p);
         return { text: String(reply.serialize(body)), ok: true };
       });
