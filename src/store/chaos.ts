@@ -1,7 +1,8 @@
 /**
  * The chaos tables as one cached snapshot: rules, sim delays and seed, re-read only when their own data version (scope
  * 'chaos', bumped by triggers in the writing transaction) has moved, and that version checked at most every
- * REFRESH_MS, so a request's chaos check costs no database round trip and another process's change applies within it.
+ * REFRESH_MS (ahead of time, in the background), so a request's chaos check costs no database round trip and another
+ * process's change applies within it.
  */
 import type { Kysely } from 'kysely';
 import type { DB, ChaosDelayRow, ChaosRuleRow } from './schema.js';
@@ -63,10 +64,22 @@ export class ChaosSnapshots {
 
   constructor(private readonly db: Kysely<DB>) {}
 
-  /** The current snapshot: cached, its version re-checked at most every REFRESH_MS, reloaded when it moved. */
+  /**
+   * The current snapshot: cached, its version re-checked at most every REFRESH_MS, reloaded when it moved. The check
+   * starts in the background once half of that has passed, so under steady traffic no request waits for it.
+   */
   async current(): Promise<ChaosSnapshot> {
     const c = this.cached;
-    if (c && Date.now() - c.checkedAt < REFRESH_MS) return c.snap;
+    const age = c ? Date.now() - c.checkedAt : Infinity;
+    if (c && age < REFRESH_MS) {
+      if (age >= REFRESH_MS / 2 && !this.loading) this.load().catch(() => undefined);
+      return c.snap;
+    }
+    return this.load();
+  }
+
+  /** The refresh under way, or a new one. */
+  private load(): Promise<ChaosSnapshot> {
     this.loading ??= this.refresh().finally(() => (this.loading = undefined));
     return this.loading;
   }
