@@ -1,11 +1,11 @@
 /** buildApp: the Fastify instance with shared plumbing and every dialect under its prefix. */
+import { stampArrivals } from './http/arrival.js';
 import Fastify, {
   LogController,
   type FastifyInstance,
   type FastifyPluginAsync,
   type FastifyReply,
   type FastifyRequest,
-  type HookHandlerDoneFunction,
 } from 'fastify';
 import type { Logger } from 'pino';
 import type { Core } from './core/core.js';
@@ -83,10 +83,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await registerOpenApi(app);
   // Root hooks first, so they reach every plugin's routes and not-found handlers.
   logRequests(app, deps.log);
-  app.addHook('onRequest', (_req: FastifyRequest, _reply: FastifyReply, done: HookHandlerDoneFunction) => {
-    deps.core.requestStarted();
-    done();
-  });
+  stampArrivals(app, () => deps.core.requestStarted());
   guardEdge(app, limits);
   const metrics = new AppMetrics(deps.core.stats, deps.log);
   metrics.observe(app);

@@ -156,9 +156,12 @@ export class Core {
   /** Pools of identical VMs that a durable reconciler keeps at their size. */
   readonly instancePools: InstancePoolService;
 
-  /** The committed data version, or undefined when it cannot be read without waiting: answers cached under it are never stale. */
-  dataVersion(): Promise<number | undefined> {
-    return this.deps.store.dataVersion();
+  /**
+   * The committed data version, or undefined when it cannot be read without waiting: answers cached under it are never
+   * stale. since: when the caller's request arrived (performance.now()), for a request that wrote nothing.
+   */
+  dataVersion(since?: number): Promise<number | undefined> {
+    return this.deps.store.dataVersion(undefined, since);
   }
 
   /** Marks the start of a request: the data version is read afresh for it, so commits of other processes made before it arrived are seen. */

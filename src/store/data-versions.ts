@@ -125,8 +125,12 @@ export function dataVersionDdl(
   return [table, row, pgFunction(scope), ...tables.map((t) => pgTrigger(t, scope))];
 }
 
-/** Reads the committed version of a scope ('*' when none is given); undefined when it cannot be known without waiting (SQLite mid-transaction). */
-export type DataVersionReader = (scope?: VersionScope) => Promise<number | undefined>;
+/**
+ * Reads the committed version of a scope ('*' when none is given); undefined when it cannot be known without waiting
+ * (SQLite mid-transaction). since (performance.now() of the caller's request arrival, for callers that wrote nothing
+ * since) lets PostgreSQL answer from a read sent after it instead of a new one.
+ */
+export type DataVersionReader = (scope?: VersionScope, since?: number) => Promise<number | undefined>;
 
 /** SQLite: the committed version, kept for the current event-loop turn at most (see sqliteDataVersion). */
 export interface SqliteVersion {
@@ -185,13 +189,18 @@ export function sqliteDataVersion(sqlite: Database.Database): SqliteVersion {
  * reads: a caller joins the next read not yet sent (one read of every scope), which is sent once the read in flight
  * ends, so each caller's read still begins after the caller arrived and sees every commit made before it. A burst of
  * requests (each checks a credential or a cached answer) then queues two reads for a pool connection, not one each.
+ * A caller that gives since is answered by the latest read (done or in flight) sent at or after it, when there is one:
+ * a read-only request whose credential check already read the versions reads them no second time.
  */
 export function pgDataVersion(db: Kysely<DB>): DataVersionReader {
   const q = db as unknown as Kysely<{ data_versions: { scope: string; version: number | string } }>;
   let inFlight: Promise<unknown> | undefined;
   let next: Promise<Map<string, number>> | undefined;
+  /** The read sent last, and when. */
+  let latest: { sentAt: number; read: Promise<Map<string, number>> } | undefined;
   const send = () => {
     next = undefined;
+    const sentAt = performance.now();
     const read = q
       .selectFrom('data_versions')
       .select(['scope', 'version'])
@@ -199,21 +208,25 @@ export function pgDataVersion(db: Kysely<DB>): DataVersionReader {
       .then((rows) => new Map(rows.map((r) => [r.scope, Number(r.version)])));
     const settled = read.then(
       () => undefined,
-      () => undefined,
+      () => {
+        if (latest?.read === read) latest = undefined;
+      },
     );
+    latest = { sentAt, read };
     inFlight = settled;
     void settled.then(() => {
       if (inFlight === settled) inFlight = undefined;
     });
     return read;
   };
-  const join = () => {
+  const join = (since: number | undefined) => {
+    if (since !== undefined && latest && latest.sentAt >= since) return latest.read;
     if (next) return next;
     if (!inFlight) return send();
     next = inFlight.then(send);
     return next;
   };
-  return async (scope = SCOPE) => (await join()).get(scope);
+  return async (scope = SCOPE, since) => (await join(since)).get(scope);
 }
 
 /** The scope whose version counts wholesale replacements of the state (reset, state load), for in-process caches of rows that otherwise never change. */

@@ -100,6 +100,48 @@ test(
 );
 
 test(
+  'PostgreSQL: a caller giving its arrival reuses a version read sent after it, never one sent before it',
+  { skip: TEST_DB !== 'postgres' && 'the PostgreSQL reader shares reads between concurrent callers' },
+  async () => {
+    let entered!: () => void;
+    const inFlight = new Promise<void>((resolve) => (entered = resolve));
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    let reads = 0;
+    const holdFirst: KyselyPlugin = {
+      transformQuery: (args) => args.node,
+      async transformResult(args) {
+        if (++reads === 1) {
+          entered();
+          await released;
+        }
+        return args.result;
+      },
+    };
+    const read = pgDataVersion(env.rt.store.db.withPlugin(holdFirst));
+    const earlier = read();
+    await inFlight;
+    const bumped = await env.rt.store.tx(async (trx) => {
+      const r = await sql<{ version: number | string }>`update data_versions set version = version + 1
+      where scope = '*' returning version`.execute(trx);
+      return Number(r.rows[0]!.version);
+    });
+    const arrived = performance.now();
+    const later = read('*', arrived);
+    const sameRequest = read('identity', arrived);
+    release();
+    assert.equal(await earlier, bumped - 1);
+    assert.equal(await later, bumped, 'the read in flight was sent before the arrival: not used');
+    assert.ok((await sameRequest) !== undefined);
+    assert.equal(reads, 2, 'the second call of the request used the read sent after its arrival');
+    assert.equal(await read('*', arrived), bumped, 'so does a call after that read ended');
+    assert.equal(reads, 2);
+    await read('*', performance.now());
+    assert.equal(reads, 3, 'a request arriving after every read sent reads again');
+  },
+);
+
+test(
   'a transaction moves each version it touched once at commit, also when its first write was in a rolled-back savepoint',
   { skip: TEST_DB !== 'postgres' },
   async () => {

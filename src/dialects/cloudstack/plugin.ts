@@ -107,7 +107,7 @@ export async function cloudstackPlugin(app: FastifyInstance, opts: { core: Core 
         return { text: render(json, cmd.responseKey ?? `${cmd.name.toLowerCase()}response`, bodyOf(answer)), ok: true };
       };
       const text = cmd.cacheable
-        ? await answers.get(`${ctx.accountId}\n${json}\n${cmd.name}\n${JSON.stringify(params)}`, run)
+        ? await answers.get(`${ctx.accountId}\n${json}\n${cmd.name}\n${JSON.stringify(params)}`, run, req.arrivedAt)
         : (await run()).text;
       return sendText(reply.code(200), json, text);
     } catch (err) {

@@ -33,11 +33,12 @@ export class AnswerCache {
 
   /**
    * The answer for key: the cached bytes while the data is unchanged since it was rendered, else render()'s text (kept
-   * when ok); render is given the version it renders under (undefined when none could be read), for readAt.
+   * when ok); render is given the version it renders under (undefined when none could be read), for readAt. since is
+   * when the request arrived (FastifyRequest.arrivedAt): a version read sent after it is used.
    */
-  async get(key: string, render: Render): Promise<Buffer> {
+  async get(key: string, render: Render, since?: number): Promise<Buffer> {
     if (this.maxBytes === 0) return Buffer.from((await render()).text);
-    const version = await this.core.dataVersion();
+    const version = await this.core.dataVersion(since);
     if (version === undefined) return Buffer.from((await render()).text);
     const hit = this.texts.get(key, version);
     if (hit !== undefined) return hit;
@@ -50,7 +51,7 @@ export class AnswerCache {
   }
 
   /** Like get, for answers that show live counters (traffic read from the hypervisor): kept only within the current second, so counters are never more than a second old. */
-  metered(key: string, render: Render): Promise<Buffer> {
-    return this.get(`${key}\n@${Math.floor(Date.now() / 1000)}`, render);
+  metered(key: string, render: Render, since?: number): Promise<Buffer> {
+    return this.get(`${key}\n@${Math.floor(Date.now() / 1000)}`, render, since);
   }
 }

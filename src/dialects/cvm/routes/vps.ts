@@ -18,10 +18,14 @@ export function vpsRoutes(app: FastifyInstance, core: Core): void {
   // The list depends only on the account and its VMs' traffic counters, so its text is kept by data version within the second.
   const list = async (req: FastifyRequest, reply: FastifyReply) => {
     const ctx = cvmContext(req, 'vps/list');
-    const text = await answers.metered(ctx.accountId, async (version) => ({
-      text: JSON.stringify(ok({ vpses: (await listVps(core, readAt(ctx, version))).map(cvmVps) })),
-      ok: true,
-    }));
+    const text = await answers.metered(
+      ctx.accountId,
+      async (version) => ({
+        text: JSON.stringify(ok({ vpses: (await listVps(core, readAt(ctx, version))).map(cvmVps) })),
+        ok: true,
+      }),
+      req.arrivedAt,
+    );
     return reply.type('application/json; charset=utf-8').send(text);
   };
   app.get('/vps/list', list);

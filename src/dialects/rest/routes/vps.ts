@@ -95,11 +95,15 @@ export function vpsRoutes(app: RestApp, core: Core): void {
       const ctx = ctxOf(req, 'vps/index');
       const p = pagingOf(req.query);
       // The page depends only on the account (its team number is the account's) and the paging, so its text is kept by data version.
-      const text = await answers.get(`${ctx.accountId}\n${p.page}\n${p.perPage}`, async (version) => {
-        const page = await core.vms.list(readAt(ctx, version), { page: p.page, pageSize: p.perPage });
-        const body = pageAnswer(await vpsShapes(core, req, ctx, page.items), page.count, p);
-        return { text: String(reply.serialize(body)), ok: true };
-      });
+      const text = await answers.get(
+        `${ctx.accountId}\n${p.page}\n${p.perPage}`,
+        async (version) => {
+          const page = await core.vms.list(readAt(ctx, version), { page: p.page, pageSize: p.perPage });
+          const body = pageAnswer(await vpsShapes(core, req, ctx, page.items), page.count, p);
+          return { text: String(reply.serialize(body)), ok: true };
+        },
+        req.arrivedAt,
+      );
       // Sent as the text already serialized by the route's own response schema.
       return reply.type('application/json; charset=utf-8').send(text as never);
     },
