@@ -70,11 +70,23 @@ export class CatalogService {
 
   constructor(private readonly store: Store) {}
 
-  /** Drops the cached rows when the state was replaced since they were read, by this process or another (checked every 250 ms at most). */
+  /**
+   * Drops the cached rows when the state was replaced since they were read, by this process or another (checked every
+   * 250 ms at most). The check starts in the background once half of that has passed, so under steady traffic no read
+   * waits for it.
+   */
   private async revalidate(): Promise<void> {
-    const now = Date.now();
-    if (now - this.checkedAt < REVALIDATE_MS) return;
-    this.checkedAt = now;
+    const age = Date.now() - this.checkedAt;
+    if (age < REVALIDATE_MS) {
+      if (age >= REVALIDATE_MS / 2) void this.check();
+      return;
+    }
+    await this.check();
+  }
+
+  /** Reads the replacement count once (callers meanwhile go on with the cached rows); never throws. */
+  private async check(): Promise<void> {
+    this.checkedAt = Date.now();
     let seen: number;
     try {
       seen = await stateReplacements(this.store.db);
