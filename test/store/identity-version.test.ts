@@ -61,37 +61,50 @@ test('creating a user, changing an account and numbering an object each move the
   }
 });
 
+/**
+ * A PostgreSQL version reader whose first read is held in the client after the database ran it (a read that began
+ * before whatever the test commits next), then a commit bumping the data version; reads counts the reads answered.
+ */
+async function heldReadThenCommit(): Promise<{
+  read: ReturnType<typeof pgDataVersion>;
+  earlier: Promise<number | undefined>;
+  bumped: number;
+  release(): void;
+  reads(): number;
+}> {
+  let entered!: () => void;
+  const inFlight = new Promise<void>((resolve) => (entered = resolve));
+  let release!: () => void;
+  const released = new Promise<void>((resolve) => (release = resolve));
+  let reads = 0;
+  const holdFirst: KyselyPlugin = {
+    transformQuery: (args) => args.node,
+    async transformResult(args) {
+      if (++reads === 1) {
+        entered();
+        await released;
+      }
+      return args.result;
+    },
+  };
+  const read = pgDataVersion(env.rt.store.db.withPlugin(holdFirst));
+  const earlier = read();
+  await inFlight;
+  const bumped = await env.rt.store.tx(async (trx) => {
+    const r = await sql<{ version: number | string }>`update data_versions set version = version + 1
+      where scope = '*' returning version`.execute(trx);
+    return Number(r.rows[0]!.version);
+  });
+  return { read, earlier, bumped, release, reads: () => reads };
+}
+
 test(
   'PostgreSQL: a version read that begins while an earlier one is in flight sees a commit made in between',
   {
     skip: TEST_DB !== 'postgres' && 'the PostgreSQL reader shares reads between concurrent callers',
   },
   async () => {
-    let entered!: () => void;
-    const inFlight = new Promise<void>((resolve) => (entered = resolve));
-    let release!: () => void;
-    const released = new Promise<void>((resolve) => (release = resolve));
-    let holdNext = true;
-    // Holds the first read's answer in the client after the database ran it: a read that began before the commit.
-    const holdFirst: KyselyPlugin = {
-      transformQuery: (args) => args.node,
-      async transformResult(args) {
-        if (holdNext) {
-          holdNext = false;
-          entered();
-          await released;
-        }
-        return args.result;
-      },
-    };
-    const read = pgDataVersion(env.rt.store.db.withPlugin(holdFirst));
-    const earlier = read();
-    await inFlight;
-    const bumped = await env.rt.store.tx(async (trx) => {
-      const r = await sql<{ version: number | string }>`update data_versions set version = version + 1
-      where scope = '*' returning version`.execute(trx);
-      return Number(r.rows[0]!.version);
-    });
+    const { read, earlier, bumped, release } = await heldReadThenCommit();
     const later = read();
     release();
     assert.equal(await earlier, bumped - 1, 'the held read ran before the commit');
@@ -103,29 +116,7 @@ test(
   'PostgreSQL: a caller giving its arrival reuses a version read sent after it, never one sent before it',
   { skip: TEST_DB !== 'postgres' && 'the PostgreSQL reader shares reads between concurrent callers' },
   async () => {
-    let entered!: () => void;
-    const inFlight = new Promise<void>((resolve) => (entered = resolve));
-    let release!: () => void;
-    const released = new Promise<void>((resolve) => (release = resolve));
-    let reads = 0;
-    const holdFirst: KyselyPlugin = {
-      transformQuery: (args) => args.node,
-      async transformResult(args) {
-        if (++reads === 1) {
-          entered();
-          await released;
-        }
-        return args.result;
-      },
-    };
-    const read = pgDataVersion(env.rt.store.db.withPlugin(holdFirst));
-    const earlier = read();
-    await inFlight;
-    const bumped = await env.rt.store.tx(async (trx) => {
-      const r = await sql<{ version: number | string }>`update data_versions set version = version + 1
-      where scope = '*' returning version`.execute(trx);
-      return Number(r.rows[0]!.version);
-    });
+    const { read, earlier, bumped, release, reads } = await heldReadThenCommit();
     const arrived = performance.now();
     const later = read('*', arrived);
     const sameRequest = read('identity', arrived);
@@ -133,11 +124,11 @@ test(
     assert.equal(await earlier, bumped - 1);
     assert.equal(await later, bumped, 'the read in flight was sent before the arrival: not used');
     assert.ok((await sameRequest) !== undefined);
-    assert.equal(reads, 2, 'the second call of the request used the read sent after its arrival');
+    assert.equal(reads(), 2, 'the second call of the request used the read sent after its arrival');
     assert.equal(await read('*', arrived), bumped, 'so does a call after that read ended');
-    assert.equal(reads, 2);
+    assert.equal(reads(), 2);
     await read('*', performance.now());
-    assert.equal(reads, 3, 'a request arriving after every read sent reads again');
+    assert.equal(reads(), 3, 'a request arriving after every read sent reads again');
   },
 );
 
