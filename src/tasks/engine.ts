@@ -1,37 +1,18 @@
 /** The durable task engine: claims tasks with a lease, heartbeats them, runs handlers and recovers after crashes. */
 import { EventEmitter } from 'node:events';
-import { sql, type RawBuilder } from 'kysely';
 import type { Logger } from 'pino';
 import type { Store } from '../store/db.js';
 import type { TaskRow } from '../store/schema.js';
-import { CoreError, asCoreError, isDatabaseUnavailable, operationFailed } from '../lib/errors.js';
-import { newId, nowIso, sleep } from '../lib/util.js';
+import { isDatabaseUnavailable } from '../lib/errors.js';
+import { newId, sleep } from '../lib/util.js';
 import { nextTurn } from '../lib/time-slice.js';
-import { failTask, finishTask } from './queue.js';
 import { TaskListener } from './listener.js';
-import { cancelRequested, cancelTask, cancelledError, settleRevoked, type CancelOutcome } from './cancel.js';
+import { cancelRequested, cancelTask, cancelledError, type CancelOutcome } from './cancel.js';
 import { logTasksOf, taskLine } from './task-lines.js';
 import { CANCEL_PAYLOAD, TASK_CHANNEL } from '../store/task-channel.js';
-
-/** Returned by a handler that already finished its task in its own last transaction. */
-export const FINISHED = Symbol('finished');
-
-/** Runs one kind of task; must be idempotent because a task may run again after a crash. */
-export interface TaskHandler {
-  /** Does the work; may finish the task itself (finishTask in its last transaction) or return a result; signal aborts on a cancel. */
-  run(task: TaskRow, signal: AbortSignal): Promise<unknown>;
-  /** Undoes or settles state after a failure, in the transaction that marks the task failed (and, without onRevoke, revoked). */
-  onFailure?(q: import('../store/db.js').Q, task: TaskRow, err: CoreError): Promise<void>;
-  /**
-   * Runs several claimed tasks of this kind together (fewer transactions); returns the error of each task that
-   * failed, the others being finished. Throwing makes the engine run each task alone with run().
-   */
-  runBatch?(tasks: TaskRow[], signals: Map<string, AbortSignal>): Promise<Map<string, unknown>>;
-  /** The run stops at its await points once its signal aborts, so a running task of this kind may be cancelled. */
-  abortable?: boolean;
-  /** Settles a cancelled run (undoes or re-reads what the driver did) and calls revokeTask in its last transaction. */
-  onRevoke?(task: TaskRow): Promise<void>;
-}
+import { isTerminal, type TaskHandler } from './handler.js';
+import { TaskRunner } from './runner.js';
+import { PENDING, claimWhere, expiredLeases, handBack, renewLeases, takeBackStarted } from './leases.js';
 
 /** Engine tuning. */
 export interface EngineOptions {
@@ -46,25 +27,19 @@ export interface EngineOptions {
 export class TaskEngine {
   readonly owner = newId();
   private readonly events = new EventEmitter();
-  private readonly running = new Map<string, Promise<void>>();
-  /** The abort controllers of the running tasks of abortable kinds, for cancels. */
-  private readonly aborts = new Map<string, AbortController>();
-  private handlers = new Map<string, TaskHandler>();
+  private readonly handlers = new Map<string, TaskHandler>();
+  private readonly runs: TaskRunner;
   private active = false;
   private loopPromise: Promise<void> | null = null;
   private wakeUp: (() => void) | null = null;
   private woken = false;
   private heartbeat: NodeJS.Timeout | null = null;
   private listener: TaskListener | null = null;
-  /** Tasks this process claimed whose run met a database outage: handed back (attempt not counted) once it is back. */
-  private readonly handBack = new Set<string>();
   private databaseDown = false;
   /** Another process may have asked to cancel a run here (a cancel notification, or notifications were missed). */
   private cancelNews = false;
   /** When the loop last looked for tasks whose lease ran out (performance.now()). */
   private expiredCheckedAt = -Infinity;
-  /** When each run here began, for the duration on its end line. */
-  private readonly began = new Map<string, number>();
 
   constructor(
     private readonly store: Store,
@@ -72,6 +47,13 @@ export class TaskEngine {
   ) {
     this.events.setMaxListeners(0);
     logTasksOf(store, opts.log);
+    this.runs = new TaskRunner(store, this.handlers, {
+      maxAttempts: opts.maxAttempts ?? 5,
+      log: opts.log,
+      done: (taskId) => this.events.emit(`done:${taskId}`),
+      wake: () => this.wake(),
+      databaseIs: (up) => this.databaseIs(up),
+    });
   }
 
   /** Registers the handler of a task kind. */
@@ -87,14 +69,8 @@ export class TaskEngine {
   /** Starts claiming: on SQLite (one owner) unfinished tasks of a dead process are taken back at once. */
   async start(): Promise<void> {
     if (this.active) return;
-    if (this.store.kind === 'sqlite') {
-      await this.store.db
-        .updateTable('tasks')
-        .set({ status: 'PENDING', lease_owner: null, lease_until: null })
-        // Literal IN (not bound values) so SQLite uses the tasks_open partial index instead of scanning every task.
-        .where(sql<boolean>`status in ('PENDING', 'STARTED') and status = 'STARTED'`)
-        .execute();
-    } else if (this.store.pool) {
+    if (this.store.kind === 'sqlite') await takeBackStarted(this.store);
+    else if (this.store.pool) {
       this.listener = new TaskListener(this.store.pool, {
         channel: TASK_CHANNEL,
         log: this.opts.log,
@@ -127,7 +103,7 @@ export class TaskEngine {
     this.wake();
     if (this.heartbeat) clearInterval(this.heartbeat);
     await this.loopPromise;
-    await Promise.allSettled([...this.running.values()]);
+    await Promise.allSettled([...this.runs.running.values()]);
     await this.listener?.stop();
     this.listener = null;
   }
@@ -181,7 +157,7 @@ export class TaskEngine {
       this.events.emit(`done:${taskId}`);
     }
     if (out === 'requested') {
-      this.aborts.get(taskId)?.abort(cancelledError());
+      this.runs.aborts.get(taskId)?.abort(cancelledError());
       this.wake();
     }
     return out;
@@ -189,10 +165,11 @@ export class TaskEngine {
 
   /** Aborts the runs here whose cancel another process asked for. */
   private async abortCancelled(): Promise<void> {
-    if (this.aborts.size === 0) return;
+    const aborts = this.runs.aborts;
+    if (aborts.size === 0) return;
     try {
-      for (const id of await cancelRequested(this.store.db, [...this.aborts.keys()]))
-        this.aborts.get(id)?.abort(cancelledError());
+      for (const id of await cancelRequested(this.store.db, [...aborts.keys()]))
+        aborts.get(id)?.abort(cancelledError());
     } catch (err) {
       if (!isDatabaseUnavailable(err)) this.opts.log?.warn({ err: String(err) }, 'cancel check failed');
     }
@@ -208,7 +185,7 @@ export class TaskEngine {
         this.cancelNews = false;
         await this.abortCancelled();
       }
-      const free = this.opts.workers - this.running.size;
+      const free = this.opts.workers - this.runs.running.size;
       let claimed: TaskRow[] = [];
       if (free > 0) {
         this.woken = false;
@@ -221,7 +198,7 @@ export class TaskEngine {
           else this.opts.log?.error({ err: String(err) }, 'task claim failed');
           await sleep(pollMs);
         }
-        this.dispatch(claimed);
+        this.runs.dispatch(claimed);
       }
       if (claimed.length === 0 || free <= 0) {
         if (this.woken && free > 0) continue;
@@ -250,26 +227,15 @@ export class TaskEngine {
     let expired: TaskRow[] = [];
     if (performance.now() - this.expiredCheckedAt >= pollMs) {
       this.expiredCheckedAt = performance.now();
-      // Literal IN (not bound values) so SQLite uses the tasks_open partial index.
-      expired = await this.claimWhere(
-        sql`status in ('PENDING', 'STARTED') and status = 'STARTED' and lease_until < ${now}`,
-        limit,
-      );
+      expired = await claimWhere(this.store, this.lease, expiredLeases(now), limit);
       if (expired.length >= limit) return expired;
     }
-    return [...expired, ...(await this.claimWhere(sql`status = 'PENDING'`, limit - expired.length))];
+    return [...expired, ...(await claimWhere(this.store, this.lease, PENDING, limit - expired.length))];
   }
 
-  /** Claims up to limit tasks matching which, oldest first, for this engine's lease. */
-  private async claimWhere(which: RawBuilder<unknown>, limit: number): Promise<TaskRow[]> {
-    const until = Date.now() + this.opts.leaseMs;
-    const lock = this.store.kind === 'postgres' ? sql`for update skip locked` : sql``;
-    const res = await sql<TaskRow>`
-      update tasks set status = 'STARTED', lease_owner = ${this.owner}, lease_until = ${until},
-        attempts = attempts + 1, started_at = coalesce(started_at, ${nowIso()})
-      where id in (select id from tasks where ${which} order by created_at limit ${limit} ${lock})
-      returning *`.execute(this.store.db);
-    return res.rows;
+  /** This engine's lease terms. */
+  private get lease(): { owner: string; leaseMs: number } {
+    return { owner: this.owner, leaseMs: this.opts.leaseMs };
   }
 
   /** Logs a database outage once when it starts and once when it ends. */
@@ -282,194 +248,22 @@ export class TaskEngine {
 
   /** Returns interrupted tasks to PENDING without counting the attempt; kept for later when the database is still down. */
   private async handBackInterrupted(): Promise<void> {
-    if (this.handBack.size === 0) return;
-    const ids = [...this.handBack];
-    await this.store.db
-      .updateTable('tasks')
-      .set((eb) => ({ status: 'PENDING', lease_owner: null, lease_until: null, attempts: eb('attempts', '-', 1) }))
-      .where('id', 'in', ids)
-      .where('lease_owner', '=', this.owner)
-      .where('status', '=', 'STARTED')
-      .execute();
-    for (const id of ids) this.handBack.delete(id);
+    const held = this.runs.handBack;
+    if (held.size === 0) return;
+    const ids = [...held];
+    await handBack(this.store, this.owner, ids);
+    for (const id of ids) held.delete(id);
     this.wake();
   }
 
-  /** Launches claimed tasks: kinds with a batch handler run together, the rest one by one. */
-  private dispatch(claimed: TaskRow[]): void {
-    const groups = new Map<string, TaskRow[]>();
-    for (const t of claimed) {
-      // Claimed again (its lease ran out) before it could be handed back: this run is its retry.
-      this.handBack.delete(t.id);
-      const h = this.handlers.get(t.kind);
-      if (!h?.runBatch || t.attempts > 1 || t.cancel_at) {
-        this.launch(t);
-        continue;
-      }
-      const g = groups.get(t.kind) ?? [];
-      g.push(t);
-      groups.set(t.kind, g);
-    }
-    for (const [kind, tasks] of groups) {
-      if (tasks.length === 1) {
-        this.launch(tasks[0]!);
-        continue;
-      }
-      const p = this.executeBatch(this.handlers.get(kind)!, tasks).finally(() => {
-        for (const t of tasks) {
-          this.running.delete(t.id);
-          this.events.emit(`done:${t.id}`);
-        }
-        this.wake();
-      });
-      for (const t of tasks) this.running.set(t.id, p);
-    }
-  }
-
-  private async executeBatch(handler: TaskHandler, tasks: TaskRow[]): Promise<void> {
-    let failed: Map<string, unknown>;
-    for (const t of tasks) this.started(t);
-    const signals = new Map(tasks.map((t) => [t.id, this.abortable(handler, t).signal]));
-    try {
-      failed = await handler.runBatch!(tasks, signals);
-    } catch (err) {
-      if (isDatabaseUnavailable(err)) {
-        for (const t of tasks) this.interrupted(t);
-        return;
-      }
-      await Promise.all(tasks.map((t) => (signals.get(t.id)?.aborted ? this.revoke(handler, t) : this.execute(t))));
-      return;
-    } finally {
-      for (const t of tasks) this.aborts.delete(t.id);
-    }
-    for (const t of tasks) if (!failed.has(t.id)) this.endLine(t, 'succeeded');
-    await Promise.all(tasks.filter((t) => failed.has(t.id)).map((t) => this.ended(handler, t, failed.get(t.id))));
-  }
-
-  /** Logs that a run of task begins here. */
-  private started(task: TaskRow): void {
-    this.began.set(task.id, performance.now());
-    taskLine(this.store, 'started', task, { attempt: Number(task.attempts) });
-  }
-
-  /** Logs how a run of task ended, with its duration. */
-  private endLine(task: TaskRow, event: 'succeeded' | 'failed' | 'cancelled', error?: string): void {
-    const t0 = this.began.get(task.id);
-    this.began.delete(task.id);
-    const ms = t0 === undefined ? 0 : Math.round(performance.now() - t0);
-    taskLine(this.store, event, task, error === undefined ? { ms } : { ms, error });
-  }
-
-  /** A new abort controller for the task's run, listed for cancels when its kind is abortable. */
-  private abortable(handler: TaskHandler | undefined, task: TaskRow): AbortController {
-    const ctl = new AbortController();
-    if (handler?.abortable) this.aborts.set(task.id, ctl);
-    return ctl;
-  }
-
-  private launch(task: TaskRow): void {
-    const p = this.execute(task).finally(() => {
-      this.running.delete(task.id);
-      this.events.emit(`done:${task.id}`);
-      this.wake();
-    });
-    this.running.set(task.id, p);
-  }
-
-  private async execute(task: TaskRow): Promise<void> {
-    const handler = this.handlers.get(task.kind);
-    const max = this.opts.maxAttempts ?? 5;
-    const ctl = this.abortable(handler, task);
-    this.started(task);
-    try {
-      if (!handler) throw operationFailed(`No handler for task kind ${task.kind}`);
-      // A cancel asked for before this run (its runner died, or this process restarted): settled, never run again.
-      if (task.cancel_at) return await this.revoke(handler, task, task.attempts > max);
-      if (task.attempts > max) throw operationFailed(`Gave up after ${max} attempts`);
-      const result = await handler.run(task, ctl.signal);
-      if (result !== FINISHED) await this.store.tx((trx) => finishTask(trx, task, result).then(() => undefined));
-      this.endLine(task, 'succeeded');
-    } catch (err) {
-      await this.ended(handler, task, err);
-    } finally {
-      this.aborts.delete(task.id);
-    }
-  }
-
-  /** A run that threw: revoked when its cancel was asked for, else failed. */
-  private async ended(handler: TaskHandler | undefined, task: TaskRow, err: unknown): Promise<void> {
-    let cancelled = false;
-    if (handler && !isDatabaseUnavailable(err))
-      cancelled = (await cancelRequested(this.store.db, [task.id]).catch(() => [])).length > 0;
-    if (cancelled) await this.revoke(handler!, task);
-    else await this.recordFailure(handler, task, err);
-  }
-
-  /** Settles a cancelled task as REVOKED; plain (after too many attempts) skips the handler's driver-side undo. */
-  private async revoke(handler: TaskHandler, task: TaskRow, plain = false): Promise<void> {
-    try {
-      await settleRevoked(this.store, handler, task, plain);
-      this.endLine(task, 'cancelled');
-    } catch (err) {
-      if (isDatabaseUnavailable(err)) return this.interrupted(task);
-      this.opts.log?.error(
-        { err: String(err), task: task.id },
-        'could not settle a cancelled task; it will be retried',
-      );
-    }
-  }
-
-  /** A run cut short by a database outage is not the task's failure: it runs again once the database is back. */
-  private interrupted(task: TaskRow): void {
-    this.began.delete(task.id);
-    this.handBack.add(task.id);
-    this.databaseIs(false);
-  }
-
-  private async recordFailure(handler: TaskHandler | undefined, task: TaskRow, err: unknown): Promise<void> {
-    if (isDatabaseUnavailable(err)) {
-      this.interrupted(task);
-      return;
-    }
-    {
-      const core = asCoreError(err);
-      if (!(err instanceof CoreError))
-        this.opts.log?.error({ err: String((err as Error)?.stack ?? err), task: task.id }, 'task handler crashed');
-      try {
-        const failed = await this.store.tx(async (trx) => {
-          const open = await trx.selectFrom('tasks').select('status').where('id', '=', task.id).executeTakeFirst();
-          if (!open || isTerminal(open.status)) return false;
-          if (handler?.onFailure) await handler.onFailure(trx, task, core);
-          return failTask(trx, task, core);
-        });
-        if (failed) this.endLine(task, 'failed', core.message);
-      } catch (inner) {
-        this.opts.log?.error(
-          { err: String(inner), task: task.id },
-          'could not record task failure; it will be retried',
-        );
-      }
-    }
-  }
-
+  /** The heartbeat: keeps the leases of the runs here, and looks for cancels asked elsewhere. */
   private async renewLeases(): Promise<void> {
-    if (this.running.size === 0) return;
+    if (this.runs.running.size === 0) return;
     try {
-      await this.store.db
-        .updateTable('tasks')
-        .set({ lease_until: Date.now() + this.opts.leaseMs })
-        .where('lease_owner', '=', this.owner)
-        .where('status', '=', 'STARTED')
-        .where('id', 'in', [...this.running.keys()])
-        .execute();
+      await renewLeases(this.store, this.lease, [...this.runs.running.keys()]);
     } catch (err) {
       if (!isDatabaseUnavailable(err)) this.opts.log?.warn({ err: String(err) }, 'lease renewal failed');
     }
     await this.abortCancelled();
   }
-}
-
-/** True for SUCCESS, FAILURE and REVOKED. */
-function isTerminal(status: string): boolean {
-  return status === 'SUCCESS' || status === 'FAILURE' || status === 'REVOKED';
 }

@@ -1,7 +1,7 @@
 /** Handlers of backup.create and backup.restore: copy bytes between a VM disk's volume and a backup, then settle. */
 import type { TaskRow } from '../../store/schema.js';
 import { conflict } from '../../lib/errors.js';
-import { FINISHED, type TaskHandler } from '../../tasks/engine.js';
+import { FINISHED, type TaskHandler } from '../../tasks/handler.js';
 import { finishTask } from '../../tasks/queue.js';
 import { payloadOf, type HandlerDeps } from '../task-steps.js';
 

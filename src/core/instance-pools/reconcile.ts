@@ -9,7 +9,7 @@ import type { DB, InstancePoolRow, TaskRow } from '../../store/schema.js';
 import type { CallContext } from '../../lib/context.js';
 import { CoreError } from '../../lib/errors.js';
 import { nowIso, randomToken } from '../../lib/util.js';
-import type { TaskHandler } from '../../tasks/engine.js';
+import type { TaskHandler } from '../../tasks/handler.js';
 import type { CoreDeps } from '../deps.js';
 import type { VmCreateInput } from '../vms/create-input.js';
 import { insertOfferingVm, prepareOfferingVm, type PreparedVm } from '../vms/create-offering.js';

@@ -1,7 +1,7 @@
 /** Handlers of snapshot.create and snapshot.revert: copy bytes between a volume and its snapshot, then settle. */
 import type { TaskRow } from '../../store/schema.js';
 import { conflict } from '../../lib/errors.js';
-import { FINISHED, type TaskHandler } from '../../tasks/engine.js';
+import { FINISHED, type TaskHandler } from '../../tasks/handler.js';
 import { finishTask } from '../../tasks/queue.js';
 import { payloadOf, type HandlerDeps } from '../task-steps.js';
 

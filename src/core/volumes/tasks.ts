@@ -2,7 +2,7 @@
 import type { TaskRow } from '../../store/schema.js';
 import { conflict } from '../../lib/errors.js';
 import { nowIso } from '../../lib/util.js';
-import { FINISHED, type TaskHandler } from '../../tasks/engine.js';
+import { FINISHED, type TaskHandler } from '../../tasks/handler.js';
 import { finishTask } from '../../tasks/queue.js';
 import { payloadOf, type HandlerDeps } from '../task-steps.js';
 

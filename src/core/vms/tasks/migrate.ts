@@ -1,7 +1,7 @@
 /** Handler of vm.migrate: a running VM is stopped on its host and started on the target; a stopped VM only changes host. */
 import type { Q } from '../../../store/db.js';
 import type { TaskRow, VmRow } from '../../../store/schema.js';
-import { FINISHED, type TaskHandler } from '../../../tasks/engine.js';
+import { FINISHED, type TaskHandler } from '../../../tasks/handler.js';
 import { finishTask } from '../../../tasks/queue.js';
 import { unavailable } from '../../../lib/errors.js';
 import { nowIso } from '../../../lib/util.js';

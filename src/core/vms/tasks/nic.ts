@@ -1,7 +1,7 @@
 /** Handlers of vm.nic_add and vm.nic_remove: a placed VM is redefined with its new NIC list, then the change settles. */
 import type { TaskRow } from '../../../store/schema.js';
 import { releaseAddresses } from '../../networks/ipam.js';
-import type { TaskHandler } from '../../../tasks/engine.js';
+import type { TaskHandler } from '../../../tasks/handler.js';
 import { finishTask } from '../../../tasks/queue.js';
 import { payloadOf, type HandlerDeps } from '../../task-steps.js';
 import { taskVm, vmSpec } from './common.js';

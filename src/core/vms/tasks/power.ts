@@ -1,7 +1,7 @@
 /** Handlers of vm.create, vm.start, vm.stop, vm.reboot and vm.destroy: driver calls, then one settling transaction. */
 import type { TaskRow } from '../../../store/schema.js';
 import { placeVm, releaseHost } from '../../hosts/placement.js';
-import { FINISHED, type TaskHandler } from '../../../tasks/engine.js';
+import { FINISHED, type TaskHandler } from '../../../tasks/handler.js';
 import { finishTask, revokeTask } from '../../../tasks/queue.js';
 import { createBatch } from './create-batch.js';
 import { payloadOf, type HandlerDeps } from '../../task-steps.js';

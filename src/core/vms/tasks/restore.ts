@@ -1,6 +1,6 @@
 /** Handler of vm.restore: a new root volume from the template, keeping the VM's power state. */
 import { newId, nowIso } from '../../../lib/util.js';
-import { FINISHED, type TaskHandler } from '../../../tasks/engine.js';
+import { FINISHED, type TaskHandler } from '../../../tasks/handler.js';
 import { finishTask } from '../../../tasks/queue.js';
 import { payloadOf, type HandlerDeps } from '../../task-steps.js';
 import { setVmState, taskVm, vmSpec } from './common.js';

@@ -1,6 +1,6 @@
 /** Handler of vm.undeploy: the VM leaves its host and its disks' data is removed; its definition, NICs and addresses stay. */
 import type { TaskRow } from '../../../store/schema.js';
-import { FINISHED, type TaskHandler } from '../../../tasks/engine.js';
+import { FINISHED, type TaskHandler } from '../../../tasks/handler.js';
 import { finishTask } from '../../../tasks/queue.js';
 import { payloadOf, type HandlerDeps } from '../../task-steps.js';
 import { backToDefinition, setVmState, taskVm } from './common.js';
