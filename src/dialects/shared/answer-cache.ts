@@ -11,6 +11,17 @@ import { SharedRuns } from '../../lib/shared-runs.js';
 /** Renders an answer's text under a data version; ok false keeps it out of the cache. */
 type Render = (version?: number) => Promise<{ text: string; ok: boolean }>;
 
+/** Answer bytes and when their render began (the cache's clock), which bounds the age of the live counters they show. */
+interface Kept {
+  bytes: Buffer;
+  at: number;
+}
+
+/** How long a metered answer is sent after its render began: the counters it shows are never older. */
+const METERED_MS = 1000;
+/** Past this age a metered answer is still sent, and its successor is rendered in the background, so that under steady traffic no request waits for a render. */
+const REFRESH_MS = 500;
+
 /** The context a render uses: its core reads take the answer's version instead of reading it again (one round trip fewer on PostgreSQL). */
 export function readAt(ctx: CallContext, version: number | undefined): CallContext {
   return version === undefined ? ctx : { ...ctx, dataVersion: version };
@@ -18,7 +29,7 @@ export function readAt(ctx: CallContext, version: number | undefined): CallConte
 
 /** Answer bytes bounded by their size (0 MiB turns the cache off). */
 export class AnswerCache {
-  private readonly texts: VersionedLru<Buffer>;
+  private readonly texts: VersionedLru<Kept>;
   private readonly maxBytes: number;
   /** Renders under way, by version and key: requests that miss together share one render instead of each making its own. */
   private readonly rendering = new SharedRuns<Buffer>();
@@ -26,6 +37,8 @@ export class AnswerCache {
   constructor(
     private readonly core: Core,
     maxMb = core.deps.config.answerCacheMb,
+    /** Milliseconds on a monotonic clock (tests give their own). */
+    private readonly clock: () => number = () => performance.now(),
   ) {
     this.maxBytes = maxMb * 1024 * 1024;
     this.texts = new VersionedLru(this.maxBytes);
@@ -37,21 +50,41 @@ export class AnswerCache {
    * when the request arrived (FastifyRequest.arrivedAt): a version read sent after it is used.
    */
   async get(key: string, render: Render, since?: number): Promise<Buffer> {
-    if (this.maxBytes === 0) return Buffer.from((await render()).text);
-    const version = await this.core.dataVersion(since);
+    const version = await this.versionFor(since);
     if (version === undefined) return Buffer.from((await render()).text);
-    const hit = this.texts.get(key, version);
-    if (hit !== undefined) return hit;
-    return this.rendering.run(`${version}\n${key}`, async () => {
-      const { text, ok } = await render(version);
-      const bytes = Buffer.from(text);
-      if (ok) this.texts.set(key, version, bytes, bytes.length + key.length * 2);
-      return bytes;
-    });
+    return this.texts.get(key, version)?.bytes ?? this.renderKept(key, version, render);
   }
 
-  /** Like get, for answers that show live counters (traffic read from the hypervisor): kept only within the current second, so counters are never more than a second old. */
-  metered(key: string, render: Render, since?: number): Promise<Buffer> {
-    return this.get(`${key}\n@${Math.floor(Date.now() / 1000)}`, render, since);
+  /**
+   * Like get, for answers that show live counters (traffic read from the hypervisor): an answer is sent for at most
+   * METERED_MS after its render began, so its counters are never older than that. From REFRESH_MS on, the request
+   * that is sent it also starts rendering the next one in the background, so under steady traffic no request waits
+   * for a render (when it did, every request of that moment waited: p99 12-16 ms against 8-9 ms without the renders).
+   */
+  async metered(key: string, render: Render, since?: number): Promise<Buffer> {
+    const version = await this.versionFor(since);
+    if (version === undefined) return Buffer.from((await render()).text);
+    const kept = this.texts.get(key, version);
+    const age = kept ? this.clock() - kept.at : Infinity;
+    if (age >= METERED_MS) return this.renderKept(key, version, render);
+    // A failed background render leaves the kept answer; the first request past its age renders and meets the error.
+    if (age >= REFRESH_MS) this.renderKept(key, version, render).catch(() => undefined);
+    return kept!.bytes;
+  }
+
+  /** The data version to answer under (undefined: uncached, the cache is off or no version could be read). */
+  private async versionFor(since: number | undefined): Promise<number | undefined> {
+    return this.maxBytes === 0 ? undefined : this.core.dataVersion(since);
+  }
+
+  /** Renders key's answer under version and keeps it (when ok); callers asking meanwhile share the one render. */
+  private renderKept(key: string, version: number, render: Render): Promise<Buffer> {
+    return this.rendering.run(`${version}\n${key}`, async () => {
+      const at = this.clock();
+      const { text, ok } = await render(version);
+      const bytes = Buffer.from(text);
+      if (ok) this.texts.set(key, version, { bytes, at }, bytes.length + key.length * 2);
+      return bytes;
+    });
   }
 }

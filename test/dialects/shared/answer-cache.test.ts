@@ -91,3 +91,72 @@ test('the VM list cache uses a version given by its caller instead of reading on
   assert.equal((await pages.get('k', read)).count, 3, 'without one it reads the version (1) and misses');
   assert.equal(versionReads, 1);
 });
+
+/** A render that waits until released (a release may come before the render starts), numbering its answers. */
+function heldRenders() {
+  let renders = 0;
+  let released = 0;
+  const waiting = new Map<number, () => void>();
+  const render = async () => {
+    const n = ++renders;
+    if (released < n) await new Promise<void>((resolve) => waiting.set(n, resolve));
+    return { text: `answer ${n}`, ok: true };
+  };
+  const release = () => {
+    released++;
+    waiting.get(released)?.();
+  };
+  return { render, renders: () => renders, release };
+}
+
+/** The answer of p if it settled within a few turns, else 'pending'. */
+async function settledSoon(p: Promise<Buffer>): Promise<string> {
+  return Promise.race([p.then(String), sleep(30).then(() => 'pending')]);
+}
+
+test('a metered answer is sent at most a second after its render began, and its successor is rendered ahead without making anyone wait', async () => {
+  let now = 0;
+  const cache = new AnswerCache(env.rt.core, undefined, () => now);
+  const { render, renders, release } = heldRenders();
+  env.rt.core.requestStarted();
+  const first = cache.metered('acct', render);
+  release();
+  assert.equal(String(await first), 'answer 1');
+
+  now = 400;
+  assert.equal(String(await cache.metered('acct', render)), 'answer 1', 'kept within half a second');
+  assert.equal(renders(), 1);
+
+  now = 600;
+  assert.equal(await settledSoon(cache.metered('acct', render)), 'answer 1', 'sent at once past half a second');
+  assert.equal(renders(), 2, 'while the next answer renders in the background');
+  assert.equal(await settledSoon(cache.metered('acct', render)), 'answer 1', 'the one render is shared');
+  assert.equal(renders(), 2);
+  release();
+  await sleep(5);
+  now = 700;
+  assert.equal(String(await cache.metered('acct', render)), 'answer 2', 'the new answer once rendered');
+
+  now = 1700;
+  const late = cache.metered('acct', render);
+  assert.equal(await settledSoon(late), 'pending', 'an answer whose render began a second ago is not sent');
+  release();
+  assert.equal(String(await late), 'answer 3');
+});
+
+test('a metered answer is rendered again after a commit, however young', async () => {
+  let now = 0;
+  const cache = new AnswerCache(env.rt.core, undefined, () => now);
+  const { render, release } = heldRenders();
+  env.rt.core.requestStarted();
+  const first = cache.metered('acct', render);
+  release();
+  assert.equal(String(await first), 'answer 1');
+  await env.cs.ok('createSSHKeyPair', { name: 'metered-bump' });
+  env.rt.core.requestStarted();
+  now = 10;
+  const after = cache.metered('acct', render);
+  assert.equal(await settledSoon(after), 'pending');
+  release();
+  assert.equal(String(await after), 'answer 2');
+});

@@ -21,7 +21,7 @@ export function serverRoutes(r: SigmaRouter): void {
     text: encodeList((await c.core.vms.list(c.ctx)).items.map((v) => v.id)),
   }));
   const answers = new AnswerCache(r.core);
-  // The list depends only on the account, its VMs, their settings and drives, and their traffic counters: its text is kept by data version within the second.
+  // The list depends only on the account, its VMs, their settings and drives, and their traffic counters: its text is kept by data version for at most a second (AnswerCache.metered).
   r.route('read', serverPaths('/info'), async (c) => ({
     text: await answers.metered(
       c.ctx.accountId,

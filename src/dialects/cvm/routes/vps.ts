@@ -15,7 +15,7 @@ const ReinstallInput = Type.Object({ template: Type.String({ pattern: '^[0-9]{1,
 /** Registers the VPS calls. */
 export function vpsRoutes(app: FastifyInstance, core: Core): void {
   const answers = new AnswerCache(core);
-  // The list depends only on the account and its VMs' traffic counters, so its text is kept by data version within the second.
+  // The list depends only on the account and its VMs' traffic counters, so its text is kept by data version for at most a second (AnswerCache.metered).
   const list = async (req: FastifyRequest, reply: FastifyReply) => {
     const ctx = cvmContext(req, 'vps/list');
     const text = await answers.metered(
