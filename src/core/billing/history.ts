@@ -4,8 +4,8 @@ import type { VmUsageLogRow } from '../../store/schema.js';
 import { ACTIVE_STATES } from './usage.js';
 import { nextTurn } from '../../lib/time-slice.js';
 
-/** VMs whose last logged state one read of peakUseByAccount takes. */
-const BASE_SLICE = 1000;
+/** VMs whose last logged state, and logged changes, one read of peakUseByAccount takes before the event loop gets a turn. */
+const BASE_SLICE = 500;
 
 type LogRow = Omit<VmUsageLogRow, 'seq'> & { seq: number };
 
@@ -61,14 +61,28 @@ export async function peakUseByAccount(
     if (slice.length < BASE_SLICE) break;
     after = slice.at(-1)!.vm_id;
   }
-  const changes = await q
-    .selectFrom('vm_usage_log')
-    .selectAll()
-    .where('at', '>', from)
-    .where('at', '<', until)
-    .orderBy('at')
-    .orderBy('seq')
-    .execute();
+  // The period's changes in order, a slice at a time: a burst of 10,000 deploys logs 10,000 changes in one period.
+  const changes: LogRow[] = [];
+  for (let last: LogRow | undefined; ; await nextTurn()) {
+    const after = last;
+    const slice = await q
+      .selectFrom('vm_usage_log')
+      .selectAll()
+      .where('at', '<', until)
+      // The range on `at` alone walks vm_usage_log_at; the rest skips rows of the last read's instant already taken.
+      .where((eb) =>
+        after
+          ? eb.and([eb('at', '>=', after.at), eb.or([eb('at', '>', after.at), eb('seq', '>', after.seq)])])
+          : eb('at', '>', from),
+      )
+      .orderBy('at')
+      .orderBy('seq')
+      .limit(BASE_SLICE)
+      .execute();
+    changes.push(...(slice as LogRow[]));
+    if (slice.length < BASE_SLICE) break;
+    last = changes.at(-1);
+  }
   const byVm = new Map<string, { account: string; cpu: number; mem: number }>();
   const now = new Map<string, { cpu: number; mem: number }>();
   const peak = new Map<string, { cpu: number; mem: number }>();
