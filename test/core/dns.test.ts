@@ -48,6 +48,68 @@ test('a new domain gets SOA and NS records from the configuration; every change 
   assert.equal(await dns.hostedZone('example.org.'), undefined);
 });
 
+test('deleteRecords deletes the listed records of the domain in one go, passing over others’ ids; the SOA stops all', async () => {
+  const dns = env.rt.core.dns;
+  const { domain } = await dns.create(alice, 'bulk-core.example');
+  const ref = { id: domain.id };
+  const ids: number[] = [];
+  for (const name of ['a', 'b', 'c', 'd'])
+    ids.push((await dns.createRecord(alice, ref, { name, type: 'A', content: '192.0.2.30' })).record.id);
+  const { domain: other } = await dns.create(bob, 'bulk-other.example');
+  const theirs = (await dns.createRecord(bob, { id: other.id }, { name: 'x', type: 'A', content: '192.0.2.31' })).record
+    .id;
+  const soa = (await dns.records(alice, ref, { type: 'SOA' })).items[0]!.id;
+  const serial = (await dns.get(alice, ref)).serial;
+  await assert.rejects(dns.deleteRecords(alice, ref, [ids[0]!, soa]), code('Invalid'));
+  await assert.rejects(dns.deleteRecords(alice, ref, [999999999, theirs]), code('NotFound'));
+  await assert.rejects(dns.deleteRecords(alice, ref, []), code('NotFound'));
+  await assert.rejects(dns.deleteRecords(bob, ref, [ids[0]!]), code('NotFound'));
+  assert.equal((await dns.records(alice, ref)).count, 7, 'nothing was deleted');
+  assert.equal((await dns.get(alice, ref)).serial, serial, 'nor the serial moved');
+
+  const receipts = await dns.deleteRecords(alice, ref, [ids[1]!, 999999999, ids[0]!, theirs, ids[0]!]);
+  assert.deepEqual(
+    receipts.map((r) => r.objectId),
+    [String(ids[0]), String(ids[1])],
+  );
+  assert.equal(new Set(receipts.map((r) => r.taskId)).size, 2, 'one logged change per deleted record');
+  assert.equal((await dns.get(alice, ref)).serial, serial + 2, 'the serial moves once per deleted record');
+  assert.deepEqual(
+    (await dns.records(alice, ref)).items.map((r) => [r.name, r.type]),
+    [
+      ['', 'SOA'],
+      ['', 'NS'],
+      ['', 'NS'],
+      ['c', 'A'],
+      ['d', 'A'],
+    ],
+  );
+  assert.equal((await dns.record(bob, { id: other.id }, theirs)).id, theirs, 'another domain’s record stays');
+});
+
+test('an admin lists and reads every account’s domains when it asks to; anyone else reads only their own', async () => {
+  const dns = env.rt.core.dns;
+  const { domain: mine } = await dns.create(alice, 'scope-alice.example');
+  const { domain: theirs } = await dns.create(bob, 'scope-bob.example');
+  const user: CallContext = { ...bob, isAdmin: false };
+  const names = async (ctx: CallContext, allAccounts?: boolean) =>
+    (await dns.list(ctx, { allAccounts })).items.map((d) => d.name);
+  assert.ok(!(await names(alice)).includes('scope-bob.example'), 'own domains unless asked');
+  const every = (await dns.list(alice, { allAccounts: true })).items;
+  assert.ok(every.some((d) => d.name === 'scope-alice.example'));
+  const seen = every.find((d) => d.name === 'scope-bob.example');
+  assert.deepEqual([seen?.accountId, seen?.accountName], [bob.accountId, 'bob'], 'shown with its own owner');
+  const asUser = await dns.list(user, { allAccounts: true });
+  assert.ok(asUser.items.length > 0 && asUser.items.every((d) => d.accountId === bob.accountId));
+  assert.equal(asUser.count, asUser.items.length);
+
+  assert.equal((await dns.get(alice, { name: 'scope-bob.example' }, { allAccounts: true })).accountName, 'bob');
+  await assert.rejects(dns.get(alice, { name: 'scope-bob.example' }), code('NotFound'));
+  await assert.rejects(dns.get(user, { name: 'scope-alice.example' }, { allAccounts: true }), code('NotFound'));
+  assert.equal((await dns.records(alice, { id: theirs.id }, { allAccounts: true })).count, 3);
+  await assert.rejects(dns.records(user, { id: mine.id }, { allAccounts: true }), code('NotFound'));
+});
+
 test('state save and load keep domains, records, tokens and serials; a reset removes them', async () => {
   const dns = env.rt.core.dns;
   const { domain } = await dns.create(alice, 'kept.example');

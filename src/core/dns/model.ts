@@ -50,15 +50,23 @@ export interface RecordInput {
   disabled?: boolean;
 }
 
+/**
+ * Whose domains a read reaches: an admin may ask for every account's (Danube's SuperAdmins see all domains); for anyone
+ * else allAccounts is ignored and the read stays within their own account.
+ */
+export interface DnsScope {
+  allAccounts?: boolean;
+}
+
 /** Filters and paging of a domain list. */
-export interface DomainFilter {
+export interface DomainFilter extends DnsScope {
   name?: string;
   page?: number;
   pageSize?: number;
 }
 
 /** Filters and paging of a record list. */
-export interface RecordFilter {
+export interface RecordFilter extends DnsScope {
   name?: string;
   type?: string;
   page?: number;

@@ -1,7 +1,7 @@
 /** Record changes of hosted domains: content checked per type, CNAME rules, and the SOA serial moved in the same transaction. */
 import type { Q, Store } from '../../store/db.js';
 import type { CallContext } from '../../lib/context.js';
-import { conflict, invalid } from '../../lib/errors.js';
+import { conflict, invalid, notFound } from '../../lib/errors.js';
 import { nowIso } from '../../lib/util.js';
 import { recordSyncChange } from '../sync-change.js';
 import type { TaskReceipt } from '../receipt.js';
@@ -111,6 +111,57 @@ export async function removeRecord(
       ctx,
       payload: { action: 'delete', domain: domain.name, name: row.name, type: row.type },
     });
+  });
+}
+
+/**
+ * Deletes those of the given ids that are records of the domain, in one transaction (ids of other domains are passed
+ * over, as Danube Cloud does); NotFound when none is, Invalid (and nothing deleted) when one is the SOA. Each deleted
+ * record moves the serial and is logged, as a single delete does.
+ */
+export async function removeRecords(
+  store: Store,
+  ctx: CallContext,
+  ref: DomainRef,
+  recordIds: readonly number[],
+): Promise<TaskReceipt[]> {
+  const ids = [...new Set(recordIds)];
+  // A domain holds at most MAX_RECORDS records; a longer list is refused before it reaches the database.
+  if (ids.length > MAX_RECORDS) throw invalid(`At most ${MAX_RECORDS} records can be deleted at once`, 'records');
+  return store.tx(async (trx) => {
+    const domain = await domainRow(trx, ctx, ref);
+    const soa = ids.length
+      ? await trx
+          .selectFrom('dns_records')
+          .select('id')
+          .where('domain_id', '=', domain.id)
+          .where('id', 'in', ids)
+          .where('type', '=', 'SOA')
+          .executeTakeFirst()
+      : undefined;
+    if (soa) throw invalid('SOA records are managed by Nube and cannot be deleted', 'record_id');
+    const gone = ids.length
+      ? await trx
+          .deleteFrom('dns_records')
+          .where('domain_id', '=', domain.id)
+          .where('id', 'in', ids)
+          .returning(['id', 'name', 'type'])
+          .execute()
+      : [];
+    if (gone.length === 0) throw notFound(RECORD, ids.join(',') || '(none)', 'object');
+    const receipts: TaskReceipt[] = [];
+    for (const row of gone.sort((x, y) => Number(x.id) - Number(y.id))) {
+      await bumpSerial(trx, domain.id);
+      receipts.push(
+        await recordSyncChange(trx, {
+          objectType: RECORD,
+          objectId: String(row.id),
+          ctx,
+          payload: { action: 'delete', domain: domain.name, name: row.name, type: row.type },
+        }),
+      );
+    }
+    return receipts;
   });
 }
 

@@ -5,7 +5,7 @@ import type { DnsDomainRow as DomainTable, DnsRecordRow as RecordTable } from '.
 import type { CallContext } from '../../lib/context.js';
 import { invalid, notFound } from '../../lib/errors.js';
 import { nowIso } from '../../lib/util.js';
-import { withSerial, type DnsRecordView, type DomainRef } from './model.js';
+import { withSerial, type DnsRecordView, type DnsScope, type DomainRef } from './model.js';
 import type { StoredRecordType } from './rules.js';
 
 /** A stored domain row. */
@@ -23,11 +23,17 @@ export function recordRows(q: Q, domainId: number) {
   return q.selectFrom('dns_records').selectAll().where('domain_id', '=', domainId).orderBy('id');
 }
 
-/** The caller's domain by id or name, or NotFound (another account's too). */
-export async function domainRow(q: Q, ctx: CallContext, ref: DomainRef): Promise<DnsDomainRow> {
+/** Whether a read in scope reaches past the caller's own account: only an admin's that asks to. */
+export function everyAccount(ctx: CallContext, scope: DnsScope): boolean {
+  return ctx.isAdmin && scope.allAccounts === true;
+}
+
+/** The caller's domain by id or name (any account's for an admin asking for all), or NotFound (another account's too). */
+export async function domainRow(q: Q, ctx: CallContext, ref: DomainRef, scope: DnsScope = {}): Promise<DnsDomainRow> {
   if (ref.id === undefined && (ref.name === undefined || ref.name === ''))
     throw invalid('Either the id or the name of the domain must be given', 'id');
-  let sel = q.selectFrom('dns_domains').selectAll().where('account_id', '=', ctx.accountId);
+  let sel = q.selectFrom('dns_domains').selectAll();
+  if (!everyAccount(ctx, scope)) sel = sel.where('account_id', '=', ctx.accountId);
   if (ref.id !== undefined) sel = sel.where('id', '=', ref.id);
   if (ref.name !== undefined && ref.name !== '') {
     const name = ref.name.trim().toLowerCase().replace(/\.$/, '');

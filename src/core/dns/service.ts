@@ -16,12 +16,13 @@ import { numberedAliases } from '../aliases/service.js';
 import { domainName, recordName } from './names.js';
 import { domainDescription } from './rules.js';
 import { renderZoneFile } from './zone-file.js';
-import { addRecord, changeRecord, removeRecord } from './records.js';
-import { DOMAIN, domainRow, recordRow, recordRows, recordView, type DnsDomainRow } from './rows.js';
+import { addRecord, changeRecord, removeRecord, removeRecords } from './records.js';
+import { DOMAIN, domainRow, everyAccount, recordRow, recordRows, recordView, type DnsDomainRow } from './rows.js';
 import {
   SOA_TIMERS,
   type DnsDomainView,
   type DnsRecordView,
+  type DnsScope,
   type DomainFilter,
   type DomainRef,
   type HostedZone,
@@ -33,17 +34,18 @@ import {
 export class DnsService {
   constructor(private readonly deps: CoreDeps) {}
 
-  /** One page of the caller's domains, by name. */
+  /** One page of the caller's domains (an admin's with allAccounts: every account's), by name. */
   async list(ctx: CallContext, f: DomainFilter = {}): Promise<Page<DnsDomainView>> {
-    let q = this.deps.store.db.selectFrom('dns_domains').where('account_id', '=', ctx.accountId);
+    let q = this.deps.store.db.selectFrom('dns_domains');
+    if (!everyAccount(ctx, f)) q = q.where('account_id', '=', ctx.accountId);
     if (f.name) q = q.where('name', '=', domainName(f.name).name);
     const { count, rows } = await countedPage(q, q.selectAll().orderBy('name'), f);
     return { count, items: await this.domainViews(ctx, rows) };
   }
 
-  /** One of the caller's domains by id or name; another account's is NotFound. */
-  async get(ctx: CallContext, ref: DomainRef): Promise<DnsDomainView> {
-    return (await this.domainViews(ctx, [await domainRow(this.deps.store.db, ctx, ref)]))[0]!;
+  /** One of the caller's domains by id or name; another account's is NotFound (unless an admin asks for all). */
+  async get(ctx: CallContext, ref: DomainRef, scope: DnsScope = {}): Promise<DnsDomainView> {
+    return (await this.domainViews(ctx, [await domainRow(this.deps.store.db, ctx, ref, scope)]))[0]!;
   }
 
   /** Hosts a new domain with its SOA and NS records; a name hosted already (by anyone) is a Conflict. */
@@ -174,7 +176,7 @@ export class DnsService {
 
   /** One page of a domain's records (SOA and NS included), in creation order. */
   async records(ctx: CallContext, ref: DomainRef, f: RecordFilter = {}): Promise<Page<DnsRecordView>> {
-    const domain = await domainRow(this.deps.store.db, ctx, ref);
+    const domain = await domainRow(this.deps.store.db, ctx, ref, f);
     let q = this.deps.store.db.selectFrom('dns_records').where('domain_id', '=', domain.id);
     if (f.name !== undefined) q = q.where('name', '=', recordName(f.name, domain.name));
     if (f.type !== undefined) q = q.where('type', '=', f.type.trim().toUpperCase());
@@ -182,9 +184,9 @@ export class DnsService {
     return { count, items: rows.map((r) => recordView(r, Number(domain.serial))) };
   }
 
-  /** One record of one of the caller's domains. */
-  async record(ctx: CallContext, ref: DomainRef, recordId: number): Promise<DnsRecordView> {
-    const domain = await domainRow(this.deps.store.db, ctx, ref);
+  /** One record of one of the caller's domains (any account's for an admin asking for all). */
+  async record(ctx: CallContext, ref: DomainRef, recordId: number, scope: DnsScope = {}): Promise<DnsRecordView> {
+    const domain = await domainRow(this.deps.store.db, ctx, ref, scope);
     return recordView(await recordRow(this.deps.store.db, domain, recordId), Number(domain.serial));
   }
 
@@ -212,6 +214,11 @@ export class DnsService {
     return removeRecord(this.deps.store, ctx, ref, recordId);
   }
 
+  /** Deletes the listed records of a domain in one transaction (see removeRecords); one receipt per deleted record. */
+  deleteRecords(ctx: CallContext, ref: DomainRef, recordIds: readonly number[]): Promise<TaskReceipt[]> {
+    return removeRecords(this.deps.store, ctx, ref, recordIds);
+  }
+
   /**
    * The hosted zone that holds the absolute name fqdn (the longest hosted suffix), with all its records, read in one
    * snapshot; undefined when no hosted zone holds it. For the DNS server: it takes no caller.
@@ -236,22 +243,24 @@ export class DnsService {
     if (dup) throw hostedAlready(name);
   }
 
+  /** The rows as shown, each with its own owner's name, email and number (an admin's list spans accounts). */
   private async domainViews(ctx: CallContext, rows: DnsDomainRow[]): Promise<DnsDomainView[]> {
     if (!rows.length) return [];
-    const account = await this.deps.store.db
-      .selectFrom('accounts')
-      .select(['email', 'name'])
-      .where('id', '=', ctx.accountId)
-      .executeTakeFirst();
-    const numbers = await numberedAliases(this.deps.store, 'account', 'number', [ctx.accountId]);
+    const ids = [...new Set(rows.map((r) => r.account_id))];
+    const accounts = new Map(
+      (
+        await this.deps.store.db.selectFrom('accounts').select(['id', 'email', 'name']).where('id', 'in', ids).execute()
+      ).map((a) => [a.id, a]),
+    );
+    const numbers = await numberedAliases(this.deps.store, 'account', 'number', ids);
     return rows.map((r) => ({
       id: Number(r.id),
       name: r.name,
       unicodeName: r.unicode_name,
       accountId: r.account_id,
-      accountName: account?.name ?? ctx.accountName,
-      accountEmail: account?.email ?? '',
-      accountNumber: numbers.get(ctx.accountId) ?? 0,
+      accountName: accounts.get(r.account_id)?.name ?? (r.account_id === ctx.accountId ? ctx.accountName : ''),
+      accountEmail: accounts.get(r.account_id)?.email ?? '',
+      accountNumber: numbers.get(r.account_id) ?? 0,
       token: this.deps.secrets.decrypt(r.token_enc),
       serial: Number(r.serial),
       description: r.description,

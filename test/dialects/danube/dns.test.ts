@@ -293,3 +293,79 @@ test('a description is kept and changed; a disabled record is listed everywhere 
     await server.stop();
   }
 });
+
+test('a bulk record delete takes the domain’s records in one transaction: others’ ids are passed over, an SOA id stops all', async () => {
+  await es.create('/dns/domain/bulk.example');
+  const add = async (client: EsClient, domain: string, name: string): Promise<number> => {
+    const made = await client.create(`/dns/domain/${domain}/record`, {
+      name: `${name}.${domain}`,
+      type: 'A',
+      content: '192.0.2.20',
+    });
+    assert.equal(made.status, 201, made.text);
+    return made.body.result.id;
+  };
+  const a = await add(es, 'bulk.example', 'a');
+  const b = await add(es, 'bulk.example', 'b');
+  assert.equal((await d.bob.create('/dns/domain/bobs-bulk.example')).status, 201);
+  const theirs = await add(d.bob, 'bobs-bulk.example', 'x');
+  const records = async () => (await es.get('/dns/domain/bulk.example/record', { full: true })).body.result;
+  const soa = (await records()).find((x: any) => x.type === 'SOA');
+  const serial = async () => Number((await records()).find((x: any) => x.type === 'SOA').content.split(' ')[2]);
+  const before = await serial();
+  const notFound = { detail: 'Record not found' };
+  for (const [ids, status, body] of [
+    [[99999, theirs], 404, notFound],
+    [[], 404, notFound],
+    [[a, soa.id], 400, undefined],
+  ] as const) {
+    const r = await es.delete('/dns/domain/bulk.example/record', { records: ids });
+    assert.equal(r.status, status, `${JSON.stringify(ids)}: ${r.text}`);
+    if (body) assert.deepEqual(r.body, body);
+  }
+  for (const bad of [[[a]], [true], [-1], ['1x'], 'a,b'])
+    assert.deepEqual((await es.delete('/dns/domain/bulk.example/record', { records: bad })).status, 412);
+  assert.equal((await records()).length, 5, 'SOA, two NS, a and b are all still there');
+  assert.equal(await serial(), before, 'and the zone did not change');
+  assert.equal((await d.bob.get(`/dns/domain/bobs-bulk.example/record/${theirs}`)).status, 200);
+
+  const both = await es.delete('/dns/domain/bulk.example/record', { records: [String(a), 99999, b, theirs, a] });
+  assert.equal(both.status, 200, both.text);
+  assert.deepEqual(
+    (await records()).map((x: any) => x.type),
+    ['SOA', 'NS', 'NS'],
+  );
+  assert.equal(await serial(), before + 2, 'the serial moves once per deleted record');
+  const logged = await d.env.rt.store.db
+    .selectFrom('task_log')
+    .select(['object_id', 'status'])
+    .where('object_type', '=', 'dns record')
+    .where('object_id', 'in', [String(a), String(b)])
+    .where('action', '=', 'sync.delete')
+    .where('status', '=', 'SUCCESS')
+    .execute();
+  assert.deepEqual(logged.map((e) => e.object_id).sort(), [String(a), String(b)].sort(), 'one log entry per record');
+});
+
+test('a SuperAdmin lists and reads every account’s domains; other users still see only their own', async () => {
+  assert.equal((await es.create('/dns/domain/seen.example', { desc: 'carol' })).status, 201);
+  assert.equal((await d.bob.create('/dns/domain/bobs-own.example')).status, 201);
+  const names = (await d.admin.get('/dns/domain')).body.result;
+  assert.ok(names.includes('seen.example') && names.includes('bobs-own.example'), names.join(', '));
+  const full = await d.admin.get('/dns/domain', { extended: true });
+  assert.equal(full.status, 200, full.text);
+  const seen = full.body.result.find((x: any) => x.name === 'seen.example');
+  assert.deepEqual([seen.owner, seen.desc, seen.records], ['carol', 'carol', 3]);
+  const one = await d.admin.get('/dns/domain/seen.example', { extended: true });
+  assert.deepEqual([one.status, one.body.result.owner, one.body.result.records], [200, 'carol', 3], one.text);
+  const recs = await d.admin.get('/dns/domain/seen.example/record', { full: true });
+  assert.deepEqual([recs.status, recs.body.result.length], [200, 3], recs.text);
+  const soa = await d.admin.get(`/dns/domain/seen.example/record/${recs.body.result[0].id}`);
+  assert.deepEqual([soa.status, soa.body.result.type], [200, 'SOA'], soa.text);
+
+  const mine = (await es.get('/dns/domain')).body.result;
+  assert.ok(mine.includes('seen.example') && !mine.includes('bobs-own.example'), mine.join(', '));
+  assert.deepEqual((await es.get('/dns/domain/bobs-own.example')).body, { detail: 'Domain not found' });
+  assert.ok(!(await d.bob.get('/dns/domain')).body.result.includes('seen.example'));
+  assert.equal((await d.bob.get('/dns/domain/seen.example/record')).status, 404);
+});

@@ -1,10 +1,10 @@
-/** /dns/domain/: the caller's hosted DNS domains, the same domains CloudStack's DNS commands list (records: dns-record.ts). */
+/** /dns/domain/: the caller's hosted DNS domains (a SuperAdmin reads all), as CloudStack lists them (records: dns-record.ts). */
 import type { DnsDomainView } from '../../../core/dns/model.js';
 import { failure, ok } from '../answers.js';
 import { flag, readParams, sortBy } from '../params.js';
 import type { DanubeRequest } from '../request.js';
 import type { DanubeRouter } from '../router.js';
-import { dnsCall, domainOf, domainView, refuseUnkept } from './dns-fields.js';
+import { dnsCall, domainOf, domainView, readScope, refuseUnkept } from './dns-fields.js';
 
 /** The fields POST and PUT take. */
 const FIELDS = {
@@ -21,7 +21,7 @@ const FIELDS = {
 /** A domain as GET shows it: with extended=true, also its record count. */
 async function shown(q: DanubeRequest, d: DnsDomainView) {
   if (!flag(q, 'extended')) return domainView(d);
-  const records = await q.core.dns.records(q.ctx, { id: d.id }, { pageSize: 1 });
+  const records = await q.core.dns.records(q.ctx, { id: d.id }, { pageSize: 1, ...readScope(q) });
   return domainView(d, records.count);
 }
 
@@ -38,15 +38,15 @@ export function dnsDomainRoutes(r: DanubeRouter): void {
   r.get(
     '/dns/domain/',
     async (q) => {
-      const domains = (await q.core.dns.list(q.ctx)).items;
+      const domains = (await q.core.dns.list(q.ctx, readScope(q))).items;
       const full = flag(q, 'full') || flag(q, 'extended');
       const views = await Promise.all(domains.map((d) => (full ? shown(q, d) : domainView(d))));
       const sorted = sortBy(q, views, ['name', 'created'], 'name');
       return ok(q, full ? sorted : sorted.map((v) => v.name));
     },
-    'Your DNS domains: names, or objects with full=true (extended=true adds record counts).',
+    "Your DNS domains (a SuperAdmin's: every account's): names, or objects with full=true (extended=true adds record counts).",
   );
-  r.get('/dns/domain/:name/', async (q) => ok(q, await shown(q, await domainOf(q))), 'One DNS domain.');
+  r.get('/dns/domain/:name/', async (q) => ok(q, await shown(q, await domainOf(q, 'read'))), 'One DNS domain.');
   r.post(
     '/dns/domain/:name/',
     async (q) => {

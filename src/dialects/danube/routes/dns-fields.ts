@@ -2,7 +2,7 @@
  * Shared by the /dns/ routes: domains and records as Danube shows them, record names between Danube's FQDNs and the
  * core's zone-relative names, and core errors in Danube's terms (field names, "Domain not found", 406 on a taken name).
  */
-import type { DnsDomainView, DnsRecordView } from '../../../core/dns/model.js';
+import type { DnsDomainView, DnsRecordView, DnsScope } from '../../../core/dns/model.js';
 import { CoreError } from '../../../lib/errors.js';
 import { apiError, failure } from '../answers.js';
 import type { DanubeRequest } from '../request.js';
@@ -80,9 +80,18 @@ export async function dnsCall<T>(q: DanubeRequest, what: DnsObject, call: () => 
   }
 }
 
-/** The caller's domain named in the path (another account's is "Domain not found"). */
-export function domainOf(q: DanubeRequest): Promise<DnsDomainView> {
-  return dnsCall(q, 'Domain', () => q.core.dns.get(q.ctx, { name: q.params.name ?? '' }));
+/** What a read of /dns/ reaches: for a SuperAdmin every account's domains (as Danube's staff see them), else the caller's. */
+export function readScope(q: DanubeRequest): DnsScope {
+  return { allAccounts: q.user.isSuperAdmin };
+}
+
+/**
+ * The domain named in the path: the caller's own, or for a read by a SuperAdmin any account's; another's is "Domain not
+ * found" (changes reach only the caller's own domains).
+ */
+export function domainOf(q: DanubeRequest, use: 'read' | 'change' = 'change'): Promise<DnsDomainView> {
+  const scope = use === 'read' ? readScope(q) : {};
+  return dnsCall(q, 'Domain', () => q.core.dns.get(q.ctx, { name: q.params.name ?? '' }, scope));
 }
 
 /**

@@ -1,11 +1,11 @@
 /** /dns/domain/(name)/record/: a hosted domain's records, the same records CloudStack's listDnsDomainRecords shows. */
 import type { DnsRecordView } from '../../../core/dns/model.js';
 import { DEFAULT_TTL, TTL_MAX } from '../../../core/dns/rules.js';
-import { apiError, failure, ok } from '../answers.js';
+import { apiError, ok } from '../answers.js';
 import { flag, readParams, sortBy } from '../params.js';
 import type { DanubeRequest } from '../request.js';
 import type { DanubeRouter } from '../router.js';
-import { coreRecordName, dnsCall, domainOf, recordView } from './dns-fields.js';
+import { coreRecordName, dnsCall, domainOf, readScope, recordView } from './dns-fields.js';
 
 /** Fields GET sorts by. */
 const ORDER = ['id', 'name', 'type', 'ttl', 'disabled', 'changed'];
@@ -27,11 +27,20 @@ function recordIdOf(q: DanubeRequest): number {
   return Number(raw);
 }
 
-/** Every record of the domain in the path, with the domain's name. */
-async function recordsOf(q: DanubeRequest): Promise<{ domain: string; domainId: number; records: DnsRecordView[] }> {
-  const d = await domainOf(q);
-  const page = await dnsCall(q, 'Domain', () => q.core.dns.records(q.ctx, { id: d.id }));
-  return { domain: d.name, domainId: d.id, records: page.items };
+/** Every record of the domain in the path (any account's for a SuperAdmin), with the domain's name. */
+async function recordsOf(q: DanubeRequest): Promise<{ domain: string; records: DnsRecordView[] }> {
+  const d = await domainOf(q, 'read');
+  const page = await dnsCall(q, 'Domain', () => q.core.dns.records(q.ctx, { id: d.id }, readScope(q)));
+  return { domain: d.name, records: page.items };
+}
+
+/** The record ids of a bulk DELETE: a list of whole numbers (es sends them as strings), else 412 `Invalid records`. */
+function recordIdsOf(q: DanubeRequest): number[] {
+  const ids = q.data.records;
+  const isId = (i: unknown) =>
+    (typeof i === 'number' && Number.isSafeInteger(i) && i >= 0) || (typeof i === 'string' && /^\d{1,15}$/.test(i));
+  if (!Array.isArray(ids) || !ids.every(isId)) throw apiError(412, 'Invalid records');
+  return ids.map(Number);
 }
 
 /** Creates a record from POST data: name, type and content required; ttl 3600 and prio 0 unless given. */
@@ -82,30 +91,23 @@ export function dnsRecordRoutes(r: DanubeRouter): void {
   r.delete(
     '/dns/domain/:name/record/',
     async (q) => {
-      const ids = q.data.records;
-      if (!Array.isArray(ids) || !ids.every((i) => /^\d{1,15}$/.test(String(i))))
-        throw apiError(412, 'Invalid records');
-      const { domainId, records } = await recordsOf(q);
-      const wanted = new Set(ids.map(Number));
-      const doomed = records.filter((rec) => wanted.has(rec.id));
-      if (doomed.length === 0) throw apiError(404, 'Record not found');
-      if (doomed.some((rec) => rec.type === 'SOA'))
-        throw failure(q, { non_field_errors: ['SOA records are managed by Nube and cannot be deleted'] });
-      let taskId: string | undefined;
-      for (const rec of doomed)
-        taskId = (await dnsCall(q, 'Record', () => q.core.dns.deleteRecord(q.ctx, { id: domainId }, rec.id))).taskId;
-      return ok(q, null, taskId ? { taskId } : {});
+      const d = await domainOf(q);
+      const ids = recordIdsOf(q);
+      if (ids.length === 0) throw apiError(404, 'Record not found');
+      const receipts = await dnsCall(q, 'Record', () => q.core.dns.deleteRecords(q.ctx, { id: d.id }, ids));
+      return ok(q, null, { taskId: receipts[receipts.length - 1]!.taskId });
     },
-    'Deletes the records whose ids are in records (ids of other domains are skipped; 404 when none is left).',
+    "Deletes the domain's records whose ids are in records, in one transaction: 404 when none is, 400 (none deleted) for the SOA.",
   );
   r.get(
     '/dns/domain/:name/record/:record_id/',
     async (q) => {
-      const d = await domainOf(q);
+      const d = await domainOf(q, 'read');
       const id = recordIdOf(q);
-      return ok(q, recordView(d.name, await dnsCall(q, 'Record', () => q.core.dns.record(q.ctx, { id: d.id }, id))));
+      const rec = await dnsCall(q, 'Record', () => q.core.dns.record(q.ctx, { id: d.id }, id, readScope(q)));
+      return ok(q, recordView(d.name, rec));
     },
-    'One record.',
+    'One record (of any domain for a SuperAdmin).',
   );
   r.post(
     '/dns/domain/:name/record/:record_id/',
