@@ -3,9 +3,17 @@ import type { FastifyInstance, FastifyReply, FastifyRequest, HookHandlerDoneFunc
 
 /** Where a request's labels are kept: properties on the request itself (a WeakMap entry per request and label cost ~1% of a cached list). */
 const LABELS = Symbol('nube.labels');
-type Labeled = { [LABELS]?: { dialect?: string; route?: string; account?: string } };
 
-function labels(req: object): { dialect?: string; route?: string; account?: string } {
+/** The labels set on a request so far (each hook sets its own). */
+interface RequestLabels {
+  dialect?: string;
+  route?: string;
+  account?: string;
+}
+
+type Labeled = { [LABELS]?: RequestLabels };
+
+function labels(req: object): RequestLabels {
   return ((req as Labeled)[LABELS] ??= {});
 }
 

@@ -340,7 +340,6 @@ export interface PublicIpRow {
   address: string;
   address_num: number;
   vm_id: string | null;
-  reverse_dns: string | null;
   healthcheck: string | null;
   state: string;
   created_at: string;

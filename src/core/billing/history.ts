@@ -1,4 +1,5 @@
 /** What VMs actually used during a period, from the VM usage log (migration 0006): peaks of CPU and memory per account. */
+import { sql, type RawBuilder, type SqlBool } from 'kysely';
 import type { Q } from '../../store/db.js';
 import type { VmUsageLogRow } from '../../store/schema.js';
 import { ACTIVE_STATES } from './usage.js';
@@ -13,6 +14,15 @@ type LogRow = Omit<VmUsageLogRow, 'seq'> & { seq: number };
 function held(r: LogRow): { account: string; cpu: number; mem: number } | null {
   if (Number(r.removed) || !ACTIVE_STATES.includes(r.state)) return null;
   return { account: r.account_id, cpu: Number(r.cpu_number) * Number(r.cpu_speed), mem: Number(r.memory) };
+}
+
+/**
+ * True where the change `n` (the subquery's alias) was logged after the change `row` of the outer query: later `at`, or
+ * the same `at` and a later `seq`, the order the usage log is replayed in.
+ */
+function loggedAfter(row: 'l' | 'vm_usage_log'): RawBuilder<SqlBool> {
+  const [at, seq] = [sql.ref(`${row}.at`), sql.ref(`${row}.seq`)];
+  return sql<SqlBool>`(${sql.ref('n.at')} > ${at} or (${sql.ref('n.at')} = ${at} and ${sql.ref('n.seq')} > ${seq}))`;
 }
 
 /**
@@ -45,12 +55,7 @@ export async function peakUseByAccount(
               .select('n.seq')
               .whereRef('n.vm_id', '=', 'l.vm_id')
               .where('n.at', '<=', from)
-              .where((e) =>
-                e.or([
-                  e('n.at', '>', e.ref('l.at')),
-                  e.and([e('n.at', '=', e.ref('l.at')), e('n.seq', '>', e.ref('l.seq'))]),
-                ]),
-              ),
+              .where(loggedAfter('l')),
           ),
         ),
       )
@@ -134,12 +139,7 @@ export async function pruneUsageLog(q: Q, horizon: string): Promise<void> {
           .select('n.seq')
           .whereRef('n.vm_id', '=', 'vm_usage_log.vm_id')
           .where('n.at', '<', horizon)
-          .where((e) =>
-            e.or([
-              e('n.at', '>', e.ref('vm_usage_log.at')),
-              e.and([e('n.at', '=', e.ref('vm_usage_log.at')), e('n.seq', '>', e.ref('vm_usage_log.seq'))]),
-            ]),
-          ),
+          .where(loggedAfter('vm_usage_log')),
       ),
     )
     .execute();

@@ -32,7 +32,6 @@ export interface PublicIpView {
   healthcheck: Healthcheck | null;
   state: string;
   created: string;
-  reverseDns: string | null;
   tags: Tag[];
 }
 
@@ -117,7 +116,6 @@ export class PublicIpService {
         address,
         address_num: ipv4ToInt(address),
         vm_id: null,
-        reverse_dns: null,
         healthcheck: hc ? JSON.stringify(hc) : null,
         state: 'Allocated',
         created_at: nowIso(),
@@ -240,7 +238,6 @@ export class PublicIpService {
         healthcheck: parseJson<Healthcheck | null>(r.healthcheck, null),
         state: r.state,
         created: r.created_at,
-        reverseDns: r.reverse_dns,
         tags: tags.get(r.id) ?? [],
       });
     }

@@ -9,7 +9,7 @@ import { enqueueTask } from '../../tasks/queue.js';
 import { checkDisplayName, checkHostname, checkUserdata, rootDiskBytes } from './rules.js';
 import { bumpLiveVms } from './counts.js';
 import { reserveQuota } from '../quotas/service.js';
-import { addDefaultNics, resolveGroups } from './rows.js';
+import { addDefaultNics, requestedSecurityGroups, resolveGroups } from './rows.js';
 import { nextSerial } from '../../store/vm-serials.js';
 import type { VmCreateInput } from './create-input.js';
 
@@ -165,15 +165,7 @@ export async function insertOfferingVm(
     .where('removed_at', 'is', null)
     .executeTakeFirst();
   if (dup) throw conflict(`A virtual machine named ${name} already exists in this account`, 'exists');
-  const sgIds = await resolveGroups(
-    trx,
-    ctx,
-    'security_groups',
-    input.securityGroupIds,
-    input.securityGroupNames,
-    'securitygroup',
-    'securityGroup',
-  );
+  const sgIds = await requestedSecurityGroups(trx, ctx, input);
   const agIds = await resolveGroups(
     trx,
     ctx,

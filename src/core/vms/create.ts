@@ -6,7 +6,7 @@ import { orderedId, nowIso } from '../../lib/util.js';
 import { enqueueTask } from '../../tasks/queue.js';
 import { bumpLiveVms } from './counts.js';
 import { reserveQuota } from '../quotas/service.js';
-import { addDefaultNics, resolveGroups } from './rows.js';
+import { addDefaultNics, requestedSecurityGroups } from './rows.js';
 import { nextSerial } from '../../store/vm-serials.js';
 import { attachDrives, checkServerName, sizeOf, volumeOf, type VmSize } from './sized.js';
 import { chooseMac, isMacClash, parseMac, unusableMac } from './macs.js';
@@ -84,15 +84,7 @@ async function bySize(deps: CoreDeps, ctx: CallContext, input: VmCreateInput, wa
       await addDefaultNics(trx, ctx, id, serial, zone.id);
       if (mac) await chooseMac(trx, id, mac);
       // A server made by size joins only the security groups (firewalls) it names.
-      const groups = await resolveGroups(
-        trx,
-        ctx,
-        'security_groups',
-        input.securityGroupIds,
-        input.securityGroupNames,
-        'securitygroup',
-        'securityGroup',
-      );
+      const groups = await requestedSecurityGroups(trx, ctx, input);
       for (const g of groups) await trx.insertInto('vm_security_groups').values({ vm_id: id, group_id: g }).execute();
       const attrs = encodeExtras(
         { cpuCountAuto: false, attrs: {} },

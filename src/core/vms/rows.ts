@@ -50,6 +50,23 @@ export async function resolveGroups(
   return [...new Set(rows.map((r) => r.id))];
 }
 
+/** The caller's security groups a new VM asks to join, by ids or by names; one lookup (and error fields) for every create path. */
+export function requestedSecurityGroups(
+  q: Q,
+  ctx: CallContext,
+  input: { securityGroupIds?: string[]; securityGroupNames?: string[] },
+): Promise<string[]> {
+  return resolveGroups(
+    q,
+    ctx,
+    'security_groups',
+    input.securityGroupIds,
+    input.securityGroupNames,
+    'securitygroup',
+    'securityGroup',
+  );
+}
+
 /** The guest network of each zone (its oldest live shared network); Invalid for a zone without one. */
 export async function guestNetworks(q: Q, zoneIds: string[]): Promise<Map<string, NetworkRow>> {
   const rows = await q

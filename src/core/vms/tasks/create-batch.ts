@@ -55,9 +55,7 @@ export async function createBatch(
     );
     const refused = await deps.driver.startMany(specs, byVm);
     for (const t of hosted) {
-      if (!refused.has(t.object_id)) continue;
-      await deps.driver.destroy(t.object_id).catch(() => undefined);
-      failed.set(t.id, refused.get(t.object_id));
+      if (refused.has(t.object_id)) await failStart(deps, t, refused.get(t.object_id), failed);
     }
   } else await startEach(deps, hosted, specs, signals, failed);
   for (const t of tasks) {
@@ -126,8 +124,13 @@ async function startEach(
     try {
       await deps.driver.start(specs[i]!, { signal: signals.get(t.id) });
     } catch (err) {
-      await deps.driver.destroy(t.object_id).catch(() => undefined);
-      failed.set(t.id, err);
+      await failStart(deps, t, err, failed);
     }
   }
+}
+
+/** The error step of a batch VM whose start failed: whatever the driver made of it destroyed, its task failed with err. */
+async function failStart(deps: HandlerDeps, task: TaskRow, err: unknown, failed: Map<string, unknown>): Promise<void> {
+  await deps.driver.destroy(task.object_id).catch(() => undefined);
+  failed.set(task.id, err);
 }
