@@ -24,16 +24,18 @@ interface XferState {
 /** A skipped write: another process metered this account concurrently. */
 class Raced extends Error {}
 
-/** Cumulative traffic bytes (in + out) per account, from the `vm_traffic` counters of all its VMs. */
+/**
+ * Cumulative traffic bytes (in + out) per account, from the `vm_traffic` counters of all its VMs, summed by the
+ * database: one row per account (reading every VM's row held the loop ~15 ms at 10,000 VMs, the sum ~6 ms).
+ */
 async function trafficByAccount(deps: CoreDeps): Promise<Map<string, number>> {
   const rows = await deps.store.db
     .selectFrom('vm_traffic as t')
     .innerJoin('vms as v', 'v.id', 't.vm_id')
-    .select(['v.account_id', 't.in_used', 't.out_used'])
+    .select((eb) => ['v.account_id', eb.fn.sum<number>(eb('t.in_used', '+', eb.ref('t.out_used'))).as('bytes')])
+    .groupBy('v.account_id')
     .execute();
-  const out = new Map<string, number>();
-  for (const r of rows) out.set(r.account_id, (out.get(r.account_id) ?? 0) + Number(r.in_used) + Number(r.out_used));
-  return out;
+  return new Map(rows.map((r) => [r.account_id, Number(r.bytes)]));
 }
 
 /** VMs whose counters one slice of refreshTraffic reads and saves before the event loop gets a turn. */
@@ -41,24 +43,29 @@ const REFRESH_SLICE = 100;
 
 /**
  * Reads the driver counters of active VMs into `vm_traffic`, so metering sees current traffic (what CVM does on reads).
- * Runs in slices of REFRESH_SLICE VMs with a turn of the event loop in between: in one piece, 10,000 VMs held the loop
- * for ~150 ms every five minutes, and every request waiting meanwhile with it (250 a slice still held it ~16 ms).
+ * Runs in slices of REFRESH_SLICE VMs, each read by id after the last one's, with a turn of the event loop in between:
+ * in one piece, 10,000 VMs held the loop for ~150 ms every five minutes, and reading their ids at once still ~10 ms.
  */
 export async function refreshTraffic(deps: CoreDeps): Promise<void> {
   if (!deps.driver) return;
-  const vms = await deps.store.db
-    .selectFrom('vms')
-    .select(['id', 'state', 'host_id'])
-    .where('removed_at', 'is', null)
-    .where('state', 'in', ACTIVE_STATES)
-    .execute();
   const traffic = new TrafficService(deps);
-  for (let i = 0; i < vms.length; i += REFRESH_SLICE) {
-    if (i > 0) await nextTurn();
+  for (let after = ''; ; await nextTurn()) {
+    const vms = await deps.store.db
+      .selectFrom('vms')
+      .select(['id', 'state', 'host_id'])
+      .where('removed_at', 'is', null)
+      .where('state', 'in', ACTIVE_STATES)
+      .where('id', '>', after)
+      .orderBy('id')
+      .limit(REFRESH_SLICE)
+      .execute();
+    if (vms.length === 0) return;
     await traffic.meter(
-      vms.slice(i, i + REFRESH_SLICE).map((v) => ({ id: v.id, state: v.state, hostId: v.host_id })),
+      vms.map((v) => ({ id: v.id, state: v.state, hostId: v.host_id })),
       { save: true },
     );
+    if (vms.length < REFRESH_SLICE) return;
+    after = vms[vms.length - 1]!.id;
   }
 }
 
