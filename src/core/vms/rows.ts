@@ -50,7 +50,7 @@ export async function resolveGroups(
   return [...new Set(rows.map((r) => r.id))];
 }
 
-/** The caller's security groups a new VM asks to join, by ids or by names; one lookup (and error fields) for every create path. */
+/** The caller's security groups a VM asks to join (on create or update), by ids or by names; one lookup and one set of error fields. */
 export function requestedSecurityGroups(
   q: Q,
   ctx: CallContext,

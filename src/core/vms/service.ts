@@ -14,7 +14,7 @@ import { checkDisplayName, checkHostname, checkUserdata } from './rules.js';
 import { taggedIds } from '../tags/service.js';
 import { liveVms } from './counts.js';
 import { countedPage } from '../../store/page.js';
-import { resolveGroups, vmRow } from './rows.js';
+import { requestedSecurityGroups, vmRow } from './rows.js';
 import { createVm, type VmCreateInput, type VmCreated } from './create.js';
 import { cloneVm, type VmCloneInput } from './clone.js';
 import { VmLifecycle } from './lifecycle.js';
@@ -310,15 +310,7 @@ export class VmService {
       if (u.displayVm !== undefined) set.display_vm = toFlag(u.displayVm);
       await trx.updateTable('vms').set(set).where('id', '=', id).execute();
       if (u.securityGroupIds) {
-        const ids = await resolveGroups(
-          trx,
-          ctx,
-          'security_groups',
-          u.securityGroupIds,
-          undefined,
-          'securitygroup',
-          'securityGroup',
-        );
+        const ids = await requestedSecurityGroups(trx, ctx, { securityGroupIds: u.securityGroupIds });
         await trx.deleteFrom('vm_security_groups').where('vm_id', '=', id).execute();
         for (const g of ids) await trx.insertInto('vm_security_groups').values({ vm_id: id, group_id: g }).execute();
       }
