@@ -1,10 +1,13 @@
-/** The members of a pool as its reconciler reads and changes them: live members, anti-affinity room, member destroys. */
-import type { Transaction } from 'kysely';
+/** The members of a pool as its reconciler reads and changes them: live members, anti-affinity room, member deploys and destroys. */
+import { sql, type Transaction } from 'kysely';
 import type { DB } from '../../store/schema.js';
 import type { CallContext } from '../../lib/context.js';
 import { nowIso } from '../../lib/util.js';
 import { enqueueTask } from '../../tasks/queue.js';
 import type { CoreDeps } from '../deps.js';
+import { insertOfferingVm } from '../vms/create-offering.js';
+import { insertOfferingVms } from '../vms/create-many.js';
+import type { BatchedCreate } from '../vms/create-many-links.js';
 import { ANTI_AFFINITY_MAX_MEMBERS } from './model.js';
 
 /** VM states a leaving member may be destroyed from. */
@@ -111,4 +114,35 @@ export async function destroyMember(deps: CoreDeps, trx: Transaction<DB>, ctx: C
     payload: { expunge: true, from: m.state },
     ctx,
   });
+}
+
+/**
+ * Writes new members in the reconcile's transaction: their VMs and vm.create tasks through the batch path ordinary
+ * creates take (a few statements whatever their number), then their member rows. A refused batch is undone to a
+ * savepoint and each VM written alone, so the pool meets the refusal a lone deploy would, as ordinary creates do.
+ */
+export async function deployMembers(
+  deps: CoreDeps,
+  trx: Transaction<DB>,
+  poolId: string,
+  creates: readonly BatchedCreate[],
+): Promise<void> {
+  if (creates.length === 0) return;
+  if (creates.length === 1) await insertOfferingVm(deps, trx, creates[0]!.ctx, creates[0]!.input, creates[0]!.vm);
+  else {
+    await sql`savepoint pool_members`.execute(trx);
+    try {
+      await insertOfferingVms(deps, trx, creates);
+      await sql`release savepoint pool_members`.execute(trx);
+    } catch {
+      await sql`rollback to savepoint pool_members`.execute(trx);
+      await sql`release savepoint pool_members`.execute(trx);
+      for (const c of creates) await insertOfferingVm(deps, trx, c.ctx, c.input, c.vm);
+    }
+  }
+  const now = nowIso();
+  await trx
+    .insertInto('instance_pool_members')
+    .values(creates.map((c) => ({ vm_id: c.vm.id, pool_id: poolId, leaving: 0, created_at: now })))
+    .execute();
 }

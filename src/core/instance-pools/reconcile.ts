@@ -1,7 +1,8 @@
 /**
  * The pool.reconcile step: brings a pool to its size in one transaction. It forgets members whose VM is gone, marks
- * the surplus as leaving, destroys leaving members that are free, deploys missing members (each VM, its member row and
- * its vm.create task written together, so a crash between steps converges to exactly `size`), and sets the state.
+ * the surplus as leaving, destroys leaving members that are free, deploys missing members (their VMs, member rows and
+ * vm.create tasks written together through the batch path of ordinary creates, so a crash between steps converges to
+ * exactly `size`), and sets the state.
  * Idempotent: it reads everything it decides from the database, and a run again after a crash decides the same.
  */
 import type { Transaction } from 'kysely';
@@ -12,9 +13,9 @@ import { nowIso, randomToken } from '../../lib/util.js';
 import type { TaskHandler } from '../../tasks/handler.js';
 import type { CoreDeps } from '../deps.js';
 import type { VmCreateInput } from '../vms/create-input.js';
-import { insertOfferingVm, prepareOfferingVm, type PreparedVm } from '../vms/create-offering.js';
+import { prepareOfferingVm, type PreparedVm } from '../vms/create-offering.js';
 import { ANTI_AFFINITY_MAX_MEMBERS, MAX_FAILURES, idList, type PoolState } from './model.js';
-import { DESTROYABLE, antiAffinityRoom, destroyMember, loadMembers, type Member } from './members.js';
+import { DESTROYABLE, antiAffinityRoom, deployMembers, destroyMember, loadMembers, type Member } from './members.js';
 import { POOL_OBJECT } from './trigger.js';
 import { writeLog } from '../../tasks/log.js';
 
@@ -138,9 +139,11 @@ async function reconcileIn(
   const size = destroying ? 0 : Number(pool.size);
   let active = members.filter((m) => !m.leaving);
   if (active.length > size) {
-    // Shrink: members in error go first, then those not yet running, then the newest.
+    // Shrink: members in error go first, then those not yet running, then the newest (the last listed).
     const rank = (m: Member) => (m.state === 'error' ? 0 : m.state !== 'running' ? 1 : 2);
-    const order = [...active].sort((a, b) => rank(a) - rank(b) || b.created.localeCompare(a.created));
+    const order = [...active].sort(
+      (a, b) => rank(a) - rank(b) || b.created.localeCompare(a.created) || b.vmId.localeCompare(a.vmId),
+    );
     const drop = order.slice(0, active.length - size);
     for (const m of drop) m.leaving = true;
     await trx
@@ -185,14 +188,10 @@ async function reconcileIn(
       deficit = Math.max(0, room.free);
     }
     if (deficit > prepared.length) return false;
-    for (const p of prepared.slice(0, deficit)) {
-      await trx
-        .insertInto('instance_pool_members')
-        .values({ vm_id: p.vm.id, pool_id: pool.id, leaving: 0, created_at: nowIso() })
-        .execute();
-      await insertOfferingVm(deps, trx, ctx, p.input, p.vm);
-      active.push({ vmId: p.vm.id, leaving: false, state: 'creating', created: nowIso(), busy: true });
-    }
+    const creates = prepared.slice(0, deficit).map((p) => ({ ctx, ...p }));
+    await deployMembers(deps, trx, pool.id, creates);
+    for (const c of creates)
+      active.push({ vmId: c.vm.id, leaving: false, state: 'creating', created: nowIso(), busy: true });
   }
   const state = nextState(pool, active, members, blocked);
   await trx

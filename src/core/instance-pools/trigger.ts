@@ -68,7 +68,7 @@ export async function queueReconcile(q: Q, poolId: string, cause: ReconcileCause
   });
 }
 
-/** Task-end observer: a task on a pool member ended, so its pool reconciles; member deploy and destroy failures are counted. */
+/** Task-end observer: tasks on pool members ended, so their pools reconcile; member deploy and destroy failures are counted. */
 export async function onMemberTaskEnds(q: Q, ended: EndedTask[]): Promise<void> {
   const onVms = ended.filter((e) => e.task.object_type === 'virtual machine');
   if (onVms.length === 0) return;
@@ -82,27 +82,41 @@ export async function onMemberTaskEnds(q: Q, ended: EndedTask[]): Promise<void> 
     )
     .execute();
   const poolOf = new Map(members.map((m) => [m.vm_id, m.pool_id]));
+  const byPool = new Map<string, EndedTask[]>();
   for (const e of onVms) {
     const poolId = poolOf.get(e.task.object_id);
-    if (poolId) await onMemberTaskEnd(q, e, poolId);
+    if (!poolId) continue;
+    const events = byPool.get(poolId) ?? [];
+    events.push(e);
+    byPool.set(poolId, events);
   }
+  for (const [poolId, events] of byPool) await onMemberTasksEnd(q, poolId, events);
 }
 
-/** Counts a member's deploy or destroy outcome on its pool and queues the pool's reconcile. */
-async function onMemberTaskEnd(q: Q, ended: EndedTask, poolId: string): Promise<void> {
-  const { task, status } = ended;
-  if (task.kind === 'vm.create' || task.kind === 'vm.destroy') {
-    if (status === 'FAILURE')
-      await q
-        .updateTable('instance_pools')
-        .set((eb) => ({ failures: eb('failures', '+', 1) }))
-        .where('id', '=', poolId)
-        .execute();
-    else if (status === 'SUCCESS')
-      await q.updateTable('instance_pools').set({ failures: 0 }).where('id', '=', poolId).execute();
+/**
+ * Counts a pool's member deploy and destroy outcomes in their order (a failure adds one, a success starts again from
+ * zero) with one update for a batch of them, and queues the pool's reconcile.
+ */
+async function onMemberTasksEnd(q: Q, poolId: string, events: EndedTask[]): Promise<void> {
+  let reset = false;
+  let failed = 0;
+  for (const { task, status } of events) {
+    if (task.kind !== 'vm.create' && task.kind !== 'vm.destroy') continue;
+    if (status === 'FAILURE') failed++;
+    else if (status === 'SUCCESS') {
+      reset = true;
+      failed = 0;
+    }
   }
+  if (reset) await q.updateTable('instance_pools').set({ failures: failed }).where('id', '=', poolId).execute();
+  else if (failed > 0)
+    await q
+      .updateTable('instance_pools')
+      .set((eb) => ({ failures: eb('failures', '+', failed) }))
+      .where('id', '=', poolId)
+      .execute();
   await queueReconcile(q, poolId, {
-    accountId: task.account_id,
+    accountId: events[0]!.task.account_id,
     userId: null,
     origin: 'instance-pool:reconcile',
   });

@@ -10,14 +10,11 @@ import type { DB } from '../../store/schema.js';
 import type { CallContext } from '../../lib/context.js';
 import type { CoreDeps } from '../deps.js';
 import { conflict, invalid } from '../../lib/errors.js';
-import { orderedId, nowIso } from '../../lib/util.js';
+import { nowIso } from '../../lib/util.js';
 import { enqueueFreshTasks } from '../../tasks/queue.js';
 import { bumpLiveVms } from './counts.js';
 import { reserveQuota, type QuotaDemand } from '../quotas/service.js';
 import { nextSerials } from '../../store/vm-serials.js';
-import { leaseAddresses } from '../networks/ipam.js';
-import { automaticFirstMacs } from './macs.js';
-import { guestNetworks } from './rows.js';
 import {
   insertOfferingVm,
   prepareOfferingVm,
@@ -25,16 +22,10 @@ import {
   vmDemand,
   vmNameLock,
   vmValues,
-  type PreparedVm,
 } from './create-offering.js';
 import type { VmCreateInput, VmCreated } from './create-input.js';
-
-/** One prepared create of a batch. */
-interface BatchedCreate {
-  ctx: CallContext;
-  input: VmCreateInput;
-  vm: PreparedVm;
-}
+import { batchWritable, insertBatchGroups, type BatchedCreate } from './create-many-links.js';
+import { insertNewNics } from './new-nics.js';
 
 interface Waiting extends BatchedCreate {
   resolve(taskId: string): void;
@@ -57,7 +48,7 @@ interface Lane {
 /** The lane of each store. */
 const lanes = new WeakMap<object, Lane>();
 
-/** True for a create the batch writes: the zone's guest network only, no chosen address, no groups named. */
+/** True for a create that joins its turn's batch: the zone's guest network only, no chosen address, no groups named. */
 function batchable(input: VmCreateInput): boolean {
   return (
     !input.networkIds?.length &&
@@ -132,7 +123,7 @@ async function write(deps: CoreDeps, batch: Waiting[]): Promise<void> {
 }
 
 /** Sums the quota demand of an account's creates in the batch. */
-function demandOf(creates: BatchedCreate[]): QuotaDemand {
+function demandOf(creates: readonly BatchedCreate[]): QuotaDemand {
   const sum = { vms: 0, cpus: 0, memoryMb: 0, volumes: 0, storageBytes: 0 };
   for (const c of creates) {
     const d = vmDemand(c.vm);
@@ -145,7 +136,7 @@ function demandOf(creates: BatchedCreate[]): QuotaDemand {
 async function checkNamesAndKeys(
   store: CoreDeps['store'],
   trx: Transaction<DB>,
-  batch: BatchedCreate[],
+  batch: readonly BatchedCreate[],
   accounts: string[],
 ): Promise<void> {
   const keyed = batch.filter((b) => b.input.sshKeyName);
@@ -184,22 +175,23 @@ async function checkNamesAndKeys(
       throw conflict(`A virtual machine named ${t.name} already exists in this account`, 'exists');
 }
 
-/** Writes batchable prepared VMs (see batchable) with their vm.create tasks in the caller's transaction; returns the task ids in order. */
-async function insertOfferingVms(deps: CoreDeps, trx: Transaction<DB>, batch: BatchedCreate[]): Promise<string[]> {
+/**
+ * Writes prepared VMs with their vm.create tasks in the caller's transaction, a few statements for the whole batch;
+ * returns the task ids in order. The turn's batches use it, and so do callers with creates of their own to write
+ * together (an instance pool's new members). A refusal is the batch's: its caller runs each create alone to answer it.
+ */
+export async function insertOfferingVms(
+  deps: CoreDeps,
+  trx: Transaction<DB>,
+  batch: readonly BatchedCreate[],
+): Promise<string[]> {
+  if (!batch.every((b) => batchWritable(b.input)))
+    throw new Error('Creates naming groups or choosing an address are written one by one (insertOfferingVm)');
   const { store } = deps;
   const now = nowIso();
   const accounts = [...new Set(batch.map((b) => b.ctx.accountId))].sort();
   for (const a of accounts) await reserveQuota(deps, trx, a, demandOf(batch.filter((b) => b.ctx.accountId === a)));
   await checkNamesAndKeys(store, trx, batch, accounts);
-  const defaults = await trx
-    .selectFrom('security_groups')
-    .select(['account_id', 'id'])
-    .where('account_id', 'in', accounts)
-    .where('name', '=', 'default')
-    .execute();
-  const defaultOf = new Map<string, string>();
-  for (const d of defaults) if (!defaultOf.has(d.account_id)) defaultOf.set(d.account_id, d.id);
-  const networks = await guestNetworks(trx, [...new Set(batch.map((b) => b.vm.zoneId))]);
   const serials = await nextSerials(trx, store.kind, batch.length);
   await trx
     .insertInto('vms')
@@ -209,35 +201,18 @@ async function insertOfferingVms(deps: CoreDeps, trx: Transaction<DB>, batch: Ba
     .insertInto('volumes')
     .values(batch.map((b, i) => rootVolumeValues(b.ctx, b.vm, serials[i]!, now)))
     .execute();
-  const nicIds = batch.map(() => orderedId());
-  const addresses = new Map<string, string>();
-  for (const net of new Set(networks.values())) {
-    const owners = nicIds.filter((_, i) => networks.get(batch[i]!.vm.zoneId) === net);
-    const leased = await leaseAddresses(trx, net, owners);
-    owners.forEach((o, i) => addresses.set(o, leased[i]!));
-  }
-  const macs = await automaticFirstMacs(trx, serials);
-  await trx
-    .insertInto('nics')
-    .values(
-      batch.map((b, i) => ({
-        id: nicIds[i]!,
-        vm_id: b.vm.id,
-        network_id: networks.get(b.vm.zoneId)!.id,
-        ip_address: addresses.get(nicIds[i]!)!,
-        ip6_address: null,
-        mac_address: macs[i]!,
-        is_default: 1,
-        device_id: 0,
-        created_at: now,
-      })),
-    )
-    .execute();
-  const links = batch.flatMap((b) => {
-    const g = defaultOf.get(b.ctx.accountId);
-    return g ? [{ vm_id: b.vm.id, group_id: g }] : [];
-  });
-  if (links.length) await trx.insertInto('vm_security_groups').values(links).execute();
+  await insertNewNics(
+    trx,
+    batch.map((b, i) => ({
+      vmId: b.vm.id,
+      accountId: b.ctx.accountId,
+      zoneId: b.vm.zoneId,
+      serial: serials[i]!,
+      networkIds: b.input.networkIds,
+    })),
+    now,
+  );
+  await insertBatchGroups(trx, batch);
   for (const a of accounts) await bumpLiveVms(trx, store.kind, a, batch.filter((b) => b.ctx.accountId === a).length);
   return enqueueFreshTasks(
     store,

@@ -9,7 +9,8 @@ import { enqueueTask } from '../../tasks/queue.js';
 import { checkDisplayName, checkHostname, checkUserdata, rootDiskBytes } from './rules.js';
 import { bumpLiveVms } from './counts.js';
 import { reserveQuota } from '../quotas/service.js';
-import { addDefaultNics, requestedSecurityGroups, resolveGroups } from './rows.js';
+import { requestedSecurityGroups, resolveGroups } from './rows.js';
+import { insertNewNics } from './new-nics.js';
 import { nextSerial } from '../../store/vm-serials.js';
 import type { VmCreateInput } from './create-input.js';
 
@@ -193,7 +194,20 @@ export async function insertOfferingVm(
     .insertInto('volumes')
     .values(rootVolumeValues(ctx, vm, serial, now))
     .execute();
-  await addDefaultNics(trx, ctx, id, serial, vm.zoneId, input.networkIds, input.ipAddress);
+  await insertNewNics(
+    trx,
+    [
+      {
+        vmId: id,
+        accountId: ctx.accountId,
+        zoneId: vm.zoneId,
+        serial,
+        networkIds: input.networkIds,
+        ip: input.ipAddress,
+      },
+    ],
+    now,
+  );
   for (const g of sgIds) await trx.insertInto('vm_security_groups').values({ vm_id: id, group_id: g }).execute();
   for (const g of agIds) await trx.insertInto('vm_affinity_groups').values({ vm_id: id, group_id: g }).execute();
   // Late in the transaction: on PostgreSQL the counter's row stays locked until the commit.

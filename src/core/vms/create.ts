@@ -6,7 +6,8 @@ import { orderedId, nowIso } from '../../lib/util.js';
 import { enqueueTask } from '../../tasks/queue.js';
 import { bumpLiveVms } from './counts.js';
 import { reserveQuota } from '../quotas/service.js';
-import { addDefaultNics, requestedSecurityGroups } from './rows.js';
+import { requestedSecurityGroups } from './rows.js';
+import { insertNewNics } from './new-nics.js';
 import { nextSerial } from '../../store/vm-serials.js';
 import { attachDrives, checkServerName, sizeOf, volumeOf, type VmSize } from './sized.js';
 import { chooseMac, isMacClash, parseMac, unusableMac } from './macs.js';
@@ -81,7 +82,7 @@ async function bySize(deps: CoreDeps, ctx: CallContext, input: VmCreateInput, wa
         })
         .execute();
       await attachDrives(trx, ctx, id, zone.id, input.drives ?? []);
-      await addDefaultNics(trx, ctx, id, serial, zone.id);
+      await insertNewNics(trx, [{ vmId: id, accountId: ctx.accountId, zoneId: zone.id, serial }], nowIso());
       if (mac) await chooseMac(trx, id, mac);
       // A server made by size joins only the security groups (firewalls) it names.
       const groups = await requestedSecurityGroups(trx, ctx, input);

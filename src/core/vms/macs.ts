@@ -36,9 +36,9 @@ export async function automaticMac(q: Q, serial: number, device: number): Promis
   throw conflict('No free MAC address was found for the NIC; try again', 'busy');
 }
 
-/** The first NICs' MACs of several new VMs by serial: one query finds which serial MACs are taken, spares for those. */
-export async function automaticFirstMacs(q: Q, serials: number[]): Promise<string[]> {
-  const wanted = serials.map((s) => macFromNumber(s * MAX_NICS));
+/** The MACs of several new NICs by VM serial and device: one query finds which serial MACs are taken, spares for those. */
+export async function automaticMacs(q: Q, nics: ReadonlyArray<{ serial: number; device: number }>): Promise<string[]> {
+  const wanted = nics.map((n) => macFromNumber(n.serial * MAX_NICS + n.device));
   const taken = new Set(
     (
       await q
@@ -50,7 +50,8 @@ export async function automaticFirstMacs(q: Q, serials: number[]): Promise<strin
     ).map((r) => r.mac_address),
   );
   const out: string[] = [];
-  for (const [i, mac] of wanted.entries()) out.push(taken.has(mac) ? await automaticMac(q, serials[i]!, 0) : mac);
+  for (const [i, mac] of wanted.entries())
+    out.push(taken.has(mac) ? await automaticMac(q, nics[i]!.serial, nics[i]!.device) : mac);
   return out;
 }
 

@@ -1,11 +1,8 @@
-/** Row-level helpers every VM operation shares: the caller's VM row, the next serial, group lookups and the NICs a new VM gets. */
+/** Row-level helpers every VM operation shares: the caller's VM row, group lookups and the zones' guest networks. */
 import type { Q } from '../../store/db.js';
 import type { NetworkRow, VmRow } from '../../store/schema.js';
 import type { CallContext } from '../../lib/context.js';
 import { invalid, notFound } from '../../lib/errors.js';
-import { orderedId, nowIso } from '../../lib/util.js';
-import { automaticMac } from './macs.js';
-import { leaseAddress } from '../networks/ipam.js';
 
 /** The caller's VM row, or NotFound (also for another account's VM; removed VMs only when asked). */
 export async function vmRow(
@@ -81,50 +78,4 @@ export async function guestNetworks(q: Q, zoneIds: string[]): Promise<Map<string
   for (const r of rows) if (!out.has(r.zone_id)) out.set(r.zone_id, r);
   for (const z of zoneIds) if (!out.has(z)) throw invalid('The zone has no guest network', 'zoneId');
   return out;
-}
-
-/** Gives a new VM its NICs: the zone's shared network first (with ip when given), then each of networkIds. */
-export async function addDefaultNics(
-  q: Q,
-  ctx: CallContext,
-  vmId: string,
-  serial: number,
-  zoneId: string,
-  networkIds?: string[],
-  ip?: string,
-): Promise<void> {
-  const shared = (await guestNetworks(q, [zoneId])).get(zoneId)!;
-  const nets = [shared];
-  for (const nid of networkIds ?? []) {
-    if (nid === shared.id) continue;
-    const n = await q
-      .selectFrom('networks')
-      .selectAll()
-      .where('id', '=', nid)
-      .where('removed_at', 'is', null)
-      .where((eb) => eb.or([eb('account_id', '=', ctx.accountId), eb('account_id', 'is', null)]))
-      .executeTakeFirst();
-    if (!n || n.type === 'ElasticIP') throw invalid(`Unable to find network ${nid}`, 'networkIds');
-    if (n.zone_id !== zoneId) throw invalid(`Network ${nid} is not in the VM's zone`, 'networkIds');
-    nets.push(n);
-  }
-  for (const [i, n] of nets.entries()) {
-    const nicId = orderedId();
-    const address =
-      n.managed === 1 || n.type === 'Shared' ? await leaseAddress(q, n, nicId, i === 0 ? ip : undefined) : null;
-    await q
-      .insertInto('nics')
-      .values({
-        id: nicId,
-        vm_id: vmId,
-        network_id: n.id,
-        ip_address: address,
-        ip6_address: null,
-        mac_address: await automaticMac(q, serial, i),
-        is_default: i === 0 ? 1 : 0,
-        device_id: i,
-        created_at: nowIso(),
-      })
-      .execute();
-  }
 }

@@ -14,7 +14,10 @@ export function directFits(offset: number, length: number): boolean {
   return length >= DIRECT_MIN && offset % PAGE_BYTES === 0 && length % PAGE_BYTES === 0;
 }
 
-/** Reusable page-aligned staging buffers for data that does not sit in page-aligned memory already. */
+/**
+ * Page-aligned 2 MiB staging slots for one direct transfer at a time, taken all or none and always given back (none
+ * free: the page cache path); unlike ReadBuffers, whose buffers leave with an answer and may never return.
+ */
 export class AlignedSlots {
   private free: Buffer[] = [];
   private made = 0;

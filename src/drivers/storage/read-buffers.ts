@@ -13,7 +13,10 @@ const MAX_FREE_BYTES = 32 * 1024 * 1024;
 /** Page-aligned buffers alive at most (each reserves address space); past it reads get ordinary buffers. */
 const MAX_ALIGNED = 32;
 
-/** Buffers for reads: take() one, give() it back once nothing uses it any more (or never: it is then collected). */
+/**
+ * Buffers for reads, of any page multiple: take() one, give() it back once nothing uses it any more (or never: it is
+ * then collected and its place freed); unlike AlignedSlots, which stages one transfer in fixed slots it always gets back.
+ */
 export class ReadBuffers {
   private readonly free = new Map<number, Buffer[]>();
   private freeBytes = 0;
