@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { startTestEnv, type TestEnv } from '../support/runtime.js';
 import { catalog, type Catalog } from '../dialects/cloudstack/vm-fixtures.js';
 import { accountContext } from '../support/receipts.js';
+import { until } from '../support/until.js';
 import type { CallContext } from '../../src/lib/context.js';
 import type { VmCreateInput } from '../../src/core/vms/create-input.js';
 import { CoreError } from '../../src/lib/errors.js';
@@ -101,6 +102,70 @@ test('creates made together are written together, each VM whole: serial, ROOT vo
   );
   const shown = await env.rt.core.quotas.show('batcher');
   assert.equal(shown.limits.vms.used, n);
+});
+
+test('creates naming security groups, affinity groups and networks by id are written together, each with what it named', async () => {
+  const cs = await env.account('batch-links');
+  const ctx = await accountContext(env, 'batch-links', 'test:batch');
+  const web = (await cs.ok('createSecurityGroup', { name: 'web' })).securitygroup;
+  const spread = (await cs.job('createAffinityGroup', { name: 'spread', type: 'host anti-affinity' })).jobresult
+    .affinitygroup;
+  const net = (
+    await cs.ok('createNetwork', {
+      zoneid: c.zone.id,
+      name: 'batch-net',
+      displaytext: 'batch-net',
+      startip: '10.7.0.10',
+      endip: '10.7.0.100',
+      netmask: '255.255.255.0',
+    })
+  ).network;
+  const n = 12;
+  const results = await burst(
+    ctx,
+    Array.from({ length: n }, (_, i) => ({
+      name: `l-${i}`,
+      securityGroupIds: [web.id],
+      networkIds: [net.id],
+      ...(i < 2 ? { affinityGroupIds: [spread.id] } : {}),
+    })),
+  );
+  assert.deepEqual(results.map(reasonOf), Array(n).fill('ok'));
+  const db = env.rt.store.db;
+  const vms = await db
+    .selectFrom('vms')
+    .select(['id', 'name', 'created_at'])
+    .where('account_id', '=', ctx.accountId)
+    .execute();
+  assert.ok(new Set(vms.map((v) => v.created_at)).size < n, 'some creates shared one transaction');
+  const ids = vms.map((v) => v.id);
+  const groups = await db.selectFrom('vm_security_groups').selectAll().where('vm_id', 'in', ids).execute();
+  assert.deepEqual(
+    groups.map((g) => g.group_id),
+    Array(n).fill(web.id),
+    'each VM is in the group it named, not in default',
+  );
+  const affine = await db.selectFrom('vm_affinity_groups').selectAll().where('vm_id', 'in', ids).execute();
+  assert.deepEqual(affine.map((a) => vms.find((v) => v.id === a.vm_id)!.name).sort(), ['l-0', 'l-1']);
+  const nics = await db.selectFrom('nics').selectAll().where('vm_id', 'in', ids).execute();
+  assert.equal(nics.length, 2 * n, 'the guest NIC and one on the named network');
+  const onNet = nics.filter((x) => x.network_id === net.id);
+  assert.ok(onNet.every((x) => x.device_id === 1 && x.is_default === 0));
+  assert.equal(new Set(onNet.map((x) => x.ip_address)).size, n, 'distinct addresses on the named network');
+  assert.equal(new Set(nics.map((x) => x.mac_address)).size, 2 * n, 'distinct MACs');
+  await until('every VM of the burst is Running', async () => {
+    const states = await db.selectFrom('vms').select('state').where('id', 'in', ids).execute();
+    return states.every((s) => s.state === 'running');
+  });
+  const unknown = '00000000-0000-4000-8000-000000000000';
+  const mixed = await burst(ctx, [
+    { name: 'm-bad', securityGroupIds: [unknown] },
+    { name: 'm-net', networkIds: [unknown] },
+    { name: 'm-ok', securityGroupIds: [web.id] },
+  ]);
+  assert.deepEqual(mixed.map(reasonOf), ['Invalid/bad_input', 'Invalid/bad_input', 'ok']);
+  const names = await db.selectFrom('vms').select('name').where('account_id', '=', ctx.accountId).execute();
+  assert.equal(names.length, n + 1, 'the creates naming an unknown group or network made nothing');
 });
 
 test('in one burst each create gets its own answer: a taken name, a name twice, a missing key pair; the rest are made', async () => {

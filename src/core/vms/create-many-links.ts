@@ -16,7 +16,7 @@ export interface BatchedCreate {
   vm: PreparedVm;
 }
 
-/** True for a create a batch can write: groups and networks by id only, no chosen address (those go through insertOfferingVm). */
+/** True for a create that joins its turn's batch: groups and networks by id only, no chosen address (else written alone). */
 export function batchWritable(input: VmCreateInput): boolean {
   return !input.ipAddress && !input.securityGroupNames?.length && !input.affinityGroupNames?.length;
 }

@@ -48,22 +48,10 @@ interface Lane {
 /** The lane of each store. */
 const lanes = new WeakMap<object, Lane>();
 
-/** True for a create that joins its turn's batch: the zone's guest network only, no chosen address, no groups named. */
-function batchable(input: VmCreateInput): boolean {
-  return (
-    !input.networkIds?.length &&
-    !input.ipAddress &&
-    !input.securityGroupIds?.length &&
-    !input.securityGroupNames?.length &&
-    !input.affinityGroupIds?.length &&
-    !input.affinityGroupNames?.length
-  );
-}
-
 /** Creates a VM from an offering and a template; answered once its vm.create task is queued (batchable ones with their turn's batch). */
 export async function fromOffering(deps: CoreDeps, ctx: CallContext, input: VmCreateInput): Promise<VmCreated> {
   const vm = await prepareOfferingVm(deps, ctx, input);
-  const taskId = batchable(input)
+  const taskId = batchWritable(input)
     ? await insertInBatch(deps, { ctx, input, vm })
     : await deps.store.tx((trx) => insertOfferingVm(deps, trx, ctx, input, vm));
   return { receipt: { taskId, objectId: vm.id }, password: vm.password };
