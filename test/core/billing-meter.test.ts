@@ -20,7 +20,7 @@ after(async () => {
 test('a metering run saves the traffic counters of every running VM and sees the peak of all of them, over several slices', async () => {
   await env.account('metered');
   const ctx = await accountContext(env, 'metered', 'test:meter');
-  // More VMs than one slice of the traffic refresh (100) and of the peak reads (500), twice over.
+  // More VMs than one slice of the traffic refresh (50) and of the peak reads (500), twice over.
   const n = 1010;
   const began = new Date(Date.now() - 1000).toISOString();
   const made = await Promise.all(
