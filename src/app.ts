@@ -15,7 +15,7 @@ import { labelDialect } from './http/request-labels.js';
 import { logRequests, requestIdOf } from './http/access-log.js';
 import { lazyChildLogger } from './http/lazy-logger.js';
 import { edgeServerOptions, guardEdge } from './http/edge.js';
-import { lazySchemaController } from './http/lazy-compilers.js';
+import { LazyCompilers } from './http/lazy-compilers.js';
 import { cloudstackPlugin } from './dialects/cloudstack/plugin.js';
 import { adminBadUrl, adminPlugin } from './dialects/admin/plugin.js';
 import { cvmBadUrl, cvmPlugin } from './dialects/cvm/plugin.js';
@@ -51,9 +51,18 @@ function badUrl(err: Error, req: FastifyRequest, reply: FastifyReply): FastifyRe
   return reply.code(400).type('application/json').send({ error: why, request_id: req.id });
 }
 
+/** Each app's lazy schema compilers, for warmRouteSchemas. */
+const compilersOf = new WeakMap<FastifyInstance, LazyCompilers>();
+
+/** Compiles the app's route schemas in the background while it is idle (serve, once up; see LazyCompilers.warm). */
+export function warmRouteSchemas(app: FastifyInstance): void {
+  compilersOf.get(app)?.warm();
+}
+
 /** Builds (but does not start) the HTTP app. */
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const limits = deps.core.deps.config.http;
+  const compilers = new LazyCompilers();
   const app = Fastify({
     loggerInstance: deps.log,
     logController: new LogController({ disableRequestLogging: true }),
@@ -62,9 +71,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     bodyLimit: DEFAULT_BODY_MAX,
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 1000 },
     frameworkErrors: badUrl,
-    schemaController: lazySchemaController(),
+    schemaController: compilers.controller(),
     ...edgeServerOptions(limits),
   } as never) as unknown as FastifyInstance;
+  compilersOf.set(app, compilers);
+  app.addHook('onClose', async () => compilers.stop());
   app.setErrorHandler((err: Error & { statusCode?: number }, req, reply) => {
     const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
     if (status >= 500) req.log.error({ err }, 'unhandled error');

@@ -9,7 +9,7 @@ import type { Logger } from 'pino';
 import type { FastifyInstance } from 'fastify';
 import { ConfigError, type Config } from '../config.js';
 import { createRuntime, type Runtime } from '../runtime.js';
-import { buildApp } from '../app.js';
+import { buildApp, warmRouteSchemas } from '../app.js';
 import { CoreError, isDatabaseUnavailable } from '../lib/errors.js';
 import type { CreatedAccount, PreparedAccount } from '../core/accounts/service.js';
 import { lockDataDir } from '../store/data-dir-lock.js';
@@ -107,6 +107,7 @@ export async function boot(config: Config, opts: BootOptions = {}): Promise<Boot
     const seeded = await applySeedOnce(rt, opts.seed ?? config.seedFile);
     metering = startMetering(rt);
     ready = true;
+    warmRouteSchemas(app);
     return { config, rt, app, credFile, firstStart, adminByOther: !!admin.byOther, fileState, seeded, dns, stop };
   } catch (err) {
     await stop();
