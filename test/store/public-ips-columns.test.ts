@@ -5,20 +5,14 @@ import { sql } from 'kysely';
 import { startTestEnv, TEST_DB, type TestEnv } from '../support/runtime.js';
 import type { CallContext } from '../../src/lib/context.js';
 import { migrate } from '../../src/store/migrate.js';
+import { accountContext } from '../support/receipts.js';
 
 let env: TestEnv;
 let ctx: CallContext;
 before(async () => {
   env = await startTestEnv();
-  const a = await env.rt.core.accounts.createAccount('ip-columns');
-  ctx = {
-    accountId: a.account.id,
-    accountName: 'ip-columns',
-    userId: null,
-    isAdmin: false,
-    requestId: 't',
-    origin: 't',
-  };
+  await env.rt.core.accounts.createAccount('ip-columns');
+  ctx = await accountContext(env, 'ip-columns', 't');
 });
 after(async () => {
   await env.close();
