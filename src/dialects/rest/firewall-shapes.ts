@@ -1,18 +1,19 @@
 /** The REST firewall shapes: FirewallResource, the request bodies, and conversions between them and the core's firewall terms. */
 import { Type, type Static } from '@sinclair/typebox';
+import { nullable } from './nullable.js';
 import type { FirewallRuleInput } from '../../core/firewalls/firewall-rules.js';
 import type { FirewallView } from '../../core/firewalls/firewall-view.js';
 
 /** A rule as the API shows it. */
 const FirewallRule = Type.Object({
   id: Type.String(),
-  name: Type.Union([Type.String(), Type.Null()]),
-  description: Type.Union([Type.String(), Type.Null()]),
+  name: nullable(Type.String()),
+  description: nullable(Type.String()),
   action: Type.String(),
   direction: Type.String(),
   protocol: Type.String(),
-  port_range_start: Type.Union([Type.Integer(), Type.Null()]),
-  port_range_end: Type.Union([Type.Integer(), Type.Null()]),
+  port_range_start: nullable(Type.Integer()),
+  port_range_end: nullable(Type.Integer()),
   source_ips: Type.Array(Type.String()),
   order: Type.Integer(),
 });
@@ -21,7 +22,7 @@ const FirewallRule = Type.Object({
 export const Firewall = Type.Object({
   id: Type.String(),
   name: Type.String(),
-  description: Type.Union([Type.String(), Type.Null()]),
+  description: nullable(Type.String()),
   status: Type.String(),
   is_default: Type.Boolean(),
   default_action: Type.String(),
@@ -31,8 +32,8 @@ export const Firewall = Type.Object({
   team_id: Type.Integer(),
 });
 
-const OptionalText = Type.Optional(Type.Union([Type.String({ maxLength: 255 }), Type.Null()]));
-const OptionalInt = Type.Optional(Type.Union([Type.Integer(), Type.Null()]));
+const OptionalText = Type.Optional(nullable(Type.String({ maxLength: 255 })));
+const OptionalInt = Type.Optional(nullable(Type.Integer()));
 
 /** A rule as a request sends it; ranges, CIDRs and orders are checked by the core. */
 export const RuleBody = Type.Object({
@@ -40,18 +41,16 @@ export const RuleBody = Type.Object({
   description: OptionalText,
   direction: Type.String({ enum: ['inbound', 'outbound'] }),
   protocol: Type.String({ enum: ['tcp', 'udp', 'icmp', 'any', 'gre', 'esp'] }),
-  action: Type.Optional(Type.Union([Type.String({ enum: ['allow', 'deny'] }), Type.Null()])),
+  action: Type.Optional(nullable(Type.String({ enum: ['allow', 'deny'] }))),
   port: OptionalInt,
   port_range_start: OptionalInt,
   port_range_end: OptionalInt,
-  source_ips: Type.Optional(Type.Union([Type.Array(Type.String({ maxLength: 64 }), { maxItems: 100 }), Type.Null()])),
+  source_ips: Type.Optional(nullable(Type.Array(Type.String({ maxLength: 64 }), { maxItems: 100 }))),
   order: OptionalInt,
 });
 
-/** The rule list, which may be null; `nullable` (not a union) so a bad rule is reported once, at its own path. */
-const Rules = Type.Optional(
-  Type.Unsafe<Static<typeof RuleBody>[] | null>({ ...Type.Array(RuleBody, { maxItems: 200 }), nullable: true }),
-);
+/** The rule list, which may be null. */
+const Rules = Type.Optional(nullable(Type.Array(RuleBody, { maxItems: 200 })));
 
 /** An instance a new firewall is attached to at once; only VPS instances exist on this server so far. */
 const AttachedInstance = Type.Object({

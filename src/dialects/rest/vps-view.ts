@@ -1,5 +1,6 @@
 /** The VPS as the DanubeData API shows it: the core VM in the API's words (status, profile, image, datacenter, costs). */
 import { Type } from '@sinclair/typebox';
+import { nullable } from './nullable.js';
 import type { VmState, VmView } from '../../core/vms/model.js';
 import { planOfVm, type Plan } from './plans.js';
 
@@ -200,8 +201,6 @@ export function vpsOf(vm: VmView, c: VpsContext) {
   };
 }
 
-const Nullable = <T extends ReturnType<typeof Type.String>>(t: T) => Type.Union([t, Type.Null()]);
-
 /** The VpsInstanceResource schema. */
 export const VpsInstance = Type.Object({
   id: Type.String(),
@@ -211,21 +210,20 @@ export const VpsInstance = Type.Object({
   status_details: Type.Object({
     summary: Type.String(),
     health: Type.String(),
-    observed_at: Nullable(Type.String()),
+    observed_at: nullable(Type.String()),
     stale: Type.Boolean(),
     operation: Type.Object({ state: Type.String(), terminal: Type.Boolean() }),
-    error: Type.Union([
-      Type.Null(),
+    error: nullable(
       Type.Object({
         code: Type.String(),
-        source: Type.Union([Type.String(), Type.Null()]),
+        source: nullable(Type.String()),
         resource: Type.Object({ kind: Type.String(), name: Type.String() }),
         reason: Type.String(),
         message: Type.String(),
         retryable: Type.Boolean(),
         observed_at: Type.String(),
       }),
-    ]),
+    ),
   }),
   capabilities: Type.Object({ logs: Type.Boolean(), events: Type.Boolean(), diagnose: Type.Boolean() }),
   resource_profile: Type.String(),
@@ -235,17 +233,17 @@ export const VpsInstance = Type.Object({
   storage_size_gb: Type.Integer(),
   image: Type.String(),
   datacenter: Type.String(),
-  public_ip: Nullable(Type.String()),
-  ipv6_address: Nullable(Type.String()),
-  vnc_access_url: Nullable(Type.String()),
+  public_ip: nullable(Type.String()),
+  ipv6_address: nullable(Type.String()),
+  vnc_access_url: nullable(Type.String()),
   monthly_cost_cents: Type.Integer(),
   monthly_cost_dollars: Type.Number(),
-  deployed_at: Nullable(Type.String()),
+  deployed_at: nullable(Type.String()),
   created_at: Type.String(),
   updated_at: Type.String(),
   team_id: Type.Integer(),
-  user_id: Type.Union([Type.Integer(), Type.Null()]),
-  ssh_key_id: Type.Union([Type.Integer(), Type.Null()]),
+  user_id: nullable(Type.Integer()),
+  ssh_key_id: nullable(Type.Integer()),
   can_be_started: Type.Boolean(),
   can_be_stopped: Type.Boolean(),
   can_be_rebooted: Type.Boolean(),

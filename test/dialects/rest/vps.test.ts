@@ -161,6 +161,20 @@ test('SSH key auth: ssh_key_id as a number or a numeric string; no password is s
   assert.fail('the deleted VPS is still shown');
 });
 
+test('a field that may be null and breaks its rule gets that one message, and null is taken', async () => {
+  const short = await r.req('POST', '/vps', { body: body({ password: 'short', password_confirmation: 'short' }) });
+  assert.deepEqual(short.json.errors, { password: ['The password field must be at least 12 characters.'] });
+  const word = await r.req('POST', '/vps', { body: body({ auth_method: 'ssh_key', ssh_key_id: 'abc' }) });
+  assert.deepEqual(word.json.errors, { ssh_key_id: ['The ssh key id field must be of type integer.'] });
+  const nulls = await r.req('POST', '/vps', {
+    body: body({ name: 'null-fields', custom_cloud_init: null, ssh_key_id: null, windows_license_key: null }),
+  });
+  assert.equal(nulls.status, 201, JSON.stringify(nulls.json));
+  assert.equal(nulls.json.instance.ssh_key_id, null);
+  await until(nulls.json.instance.id, 'running');
+  assert.equal((await r.req('DELETE', `/vps/${nulls.json.instance.id}`)).status, 200);
+});
+
 test("bad create bodies are 422 with the field named; another account's VPS is 404", async () => {
   const cases: Array<[Record<string, unknown>, string]> = [
     [{ name: undefined }, 'name'],

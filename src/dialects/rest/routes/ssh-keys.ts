@@ -1,6 +1,7 @@
 /** SSH keys (integer ids): list, create, show, delete — the same keys CloudStack lists as key pairs. */
 import { createHash } from 'node:crypto';
 import { Type } from '@sinclair/typebox';
+import { nullable } from '../nullable.js';
 import type { Core } from '../../../core/core.js';
 import type { SshKeyView } from '../../../core/ssh-keys/service.js';
 import { callerOf, ctxOf } from '../auth.js';
@@ -19,7 +20,7 @@ const SshKey = Type.Object({
   created_at: Type.String(),
   updated_at: Type.String(),
   team_id: Type.Integer(),
-  user_id: Type.Union([Type.Integer(), Type.Null()]),
+  user_id: nullable(Type.Integer()),
 });
 
 const CreateBody = Type.Object({

@@ -1,5 +1,6 @@
 /** VPS actions: start, stop, reboot, reinstall, and the status and password read-outs. */
 import { Type } from '@sinclair/typebox';
+import { nullable } from '../nullable.js';
 import type { FastifyReply } from 'fastify';
 import type { Core } from '../../../core/core.js';
 import type { VmView } from '../../../core/vms/model.js';
@@ -97,7 +98,7 @@ export function vpsActionRoutes(app: RestApp, core: Core): void {
         params: UuidParams,
         body: Type.Object({
           image: Type.String({ minLength: 1, maxLength: 255 }),
-          custom_cloud_init: Type.Optional(Type.Union([Type.String({ maxLength: 10_000 }), Type.Null()])),
+          custom_cloud_init: Type.Optional(nullable(Type.String({ maxLength: 10_000 }))),
         }),
         response: { 200: ActionStarted, ...COMMON_ERRORS, 422: Type.Union([Refused, COMMON_ERRORS[422]]) },
       },
@@ -163,7 +164,7 @@ export function vpsActionRoutes(app: RestApp, core: Core): void {
           200: Type.Object({
             password: Type.String(),
             username: Type.String(),
-            public_ip: Type.Union([Type.String(), Type.Null()]),
+            public_ip: nullable(Type.String()),
             auth_method: Type.String(),
           }),
           ...COMMON_ERRORS,

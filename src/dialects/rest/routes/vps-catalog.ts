@@ -1,5 +1,6 @@
 /** What a VPS can be made of: images (flat and grouped by distribution) and resource profiles (plans). */
 import { Type } from '@sinclair/typebox';
+import { nullable } from '../nullable.js';
 import type { Core } from '../../../core/core.js';
 import { ctxNeeding } from '../auth.js';
 import { COMMON_ERRORS } from '../envelope.js';
@@ -18,7 +19,7 @@ const Image = Type.Object({
   description: Type.String(),
   distro: Type.String(),
   version: Type.String(),
-  family: Type.Union([Type.String(), Type.Null()]),
+  family: nullable(Type.String()),
   default_user: Type.String(),
 });
 

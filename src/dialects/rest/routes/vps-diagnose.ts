@@ -1,5 +1,6 @@
 /** GET /vps/{id}/diagnose: a verdict and ranked findings for a VPS, from its state and its recent task log. */
 import { Type } from '@sinclair/typebox';
+import { nullable } from '../nullable.js';
 import type { Core } from '../../../core/core.js';
 import type { TaskLogEntry } from '../../../core/tasks-log/service.js';
 import { ctxOf } from '../auth.js';
@@ -14,7 +15,7 @@ const Finding = Type.Object({
   code: Type.String(),
   severity: Type.String(),
   summary: Type.String(),
-  remediation: Type.Union([Type.String(), Type.Null()]),
+  remediation: nullable(Type.String()),
   retryable: Type.Boolean(),
 });
 

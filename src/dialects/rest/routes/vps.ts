@@ -1,5 +1,6 @@
 /** VPS instances: list, create (with a default firewall), show, update (profile change = resize) and delete. */
 import { Type } from '@sinclair/typebox';
+import { nullable } from '../nullable.js';
 import type { Core } from '../../../core/core.js';
 import { CoreError } from '../../../lib/errors.js';
 import { ctxNeeding, ctxOf } from '../auth.js';
@@ -32,13 +33,13 @@ const StoreBody = Type.Object({
   network_stack: Type.Optional(Type.String({ enum: ['ipv4_only', 'ipv6_only', 'dual_stack'] })),
   datacenter: Type.String({ minLength: 1, maxLength: 64 }),
   auth_method: Type.String({ enum: ['ssh_key', 'password'] }),
-  ssh_key_id: Type.Optional(Type.Union([Type.Integer({ minimum: 1 }), Type.Null()])),
-  password: Type.Optional(Type.Union([Type.String({ minLength: 12, maxLength: 128 }), Type.Null()])),
-  password_confirmation: Type.Optional(Type.Union([Type.String({ maxLength: 128 }), Type.Null()])),
+  ssh_key_id: Type.Optional(nullable(Type.Integer({ minimum: 1 }))),
+  password: Type.Optional(nullable(Type.String({ minLength: 12, maxLength: 128 }))),
+  password_confirmation: Type.Optional(nullable(Type.String({ maxLength: 128 }))),
   configuration: Type.Optional(Configuration),
-  custom_cloud_init: Type.Optional(Type.Union([Type.String({ maxLength: 10_000 }), Type.Null()])),
+  custom_cloud_init: Type.Optional(nullable(Type.String({ maxLength: 10_000 }))),
   marketplace_app_id: Type.Optional(Type.Union([Type.Integer(), Type.String({ maxLength: 64 }), Type.Null()])),
-  windows_license_key: Type.Optional(Type.Union([Type.String({ maxLength: 64 }), Type.Null()])),
+  windows_license_key: Type.Optional(nullable(Type.String({ maxLength: 64 }))),
 });
 
 const UpdateBody = Type.Object({
@@ -49,12 +50,12 @@ const UpdateBody = Type.Object({
 });
 
 const ConnectionInfo = Type.Object({
-  public_ip: Type.Union([Type.String(), Type.Null()]),
-  private_ip: Type.Union([Type.String(), Type.Null()]),
-  ipv6_address: Type.Union([Type.String(), Type.Null()]),
-  vnc_access_url: Type.Union([Type.String(), Type.Null()]),
-  internal_dns: Type.Union([Type.String(), Type.Null()]),
-  internal_fqdn: Type.Union([Type.String(), Type.Null()]),
+  public_ip: nullable(Type.String()),
+  private_ip: nullable(Type.String()),
+  ipv6_address: nullable(Type.String()),
+  vnc_access_url: nullable(Type.String()),
+  internal_dns: nullable(Type.String()),
+  internal_fqdn: nullable(Type.String()),
 });
 
 /** A 422 for one field. */

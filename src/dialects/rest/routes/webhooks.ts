@@ -1,5 +1,6 @@
 /** The team's webhook: its configuration (URL, on/off, signing secret) and the list of deliveries of its events. */
 import { Type } from '@sinclair/typebox';
+import { nullable } from '../nullable.js';
 import type { Core } from '../../../core/core.js';
 import type { WebhookDelivery as CoreDelivery } from '../../../core/webhooks/service.js';
 import { callerOf, ctxOf } from '../auth.js';
@@ -11,7 +12,7 @@ const OBJECT_TYPE = 'webhook delivery';
 
 /** The configuration as shown (never the secret). */
 const Config = Type.Object({
-  webhook_url: Type.Union([Type.String(), Type.Null()]),
+  webhook_url: nullable(Type.String()),
   webhook_enabled: Type.Boolean(),
   has_secret: Type.Boolean(),
 });
@@ -29,14 +30,14 @@ const WebhookDelivery = Type.Object({
   url: Type.String(),
   payload: Type.Unknown(),
   signature: Type.String(),
-  response_status: Type.Union([Type.Integer(), Type.Null()]),
-  response_body: Type.Union([Type.String(), Type.Null()]),
+  response_status: nullable(Type.Integer()),
+  response_body: nullable(Type.String()),
   attempts: Type.Integer(),
-  delivered_at: Type.Union([Type.String(), Type.Null()]),
-  failed_at: Type.Union([Type.String(), Type.Null()]),
-  error_message: Type.Union([Type.String(), Type.Null()]),
-  created_at: Type.Union([Type.String(), Type.Null()]),
-  updated_at: Type.Union([Type.String(), Type.Null()]),
+  delivered_at: nullable(Type.String()),
+  failed_at: nullable(Type.String()),
+  error_message: nullable(Type.String()),
+  created_at: nullable(Type.String()),
+  updated_at: nullable(Type.String()),
 });
 
 /** The API shapes of deliveries, numbered. */
@@ -95,9 +96,9 @@ export function webhookRoutes(app: RestApp, core: Core): void {
         response: {
           200: Type.Object({
             message: Type.String(),
-            webhook_url: Type.Union([Type.String(), Type.Null()]),
+            webhook_url: nullable(Type.String()),
             webhook_enabled: Type.Boolean(),
-            webhook_secret: Type.Union([Type.String(), Type.Null()]),
+            webhook_secret: nullable(Type.String()),
           }),
           ...COMMON_ERRORS,
         },
