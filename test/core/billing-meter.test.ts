@@ -1,4 +1,4 @@
-/** The billing meter over many VMs: traffic counters and last logged states are read in slices, and nothing is missed; use is summed by the database. */
+/** The billing meter over many VMs: traffic counters, volumes and last logged states are read in slices, and nothing is missed. */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startTestEnv, type TestEnv } from '../support/runtime.js';
@@ -6,6 +6,7 @@ import { catalog, type Catalog } from '../dialects/cloudstack/vm-fixtures.js';
 import { accountContext } from '../support/receipts.js';
 import { PERIOD_MS } from '../../src/core/billing/meter.js';
 import { peakUseByAccount } from '../../src/core/billing/history.js';
+import { diskByAccount } from '../../src/core/billing/usage.js';
 
 let env: TestEnv;
 let c: Catalog;
@@ -34,6 +35,7 @@ test('a metering run saves the traffic counters of every running VM and sees the
     ),
   );
   for (const m of made) assert.equal((await env.rt.engine.wait(m.receipt.taskId, 30_000))?.status, 'SUCCESS');
+  await new Promise((res) => setTimeout(res, 1100)); // the simulated counters grow with each second of uptime
   const periods = await env.rt.core.billing.meterDue(new Date(Date.now() + PERIOD_MS));
   assert.ok(periods >= 1, 'a period was metered');
   const saved = await env.rt.store.db
@@ -43,8 +45,23 @@ test('a metering run saves the traffic counters of every running VM and sees the
     .where('v.account_id', '=', ctx.accountId)
     .executeTakeFirstOrThrow();
   assert.equal(Number(saved.n), n);
+  // The transfer meter summed every VM's counters (more than one slice of them) into the account's running total.
+  const counters = await env.rt.store.db
+    .selectFrom('vm_traffic as t')
+    .innerJoin('vms as v', 'v.id', 't.vm_id')
+    .select(['t.in_used', 't.out_used'])
+    .where('v.account_id', '=', ctx.accountId)
+    .execute();
+  const state = await env.rt.store.db
+    .selectFrom('meta')
+    .select('value')
+    .where('key', '=', `billing_xfer:${ctx.accountId}`)
+    .executeTakeFirstOrThrow();
+  const sum = counters.reduce((s, r) => s + Number(r.in_used) + Number(r.out_used), 0);
+  assert.ok(sum > 0, 'the VMs have traffic');
+  assert.equal((JSON.parse(state.value) as { total: number }).total, sum);
 
-  // Use is summed by the database: it matches the sum of the rows.
+  // One account's use matches the sum of its rows; the meter's disk read (in slices) agrees.
   const vms = await env.rt.store.db
     .selectFrom('vms')
     .select(['cpu_number', 'cpu_speed', 'memory'])
@@ -67,6 +84,8 @@ test('a metering run saves the traffic counters of every running VM and sees the
   );
   assert.equal(use.disk, Math.ceil(bytes.reduce((s, b) => s + Number(b.size), 0) / 1024 ** 3));
   assert.ok(use.cpu > 0 && use.disk > 0);
+  assert.equal(bytes.length, n, 'one root volume per VM: more than one slice of the disk read');
+  assert.equal((await diskByAccount(env.rt.store.db)).get(ctx.accountId), use.disk);
   const at = new Date(Date.now() + 1000).toISOString();
   const peaks = await peakUseByAccount(env.rt.store.db, at, new Date(Date.parse(at) + 1000).toISOString());
   assert.deepEqual(peaks.get(ctx.accountId), { cpu: use.cpu, mem: use.mem });

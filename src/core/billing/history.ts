@@ -3,10 +3,13 @@ import { sql, type RawBuilder, type SqlBool } from 'kysely';
 import type { Q } from '../../store/db.js';
 import type { VmUsageLogRow } from '../../store/schema.js';
 import { ACTIVE_STATES } from './usage.js';
-import { nextTurn } from '../../lib/time-slice.js';
+import { keysetSlices, nextTurn, TimeSlice } from '../../lib/time-slice.js';
 
 /** VMs whose last logged state, and logged changes, one read of peakUseByAccount takes before the event loop gets a turn. */
 const BASE_SLICE = 500;
+
+/** Rows replayed between two looks at the clock. */
+const REPLAY_CHECK = 256;
 
 type LogRow = Omit<VmUsageLogRow, 'seq'> & { seq: number };
 
@@ -39,55 +42,54 @@ export async function peakUseByAccount(
   // Each VM's last change at or before `from`, a slice of VMs at a time (by id) with a turn of the event loop in
   // between: with 10,000 VMs the whole read held the loop for ~50 ms.
   const base: LogRow[] = [];
-  for (let after = ''; ; await nextTurn()) {
-    const slice = await q
-      .selectFrom('vm_usage_log as l')
-      .selectAll('l')
-      .where('l.vm_id', '>', after)
-      .where('l.at', '<=', from)
-      .where('l.state', 'in', ACTIVE_STATES)
-      .where('l.removed', '=', 0)
-      .where((eb) =>
-        eb.not(
-          eb.exists(
-            eb
-              .selectFrom('vm_usage_log as n')
-              .select('n.seq')
-              .whereRef('n.vm_id', '=', 'l.vm_id')
-              .where('n.at', '<=', from)
-              .where(loggedAfter('l')),
+  const bases = keysetSlices(
+    (last: LogRow | undefined) =>
+      q
+        .selectFrom('vm_usage_log as l')
+        .selectAll('l')
+        .where('l.vm_id', '>', last?.vm_id ?? '')
+        .where('l.at', '<=', from)
+        .where('l.state', 'in', ACTIVE_STATES)
+        .where('l.removed', '=', 0)
+        .where((eb) =>
+          eb.not(
+            eb.exists(
+              eb
+                .selectFrom('vm_usage_log as n')
+                .select('n.seq')
+                .whereRef('n.vm_id', '=', 'l.vm_id')
+                .where('n.at', '<=', from)
+                .where(loggedAfter('l')),
+            ),
           ),
-        ),
-      )
-      .orderBy('l.vm_id')
-      .limit(BASE_SLICE)
-      .execute();
-    base.push(...(slice as LogRow[]));
-    if (slice.length < BASE_SLICE) break;
-    after = slice.at(-1)!.vm_id;
-  }
+        )
+        .orderBy('l.vm_id')
+        .limit(BASE_SLICE)
+        .execute() as Promise<LogRow[]>,
+    BASE_SLICE,
+  );
+  for await (const slice of bases) base.push(...slice);
   // The period's changes in order, a slice at a time: a burst of 10,000 deploys logs 10,000 changes in one period.
   const changes: LogRow[] = [];
-  for (let last: LogRow | undefined; ; await nextTurn()) {
-    const after = last;
-    const slice = await q
-      .selectFrom('vm_usage_log')
-      .selectAll()
-      .where('at', '<', until)
-      // The range on `at` alone walks vm_usage_log_at; the rest skips rows of the last read's instant already taken.
-      .where((eb) =>
-        after
-          ? eb.and([eb('at', '>=', after.at), eb.or([eb('at', '>', after.at), eb('seq', '>', after.seq)])])
-          : eb('at', '>', from),
-      )
-      .orderBy('at')
-      .orderBy('seq')
-      .limit(BASE_SLICE)
-      .execute();
-    changes.push(...(slice as LogRow[]));
-    if (slice.length < BASE_SLICE) break;
-    last = changes.at(-1);
-  }
+  const changeSlices = keysetSlices(
+    (last: LogRow | undefined) =>
+      q
+        .selectFrom('vm_usage_log')
+        .selectAll()
+        .where('at', '<', until)
+        // The range on `at` alone walks vm_usage_log_at; the rest skips rows of the last read's instant already taken.
+        .where((eb) =>
+          last
+            ? eb.and([eb('at', '>=', last.at), eb.or([eb('at', '>', last.at), eb('seq', '>', last.seq)])])
+            : eb('at', '>', from),
+        )
+        .orderBy('at')
+        .orderBy('seq')
+        .limit(BASE_SLICE)
+        .execute() as Promise<LogRow[]>,
+    BASE_SLICE,
+  );
+  for await (const slice of changeSlices) changes.push(...slice);
   const byVm = new Map<string, { account: string; cpu: number; mem: number }>();
   const now = new Map<string, { cpu: number; mem: number }>();
   const peak = new Map<string, { cpu: number; mem: number }>();
@@ -114,12 +116,23 @@ export async function peakUseByAccount(
       p.mem = Math.max(p.mem, u.mem);
     }
   };
-  for (const r of base) apply(r);
+  // The replay gives the loop a turn every few milliseconds too: 10,000 VMs and their changes take ~10 ms.
+  let slice = new TimeSlice();
+  const pause = async () => {
+    if (!slice.spent) return;
+    await nextTurn();
+    slice = new TimeSlice();
+  };
+  for (let i = 0; i < base.length; i++) {
+    apply(base[i]!);
+    if (i % REPLAY_CHECK === 0) await pause();
+  }
   measure();
   for (let i = 0; i < changes.length;) {
     const at = changes[i]!.at;
-    for (; i < changes.length && changes[i]!.at === at; i++) apply(changes[i]! as LogRow);
+    for (; i < changes.length && changes[i]!.at === at; i++) apply(changes[i]!);
     measure();
+    await pause();
   }
   return peak;
 }

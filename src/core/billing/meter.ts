@@ -4,7 +4,7 @@ import { isUniqueViolation } from '../../store/db.js';
 import { invalid } from '../../lib/errors.js';
 import type { PriceTable } from './money.js';
 import { charge, fmtDate } from './ledger.js';
-import { activeSubscriptions, useByAccount } from './usage.js';
+import { activeSubscriptions, diskByAccount } from './usage.js';
 import { meterTransfer, refreshTraffic } from './transfer.js';
 import { peakUseByAccount, pruneUsageLog } from './history.js';
 import { nextTurn } from '../../lib/time-slice.js';
@@ -33,17 +33,17 @@ export async function meterPeriod(
   const key = `burst:${at}`;
   let charged = 0;
   let total = 0;
-  // A turn of the event loop between reads and per account: each read sums every VM or volume (~6 ms at 10,000), and
-  // requests waiting meanwhile should wait for one of them at a time, not for the whole run.
+  // Peaks and disks are read in slices; a turn of the event loop per account as well, so requests waiting meanwhile
+  // wait for one slice or one account at a time, not for the whole run.
   const peaks = await peakUseByAccount(deps.store.db, at, until.toISOString());
   await nextTurn();
-  const disks = await useByAccount(deps.store.db);
+  const disks = await diskByAccount(deps.store.db);
   for (const accountId of new Set([...peaks.keys(), ...disks.keys()])) {
     await nextTurn();
     const sub = await activeSubscriptions(deps.store.db, accountId, at);
     const cpu = Math.max(0, (peaks.get(accountId)?.cpu ?? 0) - (sub.cpu ?? 0));
     const mem = Math.max(0, (peaks.get(accountId)?.mem ?? 0) - (sub.mem ?? 0));
-    const disk = Math.max(0, (disks.get(accountId)?.disk ?? 0) - (sub.disk ?? 0));
+    const disk = Math.max(0, (disks.get(accountId) ?? 0) - (sub.disk ?? 0));
     // Prices are per GHz, GB and GB per hour; a period is 1/12 hour.
     const amount = Math.round(
       (cpu * prices['cpu:burst']!) / 12_000 +

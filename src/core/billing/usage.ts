@@ -1,5 +1,6 @@
 /** Current resource use of accounts (running VMs, volumes, traffic) against their active subscriptions. */
 import type { Q } from '../../store/db.js';
+import { keysetSlices } from '../../lib/time-slice.js';
 
 /** VM states that count as use (the VM holds its CPU and memory). */
 export const ACTIVE_STATES = ['running', 'stopping', 'rebooting', 'starting'];
@@ -16,38 +17,52 @@ export interface Use {
   tx: number;
 }
 
-/** Raw use per account id (only accounts that use something appear). */
-export async function useByAccount(
-  q: Q,
-  accountId?: string,
-): Promise<Map<string, { cpu: number; mem: number; disk: number }>> {
-  const out = new Map<string, { cpu: number; mem: number; disk: number }>();
-  const get = (id: string) => out.get(id) ?? out.set(id, { cpu: 0, mem: 0, disk: 0 }).get(id)!;
-  // Summed by the database: one row per account instead of every VM and volume (10,000 VMs took ~40 ms here).
-  let vq = q
+/** What one account's running VMs and its volumes hold now (cpu in MHz, mem in MB, disk in GB), summed by the database. */
+async function useOf(q: Q, accountId: string): Promise<{ cpu: number; mem: number; disk: number }> {
+  const v = await q
     .selectFrom('vms')
     .select((eb) => [
-      'account_id',
       eb.fn.sum<number>(eb('cpu_number', '*', eb.ref('cpu_speed'))).as('cpu'),
       eb.fn.sum<number>('memory').as('mem'),
     ])
+    .where('account_id', '=', accountId)
     .where('removed_at', 'is', null)
     .where('state', 'in', ACTIVE_STATES)
-    .groupBy('account_id');
-  if (accountId) vq = vq.where('account_id', '=', accountId);
-  for (const v of await vq.execute()) {
-    const u = get(v.account_id);
-    u.cpu += Number(v.cpu);
-    u.mem += Number(v.mem);
-  }
-  let dq = q
+    .executeTakeFirst();
+  const d = await q
     .selectFrom('volumes')
-    .select((eb) => ['account_id', eb.fn.sum<number>('size').as('bytes')])
+    .select((eb) => eb.fn.sum<number>('size').as('bytes'))
+    .where('account_id', '=', accountId)
     .where('removed_at', 'is', null)
-    .groupBy('account_id');
-  if (accountId) dq = dq.where('account_id', '=', accountId);
-  for (const d of await dq.execute()) get(d.account_id).disk = Math.ceil(Number(d.bytes) / GIB);
-  return out;
+    .executeTakeFirst();
+  return { cpu: Number(v?.cpu ?? 0), mem: Number(v?.mem ?? 0), disk: Math.ceil(Number(d?.bytes ?? 0) / GIB) };
+}
+
+/** Volumes one slice of diskByAccount reads before the event loop gets a turn. */
+const DISK_SLICE = 1000;
+
+/**
+ * GB each account's volumes hold now (only accounts holding some appear), read DISK_SLICE volumes at a time by id with
+ * a turn of the event loop in between: summed in one statement, 10,000 volumes held the loop ~6 ms idle and ~25 ms
+ * under load.
+ */
+export async function diskByAccount(q: Q): Promise<Map<string, number>> {
+  const bytes = new Map<string, number>();
+  const slices = keysetSlices(
+    (last: { id: string } | undefined) =>
+      q
+        .selectFrom('volumes')
+        .select(['id', 'account_id', 'size'])
+        .where('removed_at', 'is', null)
+        .where('id', '>', last?.id ?? '')
+        .orderBy('id')
+        .limit(DISK_SLICE)
+        .execute(),
+    DISK_SLICE,
+  );
+  for await (const slice of slices)
+    for (const v of slice) bytes.set(v.account_id, (bytes.get(v.account_id) ?? 0) + Number(v.size));
+  return new Map([...bytes].map(([account, b]) => [account, Math.ceil(b / GIB)]));
 }
 
 /** Totals of active subscriptions per type at an instant (ISO time). */
@@ -66,7 +81,7 @@ export async function activeSubscriptions(q: Q, accountId: string, at: string): 
 
 /** One account's use, subscriptions and burst at an instant. */
 export async function accountUse(q: Q, accountId: string, at: string): Promise<Use> {
-  const u = (await useByAccount(q, accountId)).get(accountId) ?? { cpu: 0, mem: 0, disk: 0 };
+  const u = await useOf(q, accountId);
   const s = await activeSubscriptions(q, accountId, at);
   const sub = { cpu: s.cpu ?? 0, mem: s.mem ?? 0, disk: s.disk ?? 0, xfer: s.xfer ?? 0 };
   const t = await q
