@@ -39,6 +39,7 @@ import * as m0037 from './migrations/0037-task-notify-trigger.js';
 import * as m0038 from './migrations/0038-tasks-pending-order.js';
 import * as m0039 from './migrations/0039-data-version-once-per-tx.js';
 import * as m0040 from './migrations/0040-drop-public-ip-reverse-dns.js';
+import * as m0041 from './migrations/0041-live-vm-names.js';
 
 interface Migration {
   name: string;
@@ -83,6 +84,7 @@ const MIGRATIONS: Migration[] = [
   { name: '0038-tasks-pending-order', up: m0038.up },
   { name: '0039-data-version-once-per-tx', up: m0039.up },
   { name: '0040-drop-public-ip-reverse-dns', up: m0040.up },
+  { name: '0041-live-vm-names', up: m0041.up },
 ];
 
 /** Brings the schema up to date; safe to call from several processes at once on PostgreSQL. */
