@@ -4,6 +4,7 @@ import { logStream } from './lib/log-stream.js';
 import { type Config, sqlitePath } from './config.js';
 import { openStore, type Store, type StoreOptions } from './store/db.js';
 import { migrate } from './store/migrate.js';
+import { PgStatistics } from './store/pg-statistics.js';
 import { waitForDatabase } from './store/wait.js';
 import { MasterKey } from './core/accounts/secrets.js';
 import { CatalogService } from './core/catalog/service.js';
@@ -116,7 +117,9 @@ export async function createRuntime(config: Config, opts: RuntimeOptions = {}): 
   registerTaskHandlers(engine, { store: taskStore, driver, storage, core: { ...coreDeps, store: taskStore } });
   const core = new Core(coreDeps);
   const scheduler = new Scheduler(core, { log });
+  const statistics = new PgStatistics(store, log);
   if (opts.startEngine) {
+    statistics.start();
     await core.chaos.start(config.chaosSeed);
     await engine.start();
     core.callbacks.start(log);
@@ -132,6 +135,7 @@ export async function createRuntime(config: Config, opts: RuntimeOptions = {}): 
     scheduler,
     log,
     async close() {
+      await statistics.stop();
       await scheduler.stop();
       await core.callbacks.stop();
       await core.webhooks.stop();

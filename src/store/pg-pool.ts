@@ -64,6 +64,9 @@ export function openPgPool(opts: PgPoolOptions): pg.Pool {
     max: opts.poolSize,
     keepAlive: true,
     keepAliveInitialDelayMillis: 10_000,
+    // The control plane's tables are small and read from memory: at PostgreSQL's default (4, for spinning disks) a
+    // batch's `vm_id in (64 ids)` read every one of 5,000 volumes (~1 ms, ~3-4 ms under load) instead of its index.
+    options: '-c random_page_cost=1.1',
     Client: TimedClient as unknown as typeof pg.Client,
   });
   // Each client reports its own error once; the pool repeats those of idle clients, so its copy is dropped.
