@@ -28,6 +28,12 @@ function loggedAfter(row: 'l' | 'vm_usage_log'): RawBuilder<SqlBool> {
   return sql<SqlBool>`(${sql.ref('n.at')} > ${at} or (${sql.ref('n.at')} = ${at} and ${sql.ref('n.seq')} > ${seq}))`;
 }
 
+/** True where the same VM as the change `row` has a change logged after it, at a time `op` `bound` (an ISO time). */
+function laterChangeExists(row: 'l' | 'vm_usage_log', op: '<' | '<=', bound: string): RawBuilder<SqlBool> {
+  return sql<SqlBool>`exists (select 1 from vm_usage_log as n where ${sql.ref('n.vm_id')} = ${sql.ref(`${row}.vm_id`)}
+    and ${sql.ref('n.at')} ${sql.raw(op)} ${bound} and ${loggedAfter(row)})`;
+}
+
 /**
  * Highest CPU (MHz) and highest memory (MB) each account's active VMs held at any instant of [from, until) (ISO times).
  * The state at `from` is each VM's last change at or before it; every later change before `until` is replayed in
@@ -51,18 +57,7 @@ export async function peakUseByAccount(
         .where('l.at', '<=', from)
         .where('l.state', 'in', ACTIVE_STATES)
         .where('l.removed', '=', 0)
-        .where((eb) =>
-          eb.not(
-            eb.exists(
-              eb
-                .selectFrom('vm_usage_log as n')
-                .select('n.seq')
-                .whereRef('n.vm_id', '=', 'l.vm_id')
-                .where('n.at', '<=', from)
-                .where(loggedAfter('l')),
-            ),
-          ),
-        )
+        .where((eb) => eb.not(laterChangeExists('l', '<=', from)))
         .orderBy('l.vm_id')
         .limit(BASE_SLICE)
         .execute() as Promise<LogRow[]>,
@@ -145,16 +140,7 @@ export async function pruneUsageLog(q: Q, horizon: string): Promise<void> {
   await q
     .deleteFrom('vm_usage_log')
     .where('at', '<', horizon)
-    .where((eb) =>
-      eb.exists(
-        eb
-          .selectFrom('vm_usage_log as n')
-          .select('n.seq')
-          .whereRef('n.vm_id', '=', 'vm_usage_log.vm_id')
-          .where('n.at', '<', horizon)
-          .where(loggedAfter('vm_usage_log')),
-      ),
-    )
+    .where(laterChangeExists('vm_usage_log', '<', horizon))
     .execute();
   await q
     .deleteFrom('vm_usage_log')
