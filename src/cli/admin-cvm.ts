@@ -46,6 +46,7 @@ export function addCvmAdminCommands(admin: Command): void {
   tokens
     .command('revoke <token>')
     .description('revoke a pair by public token or id')
+    .allowUnknownOption()
     .action((t: string) =>
       withRuntime(async (rt) => {
         await rt.core.credentials.issuers['token-pair'].revoke(t);

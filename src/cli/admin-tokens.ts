@@ -58,6 +58,7 @@ export function addTokenCommands(admin: Command): void {
   tokens
     .command('revoke <token>')
     .description('revoke a token by id or full token text')
+    .allowUnknownOption()
     .action((t: string) =>
       withRuntime(async (rt) => {
         await rt.core.credentials.issuers['api-token'].revoke(t);

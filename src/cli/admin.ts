@@ -60,6 +60,7 @@ export function addAdminCommands(program: Command): void {
   keys
     .command('revoke <key>')
     .description('revoke a key pair by API key or id')
+    .allowUnknownOption()
     .action((key: string) =>
       withRuntime(async (rt) => {
         await rt.core.credentials.issuers['api-key-pair'].revoke(key);

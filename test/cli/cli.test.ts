@@ -2,7 +2,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import pino from 'pino';
 import { createStore, freshDatabase } from '../support/runtime.js';
+import { createRuntime } from '../../src/runtime.js';
+import { loadConfig } from '../../src/config.js';
 import { canonicalString, computeSignature } from '../../src/lib/query-signature.js';
 import { nube, serve } from '../support/cli-process.js';
 
@@ -94,6 +97,37 @@ test('admin account create prints working credentials; key pairs can be created,
     assert.equal((await afterRevoke.json()).listzonesresponse.errorcode, 401);
     s.child.kill('SIGTERM');
     await new Promise((r) => s.child.once('exit', r));
+  } finally {
+    await db.drop();
+  }
+});
+
+test("keys Nube makes never begin with '-', and one that does (chosen by an operator) is revoked from the command line", async () => {
+  const db = await freshDatabase();
+  try {
+    const rt = await createRuntime(loadConfig({ NUBE_LISTEN: '127.0.0.1:0', ...db.env }), {
+      log: pino({ level: 'silent' }),
+    });
+    try {
+      await rt.core.accounts.createAccount('dana');
+      for (let i = 0; i < 200; i++) {
+        const { shown } = await rt.core.credentials.issueTo('api-key-pair', 'dana', {});
+        assert.ok(!shown.key.startsWith('-') && !shown.secret.startsWith('-'), `${shown.key} ${shown.secret}`);
+      }
+      await rt.core.credentials.issueTo('api-key-pair', 'dana', {
+        given: { apiKey: '-dash-key-0001', apiSecret: '-dash-secret-0001' },
+      });
+    } finally {
+      await rt.close();
+    }
+    const revoked = nube(db.env, 'admin', 'keys', 'revoke', '-dash-key-0001');
+    assert.equal(revoked.status, 0, revoked.stderr);
+    const listed = JSON.parse(nube(db.env, 'admin', 'keys', 'list', 'dana').stdout) as {
+      key: string;
+      revoked: string | null;
+    }[];
+    assert.ok(listed.find((k) => k.key === '-dash-key-0001')?.revoked, 'the key is revoked');
+    assert.equal(listed.filter((k) => k.revoked).length, 1, 'only that key');
   } finally {
     await db.drop();
   }

@@ -45,6 +45,14 @@ export interface KeyPairInfo {
 /** Verified against when an API key is unknown, so that unknown and known keys take the same work. */
 const NO_SUCH_KEY_SECRET = randomToken(30);
 
+/** A random key or secret that never begins with '-', which command lines (ours, cs, curl) would read as an option. */
+function argumentSafeToken(): string {
+  for (;;) {
+    const t = randomToken(30);
+    if (!t.startsWith('-')) return t;
+  }
+}
+
 /** Issues, verifies, revokes and lists API key pairs. */
 export class ApiKeyPairIssuer implements Issuer<typeof KIND, KeyPair, SignedRequest, Principal, KeyPairInfo> {
   readonly kind = KIND;
@@ -62,8 +70,8 @@ export class ApiKeyPairIssuer implements Issuer<typeof KIND, KeyPair, SignedRequ
   async issue(opts: IssueOptions): Promise<Issued<KeyPair>> {
     const shown: KeyPair = {
       id: newId(),
-      key: opts.given?.apiKey ?? randomToken(30),
-      secret: opts.given?.apiSecret ?? randomToken(30),
+      key: opts.given?.apiKey ?? argumentSafeToken(),
+      secret: opts.given?.apiSecret ?? argumentSafeToken(),
     };
     const secretEnc = this.secrets.encrypt(shown.secret);
     return {
