@@ -212,7 +212,7 @@ export const CONFIG_VARS = Type.Object({
     pattern: '^([oO][nN]|[oO][fF][fF])$',
     expected: 'on or off',
     description:
-      '`on` makes a SQLite query issued outside an open transaction by the code running in it fail at once instead of waiting for that transaction forever (a development check: the test scripts turn it on; it costs a hook on every promise, ~10% of a cached list)',
+      "`on` makes a transaction opened inside another, and a SQLite query issued outside an open transaction by the code running in it, fail at once instead of waiting forever for the caller's own transaction or its place in the PostgreSQL pool (a development check: the test scripts turn it on for both stores; it costs a hook on every promise, ~10% of a cached list)",
   }),
   NUBE_LIST_CACHE_ITEMS: int(10_000, 0, {
     description:

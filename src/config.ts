@@ -52,7 +52,7 @@ export interface Config {
   dns: DnsConfig;
   /** NUBE_RATE_LIMITS: whether the REST API's per-tier request limits apply (off for emulator use). */
   rateLimits: boolean;
-  /** NUBE_TX_GUARD: whether a SQLite query that would wait for the transaction its own code runs in fails at once (tests). */
+  /** NUBE_TX_GUARD: whether a nested transaction, or a SQLite query that would wait for its own code's transaction, fails at once (tests). */
   txGuard: boolean;
   /** NUBE_LIST_CACHE_ITEMS: how many VM views the list cache may hold (0 = no cache). */
   listCacheItems: number;

@@ -57,9 +57,10 @@ export interface StoreOptions {
   /** SQLite file: how often the WAL is checkpointed (store/checkpointer.ts; the defaults suit a server). */
   checkpointPace?: Partial<CheckpointPace>;
   /**
-   * SQLite: a query on the database object made by code running inside a transaction fails at once instead of waiting
-   * for that transaction forever. Tracking which code runs inside a transaction (AsyncLocalStorage) puts a hook on every
-   * promise of the process, ~10% of a cached list's CPU, so it is a development check (tests), off by default.
+   * A transaction opened inside another, and (SQLite) a query on the database object made inside a transaction, fail
+   * at once instead of waiting forever for the caller's own transaction or its place in the PostgreSQL pool. Tracking
+   * which code runs inside a transaction (AsyncLocalStorage) puts a hook on every promise of the process, ~10% of a
+   * cached list's CPU, so it is a development check (tests run with it on both stores), off by default.
    */
   guardTransactions?: boolean;
 }
@@ -80,8 +81,9 @@ export function openStore(opts: StoreOptions): Store {
     const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool: unavailableAware(pool) }) });
     // Transactions hold their connection while this process works between statements; under load they could take
     // every connection, and each lone statement (a list, a sign-in) would wait for a commit. Two are kept for those.
+    // No code opens a transaction inside another (it would wait for a place its caller holds): the guard proves it.
     const txGate = new Gate(Math.max(1, poolSize - PG_RESERVED_CONNECTIONS));
-    const inTx = new AsyncLocalStorage<true>();
+    const inTx = opts.guardTransactions ? new AsyncLocalStorage<true>() : undefined;
     const withRetries = async <T>(fn: (trx: Transaction<DB>) => Promise<T>): Promise<T> => {
       for (let attempt = 0; ; attempt++) {
         try {
@@ -111,9 +113,8 @@ export function openStore(opts: StoreOptions): Store {
           from (select distinct unnest(${[...name].sort()}::text[]) as n order by 1) as names`.execute(trx);
       },
       async tx(fn) {
-        // A transaction opened inside another (its own connection) must not wait for a place its caller holds.
-        if (inTx.getStore()) return withRetries(fn);
-        return txGate.run(() => inTx.run(true, () => withRetries(fn)));
+        refuseNested(inTx);
+        return txGate.run(() => (inTx ? inTx.run(true, () => withRetries(fn)) : withRetries(fn)));
       },
       async close() {
         await db.destroy();
@@ -157,6 +158,14 @@ export function openStore(opts: StoreOptions): Store {
       await db.destroy();
     },
   };
+}
+
+/** The development check (guardTransactions): a transaction opened by code running inside one throws at once. */
+function refuseNested(inTx: AsyncLocalStorage<true> | undefined): void {
+  if (inTx?.getStore())
+    throw new Error(
+      'Transaction opened inside another: use the transaction object (it would wait for its caller forever)',
+    );
 }
 
 type TxFn = (trx: Transaction<DB>) => Promise<unknown>;
@@ -228,6 +237,7 @@ function groupCommit(
   };
   return <T>(fn: (trx: Transaction<DB>) => Promise<T>) =>
     new Promise<T>((resolve, reject) => {
+      refuseNested(inTx);
       queue.push({ fn, resolve: resolve as (v: unknown) => void, reject });
       if (!draining) void drain();
     });

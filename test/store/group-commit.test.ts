@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sql } from 'kysely';
 import { openStore } from '../../src/store/db.js';
+import { freshDatabase } from '../support/runtime.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'nube-group-commit-'));
 const store = openStore({ sqlitePath: join(dir, 'nube.db') });
@@ -73,4 +74,30 @@ test('with the transaction guard on, a query outside the open transaction by its
   const seen = sql<{ c: number }>`select count(*) as c from gc_guard`.execute(store.db);
   await writing;
   assert.equal(Number((await seen).rows[0]!.c), 1);
+});
+
+test('with the transaction guard on, a transaction opened inside another fails at once on either store, and the outer one goes on', async () => {
+  const db = await freshDatabase();
+  const guarded = openStore({
+    sqlitePath: join(db.env.NUBE_DATA_DIR!, 'nube.db'),
+    databaseUrl: db.env.DATABASE_URL,
+    guardTransactions: true,
+  });
+  try {
+    const outer = await guarded.tx(async (trx) => {
+      await assert.rejects(
+        guarded.tx(async (inner) => sql`select 1`.execute(inner)),
+        /Transaction opened inside another: use the transaction object/,
+      );
+      return (await sql<{ n: number }>`select 2 as n`.execute(trx)).rows[0]!.n;
+    });
+    assert.equal(Number(outer), 2);
+    const side = await Promise.all(
+      Array.from({ length: 20 }, (_, i) => guarded.tx(async (trx) => sql`select ${i} as n`.execute(trx))),
+    );
+    assert.equal(side.length, 20, 'transactions side by side are not nested');
+  } finally {
+    await guarded.close();
+    await db.drop();
+  }
 });
