@@ -114,7 +114,7 @@ export function openStore(opts: StoreOptions): Store {
       },
       async tx(fn) {
         refuseNested(inTx);
-        return txGate.run(() => (inTx ? inTx.run(true, () => withRetries(fn)) : withRetries(fn)));
+        return txGate.run(() => insideTx(inTx, () => withRetries(fn)));
       },
       async close() {
         await db.destroy();
@@ -168,6 +168,11 @@ function refuseNested(inTx: AsyncLocalStorage<true> | undefined): void {
     );
 }
 
+/** Runs fn marked as inside a transaction when the guard is on (plainly when it is off). */
+function insideTx<T>(inTx: AsyncLocalStorage<true> | undefined, fn: () => Promise<T>): Promise<T> {
+  return inTx ? inTx.run(true, fn) : fn();
+}
+
 type TxFn = (trx: Transaction<DB>) => Promise<unknown>;
 
 /** Group commit: a batch takes callers for this long, then commits and lets the event loop run. */
@@ -187,7 +192,6 @@ function groupCommit(
   inTx: AsyncLocalStorage<true> | undefined,
   writable: () => Promise<void> | undefined = () => undefined,
 ): Store['tx'] {
-  const inside = <T>(fn: () => Promise<T>) => (inTx ? inTx.run(true, fn) : fn());
   const queue: Array<{ fn: TxFn; resolve(v: unknown): void; reject(e: unknown): void }> = [];
   let draining = false;
   const runBatch = async () => {
@@ -201,12 +205,12 @@ function groupCommit(
           const item = queue.shift()!;
           batch.push(item);
           if (alone) {
-            outcomes.push({ ok: true, value: await inside(() => item.fn(trx)) });
+            outcomes.push({ ok: true, value: await insideTx(inTx, () => item.fn(trx)) });
             break;
           }
           await sql`savepoint nube_tx`.execute(trx);
           try {
-            const value = await inside(() => item.fn(trx));
+            const value = await insideTx(inTx, () => item.fn(trx));
             await sql`release savepoint nube_tx`.execute(trx);
             outcomes.push({ ok: true, value });
           } catch (err) {
