@@ -6,6 +6,7 @@ import { aliceContext } from '../support/receipts.js';
 import { loadVmViews } from '../../src/core/vms/model.js';
 import type { VmFilter } from '../../src/core/vms/service.js';
 import type { CallContext } from '../../src/lib/context.js';
+import { paginate } from '../../src/lib/page.js';
 
 let env: TestEnv;
 let c: Catalog;
@@ -29,10 +30,7 @@ async function expected(f: VmFilter, match: (v: { name: string; state: string })
     .orderBy('created_at')
     .orderBy('id')
     .execute();
-  const all = (await loadVmViews(env.rt.store.db, env.rt.core.catalog, rows)).filter(match);
-  const size = f.pageSize ?? all.length;
-  const from = ((f.page ?? 1) - 1) * size;
-  return { count: all.length, items: all.slice(from, from + size) };
+  return paginate((await loadVmViews(env.rt.store.db, env.rt.core.catalog, rows)).filter(match), f);
 }
 
 test(`a list page on ${TEST_DB} holds exactly the VMs, NICs, secondary addresses, groups, tags and root volumes read table by table`, async () => {
