@@ -42,9 +42,9 @@ function reasonOf(r: PromiseSettledResult<unknown>): string {
   return `${r.reason.kind}/${r.reason.reason}`;
 }
 
-test('creates made together are written together, each VM whole: serial, ROOT volume, address, MAC, default group, Running', async () => {
+test('creates made together are written together (a burst larger than one batch in several), each VM whole: serial, ROOT volume, address, MAC, default group, Running', async () => {
   const ctx = await accountCtx('batcher');
-  const n = 24;
+  const n = 70;
   const results = await burst(
     ctx,
     Array.from({ length: n }, (_, i) => ({ name: `b-${i}` })),

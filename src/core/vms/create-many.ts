@@ -32,8 +32,12 @@ interface Waiting extends BatchedCreate {
   reject(err: unknown): void;
 }
 
-/** Most creates in one transaction: a few milliseconds of writing on SQLite, well under either database's bound-value limit. */
-const MAX_BATCH = 64;
+/**
+ * Most creates in one transaction, well under either database's bound-value limit. On SQLite a batch and the answers
+ * of its creates run in one event-loop turn: 24 keeps that turn near 30 ms under a 64-connection burst (64 made the
+ * longest turns 40-60 ms, at the same rate within the noise; BENCHMARKS.md); PostgreSQL writes on other connections.
+ */
+const MAX_BATCH = { sqlite: 24, postgres: 64 } as const;
 
 /** Batch transactions of one store in flight at once: SQLite has one writer; PostgreSQL a few, on their own connections. */
 const IN_FLIGHT = { sqlite: 1, postgres: 4 } as const;
@@ -81,7 +85,7 @@ function schedule(deps: CoreDeps, lane: Lane): void {
     lane.scheduled = false;
     while (lane.queue.length > 0 && lane.running < IN_FLIGHT[deps.store.kind]) {
       lane.running++;
-      void write(deps, lane.queue.splice(0, MAX_BATCH)).finally(() => {
+      void write(deps, lane.queue.splice(0, MAX_BATCH[deps.store.kind])).finally(() => {
         lane.running--;
         schedule(deps, lane);
       });
