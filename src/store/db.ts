@@ -175,8 +175,12 @@ function insideTx<T>(inTx: AsyncLocalStorage<true> | undefined, fn: () => Promis
 
 type TxFn = (trx: Transaction<DB>) => Promise<unknown>;
 
-/** Group commit: a batch takes callers for this long, then commits and lets the event loop run. */
-const SLICE_MS = 5;
+/**
+ * Group commit: a batch takes callers for this long, then commits and lets the event loop run. The batch and what its
+ * callers do next share one turn: under 64-connection deploys 2 ms gave turns of p99 ~27 ms against ~32 ms for 5 ms, at
+ * the same rate (BENCHMARKS.md).
+ */
+const SLICE_MS = 2;
 /** Group commit: most callers in one transaction, whatever the time. */
 const MAX_BATCH = 256;
 
@@ -184,7 +188,7 @@ const MAX_BATCH = 256;
  * SQLite group commit: transactions that queue up while one commits run together in the next transaction, each in
  * its own savepoint (an error rolls back only its own work), and share one COMMIT — the costliest step of a small write.
  * A batch starts one event-loop turn after the first caller (so concurrent callers join it) and takes callers only
- * while its ~5 ms time slice lasts, so the event loop is never held long by a burst of writes. Between batches it
+ * while its ~2 ms time slice lasts, so the event loop is never held long by a burst of writes. Between batches it
  * holds while the WAL checkpointer asks it to (writable, store/checkpointer.ts).
  */
 function groupCommit(
