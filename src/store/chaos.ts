@@ -69,13 +69,19 @@ export class ChaosSnapshots {
    * starts in the background once half of that has passed, so under steady traffic no request waits for it.
    */
   async current(): Promise<ChaosSnapshot> {
+    return this.peek() ?? this.load();
+  }
+
+  /**
+   * The cached snapshot while it is fresh (checked less than REFRESH_MS ago), without waiting: what current() would
+   * answer at once, with the same background check; undefined when current() would have to read the database.
+   */
+  peek(): ChaosSnapshot | undefined {
     const c = this.cached;
     const age = c ? Date.now() - c.checkedAt : Infinity;
-    if (c && age < REFRESH_MS) {
-      if (age >= REFRESH_MS / 2 && !this.loading) this.load().catch(() => undefined);
-      return c.snap;
-    }
-    return this.load();
+    if (!c || age >= REFRESH_MS) return undefined;
+    if (age >= REFRESH_MS / 2 && !this.loading) this.load().catch(() => undefined);
+    return c.snap;
   }
 
   /** The refresh under way, or a new one. */

@@ -165,6 +165,17 @@ export class ChaosService {
    * draws a second), fires when the draw is below its rate (and while it has firings left), and the first error,
    * throttle or drop that fires ends the request after the sum of the latencies that fired. Undefined: nothing fires.
    */
+  /**
+   * True when no rule can fire for dialect's requests, known without waiting (the cached rules are fresh and none is
+   * live for it): the request hook then skips decide and its awaits. False means "ask decide", not "a rule fires".
+   */
+  quiet(dialect: string): boolean {
+    const snap = this.snapshots.peek();
+    return (
+      snap !== undefined && !snap.rules.some((r) => r.remaining !== 0 && (r.dialect === '*' || r.dialect === dialect))
+    );
+  }
+
   async decide(req: ChaosRequest): Promise<ChaosVerdict | undefined> {
     const snap = await this.snapshots.current();
     if (snap.rules.length === 0) return undefined;

@@ -145,6 +145,36 @@ test('a counted rule fires N times and then stops; it stays listed with nothing 
   );
 });
 
+test('requests pass untouched while no rule is live for their dialect, and the next one meets a rule made here or by another process', async () => {
+  assert.equal((await rest('/api/v1/vps')).statusCode, 200, 'no rules at all');
+  await addRule({ dialect: 'cvm', kind: 'error', status: 503 });
+  assert.equal((await rest('/api/v1/vps')).statusCode, 200, "another dialect's rule");
+  assert.equal((await env.app.inject({ url: '/api/client/vps/list', headers: cvmHeaders })).statusCode, 503);
+  await addRule({ dialect: 'rest', operation: 'GET /api/v1/vps', kind: 'error', status: 502, count: 1 });
+  assert.equal((await rest('/api/v1/vps')).statusCode, 502, 'the very next request after the rule was made');
+  assert.equal((await rest('/api/v1/vps')).statusCode, 200, 'the rule is spent');
+  // Another process adds a rule straight into the table: nothing here is told, the version check finds it.
+  const now = new Date().toISOString();
+  await env.rt.store.db
+    .insertInto('chaos_rules')
+    .values({
+      id: 'other-process-rule',
+      dialect: '*',
+      operation: '*',
+      kind: 'error',
+      rate: 1,
+      remaining: -1,
+      account_id: null,
+      params: JSON.stringify({ status: 504 }),
+      created_at: now,
+    })
+    .execute();
+  const deadline = Date.now() + 5000;
+  let status = 200;
+  while (status === 200 && Date.now() < deadline) status = (await rest('/api/v1/vps')).statusCode;
+  assert.equal(status, 504, "another process's rule applies once the cached rules are checked again");
+});
+
 test('clearing one rule or all of them lets requests through again', async () => {
   const a = await addRule({ dialect: 'cloudstack', operation: 'listZones', kind: 'error' });
   await addRule({ dialect: 'cloudsigma', kind: 'error' });
