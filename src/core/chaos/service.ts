@@ -161,21 +161,19 @@ export class ChaosService {
   }
 
   /**
-   * What chaos does to a request: each matching rule in the order added draws one number (a latency rule with jitter
-   * draws a second), fires when the draw is below its rate (and while it has firings left), and the first error,
-   * throttle or drop that fires ends the request after the sum of the latencies that fired. Undefined: nothing fires.
-   */
-  /**
    * True when no rule can fire for dialect's requests, known without waiting (the cached rules are fresh and none is
    * live for it): the request hook then skips decide and its awaits. False means "ask decide", not "a rule fires".
    */
   quiet(dialect: string): boolean {
     const snap = this.snapshots.peek();
-    return (
-      snap !== undefined && !snap.rules.some((r) => r.remaining !== 0 && (r.dialect === '*' || r.dialect === dialect))
-    );
+    return snap !== undefined && !snap.rules.some((r) => liveFor(r, dialect));
   }
 
+  /**
+   * What chaos does to a request: each matching rule in the order added draws one number (a latency rule with jitter
+   * draws a second), fires when the draw is below its rate (and while it has firings left), and the first error,
+   * throttle or drop that fires ends the request after the sum of the latencies that fired. Undefined: nothing fires.
+   */
   async decide(req: ChaosRequest): Promise<ChaosVerdict | undefined> {
     const snap = await this.snapshots.current();
     if (snap.rules.length === 0) return undefined;
@@ -185,7 +183,7 @@ export class ChaosService {
     let fired = false;
     const operations = req.operations();
     for (const rule of snap.rules) {
-      if (rule.remaining === 0 || (rule.dialect !== '*' && rule.dialect !== req.dialect)) continue;
+      if (!liveFor(rule, req.dialect)) continue;
       if (!operations.some((op) => globMatch(rule.operation, op))) continue;
       if (rule.account_id) {
         if (account === null) account = await req.accountId();
@@ -229,6 +227,11 @@ export class ChaosService {
     this.lastCreated = Math.max(Date.now(), this.lastCreated + 1);
     return new Date(this.lastCreated).toISOString();
   }
+}
+
+/** True when rule still has firings left and applies to dialect's requests (its own dialect or every one). */
+function liveFor(rule: ChaosRuleRow, dialect: string): boolean {
+  return rule.remaining !== 0 && (rule.dialect === '*' || rule.dialect === dialect);
 }
 
 /** The ending a fired error, throttle or drop rule gives its request. */
