@@ -5,7 +5,7 @@ import { isUniqueViolation } from '../store/db.js';
 import type { TaskRow } from '../store/schema.js';
 import type { CallContext } from '../lib/context.js';
 import { CoreError, conflict } from '../lib/errors.js';
-import { newId, nowIso } from '../lib/util.js';
+import { nowIso, orderedId } from '../lib/util.js';
 import type { TaskKind } from './kinds.js';
 import { writeLog, writeLogs, type LogEntry } from './log.js';
 import { notifyTaskEnds } from './observers.js';
@@ -27,7 +27,7 @@ export interface TaskSpec {
 /** The row of a new PENDING task. */
 function pendingRow(spec: TaskSpec) {
   return {
-    id: newId(),
+    id: orderedId(),
     account_id: spec.ctx.accountId,
     user_id: spec.ctx.userId,
     kind: spec.kind,
@@ -117,7 +117,7 @@ export async function recordDoneTask(
   q: Q,
   spec: Omit<TaskSpec, 'exclusive'> & { result: unknown; logAction?: string },
 ): Promise<string> {
-  const id = newId();
+  const id = orderedId();
   const now = nowIso();
   await q
     .insertInto('tasks')

@@ -8,7 +8,7 @@
 import type { Q } from '../../store/db.js';
 import type { EndedTask } from '../../tasks/observers.js';
 import { writeLog } from '../../tasks/log.js';
-import { newId, nowIso } from '../../lib/util.js';
+import { nowIso, orderedId } from '../../lib/util.js';
 
 /** The task log's name for pools. */
 export const POOL_OBJECT = 'instance pool';
@@ -33,7 +33,7 @@ export async function queueReconcile(q: Q, poolId: string, cause: ReconcileCause
     .where('status', '=', 'PENDING')
     .executeTakeFirst();
   if (Number(waiting.numUpdatedRows) > 0) return;
-  const id = newId();
+  const id = orderedId();
   await q
     .insertInto('tasks')
     .values({
