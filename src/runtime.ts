@@ -34,6 +34,11 @@ export interface Runtime {
   /** Fires snapshot and backup definitions; started beside the engine (serve starts both). */
   scheduler: Scheduler;
   log: Logger;
+  /**
+   * Starts the background work of a serving process: PostgreSQL's statistics keeper, chaos rules, the task engine, the
+   * callback and webhook workers and the scheduler (one list, so `nube serve` and startEngine cannot drift apart).
+   */
+  start(): Promise<void>;
   /** Stops the scheduler, the engine and the callback and webhook workers and closes the store. */
   close(): Promise<void>;
 }
@@ -118,15 +123,7 @@ export async function createRuntime(config: Config, opts: RuntimeOptions = {}): 
   const core = new Core(coreDeps);
   const scheduler = new Scheduler(core, { log });
   const statistics = new PgStatistics(store, log);
-  if (opts.startEngine) {
-    statistics.start();
-    await core.chaos.start(config.chaosSeed);
-    await engine.start();
-    core.callbacks.start(log);
-    core.webhooks.start(log);
-    scheduler.start();
-  }
-  return {
+  const rt: Runtime = {
     config,
     store,
     core,
@@ -134,6 +131,14 @@ export async function createRuntime(config: Config, opts: RuntimeOptions = {}): 
     driver,
     scheduler,
     log,
+    async start() {
+      statistics.start();
+      await core.chaos.start(config.chaosSeed);
+      await engine.start();
+      core.callbacks.start(log);
+      core.webhooks.start(log);
+      scheduler.start();
+    },
     async close() {
       await statistics.stop();
       await scheduler.stop();
@@ -150,6 +155,8 @@ export async function createRuntime(config: Config, opts: RuntimeOptions = {}): 
       await store.close();
     },
   };
+  if (opts.startEngine) await rt.start();
+  return rt;
 }
 
 /** The process's logger: JSON lines for log collectors (lib/log-stream.ts), or pino-pretty's readable lines when stdout is a terminal (loaded only then). */

@@ -99,11 +99,7 @@ export async function boot(config: Config, opts: BootOptions = {}): Promise<Boot
       const { shown } = await rt.core.credentials.issueTo('api-token', lacking, { role: 'admin', name: 'default' });
       addRestSection(credFile, config, shown.token);
     }
-    await rt.core.chaos.start(config.chaosSeed);
-    await rt.engine.start();
-    rt.core.callbacks.start(rt.log);
-    rt.core.webhooks.start(rt.log);
-    rt.scheduler.start();
+    await rt.start();
     const seeded = await applySeedOnce(rt, opts.seed ?? config.seedFile);
     metering = startMetering(rt);
     ready = true;
