@@ -71,7 +71,6 @@ async function loopDelay(
   };
 }
 
-/** Resident memory of a process in MB, from /proc. */
 /** CPU seconds (user + system) a process has used so far. */
 function cpuSeconds(pid: number): number {
   const fields = readFileSync(`/proc/${pid}/stat`, 'utf8')
@@ -94,6 +93,7 @@ function postgresCpuSeconds(): number {
   return total;
 }
 
+/** Resident memory of a process in MB, from /proc. */
 function rssMb(pid: number): number {
   const m = /^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
   return m ? Number(m[1]) / 1024 : NaN;
