@@ -21,6 +21,8 @@ import { PARTS, row, table, writeMarkdown, type Figure, type Note, type Part } f
 const ENTRY = process.env.BENCH_ENTRY === 'source' ? 'source' : 'built';
 const PROFILE = process.env.BENCH_PROFILE === '1';
 const DEPLOYS = Number(process.env.BENCH_DEPLOYS ?? 5000);
+/** Deploys sent before the counted ones (JIT warm-up); 0 measures a fresh process. */
+const DEPLOY_WARMUP = Number(process.env.BENCH_DEPLOY_WARMUP ?? 1000);
 const LIST_SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 /** Connections of the goal-1 list runs (wrk -c). */
 const LIST_CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 64);
@@ -396,6 +398,7 @@ async function main(): Promise<void> {
     if (selected(part)) {
       const r = await deployFigures(part === 'deploy' ? 'sqlite' : 'postgres', {
         deploys: DEPLOYS,
+        warmup: DEPLOY_WARMUP,
         probeRate: Number(process.env.BENCH_PROBE_RATE ?? 20),
         pgUrl: process.env.BENCH_PG_URL,
         tempDir,
