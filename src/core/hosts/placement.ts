@@ -1,4 +1,5 @@
 /** Placement: picks a host with room for a VM, keeping anti-affinity group members on distinct hosts. */
+import { sql } from 'kysely';
 import type { Q } from '../../store/db.js';
 import type { VmRow } from '../../store/schema.js';
 import { CoreError, unavailable } from '../../lib/errors.js';
@@ -94,8 +95,9 @@ function noHost(reachable: number, blockedByAffinity: boolean): CoreError {
 /**
  * Places many VMs in the caller's transaction: each gets its host id, or the error placeVm would give. VMs in
  * affinity groups, returning home or already placed go through placeVm; the others are placed in memory the same
- * way (least memory used first, then name) and their hosts are charged last, with one update per host in id order:
- * on PostgreSQL a host's row stays locked until the commit, so concurrent batches hold it only for that moment.
+ * way (least memory used first, then name), get their hosts in one update, and their hosts are charged last, with one
+ * update per host in id order: on PostgreSQL a host's row stays locked until the commit, so concurrent batches hold it
+ * only for that moment.
  */
 export async function placeVms(
   q: Q,
@@ -156,14 +158,20 @@ export async function placeVms(
       charges.set(h.id, c);
     }
   }
-  for (const [hostId, c] of charges)
+  const placed = [...charges].flatMap(([hostId, c]) => c.vms.map((v) => [v.id, hostId] as const));
+  if (placed.length > 0)
     await q
       .updateTable('vms')
-      .set({ host_id: hostId })
+      .set({
+        host_id: sql<string>`case id ${sql.join(
+          placed.map(([vm, host]) => sql`when ${vm} then ${host}`),
+          sql` `,
+        )} end`,
+      })
       .where(
         'id',
         'in',
-        c.vms.map((v) => v.id),
+        placed.map(([vm]) => vm),
       )
       .execute();
   for (const hostId of [...charges.keys()].sort()) {
