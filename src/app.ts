@@ -99,7 +99,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   logRequests(app, deps.log);
   stampArrivals(app, () => deps.core.requestStarted());
   guardEdge(app, limits);
-  const metrics = new AppMetrics(deps.core.stats, deps.log);
+  const metrics = new AppMetrics(deps.core.stats, deps.core.deps.config.loopSampleMs, deps.log);
   metrics.observe(app);
   const mount = async <O extends object>(dialect: string, plugin: FastifyPluginAsync<O>, opts: O) => {
     await app.register(async (scope) => {

@@ -222,6 +222,10 @@ export const CONFIG_VARS = Type.Object({
     description:
       'MiB of rendered list answers (CloudStack `listVirtualMachines`, REST `GET /api/v1/vps`; each cache its own) kept by the same data version, so a repeated list skips rendering; 0 turns it off',
   }),
+  NUBE_LOOP_SAMPLE_MS: int(10, 1, {
+    description:
+      'how often the event-loop delay gauges of /metrics sample the loop; they report how late each sample came, so 1 measures every hold of the loop to the millisecond (at ~3% of a core while idle)',
+  }),
   NUBE_WEBHOOK_RETRY_MS: optInt(10, {
     description: 'delay before a failed webhook delivery is sent again; each further delay doubles',
     shownDefault: "the callbacks'",

@@ -58,6 +58,8 @@ export interface Config {
   listCacheItems: number;
   /** NUBE_ANSWER_CACHE_MB: rendered list answers kept by data version, in MiB (0 = none). */
   answerCacheMb: number;
+  /** NUBE_LOOP_SAMPLE_MS: the sampling period of the event-loop delay gauges. */
+  loopSampleMs: number;
   /** NUBE_SEED_FILE: accounts and resources created once, at first start (absolute path). */
   seedFile?: string;
   /** NUBE_ADMIN_*: the admin's credentials chosen by the operator, used when the admin account is created. */
@@ -271,6 +273,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     txGuard: v.NUBE_TX_GUARD.toLowerCase() === 'on',
     listCacheItems: v.NUBE_LIST_CACHE_ITEMS,
     answerCacheMb: v.NUBE_ANSWER_CACHE_MB,
+    loopSampleMs: v.NUBE_LOOP_SAMPLE_MS,
     seedFile: v.NUBE_SEED_FILE ? resolve(v.NUBE_SEED_FILE) : undefined,
     admin: {
       email: v.NUBE_ADMIN_EMAIL,

@@ -25,24 +25,29 @@ const BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60
 
 /** Process metrics (CPU, memory, event loop, GC), registered once per process and shown by every app. */
 let processRegistry: client.Registry | undefined;
-function processMetrics(): client.Registry {
+function processMetrics(sampleMs: number): client.Registry {
   if (!processRegistry) {
     processRegistry = new client.Registry();
     client.collectDefaultMetrics({ register: processRegistry });
-    eventLoopDelay(processRegistry);
+    eventLoopDelay(processRegistry, sampleMs);
   }
   return processRegistry;
 }
 
-/** Event-loop delay since the previous scrape (p99 and max), so a scrape taken during a load shows whether anything held the loop. */
-function eventLoopDelay(registry: client.Registry): void {
-  const histogram = monitorEventLoopDelay({ resolution: 10 });
+/**
+ * Event-loop delay since the previous scrape (p99 and max): how late a timer due every `sampleMs` fired. The histogram
+ * of monitorEventLoopDelay holds the whole time between two samples, period included (an idle loop reads ~10 ms at a
+ * 10 ms period), so the period is taken off and a reading is the time the loop was held past the sample's due time.
+ */
+function eventLoopDelay(registry: client.Registry, sampleMs: number): void {
+  const histogram = monitorEventLoopDelay({ resolution: sampleMs });
   histogram.enable();
+  const late = (ns: number) => Math.max(0, ns / 1e6 - sampleMs) / 1e3;
   let read: { p99: number; max: number } | undefined;
   let taken = 0;
   /** Both gauges read one window; the second to read it starts the next. */
   const take = (which: 'p99' | 'max') => {
-    read ??= { p99: histogram.percentile(99) / 1e9, max: histogram.max / 1e9 };
+    read ??= { p99: late(histogram.percentile(99)), max: late(histogram.max) };
     const value = read[which];
     if (++taken === 2) {
       taken = 0;
@@ -53,7 +58,7 @@ function eventLoopDelay(registry: client.Registry): void {
   };
   new client.Gauge({
     name: 'nube_event_loop_delay_p99_seconds',
-    help: 'p99 of the event-loop delay since the previous scrape (sampled every 10 ms)',
+    help: 'p99 of the event-loop delay since the previous scrape: how late a timer due every NUBE_LOOP_SAMPLE_MS fired',
     registers: [registry],
     collect() {
       this.set(take('p99'));
@@ -61,7 +66,7 @@ function eventLoopDelay(registry: client.Registry): void {
   });
   new client.Gauge({
     name: 'nube_event_loop_delay_max_seconds',
-    help: 'Longest event-loop delay since the previous scrape; the window restarts at every scrape',
+    help: 'Longest event-loop delay since the previous scrape (how late a sample fired); the window restarts at every scrape',
     registers: [registry],
     collect() {
       this.set(take('max'));
@@ -79,6 +84,7 @@ export class AppMetrics {
 
   constructor(
     private readonly source: StatsSource,
+    private readonly loopSampleMs: number,
     private readonly log?: Logger,
   ) {
     const registers = [this.registry];
@@ -156,7 +162,7 @@ export class AppMetrics {
 
   /** The Prometheus text of this app's metrics and the process's. */
   async text(): Promise<{ contentType: string; body: string }> {
-    const merged = client.Registry.merge([processMetrics(), this.registry]);
+    const merged = client.Registry.merge([processMetrics(this.loopSampleMs), this.registry]);
     this.taskSnapshot = undefined;
     return { contentType: merged.contentType, body: await merged.metrics() };
   }
