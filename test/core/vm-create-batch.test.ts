@@ -45,6 +45,7 @@ function reasonOf(r: PromiseSettledResult<unknown>): string {
 test('creates made together are written together (a burst larger than one batch in several), each VM whole: serial, ROOT volume, address, MAC, default group, Running', async () => {
   const ctx = await accountCtx('batcher');
   const n = 70;
+  const hostsBefore = await env.rt.store.db.selectFrom('hosts').select(['id', 'vm_count']).execute();
   const results = await burst(
     ctx,
     Array.from({ length: n }, (_, i) => ({ name: `b-${i}` })),
@@ -102,6 +103,17 @@ test('creates made together are written together (a burst larger than one batch 
   );
   const shown = await env.rt.core.quotas.show('batcher');
   assert.equal(shown.limits.vms.used, n);
+  // The engine places a claimed batch in chunks (SQLite): every host's count grew by exactly the VMs placed on it.
+  const placed = await db.selectFrom('vms').select('host_id').where('id', 'in', ids).execute();
+  assert.ok(
+    placed.every((v) => v.host_id),
+    'every VM has a host',
+  );
+  const hostsAfter = await db.selectFrom('hosts').select(['id', 'vm_count']).execute();
+  for (const h of hostsAfter) {
+    const before = Number(hostsBefore.find((b) => b.id === h.id)?.vm_count ?? 0);
+    assert.equal(Number(h.vm_count) - before, placed.filter((v) => v.host_id === h.id).length, `host ${h.id}`);
+  }
 });
 
 test('creates naming security groups, affinity groups and networks by id are written together, each with what it named', async () => {
