@@ -40,6 +40,8 @@ const NOTE_PREFIX: Array<[string, Part]> = [
   ['List run', 'list'],
   ['Deploy run (postgres)', 'deploy-pg'],
   ['Deploy run', 'deploy'],
+  ['Deploys (postgres)', 'deploy-pg'],
+  ['Deploys (sqlite)', 'deploy'],
   ['Drive figures', 'drives'],
   ['qemu', 'qemu'],
   ['Sign-in flood', 'auth'],
