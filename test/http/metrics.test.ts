@@ -189,8 +189,8 @@ test('the event-loop delay gauges show a block of the loop in the next scrape, a
 
 test('an idle loop reads near zero delay: the sampling period is not counted as delay', async () => {
   await scrape();
-  await new Promise((r) => setTimeout(r, 300));
+  await new Promise((r) => setTimeout(r, 1000));
   const idle = await scrape();
   // Sampled every 10 ms, the time between two samples is ~10 ms on an idle loop; only the lateness is delay.
-  assert.ok(idle.get('nube_event_loop_delay_p99_seconds') < 0.008, idle.text);
+  assert.ok(idle.get('nube_event_loop_delay_p99_seconds') < 0.009, idle.text);
 });
