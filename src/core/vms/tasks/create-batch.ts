@@ -26,8 +26,12 @@ export async function createBatch(
   if (tasks.length <= size) return createChunk(deps, tasks, signals);
   const chunks: TaskRow[][] = [];
   for (let i = 0; i < tasks.length; i += size) chunks.push(tasks.slice(i, i + size));
-  const results = await Promise.all(chunks.map((chunk) => createChunk(deps, chunk, signals)));
-  return new Map(results.flatMap((failed) => [...failed]));
+  // Every chunk stops before a failure is passed on: the runner then runs the batch's tasks alone, which must not
+  // overlap a chunk still placing or starting the same VMs.
+  const results = await Promise.allSettled(chunks.map((chunk) => createChunk(deps, chunk, signals)));
+  const thrown = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (thrown) throw thrown.reason;
+  return new Map(results.flatMap((r) => (r.status === 'fulfilled' ? [...r.value] : [])));
 }
 
 /** One chunk of a batch: its VMs placed in one transaction, started, and settled in another. */
