@@ -128,6 +128,8 @@ export function openStore(opts: StoreOptions): Store {
   sqlite.pragma('synchronous = NORMAL');
   sqlite.pragma('busy_timeout = 5000');
   sqlite.pragma('foreign_keys = OFF');
+  // Savepoint journals in memory: the group commit's savepoints otherwise spill to a temp file per transaction.
+  sqlite.pragma('temp_store = MEMORY');
   const checkpointer = file === ':memory:' ? undefined : startCheckpointer(file, opts.checkpointPace);
   if (checkpointer) sqlite.pragma(`wal_autocheckpoint = ${FALLBACK_AUTOCHECKPOINT_PAGES}`);
   const inTx = opts.guardTransactions ? new AsyncLocalStorage<true>() : undefined;

@@ -1,7 +1,7 @@
 /** SQLite group commit: concurrent transactions share commits, fail alone, and a burst of them never starves the event loop. */
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readlinkSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sql } from 'kysely';
@@ -30,6 +30,36 @@ test('a failing transaction in a burst rolls back only its own work', async () =
   assert.equal(refused, 10);
   const rows = await sql<{ c: number }>`select count(*) as c from gc_items`.execute(store.db);
   assert.equal(Number(rows.rows[0]!.c), 490);
+});
+
+test('a burst of large transactions rolls back a failed one whole, its undo record kept in memory rather than a temp file', async () => {
+  await sql`create table gc_big (id integer primary key, body blob not null)`.execute(store.db);
+  const tempFiles = () =>
+    readdirSync('/proc/self/fd').filter((fd) => {
+      try {
+        return /etilqs_/.test(readlinkSync(`/proc/self/fd/${fd}`));
+      } catch {
+        return false;
+      }
+    }).length;
+  let seen = 0;
+  const results = await Promise.allSettled(
+    Array.from({ length: 12 }, (_, n) =>
+      store.tx(async (trx) => {
+        for (let i = 0; i < 40; i++)
+          await sql`insert into gc_big (id, body) values (${n * 1000 + i}, zeroblob(3000))`.execute(trx);
+        await sql`update gc_big set body = zeroblob(3500) where id < ${n * 1000}`.execute(trx);
+        seen = Math.max(seen, tempFiles());
+        if (n % 4 === 3) throw new Error(`refused ${n}`);
+      }),
+    ),
+  );
+  assert.equal(results.filter((r) => r.status === 'rejected').length, 3);
+  const rows = await sql<{ c: number; big: number }>`select count(*) as c,
+    sum(length(body) = 3500) as big from gc_big`.execute(store.db);
+  assert.equal(Number(rows.rows[0]!.c), 9 * 40, 'the refused transactions left rows behind');
+  assert.ok(Number(rows.rows[0]!.big) > 0, 'no later transaction rewrote the earlier rows');
+  assert.equal(seen, 0, 'a savepoint journal was written to a temp file');
 });
 
 test('a burst of slow transactions lets timers run in between instead of holding the event loop to the end', async () => {
