@@ -24,6 +24,8 @@ export interface DriveThroughput {
   gzipRatio: number;
   /** The same client and bodies against a bare node:http server that discards them: what one connection can carry at all. */
   bareSink: number;
+  /** The same client and bodies against a bare node:http server that writes them to the same disk with O_DIRECT as they arrive (DISK_SINK): what one connection carries when the bytes are stored. */
+  bareDiskSink: number;
   /** The same client fetching the same 4 MiB bodies from a bare node:http server that sends them from memory. */
   bareSender: number;
   /** Decompressed MB/s of gunzip alone on the same gzip bodies, one after another as the server takes them: what gzip writes can reach at most. */
@@ -118,6 +120,31 @@ export interface DriveBenchOptions {
 const SINK = `require('node:http').createServer((q, r) => { q.on('data', () => {}); q.on('end', () => { r.statusCode = 204; r.end(); }); })
   .listen(Number(process.argv[1]), '127.0.0.1', function () { console.log(this.address().port); });`;
 
+/** Bytes of one piece a bare disk sink writes, and how many pieces may be on their way to the disk at once: as Nube does. */
+const SINK_PIECE = 1024 * 1024;
+const SINK_PIECES = 16;
+
+/**
+ * A bare node:http server in its own process that writes each body at the offset ending its URL into one file with
+ * O_DIRECT, in 1 MiB page-aligned pieces while the body arrives, and answers once the last piece is queued (at most
+ * 16 MiB on their way to the disk): the least work a server storing the bytes does, without Nube.
+ */
+const DISK_SINK = `const fs = require('node:fs'); const P = ${SINK_PIECE};
+const page = () => Buffer.from(new WebAssembly.Memory({ initial: P / 65536, maximum: P / 65536 }).buffer);
+const free = Array.from({ length: ${SINK_PIECES} }, page); const waiting = [];
+const take = () => (free.length ? Promise.resolve(free.pop()) : new Promise((r) => waiting.push(r)));
+const give = (b) => { const w = waiting.shift(); w ? w(b) : free.push(b); };
+const fd = fs.openSync(process.argv[2], fs.constants.O_RDWR | fs.constants.O_CREAT | fs.constants.O_DIRECT);
+const put = (b, at) => fs.write(fd, b, 0, P, at, (err) => { if (err) throw err; give(b); });
+require('node:http').createServer(async (q, r) => {
+  let at = Number(q.url.split('/').pop()), buf = await take(), fill = 0;
+  for await (const c of q) for (let i = 0; i < c.length; ) {
+    const n = Math.min(P - fill, c.length - i); c.copy(buf, fill, i, i + n); fill += n; i += n;
+    if (fill === P) { put(buf, at); at += P; fill = 0; buf = await take(); }
+  }
+  give(buf); r.statusCode = fill ? 400 : 204; r.end();
+}).listen(Number(process.argv[1]), '127.0.0.1', function () { console.log(this.address().port); });`;
+
 /** A bare node:http server in its own process that answers GET /N with the N-th 4 MiB chunk of the file it was given. */
 const SENDER = `const data = require('node:fs').readFileSync(process.argv[2]); const n = data.length / ${CHUNK};
 require('node:http').createServer((q, r) => { const i = Number(q.url.split('/').pop()) % n;
@@ -144,9 +171,9 @@ async function withBare<T>(script: string, args: string[], fn: (pool: Pool) => P
   }
 }
 
-/** Sends count 4 MiB bodies one after another on one keep-alive connection to a bare sink server; MB/s. */
-function bareSinkRate(data: Buffer[], count: number, port: number): Promise<number> {
-  return withBare(SINK, [String(port)], async (pool) => {
+/** Sends count 4 MiB bodies one after another on one keep-alive connection to a bare sink server (args after its port); MB/s. */
+function bareSinkRate(script: string, args: string[], data: Buffer[], count: number, port: number): Promise<number> {
+  return withBare(script, [String(port), ...args], async (pool) => {
     const t0 = performance.now();
     for (let i = 0; i < count; i++) {
       const res = await pool.request({
@@ -156,6 +183,7 @@ function bareSinkRate(data: Buffer[], count: number, port: number): Promise<numb
         headers: { 'content-type': 'application/octet-stream' },
       });
       await res.body.arrayBuffer();
+      if (res.statusCode !== 204) throw new Error(`bare sink answered ${res.statusCode}`);
     }
     return (count * CHUNK) / ((performance.now() - t0) / 1000) / 1e6;
   });
@@ -291,8 +319,12 @@ export async function driveThroughput(
     await verify(second);
     await call('POST', `/drives/${second}/destroy`, '');
     const port = opts.barePort ?? 0;
-    const bareSink = await bareSinkRate(data, chunks, port);
+    const bareSink = await bareSinkRate(SINK, [], data, chunks, port);
     log(`bare node:http sink, same client and bodies: ${Math.round(bareSink)} MB/s`);
+    const diskFile = join(dataDir, 'bare-disk-sink.bin');
+    const bareDiskSink = await bareSinkRate(DISK_SINK, [diskFile], data, chunks, port);
+    rmSync(diskFile, { force: true });
+    log(`bare node:http server writing them O_DIRECT, same client and bodies: ${Math.round(bareDiskSink)} MB/s`);
     const bareSender = await bareSenderRate(data, chunks, port, dataDir);
     log(`bare node:http sender, same client and bytes: ${Math.round(bareSender)} MB/s`);
     const inflateOnly = await inflateRate(gz, chunks);
@@ -316,6 +348,7 @@ export async function driveThroughput(
       read,
       gzipRatio,
       bareSink,
+      bareDiskSink,
       bareSender,
       inflateOnly,
       writeVsSink,

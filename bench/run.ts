@@ -213,6 +213,10 @@ async function driveFigures(): Promise<void> {
     r.writeVsSink >= 0.8,
   );
   fig(
+    '(e) same raw write: ratio to the same client sending to a bare node:http server that stores the bodies (O_DIRECT into one file in the data dir as they arrive, 1 MiB pieces, at most 16 MiB queued)',
+    `${round(r.writeRaw / r.bareDiskSink, 2)} (${mbs(r.writeRaw)} of ${mbs(r.bareDiskSink)}; that server reached ${round(r.bareDiskSink / r.bareSink, 2)} of the discarding sink)`,
+  );
+  fig(
     '(e) CloudSigma drive read, GET /drives/UUID/read/OFFSET/4M: ratio to a bare node:http server sending the same bytes',
     `${round(r.readVsSender, 2)} (${mbs(r.read)} of ${mbs(r.bareSender)})`,
     '≥ 0.8',
