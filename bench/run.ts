@@ -235,7 +235,7 @@ async function driveFigures(): Promise<void> {
   );
   notes.push({
     part: 'drives',
-    text: 'Drive figures: block-aligned transfers of 64 KiB or more bypass the page cache with O_DIRECT, like dd. Raw bodies are written in 1 MiB pieces while they arrive and written behind: a call is answered once its bytes are queued, with at most 16 MiB per drive still on its way to disk (a failure is reported to the next call; reads, copies and close wait for it). A read that continues where the previous one ended has the next range read ahead while it is sent. Timing starts after 16 write+read calls on a throw-away drive (JIT warm-up); chunks are read back and compared byte for byte. The client runs on the same 2 cores as the server, so the bare sink and sender are what one connection carries without any server work.',
+    text: 'Drive figures: block-aligned transfers of 64 KiB or more bypass the page cache with O_DIRECT, like dd. Raw bodies are written in 1 MiB pieces while they arrive, gzip bodies once inflated whole (an invalid one writes nothing), and both are written behind: a call is answered once its bytes are queued, with at most 16 MiB per drive still on its way to disk (a failure is reported to the next call; reads, copies and close wait for it). A read that continues where the previous one ended has the next range read ahead while it is sent. Timing starts after 16 write+read calls on a throw-away drive (JIT warm-up); chunks are read back and compared byte for byte. The client runs on the same 2 cores as the server, so the bare sink and sender are what one connection carries without any server work.',
   });
 }
 

@@ -1,6 +1,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
+import { gzipSync } from 'node:zlib';
 import { startTestEnv, type TestEnv } from '../../support/runtime.js';
 import { sigmaUser, type SigmaClient } from './sigma-client.js';
 
@@ -36,6 +37,32 @@ test('4 MiB raw writes answered back to back are seen by the next read and clone
   const back = (await carol.get(`/drives/${d.drive}/read/0/4M`)).raw;
   assert.ok(back.subarray(0, 2 * MB).equals(chunks[0]!.subarray(0, 2 * MB)));
   assert.ok(back.subarray(2 * MB).equals(over.subarray(0, 2 * MB)), 'an overlapping write lands after the earlier one');
+});
+
+test('gzip writes answered back to back land in order with raw writes, and the next read and clone see them', async () => {
+  const d = (await carol.post('/drives/create', { name: 'behind-gzip', size: '32M' })).record;
+  const text = (i: number) => Buffer.alloc(4 * MB, `chunk ${i} `);
+  for (let i = 0; i < 4; i++)
+    await carol.post(`/drives/${d.drive}/write/${i * 4 * MB}`, gzipSync(text(i)), 204, {
+      ...octet,
+      'content-encoding': 'gzip',
+    });
+  const raw = randomBytes(MB);
+  await carol.post(`/drives/${d.drive}/write/${5 * MB}`, raw, 204, octet);
+  await carol.post(`/drives/${d.drive}/write/${6 * MB}`, gzipSync(Buffer.alloc(MB, 7)), 204, {
+    ...octet,
+    'content-encoding': 'gzip',
+  });
+  const c = (await carol.post(`/drives/${d.drive}/clone`, { name: 'gzip-copy' })).record;
+  for (const drive of [d.drive, c.drive]) {
+    const first = (await carol.get(`/drives/${drive}/read/0/4M`)).raw;
+    assert.ok(first.equals(text(0)), `chunk 0 of ${drive}`);
+    const second = (await carol.get(`/drives/${drive}/read/${4 * MB}/4M`)).raw;
+    assert.ok(second.subarray(0, MB).equals(text(1).subarray(0, MB)), 'the gzip write under the raw one');
+    assert.ok(second.subarray(MB, 2 * MB).equals(raw), 'the raw write over the gzip one');
+    assert.ok(second.subarray(2 * MB, 3 * MB).equals(Buffer.alloc(MB, 7)), 'the last gzip write');
+    assert.ok(second.subarray(3 * MB).equals(text(1).subarray(3 * MB)));
+  }
 });
 
 test('a drive destroyed right after a raw write is gone, and its pending write is not reported elsewhere', async () => {
