@@ -59,6 +59,9 @@ export interface DetailedVolumeChanged {
 }
 
 /** Bytes to write, or a function that makes them given the room left on the volume past the offset (e.g. by decompressing). */
+/** Whole writes of at least this many bytes are written behind (the size from which raw bodies are streamed). */
+const WRITE_BEHIND_MIN = 64 * 1024;
+
 export type WriteData = Uint8Array | ((room: number) => Promise<Uint8Array>);
 
 /** Creates, clones, reads and writes volumes by byte size and offset for VolumeService; the bytes live in the shared volume storage. */
@@ -175,11 +178,12 @@ export class VolumeData {
   }
 
   /**
-   * Hands whole bytes to the storage's write-behind, as a streamed body is: answered once queued, so the next call's
-   * transfer (and a gzip call's inflate) overlaps this one's disk write. An empty write still makes the file.
+   * Hands whole bytes of WRITE_BEHIND_MIN or more to the storage's write-behind, as a streamed body is: answered once
+   * queued, so the next call's transfer (and a gzip call's inflate) overlaps this one's disk write. Smaller writes are
+   * on disk (their file made) when answered.
    */
   private async queueWrite(id: string, offset: number, bytes: Uint8Array, size: number): Promise<void> {
-    if (!bytes.length) return this.storage().write(id, offset, bytes, size);
+    if (bytes.length < WRITE_BEHIND_MIN) return this.storage().write(id, offset, bytes, size);
     const w = this.storage().openWrite(id, offset, bytes.length, size);
     try {
       await w.write(bytes);
