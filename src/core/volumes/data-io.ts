@@ -58,10 +58,10 @@ export interface DetailedVolumeChanged {
   detailed: DetailedVolumeView;
 }
 
-/** Bytes to write, or a function that makes them given the room left on the volume past the offset (e.g. by decompressing). */
 /** Whole writes of at least this many bytes are written behind (the size from which raw bodies are streamed). */
 const WRITE_BEHIND_MIN = 64 * 1024;
 
+/** Bytes to write, or a function that makes them given the room left on the volume past the offset (e.g. by decompressing). */
 export type WriteData = Uint8Array | ((room: number) => Promise<Uint8Array>);
 
 /** Creates, clones, reads and writes volumes by byte size and offset for VolumeService; the bytes live in the shared volume storage. */
