@@ -62,6 +62,7 @@ export class StateService {
   /** In-process caches that are not keyed by the data version forget what they held; VM serials go on from the new state's. */
   private async afterReplace(): Promise<void> {
     this.deps.catalog.invalidate();
+    this.deps.driver?.faults?.forget();
     await syncSerialSequence(this.deps.store.db, this.deps.store.kind);
   }
 }

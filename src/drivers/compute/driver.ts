@@ -82,6 +82,8 @@ export interface FaultControl {
   list(): Promise<Fault[]>;
   /** Removes one fault, or all when id is absent; returns how many were removed. */
   clear(id?: string): Promise<number>;
+  /** Drops the faults kept in memory: the whole state was replaced (reset, state load), so the stored ones changed at once. */
+  forget(): void;
 }
 
 /** A hypervisor behind Nube: defines, powers and removes VMs on hosts. All methods are idempotent. */

@@ -141,6 +141,15 @@ test('a reset cancels a running task first; the engine goes on working afterward
   assert.equal(next.virtualmachine.state, 'Running');
 });
 
+test('a fault the reset removed stops applying at once, though the driver had just read it', async () => {
+  const driver = env.rt.core.deps.driver!;
+  await env.rt.core.hosts.addFault({ kind: 'host_unreachable', count: -1 });
+  assert.ok((await driver.unreachableHosts()).length > 0, 'the fault applies before the reset');
+  const r = await reset();
+  assert.equal(r.statusCode, 200, r.body);
+  assert.deepEqual(await driver.unreachableHosts(), [], 'hosts stayed unreachable after the reset');
+});
+
 test('a reset needs admin credentials and a well-formed body', async () => {
   assert.equal((await reset({}, basic('admin@nube.local', 'wrong'))).statusCode, 401);
   const bad = await reset({ credentials: 'yes' });

@@ -4,7 +4,7 @@ import { operationFailed, unavailable } from '../../../lib/errors.js';
 import { setTimeout as wait } from 'node:timers/promises';
 import { nowIso } from '../../../lib/util.js';
 import type { SimFaultRow } from '../../../store/schema.js';
-import { FAULT_KINDS, addFault, clearFaults, faultsVersion, listFaults } from './faults.js';
+import { FAULT_KINDS, addFault, clearFaults, faultsReplaced, faultsVersion, listFaults } from './faults.js';
 import type { ComputeDriver, FaultControl, PowerState, VmMetrics, VmSpec } from '../driver.js';
 import type { ChaosSnapshots } from '../../../store/chaos.js';
 
@@ -34,6 +34,7 @@ export class SimDriver implements ComputeDriver {
     add: (f) => addFault(this.store.db, f),
     list: () => listFaults(this.store.db),
     clear: (id) => clearFaults(this.store.db, id),
+    forget: faultsReplaced,
   };
 
   async define(spec: VmSpec, signal?: AbortSignal): Promise<void> {

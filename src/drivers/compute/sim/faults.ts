@@ -12,6 +12,11 @@ let localVersion = 0;
 /** Bumped on every change made in this process, so the driver's cache sees local changes at once. */
 export const faultsVersion = (): number => localVersion;
 
+/** Counts a change made to the stored faults behind this module's back (the whole state was replaced). */
+export function faultsReplaced(): void {
+  localVersion++;
+}
+
 /** Stores a fault; count is how many operations it affects (-1 = until cleared). */
 export async function addFault(q: Q, f: FaultInput): Promise<SimFaultRow> {
   const row: SimFaultRow = {
