@@ -5,18 +5,22 @@ export const PAGE_BYTES = 4096;
 const WASM_PAGE = 64 * 1024;
 const aligned = new WeakSet<ArrayBufferLike>();
 
-/** A buffer of size bytes whose first byte is page-aligned (an ordinary buffer where WebAssembly memory cannot be had; each one reserves address space, so callers reuse them). */
+/**
+ * A buffer of size bytes whose first byte is page-aligned (an ordinary buffer where WebAssembly memory cannot be had;
+ * each one reserves address space, so callers reuse them). The memory is shared: V8 leaves shared memory out of the
+ * external bytes that start its full collections, so buffers held for reuse do not bring the next one closer.
+ */
 export function pageAlignedBuffer(size: number): Buffer {
   if (typeof WebAssembly !== 'object') return Buffer.allocUnsafeSlow(size);
   const pages = Math.max(1, Math.ceil(size / WASM_PAGE));
-  let mem: WebAssembly.Memory;
+  let memory: ArrayBufferLike;
   try {
-    mem = new WebAssembly.Memory({ initial: pages, maximum: pages });
+    memory = new WebAssembly.Memory({ initial: pages, maximum: pages, shared: true }).buffer;
   } catch {
     return Buffer.allocUnsafeSlow(size);
   }
-  aligned.add(mem.buffer);
-  return Buffer.from(mem.buffer, 0, size);
+  aligned.add(memory);
+  return Buffer.from(memory, 0, size);
 }
 
 /** True when buf starts on a page boundary of memory made by pageAlignedBuffer. */

@@ -65,6 +65,29 @@ test('gzip writes answered back to back land in order with raw writes, and the n
   }
 });
 
+test('gzip bodies that inflate past 4 MiB, sent several at once, each land whole in their own place', async () => {
+  const d = (await carol.post('/drives/create', { name: 'inflate-large', size: '64M' })).record;
+  const body = (n: number, mib: number) =>
+    Buffer.concat(
+      Array.from({ length: mib * 16 }, (_, k) =>
+        Buffer.concat([Buffer.from(`body ${n} block ${k} `.padEnd(60 * 1024, '.')), randomBytes(4 * 1024)]),
+      ),
+    );
+  const plain = [body(0, 12), body(1, 9), body(2, 16), body(3, 5)];
+  const at = [0, 12, 24, 40].map((m) => m * MB);
+  await Promise.all(
+    plain.map((p, i) =>
+      carol.post(`/drives/${d.drive}/write/${at[i]}`, gzipSync(p), 204, { ...octet, 'content-encoding': 'gzip' }),
+    ),
+  );
+  for (let i = 0; i < plain.length; i++)
+    for (let off = 0; off < plain[i]!.length; off += 4 * MB) {
+      const want = plain[i]!.subarray(off, off + 4 * MB);
+      const got = (await carol.get(`/drives/${d.drive}/read/${at[i]! + off}/${want.length}`)).raw;
+      assert.ok(got.equals(want), `body ${i} at ${off}`);
+    }
+});
+
 test('a drive destroyed right after a raw write is gone, and its pending write is not reported elsewhere', async () => {
   const d = (await carol.post('/drives/create', { name: 'short', size: '8M' })).record;
   await carol.post(`/drives/${d.drive}/write/0`, randomBytes(4 * MB), 204, octet);

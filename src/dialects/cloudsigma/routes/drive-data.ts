@@ -1,10 +1,9 @@
-/** Drive data (seed 7.2 and 7.3): raw or gzip writes at an offset (raw bodies written while they arrive, others up to 4 MiB gathered into reused buffers), reads of at most 4 MB. */
-import { gunzip } from 'node:zlib';
-import { promisify } from 'node:util';
+/** Drive data (seed 7.2 and 7.3): raw or gzip writes at an offset (raw bodies written while they arrive, others up to 4 MiB gathered into reused buffers, gzip inflated into reused buffers), reads of at most 4 MB. */
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { SigmaRouter } from '../router.js';
 import { MAX_IO_BYTES } from '../../../core/volumes/data-io.js';
 import { invalid } from '../../../lib/errors.js';
+import { GunzipError, gunzipStaged, type Inflated } from '../../../lib/gunzip-staged.js';
 import { SigmaFailure, errorBody } from '../errors.js';
 import { bytes } from './drives.js';
 import { stageBody, takeStagedBody } from './drive-body.js';
@@ -12,15 +11,6 @@ import { streamBody, takeStreamedWrite } from './drive-stream.js';
 
 /** Largest write body (raw or compressed), and largest decompressed write. */
 export const WRITE_BODY_MAX = 4 * MAX_IO_BYTES;
-
-/**
- * Output piece of a gzip write's inflate: zlib hands each piece back from libuv's pool to the event loop, and with its
- * default of 16 KiB a 4 MiB write took 256 such hops; 128-512 KiB inflated the bench's 3.4:1 bodies 1.7-2x faster
- * here (larger pieces lose again to allocating them).
- */
-export const INFLATE_PIECE = 256 * 1024;
-
-const inflate = promisify(gunzip);
 
 /** Registers write and read. */
 export function driveDataRoutes(r: SigmaRouter): void {
@@ -35,12 +25,15 @@ export function driveDataRoutes(r: SigmaRouter): void {
       return undefined;
     }
     const staged = takeStagedBody(c.req);
+    let inflated: Inflated | undefined;
     try {
       const body = staged?.body ?? c.body;
-      await c.core.volumes.write(c.ctx, c.params.id!, offset, (room) =>
-        decode(body, encoding, Math.min(room, WRITE_BODY_MAX)),
-      );
+      await c.core.volumes.write(c.ctx, c.params.id!, offset, async (room) => {
+        inflated = await decode(body, encoding, Math.min(room, WRITE_BODY_MAX));
+        return inflated?.bytes ?? body;
+      });
     } finally {
+      inflated?.release();
       staged?.release();
     }
     return undefined;
@@ -78,26 +71,26 @@ async function refuseChunked(req: FastifyRequest, reply: FastifyReply): Promise<
   }
 }
 
-/** The bytes to write: gunzipped when Content-Encoding says gzip (or, without one, when the body starts with the gzip magic). */
-async function decode(body: Buffer, encoding: string, limit: number): Promise<Buffer> {
+/** The inflated bytes when Content-Encoding says gzip (or, without one, when the body starts with the gzip magic); undefined to write the body as it is. */
+async function decode(body: Buffer, encoding: string, limit: number): Promise<Inflated | undefined> {
   const magic = body.length >= 3 && body[0] === 0x1f && body[1] === 0x8b && body[2] === 0x08;
   if (encoding && encoding !== 'identity' && encoding !== 'gzip' && encoding !== 'x-gzip') {
     throw new SigmaFailure(400, `Content-Encoding ${encoding.slice(0, 40)} is not supported; send raw data or gzip`);
   }
   const declared = encoding === 'gzip' || encoding === 'x-gzip';
-  if (!declared && !magic) return body;
+  if (!declared && !magic) return undefined;
   try {
-    return await inflate(body, { chunkSize: INFLATE_PIECE, maxOutputLength: Math.max(1, limit) });
+    return await gunzipStaged(body, limit);
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ERR_BUFFER_TOO_LARGE' || err instanceof RangeError) {
+    if (!(err instanceof GunzipError)) throw err;
+    if (err.reason === 'too-large') {
       throw new SigmaFailure(
         400,
         `The decompressed data is larger than the room left on the drive or than ${WRITE_BODY_MAX} bytes; nothing was written`,
         'offset',
       );
     }
-    if (!declared) return body;
+    if (!declared) return undefined;
     throw new SigmaFailure(400, 'The body is not valid gzip data; nothing was written');
   }
 }
