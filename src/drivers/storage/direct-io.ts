@@ -1,6 +1,6 @@
 /** O_DIRECT I/O for raw volume files: block-aligned reads and writes in pieces, straight from page-aligned memory or through reused staging slots. */
 import type { FileHandle } from 'node:fs/promises';
-import { PAGE_BYTES, isPageAligned, pageAlignedBuffer } from '../../lib/page-buffers.js';
+import { PAGE_BYTES, copyBytes, isPageAligned, pageAlignedBuffer } from '../../lib/page-buffers.js';
 
 /** Smallest transfer worth bypassing the page cache. */
 const DIRECT_MIN = 64 * 1024;
@@ -67,7 +67,7 @@ export async function writeDirect(
     return true;
   }
   return perSlot(slots, data.length, (buf, start, len) => {
-    buf.set(data.subarray(start, start + len));
+    copyBytes(buf, data.subarray(start, start + len));
     return writeFully(fh, buf.subarray(0, len), offset + start);
   });
 }
@@ -85,7 +85,7 @@ export async function readDirect(fh: FileHandle, slots: AlignedSlots, out: Buffe
   }
   return perSlot(slots, out.length, async (buf, start, len) => {
     const got = await readFully(fh, buf.subarray(0, len), offset + start);
-    buf.copy(out, start, 0, got);
+    copyBytes(out, buf.subarray(0, got), start);
     out.fill(0, start + got, start + len);
   });
 }

@@ -1,5 +1,6 @@
 /** Volume writes fed as their data arrives: in pieces written while the next ones fill (raw files), or gathered and written at the end. */
 import { invalid } from '../../lib/errors.js';
+import { copyBytes } from '../../lib/page-buffers.js';
 import type { VolumeWriter } from './storage.js';
 
 /** Bytes of one piece: each is written as soon as it is full (the last one when the last byte arrives). */
@@ -57,7 +58,7 @@ export class PieceWriter implements VolumeWriter {
       const cur = this.current ?? (this.current = await this.nextPiece());
       const cap = Math.min(cur.length, this.length - this.start);
       const n = Math.min(cap - this.fill, chunk.length - at);
-      cur.set(chunk.subarray(at, at + n), this.fill);
+      copyBytes(cur, chunk.subarray(at, at + n), this.fill);
       this.fill += n;
       this.given += n;
       at += n;

@@ -2,7 +2,7 @@
 import { Readable } from 'node:stream';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { MAX_IO_BYTES } from '../../../core/volumes/data-io.js';
-import { isPageAligned, pageAlignedBuffer } from '../../../lib/page-buffers.js';
+import { copyBytes, isPageAligned, pageAlignedBuffer } from '../../../lib/page-buffers.js';
 
 /** Smaller bodies are parsed the ordinary way. */
 const STAGE_MIN = 64 * 1024;
@@ -83,7 +83,7 @@ class StagingStream extends Readable {
         );
         return;
       }
-      chunk.copy(entry.buf, this.receivedEncodedLength);
+      copyBytes(entry.buf, chunk, this.receivedEncodedLength);
       this.receivedEncodedLength += chunk.length;
       entry.length = this.receivedEncodedLength;
     });
