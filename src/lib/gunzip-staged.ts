@@ -5,7 +5,7 @@
  * young) into shared memory kept for the next call, which V8 does not count.
  */
 import { createGunzip } from 'node:zlib';
-import { copyBytes } from './page-buffers.js';
+import { SharedCap, copyBytes } from './page-buffers.js';
 
 /** Why an inflate failed: output past the limit, or not gzip data. */
 export class GunzipError extends Error {
@@ -27,6 +27,8 @@ const FIRST = 4 * 1024 * 1024;
 /** Free output buffers kept for reuse. */
 const KEEP = 2;
 
+/** Output buffers of shared memory alive at most; ordinary ones past it, under many gzip writes at once. */
+const cap = new SharedCap(8);
 const free: Buffer[] = [];
 
 /** Inflates input, at most limit bytes out, into a pooled buffer; rejects with a GunzipError for bad or oversized data. */
@@ -73,9 +75,9 @@ export function gunzipStaged(input: Uint8Array, limit: number): Promise<Inflated
   });
 }
 
-/** Shared memory, which V8 does not count towards a full collection (copied with copyBytes). */
+/** Shared memory, which V8 does not count towards a full collection (copied with copyBytes), while under the cap. */
 function shared(size: number): Buffer {
-  return Buffer.from(new SharedArrayBuffer(size));
+  return cap.alloc(size, (n) => Buffer.from(new SharedArrayBuffer(n))) ?? Buffer.allocUnsafeSlow(size);
 }
 
 /** Keeps buf for a later call, preferring larger buffers. */

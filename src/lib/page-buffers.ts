@@ -25,6 +25,27 @@ export function pageAlignedBuffer(size: number): Buffer {
 }
 
 /**
+ * Counts a pool's buffers of shared memory that are alive (held, or dropped and not yet collected), up to max. V8 does
+ * not count shared memory, so dropped shared buffers add no pressure to collect them: without a cap they could pile up,
+ * while the ordinary buffers a pool makes past it bring the next collection closer.
+ */
+export class SharedCap {
+  private alive = 0;
+  private readonly collected = new FinalizationRegistry<void>(() => this.alive--);
+
+  constructor(private readonly max: number) {}
+
+  /** make(size) while fewer than max of this cap's buffers are alive; undefined past it (the caller makes an ordinary one). */
+  alloc(size: number, make: (size: number) => Buffer): Buffer | undefined {
+    if (this.alive >= this.max) return undefined;
+    const buf = make(size);
+    this.alive++;
+    this.collected.register(buf.buffer, undefined);
+    return buf;
+  }
+}
+
+/**
  * Copies source into target at offset with one memcpy. set() and copy() into or out of shared memory take V8's
  * relaxed-atomic path, byte by byte when the two are not word-aligned alike (~8 times slower here); fill() with a
  * buffer of the range's length is a plain copy.

@@ -2,7 +2,7 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { PAGE_BYTES, copyBytes, isPageAligned, pageAlignedBuffer } from '../../src/lib/page-buffers.js';
+import { PAGE_BYTES, SharedCap, copyBytes, isPageAligned, pageAlignedBuffer } from '../../src/lib/page-buffers.js';
 
 const MB = 1024 * 1024;
 
@@ -39,4 +39,14 @@ test('copies land byte for byte at unaligned offsets, into and out of aligned bu
   assert.ok(plain.equals(before), 'an empty copy changes nothing');
   assert.throws(() => copyBytes(plain, source, MB - 10), RangeError);
   assert.equal(aligned.byteOffset % PAGE_BYTES, 0);
+});
+
+test('a pool makes at most its cap of shared buffers alive, so dropped ones the collector does not count cannot pile up', () => {
+  const cap = new SharedCap(3);
+  const made = [1, 2, 3, 4, 5].map(() => cap.alloc(64 * 1024, pageAlignedBuffer));
+  assert.deepEqual(
+    made.map((b) => b !== undefined && isPageAligned(b)),
+    [true, true, true, false, false],
+  );
+  assert.equal(made[3], undefined, 'past the cap the caller makes an ordinary buffer');
 });

@@ -3,7 +3,7 @@
  * (more than reading the bytes from disk); a buffer whose answer was sent is given back and serves the next read of
  * the same length. Pooled buffers are page-aligned, so O_DIRECT reads land in them without a staging copy.
  */
-import { PAGE_BYTES, pageAlignedBuffer } from '../../lib/page-buffers.js';
+import { PAGE_BYTES, SharedCap, pageAlignedBuffer } from '../../lib/page-buffers.js';
 
 /** Lengths worth pooling: page multiples from 64 KiB to 4 MiB (the largest read a dialect allows). */
 const MIN_POOLED = 64 * 1024;
@@ -22,8 +22,7 @@ export class ReadBuffers {
   private freeBytes = 0;
   /** Buffers this pool made that are out (taken and not given back): only these are accepted back, each once. */
   private readonly out = new WeakSet<Buffer>();
-  private aligned = 0;
-  private readonly collected = new FinalizationRegistry<void>(() => this.aligned--);
+  private readonly aligned = new SharedCap(MAX_ALIGNED);
 
   /** A buffer of length bytes with unspecified contents: the caller writes every byte before anyone reads it. */
   take(length: number): Buffer {
@@ -34,10 +33,8 @@ export class ReadBuffers {
       this.freeBytes -= length;
       if (list!.length === 0) this.free.delete(length);
     } else {
-      if (this.aligned >= MAX_ALIGNED) return Buffer.allocUnsafe(length);
-      buf = pageAlignedBuffer(length);
-      this.aligned++;
-      this.collected.register(buf.buffer, undefined);
+      buf = this.aligned.alloc(length, pageAlignedBuffer);
+      if (!buf) return Buffer.allocUnsafe(length);
     }
     this.out.add(buf);
     return buf;

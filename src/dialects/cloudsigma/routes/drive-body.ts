@@ -2,15 +2,14 @@
 import { Readable } from 'node:stream';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { MAX_IO_BYTES } from '../../../core/volumes/data-io.js';
-import { copyBytes, isPageAligned, pageAlignedBuffer } from '../../../lib/page-buffers.js';
+import { SharedCap, copyBytes, isPageAligned, pageAlignedBuffer } from '../../../lib/page-buffers.js';
 
 /** Smaller bodies are parsed the ordinary way. */
 const STAGE_MIN = 64 * 1024;
 /** Free buffers kept for reuse. */
 const KEEP = 4;
-/** Page-aligned buffers made at most (each reserves address space until it is collected). */
-const ALIGNED_MAX = 16;
-let made = 0;
+/** Page-aligned buffers alive at most (each reserves address space, and its memory, until it is collected). */
+const aligned = new SharedCap(16);
 
 interface Staged {
   buf: Buffer;
@@ -53,15 +52,11 @@ function release(buf: Buffer): void {
   }
   const plain = isPageAligned(buf) ? free.findIndex((b) => !isPageAligned(b)) : -1;
   if (plain >= 0) free[plain] = buf;
-  else if (isPageAligned(buf)) made--;
 }
 
 /** Page-aligned while few are in use (they reserve address space); ordinary ones past that, under many concurrent uploads. */
 function newBuffer(): Buffer {
-  if (made >= ALIGNED_MAX) return Buffer.allocUnsafeSlow(MAX_IO_BYTES);
-  const buf = pageAlignedBuffer(MAX_IO_BYTES);
-  if (isPageAligned(buf)) made++;
-  return buf;
+  return aligned.alloc(MAX_IO_BYTES, pageAlignedBuffer) ?? Buffer.allocUnsafeSlow(MAX_IO_BYTES);
 }
 
 /** Copies the request's bytes into the staged buffer and ends without data; reports the byte count for Fastify's Content-Length check. */
