@@ -38,18 +38,19 @@ export class BasicAuth {
     const key = hashToken(header!);
     const hit = this.cache.get(key);
     if (hit) {
+      // Moved to the newest end before the recheck awaits: requests with the same header that arrive meanwhile still find
+      // it (taking it out until the recheck ended sent each of them to a full scrypt check).
       this.cache.delete(key);
       if (Date.now() - hit.at < CACHE_MS) {
+        this.cache.set(key, hit);
         const principal = await this.core.credentials.issuers.password.recheck(
           hit.login,
           hit.userId,
           hit.passwordHash,
           source,
         );
-        if (principal) {
-          this.cache.set(key, hit);
-          return principal;
-        }
+        if (principal) return principal;
+        if (this.cache.get(key) === hit) this.cache.delete(key);
       }
     }
     return this.checking.run(`${key}\n${source}`, () => this.verify(key, creds, source));
