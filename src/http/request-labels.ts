@@ -1,8 +1,6 @@
 /** What a request is, as the metrics and the access log name it: its dialect, its route or command, and the account that made it. */
 import type { FastifyInstance, FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify';
-
-/** Where a request's labels are kept: properties on the request itself (a WeakMap entry per request and label cost ~1% of a cached list). */
-const LABELS = Symbol('nube.labels');
+import { requestSlot } from './request-slot.js';
 
 /** The labels set on a request so far (each hook sets its own). */
 interface RequestLabels {
@@ -11,10 +9,16 @@ interface RequestLabels {
   account?: string;
 }
 
-type Labeled = { [LABELS]?: RequestLabels };
+/** Where a request's labels are kept (a WeakMap entry per request and label cost ~1% of a cached list). */
+const slot = requestSlot<RequestLabels>('nube.labels');
 
 function labels(req: object): RequestLabels {
-  return ((req as Labeled)[LABELS] ??= {});
+  let l = slot.get(req);
+  if (!l) {
+    l = {};
+    slot.set(req, l);
+  }
+  return l;
 }
 
 /** Marks every request handled inside scope (its routes and not-found handler) as the dialect's. */
@@ -37,7 +41,7 @@ export function labelAccount(req: object, account: string): void {
 
 /** The labels of a request: dialect (`none` outside every dialect), route (`unmatched` without one) and account (when known). */
 export function labelsOf(req: FastifyRequest): { dialect: string; route: string; account: string | undefined } {
-  const l = (req as Labeled)[LABELS];
+  const l = slot.get(req);
   return {
     dialect: l?.dialect ?? 'none',
     route: l?.route ?? req.routeOptions.url ?? 'unmatched',

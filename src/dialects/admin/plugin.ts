@@ -11,6 +11,7 @@ import type { CallContext } from '../../lib/context.js';
 import { taskLogRoutes } from './tasks-log.js';
 import { chaosRoutes } from './chaos.js';
 import { stateRoutes } from './state.js';
+import { requestSlot } from '../../http/request-slot.js';
 
 /** Answers a call whose URL the router cannot decode (a broken percent-escape, an overlong segment). */
 export function adminBadUrl(reply: FastifyReply, why: string): FastifyReply {
@@ -20,7 +21,7 @@ export function adminBadUrl(reply: FastifyReply, why: string): FastifyReply {
 /** Registers the admin routes. */
 export async function adminPlugin(app: FastifyInstance, opts: { core: Core }): Promise<void> {
   const { core } = opts;
-  const callers = new WeakMap<FastifyRequest, Principal>();
+  const callers = requestSlot<Principal>('nube.admin.caller');
   app.setErrorHandler(adminErrorHandler);
   // NUL bytes are refused before anything reads them (no store can keep them).
   app.addHook('onRequest', async (req: FastifyRequest, reply: FastifyReply) => {

@@ -33,9 +33,9 @@ export class BasicAuth {
 
   /** The principal behind an Authorization header sent from source (the client's address), or undefined; RateLimited while the throttle locks the source or login. */
   async check(header: string | undefined, source: string): Promise<Principal | undefined> {
-    const creds = parseBasic(header);
-    if (!creds) return undefined;
-    const key = hashToken(header!);
+    if (header === undefined) return undefined;
+    // Looked up before the header is parsed: only a header that was parsed and verified before is ever found.
+    const key = hashToken(header);
     const hit = this.cache.get(key);
     if (hit) {
       // Moved to the newest end before the recheck awaits: requests with the same header that arrive meanwhile still find
@@ -53,6 +53,8 @@ export class BasicAuth {
         if (this.cache.get(key) === hit) this.cache.delete(key);
       }
     }
+    const creds = parseBasic(header);
+    if (!creds) return undefined;
     return this.checking.run(`${key}\n${source}`, () => this.verify(key, creds, source));
   }
 

@@ -9,6 +9,7 @@ import { SigmaFailure, sigmaError } from './errors.js';
 import { parseRecord, type SigmaRecord } from '../../lib/sigma-text.js';
 import { nulInRequest } from '../../http/nul-bytes.js';
 import { contextFor } from '../shared/context.js';
+import { requestSlot } from '../../http/request-slot.js';
 
 /** Largest text (key/value) request body, the cap of every route but drive writes. */
 export const TEXT_BODY_MAX = 1024 * 1024;
@@ -53,10 +54,11 @@ export interface RouteOpts {
   preParsing?: (req: FastifyRequest, reply: FastifyReply, payload: Readable) => Promise<Readable>;
 }
 
+/** A request's caller check, made once (a hook may ask before the handler). */
+const callers = requestSlot<Promise<Principal | undefined>>('nube.sigma.caller');
+
 /** Registers dialect routes on the app, under each alias of the path's first segment. */
 export class SigmaRouter {
-  private readonly callers = new WeakMap<FastifyRequest, Promise<Principal | undefined>>();
-
   constructor(
     private readonly app: FastifyInstance,
     readonly core: Core,
@@ -65,10 +67,10 @@ export class SigmaRouter {
 
   /** The caller behind a request's Basic credentials, checked once per request (a hook may ask before the handler); undefined when missing or wrong, RateLimited (429) while the client's address or login is locked out. */
   caller(req: FastifyRequest): Promise<Principal | undefined> {
-    let p = this.callers.get(req);
+    let p = callers.get(req);
     if (!p) {
       p = this.auth.check(req.headers.authorization, req.ip);
-      this.callers.set(req, p);
+      callers.set(req, p);
     }
     return p;
   }

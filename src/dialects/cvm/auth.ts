@@ -4,8 +4,9 @@ import type { Core } from '../../core/core.js';
 import type { CallContext } from '../../lib/context.js';
 import { NO_CLIENT_ACCESS, NO_VALID_PAIR } from './errors.js';
 import { contextFor } from '../shared/context.js';
+import { requestSlot } from '../../http/request-slot.js';
 
-const contexts = new WeakMap<FastifyRequest, CallContext>();
+const contexts = requestSlot<CallContext>('nube.cvm.context');
 
 /** The context of an authenticated request (set by the onRequest hook). */
 export function cvmContext(req: FastifyRequest, call: string): CallContext {

@@ -17,6 +17,7 @@ import { registerRoutes } from './routes/index.js';
 import { ES_VERSION } from './version.js';
 import { danubeCallbacks } from './callbacks.js';
 import { registerChaos, routeOperations } from '../shared/chaos.js';
+import { requestSlot } from '../../http/request-slot.js';
 
 /** Paths served without credentials. */
 const OPEN_PATHS = new Set(['/api/ping/', '/api/accounts/login/']);
@@ -34,7 +35,7 @@ interface CallState {
   dcName: string;
   authVia?: 'token' | 'api_key';
 }
-const states = new WeakMap<FastifyRequest, CallState>();
+const states = requestSlot<CallState>('nube.danube.state');
 
 /** The indent an Accept header asks for (`application/json; indent=N`, clamped 0-8), or undefined. */
 function indentOf(req: FastifyRequest): number | undefined {

@@ -9,6 +9,7 @@ import type { CallContext } from '../../lib/context.js';
 import { requirePermission } from '../../core/permissions.js';
 import { contextFor } from '../shared/context.js';
 import { UNAUTHENTICATED } from './errors.js';
+import { requestSlot } from '../../http/request-slot.js';
 
 /** Who calls: the principal of the token, its permissions, and the team number the request acts for. */
 export interface RestCaller {
@@ -18,7 +19,7 @@ export interface RestCaller {
   teamId: number;
 }
 
-const callers = new WeakMap<FastifyRequest, RestCaller>();
+const callers = requestSlot<RestCaller>('nube.rest.caller');
 
 /** The object-type and scheme under which accounts are numbered as teams. */
 const TEAM_ALIAS = ['account', 'rest-team'] as const;

@@ -3,6 +3,7 @@ import { Readable } from 'node:stream';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { MAX_IO_BYTES } from '../../../core/volumes/data-io.js';
 import { SharedCap, copyBytes, isPageAligned, pageAlignedBuffer } from '../../../lib/page-buffers.js';
+import { requestSlot } from '../../../http/request-slot.js';
 
 /** Smaller bodies are parsed the ordinary way. */
 const STAGE_MIN = 64 * 1024;
@@ -18,7 +19,7 @@ interface Staged {
 }
 
 const free: Buffer[] = [];
-const staged = new WeakMap<FastifyRequest, Staged>();
+const staged = requestSlot<Staged>('nube.sigma.staged');
 
 /** preParsing hook: copies a body with a Content-Length of 64 KiB to 4 MiB into a pooled buffer; the parser then sees an empty body. */
 export async function stageBody(req: FastifyRequest, reply: FastifyReply, payload: Readable): Promise<Readable> {
@@ -40,7 +41,7 @@ export function takeStagedBody(req: FastifyRequest): { body: Buffer; release(): 
   const entry = staged.get(req);
   if (!entry || entry.claimed) return undefined;
   entry.claimed = true;
-  staged.delete(req);
+  staged.take(req);
   return { body: entry.buf.subarray(0, entry.length), release: () => release(entry.buf) };
 }
 

@@ -3,6 +3,7 @@ import { Readable } from 'node:stream';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { VolumeWriter } from '../../../core/volumes/data-io.js';
 import { SigmaFailure } from '../errors.js';
+import { requestSlot } from '../../../http/request-slot.js';
 
 /** Smaller bodies are taken the ordinary way. */
 const STREAM_MIN = 64 * 1024;
@@ -19,7 +20,7 @@ export interface StreamOpts {
   fallback: PreParsing;
 }
 
-const streamed = new WeakMap<FastifyRequest, Promise<void>>();
+const streamed = requestSlot<Promise<void>>('nube.sigma.streamed');
 
 /** preParsing hook: a POST with a Content-Length of 64 KiB to max, no Content-Encoding and no gzip magic is written as it arrives (the parser then sees an empty body); anything else goes to fallback. */
 export async function streamBody(
@@ -60,8 +61,7 @@ export async function streamBody(
 
 /** Resolves once a streamed body is all on the drive (rejects with why it was not written); undefined when the body was not streamed. */
 export function takeStreamedWrite(req: FastifyRequest): Promise<void> | undefined {
-  const done = streamed.get(req);
-  streamed.delete(req);
+  const done = streamed.take(req);
   return done;
 }
 
