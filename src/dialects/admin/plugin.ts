@@ -4,7 +4,7 @@ import type { Core } from '../../core/core.js';
 import { CoreError, invalid } from '../../lib/errors.js';
 import { hasNul, nulInRequest } from '../../http/nul-bytes.js';
 import { adminErrorHandler } from './errors.js';
-import { parseBasic } from '../shared/basic-auth.js';
+import { BasicAuth } from '../shared/basic-auth.js';
 import { contextFor } from '../shared/context.js';
 import type { Principal } from '../../core/accounts/principal.js';
 import type { CallContext } from '../../lib/context.js';
@@ -34,11 +34,11 @@ export async function adminPlugin(app: FastifyInstance, opts: { core: Core }): P
   app.addHook('preValidation', async (req: FastifyRequest, reply: FastifyReply) => {
     if (hasNul(req.body)) return reply.code(400).send({ error: 'The request body holds a NUL byte' });
   });
+  // Signed-in admins are remembered as CloudSigma's users are: a script or test suite calling the admin API many times
+  // pays one scrypt, not one per call (each still rechecks the user's row).
+  const logins = new BasicAuth(core);
   app.addHook('onRequest', async (req: FastifyRequest, reply: FastifyReply) => {
-    const creds = parseBasic(req.headers.authorization);
-    const who = creds
-      ? await core.credentials.issuers.password.verify({ login: creds.user, password: creds.password }, req.ip)
-      : undefined;
+    const who = await logins.check(req.headers.authorization, req.ip);
     if (!who || who.account.type !== 'admin') {
       return reply
         .code(401)

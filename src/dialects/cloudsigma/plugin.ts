@@ -1,7 +1,7 @@
 /** The CloudSigma API 1.0 at the root paths (/drives, /servers, /guests, /resources, /servergroups, /profile and the billing roots): text bodies, Basic auth. */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Core } from '../../core/core.js';
-import { BasicAuth } from './auth.js';
+import { BasicAuth } from '../shared/basic-auth.js';
 import { errorBody, sigmaError, sigmaRequestError } from './errors.js';
 import { CoreError } from '../../lib/errors.js';
 import { SigmaRouter, TEXT_BODY_MAX } from './router.js';

@@ -4,7 +4,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Core } from '../../core/core.js';
 import type { CallContext } from '../../lib/context.js';
 import type { Principal } from '../../core/accounts/principal.js';
-import type { BasicAuth } from './auth.js';
+import type { BasicAuth } from '../shared/basic-auth.js';
 import { SigmaFailure, sigmaError } from './errors.js';
 import { parseRecord, type SigmaRecord } from '../../lib/sigma-text.js';
 import { nulInRequest } from '../../http/nul-bytes.js';
