@@ -17,7 +17,7 @@ export interface BasicCredentials {
 }
 
 /** Splits `Basic base64(user:password)` (scheme case-insensitive, payload at most 1024 characters); undefined when missing or malformed. */
-export function parseBasic(header: string | undefined): BasicCredentials | undefined {
+function parseBasic(header: string | undefined): BasicCredentials | undefined {
   const m = /^Basic[ \t]+([A-Za-z0-9+/=]{1,1024})[ \t]*$/i.exec(header ?? '');
   if (!m) return undefined;
   const text = Buffer.from(m[1]!, 'base64').toString('utf8');
