@@ -164,6 +164,11 @@ export class Core {
     return this.deps.store.dataVersion(undefined, since);
   }
 
+  /** The committed data version when known without waiting (on PostgreSQL: from a read sent at or after since), else undefined: for synchronous fast paths. */
+  dataVersionNow(since?: number): number | undefined {
+    return this.deps.store.dataVersionNow(undefined, since);
+  }
+
   /** Marks the start of a request: the data version is read afresh for it, so commits of other processes made before it arrived are seen. */
   requestStarted(): void {
     this.deps.store.requestBegins();

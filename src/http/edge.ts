@@ -26,7 +26,8 @@ export function edgeServerOptions(l: HttpLimits): Record<string, unknown> {
 }
 
 /** True when the request announces a body (a Content-Length above zero or a Transfer-Encoding). */
-function bodyAnnounced(req: FastifyRequest): boolean {
+/** Whether the request announces a body (a length above 0 or a transfer encoding): routes without one skip the body's guards. */
+export function bodyAnnounced(req: FastifyRequest): boolean {
   const length = req.headers['content-length'];
   return req.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
 }

@@ -132,9 +132,18 @@ export function dataVersionDdl(
  */
 export type DataVersionReader = (scope?: VersionScope, since?: number) => Promise<number | undefined>;
 
+/**
+ * The committed version of a scope when it is known without waiting, for a request's synchronous fast path (a cached
+ * answer sent without an await); undefined when it would take a wait: SQLite mid-transaction, or on PostgreSQL no read
+ * sent at or after since has ended yet.
+ */
+export type DataVersionPeek = (scope?: VersionScope, since?: number) => number | undefined;
+
 /** SQLite: the committed version, kept for the current event-loop turn at most (see sqliteDataVersion). */
 export interface SqliteVersion {
   read: DataVersionReader;
+  /** The same read, synchronous (better-sqlite3 answers at once). */
+  peek: DataVersionPeek;
   /** Drops the kept versions: the next read queries them (this process is about to write). */
   forget(): void;
   /** A request begins: the first of a turn drops the kept versions, so they are read after every request of the turn arrived. */
@@ -156,8 +165,24 @@ export function sqliteDataVersion(sqlite: Database.Database): SqliteVersion {
   let expiring = false;
   let requestSeen = false;
   const forget = () => kept.clear();
+  const peek = (scope: VersionScope = SCOPE): number | undefined => {
+    if (sqlite.inTransaction) return undefined;
+    if (kept.size === 0) {
+      stmt ??= sqlite.prepare(`select scope, version from data_versions`).raw();
+      for (const [s, v] of stmt.all() as Array<[string, number | bigint]>) kept.set(s, Number(v));
+      if (!expiring) {
+        expiring = true;
+        setImmediate(() => {
+          expiring = false;
+          forget();
+        });
+      }
+    }
+    return kept.get(scope);
+  };
   return {
     forget,
+    peek,
     requestBegins() {
       if (requestSeen) return;
       requestSeen = true;
@@ -167,19 +192,7 @@ export function sqliteDataVersion(sqlite: Database.Database): SqliteVersion {
       });
     },
     async read(scope = SCOPE) {
-      if (sqlite.inTransaction) return undefined;
-      if (kept.size === 0) {
-        stmt ??= sqlite.prepare(`select scope, version from data_versions`).raw();
-        for (const [s, v] of stmt.all() as Array<[string, number | bigint]>) kept.set(s, Number(v));
-        if (!expiring) {
-          expiring = true;
-          setImmediate(() => {
-            expiring = false;
-            forget();
-          });
-        }
-      }
-      return kept.get(scope);
+      return peek(scope);
     },
   };
 }
@@ -190,14 +203,17 @@ export function sqliteDataVersion(sqlite: Database.Database): SqliteVersion {
  * ends, so each caller's read still begins after the caller arrived and sees every commit made before it. A burst of
  * requests (each checks a credential or a cached answer) then queues two reads for a pool connection, not one each.
  * A caller that gives since is answered by the latest read (done or in flight) sent at or after it, when there is one:
- * a read-only request whose credential check already read the versions reads them no second time.
+ * a read-only request whose credential check already read the versions reads them no second time. peek answers from
+ * the latest read that ended, when it was sent at or after since.
  */
-export function pgDataVersion(db: Kysely<DB>): DataVersionReader {
+export function pgDataVersion(db: Kysely<DB>): { read: DataVersionReader; peek: DataVersionPeek } {
   const q = db as unknown as Kysely<{ data_versions: { scope: string; version: number | string } }>;
   let inFlight: Promise<unknown> | undefined;
   let next: Promise<Map<string, number>> | undefined;
   /** The read sent last, and when. */
   let latest: { sentAt: number; read: Promise<Map<string, number>> } | undefined;
+  /** The latest-sent read that has ended, and when it was sent (for peek). */
+  let ended: { sentAt: number; versions: Map<string, number> } | undefined;
   const send = () => {
     next = undefined;
     const sentAt = performance.now();
@@ -205,7 +221,11 @@ export function pgDataVersion(db: Kysely<DB>): DataVersionReader {
       .selectFrom('data_versions')
       .select(['scope', 'version'])
       .execute()
-      .then((rows) => new Map(rows.map((r) => [r.scope, Number(r.version)])));
+      .then((rows) => {
+        const versions = new Map(rows.map((r) => [r.scope, Number(r.version)]));
+        if (!ended || ended.sentAt <= sentAt) ended = { sentAt, versions };
+        return versions;
+      });
     const settled = read.then(
       () => undefined,
       () => {
@@ -226,7 +246,11 @@ export function pgDataVersion(db: Kysely<DB>): DataVersionReader {
     next = inFlight.then(send);
     return next;
   };
-  return async (scope = SCOPE, since) => (await join(since)).get(scope);
+  return {
+    read: async (scope = SCOPE, since) => (await join(since)).get(scope),
+    peek: (scope = SCOPE, since) =>
+      since !== undefined && ended && ended.sentAt >= since ? ended.versions.get(scope) : undefined,
+  };
 }
 
 /** The scope whose version counts wholesale replacements of the state (reset, state load), for in-process caches of rows that otherwise never change. */

@@ -18,7 +18,7 @@ import { FALLBACK_AUTOCHECKPOINT_PAGES, startCheckpointer, type CheckpointPace }
 import { nextTurn, TimeSlice } from '../lib/time-slice.js';
 import { Gate } from '../lib/gate.js';
 import type { DB } from './schema.js';
-import { pgDataVersion, sqliteDataVersion, type DataVersionReader } from './data-versions.js';
+import { pgDataVersion, sqliteDataVersion, type DataVersionPeek, type DataVersionReader } from './data-versions.js';
 
 /** A transaction or the database itself: repos accept either. */
 export type Q = Kysely<DB> | Transaction<DB>;
@@ -36,6 +36,8 @@ export interface Store {
   lock(trx: Transaction<DB>, name: string | string[]): Promise<void>;
   /** The committed data version, for caches of reads that must never be stale (see data-versions.ts). */
   dataVersion: DataVersionReader;
+  /** The committed data version when it is known without waiting, else undefined (see data-versions.ts). */
+  dataVersionNow: DataVersionPeek;
   /** A request begins: later dataVersion() reads reflect every commit made before it arrived (see data-versions.ts). */
   requestBegins(): void;
   close(): Promise<void>;
@@ -95,11 +97,13 @@ export function openStore(opts: StoreOptions): Store {
         }
       }
     };
+    const versions = pgDataVersion(db);
     return {
       db,
       kind: 'postgres',
       pool,
-      dataVersion: pgDataVersion(db),
+      dataVersion: versions.read,
+      dataVersionNow: versions.peek,
       requestBegins() {
         /* read on every call: other processes share the database */
       },
@@ -151,6 +155,7 @@ export function openStore(opts: StoreOptions): Store {
     sqlitePath: file,
     tx: groupCommit(db, inTx, checkpointer?.writable),
     dataVersion: version.read,
+    dataVersionNow: version.peek,
     requestBegins: version.requestBegins,
     async lock() {
       /* one process writes a SQLite store: serve holds the data-dir lock */

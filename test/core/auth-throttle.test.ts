@@ -17,13 +17,16 @@ function clocked(limits: Partial<ThrottleLimits> = {}) {
   return { clock, t: new AuthThrottle({ ...LIMITS, ...limits }, () => clock.now) };
 }
 
-/** The Retry-After seconds of a refused check, or 0 when admitted. */
+/** The Retry-After seconds of a refused check, or 0 when admitted; allows (the fast paths' question) must agree every time. */
 function waitOf(t: AuthThrottle, source: string, login: string): number {
+  const allowed = t.allows(source, login);
   try {
     t.check(source, login);
+    assert.equal(allowed, true, `allows agrees with check for ${login} from ${source}`);
     return 0;
   } catch (err) {
     assert.ok(err instanceof CoreError && err.kind === 'RateLimited', String(err));
+    assert.equal(allowed, false, `allows agrees with check for ${login} from ${source}`);
     return err.retryAfterSec!;
   }
 }

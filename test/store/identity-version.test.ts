@@ -66,7 +66,7 @@ test('creating a user, changing an account and numbering an object each move the
  * before whatever the test commits next), then a commit bumping the data version; reads counts the reads answered.
  */
 async function heldReadThenCommit(): Promise<{
-  read: ReturnType<typeof pgDataVersion>;
+  read: ReturnType<typeof pgDataVersion>['read'];
   earlier: Promise<number | undefined>;
   bumped: number;
   release(): void;
@@ -87,7 +87,7 @@ async function heldReadThenCommit(): Promise<{
       return args.result;
     },
   };
-  const read = pgDataVersion(env.rt.store.db.withPlugin(holdFirst));
+  const read = pgDataVersion(env.rt.store.db.withPlugin(holdFirst)).read;
   const earlier = read();
   await inFlight;
   const bumped = await env.rt.store.tx(async (trx) => {

@@ -130,13 +130,13 @@ export class AuthThrottle {
 
   /** Throws RateLimited (with the seconds to wait) when the source address, or the login from an address not trusted for it, is locked. */
   check(source: string, login: string): void {
-    const now = this.now();
-    const src = sourceKey(source);
-    const byAddress = this.addresses.lockedFor(src, now);
-    if (byAddress > 0) throw refused(byAddress);
-    const key = loginKey(login);
-    const byLogin = this.logins.lockedFor(key, now);
-    if (byLogin > 0 && !this.isTrusted(key, src, now)) throw refused(byLogin);
+    const wait = this.lockedFor(source, login);
+    if (wait > 0) throw refused(wait);
+  }
+
+  /** Whether check would let an attempt through now, without throwing: a synchronous fast path leaves refusals to check. */
+  allows(source: string, login: string): boolean {
+    return this.lockedFor(source, login) === 0;
   }
 
   /** Records wrong credentials presented for login from source. */
@@ -178,6 +178,17 @@ export class AuthThrottle {
   /** Entries held per table (addresses, logins, trusted logins), for tests of the memory bound. */
   sizes(): { addresses: number; logins: number; trusted: number } {
     return { addresses: this.addresses.size, logins: this.logins.size, trusted: this.trusted.size };
+  }
+
+  /** How long an attempt for login from source is refused (0: let through): the address's lock, else the login's unless the address is trusted for it. */
+  private lockedFor(source: string, login: string): number {
+    const now = this.now();
+    const src = sourceKey(source);
+    const byAddress = this.addresses.lockedFor(src, now);
+    if (byAddress > 0) return byAddress;
+    const key = loginKey(login);
+    const byLogin = this.logins.lockedFor(key, now);
+    return byLogin > 0 && !this.isTrusted(key, src, now) ? byLogin : 0;
   }
 
   private isTrusted(key: string, src: string, now: number): boolean {

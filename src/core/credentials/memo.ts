@@ -26,4 +26,13 @@ export class LookupMemo<V> {
     if (value !== undefined) this.kept.set(key, version, value, 1);
     return value;
   }
+
+  /**
+   * The value kept for key when the identity version is known without waiting (on PostgreSQL: read after since) and is
+   * the one it was read under; undefined otherwise, and the caller takes get(). For a request's synchronous fast path.
+   */
+  peek(key: string, since?: number): V | undefined {
+    const version = this.store.dataVersionNow('identity', since);
+    return version === undefined ? undefined : this.kept.get(key, version);
+  }
 }

@@ -94,6 +94,32 @@ export class PasswordIssuer implements Issuer<typeof KIND, NewPassword, Presente
       const principal = user && (await enabledPrincipal(this.store.db, user.account_id, user.id));
       return principal && { user: user!, principal };
     });
+    return this.unchanged(found, login, passwordHash, source);
+  }
+
+  /**
+   * recheck without waiting, for a request's synchronous fast path: the principal when the user's row is cached under
+   * the identity version known now (read after since) and nothing locks the login; undefined means "use recheck", which
+   * gives the authoritative answer (and the throttle's refusal).
+   */
+  recheckNow(
+    login: string,
+    userId: string,
+    passwordHash: string,
+    source: string,
+    since?: number,
+  ): Principal | undefined {
+    if (!this.throttle.allows(source, throttleKey(login))) return undefined;
+    return this.unchanged(this.users.peek(userId, since), login, passwordHash, source);
+  }
+
+  /** found's principal while its user keeps login and passwordHash (a success for the throttle), else undefined. */
+  private unchanged(
+    found: { user: UserRow; principal: Principal } | undefined,
+    login: string,
+    passwordHash: string,
+    source: string,
+  ): Principal | undefined {
     const user = found?.user;
     if (!user || user.password_hash !== passwordHash || (user.email !== login && user.username !== login))
       return undefined;

@@ -72,6 +72,19 @@ export class AnswerCache {
     return kept!.bytes;
   }
 
+  /**
+   * The kept answer for key when it can be sent without waiting: the data version is known now (on PostgreSQL from a
+   * read sent at or after since) and unchanged since the render, and a metered answer is younger than REFRESH_MS.
+   * Undefined sends the caller to get or metered, which render or refresh as needed; a request's synchronous fast path.
+   */
+  peek(key: string, since?: number, metered = false): Buffer | undefined {
+    if (this.maxBytes === 0) return undefined;
+    const version = this.core.dataVersionNow(since);
+    const kept = version === undefined ? undefined : this.texts.get(key, version);
+    if (!kept || (metered && this.clock() - kept.at >= REFRESH_MS)) return undefined;
+    return kept.bytes;
+  }
+
   /** The data version to answer under (undefined: uncached, the cache is off or no version could be read). */
   private async versionFor(since: number | undefined): Promise<number | undefined> {
     return this.maxBytes === 0 ? undefined : this.core.dataVersion(since);

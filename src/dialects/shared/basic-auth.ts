@@ -74,6 +74,31 @@ export class BasicAuth {
     return this.checking.run(`${key}\n${source}`, () => this.verify(key, creds, source));
   }
 
+  /**
+   * check without waiting, for a request's synchronous fast path: the principal of a remembered header whose user row is
+   * cached under the identity version known now (read after since); undefined means "use check", which answers for
+   * every other case (a new or wrong header, a changed user, a lock of the throttle).
+   */
+  checkNow(header: string | undefined, source: string, since?: number): Principal | undefined {
+    if (header === undefined) return undefined;
+    const key = hashToken(header);
+    const hit = this.cache.get(key);
+    if (!hit || Date.now() - hit.at >= CACHE_MS) return undefined;
+    const principal = this.core.credentials.issuers.password.recheckNow(
+      hit.login,
+      hit.userId,
+      hit.passwordHash,
+      source,
+      since,
+    );
+    if (principal) {
+      // The newest end, as check does: a login in use is the last one dropped.
+      this.cache.delete(key);
+      this.cache.set(key, hit);
+    }
+    return principal;
+  }
+
   /** One full check (scrypt in core, counted by its throttle); a success is remembered under key. */
   private async verify(
     key: string,

@@ -160,3 +160,27 @@ test('a metered answer is rendered again after a commit, however young', async (
   release();
   assert.equal(String(await after), 'answer 2');
 });
+
+test('peek gives a kept answer without waiting while its version holds, and nothing past a commit, or for a metered answer past half a second', async () => {
+  let now = 0;
+  const cache = new AnswerCache(env.rt.core, undefined, () => now);
+  env.rt.core.requestStarted();
+  const since = performance.now();
+  assert.equal(cache.peek('k', since), undefined, 'nothing kept yet');
+  await cache.get('k', async () => ({ text: 'kept', ok: true }), since);
+  assert.equal(String(cache.peek('k', since)), 'kept', 'kept under the version read after the request arrived');
+
+  await env.cs.ok('createSSHKeyPair', { name: 'peek-bump' });
+  env.rt.core.requestStarted();
+  const later = performance.now();
+  // SQLite reads the new version at once; PostgreSQL has no read sent after `later` yet and cannot tell: both miss.
+  assert.equal(cache.peek('k', later), undefined, 'a commit ends it for the next request');
+  assert.equal(String(await cache.get('k', async () => ({ text: 'again', ok: true }), later)), 'again');
+  assert.equal(String(cache.peek('k', later)), 'again');
+
+  await cache.metered('m', async () => ({ text: 'metered', ok: true }), later);
+  now = 400;
+  assert.equal(String(cache.peek('m', later, true)), 'metered', 'a metered answer within half a second');
+  now = 600;
+  assert.equal(cache.peek('m', later, true), undefined, 'past it, metered() sends it and renders the next');
+});

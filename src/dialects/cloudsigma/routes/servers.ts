@@ -22,16 +22,21 @@ export function serverRoutes(r: SigmaRouter): void {
   }));
   const answers = new AnswerCache(r.core);
   // The list depends only on the account, its VMs, their settings and drives, and their traffic counters: its text is kept by data version for at most a second (AnswerCache.metered).
-  r.route('read', serverPaths('/info'), async (c) => ({
-    text: await answers.metered(
-      c.ctx.accountId,
-      async (version) => ({
-        text: encodeRecords(await records(c, (await c.core.vms.list(readAt(c.ctx, version))).items)),
-        ok: true,
-      }),
-      c.req.arrivedAt,
-    ),
-  }));
+  r.route(
+    'read',
+    serverPaths('/info'),
+    async (c) => ({
+      text: await answers.metered(
+        c.ctx.accountId,
+        async (version) => ({
+          text: encodeRecords(await records(c, (await c.core.vms.list(readAt(c.ctx, version))).items)),
+          ok: true,
+        }),
+        c.req.arrivedAt,
+      ),
+    }),
+    { cached: (ctx, req) => answers.peek(ctx.accountId, req.arrivedAt, true) },
+  );
   r.route('read', serverPaths('/:id/info'), async (c) => ({ text: await recordText(c, c.params.id!) }));
   r.route('body', serverPaths('/create'), async (c) => {
     const input = serverInput(c.record(), true);

@@ -1,0 +1,107 @@
+/**
+ * Lists answered from a kept answer without waiting (the synchronous path of CloudStack's listVirtualMachines and
+ * CloudSigma's servers/info) over real HTTP: the same bytes and headers as the rendered answer, and every refusal the
+ * rendered path makes still applies to the very next request: a chaos rule, a revoked key, a changed password, a
+ * change to the list.
+ */
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startTestEnv, type TestEnv } from '../support/runtime.js';
+import { listen } from './wire-dialects.js';
+import { signedQuery } from './http-cs.js';
+
+let env: TestEnv;
+let base: string;
+
+before(async () => {
+  env = await startTestEnv({ NUBE_RATE_LIMITS: 'off' });
+  base = await listen(env);
+});
+after(async () => {
+  await env?.rt.core.chaos.clearRules();
+  await env?.close();
+});
+
+/** One GET: status, content type and body bytes. */
+async function get(path: string, headers: Record<string, string> = {}) {
+  const res = await fetch(`${base}${path}`, { headers });
+  return { status: res.status, type: res.headers.get('content-type'), body: Buffer.from(await res.arrayBuffer()) };
+}
+
+test('a kept CloudStack list is the rendered one, and chaos, a new VM and a revoked key reach the very next list', async () => {
+  const acct = await env.rt.core.accounts.createAccount('kept-cs', {});
+  const { key, secret } = acct.credentials['api-key-pair'];
+  // Each call signed afresh with its own expiry, as clients do: the kept answer is found by the command and its
+  // parameters, not by the signature.
+  let calls = 0;
+  const expires = () => new Date(Date.now() + 600_000 + ++calls * 1000).toISOString().replace(/\.\d+Z$/, '+0000');
+  const signed = (response: string) =>
+    `/compute?${signedQuery(key, secret, 'listVirtualMachines', { response, signatureversion: 3, expires: expires() })}`;
+  const list = () => get(signed('json'));
+  const rendered = await list();
+  assert.equal(rendered.status, 200);
+  for (let i = 0; i < 3; i++) assert.deepEqual(await list(), rendered, 'the same status, type and bytes again');
+  const xml = await get(signed('xml'));
+  assert.match(xml.type ?? '', /xml/);
+  assert.deepEqual(await get(signed('xml')), xml);
+
+  const rule = await env.rt.core.chaos.addRule({
+    dialect: 'cloudstack',
+    operation: 'listVirtualMachines',
+    kind: 'error',
+    reason: 'unavailable',
+  });
+  assert.equal((await list()).status, 533, 'a chaos rule fails the next list');
+  await env.rt.core.chaos.clearRules(rule.id);
+  assert.deepEqual(await list(), rendered, 'and the kept answer again once it is gone');
+
+  await env.rt.core.credentials.issuers['api-key-pair'].revoke(key);
+  const refused = await list();
+  assert.equal(refused.status, 401, 'a revoked key is refused on the very next list');
+  assert.match(refused.body.toString(), /unable to verify user credentials/);
+});
+
+test('a kept CloudSigma servers/info is the rendered one, and chaos, a change and a new password reach the very next call', async () => {
+  const password = 'kept-sigma-password';
+  const acct = await env.rt.core.accounts.createAccount('kept-sigma', { password });
+  const auth = { authorization: `Basic ${Buffer.from(`${acct.user.email}:${password}`).toString('base64')}` };
+  const info = () => get('/servers/info', auth);
+  await env.rt.core.vms.create(
+    {
+      accountId: acct.account.id,
+      accountName: acct.account.name,
+      userId: acct.user.id,
+      isAdmin: false,
+      requestId: 'kept-sigma',
+      origin: 'test:kept-sigma',
+    },
+    { name: 'kept-one', size: {} },
+  );
+  const rendered = await info();
+  assert.equal(rendered.status, 200);
+  assert.match(rendered.body.toString(), /name kept-one/);
+  for (let i = 0; i < 3; i++) assert.deepEqual(await info(), rendered, 'the same status, type and bytes again');
+
+  const rule = await env.rt.core.chaos.addRule({
+    dialect: 'cloudsigma',
+    operation: 'GET /servers/info',
+    kind: 'error',
+    status: 503,
+  });
+  assert.equal((await info()).status, 503, 'a chaos rule fails the next call');
+  await env.rt.core.chaos.clearRules(rule.id);
+  assert.deepEqual(await info(), rendered);
+
+  const server = /server ([0-9a-f-]{36})/.exec(rendered.body.toString())![1]!;
+  const set = await fetch(`${base}/servers/${server}/set`, {
+    method: 'POST',
+    headers: auth,
+    body: 'name kept-renamed\n',
+  });
+  assert.equal(set.status, 200);
+  assert.match((await info()).body.toString(), /name kept-renamed/, 'a change is in the very next list');
+
+  await env.rt.core.credentials.issuers.password.revoke(acct.user.id);
+  const refused = await info();
+  assert.equal(refused.status, 401, 'a password that no longer matches is refused on the very next call');
+});
