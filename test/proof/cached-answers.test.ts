@@ -1,6 +1,6 @@
 /**
- * Lists answered from a kept answer without waiting (the synchronous path of CloudStack's listVirtualMachines and
- * CloudSigma's servers/info) over real HTTP: the same bytes and headers as the rendered answer, and every refusal the
+ * Lists answered from a kept answer without waiting (the synchronous path of CloudStack's listVirtualMachines,
+ * CloudSigma's servers/info and CVM's vps/list) over real HTTP: the same bytes and headers as the rendered answer, and every refusal the
  * rendered path makes still applies to the very next request: a chaos rule, a revoked key, a changed password, a
  * change to the list.
  */
@@ -104,4 +104,43 @@ test('a kept CloudSigma servers/info is the rendered one, and chaos, a change an
   await env.rt.core.credentials.issuers.password.revoke(acct.user.id);
   const refused = await info();
   assert.equal(refused.status, 401, 'a password that no longer matches is refused on the very next call');
+});
+
+test('a kept CVM vps/list is the rendered one, and chaos, a new VPS and a revoked pair reach the very next call', async () => {
+  const acct = await env.rt.core.accounts.createAccount('kept-cvm', {});
+  const pair = acct.credentials['token-pair'];
+  const headers = { 'api-public-token': pair.public, 'api-private-token': pair.private };
+  const list = () => get('/api/client/vps/list', headers);
+  const rendered = await list();
+  assert.equal(rendered.status, 200);
+  for (let i = 0; i < 3; i++) assert.deepEqual(await list(), rendered, 'the same status, type and bytes again');
+  assert.deepEqual(await get('/api/client/list', headers), rendered, 'and under its other path');
+
+  const rule = await env.rt.core.chaos.addRule({
+    dialect: 'cvm',
+    operation: 'GET /api/client/vps/list',
+    kind: 'error',
+    status: 502,
+  });
+  assert.equal((await list()).status, 502, 'a chaos rule fails the next call');
+  await env.rt.core.chaos.clearRules(rule.id);
+  assert.deepEqual(await list(), rendered);
+
+  await env.rt.core.vms.create(
+    {
+      accountId: acct.account.id,
+      accountName: acct.account.name,
+      userId: acct.user.id,
+      isAdmin: false,
+      requestId: 'kept-cvm',
+      origin: 'test:kept-cvm',
+    },
+    { name: 'kept-vps', size: {} },
+  );
+  const vpses = (answer: { body: Buffer }) => JSON.parse(answer.body.toString()).response.vpses.length;
+  assert.equal(vpses(rendered), 0);
+  assert.equal(vpses(await list()), 1, 'a new VPS is in the very next list');
+
+  await env.rt.core.credentials.issuers['token-pair'].revoke(pair.public);
+  assert.equal((await list()).status, 401, 'a revoked pair is refused on the very next call');
 });

@@ -65,6 +65,18 @@ function alnumToken(n = 32): string {
   return s;
 }
 
+/** found's access when privateToken hashes to its stored hash (compared in constant time), else undefined. */
+function matched(
+  found: { cred: CredentialRow; principal: Principal } | undefined,
+  privateToken: string,
+): TokenPairAuth | undefined {
+  const want = Buffer.from(found?.cred.secret_hash ?? NO_SUCH_PAIR_HASH, 'hex');
+  const got = Buffer.from(hashToken(privateToken), 'hex');
+  const matches = want.length === got.length && timingSafeEqual(want, got);
+  if (!found || !matches) return undefined;
+  return { principal: found.principal, clientApi: Number(found.cred.client_api ?? 1) === 1 };
+}
+
 /** Issues, verifies, revokes and lists token pairs. */
 export class TokenPairIssuer implements Issuer<
   typeof KIND,
@@ -131,12 +143,24 @@ export class TokenPairIssuer implements Issuer<
         const principal = await enabledPrincipal(this.store.db, cred.account_id, cred.user_id);
         return principal && { cred, principal };
       });
-      const want = Buffer.from(found?.cred.secret_hash ?? NO_SUCH_PAIR_HASH, 'hex');
-      const got = Buffer.from(hashToken(privateToken), 'hex');
-      const matches = want.length === got.length && timingSafeEqual(want, got);
-      if (!found || !matches) return undefined;
-      return { principal: found.principal, clientApi: Number(found.cred.client_api ?? 1) === 1 };
+      return matched(found, privateToken);
     });
+  }
+
+  /**
+   * verify without waiting, for a request's synchronous fast path: the pair's access when its lookup is cached under the
+   * identity version known now (read after since), nothing locks the token or source, and the private token matches;
+   * undefined means "use verify", which gives the authoritative answer and counts a failure.
+   */
+  verifyNow(pair: PresentedPair, source: string, since?: number): TokenPairAuth | undefined {
+    const { public: publicToken, private: privateToken } = pair;
+    if (!publicToken || !privateToken || publicToken.length > 200 || privateToken.length > 200) return undefined;
+    const login = `${KIND}:${publicToken}`;
+    if (!this.throttle.allows(source, login)) return undefined;
+    const found = this.lookups.peek(publicToken, since);
+    const auth = found && matched(found, privateToken);
+    if (auth) this.throttle.succeeded(source, login);
+    return auth;
   }
 
   /** Revokes a pair by its public token or id; later requests with it answer 401. */

@@ -1,5 +1,6 @@
 /** Token-pair authentication of the CVM client API and the per-request CallContext it yields. */
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify';
+import type { TokenPairAuth } from '../../core/credentials/token-pair.js';
 import type { Core } from '../../core/core.js';
 import type { CallContext } from '../../lib/context.js';
 import { NO_CLIENT_ACCESS, NO_VALID_PAIR } from './errors.js';
@@ -17,23 +18,40 @@ export function cvmContext(req: FastifyRequest, call: string): CallContext {
 
 /** onRequest hook: 401 for a missing or wrong pair, 403 for a pair without client API access, 429 (thrown to the plugin's error handler) while the client's address or public token is locked out. */
 export function cvmAuthHook(core: Core) {
-  return async (req: FastifyRequest, reply: FastifyReply): Promise<void> => {
+  const pairs = core.credentials.issuers['token-pair'];
+  /** Answers a refused pair (false) or keeps the caller's context (true). */
+  const admitted = (req: FastifyRequest, reply: FastifyReply, auth: TokenPairAuth | undefined): boolean => {
+    if (!auth) {
+      reply
+        .code(401)
+        .type('application/json')
+        .send({ errors: [NO_VALID_PAIR] });
+      return false;
+    }
+    if (!auth.clientApi) {
+      reply
+        .code(403)
+        .type('application/json')
+        .send({ errors: [NO_CLIENT_ACCESS] });
+      return false;
+    }
+    contexts.set(req, contextFor(auth.principal, req, 'cvm'));
+    return true;
+  };
+  // A callback hook: a pair known without waiting (TokenPairIssuer.verifyNow) goes on at once, without a promise.
+  return (req: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction): void => {
     const header = (name: string) => {
       const v = req.headers[name];
       return Array.isArray(v) ? v[0] : v;
     };
     const presented = { public: header('api-public-token'), private: header('api-private-token') };
-    const auth = await core.credentials.issuers['token-pair'].verify(presented, req.ip);
-    if (!auth)
-      return void reply
-        .code(401)
-        .type('application/json')
-        .send({ errors: [NO_VALID_PAIR] });
-    if (!auth.clientApi)
-      return void reply
-        .code(403)
-        .type('application/json')
-        .send({ errors: [NO_CLIENT_ACCESS] });
-    contexts.set(req, contextFor(auth.principal, req, 'cvm'));
+    const now = pairs.verifyNow(presented, req.ip, req.arrivedAt);
+    if (now) {
+      if (admitted(req, reply, now)) done();
+      return;
+    }
+    pairs.verify(presented, req.ip).then((auth) => {
+      if (admitted(req, reply, auth)) done();
+    }, done);
   };
 }

@@ -1,5 +1,5 @@
 /** VPS calls: list, status, start, stop, restart and reinstall; power calls wait for their task. */
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify';
 import { Type } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import type { Core } from '../../../core/core.js';
@@ -9,6 +9,10 @@ import { cvmContext } from '../auth.js';
 import { AnswerCache, readAt } from '../../shared/answer-cache.js';
 import { cvmStatus, cvmVps } from '../views.js';
 import { IdParams, ok, type IdParamsT } from './common.js';
+import { bodyAnnounced } from '../../../http/edge.js';
+
+/** The content type of every answer. */
+const JSON_TYPE = 'application/json; charset=utf-8';
 
 const ReinstallInput = Type.Object({ template: Type.String({ pattern: '^[0-9]{1,15}$' }) });
 
@@ -26,10 +30,17 @@ export function vpsRoutes(app: FastifyInstance, core: Core): void {
       }),
       req.arrivedAt,
     );
-    return reply.type('application/json; charset=utf-8').send(text);
+    return reply.type(JSON_TYPE).send(text);
   };
-  app.get('/vps/list', list);
-  app.get('/list', list);
+  // A kept list goes out from a callback hook (the caller is known by then), without a promise or the handler.
+  const kept = (req: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction) => {
+    const quiet = !bodyAnnounced(req) && core.chaos.quiet('cvm');
+    const bytes = quiet ? answers.peek(cvmContext(req, 'vps/list').accountId, req.arrivedAt, true) : undefined;
+    if (bytes) reply.type(JSON_TYPE).send(bytes);
+    else done();
+  };
+  app.get('/vps/list', { onRequest: kept }, list);
+  app.get('/list', { onRequest: kept }, list);
   app.get<{ Params: IdParamsT }>('/vps/:id', { schema: { params: IdParams } }, async (req) => {
     const ctx = cvmContext(req, 'vps');
     const serial = Number(req.params.id);
