@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import { startTestEnv, type TestEnv } from '../support/runtime.js';
 import { listen } from './wire-dialects.js';
 import { signedQuery } from './http-cs.js';
+import type { ChaosRuleInput } from '../../src/core/chaos/model.js';
 
 let env: TestEnv;
 let base: string;
@@ -28,6 +29,29 @@ async function get(path: string, headers: Record<string, string> = {}) {
   return { status: res.status, type: res.headers.get('content-type'), body: Buffer.from(await res.arrayBuffer()) };
 }
 
+type Answer = Awaited<ReturnType<typeof get>>;
+
+/** A chaos rule fails the very next call with status, and once it is cleared the kept answer comes back. */
+async function chaosReaches(rule: ChaosRuleInput, status: number, call: () => Promise<Answer>, kept: Answer) {
+  const added = await env.rt.core.chaos.addRule(rule);
+  assert.equal((await call()).status, status, 'a chaos rule fails the next call');
+  await env.rt.core.chaos.clearRules(added.id);
+  assert.deepEqual(await call(), kept, 'and the kept answer again once it is gone');
+}
+
+/** Creates a VM in the account as its user would. */
+async function vmOf(acct: { account: { id: string; name: string }; user: { id: string } }, name: string) {
+  const ctx = {
+    accountId: acct.account.id,
+    accountName: acct.account.name,
+    userId: acct.user.id,
+    isAdmin: false,
+    requestId: name,
+    origin: `test:${name}`,
+  };
+  await env.rt.core.vms.create(ctx, { name, size: {} });
+}
+
 test('a kept CloudStack list is the rendered one, and chaos, a new VM and a revoked key reach the very next list', async () => {
   const acct = await env.rt.core.accounts.createAccount('kept-cs', {});
   const { key, secret } = acct.credentials['api-key-pair'];
@@ -45,15 +69,8 @@ test('a kept CloudStack list is the rendered one, and chaos, a new VM and a revo
   assert.match(xml.type ?? '', /xml/);
   assert.deepEqual(await get(signed('xml')), xml);
 
-  const rule = await env.rt.core.chaos.addRule({
-    dialect: 'cloudstack',
-    operation: 'listVirtualMachines',
-    kind: 'error',
-    reason: 'unavailable',
-  });
-  assert.equal((await list()).status, 533, 'a chaos rule fails the next list');
-  await env.rt.core.chaos.clearRules(rule.id);
-  assert.deepEqual(await list(), rendered, 'and the kept answer again once it is gone');
+  const rule = { dialect: 'cloudstack', operation: 'listVirtualMachines', kind: 'error', reason: 'unavailable' };
+  await chaosReaches(rule, 533, list, rendered);
 
   await env.rt.core.credentials.issuers['api-key-pair'].revoke(key);
   const refused = await list();
@@ -66,31 +83,18 @@ test('a kept CloudSigma servers/info is the rendered one, and chaos, a change an
   const acct = await env.rt.core.accounts.createAccount('kept-sigma', { password });
   const auth = { authorization: `Basic ${Buffer.from(`${acct.user.email}:${password}`).toString('base64')}` };
   const info = () => get('/servers/info', auth);
-  await env.rt.core.vms.create(
-    {
-      accountId: acct.account.id,
-      accountName: acct.account.name,
-      userId: acct.user.id,
-      isAdmin: false,
-      requestId: 'kept-sigma',
-      origin: 'test:kept-sigma',
-    },
-    { name: 'kept-one', size: {} },
-  );
+  await vmOf(acct, 'kept-one');
   const rendered = await info();
   assert.equal(rendered.status, 200);
   assert.match(rendered.body.toString(), /name kept-one/);
   for (let i = 0; i < 3; i++) assert.deepEqual(await info(), rendered, 'the same status, type and bytes again');
 
-  const rule = await env.rt.core.chaos.addRule({
-    dialect: 'cloudsigma',
-    operation: 'GET /servers/info',
-    kind: 'error',
-    status: 503,
-  });
-  assert.equal((await info()).status, 503, 'a chaos rule fails the next call');
-  await env.rt.core.chaos.clearRules(rule.id);
-  assert.deepEqual(await info(), rendered);
+  await chaosReaches(
+    { dialect: 'cloudsigma', operation: 'GET /servers/info', kind: 'error', status: 503 },
+    503,
+    info,
+    rendered,
+  );
 
   const server = /server ([0-9a-f-]{36})/.exec(rendered.body.toString())![1]!;
   const set = await fetch(`${base}/servers/${server}/set`, {
@@ -116,27 +120,10 @@ test('a kept CVM vps/list is the rendered one, and chaos, a new VPS and a revoke
   for (let i = 0; i < 3; i++) assert.deepEqual(await list(), rendered, 'the same status, type and bytes again');
   assert.deepEqual(await get('/api/client/list', headers), rendered, 'and under its other path');
 
-  const rule = await env.rt.core.chaos.addRule({
-    dialect: 'cvm',
-    operation: 'GET /api/client/vps/list',
-    kind: 'error',
-    status: 502,
-  });
-  assert.equal((await list()).status, 502, 'a chaos rule fails the next call');
-  await env.rt.core.chaos.clearRules(rule.id);
-  assert.deepEqual(await list(), rendered);
+  const rule = { dialect: 'cvm', operation: 'GET /api/client/vps/list', kind: 'error', status: 502 };
+  await chaosReaches(rule, 502, list, rendered);
 
-  await env.rt.core.vms.create(
-    {
-      accountId: acct.account.id,
-      accountName: acct.account.name,
-      userId: acct.user.id,
-      isAdmin: false,
-      requestId: 'kept-cvm',
-      origin: 'test:kept-cvm',
-    },
-    { name: 'kept-vps', size: {} },
-  );
+  await vmOf(acct, 'kept-vps');
   const vpses = (answer: { body: Buffer }) => JSON.parse(answer.body.toString()).response.vpses.length;
   assert.equal(vpses(rendered), 0);
   assert.equal(vpses(await list()), 1, 'a new VPS is in the very next list');
