@@ -25,8 +25,7 @@ export function edgeServerOptions(l: HttpLimits): Record<string, unknown> {
   };
 }
 
-/** True when the request announces a body (a Content-Length above zero or a Transfer-Encoding). */
-/** Whether the request announces a body (a length above 0 or a transfer encoding): routes without one skip the body's guards. */
+/** True when the request announces a body (a Content-Length above zero or a Transfer-Encoding): routes without one skip the body's guards. */
 export function bodyAnnounced(req: FastifyRequest): boolean {
   const length = req.headers['content-length'];
   return req.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
