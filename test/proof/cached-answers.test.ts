@@ -131,3 +131,44 @@ test('a kept CVM vps/list is the rendered one, and chaos, a new VPS and a revoke
   await env.rt.core.credentials.issuers['token-pair'].revoke(pair.public);
   assert.equal((await list()).status, 401, 'a revoked pair is refused on the very next call');
 });
+
+test('a kept REST VPS page is the rendered one, and chaos, a new VPS, the team check, expiry and revocation reach the very next call', async () => {
+  const acct = await env.rt.core.accounts.createAccount('kept-rest', {});
+  const { token } = acct.credentials['api-token'];
+  const list = (query = '?per_page=20', headers: Record<string, string> = {}) =>
+    get(`/api/v1/vps${query}`, { authorization: `Bearer ${token}`, ...headers });
+  const rendered = await list();
+  assert.equal(rendered.status, 200);
+  for (let i = 0; i < 3; i++) assert.deepEqual(await list(), rendered, 'the same status, type and bytes again');
+  assert.equal((await list('?per_page=abc')).status, 422, 'a query the schema refuses is still refused');
+  assert.equal((await list('?per_page=101')).status, 422);
+  const team = JSON.parse(
+    (await get('/api/v1/user/teams', { authorization: `Bearer ${token}` })).body.toString(),
+  ).current_team_id;
+  assert.deepEqual(await list('?per_page=20', { 'x-team-id': String(team) }), rendered);
+  assert.equal((await list('?per_page=20', { 'x-team-id': String(team + 1) })).status, 403, 'another team is refused');
+
+  await chaosReaches(
+    { dialect: 'rest', operation: 'GET /api/v1/vps', kind: 'error', status: 502 },
+    502,
+    list,
+    rendered,
+  );
+
+  await vmOf(acct, 'kept-rest-vps');
+  const vpses = (answer: { body: Buffer }) => JSON.parse(answer.body.toString()).data.length;
+  assert.equal(vpses(rendered), 0);
+  assert.equal(vpses(await list()), 1, 'a new VPS is in the very next page');
+
+  const tokens = env.rt.core.credentials.issuers['api-token'];
+  const owner = { accountId: acct.account.id, userId: acct.user.id };
+  const short = await tokens.issueFor(owner, { expiresAt: new Date(Date.now() + 1500).toISOString() });
+  const listWith = (t: string) => get('/api/v1/vps?per_page=20', { authorization: `Bearer ${t}` });
+  assert.equal((await listWith(short.token)).status, 200);
+  assert.equal((await listWith(short.token)).status, 200);
+  await new Promise((r) => setTimeout(r, Date.parse(short.expiresAt!) - Date.now() + 50));
+  assert.equal((await listWith(short.token)).status, 401, 'an expired token is refused on the very next call');
+
+  await tokens.revoke(token);
+  assert.equal((await list()).status, 401, 'a revoked token is refused on the very next call');
+});

@@ -62,6 +62,11 @@ export async function objectByNumber(
   return r?.object_id;
 }
 
+/** The key of an object's number in AliasService's memory. */
+function keptKey(objectType: string, scheme: string, objectId: string): string {
+  return `${objectType}\n${scheme}\n${objectId}`;
+}
+
 /** Numbered aliases for dialects, which never touch the store: the number of an object under a scheme, and back. */
 export class AliasService {
   /** Numbers read under the identity version (aliases bump it, VM writes do not), so the REST dialect's per-request team number costs no query. */
@@ -72,7 +77,7 @@ export class AliasService {
   /** The numbers of objects under scheme, assigning the next free number to those without one. */
   async numbers(objectType: string, scheme: string, objectIds: string[]): Promise<Map<string, number>> {
     const version = await this.store.dataVersion('identity');
-    const key = (id: string) => `${objectType}\n${scheme}\n${id}`;
+    const key = (id: string) => keptKey(objectType, scheme, id);
     const out = new Map<string, number>();
     const missing: string[] = [];
     for (const id of objectIds) {
@@ -86,6 +91,12 @@ export class AliasService {
       if (version !== undefined) this.kept.set(key(id), version, n, 1);
     }
     return out;
+  }
+
+  /** The number of objectId under scheme when it is kept under the identity version known now (read after since); undefined sends the caller to numbers. */
+  numberNow(objectType: string, scheme: string, objectId: string, since?: number): number | undefined {
+    const version = this.store.dataVersionNow('identity', since);
+    return version === undefined ? undefined : this.kept.get(keptKey(objectType, scheme, objectId), version);
   }
 
   /** The object known by number n under scheme, or undefined. */

@@ -114,6 +114,11 @@ function storedPermissions(row: Pick<ApiTokenRow, 'permissions'>): string[] {
   return Array.isArray(ps) ? ps.filter((p): p is string => typeof p === 'string') : [];
 }
 
+/** Whether the token's row has an expiry that has passed. */
+function expired(row: Pick<ApiTokenRow, 'expires_at'>, now: number): boolean {
+  return !!row.expires_at && Date.parse(row.expires_at) <= now;
+}
+
 /** Issues, verifies, revokes and lists REST API tokens. */
 export class ApiTokenIssuer implements Issuer<
   typeof KIND,
@@ -219,10 +224,28 @@ export class ApiTokenIssuer implements Issuer<
       }
       const { row, principal, permissions } = found!;
       const now = Date.now();
-      if (row.expires_at && Date.parse(row.expires_at) <= now) return undefined;
+      if (expired(row, now)) return undefined;
       await this.touch(id, row.last_used_at, now);
       return { principal, permissions, tokenId: id };
     });
+  }
+
+  /**
+   * verify's answer when it is known without waiting: the token's row is cached under the identity version known now
+   * (read after since), its secret matched before, it is unexpired, nothing locks the source, and last_used_at needs no
+   * write. Undefined means "use verify", which gives the authoritative answer and counts a failure.
+   */
+  verifyNow(token: string, source: string, since?: number): ApiTokenAuth | undefined {
+    const m = typeof token === 'string' && token.length <= 64 ? TOKEN.exec(token) : null;
+    const login = `${KIND}:${source}`;
+    if (!m || !this.throttle.allows(source, login)) return undefined;
+    const id = Number(m[1]);
+    const found = this.lookups.peek(String(id), since);
+    if (!found || this.matched.get(m[2]!) !== found.row.token_hash) return undefined;
+    const now = Date.now();
+    if (expired(found.row, now) || this.touchDue(id, found.row.last_used_at, now)) return undefined;
+    this.throttle.succeeded(source, login);
+    return { principal: found.principal, permissions: found.permissions, tokenId: id };
   }
 
   /** Revokes a live token given by its id or its full text (whose secret must match); NotFound otherwise. */
@@ -270,12 +293,17 @@ export class ApiTokenIssuer implements Issuer<
     }));
   }
 
-  /** Records the token as used now unless that was recorded less than a minute ago (by this or another process). */
-  private async touch(id: number, lastUsedAt: string | null, now: number): Promise<void> {
-    if (lastUsedAt && Date.parse(lastUsedAt) > now - LAST_USED_EVERY_MS) return;
+  /** Whether last_used_at is to be written now: it is over a minute old, and this process has not written it since it was read. */
+  private touchDue(id: number, lastUsedAt: string | null, now: number): boolean {
+    if (lastUsedAt && Date.parse(lastUsedAt) > now - LAST_USED_EVERY_MS) return false;
     // The row still shows what it showed when this process wrote (a cached row, or the write in flight): done already.
     const mine = this.touched.get(id);
-    if (mine && mine.seen === lastUsedAt && mine.at > now - LAST_USED_EVERY_MS) return;
+    return !(mine && mine.seen === lastUsedAt && mine.at > now - LAST_USED_EVERY_MS);
+  }
+
+  /** Records the token as used now unless that was recorded less than a minute ago (by this or another process). */
+  private async touch(id: number, lastUsedAt: string | null, now: number): Promise<void> {
+    if (!this.touchDue(id, lastUsedAt, now)) return;
     if (this.touched.size >= MATCHED_ITEMS) this.touched.delete(this.touched.keys().next().value!);
     this.touched.set(id, { at: now, seen: lastUsedAt });
     const cutoff = new Date(now - LAST_USED_EVERY_MS).toISOString();

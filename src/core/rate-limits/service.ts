@@ -38,7 +38,8 @@ export class RateLimitService {
 
   constructor(
     private readonly store: Store,
-    private readonly enabled: boolean,
+    /** False with NUBE_RATE_LIMITS=off: nothing is counted, and a call needs no write. */
+    readonly enabled: boolean,
     private readonly now: () => number = Date.now,
   ) {}
 

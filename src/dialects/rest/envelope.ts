@@ -4,10 +4,12 @@ import { Type, type TSchema } from '@sinclair/typebox';
 /** Default and largest page sizes. */
 const PER_PAGE_DEFAULT = 15;
 const PER_PAGE_MAX = 100;
+/** The highest page number a list query may ask for. */
+const PAGE_MAX = 1_000_000;
 
 /** The query of every list: page (from 1) and per_page (1-100). */
 export const PageQuery = Type.Object({
-  page: Type.Optional(Type.Integer({ minimum: 1, maximum: 1_000_000, default: 1 })),
+  page: Type.Optional(Type.Integer({ minimum: 1, maximum: PAGE_MAX, default: 1 })),
   per_page: Type.Optional(Type.Integer({ minimum: 1, maximum: PER_PAGE_MAX, default: PER_PAGE_DEFAULT })),
 });
 
@@ -20,6 +22,23 @@ export interface Paging {
 /** The paging of a parsed list query. */
 export function pagingOf(q: { page?: number; per_page?: number }): Paging {
   return { page: q.page ?? 1, perPage: q.per_page ?? PER_PAGE_DEFAULT };
+}
+
+/**
+ * The paging of a query as it arrived (before the schema coerces it) when it holds nothing but page and per_page as
+ * plain integers in range, so that the schema would take it as is; undefined leaves the query to the schema. For a
+ * list's synchronous fast path.
+ */
+export function plainPaging(query: unknown): Paging | undefined {
+  if (!query || typeof query !== 'object') return undefined;
+  const p: Paging = { page: 1, perPage: PER_PAGE_DEFAULT };
+  for (const [k, v] of Object.entries(query)) {
+    const n = typeof v === 'string' && /^[1-9][0-9]{0,6}$/.test(v) ? Number(v) : 0;
+    if (k === 'page' && n >= 1 && n <= PAGE_MAX) p.page = n;
+    else if (k === 'per_page' && n >= 1 && n <= PER_PAGE_MAX) p.perPage = n;
+    else return undefined;
+  }
+  return p;
 }
 
 /** The pagination block of a page. */
