@@ -47,25 +47,61 @@ async function withCeiling<T>(body: Buffer, contentType: string, fn: (url: strin
   }
 }
 
-/** Fetches each list once (checked, saved), then loads Nube and the bare server sending the same bytes, one after the other. */
+/** How many slices each list's measured seconds are cut into, Nube's and its ceiling's taken in turn. */
+const SLICES = 5;
+
+/** The mean rate of slices of equal length, with their non-2xx answers and errors. */
+function meanRate(slices: LoadResult[]): { rps: number; non2xx: number; errors: number } {
+  const sum = (pick: (r: LoadResult) => number) => slices.reduce((a, r) => a + pick(r), 0);
+  return { rps: sum((r) => r.rps) / slices.length, non2xx: sum((r) => r.non2xx), errors: sum((r) => r.errors) };
+}
+
+/**
+ * Fetches each list once (checked, saved); loads Nube for opts.seconds after a 2 s warm-up, which gives the latency
+ * figures; then loads Nube and the bare server sending the same bytes in turn, SLICES slices of opts.seconds / SLICES
+ * each, alternating which goes first, which gives the rates: a change of the shared machine's pace during the run
+ * weighs on both alike. (A slice opens 64 new connections, whose first requests are slower; the latency comes from
+ * the continuous run.)
+ */
 export async function measureLists(
   cases: ListCase[],
   opts: { seconds: number; connections: number },
   log: (msg: string) => void,
 ): Promise<ListRun[]> {
   const runs: ListRun[] = [];
+  const slice = { connections: opts.connections, seconds: Math.max(1, Math.round(opts.seconds / SLICES)) };
   for (const c of cases) {
     const res = await fetch(c.url, { headers: c.headers });
     const body = Buffer.from(await res.arrayBuffer());
     if (res.status !== 200) throw new Error(`${c.name} answered ${res.status}: ${body.toString().slice(0, 300)}`);
     c.check(body);
     const contentType = res.headers.get('content-type') ?? 'application/json';
-    log(`${c.name}: Nube`);
-    const nube = await loadUrl(c.url, { ...opts, headers: c.headers });
-    log(`${c.name}: same-bytes ceiling (${body.length} bytes)`);
-    const ceiling = await withCeiling(body, contentType, (url) => loadUrl(url, opts));
-    log(`${c.name}: ${Math.round(nube.rps)} of ${Math.round(ceiling.rps)} req/s, p99 ${nube.p99} ms`);
-    runs.push({ name: c.name, bytes: body.length, nube, ceiling });
+    log(`${c.name}: Nube for ${opts.seconds} s (latency)`);
+    const latency = await loadUrl(c.url, { ...opts, headers: c.headers });
+    log(
+      `${c.name}: Nube and its same-bytes ceiling (${body.length} bytes) in turn, ${SLICES} slices of ${slice.seconds} s`,
+    );
+    const rates = await withCeiling(body, contentType, async (url) => {
+      const nube = (warmup = 0) => loadUrl(c.url, { ...slice, warmup, headers: c.headers });
+      const ceiling = (warmup = 0) => loadUrl(url, { ...slice, warmup });
+      const ours = [await nube()];
+      const theirs = [await ceiling(2)];
+      for (let i = 1; i < SLICES; i++) {
+        if (i % 2 === 1) theirs.push(await ceiling());
+        ours.push(await nube());
+        if (i % 2 === 0) theirs.push(await ceiling());
+      }
+      const rate = meanRate(ours);
+      const nubeRun = {
+        ...latency,
+        ...rate,
+        non2xx: rate.non2xx + latency.non2xx,
+        errors: rate.errors + latency.errors,
+      };
+      return { nube: nubeRun, ceiling: { ...theirs[0]!, ...meanRate(theirs) } };
+    });
+    log(`${c.name}: ${Math.round(rates.nube.rps)} of ${Math.round(rates.ceiling.rps)} req/s, p99 ${latency.p99} ms`);
+    runs.push({ name: c.name, bytes: body.length, ...rates });
   }
   return runs;
 }

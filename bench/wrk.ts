@@ -19,6 +19,8 @@ export interface LoadOptions {
   seconds: number;
   connections: number;
   headers?: Record<string, string>;
+  /** Seconds of unmeasured load first (2 when absent; 0 for a slice of a run already warm). */
+  warmup?: number;
 }
 
 /** The generator this machine has: wrk when installed, else the autocannon devDependency. */
@@ -67,19 +69,20 @@ function parseWrk(text: string): Omit<LoadResult, 'tool'> {
   return { rps: Number(rps[1]), p50: pct(50), p90: pct(90), p99: pct(99), non2xx: Number(non2xx?.[1] ?? 0), errors };
 }
 
-/** Loads url for opts.seconds (after a 2 s warm-up) with opts.connections connections and two threads. */
+/** Loads url for opts.seconds (after opts.warmup, 2 s by default) with opts.connections connections and two threads. */
 export async function loadUrl(url: string, opts: LoadOptions): Promise<LoadResult> {
   const headers = Object.entries(opts.headers ?? {});
+  const warm = opts.warmup ?? 2;
   if (LOAD_TOOL === 'wrk') {
     const h = headers.flatMap(([k, v]) => ['-H', `${k}: ${v}`]);
     const args = (s: number) => ['-t2', `-c${opts.connections}`, `-d${s}s`, '--latency', ...h, url];
-    await run('wrk', args(2));
+    if (warm > 0) await run('wrk', args(warm));
     return { tool: 'wrk', ...parseWrk(await run('wrk', args(opts.seconds))) };
   }
   const bin = join(REPO_ROOT, 'node_modules', 'autocannon', 'autocannon.js');
   const h = headers.flatMap(([k, v]) => ['-H', `${k}=${v}`]);
   const args = (s: number) => ['-c', String(opts.connections), '-d', String(s), ...h, '-j', url];
-  await run(process.execPath, [bin, ...args(2)]);
+  if (warm > 0) await run(process.execPath, [bin, ...args(warm)]);
   const r = JSON.parse(await run(process.execPath, [bin, ...args(opts.seconds)])) as {
     requests: { total: number };
     latency: { p50: number; p90: number; p99: number };
