@@ -166,9 +166,14 @@ function isContext(v: unknown): v is CallContext {
   return typeof v === 'object' && v !== null && typeof (v as CallContext).accountId === 'string' && 'origin' in v;
 }
 
+/** Whether a caller with these permissions (undefined: unrestricted) holds permission: requirePermission without the throw, for a synchronous path that leaves the refusal to the usual one. */
+export function holdsPermission(permissions: ReadonlySet<string> | undefined, permission: string): boolean {
+  return !permissions || permissions.has(permission);
+}
+
 /** Throws Forbidden (reason permission) unless ctx is unrestricted or holds permission. */
 export function requirePermission(ctx: CallContext, permission: string): void {
-  if (!ctx.permissions || ctx.permissions.has(permission)) return;
+  if (holdsPermission(ctx.permissions, permission)) return;
   const [resource, action] = permission.split(':') as [PermissionResource, PermissionAction];
   throw new CoreError(
     'Forbidden',
@@ -194,6 +199,11 @@ export function requireOperation(ctx: CallContext): void {
       : `This API key is not allowed to perform ${op}`,
     { operation: [op ?? ''] },
   );
+}
+
+/** The permission core's guard asks of a restricted caller for core[service][method] (undefined: none is listed, and such a caller is refused). */
+export function permissionOf(service: string, method: string): string | undefined {
+  return TABLE[service]?.[method];
 }
 
 /** Refuses a restricted caller a call the table does not list. */

@@ -63,6 +63,16 @@ test('scopes: a token can do only what its permissions allow; new tokens get the
   assert.equal(del.status, 403);
   assert.match(del.json.message, /Insufficient permissions to delete SSH keys/);
   assert.equal((await r.req('GET', `/ssh-keys/${made.json.key.id}`, { token: writeKeys })).status, 200);
+  // A page kept for another token of the account is not shown to a token without vps:read: neither from the kept
+  // answer sent at once (plain paging) nor on the usual path (per_page=020, which the schema coerces to the same page).
+  const noVps = await r.tokenFor(['database:read']);
+  for (const query of ['?per_page=20', '?per_page=020']) {
+    assert.equal((await r.req('GET', `/vps${query}`, { token: readOnly })).status, 200);
+    assert.equal((await r.req('GET', `/vps${query}`, { token: readOnly })).status, 200);
+    const hidden = await r.req('GET', `/vps${query}`, { token: noVps });
+    assert.equal(hidden.status, 403, query);
+    assert.match(hidden.json.message, /Insufficient permissions to read VPS instances/);
+  }
   const dflt = (await r.env.rt.core.credentials.issueTo('api-token', 'bob', { name: 'plain' })).shown;
   assert.deepEqual([...dflt.permissions].sort(), ['cache:read', 'database:read', 'storage:read', 'vps:read']);
   assert.equal((await r.req('GET', '/vps', { token: dflt.token })).status, 200);

@@ -17,6 +17,7 @@ import {
   type Paging,
 } from '../envelope.js';
 import { bodyAnnounced } from '../../../http/edge.js';
+import { holdsPermission, permissionOf } from '../../../core/permissions.js';
 import { invalidAnswer } from '../errors.js';
 import { objectOfNumber } from '../ids.js';
 import { DEFAULT_PLAN, PLANS, planBySlug } from '../plans.js';
@@ -26,6 +27,8 @@ import type { RestApp } from '../app-type.js';
 import { AnswerCache, readAt } from '../../shared/answer-cache.js';
 
 const tags = ['VPS'];
+/** The permission a token needs to see the list (the one core's guard asks of vms.list). */
+const LIST_NEEDS = permissionOf('vms', 'list')!;
 /** The content type of a list page. */
 const JSON_TYPE = 'application/json; charset=utf-8';
 const security = [{ bearerAuth: [] }];
@@ -102,8 +105,10 @@ export function vpsRoutes(app: RestApp, core: Core): void {
   const answers = new AnswerCache(core);
   // A kept page goes out from a callback hook (the caller is known by then), without a promise, the schema or the handler.
   const kept = (req: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction) => {
-    const p = !bodyAnnounced(req) && core.chaos.quiet('rest') ? plainPaging(req.query) : undefined;
-    const bytes = p && answers.peek(listKey(callerOf(req).principal.account.id, p), req.arrivedAt);
+    const caller = callerOf(req);
+    const quiet = !bodyAnnounced(req) && core.chaos.quiet('rest') && holdsPermission(caller.permissions, LIST_NEEDS);
+    const p = quiet ? plainPaging(req.query) : undefined;
+    const bytes = p && answers.peek(listKey(caller.principal.account.id, p), req.arrivedAt);
     if (bytes) reply.type(JSON_TYPE).send(bytes);
     else done();
   };
@@ -120,7 +125,8 @@ export function vpsRoutes(app: RestApp, core: Core): void {
       },
     },
     async (req, reply) => {
-      const ctx = ctxOf(req, 'vps/index');
+      // Checked before the kept page is looked up: a render's guarded core call never runs for a kept page.
+      const ctx = ctxNeeding(req, 'vps/index', LIST_NEEDS);
       const p = pagingOf(req.query);
       // Kept by data version under listKey.
       const text = await answers.get(
