@@ -166,14 +166,9 @@ function isContext(v: unknown): v is CallContext {
   return typeof v === 'object' && v !== null && typeof (v as CallContext).accountId === 'string' && 'origin' in v;
 }
 
-/** Whether a caller with these permissions (undefined: unrestricted) holds permission: requirePermission without the throw, for a synchronous path that leaves the refusal to the usual one. */
-export function holdsPermission(permissions: ReadonlySet<string> | undefined, permission: string): boolean {
-  return !permissions || permissions.has(permission);
-}
-
 /** Throws Forbidden (reason permission) unless ctx is unrestricted or holds permission. */
 export function requirePermission(ctx: CallContext, permission: string): void {
-  if (holdsPermission(ctx.permissions, permission)) return;
+  if (!ctx.permissions || ctx.permissions.has(permission)) return;
   const [resource, action] = permission.split(':') as [PermissionResource, PermissionAction];
   throw new CoreError(
     'Forbidden',
@@ -188,9 +183,8 @@ export function requirePermission(ctx: CallContext, permission: string): void {
  * dialects call it before anything else of a request runs, and the guard again on every service call.
  */
 export function requireOperation(ctx: CallContext): void {
-  if (!ctx.operations) return;
+  if (operationHeld(ctx)) return;
   const op = ctx.operation;
-  if (op !== undefined && operationGranted(ctx.operations, op)) return;
   throw new CoreError(
     'Forbidden',
     'permission',
@@ -201,16 +195,46 @@ export function requireOperation(ctx: CallContext): void {
   );
 }
 
-/** The permission core's guard asks of a restricted caller for core[service][method] (undefined: none is listed, and such a caller is refused). */
-export function permissionOf(service: string, method: string): string | undefined {
-  return TABLE[service]?.[method];
+/** Whether ctx's IAM key is unrestricted or granted the operation ctx names. */
+function operationHeld(ctx: Restrictions): boolean {
+  if (!ctx.operations) return true;
+  return ctx.operation !== undefined && operationGranted(ctx.operations, ctx.operation);
 }
 
-/** Refuses a restricted caller a call the table does not list. */
-function unlisted(service: string, method: string): CoreError {
-  return new CoreError('Forbidden', 'permission', `This credential may not call ${service}.${method}`, {
-    permission: [],
-  });
+/** What the guard checks of a caller: a CallContext's restrictions, which a synchronous path can give without building one. */
+export type Restrictions = Pick<CallContext, 'permissions' | 'operations' | 'operation'>;
+
+/** A guarded core service method, `core[service][method]`. */
+export interface GuardedCall {
+  service: string;
+  method: string;
+}
+
+/** Refuses a restricted caller a call the table does not list (none named: an answer that stands for no listed call). */
+function unlisted(call: GuardedCall | undefined): CoreError {
+  const what = call ? `${call.service}.${call.method}` : 'this call';
+  return new CoreError('Forbidden', 'permission', `This credential may not call ${what}`, { permission: [] });
+}
+
+/**
+ * Throws what core's guard throws when ctx may not make call: the IAM operation ctx names, then the permission the
+ * table lists for call (a restricted caller is refused a call the table does not list, or none). For answers kept in
+ * place of a guarded call, which would otherwise skip its guard.
+ */
+export function requireCall(ctx: CallContext, call: GuardedCall | undefined): void {
+  requireOperation(ctx);
+  if (!ctx.permissions) return;
+  const needed = call && TABLE[call.service]?.[call.method];
+  if (!needed) throw unlisted(call);
+  requirePermission(ctx, needed);
+}
+
+/** requireCall without the throw, for a synchronous path that leaves the refusal to the usual one. */
+export function mayCall(ctx: Restrictions, call: GuardedCall | undefined): boolean {
+  if (!operationHeld(ctx)) return false;
+  if (!ctx.permissions) return true;
+  const needed = call && TABLE[call.service]?.[call.method];
+  return needed !== undefined && ctx.permissions.has(needed);
 }
 
 /**
@@ -219,23 +243,16 @@ function unlisted(service: string, method: string): CoreError {
  */
 function guarded<S extends object>(name: string, service: S): S {
   const wrapped = new Map<PropertyKey, unknown>();
-  const perms = TABLE[name] ?? {};
   return new Proxy(service, {
     get(target, prop, receiver) {
       const value = Reflect.get(target, prop, receiver);
       if (typeof value !== 'function' || typeof prop !== 'string') return value;
       let fn = wrapped.get(prop);
       if (!fn) {
-        const needed = perms[prop];
+        const call = { service: name, method: prop };
         fn = function (this: unknown, ...args: unknown[]) {
           const ctx = args[0];
-          if (isContext(ctx)) {
-            requireOperation(ctx);
-            if (ctx.permissions) {
-              if (!needed) throw unlisted(name, prop);
-              requirePermission(ctx, needed);
-            }
-          }
+          if (isContext(ctx)) requireCall(ctx, call);
           return (value as (...a: unknown[]) => unknown).apply(this === receiver ? target : this, args);
         };
         wrapped.set(prop, fn);

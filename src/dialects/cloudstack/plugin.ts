@@ -18,7 +18,6 @@ import { operationOf } from './iam-operations.js';
 import { bodyAnnounced } from '../../http/edge.js';
 import type { SignedRequest } from '../../core/credentials/api-key-pair.js';
 import type { Principal } from '../../core/accounts/principal.js';
-import type { CallContext } from '../../lib/context.js';
 
 /** CloudStack's prefixes; all serve the same commands. */
 const CS_PREFIXES = ['/compute', '/client/api', '/v1'];
@@ -32,7 +31,8 @@ export async function cloudstackPlugin(app: FastifyInstance, opts: { core: Core 
   const commands = allCommands();
   const byName = new Map<string, CsCommand>(commands.map((c) => [c.name.toLowerCase(), c]));
   const operations = new Map<CsCommand, string>(commands.map((c) => [c, operationOf(c)]));
-  const answers = new AnswerCache(core);
+  // Kept answers stand for whole commands: the guard they keep is the command's IAM operation, named in each ctx.
+  const answers = new AnswerCache(core, undefined);
   await app.register(formbody, { bodyLimit: 1024 * 1024 });
   // Parameters come from the query and form bodies; a flat JSON object body is accepted too, any other body is ignored.
   app.removeContentTypeParser(['application/json', 'text/plain']);
@@ -82,13 +82,12 @@ export async function cloudstackPlugin(app: FastifyInstance, opts: { core: Core 
     const ctx = contextFor(principal, req, `cloudstack:${cmd.name}`, operations.get(cmd));
     let params: Record<string, unknown>;
     try {
-      requireOperation(ctx);
       params = decodeParams(cmd.name, cmd.params, lower);
     } catch {
       return undefined;
     }
     const json = (lower.get('response') ?? '').toLowerCase() === 'json';
-    const bytes = answers.peek(answerKey(ctx, json, cmd, params), req.arrivedAt);
+    const bytes = answers.peek(ctx, answerKey(json, cmd, params), req.arrivedAt);
     return bytes && { cmd, json, bytes };
   };
   // Metrics name a request by its command once it is known to exist, so unknown names cannot grow the label set. A
@@ -135,7 +134,7 @@ export async function cloudstackPlugin(app: FastifyInstance, opts: { core: Core 
         return { text: render(json, cmd.responseKey ?? `${cmd.name.toLowerCase()}response`, bodyOf(answer)), ok: true };
       };
       const text = cmd.cacheable
-        ? await answers.get(answerKey(ctx, json, cmd, params), run, req.arrivedAt)
+        ? await answers.get(ctx, answerKey(json, cmd, params), run, req.arrivedAt)
         : (await run()).text;
       return sendText(reply.code(200), json, text);
     } catch (err) {
@@ -182,9 +181,9 @@ function sendText(reply: FastifyReply, json: boolean, text: string | Buffer) {
   return reply.type(json ? 'application/json; charset=utf-8' : 'text/xml; charset=UTF-8').send(text);
 }
 
-/** The key under which a cacheable command's answer is kept: the account, the format, the command and its parameters. */
-function answerKey(ctx: CallContext, json: boolean, cmd: CsCommand, params: Record<string, unknown>): string {
-  return `${ctx.accountId}\n${json}\n${cmd.name}\n${JSON.stringify(params)}`;
+/** The key under which a cacheable command's answer is kept (the cache adds the account): the format, the command and its parameters. */
+function answerKey(json: boolean, cmd: CsCommand, params: Record<string, unknown>): string {
+  return `${json}\n${cmd.name}\n${JSON.stringify(params)}`;
 }
 
 /** The API key of a request's parameters and a check of their signature; undefined when either is missing or the key is malformed. */

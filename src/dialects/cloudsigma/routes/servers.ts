@@ -20,14 +20,15 @@ export function serverRoutes(r: SigmaRouter): void {
   r.route('read', serverPaths('/list'), async (c) => ({
     text: encodeList((await c.core.vms.list(c.ctx)).items.map((v) => v.id)),
   }));
-  const answers = new AnswerCache(r.core);
+  const answers = new AnswerCache(r.core, { service: 'vms', method: 'list' });
   // The list depends only on the account, its VMs, their settings and drives, and their traffic counters: its text is kept by data version for at most a second (AnswerCache.metered).
   r.route(
     'read',
     serverPaths('/info'),
     async (c) => ({
       text: await answers.metered(
-        c.ctx.accountId,
+        c.ctx,
+        '',
         async (version) => ({
           text: encodeRecords(await records(c, (await c.core.vms.list(readAt(c.ctx, version))).items)),
           ok: true,
@@ -35,7 +36,7 @@ export function serverRoutes(r: SigmaRouter): void {
         c.req.arrivedAt,
       ),
     }),
-    { cached: (ctx, req) => answers.peek(ctx.accountId, req.arrivedAt, true) },
+    { cached: (ctx, req) => answers.peek(ctx, '', req.arrivedAt, true) },
   );
   r.route('read', serverPaths('/:id/info'), async (c) => ({ text: await recordText(c, c.params.id!) }));
   r.route('body', serverPaths('/create'), async (c) => {

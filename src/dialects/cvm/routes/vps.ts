@@ -18,12 +18,13 @@ const ReinstallInput = Type.Object({ template: Type.String({ pattern: '^[0-9]{1,
 
 /** Registers the VPS calls. */
 export function vpsRoutes(app: FastifyInstance, core: Core): void {
-  const answers = new AnswerCache(core);
+  const answers = new AnswerCache(core, { service: 'vms', method: 'list' });
   // The list depends only on the account and its VMs' traffic counters, so its text is kept by data version for at most a second (AnswerCache.metered).
   const list = async (req: FastifyRequest, reply: FastifyReply) => {
     const ctx = cvmContext(req, 'vps/list');
     const text = await answers.metered(
-      ctx.accountId,
+      ctx,
+      '',
       async (version) => ({
         text: JSON.stringify(ok({ vpses: (await listVps(core, readAt(ctx, version))).map(cvmVps) })),
         ok: true,
@@ -35,7 +36,7 @@ export function vpsRoutes(app: FastifyInstance, core: Core): void {
   // A kept list goes out from a callback hook (the caller is known by then), without a promise or the handler.
   const kept = (req: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction) => {
     const quiet = !bodyAnnounced(req) && core.chaos.quiet('cvm');
-    const bytes = quiet ? answers.peek(cvmContext(req, 'vps/list').accountId, req.arrivedAt, true) : undefined;
+    const bytes = quiet ? answers.peek(cvmContext(req, 'vps/list'), '', req.arrivedAt, true) : undefined;
     if (bytes) reply.type(JSON_TYPE).send(bytes);
     else done();
   };

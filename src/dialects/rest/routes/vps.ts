@@ -17,7 +17,6 @@ import {
   type Paging,
 } from '../envelope.js';
 import { bodyAnnounced } from '../../../http/edge.js';
-import { holdsPermission, permissionOf } from '../../../core/permissions.js';
 import { invalidAnswer } from '../errors.js';
 import { objectOfNumber } from '../ids.js';
 import { DEFAULT_PLAN, PLANS, planBySlug } from '../plans.js';
@@ -27,8 +26,6 @@ import type { RestApp } from '../app-type.js';
 import { AnswerCache, readAt } from '../../shared/answer-cache.js';
 
 const tags = ['VPS'];
-/** The permission a token needs to see the list (the one core's guard asks of vms.list). */
-const LIST_NEEDS = permissionOf('vms', 'list')!;
 /** The content type of a list page. */
 const JSON_TYPE = 'application/json; charset=utf-8';
 const security = [{ bearerAuth: [] }];
@@ -95,20 +92,20 @@ function crossCheck(body: Record<string, unknown>) {
   return undefined;
 }
 
-/** The key of a kept list page: the page depends only on the account (its team number is the account's) and the paging. */
-function listKey(accountId: string, p: Paging): string {
-  return `${accountId}\n${p.page}\n${p.perPage}`;
+/** The key of a kept list page (the cache adds the account): the page depends only on the account (its team number is the account's) and the paging. */
+function listKey(p: Paging): string {
+  return `${p.page}\n${p.perPage}`;
 }
 
 /** /vps CRUD routes. */
 export function vpsRoutes(app: RestApp, core: Core): void {
-  const answers = new AnswerCache(core);
+  const answers = new AnswerCache(core, { service: 'vms', method: 'list' });
   // A kept page goes out from a callback hook (the caller is known by then), without a promise, the schema or the handler.
   const kept = (req: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction) => {
     const caller = callerOf(req);
-    const quiet = !bodyAnnounced(req) && core.chaos.quiet('rest') && holdsPermission(caller.permissions, LIST_NEEDS);
-    const p = quiet ? plainPaging(req.query) : undefined;
-    const bytes = p && answers.peek(listKey(caller.principal.account.id, p), req.arrivedAt);
+    const p = !bodyAnnounced(req) && core.chaos.quiet('rest') ? plainPaging(req.query) : undefined;
+    const asker = { accountId: caller.principal.account.id, permissions: caller.permissions };
+    const bytes = p && answers.peek(asker, listKey(p), req.arrivedAt);
     if (bytes) reply.type(JSON_TYPE).send(bytes);
     else done();
   };
@@ -125,12 +122,12 @@ export function vpsRoutes(app: RestApp, core: Core): void {
       },
     },
     async (req, reply) => {
-      // Checked before the kept page is looked up: a render's guarded core call never runs for a kept page.
-      const ctx = ctxNeeding(req, 'vps/index', LIST_NEEDS);
+      const ctx = ctxOf(req, 'vps/index');
       const p = pagingOf(req.query);
-      // Kept by data version under listKey.
+      // Kept by data version under listKey; the cache refuses a token without vms.list's permission first.
       const text = await answers.get(
-        listKey(ctx.accountId, p),
+        ctx,
+        listKey(p),
         async (version) => {
           const page = await core.vms.list(readAt(ctx, version), { page: p.page, pageSize: p.perPage });
           const body = pageAnswer(await vpsShapes(core, req, ctx, page.items), page.count, p);
