@@ -1,4 +1,4 @@
-/** CloudSigma drive throughput (issues 4 and 13): 4 MiB API writes (raw, gzip) and reads against a real `nube serve`, as ratios to bare node:http servers, to inflate alone and to `dd` on the same disk. */
+/** CloudSigma drive throughput (issues 4 and 13): 4 MiB API writes (raw, gzip) and reads against a real `nube serve`, as ratios to bare node:http servers, to inflate alone (each pair timed in alternating slices) and to `dd` on the same disk. */
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -10,8 +10,15 @@ import { parseRecord } from '../src/lib/sigma-text.js';
 
 const CHUNK = 4 * 1024 * 1024;
 const PATTERNS = 16;
-/** 4 MiB writes and reads on a throw-away drive before timing, so the server's JIT is warm. */
+/** 4 MiB writes and reads on a throw-away drive (and as many calls to each bare server and inflates) before timing, so the JIT is warm. */
 const WARM_UP_CALLS = 16;
+/** How many slices each compared side's pass is cut into (each a contiguous range of the drive's chunks), the sides' slices taken in turn. */
+const SLICES = 4;
+/** The order the read slices take the ranges in (evens, then odds: 0, 2, 1, 3), so no slice continues where the previous one ended and none starts with a range read ahead during the other side's slice. */
+const READ_ORDER = [
+  ...Array.from({ length: SLICES }, (_, k) => k).filter((k) => k % 2 === 0),
+  ...Array.from({ length: SLICES }, (_, k) => k).filter((k) => k % 2 === 1),
+];
 
 /** The measured rates in MB/s (10^6 bytes per second) and what the dd runs could do. */
 export interface DriveThroughput {
@@ -21,13 +28,15 @@ export interface DriveThroughput {
   writeGzip: number;
   read: number;
   gzipRatio: number;
-  /** The same client and bodies against a bare node:http server that discards them: what one connection can carry at all. */
+  /** Slices per side each compared pair (write raw and the bare sinks, gzip and inflate, read and the sender) was timed in, taken in turn. */
+  slices: number;
+  /** The same client and bodies against a bare node:http server that discards them: what one connection can carry at all (slices taken in turn with writeRaw's). */
   bareSink: number;
-  /** The same client and bodies against a bare node:http server that writes them to the same disk with O_DIRECT as they arrive (DISK_SINK): what one connection carries when the bytes are stored. */
+  /** The same client and bodies against a bare node:http server that writes them to the same disk with O_DIRECT as they arrive (DISK_SINK): what one connection carries when the bytes are stored (slices taken in turn with writeRaw's). */
   bareDiskSink: number;
-  /** The same client fetching the same 4 MiB bodies from a bare node:http server that sends them from memory. */
+  /** The same client fetching the same 4 MiB bodies from a bare node:http server that sends them from memory (slices taken in turn with read's). */
   bareSender: number;
-  /** Decompressed MB/s of gunzip alone on the same gzip bodies, one after another as the server takes them: what gzip writes can reach at most. */
+  /** Decompressed MB/s of gunzip alone on the same gzip bodies, one after another as the server takes them: what gzip writes can reach at most (slices taken in turn with writeGzip's). */
   inflateOnly: number;
   /** writeRaw / bareSink (issue 13 goal: at least 0.8). */
   writeVsSink: number;
@@ -110,12 +119,12 @@ async function ddRates(
   }
 }
 
-/** Ports for the bare servers (0: any free port). */
+/** Ports for the bare servers: sink, disk sink and sender on barePort, barePort + 1 and barePort + 2 (0: any free ports). */
 export interface DriveBenchOptions {
   barePort?: number;
 }
 
-/** A bare node:http server in its own process that reads and discards bodies and answers 204. */
+/** A bare node:http server in its own process that reads and discards bodies and answers 204 (at once to a GET, which ends a slice as Nube's read does). */
 const SINK = `require('node:http').createServer((q, r) => { q.on('data', () => {}); q.on('end', () => { r.statusCode = 204; r.end(); }); })
   .listen(Number(process.argv[1]), '127.0.0.1', function () { console.log(this.address().port); });`;
 
@@ -126,16 +135,18 @@ const SINK_PIECES = 16;
 /**
  * A bare node:http server in its own process that writes each body at the offset ending its URL into one file with
  * O_DIRECT, in 1 MiB page-aligned pieces while the body arrives, and answers once the last piece is queued (at most
- * 16 MiB on their way to the disk): the least work a server storing the bytes does, without Nube.
+ * 16 MiB on their way to the disk): the least work a server storing the bytes does, without Nube. A GET is answered
+ * once every piece is on disk, as Nube's reads wait for its write-behind queue.
  */
-const DISK_SINK = `const fs = require('node:fs'); const P = ${SINK_PIECE};
+const DISK_SINK = `const fs = require('node:fs'); const P = ${SINK_PIECE}; const N = ${SINK_PIECES};
 const page = () => Buffer.from(new WebAssembly.Memory({ initial: P / 65536, maximum: P / 65536 }).buffer);
-const free = Array.from({ length: ${SINK_PIECES} }, page); const waiting = [];
+const free = Array.from({ length: N }, page); const waiting = []; const drains = [];
 const take = () => (free.length ? Promise.resolve(free.pop()) : new Promise((r) => waiting.push(r)));
-const give = (b) => { const w = waiting.shift(); w ? w(b) : free.push(b); };
+const give = (b) => { const w = waiting.shift(); if (w) return w(b); free.push(b); if (free.length === N) for (const d of drains.splice(0)) d(); };
 const fd = fs.openSync(process.argv[2], fs.constants.O_RDWR | fs.constants.O_CREAT | fs.constants.O_DIRECT);
 const put = (b, at) => fs.write(fd, b, 0, P, at, (err) => { if (err) throw err; give(b); });
 require('node:http').createServer(async (q, r) => {
+  if (q.method === 'GET') { q.resume(); if (free.length < N) await new Promise((d) => drains.push(d)); r.statusCode = 204; r.end(); return; }
   let at = Number(q.url.split('/').pop()), buf = await take(), fill = 0;
   for await (const c of q) for (let i = 0; i < c.length; ) {
     const n = Math.min(P - fill, c.length - i); c.copy(buf, fill, i, i + n); fill += n; i += n;
@@ -150,74 +161,131 @@ require('node:http').createServer((q, r) => { const i = Number(q.url.split('/').
   r.setHeader('content-type', 'application/octet-stream'); r.end(data.subarray(i * ${CHUNK}, (i + 1) * ${CHUNK})); })
   .listen(Number(process.argv[1]), '127.0.0.1', function () { console.log(this.address().port); });`;
 
-/** Runs a bare server script in its own process and gives a one-connection keep-alive pool to it to fn. */
-async function withBare<T>(script: string, args: string[], fn: (pool: Pool) => Promise<T>): Promise<T> {
-  const bare = spawn(process.execPath, ['-e', script, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+/** A bare server running in its own process, with a one-connection keep-alive pool to it. */
+interface Bare {
+  pool: Pool;
+  stop(): Promise<void>;
+}
+
+/** Starts a bare server script in its own process (args after its port) and opens a one-connection keep-alive pool to it. */
+async function startBare(script: string, port: number, args: string[]): Promise<Bare> {
+  const bare = spawn(process.execPath, ['-e', script, String(port), ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const kill = () => {
+    bare.removeAllListeners('exit');
+    bare.kill('SIGKILL');
+  };
   try {
-    const port = await new Promise<number>((resolve, reject) => {
+    const listening = await new Promise<number>((resolve, reject) => {
       bare.once('exit', (code) => reject(new Error(`bare server exited ${code}`)));
       bare.stdout.once('data', (b: Buffer) => resolve(Number(b.toString().trim())));
     });
-    const pool = new Pool(`http://127.0.0.1:${port}`, { connections: 1, pipelining: 1, keepAliveTimeout: 60_000 });
-    try {
-      return await fn(pool);
-    } finally {
-      await pool.close();
-    }
-  } finally {
-    bare.removeAllListeners('exit');
-    bare.kill('SIGKILL');
+    const pool = new Pool(`http://127.0.0.1:${listening}`, { connections: 1, pipelining: 1, keepAliveTimeout: 60_000 });
+    return {
+      pool,
+      stop: async () => {
+        try {
+          await pool.close();
+        } finally {
+          kill();
+        }
+      },
+    };
+  } catch (err) {
+    kill();
+    throw err;
   }
 }
 
-/** Sends count 4 MiB bodies one after another on one keep-alive connection to a bare sink server (args after its port); MB/s. */
-function bareSinkRate(script: string, args: string[], data: Buffer[], count: number, port: number): Promise<number> {
-  return withBare(script, [String(port), ...args], async (pool) => {
-    const t0 = performance.now();
-    for (let i = 0; i < count; i++) {
-      const res = await pool.request({
-        method: 'POST',
-        path: `/drives/x/write/${i * CHUNK}`,
-        body: data[i % PATTERNS],
-        headers: { 'content-type': 'application/octet-stream' },
-      });
-      await res.body.arrayBuffer();
-      if (res.statusCode !== 204) throw new Error(`bare sink answered ${res.statusCode}`);
-    }
-    return (count * CHUNK) / ((performance.now() - t0) / 1000) / 1e6;
-  });
+/** Sends chunks [from, to) one after another to a bare sink, then a GET it answers once the bodies are stored (at once for SINK); bytes sent. */
+async function bareWrites(bare: Bare, data: Buffer[], from: number, to: number): Promise<number> {
+  for (let i = from; i < to; i++) {
+    const res = await bare.pool.request({
+      method: 'POST',
+      path: `/drives/x/write/${i * CHUNK}`,
+      body: data[i % PATTERNS],
+      headers: { 'content-type': 'application/octet-stream' },
+    });
+    await res.body.arrayBuffer();
+    if (res.statusCode !== 204) throw new Error(`bare sink answered ${res.statusCode}`);
+  }
+  const res = await bare.pool.request({ method: 'GET', path: '/drives/x/flush' });
+  await res.body.arrayBuffer();
+  if (res.statusCode !== 204) throw new Error(`bare sink answered ${res.statusCode} to its flush`);
+  return (to - from) * CHUNK;
 }
 
-/** Fetches count 4 MiB bodies (the same bytes as the drive holds) one after another on one keep-alive connection from a bare sender; MB/s. */
-function bareSenderRate(data: Buffer[], count: number, port: number, dir: string): Promise<number> {
-  const file = join(dir, 'bare-sender.bin');
-  writeFileSync(file, Buffer.concat(data));
-  return withBare(SENDER, [String(port), file], async (pool) => {
-    let got = 0;
-    const t0 = performance.now();
-    for (let i = 0; i < count; i++) {
-      const res = await pool.request({ method: 'GET', path: `/drives/x/read/${i}` });
-      got += Buffer.from(await res.body.arrayBuffer()).length;
-    }
-    const rate = (count * CHUNK) / ((performance.now() - t0) / 1000) / 1e6;
-    if (got !== count * CHUNK) throw new Error(`bare sender returned ${got} bytes, expected ${count * CHUNK}`);
-    return rate;
-  }).finally(() => rmSync(file, { force: true }));
+/** Fetches chunks [from, to) (the same bytes as the drive holds) one after another from the bare sender; bytes received. */
+async function bareReads(bare: Bare, from: number, to: number): Promise<number> {
+  let got = 0;
+  for (let i = from; i < to; i++) {
+    const res = await bare.pool.request({ method: 'GET', path: `/drives/x/read/${i}` });
+    got += Buffer.from(await res.body.arrayBuffer()).length;
+  }
+  if (got !== (to - from) * CHUNK)
+    throw new Error(`bare sender returned ${got} bytes, expected ${(to - from) * CHUNK}`);
+  return got;
 }
 
-/** Decompressed MB/s of gunzip as the server runs it (zlib on libuv's pool, into a reused buffer) on count gzip bodies one after another. */
-async function inflateRate(gz: Buffer[], count: number): Promise<number> {
-  const t0 = performance.now();
+/** Gunzips the bodies of chunks [from, to) one after another as the server does (zlib on libuv's pool, into a reused buffer); decompressed bytes. */
+async function inflateRange(gz: Buffer[], from: number, to: number): Promise<number> {
   let out = 0;
-  for (let i = 0; i < count; i++) {
+  for (let i = from; i < to; i++) {
     const inflated = await gunzipStaged(gz[i % PATTERNS]!, CHUNK);
     out += inflated.bytes.length;
     inflated.release();
   }
-  return out / ((performance.now() - t0) / 1000) / 1e6;
+  return out;
 }
 
-/** After a warm-up on a throw-away drive, creates a drive of sizeMiB through the API, writes it raw then gzip and reads it back in sequential 4 MiB calls on one connection, then writes a second fresh drive raw over two connections; dd in the same data dir. */
+/** One timed slice: bytes moved and milliseconds taken. */
+interface Slice {
+  bytes: number;
+  ms: number;
+}
+
+/** A side's rate over its slices in MB/s: its total bytes over its total time. */
+function meanRate(slices: Slice[]): number {
+  const sum = (pick: (s: Slice) => number) => slices.reduce((a, s) => a + pick(s), 0);
+  return sum((s) => s.bytes) / (sum((s) => s.ms) / 1000) / 1e6;
+}
+
+/** A side's mean rate and its slices' own rates (in the order taken), in MB/s. */
+interface Paced {
+  rate: number;
+  slices: number[];
+}
+
+/**
+ * Times SLICES slices of each side, the sides in turn and their order mirrored every other round (A B B A A B B A,
+ * or A B C C B A A B C C B A), so a change of the shared machine's pace weighs on every side alike; slice(round)
+ * returns the bytes it moved. Returns each side's mean rate and slice rates.
+ */
+async function inTurn<S extends ((round: number) => Promise<number>)[]>(
+  ...sides: S
+): Promise<{ [K in keyof S]: Paced }> {
+  const slices: Slice[][] = sides.map(() => []);
+  for (let round = 0; round < SLICES; round++) {
+    const order = sides.map((_, s) => s);
+    if (round % 2 === 1) order.reverse();
+    for (const s of order) {
+      const t0 = performance.now();
+      const bytes = await sides[s]!(round);
+      slices[s]!.push({ bytes, ms: performance.now() - t0 });
+    }
+  }
+  return slices.map((side) => ({
+    rate: meanRate(side),
+    slices: side.map((s) => meanRate([s])),
+  })) as { [K in keyof S]: Paced };
+}
+
+/**
+ * After a warm-up on a throw-away drive (and of the bare servers, started once), creates a drive of sizeMiB through the
+ * API, writes it raw then gzip and reads it back in sequential 4 MiB calls on one connection, each pass in SLICES slices
+ * taken in turn with its bare counterparts' (raw write with the sink and the disk sink, gzip with inflate alone, read
+ * with the sender) so pace changes of the shared machine weigh on both; then writes a second fresh drive raw over two
+ * connections in one pass; dd in the same data dir.
+ */
 export async function driveThroughput(
   baseUrl: string,
   dataDir: string,
@@ -251,10 +319,23 @@ export async function driveThroughput(
       throw new Error(`${method} ${path}: HTTP ${res.statusCode}: ${buf.toString('utf8').slice(0, 300)}`);
     return buf;
   };
+  const bares: Bare[] = [];
+  const senderFile = join(dataDir, 'bare-sender.bin');
+  const diskFile = join(dataDir, 'bare-disk-sink.bin');
   try {
     const data = patterns();
     const gz = data.map((b) => gzipSync(b, { level: 6 }));
     const gzipRatio = data.reduce((s, b) => s + b.length, 0) / gz.reduce((s, b) => s + b.length, 0);
+    const port = (n: number) => (opts.barePort ? opts.barePort + n : 0);
+    writeFileSync(senderFile, Buffer.concat(data));
+    const start = async (script: string, n: number, args: string[]) => {
+      const bare = await startBare(script, port(n), args);
+      bares.push(bare);
+      return bare;
+    };
+    const sink = await start(SINK, 0, []);
+    const diskSink = await start(DISK_SINK, 1, [diskFile]);
+    const sender = await start(SENDER, 2, [senderFile]);
     const create = async (name: string) => {
       const uuid = parseRecord(
         (await call('POST', '/drives/create', `name ${name}\nsize ${sizeMiB}M\nclaim:type exclusive\n`)).toString(
@@ -264,17 +345,27 @@ export async function driveThroughput(
       if (!uuid) throw new Error('drive create answered no drive uuid');
       return uuid;
     };
+    const chunks = (sizeMiB * 1024 * 1024) / CHUNK;
+    const bytes = chunks * CHUNK;
+    const warmCalls = Math.min(WARM_UP_CALLS, chunks);
     const warm = await create('warm-up');
-    for (let i = 0; i < Math.min(WARM_UP_CALLS, (sizeMiB * 1024 * 1024) / CHUNK); i++) {
+    for (let i = 0; i < warmCalls; i++) {
       await call('POST', `/drives/${warm}/write/${i * CHUNK}`, data[i % PATTERNS], {
         'content-type': 'application/octet-stream',
       });
       await call('GET', `/drives/${warm}/read/${i * CHUNK}/4M`);
     }
     await call('POST', `/drives/${warm}/destroy`, '');
+    await bareWrites(sink, data, 0, warmCalls);
+    await bareWrites(diskSink, data, 0, warmCalls);
+    await bareReads(sender, 0, warmCalls);
+    await inflateRange(gz, 0, warmCalls);
     const drive = await create('bench');
-    const chunks = (sizeMiB * 1024 * 1024) / CHUNK;
-    const bytes = chunks * CHUNK;
+    /** Chunks [from, to) of slice k: a contiguous SLICES-th of the drive. */
+    const range = (k: number): [number, number] => [
+      Math.floor((k * chunks) / SLICES),
+      Math.floor(((k + 1) * chunks) / SLICES),
+    ];
     const timed = async (what: string, f: (i: number) => Promise<unknown>, lanes = 1): Promise<number> => {
       const t0 = performance.now();
       let next = 0;
@@ -288,6 +379,15 @@ export async function driveThroughput(
       return rate;
     };
     const octet = { 'content-type': 'application/octet-stream' };
+    const gzipped = { ...octet, 'content-encoding': 'gzip' };
+    /** Nube's write slice k: its chunks, then a 4 KiB read of the drive, which waits for the write-behind queue, so the slice ends once its bytes are on disk. */
+    const nubeWrites = (body: Buffer[], headers: Record<string, string>) => async (k: number) => {
+      const [from, to] = range(k);
+      for (let i = from; i < to; i++)
+        await call('POST', `/drives/${drive}/write/${i * CHUNK}`, body[i % PATTERNS], headers);
+      await call('GET', `/drives/${drive}/read/0/4K`);
+      return (to - from) * CHUNK;
+    };
     const checked = [...new Set([0, 1, Math.floor(chunks / 2), chunks - 1])];
     const verify = async (uuid = drive) => {
       for (const i of checked) {
@@ -296,20 +396,45 @@ export async function driveThroughput(
           throw new Error(`drive chunk ${i} read back differs from what was written`);
       }
     };
-    const writeRaw = await timed('write raw', (i) =>
-      call('POST', `/drives/${drive}/write/${i * CHUNK}`, data[i % PATTERNS], octet),
+    const logRate = (what: string, p: Paced) =>
+      log(`${what}${Math.round(p.rate)} MB/s (slices ${p.slices.map((r) => Math.round(r)).join(', ')})`);
+    log(
+      `drive write raw (N), bare sink (S) and bare disk sink (D) in turn, N S D D S N N S D ..., ${SLICES} slices of ${sizeMiB / SLICES} MiB each`,
     );
+    const [raw, sinkPace, diskSinkPace] = await inTurn(
+      nubeWrites(data, octet),
+      (k) => bareWrites(sink, data, ...range(k)),
+      (k) => bareWrites(diskSink, data, ...range(k)),
+    );
+    logRate(`drive write raw: ${sizeMiB} MiB at `, raw);
+    logRate('bare node:http sink, same client and bodies: ', sinkPace);
+    logRate('bare node:http server writing them O_DIRECT, same client and bodies: ', diskSinkPace);
     await verify();
     for (const i of checked) await call('POST', `/drives/${drive}/write/${i * CHUNK}`, Buffer.alloc(CHUNK), octet);
-    const writeGzip = await timed('write gzip', (i) =>
-      call('POST', `/drives/${drive}/write/${i * CHUNK}`, gz[i % PATTERNS], { ...octet, 'content-encoding': 'gzip' }),
+    log(
+      `drive write gzip (N) and gunzip alone (I) in turn, N I I N N I I N, ${SLICES} slices of ${sizeMiB / SLICES} MiB each`,
     );
+    const [gzipPace, inflatePace] = await inTurn(nubeWrites(gz, gzipped), (k) => inflateRange(gz, ...range(k)));
+    logRate(`drive write gzip: ${sizeMiB} MiB at `, gzipPace);
+    logRate('gunzip alone, same bodies: ', inflatePace);
     await verify();
     let readBytes = 0;
-    const read = await timed('read', async (i) => {
-      readBytes += (await call('GET', `/drives/${drive}/read/${i * CHUNK}/4M`)).length;
-    });
+    log(
+      `drive read (N) and bare sender (S) in turn, N S S N N S S N, ${SLICES} slices of ${sizeMiB / SLICES} MiB each, ranges in the order ${READ_ORDER.join(', ')}`,
+    );
+    const [readPace, senderPace] = await inTurn(
+      async (round) => {
+        const [from, to] = range(READ_ORDER[round]!);
+        let got = 0;
+        for (let i = from; i < to; i++) got += (await call('GET', `/drives/${drive}/read/${i * CHUNK}/4M`)).length;
+        readBytes += got;
+        return got;
+      },
+      (round) => bareReads(sender, ...range(READ_ORDER[round]!)),
+    );
     if (readBytes !== bytes) throw new Error(`drive read returned ${readBytes} bytes, expected ${bytes}`);
+    logRate(`drive read: ${sizeMiB} MiB at `, readPace);
+    logRate('bare node:http sender, same client and bytes: ', senderPace);
     await call('POST', `/drives/${drive}/destroy`, '');
     const second = await create('bench-2');
     const writeRaw2 = await timed(
@@ -319,17 +444,13 @@ export async function driveThroughput(
     );
     await verify(second);
     await call('POST', `/drives/${second}/destroy`, '');
-    const port = opts.barePort ?? 0;
-    const bareSink = await bareSinkRate(SINK, [], data, chunks, port);
-    log(`bare node:http sink, same client and bodies: ${Math.round(bareSink)} MB/s`);
-    const diskFile = join(dataDir, 'bare-disk-sink.bin');
-    const bareDiskSink = await bareSinkRate(DISK_SINK, [diskFile], data, chunks, port);
-    rmSync(diskFile, { force: true });
-    log(`bare node:http server writing them O_DIRECT, same client and bodies: ${Math.round(bareDiskSink)} MB/s`);
-    const bareSender = await bareSenderRate(data, chunks, port, dataDir);
-    log(`bare node:http sender, same client and bytes: ${Math.round(bareSender)} MB/s`);
-    const inflateOnly = await inflateRate(gz, chunks);
-    log(`gunzip alone, same bodies: ${Math.round(inflateOnly)} MB/s`);
+    const [writeRaw, bareSink, bareDiskSink] = [raw.rate, sinkPace.rate, diskSinkPace.rate];
+    const [writeGzip, inflateOnly, read, bareSender] = [
+      gzipPace.rate,
+      inflatePace.rate,
+      readPace.rate,
+      senderPace.rate,
+    ];
     const ratio = (a: number, b: number) => Math.round((a / b) * 100) / 100;
     const [writeVsSink, readVsSender, gzipVsInflate] = [
       ratio(writeRaw, bareSink),
@@ -348,6 +469,7 @@ export async function driveThroughput(
       writeGzip,
       read,
       gzipRatio,
+      slices: SLICES,
       bareSink,
       bareDiskSink,
       bareSender,
@@ -361,6 +483,9 @@ export async function driveThroughput(
       ddReadFlag: d.readFlag,
     };
   } finally {
+    await Promise.allSettled(bares.map((bare) => bare.stop()));
+    rmSync(senderFile, { force: true });
+    rmSync(diskFile, { force: true });
     await pool.close();
     await pool2.close();
   }
