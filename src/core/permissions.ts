@@ -210,6 +210,14 @@ export interface GuardedCall {
   method: string;
 }
 
+/** The call a kept VM list stands in for, named once for every dialect that keeps one. */
+export const VM_LIST: GuardedCall = { service: 'vms', method: 'list' };
+
+/** The permission the table lists for call, if any. */
+function neededFor(call: GuardedCall | undefined): `${PermissionResource}:${PermissionAction}` | undefined {
+  return call && TABLE[call.service]?.[call.method];
+}
+
 /** Refuses a restricted caller a call the table does not list (none named: an answer that stands for no listed call). */
 function unlisted(call: GuardedCall | undefined): CoreError {
   const what = call ? `${call.service}.${call.method}` : 'this call';
@@ -224,7 +232,7 @@ function unlisted(call: GuardedCall | undefined): CoreError {
 export function requireCall(ctx: CallContext, call: GuardedCall | undefined): void {
   requireOperation(ctx);
   if (!ctx.permissions) return;
-  const needed = call && TABLE[call.service]?.[call.method];
+  const needed = neededFor(call);
   if (!needed) throw unlisted(call);
   requirePermission(ctx, needed);
 }
@@ -233,7 +241,7 @@ export function requireCall(ctx: CallContext, call: GuardedCall | undefined): vo
 export function mayCall(ctx: Restrictions, call: GuardedCall | undefined): boolean {
   if (!operationHeld(ctx)) return false;
   if (!ctx.permissions) return true;
-  const needed = call && TABLE[call.service]?.[call.method];
+  const needed = neededFor(call);
   return needed !== undefined && ctx.permissions.has(needed);
 }
 

@@ -4,6 +4,7 @@ import type { VmView } from '../../../core/vms/model.js';
 import type { VmReshape } from '../../../core/vms/sized.js';
 import { invalid, timedOut } from '../../../lib/errors.js';
 import { awaitTask } from '../../shared/await-task.js';
+import { VM_LIST } from '../../../core/permissions.js';
 import { AnswerCache, readAt } from '../../shared/answer-cache.js';
 import { encodeList, encodeRecord, encodeRecords, type SigmaRecord } from '../../../lib/sigma-text.js';
 import { deviceIdOf, deviceKey } from '../views.js';
@@ -20,7 +21,7 @@ export function serverRoutes(r: SigmaRouter): void {
   r.route('read', serverPaths('/list'), async (c) => ({
     text: encodeList((await c.core.vms.list(c.ctx)).items.map((v) => v.id)),
   }));
-  const answers = new AnswerCache(r.core, { service: 'vms', method: 'list' });
+  const answers = new AnswerCache(r.core, VM_LIST);
   // The list depends only on the account, its VMs, their settings and drives, and their traffic counters: its text is kept by data version for at most a second (AnswerCache.metered).
   r.route(
     'read',

@@ -6,6 +6,7 @@ import type { Core } from '../../../core/core.js';
 import { invalid } from '../../../lib/errors.js';
 import { getVps, listVps, powerVps, reinstallVps, vpsStatus, type VpsAction } from '../vps.js';
 import { cvmContext } from '../auth.js';
+import { VM_LIST } from '../../../core/permissions.js';
 import { AnswerCache, readAt } from '../../shared/answer-cache.js';
 import { cvmStatus, cvmVps } from '../views.js';
 import { IdParams, ok, type IdParamsT } from './common.js';
@@ -18,7 +19,7 @@ const ReinstallInput = Type.Object({ template: Type.String({ pattern: '^[0-9]{1,
 
 /** Registers the VPS calls. */
 export function vpsRoutes(app: FastifyInstance, core: Core): void {
-  const answers = new AnswerCache(core, { service: 'vms', method: 'list' });
+  const answers = new AnswerCache(core, VM_LIST);
   // The list depends only on the account and its VMs' traffic counters, so its text is kept by data version for at most a second (AnswerCache.metered).
   const list = async (req: FastifyRequest, reply: FastifyReply) => {
     const ctx = cvmContext(req, 'vps/list');

@@ -23,6 +23,7 @@ import { DEFAULT_PLAN, PLANS, planBySlug } from '../plans.js';
 import { SSH_KEY_TYPE, templateOfImage, vpsShapes } from '../vps-shared.js';
 import { addressesOf, datacenterOf, planOf, statusOf, VpsInstance, zoneOfDatacenter } from '../vps-view.js';
 import type { RestApp } from '../app-type.js';
+import { VM_LIST } from '../../../core/permissions.js';
 import { AnswerCache, readAt } from '../../shared/answer-cache.js';
 
 const tags = ['VPS'];
@@ -99,13 +100,18 @@ function listKey(p: Paging): string {
 
 /** /vps CRUD routes. */
 export function vpsRoutes(app: RestApp, core: Core): void {
-  const answers = new AnswerCache(core, { service: 'vms', method: 'list' });
+  const answers = new AnswerCache(core, VM_LIST);
   // A kept page goes out from a callback hook (the caller is known by then), without a promise, the schema or the handler.
   const kept = (req: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction) => {
     const caller = callerOf(req);
     const p = !bodyAnnounced(req) && core.chaos.quiet('rest') ? plainPaging(req.query) : undefined;
-    const asker = { accountId: caller.principal.account.id, permissions: caller.permissions };
-    const bytes = p && answers.peek(asker, listKey(p), req.arrivedAt);
+    const bytes =
+      p &&
+      answers.peek(
+        { accountId: caller.principal.account.id, permissions: caller.permissions },
+        listKey(p),
+        req.arrivedAt,
+      );
     if (bytes) reply.type(JSON_TYPE).send(bytes);
     else done();
   };
